@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+import { registerInfo } from './info.js';
+
+/** Every CLI command, one module each. Add a command by adding its register function here. */
+export const commands: Array<(program: Command) => void> = [registerInfo];

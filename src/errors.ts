@@ -1,0 +1,54 @@
+/**
+ * Typed errors. Every error names what it was reading (a file, a URL, a tensor op) and what was wrong,
+ * so that a caller can catch by class and a user can act on the message.
+ */
+export class EcgError extends Error {
+  override name = 'EcgError';
+}
+
+/** A file or byte stream could not be parsed: `source` names it (path, URL or "<bytes>"). */
+export class FormatError extends EcgError {
+  override name = 'FormatError';
+  constructor(
+    readonly source: string,
+    readonly problem: string,
+  ) {
+    super(`${source}: ${problem}`);
+  }
+}
+
+/** A file that a record or dataset needs is missing. */
+export class MissingFileError extends EcgError {
+  override name = 'MissingFileError';
+  constructor(
+    readonly source: string,
+    readonly problem = 'file not found',
+  ) {
+    super(`${source}: ${problem}`);
+  }
+}
+
+/** Stored checksum disagrees with the decoded data. */
+export class ChecksumError extends FormatError {
+  override name = 'ChecksumError';
+}
+
+/** The tensor engine (libtorch addon) is absent or unusable. */
+export class EngineUnavailableError extends EcgError {
+  override name = 'EngineUnavailableError';
+}
+
+/** Shapes or dtypes that do not fit an op or a layer. */
+export class ShapeError extends EcgError {
+  override name = 'ShapeError';
+}
+
+/** A tensor was used after dispose(). */
+export class DisposedError extends EcgError {
+  override name = 'DisposedError';
+}
+
+/** A checkpoint is truncated, foreign or incompatible with the model it is loaded into. */
+export class CheckpointError extends EcgError {
+  override name = 'CheckpointError';
+}
