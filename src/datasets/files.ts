@@ -1,0 +1,41 @@
+/** Thin Node file helpers shared by the adapters: typed errors that name the file. */
+import { readFile, stat } from 'node:fs/promises';
+import { EcgError, MissingFileError } from '../errors.js';
+
+function isNotFound(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+export async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if (isNotFound(error)) throw new MissingFileError(path);
+    throw new EcgError(`${path}: ${(error as Error).message}`);
+  }
+}
+
+export async function readText(path: string): Promise<string> {
+  return new TextDecoder().decode(await readBytes(path));
+}
+
+export async function fileExists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+export async function requireFile(path: string, problem?: string): Promise<void> {
+  if (!(await fileExists(path))) throw new MissingFileError(path, problem);
+}
+
+/** Lines of a RECORDS-like list file, trimmed, blank lines dropped. */
+export function listLines(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
