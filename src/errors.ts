@@ -52,3 +52,14 @@ export class DisposedError extends EcgError {
 export class CheckpointError extends EcgError {
   override name = 'CheckpointError';
 }
+
+/** A download failed: HTTP status, connection lost, or a server that does not behave (`source` is the URL). */
+export class NetworkError extends EcgError {
+  override name = 'NetworkError';
+  constructor(
+    readonly source: string,
+    readonly problem: string,
+  ) {
+    super(`${source}: ${problem}`);
+  }
+}
