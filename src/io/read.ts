@@ -1,0 +1,121 @@
+/**
+ * One entry point for reading an ECG record from a path, a URL, bytes or dropped files, whatever its format:
+ * WFDB (`.hea` + data files), MATLAB (`.mat` without a header), CSV. The parsers are pure; only the sources do I/O.
+ */
+import { FormatError, MissingFileError } from '../errors.js';
+import { readMatRecord } from './mat/index.js';
+import type { EcgRecord } from './record.js';
+import { baseName, bytesSource, extension, sourceFor, withExtension, type ByteSource } from './source.js';
+import { parseAnnotations, type WfdbAnnotation } from './wfdb/annotations.js';
+import { parseWfdbHeader, type WfdbHeader } from './wfdb/header.js';
+import { headerText, wfdbRecord, type WfdbRead } from './wfdb/record.js';
+
+export type RecordInput = string | URL | Uint8Array | ByteSource;
+
+export interface ReadOptions {
+  /** Throw ChecksumError on a WFDB checksum mismatch (default: report in metadata.checksums). */
+  strict?: boolean;
+  /** The record's other files when `input` is bytes (name -> bytes). */
+  files?: Map<string, Uint8Array>;
+}
+
+function toSource(input: RecordInput, files?: Map<string, Uint8Array>): ByteSource {
+  return input instanceof Uint8Array ? bytesSource(input, '<bytes>', files) : sourceFor(input);
+}
+
+/** Reads and parses a `.hea` file (or the `.hea` of a record path given without extension). */
+export async function readWfdbHeader(input: RecordInput, options: ReadOptions = {}): Promise<WfdbHeader> {
+  const source = headerSource(toSource(input, options.files));
+  return parseWfdbHeader(headerText(await source.read()), source.name);
+}
+
+function headerSource(source: ByteSource): ByteSource {
+  const ext = extension(source.name);
+  if (ext === 'hea' || source.name === '<bytes>') return source;
+  return source.sibling(baseName(ext === '' ? `${source.name}.hea` : withExtension(source.name, 'hea')));
+}
+
+/** Reads a WFDB record from its header, fetching the data files it names relative to it. */
+export async function readWfdb(input: RecordInput, options: ReadOptions = {}): Promise<WfdbRead> {
+  const source = headerSource(toSource(input, options.files));
+  const header = parseWfdbHeader(headerText(await source.read()), source.name);
+  const names = [...new Set(header.signals.map((s) => s.fileName))];
+  const files = new Map<string, Uint8Array>();
+  await Promise.all(names.map(async (name) => files.set(name, await source.sibling(name).read())));
+  const fileBytes = (name: string) => {
+    const bytes = files.get(name);
+    if (!bytes) throw new MissingFileError(name);
+    return bytes;
+  };
+  return wfdbRecord(header, fileBytes, source.name, {
+    ...options,
+    fileLabel: (name) => source.sibling(name).name,
+  });
+}
+
+/** Reads an MIT-format annotation file (`.atr`, LUDB `.i` ... `.v6`, ...). */
+export async function readAnnotations(input: RecordInput): Promise<WfdbAnnotation[]> {
+  const source = toSource(input);
+  return parseAnnotations(await source.read(), source.name);
+}
+
+/**
+ * Reads a record. A `.hea` (or a record path without extension, or a `.dat`) is read as WFDB; a `.mat` is read
+ * through its `.hea` when one sits beside it (CinC 2017 style), otherwise as a MAT-file; a `.csv` needs
+ * `options.fs`. Bytes are sniffed: text starting with a record line is a WFDB header, anything else a MAT-file.
+ */
+export async function readRecord(input: RecordInput, options: ReadOptions = {}): Promise<EcgRecord> {
+  const source = toSource(input, options.files);
+  if (input instanceof Uint8Array) return readSniffed(input, source, options);
+  const ext = extension(source.name);
+  if (ext === 'mat') return readMatOrWfdb(source, options);
+  if (ext === 'hea' || ext === 'dat' || ext === '') return (await readWfdb(source, options)).record;
+  throw new FormatError(source.name, `unsupported file type ".${ext}" (expected .hea, .dat, .mat)`);
+}
+
+async function readMatOrWfdb(source: ByteSource, options: ReadOptions): Promise<EcgRecord> {
+  const header = source.sibling(baseName(withExtension(source.name, 'hea')));
+  try {
+    await header.read();
+  } catch (error) {
+    if (!(error instanceof MissingFileError)) throw error;
+    return readMatRecord(await source.read(), source.name);
+  }
+  return (await readWfdb(header, options)).record;
+}
+
+async function readSniffed(bytes: Uint8Array, source: ByteSource, options: ReadOptions): Promise<EcgRecord> {
+  if (looksLikeWfdbHeader(bytes)) return (await readWfdb(source, options)).record;
+  return readMatRecord(bytes, source.name);
+}
+
+/** First non-comment line of printable ASCII with a name and a signal count. */
+function looksLikeWfdbHeader(bytes: Uint8Array): boolean {
+  const head = headerText(bytes.subarray(0, 512));
+  if (/[\0-\x08\x0e-\x1f]/.test(head)) return false;
+  const firstLine = head.split(/\r?\n/).find((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+  return firstLine !== undefined && /^\s*\S+\s+\d+/.test(firstLine);
+}
+
+/**
+ * For browsers: a record's files dropped together (name -> bytes). Uses the one `.hea` among them (its data files
+ * must be there too), or else the one `.mat`.
+ */
+export async function readRecordFromFiles(
+  files: Map<string, Uint8Array>,
+  options: ReadOptions = {},
+): Promise<EcgRecord> {
+  const names = [...files.keys()];
+  const pick = (ext: string) => names.filter((name) => extension(name) === ext);
+  const headers = pick('hea');
+  if (headers.length > 1)
+    throw new FormatError('<files>', `several headers given (${headers.join(', ')}): pass one record`);
+  const headerName = headers[0];
+  if (headerName !== undefined) {
+    return (await readWfdb(bytesSource(files.get(headerName)!, headerName, files), options)).record;
+  }
+  const mats = pick('mat');
+  const matName = mats[0];
+  if (mats.length === 1 && matName !== undefined) return readMatRecord(files.get(matName)!, matName);
+  throw new FormatError('<files>', `no .hea and no single .mat among ${names.join(', ') || 'no files'}`);
+}

@@ -1,0 +1,356 @@
+/**
+ * Pure WFDB header (.hea) parser: text in, typed header out (no I/O, works in the browser).
+ *
+ * Every field of the record, signal and segment lines is described once, in a table per line type
+ * (token position, separator, pattern, parser and spec default); one generic routine applies a table to a
+ * line. Defaults follow the WFDB header(5) specification.
+ */
+import { FormatError } from '../../errors.js';
+import { formatSpec, isWfdbFormat, type WfdbFormat } from './formats.js';
+
+export interface WfdbRecordLine {
+  recordName: string;
+  /** Number of segments of a multi-segment record, null for an ordinary record. */
+  nSegments: number | null;
+  nSignals: number;
+  /** Sampling frequency in frames per second (250 when absent, per spec). */
+  fs: number;
+  /** Counter frequency (equals fs when absent or not positive). */
+  counterFrequency: number;
+  baseCounter: number;
+  /** Samples per signal; null when absent or zero (length unspecified, checksums disabled). */
+  nSamples: number | null;
+  baseTime: string | null;
+  baseDate: string | null;
+}
+
+export interface WfdbSignalSpec {
+  fileName: string;
+  format: WfdbFormat;
+  samplesPerFrame: number;
+  skew: number;
+  byteOffset: number;
+  /** ADC units per physical unit; 200 when the header gives 0 or nothing (uncalibrated). */
+  adcGain: number;
+  /** True when the header gave a non-zero gain. */
+  calibrated: boolean;
+  baseline: number;
+  units: string;
+  adcResolution: number;
+  adcZero: number;
+  initialValue: number;
+  /** 16-bit checksum of all samples, null when absent. */
+  checksum: number | null;
+  blockSize: number;
+  description: string;
+}
+
+export interface WfdbSegmentSpec {
+  recordName: string;
+  nSamples: number;
+}
+
+/** Age and sex found in the header comments, whichever dialect wrote them. */
+export interface WfdbPatientInfo {
+  age: number | null;
+  sex: 'male' | 'female' | 'unknown';
+}
+
+export interface WfdbHeader extends WfdbRecordLine {
+  signals: WfdbSignalSpec[];
+  /** Segment lines of a multi-segment record (empty otherwise). */
+  segments: WfdbSegmentSpec[];
+  /** Comment lines without their leading '#', in file order. */
+  comments: string[];
+  /** `key: value` comments (`#Age: 56`, `#<sex>: F`), keys without '<>'. */
+  commentFields: Record<string, string>;
+  patient: WfdbPatientInfo;
+}
+
+/** One field of a line: which whitespace token holds it, what precedes/follows it there, how to read it. */
+interface FieldSpec<T, Fields> {
+  token: number;
+  prefix?: string;
+  suffix?: string;
+  pattern: string;
+  parse: (text: string) => T;
+  /** The spec makes the field mandatory. */
+  required?: true;
+  /** Value when the field is absent (may depend on other fields as given in the header). */
+  fallback: (given: Partial<Fields>) => T;
+}
+
+type LineTable<Fields> = { [K in keyof Fields]: FieldSpec<Fields[K], Fields> };
+
+const INT = '[-+]?\\d+';
+const FLOAT = '[-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?';
+const toNumber = (text: string): number => Number(text);
+
+const DEFAULT_FS = 250;
+const DEFAULT_GAIN = 200;
+
+type RecordFields = Omit<WfdbRecordLine, never>;
+
+const RECORD_LINE: LineTable<RecordFields> = {
+  recordName: { token: 0, pattern: '[^\\s/]+', parse: String, required: true, fallback: () => '' },
+  nSegments: { token: 0, prefix: '/', pattern: '\\d+', parse: toNumber, fallback: () => null },
+  nSignals: { token: 1, pattern: '\\d+', parse: toNumber, required: true, fallback: () => 0 },
+  fs: { token: 2, pattern: FLOAT, parse: toNumber, fallback: () => DEFAULT_FS },
+  counterFrequency: {
+    token: 2,
+    prefix: '/',
+    pattern: FLOAT,
+    parse: toNumber,
+    fallback: (given) => given.fs ?? DEFAULT_FS,
+  },
+  baseCounter: { token: 2, prefix: '\\(', suffix: '\\)', pattern: FLOAT, parse: toNumber, fallback: () => 0 },
+  nSamples: { token: 3, pattern: '\\d+', parse: (t) => Number(t) || null, fallback: () => null },
+  baseTime: { token: 4, pattern: '[\\d:.]+', parse: String, fallback: () => null },
+  baseDate: { token: 5, pattern: '[\\d/]+', parse: String, fallback: () => null },
+};
+
+type SignalFields = Omit<WfdbSignalSpec, 'description' | 'calibrated'>;
+
+const SIGNAL_LINE: LineTable<SignalFields> = {
+  fileName: { token: 0, pattern: '\\S+', parse: String, required: true, fallback: () => '' },
+  format: {
+    token: 1,
+    pattern: '\\d+',
+    parse: (t) => Number(t) as WfdbFormat,
+    required: true,
+    fallback: () => 16,
+  },
+  samplesPerFrame: { token: 1, prefix: 'x', pattern: '\\d+', parse: toNumber, fallback: () => 1 },
+  skew: { token: 1, prefix: ':', pattern: '\\d+', parse: toNumber, fallback: () => 0 },
+  byteOffset: { token: 1, prefix: '\\+', pattern: '\\d+', parse: toNumber, fallback: () => 0 },
+  adcGain: {
+    token: 2,
+    pattern: FLOAT,
+    parse: (t) => Number(t) || DEFAULT_GAIN,
+    fallback: () => DEFAULT_GAIN,
+  },
+  baseline: {
+    token: 2,
+    prefix: '\\(',
+    suffix: '\\)',
+    pattern: INT,
+    parse: toNumber,
+    fallback: (given) => given.adcZero ?? 0,
+  },
+  units: { token: 2, prefix: '/', pattern: '\\S+', parse: String, fallback: () => 'mV' },
+  adcResolution: {
+    token: 3,
+    pattern: '\\d+',
+    parse: toNumber,
+    fallback: (given) => formatSpec(given.format ?? 16).defaultResolution,
+  },
+  adcZero: { token: 4, pattern: INT, parse: toNumber, fallback: () => 0 },
+  initialValue: { token: 5, pattern: INT, parse: toNumber, fallback: (given) => given.adcZero ?? 0 },
+  checksum: { token: 6, pattern: INT, parse: toNumber, fallback: () => null },
+  blockSize: { token: 7, pattern: INT, parse: toNumber, fallback: () => 0 },
+};
+
+const SEGMENT_LINE: LineTable<WfdbSegmentSpec> = {
+  recordName: { token: 0, pattern: '\\S+', parse: String, required: true, fallback: () => '' },
+  nSamples: { token: 1, pattern: '\\d+', parse: toNumber, required: true, fallback: () => 0 },
+};
+
+/** Compiled form of a table: one anchored regex per token, capturing each of its fields. */
+interface CompiledTable<Fields> {
+  table: LineTable<Fields>;
+  tokens: Array<{ regex: RegExp; keys: Array<keyof Fields> }>;
+}
+
+function compile<Fields>(table: LineTable<Fields>): CompiledTable<Fields> {
+  const tokens: CompiledTable<Fields>['tokens'] = [];
+  for (const key of Object.keys(table) as Array<keyof Fields>) {
+    const field = table[key];
+    const slot = (tokens[field.token] ??= { regex: /$^/, keys: [] });
+    slot.keys.push(key);
+  }
+  for (const slot of tokens) {
+    const parts = slot.keys.map((key, i) => {
+      const { prefix = '', suffix = '', pattern } = table[key];
+      const group = `${prefix}(${pattern})${suffix}`;
+      return i === 0 ? group : `(?:${group})?`;
+    });
+    slot.regex = new RegExp(`^${parts.join('')}$`);
+  }
+  return { table, tokens };
+}
+
+const COMPILED = {
+  record: compile(RECORD_LINE),
+  signal: compile(SIGNAL_LINE),
+  segment: compile(SEGMENT_LINE),
+};
+
+/** Splits off `count` whitespace-separated tokens; the remainder (trimmed) is returned as `rest`. */
+function splitTokens(line: string, count: number): { tokens: string[]; rest: string } {
+  const tokens: string[] = [];
+  let position = 0;
+  const word = /\S+/g;
+  while (tokens.length < count) {
+    word.lastIndex = position;
+    const match = word.exec(line);
+    if (!match) break;
+    tokens.push(match[0]);
+    position = match.index + match[0].length;
+  }
+  return { tokens, rest: line.slice(position).trim() };
+}
+
+function parseLine<Fields>(
+  line: string,
+  compiled: CompiledTable<Fields>,
+  where: (problem: string) => FormatError,
+): { fields: Fields; rest: string } {
+  const { tokens, rest } = splitTokens(line, compiled.tokens.length);
+  const given: Partial<Fields> = {};
+  tokens.forEach((token, index) => {
+    const slot = compiled.tokens[index];
+    const match = slot?.regex.exec(token);
+    if (!slot || !match) throw where(`cannot read field ${index + 1} "${token}"`);
+    slot.keys.forEach((key, i) => {
+      const text = match[i + 1];
+      if (text !== undefined) given[key] = compiled.table[key].parse(text);
+    });
+  });
+  const fields = {} as Fields;
+  for (const key of Object.keys(compiled.table) as Array<keyof Fields>) {
+    if (compiled.table[key].required && given[key] === undefined) throw where(`missing ${String(key)}`);
+    fields[key] =
+      given[key] !== undefined ? (given[key] as Fields[keyof Fields]) : compiled.table[key].fallback(given);
+  }
+  return { fields, rest };
+}
+
+/** Header files are small; anything larger is not a header (and must not be scanned line by line). */
+const MAX_HEADER_CHARS = 1 << 20;
+/** Far beyond any real record (the largest PhysioNet records have a few hundred signals). */
+const MAX_SIGNALS = 100_000;
+
+/**
+ * Parses the text of a `.hea` file. `source` names it in errors.
+ * Throws FormatError for anything that is not a well-formed header.
+ */
+export function parseWfdbHeader(text: string, source: string): WfdbHeader {
+  if (text.length > MAX_HEADER_CHARS)
+    throw new FormatError(source, `header is too large (${text.length} chars)`);
+  if (text.includes('\0')) throw new FormatError(source, 'header contains NUL bytes (binary file?)');
+  const lines = text.split(/\r?\n/);
+  const comments: string[] = [];
+  const specLines: Array<{ text: string; number: number }> = [];
+  lines.forEach((raw, index) => {
+    const line = raw.trim();
+    if (line.startsWith('#')) comments.push(line.slice(1).trim());
+    else if (line !== '') specLines.push({ text: line, number: index + 1 });
+  });
+  const first = specLines.shift();
+  if (!first) throw new FormatError(source, 'no record line');
+  const lineError = (number: number) => (problem: string) =>
+    new FormatError(source, `line ${number}: ${problem}`);
+  const recordLine = parseLine(first.text, COMPILED.record, lineError(first.number));
+  const record = recordLine.fields;
+  if (recordLine.rest !== '')
+    throw lineError(first.number)(`unexpected text "${recordLine.rest}" on record line`);
+  if (!(record.fs > 0) || !Number.isFinite(record.fs))
+    throw lineError(first.number)(`invalid frequency ${record.fs}`);
+  if (!(record.counterFrequency > 0)) record.counterFrequency = record.fs;
+  if (record.nSignals > MAX_SIGNALS)
+    throw lineError(first.number)(`absurd number of signals ${record.nSignals}`);
+  if (record.nSamples !== null && !Number.isSafeInteger(record.nSamples))
+    throw lineError(first.number)(`absurd number of samples ${record.nSamples}`);
+
+  const segments =
+    record.nSegments === null ? [] : readSegments(record.nSegments, specLines, source, lineError);
+  const signals = record.nSegments === null ? readSignals(record.nSignals, specLines, source, lineError) : [];
+  const commentFields = parseCommentFields(comments);
+  return {
+    ...record,
+    signals,
+    segments,
+    comments,
+    commentFields,
+    patient: patientInfo(comments, commentFields),
+  };
+}
+
+function readSignals(
+  count: number,
+  lines: Array<{ text: string; number: number }>,
+  source: string,
+  lineError: (n: number) => (problem: string) => FormatError,
+): WfdbSignalSpec[] {
+  if (lines.length < count)
+    throw new FormatError(
+      source,
+      `record line declares ${count} signals but ${lines.length} signal lines follow`,
+    );
+  return lines.slice(0, count).map(({ text, number }) => {
+    const { fields, rest } = parseLine(text, COMPILED.signal, lineError(number));
+    if (!isWfdbFormat(fields.format)) throw lineError(number)(`unknown signal format ${fields.format}`);
+    if (fields.samplesPerFrame < 1) throw lineError(number)('samples per frame must be at least 1');
+    const gainText = splitTokens(text, 3).tokens[2];
+    return {
+      ...fields,
+      calibrated: gainText !== undefined && Number.parseFloat(gainText) !== 0,
+      description: rest,
+    };
+  });
+}
+
+function readSegments(
+  count: number,
+  lines: Array<{ text: string; number: number }>,
+  source: string,
+  lineError: (n: number) => (problem: string) => FormatError,
+): WfdbSegmentSpec[] {
+  if (lines.length < count)
+    throw new FormatError(
+      source,
+      `record line declares ${count} segments but ${lines.length} segment lines follow`,
+    );
+  return lines
+    .slice(0, count)
+    .map(({ text, number }) => parseLine(text, COMPILED.segment, lineError(number)).fields);
+}
+
+/** `Age: 56`, `<age>: 51`, `Dx: 164889003,...` -> lower-case key (without <>) -> value. */
+function parseCommentFields(comments: string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const comment of comments) {
+    const match = /^<?([A-Za-z][\w .-]*?)>?\s*:\s*(.*)$/.exec(comment);
+    if (match?.[1] && match[2] !== undefined) fields[match[1].toLowerCase()] ??= match[2].trim();
+  }
+  return fields;
+}
+
+const SEX_WORDS: Record<string, WfdbPatientInfo['sex']> = {
+  m: 'male',
+  male: 'male',
+  f: 'female',
+  female: 'female',
+};
+
+function parseAge(text: string | undefined): number | null {
+  if (text === undefined || !/^\d+(\.\d+)?$/.test(text.trim())) return null;
+  const age = Number(text);
+  return age >= 0 && age < 150 ? age : null;
+}
+
+/**
+ * Age and sex in the three dialects met in practice: `#Age: 56` / `#Sex: Female` (PhysioNet challenges, PTB-XL),
+ * `#<age>: 51` / `#<sex>: F` (LUDB), and MIT-BIH's first comment `# 69 M 1085 1629 x1` (age sex ...).
+ */
+function patientInfo(comments: string[], fields: Record<string, string>): WfdbPatientInfo {
+  if (fields.age !== undefined || fields.sex !== undefined) {
+    return {
+      age: parseAge(fields.age),
+      sex: SEX_WORDS[(fields.sex ?? '').trim().toLowerCase()] ?? 'unknown',
+    };
+  }
+  const mit = /^(-?\d+|\?)\s+([MF?])\b/i.exec(comments[0] ?? '');
+  if (mit?.[1] && mit[2]) return { age: parseAge(mit[1]), sex: SEX_WORDS[mit[2].toLowerCase()] ?? 'unknown' };
+  return { age: null, sex: 'unknown' };
+}

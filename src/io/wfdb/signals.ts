@@ -1,0 +1,252 @@
+/**
+ * Pure WFDB signal decoding: header + signal file bytes in, physical signals and checksum reports out.
+ *
+ * Choices (documented because WFDB leaves them to the reader):
+ * - Signals with several samples per frame are returned at the frame rate (header fs): each frame's samples are
+ *   averaged, ignoring invalid ones (NaN only if all are invalid). This is wfdb-python's `smooth_frames` default.
+ * - Skew: output sample n of a signal with skew k is stored sample n + k; samples past the end of the file are NaN.
+ * - Checksums cover the stored samples of frames 0..nSamples-1 (so skewed samples count, as header(5) says),
+ *   compared modulo 2^16. They are reported per lead; `strict` turns a mismatch into a ChecksumError.
+ * - A data file shorter than the header length is an error; trailing bytes beyond it are ignored and reported.
+ * - Format 8 has no invalid-sample code: -128 there is a saturated difference (signal(5)), not a marker.
+ */
+import { ChecksumError, FormatError } from '../../errors.js';
+import { formatSpec, samplesIn, type WfdbFormatSpec } from './formats.js';
+import type { WfdbHeader, WfdbSignalSpec } from './header.js';
+
+export interface ChecksumReport {
+  lead: string;
+  /** Checksum in the header (null if the header has none or the length is unspecified). */
+  expected: number | null;
+  /** 16-bit signed sum of the decoded digital samples. */
+  actual: number;
+  /** null when there was nothing to compare against. */
+  ok: boolean | null;
+}
+
+export interface WfdbSignals {
+  signals: Float32Array[];
+  nSamples: number;
+  checksums: ChecksumReport[];
+  /** Things a careful caller may want to know (e.g. trailing bytes beyond the header length). */
+  notes: string[];
+}
+
+export interface WfdbSignalOptions {
+  /** Throw ChecksumError when a checksum disagrees (default false: report only). */
+  strict?: boolean;
+  /** How errors name a data file (e.g. its full path or URL); default: the name in the header. */
+  fileLabel?: (fileName: string) => string;
+}
+
+/** Signals stored in one file, consecutive in the header. */
+interface SignalGroup {
+  fileName: string;
+  indices: number[];
+}
+
+function groupSignals(header: WfdbHeader, source: string): SignalGroup[] {
+  const groups: SignalGroup[] = [];
+  header.signals.forEach((signal, index) => {
+    const last = groups.at(-1);
+    if (last && last.fileName === signal.fileName) last.indices.push(index);
+    else {
+      if (groups.some((g) => g.fileName === signal.fileName))
+        throw new FormatError(source, `signals of file ${signal.fileName} are not consecutive in the header`);
+      groups.push({ fileName: signal.fileName, indices: [index] });
+    }
+  });
+  return groups;
+}
+
+const toSigned16 = (sum: number) => ((sum & 0xffff) << 16) >> 16;
+
+/**
+ * Decodes every signal of a single-segment record. `fileBytes(name)` returns a data file's bytes (it throws
+ * MissingFileError itself if absent). Every problem is a FormatError naming the file.
+ */
+export function decodeWfdbSignals(
+  header: WfdbHeader,
+  fileBytes: (fileName: string) => Uint8Array,
+  source: string,
+  options: WfdbSignalOptions = {},
+): WfdbSignals {
+  if (header.nSegments !== null)
+    throw new FormatError(
+      source,
+      'multi-segment records are not supported yet (header parsed, signals not read)',
+    );
+  const groups = groupSignals(header, source);
+  const label = options.fileLabel ?? ((name: string) => name);
+  const layouts = groups.map((group) =>
+    layoutGroup(header, group, fileBytes(group.fileName), label(group.fileName)),
+  );
+  const available = layouts.map((l) => l.framesAvailable);
+  const nSamples = header.nSamples ?? (available.length === 0 ? 0 : Math.min(...available));
+  const notes: string[] = [];
+  const signals: Float32Array[] = new Array<Float32Array>(header.signals.length);
+  const checksums: ChecksumReport[] = new Array<ChecksumReport>(header.signals.length);
+  for (const layout of layouts) {
+    checkLength(layout, nSamples, notes);
+    decodeGroup(header, layout, nSamples, signals, checksums);
+  }
+  if (options.strict) {
+    const bad = checksums.filter((c) => c.ok === false);
+    if (bad.length > 0)
+      throw new ChecksumError(
+        source,
+        `checksum mismatch for ${bad.map((c) => `${c.lead} (header ${c.expected}, data ${c.actual})`).join(', ')}`,
+      );
+  }
+  return { signals, nSamples, checksums, notes };
+}
+
+interface GroupLayout {
+  group: SignalGroup;
+  /** The data file as errors name it. */
+  label: string;
+  specs: WfdbSignalSpec[];
+  format: WfdbFormatSpec;
+  bytes: Uint8Array;
+  /** Samples per frame of the whole group, and each signal's first position in a frame. */
+  frameSize: number;
+  positions: number[];
+  framesAvailable: number;
+  maxSkew: number;
+}
+
+function layoutGroup(header: WfdbHeader, group: SignalGroup, file: Uint8Array, label: string): GroupLayout {
+  const specs = group.indices.map((i) => header.signals[i]!);
+  const first = specs[0]!;
+  for (const spec of specs) {
+    if (spec.format !== first.format || spec.byteOffset !== first.byteOffset)
+      throw new FormatError(label, 'signals sharing a file must have the same format and byte offset');
+  }
+  if (first.byteOffset > file.length)
+    throw new FormatError(label, `byte offset ${first.byteOffset} is beyond the file's ${file.length} bytes`);
+  const positions: number[] = [];
+  let frameSize = 0;
+  for (const spec of specs) {
+    positions.push(frameSize);
+    frameSize += spec.samplesPerFrame;
+  }
+  const bytes = file.subarray(first.byteOffset);
+  const format = formatSpec(first.format);
+  return {
+    group,
+    label,
+    specs,
+    format,
+    bytes,
+    frameSize,
+    positions,
+    framesAvailable: Math.floor(samplesIn(format, bytes.length) / frameSize),
+    maxSkew: Math.max(...specs.map((s) => s.skew)),
+  };
+}
+
+/** Refuses a file too short for the header's length before anything is allocated; notes trailing bytes. */
+function checkLength(layout: GroupLayout, nSamples: number, notes: string[]): void {
+  const { label, format, bytes, frameSize } = layout;
+  if (layout.framesAvailable < nSamples) {
+    const needed = format.bytesFor(nSamples * frameSize);
+    throw new FormatError(
+      label,
+      `truncated: header declares ${nSamples} samples (${needed} bytes of data) but the file holds ${bytes.length} ` +
+        `bytes (${layout.framesAvailable} samples)`,
+    );
+  }
+  const extra = bytes.length - format.bytesFor(nSamples * frameSize);
+  if (extra > 0 && layout.maxSkew === 0)
+    notes.push(`${label}: ${extra} bytes beyond the header length ignored`);
+}
+
+function decodeGroup(
+  header: WfdbHeader,
+  layout: GroupLayout,
+  nSamples: number,
+  signals: Float32Array[],
+  checksums: ChecksumReport[],
+): void {
+  const { format, frameSize } = layout;
+  const frames = Math.min(nSamples + layout.maxSkew, layout.framesAvailable);
+  const raw = new Int32Array(frames * frameSize);
+  format.decode(layout.bytes, raw);
+  layout.specs.forEach((spec, k) => {
+    const index = layout.group.indices[k]!;
+    const digital = extractSignal(raw, frameSize, layout.positions[k]!, spec, format);
+    const sum = checksum(digital, nSamples * spec.samplesPerFrame);
+    const expected = header.nSamples === null ? null : spec.checksum;
+    checksums[index] = {
+      lead: spec.description,
+      expected,
+      actual: sum,
+      ok: expected === null ? null : (expected & 0xffff) === (sum & 0xffff),
+    };
+    signals[index] = toPhysical(digital, spec, nSamples, format.invalid);
+  });
+}
+
+/** The stored digital samples of one signal (all samples of each frame, in order), differences integrated. */
+function extractSignal(
+  raw: Int32Array,
+  frameSize: number,
+  position: number,
+  spec: WfdbSignalSpec,
+  format: WfdbFormatSpec,
+): Int32Array {
+  const perFrame = spec.samplesPerFrame;
+  const frames = raw.length / frameSize;
+  const out = new Int32Array(frames * perFrame);
+  for (let f = 0, o = 0; f < frames; f++) {
+    const base = f * frameSize + position;
+    for (let j = 0; j < perFrame; j++) out[o++] = raw[base + j]!;
+  }
+  if (format.difference) {
+    let value = spec.initialValue;
+    for (let i = 0; i < out.length; i++) out[i] = value = (value + out[i]!) | 0;
+  }
+  return out;
+}
+
+function checksum(digital: Int32Array, count: number): number {
+  let sum = 0;
+  const end = Math.min(count, digital.length);
+  for (let i = 0; i < end; i++) sum = (sum + digital[i]!) & 0xffff;
+  return toSigned16(sum);
+}
+
+/** (d - baseline) / gain per frame, skew applied, frame samples averaged, invalid codes -> NaN. */
+function toPhysical(
+  digital: Int32Array,
+  spec: WfdbSignalSpec,
+  nSamples: number,
+  invalid: number | null,
+): Float32Array {
+  const out = new Float32Array(nSamples);
+  const { adcGain: gain, baseline, samplesPerFrame: perFrame, skew } = spec;
+  const storedFrames = digital.length / perFrame;
+  for (let n = 0; n < nSamples; n++) {
+    const frame = n + skew;
+    if (frame >= storedFrames) {
+      out[n] = NaN;
+      continue;
+    }
+    if (perFrame === 1) {
+      const d = digital[frame]!;
+      out[n] = d === invalid ? NaN : (d - baseline) / gain;
+      continue;
+    }
+    let total = 0;
+    let valid = 0;
+    for (let j = frame * perFrame; j < (frame + 1) * perFrame; j++) {
+      const d = digital[j]!;
+      if (d !== invalid) {
+        total += d;
+        valid++;
+      }
+    }
+    out[n] = valid === 0 ? NaN : (total / valid - baseline) / gain;
+  }
+  return out;
+}
