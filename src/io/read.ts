@@ -91,8 +91,9 @@ async function readSniffed(bytes: Uint8Array, source: ByteSource, options: ReadO
 
 /** First non-comment line of printable ASCII with a name and a signal count. */
 function looksLikeWfdbHeader(bytes: Uint8Array): boolean {
-  const head = headerText(bytes.subarray(0, 512));
-  if (/[\0-\x08\x0e-\x1f]/.test(head)) return false;
+  const start = bytes.subarray(0, 512);
+  if (start.some((byte) => byte < 9 || (byte > 13 && byte < 32))) return false;
+  const head = headerText(start);
   const firstLine = head.split(/\r?\n/).find((line) => line.trim() !== '' && !line.trim().startsWith('#'));
   return firstLine !== undefined && /^\s*\S+\s+\d+/.test(firstLine);
 }
