@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerInfo } from './info.js';
+import { registerDownload } from './download.js';
 
 /** Every CLI command, one module each. Add a command by adding its register function here. */
-export const commands: Array<(program: Command) => void> = [registerInfo];
+export const commands: Array<(program: Command) => void> = [registerInfo, registerDownload];
