@@ -63,3 +63,8 @@ export class NetworkError extends EcgError {
     super(`${source}: ${problem}`);
   }
 }
+
+/** A signal cannot be processed as asked: NaN samples where they are not allowed, too short, bad parameters. */
+export class SignalError extends EcgError {
+  override name = 'SignalError';
+}
