@@ -142,7 +142,8 @@ const SIGNAL_LINE: LineTable<SignalFields> = {
     token: 3,
     pattern: '\\d+',
     parse: toNumber,
-    fallback: (given) => formatSpec(given.format ?? 16).defaultResolution,
+    // Unknown formats are rejected after the line is read; 12 keeps this fallback total.
+    fallback: ({ format = 16 }) => (isWfdbFormat(format) ? formatSpec(format).defaultResolution : 12),
   },
   adcZero: { token: 4, pattern: INT, parse: toNumber, fallback: () => 0 },
   initialValue: { token: 5, pattern: INT, parse: toNumber, fallback: (given) => given.adcZero ?? 0 },

@@ -19,7 +19,8 @@ describe('WFDB records match the independent numpy reference', () => {
         assert.equal(signal.length, want.length);
         want.head.forEach((value, i) => {
           if (value === null) assert.ok(Number.isNaN(signal[i]));
-          else assert.ok(close(signal[i]!, value), `${name} lead ${lead} sample ${i}: ${signal[i]} vs ${value}`);
+          else
+            assert.ok(close(signal[i]!, value), `${name} lead ${lead} sample ${i}: ${signal[i]} vs ${value}`);
         });
         let sum = 0;
         let squares = 0;

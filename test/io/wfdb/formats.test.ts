@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ChecksumError, FormatError } from '../../../src/errors.js';
+import { WFDB_FORMATS, samplesIn, type WfdbFormat } from '../../../src/io/wfdb/formats.js';
+import { parseWfdbHeader } from '../../../src/io/wfdb/header.js';
+import { decodeWfdbSignals } from '../../../src/io/wfdb/signals.js';
+import { golden, hexBytes } from './helpers.js';
+
+const int16le = (values: number[]) => new Uint8Array(Int16Array.from(values).buffer);
+const sum16 = (values: number[]) => ((values.reduce((a, b) => a + b, 0) & 0xffff) << 16) >> 16;
+
+function decode(headerText: string, files: Record<string, Uint8Array>, strict = false) {
+  const header = parseWfdbHeader(headerText, 'test.hea');
+  return decodeWfdbSignals(header, (name) => files[name]!, 'test.hea', { strict });
+}
+
+describe('signal formats: bytes written by the reference encoder', () => {
+  for (const [key, { values, hex, initial }] of Object.entries(golden.formats)) {
+    const format = Number(key) as WfdbFormat;
+    const spec = WFDB_FORMATS[format];
+    const bytes = hexBytes(hex);
+
+    it(`format ${format}: ${values.length} samples in ${bytes.length} bytes`, () => {
+      assert.equal(spec.bytesFor(values.length), bytes.length);
+      assert.equal(samplesIn(spec, bytes.length), values.length);
+      const raw = new Int32Array(values.length);
+      spec.decode(bytes, raw);
+      const digital = spec.difference
+        ? raw.map((_, i) => initial + raw.slice(0, i + 1).reduce((a, b) => a + b, 0))
+        : raw;
+      assert.deepEqual(Array.from(digital), values);
+    });
+
+    it(`format ${format}: physical values, invalid code -> NaN, checksum`, () => {
+      const text = `t 1 100 ${values.length}\nt.dat ${format} 2(1)/mV 12 0 ${initial} ${sum16(values)} 0 sig\n`;
+      const { signals, checksums } = decode(text, { 't.dat': bytes });
+      const expected = values.map((v) => (v === spec.invalid ? NaN : Math.fround((v - 1) / 2)));
+      assert.deepEqual(Array.from(signals[0]!), expected);
+      assert.equal(checksums[0]!.ok, true);
+    });
+  }
+
+  it('format 8 has no invalid code: -128 is a saturated difference', () => {
+    const { signals } = decode('t 1 100 2\nt.dat 8 1 8 0 0\n', { 't.dat': Uint8Array.of(0x80, 0x80) });
+    assert.deepEqual(Array.from(signals[0]!), [-128, -256]);
+  });
+});
+
+describe('frames, files, skew, offsets', () => {
+  it('interleaves signals of one file, averages samples per frame, reads a second file', () => {
+    // Frame: A A B (A has 2 samples per frame). File b.dat holds C in format 212.
+    const a = [10, 20, 1, 30, 50, 2, -7, -7, 3];
+    const c = [100, -100, 5];
+    const text = [
+      'm 3 10 3',
+      `a.dat 16x2 10(0)/uV 16 0 0 ${sum16([10, 20, 30, 50, -7, -7])} 0 A`,
+      `a.dat 16 1 16 0 0 ${sum16([1, 2, 3])} 0 B`,
+      `b.dat 212 2 12 0 0 ${sum16(c)} 0 C`,
+    ].join('\n');
+    const b212 = Uint8Array.of(100, ((-100 >> 8) & 0x0f) << 4, -100 & 0xff, 5, 0);
+    const { signals, checksums, nSamples } = decode(text, { 'a.dat': int16le(a), 'b.dat': b212 });
+    assert.equal(nSamples, 3);
+    assert.deepEqual(
+      Array.from(signals[0]!),
+      [1.5, 4, -0.7].map((x) => Math.fround(x)),
+    );
+    assert.deepEqual(Array.from(signals[1]!), [1, 2, 3]);
+    assert.deepEqual(Array.from(signals[2]!), [50, -50, 2.5]);
+    assert.ok(checksums.every((c) => c.ok));
+  });
+
+  it('averages only the valid samples of a frame; NaN when none is valid', () => {
+    const text = 'm 1 10 2\na.dat 16x2 1 16 0\n';
+    const { signals } = decode(text, { 'a.dat': int16le([4, -32768, -32768, -32768]) });
+    assert.equal(signals[0]![0], 4);
+    assert.ok(Number.isNaN(signals[0]![1]));
+  });
+
+  it('applies the byte offset and skew (samples past the end become NaN)', () => {
+    const text = 'm 2 10 3\na.dat 16+4 1 16 0 0 0 0 A\na.dat 16:1+4 1 16 0 0 0 0 B\n';
+    const bytes = new Uint8Array([9, 9, 9, 9, ...int16le([1, 11, 2, 12, 3, 13])]);
+    const { signals } = decode(text, { 'a.dat': bytes });
+    assert.deepEqual(Array.from(signals[0]!), [1, 2, 3]);
+    assert.deepEqual(Array.from(signals[1]!).slice(0, 2), [12, 13]);
+    assert.ok(Number.isNaN(signals[1]![2]));
+  });
+
+  it('derives the length from the file when the header gives none (checksums not compared)', () => {
+    const { nSamples, checksums } = decode('m 1 10\na.dat 16 1 16 0 0 123 0\n', {
+      'a.dat': int16le([1, 2, 3, 4]),
+    });
+    assert.equal(nSamples, 4);
+    assert.equal(checksums[0]!.ok, null);
+  });
+
+  it('strict mode throws ChecksumError naming the lead; default only reports', () => {
+    const text = 'm 1 10 2\na.dat 16 1 16 0 0 99 0 II\n';
+    const files = { 'a.dat': int16le([1, 2]) };
+    assert.equal(decode(text, files).checksums[0]!.ok, false);
+    assert.throws(
+      () => decode(text, files, true),
+      (e: unknown) => e instanceof ChecksumError && /II/.test(e.message),
+    );
+  });
+
+  it('refuses truncated data and notes trailing bytes', () => {
+    const text = 'm 1 10 3\na.dat 16 1 16 0\n';
+    assert.throws(
+      () => decode(text, { 'a.dat': int16le([1, 2]) }),
+      (e: unknown) => e instanceof FormatError && /a\.dat: truncated/.test(e.message),
+    );
+    const { notes } = decode(text, { 'a.dat': int16le([1, 2, 3, 4]) });
+    assert.deepEqual(notes, ['a.dat: 2 bytes beyond the header length ignored']);
+  });
+
+  it('refuses a header claiming 10^12 samples without allocating them', () => {
+    const text = 'm 1 10 1000000000000\na.dat 16 1 16 0\n';
+    assert.throws(
+      () => decode(text, { 'a.dat': int16le([1, 2]) }),
+      /truncated: header declares 1000000000000/,
+    );
+  });
+
+  it('multi-segment records: header parsed, signal reading not supported yet', () => {
+    const text = 'multi/2 1 250 30\nseg1 10\nseg2 20\n';
+    const header = parseWfdbHeader(text, 'multi.hea');
+    assert.deepEqual(header.segments, [
+      { recordName: 'seg1', nSamples: 10 },
+      { recordName: 'seg2', nSamples: 20 },
+    ]);
+    assert.throws(() => decodeWfdbSignals(header, () => new Uint8Array(), 'multi.hea'), /not supported yet/);
+  });
+});
