@@ -1,0 +1,9 @@
+/** The tensor engine: typed tensors over libtorch, functional ops, autograd, scopes. */
+export { Tensor } from './tensor.js';
+export { scope, keep, scopeDepth } from './scope.js';
+export { noGrad, isGradEnabled, grad } from './autograd.js';
+export { setNumThreads, getNumThreads, manualSeed } from './runtime.js';
+export { engineStatus, type EngineStatus } from './status.js';
+export type { DType, DataTypeMap, TypedArray } from './binding.js';
+export * as ops from './ops.js';
+export * as inplace from './inplace.js';

@@ -1,0 +1,109 @@
+/**
+ * Checkpoints: a safetensors file whose tensors are the model's state dict (PyTorch names) and whose metadata
+ * carries a format version, the model config, the label order and the preprocessing, as JSON strings.
+ * Optimiser state, when saved for resuming, sits under the `optimizer/` prefix.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { CheckpointError, MissingFileError } from '../errors.js';
+import type { Module, StoredTensor } from '../nn/module.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensorData } from './safetensors.js';
+
+export const CHECKPOINT_FORMAT = 'efficientecg-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+const OPTIMIZER_PREFIX = 'optimizer/';
+
+export interface CheckpointMetadata {
+  /** Architecture name and the config that rebuilds it (e.g. { name: 'efficientecg', config: {...} }). */
+  model: { name: string; config: unknown };
+  /** Output order of the classifier: labels[i] is output i. */
+  labels: string[];
+  /** What the input must look like: sampling rate, leads, window, filters. */
+  preprocessing: unknown;
+  /** Anything else (training state, metrics, dataset split...). */
+  extra?: Record<string, unknown>;
+}
+
+export interface Checkpoint {
+  metadata: CheckpointMetadata;
+  formatVersion: number;
+  state: Map<string, StoredTensor>;
+  optimizerState: Map<string, StoredTensor>;
+}
+
+export function encodeCheckpoint(
+  module: Module,
+  metadata: CheckpointMetadata,
+  optimizerState: Map<string, StoredTensor> = new Map(),
+): Uint8Array {
+  const tensors = new Map<string, StoredTensor>(module.exportState());
+  for (const [name, t] of optimizerState) tensors.set(OPTIMIZER_PREFIX + name, t);
+  return encodeSafetensors(tensors, {
+    format: CHECKPOINT_FORMAT,
+    format_version: String(CHECKPOINT_VERSION),
+    model: JSON.stringify(metadata.model),
+    labels: JSON.stringify(metadata.labels),
+    preprocessing: JSON.stringify(metadata.preprocessing),
+    extra: JSON.stringify(metadata.extra ?? {}),
+  });
+}
+
+export function decodeCheckpoint(bytes: Uint8Array, source = '<bytes>'): Checkpoint {
+  const { tensors, metadata } = decodeSafetensors(bytes, source);
+  if (metadata.format !== CHECKPOINT_FORMAT) {
+    throw new CheckpointError(`${source}: not an EfficientECG checkpoint (metadata format is ${JSON.stringify(metadata.format ?? null)})`);
+  }
+  const version = Number(metadata.format_version);
+  if (!Number.isInteger(version) || version < 1 || version > CHECKPOINT_VERSION) {
+    throw new CheckpointError(`${source}: checkpoint format version ${metadata.format_version} is not supported (this build reads 1..${CHECKPOINT_VERSION})`);
+  }
+  const parse = (key: string): unknown => {
+    try {
+      return JSON.parse(metadata[key] ?? 'null');
+    } catch {
+      throw new CheckpointError(`${source}: metadata field ${key} is not valid JSON`);
+    }
+  };
+  const model = parse('model') as CheckpointMetadata['model'] | null;
+  const labels = parse('labels');
+  if (!model || typeof model.name !== 'string') throw new CheckpointError(`${source}: metadata has no model name`);
+  if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) {
+    throw new CheckpointError(`${source}: metadata labels must be a list of strings`);
+  }
+  const state = new Map<string, StoredTensor>();
+  const optimizerState = new Map<string, StoredTensor>();
+  for (const [name, t] of tensors) {
+    if (name.startsWith(OPTIMIZER_PREFIX)) optimizerState.set(name.slice(OPTIMIZER_PREFIX.length), stored(t));
+    else state.set(name, stored(t));
+  }
+  return {
+    formatVersion: version,
+    metadata: { model, labels, preprocessing: parse('preprocessing'), extra: (parse('extra') ?? {}) as Record<string, unknown> },
+    state,
+    optimizerState,
+  };
+}
+
+function stored(t: NamedTensorData): StoredTensor {
+  return { shape: t.shape, data: t.data };
+}
+
+/** Writes atomically: a crash mid-write leaves the previous checkpoint intact. */
+export function saveCheckpoint(
+  path: string,
+  module: Module,
+  metadata: CheckpointMetadata,
+  optimizerState?: Map<string, StoredTensor>,
+): void {
+  writeFileAtomic(path, encodeCheckpoint(module, metadata, optimizerState));
+}
+
+export function readCheckpoint(path: string): Checkpoint {
+  if (!existsSync(path)) throw new MissingFileError(path, 'checkpoint not found');
+  return decodeCheckpoint(new Uint8Array(readFileSync(path)), path);
+}
+
+/** Loads a checkpoint's weights into a module built from its config; reports every mismatch at once. */
+export function loadCheckpointInto(module: Module, checkpoint: Checkpoint, source = 'checkpoint'): void {
+  module.loadState(checkpoint.state, source);
+}

@@ -1,0 +1,141 @@
+/**
+ * The safetensors format (pure codec, Node and browser): u64 little-endian header length, a JSON header mapping
+ * tensor names to {dtype, shape, data_offsets} plus an optional string-to-string "__metadata__", then the raw
+ * little-endian data. PyTorch users read our checkpoints with `safetensors.torch.load_file`.
+ */
+import { CheckpointError } from '../errors.js';
+import type { DType, TypedArray } from '../engine/binding.js';
+
+interface DtypeSpec {
+  code: string;
+  bytes: number;
+  read: (buffer: ArrayBuffer, count: number) => TypedArray;
+}
+
+const DTYPES: Record<DType, DtypeSpec> = {
+  float32: { code: 'F32', bytes: 4, read: (b, n) => new Float32Array(b, 0, n) },
+  float64: { code: 'F64', bytes: 8, read: (b, n) => new Float64Array(b, 0, n) },
+  int64: { code: 'I64', bytes: 8, read: (b, n) => new BigInt64Array(b, 0, n) },
+  int32: { code: 'I32', bytes: 4, read: (b, n) => new Int32Array(b, 0, n) },
+  bool: { code: 'BOOL', bytes: 1, read: (b, n) => new Uint8Array(b, 0, n) },
+};
+const BY_CODE = new Map(Object.entries(DTYPES).map(([dtype, spec]) => [spec.code, { dtype: dtype as DType, spec }]));
+
+export interface NamedTensorData {
+  dtype: DType;
+  shape: readonly number[];
+  data: TypedArray;
+}
+
+export interface SafetensorsContent {
+  tensors: Map<string, NamedTensorData>;
+  metadata: Record<string, string>;
+}
+
+/** Header lengths above this are not plausible for a model checkpoint (and would be a memory bomb). */
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+function dtypeOf(data: TypedArray): DType {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof BigInt64Array) return 'int64';
+  if (data instanceof Int32Array) return 'int32';
+  return 'bool';
+}
+
+export function encodeSafetensors(
+  tensors: Map<string, { shape: readonly number[]; data: TypedArray; dtype?: DType }>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  const entries = [...tensors].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [name, t] of entries) {
+    const dtype = t.dtype ?? dtypeOf(t.data);
+    const length = t.data.length * DTYPES[dtype].bytes;
+    header[name] = { dtype: DTYPES[dtype].code, shape: [...t.shape], data_offsets: [offset, offset + length] };
+    offset += length;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((json.length + 8) % 8)) % 8); // keep the data 8-byte aligned, as the reference does
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let cursor = 8 + headerBytes.length;
+  for (const [, t] of entries) {
+    const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    out.set(bytes, cursor);
+    cursor += bytes.length;
+  }
+  return out;
+}
+
+/** Parses a safetensors file; `source` names it in errors. Every offset and size is checked against the bytes. */
+export function decodeSafetensors(bytes: Uint8Array, source = '<bytes>'): SafetensorsContent {
+  const fail = (problem: string): never => {
+    throw new CheckpointError(`${source}: ${problem}`);
+  };
+  if (bytes.length < 8) fail(`truncated: ${bytes.length} bytes, a safetensors file has at least 8`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = Number(view.getBigUint64(0, true));
+  if (headerLength > MAX_HEADER_BYTES) fail(`not a safetensors file (declared header of ${headerLength} bytes)`);
+  if (8 + headerLength > bytes.length) fail(`truncated: header needs ${headerLength} bytes, ${bytes.length - 8} remain`);
+  let header: Record<string, unknown> = {};
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+  } catch {
+    fail('not a safetensors file (its header is not JSON)');
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
+  const dataStart = 8 + headerLength;
+  const dataLength = bytes.length - dataStart;
+  const metadata = readMetadata(header.__metadata__, fail);
+  const tensors = new Map<string, NamedTensorData>();
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    tensors.set(name, readEntry(name, entry, bytes, dataStart, dataLength, fail));
+  }
+  return { tensors, metadata };
+}
+
+function readMetadata(value: unknown, fail: (p: string) => never): Record<string, string> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('__metadata__ must be an object');
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value as object)) {
+    if (typeof v !== 'string') fail(`__metadata__.${key} must be a string`);
+    out[key] = v as string;
+  }
+  return out;
+}
+
+function readEntry(
+  name: string,
+  entry: unknown,
+  bytes: Uint8Array,
+  dataStart: number,
+  dataLength: number,
+  fail: (p: string) => never,
+): NamedTensorData {
+  const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+  const known = typeof e?.dtype === 'string' ? BY_CODE.get(e.dtype) : undefined;
+  if (!known) return fail(`tensor ${name}: unsupported dtype ${JSON.stringify(e?.dtype)}`);
+  const shape = e.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    return fail(`tensor ${name}: invalid shape ${JSON.stringify(shape)}`);
+  }
+  const offsets = e.data_offsets;
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
+    return fail(`tensor ${name}: invalid data_offsets ${JSON.stringify(offsets)}`);
+  }
+  const [begin, end] = offsets as [number, number];
+  const count = (shape as number[]).reduce((a, b) => a * b, 1);
+  if (end < begin || end > dataLength) return fail(`tensor ${name}: data_offsets [${begin}, ${end}] outside the ${dataLength} data bytes (truncated file?)`);
+  if (end - begin !== count * known.spec.bytes) {
+    return fail(`tensor ${name}: shape [${shape.join(', ')}] needs ${count * known.spec.bytes} bytes, offsets span ${end - begin}`);
+  }
+  // Copy into a fresh, aligned buffer: the file's data need not be aligned for every dtype.
+  const copy = bytes.slice(dataStart + begin, dataStart + end).buffer;
+  return { dtype: known.dtype, shape: shape as number[], data: known.spec.read(copy, count) };
+}

@@ -1,0 +1,54 @@
+/**
+ * Learning-rate schedules as pure functions of the step (0-based), so a resumed run continues on the same curve.
+ */
+import { EcgError } from '../errors.js';
+
+export type Schedule = (step: number) => number;
+
+function cosineBetween(start: number, end: number, fraction: number): number {
+  return end + ((start - end) * (1 + Math.cos(Math.PI * Math.min(1, Math.max(0, fraction))))) / 2;
+}
+
+export interface OneCycleOptions {
+  maxLr: number;
+  totalSteps: number;
+  /** Fraction of steps spent increasing the LR (PyTorch default 0.3). */
+  pctStart?: number;
+  /** Initial LR = maxLr / divFactor (default 25). */
+  divFactor?: number;
+  /** Final LR = initial / finalDivFactor (default 1e4). */
+  finalDivFactor?: number;
+}
+
+/** torch.optim.lr_scheduler.OneCycleLR with cosine annealing (its default, two phases). */
+export function oneCycle(options: OneCycleOptions): Schedule {
+  const { maxLr, totalSteps } = options;
+  if (totalSteps < 2) throw new EcgError(`oneCycle: totalSteps must be >= 2, got ${totalSteps}`);
+  const initial = maxLr / (options.divFactor ?? 25);
+  const final = initial / (options.finalDivFactor ?? 1e4);
+  const peakStep = (options.pctStart ?? 0.3) * totalSteps - 1;
+  const endStep = totalSteps - 1;
+  return (step) =>
+    step <= peakStep
+      ? cosineBetween(initial, maxLr, step / peakStep)
+      : cosineBetween(maxLr, final, (step - peakStep) / (endStep - peakStep));
+}
+
+export interface CosineWarmupOptions {
+  lr: number;
+  totalSteps: number;
+  warmupSteps: number;
+  /** LR at the end, as a fraction of lr (default 0). */
+  finalFraction?: number;
+}
+
+/** Linear warm-up from 0 to lr over warmupSteps, then cosine decay to lr * finalFraction. */
+export function cosineWithWarmup(options: CosineWarmupOptions): Schedule {
+  const { lr, totalSteps, warmupSteps } = options;
+  if (warmupSteps >= totalSteps) throw new EcgError('cosineWithWarmup: warmupSteps must be < totalSteps');
+  const final = lr * (options.finalFraction ?? 0);
+  return (step) =>
+    step < warmupSteps
+      ? (lr * (step + 1)) / warmupSteps
+      : cosineBetween(lr, final, (step - warmupSteps) / (totalSteps - warmupSteps));
+}
