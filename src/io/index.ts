@@ -34,3 +34,5 @@ export {
   type WaveBoundaries,
   type LeadDelineation,
 } from './wfdb/annotations.js';
+export { readMatRecord, parseMat } from './mat/index.js';
+export { readCsvRecord } from './csv.js';

@@ -3,6 +3,7 @@
  * WFDB (`.hea` + data files), MATLAB (`.mat` without a header), CSV. The parsers are pure; only the sources do I/O.
  */
 import { FormatError, MissingFileError } from '../errors.js';
+import { readCsvRecord } from './csv.js';
 import { readMatRecord } from './mat/index.js';
 import type { EcgRecord } from './record.js';
 import { baseName, bytesSource, extension, sourceFor, withExtension, type ByteSource } from './source.js';
@@ -17,6 +18,10 @@ export interface ReadOptions {
   strict?: boolean;
   /** The record's other files when `input` is bytes (name -> bytes). */
   files?: Map<string, Uint8Array>;
+  /** Sampling frequency for sources that do not carry one (CSV, MAT `val` matrices). */
+  fs?: number;
+  /** ADC units per physical unit for a MAT `val` matrix read without a header. */
+  gain?: number;
 }
 
 function toSource(input: RecordInput, files?: Map<string, Uint8Array>): ByteSource {
@@ -61,8 +66,9 @@ export async function readAnnotations(input: RecordInput): Promise<WfdbAnnotatio
 
 /**
  * Reads a record. A `.hea` (or a record path without extension, or a `.dat`) is read as WFDB; a `.mat` is read
- * through its `.hea` when one sits beside it (CinC 2017 style), otherwise as a MAT-file; a `.csv` needs
- * `options.fs`. Bytes are sniffed: text starting with a record line is a WFDB header, anything else a MAT-file.
+ * through its `.hea` when one sits beside it (CinC 2017 style), otherwise as a MAT-file; a `.csv`/`.tsv`/`.txt`
+ * as delimited text (fs from `options.fs` or a time column). Bytes are sniffed: text starting with a WFDB record
+ * line is a header, anything else a MAT-file.
  */
 export async function readRecord(input: RecordInput, options: ReadOptions = {}): Promise<EcgRecord> {
   const source = toSource(input, options.files);
@@ -70,7 +76,23 @@ export async function readRecord(input: RecordInput, options: ReadOptions = {}):
   const ext = extension(source.name);
   if (ext === 'mat') return readMatOrWfdb(source, options);
   if (ext === 'hea' || ext === 'dat' || ext === '') return (await readWfdb(source, options)).record;
-  throw new FormatError(source.name, `unsupported file type ".${ext}" (expected .hea, .dat, .mat)`);
+  if (TEXT_TABLES.has(ext))
+    return readCsvRecord(textOf(await source.read()), source.name, csvOptions(options));
+  throw new FormatError(source.name, `unsupported file type ".${ext}" (expected .hea, .dat, .mat, .csv)`);
+}
+
+const TEXT_TABLES = new Set(['csv', 'tsv', 'txt']);
+
+function textOf(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
+}
+
+function csvOptions(options: ReadOptions): { fs?: number } {
+  return options.fs === undefined ? {} : { fs: options.fs };
+}
+
+function matOptions(options: ReadOptions): { fs?: number; gain?: number } {
+  return { ...csvOptions(options), ...(options.gain === undefined ? {} : { gain: options.gain }) };
 }
 
 async function readMatOrWfdb(source: ByteSource, options: ReadOptions): Promise<EcgRecord> {
@@ -79,14 +101,14 @@ async function readMatOrWfdb(source: ByteSource, options: ReadOptions): Promise<
     await header.read();
   } catch (error) {
     if (!(error instanceof MissingFileError)) throw error;
-    return readMatRecord(await source.read(), source.name);
+    return readMatRecord(await source.read(), source.name, matOptions(options));
   }
   return (await readWfdb(header, options)).record;
 }
 
 async function readSniffed(bytes: Uint8Array, source: ByteSource, options: ReadOptions): Promise<EcgRecord> {
   if (looksLikeWfdbHeader(bytes)) return (await readWfdb(source, options)).record;
-  return readMatRecord(bytes, source.name);
+  return readMatRecord(bytes, source.name, matOptions(options));
 }
 
 /** First non-comment line of printable ASCII with a name and a signal count. */
@@ -117,6 +139,14 @@ export async function readRecordFromFiles(
   }
   const mats = pick('mat');
   const matName = mats[0];
-  if (mats.length === 1 && matName !== undefined) return readMatRecord(files.get(matName)!, matName);
-  throw new FormatError('<files>', `no .hea and no single .mat among ${names.join(', ') || 'no files'}`);
+  if (mats.length === 1 && matName !== undefined)
+    return readMatRecord(files.get(matName)!, matName, matOptions(options));
+  const tables = names.filter((name) => TEXT_TABLES.has(extension(name)));
+  const tableName = tables[0];
+  if (tables.length === 1 && tableName !== undefined)
+    return readCsvRecord(textOf(files.get(tableName)!), tableName, csvOptions(options));
+  throw new FormatError(
+    '<files>',
+    `no .hea and no single .mat or .csv among ${names.join(', ') || 'no files'}`,
+  );
 }
