@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerInfo } from './info.js';
 import { registerDownload } from './download.js';
+import { registerInspect } from './inspect.js';
 
 /** Every CLI command, one module each. Add a command by adding its register function here. */
-export const commands: Array<(program: Command) => void> = [registerInfo, registerDownload];
+export const commands: Array<(program: Command) => void> = [registerInfo, registerDownload, registerInspect];

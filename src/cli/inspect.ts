@@ -1,0 +1,147 @@
+import type { Command } from 'commander';
+import { MissingFileError } from '../errors.js';
+import { readRecord, readWfdb, readWfdbHeader } from '../io/read.js';
+import { recordDuration, recordLength, type EcgRecord } from '../io/record.js';
+import { extension } from '../io/source.js';
+
+/** What `inspect` prints; the JSON keys are part of the CLI's interface. */
+export interface RecordDescription {
+  record: string;
+  format: string;
+  fs: number;
+  n_samples: number;
+  duration_s: number;
+  age: number | null;
+  sex: string;
+  /** null when the source carries no checksums (MAT, CSV). */
+  checksums_ok: boolean | null;
+  leads: LeadDescription[];
+  notes: string[];
+}
+
+export interface LeadDescription {
+  name: string;
+  units: string;
+  gain: number | null;
+  baseline: number | null;
+  format: string;
+  adc_resolution: number | null;
+  adc_zero: number | null;
+  samples_per_frame: number | null;
+  checksum: { header: number | null; data: number; ok: boolean | null } | null;
+}
+
+/** WFDB records are described from header and data (like wfdbdesc); other files from the decoded record. */
+export async function describeRecord(
+  input: string,
+  options: { fs?: number } = {},
+): Promise<RecordDescription> {
+  if (await isWfdb(input)) return describeWfdb(input);
+  return describeOther(await readRecord(input, options), extension(input));
+}
+
+async function isWfdb(input: string): Promise<boolean> {
+  const ext = extension(input);
+  if (ext === 'hea' || ext === 'dat' || ext === '') return true;
+  if (ext !== 'mat') return false;
+  try {
+    await readWfdbHeader(input);
+    return true;
+  } catch (error) {
+    if (error instanceof MissingFileError) return false;
+    throw error;
+  }
+}
+
+async function describeWfdb(input: string): Promise<RecordDescription> {
+  const { record, header, checksums, notes } = await readWfdb(input);
+  const formats = [
+    ...new Set(header.signals.map((s) => s.format + (s.byteOffset ? `+${s.byteOffset}` : ''))),
+  ];
+  const compared = checksums.filter((c) => c.ok !== null);
+  return {
+    ...summary(record, `wfdb ${formats.join(',')}`),
+    checksums_ok: compared.length === 0 ? null : compared.every((c) => c.ok),
+    leads: header.signals.map((s, i) => ({
+      name: record.leads[i]!,
+      units: s.units,
+      gain: s.adcGain,
+      baseline: s.baseline,
+      format: String(s.format),
+      adc_resolution: s.adcResolution,
+      adc_zero: s.adcZero,
+      samples_per_frame: s.samplesPerFrame,
+      checksum: { header: checksums[i]!.expected, data: checksums[i]!.actual, ok: checksums[i]!.ok },
+    })),
+    notes,
+  };
+}
+
+function describeOther(record: EcgRecord, ext: string): RecordDescription {
+  return {
+    ...summary(record, ext),
+    checksums_ok: null,
+    leads: record.leads.map((name, i) => ({
+      name,
+      units: record.units[i] ?? '',
+      gain: null,
+      baseline: null,
+      format: ext,
+      adc_resolution: null,
+      adc_zero: null,
+      samples_per_frame: null,
+      checksum: null,
+    })),
+    notes: [],
+  };
+}
+
+function summary(record: EcgRecord, format: string) {
+  return {
+    record: record.name,
+    format,
+    fs: record.fs,
+    n_samples: recordLength(record),
+    duration_s: recordDuration(record),
+    age: record.age,
+    sex: record.sex,
+  };
+}
+
+function formatText(d: RecordDescription): string {
+  const checks = d.checksums_ok === null ? 'not available' : d.checksums_ok ? 'all agree' : 'MISMATCH';
+  const lines = [
+    `Record ${d.record}`,
+    `Format: ${d.format}`,
+    `Sampling frequency: ${d.fs} Hz`,
+    `Length: ${d.n_samples} samples (${d.duration_s.toFixed(3)} s)`,
+    `Age: ${d.age ?? 'unknown'}  Sex: ${d.sex}`,
+    `Checksums: ${checks}`,
+    `Leads (${d.leads.length}):`,
+    ...d.leads.map((l, i) => {
+      const calibration = l.gain === null ? '' : `  gain ${l.gain} adu/${l.units}  baseline ${l.baseline}`;
+      const check =
+        l.checksum && l.checksum.ok === false ? `  checksum ${l.checksum.data} != ${l.checksum.header}` : '';
+      return `  ${i}: ${l.name} [${l.units}]${calibration}${check}`;
+    }),
+    ...d.notes.map((note) => `Note: ${note}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description(
+      'Describe a record (WFDB .hea/.dat, .mat, .csv): rate, length, leads, gains, age/sex, checksums',
+    )
+    .argument('<record>', 'header path, record path without extension, URL, .mat or .csv')
+    .option('--json', 'print JSON')
+    .option('--fs <hz>', 'sampling frequency for files that do not carry one (CSV, bare .mat)', Number)
+    .action(async (input: string, options: { json?: boolean; fs?: number }) => {
+      const description = await describeRecord(input, options.fs === undefined ? {} : { fs: options.fs });
+      process.stdout.write(
+        options.json ? `${JSON.stringify(description, null, 2)}\n` : formatText(description),
+      );
+    });
+}
