@@ -1,5 +1,5 @@
 /** Thin Node file helpers shared by the adapters: typed errors that name the file. */
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { EcgError, MissingFileError } from '../errors.js';
 
 function isNotFound(error: unknown): boolean {
@@ -38,4 +38,14 @@ export function listLines(text: string): string[] {
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== '');
+}
+
+/** File names in a folder; a missing folder is a MissingFileError naming it. */
+export async function listFolder(path: string): Promise<Set<string>> {
+  try {
+    return new Set(await readdir(path));
+  } catch (error) {
+    if (isNotFound(error)) throw new MissingFileError(path, 'folder not found');
+    throw new EcgError(`${path}: ${(error as Error).message}`);
+  }
 }

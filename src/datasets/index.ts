@@ -1,0 +1,42 @@
+/** Dataset adapters, one table: name -> how to open it. */
+import { openCinc2017 } from './cinc2017.js';
+import { openCinc2021 } from './cinc2021.js';
+import { openCpsc2018 } from './cpsc2018.js';
+import { openLudb } from './ludb/index.js';
+import { openMitdb } from './mitdb/index.js';
+import { openPtbxl } from './ptbxl/index.js';
+import type { Dataset } from './types.js';
+
+export const DATASET_NAMES = ['ptbxl', 'cpsc2018', 'cinc2017', 'mitdb', 'ludb', 'cinc2021'] as const;
+export type DatasetName = (typeof DATASET_NAMES)[number];
+
+export const DATASETS: Record<
+  DatasetName,
+  { open: (root: string) => Promise<Dataset>; description: string }
+> = {
+  ptbxl: {
+    open: (root) => openPtbxl(root),
+    description: 'PTB-XL, superdiagnostic labels, 100 Hz, folds 1-8/9/10',
+  },
+  cpsc2018: {
+    open: (root) => openCpsc2018(root),
+    description: 'CPSC 2018, 9 classes (original .mat or CinC 2020 WFDB layout)',
+  },
+  cinc2017: {
+    open: (root) => openCinc2017(root),
+    description: 'CinC 2017, N/A/O/~, seeded stratified val split',
+  },
+  mitdb: {
+    open: (root) => openMitdb(root),
+    description: 'MIT-BIH Arrhythmia, AAMI beats, de Chazal DS1/DS2',
+  },
+  ludb: { open: (root) => openLudb(root), description: 'LUDB, rhythm classes and P/QRS/T delineation' },
+  cinc2021: {
+    open: (root) => openCinc2021(root),
+    description: 'CinC 2020/2021 WFDB folders, scored SNOMED-CT classes',
+  },
+};
+
+export * from './types.js';
+export * from './summary.js';
+export { openPtbxl, openCpsc2018, openCinc2017, openMitdb, openLudb, openCinc2021 };
