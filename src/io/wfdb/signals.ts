@@ -82,7 +82,7 @@ export function decodeWfdbSignals(
     layoutGroup(header, group, fileBytes(group.fileName), label(group.fileName)),
   );
   const available = layouts.map((l) => l.framesAvailable);
-  const nSamples = header.nSamples ?? (available.length === 0 ? 0 : Math.min(...available));
+  const nSamples = header.nSamples ?? available.reduce((a, b) => Math.min(a, b), available[0] ?? 0);
   const notes: string[] = [];
   const signals: Float32Array[] = new Array<Float32Array>(header.signals.length);
   const checksums: ChecksumReport[] = new Array<ChecksumReport>(header.signals.length);
@@ -141,7 +141,7 @@ function layoutGroup(header: WfdbHeader, group: SignalGroup, file: Uint8Array, l
     frameSize,
     positions,
     framesAvailable: Math.floor(samplesIn(format, bytes.length) / frameSize),
-    maxSkew: Math.max(...specs.map((s) => s.skew)),
+    maxSkew: specs.reduce((max, s) => Math.max(max, s.skew), 0),
   };
 }
 
