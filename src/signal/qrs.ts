@@ -1,0 +1,514 @@
+/**
+ * R-peak detection: a multi-lead Pan-Tompkins detector.
+ *
+ * Per lead: zero-phase band-pass (5-18 Hz), derivative, squaring, normalised by the lead's typical QRS energy;
+ * the leads' energies are summed, integrated over a centred 150 ms window, and the integrated signal's peaks go
+ * through Pan-Tompkins' adaptive dual thresholds (signal/noise peak levels), a 200 ms refractory period, T-wave
+ * discrimination (a candidate within 360 ms of the previous beat needs at least half of its slope) and search-back
+ * (after 1.66 median RR without a beat, the best candidate above the lower threshold is taken). Each beat is then
+ * moved to the local extremum of the reference lead, in that lead's dominant polarity.
+ *
+ * Every window is in seconds and every filter is designed from fs, so any sampling rate works.
+ * Pure computation (arrays in, indices out): runs in Node and in the browser.
+ */
+import { bandpass, movingAverage } from './detect/iir.js';
+
+/** Record-level quality flags. */
+export type QrsFlag =
+  /** No usable lead: every lead is constant (or NaN). */
+  | 'flat'
+  /** Shorter than one second (0 samples included): too little to learn thresholds from. */
+  | 'too_short'
+  /** Candidates between beats are nearly as strong as beats: detections are unreliable. */
+  | 'noisy'
+  /** The reference lead's QRS complexes point mostly downwards (peaks are located on minima). */
+  | 'inverted'
+  /** Some samples were NaN (invalid); they were bridged and no beat is reported inside them. */
+  | 'nan_gaps'
+  /** Narrow, steep pacemaker spikes were found (and removed before detection). */
+  | 'pacing_spikes';
+
+export interface QrsOptions {
+  /** Index of the lead on which R peaks are located (default: the first usable lead). */
+  referenceLead?: number;
+}
+
+export interface QrsDetection {
+  fs: number;
+  /** Sample indices of the R peaks, ascending. */
+  rPeaks: Int32Array;
+  /** For each beat, true when it was only found by search-back (a weaker, less certain detection). */
+  searchBack: boolean[];
+  flags: QrsFlag[];
+  /** The lead the peaks were located on (-1 when no lead was usable). */
+  referenceLead: number;
+  /** Dominant QRS polarity of the reference lead: 1 upright, -1 inverted. */
+  polarity: 1 | -1;
+  /** Indices of the leads whose energy was combined. */
+  leadsUsed: number[];
+}
+
+/** Tunable constants of the detector, in seconds, Hz or plain ratios (one table, no magic numbers below). */
+const DESIGN = {
+  bandLowHz: 5,
+  bandHighHz: 18,
+  locateLowHz: 1,
+  locateHighHz: 40,
+  integrationS: 0.15,
+  /** |slope|^1.5 rather than Pan-Tompkins' square: wide, slurred beats keep more weight (measured on MIT-BIH). */
+  slopePower: 1.5,
+  thresholdFraction: 0.35,
+  candidateSpacingS: 0.12,
+  refractoryS: 0.2,
+  tWaveWindowS: 0.36,
+  tWaveSlopeRatio: 0.5,
+  searchBackRr: 1.66,
+  locateHalfWindowS: 0.1,
+  learningS: 8,
+  spikeSlopeRatio: 3,
+  spikeMinSlope: 20,
+  spikeWidthS: 0.012,
+  pacedSpikesPerS: 0.3,
+  leadSwitchRatio: 0.2,
+  qualityBlockS: 4,
+  maxLevelJump: 3,
+  staleS: 3,
+  maxStaleHalvings: 6,
+  flatAmplitude: 0.01,
+  noisyRatio: 0.45,
+} as const;
+
+/** Detects R peaks in one lead or several synchronous leads sampled at `fs` Hz. */
+export function detectQrs(
+  leads: Float32Array | Float32Array[],
+  fs: number,
+  options: QrsOptions = {},
+): QrsDetection {
+  const signals = Array.isArray(leads) ? leads : [leads];
+  const n = signals[0]?.length ?? 0;
+  const flags = new Set<QrsFlag>();
+  if (n < fs) flags.add('too_short');
+  const prepared = signals.map((s) => prepareLead(s, fs));
+  if (prepared.some((p) => p.nanCount > 0)) flags.add('nan_gaps');
+  // A few isolated steep artefacts are common; pacing means spikes at (nearly) every beat.
+  if (prepared.some((p) => p.spikes >= DESIGN.pacedSpikesPerS * (n / fs))) flags.add('pacing_spikes');
+  const usable = prepared.map((p, i) => (p.flat ? -1 : i)).filter((i) => i >= 0);
+  const reference = chooseReference(options.referenceLead, usable);
+  const empty = {
+    fs,
+    rPeaks: new Int32Array(0),
+    searchBack: [],
+    referenceLead: reference,
+    polarity: 1 as const,
+  };
+  if (usable.length === 0 || n < 3) {
+    if (usable.length === 0) flags.add('flat');
+    return { ...empty, flags: [...flags], leadsUsed: usable };
+  }
+  const ordered = [reference, ...usable.filter((i) => i !== reference)];
+  const energy = combinedEnergy(
+    ordered.map((i) => prepared[i]!.band),
+    fs,
+  );
+  const integrated = movingAverage(energy, oddWidth(DESIGN.integrationS * fs));
+  const decisions = thresholdPeaks(integrated, energy, fs);
+  if (decisions.noiseRatio > DESIGN.noisyRatio) flags.add('noisy');
+  const ref = prepared[reference]!;
+  const polarity = dominantPolarity(ref.locate, decisions.peaks, fs);
+  if (polarity < 0) flags.add('inverted');
+  const nanMask = combinedNanMask(prepared, n);
+  const located = locatePeaks(ref.locate, decisions.peaks, polarity, fs);
+  const keep = keepDistinct(located, Math.round(DESIGN.refractoryS * fs)).map(
+    (k, i) => k && !nanMask[located[i]!],
+  );
+  return {
+    fs,
+    rPeaks: Int32Array.from(located.filter((_, k) => keep[k])),
+    searchBack: decisions.searchBack.filter((_, k) => keep[k]),
+    flags: [...flags],
+    referenceLead: reference,
+    polarity,
+    leadsUsed: usable,
+  };
+}
+
+function chooseReference(requested: number | undefined, usable: number[]): number {
+  if (requested !== undefined && usable.includes(requested)) return requested;
+  return usable[0] ?? -1;
+}
+
+function oddWidth(samples: number): number {
+  return 2 * Math.floor(Math.max(1, Math.round(samples)) / 2) + 1;
+}
+
+interface PreparedLead {
+  /** QRS band (5-18 Hz), for energy. */
+  band: Float64Array;
+  /** Wide band (1-40 Hz), baseline-free, for locating peaks. */
+  locate: Float64Array;
+  flat: boolean;
+  nanCount: number;
+  nanMask: Uint8Array;
+  spikes: number;
+}
+
+function prepareLead(signal: Float32Array, fs: number): PreparedLead {
+  const { filled, nanMask, nanCount } = bridgeNans(signal);
+  const spikes = removePacingSpikes(filled, fs);
+  const band = bandpass(filled, DESIGN.bandLowHz, DESIGN.bandHighHz, fs);
+  const locate = bandpass(filled, DESIGN.locateLowHz, DESIGN.locateHighHz, fs);
+  const flat = nanCount === signal.length || maxAbs(band) < DESIGN.flatAmplitude;
+  return { band, locate, flat, nanCount, nanMask, spikes };
+}
+
+/** Replaces NaN runs by straight lines between their valid neighbours (or holds the edge value). */
+function bridgeNans(signal: Float32Array): { filled: Float64Array; nanMask: Uint8Array; nanCount: number } {
+  const n = signal.length;
+  const filled = new Float64Array(n);
+  const nanMask = new Uint8Array(n);
+  let nanCount = 0;
+  let lastValid = -1;
+  for (let i = 0; i <= n; i++) {
+    const value = i < n ? signal[i]! : NaN;
+    if (i < n && Number.isNaN(value)) {
+      nanMask[i] = 1;
+      nanCount++;
+      continue;
+    }
+    if (i - lastValid > 1) fillGap(filled, lastValid, i, signal);
+    if (i < n) filled[i] = value;
+    lastValid = i;
+  }
+  return { filled, nanMask, nanCount };
+}
+
+function fillGap(filled: Float64Array, before: number, after: number, signal: Float32Array): void {
+  const n = signal.length;
+  const left = before >= 0 ? signal[before]! : after < n ? signal[after]! : 0;
+  const right = after < n ? signal[after]! : left;
+  for (let j = before + 1; j < after; j++) {
+    const t = (j - before) / (after - before);
+    filled[j] = left + t * (right - left);
+  }
+}
+
+/**
+ * Pacemaker spikes are far steeper and narrower than any QRS; left in, their ringing after band-pass filtering
+ * can look like beats. A jump much steeper than the lead's typical QRS slope, followed within a few ms by a jump
+ * back, is bridged by a straight line. Returns the number of spikes removed.
+ */
+function removePacingSpikes(x: Float64Array, fs: number): number {
+  const n = x.length;
+  if (n < 3) return 0;
+  const jumps = new Float64Array(n);
+  for (let i = 1; i < n; i++) jumps[i] = Math.abs(x[i]! - x[i - 1]!);
+  const typical = typicalBlockMax(jumps, Math.round(2 * fs));
+  const floor = Math.max(DESIGN.spikeSlopeRatio * typical, (DESIGN.spikeMinSlope * 1) / fs);
+  const width = Math.max(2, Math.round(DESIGN.spikeWidthS * fs));
+  let count = 0;
+  for (let i = 1; i < n; i++) {
+    const jump = x[i]! - x[i - 1]!;
+    if (Math.abs(jump) < floor) continue;
+    const back = findReturn(x, i, jump, width);
+    if (back < 0) continue;
+    bridge(x, i - 1, back);
+    count++;
+    i = back;
+  }
+  return count;
+}
+
+/** First sample within `width` after `start` where a jump of the opposite sign undoes at least half of `jump`. */
+function findReturn(x: Float64Array, start: number, jump: number, width: number): number {
+  for (let j = start + 1; j <= Math.min(x.length - 1, start + width); j++) {
+    if (-(x[j]! - x[j - 1]!) * Math.sign(jump) >= 0.5 * Math.abs(jump)) return j;
+  }
+  return -1;
+}
+
+function bridge(x: Float64Array, from: number, to: number): void {
+  for (let j = from + 1; j < to; j++) x[j] = x[from]! + ((j - from) / (to - from)) * (x[to]! - x[from]!);
+}
+
+function maxAbs(x: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]!));
+  return m;
+}
+
+function combinedNanMask(prepared: PreparedLead[], n: number): Uint8Array {
+  const mask = new Uint8Array(n);
+  const valid = prepared.filter((p) => p.nanCount < n);
+  if (valid.length === 0) return mask;
+  // A sample is masked when every lead that has data is invalid there.
+  for (let i = 0; i < n; i++) mask[i] = valid.every((p) => p.nanMask[i] === 1) ? 1 : 0;
+  return mask;
+}
+
+/**
+ * Slope energy of the reference lead (first in `bands`), each lead scaled by its typical QRS energy. Where the
+ * reference lead is locally much worse than another lead (saturated, disconnected, drowned in noise: its
+ * integrated energy has a low peak-to-floor ratio over a few seconds), that other lead's energy is used instead.
+ * Averaging all leads all the time was measured worse on MIT-BIH: a noisy second lead adds its noise.
+ */
+function combinedEnergy(bands: Float64Array[], fs: number): Float64Array {
+  const n = bands[0]!.length;
+  const energies = bands.map((band) => {
+    const slope = slopeEnergy(band, fs);
+    const scale = typicalBlockMax(slope, Math.round(2 * fs)) || 1;
+    for (let i = 0; i < n; i++) slope[i]! /= scale;
+    return slope;
+  });
+  if (energies.length === 1) return energies[0]!;
+  const block = Math.max(1, Math.round(DESIGN.qualityBlockS * fs));
+  const quality = energies.map((e) =>
+    blockQuality(movingAverage(e, oddWidth(DESIGN.integrationS * fs)), block),
+  );
+  const chosen = quality[0]!.map((refQuality, b) => {
+    let best = 0;
+    quality.forEach((q, l) => {
+      if (q[b]! > quality[best]![b]!) best = l;
+    });
+    return refQuality < DESIGN.leadSwitchRatio * quality[best]![b]! ? best : 0;
+  });
+  const weights = energies.map((_, l) =>
+    interpolateBlocks(
+      chosen.map((c) => (c === l ? 1 : 0)),
+      block,
+      n,
+    ),
+  );
+  const total = new Float64Array(n);
+  energies.forEach((e, l) => {
+    const w = weights[l]!;
+    for (let i = 0; i < n; i++) total[i]! += w[i]! * e[i]!;
+  });
+  return total;
+}
+
+/** Peak-to-floor ratio (block maximum over block median) of each block: high for clean beats, ~1 for noise. */
+function blockQuality(integrated: Float64Array, block: number): number[] {
+  const out: number[] = [];
+  for (let start = 0; start < integrated.length; start += block) {
+    const part = integrated.subarray(start, Math.min(integrated.length, start + block));
+    const peak = maxAbs(part);
+    out.push(peak / (median(Array.from(part)) + 1e-9 * peak + 1e-30));
+  }
+  return out;
+}
+
+/** Per-sample values linearly interpolated between block centres. */
+function interpolateBlocks(values: number[], block: number, n: number): Float64Array {
+  const out = new Float64Array(n);
+  const centre = (b: number) => Math.min(n, b * block + block / 2);
+  let b = 0;
+  for (let i = 0; i < n; i++) {
+    while (b + 1 < values.length && centre(b + 1) <= i) b++;
+    const next = Math.min(b + 1, values.length - 1);
+    const span = centre(next) - centre(b);
+    const t = span > 0 ? Math.min(1, Math.max(0, (i - centre(b)) / span)) : 0;
+    out[i] = values[b]! + t * (values[next]! - values[b]!);
+  }
+  return out;
+}
+
+function slopeEnergy(x: Float64Array, fs: number): Float64Array {
+  const n = x.length;
+  const out = new Float64Array(n);
+  for (let i = 1; i < n - 1; i++) {
+    const d = ((x[i + 1]! - x[i - 1]!) * fs) / 2;
+    out[i] = Math.abs(d) ** DESIGN.slopePower;
+  }
+  return out;
+}
+
+/** Median over consecutive blocks of each block's maximum: the typical height of a beat's energy peak. */
+function typicalBlockMax(x: Float64Array, block: number): number {
+  const maxima: number[] = [];
+  for (let start = 0; start < x.length; start += block) {
+    let m = 0;
+    const end = Math.min(x.length, start + block);
+    for (let i = start; i < end; i++) m = Math.max(m, x[i]!);
+    maxima.push(m);
+  }
+  return median(maxima);
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Local maxima of `x` that are the largest within ±`spacing` samples (ties keep the first). */
+function candidatePeaks(x: Float64Array, spacing: number): number[] {
+  const peaks: number[] = [];
+  for (let i = 1; i < x.length - 1; i++) {
+    if (!(x[i]! > x[i - 1]! && x[i]! >= x[i + 1]!)) continue;
+    const last = peaks[peaks.length - 1];
+    if (last !== undefined && i - last <= spacing) {
+      if (x[i]! > x[last]!) peaks[peaks.length - 1] = i;
+      continue;
+    }
+    peaks.push(i);
+  }
+  return peaks;
+}
+
+interface ThresholdDecisions {
+  peaks: number[];
+  searchBack: boolean[];
+  /** Mean noise level / signal level over the record (0 clean, ~1 beats indistinguishable from noise). */
+  noiseRatio: number;
+}
+
+/** Pan-Tompkins decision rules on the integrated energy (see the module comment). */
+function thresholdPeaks(integrated: Float64Array, energy: Float64Array, fs: number): ThresholdDecisions {
+  const candidates = candidatePeaks(integrated, Math.round(DESIGN.candidateSpacingS * fs));
+  const state = initialLevels(integrated, fs);
+  const refractory = Math.round(DESIGN.refractoryS * fs);
+  const tWindow = Math.round(DESIGN.tWaveWindowS * fs);
+  const slopeHalf = Math.round(0.075 * fs);
+  const peaks: number[] = [];
+  const searchBack: boolean[] = [];
+  const slopes: number[] = [];
+  const pending: number[] = []; // rejected candidates since the last beat, for search-back
+  let staleHalvings = 0;
+  let ratioSum = 0;
+  let ratioCount = 0;
+  const slopeAt = (i: number) => windowMax(energy, i - slopeHalf, i + slopeHalf);
+  const threshold = () => state.noise + DESIGN.thresholdFraction * (state.signal - state.noise);
+
+  const accept = (i: number, viaSearchBack: boolean) => {
+    peaks.push(i);
+    searchBack.push(viaSearchBack);
+    slopes.push(slopeAt(i));
+    const weight = viaSearchBack ? 0.25 : 0.125;
+    // One artefact far above the beats must not lift the threshold over every following beat.
+    const value = Math.min(integrated[i]!, DESIGN.maxLevelJump * state.signal);
+    state.signal = weight * value + (1 - weight) * state.signal;
+    ratioSum += state.noise / Math.max(state.signal, 1e-12);
+    ratioCount++;
+    pending.length = 0;
+    staleHalvings = 0;
+  };
+  const isTWave = (i: number) => {
+    const last = peaks[peaks.length - 1];
+    if (last === undefined || i - last >= tWindow) return false;
+    return slopeAt(i) < DESIGN.tWaveSlopeRatio ** DESIGN.slopePower * slopes[slopes.length - 1]!;
+  };
+  const trySearchBack = (now: number) => {
+    for (;;) {
+      const last = peaks[peaks.length - 1];
+      const limit = DESIGN.searchBackRr * medianRr(peaks, fs);
+      if (last === undefined || now - last <= limit) return;
+      const lower = 0.5 * threshold();
+      const best = pending
+        .filter((c) => c - last >= refractory && integrated[c]! > lower && !isTWave(c))
+        .reduce((b, c) => (b < 0 || integrated[c]! > integrated[b]! ? c : b), -1);
+      if (best < 0) {
+        // Nothing above the lower threshold for a long time: the signal level is stale (amplitude dropped).
+        if (now - last < DESIGN.staleS * fs || staleHalvings >= DESIGN.maxStaleHalvings) return;
+        state.signal *= 0.5;
+        state.noise *= 0.5;
+        staleHalvings++;
+        continue;
+      }
+      const later = pending.filter((c) => c > best);
+      accept(best, true);
+      pending.push(...later);
+    }
+  };
+
+  for (const i of candidates) {
+    trySearchBack(i);
+    const value = integrated[i]!;
+    const last = peaks[peaks.length - 1];
+    if (value > threshold() && !isTWave(i)) {
+      if (last !== undefined && i - last < refractory) {
+        if (value > integrated[last]!) replaceLast(i);
+        continue;
+      }
+      accept(i, false);
+    } else {
+      state.noise = 0.125 * Math.min(value, state.signal) + 0.875 * state.noise;
+      pending.push(i);
+    }
+  }
+  trySearchBack(integrated.length - 1);
+  return { peaks, searchBack, noiseRatio: ratioCount ? ratioSum / ratioCount : 1 };
+
+  function replaceLast(i: number) {
+    peaks[peaks.length - 1] = i;
+    slopes[slopes.length - 1] = slopeAt(i);
+  }
+}
+
+/** Starting signal/noise levels from the first seconds: typical 2 s block maximum vs the median level. */
+function initialLevels(integrated: Float64Array, fs: number): { signal: number; noise: number } {
+  const span = integrated.subarray(0, Math.min(integrated.length, Math.round(DESIGN.learningS * fs)));
+  const signal = typicalBlockMax(span, Math.round(2 * fs));
+  const noise = median(Array.from(span));
+  return { signal, noise: Math.min(noise, 0.5 * signal) };
+}
+
+/** Median of the last 8 RR intervals in samples (1 s when fewer than two beats are known). */
+function medianRr(peaks: number[], fs: number): number {
+  if (peaks.length < 2) return fs;
+  const rr: number[] = [];
+  for (let k = Math.max(1, peaks.length - 8); k < peaks.length; k++) rr.push(peaks[k]! - peaks[k - 1]!);
+  return median(rr);
+}
+
+function windowMax(x: Float64Array, from: number, to: number): number {
+  let m = 0;
+  for (let i = Math.max(0, from); i <= Math.min(x.length - 1, to); i++) m = Math.max(m, x[i]!);
+  return m;
+}
+
+/** +1 when the beats' largest deflections are mostly upward on this lead, -1 when mostly downward. */
+function dominantPolarity(x: Float64Array, peaks: number[], fs: number): 1 | -1 {
+  const half = Math.round(DESIGN.locateHalfWindowS * fs);
+  let votes = 0;
+  for (const p of peaks) {
+    const { max, min } = windowExtrema(x, p - half, p + half);
+    votes += x[max]! >= -x[min]! ? 1 : -1;
+  }
+  return votes >= 0 ? 1 : -1;
+}
+
+function windowExtrema(x: Float64Array, from: number, to: number): { max: number; min: number } {
+  const lo = Math.max(0, from);
+  const hi = Math.min(x.length - 1, to);
+  let max = lo;
+  let min = lo;
+  for (let i = lo; i <= hi; i++) {
+    if (x[i]! > x[max]!) max = i;
+    if (x[i]! < x[min]!) min = i;
+  }
+  return { max, min };
+}
+
+/**
+ * Moves each detection to the reference lead's extremum nearby: the dominant polarity's extremum unless the
+ * opposite deflection is twice as large (e.g. a ventricular beat of opposite polarity).
+ */
+function locatePeaks(x: Float64Array, peaks: number[], polarity: 1 | -1, fs: number): number[] {
+  const half = Math.round(DESIGN.locateHalfWindowS * fs);
+  return peaks.map((p) => {
+    const { max, min } = windowExtrema(x, p - half, p + half);
+    const [dominant, opposite] = polarity > 0 ? [max, min] : [min, max];
+    return Math.abs(x[opposite]!) > 2 * Math.abs(x[dominant]!) ? opposite : dominant;
+  });
+}
+
+/** False for a detection that landed on the same complex as the previous kept one (`located` is ascending). */
+function keepDistinct(located: number[], minGap: number): boolean[] {
+  let last = -Infinity;
+  return located.map((p) => {
+    if (p - last < minGap) return false;
+    last = p;
+    return true;
+  });
+}
