@@ -56,6 +56,6 @@ export async function openCinc2017(root: string, options: Cinc2017Options = {}):
     skipped,
     split,
     sourceFiles: (id) => [join(root, `${entryOf(id).id}.hea`), join(root, `${id}.mat`)],
-    load: (id) => loadWfdbEntry(join(root, `${entryOf(id).id}.hea`), entryOf(id)),
+    load: async (id) => loadWfdbEntry(join(root, `${entryOf(id).id}.hea`), entryOf(id)),
   };
 }

@@ -97,7 +97,7 @@ export function wfdbFolderDataset(
     split,
     // The .mat (or .dat) data file is named in the header; the header and a .mat sibling cover the usual layout.
     sourceFiles: (id) => [`${pathOf(id)}.hea`, `${pathOf(id)}.mat`],
-    load: (id) => loadWfdbEntry(`${pathOf(id)}.hea`, byId.get(id) as DatasetEntry),
+    load: async (id) => loadWfdbEntry(`${pathOf(id)}.hea`, byId.get(id) as DatasetEntry),
   };
 }
 

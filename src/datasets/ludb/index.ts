@@ -46,7 +46,6 @@ export async function openLudb(root: string, options: LudbOptions = {}): Promise
     diagnoses.set(id, info.diagnoses);
     if (rhythm < 0)
       skipped.push({ id, reason: `rhythm not in the class list: ${JSON.stringify(info.rhythm)}` });
-    else if (!files.has(`${id}.dat`)) skipped.push({ id, reason: 'record file missing (.dat)' });
     else {
       const patient = {
         age: header.patient.age,
@@ -78,7 +77,7 @@ export async function openLudb(root: string, options: LudbOptions = {}): Promise
     split,
     diagnoses,
     sourceFiles: (id) => ['hea', 'dat', ...LUDB_LEAD_FILES].map((ext) => `${base(id)}.${ext}`),
-    load: (id) => loadWfdbEntry(`${base(id)}.hea`, byId.get(id) as DatasetEntry),
+    load: async (id) => loadWfdbEntry(`${base(id)}.hea`, byId.get(id) as DatasetEntry),
     delineation: async (id) => {
       const leads: Record<string, LeadDelineation> = {};
       for (const lead of LUDB_LEAD_FILES)

@@ -54,8 +54,9 @@ export async function openMitdb(root: string, options: MitdbOptions = {}): Promi
     [MITDB_DS2, 'test'],
   ] as const) {
     for (const id of ids) {
-      if (!['hea', 'dat', 'atr'].every((ext) => files.has(`${id}.${ext}`))) {
-        skipped.push({ id, reason: 'record files missing (.hea/.dat/.atr)' });
+      if (!['hea', 'atr'].every((ext) => files.has(`${id}.${ext}`))) {
+        // The .dat is only needed by load(), which names it when it is missing.
+        skipped.push({ id, reason: 'record files missing (.hea/.atr)' });
         continue;
       }
       const header = await readWfdbHeader(join(root, `${id}.hea`));

@@ -97,6 +97,6 @@ export async function openPtbxl(root: string, options: PtbxlOptions = {}): Promi
       parameters: { labelSet, rate, minLikelihood: options.minLikelihood ?? 0 },
     },
     sourceFiles: (id) => [`${recordPath(id)}.hea`, `${recordPath(id)}.dat`],
-    load: (id) => loadWfdbEntry(`${recordPath(id)}.hea`, byId.get(id) as DatasetEntry),
+    load: async (id) => loadWfdbEntry(`${recordPath(id)}.hea`, byId.get(id) as DatasetEntry),
   };
 }

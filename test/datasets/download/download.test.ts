@@ -53,7 +53,8 @@ before(async () => {
     const cut = behaviour.cutAfter.get(path);
     if (cut !== undefined) {
       behaviour.cutAfter.delete(path);
-      response.write(body.subarray(0, cut), () => response.destroy());
+      // Give the client time to receive the first bytes before the connection drops.
+      response.write(body.subarray(0, cut), () => setTimeout(() => response.destroy(), 100));
       return;
     }
     response.end(body);
