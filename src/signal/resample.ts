@@ -77,20 +77,37 @@ export function resamplePoly(x: Samples, up: number, down: number, options: NanO
   const h = new Float64Array(prePad + core.length + postPad);
   for (let i = 0; i < core.length; i++) h[prePad + i] = core[i]! * up;
 
-  const out = new Float32Array(outputLength);
-  for (let k = 0; k < outputLength; k++) {
-    // Output k of the full upfirdn is at position t of the zero-stuffed input: y[t] = sum_i x[i] h[t - i*up].
-    const t = (k + preRemove) * down;
-    const last = Math.min(Math.floor(t / up), inputLength - 1);
-    const first = Math.max(0, Math.ceil((t - h.length + 1) / up));
-    let sum = 0;
-    for (let i = last; i >= first; i--) sum += values[i]! * h[t - i * up]!;
-    out[k] = sum;
-  }
+  const out = polyphase(values, h, up, down, preRemove, outputLength);
   if (gaps) {
     for (let k = 0; k < outputLength; k++) {
       if (gaps[Math.min(inputLength - 1, Math.round((k * down) / up))]) out[k] = NaN;
     }
+  }
+  return out;
+}
+
+/**
+ * Output k of the full upfirdn (offset by `skip`) is at position t = (k + skip) * down of the zero-stuffed input:
+ * y = sum_i x[i] h[t - i*up]. Only every up-th tap meets a real sample, so the filter is split into `up` phases,
+ * each a contiguous array, and the inner loop is a plain dot product.
+ */
+function polyphase(x: Float64Array, h: Float64Array, up: number, down: number, skip: number, length: number) {
+  const phases = Array.from({ length: up }, (_, p) => {
+    const taps = new Float64Array(Math.ceil((h.length - p) / up));
+    for (let m = 0; m < taps.length; m++) taps[m] = h[p + m * up]!;
+    return taps;
+  });
+  const out = new Float32Array(length);
+  for (let k = 0; k < length; k++) {
+    const t = (k + skip) * down;
+    const newest = Math.floor(t / up);
+    const taps = phases[t - newest * up]!;
+    // Tap m meets sample newest - m; keep only samples inside the signal (zero padding outside).
+    const mFirst = Math.max(0, newest - (x.length - 1));
+    const mEnd = Math.min(taps.length, newest + 1);
+    let sum = 0;
+    for (let m = mFirst; m < mEnd; m++) sum += taps[m]! * x[newest - m]!;
+    out[k] = sum;
   }
   return out;
 }
