@@ -89,7 +89,7 @@ async function main() {
     OPERATIONS.forEach((operation, i) => {
       operation.run(x); // warm-up (JIT)
       const times: number[] = [];
-      let output = new Float32Array(0);
+      let output: Float32Array = new Float32Array(0);
       for (let r = 0; r < repeats; r++) {
         const start = performance.now();
         output = operation.run(x);
