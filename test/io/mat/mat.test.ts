@@ -112,6 +112,28 @@ test('level 5: numeric classes, logical, complex, N-D, char, struct, cell, empty
   }
 });
 
+test('level 5 big endian, small data elements, doubles stored as smaller integers (read as double)', () => {
+  const name = 'v5_big_endian.mat';
+  const file = parseMat(fixture(name), name);
+  const expected = golden[name]!;
+  assert.equal(file.littleEndian, false);
+  assertMatchesScipy(file.variables.get('d'), expected.d, 'd');
+  assertMatchesScipy(file.variables.get('i16'), expected.i16, 'i16');
+  assert.deepEqual(charRows(file.variables.get('s')), expected.s.rows);
+  // scipy reports the storage type (uint8, int16); MATLAB, and this reader, give the class: double.
+  const record = readMatRecord(fixture(name), name);
+  assert.equal(record.sex, 'female');
+  assert.equal(record.age, expected.ECG.age.values[0]);
+  assert.equal(record.signals.length, 12);
+  const data: number[] = expected.ECG.data.values;
+  record.signals.forEach((lead, l) =>
+    assert.deepEqual(
+      Array.from(lead),
+      [0, 1, 2].map((c) => data[l + 12 * c]),
+    ),
+  );
+});
+
 function assertSignalsMatch(signals: Float32Array[], expected: Json, scale = 1) {
   assert.equal(signals.length, expected.shape[0]);
   signals.forEach((lead, l) => {
@@ -266,6 +288,7 @@ test('fuzz: 600 seeded mutations of real and synthetic MAT-files parse or throw 
     'v4_types_be.mat',
     'v5_variety.mat',
     'v5_variety_z.mat',
+    'v5_big_endian.mat',
     'cinc2017_A00001.mat',
   ]
     .map(fixture)
