@@ -29,6 +29,7 @@ export {
   parseAnnotations,
   delineate,
   annotationSymbol,
+  isBeatCode,
   ANNOTATION_CODES,
   type WfdbAnnotation,
   type WaveBoundaries,

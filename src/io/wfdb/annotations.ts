@@ -22,22 +22,22 @@ export interface WfdbAnnotation {
   aux: string | null;
 }
 
-/** Standard annotation codes (WFDB ecgcodes.h) and their mnemonics. */
-export const ANNOTATION_CODES: Record<number, { symbol: string; meaning: string }> = {
+/** Standard annotation codes (WFDB ecgcodes.h), their mnemonics, and which label a beat (WFDB's isqrs). */
+export const ANNOTATION_CODES: Record<number, { symbol: string; meaning: string; beat?: true }> = {
   0: { symbol: ' ', meaning: 'not-QRS' },
-  1: { symbol: 'N', meaning: 'normal beat' },
-  2: { symbol: 'L', meaning: 'left bundle branch block beat' },
-  3: { symbol: 'R', meaning: 'right bundle branch block beat' },
-  4: { symbol: 'a', meaning: 'aberrated atrial premature beat' },
-  5: { symbol: 'V', meaning: 'premature ventricular contraction' },
-  6: { symbol: 'F', meaning: 'fusion of ventricular and normal beat' },
-  7: { symbol: 'J', meaning: 'nodal (junctional) premature beat' },
-  8: { symbol: 'A', meaning: 'atrial premature beat' },
-  9: { symbol: 'S', meaning: 'supraventricular premature or ectopic beat' },
-  10: { symbol: 'E', meaning: 'ventricular escape beat' },
-  11: { symbol: 'j', meaning: 'nodal (junctional) escape beat' },
-  12: { symbol: '/', meaning: 'paced beat' },
-  13: { symbol: 'Q', meaning: 'unclassifiable beat' },
+  1: { symbol: 'N', meaning: 'normal beat', beat: true },
+  2: { symbol: 'L', meaning: 'left bundle branch block beat', beat: true },
+  3: { symbol: 'R', meaning: 'right bundle branch block beat', beat: true },
+  4: { symbol: 'a', meaning: 'aberrated atrial premature beat', beat: true },
+  5: { symbol: 'V', meaning: 'premature ventricular contraction', beat: true },
+  6: { symbol: 'F', meaning: 'fusion of ventricular and normal beat', beat: true },
+  7: { symbol: 'J', meaning: 'nodal (junctional) premature beat', beat: true },
+  8: { symbol: 'A', meaning: 'atrial premature beat', beat: true },
+  9: { symbol: 'S', meaning: 'supraventricular premature or ectopic beat', beat: true },
+  10: { symbol: 'E', meaning: 'ventricular escape beat', beat: true },
+  11: { symbol: 'j', meaning: 'nodal (junctional) escape beat', beat: true },
+  12: { symbol: '/', meaning: 'paced beat', beat: true },
+  13: { symbol: 'Q', meaning: 'unclassifiable beat', beat: true },
   14: { symbol: '~', meaning: 'change in signal quality' },
   16: { symbol: '|', meaning: 'isolated QRS-like artifact' },
   18: { symbol: 's', meaning: 'ST change' },
@@ -47,23 +47,23 @@ export const ANNOTATION_CODES: Record<number, { symbol: string; meaning: string 
   22: { symbol: '"', meaning: 'comment annotation' },
   23: { symbol: '=', meaning: 'measurement annotation' },
   24: { symbol: 'p', meaning: 'P-wave peak' },
-  25: { symbol: 'B', meaning: 'left or right bundle branch block' },
+  25: { symbol: 'B', meaning: 'left or right bundle branch block', beat: true },
   26: { symbol: '^', meaning: 'non-conducted pacer spike' },
   27: { symbol: 't', meaning: 'T-wave peak' },
   28: { symbol: '+', meaning: 'rhythm change' },
   29: { symbol: 'u', meaning: 'U-wave peak' },
-  30: { symbol: '?', meaning: 'learning' },
+  30: { symbol: '?', meaning: 'learning', beat: true },
   31: { symbol: '!', meaning: 'ventricular flutter wave' },
   32: { symbol: '[', meaning: 'start of ventricular flutter/fibrillation' },
   33: { symbol: ']', meaning: 'end of ventricular flutter/fibrillation' },
-  34: { symbol: 'e', meaning: 'atrial escape beat' },
-  35: { symbol: 'n', meaning: 'supraventricular escape beat' },
+  34: { symbol: 'e', meaning: 'atrial escape beat', beat: true },
+  35: { symbol: 'n', meaning: 'supraventricular escape beat', beat: true },
   36: { symbol: '@', meaning: 'link to external data' },
   37: { symbol: 'x', meaning: 'non-conducted P-wave (blocked APB)' },
-  38: { symbol: 'f', meaning: 'fusion of paced and normal beat' },
+  38: { symbol: 'f', meaning: 'fusion of paced and normal beat', beat: true },
   39: { symbol: '(', meaning: 'waveform onset' },
   40: { symbol: ')', meaning: 'waveform end' },
-  41: { symbol: 'r', meaning: 'R-on-T premature ventricular contraction' },
+  41: { symbol: 'r', meaning: 'R-on-T premature ventricular contraction', beat: true },
 };
 
 /** Pseudo-annotation type codes of the MIT format. */
@@ -72,6 +72,11 @@ const NUM = 60;
 const SUB = 61;
 const CHN = 62;
 const AUX = 63;
+
+/** True for codes that label a QRS complex (beat annotations), as WFDB's isqrs table says. */
+export function isBeatCode(code: number): boolean {
+  return ANNOTATION_CODES[code]?.beat === true;
+}
 
 export function annotationSymbol(code: number): string {
   return ANNOTATION_CODES[code]?.symbol ?? `[${code}]`;

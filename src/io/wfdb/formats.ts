@@ -28,6 +28,18 @@ function fixedWidth(width: number, read: (b: Uint8Array, i: number) => number) {
   };
 }
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/** Format 16, the most common: a typed-array view when the host is little-endian and the data aligned. */
+function decode16(bytes: Uint8Array, out: Int32Array): void {
+  if (LITTLE_ENDIAN_HOST && bytes.byteOffset % 2 === 0) {
+    out.set(new Int16Array(bytes.buffer, bytes.byteOffset, out.length));
+    return;
+  }
+  for (let s = 0, i = 0; s < out.length; s++, i += 2)
+    out[s] = ((bytes[i]! | (bytes[i + 1]! << 8)) << 16) >> 16;
+}
+
 /** Format 212: two 12-bit samples in three bytes; the middle byte holds the high nibbles. */
 const packed212 = {
   bytesFor: (n: number) => Math.ceil((n * 3) / 2),
@@ -86,6 +98,7 @@ export const WFDB_FORMATS: Record<WfdbFormat, WfdbFormatSpec> = {
   },
   16: {
     ...fixedWidth(2, (b, i) => ((b[i]! | (b[i + 1]! << 8)) << 16) >> 16),
+    decode: decode16,
     invalid: -32768,
     difference: false,
     defaultResolution: 12,

@@ -174,8 +174,18 @@ function decodeGroup(
   format.decode(layout.bytes, raw);
   layout.specs.forEach((spec, k) => {
     const index = layout.group.indices[k]!;
-    const digital = extractSignal(raw, frameSize, layout.positions[k]!, spec, format);
-    const sum = checksum(digital, nSamples * spec.samplesPerFrame);
+    const simple = spec.samplesPerFrame === 1 && spec.skew === 0 && !format.difference;
+    let sum: number;
+    if (simple) {
+      // Common case (every dataset here): one strided pass, no per-signal copy.
+      const out = new Float32Array(nSamples);
+      sum = stridedPhysical(raw, frameSize, layout.positions[k]!, spec, format.invalid, out);
+      signals[index] = out;
+    } else {
+      const digital = extractSignal(raw, frameSize, layout.positions[k]!, spec, format);
+      sum = checksum(digital, nSamples * spec.samplesPerFrame);
+      signals[index] = toPhysical(digital, spec, nSamples, format.invalid);
+    }
     const expected = header.nSamples === null ? null : spec.checksum;
     checksums[index] = {
       lead: spec.description,
@@ -183,8 +193,26 @@ function decodeGroup(
       actual: sum,
       ok: expected === null ? null : (expected & 0xffff) === (sum & 0xffff),
     };
-    signals[index] = toPhysical(digital, spec, nSamples, format.invalid);
   });
+}
+
+/** Physical values and 16-bit checksum of a one-sample-per-frame, unskewed signal at `position` in each frame. */
+function stridedPhysical(
+  raw: Int32Array,
+  frameSize: number,
+  position: number,
+  spec: WfdbSignalSpec,
+  invalid: number | null,
+  out: Float32Array,
+): number {
+  const { baseline, adcGain: gain } = spec;
+  let sum = 0;
+  for (let n = 0, i = position; n < out.length; n++, i += frameSize) {
+    const d = raw[i]!;
+    sum = (sum + d) & 0xffff;
+    out[n] = d === invalid ? NaN : (d - baseline) / gain;
+  }
+  return toSigned16(sum);
 }
 
 /** The stored digital samples of one signal (all samples of each frame, in order), differences integrated. */

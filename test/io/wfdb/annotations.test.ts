@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FormatError } from '../../../src/errors.js';
-import { delineate, parseAnnotations } from '../../../src/io/wfdb/annotations.js';
+import { delineate, isBeatCode, parseAnnotations } from '../../../src/io/wfdb/annotations.js';
 import { fixture, golden } from './helpers.js';
 
 /** Little-endian 16-bit words (type code in the top 6 bits, interval in the low 10). */
@@ -38,6 +38,7 @@ describe('MIT-format annotations against the numpy reference', () => {
     const counts: Record<string, number> = {};
     for (const a of list) counts[a.symbol] = (counts[a.symbol] ?? 0) + 1;
     assert.deepEqual(counts, { '+': 1, N: 64, V: 30, F: 12, '~': 4 });
+    assert.equal(list.filter((a) => isBeatCode(a.code)).length, 106);
   });
 });
 

@@ -85,6 +85,14 @@ describe('frames, files, skew, offsets', () => {
     assert.ok(Number.isNaN(signals[1]![2]));
   });
 
+  it('reads format 16 at an odd byte offset (no aligned view possible) and in a sub-array', () => {
+    const text = 'm 1 10 2\na.dat 16+1 1 16 0\n';
+    const odd = new Uint8Array([9, ...int16le([300, -2])]);
+    assert.deepEqual(Array.from(decode(text, { 'a.dat': odd }).signals[0]!), [300, -2]);
+    const shifted = new Uint8Array([0, 9, ...int16le([300, -2])]).subarray(1);
+    assert.deepEqual(Array.from(decode(text, { 'a.dat': shifted }).signals[0]!), [300, -2]);
+  });
+
   it('derives the length from the file when the header gives none (checksums not compared)', () => {
     const { nSamples, checksums } = decode('m 1 10\na.dat 16 1 16 0 0 123 0\n', {
       'a.dat': int16le([1, 2, 3, 4]),
