@@ -4,6 +4,8 @@
  * Reads the record's first lead (30 min at 360 Hz) through readRecord, times band-pass filtfilt, notch and
  * resampling in Node, then spawns Debian's python (/usr/bin/python3, numpy + scipy) on the same samples.
  * Prints samples/s (median of the repeats) and the Node/scipy ratio, plus the largest output difference.
+ * Times are process CPU time (user + system), not wall time, so that other load on the machine skews the
+ * ratio less; both sides are single-threaded here.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,7 +54,7 @@ out = []
 for i, expr in enumerate(json.loads(sys.argv[3])):
     times = []
     for _ in range(repeats):
-        t = time.perf_counter(); y = eval(expr); times.append(time.perf_counter() - t)
+        t = time.process_time(); y = eval(expr); times.append(time.process_time() - t)
     np.asarray(y, dtype='<f8').tofile(sys.argv[1] + '.%d' % i)
     out.append(float(np.median(times)))
 print(json.dumps(out))
@@ -91,9 +93,10 @@ async function main() {
       const times: number[] = [];
       let output: Float32Array = new Float32Array(0);
       for (let r = 0; r < repeats; r++) {
-        const start = performance.now();
+        const start = process.cpuUsage();
         output = operation.run(x);
-        times.push((performance.now() - start) / 1000);
+        const used = process.cpuUsage(start);
+        times.push((used.user + used.system) / 1e6);
       }
       const reference = new Float64Array(new Uint8Array(readFileSync(`${input}.${i}`)).buffer);
       let diff = 0;

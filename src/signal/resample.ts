@@ -88,26 +88,35 @@ export function resamplePoly(x: Samples, up: number, down: number, options: NanO
 
 /**
  * Output k of the full upfirdn (offset by `skip`) is at position t = (k + skip) * down of the zero-stuffed input:
- * y = sum_i x[i] h[t - i*up]. Only every up-th tap meets a real sample, so the filter is split into `up` phases,
- * each a contiguous array, and the inner loop is a plain dot product.
+ * y = sum_i x[i] h[t - i*up]. Only every up-th tap meets a real sample, so the filter is split into `up` phases
+ * stored reversed in one flat table: the inner loop is then a forward dot product with the input.
  */
 function polyphase(x: Float64Array, h: Float64Array, up: number, down: number, skip: number, length: number) {
-  const phases = Array.from({ length: up }, (_, p) => {
-    const taps = new Float64Array(Math.ceil((h.length - p) / up));
-    for (let m = 0; m < taps.length; m++) taps[m] = h[p + m * up]!;
-    return taps;
-  });
+  const count = Math.ceil(h.length / up);
+  // table[p * count + j] multiplies x[newest - count + 1 + j] for phase p (taps past the filter's end are 0).
+  const table = new Float64Array(up * count);
+  for (let p = 0; p < up; p++) {
+    for (let m = 0; p + m * up < h.length; m++) table[p * count + count - 1 - m] = h[p + m * up]!;
+  }
   const out = new Float32Array(length);
+  const n = x.length;
+  const t = skip * down;
+  let newest = Math.floor(t / up);
+  let phase = t - newest * up;
   for (let k = 0; k < length; k++) {
-    const t = (k + skip) * down;
-    const newest = Math.floor(t / up);
-    const taps = phases[t - newest * up]!;
-    // Tap m meets sample newest - m; keep only samples inside the signal (zero padding outside).
-    const mFirst = Math.max(0, newest - (x.length - 1));
-    const mEnd = Math.min(taps.length, newest + 1);
+    const start = newest - count + 1;
+    const base = phase * count;
+    // Zero padding outside the signal: clip the dot product to the samples that exist.
+    const jFirst = Math.max(0, -start);
+    const jEnd = Math.min(count, n - start);
     let sum = 0;
-    for (let m = mFirst; m < mEnd; m++) sum += taps[m]! * x[newest - m]!;
+    for (let j = jFirst; j < jEnd; j++) sum += table[base + j]! * x[start + j]!;
     out[k] = sum;
+    phase += down;
+    while (phase >= up) {
+      phase -= up;
+      newest++;
+    }
   }
   return out;
 }
