@@ -13,6 +13,7 @@ const HEADER_BYTES = 128;
 const MI_MATRIX = 14;
 const MI_COMPRESSED = 15;
 const MAX_DEPTH = 64;
+const MAX_FIELDLESS_ELEMENTS = 1 << 20;
 /** Deflate cannot expand data by more than ~1032:1: a larger declared size is a lie. */
 const MAX_DEFLATE_RATIO = 1032;
 
@@ -375,6 +376,10 @@ function readStruct(body: Body): MatStruct {
     fieldNames.push(latin1(ctx.bytes.subarray(start, start + nameLength)));
   }
   const count = numel(dims);
+  // Field values are bounded by the bytes (readChildren); elements of a field-less struct are not: cap them.
+  if (!(count <= MAX_FIELDLESS_ELEMENTS) && fieldCount === 0) {
+    fail(ctx, lengthElement.start, `struct array of ${dims.join('x')} elements without fields`);
+  }
   const values = readChildren(body, namesElement.next, count * fieldCount, 'struct fields');
   const elements = Array.from({ length: count }, (_, e) => {
     return new Map(fieldNames.map((field, f) => [field, values[e * fieldCount + f]!]));

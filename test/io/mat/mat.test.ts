@@ -248,6 +248,58 @@ test('bad input: not a MAT-file, truncations, v7.3, lying sizes', () => {
   assertFormatError(bomb.subarray(0, 128 + 8 + 64), 'bomb.mat', /zlib|declares|inflates/);
 });
 
+/** Minimal little-endian level 5 writer for hostile inputs that real writers never produce. */
+function v5Bytes(...variables: Uint8Array[]): Uint8Array {
+  const header = new Uint8Array(128).fill(32);
+  header.set(new TextEncoder().encode('MATLAB 5.0 MAT-file, hostile test'));
+  header.set([0, 1, 0x49, 0x4d], 124);
+  return concat([header, ...variables]);
+}
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((offset, p) => (out.set(p, offset), offset + p.length), 0);
+  return out;
+}
+function element(type: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(8 + Math.ceil(payload.length / 8) * 8);
+  new DataView(out.buffer).setUint32(0, type, true);
+  new DataView(out.buffer).setUint32(4, payload.length, true);
+  out.set(payload, 8);
+  return out;
+}
+const int32s = (...values: number[]) => new Uint8Array(Int32Array.from(values).buffer);
+function matrix(mxClass: number, dims: number[], name: string, ...body: Uint8Array[]): Uint8Array {
+  const flags = element(6, int32s(mxClass, 0));
+  return element(
+    14,
+    concat([flags, element(5, int32s(...dims)), element(1, new TextEncoder().encode(name)), ...body]),
+  );
+}
+
+test('hostile level 5 structures: field-less struct of 2^60 elements, deep nesting, cell count lies', () => {
+  const fieldless = matrix(2, [2 ** 30, 2 ** 30], 'x', element(5, int32s(1)), element(1, new Uint8Array(0)));
+  assertFormatError(v5Bytes(fieldless), 'fieldless.mat', /without fields/);
+  let nested = matrix(6, [1, 1], '', element(9, new Uint8Array(8)));
+  for (let i = 0; i < 80; i++) nested = matrix(1, [1, 1], i === 79 ? 'deep' : '', nested);
+  assertFormatError(v5Bytes(nested), 'deep.mat', /nested deeper than 64/);
+  const cells = matrix(1, [1000, 1000], 'c', matrix(6, [0, 0], '', element(9, new Uint8Array(0))));
+  assertFormatError(v5Bytes(cells), 'cells.mat', /1000000 cells cannot fit/);
+  // The same builder produces a valid file when it tells the truth.
+  const ok = parseMat(
+    v5Bytes(
+      matrix(
+        1,
+        [1, 2],
+        'c',
+        matrix(6, [0, 0], '', element(9, new Uint8Array(0))),
+        matrix(6, [0, 0], '', element(9, new Uint8Array(0))),
+      ),
+    ),
+    'ok.mat',
+  );
+  assert.equal(ok.variables.get('c')?.kind, 'cell');
+});
+
 /** Small deterministic PRNG (mulberry32) so that every fuzz run mutates the same bytes. */
 function prng(seed: number): () => number {
   let state = seed >>> 0;
