@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { registerInfo } from './info.js';
 import { registerDownload } from './download.js';
+import { registerDatasets } from './datasets.js';
 import { registerInspect } from './inspect.js';
 
 /** Every CLI command, one module each. Add a command by adding its register function here. */
-export const commands: Array<(program: Command) => void> = [registerInfo, registerDownload, registerInspect];
+export const commands: Array<(program: Command) => void> = [registerInfo, registerDownload, registerDatasets, registerInspect];
