@@ -89,9 +89,7 @@ const toNumber = (text: string): number => Number(text);
 const DEFAULT_FS = 250;
 const DEFAULT_GAIN = 200;
 
-type RecordFields = Omit<WfdbRecordLine, never>;
-
-const RECORD_LINE: LineTable<RecordFields> = {
+const RECORD_LINE: LineTable<WfdbRecordLine> = {
   recordName: { token: 0, pattern: '[^\\s/]+', parse: String, required: true, fallback: () => '' },
   nSegments: { token: 0, prefix: '/', pattern: '\\d+', parse: toNumber, fallback: () => null },
   nSignals: { token: 1, pattern: '\\d+', parse: toNumber, required: true, fallback: () => 0 },
@@ -123,12 +121,8 @@ const SIGNAL_LINE: LineTable<SignalFields> = {
   samplesPerFrame: { token: 1, prefix: 'x', pattern: '\\d+', parse: toNumber, fallback: () => 1 },
   skew: { token: 1, prefix: ':', pattern: '\\d+', parse: toNumber, fallback: () => 0 },
   byteOffset: { token: 1, prefix: '\\+', pattern: '\\d+', parse: toNumber, fallback: () => 0 },
-  adcGain: {
-    token: 2,
-    pattern: FLOAT,
-    parse: (t) => Number(t) || DEFAULT_GAIN,
-    fallback: () => DEFAULT_GAIN,
-  },
+  // 0 (or absent) means uncalibrated; readSignals substitutes the spec's 200 and records the fact.
+  adcGain: { token: 2, pattern: FLOAT, parse: toNumber, fallback: () => 0 },
   baseline: {
     token: 2,
     prefix: '\\(',
@@ -292,10 +286,11 @@ function readSignals(
     const { fields, rest } = parseLine(text, COMPILED.signal, lineError(number));
     if (!isWfdbFormat(fields.format)) throw lineError(number)(`unknown signal format ${fields.format}`);
     if (fields.samplesPerFrame < 1) throw lineError(number)('samples per frame must be at least 1');
-    const gainText = splitTokens(text, 3).tokens[2];
+    if (!Number.isFinite(fields.adcGain)) throw lineError(number)(`invalid ADC gain ${fields.adcGain}`);
     return {
       ...fields,
-      calibrated: gainText !== undefined && Number.parseFloat(gainText) !== 0,
+      adcGain: fields.adcGain || DEFAULT_GAIN,
+      calibrated: fields.adcGain !== 0,
       description: rest,
     };
   });

@@ -107,6 +107,7 @@ describe('WFDB header parser', () => {
     ['missing format', 'rec 1 250\nx.dat\n', /line 2: missing format/],
     ['zero samples per frame', 'rec 1 250\nx.dat 16x0\n', /samples per frame/],
     ['binary', 'rec 1\0', /NUL/],
+    ['infinite gain', 'rec 1 250\nx.dat 16 1e400\n', /line 2: invalid ADC gain Infinity/],
     ['absurd signal count', 'rec 999999999 250\n', /absurd number of signals/],
     ['extra record fields', 'rec 1 250 10 0:0:0 1/1/2000 extra\nx.dat 16\n', /unexpected text "extra"/],
   ];
