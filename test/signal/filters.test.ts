@@ -10,7 +10,13 @@ import {
   sosfiltZi,
   type FilterType,
 } from '../../src/signal/index.js';
-import { golden, goldenNames, goldenParams, peakRelativeError, TOLERANCE } from '../fixtures/signal/golden.js';
+import {
+  golden,
+  goldenNames,
+  goldenParams,
+  peakRelativeError,
+  TOLERANCE,
+} from '../fixtures/signal/golden.js';
 
 function designOf(name: string) {
   const p = goldenParams(name) as unknown as {

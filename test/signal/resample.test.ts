@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignalError } from '../../src/errors.js';
 import { resample, resamplePoly } from '../../src/signal/index.js';
-import { golden, goldenNames, goldenParams, peakRelativeError, TOLERANCE } from '../fixtures/signal/golden.js';
+import {
+  golden,
+  goldenNames,
+  goldenParams,
+  peakRelativeError,
+  TOLERANCE,
+} from '../fixtures/signal/golden.js';
 
 test('resamplePoly matches scipy.signal.resample_poly on real ECG (360->250/100/500, 300->100, 500->100/250/128)', () => {
   const names = goldenNames('resample_poly_');
