@@ -329,9 +329,14 @@ const SEX_WORDS: Record<string, WfdbPatientInfo['sex']> = {
   female: 'female',
 };
 
+/** PTB-XL writes 300 for ages above 89 (de-identification); 90 is the closest age it allows (LUDB writes 90). */
+const PTBXL_OVER_89 = 300;
+const OVER_89 = 90;
+
 function parseAge(text: string | undefined): number | null {
   if (text === undefined || !/^\d+(\.\d+)?$/.test(text.trim())) return null;
   const age = Number(text);
+  if (age === PTBXL_OVER_89) return OVER_89;
   return age >= 0 && age < 150 ? age : null;
 }
 
