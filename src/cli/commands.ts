@@ -3,6 +3,7 @@ import { registerInfo } from './info.js';
 import { registerDownload } from './download.js';
 import { registerDatasets } from './datasets.js';
 import { registerInspect } from './inspect.js';
+import { registerFeatures } from './features.js';
 
 /** Every CLI command, one module each. Add a command by adding its register function here. */
-export const commands: Array<(program: Command) => void> = [registerInfo, registerDownload, registerDatasets, registerInspect];
+export const commands: Array<(program: Command) => void> = [registerInfo, registerDownload, registerDatasets, registerInspect, registerFeatures];

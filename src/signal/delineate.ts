@@ -124,7 +124,7 @@ interface Context {
 }
 
 const sec = (ctx: Context, s: number) => Math.round(s * ctx.fs);
-const clampIndex = (x: ArrayLike<number>, i: number) => Math.min(x.length - 1, Math.max(0, i));
+const clampIndex = (x: ArrayLike<number>, i: number) => Math.min(x.length - 1, Math.max(0, Math.round(i)));
 
 /** Derivative (per second) smoothed over a few ms, so that sample noise does not break slope runs. */
 function smoothedSlope(x: Float64Array, fs: number): Float64Array {
@@ -146,7 +146,7 @@ function residualRms(ctx: Context, from: number, to: number): number {
 function delineateQrs(ctx: Context, r: number): { onset: number; offset: number } {
   const half = sec(ctx, DESIGN.qrsMaxHalfS);
   let steepest = 0;
-  for (let i = clampIndex(ctx.slope, r - half / 2); i <= clampIndex(ctx.slope, r + half / 2); i++) {
+  for (let i = clampIndex(ctx.slope, r - (half >> 1)); i <= clampIndex(ctx.slope, r + (half >> 1)); i++) {
     steepest = Math.max(steepest, Math.abs(ctx.slope[i]!));
   }
   const threshold = DESIGN.qrsSlopeFraction * steepest;
@@ -221,7 +221,7 @@ function delineateP(ctx: Context, qrsOnset: number, earliest: number, level: num
   if (!isHump(ctx, peak, level, reach)) return null;
   if (hasRivalHump(ctx, peak, from, to, level, reach)) return null;
   return {
-    onset: tangentCrossing(ctx, peak, Math.max(from - reach / 2, peak - reach), level),
+    onset: tangentCrossing(ctx, peak, Math.max(from - (reach >> 1), peak - reach), level),
     peak,
     offset: tangentCrossing(ctx, peak, Math.min(qrsOnset, peak + reach), level),
   };

@@ -1,0 +1,173 @@
+/**
+ * Rhythm features of a record: RR intervals, heart-rate variability, RR irregularity, P-wave presence and
+ * PR / QRS durations, per record and per beat.
+ *
+ * Units: every interval and duration is in milliseconds, heart rate in beats per minute, shares (pNN50, P-wave
+ * ratio) are fractions in [0, 1]. A value that cannot be computed (too few beats, no P wave) is null.
+ * HRV is computed over all detected RR intervals (not only normal-to-normal ones: beats are not classified here).
+ * Pure computation: runs in Node and in the browser.
+ */
+import { delineateBeats, type BeatDelineation } from './delineate.js';
+import { detectQrs, type QrsFlag } from './qrs.js';
+
+export interface BeatRhythm {
+  /** R-peak sample index per beat. */
+  rPeaks: number[];
+  /** RR interval to the previous beat (null for the first beat). */
+  rrPreviousMs: Array<number | null>;
+  /** RR interval to the next beat (null for the last beat). */
+  rrNextMs: Array<number | null>;
+  /** Mean of up to the last 10 RR intervals ending at this beat (null for the first beat). */
+  rrLocalMeanMs: Array<number | null>;
+  /** Whether a P wave was found before this beat. */
+  pWave: boolean[];
+  /** P onset to QRS onset (null without a P onset). */
+  prMs: Array<number | null>;
+  /** QRS onset to offset. */
+  qrsMs: number[];
+}
+
+export interface RhythmFeatures {
+  fs: number;
+  /** Number of detected beats and record duration (s). */
+  beatCount: number;
+  durationS: number;
+  /** 60000 / mean RR. */
+  heartRateBpm: number | null;
+  rrMeanMs: number | null;
+  /** Standard deviation of RR (sample SD, n - 1). */
+  sdnnMs: number | null;
+  /** Root mean square of successive RR differences. */
+  rmssdMs: number | null;
+  /** Share of successive RR differences larger than 50 ms. */
+  pnn50: number | null;
+  /** Coefficient of variation of RR: SDNN / mean RR. */
+  rrCv: number | null;
+  /** Sample entropy of the RR series (m = 2, r = 0.2 SD): ~0 regular, higher irregular; null when undefined. */
+  rrSampleEntropy: number | null;
+  /** Share of beats with a P wave. */
+  pWaveRatio: number | null;
+  prMeanMs: number | null;
+  qrsMeanMs: number | null;
+  /** Quality flags from the R-peak detector. */
+  flags: QrsFlag[];
+  /** The lead that was delineated. */
+  lead: number;
+  beats: BeatRhythm;
+}
+
+/** The parts of an EcgRecord this needs (so plain arrays work too). */
+export interface RhythmInput {
+  fs: number;
+  signals: Float32Array[];
+  leads?: string[];
+}
+
+const LOCAL_RR_BEATS = 10;
+const SAMPLE_ENTROPY = { m: 2, tolerance: 0.2, minIntervals: 10 } as const;
+
+/** Detects beats on all leads, delineates the lead II (or MLII, else the detector's reference lead). */
+export function rhythmFeatures(record: RhythmInput): RhythmFeatures {
+  const named = (record.leads ?? []).findIndex((name) => /^(ml)?ii$/i.test(name.trim()));
+  const detection = detectQrs(record.signals, record.fs, named >= 0 ? { referenceLead: named } : {});
+  const lead = detection.referenceLead;
+  const n = record.signals[0]?.length ?? 0;
+  const beats =
+    lead >= 0 ? delineateBeats(record.signals[lead]!, record.fs, { rPeaks: detection.rPeaks }) : [];
+  return {
+    ...featuresFromBeats(beats, record.fs, n),
+    flags: detection.flags,
+    lead,
+  };
+}
+
+/** Record and per-beat features from delineated beats (exported for callers with their own beats). */
+export function featuresFromBeats(
+  beats: BeatDelineation[],
+  fs: number,
+  length: number,
+): Omit<RhythmFeatures, 'flags' | 'lead'> {
+  const ms = (samples: number) => (1000 * samples) / fs;
+  const rPeaks = beats.map((b) => b.r);
+  const rr = rPeaks.slice(1).map((r, k) => ms(r - rPeaks[k]!));
+  const hrv = rrStatistics(rr);
+  const withP = beats.filter((b) => b.p !== null).length;
+  const pr = beats.map((b) => (b.p?.onset != null ? ms(b.qrs.onset - b.p.onset) : null));
+  const qrs = beats.map((b) => ms(b.qrs.offset - b.qrs.onset));
+  return {
+    fs,
+    beatCount: beats.length,
+    durationS: length / fs,
+    ...hrv,
+    pWaveRatio: beats.length > 0 ? withP / beats.length : null,
+    prMeanMs: mean(pr.filter((v): v is number => v !== null)),
+    qrsMeanMs: mean(qrs),
+    beats: {
+      rPeaks,
+      rrPreviousMs: beats.map((_, k) => (k > 0 ? rr[k - 1]! : null)),
+      rrNextMs: beats.map((_, k) => rr[k] ?? null),
+      rrLocalMeanMs: beats.map((_, k) => mean(rr.slice(Math.max(0, k - LOCAL_RR_BEATS), k))),
+      pWave: beats.map((b) => b.p !== null),
+      prMs: pr,
+      qrsMs: qrs,
+    },
+  };
+}
+
+/** Heart rate and HRV from RR intervals in ms. */
+export function rrStatistics(
+  rr: number[],
+): Pick<
+  RhythmFeatures,
+  'heartRateBpm' | 'rrMeanMs' | 'sdnnMs' | 'rmssdMs' | 'pnn50' | 'rrCv' | 'rrSampleEntropy'
+> {
+  const rrMean = mean(rr);
+  const sdnn = standardDeviation(rr);
+  const diffs = rr.slice(1).map((v, k) => v - rr[k]!);
+  return {
+    heartRateBpm: rrMean ? 60000 / rrMean : null,
+    rrMeanMs: rrMean,
+    sdnnMs: sdnn,
+    rmssdMs: diffs.length > 0 ? Math.sqrt(mean(diffs.map((d) => d * d))!) : null,
+    pnn50: diffs.length > 0 ? diffs.filter((d) => Math.abs(d) > 50).length / diffs.length : null,
+    rrCv: rrMean && sdnn !== null ? sdnn / rrMean : null,
+    rrSampleEntropy: sampleEntropy(rr),
+  };
+}
+
+/**
+ * Sample entropy (Richman & Moorman): -ln(A / B), B = pairs of length-m templates within r (Chebyshev distance,
+ * self-matches excluded), A = the same for length m + 1, both over the same n - m templates.
+ */
+export function sampleEntropy(
+  series: number[],
+  m: number = SAMPLE_ENTROPY.m,
+  toleranceSd: number = SAMPLE_ENTROPY.tolerance,
+): number | null {
+  const sd = standardDeviation(series);
+  if (series.length < SAMPLE_ENTROPY.minIntervals || sd === null) return null;
+  const r = toleranceSd * sd;
+  const templates = series.length - m;
+  let b = 0;
+  let a = 0;
+  for (let i = 0; i < templates; i++) {
+    for (let j = i + 1; j < templates; j++) {
+      let k = 0;
+      while (k < m && Math.abs(series[i + k]! - series[j + k]!) <= r) k++;
+      if (k < m) continue;
+      b++;
+      if (Math.abs(series[i + m]! - series[j + m]!) <= r) a++;
+    }
+  }
+  return a > 0 && b > 0 ? -Math.log(a / b) : null;
+}
+
+function mean(values: number[]): number | null {
+  return values.length > 0 ? values.reduce((s, v) => s + v, 0) / values.length : null;
+}
+
+function standardDeviation(values: number[]): number | null {
+  const m = mean(values);
+  if (m === null || values.length < 2) return null;
+  return Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / (values.length - 1));
+}
