@@ -62,7 +62,8 @@ function mutateHeader(rng: Rng, text: string): string {
   const lines = text.split('\n');
   const line = int(rng, lines.length);
   switch (int(rng, 6)) {
-    case 0: { // replace one whitespace-separated field
+    case 0: {
+      // replace one whitespace-separated field
       const words = lines[line]!.split(' ');
       words[int(rng, words.length)] = pick(rng, NASTY_TOKENS);
       lines[line] = words.join(' ');

@@ -94,7 +94,10 @@ describe('WFDB header parser', () => {
     assert.deepEqual(parseWfdbHeader('r 0\n# -1 ? 0 0 x1\n', 'r').patient, { age: null, sex: 'unknown' });
     assert.deepEqual(parseWfdbHeader('r 0\n# 69 M 1085 1629 x1\n', 'r').patient, { age: 69, sex: 'male' });
     // PTB-XL's de-identified ages above 89 are written as 300.
-    assert.deepEqual(parseWfdbHeader('r 0\n#Age: 300\n#Sex: Female\n', 'r').patient, { age: 90, sex: 'female' });
+    assert.deepEqual(parseWfdbHeader('r 0\n#Age: 300\n#Sex: Female\n', 'r').patient, {
+      age: 90,
+      sex: 'female',
+    });
     assert.deepEqual(parseWfdbHeader('r 0\n#Age: 250\n', 'r').patient, { age: null, sex: 'unknown' });
   });
 
