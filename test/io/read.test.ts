@@ -80,6 +80,23 @@ describe('readRecord dispatch', () => {
   });
 });
 
+describe('browser safety', () => {
+  it('the readers and sources import nothing from node: statically (node:fs is loaded lazily by pathSource)', () => {
+    const modules = [
+      'read.ts',
+      'source.ts',
+      'index.ts',
+      'wfdb/header.ts',
+      'wfdb/formats.ts',
+      'wfdb/signals.ts',
+    ];
+    for (const module of [...modules, 'wfdb/annotations.ts', 'wfdb/record.ts']) {
+      const text = readFileSync(new URL(`../../src/io/${module}`, import.meta.url), 'utf8');
+      assert.doesNotMatch(text, /^import[^;]*from '(node:|fs|path)/m, module);
+    }
+  });
+});
+
 describe('readRecord over http', () => {
   let base = '';
   const server = createServer((request, response) => {
