@@ -422,6 +422,8 @@ void RegisterInPlace(Napi::Env env, Napi::Object exports) {
   });
   inPlace("lerpInPlace", [](Info info, torch::Tensor& t) { t.lerp_(TensorArg(info, 1), NumberArg(info, 2)); });
   inPlace("copyInPlace", [](Info info, torch::Tensor& t) { t.copy_(TensorArg(info, 1)); });
+  // Replaces the data (and dtype) of a leaf while keeping its identity, as module.double() does in PyTorch.
+  inPlace("setData", [](Info info, torch::Tensor& t) { t.set_data(TensorArg(info, 1)); });
   inPlace("fillInPlace", [](Info info, torch::Tensor& t) { t.fill_(NumberArg(info, 1)); });
   inPlace("uniformInPlace", [](Info info, torch::Tensor& t) { t.uniform_(NumberArg(info, 1), NumberArg(info, 2)); });
   inPlace("normalInPlace", [](Info info, torch::Tensor& t) { t.normal_(NumberArg(info, 1), NumberArg(info, 2)); });

@@ -90,7 +90,15 @@ export interface NativeAddon {
   softmax(x: H, dim: number): H;
   logSoftmax(x: H, dim: number): H;
   // layers
-  conv1d(x: H, weight: H, bias: H | null, stride: number, padding: number, dilation: number, groups: number): H;
+  conv1d(
+    x: H,
+    weight: H,
+    bias: H | null,
+    stride: number,
+    padding: number,
+    dilation: number,
+    groups: number,
+  ): H;
   batchNorm(
     x: H,
     weight: H | null,
@@ -105,7 +113,14 @@ export interface NativeAddon {
   linear(x: H, weight: H, bias: H | null): H;
   matmul(a: H, b: H): H;
   bmm(a: H, b: H): H;
-  avgPool1d(x: H, kernel: number, stride: number, padding: number, ceilMode: boolean, countIncludePad: boolean): H;
+  avgPool1d(
+    x: H,
+    kernel: number,
+    stride: number,
+    padding: number,
+    ceilMode: boolean,
+    countIncludePad: boolean,
+  ): H;
   maxPool1d(x: H, kernel: number, stride: number, padding: number, dilation: number, ceilMode: boolean): H;
   adaptiveAvgPool1d(x: H, outputSize: number): H;
   adaptiveMaxPool1d(x: H, outputSize: number): H;
@@ -174,6 +189,7 @@ export interface NativeAddon {
   addcdivInPlace(x: H, a: H, b: H, value: number): void;
   lerpInPlace(x: H, end: H, weight: number): void;
   copyInPlace(x: H, source: H): void;
+  setData(x: H, source: H): void;
   fillInPlace(x: H, value: number): void;
   uniformInPlace(x: H, low: number, high: number): void;
   normalInPlace(x: H, mean: number, std: number): void;
@@ -206,10 +222,14 @@ export function loadAddon(): NativeAddon {
   return loaded.addon;
 }
 
-function tryLoad(): { addon: NativeAddon } | { error: EngineUnavailableError } {
-  const path = addonPath();
+/** Loads the addon at `path`, or says why it cannot be used. Exported for tests of the failure paths. */
+export function tryLoad(path = addonPath()): { addon: NativeAddon } | { error: EngineUnavailableError } {
   if (!existsSync(path)) {
-    return { error: new EngineUnavailableError(`the libtorch engine is not built (${path} is missing); ${HOW_TO_INSTALL}`) };
+    return {
+      error: new EngineUnavailableError(
+        `the libtorch engine is not built (${path} is missing); ${HOW_TO_INSTALL}`,
+      ),
+    };
   }
   try {
     const require = createRequire(import.meta.url);

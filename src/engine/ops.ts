@@ -13,7 +13,8 @@ export type Reduction = 'mean' | 'sum' | 'none';
 type Operand = Tensor | number;
 
 function describe(value: unknown): string {
-  if (value instanceof Tensor) return value.isDisposed ? 'disposed tensor' : `${value.dtype}[${value.shape.join(', ')}]`;
+  if (value instanceof Tensor)
+    return value.isDisposed ? 'disposed tensor' : `${value.dtype}[${value.shape.join(', ')}]`;
   if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
   return JSON.stringify(value) ?? String(value);
 }
@@ -31,7 +32,11 @@ function call(op: string, inputs: unknown[], fn: (addon: NativeAddon) => NativeH
 }
 
 function asOpError(op: string, inputs: unknown[], error: unknown): Error {
-  if (!(error instanceof Error) || error.name === 'DisposedError' || error.name === 'EngineUnavailableError') {
+  if (
+    !(error instanceof Error) ||
+    error.name === 'DisposedError' ||
+    error.name === 'EngineUnavailableError'
+  ) {
     return error as Error;
   }
   if (error.message === 'tensor was disposed') {
@@ -76,7 +81,9 @@ export function tensor(data: TypedArray | number[], shape?: readonly number[], d
   const dims = shape ? [...shape] : [array.length];
   const needed = dims.reduce((a, b) => a * b, 1);
   if (dims.some((d) => !Number.isInteger(d) || d < 0) || needed !== array.length) {
-    throw new ShapeError(`tensor: shape [${dims.join(', ')}] needs ${needed} elements, data has ${array.length}`);
+    throw new ShapeError(
+      `tensor: shape [${dims.join(', ')}] needs ${needed} elements, data has ${array.length}`,
+    );
   }
   return call('tensor', [], (a) => a.fromData(array, dims, dtype ?? kind));
 }
@@ -102,7 +109,8 @@ export const arange = (start: number, end: number, step = 1, dtype: DType = 'flo
 export const detach = (x: Tensor): Tensor => call('detach', [x], (a) => a.detach(h(x)));
 export const clone = (x: Tensor): Tensor => call('clone', [x], (a) => a.clone(h(x)));
 export const contiguous = (x: Tensor): Tensor => call('contiguous', [x], (a) => a.contiguous(h(x)));
-export const toDtype = (x: Tensor, dtype: DType): Tensor => call('toDtype', [x, dtype], (a) => a.toDtype(h(x), dtype));
+export const toDtype = (x: Tensor, dtype: DType): Tensor =>
+  call('toDtype', [x, dtype], (a) => a.toDtype(h(x), dtype));
 
 // ---------------------------------------------------------------- elementwise
 
@@ -111,8 +119,10 @@ export const sub = (x: Tensor, y: Operand): Tensor => call('sub', [x, y], (a) =>
 export const mul = (x: Tensor, y: Operand): Tensor => call('mul', [x, y], (a) => a.mul(h(x), operand(y)));
 export const div = (x: Tensor, y: Operand): Tensor => call('div', [x, y], (a) => a.div(h(x), operand(y)));
 export const pow = (x: Tensor, y: Operand): Tensor => call('pow', [x, y], (a) => a.pow(h(x), operand(y)));
-export const maximum = (x: Tensor, y: Tensor): Tensor => call('maximum', [x, y], (a) => a.maximum(h(x), h(y)));
-export const minimum = (x: Tensor, y: Tensor): Tensor => call('minimum', [x, y], (a) => a.minimum(h(x), h(y)));
+export const maximum = (x: Tensor, y: Tensor): Tensor =>
+  call('maximum', [x, y], (a) => a.maximum(h(x), h(y)));
+export const minimum = (x: Tensor, y: Tensor): Tensor =>
+  call('minimum', [x, y], (a) => a.minimum(h(x), h(y)));
 export const eq = (x: Tensor, y: Operand): Tensor => call('eq', [x, y], (a) => a.eq(h(x), operand(y)));
 export const gt = (x: Tensor, y: Operand): Tensor => call('gt', [x, y], (a) => a.gt(h(x), operand(y)));
 export const ge = (x: Tensor, y: Operand): Tensor => call('ge', [x, y], (a) => a.ge(h(x), operand(y)));
@@ -120,9 +130,29 @@ export const lt = (x: Tensor, y: Operand): Tensor => call('lt', [x, y], (a) => a
 export const le = (x: Tensor, y: Operand): Tensor => call('le', [x, y], (a) => a.le(h(x), operand(y)));
 
 type UnaryName =
-  | 'neg' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'rsqrt' | 'abs' | 'sign' | 'sigmoid' | 'silu' | 'relu' | 'gelu'
-  | 'tanh' | 'sin' | 'cos' | 'erf' | 'floor' | 'isnan' | 'logicalNot';
-const unary = (name: UnaryName) => (x: Tensor): Tensor => call(name, [x], (a) => a[name](h(x)));
+  | 'neg'
+  | 'exp'
+  | 'log'
+  | 'log1p'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'abs'
+  | 'sign'
+  | 'sigmoid'
+  | 'silu'
+  | 'relu'
+  | 'gelu'
+  | 'tanh'
+  | 'sin'
+  | 'cos'
+  | 'erf'
+  | 'floor'
+  | 'isnan'
+  | 'logicalNot';
+const unary =
+  (name: UnaryName) =>
+  (x: Tensor): Tensor =>
+    call(name, [x], (a) => a[name](h(x)));
 
 export const neg = unary('neg');
 export const exp = unary('exp');
@@ -148,7 +178,8 @@ export const clamp = (x: Tensor, min: number | null, max: number | null): Tensor
   call('clamp', [x, min, max], (a) => a.clamp(h(x), min, max));
 export const where = (condition: Tensor, x: Tensor, y: Tensor): Tensor =>
   call('where', [condition, x, y], (a) => a.where(h(condition), h(x), h(y)));
-export const softmax = (x: Tensor, dim: number): Tensor => call('softmax', [x, dim], (a) => a.softmax(h(x), dim));
+export const softmax = (x: Tensor, dim: number): Tensor =>
+  call('softmax', [x, dim], (a) => a.softmax(h(x), dim));
 export const logSoftmax = (x: Tensor, dim: number): Tensor =>
   call('logSoftmax', [x, dim], (a) => a.logSoftmax(h(x), dim));
 
@@ -231,14 +262,36 @@ export interface PoolOptions {
 }
 
 /** Lout = floor((L + 2*padding - kernel) / stride) + 1 (ceil with ceilMode). */
-export const avgPool1d = (x: Tensor, kernel: number, options: PoolOptions & { countIncludePad?: boolean } = {}): Tensor =>
+export const avgPool1d = (
+  x: Tensor,
+  kernel: number,
+  options: PoolOptions & { countIncludePad?: boolean } = {},
+): Tensor =>
   call('avgPool1d', [x, kernel], (a) =>
-    a.avgPool1d(h(x), kernel, options.stride ?? kernel, options.padding ?? 0, options.ceilMode ?? false, options.countIncludePad ?? true),
+    a.avgPool1d(
+      h(x),
+      kernel,
+      options.stride ?? kernel,
+      options.padding ?? 0,
+      options.ceilMode ?? false,
+      options.countIncludePad ?? true,
+    ),
   );
 /** Lout = floor((L + 2*padding - dilation*(kernel-1) - 1) / stride) + 1. */
-export const maxPool1d = (x: Tensor, kernel: number, options: PoolOptions & { dilation?: number } = {}): Tensor =>
+export const maxPool1d = (
+  x: Tensor,
+  kernel: number,
+  options: PoolOptions & { dilation?: number } = {},
+): Tensor =>
   call('maxPool1d', [x, kernel], (a) =>
-    a.maxPool1d(h(x), kernel, options.stride ?? kernel, options.padding ?? 0, options.dilation ?? 1, options.ceilMode ?? false),
+    a.maxPool1d(
+      h(x),
+      kernel,
+      options.stride ?? kernel,
+      options.padding ?? 0,
+      options.dilation ?? 1,
+      options.ceilMode ?? false,
+    ),
   );
 export const adaptiveAvgPool1d = (x: Tensor, outputSize: number): Tensor =>
   call('adaptiveAvgPool1d', [x, outputSize], (a) => a.adaptiveAvgPool1d(h(x), outputSize));
@@ -291,8 +344,10 @@ export function lstm(input: Tensor, args: LstmArgs): { output: Tensor; h: Tensor
 
 // ---------------------------------------------------------------- shape
 
-export const cat = (xs: Tensor[], dim: number): Tensor => call('cat', [xs, dim], (a) => a.cat(xs.map(h), dim));
-export const stack = (xs: Tensor[], dim: number): Tensor => call('stack', [xs, dim], (a) => a.stack(xs.map(h), dim));
+export const cat = (xs: Tensor[], dim: number): Tensor =>
+  call('cat', [xs, dim], (a) => a.cat(xs.map(h), dim));
+export const stack = (xs: Tensor[], dim: number): Tensor =>
+  call('stack', [xs, dim], (a) => a.stack(xs.map(h), dim));
 export const reshape = (x: Tensor, shape: readonly number[]): Tensor =>
   call('reshape', [x, shape], (a) => a.reshape(h(x), [...shape]));
 export const transpose = (x: Tensor, dim0: number, dim1: number): Tensor =>
@@ -301,7 +356,8 @@ export const permute = (x: Tensor, dims: readonly number[]): Tensor =>
   call('permute', [x, dims], (a) => a.permute(h(x), [...dims]));
 export const expand = (x: Tensor, shape: readonly number[]): Tensor =>
   call('expand', [x, shape], (a) => a.expand(h(x), [...shape]));
-export const squeeze = (x: Tensor, dim: number): Tensor => call('squeeze', [x, dim], (a) => a.squeeze(h(x), dim));
+export const squeeze = (x: Tensor, dim: number): Tensor =>
+  call('squeeze', [x, dim], (a) => a.squeeze(h(x), dim));
 export const unsqueeze = (x: Tensor, dim: number): Tensor =>
   call('unsqueeze', [x, dim], (a) => a.unsqueeze(h(x), dim));
 export const flatten = (x: Tensor, startDim = 0, endDim = -1): Tensor =>
@@ -330,8 +386,12 @@ export const sum = (x: Tensor, dims?: number | readonly number[] | null, keepdim
   call('sum', [x, dims], (a) => a.sum(h(x), dimsOf(dims), keepdim));
 export const mean = (x: Tensor, dims?: number | readonly number[] | null, keepdim = false): Tensor =>
   call('mean', [x, dims], (a) => a.mean(h(x), dimsOf(dims), keepdim));
-export const variance = (x: Tensor, dims?: number | readonly number[] | null, unbiased = true, keepdim = false): Tensor =>
-  call('var', [x, dims], (a) => a.var(h(x), dimsOf(dims), unbiased, keepdim));
+export const variance = (
+  x: Tensor,
+  dims?: number | readonly number[] | null,
+  unbiased = true,
+  keepdim = false,
+): Tensor => call('var', [x, dims], (a) => a.var(h(x), dimsOf(dims), unbiased, keepdim));
 export const max = (x: Tensor, dim: number | null = null, keepdim = false): Tensor =>
   call('max', [x, dim], (a) => a.max(h(x), dim, keepdim));
 export const min = (x: Tensor, dim: number | null = null, keepdim = false): Tensor =>
@@ -355,7 +415,13 @@ export function bceWithLogits(logits: Tensor, target: Tensor, options: BceOption
     );
   }
   return call('bceWithLogits', [logits, target], (a) =>
-    a.bceWithLogits(h(logits), h(target), hOpt(options.weight), hOpt(options.posWeight), options.reduction ?? 'mean'),
+    a.bceWithLogits(
+      h(logits),
+      h(target),
+      hOpt(options.weight),
+      hOpt(options.posWeight),
+      options.reduction ?? 'mean',
+    ),
   );
 }
 

@@ -4,7 +4,8 @@ import { loadAddon } from './binding.js';
 
 /** Intra-op threads for libtorch (the addon starts with one per core; Debian's libtorch default is 1). */
 export function setNumThreads(threads: number): void {
-  if (!Number.isInteger(threads) || threads < 1) throw new EcgError(`threads must be a positive integer, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new EcgError(`threads must be a positive integer, got ${threads}`);
   loadAddon().setNumThreads(threads);
 }
 
@@ -14,6 +15,7 @@ export function getNumThreads(): number {
 
 /** Seeds libtorch's generator (initialisation, dropout, randn). */
 export function manualSeed(seed: number): void {
-  if (!Number.isInteger(seed) || seed < 0) throw new EcgError(`seed must be a non-negative integer, got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new EcgError(`seed must be a non-negative integer, got ${seed}`);
   loadAddon().manualSeed(seed);
 }

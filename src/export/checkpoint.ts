@@ -51,11 +51,15 @@ export function encodeCheckpoint(
 export function decodeCheckpoint(bytes: Uint8Array, source = '<bytes>'): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(bytes, source);
   if (metadata.format !== CHECKPOINT_FORMAT) {
-    throw new CheckpointError(`${source}: not an EfficientECG checkpoint (metadata format is ${JSON.stringify(metadata.format ?? null)})`);
+    throw new CheckpointError(
+      `${source}: not an EfficientECG checkpoint (metadata format is ${JSON.stringify(metadata.format ?? null)})`,
+    );
   }
   const version = Number(metadata.format_version);
   if (!Number.isInteger(version) || version < 1 || version > CHECKPOINT_VERSION) {
-    throw new CheckpointError(`${source}: checkpoint format version ${metadata.format_version} is not supported (this build reads 1..${CHECKPOINT_VERSION})`);
+    throw new CheckpointError(
+      `${source}: checkpoint format version ${metadata.format_version} is not supported (this build reads 1..${CHECKPOINT_VERSION})`,
+    );
   }
   const parse = (key: string): unknown => {
     try {
@@ -66,7 +70,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source = '<bytes>'): Checkpo
   };
   const model = parse('model') as CheckpointMetadata['model'] | null;
   const labels = parse('labels');
-  if (!model || typeof model.name !== 'string') throw new CheckpointError(`${source}: metadata has no model name`);
+  if (!model || typeof model.name !== 'string')
+    throw new CheckpointError(`${source}: metadata has no model name`);
   if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) {
     throw new CheckpointError(`${source}: metadata labels must be a list of strings`);
   }
@@ -78,7 +83,12 @@ export function decodeCheckpoint(bytes: Uint8Array, source = '<bytes>'): Checkpo
   }
   return {
     formatVersion: version,
-    metadata: { model, labels, preprocessing: parse('preprocessing'), extra: (parse('extra') ?? {}) as Record<string, unknown> },
+    metadata: {
+      model,
+      labels,
+      preprocessing: parse('preprocessing'),
+      extra: (parse('extra') ?? {}) as Record<string, unknown>,
+    },
     state,
     optimizerState,
   };

@@ -19,7 +19,9 @@ const DTYPES: Record<DType, DtypeSpec> = {
   int32: { code: 'I32', bytes: 4, read: (b, n) => new Int32Array(b, 0, n) },
   bool: { code: 'BOOL', bytes: 1, read: (b, n) => new Uint8Array(b, 0, n) },
 };
-const BY_CODE = new Map(Object.entries(DTYPES).map(([dtype, spec]) => [spec.code, { dtype: dtype as DType, spec }]));
+const BY_CODE = new Map(
+  Object.entries(DTYPES).map(([dtype, spec]) => [spec.code, { dtype: dtype as DType, spec }]),
+);
 
 export interface NamedTensorData {
   dtype: DType;
@@ -53,7 +55,11 @@ export function encodeSafetensors(
   for (const [name, t] of entries) {
     const dtype = t.dtype ?? dtypeOf(t.data);
     const length = t.data.length * DTYPES[dtype].bytes;
-    header[name] = { dtype: DTYPES[dtype].code, shape: [...t.shape], data_offsets: [offset, offset + length] };
+    header[name] = {
+      dtype: DTYPES[dtype].code,
+      shape: [...t.shape],
+      data_offsets: [offset, offset + length],
+    };
     offset += length;
   }
   let json = JSON.stringify(header);
@@ -79,15 +85,20 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<bytes>'): Safete
   if (bytes.length < 8) fail(`truncated: ${bytes.length} bytes, a safetensors file has at least 8`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > MAX_HEADER_BYTES) fail(`not a safetensors file (declared header of ${headerLength} bytes)`);
-  if (8 + headerLength > bytes.length) fail(`truncated: header needs ${headerLength} bytes, ${bytes.length - 8} remain`);
+  if (headerLength > MAX_HEADER_BYTES)
+    fail(`not a safetensors file (declared header of ${headerLength} bytes)`);
+  if (8 + headerLength > bytes.length)
+    fail(`truncated: header needs ${headerLength} bytes, ${bytes.length - 8} remain`);
   let header: Record<string, unknown> = {};
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)),
+    );
   } catch {
     fail('not a safetensors file (its header is not JSON)');
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    fail('header is not a JSON object');
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
   const metadata = readMetadata(header.__metadata__, fail);
@@ -101,7 +112,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<bytes>'): Safete
 
 function readMetadata(value: unknown, fail: (p: string) => never): Record<string, string> {
   if (value === undefined) return {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('__metadata__ must be an object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    fail('__metadata__ must be an object');
   const out: Record<string, string> = {};
   for (const [key, v] of Object.entries(value as object)) {
     if (typeof v !== 'string') fail(`__metadata__.${key} must be a string`);
@@ -126,14 +138,23 @@ function readEntry(
     return fail(`tensor ${name}: invalid shape ${JSON.stringify(shape)}`);
   }
   const offsets = e.data_offsets;
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)
+  ) {
     return fail(`tensor ${name}: invalid data_offsets ${JSON.stringify(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   const count = (shape as number[]).reduce((a, b) => a * b, 1);
-  if (end < begin || end > dataLength) return fail(`tensor ${name}: data_offsets [${begin}, ${end}] outside the ${dataLength} data bytes (truncated file?)`);
+  if (end < begin || end > dataLength)
+    return fail(
+      `tensor ${name}: data_offsets [${begin}, ${end}] outside the ${dataLength} data bytes (truncated file?)`,
+    );
   if (end - begin !== count * known.spec.bytes) {
-    return fail(`tensor ${name}: shape [${shape.join(', ')}] needs ${count * known.spec.bytes} bytes, offsets span ${end - begin}`);
+    return fail(
+      `tensor ${name}: shape [${shape.join(', ')}] needs ${count * known.spec.bytes} bytes, offsets span ${end - begin}`,
+    );
   }
   // Copy into a fresh, aligned buffer: the file's data need not be aligned for every dtype.
   const copy = bytes.slice(dataStart + begin, dataStart + end).buffer;

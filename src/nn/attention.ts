@@ -41,7 +41,9 @@ export class MultiheadAttention extends Module {
   ) {
     super();
     if (embedDim % numHeads !== 0) {
-      throw new ShapeError(`MultiheadAttention: embedDim ${embedDim} is not divisible by numHeads ${numHeads}`);
+      throw new ShapeError(
+        `MultiheadAttention: embedDim ${embedDim} is not divisible by numHeads ${numHeads}`,
+      );
     }
     this.headDim = embedDim / numHeads;
     const kdim = options.kdim ?? embedDim;
@@ -81,16 +83,29 @@ export class MultiheadAttention extends Module {
   /** A large negative bias on masked keys; finite (not -inf) so that a fully masked row stays NaN-free. */
   private maskBias(mask: Tensor, batch: number, keyLength: number): Tensor {
     if (mask.shape.join() !== [batch, keyLength].join()) {
-      throw new ShapeError(`MultiheadAttention: keyPaddingMask must be [${batch}, ${keyLength}], got [${mask.shape.join(', ')}]`);
+      throw new ShapeError(
+        `MultiheadAttention: keyPaddingMask must be [${batch}, ${keyLength}], got [${mask.shape.join(', ')}]`,
+      );
     }
     return F.reshape(F.mul(F.toDtype(mask, 'float32'), -1e9), [batch, 1, 1, keyLength]);
   }
 
   private checkInputs(query: Tensor, key: Tensor, value: Tensor): void {
-    for (const [name, t] of [['query', query], ['key', key], ['value', value]] as const) {
-      if (t.rank !== 3) throw new ShapeError(`MultiheadAttention: ${name} must be [batch, length, features], got [${t.shape.join(', ')}]`);
+    for (const [name, t] of [
+      ['query', query],
+      ['key', key],
+      ['value', value],
+    ] as const) {
+      if (t.rank !== 3)
+        throw new ShapeError(
+          `MultiheadAttention: ${name} must be [batch, length, features], got [${t.shape.join(', ')}]`,
+        );
     }
-    if (query.shape[0] !== key.shape[0] || key.shape[0] !== value.shape[0] || key.shape[1] !== value.shape[1]) {
+    if (
+      query.shape[0] !== key.shape[0] ||
+      key.shape[0] !== value.shape[0] ||
+      key.shape[1] !== value.shape[1]
+    ) {
       throw new ShapeError(
         `MultiheadAttention: batch/length mismatch: query [${query.shape.join(', ')}], key [${key.shape.join(', ')}], value [${value.shape.join(', ')}]`,
       );

@@ -40,7 +40,9 @@ export class Conv1d extends Module implements Layer {
     this.dilation = options.dilation ?? 1;
     this.groups = options.groups ?? 1;
     if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
-      throw new ShapeError(`Conv1d: channels ${inChannels}->${outChannels} are not divisible by groups ${this.groups}`);
+      throw new ShapeError(
+        `Conv1d: channels ${inChannels}->${outChannels} are not divisible by groups ${this.groups}`,
+      );
     }
     const padding = options.padding ?? 0;
     if (padding === 'same') {
@@ -56,7 +58,9 @@ export class Conv1d extends Module implements Layer {
     this.bias =
       options.bias === false
         ? null
-        : this.registerParameter('bias', uniform([outChannels], 1 / Math.sqrt(fanIn(shape))), { decay: false });
+        : this.registerParameter('bias', uniform([outChannels], 1 / Math.sqrt(fanIn(shape))), {
+            decay: false,
+          });
   }
 
   forward(x: Tensor): Tensor {
@@ -93,7 +97,9 @@ export class BatchNorm1d extends Module implements Layer {
 
   forward(x: Tensor): Tensor {
     if ((x.rank !== 2 && x.rank !== 3) || x.shape[1] !== this.numFeatures) {
-      throw new ShapeError(`BatchNorm1d(${this.numFeatures}): expected [N, ${this.numFeatures}(, L)], got [${x.shape.join(', ')}]`);
+      throw new ShapeError(
+        `BatchNorm1d(${this.numFeatures}): expected [N, ${this.numFeatures}(, L)], got [${x.shape.join(', ')}]`,
+      );
     }
     if (this.training) {
       this.#batches += 1;
@@ -130,7 +136,9 @@ export class Linear extends Module implements Layer {
 
   forward(x: Tensor): Tensor {
     if (x.shape[x.rank - 1] !== this.inFeatures) {
-      throw new ShapeError(`Linear(${this.inFeatures}, ${this.outFeatures}): last dimension of [${x.shape.join(', ')}] must be ${this.inFeatures}`);
+      throw new ShapeError(
+        `Linear(${this.inFeatures}, ${this.outFeatures}): last dimension of [${x.shape.join(', ')}] must be ${this.inFeatures}`,
+      );
     }
     return F.linear(x, this.weight, this.bias);
   }
@@ -176,11 +184,14 @@ export class Embedding extends Module {
     readonly embeddingDim: number,
   ) {
     super();
-    this.weight = this.registerParameter('weight', normal([numEmbeddings, embeddingDim], 1), { decay: false });
+    this.weight = this.registerParameter('weight', normal([numEmbeddings, embeddingDim], 1), {
+      decay: false,
+    });
   }
 
   forward(indices: Tensor): Tensor {
-    if (indices.dtype !== 'int64') throw new ShapeError(`Embedding: indices must be int64, got ${indices.dtype}`);
+    if (indices.dtype !== 'int64')
+      throw new ShapeError(`Embedding: indices must be int64, got ${indices.dtype}`);
     return F.embedding(this.weight, indices);
   }
 }

@@ -7,10 +7,10 @@ import { CheckpointError } from '../errors.js';
 import { loadAddon } from '../engine/binding.js';
 import { keep } from '../engine/scope.js';
 import { Tensor } from '../engine/tensor.js';
-import { copyInPlace } from '../engine/inplace.js';
+import { copyInPlace, setData } from '../engine/inplace.js';
 import { noGrad } from '../engine/autograd.js';
-import { tensor as makeTensor } from '../engine/ops.js';
-import type { TypedArray } from '../engine/binding.js';
+import { tensor as makeTensor, toDtype } from '../engine/ops.js';
+import type { DType, TypedArray } from '../engine/binding.js';
 
 export interface ParameterOptions {
   /** Whether weight decay applies (false for norms' scales and biases). */
@@ -95,6 +95,19 @@ export abstract class Module {
 
   eval(): this {
     return this.train(false);
+  }
+
+  /** Casts floating-point parameters and buffers to dtype in place (like module.double() in PyTorch). */
+  to(dtype: Extract<DType, 'float32' | 'float64'>): this {
+    noGrad(() => {
+      for (const t of this.stateDict().values()) {
+        if (t.dtype !== 'float32' && t.dtype !== 'float64') continue;
+        const cast = toDtype(t, dtype);
+        setData(t, cast);
+        cast.dispose();
+      }
+    });
+    return this;
   }
 
   /** Parameters and buffers by their dotted names (the live tensors, not copies). */

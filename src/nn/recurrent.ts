@@ -50,11 +50,19 @@ export class LSTM extends Module {
       for (let direction = 0; direction < directions; direction++) {
         const suffix = `_l${layer}${direction === 1 ? '_reverse' : ''}`;
         const gates = 4 * hiddenSize;
-        this.flatWeights.push(this.registerParameter(`weight_ih${suffix}`, uniform([gates, layerInput], bound)));
-        this.flatWeights.push(this.registerParameter(`weight_hh${suffix}`, uniform([gates, hiddenSize], bound)));
+        this.flatWeights.push(
+          this.registerParameter(`weight_ih${suffix}`, uniform([gates, layerInput], bound)),
+        );
+        this.flatWeights.push(
+          this.registerParameter(`weight_hh${suffix}`, uniform([gates, hiddenSize], bound)),
+        );
         if (this.hasBiases) {
-          this.flatWeights.push(this.registerParameter(`bias_ih${suffix}`, uniform([gates], bound), { decay: false }));
-          this.flatWeights.push(this.registerParameter(`bias_hh${suffix}`, uniform([gates], bound), { decay: false }));
+          this.flatWeights.push(
+            this.registerParameter(`bias_ih${suffix}`, uniform([gates], bound), { decay: false }),
+          );
+          this.flatWeights.push(
+            this.registerParameter(`bias_hh${suffix}`, uniform([gates], bound), { decay: false }),
+          );
         }
       }
     }
@@ -63,12 +71,14 @@ export class LSTM extends Module {
   /** x: [batch, time, inputSize] (batchFirst) -> output [batch, time, hidden * directions] and the final state. */
   forward(x: Tensor, state?: LstmState): { output: Tensor } & LstmState {
     if (x.rank !== 3 || x.shape[2] !== this.inputSize) {
-      throw new ShapeError(`LSTM: input must be [batch, time, ${this.inputSize}], got [${x.shape.join(', ')}]`);
+      throw new ShapeError(
+        `LSTM: input must be [batch, time, ${this.inputSize}], got [${x.shape.join(', ')}]`,
+      );
     }
     const batch = x.shape[this.batchFirst ? 0 : 1]!;
     const stateShape = [this.numLayers * (this.bidirectional ? 2 : 1), batch, this.hiddenSize];
-    const h0 = state?.h ?? F.zeros(stateShape);
-    const c0 = state?.c ?? F.zeros(stateShape);
+    const h0 = state?.h ?? F.zeros(stateShape, x.dtype);
+    const c0 = state?.c ?? F.zeros(stateShape, x.dtype);
     return F.lstm(x, {
       h0,
       c0,

@@ -43,7 +43,10 @@ export class AdamW extends Optimizer {
   private moments(param: Parameter): Moments {
     let state = this.#state.get(param);
     if (state === undefined) {
-      state = { expAvg: keep(F.zeros(param.shape)), expAvgSq: keep(F.zeros(param.shape)) };
+      state = {
+        expAvg: keep(F.zeros(param.shape, param.dtype)),
+        expAvgSq: keep(F.zeros(param.shape, param.dtype)),
+      };
       this.#state.set(param, state);
     }
     return state;
@@ -59,4 +62,3 @@ export class AdamW extends Optimizer {
     return out;
   }
 }
-

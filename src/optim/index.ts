@@ -2,4 +2,10 @@
 export { Optimizer, weightDecayGroups, clipGradNorm, type ParamGroup } from './optimizer.js';
 export { AdamW, type AdamWOptions } from './adamw.js';
 export { SGD, type SgdOptions } from './sgd.js';
-export { oneCycle, cosineWithWarmup, type Schedule, type OneCycleOptions, type CosineWarmupOptions } from './schedules.js';
+export {
+  oneCycle,
+  cosineWithWarmup,
+  type Schedule,
+  type OneCycleOptions,
+  type CosineWarmupOptions,
+} from './schedules.js';

@@ -50,4 +50,3 @@ export class SGD extends Optimizer {
     return new Map([...this.#buffers].map(([p, b]) => [`${index.get(p)}.momentum_buffer`, b]));
   }
 }
-

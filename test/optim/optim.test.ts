@@ -1,0 +1,100 @@
+/** Optimisers and schedules against PyTorch reference values (test/fixtures/engine/make_optim_fixture.py). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ops as F, scope } from '../../src/engine/index.js';
+import { Module, type Parameter } from '../../src/nn/index.js';
+import {
+  AdamW,
+  SGD,
+  clipGradNorm,
+  cosineWithWarmup,
+  oneCycle,
+  type Optimizer,
+  type ParamGroup,
+} from '../../src/optim/index.js';
+import { assertClose, readJson } from '../helpers/tensors.js';
+
+interface OptimFixture {
+  w0: number[];
+  target: number[];
+  sgd_nesterov: number[];
+  sgd_dampening: number[];
+  adamw: number[];
+  one_cycle: number[];
+}
+const fixture = readJson<OptimFixture>('test/fixtures/engine/optim.json');
+
+class Holder extends Module {
+  readonly w: Parameter;
+  constructor(values: number[]) {
+    super();
+    this.w = this.registerParameter('w', F.tensor(Float64Array.from(values), [4, 3]));
+  }
+}
+
+function runSteps(
+  makeOptimizer: (groups: ParamGroup[]) => Optimizer,
+  lr: number,
+  weightDecay: number,
+): Holder {
+  const holder = new Holder(fixture.w0);
+  const optimizer = makeOptimizer([{ params: [holder.w], lr, weightDecay }]);
+  scope(() => {
+    const target = F.tensor(Float64Array.from(fixture.target), [4, 3]);
+    for (let i = 0; i < 4; i++) {
+      optimizer.zeroGrad();
+      F.sum(F.abs(F.pow(F.sub(holder.w, target), 3))).backward();
+      optimizer.step();
+    }
+  });
+  optimizer.dispose();
+  return holder;
+}
+
+test('SGD with Nesterov momentum and weight decay matches torch.optim.SGD', () => {
+  const h = runSteps((g) => new SGD(g, { momentum: 0.9, nesterov: true }), 0.05, 0.01);
+  assertClose(h.w, fixture.sgd_nesterov, 'w', 1e-12, 1e-10);
+  h.dispose();
+});
+
+test('SGD with momentum and dampening matches torch.optim.SGD', () => {
+  const h = runSteps((g) => new SGD(g, { momentum: 0.8, dampening: 0.3 }), 0.05, 0);
+  assertClose(h.w, fixture.sgd_dampening, 'w', 1e-12, 1e-10);
+  h.dispose();
+});
+
+test('AdamW matches torch.optim.AdamW', () => {
+  const h = runSteps((g) => new AdamW(g, { betas: [0.8, 0.99] }), 0.03, 0.1);
+  assertClose(h.w, fixture.adamw, 'w', 1e-12, 1e-10);
+  h.dispose();
+});
+
+test('oneCycle reproduces torch OneCycleLR', () => {
+  const schedule = oneCycle({ maxLr: 0.1, totalSteps: 50 });
+  fixture.one_cycle.forEach((lr, step) =>
+    assert.ok(Math.abs(schedule(step) - lr) < 1e-12, `step ${step}: ${schedule(step)} vs ${lr}`),
+  );
+});
+
+test('cosineWithWarmup rises linearly, peaks at lr, decays to the final fraction', () => {
+  const schedule = cosineWithWarmup({ lr: 1, totalSteps: 110, warmupSteps: 10, finalFraction: 0.1 });
+  assert.ok(Math.abs(schedule(0) - 0.1) < 1e-12);
+  assert.ok(Math.abs(schedule(9) - 1) < 1e-12);
+  assert.ok(Math.abs(schedule(60) - 0.55) < 1e-12);
+  assert.ok(Math.abs(schedule(110) - 0.1) < 1e-12);
+});
+
+test('clipGradNorm scales gradients to the maximum norm and reports the norm before', () => {
+  const h = new Holder(Array.from({ length: 12 }, () => 1));
+  scope(() => F.sum(F.mul(h.w, 2)).backward());
+  const norm = clipGradNorm([h.w], 1);
+  assert.ok(Math.abs(norm - Math.sqrt(12 * 4)) < 1e-9);
+  const grad = h.w.grad!;
+  assert.ok(Math.abs(Math.hypot(...grad.data<'float64'>()) - 1) < 1e-5);
+  grad.dispose();
+  h.dispose();
+});
+
+test('weight decay groups: an optimizer without parameters is refused', () => {
+  assert.throws(() => new AdamW([{ params: [], lr: 1, weightDecay: 0 }]), /no parameters/);
+});
