@@ -70,7 +70,7 @@ export function delineateBeats(
 ): BeatDelineation[] {
   const rPeaks = Array.from(options.rPeaks ?? detectQrs(signal, fs).rPeaks);
   if (signal.length === 0 || rPeaks.length === 0) return [];
-  const filled = Float64Array.from(signal, (v) => (Number.isNaN(v) ? 0 : v));
+  const filled = Float64Array.from(signal, (v) => (Number.isFinite(v) ? v : 0));
   const wide = bandpass(filled, DESIGN.wideLowHz, DESIGN.wideHighHz, fs);
   const wave = bandpass(filled, DESIGN.wideLowHz, DESIGN.waveHighHz, fs);
   const ctx: Context = {

@@ -64,10 +64,12 @@ const DESIGN = {
   tWaveSlopeRatio: 0.5,
   searchBackRr: 1.66,
   locateHalfWindowS: 0.1,
+  visibleAmplitudeRatio: 0.2,
   learningS: 8,
   spikeSlopeRatio: 3,
   spikeMinSlope: 20,
   spikeWidthS: 0.012,
+  spikeQuantile: 0.99,
   pacedSpikesPerS: 0.3,
   leadSwitchRatio: 0.2,
   qualityBlockS: 4,
@@ -91,7 +93,9 @@ export function detectQrs(
   const prepared = signals.map((s) => prepareLead(s, fs));
   if (prepared.some((p) => p.nanCount > 0)) flags.add('nan_gaps');
   // A few isolated steep artefacts are common; pacing means spikes at (nearly) every beat.
-  if (prepared.some((p) => p.spikes >= DESIGN.pacedSpikesPerS * (n / fs))) flags.add('pacing_spikes');
+  if (prepared.some((p) => p.spikes > 0 && p.spikes >= DESIGN.pacedSpikesPerS * (n / fs))) {
+    flags.add('pacing_spikes');
+  }
   const usable = prepared.map((p, i) => (p.flat ? -1 : i)).filter((i) => i >= 0);
   const reference = chooseReference(options.referenceLead, usable);
   const empty = {
@@ -106,18 +110,19 @@ export function detectQrs(
     return { ...empty, flags: [...flags], leadsUsed: usable };
   }
   const ordered = [reference, ...usable.filter((i) => i !== reference)];
-  const energy = combinedEnergy(
+  const nanMask = combinedNanMask(prepared, n);
+  const combined = combinedEnergy(
     ordered.map((i) => prepared[i]!.band),
     fs,
   );
+  const energy = combined.energy.map((e, i) => (nanMask[i] ? 0 : e));
   const integrated = movingAverage(energy, oddWidth(DESIGN.integrationS * fs));
-  const decisions = thresholdPeaks(integrated, energy, fs);
+  const decisions = thresholdPeaks(integrated, energy, fs, combined.switches);
   if (decisions.noiseRatio > DESIGN.noisyRatio) flags.add('noisy');
-  const ref = prepared[reference]!;
-  const polarity = dominantPolarity(ref.locate, decisions.peaks, fs);
+  const views = ordered.map((i) => leadView(prepared[i]!.locate, decisions.peaks, fs));
+  const polarity = views[0]!.polarity;
   if (polarity < 0) flags.add('inverted');
-  const nanMask = combinedNanMask(prepared, n);
-  const located = locatePeaks(ref.locate, decisions.peaks, polarity, fs);
+  const located = locatePeaks(views, decisions.peaks, fs);
   const keep = keepDistinct(located, Math.round(DESIGN.refractoryS * fs)).map(
     (k, i) => k && !nanMask[located[i]!],
   );
@@ -161,7 +166,7 @@ function prepareLead(signal: Float32Array, fs: number): PreparedLead {
   return { band, locate, flat, nanCount, nanMask, spikes };
 }
 
-/** Replaces NaN runs by straight lines between their valid neighbours (or holds the edge value). */
+/** Replaces runs of NaN (or infinite) samples by straight lines between their valid neighbours (or holds the edge value). */
 function bridgeNans(signal: Float32Array): { filled: Float64Array; nanMask: Uint8Array; nanCount: number } {
   const n = signal.length;
   const filled = new Float64Array(n);
@@ -170,7 +175,7 @@ function bridgeNans(signal: Float32Array): { filled: Float64Array; nanMask: Uint
   let lastValid = -1;
   for (let i = 0; i <= n; i++) {
     const value = i < n ? signal[i]! : NaN;
-    if (i < n && Number.isNaN(value)) {
+    if (i < n && !Number.isFinite(value)) {
       nanMask[i] = 1;
       nanCount++;
       continue;
@@ -202,7 +207,8 @@ function removePacingSpikes(x: Float64Array, fs: number): number {
   if (n < 3) return 0;
   const jumps = new Float64Array(n);
   for (let i = 1; i < n; i++) jumps[i] = Math.abs(x[i]! - x[i - 1]!);
-  const typical = typicalBlockMax(jumps, Math.round(2 * fs));
+  // A high quantile rather than the maximum per block: spikes themselves must not set the typical QRS slope.
+  const typical = typicalBlockQuantile(jumps, Math.round(2 * fs), DESIGN.spikeQuantile);
   const floor = Math.max(DESIGN.spikeSlopeRatio * typical, (DESIGN.spikeMinSlope * 1) / fs);
   const width = Math.max(2, Math.round(DESIGN.spikeWidthS * fs));
   let count = 0;
@@ -251,7 +257,7 @@ function combinedNanMask(prepared: PreparedLead[], n: number): Uint8Array {
  * integrated energy has a low peak-to-floor ratio over a few seconds), that other lead's energy is used instead.
  * Averaging all leads all the time was measured worse on MIT-BIH: a noisy second lead adds its noise.
  */
-function combinedEnergy(bands: Float64Array[], fs: number): Float64Array {
+function combinedEnergy(bands: Float64Array[], fs: number): { energy: Float64Array; switches: number[] } {
   const n = bands[0]!.length;
   const energies = bands.map((band) => {
     const slope = slopeEnergy(band, fs);
@@ -259,7 +265,7 @@ function combinedEnergy(bands: Float64Array[], fs: number): Float64Array {
     for (let i = 0; i < n; i++) slope[i]! /= scale;
     return slope;
   });
-  if (energies.length === 1) return energies[0]!;
+  if (energies.length === 1) return { energy: energies[0]!, switches: [] };
   const block = Math.max(1, Math.round(DESIGN.qualityBlockS * fs));
   const quality = energies.map((e) =>
     blockQuality(movingAverage(e, oddWidth(DESIGN.integrationS * fs)), block),
@@ -283,7 +289,11 @@ function combinedEnergy(bands: Float64Array[], fs: number): Float64Array {
     const w = weights[l]!;
     for (let i = 0; i < n; i++) total[i]! += w[i]! * e[i]!;
   });
-  return total;
+  // Where the lead in use changes, its noise level does too: the thresholds are learnt again from there.
+  const switches = chosen.flatMap((c, b) =>
+    b > 0 && c !== chosen[b - 1] ? [Math.round((b + 0.5) * block)] : [],
+  );
+  return { energy: total, switches };
 }
 
 /** Peak-to-floor ratio (block maximum over block median) of each block: high for clean beats, ~1 for noise. */
@@ -334,6 +344,16 @@ function typicalBlockMax(x: Float64Array, block: number): number {
   return median(maxima);
 }
 
+/** Median over consecutive blocks of each block's `quantile` (0..1). */
+function typicalBlockQuantile(x: Float64Array, block: number, quantile: number): number {
+  const values: number[] = [];
+  for (let start = 0; start < x.length; start += block) {
+    const sorted = x.slice(start, Math.min(x.length, start + block)).sort();
+    values.push(sorted[Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))]!);
+  }
+  return median(values);
+}
+
 function median(values: number[]): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
@@ -364,9 +384,15 @@ interface ThresholdDecisions {
 }
 
 /** Pan-Tompkins decision rules on the integrated energy (see the module comment). */
-function thresholdPeaks(integrated: Float64Array, energy: Float64Array, fs: number): ThresholdDecisions {
+function thresholdPeaks(
+  integrated: Float64Array,
+  energy: Float64Array,
+  fs: number,
+  resets: number[],
+): ThresholdDecisions {
   const candidates = candidatePeaks(integrated, Math.round(DESIGN.candidateSpacingS * fs));
-  const state = initialLevels(integrated, fs);
+  let state = initialLevels(integrated, fs);
+  let nextReset = 0;
   const refractory = Math.round(DESIGN.refractoryS * fs);
   const tWindow = Math.round(DESIGN.tWaveWindowS * fs);
   const slopeHalf = Math.round(0.075 * fs);
@@ -410,10 +436,11 @@ function thresholdPeaks(integrated: Float64Array, energy: Float64Array, fs: numb
       if (best < 0) {
         // Nothing above the lower threshold for a long time: the signal level is stale (amplitude dropped).
         if (now - last < DESIGN.staleS * fs || staleHalvings >= DESIGN.maxStaleHalvings) return;
+        // One step per new candidate, so that a long gap (or a bridged NaN stretch) cannot collapse it at once.
         state.signal *= 0.5;
         state.noise *= 0.5;
         staleHalvings++;
-        continue;
+        return;
       }
       const later = pending.filter((c) => c > best);
       accept(best, true);
@@ -422,6 +449,9 @@ function thresholdPeaks(integrated: Float64Array, energy: Float64Array, fs: numb
   };
 
   for (const i of candidates) {
+    while (nextReset < resets.length && resets[nextReset]! <= i) {
+      state = initialLevels(integrated.subarray(resets[nextReset++]!), fs);
+    }
     trySearchBack(i);
     const value = integrated[i]!;
     const last = peaks[peaks.length - 1];
@@ -490,16 +520,39 @@ function windowExtrema(x: Float64Array, from: number, to: number): { max: number
   return { max, min };
 }
 
+/** A lead as seen by the locator: its wide-band signal, dominant polarity and typical beat amplitude. */
+interface LeadView {
+  x: Float64Array;
+  polarity: 1 | -1;
+  typicalAmplitude: number;
+}
+
+function leadView(x: Float64Array, peaks: number[], fs: number): LeadView {
+  const half = Math.round(DESIGN.locateHalfWindowS * fs);
+  const amplitudes = peaks.map((p) => {
+    const { max, min } = windowExtrema(x, p - half, p + half);
+    return x[max]! - x[min]!;
+  });
+  return { x, polarity: dominantPolarity(x, peaks, fs), typicalAmplitude: median(amplitudes) };
+}
+
 /**
- * Moves each detection to the reference lead's extremum nearby: the dominant polarity's extremum unless the
- * opposite deflection is twice as large (e.g. a ventricular beat of opposite polarity).
+ * Moves each detection to a lead's extremum nearby: on the reference lead (the first view) unless it shows no
+ * complex there (disconnected, flat stretch), then on the next lead that does. The dominant polarity's extremum
+ * is taken unless the opposite deflection is twice as large (e.g. a ventricular beat of opposite polarity).
  */
-function locatePeaks(x: Float64Array, peaks: number[], polarity: 1 | -1, fs: number): number[] {
+function locatePeaks(views: LeadView[], peaks: number[], fs: number): number[] {
   const half = Math.round(DESIGN.locateHalfWindowS * fs);
   return peaks.map((p) => {
-    const { max, min } = windowExtrema(x, p - half, p + half);
-    const [dominant, opposite] = polarity > 0 ? [max, min] : [min, max];
-    return Math.abs(x[opposite]!) > 2 * Math.abs(x[dominant]!) ? opposite : dominant;
+    const extremaOf = (v: LeadView) => windowExtrema(v.x, p - half, p + half);
+    const visible = (v: LeadView) => {
+      const { max, min } = extremaOf(v);
+      return v.x[max]! - v.x[min]! >= DESIGN.visibleAmplitudeRatio * v.typicalAmplitude;
+    };
+    const view = views.find(visible) ?? views[0]!;
+    const { max, min } = extremaOf(view);
+    const [dominant, opposite] = view.polarity > 0 ? [max, min] : [min, max];
+    return Math.abs(view.x[opposite]!) > 2 * Math.abs(view.x[dominant]!) ? opposite : dominant;
   });
 }
 
