@@ -68,3 +68,14 @@ export class NetworkError extends EcgError {
 export class SignalError extends EcgError {
   override name = 'SignalError';
 }
+
+/** Scores, labels or options that a metric or report cannot use: `input` names the argument. */
+export class MetricError extends EcgError {
+  override name = 'MetricError';
+  constructor(
+    readonly input: string,
+    readonly problem: string,
+  ) {
+    super(`${input}: ${problem}`);
+  }
+}
