@@ -159,7 +159,7 @@ export function sampleEntropy(
       if (Math.abs(series[i + m]! - series[j + m]!) <= r) a++;
     }
   }
-  return a > 0 && b > 0 ? -Math.log(a / b) : null;
+  return a > 0 && b > 0 ? Math.log(b / a) : null;
 }
 
 function mean(values: number[]): number | null {

@@ -1,0 +1,114 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { BeatDelineation } from '../../src/signal/delineate.js';
+import { featuresFromBeats, rhythmFeatures, sampleEntropy } from '../../src/signal/rhythm.js';
+import { expertPoints, ludbLead, mitdbExcerpt, seededRandom } from './qrs-fixtures.js';
+
+const close = (actual: number | null, expected: number, relative: number, label: string) => {
+  assert.ok(actual !== null, `${label} is null`);
+  assert.ok(
+    Math.abs(actual - expected) <= relative * Math.abs(expected),
+    `${label}: ${actual} vs ${expected}`,
+  );
+};
+
+/** Beats with only R peaks known (QRS bounds at R, no P/T): enough for the RR features. */
+const bareBeats = (rPeaks: number[]): BeatDelineation[] =>
+  rPeaks.map((r) => ({ r, qrs: { onset: r, offset: r }, p: null, t: null }));
+
+describe('RR features against numpy golden values (MIT-BIH reference beats)', () => {
+  for (const record of ['101', '208'] as const) {
+    it(`record ${record}: heart rate, SDNN, RMSSD, pNN50, CV, sample entropy`, () => {
+      const x = mitdbExcerpt(record);
+      const f = featuresFromBeats(bareBeats(x.beats), x.fs, x.length);
+      const g = x.golden;
+      close(f.heartRateBpm, g.heart_rate_bpm, 1e-9, 'heart rate');
+      close(f.rrMeanMs, g.rr_mean_ms, 1e-9, 'RR mean');
+      close(f.sdnnMs, g.sdnn_ms, 1e-9, 'SDNN');
+      close(f.rmssdMs, g.rmssd_ms, 1e-9, 'RMSSD');
+      close(f.pnn50, g.pnn50, 1e-9, 'pNN50');
+      close(f.rrCv, g.rr_cv, 1e-9, 'CV');
+      close(f.rrSampleEntropy, g.rr_sample_entropy!, 1e-9, 'sample entropy');
+      close(sampleEntropy(g.rr_ms), g.rr_sample_entropy!, 1e-9, 'sample entropy of the golden RR');
+    });
+  }
+
+  it('per-beat RR arrays: previous, next and the local mean of the last 10 intervals', () => {
+    const x = mitdbExcerpt('208');
+    const f = featuresFromBeats(bareBeats(x.beats), x.fs, x.length);
+    const rr = x.golden.rr_ms;
+    const n = x.beats.length;
+    assert.equal(f.beats.rrPreviousMs.length, n);
+    assert.equal(f.beats.rrPreviousMs[0], null);
+    assert.equal(f.beats.rrNextMs[n - 1], null);
+    close(f.beats.rrPreviousMs[7]!, rr[6]!, 1e-9, 'previous RR');
+    close(f.beats.rrNextMs[7]!, rr[7]!, 1e-9, 'next RR');
+    const last10 = rr.slice(5, 15);
+    close(f.beats.rrLocalMeanMs[15]!, last10.reduce((s, v) => s + v, 0) / 10, 1e-9, 'local mean');
+    close(f.beats.rrLocalMeanMs[3]!, (rr[0]! + rr[1]! + rr[2]!) / 3, 1e-9, 'local mean, early beat');
+  });
+
+  it('sample entropy: null for too few intervals, 0 for a perfectly regular series, higher when irregular', () => {
+    assert.equal(sampleEntropy([800, 810, 790]), null);
+    assert.equal(sampleEntropy(new Array(30).fill(800)), 0);
+    const alternating = Array.from({ length: 40 }, (_, k) => (k % 2 ? 700 : 900));
+    assert.equal(sampleEntropy(alternating), 0);
+    const random = seededRandom(11);
+    const irregular = Array.from({ length: 200 }, () => 600 + 400 * random());
+    assert.ok(sampleEntropy(irregular)! > 1, `${sampleEntropy(irregular)}`);
+  });
+});
+
+describe('rhythmFeatures on real records (detected beats)', () => {
+  it('MIT-BIH excerpts: heart rate and HRV close to the values from the reference beats', () => {
+    // Measured: 101 HR 70.601 vs 70.605, SDNN 50.57 vs 50.47, RMSSD 26.61 vs 26.41;
+    // 208 (many PVCs, located on a different extremum) HR exact, SDNN 95.3 vs 97.8, RMSSD 148.2 vs 153.0.
+    for (const record of ['101', '208'] as const) {
+      const x = mitdbExcerpt(record);
+      const f = rhythmFeatures({ fs: x.fs, signals: x.signals, leads: x.leads });
+      assert.equal(f.beatCount, x.beats.length);
+      assert.equal(f.lead, 0);
+      close(f.heartRateBpm, x.golden.heart_rate_bpm, 0.002, `${record} heart rate`);
+      close(f.sdnnMs, x.golden.sdnn_ms, 0.05, `${record} SDNN`);
+      close(f.rmssdMs, x.golden.rmssd_ms, 0.05, `${record} RMSSD`);
+      assert.equal(f.beats.qrsMs.length, f.beatCount);
+    }
+  });
+
+  it('LUDB sinus records: P waves present, PR and QRS durations near the experts', () => {
+    // Measured: record 2 PR 207 vs 192 ms, QRS 70 vs 90 ms; record 9 PR 213 vs 195 ms, QRS 71 vs 73 ms.
+    for (const record of ['2', '9'] as const) {
+      const lead = ludbLead(record);
+      const f = rhythmFeatures({ fs: lead.fs, signals: [lead.signal], leads: ['II'] });
+      const pOn = expertPoints(lead, 'p', 'onset');
+      const qrsOn = expertPoints(lead, 'N', 'onset');
+      const qrsOff = expertPoints(lead, 'N', 'offset');
+      const expertPr = pOn.map((p) => (1000 * (qrsOn.find((q) => q > p)! - p)) / lead.fs);
+      const expertQrs = qrsOn.map((q, k) => (1000 * (qrsOff[k]! - q)) / lead.fs);
+      const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+      assert.ok(f.pWaveRatio! >= 0.9, `P ratio ${f.pWaveRatio}`);
+      assert.ok(Math.abs(f.prMeanMs! - mean(expertPr)) <= 25, `PR ${f.prMeanMs} vs ${mean(expertPr)}`);
+      assert.ok(Math.abs(f.qrsMeanMs! - mean(expertQrs)) <= 25, `QRS ${f.qrsMeanMs} vs ${mean(expertQrs)}`);
+      assert.deepEqual(f.flags, []);
+    }
+  });
+
+  it('LUDB record 8 (paced, atrial fibrillation): no P waves, pacing flagged', () => {
+    const lead = ludbLead('8');
+    const f = rhythmFeatures({ fs: lead.fs, signals: [lead.signal] });
+    assert.equal(f.pWaveRatio, 0);
+    assert.equal(f.prMeanMs, null);
+    assert.ok(f.flags.includes('pacing_spikes'));
+    assert.ok(f.beats.pWave.every((p) => !p));
+  });
+
+  it('an empty record gives nulls and flags, not a crash', () => {
+    const f = rhythmFeatures({ fs: 500, signals: [new Float32Array(0)] });
+    assert.equal(f.beatCount, 0);
+    assert.equal(f.heartRateBpm, null);
+    assert.equal(f.sdnnMs, null);
+    assert.equal(f.pWaveRatio, null);
+    assert.ok(f.flags.includes('too_short'));
+    assert.equal(rhythmFeatures({ fs: 500, signals: [] }).beatCount, 0);
+  });
+});
