@@ -79,3 +79,8 @@ export class MetricError extends EcgError {
     super(`${input}: ${problem}`);
   }
 }
+
+/** A model configuration (or the named inputs it expects) is inconsistent: `what` names the setting or input. */
+export class ConfigError extends EcgError {
+  override name = 'ConfigError';
+}
