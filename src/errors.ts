@@ -80,7 +80,7 @@ export class MetricError extends EcgError {
   }
 }
 
-/** A model configuration (or the named inputs it expects) is inconsistent: `what` names the setting or input. */
+/** A model configuration (or the named inputs it expects) is inconsistent; the message names the setting or input. */
 export class ConfigError extends EcgError {
   override name = 'ConfigError';
 }
