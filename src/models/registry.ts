@@ -1,0 +1,214 @@
+/**
+ * The model registry: one table of architectures by name, each with its config schema (zod: configs read from
+ * checkpoints are untrusted), its default config for a given number of leads and classes, and its builder.
+ * `buildModel` validates and builds; `modelFromCheckpoint` rebuilds a checkpoint's architecture and loads its weights.
+ */
+import { z } from 'zod';
+import { CheckpointError, ConfigError } from '../errors.js';
+import type { Tensor } from '../engine/tensor.js';
+import type { Module } from '../nn/module.js';
+import type { Checkpoint } from '../export/checkpoint.js';
+import { EfficientECG, efficientEcgConfig, type EfficientEcgConfig, type EfficientEcgVariant } from './efficientecg.js';
+import {
+  Inception1d,
+  ResNet1dWang,
+  XResNet1d,
+  inception1dConfig,
+  inception1dConfigSchema,
+  resnet1dWangConfig,
+  resnet1dWangConfigSchema,
+  xresnet1d101Config,
+  xresnet1dConfigSchema,
+  type Inception1dConfig,
+  type ResNet1dWangConfig,
+  type XResNet1dConfig,
+} from './baselines/index.js';
+
+/**
+ * What every registered model offers: a Module (parameters, state dict, train/eval) whose forward gives logits
+ * [N, classes] from ECGs [N, leads, samples]. Fusion models also read patient inputs (their encoded patient tensors,
+ * see src/models/fusion); the others ignore `patient`. `features` gives the backbone's last feature sequence.
+ */
+export interface EcgModel extends Module {
+  forward(x: Tensor, patient?: unknown): Tensor;
+  features?(x: Tensor): Tensor;
+}
+
+const positiveInt = z.number().int().positive();
+
+export const efficientEcgConfigSchema = z.strictObject({
+  leads: positiveInt,
+  classes: positiveInt,
+  width: z.number().positive(),
+  depth: z.number().positive(),
+  stemChannels: positiveInt,
+  stemKernel: positiveInt,
+  stemStride: positiveInt,
+  headChannels: positiveInt,
+  seRatio: z.number().min(0).max(1),
+  dropout: z.number().min(0).lt(1),
+  stochasticDepth: z.number().min(0).lt(1),
+  stages: z
+    .array(
+      z.strictObject({
+        expand: positiveInt,
+        channels: positiveInt,
+        repeats: positiveInt,
+        stride: positiveInt,
+        kernel: positiveInt,
+      }),
+    )
+    .min(1),
+}) satisfies z.ZodType<EfficientEcgConfig>;
+
+/**
+ * Placeholder config of 'efficientecg-fusion' until src/models/fusion is wired in (see its table entry below).
+ */
+type FusionConfigPlaceholder = Record<string, unknown>;
+
+/** Config type of each architecture. */
+export interface ArchitectureConfigs {
+  'efficientecg-b0': EfficientEcgConfig;
+  'efficientecg-b1': EfficientEcgConfig;
+  'efficientecg-b2': EfficientEcgConfig;
+  'efficientecg-b3': EfficientEcgConfig;
+  'efficientecg-w0.5': EfficientEcgConfig;
+  'efficientecg-w0.25': EfficientEcgConfig;
+  'efficientecg-fusion': FusionConfigPlaceholder;
+  resnet1d_wang: ResNet1dWangConfig;
+  xresnet1d101: XResNet1dConfig;
+  inception1d: Inception1dConfig;
+}
+export type ArchitectureName = keyof ArchitectureConfigs;
+
+export interface ArchitectureSpec<C> {
+  summary: string;
+  /** Validates an untrusted config (e.g. from a checkpoint's metadata). */
+  schema: z.ZodType<C>;
+  /** The architecture's standard config for this input and output size. */
+  defaults(leads: number, classes: number): C;
+  build(config: C): EcgModel;
+}
+
+function efficientEcgEntry(variant: EfficientEcgVariant): ArchitectureSpec<EfficientEcgConfig> {
+  return {
+    summary: `EfficientECG ${variant}: 1D EfficientNet (MBConv + squeeze-excitation), global average pooling`,
+    schema: efficientEcgConfigSchema,
+    defaults: (leads, classes) => efficientEcgConfig(variant, leads, classes),
+    build: (config) => new EfficientECG(config),
+  };
+}
+
+export const ARCHITECTURES: { readonly [N in ArchitectureName]: ArchitectureSpec<ArchitectureConfigs[N]> } = {
+  'efficientecg-b0': efficientEcgEntry('b0'),
+  'efficientecg-b1': efficientEcgEntry('b1'),
+  'efficientecg-b2': efficientEcgEntry('b2'),
+  'efficientecg-b3': efficientEcgEntry('b3'),
+  'efficientecg-w0.5': efficientEcgEntry('w0.5'),
+  'efficientecg-w0.25': efficientEcgEntry('w0.25'),
+  // ENTRY POINT for the fusion model (src/models/fusion): replace FusionConfigPlaceholder in ArchitectureConfigs by
+  // FusionConfig, and this entry by { schema: a zod schema (or z.custom<FusionConfig>(...) then
+  // validateFusionConfig in build), defaults: (leads, classes) => fusionConfig({ leads, classes }),
+  // build: (config) => new EfficientEcgFusion(config) }. Its forward(x, patient) takes the encoded patient tensors.
+  'efficientecg-fusion': {
+    summary: 'EfficientECG-Fusion: cross-attention between ECG tokens and patient-feature tokens (not wired yet)',
+    schema: z.record(z.string(), z.unknown()),
+    defaults: () => fusionNotWired(),
+    build: () => fusionNotWired(),
+  },
+  resnet1d_wang: {
+    summary: 'PTB-XL benchmark baseline: Wang et al. 2017 residual network, 3 basic blocks of width 128',
+    schema: resnet1dWangConfigSchema,
+    defaults: resnet1dWangConfig,
+    build: (config) => new ResNet1dWang(config),
+  },
+  xresnet1d101: {
+    summary: 'PTB-XL benchmark baseline: 1D xresnet101 (bottleneck blocks [3, 4, 23, 3], width 64 x 4)',
+    schema: xresnet1dConfigSchema,
+    defaults: xresnet1d101Config,
+    build: (config) => new XResNet1d(config),
+  },
+  inception1d: {
+    summary: 'PTB-XL benchmark baseline: InceptionTime, 6 blocks (kernels 39/19/9), residual every 3',
+    schema: inception1dConfigSchema,
+    defaults: inception1dConfig,
+    build: (config) => new Inception1d(config),
+  },
+};
+
+function fusionNotWired(): never {
+  throw new ConfigError(
+    "architecture 'efficientecg-fusion' is registered but not wired yet: src/models/registry.ts needs the entry from src/models/fusion",
+  );
+}
+
+export function architectureNames(): ArchitectureName[] {
+  return Object.keys(ARCHITECTURES) as ArchitectureName[];
+}
+
+export function isArchitectureName(name: unknown): name is ArchitectureName {
+  return typeof name === 'string' && Object.hasOwn(ARCHITECTURES, name);
+}
+
+function specOf(name: string): ArchitectureSpec<unknown> {
+  if (!isArchitectureName(name)) {
+    throw new ConfigError(`unknown architecture ${JSON.stringify(name)} (known: ${architectureNames().join(', ')})`);
+  }
+  return ARCHITECTURES[name] as ArchitectureSpec<unknown>;
+}
+
+/** The architecture's standard config for `leads` inputs and `classes` outputs. */
+export function defaultConfig<N extends ArchitectureName>(name: N, leads: number, classes: number): ArchitectureConfigs[N];
+export function defaultConfig(name: string, leads: number, classes: number): unknown;
+export function defaultConfig(name: string, leads: number, classes: number): unknown {
+  return specOf(name).defaults(leads, classes);
+}
+
+/** Validates `config` against the architecture's schema; ConfigError lists every problem with its path. */
+export function parseConfig<N extends ArchitectureName>(name: N, config: unknown): ArchitectureConfigs[N];
+export function parseConfig(name: string, config: unknown): unknown;
+export function parseConfig(name: string, config: unknown): unknown {
+  const result = specOf(name).schema.safeParse(config);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(config)'}: ${i.message}`);
+    throw new ConfigError(`invalid ${name} config: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+/** Builds architecture `name` from a config, validated first (ConfigError on an unknown name or a bad config). */
+export function buildModel<N extends ArchitectureName>(name: N, config: ArchitectureConfigs[N]): EcgModel;
+export function buildModel(name: string, config: unknown): EcgModel;
+export function buildModel(name: string, config: unknown): EcgModel {
+  const parsed = parseConfig(name, config);
+  return specOf(name).build(parsed);
+}
+
+/**
+ * Rebuilds the checkpoint's architecture from its metadata (model name and config) and loads its weights.
+ * CheckpointError when the name is unknown, the config invalid, the classes disagree with the labels, or the
+ * weights do not fit (every missing, unexpected and mis-shaped tensor listed). The model is left in training mode.
+ */
+export function modelFromCheckpoint(checkpoint: Checkpoint, source = 'checkpoint'): EcgModel {
+  const { name, config } = checkpoint.metadata.model;
+  let model: EcgModel;
+  try {
+    const parsed = parseConfig(name, config);
+    const classes = (parsed as { classes?: unknown }).classes;
+    const labels = checkpoint.metadata.labels;
+    if (typeof classes === 'number' && classes !== labels.length) {
+      throw new ConfigError(`config has ${classes} classes but the checkpoint lists ${labels.length} labels`);
+    }
+    model = specOf(name).build(parsed);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CheckpointError(`${source}: ${error.message}`);
+    throw error;
+  }
+  try {
+    model.loadState(checkpoint.state, source);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
+}
