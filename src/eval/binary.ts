@@ -198,8 +198,11 @@ export function metricsAtThreshold(
   let tn = 0;
   for (let i = 0; i < scores.length; i++) {
     const predicted = scores[i]! >= threshold;
-    if (labels[i] === 1) predicted ? tp++ : fn++;
-    else predicted ? fp++ : tn++;
+    const positive = labels[i] === 1;
+    if (predicted && positive) tp++;
+    else if (predicted) fp++;
+    else if (positive) fn++;
+    else tn++;
   }
   return countsToMetrics(threshold, tp, fp, fn, tn);
 }
