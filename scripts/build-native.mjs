@@ -2,7 +2,7 @@
 // Builds the libtorch addon (native/) with node-gyp. With --optional (the npm install hook) a missing libtorch is
 // a notice, not a failure: inference runs on onnxruntime without it; `efficientecg info` explains how to add it.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { libtorchMissingReason } from './libtorch-paths.mjs';
@@ -20,6 +20,16 @@ if (missing) {
 if (!existsSync(join(root, 'node_modules', 'node-addon-api'))) {
   console.error('efficientecg: node-addon-api missing; run npm ci first');
   process.exit(optional ? 0 : 1);
+}
+// Skip when the built addon is newer than every native source (a second set-up run costs nothing).
+const built = join(native, 'build', 'Release', 'efficientecg_engine.node');
+const sources = readdirSync(native).filter((f) => /\.(cc|h|gyp)$/.test(f)).map((f) => join(native, f));
+if (!process.argv.includes('--force') && existsSync(built)) {
+  const builtAt = statSync(built).mtimeMs;
+  if (sources.every((f) => statSync(f).mtimeMs <= builtAt)) {
+    console.log('efficientecg: native engine is up to date');
+    process.exit(0);
+  }
 }
 const gyp = spawnSync('npx', ['--no-install', 'node-gyp', 'rebuild', '-j', '2'], { cwd: native, stdio: 'inherit' });
 if (gyp.status !== 0) {

@@ -1,0 +1,40 @@
+/**
+ * TypeScript side of bench/engine.ts: trains EfficientECG-B0 with the same settings as bench/engine_torch.py and
+ * prints one JSON line. Usage: tsx bench/engine-worker.ts STEPS BATCH LEADS LENGTH THREADS WARMUP
+ */
+import { engineStatus, manualSeed, ops as F, scope, setNumThreads } from '../src/engine/index.js';
+import { EfficientECG, efficientEcgConfig } from '../src/models/efficientecg.js';
+import { AdamW, weightDecayGroups } from '../src/optim/index.js';
+
+const [steps, batch, leads, length, threads, warmup] = process.argv.slice(2, 8).map(Number) as number[];
+setNumThreads(threads!);
+manualSeed(0);
+const model = new EfficientECG(efficientEcgConfig('b0', leads!, 5));
+const optimizer = new AdamW(weightDecayGroups(model, 1e-3, 1e-2));
+const x = F.randn([batch!, leads!, length!]);
+const y = F.toDtype(F.gt(F.rand([batch!, 5]), 0.5), 'float32');
+
+async function step(): Promise<void> {
+  scope(() => {
+    optimizer.zeroGrad();
+    const loss = F.bceWithLogits(model.forward(x), y);
+    loss.backward();
+    optimizer.step();
+  });
+  await new Promise((resolve) => setImmediate(resolve)); // as the trainer yields to its data loader
+}
+
+for (let i = 0; i < warmup!; i++) await step();
+const start = performance.now();
+for (let i = 0; i < steps!; i++) await step();
+const elapsed = (performance.now() - start) / 1000;
+const status = engineStatus();
+console.log(
+  JSON.stringify({
+    engine: 'typescript',
+    version: status.available ? `libtorch ${status.libtorchVersion}` : 'unavailable',
+    parameters: model.numParameters(),
+    samples_per_s: (steps! * batch!) / elapsed,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+  }),
+);
