@@ -18,7 +18,7 @@ import {
   xresnet1d101Config,
 } from '../../src/models/baselines/index.js';
 import { buildModel, type ArchitectureName } from '../../src/models/registry.js';
-import { assertClose, readJson } from '../helpers/tensors.js';
+import { assertClose, readJson, type EncodedTensor } from '../helpers/tensors.js';
 
 interface Encoded {
   shape: number[];
@@ -34,6 +34,8 @@ interface ParityCase {
   eval_logits: Encoded;
   train_logits: Encoded;
 }
+
+const float32 = (e: Encoded): EncodedTensor => ({ ...e, dtype: 'float32' });
 
 const fixture = readJson<{ cases: ParityCase[] }>('test/fixtures/models/baselines.json');
 
@@ -77,10 +79,10 @@ fixture.cases.forEach((c, i) => {
     scope(() => {
       const x = F.tensor(Float32Array.from(c.x.data), c.x.shape);
       model.eval();
-      assertClose(model.features!(x), c.features, 'eval features', 1e-4, 1e-4);
-      assertClose(model.forward(x), c.eval_logits, 'eval logits', 1e-4, 1e-4);
+      assertClose(model.features!(x), float32(c.features), 'eval features', 1e-4, 1e-4);
+      assertClose(model.forward(x), float32(c.eval_logits), 'eval logits', 1e-4, 1e-4);
       model.train();
-      assertClose(model.forward(x), c.train_logits, 'training-mode logits', 1e-4, 1e-4);
+      assertClose(model.forward(x), float32(c.train_logits), 'training-mode logits', 1e-4, 1e-4);
     });
     model.dispose();
   });
