@@ -106,10 +106,12 @@ export const ARCHITECTURES: { readonly [N in ArchitectureName]: ArchitectureSpec
   'efficientecg-b3': efficientEcgEntry('b3'),
   'efficientecg-w0.5': efficientEcgEntry('w0.5'),
   'efficientecg-w0.25': efficientEcgEntry('w0.25'),
-  // ENTRY POINT for the fusion model (src/models/fusion): replace FusionConfigPlaceholder in ArchitectureConfigs by
-  // FusionConfig, and this entry by { schema: a zod schema (or z.custom<FusionConfig>(...) then
-  // validateFusionConfig in build), defaults: (leads, classes) => fusionConfig({ leads, classes }),
-  // build: (config) => new EfficientEcgFusion(config) }. Its forward(x, patient) takes the encoded patient tensors.
+  // ENTRY POINT for the fusion model (src/models/fusion/model.ts, config.ts): replace FusionConfigPlaceholder in
+  // ArchitectureConfigs by FusionConfig, and this entry by { schema: a zod schema (or z.custom<FusionConfig>(...)
+  // with validateFusionConfig in build), defaults: (leads, classes) => fusionConfig({ leads, classes }),
+  // build: (config) => new EfficientEcgFusion(config) }. EcgModel needs forward(x, patient) -> logits: today
+  // EfficientEcgFusion.forward returns { logits, attention } and needs the patients, so it must expose logits
+  // (e.g. forward -> logits plus a separate forwardWithAttention) before it fits this table.
   'efficientecg-fusion': {
     summary: 'EfficientECG-Fusion: cross-attention between ECG tokens and patient-feature tokens (not wired yet)',
     schema: z.record(z.string(), z.unknown()),
