@@ -204,7 +204,9 @@ export class FusionHead extends Module {
     }
     const batch = features.shape[0]!;
     checkPatients(this.config.groups, patients, batch);
-    const ecg = this.ecgTokens(features);
+    const projected = this.ecgDropout.forward(this.ecgProjection.forward(F.permute(features, [0, 2, 1])));
+    // The pooled ECG vector is taken before positions: their mean would be a length-dependent offset.
+    const pooled = F.mean(projected, 1);
     const attention: FusionAttention = {
       tokens: this.tokenNames(),
       present: null,
@@ -213,15 +215,14 @@ export class FusionHead extends Module {
       samplesPerPosition: samplesPerPosition(this.config.backbone),
     };
     const readout = this.tokens
-      ? this.attend(ecg, this.patientTokens(patients, batch), attention)
-      : [F.mean(ecg, 1), ...this.config.groups.map((g) => this.rawFeatures(g, patients))];
+      ? this.attend(this.withPositions(projected), pooled, this.patientTokens(patients, batch), attention)
+      : [pooled, ...this.config.groups.map((g) => this.rawFeatures(g, patients))];
     return { logits: this.classifier.forward(F.cat(readout, 1)), attention };
   }
 
-  /** [N, C, L'] -> [N, L', d] (+ positions when the design attends). */
-  private ecgTokens(features: Tensor): Tensor {
-    const tokens = this.ecgDropout.forward(this.ecgProjection.forward(F.permute(features, [0, 2, 1])));
-    if (!this.tokens || this.config.position === 'none') return tokens;
+  /** ECG tokens [N, L', d] + the position encoding. */
+  private withPositions(tokens: Tensor): Tensor {
+    if (this.config.position === 'none') return tokens;
     return F.add(tokens, this.positions(tokens.shape[1]!, tokens));
   }
 
@@ -251,10 +252,10 @@ export class FusionHead extends Module {
   }
 
   /** Runs the design's attention blocks, fills `attention`, and returns the vectors the classifier reads. */
-  private attend(ecg: Tensor, patient: PatientTokens, attention: FusionAttention): Tensor[] {
+  private attend(ecg: Tensor, pooled: Tensor, patient: PatientTokens, attention: FusionAttention): Tensor[] {
     attention.present = patient.present;
     const names = attention.tokens;
-    let ecgReadout = F.mean(ecg, 1);
+    let ecgReadout = pooled;
     const readout: Tensor[] = [];
     if (this.ecgToPatient) {
       const { output, weights } = this.ecgToPatient.forward(ecg, patient.tokens, patient.ignore);
