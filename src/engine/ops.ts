@@ -12,6 +12,128 @@ export type Reduction = 'mean' | 'sum' | 'none';
 
 type Operand = Tensor | number;
 
+/**
+ * Each op's non-tensor attributes, by op name: what an op observer (the ONNX tracer, the MAC counter) sees besides
+ * the tensor inputs. Scalar second operands of binary ops appear as `other`.
+ */
+export interface OpAttributes {
+  tensor: { shape: number[]; dtype: DType };
+  scalar: { value: number; dtype: DType };
+  zeros: { shape: number[]; dtype: DType };
+  ones: { shape: number[]; dtype: DType };
+  full: { shape: number[]; value: number; dtype: DType };
+  randn: { shape: number[]; dtype: DType };
+  rand: { shape: number[]; dtype: DType };
+  randperm: { n: number };
+  arange: { start: number; end: number; step: number; dtype: DType };
+  detach: NoAttributes;
+  clone: NoAttributes;
+  contiguous: NoAttributes;
+  toDtype: { dtype: DType };
+  add: ScalarOperand;
+  sub: ScalarOperand;
+  mul: ScalarOperand;
+  div: ScalarOperand;
+  pow: ScalarOperand;
+  maximum: NoAttributes;
+  minimum: NoAttributes;
+  eq: ScalarOperand;
+  gt: ScalarOperand;
+  ge: ScalarOperand;
+  lt: ScalarOperand;
+  le: ScalarOperand;
+  neg: NoAttributes;
+  exp: NoAttributes;
+  log: NoAttributes;
+  log1p: NoAttributes;
+  sqrt: NoAttributes;
+  rsqrt: NoAttributes;
+  abs: NoAttributes;
+  sign: NoAttributes;
+  sigmoid: NoAttributes;
+  silu: NoAttributes;
+  relu: NoAttributes;
+  gelu: NoAttributes;
+  tanh: NoAttributes;
+  sin: NoAttributes;
+  cos: NoAttributes;
+  erf: NoAttributes;
+  floor: NoAttributes;
+  isnan: NoAttributes;
+  logicalNot: NoAttributes;
+  clamp: { min: number | null; max: number | null };
+  where: NoAttributes;
+  softmax: { dim: number };
+  logSoftmax: { dim: number };
+  conv1d: Required<Conv1dOptions>;
+  batchNorm: { training: boolean; momentum: number; eps: number };
+  layerNorm: { normalizedShape: number[]; eps: number };
+  linear: NoAttributes;
+  matmul: NoAttributes;
+  bmm: NoAttributes;
+  avgPool1d: { kernel: number; stride: number; padding: number; ceilMode: boolean; countIncludePad: boolean };
+  maxPool1d: { kernel: number; stride: number; padding: number; dilation: number; ceilMode: boolean };
+  adaptiveAvgPool1d: { outputSize: number };
+  adaptiveMaxPool1d: { outputSize: number };
+  dropout: { p: number; training: boolean };
+  embedding: { paddingIdx: number };
+  lstm: Omit<LstmArgs, 'h0' | 'c0' | 'weights'>;
+  cat: { dim: number };
+  stack: { dim: number };
+  reshape: { shape: number[] };
+  transpose: { dim0: number; dim1: number };
+  permute: { dims: number[] };
+  expand: { shape: number[] };
+  squeeze: { dim: number };
+  unsqueeze: { dim: number };
+  flatten: { startDim: number; endDim: number };
+  slice: { dim: number; start: number; end: number; step: number };
+  indexSelect: { dim: number };
+  gather: { dim: number };
+  pad: { pads: number[]; mode: 'constant' | 'reflect' | 'replicate'; value: number };
+  sum: { dims: number[] | null; keepdim: boolean };
+  mean: { dims: number[] | null; keepdim: boolean };
+  var: { dims: number[] | null; unbiased: boolean; keepdim: boolean };
+  max: { dim: number | null; keepdim: boolean };
+  min: { dim: number | null; keepdim: boolean };
+  argmax: { dim: number | null; keepdim: boolean };
+  bceWithLogits: { reduction: Reduction };
+  crossEntropy: { reduction: Reduction; ignoreIndex: number; labelSmoothing: number };
+  mseLoss: { reduction: Reduction };
+}
+export type OpName = keyof OpAttributes;
+type NoAttributes = Record<string, never>;
+type ScalarOperand = { other?: number };
+
+/** One op call: tensor inputs in the op's positional order (null for an absent optional one), attributes, outputs. */
+export type OpRecord = {
+  [K in OpName]: {
+    op: K;
+    inputs: ReadonlyArray<Tensor | null>;
+    attrs: OpAttributes[K];
+    outputs: readonly Tensor[];
+  };
+}[OpName];
+export type OpObserver = (record: OpRecord) => void;
+
+const NONE: NoAttributes = Object.freeze({});
+// A stack, like scope.ts's, so that observers nest and each realm (worker) has its own; empty costs one length check.
+const observers: OpObserver[] = [];
+
+/** Runs fn with observer told about every op call (after it succeeds), in call order. fn must be synchronous. */
+export function observeOps<T>(observer: OpObserver, fn: () => T): T {
+  observers.push(observer);
+  try {
+    return fn();
+  } finally {
+    observers.pop();
+  }
+}
+
+function notify(record: OpRecord): void {
+  for (const observer of observers) observer(record);
+}
+
 function describe(value: unknown): string {
   if (value instanceof Tensor)
     return value.isDisposed ? 'disposed tensor' : `${value.dtype}[${value.shape.join(', ')}]`;
@@ -20,18 +142,25 @@ function describe(value: unknown): string {
 }
 
 /** Calls the addon, turning its errors into ShapeError that name the op and its inputs. */
-function call(op: string, inputs: unknown[], fn: (addon: NativeAddon) => NativeHandle): Tensor {
+function call<K extends OpName>(
+  op: K,
+  inputs: ReadonlyArray<Tensor | null>,
+  attrs: OpAttributes[K],
+  fn: (addon: NativeAddon) => NativeHandle,
+): Tensor {
   const addon = loadAddon();
   let handle: NativeHandle;
   try {
     handle = fn(addon);
   } catch (error) {
-    throw asOpError(op, inputs, error);
+    throw asOpError(op, inputs, attrs, error);
   }
-  return new Tensor(handle);
+  const output = new Tensor(handle);
+  if (observers.length !== 0) notify({ op, inputs, attrs, outputs: [output] } as OpRecord);
+  return output;
 }
 
-function asOpError(op: string, inputs: unknown[], error: unknown): Error {
+function asOpError(op: string, inputs: ReadonlyArray<unknown>, attrs: object, error: unknown): Error {
   if (
     !(error instanceof Error) ||
     error.name === 'DisposedError' ||
@@ -42,7 +171,11 @@ function asOpError(op: string, inputs: unknown[], error: unknown): Error {
   if (error.message === 'tensor was disposed') {
     return new ShapeError(`${op}: an input tensor was disposed`);
   }
-  return new ShapeError(`${op}: ${error.message} (inputs: ${inputs.map(describe).join(', ')})`);
+  const described = [
+    ...inputs.map(describe),
+    ...Object.entries(attrs).map(([name, value]) => `${name}=${describe(value)}`),
+  ];
+  return new ShapeError(`${op}: ${error.message} (inputs: ${described.join(', ')})`);
 }
 
 function h(x: Tensor): NativeHandle {
@@ -85,49 +218,56 @@ export function tensor(data: TypedArray | number[], shape?: readonly number[], d
       `tensor: shape [${dims.join(', ')}] needs ${needed} elements, data has ${array.length}`,
     );
   }
-  return call('tensor', [], (a) => a.fromData(array, dims, dtype ?? kind));
+  return call('tensor', [], { shape: dims, dtype: dtype ?? kind }, (a) =>
+    a.fromData(array, dims, dtype ?? kind),
+  );
 }
 
 export function scalar(value: number, dtype: DType = 'float32'): Tensor {
-  return call('scalar', [value], (a) => a.full([], value, dtype));
+  return call('scalar', [], { value, dtype }, (a) => a.full([], value, dtype));
 }
 
 export const zeros = (shape: readonly number[], dtype: DType = 'float32'): Tensor =>
-  call('zeros', [shape], (a) => a.zeros([...shape], dtype));
+  call('zeros', [], { shape: [...shape], dtype }, (a) => a.zeros([...shape], dtype));
 export const ones = (shape: readonly number[], dtype: DType = 'float32'): Tensor =>
-  call('ones', [shape], (a) => a.ones([...shape], dtype));
+  call('ones', [], { shape: [...shape], dtype }, (a) => a.ones([...shape], dtype));
 export const full = (shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor =>
-  call('full', [shape, value], (a) => a.full([...shape], value, dtype));
+  call('full', [], { shape: [...shape], value, dtype }, (a) => a.full([...shape], value, dtype));
 export const randn = (shape: readonly number[], dtype: DType = 'float32'): Tensor =>
-  call('randn', [shape], (a) => a.randn([...shape], dtype));
+  call('randn', [], { shape: [...shape], dtype }, (a) => a.randn([...shape], dtype));
 export const rand = (shape: readonly number[], dtype: DType = 'float32'): Tensor =>
-  call('rand', [shape], (a) => a.rand([...shape], dtype));
-export const randperm = (n: number): Tensor => call('randperm', [n], (a) => a.randperm(n));
+  call('rand', [], { shape: [...shape], dtype }, (a) => a.rand([...shape], dtype));
+export const randperm = (n: number): Tensor => call('randperm', [], { n }, (a) => a.randperm(n));
 export const arange = (start: number, end: number, step = 1, dtype: DType = 'float32'): Tensor =>
-  call('arange', [start, end, step], (a) => a.arange(start, end, step, dtype));
+  call('arange', [], { start, end, step, dtype }, (a) => a.arange(start, end, step, dtype));
 
-export const detach = (x: Tensor): Tensor => call('detach', [x], (a) => a.detach(h(x)));
-export const clone = (x: Tensor): Tensor => call('clone', [x], (a) => a.clone(h(x)));
-export const contiguous = (x: Tensor): Tensor => call('contiguous', [x], (a) => a.contiguous(h(x)));
+export const detach = (x: Tensor): Tensor => call('detach', [x], NONE, (a) => a.detach(h(x)));
+export const clone = (x: Tensor): Tensor => call('clone', [x], NONE, (a) => a.clone(h(x)));
+export const contiguous = (x: Tensor): Tensor => call('contiguous', [x], NONE, (a) => a.contiguous(h(x)));
 export const toDtype = (x: Tensor, dtype: DType): Tensor =>
-  call('toDtype', [x, dtype], (a) => a.toDtype(h(x), dtype));
+  call('toDtype', [x], { dtype }, (a) => a.toDtype(h(x), dtype));
 
 // ---------------------------------------------------------------- elementwise
 
-export const add = (x: Tensor, y: Operand): Tensor => call('add', [x, y], (a) => a.add(h(x), operand(y)));
-export const sub = (x: Tensor, y: Operand): Tensor => call('sub', [x, y], (a) => a.sub(h(x), operand(y)));
-export const mul = (x: Tensor, y: Operand): Tensor => call('mul', [x, y], (a) => a.mul(h(x), operand(y)));
-export const div = (x: Tensor, y: Operand): Tensor => call('div', [x, y], (a) => a.div(h(x), operand(y)));
-export const pow = (x: Tensor, y: Operand): Tensor => call('pow', [x, y], (a) => a.pow(h(x), operand(y)));
+type BinaryName = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'eq' | 'gt' | 'ge' | 'lt' | 'le';
+/** A scalar second operand is an attribute (`other`), a tensor one an input. */
+const binary = (op: BinaryName, x: Tensor, y: Operand, fn: (addon: NativeAddon) => NativeHandle): Tensor =>
+  typeof y === 'number' ? call(op, [x], { other: y }, fn) : call(op, [x, y], NONE, fn);
+
+export const add = (x: Tensor, y: Operand): Tensor => binary('add', x, y, (a) => a.add(h(x), operand(y)));
+export const sub = (x: Tensor, y: Operand): Tensor => binary('sub', x, y, (a) => a.sub(h(x), operand(y)));
+export const mul = (x: Tensor, y: Operand): Tensor => binary('mul', x, y, (a) => a.mul(h(x), operand(y)));
+export const div = (x: Tensor, y: Operand): Tensor => binary('div', x, y, (a) => a.div(h(x), operand(y)));
+export const pow = (x: Tensor, y: Operand): Tensor => binary('pow', x, y, (a) => a.pow(h(x), operand(y)));
 export const maximum = (x: Tensor, y: Tensor): Tensor =>
-  call('maximum', [x, y], (a) => a.maximum(h(x), h(y)));
+  call('maximum', [x, y], NONE, (a) => a.maximum(h(x), h(y)));
 export const minimum = (x: Tensor, y: Tensor): Tensor =>
-  call('minimum', [x, y], (a) => a.minimum(h(x), h(y)));
-export const eq = (x: Tensor, y: Operand): Tensor => call('eq', [x, y], (a) => a.eq(h(x), operand(y)));
-export const gt = (x: Tensor, y: Operand): Tensor => call('gt', [x, y], (a) => a.gt(h(x), operand(y)));
-export const ge = (x: Tensor, y: Operand): Tensor => call('ge', [x, y], (a) => a.ge(h(x), operand(y)));
-export const lt = (x: Tensor, y: Operand): Tensor => call('lt', [x, y], (a) => a.lt(h(x), operand(y)));
-export const le = (x: Tensor, y: Operand): Tensor => call('le', [x, y], (a) => a.le(h(x), operand(y)));
+  call('minimum', [x, y], NONE, (a) => a.minimum(h(x), h(y)));
+export const eq = (x: Tensor, y: Operand): Tensor => binary('eq', x, y, (a) => a.eq(h(x), operand(y)));
+export const gt = (x: Tensor, y: Operand): Tensor => binary('gt', x, y, (a) => a.gt(h(x), operand(y)));
+export const ge = (x: Tensor, y: Operand): Tensor => binary('ge', x, y, (a) => a.ge(h(x), operand(y)));
+export const lt = (x: Tensor, y: Operand): Tensor => binary('lt', x, y, (a) => a.lt(h(x), operand(y)));
+export const le = (x: Tensor, y: Operand): Tensor => binary('le', x, y, (a) => a.le(h(x), operand(y)));
 
 type UnaryName =
   | 'neg'
@@ -152,7 +292,7 @@ type UnaryName =
 const unary =
   (name: UnaryName) =>
   (x: Tensor): Tensor =>
-    call(name, [x], (a) => a[name](h(x)));
+    call(name, [x], NONE, (a) => a[name](h(x)));
 
 export const neg = unary('neg');
 export const exp = unary('exp');
@@ -175,13 +315,13 @@ export const isnan = unary('isnan');
 export const logicalNot = unary('logicalNot');
 
 export const clamp = (x: Tensor, min: number | null, max: number | null): Tensor =>
-  call('clamp', [x, min, max], (a) => a.clamp(h(x), min, max));
+  call('clamp', [x], { min, max }, (a) => a.clamp(h(x), min, max));
 export const where = (condition: Tensor, x: Tensor, y: Tensor): Tensor =>
-  call('where', [condition, x, y], (a) => a.where(h(condition), h(x), h(y)));
+  call('where', [condition, x, y], NONE, (a) => a.where(h(condition), h(x), h(y)));
 export const softmax = (x: Tensor, dim: number): Tensor =>
-  call('softmax', [x, dim], (a) => a.softmax(h(x), dim));
+  call('softmax', [x], { dim }, (a) => a.softmax(h(x), dim));
 export const logSoftmax = (x: Tensor, dim: number): Tensor =>
-  call('logSoftmax', [x, dim], (a) => a.logSoftmax(h(x), dim));
+  call('logSoftmax', [x], { dim }, (a) => a.logSoftmax(h(x), dim));
 
 // ---------------------------------------------------------------- layers
 
@@ -207,7 +347,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
         `(weight [${weight.shape.join(', ')}], groups ${groups})`,
     );
   }
-  return call('conv1d', [x, weight, bias, options], (a) =>
+  return call('conv1d', [x, weight, bias], { stride, padding, dilation, groups }, (a) =>
     a.conv1d(h(x), h(weight), hOpt(bias), stride, padding, dilation, groups),
   );
 }
@@ -224,17 +364,21 @@ export interface BatchNormArgs {
 
 /** Batch normalisation over dim 1; in training it updates runningMean/runningVar in place (PyTorch semantics). */
 export function batchNorm(x: Tensor, args: BatchNormArgs): Tensor {
-  return call('batchNorm', [x, args.weight, args.runningMean], (a) =>
-    a.batchNorm(
-      h(x),
-      hOpt(args.weight),
-      hOpt(args.bias),
-      hOpt(args.runningMean),
-      hOpt(args.runningVar),
-      args.training,
-      args.momentum,
-      args.eps,
-    ),
+  return call(
+    'batchNorm',
+    [x, args.weight, args.bias, args.runningMean, args.runningVar],
+    { training: args.training, momentum: args.momentum, eps: args.eps },
+    (a) =>
+      a.batchNorm(
+        h(x),
+        hOpt(args.weight),
+        hOpt(args.bias),
+        hOpt(args.runningMean),
+        hOpt(args.runningVar),
+        args.training,
+        args.momentum,
+        args.eps,
+      ),
   );
 }
 
@@ -245,15 +389,16 @@ export const layerNorm = (
   bias: Tensor | null,
   eps = 1e-5,
 ): Tensor =>
-  call('layerNorm', [x, normalizedShape, weight], (a) =>
+  call('layerNorm', [x, weight, bias], { normalizedShape: [...normalizedShape], eps }, (a) =>
     a.layerNorm(h(x), [...normalizedShape], hOpt(weight), hOpt(bias), eps),
   );
 
 /** y = x W^T + b. Shape: x [..., in], weight [out, in] -> [..., out]. */
 export const linear = (x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor =>
-  call('linear', [x, weight, bias], (a) => a.linear(h(x), h(weight), hOpt(bias)));
-export const matmul = (x: Tensor, y: Tensor): Tensor => call('matmul', [x, y], (a) => a.matmul(h(x), h(y)));
-export const bmm = (x: Tensor, y: Tensor): Tensor => call('bmm', [x, y], (a) => a.bmm(h(x), h(y)));
+  call('linear', [x, weight, bias], NONE, (a) => a.linear(h(x), h(weight), hOpt(bias)));
+export const matmul = (x: Tensor, y: Tensor): Tensor =>
+  call('matmul', [x, y], NONE, (a) => a.matmul(h(x), h(y)));
+export const bmm = (x: Tensor, y: Tensor): Tensor => call('bmm', [x, y], NONE, (a) => a.bmm(h(x), h(y)));
 
 export interface PoolOptions {
   stride?: number;
@@ -266,46 +411,48 @@ export const avgPool1d = (
   x: Tensor,
   kernel: number,
   options: PoolOptions & { countIncludePad?: boolean } = {},
-): Tensor =>
-  call('avgPool1d', [x, kernel], (a) =>
-    a.avgPool1d(
-      h(x),
-      kernel,
-      options.stride ?? kernel,
-      options.padding ?? 0,
-      options.ceilMode ?? false,
-      options.countIncludePad ?? true,
-    ),
+): Tensor => {
+  const attrs = {
+    kernel,
+    stride: options.stride ?? kernel,
+    padding: options.padding ?? 0,
+    ceilMode: options.ceilMode ?? false,
+    countIncludePad: options.countIncludePad ?? true,
+  };
+  return call('avgPool1d', [x], attrs, (a) =>
+    a.avgPool1d(h(x), kernel, attrs.stride, attrs.padding, attrs.ceilMode, attrs.countIncludePad),
   );
+};
 /** Lout = floor((L + 2*padding - dilation*(kernel-1) - 1) / stride) + 1. */
 export const maxPool1d = (
   x: Tensor,
   kernel: number,
   options: PoolOptions & { dilation?: number } = {},
-): Tensor =>
-  call('maxPool1d', [x, kernel], (a) =>
-    a.maxPool1d(
-      h(x),
-      kernel,
-      options.stride ?? kernel,
-      options.padding ?? 0,
-      options.dilation ?? 1,
-      options.ceilMode ?? false,
-    ),
+): Tensor => {
+  const attrs = {
+    kernel,
+    stride: options.stride ?? kernel,
+    padding: options.padding ?? 0,
+    dilation: options.dilation ?? 1,
+    ceilMode: options.ceilMode ?? false,
+  };
+  return call('maxPool1d', [x], attrs, (a) =>
+    a.maxPool1d(h(x), kernel, attrs.stride, attrs.padding, attrs.dilation, attrs.ceilMode),
   );
+};
 export const adaptiveAvgPool1d = (x: Tensor, outputSize: number): Tensor =>
-  call('adaptiveAvgPool1d', [x, outputSize], (a) => a.adaptiveAvgPool1d(h(x), outputSize));
+  call('adaptiveAvgPool1d', [x], { outputSize }, (a) => a.adaptiveAvgPool1d(h(x), outputSize));
 export const adaptiveMaxPool1d = (x: Tensor, outputSize: number): Tensor =>
-  call('adaptiveMaxPool1d', [x, outputSize], (a) => a.adaptiveMaxPool1d(h(x), outputSize));
+  call('adaptiveMaxPool1d', [x], { outputSize }, (a) => a.adaptiveMaxPool1d(h(x), outputSize));
 
 export function dropout(x: Tensor, p: number, training: boolean): Tensor {
   if (!(p >= 0 && p < 1)) throw new ShapeError(`dropout: p must be in [0, 1), got ${p}`);
-  return call('dropout', [x, p], (a) => a.dropout(h(x), p, training));
+  return call('dropout', [x], { p, training }, (a) => a.dropout(h(x), p, training));
 }
 
 /** Rows of weight [num, dim] at int64 indices; paddingIdx -1 for none. */
 export const embedding = (weight: Tensor, indices: Tensor, paddingIdx = -1): Tensor =>
-  call('embedding', [weight, indices], (a) => a.embedding(h(weight), h(indices), paddingIdx));
+  call('embedding', [weight, indices], { paddingIdx }, (a) => a.embedding(h(weight), h(indices), paddingIdx));
 
 export interface LstmArgs {
   h0: Tensor;
@@ -337,45 +484,55 @@ export function lstm(input: Tensor, args: LstmArgs): { output: Tensor; h: Tensor
       args.batchFirst,
     );
   } catch (error) {
-    throw asOpError('lstm', [input, args.h0, args.c0], error);
+    throw asOpError('lstm', [input, args.h0, args.c0], NONE, error);
   }
-  return { output: new Tensor(handles[0]), h: new Tensor(handles[1]), c: new Tensor(handles[2]) };
+  const result = { output: new Tensor(handles[0]), h: new Tensor(handles[1]), c: new Tensor(handles[2]) };
+  if (observers.length !== 0) {
+    const { h0, c0, weights, ...attrs } = args;
+    notify({
+      op: 'lstm',
+      inputs: [input, h0, c0, ...weights],
+      attrs,
+      outputs: [result.output, result.h, result.c],
+    });
+  }
+  return result;
 }
 
 // ---------------------------------------------------------------- shape
 
 export const cat = (xs: Tensor[], dim: number): Tensor =>
-  call('cat', [xs, dim], (a) => a.cat(xs.map(h), dim));
+  call('cat', xs, { dim }, (a) => a.cat(xs.map(h), dim));
 export const stack = (xs: Tensor[], dim: number): Tensor =>
-  call('stack', [xs, dim], (a) => a.stack(xs.map(h), dim));
+  call('stack', xs, { dim }, (a) => a.stack(xs.map(h), dim));
 export const reshape = (x: Tensor, shape: readonly number[]): Tensor =>
-  call('reshape', [x, shape], (a) => a.reshape(h(x), [...shape]));
+  call('reshape', [x], { shape: [...shape] }, (a) => a.reshape(h(x), [...shape]));
 export const transpose = (x: Tensor, dim0: number, dim1: number): Tensor =>
-  call('transpose', [x, dim0, dim1], (a) => a.transpose(h(x), dim0, dim1));
+  call('transpose', [x], { dim0, dim1 }, (a) => a.transpose(h(x), dim0, dim1));
 export const permute = (x: Tensor, dims: readonly number[]): Tensor =>
-  call('permute', [x, dims], (a) => a.permute(h(x), [...dims]));
+  call('permute', [x], { dims: [...dims] }, (a) => a.permute(h(x), [...dims]));
 export const expand = (x: Tensor, shape: readonly number[]): Tensor =>
-  call('expand', [x, shape], (a) => a.expand(h(x), [...shape]));
+  call('expand', [x], { shape: [...shape] }, (a) => a.expand(h(x), [...shape]));
 export const squeeze = (x: Tensor, dim: number): Tensor =>
-  call('squeeze', [x, dim], (a) => a.squeeze(h(x), dim));
+  call('squeeze', [x], { dim }, (a) => a.squeeze(h(x), dim));
 export const unsqueeze = (x: Tensor, dim: number): Tensor =>
-  call('unsqueeze', [x, dim], (a) => a.unsqueeze(h(x), dim));
+  call('unsqueeze', [x], { dim }, (a) => a.unsqueeze(h(x), dim));
 export const flatten = (x: Tensor, startDim = 0, endDim = -1): Tensor =>
-  call('flatten', [x, startDim, endDim], (a) => a.flatten(h(x), startDim, endDim));
+  call('flatten', [x], { startDim, endDim }, (a) => a.flatten(h(x), startDim, endDim));
 /** Elements start..end-1 (step) along dim, as a view. */
 export const slice = (x: Tensor, dim: number, start: number, end: number, step = 1): Tensor =>
-  call('slice', [x, dim, start, end, step], (a) => a.slice(h(x), dim, start, end, step));
+  call('slice', [x], { dim, start, end, step }, (a) => a.slice(h(x), dim, start, end, step));
 export const indexSelect = (x: Tensor, dim: number, index: Tensor): Tensor =>
-  call('indexSelect', [x, dim, index], (a) => a.indexSelect(h(x), dim, h(index)));
+  call('indexSelect', [x, index], { dim }, (a) => a.indexSelect(h(x), dim, h(index)));
 export const gather = (x: Tensor, dim: number, index: Tensor): Tensor =>
-  call('gather', [x, dim, index], (a) => a.gather(h(x), dim, h(index)));
+  call('gather', [x, index], { dim }, (a) => a.gather(h(x), dim, h(index)));
 /** pads as torch.nn.functional.pad: [left, right] for the last dimension, then the one before. */
 export const pad = (
   x: Tensor,
   pads: readonly number[],
   mode: 'constant' | 'reflect' | 'replicate' = 'constant',
   value = 0,
-): Tensor => call('pad', [x, pads, mode], (a) => a.pad(h(x), [...pads], mode, value));
+): Tensor => call('pad', [x], { pads: [...pads], mode, value }, (a) => a.pad(h(x), [...pads], mode, value));
 
 // ---------------------------------------------------------------- reductions
 
@@ -383,21 +540,24 @@ const dimsOf = (dims: number | readonly number[] | null | undefined): number[] |
   dims === null || dims === undefined ? null : typeof dims === 'number' ? [dims] : [...dims];
 
 export const sum = (x: Tensor, dims?: number | readonly number[] | null, keepdim = false): Tensor =>
-  call('sum', [x, dims], (a) => a.sum(h(x), dimsOf(dims), keepdim));
+  call('sum', [x], { dims: dimsOf(dims), keepdim }, (a) => a.sum(h(x), dimsOf(dims), keepdim));
 export const mean = (x: Tensor, dims?: number | readonly number[] | null, keepdim = false): Tensor =>
-  call('mean', [x, dims], (a) => a.mean(h(x), dimsOf(dims), keepdim));
+  call('mean', [x], { dims: dimsOf(dims), keepdim }, (a) => a.mean(h(x), dimsOf(dims), keepdim));
 export const variance = (
   x: Tensor,
   dims?: number | readonly number[] | null,
   unbiased = true,
   keepdim = false,
-): Tensor => call('var', [x, dims], (a) => a.var(h(x), dimsOf(dims), unbiased, keepdim));
+): Tensor =>
+  call('var', [x], { dims: dimsOf(dims), unbiased, keepdim }, (a) =>
+    a.var(h(x), dimsOf(dims), unbiased, keepdim),
+  );
 export const max = (x: Tensor, dim: number | null = null, keepdim = false): Tensor =>
-  call('max', [x, dim], (a) => a.max(h(x), dim, keepdim));
+  call('max', [x], { dim, keepdim }, (a) => a.max(h(x), dim, keepdim));
 export const min = (x: Tensor, dim: number | null = null, keepdim = false): Tensor =>
-  call('min', [x, dim], (a) => a.min(h(x), dim, keepdim));
+  call('min', [x], { dim, keepdim }, (a) => a.min(h(x), dim, keepdim));
 export const argmax = (x: Tensor, dim: number | null = null, keepdim = false): Tensor =>
-  call('argmax', [x, dim], (a) => a.argmax(h(x), dim, keepdim));
+  call('argmax', [x], { dim, keepdim }, (a) => a.argmax(h(x), dim, keepdim));
 
 // ---------------------------------------------------------------- losses
 
@@ -414,14 +574,10 @@ export function bceWithLogits(logits: Tensor, target: Tensor, options: BceOption
       `bceWithLogits: logits [${logits.shape.join(', ')}] and target [${target.shape.join(', ')}] must have the same shape`,
     );
   }
-  return call('bceWithLogits', [logits, target], (a) =>
-    a.bceWithLogits(
-      h(logits),
-      h(target),
-      hOpt(options.weight),
-      hOpt(options.posWeight),
-      options.reduction ?? 'mean',
-    ),
+  const reduction = options.reduction ?? 'mean';
+  const inputs = [logits, target, options.weight ?? null, options.posWeight ?? null];
+  return call('bceWithLogits', inputs, { reduction }, (a) =>
+    a.bceWithLogits(h(logits), h(target), hOpt(options.weight), hOpt(options.posWeight), reduction),
   );
 }
 
@@ -435,17 +591,22 @@ export interface CrossEntropyOptions {
 
 /** logits [N, C(, L)], target int64 class indices [N(, L)] or probabilities shaped like logits. */
 export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
-  return call('crossEntropy', [logits, target], (a) =>
+  const attrs = {
+    reduction: options.reduction ?? 'mean',
+    ignoreIndex: options.ignoreIndex ?? -100,
+    labelSmoothing: options.labelSmoothing ?? 0,
+  };
+  return call('crossEntropy', [logits, target, options.weight ?? null], attrs, (a) =>
     a.crossEntropy(
       h(logits),
       h(target),
       hOpt(options.weight),
-      options.reduction ?? 'mean',
-      options.ignoreIndex ?? -100,
-      options.labelSmoothing ?? 0,
+      attrs.reduction,
+      attrs.ignoreIndex,
+      attrs.labelSmoothing,
     ),
   );
 }
 
 export const mseLoss = (x: Tensor, y: Tensor, reduction: Reduction = 'mean'): Tensor =>
-  call('mseLoss', [x, y], (a) => a.mseLoss(h(x), h(y), reduction));
+  call('mseLoss', [x, y], { reduction }, (a) => a.mseLoss(h(x), h(y), reduction));
