@@ -28,23 +28,31 @@ export function operatingPoints(labels: Numbers, scores: Numbers, input = 'score
   checkNotEmpty(scores, input);
   checkScores(scores, input);
   checkBinaryLabels(labels, `${input} labels`);
-  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  // Positive and negative scores sorted apart (native numeric sort, no comparator), then merged from the top.
+  const positives = new Float64Array(scores.length);
+  const negatives = new Float64Array(scores.length);
+  let positiveCount = 0;
+  let negativeCount = 0;
+  for (let i = 0; i < scores.length; i++) {
+    if (labels[i] === 1) positives[positiveCount++] = scores[i]!;
+    else negatives[negativeCount++] = scores[i]!;
+  }
+  const positive = positives.subarray(0, positiveCount).sort();
+  const negative = negatives.subarray(0, negativeCount).sort();
   const thresholds: number[] = [];
   const tps: number[] = [];
   const fps: number[] = [];
-  let tp = 0;
-  let fp = 0;
-  order.forEach((index, k) => {
-    if (labels[index] === 1) tp++;
-    else fp++;
-    const next = order[k + 1];
-    // Close a point only where the score changes: tied samples share one threshold.
-    if (next === undefined || scores[next] !== scores[index]) {
-      thresholds.push(scores[index]!);
-      tps.push(tp);
-      fps.push(fp);
-    }
-  });
+  let p = positiveCount - 1;
+  let n = negativeCount - 1;
+  while (p >= 0 || n >= 0) {
+    const score = Math.max(p >= 0 ? positive[p]! : -Infinity, n >= 0 ? negative[n]! : -Infinity);
+    // Tied samples of either class share one threshold.
+    while (p >= 0 && positive[p] === score) p--;
+    while (n >= 0 && negative[n] === score) n--;
+    thresholds.push(score);
+    tps.push(positiveCount - 1 - p);
+    fps.push(negativeCount - 1 - n);
+  }
   return {
     thresholds: Float64Array.from(thresholds),
     tps: Float64Array.from(tps),

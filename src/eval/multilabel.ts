@@ -18,6 +18,7 @@ import {
   checkMatrix,
   checkScores,
   column,
+  flattenRows,
   type Numbers,
 } from './validate.js';
 
@@ -97,8 +98,8 @@ function averaged(
     perClass[name] = value;
     defined.push(value);
   });
-  const pooledLabels = Float64Array.from(labels.flatMap((row) => Array.from(row)));
-  const pooledScores = Float64Array.from(scores.flatMap((row) => Array.from(row)));
+  const pooledLabels = flattenRows(labels, classes.length);
+  const pooledScores = flattenRows(scores, classes.length);
   const micro =
     undefinedWhen(pooledLabels) === null ? metric(pooledLabels, pooledScores, 'pooled scores') : null;
   const macro = defined.length === 0 ? null : defined.reduce((a, b) => a + b, 0) / defined.length;
@@ -247,13 +248,15 @@ export function fmax(labels: Matrix, scores: Matrix, options: { thresholds?: Num
   );
   const rows = labels.flatMap((row, i) => (counts(row).positives > 0 ? [i] : []));
   if (rows.length === 0) throw new MetricError('labels', 'no sample has a true label: Fmax undefined');
-  const pairs = rows.flatMap((i) =>
-    Array.from({ length: classCount }, (_, c) => ({ i, c, s: scores[i]![c]! })),
-  );
-  pairs.sort((a, b) => b.s - a.s);
+  // Pair k is (rows[k / classCount], k % classCount); visited in descending score order.
+  const pairScores = new Float64Array(rows.length * classCount);
+  rows.forEach((i, r) => {
+    for (let c = 0; c < classCount; c++) pairScores[r * classCount + c] = scores[i]![c]!;
+  });
+  const order = Uint32Array.from(pairScores.keys()).sort((a, b) => pairScores[b]! - pairScores[a]!);
   const candidates = options.thresholds
     ? Array.from(options.thresholds).sort((a, b) => b - a)
-    : [...new Set(pairs.map((p) => p.s))];
+    : [...new Set(pairScores.slice().sort().reverse())];
   if (candidates.length === 0) throw new MetricError('options.thresholds', 'is empty');
   checkScores(candidates, 'options.thresholds');
 
@@ -266,8 +269,9 @@ export function fmax(labels: Matrix, scores: Matrix, options: { thresholds?: Num
   let next = 0;
   let best: { f: number; threshold: number } | null = null;
   for (const threshold of candidates) {
-    for (; next < pairs.length && pairs[next]!.s >= threshold; next++) {
-      const { i, c } = pairs[next]!;
+    for (; next < order.length && pairScores[order[next]!]! >= threshold; next++) {
+      const i = rows[Math.floor(order[next]! / classCount)]!;
+      const c = order[next]! % classCount;
       if (predicted[i]! > 0) precisionSum -= hits[i]! / predicted[i]!;
       else predictingSamples++;
       predicted[i]!++;

@@ -46,7 +46,18 @@ export function checkMatrix(rows: readonly Numbers[], columns: number, input: st
 
 /** Column `c` of a row-major matrix as a Float64Array. */
 export function column(rows: readonly Numbers[], c: number): Float64Array {
-  return Float64Array.from(rows, (row) => row[c]!);
+  const out = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = rows[i]![c]!;
+  return out;
+}
+
+/** All entries of a row-major matrix in one array (row after row). */
+export function flattenRows(rows: readonly Numbers[], columns: number): Float64Array {
+  const out = new Float64Array(rows.length * columns);
+  rows.forEach((row, i) => {
+    for (let c = 0; c < columns; c++) out[i * columns + c] = row[c]!;
+  });
+  return out;
 }
 
 /** a / b, or null when b is 0 (an undefined ratio is reported, never a NaN). */
