@@ -48,9 +48,9 @@ const DESIGN = {
   tStartS: 0.06,
   tEndS: 0.6,
   tEndRr: 0.55,
-  tTangentS: 0.15,
+  tTangentS: 0.1,
   pStartS: 0.3,
-  pGapS: 0.02,
+  pGapS: 0.06,
   pTangentS: 0.08,
   pMinAmplitude: 0.02,
   pNoiseRatio: 1.5,
@@ -59,7 +59,7 @@ const DESIGN = {
   pConsistencyS: 0.1,
   pMinShare: 0.5,
   pRivalRatio: 0.8,
-  tMinAmplitude: 0.04,
+  tMinAmplitude: 0.03,
 } as const;
 
 /** Delineates every beat of one lead sampled at `fs` Hz (physical units, NaN allowed). */
