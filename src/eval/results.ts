@@ -189,13 +189,14 @@ interface PtbxlFields {
   auroc: Record<string, number | null>;
   macro_auprc: number | null;
   auprc: Record<string, number | null>;
-  fmax: number;
+  /** null when no record has a label. */
+  fmax: number | null;
 }
 
 export interface PtbxlResult extends PtbxlFields {
   dataset: 'ptbxl';
   records: number;
-  fmax_threshold: number;
+  fmax_threshold: number | null;
   skipped: { auroc: SkippedClass[]; auprc: SkippedClass[] };
   ci95: IntervalTree<PtbxlFields> | null;
   notes: string[];
@@ -204,14 +205,15 @@ export interface PtbxlResult extends PtbxlFields {
 function ptbxlFields(labels: readonly Numbers[], scores: readonly Numbers[], classes: readonly string[]) {
   const auroc = multilabelAuroc(labels, scores, classes);
   const auprc = multilabelAveragePrecision(labels, scores, classes);
-  const best = fmax(labels, scores);
+  const anyLabel = labels.some((row) => Array.prototype.some.call(row, (value) => value === 1));
+  const best = anyLabel ? fmax(labels, scores) : null;
   const fields: PtbxlFields = {
     macro_auroc: auroc.macro,
     micro_auroc: auroc.micro,
     auroc: auroc.perClass,
     macro_auprc: auprc.macro,
     auprc: auprc.perClass,
-    fmax: best.fmax,
+    fmax: best?.fmax ?? null,
   };
   return { fields, auroc, auprc, best };
 }
@@ -227,7 +229,8 @@ export function ptbxlResult(
   const notes = ['macro = unweighted mean over classes with a defined value; Fmax: sample-centric (CAFA)'];
   for (const { class: name, reason } of auroc.skipped) notes.push(`AUROC of ${name} skipped: ${reason}`);
   for (const { class: name, reason } of auprc.skipped) notes.push(`AUPRC of ${name} skipped: ${reason}`);
-  if (best.excludedSamples > 0)
+  if (best === null) notes.push('Fmax undefined: no record has a label');
+  else if (best.excludedSamples > 0)
     notes.push(`Fmax: ${best.excludedSamples} records without any label excluded`);
   const score = (indices: Uint32Array) =>
     ptbxlFields(pick(labels, indices), pick(scores, indices), classes).fields;
@@ -236,7 +239,7 @@ export function ptbxlResult(
     dataset: 'ptbxl',
     records: labels.length,
     ...fields,
-    fmax_threshold: best.threshold,
+    fmax_threshold: best?.threshold ?? null,
     skipped: { auroc: auroc.skipped, auprc: auprc.skipped },
     ci95,
     notes,

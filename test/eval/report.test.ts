@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import {
   cinc2017Report,
   cinc2017Result,
+  cpsc2018Report,
+  cpsc2018Result,
   formatReport,
   mitbihReport,
   mitbihResult,
@@ -53,6 +55,18 @@ test('CinC 2017 result: f1, f1_per_class and ci95 mirroring them', () => {
   const text = formatReport(cinc2017Report(result));
   assert.match(text, /F1 \(N, A, O\)\s+0\.7326 \[/);
   assert.match(text, /\nN\s+50\s+2\s+8\s+0\n/);
+});
+
+test('CPSC 2018 result: f1, f1_per_class, faf, fblock, fpc, fst and intervals', () => {
+  const labels = [[0], [1], [2, 4], [4, 2], [5], [6], [7], [8], [3], [2], [7, 0]];
+  const guesses = [0, 1, 4, 0, 6, 6, 8, 8, 3, 2, 7];
+  const result = cpsc2018Result(labels, guesses, { bootstrap: { resamples: 100, seed: 4 } });
+  assert.ok(Math.abs(result.f1! - 19 / 27) < 1e-12);
+  assert.ok(Math.abs(result.fblock! - 6 / 7) < 1e-12);
+  assert.equal(result.f1_per_class.PAC, 0);
+  // Small resamples often miss a class entirely: then the mean F1 is undefined there, and counted.
+  assert.match(result.notes.join('\n'), /f1: undefined on \d+ of 100 resamples/);
+  assert.match(formatReport(cpsc2018Report(result)), /fblock\s+0\.8571/);
 });
 
 test('MIT-BIH result: accuracy and N/S/V/F se, ppv, f1 with patient bootstrap', () => {
