@@ -59,7 +59,7 @@ function evaluate(model: EfficientEcgFusion, batch: Batch): { loss: number; accu
   return scope(() =>
     noGrad(() => {
       const x = F.randn([batch.rows.length, 1, SAMPLES]);
-      const { logits } = model.forward(x, model.encodePatients(batch.rows));
+      const logits = model.forward(x, model.encodePatients(batch.rows));
       const target = F.tensor(BigInt64Array.from(batch.labels), [batch.labels.length]);
       const correct = F.sum(F.toDtype(F.eq(F.argmax(logits, 1), target), 'float32')).item();
       return { loss: F.crossEntropy(logits, target).item(), accuracy: correct / batch.labels.length };
@@ -88,7 +88,7 @@ function train(design: FusionDesign): void {
     const batch = makeBatch(random, BATCH);
     scope(() => {
       optimizer.zeroGrad();
-      const { logits } = model.forward(F.randn([BATCH, 1, SAMPLES]), model.encodePatients(batch.rows));
+      const logits = model.forward(F.randn([BATCH, 1, SAMPLES]), model.encodePatients(batch.rows));
       F.crossEntropy(logits, F.tensor(BigInt64Array.from(batch.labels), [BATCH])).backward();
       optimizer.step();
     });

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { ConfigError, ShapeError } from '../../src/errors.js';
 import { manualSeed, noGrad, ops as F, scope, setNumThreads, type Tensor } from '../../src/engine/index.js';
 import { EfficientECG, efficientEcgConfig, type StageSpec } from '../../src/models/efficientecg.js';
+import type { EcgModel } from '../../src/models/registry.js';
 import {
   ageGroup,
   EfficientEcgFusion,
@@ -69,7 +70,7 @@ test('logits [N, classes] and attention shapes for every design, leads 1/2/12 an
       for (const samples of [1000, 2500, 3000]) {
         scope(() =>
           noGrad(() => {
-            const { logits, attention } = model.forward(F.randn([2, leads, samples]), model.encodePatients(ROWS));
+            const { logits, attention } = model.forwardWithAttention(F.randn([2, leads, samples]), model.encodePatients(ROWS));
             const what = `${design}, ${leads} leads, ${samples} samples`;
             const positions = Math.ceil(samples / 32);
             assert.deepEqual(logits.shape, [2, 3], what);
@@ -98,7 +99,7 @@ test('attention weights are distributions; missing tokens get ~0 of every ECG po
   const model = new EfficientEcgFusion(tinyConfig('bidirectional', 12)).eval();
   scope(() =>
     noGrad(() => {
-      const { attention } = model.forward(F.randn([2, 12, 1000]), model.encodePatients(ROWS));
+      const { attention } = model.forwardWithAttention(F.randn([2, 12, 1000]), model.encodePatients(ROWS));
       assert.deepEqual(attention.tokens, ['_null', 'age', 'sex', 'rhythm']);
       assert.deepEqual(toNumbers(attention.present!), [1, 1, 1, 1, 1, 0, 0, 0]);
       const ecgRows = sumOver(attention.ecgToPatient!.weights, 3);
@@ -132,13 +133,13 @@ test('values behind missing flags (even NaN) do not change the logits of any att
           sex: { values: F.tensor(BigInt64Array.from([1n, 0n]), [2]), missing: F.tensor(Float32Array.from([0, 1]), [2, 1]) },
           rhythm: { values: F.cat([F.slice(clean.rhythm!.values, 0, 0, 1), F.full([1, 6], 5)], 0), missing: clean.rhythm!.missing },
         };
-        const a = toNumbers(model.forward(x, clean).logits);
-        const b = toNumbers(model.forward(x, noisy).logits);
+        const a = toNumbers(model.forward(x, clean));
+        const b = toNumbers(model.forward(x, noisy));
         assert.ok(b.every(Number.isFinite), `${design}: finite with NaN behind a missing flag`);
         a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-5, `${design}: logit ${i} ${v} vs ${b[i]}`));
         // And a known value does change them (the patient path is live).
         const older = model.encodePatients([{ ...ROWS[0], age: 30 }, ROWS[1]!]);
-        const c = toNumbers(model.forward(x, older).logits);
+        const c = toNumbers(model.forward(x, older));
         assert.ok(Math.abs(c[0]! - a[0]!) + Math.abs(c[1]! - a[1]!) + Math.abs(c[2]! - a[2]!) > 1e-6, `${design}: age matters`);
       }),
     );
@@ -153,7 +154,7 @@ test('after backward every parameter of every design has a finite gradient', () 
       const model = new EfficientEcgFusion(tinyConfig(design, 2, { position, dropout: 0.1 })).train();
       scope(() => {
         const rows = [...ROWS, { age: 40, sex: 'male', rhythm: [900, null, 20, 0.1, null, 0.5] }];
-        const { logits } = model.forward(F.randn([3, 2, 256]), model.encodePatients(rows));
+        const logits = model.forward(F.randn([3, 2, 256]), model.encodePatients(rows));
         F.crossEntropy(logits, F.tensor(BigInt64Array.from([0n, 1n, 2n]), [3])).backward();
         for (const [name, p] of model.namedParameters()) {
           const grad = p.grad;
@@ -172,6 +173,8 @@ test('state dict: EfficientECG names under backbone.*, fusion names by group; ro
   manualSeed(5);
   const config = tinyConfig('bidirectional', 1, { position: 'learned' });
   const model = new EfficientEcgFusion(config).eval();
+  const asRegistered: EcgModel = model; // fits the registry's contract: forward(x, patients) -> logits, features(x)
+  assert.ok(asRegistered.features);
   const keys = [...model.stateDict().keys()];
   for (const key of [
     'backbone.stem.0.weight',
@@ -197,9 +200,9 @@ test('state dict: EfficientECG names under backbone.*, fusion names by group; ro
       const x = F.randn([2, 1, 1000]);
       const patients = model.encodePatients(ROWS);
       copy.loadState(model.exportState());
-      assert.deepEqual(toNumbers(copy.forward(x, patients).logits), toNumbers(model.forward(x, patients).logits));
+      assert.deepEqual(toNumbers(copy.forward(x, patients)), toNumbers(model.forward(x, patients)));
       copy.loadBackbone(plain.exportState());
-      assert.deepEqual(toNumbers(copy.backbone.forward(x)), toNumbers(plain.features(x)), 'backbone from EfficientECG');
+      assert.deepEqual(toNumbers(copy.features(x)), toNumbers(plain.features(x)), 'backbone from EfficientECG');
     }),
   );
   for (const m of [model, copy, plain]) m.dispose();
@@ -249,6 +252,7 @@ test('bad configurations and inputs throw typed errors that name the problem', (
     const patients = model.encodePatients(ROWS);
     expectError(() => model.forward(F.randn([2, 3, 256]), patients), ShapeError, /ecg must be \[batch, 2 leads, samples\]/);
     expectError(() => model.forward(F.randn([2, 2, 256]), { age: patients.age!, sex: patients.sex! }), ConfigError, /group "rhythm" is missing/);
+    expectError(() => model.forward(F.randn([2, 2, 256])), ConfigError, /patients are required for groups age, sex, rhythm/);
     expectError(() => model.forward(F.randn([3, 2, 256]), patients), ShapeError, /patients\.age\.values: expected float\[3, 1\]/);
     expectError(() => model.forward(F.randn([2, 2, 1000]), patients), ShapeError, /32 ECG positions exceed the learned position table \(maxPositions 8\)/);
   });

@@ -4,7 +4,7 @@
  * token sets meet through multi-head cross-attention (residual + LayerNorm, then a feed-forward) as the design
  * says, and an MLP reads the pooled result. Every forward returns the attention weights named by patient token.
  */
-import { ShapeError } from '../../errors.js';
+import { ConfigError, ShapeError } from '../../errors.js';
 import * as F from '../../engine/ops.js';
 import type { Tensor } from '../../engine/tensor.js';
 import {
@@ -320,14 +320,40 @@ export class EfficientEcgFusion extends Module {
     this.fusion = this.registerModule('fusion', new FusionHead(config, this.backbone.channels));
   }
 
-  /** ecg [N, leads, samples]; patients from encodePatients (or this.encodePatients). */
-  forward(ecg: Tensor, patients: PatientTensors): FusionOutput {
-    return this.fusion.forward(this.backbone.forward(ecg), patients);
+  /**
+   * Logits [N, classes] from ecg [N, leads, samples] and the encoded patients (this.encodePatients(rows)); the
+   * registry's EcgModel contract. Use forwardWithAttention to also get the attention weights.
+   */
+  forward(ecg: Tensor, patients?: PatientTensors): Tensor {
+    return this.forwardWithAttention(ecg, patients).logits;
+  }
+
+  /** Logits and the attention weights named by patient token. */
+  forwardWithAttention(ecg: Tensor, patients?: PatientTensors): FusionOutput {
+    return this.fusion.forward(this.backbone.forward(ecg), this.requirePatients(patients));
+  }
+
+  /** The backbone's last feature sequence [N, channels, L'] (what the ECG tokens are projected from). */
+  features(ecg: Tensor): Tensor {
+    return this.backbone.forward(ecg);
   }
 
   /** Patient rows -> tensors for this model's groups (call inside scope()). */
   encodePatients(rows: readonly PatientRow[], dtype: 'float32' | 'float64' = 'float32'): PatientTensors {
     return encodePatients(this.config.groups, rows, dtype);
+  }
+
+  /** Patients are required unless the config has no groups: silently dropping them would train an ECG-only model. */
+  private requirePatients(patients: PatientTensors | undefined): PatientTensors {
+    if (patients !== undefined && (typeof patients !== 'object' || patients === null)) {
+      throw new ConfigError(`EfficientEcgFusion: patients must be encodePatients(...) output, got ${String(patients)}`);
+    }
+    if (patients === undefined && this.config.groups.length > 0) {
+      throw new ConfigError(
+        `EfficientEcgFusion: patients are required for groups ${this.config.groups.map((g) => g.name).join(', ')} (model.encodePatients(rows); missing values are allowed)`,
+      );
+    }
+    return patients ?? {};
   }
 
   /** Loads a trained EfficientECG's state (its classifier.* entries are ignored) into the backbone. */
