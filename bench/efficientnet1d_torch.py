@@ -85,6 +85,32 @@ class EfficientECG(nn.Module):
         return self.classifier(self.dropout(self.head(self.blocks(self.stem(x))).mean(2)))
 
 
+def count_macs(model, shape):
+    """Multiply-accumulates of one eval forward, counted with forward hooks on Conv1d and Linear only (the rule of
+    src/models/macs.ts: elementwise ops, BatchNorm and pooling are not counted)."""
+    total = [0]
+
+    def conv_hook(module, inputs, output):
+        total[0] += output.numel() * module.in_channels // module.groups * module.kernel_size[0]
+
+    def linear_hook(module, inputs, output):
+        total[0] += output.numel() * module.in_features
+
+    hooks = [m.register_forward_hook(conv_hook) for m in model.modules() if isinstance(m, nn.Conv1d)]
+    hooks += [m.register_forward_hook(linear_hook) for m in model.modules() if isinstance(m, nn.Linear)]
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(*shape))
+    for h in hooks:
+        h.remove()
+    return total[0]
+
+
 if __name__ == "__main__":
+    import sys
     m = EfficientECG()
-    print(sum(p.numel() for p in m.parameters()))
+    if "--macs" in sys.argv:
+        # EfficientECG-B0, 12 leads x 1000 samples, batch 1 (test/models/macs.test.ts holds this number)
+        print(count_macs(m, (1, 12, 1000)))
+    else:
+        print(sum(p.numel() for p in m.parameters()))

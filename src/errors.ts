@@ -84,3 +84,8 @@ export class MetricError extends EcgError {
 export class ConfigError extends EcgError {
   override name = 'ConfigError';
 }
+
+/** A model cannot be exported (an op without an ONNX form, a size-dependent attribute) or its metadata is invalid. */
+export class ExportError extends EcgError {
+  override name = 'ExportError';
+}
