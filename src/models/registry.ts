@@ -8,6 +8,7 @@ import { CheckpointError, ConfigError } from '../errors.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { Module } from '../nn/module.js';
 import type { Checkpoint } from '../export/checkpoint.js';
+import { EfficientEcgFusion, fusionConfig, validateFusionConfig, type FusionConfig } from './fusion.js';
 import { EfficientECG, efficientEcgConfig, type EfficientEcgConfig, type EfficientEcgVariant } from './efficientecg.js';
 import {
   Inception1d,
@@ -62,9 +63,27 @@ export const efficientEcgConfigSchema = z.strictObject({
 }) satisfies z.ZodType<EfficientEcgConfig>;
 
 /**
- * Placeholder config of 'efficientecg-fusion' until src/models/fusion is wired in (see its table entry below).
+ * Fusion configs are checked in two steps: the backbone by the EfficientECG schema, the rest by the fusion
+ * module's own validator (group specs are a tagged union that it already checks field by field).
  */
-type FusionConfigPlaceholder = Record<string, unknown>;
+const fusionConfigSchema = z
+  .custom<FusionConfig>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+    message: 'a fusion config must be an object',
+  })
+  .superRefine((config, context) => {
+    const backbone = efficientEcgConfigSchema.safeParse(config.backbone);
+    if (!backbone.success) {
+      for (const issue of backbone.error.issues) {
+        context.addIssue({ code: 'custom', path: ['backbone', ...issue.path], message: issue.message });
+      }
+      return;
+    }
+    try {
+      validateFusionConfig(config);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  });
 
 /** Config type of each architecture. */
 export interface ArchitectureConfigs {
@@ -74,7 +93,7 @@ export interface ArchitectureConfigs {
   'efficientecg-b3': EfficientEcgConfig;
   'efficientecg-w0.5': EfficientEcgConfig;
   'efficientecg-w0.25': EfficientEcgConfig;
-  'efficientecg-fusion': FusionConfigPlaceholder;
+  'efficientecg-fusion': FusionConfig;
   resnet1d_wang: ResNet1dWangConfig;
   xresnet1d101: XResNet1dConfig;
   inception1d: Inception1dConfig;
@@ -106,17 +125,11 @@ export const ARCHITECTURES: { readonly [N in ArchitectureName]: ArchitectureSpec
   'efficientecg-b3': efficientEcgEntry('b3'),
   'efficientecg-w0.5': efficientEcgEntry('w0.5'),
   'efficientecg-w0.25': efficientEcgEntry('w0.25'),
-  // ENTRY POINT for the fusion model (src/models/fusion/model.ts, config.ts): replace FusionConfigPlaceholder in
-  // ArchitectureConfigs by FusionConfig, and this entry by { schema: a zod schema (or z.custom<FusionConfig>(...)
-  // with validateFusionConfig in build), defaults: (leads, classes) => fusionConfig({ leads, classes }),
-  // build: (config) => new EfficientEcgFusion(config) }. EcgModel needs forward(x, patient) -> logits: today
-  // EfficientEcgFusion.forward returns { logits, attention } and needs the patients, so it must expose logits
-  // (e.g. forward -> logits plus a separate forwardWithAttention) before it fits this table.
   'efficientecg-fusion': {
-    summary: 'EfficientECG-Fusion: cross-attention between ECG tokens and patient-feature tokens (not wired yet)',
-    schema: z.record(z.string(), z.unknown()),
-    defaults: () => fusionNotWired(),
-    build: () => fusionNotWired(),
+    summary: 'EfficientECG-Fusion: cross-attention between ECG tokens and patient-feature tokens (age, sex, ...)',
+    schema: fusionConfigSchema,
+    defaults: (leads, classes) => fusionConfig({ leads, classes }),
+    build: (config) => new EfficientEcgFusion(config),
   },
   resnet1d_wang: {
     summary: 'PTB-XL benchmark baseline: Wang et al. 2017 residual network, 3 basic blocks of width 128',
@@ -138,11 +151,6 @@ export const ARCHITECTURES: { readonly [N in ArchitectureName]: ArchitectureSpec
   },
 };
 
-function fusionNotWired(): never {
-  throw new ConfigError(
-    "architecture 'efficientecg-fusion' is registered but not wired yet: src/models/registry.ts needs the entry from src/models/fusion",
-  );
-}
 
 export function architectureNames(): ArchitectureName[] {
   return Object.keys(ARCHITECTURES) as ArchitectureName[];

@@ -61,7 +61,6 @@ test('the table has the ten architectures; every default config passes its own s
   ]);
   for (const name of architectureNames()) {
     assert.ok(ARCHITECTURES[name].summary.length > 0, name);
-    if (name === 'efficientecg-fusion') continue;
     const config = defaultConfig(name, 12, 5);
     assert.deepEqual(parseConfig(name, config), config, name);
   }
@@ -114,9 +113,28 @@ test('invalid configs are ConfigErrors naming each bad field', () => {
   for (const [name, config, pattern] of cases) expectError(() => buildModel(name, config), ConfigError, pattern);
 });
 
-test('efficientecg-fusion is registered but says it is not wired yet', () => {
-  expectError(() => defaultConfig('efficientecg-fusion', 12, 5), ConfigError, /not wired yet/);
-  expectError(() => buildModel('efficientecg-fusion', {}), ConfigError, /not wired yet/);
+test('efficientecg-fusion builds from its config and validates backbone and head settings', () => {
+  const config = defaultConfig('efficientecg-fusion', 1, 3);
+  const small = { ...config, backbone: { ...defaultConfig('efficientecg-w0.25', 1, 3) }, dModel: 16, heads: 2 };
+  const model = buildModel('efficientecg-fusion', small);
+  model.eval();
+  noGrad(() =>
+    scope(() => {
+      const patients = (model as unknown as { encodePatients(rows: object[]): unknown }).encodePatients([
+        { age: 50, sex: 'female' },
+        { age: null, sex: 'unknown' },
+      ]);
+      assert.deepEqual([...model.forward(F.randn([2, 1, 256]), patients).shape], [2, 3]);
+    }),
+  );
+  model.dispose();
+  expectError(() => buildModel('efficientecg-fusion', { ...small, heads: 3 }), ConfigError, /dModel 16 is not divisible by heads 3/);
+  expectError(
+    () => buildModel('efficientecg-fusion', { ...small, backbone: { ...small.backbone, leads: 0 } }),
+    ConfigError,
+    /backbone\.leads/,
+  );
+  expectError(() => buildModel('efficientecg-fusion', 'fusion'), ConfigError, /must be an object/);
 });
 
 for (const [name, config] of SMALL) {
@@ -152,6 +170,6 @@ test('modelFromCheckpoint: CheckpointErrors for unknown names, bad configs, labe
     /model\.safetensors does not fit ResNet1dWang: shape mismatches: stem\.0\.weight: expected \[16, 2, 7\], got \[8, 2, 7\]/,
   );
   expectError(() => load(name, { ...config, blocks: [1, 1, 1, 1] }), CheckpointError, /missing keys: blocks\.3\./);
-  expectError(() => load('efficientecg-fusion', {}), CheckpointError, /not wired yet/);
+  expectError(() => load('efficientecg-fusion', {}), CheckpointError, /invalid efficientecg-fusion config/);
   model.dispose();
 });
