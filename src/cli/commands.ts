@@ -4,6 +4,7 @@ import { registerDownload } from './download.js';
 import { registerDatasets } from './datasets.js';
 import { registerInspect } from './inspect.js';
 import { registerFeatures } from './features.js';
+import { registerTrain } from './train.js';
 
 /** Every CLI command, one module each. Add a command by adding its register function here. */
-export const commands: Array<(program: Command) => void> = [registerInfo, registerDownload, registerDatasets, registerInspect, registerFeatures];
+export const commands: Array<(program: Command) => void> = [registerInfo, registerDownload, registerDatasets, registerInspect, registerFeatures, registerTrain];

@@ -1,0 +1,155 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { DATASETS } from '../datasets/index.js';
+import { MissingFileError } from '../errors.js';
+import {
+  NO_AUGMENTATION,
+  readConfigFile,
+  resolveTrainConfig,
+  train,
+  type TrainConfig,
+} from '../train/index.js';
+
+interface TrainFlags {
+  config?: string;
+  dataset?: string;
+  data?: string;
+  model?: string;
+  fusion?: boolean;
+  out?: string;
+  fs?: number;
+  bandpass?: [number, number] | false;
+  standardize?: boolean;
+  window?: number;
+  batchSize?: number;
+  epochs?: number;
+  lr?: number;
+  weightDecay?: number;
+  schedule?: string;
+  gradClip?: number;
+  augment?: boolean;
+  classWeighting?: string;
+  patience?: number;
+  seed?: number;
+  threads?: number;
+  workers?: number;
+  cacheDir?: string;
+  resume?: boolean;
+  force?: boolean;
+}
+
+function number(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new InvalidArgumentError('expected a number');
+  return parsed;
+}
+
+function band(value: string): [number, number] {
+  const parts = value.split(',').map(Number);
+  if (parts.length !== 2 || !parts.every(Number.isFinite))
+    throw new InvalidArgumentError('expected LOW,HIGH in Hz');
+  return [parts[0]!, parts[1]!];
+}
+
+/** Flags as a partial config (undefined = not given, so the file or the defaults decide). */
+function flagsToConfig(flags: TrainFlags): Record<string, unknown> {
+  return {
+    dataset: flags.dataset,
+    data: flags.data,
+    model: flags.model,
+    fusion: flags.fusion,
+    out: flags.out,
+    preprocess: {
+      fs: flags.fs,
+      bandpass: flags.bandpass === false ? null : flags.bandpass,
+      standardize: flags.standardize,
+    },
+    windowSeconds: flags.window,
+    batchSize: flags.batchSize,
+    epochs: flags.epochs,
+    lr: flags.lr,
+    weightDecay: flags.weightDecay,
+    schedule: flags.schedule,
+    gradClip: flags.gradClip === 0 ? null : flags.gradClip,
+    augment: flags.augment === false ? NO_AUGMENTATION : undefined,
+    classWeighting: flags.classWeighting,
+    patience: flags.patience === 0 ? null : flags.patience,
+    seed: flags.seed,
+    threads: flags.threads,
+    workers: flags.workers,
+    cacheDir: flags.cacheDir,
+  };
+}
+
+function defaultCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'efficientecg');
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description(
+      'Train a model on a dataset folder: worker-thread data loading, validation each epoch, last/best checkpoints and a JSONL log in --out. Flags override --config.',
+    )
+    .option('--config <file>', 'JSON training config (a partial config; flags override it)')
+    .option('--dataset <name>', Object.keys(DATASETS).join('|'))
+    .option('--data <dir>', 'dataset folder in its official layout')
+    .option('--model <name>', 'registry model, e.g. efficientecg-w0.25')
+    .option('--fusion', 'EfficientECG-Fusion over the --model backbone with age and sex tokens')
+    .option('--out <dir>', 'run folder (checkpoints, log.jsonl, config.json)')
+    .option('--fs <hz>', 'resample to this rate (default 100)', number)
+    .option('--bandpass <low,high>', 'band-pass in Hz (default 0.5,40)', band)
+    .option('--no-bandpass', 'no band-pass filter')
+    .option('--no-standardize', 'keep amplitudes (no per-lead z-score)')
+    .option('--window <seconds>', 'training crop / validation window (default 10)', number)
+    .option('--batch-size <n>', 'batch size (default 64)', number)
+    .option('--epochs <n>', 'epochs (default 30)', number)
+    .option('--lr <lr>', 'peak learning rate (default 3e-3)', number)
+    .option('--weight-decay <wd>', 'AdamW weight decay (default 1e-2)', number)
+    .option('--schedule <name>', 'one-cycle | cosine (default one-cycle)')
+    .option('--grad-clip <norm>', 'max gradient norm, 0 for none (default 1)', number)
+    .option('--no-augment', 'no augmentation (crops stay random)')
+    .option('--class-weighting <mode>', 'balanced | none (default balanced)')
+    .option('--patience <epochs>', 'early stopping patience, 0 for none (default 8)', number)
+    .option('--seed <n>', 'seed (default 0)', number)
+    .option('--threads <n>', 'libtorch threads (default 2)', number)
+    .option('--workers <n>', 'data-loading worker threads, 0 = main thread (default 1)', number)
+    .option('--cache-dir <dir>', `preprocessed-sample cache (default ${defaultCacheDir()})`)
+    .option('--resume', 'continue the run in --out from last.safetensors')
+    .option('--force', 'start over in an --out that holds another run')
+    .action(async (flags: TrainFlags) => {
+      const file = flags.config ? readConfigFile(flags.config) : null;
+      const config: TrainConfig = resolveTrainConfig(
+        { cacheDir: defaultCacheDir(), ...file },
+        flagsToConfig(flags),
+      );
+      if (!existsSync(config.data))
+        throw new MissingFileError(config.data, 'dataset folder not found (--data)');
+      const dataset = await DATASETS[config.dataset].open(config.data);
+      const controller = new AbortController();
+      const stop = () => {
+        process.stderr.write('\nstopping after this step (resume with --resume)\n');
+        controller.abort();
+      };
+      process.once('SIGINT', stop);
+      try {
+        const result = await train(config, dataset, {
+          resume: flags.resume ?? false,
+          force: flags.force ?? false,
+          signal: controller.signal,
+          onLog: (line) => {
+            if (line.type === 'epoch') process.stderr.write(`${JSON.stringify(line)}\n`);
+          },
+        });
+        const { state, validation } = result;
+        process.stdout.write(
+          `${JSON.stringify({ epochs: state.epoch, step: state.step, best: state.bestMetric, bestEpoch: state.bestEpoch, metric: validation?.metric ?? null, last: result.lastPath, bestPath: result.bestPath, stopped: result.aborted ? 'interrupted' : state.stopped })}\n`,
+        );
+      } finally {
+        process.off('SIGINT', stop);
+      }
+    });
+}

@@ -1,0 +1,87 @@
+/**
+ * Training checkpoints: `last.safetensors` (weights + AdamW moments + the training state, written every epoch)
+ * and `best.safetensors` (weights when the validation metric improved), both atomic. The metadata carries what
+ * evaluation and prediction need: labels in order, preprocessing and window, model spec, label kind and output
+ * activation, thresholds and validation metrics, dataset and split.
+ */
+import { copyInPlace } from '../engine/inplace.js';
+import { noGrad } from '../engine/autograd.js';
+import * as F from '../engine/ops.js';
+import { scope } from '../engine/scope.js';
+import { CheckpointError } from '../errors.js';
+import { saveCheckpoint, type CheckpointMetadata } from '../export/checkpoint.js';
+import type { Parameter, StoredTensor } from '../nn/module.js';
+import type { AdamW } from '../optim/index.js';
+import type { TrainableModel } from './model.js';
+
+/** Where a run stands at the end of an epoch; enough to continue it identically. */
+export interface TrainingState {
+  /** Completed epochs. */
+  epoch: number;
+  /** Optimiser steps taken (the schedule position). */
+  step: number;
+  bestMetric: number | null;
+  bestEpoch: number | null;
+  /** Epochs since the best metric last improved (early stopping counter). */
+  epochsWithoutImprovement: number;
+  /** Why the run ended before its last epoch, if it did. */
+  stopped: 'early-stopping' | null;
+}
+
+export const INITIAL_STATE: TrainingState = {
+  epoch: 0,
+  step: 0,
+  bestMetric: null,
+  bestEpoch: null,
+  epochsWithoutImprovement: 0,
+  stopped: null,
+};
+
+export function optimizerState(optimizer: AdamW): Map<string, StoredTensor> {
+  const out = new Map<string, StoredTensor>();
+  for (const [name, t] of optimizer.stateTensors()) out.set(name, { shape: [...t.shape], data: t.data() });
+  return out;
+}
+
+/**
+ * Puts saved AdamW moments back. src/optim has no loader yet: AdamW creates its zero moments lazily in its private
+ * `moments(param)`, so every parameter's moments are created through it and the saved values copied in.
+ */
+export function restoreOptimizerState(
+  optimizer: AdamW,
+  saved: Map<string, StoredTensor>,
+  stepCount: number,
+  source: string,
+): void {
+  const params = optimizer.groups.flatMap((group) => group.params);
+  const create = (optimizer as unknown as { moments(param: Parameter): unknown }).moments.bind(optimizer);
+  const indices = new Set([...saved.keys()].map((key) => Number(key.split('.')[0])));
+  for (const index of indices) {
+    const param = params[index];
+    if (param === undefined)
+      throw new CheckpointError(`${source}: optimizer state for parameter ${index} of ${params.length}`);
+    create(param);
+  }
+  const live = optimizer.stateTensors();
+  noGrad(() =>
+    scope(() => {
+      for (const [name, value] of saved) {
+        const target = live.get(name);
+        if (target === undefined || target.shape.join() !== value.shape.join()) {
+          throw new CheckpointError(`${source}: optimizer state ${name} does not fit this model`);
+        }
+        copyInPlace(target, F.tensor(value.data, value.shape));
+      }
+    }),
+  );
+  optimizer.stepCount = stepCount;
+}
+
+export function writeCheckpoint(
+  path: string,
+  model: TrainableModel,
+  metadata: CheckpointMetadata,
+  optimizer: AdamW | null,
+): void {
+  saveCheckpoint(path, model.module, metadata, optimizer ? optimizerState(optimizer) : undefined);
+}

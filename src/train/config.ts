@@ -1,0 +1,196 @@
+/**
+ * The training configuration: one zod schema (configs come from JSON files and flags, so they are untrusted),
+ * the defaults, and the merge order defaults <- `--config file.json` <- command-line flags.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DATASET_NAMES } from '../datasets/index.js';
+import { ConfigError, MissingFileError } from '../errors.js';
+import { architectureNames, isArchitectureName } from '../models/registry.js';
+
+const probability = z.number().min(0).max(1);
+const positive = z.number().positive();
+const positiveInt = z.number().int().positive();
+
+/** Each augmentation fires per example with probability p (training batches only). */
+export const augmentSchema = z.strictObject({
+  /** Amplitude scaling: every lead multiplied by one factor uniform in [1 - strength, 1 + strength]. */
+  scale: z.strictObject({ p: probability, strength: z.number().min(0).lt(1) }),
+  /** Additive Gaussian noise of this standard deviation (signal units: z after standardisation). */
+  noise: z.strictObject({ p: probability, std: z.number().min(0) }),
+  /** Baseline wander: a sinusoid of random phase, frequency uniform in (0, maxHz], amplitude up to `amplitude`. */
+  wander: z.strictObject({ p: probability, amplitude: z.number().min(0), maxHz: positive }),
+  /** Each lead zeroed with probability p (never every lead; no effect on one-lead data). */
+  leadDropout: z.strictObject({ p: probability }),
+});
+export type AugmentConfig = z.infer<typeof augmentSchema>;
+
+export const trainConfigSchema = z
+  .strictObject({
+    dataset: z.enum(DATASET_NAMES),
+    data: z.string().min(1),
+    model: z.string().refine(isArchitectureName, {
+      message: `unknown model (known: ${architectureNames().join(', ')})`,
+    }),
+    /** Merged over the architecture's default config (e.g. { "dropout": 0.3 } or smaller stages); validated by the registry. */
+    modelOverrides: z.record(z.string(), z.unknown()),
+    /** EfficientECG-Fusion over the `model` backbone with age and sex tokens. */
+    fusion: z.boolean(),
+    preprocess: z.strictObject({
+      /** Resample to this rate (Hz); null keeps the source rate (every record must then share one rate). */
+      fs: positive.nullable(),
+      bandpass: z.tuple([positive, positive]).nullable(),
+      standardize: z.boolean(),
+    }),
+    /** Training crop length; validation uses windows of the same length. */
+    windowSeconds: positive,
+    /** Records shorter than the window: zero-padded (placed at a random offset in training) or tiled. */
+    shortRecords: z.enum(['zero-pad', 'repeat']),
+    /** Hop between validation windows; null: one window length (non-overlapping, the last aligned to the end). */
+    validationHopSeconds: positive.nullable(),
+    batchSize: z.number().int().min(2),
+    epochs: positiveInt,
+    lr: positive,
+    weightDecay: z.number().min(0),
+    schedule: z.enum(['one-cycle', 'cosine']),
+    /** Share of the steps spent warming up (one-cycle's pct_start; cosine's linear warm-up). */
+    warmupFraction: z.number().gt(0).lt(1),
+    /** Maximum global gradient norm; null: no clipping. */
+    gradClip: positive.nullable(),
+    augment: augmentSchema,
+    /** balanced: BCE pos_weight = negatives/positives per class; cross-entropy weight = n / (classes * count). */
+    classWeighting: z.enum(['balanced', 'none']),
+    /** Stop after this many epochs without a better validation metric; null: never stop early. */
+    patience: positiveInt.nullable(),
+    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    threads: positiveInt,
+    /** Data-loading worker threads; 0 assembles batches on the main thread. */
+    workers: z.number().int().min(0).max(16),
+    out: z.string().min(1),
+    /** Preprocessed-sample cache folder; null preprocesses in memory on every run. */
+    cacheDir: z.string().min(1).nullable(),
+    /** Steps per JSONL progress line. */
+    logEvery: positiveInt,
+  })
+  .superRefine((config, context) => {
+    const band = config.preprocess.bandpass;
+    if (band !== null && band[0] >= band[1]) {
+      context.addIssue({
+        code: 'custom',
+        path: ['preprocess', 'bandpass'],
+        message: 'low must be below high',
+      });
+    }
+    if (band !== null && config.preprocess.fs !== null && band[1] >= config.preprocess.fs / 2) {
+      context.addIssue({
+        code: 'custom',
+        path: ['preprocess', 'bandpass'],
+        message: 'high must be below fs / 2',
+      });
+    }
+  });
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+
+/** Everything but what a run must name itself (dataset, data, model, out). */
+export const TRAIN_DEFAULTS = {
+  modelOverrides: {},
+  fusion: false,
+  preprocess: { fs: 100, bandpass: [0.5, 40] as [number, number], standardize: true },
+  windowSeconds: 10,
+  shortRecords: 'zero-pad' as const,
+  validationHopSeconds: null,
+  batchSize: 64,
+  epochs: 30,
+  lr: 3e-3,
+  weightDecay: 1e-2,
+  schedule: 'one-cycle' as const,
+  warmupFraction: 0.3,
+  gradClip: 1,
+  augment: {
+    scale: { p: 0.5, strength: 0.2 },
+    noise: { p: 0.3, std: 0.05 },
+    wander: { p: 0.3, amplitude: 0.2, maxHz: 0.5 },
+    leadDropout: { p: 0.1 },
+  },
+  classWeighting: 'balanced' as const,
+  patience: 8,
+  seed: 0,
+  threads: 2,
+  workers: 1,
+  cacheDir: null,
+  logEvery: 20,
+} satisfies Partial<TrainConfig>;
+
+/** Every augmentation off (e.g. `--no-augment`). */
+export const NO_AUGMENTATION: AugmentConfig = {
+  scale: { p: 0, strength: 0 },
+  noise: { p: 0, std: 0 },
+  wander: { p: 0, amplitude: 0, maxHz: 0.5 },
+  leadDropout: { p: 0 },
+};
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Deep merge of plain objects; arrays, null and scalars replace; undefined leaves the base value. */
+export function mergeConfig(base: unknown, override: unknown): unknown {
+  if (override === undefined) return base;
+  if (!isPlainObject(base) || !isPlainObject(override)) return override;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) out[key] = mergeConfig(base[key], value);
+  return out;
+}
+
+/** Validates a complete config; ConfigError lists every problem with its path. */
+export function parseTrainConfig(value: unknown, source = 'training config'): TrainConfig {
+  const result = trainConfigSchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.length ? issue.path.join('.') : '(config)'}: ${issue.message}`,
+    );
+    throw new ConfigError(`${source}: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+/** Reads a JSON config file (a partial config: the rest comes from defaults and flags). */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new MissingFileError(path, 'training config file not found');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+  if (!isPlainObject(value)) throw new ConfigError(`${path}: a training config must be a JSON object`);
+  return value;
+}
+
+/** defaults <- file <- flags (flags left undefined do not override). */
+export function resolveTrainConfig(
+  file: Record<string, unknown> | null,
+  flags: Record<string, unknown>,
+): TrainConfig {
+  return parseTrainConfig(mergeConfig(mergeConfig(TRAIN_DEFAULTS, file ?? {}), flags));
+}
+
+/** Fields that define a run: a resumed run must agree on all of them (threads, workers, paths may change). */
+export function runDefiningConfig(config: TrainConfig): Partial<TrainConfig> {
+  const {
+    threads: _t,
+    workers: _w,
+    out: _o,
+    data: _d,
+    cacheDir: _c,
+    logEvery: _l,
+    patience: _p,
+    ...rest
+  } = config;
+  return rest;
+}

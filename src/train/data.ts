@@ -1,0 +1,136 @@
+/**
+ * Training data in memory: every record's preprocessed samples copied once into one SharedArrayBuffer (lead-major
+ * per record, NaN replaced by 0), so that loader workers read them without copies, plus the entries in the same
+ * order. Records come from the on-disk cache (src/datasets/cache) when a cache folder is given.
+ */
+import {
+  openCachedDataset,
+  preprocessorFromConfig,
+  type PreprocessConfig,
+  type Preprocessor,
+} from '../datasets/cache/index.js';
+import type { Dataset, DatasetEntry, LabelKind } from '../datasets/types.js';
+import { ConfigError } from '../errors.js';
+import type { EcgRecord } from '../io/record.js';
+
+/** Where one record sits in the shared samples: `leads` runs of `length` floats from `offset`. */
+export interface RecordSlot {
+  offset: number;
+  length: number;
+}
+
+/** What a loader worker needs to cut windows (structured-cloneable; `samples` shares its memory). */
+export interface SampleStore {
+  samples: Float32Array;
+  leads: number;
+  slots: RecordSlot[];
+}
+
+export interface TrainingData {
+  name: string;
+  classes: readonly string[];
+  labelKind: LabelKind;
+  split: Dataset['split'];
+  fs: number;
+  leadNames: string[];
+  /** entries[i] is stored in store.slots[i]. */
+  entries: DatasetEntry[];
+  store: SampleStore;
+}
+
+export interface LoadOptions {
+  preprocess: PreprocessConfig;
+  /** On-disk cache folder; null preprocesses every record in memory. */
+  cacheDir: string | null;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function loadTrainingData(dataset: Dataset, options: LoadOptions): Promise<TrainingData> {
+  const preprocessor = preprocessorFromConfig(options.preprocess);
+  const source =
+    options.cacheDir === null
+      ? inMemory(dataset, preprocessor)
+      : await openCachedDataset(dataset, {
+          dir: options.cacheDir,
+          preprocess: preprocessor,
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        });
+  const records: EcgRecord[] = [];
+  for (const entry of source.entries) records.push((await source.load(entry.id)).record);
+  const first = records[0];
+  if (first === undefined) throw new ConfigError(`dataset ${dataset.name} (${dataset.root}) has no entries`);
+  records.forEach((record, i) => checkConsistent(record, first, source.entries[i]!.id));
+  return {
+    name: dataset.name,
+    classes: source.classes,
+    labelKind: source.labelKind,
+    split: source.split,
+    fs: first.fs,
+    leadNames: [...first.leads],
+    entries: source.entries,
+    store: sharedStore(records),
+  };
+}
+
+/** The dataset preprocessed on load (no disk cache): for tests and in-memory datasets. */
+function inMemory(
+  dataset: Dataset,
+  preprocessor: Preprocessor,
+): Pick<Dataset, 'entries' | 'classes' | 'labelKind' | 'split' | 'load'> {
+  return {
+    entries: dataset.entries,
+    classes: dataset.classes,
+    labelKind: dataset.labelKind,
+    split: dataset.split,
+    load: async (id) => {
+      const example = await dataset.load(id);
+      return { ...example, record: await preprocessor.apply(example.record) };
+    },
+  };
+}
+
+function checkConsistent(record: EcgRecord, first: EcgRecord, id: string): void {
+  if (record.signals.length !== first.signals.length) {
+    throw new ConfigError(
+      `record ${id} has ${record.signals.length} leads but record ${first.name} has ${first.signals.length}: a model needs one lead count`,
+    );
+  }
+  if (record.fs !== first.fs) {
+    throw new ConfigError(
+      `record ${id} is at ${record.fs} Hz but record ${first.name} at ${first.fs} Hz: set preprocess.fs to resample`,
+    );
+  }
+}
+
+function sharedStore(records: readonly EcgRecord[]): SampleStore {
+  const leads = records[0]!.signals.length;
+  const slots: RecordSlot[] = [];
+  let total = 0;
+  for (const record of records) {
+    const length = record.signals[0]?.length ?? 0;
+    slots.push({ offset: total, length });
+    total += leads * length;
+  }
+  const samples = new Float32Array(new SharedArrayBuffer(total * 4));
+  records.forEach((record, r) => {
+    const { offset, length } = slots[r]!;
+    record.signals.forEach((signal, lead) => {
+      const start = offset + lead * length;
+      for (let i = 0; i < length; i++) {
+        const value = signal[i]!;
+        // Invalid samples (NaN gaps kept by the preprocessing) become 0, the standardised baseline.
+        samples[start + i] = Number.isFinite(value) ? value : 0;
+      }
+    });
+  });
+  return { samples, leads, slots };
+}
+
+/** Indices of the entries of one split, in dataset order. */
+export function splitIndices(data: TrainingData, split: DatasetEntry['split']): number[] {
+  const out: number[] = [];
+  data.entries.forEach((entry, i) => {
+    if (entry.split === split) out.push(i);
+  });
+  return out;
+}

@@ -1,0 +1,93 @@
+/**
+ * What the trainer trains: a registry model (forward(ecg) -> logits), or EfficientECG-Fusion over an EfficientECG
+ * backbone with age and sex tokens (forward(ecg, patients) -> { logits, attention }). One interface for both, and
+ * the { name, config } saved in checkpoints so that the same model is rebuilt on resume and for evaluation.
+ */
+import type { DatasetEntry } from '../datasets/types.js';
+import { Tensor } from '../engine/tensor.js';
+import { ConfigError } from '../errors.js';
+import type { EfficientEcgConfig } from '../models/efficientecg.js';
+import {
+  ageGroup,
+  EfficientEcgFusion,
+  fitStandardisation,
+  fusionConfig,
+  sexGroup,
+  validateFusionConfig,
+  type FusionConfig,
+  type PatientRow,
+} from '../models/fusion.js';
+import { buildModel, defaultConfig, parseConfig, type EcgModel } from '../models/registry.js';
+import type { Module } from '../nn/module.js';
+
+/** Checkpoint name of fusion models (the registry's entry for them). */
+export const FUSION_MODEL_NAME = 'efficientecg-fusion';
+
+export interface TrainableModel {
+  module: Module;
+  /** { name, config } for checkpoint metadata. */
+  spec: { name: string; config: unknown };
+  /** [N, classes] logits; `patients` are the batch's patient rows (read by fusion models only). */
+  logits(ecg: Tensor, patients: readonly PatientRow[]): Tensor;
+}
+
+/** Patient row of an entry: the features the fusion tokens read. */
+export function patientRow(entry: DatasetEntry): PatientRow {
+  return { age: entry.patient.age, sex: entry.patient.sex };
+}
+
+/**
+ * A fresh model. For fusion, `model` must be an EfficientECG variant (its config becomes the backbone) and the age
+ * token is standardised with the training rows' statistics.
+ */
+export function newTrainableModel(
+  model: string,
+  fusion: boolean,
+  shape: { leads: number; classes: number },
+  trainRows: readonly PatientRow[],
+  overrides: Record<string, unknown> = {},
+): TrainableModel {
+  const base = parseConfig(model, {
+    ...(defaultConfig(model, shape.leads, shape.classes) as object),
+    ...overrides,
+  });
+  if (!fusion) return plainModel(model, base);
+  if (!model.startsWith('efficientecg-')) {
+    throw new ConfigError(
+      `--fusion needs an EfficientECG backbone (efficientecg-b0..b3, -w0.5, -w0.25), got ${model}`,
+    );
+  }
+  const config = fusionConfig({
+    leads: shape.leads,
+    classes: shape.classes,
+    backbone: base as EfficientEcgConfig,
+    groups: [fitStandardisation(ageGroup(), trainRows), sexGroup()],
+  });
+  return fusionModel(config);
+}
+
+/** Rebuilds a model from checkpoint metadata (weights are loaded by the caller). */
+export function trainableFromSpec(spec: { name: string; config: unknown }): TrainableModel {
+  if (spec.name !== FUSION_MODEL_NAME) return plainModel(spec.name, parseConfig(spec.name, spec.config));
+  const config = spec.config as FusionConfig;
+  validateFusionConfig(config);
+  return fusionModel(config);
+}
+
+function plainModel(name: string, config: unknown): TrainableModel {
+  const module: EcgModel = buildModel(name, config);
+  return { module, spec: { name, config }, logits: (ecg) => module.forward(ecg) };
+}
+
+function fusionModel(config: FusionConfig): TrainableModel {
+  const module = new EfficientEcgFusion(config);
+  return {
+    module,
+    spec: { name: FUSION_MODEL_NAME, config },
+    logits: (ecg, rows) => {
+      // forward gives logits, or { logits, attention } in the first version of the fusion model.
+      const output = module.forward(ecg, module.encodePatients(rows)) as Tensor | { logits: Tensor };
+      return output instanceof Tensor ? output : output.logits;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Run reporting: JSONL lines appended to `<out>/log.jsonl` (one per step group and per epoch) and, on a terminal,
+ * a progress bar on stderr with the loss, the running metric, samples/s and the ETA.
+ */
+import { appendFileSync } from 'node:fs';
+import { Presets, SingleBar } from 'cli-progress';
+
+export type LogLine = Record<string, unknown> & { type: 'steps' | 'epoch' | 'run' };
+
+export interface Reporter {
+  log(line: LogLine): void;
+  startEpoch(epoch: number, steps: number): void;
+  step(values: { loss: number; samplesPerSecond: number }): void;
+  endEpoch(): void;
+}
+
+export function createReporter(
+  logPath: string,
+  options: { bar: boolean; onLog?: (line: LogLine) => void },
+): Reporter {
+  const bar = options.bar
+    ? new SingleBar(
+        {
+          stream: process.stderr,
+          format:
+            'epoch {epoch} |{bar}| {value}/{total} loss {loss} ({samples} samples/s) ETA {eta_formatted}',
+          hideCursor: true,
+        },
+        Presets.shades_classic,
+      )
+    : null;
+  let done = 0;
+  return {
+    log(line) {
+      appendFileSync(logPath, `${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
+      options.onLog?.(line);
+    },
+    startEpoch(epoch, steps) {
+      done = 0;
+      bar?.start(steps, 0, { epoch, loss: '-', samples: '-' });
+    },
+    step({ loss, samplesPerSecond }) {
+      done += 1;
+      bar?.update(done, { loss: loss.toFixed(4), samples: samplesPerSecond.toFixed(0) });
+    },
+    endEpoch() {
+      bar?.stop();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/** Shared set-up of the trainer tests: a tiny EfficientECG, short windows, a temporary out dir. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mergeConfig, parseTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
+
+/** Two small MBConv stages: a few thousand parameters, milliseconds per step. */
+export const TINY_MODEL = {
+  stemChannels: 8,
+  headChannels: 32,
+  dropout: 0.1,
+  stochasticDepth: 0.1,
+  stages: [
+    { expand: 1, channels: 8, repeats: 1, stride: 2, kernel: 5 },
+    { expand: 2, channels: 16, repeats: 2, stride: 2, kernel: 5 },
+  ],
+};
+
+export function tinyConfig(out: string, overrides: Record<string, unknown> = {}): TrainConfig {
+  return parseTrainConfig(
+    mergeConfig(
+      mergeConfig(TRAIN_DEFAULTS, {
+        dataset: 'cinc2017',
+        data: '<memory>',
+        model: 'efficientecg-w0.25',
+        modelOverrides: TINY_MODEL,
+        out,
+        preprocess: { fs: null, bandpass: null, standardize: false },
+        windowSeconds: 2,
+        batchSize: 8,
+        epochs: 2,
+        lr: 3e-3,
+        threads: 1,
+        workers: 0,
+        logEvery: 2,
+        patience: null,
+      }),
+      overrides,
+    ),
+  );
+}
+
+export function tempDir(): { dir: string; dispose: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'eecg-train-'));
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
