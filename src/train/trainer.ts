@@ -95,7 +95,6 @@ export async function train(
   const run = setUp(config, data, saved, options);
   let state: TrainingState = saved ? savedState(saved) : { ...INITIAL_STATE };
   let validation: ValidationMetrics | null = null;
-  let aborted = false;
   try {
     while (state.epoch < config.epochs && state.stopped === null) {
       if (options.signal?.aborted) break;
@@ -104,7 +103,6 @@ export async function train(
       ({ state, validation } = result);
     }
   } finally {
-    aborted = options.signal?.aborted ?? false;
     await run.source.close();
     run.optimizer.dispose();
     run.model.module.dispose();
@@ -115,7 +113,7 @@ export async function train(
     validation,
     lastPath: join(config.out, RUN_FILES.last),
     bestPath: existsSync(bestPath) ? bestPath : null,
-    aborted,
+    aborted: options.signal?.aborted ?? false,
   };
 }
 
