@@ -33,3 +33,4 @@ export {
 export { INITIAL_STATE, type TrainingState } from './checkpoint.js';
 export { seededRandom, hashKey, torchSeed } from './random.js';
 export { train, epochBatches, RUN_FILES, type TrainOptions, type TrainResult } from './trainer.js';
+export type { LogLine } from './progress.js';
