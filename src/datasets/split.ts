@@ -11,17 +11,9 @@ export interface FoldOptions {
   seed: number;
 }
 
-/** Small, fast, seedable PRNG (mulberry32): identical sequences on every platform. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../util/random.js';
+
+export { seededRandom };
 
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const copy = [...items];

@@ -37,17 +37,9 @@ export interface BootstrapResult<T> {
   undefinedResamples: Record<string, number>;
 }
 
-/** mulberry32: small, fast and good enough for resampling; uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../util/random.js';
+
+export { seededRandom };
 
 /** Quantile with linear interpolation between order statistics (numpy's default 'linear' method). */
 export function quantile(sorted: ArrayLike<number>, q: number): number {

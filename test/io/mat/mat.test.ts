@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { FormatError } from '../../../src/errors.js';
 import { parseMat, readMatRecord, type MatValue, type MatNumeric } from '../../../src/io/mat/index.js';
+import { seededRandom } from '../../../src/util/random.js';
 
 const FIXTURES = new URL('../../fixtures/mat/', import.meta.url);
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(name, FIXTURES)));
@@ -300,17 +301,7 @@ test('hostile level 5 structures: field-less struct of 2^60 elements, deep nesti
   assert.equal(ok.variables.get('c')?.kind, 'cell');
 });
 
-/** Small deterministic PRNG (mulberry32) so that every fuzz run mutates the same bytes. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 function mutate(original: Uint8Array, random: () => number): Uint8Array {
   const bytes = original.slice();

@@ -7,20 +7,11 @@
 import { EcgError, MissingFileError } from '../../../src/errors.js';
 import { parseAnnotations } from '../../../src/io/wfdb/annotations.js';
 import { headerText, wfdbRecordFromText } from '../../../src/io/wfdb/record.js';
+import { seededRandom } from '../../../src/util/random.js';
 
 export type Rng = () => number;
 
-/** mulberry32: small, fast, good enough to spread mutations; same seed, same cases. */
-export function seededRng(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRng: (seed: number) => Rng = seededRandom;
 
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
 const int = (rng: Rng, n: number) => Math.floor(rng() * n);
