@@ -140,6 +140,10 @@ export function registerTrain(program: Command): void {
           resume: flags.resume ?? false,
           force: flags.force ?? false,
           signal: controller.signal,
+          onDataProgress: (done, total) => {
+            if (done === total || done % 500 === 0)
+              process.stderr.write(`preprocessing into the cache: ${done}/${total}\n`);
+          },
           onLog: (line) => {
             if (line.type === 'epoch') process.stderr.write(`${JSON.stringify(line)}\n`);
           },

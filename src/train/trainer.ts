@@ -50,6 +50,8 @@ export interface TrainOptions {
   progressBar?: boolean;
   /** Called with every JSONL log line. */
   onLog?: (line: LogLine) => void;
+  /** Progress of the preprocessed-cache build (records done of total), when it is built. */
+  onDataProgress?: (done: number, total: number) => void;
 }
 
 export interface TrainResult {
@@ -91,6 +93,7 @@ export async function train(
       standardize: config.preprocess.standardize,
     },
     cacheDir: config.cacheDir,
+    ...(options.onDataProgress ? { onProgress: options.onDataProgress } : {}),
   });
   const run = setUp(config, data, saved, options);
   let state: TrainingState = saved ? savedState(saved) : { ...INITIAL_STATE };

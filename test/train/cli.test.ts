@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from './helpers.js';
+
+const cinc2017 = fileURLToPath(new URL('../fixtures/datasets/cinc2017/', import.meta.url));
+const cli = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
+
+function run(args: string[]): { status: number; stdout: string; stderr: string } {
+  try {
+    const stdout = execFileSync(process.execPath, ['--import', 'tsx', cli, 'train', ...args], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
+    return { status: 0, stdout, stderr: '' };
+  } catch (error) {
+    const failed = error as { status: number; stdout: string; stderr: string };
+    return { status: failed.status, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+test('efficientecg train on the CinC 2017 fixture (4 records), then refuses to overwrite the run', () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const out = join(dir, 'run');
+    const args = ['--dataset', 'cinc2017', '--data', cinc2017, '--model', 'efficientecg-w0.25', '--out', out];
+    const options = [
+      '--epochs',
+      '1',
+      '--window',
+      '5',
+      '--batch-size',
+      '2',
+      '--workers',
+      '1',
+      '--threads',
+      '1',
+    ];
+    const first = run([...args, ...options, '--cache-dir', join(dir, 'cache')]);
+    assert.equal(first.status, 0, first.stderr);
+    const summary = JSON.parse(first.stdout) as { epochs: number; metric: string; last: string };
+    assert.deepEqual([summary.epochs, summary.metric], [1, 'cinc2017_f1']);
+    assert.ok(existsSync(summary.last));
+    const log = readFileSync(join(out, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    assert.deepEqual(
+      log.map((line: { type: string }) => line.type),
+      ['steps', 'epoch'],
+    );
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as {
+      preprocess: unknown;
+      windowSeconds: number;
+    };
+    assert.deepEqual(config.preprocess, { fs: 100, bandpass: [0.5, 40], standardize: true });
+
+    const again = run([...args, ...options, '--cache-dir', join(dir, 'cache')]);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /ConfigError: out dir .* holds another run .*--resume.*--force/);
+  } finally {
+    dispose();
+  }
+});
+
+test('efficientecg train names a missing data folder', () => {
+  const result = run([
+    '--dataset',
+    'cinc2017',
+    '--data',
+    '/nonexistent/cinc2017',
+    '--model',
+    'efficientecg-b0',
+    '--out',
+    '/tmp/x',
+  ]);
+  assert.equal(result.status, 1);
+  assert.match(
+    result.stderr,
+    /MissingFileError: \/nonexistent\/cinc2017: dataset folder not found \(--data\)/,
+  );
+});
