@@ -63,6 +63,7 @@ const DESIGN = {
   tWaveWindowS: 0.36,
   tWaveSlopeRatio: 0.5,
   searchBackRr: 1.5,
+  searchBackMaxS: 5,
   locateHalfWindowS: 0.1,
   visibleAmplitudeRatio: 0.2,
   learningS: 8,
@@ -451,6 +452,8 @@ function thresholdPeaks(
       const last = peaks[peaks.length - 1];
       const limit = DESIGN.searchBackRr * medianRr(peaks, fs);
       if (last === undefined || now - last <= limit) return;
+      // Only recent candidates can be a missed beat; this also keeps long beat-less stretches linear in time.
+      while (pending.length > 0 && now - pending[0]! > DESIGN.searchBackMaxS * fs) pending.shift();
       const lower = 0.5 * threshold();
       const best = pending
         .filter((c) => c - last >= refractory && integrated[c]! > lower && !isTWave(c))

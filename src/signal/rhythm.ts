@@ -43,7 +43,10 @@ export interface RhythmFeatures {
   pnn50: number | null;
   /** Coefficient of variation of RR: SDNN / mean RR. */
   rrCv: number | null;
-  /** Sample entropy of the RR series (m = 2, r = 0.2 SD): ~0 regular, higher irregular; null when undefined. */
+  /**
+   * Sample entropy of the RR series (m = 2, r = 0.2 SD): ~0 regular, higher irregular; null when undefined.
+   * Over the first 5000 intervals at most (its cost grows with the square of the count).
+   */
   rrSampleEntropy: number | null;
   /** Share of beats with a P wave. */
   pWaveRatio: number | null;
@@ -64,7 +67,8 @@ export interface RhythmInput {
 }
 
 const LOCAL_RR_BEATS = 10;
-const SAMPLE_ENTROPY = { m: 2, tolerance: 0.2, minIntervals: 10 } as const;
+/** Sample entropy costs O(n^2): long recordings (Holter) use their first `maxIntervals` RR intervals. */
+const SAMPLE_ENTROPY = { m: 2, tolerance: 0.2, minIntervals: 10, maxIntervals: 5000 } as const;
 
 /** Detects beats on all leads, delineates the lead II (or MLII, else the detector's reference lead). */
 export function rhythmFeatures(record: RhythmInput): RhythmFeatures {
@@ -131,7 +135,7 @@ export function rrStatistics(
     rmssdMs: diffs.length > 0 ? Math.sqrt(mean(diffs.map((d) => d * d))!) : null,
     pnn50: diffs.length > 0 ? diffs.filter((d) => Math.abs(d) > 50).length / diffs.length : null,
     rrCv: rrMean && sdnn !== null ? sdnn / rrMean : null,
-    rrSampleEntropy: sampleEntropy(rr),
+    rrSampleEntropy: sampleEntropy(rr.slice(0, SAMPLE_ENTROPY.maxIntervals)),
   };
 }
 
