@@ -1,6 +1,7 @@
 /** Shared test helpers for the rhythm-feature tests: the real fixtures and a synthetic ECG generator. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../../src/util/random.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/qrs/', import.meta.url));
 
@@ -83,17 +84,7 @@ export function expertPoints(
   return out;
 }
 
-/** Seeded uniform random numbers (mulberry32), so synthetic noise is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /**
  * A synthetic lead: sum of Gaussian waves per beat (P, Q, R, S, T; amplitudes in mV, centres and widths in s
