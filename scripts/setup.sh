@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 want_system=1
 [ "${1:-}" = "--no-system" ] && want_system=0
 
-apt_packages=(libtorch-dev python3-torch python3-scipy python3-sklearn)
+apt_packages=(libtorch-dev python3-torch python3-scipy python3-sklearn chromium)
 if [ "$want_system" = 1 ]; then
   missing=()
   for p in "${apt_packages[@]}"; do
