@@ -89,3 +89,15 @@ export class ConfigError extends EcgError {
 export class ExportError extends EcgError {
   override name = 'ExportError';
 }
+
+/** An HTTP request the server refuses: `status` is the 4xx/5xx to answer, `input` names the part of the request. */
+export class RequestError extends EcgError {
+  override name = 'RequestError';
+  constructor(
+    readonly status: number,
+    readonly input: string,
+    readonly problem: string,
+  ) {
+    super(`${input}: ${problem}`);
+  }
+}
