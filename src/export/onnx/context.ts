@@ -42,6 +42,8 @@ export interface NodeContext<K extends OpName = OpName> {
     mode: 'reshape' | 'expand' | 'create',
     reference?: number,
   ): string;
+  /** A 1-D int64 tensor holding a size-dependent dim (example size, probe size) read from the graph, or null. */
+  dimension(size: number, probeSize: number): string | null;
   /** Fails the export for this op with a message naming it. */
   fail(problem: string): never;
 }

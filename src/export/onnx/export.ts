@@ -62,8 +62,9 @@ export interface ExportOptions {
   foldBatchNorm?: boolean;
 }
 
+/** Any module with a forward; its parameters are typed `never` so that forwards taking non-tensors fit (use options.forward). */
 interface ForwardModule extends Module {
-  forward(...inputs: Tensor[]): unknown;
+  forward(...inputs: never[]): unknown;
 }
 
 /** The `ecg` input of every EfficientECG model: [batch, leads, samples] float32. */
@@ -90,7 +91,7 @@ export function exportOnnx(
   validateInputs(inputs);
   const run = (tensors: Tensor[]): Record<string, Tensor> => {
     const named = Object.fromEntries(inputs.map((input, i) => [input.name, tensors[i]!]));
-    const result = options.forward ? options.forward(named) : model.forward(...tensors);
+    const result = options.forward ? options.forward(named) : model.forward(...(tensors as never[]));
     return namedOutputs(result, options.outputName ?? 'logits');
   };
   const [trace, probe] = withEvalMode(model, () => {
@@ -198,9 +199,13 @@ function checkSameStructure(trace: Trace, probe: Trace): void {
     for (const [key, value] of Object.entries(node.attrs)) {
       if (exempt.has(key)) continue;
       if (JSON.stringify(value) !== JSON.stringify((other.attrs as Record<string, unknown>)[key])) {
+        const hint =
+          node.inputs.length === 0
+            ? ': a constant made at the traced size; make it once at its largest size and slice it instead'
+            : '';
         throw new ExportError(
           `exportOnnx: op #${i} (${node.op}) attribute '${key}' depends on the input size ` +
-            `(${JSON.stringify(value)} vs ${JSON.stringify((other.attrs as Record<string, unknown>)[key])})`,
+            `(${JSON.stringify(value)} vs ${JSON.stringify((other.attrs as Record<string, unknown>)[key])})${hint}`,
         );
       }
     }
@@ -405,6 +410,7 @@ class GraphConverter {
       },
       isCreatedConstant: (i) =>
         node.inputs[i] != null && this.trace.values[node.inputs[i]!]!.data !== undefined,
+      dimension: (size, probeSize) => this.dimension(size, probeSize, undefined),
       shapeTensor: (target, probe, mode, reference) =>
         this.shapeTensor(
           target,
@@ -466,9 +472,15 @@ class GraphConverter {
     return this.g.op('Concat', parts, { axis: { int: 0 } });
   }
 
-  /** A 1-D int64 tensor holding the size of a dim that is `size` in the example and `probeSize` in the probe. */
+  /**
+   * A 1-D int64 tensor holding the size of a dim that is `size` in the example and `probeSize` in the probe, read
+   * with Shape from the preferred value, a graph input, or any value the graph already computes.
+   */
   dimension(size: number, probeSize: number, preferred: number | undefined): string | null {
-    const candidates = [...(preferred === undefined ? [] : [preferred]), ...this.trace.inputs];
+    const computed = this.trace.values.flatMap((v, id) =>
+      v.source.kind === 'op' && this.names[id] ? [id] : [],
+    );
+    const candidates = [...(preferred === undefined ? [] : [preferred]), ...this.trace.inputs, ...computed];
     for (const id of candidates) {
       const axis = this.trace.values[id]!.shape.findIndex(
         (s, j) => s === size && this.probe.values[id]!.shape[j] === probeSize,

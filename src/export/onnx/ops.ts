@@ -247,14 +247,14 @@ function slice(c: NodeContext<'slice'>): void {
   const dim = axis(c.attrs.dim, rank);
   const { start, end, step } = c.attrs;
   if (start !== c.probeAttrs.start) c.fail('its start depends on the input size');
-  let stop = end;
+  let stop = c.g.int64s([end]);
   if (end !== c.probeAttrs.end) {
-    // Only "to the end" is size-dependent in a way ONNX can say without arithmetic.
+    // "To the end", or up to a size the graph knows (e.g. a position table cut to the ECG's length).
     const toEnd = end >= c.inputShape(0)[dim]! && c.probeAttrs.end >= c.probeInputShape(0)[dim]!;
-    if (!toEnd) c.fail('its end depends on the input size');
-    stop = INT64_MAX;
+    const known = toEnd ? c.g.int64s([INT64_MAX]) : c.dimension(end, c.probeAttrs.end);
+    stop = known ?? c.fail('its end depends on the input size and matches no dimension in the graph');
   }
-  const inputs = [c.input(0), c.g.int64s([start]), c.g.int64s([stop]), c.g.int64s([dim]), c.g.int64s([step])];
+  const inputs = [c.input(0), c.g.int64s([start]), stop, c.g.int64s([dim]), c.g.int64s([step])];
   c.g.node('Slice', inputs, [c.output(0)]);
 }
 
