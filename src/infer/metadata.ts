@@ -1,0 +1,154 @@
+/**
+ * What a Predictor needs to know about an exported model, read from the ONNX file's metadata_props (JSON values).
+ * exportOnnx writes labels, sampling_rate, leads, window and preprocessing; `efficientecg export` adds the keys of
+ * MODEL_KEYS from the checkpoint (label kind, activation, thresholds, task, fusion inputs ...). Files are untrusted:
+ * everything is validated with zod, and a missing optional key falls back to the training defaults.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+/** How window outputs become one record-level output. */
+export const AGGREGATIONS = {
+  'mean-logits': 'mean of the window logits, then the activation (what validation does during training)',
+  'mean-probabilities': 'activation per window, then the mean of the window probabilities',
+  max: 'activation per window, then the maximum probability of each class over the windows',
+} as const;
+export type Aggregation = keyof typeof AGGREGATIONS;
+
+/** Extra metadata keys written by `efficientecg export` (beside exportOnnx's own). */
+export const MODEL_KEYS = {
+  model: 'architecture name and catalogue name, e.g. {"architecture":"efficientecg-w0.25"}',
+  label_kind: "'single-label' | 'multi-label'",
+  output_activation: "'softmax' | 'sigmoid', applied to logits",
+  thresholds: 'class -> probability threshold chosen on validation (null: none, 0.5 is used)',
+  task: "'records' (windows of a whole record) or 'beats' (windows around R peaks)",
+  beats: 'for task beats: {before, after} samples around the R peak and the RR features of the `rr` input',
+  patient_groups: 'fusion models: patient token groups (src/models/fusion specs) and their input names',
+  attention_outputs: 'fusion models: attention output names and the token order of their last axis',
+  validation: 'validation metrics of the checkpoint',
+  dataset: 'dataset the model was trained on, and its split',
+  untrained: 'true for development models with random weights: their outputs are not predictions',
+} as const;
+
+const finiteNumber = z.number().finite();
+const positiveInt = z.number().int().positive();
+
+const numericGroup = z.object({
+  kind: z.literal('numeric'),
+  name: z.string().min(1),
+  features: z.array(z.string()).min(1),
+  mean: z.array(finiteNumber),
+  std: z.array(z.number().positive()),
+  inputs: z.object({ values: z.string(), missing: z.string() }),
+});
+const categoricalGroup = z.object({
+  kind: z.literal('categorical'),
+  name: z.string().min(1),
+  categories: z.array(z.string()).min(1),
+  unknown: z.string(),
+  inputs: z.object({ values: z.string(), missing: z.string() }),
+});
+export const patientGroupSchema = z.discriminatedUnion('kind', [numericGroup, categoricalGroup]);
+export type PatientGroup = z.infer<typeof patientGroupSchema>;
+
+const RR_FEATURES = ['rrPrevious', 'rrNext', 'rrLocal', 'rrRecord'] as const;
+export type RrFeature = (typeof RR_FEATURES)[number];
+
+const metadataSchema = z.object({
+  labels: z.array(z.string()).min(1),
+  sampling_rate: z.number().positive(),
+  leads: z.array(z.string()).min(1),
+  window: z.object({ samples: positiveInt, seconds: z.number().positive().optional() }),
+  preprocessing: z
+    .object({
+      bandpass: z.tuple([z.number().positive(), z.number().positive()]).nullable().optional(),
+      standardize: z.boolean().optional(),
+      shortRecords: z.enum(['zero-pad', 'repeat']).optional(),
+      windows: z
+        .object({
+          hopSamples: positiveInt.optional(),
+          lastAlignedToEnd: z.boolean().optional(),
+          aggregate: z.enum(['mean-logits', 'mean-probabilities', 'max']).optional(),
+        })
+        .optional(),
+    })
+    .nullable()
+    .optional(),
+  model: z.object({ architecture: z.string().optional(), name: z.string().optional() }).optional(),
+  label_kind: z.enum(['single-label', 'multi-label']).optional(),
+  output_activation: z.enum(['softmax', 'sigmoid']).optional(),
+  thresholds: z.record(z.string(), z.number().min(0).max(1).nullable()).optional(),
+  task: z.enum(['records', 'beats']).optional(),
+  beats: z
+    .object({ before: positiveInt, after: positiveInt, rr: z.array(z.enum(RR_FEATURES)).optional() })
+    .optional(),
+  patient_groups: z.array(patientGroupSchema).optional(),
+  attention_outputs: z
+    .object({ tokens: z.array(z.string()), outputs: z.record(z.string(), z.string()) })
+    .optional(),
+  validation: z.record(z.string(), z.unknown()).nullable().optional(),
+  dataset: z.record(z.string(), z.unknown()).nullable().optional(),
+  untrained: z.boolean().optional(),
+});
+
+export interface ModelInfo {
+  architecture: string | null;
+  labels: string[];
+  labelKind: 'single-label' | 'multi-label';
+  activation: 'softmax' | 'sigmoid';
+  /** Hz the model expects. */
+  fs: number;
+  leads: string[];
+  /** Training window in samples (at fs). */
+  windowSamples: number;
+  hopSamples: number;
+  lastAlignedToEnd: boolean;
+  aggregate: Aggregation;
+  shortRecords: 'zero-pad' | 'repeat';
+  bandpass: [number, number] | null;
+  standardize: boolean;
+  /** Per class, the probability above which a multi-label class is reported (0.5 where none was chosen). */
+  thresholds: number[];
+  task: 'records' | 'beats';
+  beats: { before: number; after: number; rr: RrFeature[] } | null;
+  patientGroups: PatientGroup[];
+  attention: { tokens: string[]; outputs: Record<string, string> } | null;
+  validation: Record<string, unknown> | null;
+  dataset: Record<string, unknown> | null;
+  untrained: boolean;
+}
+
+/** Validates metadata_props (already JSON-parsed) into a ModelInfo; ConfigError lists every problem. */
+export function parseModelInfo(metadata: Record<string, unknown>, source: string): ModelInfo {
+  const result = metadataSchema.safeParse(metadata);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(metadata)'}: ${i.message}`);
+    throw new ConfigError(`${source}: model metadata is not usable (${problems.join('; ')})`);
+  }
+  const m = result.data;
+  const labelKind = m.label_kind ?? (m.output_activation === 'sigmoid' ? 'multi-label' : 'single-label');
+  const windows = m.preprocessing?.windows ?? {};
+  return {
+    architecture: m.model?.architecture ?? null,
+    labels: m.labels,
+    labelKind,
+    activation: m.output_activation ?? (labelKind === 'multi-label' ? 'sigmoid' : 'softmax'),
+    fs: m.sampling_rate,
+    leads: m.leads,
+    windowSamples: m.window.samples,
+    hopSamples: windows.hopSamples ?? m.window.samples,
+    lastAlignedToEnd: windows.lastAlignedToEnd ?? true,
+    aggregate: windows.aggregate ?? 'mean-logits',
+    shortRecords: m.preprocessing?.shortRecords ?? 'zero-pad',
+    bandpass: m.preprocessing?.bandpass ?? null,
+    standardize: m.preprocessing?.standardize ?? false,
+    thresholds: m.labels.map((label) => m.thresholds?.[label] ?? 0.5),
+    task: m.task ?? 'records',
+    beats: m.beats ? { before: m.beats.before, after: m.beats.after, rr: m.beats.rr ?? [] } : null,
+    patientGroups: m.patient_groups ?? [],
+    attention: m.attention_outputs ?? null,
+    validation: m.validation ?? null,
+    dataset: m.dataset ?? null,
+    untrained: m.untrained ?? false,
+  };
+}

@@ -1,0 +1,510 @@
+/**
+ * Predictor: an exported model (.onnx bytes, a path or a URL) with its metadata, run by onnxruntime (backend.ts).
+ *
+ * predict(record) for record models (task 'records'):
+ *   1. leads matched, resampled to the model's rate (with a notice), filtered and standardised (prepare.ts);
+ *   2. windows of the training length, from 0 every hop (the validation hop saved with the model, one window by
+ *      default) plus one aligned to the end; a record shorter than one window is zero-padded (or tiled);
+ *   3. record-level output by AGGREGATIONS: mean of window logits then the activation (default: what validation
+ *      does), mean of window probabilities, or the maximum window probability per class;
+ *   4. labels: argmax for single-label models, probability >= the class threshold chosen on validation (0.5 where
+ *      none was chosen) for multi-label models.
+ * Fusion models also get the patient (age, sex from the record unless given) and return attention summaries.
+ * Saliency (optional): occlusion. Each window is re-run with one segment (all leads) set to 0, the standardised
+ * baseline; a segment's importance is how much the explained class's probability drops. Cost: windows x
+ * ceil(window / segment) extra forward passes (10 s windows, 0.5 s segments: 20x the prediction).
+ *
+ * predictBeats(record, beats) for beat models (task 'beats'): one window of `before + after` samples around each R
+ * peak (edges repeat the edge sample) and, when the model reads them, RR features in seconds (input `rr`).
+ */
+import type * as Ort from 'onnxruntime-common';
+import { ConfigError, MissingFileError } from '../errors.js';
+import { readOnnxSummary } from '../export/onnx/read.js';
+import type { EcgRecord } from '../io/record.js';
+import { createSession, type BackendOptions, type OrtApi, type RuntimeSession } from './backend.js';
+import { parseModelInfo, type Aggregation, type ModelInfo, type RrFeature } from './metadata.js';
+import { patientFeeds, patientOfRecord, type PatientValues } from './patients.js';
+import { cutWindows, prepareRecord, windowStarts } from './prepare.js';
+
+export type ModelSource = Uint8Array | string | URL;
+
+export interface PredictOptions {
+  /** Patient values for fusion models (default: age and sex from the record). */
+  patient?: PatientValues;
+  /** Default: the aggregation saved with the model ('mean-logits' unless it says otherwise). */
+  aggregate?: Aggregation;
+  /** Occlusion saliency (off by default: see the cost above). */
+  saliency?: boolean | SaliencyOptions;
+  /** Windows per onnxruntime run (default 64). */
+  batchSize?: number;
+}
+
+export interface SaliencyOptions {
+  /** Occluded segment length in seconds (default 0.5). */
+  segmentSeconds?: number;
+  /** Class whose probability is explained (default: the top class). */
+  label?: string;
+}
+
+export interface LabelProbability {
+  label: string;
+  probability: number;
+}
+
+export interface Saliency {
+  label: string;
+  segmentSeconds: number;
+  /** Segment start times in seconds (record time at the model's rate). */
+  times: number[];
+  /** Mean probability drop of `label` when the segment is occluded (windows covering it averaged). */
+  importance: number[];
+  forwardPasses: number;
+}
+
+export interface AttentionSummary {
+  /** Patient token names (the null token first). */
+  tokens: string[];
+  /** ECG -> patient: the share of the ECG positions' attention that went to each token (mean over heads, windows). */
+  ecgToPatient: Record<string, number> | null;
+  /** Patient -> ECG: each token's attention over the window's positions (mean over heads and windows). */
+  patientToEcg: Record<string, number[]> | null;
+}
+
+export interface RecordPrediction {
+  record: string;
+  task: 'records';
+  labels: string[];
+  probabilities: Record<string, number>;
+  /** Every class, most probable first. */
+  top: LabelProbability[];
+  aggregate: Aggregation;
+  windowSeconds: number;
+  hopSeconds: number;
+  windows: Array<{ start: number; probabilities: number[] }>;
+  notices: string[];
+  attention: AttentionSummary | null;
+  saliency: Saliency | null;
+  untrained: boolean;
+}
+
+/** A beat's R peak (record sample index at the record's rate) and RR features in seconds. */
+export interface BeatInput {
+  sample: number;
+  rrPrevious?: number;
+  rrNext?: number;
+  rrLocal?: number;
+  rrRecord?: number;
+}
+
+export interface BeatPrediction {
+  record: string;
+  task: 'beats';
+  /** Per beat: class index and probabilities, in input order. */
+  beats: Array<{ sample: number; label: string; probabilities: number[] }>;
+  counts: Record<string, number>;
+  /** Classes with at least one beat. */
+  labels: string[];
+  /** Share of beats per class. */
+  probabilities: Record<string, number>;
+  top: LabelProbability[];
+  notices: string[];
+  untrained: boolean;
+}
+
+export type Prediction = RecordPrediction | BeatPrediction;
+
+/** One output of a run: data over all windows and its shape without the batch axis. */
+interface Output {
+  data: Float32Array;
+  tail: number[];
+}
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+export class Predictor {
+  private constructor(
+    readonly info: ModelInfo,
+    readonly name: string,
+    private readonly runtime: RuntimeSession,
+  ) {}
+
+  static async load(
+    source: ModelSource,
+    options: BackendOptions & { name?: string } = {},
+  ): Promise<Predictor> {
+    const label = source instanceof Uint8Array ? '<bytes>' : String(source);
+    const bytes = await readModelBytes(source);
+    let metadata: Record<string, unknown>;
+    try {
+      metadata = readOnnxSummary(bytes).metadata;
+    } catch (error) {
+      throw new ConfigError(`${label}: cannot read the model's metadata (${(error as Error).message})`);
+    }
+    const info = parseModelInfo(metadata, label);
+    if (info.task === 'beats' && info.beats === null) {
+      throw new ConfigError(
+        `${label}: a beat model (task 'beats') needs the 'beats' metadata (before, after)`,
+      );
+    }
+    const runtime = await createSession(bytes, options);
+    const predictor = new Predictor(info, options.name ?? info.architecture ?? label, runtime);
+    predictor.checkInputs(label);
+    return predictor;
+  }
+
+  get backend(): string {
+    return this.runtime.backend;
+  }
+
+  private checkInputs(label: string): void {
+    const inputs = new Set(this.runtime.session.inputNames);
+    const needed = ['ecg', ...this.info.patientGroups.flatMap((g) => [g.inputs.values, g.inputs.missing])];
+    if (this.info.task === 'beats' && this.info.beats!.rr.length > 0) needed.push('rr');
+    const missing = needed.filter((name) => !inputs.has(name));
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `${label}: the graph lacks input(s) ${missing.join(', ')} (has ${[...inputs].join(', ')})`,
+      );
+    }
+    if (!this.runtime.session.outputNames.includes('logits')) {
+      throw new ConfigError(`${label}: the graph has no 'logits' output`);
+    }
+  }
+
+  /** Record-level prediction over sliding windows (record models). */
+  async predict(record: EcgRecord, options: PredictOptions = {}): Promise<RecordPrediction> {
+    if (this.info.task !== 'records') {
+      throw new ConfigError(`model ${this.name} classifies beats: use predictBeats(record, beats)`);
+    }
+    const info = this.info;
+    const prepared = prepareRecord(record, info);
+    const length = prepared.signals[0]!.length;
+    const starts = windowStarts(length, info.windowSamples, info.hopSamples, info.lastAlignedToEnd);
+    const batch = cutWindows(prepared.signals, starts, info.windowSamples, info.shortRecords);
+    const patient = options.patient ?? patientOfRecord(record);
+    const outputs = await this.run(batch, starts.length, patient, options.batchSize);
+    const logits = outputs.logits!.data;
+    const classes = info.labels.length;
+    const windowRows = starts.map((_, w) => Array.from(logits.subarray(w * classes, (w + 1) * classes)));
+    const aggregate = options.aggregate ?? info.aggregate;
+    const probabilities = this.aggregateRows(windowRows, aggregate);
+    const saliencyOptions = options.saliency === true ? {} : options.saliency || null;
+    const top = ranked(info.labels, probabilities);
+    return {
+      record: record.name,
+      task: 'records',
+      labels: this.decide(probabilities),
+      probabilities: Object.fromEntries(info.labels.map((label, c) => [label, probabilities[c]!])),
+      top,
+      aggregate,
+      windowSeconds: info.windowSamples / info.fs,
+      hopSeconds: info.hopSamples / info.fs,
+      windows: starts.map((start, w) => ({
+        start: start / info.fs,
+        probabilities: this.activate(windowRows[w]!),
+      })),
+      notices: [...prepared.notices, ...(info.untrained ? [UNTRAINED_NOTICE] : [])],
+      attention: this.attentionSummary(outputs),
+      saliency: saliencyOptions
+        ? await this.occlusion(
+            batch,
+            starts,
+            length,
+            patient,
+            saliencyOptions,
+            top[0]!.label,
+            options.batchSize,
+          )
+        : null,
+      untrained: info.untrained,
+    };
+  }
+
+  /** Beat classification around the given R peaks (beat models). */
+  async predictBeats(
+    record: EcgRecord,
+    beats: readonly BeatInput[],
+    options: PredictOptions = {},
+  ): Promise<BeatPrediction> {
+    const info = this.info;
+    const spec = info.beats;
+    if (info.task !== 'beats' || spec === null) {
+      throw new ConfigError(`model ${this.name} classifies whole records: use predict(record)`);
+    }
+    const prepared = prepareRecord(record, info);
+    const scale = info.fs / record.fs;
+    const width = spec.before + spec.after;
+    const leads = prepared.signals.length;
+    const length = prepared.signals[0]!.length;
+    const batch = new Float32Array(beats.length * leads * width);
+    beats.forEach((beat, b) => {
+      const start = Math.round(beat.sample * scale) - spec.before;
+      prepared.signals.forEach((signal, l) => {
+        const offset = (b * leads + l) * width;
+        for (let k = 0; k < width; k++)
+          batch[offset + k] = signal[Math.min(length - 1, Math.max(0, start + k))]!;
+      });
+    });
+    const rr = spec.rr.length > 0 ? rrMatrix(beats, spec.rr) : null;
+    const patient = options.patient ?? patientOfRecord(record);
+    const logits =
+      beats.length === 0
+        ? new Float32Array(0)
+        : (await this.run(batch, beats.length, patient, options.batchSize, width, rr)).logits!.data;
+    const classes = info.labels.length;
+    const counts: Record<string, number> = Object.fromEntries(info.labels.map((label) => [label, 0]));
+    const rows = beats.map((beat, b) => {
+      const probabilities = this.activate(Array.from(logits.subarray(b * classes, (b + 1) * classes)));
+      const label = info.labels[argmax(probabilities)]!;
+      counts[label]! += 1;
+      return { sample: beat.sample, label, probabilities };
+    });
+    const shares = info.labels.map((label) => (beats.length === 0 ? 0 : counts[label]! / beats.length));
+    return {
+      record: record.name,
+      task: 'beats',
+      beats: rows,
+      counts,
+      labels: info.labels.filter((label) => counts[label]! > 0),
+      probabilities: Object.fromEntries(info.labels.map((label, c) => [label, shares[c]!])),
+      top: ranked(info.labels, shares),
+      notices: [...prepared.notices, ...(info.untrained ? [UNTRAINED_NOTICE] : [])],
+      untrained: info.untrained,
+    };
+  }
+
+  release(): Promise<void> {
+    return this.runtime.session.release();
+  }
+
+  /** Probabilities of one logit row. */
+  activate(row: readonly number[]): number[] {
+    if (this.info.activation === 'sigmoid') return row.map(sigmoid);
+    const max = Math.max(...row);
+    const exps = row.map((x) => Math.exp(x - max));
+    const total = exps.reduce((a, b) => a + b, 0);
+    return exps.map((x) => x / total);
+  }
+
+  private aggregateRows(rows: readonly number[][], aggregate: Aggregation): number[] {
+    const classes = this.info.labels.length;
+    const mean = (values: readonly number[][]) =>
+      Array.from({ length: classes }, (_, c) => values.reduce((s, row) => s + row[c]!, 0) / values.length);
+    if (aggregate === 'mean-logits') return this.activate(mean(rows));
+    const probabilities = rows.map((row) => this.activate(row));
+    if (aggregate === 'mean-probabilities') return mean(probabilities);
+    return Array.from({ length: classes }, (_, c) => Math.max(...probabilities.map((row) => row[c]!)));
+  }
+
+  private decide(probabilities: readonly number[]): string[] {
+    const labels = this.info.labels;
+    if (this.info.labelKind === 'single-label') return [labels[argmax(probabilities)]!];
+    return labels.filter((_, c) => probabilities[c]! >= this.info.thresholds[c]!);
+  }
+
+  /** Runs `count` windows in chunks; every float32 output concatenated along the batch axis. */
+  private async run(
+    batch: Float32Array,
+    count: number,
+    patient: PatientValues,
+    batchSize = 64,
+    width = this.info.windowSamples,
+    rr: { data: Float32Array; features: number } | null = null,
+  ): Promise<Record<string, Output>> {
+    const ort: OrtApi = this.runtime.ort;
+    const leads = this.info.leads.length;
+    const per = leads * width;
+    const parts: Record<string, Float32Array[]> = {};
+    const tails: Record<string, number[]> = {};
+    for (let from = 0; from < count; from += batchSize) {
+      const n = Math.min(batchSize, count - from);
+      const feeds: Record<string, Ort.Tensor> = {
+        ecg: new ort.Tensor('float32', batch.subarray(from * per, (from + n) * per), [n, leads, width]),
+      };
+      for (const feed of patientFeeds(this.info.patientGroups, patient, n)) {
+        feeds[feed.name] = new ort.Tensor(
+          feed.data instanceof BigInt64Array ? 'int64' : 'float32',
+          feed.data,
+          feed.dims,
+        );
+      }
+      if (rr)
+        feeds.rr = new ort.Tensor('float32', rr.data.subarray(from * rr.features, (from + n) * rr.features), [
+          n,
+          rr.features,
+        ]);
+      const results = await this.runtime.session.run(feeds);
+      for (const [name, tensor] of Object.entries(results)) {
+        if (!(tensor.data instanceof Float32Array)) continue;
+        (parts[name] ??= []).push(tensor.data);
+        tails[name] = tensor.dims.slice(1).map(Number);
+      }
+    }
+    return Object.fromEntries(
+      Object.entries(parts).map(([name, chunks]) => [name, { data: concat(chunks), tail: tails[name]! }]),
+    );
+  }
+
+  private attentionSummary(outputs: Record<string, Output>): AttentionSummary | null {
+    const spec = this.info.attention;
+    if (spec === null) return null;
+    const tokens = spec.tokens;
+    const ecgToPatient = spec.outputs.ecgToPatient ? outputs[spec.outputs.ecgToPatient] : undefined;
+    const patientToEcg = spec.outputs.patientToEcg ? outputs[spec.outputs.patientToEcg] : undefined;
+    // ecgToPatient [windows, heads, positions, tokens]: tokens on the last axis.
+    const shares = ecgToPatient
+      ? Object.fromEntries(tokens.map((token, k) => [token, meanEvery(ecgToPatient.data, tokens.length, k)]))
+      : null;
+    return {
+      tokens,
+      ecgToPatient: shares,
+      patientToEcg: patientToEcg ? overPositions(patientToEcg, tokens) : null,
+    };
+  }
+
+  private async occlusion(
+    batch: Float32Array,
+    starts: readonly number[],
+    length: number,
+    patient: PatientValues,
+    options: SaliencyOptions,
+    topLabel: string,
+    batchSize?: number,
+  ): Promise<Saliency> {
+    const info = this.info;
+    const label = options.label ?? topLabel;
+    const c = info.labels.indexOf(label);
+    if (c < 0) throw new ConfigError(`saliency.label: ${label} is not one of ${info.labels.join(', ')}`);
+    const segmentSeconds = options.segmentSeconds ?? 0.5;
+    const segment = Math.round(segmentSeconds * info.fs);
+    if (!(segment >= 1))
+      throw new ConfigError(`saliency.segmentSeconds: ${segmentSeconds} s is under one sample`);
+    const window = info.windowSamples;
+    const leads = info.leads.length;
+    const perWindow = Math.ceil(window / segment);
+    const base = await this.run(batch, starts.length, patient, batchSize);
+    const occluded = new Float32Array(starts.length * perWindow * leads * window);
+    starts.forEach((_, w) => {
+      const source = batch.subarray(w * leads * window, (w + 1) * leads * window);
+      for (let s = 0; s < perWindow; s++) {
+        const target = occluded.subarray(
+          (w * perWindow + s) * leads * window,
+          (w * perWindow + s + 1) * leads * window,
+        );
+        target.set(source);
+        for (let l = 0; l < leads; l++)
+          target.fill(0, l * window + s * segment, l * window + Math.min(window, (s + 1) * segment));
+      }
+    });
+    const out = await this.run(occluded, starts.length * perWindow, patient, batchSize);
+    const classes = info.labels.length;
+    const probability = (logits: Float32Array, row: number) =>
+      this.activate(Array.from(logits.subarray(row * classes, (row + 1) * classes)))[c]!;
+    const bins = Math.ceil(Math.max(length, window) / segment);
+    const sums = new Float64Array(bins);
+    const counts = new Float64Array(bins);
+    starts.forEach((start, w) => {
+      const reference = probability(base.logits!.data, w);
+      for (let s = 0; s < perWindow; s++) {
+        // Segment s of this window covers record samples from start + s * segment: credit the bin it starts in.
+        const bin = Math.min(bins - 1, Math.floor((start + s * segment) / segment));
+        sums[bin]! += reference - probability(out.logits!.data, w * perWindow + s);
+        counts[bin]! += 1;
+      }
+    });
+    return {
+      label,
+      segmentSeconds: segment / info.fs,
+      times: Array.from({ length: bins }, (_, b) => (b * segment) / info.fs),
+      importance: Array.from(sums, (sum, b) => (counts[b]! > 0 ? sum / counts[b]! : 0)),
+      forwardPasses: starts.length * perWindow,
+    };
+  }
+}
+
+export const UNTRAINED_NOTICE =
+  'UNTRAINED development model: random weights, these numbers are NOT a diagnosis';
+
+async function readModelBytes(source: ModelSource): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  const text = String(source);
+  if (source instanceof URL ? source.protocol !== 'file:' : /^https?:\/\//.test(text)) {
+    const response = await fetch(text);
+    if (!response.ok) throw new MissingFileError(text, `model download failed (HTTP ${response.status})`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return new Uint8Array(await readFile(source instanceof URL ? source : text));
+  } catch {
+    throw new MissingFileError(text, 'model file not found');
+  }
+}
+
+function rrMatrix(
+  beats: readonly BeatInput[],
+  features: readonly RrFeature[],
+): { data: Float32Array; features: number } {
+  const data = new Float32Array(beats.length * features.length);
+  beats.forEach((beat, b) =>
+    features.forEach((name, f) => {
+      const value = beat[name];
+      if (value === undefined || !Number.isFinite(value)) {
+        throw new ConfigError(`beats[${b}].${name}: the model reads this RR feature (seconds), got ${value}`);
+      }
+      data[b * features.length + f] = value;
+    }),
+  );
+  return { data, features: features.length };
+}
+
+/** [windows, heads, tokens, positions] -> per token, the mean over windows and heads of its positions' weights. */
+function overPositions(output: Output, tokens: readonly string[]): Record<string, number[]> {
+  const [heads = 1, , positions = 0] = output.tail;
+  const perWindow = heads * tokens.length * positions;
+  const windows = perWindow > 0 ? output.data.length / perWindow : 0;
+  return Object.fromEntries(
+    tokens.map((token, k) => {
+      const series = new Array<number>(positions).fill(0);
+      for (let w = 0; w < windows; w++)
+        for (let h = 0; h < heads; h++) {
+          const base = w * perWindow + (h * tokens.length + k) * positions;
+          for (let p = 0; p < positions; p++) series[p]! += output.data[base + p]! / (windows * heads);
+        }
+      return [token, series];
+    }),
+  );
+}
+
+function concat(chunks: readonly Float32Array[]): Float32Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+/** Mean of every `stride`-th value starting at `offset` (one token's share across all other axes). */
+function meanEvery(data: Float32Array, stride: number, offset: number): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = offset; i < data.length; i += stride, n++) sum += data[i]!;
+  return n > 0 ? sum / n : 0;
+}
+
+function argmax(values: readonly number[]): number {
+  let best = 0;
+  values.forEach((v, i) => {
+    if (v > values[best]!) best = i;
+  });
+  return best;
+}
+
+function ranked(labels: readonly string[], probabilities: readonly number[]): LabelProbability[] {
+  return labels
+    .map((label, c) => ({ label, probability: probabilities[c]! }))
+    .sort((a, b) => b.probability - a.probability);
+}

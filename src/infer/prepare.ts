@@ -1,0 +1,147 @@
+/**
+ * From an EcgRecord to what the model reads: the model's leads (matched by name, see LEAD_ALIASES), its sampling
+ * rate (resampled with a notice), its band-pass and per-lead z-score (as in training: src/datasets/cache
+ * preprocessorFromConfig), NaN gaps bridged for filtering and then set to 0 (the standardised baseline, as the
+ * training loader does), and windows cut as validation cuts them (src/train/validate.ts). Pure, browser-safe.
+ */
+import { ConfigError, SignalError } from '../errors.js';
+import type { EcgRecord } from '../io/record.js';
+import { bandpass } from '../signal/filters.js';
+import { standardize } from '../signal/normalize.js';
+import { resample } from '../signal/resample.js';
+import type { ModelInfo } from './metadata.js';
+
+/**
+ * Other names of the same lead (upper-case key -> standard name). Used when a model needs ONE lead and the record
+ * has several: MIT-BIH's modified limb lead MLII stands in for II, ML I/III for I/III; D1-D3 are the European names.
+ */
+export const LEAD_ALIASES: Readonly<Record<string, string>> = {
+  MLII: 'II',
+  ML2: 'II',
+  MLI: 'I',
+  MLIII: 'III',
+  D1: 'I',
+  D2: 'II',
+  D3: 'III',
+  AVR: 'aVR',
+  AVL: 'aVL',
+  AVF: 'aVF',
+};
+
+export function canonicalLead(name: string): string {
+  const key = name.replace(/\s+/g, '').replace(/^LEAD/i, '').toUpperCase();
+  return (LEAD_ALIASES[key] ?? key).toUpperCase();
+}
+
+export interface SelectedLeads {
+  /** Record lead index for each model lead. */
+  indices: number[];
+  notices: string[];
+}
+
+/**
+ * Record lead index per model lead. Same count: matched by (canonical) name, or in record order with a notice when
+ * the names differ. A one-lead model on a multi-lead record: the lead of that name or alias. Any other count
+ * mismatch is a ConfigError naming both lead lists.
+ */
+export function selectLeads(recordLeads: readonly string[], modelLeads: readonly string[]): SelectedLeads {
+  const canonical = recordLeads.map(canonicalLead);
+  const byName = modelLeads.map((lead) => canonical.indexOf(canonicalLead(lead)));
+  const describe = `record leads [${recordLeads.join(', ')}], model leads [${modelLeads.join(', ')}]`;
+  if (recordLeads.length === modelLeads.length) {
+    if (byName.every((i) => i >= 0) && new Set(byName).size === byName.length) {
+      const reordered = byName.some((index, i) => index !== i);
+      return { indices: byName, notices: reordered ? [`leads reordered by name (${describe})`] : [] };
+    }
+    return {
+      indices: modelLeads.map((_, i) => i),
+      notices: [`lead names differ, leads used in record order (${describe})`],
+    };
+  }
+  if (modelLeads.length === 1 && byName[0]! >= 0) {
+    const index = byName[0]!;
+    return {
+      indices: [index],
+      notices: [`one-lead model: record lead ${recordLeads[index]} used as ${modelLeads[0]} (${describe})`],
+    };
+  }
+  throw new ConfigError(
+    `record has ${recordLeads.length} lead(s) but the model expects ${modelLeads.length}: ${describe}` +
+      (modelLeads.length === 1 ? ` (no lead named ${modelLeads[0]} or an alias of it)` : ''),
+  );
+}
+
+export interface PreparedSignal {
+  /** Model leads at the model's rate, preprocessed, NaN replaced by 0. */
+  signals: Float32Array[];
+  fs: number;
+  notices: string[];
+}
+
+/** Leads, resampling, filters, standardisation and NaN handling of one record for a model. */
+export function prepareRecord(record: EcgRecord, info: ModelInfo): PreparedSignal {
+  const { indices, notices } = selectLeads(record.leads, info.leads);
+  const length = record.signals[0]?.length ?? 0;
+  if (length === 0) throw new SignalError(`record ${record.name}: no samples`);
+  if (!(record.fs > 0))
+    throw new SignalError(`record ${record.name}: sampling rate ${record.fs} Hz is not usable`);
+  if (record.fs !== info.fs) notices.push(`resampled from ${record.fs} Hz to the model's ${info.fs} Hz`);
+  const signals = indices.map((index) => {
+    const lead = record.signals[index]!;
+    const invalid = countInvalid(lead);
+    const name = record.leads[index];
+    if (invalid === lead.length) {
+      throw new SignalError(`record ${record.name}: lead ${name} has no valid sample (all NaN)`);
+    }
+    if (invalid > 0) {
+      notices.push(
+        `lead ${name}: ${invalid} NaN sample(s) bridged for filtering, then set to 0 (the baseline) as in training`,
+      );
+    }
+    let x = record.fs === info.fs ? lead : resample(lead, record.fs, info.fs, { nan: 'bridge' });
+    if (info.bandpass) x = bandpass(x, info.fs, info.bandpass[0], info.bandpass[1], 2, { nan: 'bridge' });
+    if (info.standardize) x = standardize(x);
+    return x === lead ? Float32Array.from(x, zeroInvalid) : x.map(zeroInvalid);
+  });
+  return { signals, fs: info.fs, notices };
+}
+
+const zeroInvalid = (v: number): number => (Number.isFinite(v) ? v : 0);
+
+function countInvalid(x: Float32Array): number {
+  let count = 0;
+  for (const v of x) if (!Number.isFinite(v)) count++;
+  return count;
+}
+
+/**
+ * Window starts as validation cuts them: from 0 every `hop` samples, plus one window aligned to the end when the
+ * last one stops short of it; a record no longer than the window gives one window at 0.
+ */
+export function windowStarts(length: number, window: number, hop: number, lastAlignedToEnd = true): number[] {
+  if (length <= window) return [0];
+  const starts: number[] = [];
+  for (let start = 0; start + window <= length; start += hop) starts.push(start);
+  if (lastAlignedToEnd && starts[starts.length - 1]! + window < length) starts.push(length - window);
+  return starts;
+}
+
+/** [windows, leads, window] float32 batch; short records are zero-padded at the end or tiled ('repeat'). */
+export function cutWindows(
+  signals: readonly Float32Array[],
+  starts: readonly number[],
+  window: number,
+  shortRecords: ModelInfo['shortRecords'],
+): Float32Array {
+  const leads = signals.length;
+  const out = new Float32Array(starts.length * leads * window);
+  starts.forEach((start, w) => {
+    signals.forEach((lead, l) => {
+      const target = out.subarray((w * leads + l) * window, (w * leads + l + 1) * window);
+      if (lead.length >= window) target.set(lead.subarray(start, start + window));
+      else if (shortRecords === 'repeat') for (let i = 0; i < window; i++) target[i] = lead[i % lead.length]!;
+      else target.set(lead);
+    });
+  });
+  return out;
+}
