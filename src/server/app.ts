@@ -1,0 +1,279 @@
+/**
+ * The `efficientecg serve` HTTP server: the web page (web/dist), the onnxruntime-web wasm files it needs, the model
+ * files and example records by catalogue name, and a JSON API (health, models, examples, OpenAPI, predict).
+ *
+ * Every refusal is a typed error mapped to a status in one place (`statusOf`); nothing a request sends is joined
+ * into a path; the queue bounds both running predictions and uploads held in memory.
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import * as ort from 'onnxruntime-node';
+import { EcgError, FormatError, MissingFileError, RequestError, SignalError } from '../errors.js';
+import { readRecordFromFiles } from '../io/read.js';
+import { recordDuration, type EcgRecord } from '../io/record.js';
+import { packageVersion } from '../version.js';
+import type { ExampleRecord, ServedModel } from './catalog.js';
+import { DEFAULT_LIMITS, type ServeLimits } from './limits.js';
+import { openApiDocument } from './openapi.js';
+import { ORT_WEB_FILES, ortWebDist } from './paths.js';
+import { createInterimPredictor, type Prediction, type RecordPredictor } from './predictor.js';
+import { WorkQueue, type Ticket } from './queue.js';
+import { readJson, readMultipart, type PredictRequest } from './upload.js';
+
+export interface ServeOptions {
+  models: Map<string, ServedModel>;
+  examples?: Map<string, ExampleRecord>;
+  /** The built page (web/dist); null serves the API only. */
+  webRoot?: string | null;
+  limits?: Partial<ServeLimits>;
+  /** How a model becomes a predictor (default: onnxruntime-node); tests pass slow or failing ones. */
+  loadPredictor?: (model: ServedModel) => Promise<RecordPredictor>;
+  logger?: boolean;
+}
+
+/** Saliency values per second in API answers (the page computes its own at full resolution). */
+const SALIENCY_HZ = 10;
+
+/** Content-Security-Policy of the page: same-origin only, so the page cannot send a record anywhere else. */
+const PAGE_CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' data: blob:; " +
+  "style-src 'self' 'unsafe-inline'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'none'";
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    ticket: Ticket | null;
+  }
+}
+
+export function statusOf(error: unknown): number {
+  if (error instanceof RequestError) return error.status;
+  if (error instanceof FormatError || error instanceof MissingFileError || error instanceof SignalError)
+    return 422;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
+}
+
+function errorBody(error: unknown, status: number) {
+  if (status >= 500 && !(error instanceof RequestError)) {
+    return { statusCode: status, error: 'InternalError', message: 'internal error (logged on the server)' };
+  }
+  const name = error instanceof EcgError ? error.name : ((error as { code?: string }).code ?? 'BadRequest');
+  return { statusCode: status, error: name, message: (error as Error).message };
+}
+
+export async function buildServer(options: ServeOptions): Promise<FastifyInstance> {
+  const limits: ServeLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const queue = new WorkQueue(limits.maxActive, limits.maxWaiting);
+  const examples = options.examples ?? new Map<string, ExampleRecord>();
+  const predictors = predictorCache(options.loadPredictor ?? defaultLoader);
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Base64 JSON is 4/3 of the bytes, plus the envelope.
+    bodyLimit: Math.ceil(limits.maxUploadBytes * 1.4) + 64 * 1024,
+    requestTimeout: limits.requestTimeoutMs,
+  });
+  app.decorateRequest('ticket', null);
+  // Only multipart and JSON carry records: plain text gets 415 rather than a confusing 400.
+  app.removeContentTypeParser('text/plain');
+  app.setErrorHandler((error, request, reply) => {
+    const status = statusOf(error);
+    if (status >= 500 && !(error instanceof RequestError)) request.log.error(error);
+    if (status === 503) reply.header('Retry-After', String(limits.retryAfterSeconds));
+    void reply.code(status).send(errorBody(error, status));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .code(404)
+      .send({ statusCode: 404, error: 'NotFound', message: `${request.url}: no such page` });
+  });
+  await app.register(multipart, {
+    limits: {
+      fileSize: limits.maxUploadBytes,
+      files: limits.maxFiles,
+      fields: 8,
+      parts: limits.maxFiles + 8,
+    },
+  });
+
+  app.get('/api/health', async () => ({
+    status: 'ok',
+    version: packageVersion(),
+    models: options.models.size,
+    queue: queue.state,
+  }));
+  app.get('/api/openapi.json', async () => openApiDocument());
+  app.get('/api/models', async () =>
+    [...options.models.values()].map((m) => ({ name: m.name, url: `/models/${m.name}.onnx`, ...m.info })),
+  );
+  app.get('/api/examples', async () =>
+    [...examples.values()].map((e) => ({
+      name: e.name,
+      files: [...e.files.keys()].map((file) => ({ name: file, url: `/examples/${e.name}/${file}` })),
+    })),
+  );
+  registerFiles(app, options.models, examples);
+  registerPredict(app, options.models, limits, queue, predictors);
+  if (options.webRoot && existsSync(options.webRoot)) {
+    await app.register(fastifyStatic, {
+      root: options.webRoot,
+      prefix: '/',
+      index: ['index.html'],
+      dotfiles: 'deny',
+      setHeaders: (reply) => void reply.header('Content-Security-Policy', PAGE_CSP),
+    });
+  }
+  return app;
+}
+
+function registerFiles(
+  app: FastifyInstance,
+  models: Map<string, ServedModel>,
+  examples: Map<string, ExampleRecord>,
+) {
+  const modelFiles = new Map([...models.values()].map((m) => [`${m.name}.onnx`, m.path]));
+  const ortDir = ortWebDist();
+  const ortFiles = new Map<string, string>(ORT_WEB_FILES.map((f) => [f, join(ortDir, f)]));
+  const send = (reply: FastifyReply, path: string | undefined, what: string, type: string) => {
+    if (path === undefined) throw new RequestError(404, what, 'not found');
+    return reply.type(type).header('Cache-Control', 'no-cache').send(createReadStream(path));
+  };
+  app.get<{ Params: { file: string } }>('/models/:file', (request, reply) =>
+    send(
+      reply,
+      modelFiles.get(request.params.file),
+      `model '${request.params.file}'`,
+      'application/octet-stream',
+    ),
+  );
+  app.get<{ Params: { name: string; file: string } }>('/examples/:name/:file', (request, reply) => {
+    const { name, file } = request.params;
+    return send(
+      reply,
+      examples.get(name)?.files.get(file),
+      `example '${name}/${file}'`,
+      'application/octet-stream',
+    );
+  });
+  app.get<{ Params: { file: string } }>('/ort/:file', (request, reply) => {
+    const file = request.params.file;
+    const type = file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
+    return send(reply, ortFiles.get(file), `'/ort/${file}'`, type);
+  });
+}
+
+function registerPredict(
+  app: FastifyInstance,
+  models: Map<string, ServedModel>,
+  limits: ServeLimits,
+  queue: WorkQueue,
+  predictors: (model: ServedModel) => Promise<RecordPredictor>,
+) {
+  const release = async (request: FastifyRequest) => request.ticket?.release();
+  app.post('/api/predict', {
+    // The place in the queue is taken before the body is read: a full server reads no more uploads.
+    onRequest: async (request) => {
+      request.ticket = queue.reserve();
+    },
+    onResponse: release,
+    onRequestAbort: release,
+    handler: async (request) => {
+      const input = request.isMultipart()
+        ? await readMultipart(request, limits)
+        : readJson(request.body, limits);
+      const model = input.model === null ? null : models.get(input.model);
+      if (model === undefined)
+        throw new RequestError(404, 'model', `no model named '${input.model}' (see /api/models)`);
+      return request.ticket!.run(async () => {
+        const record = await readRecordFromFiles(input.files, input.fs === null ? {} : { fs: input.fs });
+        checkRecord(record, limits);
+        const served = model ?? chooseModel(models, record);
+        const prediction = await (
+          await predictors(served)
+        ).predict(record, input.patient, {
+          saliency: input.saliency,
+        });
+        return answer(served, record, prediction, input);
+      });
+    },
+  });
+}
+
+function checkRecord(record: EcgRecord, limits: ServeLimits): void {
+  const seconds = recordDuration(record);
+  if (!(seconds > 0)) throw new SignalError(`record ${record.name}: has no samples`);
+  if (seconds > limits.maxRecordSeconds) {
+    throw new RequestError(
+      413,
+      `record ${record.name}`,
+      `is ${seconds.toFixed(0)} s long; this server accepts at most ${limits.maxRecordSeconds} s`,
+    );
+  }
+}
+
+/** The first model with as many leads as the record, else a one-lead model. */
+function chooseModel(models: Map<string, ServedModel>, record: EcgRecord): ServedModel {
+  const all = [...models.values()];
+  const found =
+    all.find((m) => m.info.leads.length === record.leads.length) ??
+    all.find((m) => m.info.leads.length === 1);
+  if (!found) {
+    const offered = all.map((m) => `${m.name} (${m.info.leads.length} leads)`).join(', ') || 'none';
+    throw new SignalError(
+      `record ${record.name}: no model for ${record.leads.length} leads; models: ${offered}`,
+    );
+  }
+  return found;
+}
+
+function answer(model: ServedModel, record: EcgRecord, prediction: Prediction, input: PredictRequest) {
+  const probabilities = Object.fromEntries(
+    model.info.labels.map((l, k) => [l, round(prediction.probabilities[k]!)]),
+  );
+  return {
+    model: model.name,
+    untrained: model.info.untrained,
+    record: { name: record.name, fs: record.fs, leads: record.leads, seconds: round(recordDuration(record)) },
+    probabilities,
+    predicted: prediction.predicted,
+    attention: prediction.attention,
+    notices: prediction.notices,
+    ...(input.saliency && prediction.saliency
+      ? { saliency: downsample(prediction.saliency, record.fs) }
+      : {}),
+  };
+}
+
+const round = (x: number) => Math.round(x * 1e4) / 1e4;
+
+function downsample(values: Float32Array, fs: number): { fs: number; values: number[] } {
+  const step = Math.max(1, Math.round(fs / SALIENCY_HZ));
+  const out: number[] = [];
+  for (let i = 0; i < values.length; i += step) {
+    let max = 0;
+    for (let j = i; j < Math.min(values.length, i + step); j++) max = Math.max(max, values[j]!);
+    out.push(Math.round(max * 1000) / 1000);
+  }
+  return { fs: fs / step, values: out };
+}
+
+/** One predictor per model, loaded on first use; a failed load is retried on the next request. */
+function predictorCache(load: (model: ServedModel) => Promise<RecordPredictor>) {
+  const cache = new Map<string, Promise<RecordPredictor>>();
+  return (model: ServedModel) => {
+    let pending = cache.get(model.name);
+    if (!pending) {
+      pending = load(model);
+      pending.catch(() => cache.delete(model.name));
+      cache.set(model.name, pending);
+    }
+    return pending;
+  };
+}
+
+async function defaultLoader(model: ServedModel): Promise<RecordPredictor> {
+  const { readFile } = await import('node:fs/promises');
+  return createInterimPredictor(ort, new Uint8Array(await readFile(model.path)), model.path);
+}

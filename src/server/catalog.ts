@@ -1,0 +1,78 @@
+/**
+ * What the server may hand out, as lookup tables built once at start-up: models by name and example records by
+ * name. Requests only ever look names up in these maps, so no request string is ever joined into a path.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { modelInfo, type ModelInfo } from './predictor.js';
+
+export interface ServedModel {
+  name: string;
+  /** Absolute path of the .onnx file. */
+  path: string;
+  info: ModelInfo;
+}
+
+export interface ExampleRecord {
+  name: string;
+  /** File name -> absolute path. */
+  files: Map<string, string>;
+}
+
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+/** Files that make up a record (WFDB data files of other extensions are rare in examples). */
+const RECORD_EXTENSIONS = new Set(['.hea', '.dat', '.mat', '.csv']);
+
+export function isSafeName(name: string): boolean {
+  return SAFE_NAME.test(name) && !name.includes('..');
+}
+
+/** `name=path.onnx` or `path.onnx` (named after the file); each file's metadata is read and checked now. */
+export function loadModels(specs: readonly string[]): Map<string, ServedModel> {
+  const models = new Map<string, ServedModel>();
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const path = resolve(eq > 0 ? spec.slice(eq + 1) : spec);
+    const name = eq > 0 ? spec.slice(0, eq) : basename(path, extname(path));
+    if (!isSafeName(name))
+      throw new ConfigError(`--models: model name '${name}' must be letters, digits, _ . -`);
+    if (models.has(name)) throw new ConfigError(`--models: model name '${name}' given twice`);
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(path);
+    } catch (error) {
+      throw new ConfigError(
+        `--models: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? error})`,
+      );
+    }
+    models.set(name, { name, path, info: modelInfo(bytes, path) });
+  }
+  return models;
+}
+
+/** Example records in a folder: files grouped by stem (A00001.hea + A00001.mat -> "A00001"). */
+export function loadExamples(dir: string | null): Map<string, ExampleRecord> {
+  const examples = new Map<string, ExampleRecord>();
+  if (dir === null) return examples;
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return examples;
+  }
+  for (const file of names) {
+    const ext = extname(file).toLowerCase();
+    const stem = basename(file, extname(file));
+    const path = join(dir, file);
+    if (!RECORD_EXTENSIONS.has(ext) || !isSafeName(file) || !statSync(path).isFile()) continue;
+    const example = examples.get(stem) ?? { name: stem, files: new Map<string, string>() };
+    example.files.set(file, path);
+    examples.set(stem, example);
+  }
+  // A lone .dat without its header is not a record.
+  for (const [name, example] of examples) {
+    if ([...example.files.keys()].every((f) => extname(f).toLowerCase() === '.dat')) examples.delete(name);
+  }
+  return examples;
+}

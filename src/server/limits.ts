@@ -1,0 +1,27 @@
+/** The server's bounds, one table; every field can be overridden per server (tests use small ones). */
+export interface ServeLimits {
+  /** Bytes of one uploaded file (multipart) and of all files together. */
+  maxUploadBytes: number;
+  /** Files in one record upload (WFDB: header + data files). */
+  maxFiles: number;
+  /** Longest record accepted, in seconds (bounds the memory and time of one prediction). */
+  maxRecordSeconds: number;
+  /** Predictions running at once. */
+  maxActive: number;
+  /** Requests waiting for a slot; beyond this the server answers 503 with Retry-After. */
+  maxWaiting: number;
+  /** Seconds suggested in Retry-After. */
+  retryAfterSeconds: number;
+  /** Whole-request timeout in ms (slow uploads are cut). */
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: ServeLimits = {
+  maxUploadBytes: 16 * 1024 * 1024,
+  maxFiles: 16,
+  maxRecordSeconds: 600,
+  maxActive: 2,
+  maxWaiting: 64,
+  retryAfterSeconds: 2,
+  requestTimeoutMs: 30_000,
+};

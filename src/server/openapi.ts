@@ -1,0 +1,204 @@
+/** The HTTP API as an OpenAPI 3.1 document, written by hand (served at /api/openapi.json). */
+import { packageVersion } from '../version.js';
+
+const error = {
+  description: 'Refused; `message` names the input and the problem',
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+};
+
+const predictRequestJson = {
+  type: 'object',
+  required: ['files'],
+  properties: {
+    model: {
+      type: 'string',
+      description: 'Model name from GET /api/models (default: the first that fits the leads)',
+    },
+    files: {
+      type: 'array',
+      minItems: 1,
+      description: "The record's files: a WFDB .hea with its data files, or one .mat, or one .csv",
+      items: {
+        type: 'object',
+        required: ['name', 'data'],
+        properties: {
+          name: { type: 'string', example: 'A00001.hea' },
+          data: { type: 'string', format: 'byte' },
+        },
+      },
+    },
+    patient: {
+      type: 'object',
+      properties: {
+        age: { type: ['number', 'null'], minimum: 0, maximum: 130 },
+        sex: { type: ['string', 'null'], enum: ['male', 'female', null] },
+      },
+    },
+    saliency: {
+      type: 'boolean',
+      default: false,
+      description: 'Include the occlusion saliency (10 values per second)',
+    },
+  },
+};
+
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'EfficientECG',
+      version: packageVersion(),
+      description:
+        'Diagnose an ECG record with a bundled EfficientECG model. The web page at / runs the same models in the ' +
+        'browser instead (the record never leaves the device); this API is for programs.',
+    },
+    paths: {
+      '/api/health': {
+        get: {
+          summary: 'Liveness and queue state',
+          responses: {
+            200: {
+              description: 'OK',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } },
+            },
+          },
+        },
+      },
+      '/api/models': {
+        get: {
+          summary: 'The models this server offers',
+          responses: {
+            200: {
+              description: 'Models',
+              content: {
+                'application/json': {
+                  schema: { type: 'array', items: { $ref: '#/components/schemas/Model' } },
+                },
+              },
+            },
+          },
+        },
+      },
+      '/api/examples': {
+        get: {
+          summary: 'Example records (their files are at /examples/{name}/{file})',
+          responses: {
+            200: { description: 'Examples', content: { 'application/json': { schema: { type: 'array' } } } },
+          },
+        },
+      },
+      '/api/predict': {
+        post: {
+          summary: 'Predict the diagnosis of one record',
+          requestBody: {
+            required: true,
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    files: { type: 'array', items: { type: 'string', format: 'binary' } },
+                    model: { type: 'string' },
+                    age: { type: 'number' },
+                    sex: { type: 'string', enum: ['male', 'female'] },
+                    saliency: { type: 'boolean' },
+                  },
+                },
+              },
+              'application/json': { schema: predictRequestJson },
+            },
+          },
+          responses: {
+            200: {
+              description: 'Prediction',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Prediction' } } },
+            },
+            400: { ...error, description: 'Malformed request (JSON, base64, file names, patient fields)' },
+            404: { ...error, description: 'Unknown model name' },
+            413: { ...error, description: 'Upload too large (bytes or number of files)' },
+            415: { ...error, description: 'Neither multipart/form-data nor application/json' },
+            422: {
+              ...error,
+              description: 'Not a supported ECG, or a record the model cannot read (leads, length)',
+            },
+            503: {
+              ...error,
+              description: 'Busy: every queue place is taken; retry after Retry-After seconds',
+              headers: { 'Retry-After': { schema: { type: 'integer' } } },
+            },
+          },
+        },
+      },
+      '/models/{file}': {
+        get: {
+          summary: 'A model file, by catalogue name ({name}.onnx)',
+          parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'ONNX bytes' }, 404: error },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error', 'message'],
+          properties: {
+            error: { type: 'string' },
+            message: { type: 'string' },
+            statusCode: { type: 'integer' },
+          },
+        },
+        Health: {
+          type: 'object',
+          properties: {
+            status: { type: 'string', const: 'ok' },
+            version: { type: 'string' },
+            models: { type: 'integer' },
+            queue: { type: 'object' },
+          },
+        },
+        Model: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            url: { type: 'string' },
+            labels: { type: 'array', items: { type: 'string' } },
+            samplingRate: { type: 'number' },
+            leads: { type: 'array', items: { type: 'string' } },
+            windowSamples: { type: 'integer' },
+            multiLabel: { type: 'boolean' },
+            patientFeatures: { type: 'array', items: { type: 'string' } },
+            untrained: {
+              type: 'boolean',
+              description: 'A development model with random weights: outputs mean nothing',
+            },
+          },
+        },
+        Prediction: {
+          type: 'object',
+          properties: {
+            model: { type: 'string' },
+            untrained: { type: 'boolean' },
+            record: {
+              type: 'object',
+              properties: {
+                name: { type: 'string' },
+                fs: { type: 'number' },
+                leads: { type: 'array' },
+                seconds: { type: 'number' },
+              },
+            },
+            probabilities: { type: 'object', additionalProperties: { type: 'number' } },
+            predicted: { type: 'array', items: { type: 'string' } },
+            attention: { type: ['object', 'null'], additionalProperties: { type: 'number' } },
+            notices: { type: 'array', items: { type: 'string' } },
+            saliency: {
+              type: 'object',
+              properties: { fs: { type: 'number' }, values: { type: 'array', items: { type: 'number' } } },
+            },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * A prediction request, from multipart (the record's files as file parts; `model`, `age`, `sex`, `saliency` as
+ * fields) or JSON ({ model?, files: [{ name, data: base64 }], patient?: { age, sex }, saliency? }), checked before
+ * any parsing of the ECG: file names, count, sizes.
+ */
+import type { FastifyRequest } from 'fastify';
+import { RequestError } from '../errors.js';
+import { isSafeName } from './catalog.js';
+import type { ServeLimits } from './limits.js';
+import type { Patient } from './predictor.js';
+
+export interface PredictRequest {
+  model: string | null;
+  files: Map<string, Uint8Array>;
+  patient: Patient;
+  saliency: boolean;
+  /** Sampling rate for a CSV without a time column. */
+  fs: number | null;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function addFile(files: Map<string, Uint8Array>, name: string, bytes: Uint8Array, limits: ServeLimits): void {
+  if (!isSafeName(name)) {
+    throw new RequestError(
+      400,
+      `file '${name.slice(0, 100)}'`,
+      'file names must be plain names (letters, digits, _ . -)',
+    );
+  }
+  if (files.has(name)) throw new RequestError(400, `file '${name}'`, 'given twice');
+  if (bytes.length === 0) throw new RequestError(422, `file '${name}'`, 'is empty');
+  files.set(name, bytes);
+  if (files.size > limits.maxFiles)
+    throw new RequestError(413, 'files', `more than ${limits.maxFiles} files`);
+  const total = [...files.values()].reduce((sum, b) => sum + b.length, 0);
+  if (total > limits.maxUploadBytes)
+    throw new RequestError(413, 'files', `more than ${limits.maxUploadBytes} bytes in all`);
+}
+
+export function parsePatient(age: unknown, sex: unknown): Patient {
+  let parsedAge: number | null = null;
+  if (age !== undefined && age !== null && age !== '') {
+    parsedAge = typeof age === 'number' ? age : Number(age);
+    if (!Number.isFinite(parsedAge) || parsedAge < 0 || parsedAge > 130)
+      throw new RequestError(
+        400,
+        'age',
+        `must be a number of years between 0 and 130, got ${String(age).slice(0, 20)}`,
+      );
+  }
+  if (sex !== undefined && sex !== null && sex !== '' && sex !== 'male' && sex !== 'female')
+    throw new RequestError(400, 'sex', `must be "male" or "female", got ${String(sex).slice(0, 20)}`);
+  return { age: parsedAge, sex: sex === 'male' || sex === 'female' ? sex : null };
+}
+
+function parseFs(value: unknown): number | null {
+  if (value === undefined || value === null || value === '') return null;
+  const fs = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(fs) || fs < 10 || fs > 20_000)
+    throw new RequestError(
+      400,
+      'fs',
+      `must be a sampling rate in Hz between 10 and 20000, got ${String(value).slice(0, 20)}`,
+    );
+  return fs;
+}
+
+function parseFlag(value: unknown): boolean {
+  return value === true || value === 'true' || value === '1';
+}
+
+function optionalString(value: unknown, input: string): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string') throw new RequestError(400, input, 'must be a string');
+  return value;
+}
+
+export async function readMultipart(request: FastifyRequest, limits: ServeLimits): Promise<PredictRequest> {
+  const files = new Map<string, Uint8Array>();
+  const fields: Record<string, string> = {};
+  for await (const part of request.parts()) {
+    if (part.type === 'file') addFile(files, part.filename, await part.toBuffer(), limits);
+    else if (typeof part.value === 'string') fields[part.fieldname] = part.value;
+  }
+  return {
+    model: optionalString(fields.model, 'model'),
+    files,
+    patient: parsePatient(fields.age, fields.sex),
+    saliency: parseFlag(fields.saliency),
+    fs: parseFs(fields.fs),
+  };
+}
+
+export function readJson(body: unknown, limits: ServeLimits): PredictRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new RequestError(400, 'body', 'must be a JSON object with a "files" array');
+  const { model, files: list, patient, saliency, fs } = body as Record<string, unknown>;
+  if (!Array.isArray(list) || list.length === 0)
+    throw new RequestError(400, 'files', 'must be a non-empty array of { name, data (base64) }');
+  const files = new Map<string, Uint8Array>();
+  list.forEach((entry: unknown, i) => {
+    const { name, data } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof name !== 'string' || typeof data !== 'string')
+      throw new RequestError(400, `files[${i}]`, 'needs a string "name" and a base64 string "data"');
+    const clean = data.replace(/\s+/g, '');
+    if (!BASE64.test(clean) || clean.length % 4 === 1)
+      throw new RequestError(400, `files[${i}].data`, 'is not base64');
+    addFile(files, name, new Uint8Array(Buffer.from(clean, 'base64')), limits);
+  });
+  const { age, sex } = (typeof patient === 'object' && patient !== null ? patient : {}) as Record<
+    string,
+    unknown
+  >;
+  return {
+    model: optionalString(model, 'model'),
+    files,
+    patient: parsePatient(age, sex),
+    saliency: parseFlag(saliency),
+    fs: parseFs(fs),
+  };
+}

@@ -1,0 +1,275 @@
+/**
+ * The serve API through fastify's inject: answers on real records with the tiny UNTRAINED dev models (plumbing
+ * only: the probabilities mean nothing), every 4xx path, traversal attempts, oversized uploads and the queue limit.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import {
+  buildServer,
+  loadExamples,
+  loadModels,
+  type RecordPredictor,
+  type ServeOptions,
+} from '../../src/server/index.js';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const WFDB = here('../fixtures/wfdb/');
+const MODELS = loadModels([
+  here('fixtures/dev-1lead-untrained.onnx'),
+  here('fixtures/dev-12lead-untrained.onnx'),
+]);
+const EXAMPLES = loadExamples(WFDB);
+const file = (name: string) => ({ name, data: readFileSync(WFDB + name).toString('base64') });
+const CINC = [file('A00001.hea'), file('A00001.mat')];
+const PTBXL = [file('00001_lr.hea'), file('00001_lr.dat')];
+
+const servers: FastifyInstance[] = [];
+after(() => Promise.all(servers.map((s) => s.close())));
+
+async function server(options: Partial<ServeOptions> = {}): Promise<FastifyInstance> {
+  const app = await buildServer({ models: MODELS, examples: EXAMPLES, webRoot: null, ...options });
+  servers.push(app);
+  return app;
+}
+
+function multipart(files: Array<{ name: string; bytes: Uint8Array }>, fields: Record<string, string> = {}) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  for (const f of files) form.append('files', new Blob([f.bytes]), f.name);
+  const request = new Request('http://x/', { method: 'POST', body: form });
+  return request.arrayBuffer().then((body) => ({
+    payload: Buffer.from(body),
+    headers: { 'content-type': request.headers.get('content-type')! },
+  }));
+}
+
+async function predictJson(app: FastifyInstance, body: unknown) {
+  const res = await app.inject({ method: 'POST', url: '/api/predict', payload: body as object });
+  return { status: res.statusCode, body: res.json() as Record<string, unknown>, headers: res.headers };
+}
+
+test('health, models, OpenAPI and examples describe the server', async () => {
+  const app = await server();
+  const health = (await app.inject('/api/health')).json();
+  assert.equal(health.status, 'ok');
+  assert.equal(health.models, 2);
+  const models = (await app.inject('/api/models')).json() as Array<Record<string, unknown>>;
+  assert.deepEqual(
+    models.map((m) => [m.name, m.samplingRate, (m.leads as string[]).length, m.untrained]),
+    [
+      ['dev-1lead-untrained', 300, 1, true],
+      ['dev-12lead-untrained', 100, 12, true],
+    ],
+  );
+  const openapi = (await app.inject('/api/openapi.json')).json();
+  assert.equal(openapi.openapi, '3.1.0');
+  assert.ok(openapi.paths['/api/predict'].post.responses['503']);
+  const examples = (await app.inject('/api/examples')).json() as Array<{
+    name: string;
+    files: { url: string }[];
+  }>;
+  const a00001 = examples.find((e) => e.name === 'A00001')!;
+  assert.deepEqual(
+    a00001.files.map((f) => f.url),
+    ['/examples/A00001/A00001.hea', '/examples/A00001/A00001.mat'],
+  );
+  const hea = await app.inject(a00001.files[0]!.url);
+  assert.equal(hea.body, readFileSync(WFDB + 'A00001.hea', 'utf8'));
+  const onnx = await app.inject('/models/dev-1lead-untrained.onnx');
+  assert.equal(onnx.rawPayload.length, readFileSync(here('fixtures/dev-1lead-untrained.onnx')).length);
+  assert.equal(
+    (await app.inject('/ort/ort-wasm-simd-threaded.wasm')).headers['content-type'],
+    'application/wasm',
+  );
+});
+
+test('JSON upload of a one-lead WFDB record picks the one-lead model', async () => {
+  const app = await server();
+  const { status, body } = await predictJson(app, {
+    files: CINC,
+    saliency: true,
+    patient: { age: 60, sex: 'male' },
+  });
+  assert.equal(status, 200, JSON.stringify(body));
+  assert.equal(body.model, 'dev-1lead-untrained');
+  assert.equal(body.untrained, true);
+  assert.deepEqual(body.record, { name: 'A00001', fs: 300, leads: ['ECG'], seconds: 30 });
+  const probabilities = body.probabilities as Record<string, number>;
+  assert.deepEqual(Object.keys(probabilities), ['N', 'A', 'O', '~']);
+  assert.ok(Math.abs(Object.values(probabilities).reduce((a, b) => a + b, 0) - 1) < 1e-3);
+  assert.deepEqual(body.notices, ['model lead II read from lead ECG']);
+  const saliency = body.saliency as { fs: number; values: number[] };
+  assert.equal(saliency.fs, 10);
+  assert.equal(saliency.values.length, 300);
+  assert.ok(saliency.values.every((v) => v >= 0 && v <= 1));
+});
+
+test('multipart upload of a 12-lead record picks the 12-lead model', async () => {
+  const app = await server();
+  const files = ['00001_lr.hea', '00001_lr.dat'].map((name) => ({ name, bytes: readFileSync(WFDB + name) }));
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/predict',
+    ...(await multipart(files, { age: '56' })),
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  const body = res.json();
+  assert.equal(body.model, 'dev-12lead-untrained');
+  assert.equal(body.record.leads.length, 12);
+  assert.equal(body.saliency, undefined);
+  // Multi-label: each probability on its own, so `predicted` is exactly those >= 0.5.
+  const expected = Object.entries(body.probabilities as Record<string, number>)
+    .filter(([, p]) => p >= 0.5)
+    .map(([l]) => l);
+  assert.deepEqual(body.predicted, expected);
+});
+
+const BAD_JSON: Array<[string, unknown, number, RegExp]> = [
+  ['not an object', [1, 2], 400, /body: must be a JSON object/],
+  ['no files', { model: 'x' }, 400, /files: must be a non-empty array/],
+  ['file without data', { files: [{ name: 'a.csv' }] }, 400, /files\[0\]: needs a string "name"/],
+  ['bad base64', { files: [{ name: 'a.mat', data: '@@@' }] }, 400, /files\[0\].data: is not base64/],
+  ['traversal in a file name', { files: [{ name: '../../etc/passwd', data: 'AAAA' }] }, 400, /plain names/],
+  ['same file twice', { files: [file('A00001.hea'), file('A00001.hea')] }, 400, /given twice/],
+  ['empty file', { files: [{ name: 'a.mat', data: '' }] }, 422, /'a.mat': is empty/],
+  ['not a MAT-file', { files: [{ name: 'a.mat', data: 'aGVsbG8gd29ybGQ=' }] }, 422, /a\.mat/],
+  ['header without its data', { files: [file('A00001.hea')] }, 422, /A00001\.mat/],
+  [
+    'an image',
+    { files: [{ name: 'x.png', data: 'iVBORw0KGgo=' }] },
+    422,
+    /no \.hea and no single \.mat or \.csv/,
+  ],
+  ['CSV without a sampling rate', { files: [{ name: 'a.csv', data: 'MSwyCjMsNAo=' }] }, 422, /a\.csv/],
+  ['unknown model', { model: '../package', files: CINC }, 404, /no model named '..\/package'/],
+  ['bad age', { files: CINC, patient: { age: 'old' } }, 400, /age: must be a number/],
+  ['bad sex', { files: CINC, patient: { sex: 'x' } }, 400, /sex: must be "male" or "female"/],
+  ['bad fs', { files: CINC, fs: -3 }, 400, /fs: must be a sampling rate/],
+  ['model with too many leads', { model: 'dev-12lead-untrained', files: CINC }, 422, /needs I, II, III/],
+];
+
+test('every bad JSON request gets a 4xx naming the input, and the server keeps serving', async () => {
+  const app = await server();
+  for (const [what, body, status, message] of BAD_JSON) {
+    const res = await predictJson(app, body);
+    assert.equal(res.status, status, `${what}: ${JSON.stringify(res.body)}`);
+    assert.match(String(res.body.message), message, what);
+  }
+  const wrongType = await app.inject({
+    method: 'POST',
+    url: '/api/predict',
+    payload: 'hello',
+    headers: { 'content-type': 'text/plain' },
+  });
+  assert.equal(wrongType.statusCode, 415);
+  const brokenJson = await app.inject({
+    method: 'POST',
+    url: '/api/predict',
+    payload: '{"files": [',
+    headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(brokenJson.statusCode, 400);
+  assert.equal((await predictJson(app, { files: CINC })).status, 200);
+  assert.deepEqual((await app.inject('/api/health')).json().queue, {
+    active: 0,
+    waiting: 0,
+    maxActive: 2,
+    maxWaiting: 64,
+  });
+});
+
+test('uploads over the limits are refused with 413', async () => {
+  const app = await server({ limits: { maxUploadBytes: 4000, maxFiles: 3, maxRecordSeconds: 20 } });
+  const big = { name: 'big.mat', bytes: new Uint8Array(5000) };
+  const res = await app.inject({ method: 'POST', url: '/api/predict', ...(await multipart([big])) });
+  assert.equal(res.statusCode, 413, res.body);
+  const many = ['a', 'b', 'c', 'd'].map((n) => ({ name: `${n}.dat`, bytes: new Uint8Array(4) }));
+  assert.equal(
+    (await app.inject({ method: 'POST', url: '/api/predict', ...(await multipart(many)) })).statusCode,
+    413,
+  );
+  const json = await predictJson(app, {
+    files: [{ name: 'a.mat', data: Buffer.alloc(6000).toString('base64') }],
+  });
+  assert.equal(json.status, 413);
+  assert.match(String(json.body.message), /files: more than 4000 bytes in all/);
+  const short = await server({ limits: { maxRecordSeconds: 20 } });
+  assert.equal((await predictJson(short, { files: PTBXL })).status, 200);
+  const tooLong = await predictJson(short, { files: CINC });
+  assert.equal(tooLong.status, 413);
+  assert.match(String(tooLong.body.message), /record A00001: is 30 s long; this server accepts at most 20 s/);
+});
+
+test('model, example and wasm names are looked up, never joined into paths', async () => {
+  const app = await server({ webRoot: here('fixtures/') });
+  for (const url of [
+    '/models/..%2F..%2Fpackage.json',
+    '/models/../package.json',
+    '/models/dev-1lead-untrained',
+    '/examples/A00001/..%2F..%2F..%2Fpackage.json',
+    '/examples/..%2Fwfdb/A00001.hea',
+    '/ort/..%2Fpackage.json',
+    '/ort/ort.min.js',
+    '/..%2F..%2Fpackage.json',
+    '/%2e%2e/%2e%2e/package.json',
+  ]) {
+    const res = await app.inject(url);
+    assert.ok([403, 404].includes(res.statusCode), `${url} -> ${res.statusCode}`);
+    assert.doesNotMatch(res.body, /"name": "efficientecg"/, url);
+  }
+});
+
+test('a full queue answers 503 with Retry-After and recovers', async () => {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const slow: RecordPredictor = {
+    info: MODELS.get('dev-1lead-untrained')!.info,
+    predict: async () => {
+      await gate;
+      return { probabilities: [1, 0, 0, 0], predicted: ['N'], attention: null, saliency: null, notices: [] };
+    },
+    release: async () => {},
+  };
+  const app = await server({ limits: { maxActive: 1, maxWaiting: 1 }, loadPredictor: async () => slow });
+  const first = predictJson(app, { files: CINC });
+  const second = predictJson(app, { files: CINC });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const third = await predictJson(app, { files: CINC });
+  assert.equal(third.status, 503);
+  assert.equal(third.headers['retry-after'], '2');
+  assert.match(String(third.body.message), /busy/);
+  open();
+  assert.deepEqual([(await first).status, (await second).status], [200, 200]);
+  assert.equal((await predictJson(app, { files: CINC })).status, 200);
+  const queue = (await app.inject('/api/health')).json().queue;
+  assert.deepEqual([queue.active, queue.waiting], [0, 0]);
+});
+
+test('a predictor that throws gives 500 without details, and the next request works', async () => {
+  let calls = 0;
+  const app = await server({
+    loadPredictor: async () => {
+      if (calls++ === 0) throw new Error('secret internal path /x/y');
+      return {
+        info: MODELS.get('dev-1lead-untrained')!.info,
+        predict: async () => ({
+          probabilities: [0, 1, 0, 0],
+          predicted: ['A'],
+          attention: null,
+          saliency: null,
+          notices: [],
+        }),
+        release: async () => {},
+      };
+    },
+  });
+  const failed = await predictJson(app, { files: CINC });
+  assert.equal(failed.status, 500);
+  assert.doesNotMatch(String(failed.body.message), /secret/);
+  const ok = await predictJson(app, { files: CINC });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(ok.body.predicted, ['A']);
+});
