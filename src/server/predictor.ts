@@ -134,7 +134,11 @@ function zscoreInto(target: Float32Array, offset: number, lead: Float32Array, st
   const end = Math.min(lead.length, start + window);
   let sum = 0;
   let count = 0;
-  for (let i = start; i < end; i++) if (Number.isFinite(lead[i]!)) ((sum += lead[i]!), count++);
+  for (let i = start; i < end; i++) {
+    if (!Number.isFinite(lead[i]!)) continue;
+    sum += lead[i]!;
+    count++;
+  }
   const mean = count > 0 ? sum / count : 0;
   let sq = 0;
   for (let i = start; i < end; i++) if (Number.isFinite(lead[i]!)) sq += (lead[i]! - mean) ** 2;

@@ -38,7 +38,7 @@ async function server(options: Partial<ServeOptions> = {}): Promise<FastifyInsta
 function multipart(files: Array<{ name: string; bytes: Uint8Array }>, fields: Record<string, string> = {}) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  for (const f of files) form.append('files', new Blob([f.bytes]), f.name);
+  for (const f of files) form.append('files', new Blob([new Uint8Array(f.bytes)]), f.name);
   const request = new Request('http://x/', { method: 'POST', body: form });
   return request.arrayBuffer().then((body) => ({
     payload: Buffer.from(body),
