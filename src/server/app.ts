@@ -10,8 +10,15 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
-import * as ort from 'onnxruntime-node';
-import { EcgError, FormatError, MissingFileError, RequestError, SignalError } from '../errors.js';
+import {
+  ConfigError,
+  EcgError,
+  FormatError,
+  MissingFileError,
+  RequestError,
+  SignalError,
+} from '../errors.js';
+import { Predictor, type RecordPrediction } from '../infer/predictor.js';
 import { readRecordFromFiles } from '../io/read.js';
 import { recordDuration, type EcgRecord } from '../io/record.js';
 import { packageVersion } from '../version.js';
@@ -19,9 +26,8 @@ import type { ExampleRecord, ServedModel } from './catalog.js';
 import { DEFAULT_LIMITS, type ServeLimits } from './limits.js';
 import { openApiDocument } from './openapi.js';
 import { ORT_WEB_FILES, ortWebDist } from './paths.js';
-import { createInterimPredictor, type Prediction, type RecordPredictor } from './predictor.js';
 import { WorkQueue, type Ticket } from './queue.js';
-import { readJson, readMultipart, type PredictRequest } from './upload.js';
+import { readJson, readMultipart } from './upload.js';
 
 export interface ServeOptions {
   models: Map<string, ServedModel>;
@@ -29,13 +35,13 @@ export interface ServeOptions {
   /** The built page (web/dist); null serves the API only. */
   webRoot?: string | null;
   limits?: Partial<ServeLimits>;
-  /** How a model becomes a predictor (default: onnxruntime-node); tests pass slow or failing ones. */
+  /** How a model becomes a predictor (default: Predictor on onnxruntime-node); tests pass slow or failing ones. */
   loadPredictor?: (model: ServedModel) => Promise<RecordPredictor>;
   logger?: boolean;
 }
 
-/** Saliency values per second in API answers (the page computes its own at full resolution). */
-const SALIENCY_HZ = 10;
+/** What the server needs of a predictor (src/infer's Predictor; tests pass slow or failing ones). */
+export type RecordPredictor = Pick<Predictor, 'predict'>;
 
 /** Content-Security-Policy of the page: same-origin only, so the page cannot send a record anywhere else. */
 const PAGE_CSP =
@@ -50,8 +56,9 @@ declare module 'fastify' {
 
 export function statusOf(error: unknown): number {
   if (error instanceof RequestError) return error.status;
-  if (error instanceof FormatError || error instanceof MissingFileError || error instanceof SignalError)
-    return 422;
+  // ConfigError here is the model refusing the record (its leads, a beat model): models are checked at start-up.
+  const unreadable = [FormatError, MissingFileError, SignalError, ConfigError];
+  if (unreadable.some((type) => error instanceof type)) return 422;
   const status = (error as { statusCode?: unknown }).statusCode;
   return typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
 }
@@ -190,12 +197,10 @@ function registerPredict(
         const record = await readRecordFromFiles(input.files, input.fs === null ? {} : { fs: input.fs });
         checkRecord(record, limits);
         const served = model ?? chooseModel(models, record);
-        const prediction = await (
-          await predictors(served)
-        ).predict(record, input.patient, {
-          saliency: input.saliency,
-        });
-        return answer(served, record, prediction, input);
+        const patient = { age: input.patient.age ?? record.age, sex: input.patient.sex ?? record.sex };
+        const predictor = await predictors(served);
+        const prediction = await predictor.predict(record, { patient, saliency: input.saliency });
+        return answer(served, record, prediction);
       });
     },
   });
@@ -215,7 +220,7 @@ function checkRecord(record: EcgRecord, limits: ServeLimits): void {
 
 /** The first model with as many leads as the record, else a one-lead model. */
 function chooseModel(models: Map<string, ServedModel>, record: EcgRecord): ServedModel {
-  const all = [...models.values()];
+  const all = [...models.values()].filter((m) => m.info.task === 'records');
   const found =
     all.find((m) => m.info.leads.length === record.leads.length) ??
     all.find((m) => m.info.leads.length === 1);
@@ -228,36 +233,22 @@ function chooseModel(models: Map<string, ServedModel>, record: EcgRecord): Serve
   return found;
 }
 
-function answer(model: ServedModel, record: EcgRecord, prediction: Prediction, input: PredictRequest) {
-  const probabilities = Object.fromEntries(
-    model.info.labels.map((l, k) => [l, round(prediction.probabilities[k]!)]),
-  );
+function answer(model: ServedModel, record: EcgRecord, prediction: RecordPrediction) {
   return {
     model: model.name,
-    untrained: model.info.untrained,
+    untrained: prediction.untrained,
     record: { name: record.name, fs: record.fs, leads: record.leads, seconds: round(recordDuration(record)) },
-    probabilities,
-    predicted: prediction.predicted,
-    attention: prediction.attention,
+    probabilities: Object.fromEntries(
+      Object.entries(prediction.probabilities).map(([l, p]) => [l, round(p)]),
+    ),
+    predicted: prediction.labels,
+    attention: prediction.attention?.ecgToPatient ?? null,
     notices: prediction.notices,
-    ...(input.saliency && prediction.saliency
-      ? { saliency: downsample(prediction.saliency, record.fs) }
-      : {}),
+    ...(prediction.saliency ? { saliency: prediction.saliency } : {}),
   };
 }
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
-
-function downsample(values: Float32Array, fs: number): { fs: number; values: number[] } {
-  const step = Math.max(1, Math.round(fs / SALIENCY_HZ));
-  const out: number[] = [];
-  for (let i = 0; i < values.length; i += step) {
-    let max = 0;
-    for (let j = i; j < Math.min(values.length, i + step); j++) max = Math.max(max, values[j]!);
-    out.push(Math.round(max * 1000) / 1000);
-  }
-  return { fs: fs / step, values: out };
-}
 
 /** One predictor per model, loaded on first use; a failed load is retried on the next request. */
 function predictorCache(load: (model: ServedModel) => Promise<RecordPredictor>) {
@@ -273,7 +264,6 @@ function predictorCache(load: (model: ServedModel) => Promise<RecordPredictor>) 
   };
 }
 
-async function defaultLoader(model: ServedModel): Promise<RecordPredictor> {
-  const { readFile } = await import('node:fs/promises');
-  return createInterimPredictor(ort, new Uint8Array(await readFile(model.path)), model.path);
+function defaultLoader(model: ServedModel): Promise<RecordPredictor> {
+  return Predictor.load(model.path, { backend: 'node', threads: 1, name: model.name });
 }

@@ -5,7 +5,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { modelInfo, type ModelInfo } from './predictor.js';
+import { readOnnxSummary } from '../export/onnx/read.js';
+import { parseModelInfo, type ModelInfo } from '../infer/metadata.js';
+import { readCatalog } from '../models/bundled.js';
 
 export interface ServedModel {
   name: string;
@@ -46,9 +48,25 @@ export function loadModels(specs: readonly string[]): Map<string, ServedModel> {
         `--models: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? error})`,
       );
     }
-    models.set(name, { name, path, info: modelInfo(bytes, path) });
+    models.set(name, { name, path, info: modelInfoOf(bytes, path) });
   }
   return models;
+}
+
+function modelInfoOf(bytes: Uint8Array, path: string): ModelInfo {
+  try {
+    return parseModelInfo(readOnnxSummary(bytes).metadata, path);
+  } catch (error) {
+    throw new ConfigError(
+      `--models: ${path} is not an EfficientECG ONNX model (${(error as Error).message})`,
+    );
+  }
+}
+
+/** The bundled models (models/catalog.json), by their catalogue names. */
+export function bundledModels(dir?: string): Map<string, ServedModel> {
+  const catalog = readCatalog(dir);
+  return loadModels(catalog.models.map((m) => `${m.name}=${m.paths.onnx}`));
 }
 
 /** Example records in a folder: files grouped by stem (A00001.hea + A00001.mat -> "A00001"). */

@@ -7,7 +7,11 @@ import type { FastifyRequest } from 'fastify';
 import { RequestError } from '../errors.js';
 import { isSafeName } from './catalog.js';
 import type { ServeLimits } from './limits.js';
-import type { Patient } from './predictor.js';
+
+export interface Patient {
+  age: number | null;
+  sex: 'male' | 'female' | null;
+}
 
 export interface PredictRequest {
   model: string | null;

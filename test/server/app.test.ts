@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import type { RecordPrediction } from '../../src/infer/predictor.js';
 import {
   buildServer,
   loadExamples,
@@ -19,7 +20,7 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const WFDB = here('../fixtures/wfdb/');
 const MODELS = loadModels([
   here('fixtures/dev-1lead-untrained.onnx'),
-  here('fixtures/dev-12lead-untrained.onnx'),
+  here('fixtures/dev-12lead-fusion-untrained.onnx'),
 ]);
 const EXAMPLES = loadExamples(WFDB);
 const file = (name: string) => ({ name, data: readFileSync(WFDB + name).toString('base64') });
@@ -58,10 +59,10 @@ test('health, models, OpenAPI and examples describe the server', async () => {
   assert.equal(health.models, 2);
   const models = (await app.inject('/api/models')).json() as Array<Record<string, unknown>>;
   assert.deepEqual(
-    models.map((m) => [m.name, m.samplingRate, (m.leads as string[]).length, m.untrained]),
+    models.map((m) => [m.name, m.fs, (m.leads as string[]).length, m.untrained]),
     [
       ['dev-1lead-untrained', 300, 1, true],
-      ['dev-12lead-untrained', 100, 12, true],
+      ['dev-12lead-fusion-untrained', 100, 12, true],
     ],
   );
   const openapi = (await app.inject('/api/openapi.json')).json();
@@ -100,11 +101,18 @@ test('JSON upload of a one-lead WFDB record picks the one-lead model', async () 
   const probabilities = body.probabilities as Record<string, number>;
   assert.deepEqual(Object.keys(probabilities), ['N', 'A', 'O', '~']);
   assert.ok(Math.abs(Object.values(probabilities).reduce((a, b) => a + b, 0) - 1) < 1e-3);
-  assert.deepEqual(body.notices, ['model lead II read from lead ECG']);
-  const saliency = body.saliency as { fs: number; values: number[] };
-  assert.equal(saliency.fs, 10);
-  assert.equal(saliency.values.length, 300);
-  assert.ok(saliency.values.every((v) => v >= 0 && v <= 1));
+  const notices = body.notices as string[];
+  assert.match(notices[0]!, /lead names differ, leads used in record order/);
+  assert.match(notices.at(-1)!, /UNTRAINED development model/);
+  const saliency = body.saliency as {
+    label: string;
+    segmentSeconds: number;
+    times: number[];
+    importance: number[];
+  };
+  assert.equal(saliency.label, (body.predicted as string[])[0]);
+  assert.equal(saliency.times.length, saliency.importance.length);
+  assert.ok(saliency.times.length >= 30 / saliency.segmentSeconds);
 });
 
 test('multipart upload of a 12-lead record picks the 12-lead model', async () => {
@@ -117,9 +125,13 @@ test('multipart upload of a 12-lead record picks the 12-lead model', async () =>
   });
   assert.equal(res.statusCode, 200, res.body);
   const body = res.json();
-  assert.equal(body.model, 'dev-12lead-untrained');
+  assert.equal(body.model, 'dev-12lead-fusion-untrained');
   assert.equal(body.record.leads.length, 12);
   assert.equal(body.saliency, undefined);
+  // Fusion model: the ECG's attention shares over the patient tokens (null token, age, sex) sum to 1.
+  const attention = body.attention as Record<string, number>;
+  assert.deepEqual(Object.keys(attention).slice(1), ['age', 'sex']);
+  assert.ok(Math.abs(Object.values(attention).reduce((a, b) => a + b, 0) - 1) < 1e-3);
   // Multi-label: each probability on its own, so `predicted` is exactly those >= 0.5.
   const expected = Object.entries(body.probabilities as Record<string, number>)
     .filter(([, p]) => p >= 0.5)
@@ -148,7 +160,12 @@ const BAD_JSON: Array<[string, unknown, number, RegExp]> = [
   ['bad age', { files: CINC, patient: { age: 'old' } }, 400, /age: must be a number/],
   ['bad sex', { files: CINC, patient: { sex: 'x' } }, 400, /sex: must be "male" or "female"/],
   ['bad fs', { files: CINC, fs: -3 }, 400, /fs: must be a sampling rate/],
-  ['model with too many leads', { model: 'dev-12lead-untrained', files: CINC }, 422, /needs I, II, III/],
+  [
+    'model with too many leads',
+    { model: 'dev-12lead-fusion-untrained', files: CINC },
+    422,
+    /record has 1 lead\(s\) but the model expects 12/,
+  ],
 ];
 
 test('every bad JSON request gets a 4xx naming the input, and the server keeps serving', async () => {
@@ -222,16 +239,32 @@ test('model, example and wasm names are looked up, never joined into paths', asy
   }
 });
 
+function fakePrediction(label: string): RecordPrediction {
+  return {
+    record: 'r',
+    task: 'records',
+    labels: [label],
+    probabilities: { [label]: 1 },
+    top: [{ label, probability: 1 }],
+    aggregate: 'mean-logits',
+    windowSeconds: 10,
+    hopSeconds: 10,
+    windows: [],
+    notices: [],
+    attention: null,
+    saliency: null,
+    untrained: true,
+  };
+}
+
 test('a full queue answers 503 with Retry-After and recovers', async () => {
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
   const slow: RecordPredictor = {
-    info: MODELS.get('dev-1lead-untrained')!.info,
     predict: async () => {
       await gate;
-      return { probabilities: [1, 0, 0, 0], predicted: ['N'], attention: null, saliency: null, notices: [] };
+      return fakePrediction('N');
     },
-    release: async () => {},
   };
   const app = await server({ limits: { maxActive: 1, maxWaiting: 1 }, loadPredictor: async () => slow });
   const first = predictJson(app, { files: CINC });
@@ -253,17 +286,7 @@ test('a predictor that throws gives 500 without details, and the next request wo
   const app = await server({
     loadPredictor: async () => {
       if (calls++ === 0) throw new Error('secret internal path /x/y');
-      return {
-        info: MODELS.get('dev-1lead-untrained')!.info,
-        predict: async () => ({
-          probabilities: [0, 1, 0, 0],
-          predicted: ['A'],
-          attention: null,
-          saliency: null,
-          notices: [],
-        }),
-        release: async () => {},
-      };
+      return { predict: async () => fakePrediction('A') };
     },
   });
   const failed = await predictJson(app, { files: CINC });
