@@ -20,7 +20,7 @@ def round_channels(c, width, divisor=8):
 
 class ConvBnAct(nn.Sequential):
     def __init__(self, cin, cout, k, stride=1, groups=1, act=True):
-        layers = [nn.Conv1d(cin, cout, k, stride, k // 2, groups=groups, bias=False), nn.BatchNorm1d(cout, 1e-3, 0.01)]
+        layers = [nn.Conv1d(cin, cout, k, stride, k // 2, groups=groups, bias=False), nn.BatchNorm1d(cout, 1e-3, 0.1)]
         if act:
             layers.append(nn.SiLU())
         super().__init__(*layers)

@@ -122,12 +122,16 @@ export class SqueezeExcitation extends Module implements Layer {
   }
 }
 
-/** Conv1d without bias + BatchNorm1d + optional SiLU, the unit every EfficientNet layer is made of. */
+/**
+ * Conv1d without bias + BatchNorm1d + optional SiLU, the unit every EfficientNet layer is made of.
+ * BatchNorm momentum 0.1 (PyTorch's default), not EfficientNet's 0.01: ECG datasets give a few hundred steps per
+ * run, and at 0.01 the running statistics are still near their initial values when validation starts.
+ */
 export class ConvBnAct extends Sequential {
   constructor(inChannels: number, outChannels: number, kernel: number, stride = 1, groups = 1, activate = true) {
     const layers: Layer[] = [
       new Conv1d(inChannels, outChannels, kernel, { stride, padding: Math.floor(kernel / 2), groups, bias: false }),
-      new BatchNorm1d(outChannels, 1e-3, 0.01),
+      new BatchNorm1d(outChannels, 1e-3, 0.1),
     ];
     if (activate) layers.push(new Activation('silu'));
     super(...layers);
