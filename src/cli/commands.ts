@@ -5,6 +5,9 @@ import { registerDatasets } from './datasets.js';
 import { registerInspect } from './inspect.js';
 import { registerFeatures } from './features.js';
 import { registerTrain } from './train.js';
+import { registerExport } from './export.js';
+import { registerPredict } from './predict.js';
+import { registerModels } from './models.js';
 
 /** Every CLI command, one module each. Add a command by adding its register function here. */
-export const commands: Array<(program: Command) => void> = [registerInfo, registerDownload, registerDatasets, registerInspect, registerFeatures, registerTrain];
+export const commands: Array<(program: Command) => void> = [registerInfo, registerDownload, registerDatasets, registerInspect, registerFeatures, registerTrain, registerExport, registerPredict, registerModels];

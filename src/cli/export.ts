@@ -1,0 +1,33 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Command } from 'commander';
+import { ConfigError } from '../errors.js';
+import { readCheckpoint } from '../export/checkpoint.js';
+import { exportCheckpoint } from '../infer/export-model.js';
+import { resolveModel } from '../models/bundled.js';
+import { writeFileAtomic } from '../util/atomic.js';
+
+export function registerExport(program: Command): void {
+  program
+    .command('export')
+    .description(
+      'Export a checkpoint (.safetensors, or a bundled model name) as ONNX for `predict`/`evaluate` and the browser (needs libtorch)',
+    )
+    .requiredOption('--model <name|path>', 'bundled model name or checkpoint path (.safetensors)')
+    .requiredOption('--out <file>', 'ONNX file to write (.onnx)')
+    .action((options: { model: string; out: string }) => {
+      if (/\.onnx$/i.test(options.model))
+        throw new ConfigError(`--model ${options.model}: already ONNX; pass a .safetensors checkpoint`);
+      if (!/\.onnx$/i.test(options.out))
+        throw new ConfigError(`--out ${options.out}: the file name must end in .onnx`);
+      const resolved = resolveModel(options.model, 'checkpoint');
+      const checkpoint = readCheckpoint(resolved.path);
+      const bytes = exportCheckpoint(checkpoint, resolved.path, resolved.bundled?.name);
+      mkdirSync(dirname(options.out), { recursive: true });
+      writeFileAtomic(options.out, bytes);
+      const m = checkpoint.metadata;
+      process.stdout.write(
+        `${JSON.stringify({ out: options.out, bytes: bytes.length, architecture: m.model.name, labels: m.labels, untrained: m.extra?.untrained === true })}\n`,
+      );
+    });
+}

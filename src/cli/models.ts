@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { formatTable } from '../eval/report/table.js';
+import { readCatalog, type BundledModel } from '../models/bundled.js';
+
+function metricText(model: BundledModel): string {
+  const { metric, value } = model.validation as { metric?: unknown; value?: unknown };
+  return typeof metric === 'string' && typeof value === 'number' ? `${metric} ${value.toFixed(4)}` : 'n/a';
+}
+
+function count(n: number | null): string {
+  if (n === null) return 'n/a';
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : String(n);
+}
+
+export function registerModels(program: Command): void {
+  program
+    .command('models')
+    .description(
+      'List the bundled models (models/catalog.json): dataset, task, classes, leads, rate, window, size, validation, files',
+    )
+    .option('--json', 'print JSON (entries with absolute file paths and whether each file exists)')
+    .action((options: { json?: boolean }) => {
+      const catalog = readCatalog();
+      if (options.json) {
+        const models = catalog.models.map((model) => ({
+          ...model,
+          present: {
+            onnx: existsSync(model.paths.onnx),
+            checkpoint: model.paths.checkpoint === null ? null : existsSync(model.paths.checkpoint),
+            card: existsSync(model.paths.card),
+          },
+        }));
+        process.stdout.write(`${JSON.stringify({ dir: catalog.dir, models }, null, 2)}\n`);
+        return;
+      }
+      if (catalog.models.length === 0) {
+        process.stdout.write(
+          `no bundled models yet (${catalog.dir}/catalog.json is empty; see models/README.md)\n`,
+        );
+        return;
+      }
+      const table = formatTable({
+        title: `Bundled models (${catalog.dir})`,
+        columns: [
+          'name',
+          'dataset',
+          'task',
+          'classes',
+          'leads',
+          'Hz',
+          'window',
+          'params',
+          'MACs',
+          'validation',
+          'default',
+          'files',
+        ],
+        rows: catalog.models.map((m) => [
+          m.name,
+          m.dataset,
+          m.task,
+          m.classes.join(' '),
+          m.leads.length === 1 ? m.leads[0]! : `${m.leads.length} leads`,
+          String(m.fs),
+          `${m.windowSeconds} s`,
+          count(m.parameters),
+          count(m.macs),
+          metricText(m),
+          m.default ? 'yes' : '',
+          existsSync(m.paths.onnx) ? m.files.onnx : `${m.files.onnx} (MISSING)`,
+        ]),
+      });
+      process.stdout.write(`${table}\n`);
+    });
+}

@@ -1,0 +1,106 @@
+/**
+ * One file of `efficientecg predict`: read the record, pick its model (the one given, or routed by leads among the
+ * bundled defaults), predict, and return a compact, structured-cloneable result, or the error for that file alone.
+ * Used by the worker threads (predict-worker.ts) and inline.
+ */
+import { beatsFromAnnotations } from '../datasets/mitdb/aami.js';
+import { readRecord } from '../io/read.js';
+import type { EcgRecord } from '../io/record.js';
+import { detectQrs } from '../signal/qrs.js';
+import { Predictor, type LabelProbability, type Prediction } from './predictor.js';
+import { routeRecord } from './route.js';
+
+export interface ModelChoice {
+  name: string;
+  path: string;
+  leads: string[];
+}
+
+/** The model to use: one for every file, or routing among candidates (each file's leads decide). */
+export type ModelTarget =
+  { kind: 'fixed'; model: ModelChoice } | { kind: 'route'; candidates: ModelChoice[] };
+
+export type FileResult =
+  | {
+      ok: true;
+      file: string;
+      record: string;
+      model: string;
+      task: 'records' | 'beats';
+      labels: string[];
+      top: LabelProbability[];
+      notices: string[];
+      untrained: boolean;
+      /** Beat models: beats found and classified per class. */
+      beats: { total: number; counts: Record<string, number> } | null;
+    }
+  | { ok: false; file: string; error: string };
+
+/** Loaded predictors by model path (one per worker). */
+export class PredictorCache {
+  private readonly loaded = new Map<string, Promise<Predictor>>();
+
+  get(choice: ModelChoice): Promise<Predictor> {
+    let predictor = this.loaded.get(choice.path);
+    if (predictor === undefined) {
+      predictor = Predictor.load(choice.path, { name: choice.name });
+      this.loaded.set(choice.path, predictor);
+    }
+    return predictor;
+  }
+
+  async close(): Promise<void> {
+    for (const predictor of this.loaded.values()) await (await predictor).release();
+    this.loaded.clear();
+  }
+}
+
+export async function predictFile(
+  file: string,
+  target: ModelTarget,
+  cache: PredictorCache,
+): Promise<FileResult> {
+  try {
+    const record = await readRecord(file);
+    const choice = target.kind === 'fixed' ? target.model : routeRecord(record.leads, target.candidates);
+    const predictor = await cache.get(choice);
+    const prediction =
+      predictor.info.task === 'beats'
+        ? await predictDetectedBeats(predictor, record)
+        : await predictor.predict(record);
+    return summarise(file, choice.name, prediction);
+  } catch (error) {
+    const message =
+      error instanceof Error
+        ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`
+        : String(error);
+    return { ok: false, file, error: message };
+  }
+}
+
+/** Beat models on a record without annotations: R peaks from the QRS detector, RR features as for MIT-BIH. */
+async function predictDetectedBeats(predictor: Predictor, record: EcgRecord): Promise<Prediction> {
+  const peaks = detectQrs(record.signals, record.fs).rPeaks;
+  const beats = beatsFromAnnotations(
+    Array.from(peaks, (sample) => ({ sample, symbol: 'N' })),
+    record.fs,
+  );
+  const prediction = await predictor.predictBeats(record, beats);
+  prediction.notices.unshift(`${beats.length} beats found by the QRS detector (src/signal/qrs)`);
+  return prediction;
+}
+
+function summarise(file: string, model: string, p: Prediction): FileResult {
+  return {
+    ok: true,
+    file,
+    record: p.record,
+    model,
+    task: p.task,
+    labels: p.labels,
+    top: p.top,
+    notices: p.notices,
+    untrained: p.untrained,
+    beats: p.task === 'beats' ? { total: p.beats.length, counts: p.counts } : null,
+  };
+}

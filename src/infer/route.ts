@@ -1,0 +1,31 @@
+/**
+ * Which model reads a record when none is named: among the candidates (the bundled default of each dataset), the
+ * one whose leads all appear in the record by name or alias (prepare.ts LEAD_ALIASES), the most leads first (a
+ * 12-lead record goes to the 12-lead model, not to a one-lead model that could read its lead II); else one with
+ * the same number of leads. Ties keep catalogue order.
+ */
+import { ConfigError } from '../errors.js';
+import { canonicalLead } from './prepare.js';
+
+export interface RouteCandidate {
+  name: string;
+  leads: readonly string[];
+}
+
+export function routeRecord<C extends RouteCandidate>(
+  recordLeads: readonly string[],
+  candidates: readonly C[],
+): C {
+  const names = new Set(recordLeads.map(canonicalLead));
+  const covered = candidates
+    .filter((c) => c.leads.every((lead) => names.has(canonicalLead(lead))))
+    .sort((a, b) => b.leads.length - a.leads.length);
+  const chosen = covered[0] ?? candidates.find((c) => c.leads.length === recordLeads.length);
+  if (chosen === undefined) {
+    const offered = candidates.map((c) => `${c.name} [${c.leads.join(', ')}]`).join('; ') || 'none';
+    throw new ConfigError(
+      `no bundled model reads a record with leads [${recordLeads.join(', ')}] (models: ${offered}); pass --model`,
+    );
+  }
+  return chosen;
+}

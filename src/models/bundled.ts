@@ -1,0 +1,146 @@
+/**
+ * The bundled-model catalogue: `models/catalog.json` (format in models/README.md) lists the trained models that ship
+ * with the package. `--model NAME` is looked up in it, never joined into a path; the files an entry names must be
+ * plain relative paths inside the models folder (no `..`, no absolute paths), checked again after resolution.
+ * Node only (file system); the browser loads a model by URL through the Predictor instead.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError, MissingFileError } from '../errors.js';
+
+export const CATALOG_FORMAT = 'efficientecg-models';
+
+const safeFile = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be a relative path of letters, digits, . _ - and /')
+  .refine((path) => !path.split('/').some((part) => part === '..' || part === '.'), 'must not contain . or ..');
+
+const entrySchema = z.strictObject({
+  /** Looked up by `--model NAME`. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, . _ -'),
+  dataset: z.string().min(1),
+  /** 'records': one label set per record; 'beats': one class per beat (MIT-BIH). */
+  task: z.enum(['records', 'beats']),
+  /** The model used for this dataset's records when no --model is given (one per dataset). */
+  default: z.boolean(),
+  architecture: z.string().min(1),
+  classes: z.array(z.string()).min(1),
+  leads: z.array(z.string()).min(1),
+  fs: z.number().positive(),
+  windowSeconds: z.number().positive(),
+  parameters: z.number().int().nonnegative(),
+  macs: z.number().int().nonnegative().nullable(),
+  /** Validation metrics of the shipped checkpoint ({ metric, value, ... }). */
+  validation: z.record(z.string(), z.unknown()),
+  files: z.strictObject({ onnx: safeFile, checkpoint: safeFile.optional(), card: safeFile }),
+});
+export type BundledModelEntry = z.infer<typeof entrySchema>;
+
+const catalogSchema = z.strictObject({
+  format: z.literal(CATALOG_FORMAT),
+  version: z.literal(1),
+  models: z.array(entrySchema),
+});
+
+export interface BundledModel extends BundledModelEntry {
+  /** Absolute paths of the entry's files. */
+  paths: { onnx: string; checkpoint: string | null; card: string };
+}
+
+export interface Catalog {
+  dir: string;
+  models: BundledModel[];
+}
+
+/** The package's models folder (src/models and dist/models both sit two levels below the package root). */
+export function defaultModelsDir(): string {
+  return process.env.EFFICIENTECG_MODELS_DIR ?? fileURLToPath(new URL('../../models/', import.meta.url));
+}
+
+/** Reads and validates `<dir>/catalog.json`; ConfigError lists every problem with its path. */
+export function readCatalog(dir = defaultModelsDir()): Catalog {
+  const path = join(dir, 'catalog.json');
+  if (!existsSync(path)) throw new MissingFileError(path, 'model catalogue not found');
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+  const result = catalogSchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(catalogue)'}: ${i.message}`);
+    throw new ConfigError(`${path}: ${problems.join('; ')}`);
+  }
+  const models = result.data.models;
+  checkUnique(models, path);
+  return { dir, models: models.map((entry) => withPaths(entry, dir)) };
+}
+
+function checkUnique(models: readonly BundledModelEntry[], path: string): void {
+  const names = new Set<string>();
+  const defaults = new Set<string>();
+  for (const model of models) {
+    if (names.has(model.name)) throw new ConfigError(`${path}: model name ${model.name} is listed twice`);
+    names.add(model.name);
+    if (!model.default) continue;
+    if (defaults.has(model.dataset)) throw new ConfigError(`${path}: two default models for dataset ${model.dataset}`);
+    defaults.add(model.dataset);
+  }
+}
+
+function inside(dir: string, file: string): string {
+  const path = resolve(dir, file);
+  const rel = relative(resolve(dir), path);
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new ConfigError(`model file ${file} resolves outside ${dir}`);
+  return path;
+}
+
+function withPaths(entry: BundledModelEntry, dir: string): BundledModel {
+  return {
+    ...entry,
+    paths: {
+      onnx: inside(dir, entry.files.onnx),
+      checkpoint: entry.files.checkpoint ? inside(dir, entry.files.checkpoint) : null,
+      card: inside(dir, entry.files.card),
+    },
+  };
+}
+
+export interface ResolvedModel {
+  /** Catalogue name, or the path as given. */
+  name: string;
+  path: string;
+  bundled: BundledModel | null;
+}
+
+const MODEL_FILE = /\.(onnx|safetensors)$/i;
+
+/**
+ * `--model NAME|PATH`: a catalogue name, or a path to an .onnx (or .safetensors, where accepted) file. `kind` says
+ * which bundled file to use for a name: the ONNX model (predict, evaluate) or the checkpoint (export).
+ */
+export function resolveModel(spec: string, kind: 'onnx' | 'checkpoint' = 'onnx', catalog?: Catalog): ResolvedModel {
+  if (MODEL_FILE.test(spec)) {
+    if (!existsSync(spec)) throw new MissingFileError(spec, 'model file not found (--model)');
+    return { name: basename(spec).replace(MODEL_FILE, ''), path: spec, bundled: null };
+  }
+  const found = (catalog ?? readCatalog()).models.find((model) => model.name === spec);
+  if (found === undefined) {
+    const known = (catalog ?? readCatalog()).models.map((model) => model.name);
+    throw new ConfigError(
+      `--model ${JSON.stringify(spec)}: not a bundled model (${known.length ? `bundled: ${known.join(', ')}` : 'the catalogue is empty'}) nor a path ending in .onnx or .safetensors`,
+    );
+  }
+  const path = kind === 'onnx' ? found.paths.onnx : found.paths.checkpoint;
+  if (path === null) throw new ConfigError(`--model ${spec}: the bundled model ships no checkpoint`);
+  if (!existsSync(path)) throw new MissingFileError(path, `file of bundled model ${spec} is missing`);
+  return { name: found.name, path, bundled: found };
+}
+
+/** The default model of each dataset. */
+export function defaultModels(catalog: Catalog): BundledModel[] {
+  return catalog.models.filter((model) => model.default);
+}

@@ -1,0 +1,72 @@
+/** The bundled-model catalogue: validation, name lookup (never a path join), file paths kept inside the folder. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, MissingFileError } from '../../src/errors.js';
+import { defaultModels, readCatalog, resolveModel } from '../../src/models/bundled.js';
+
+const entry = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  dataset: 'cinc2017',
+  task: 'records',
+  default: false,
+  architecture: 'efficientecg-w0.25',
+  classes: ['N', 'A', 'O', '~'],
+  leads: ['ECG'],
+  fs: 100,
+  windowSeconds: 10,
+  parameters: 1,
+  macs: null,
+  validation: {},
+  files: { onnx: `${name}.onnx`, card: `${name}.md` },
+  ...extra,
+});
+
+function withCatalog(models: unknown[], fn: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-catalog-'));
+  try {
+    writeFileSync(
+      join(dir, 'catalog.json'),
+      JSON.stringify({ format: 'efficientecg-models', version: 1, models }),
+    );
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the shipped catalogue parses', () => {
+  const catalog = readCatalog(new URL('../../models/', import.meta.url).pathname);
+  assert.ok(Array.isArray(catalog.models));
+});
+
+test('names are looked up in the catalogue; unknown names, traversal and missing files are typed errors', () => {
+  withCatalog([entry('a', { default: true }), entry('b')], (dir) => {
+    const catalog = readCatalog(dir);
+    assert.deepEqual(
+      defaultModels(catalog).map((m) => m.name),
+      ['a'],
+    );
+    assert.throws(() => resolveModel('a', 'onnx', catalog), MissingFileError);
+    writeFileSync(join(dir, 'a.onnx'), 'x');
+    assert.equal(resolveModel('a', 'onnx', catalog).path, join(dir, 'a.onnx'));
+    assert.throws(() => resolveModel('a', 'checkpoint', catalog), /ships no checkpoint/);
+    assert.throws(
+      () => resolveModel('../etc/passwd', 'onnx', catalog),
+      (e: unknown) => e instanceof ConfigError && /not a bundled model \(bundled: a, b\)/.test(e.message),
+    );
+    assert.throws(() => resolveModel('missing.onnx', 'onnx', catalog), MissingFileError);
+  });
+  withCatalog([entry('x', { files: { onnx: '../outside.onnx', card: 'x.md' } })], (dir) => {
+    assert.throws(() => readCatalog(dir), /files\.onnx: must not contain \. or \.\./);
+  });
+  withCatalog([entry('x', { files: { onnx: '/etc/passwd', card: 'x.md' } })], (dir) => {
+    assert.throws(() => readCatalog(dir), /files\.onnx: must be a relative path/);
+  });
+  withCatalog([entry('x', { default: true }), entry('y', { default: true })], (dir) => {
+    assert.throws(() => readCatalog(dir), /two default models for dataset cinc2017/);
+  });
+  withCatalog([entry('x'), entry('x')], (dir) => assert.throws(() => readCatalog(dir), /listed twice/));
+});

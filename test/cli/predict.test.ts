@@ -1,0 +1,143 @@
+/**
+ * `efficientecg predict` and `efficientecg models` as a user runs them, with a bundled catalogue in a temporary
+ * folder (EFFICIENTECG_MODELS_DIR) holding a tiny untrained model as the CinC 2017 default: routing by leads,
+ * worker threads, one bad file that does not stop the folder, JSON Lines and CSV output, the HTML report.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportCheckpoint } from '../../src/infer/export-model.js';
+import { devCheckpoint } from '../infer/dev-models.js';
+
+const cli = new URL('../../src/cli/index.ts', import.meta.url).pathname;
+const fixtures = new URL('../fixtures/datasets/', import.meta.url).pathname;
+
+function setup(): { dir: string; env: NodeJS.ProcessEnv } {
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-predict-'));
+  const models = join(dir, 'models');
+  mkdirSync(models);
+  const checkpoint = devCheckpoint({
+    leads: ['ECG'],
+    labels: ['N', 'A', 'O', '~'],
+    fs: 100,
+    windowSamples: 300,
+  });
+  writeFileSync(join(models, 'dev-cinc.onnx'), exportCheckpoint(checkpoint, 'dev', 'dev-cinc'));
+  writeFileSync(join(models, 'dev-cinc.md'), '# untrained test model\n');
+  const entry = {
+    name: 'dev-cinc',
+    dataset: 'cinc2017',
+    task: 'records',
+    default: true,
+    architecture: 'efficientecg-w0.25',
+    classes: ['N', 'A', 'O', '~'],
+    leads: ['ECG'],
+    fs: 100,
+    windowSeconds: 3,
+    parameters: 1000,
+    macs: null,
+    validation: { metric: 'cinc2017_f1', value: 0.25 },
+    files: { onnx: 'dev-cinc.onnx', card: 'dev-cinc.md' },
+  };
+  writeFileSync(
+    join(models, 'catalog.json'),
+    JSON.stringify({ format: 'efficientecg-models', version: 1, models: [entry] }),
+  );
+  const records = join(dir, 'records');
+  mkdirSync(records);
+  for (const name of ['A05493', 'A07615'])
+    for (const ext of ['hea', 'mat'])
+      copyFileSync(join(fixtures, 'cinc2017', `${name}.${ext}`), join(records, `${name}.${ext}`));
+  copyFileSync(join(fixtures, 'cinc2017', 'REFERENCE.csv'), join(records, 'REFERENCE.csv'));
+  writeFileSync(join(records, 'broken.hea'), 'broken 1 300 10\nbroken.dat 16 200 16 0 0 0 0 ECG\n');
+  return { dir, env: { ...process.env, EFFICIENTECG_MODELS_DIR: models } };
+}
+
+let dir = '';
+let env: NodeJS.ProcessEnv = {};
+before(() => ({ dir, env } = setup()));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const run = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', timeout: 120_000, env });
+
+test('predict: a folder routed to the bundled default on 2 workers; a bad record reported, the rest predicted; report', () => {
+  const report = join(dir, 'out', 'report.html');
+  const result = run(
+    env,
+    'predict',
+    join(dir, 'records'),
+    '--format',
+    'json',
+    '--jobs',
+    '2',
+    '--report',
+    report,
+  );
+  assert.equal(result.status, 0, result.stderr);
+  const lines = result.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  assert.deepEqual(
+    lines.map((l) => (l.file as string).split('/').at(-1)),
+    ['A05493.hea', 'A07615.hea', 'broken.hea'],
+  );
+  const [a, b, broken] = lines;
+  for (const ok of [a!, b!]) {
+    assert.equal(ok.ok, true);
+    assert.equal(ok.model, 'dev-cinc');
+    assert.equal(ok.untrained, true);
+    assert.equal((ok.top as unknown[]).length, 4);
+    assert.ok((ok.notices as string[]).some((n) => n.includes('resampled from 300 Hz')));
+  }
+  assert.equal(broken!.ok, false);
+  assert.match(broken!.error as string, /broken\.dat/);
+  assert.match(result.stderr, /2 record\(s\) predicted, 1 failed/);
+  const html = readFileSync(report, 'utf8');
+  assert.match(html, /A05493/);
+  assert.match(html, /NOT diagnoses/);
+  assert.match(html, /Files that could not be predicted/);
+});
+
+test('predict: one file, CSV to --out with a given model path; models --json lists the catalogue', () => {
+  const out = join(dir, 'out.csv');
+  const model = join(dir, 'models', 'dev-cinc.onnx');
+  const result = run(
+    env,
+    'predict',
+    join(dir, 'records', 'A05493.hea'),
+    '--model',
+    model,
+    '--format',
+    'csv',
+    '--out',
+    out,
+    '--jobs',
+    '0',
+  );
+  assert.equal(result.status, 0, result.stderr);
+  const rows = readFileSync(out, 'utf8').trim().split('\n');
+  assert.equal(
+    rows[0],
+    'file,record,model,task,labels,top_label,top_probability,probabilities,notices,error',
+  );
+  assert.equal(rows.length, 2);
+  assert.match(rows[1]!, /A05493,dev-cinc,records,/);
+  const listed = run(env, 'models', '--json');
+  assert.equal(listed.status, 0, listed.stderr);
+  const catalog = JSON.parse(listed.stdout) as {
+    models: Array<{
+      name: string;
+      default: boolean;
+      paths: { onnx: string };
+      present: { onnx: boolean; checkpoint: null };
+    }>;
+  };
+  assert.equal(catalog.models[0]!.name, 'dev-cinc');
+  assert.equal(catalog.models[0]!.paths.onnx, model);
+  assert.deepEqual(catalog.models[0]!.present, { onnx: true, checkpoint: null, card: true });
+});
