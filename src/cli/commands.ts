@@ -8,6 +8,8 @@ import { registerTrain } from './train.js';
 import { registerExport } from './export.js';
 import { registerPredict } from './predict.js';
 import { registerModels } from './models.js';
+import { registerEvaluate } from './evaluate.js';
+import { registerServe } from './serve.js';
 
 /** Every CLI command, one module each. Add a command by adding its register function here. */
-export const commands: Array<(program: Command) => void> = [registerInfo, registerDownload, registerDatasets, registerInspect, registerFeatures, registerTrain, registerExport, registerPredict, registerModels];
+export const commands: Array<(program: Command) => void> = [registerInfo, registerDownload, registerDatasets, registerInspect, registerFeatures, registerTrain, registerExport, registerPredict, registerModels, registerServe];
