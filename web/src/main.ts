@@ -1,0 +1,316 @@
+/**
+ * The EfficientECG page. A record is read (src/io) and diagnosed (src/infer's Predictor on onnxruntime-web) inside
+ * the page: its bytes never leave the device. The server only hands out the page, the models, the wasm runtime and
+ * the example records (downloads, never uploads).
+ */
+import * as ort from 'onnxruntime-web';
+import type { EcgRecord } from '../../src/io/record.js';
+import { readRecordFromFiles } from '../../src/io/read.js';
+import { Predictor, type RecordPrediction } from '../../src/infer/predictor.js';
+import { detectQrs } from '../../src/signal/qrs.js';
+import { clampView, drawPaper, duration, visibleSeconds, type Overlay, type View } from './paper.js';
+
+interface ModelEntry {
+  name: string;
+  url: string;
+  labels: string[];
+  leads: string[];
+  fs: number;
+  task: string;
+  untrained: boolean;
+}
+
+interface ExampleEntry {
+  name: string;
+  files: Array<{ name: string; url: string }>;
+}
+
+// Our server serves the runtime's wasm files at /ort/ (no CDN); one thread needs no cross-origin isolation.
+ort.env.wasm.wasmPaths = '/ort/';
+ort.env.wasm.numThreads = 1;
+
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const ui = {
+  fileInput: byId<HTMLInputElement>('file-input'),
+  dropZone: byId<HTMLElement>('drop-zone'),
+  exampleSelect: byId<HTMLSelectElement>('example-select'),
+  modelSelect: byId<HTMLSelectElement>('model-select'),
+  age: byId<HTMLInputElement>('age'),
+  sex: byId<HTMLSelectElement>('sex'),
+  csvFs: byId<HTMLInputElement>('csv-fs'),
+  diagnose: byId<HTMLButtonElement>('diagnose'),
+  error: byId<HTMLElement>('error'),
+  status: byId<HTMLElement>('status'),
+  diagnosis: byId<HTMLElement>('diagnosis'),
+  recordInfo: byId<HTMLElement>('record-info'),
+  canvas: byId<HTMLCanvasElement>('ecg'),
+  zoomIn: byId<HTMLButtonElement>('zoom-in'),
+  zoomOut: byId<HTMLButtonElement>('zoom-out'),
+  zoomReset: byId<HTMLButtonElement>('zoom-reset'),
+  viewInfo: byId<HTMLElement>('view-info'),
+};
+
+const state = {
+  models: [] as ModelEntry[],
+  examples: [] as ExampleEntry[],
+  predictors: new Map<string, Promise<Predictor>>(),
+  record: null as EcgRecord | null,
+  view: { zoom: 1, offset: 0 } as View,
+  overlay: { saliency: null, rPeaks: null } as Overlay,
+};
+
+function showError(message: string | null): void {
+  ui.error.textContent = message ?? '';
+  ui.error.hidden = message === null;
+}
+
+function setStatus(message: string): void {
+  ui.status.textContent = message;
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
+async function init(): Promise<void> {
+  [state.models, state.examples] = await Promise.all([
+    getJson<ModelEntry[]>('/api/models'),
+    getJson<ExampleEntry[]>('/api/examples'),
+  ]);
+  for (const model of state.models.filter((m) => m.task === 'records')) {
+    const note = model.untrained ? ' — UNTRAINED dev model' : '';
+    ui.modelSelect.add(
+      new Option(`${model.name} (${model.leads.length} leads, ${model.fs} Hz)${note}`, model.name),
+    );
+  }
+  for (const example of state.examples) ui.exampleSelect.add(new Option(example.name, example.name));
+  setStatus(state.models.length === 0 ? 'No models on this server.' : 'Open, drop or pick an ECG.');
+}
+
+/** Files from the user's disk: read here, never sent anywhere. */
+async function filesFromList(list: FileList | File[]): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  for (const file of list) files.set(file.name, new Uint8Array(await file.arrayBuffer()));
+  return files;
+}
+
+async function filesOfExample(name: string): Promise<Map<string, Uint8Array>> {
+  const example = state.examples.find((e) => e.name === name);
+  if (!example) throw new Error(`example ${name}: not offered by this server`);
+  const files = new Map<string, Uint8Array>();
+  await Promise.all(
+    example.files.map(async (file) => {
+      const response = await fetch(file.url);
+      if (!response.ok) throw new Error(`${file.url}: HTTP ${response.status}`);
+      files.set(file.name, new Uint8Array(await response.arrayBuffer()));
+    }),
+  );
+  return files;
+}
+
+async function openRecord(files: Map<string, Uint8Array>): Promise<void> {
+  showError(null);
+  ui.diagnosis.replaceChildren();
+  const fs = Number(ui.csvFs.value);
+  const record = await readRecordFromFiles(files, fs > 0 ? { fs } : {});
+  state.record = record;
+  state.view = { zoom: 1, offset: 0 };
+  state.overlay = { saliency: null, rPeaks: rPeaksOf(record) };
+  ui.age.value = record.age === null ? '' : String(record.age);
+  ui.sex.value = record.sex === 'male' || record.sex === 'female' ? record.sex : '';
+  ui.recordInfo.textContent = `${record.name}: ${record.leads.length} lead(s) (${record.leads.join(', ')}), ${record.fs} Hz, ${duration(traceOf(record)).toFixed(1)} s`;
+  redraw();
+  await diagnose();
+}
+
+function rPeaksOf(record: EcgRecord): Int32Array | null {
+  try {
+    return detectQrs(record.signals, record.fs).rPeaks;
+  } catch {
+    return null;
+  }
+}
+
+const traceOf = (record: EcgRecord) => ({ fs: record.fs, leads: record.leads, signals: record.signals });
+
+function redraw(): void {
+  if (!state.record) return;
+  const trace = traceOf(state.record);
+  state.view = clampView(trace, state.view);
+  drawPaper(ui.canvas, trace, state.view, state.overlay);
+  const end = state.view.offset + visibleSeconds(state.view);
+  ui.viewInfo.textContent = `${state.view.offset.toFixed(1)}–${Math.min(end, duration(trace)).toFixed(1)} s, zoom ${state.view.zoom}x`;
+}
+
+function modelFor(record: EcgRecord): ModelEntry {
+  const records = state.models.filter((m) => m.task === 'records');
+  const chosen = ui.modelSelect.value;
+  const model =
+    chosen === 'auto'
+      ? (records.find((m) => m.leads.length === record.leads.length) ??
+        records.find((m) => m.leads.length === 1))
+      : records.find((m) => m.name === chosen);
+  if (!model) throw new Error(`no model for a record with ${record.leads.length} lead(s) on this server`);
+  return model;
+}
+
+function predictorFor(model: ModelEntry): Promise<Predictor> {
+  let pending = state.predictors.get(model.name);
+  if (!pending) {
+    pending = Predictor.load(new URL(model.url, location.href), { backend: 'web', name: model.name });
+    pending.catch(() => state.predictors.delete(model.name));
+    state.predictors.set(model.name, pending);
+  }
+  return pending;
+}
+
+function patient(): { age: number | null; sex: string | null } {
+  const age = ui.age.value.trim() === '' ? null : Number(ui.age.value);
+  if (age !== null && !(age >= 0 && age <= 130))
+    throw new Error(`age: must be 0-130 years, got ${ui.age.value}`);
+  return { age, sex: ui.sex.value === '' ? null : ui.sex.value };
+}
+
+async function diagnose(): Promise<void> {
+  const record = state.record;
+  if (!record) return;
+  const model = modelFor(record);
+  setStatus(`Diagnosing with ${model.name} in this page…`);
+  const predictor = await predictorFor(model);
+  const prediction = await predictor.predict(record, {
+    patient: patient(),
+    saliency: { segmentSeconds: 0.5 },
+  });
+  state.overlay = { ...state.overlay, saliency: prediction.saliency };
+  renderDiagnosis(model, prediction);
+  redraw();
+  setStatus(`Diagnosed with ${model.name} (onnxruntime-web, in this page).`);
+}
+
+function bar(label: string, value: number, strong: boolean): HTMLElement {
+  const row = document.createElement('div');
+  row.className = strong ? 'bar predicted' : 'bar';
+  const name = document.createElement('span');
+  name.className = 'bar-label';
+  name.textContent = label;
+  const track = document.createElement('span');
+  track.className = 'bar-track';
+  const fill = document.createElement('span');
+  fill.className = 'bar-fill';
+  fill.style.width = `${(value * 100).toFixed(1)}%`;
+  track.append(fill);
+  const number = document.createElement('span');
+  number.className = 'bar-value';
+  number.textContent = `${(value * 100).toFixed(1)} %`;
+  row.append(name, track, number);
+  return row;
+}
+
+function heading(text: string): HTMLElement {
+  const h = document.createElement('h3');
+  h.textContent = text;
+  return h;
+}
+
+function renderDiagnosis(model: ModelEntry, prediction: RecordPrediction): void {
+  const parts: HTMLElement[] = [];
+  if (prediction.untrained) {
+    const warn = document.createElement('p');
+    warn.className = 'untrained';
+    warn.textContent = 'UNTRAINED development model: random weights. These numbers are NOT a diagnosis.';
+    parts.push(warn);
+  }
+  const summary = document.createElement('p');
+  summary.id = 'predicted';
+  summary.textContent = `Diagnosis: ${prediction.labels.join(', ') || 'no class above its threshold'}`;
+  parts.push(summary, heading(`Probabilities (${model.name})`));
+  for (const { label, probability } of prediction.top) {
+    parts.push(bar(label, probability, prediction.labels.includes(label)));
+  }
+  const attention = prediction.attention?.ecgToPatient;
+  if (attention) {
+    parts.push(heading('Attention of the ECG on the patient features'));
+    for (const [token, share] of Object.entries(attention)) parts.push(bar(token, share, false));
+  }
+  if (prediction.saliency) {
+    const note = document.createElement('p');
+    note.className = 'note';
+    note.textContent = `Shaded: where hiding ${prediction.saliency.segmentSeconds} s of signal lowers “${prediction.saliency.label}” most (occlusion). Blue marks: detected R peaks.`;
+    parts.push(note);
+  }
+  for (const notice of prediction.notices) {
+    const p = document.createElement('p');
+    p.className = 'notice';
+    p.textContent = notice;
+    parts.push(p);
+  }
+  ui.diagnosis.replaceChildren(...parts);
+}
+
+/** Runs an action, showing its failure (a typed reader/model error names the file and the problem). */
+function guarded(action: () => Promise<void>): void {
+  action().catch((error: unknown) => {
+    setStatus('');
+    showError(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  });
+}
+
+function zoom(factor: number | null): void {
+  state.view = factor === null ? { zoom: 1, offset: 0 } : { ...state.view, zoom: state.view.zoom * factor };
+  redraw();
+}
+
+function wirePanning(): void {
+  let dragFrom: { x: number; offset: number } | null = null;
+  ui.canvas.addEventListener('pointerdown', (event) => {
+    dragFrom = { x: event.clientX, offset: state.view.offset };
+    ui.canvas.setPointerCapture(event.pointerId);
+  });
+  ui.canvas.addEventListener('pointermove', (event) => {
+    if (!dragFrom || !state.record) return;
+    const secondsPerPx = visibleSeconds(state.view) / ui.canvas.clientWidth;
+    state.view = { ...state.view, offset: dragFrom.offset - (event.clientX - dragFrom.x) * secondsPerPx };
+    redraw();
+  });
+  ui.canvas.addEventListener('pointerup', () => (dragFrom = null));
+  ui.canvas.addEventListener('keydown', (event) => {
+    const step = visibleSeconds(state.view) / 4;
+    if (event.key === 'ArrowRight') state.view = { ...state.view, offset: state.view.offset + step };
+    else if (event.key === 'ArrowLeft') state.view = { ...state.view, offset: state.view.offset - step };
+    else return;
+    redraw();
+  });
+}
+
+function wire(): void {
+  ui.fileInput.addEventListener('change', () => {
+    if (ui.fileInput.files?.length) guarded(async () => openRecord(await filesFromList(ui.fileInput.files!)));
+  });
+  ui.dropZone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    ui.dropZone.classList.add('over');
+  });
+  ui.dropZone.addEventListener('dragleave', () => ui.dropZone.classList.remove('over'));
+  ui.dropZone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    ui.dropZone.classList.remove('over');
+    const files = event.dataTransfer?.files;
+    if (files?.length) guarded(async () => openRecord(await filesFromList(files)));
+  });
+  ui.exampleSelect.addEventListener('change', () => {
+    const name = ui.exampleSelect.value;
+    if (name) guarded(async () => openRecord(await filesOfExample(name)));
+  });
+  ui.diagnose.addEventListener('click', () => guarded(diagnose));
+  ui.modelSelect.addEventListener('change', () => guarded(diagnose));
+  ui.zoomIn.addEventListener('click', () => zoom(2));
+  ui.zoomOut.addEventListener('click', () => zoom(0.5));
+  ui.zoomReset.addEventListener('click', () => zoom(null));
+  globalThis.addEventListener('resize', redraw);
+  wirePanning();
+}
+
+wire();
+guarded(init);
