@@ -1,0 +1,104 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { DATASETS, type DatasetName } from '../datasets/index.js';
+import { ConfigError, MissingFileError } from '../errors.js';
+import { formatReport } from '../eval/report/table.js';
+import { writeReport } from '../eval/report/write.js';
+import { EVALUATION_SPLITS, EVALUATIONS, evaluate, type EvaluationSplit } from '../infer/evaluate.js';
+import { Predictor } from '../infer/predictor.js';
+import { resolveModel } from '../models/bundled.js';
+import { writeFileAtomic } from '../util/atomic.js';
+
+interface EvaluateFlags {
+  model: string;
+  dataset: string;
+  data: string;
+  split: EvaluationSplit;
+  json?: string;
+  report?: string;
+  resamples: number;
+  threads: number;
+}
+
+function choice<T extends string>(values: readonly T[]) {
+  return (value: string): T => {
+    if (!(values as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`expected ${values.join('|')}`);
+    return value as T;
+  };
+}
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
+  return n;
+}
+
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description(
+      "Score a model on a dataset folder with the dataset's official metrics and bootstrap 95 % intervals, through onnxruntime (no libtorch)",
+    )
+    .requiredOption('--model <name|path>', 'bundled model name or .onnx file')
+    .requiredOption('--dataset <name>', Object.keys(EVALUATIONS).join('|'), choice(Object.keys(EVALUATIONS)))
+    .requiredOption('--data <dir>', 'dataset folder in its official layout')
+    .option(
+      '--split <split>',
+      `${EVALUATION_SPLITS.join('|')} (all: every record in the folder, e.g. a held-out fold)`,
+      choice(EVALUATION_SPLITS),
+      'test',
+    )
+    .option('--json <file>', 'write the result JSON')
+    .option('--report <file>', 'write the report: FILE.html and FILE.md (with SVG figures) side by side')
+    .option('--resamples <n>', 'bootstrap resamples for the 95 % intervals (0: none)', count, 200)
+    .option('--threads <n>', 'onnxruntime threads', count, 2)
+    .action(async (flags: EvaluateFlags) => {
+      if (/\.safetensors$/i.test(flags.model)) {
+        throw new ConfigError(
+          `--model ${flags.model}: evaluate runs ONNX models; export it first (efficientecg export)`,
+        );
+      }
+      if (!existsSync(flags.data))
+        throw new MissingFileError(flags.data, 'dataset folder not found (--data)');
+      const resolved = resolveModel(flags.model, 'onnx');
+      const predictor = await Predictor.load(resolved.path, {
+        name: resolved.name,
+        threads: Math.max(1, flags.threads),
+      });
+      try {
+        const dataset = await DATASETS[flags.dataset as DatasetName].open(flags.data);
+        const bar = new SingleBar({
+          stream: process.stderr,
+          format: 'evaluate [{bar}] {value}/{total} records | {eta}s left',
+          hideCursor: true,
+        });
+        let started = false;
+        const evaluation = await evaluate(predictor, dataset, {
+          split: flags.split,
+          resamples: flags.resamples,
+          onProgress: (done, total) => {
+            if (!started) bar.start(total, 0);
+            started = true;
+            bar.update(done);
+          },
+        }).finally(() => bar.stop());
+        process.stdout.write(formatReport(evaluation.report));
+        const { report: _report, ...json } = evaluation;
+        if (flags.json) {
+          mkdirSync(dirname(flags.json), { recursive: true });
+          writeFileAtomic(flags.json, `${JSON.stringify(json, null, 2)}\n`);
+        }
+        if (flags.report) {
+          mkdirSync(dirname(flags.report), { recursive: true });
+          const written = await writeReport(flags.report.replace(/\.(html|md)$/i, ''), evaluation.report);
+          process.stderr.write(`report: ${written.html}, ${written.markdown}\n`);
+        }
+      } finally {
+        await predictor.release();
+      }
+    });
+}

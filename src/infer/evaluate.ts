@@ -1,0 +1,265 @@
+/**
+ * Evaluation through the Predictor (onnxruntime, no libtorch): every record of the chosen split is predicted as
+ * `predict` would, and the dataset's official metrics are computed with src/eval (results with bootstrap 95 %
+ * intervals, and a report with ROC and confusion plots). One table of datasets; each says whether it scores records
+ * or beats. Beat models (MIT-BIH) get the reference R peaks and RR features of the `.atr` annotations.
+ */
+import type { Dataset, DatasetEntry } from '../datasets/types.js';
+import type { MitdbDataset } from '../datasets/mitdb/index.js';
+import { AAMI_CLASSES } from '../datasets/mitdb/aami.js';
+import { CINC2017_CLASSES } from '../datasets/references.js';
+import { ConfigError } from '../errors.js';
+import { applyThresholds } from '../eval/multilabel.js';
+import {
+  cinc2017Report,
+  cpsc2018Report,
+  mitbihReport,
+  ptbxlReport,
+  type Report,
+} from '../eval/report/model.js';
+import { cinc2017Result, cpsc2018Result, mitbihResult, ptbxlResult } from '../eval/results.js';
+import type { Predictor } from './predictor.js';
+
+export const EVALUATION_SPLITS = ['train', 'val', 'test', 'all'] as const;
+export type EvaluationSplit = (typeof EVALUATION_SPLITS)[number];
+
+export interface EvaluateOptions {
+  split: EvaluationSplit;
+  /** Bootstrap resamples for the 95 % intervals (0: none). */
+  resamples: number;
+  seed?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface Evaluation {
+  dataset: string;
+  split: EvaluationSplit;
+  model: { name: string; architecture: string | null; untrained: boolean };
+  records: number;
+  /** Records that could not be read or predicted (left out of the metrics). */
+  failed: Array<{ id: string; error: string }>;
+  /** The dataset's result object (src/eval/results: f1/f1_per_class, accuracy + N/S/V/F, macro_auroc/auroc ...). */
+  result: Record<string, unknown>;
+  report: Report;
+}
+
+/** Per record: probabilities in the dataset's class order. */
+interface RecordScores {
+  kind: 'records';
+  entries: DatasetEntry[];
+  scores: number[][];
+}
+
+/** Per beat: reference and predicted AAMI class indices, and the record (patient) of each beat. */
+interface BeatScores {
+  kind: 'beats';
+  reference: number[];
+  predicted: number[];
+  patients: string[];
+}
+
+interface DatasetEvaluation {
+  task: 'records' | 'beats';
+  score(
+    collected: RecordScores | BeatScores,
+    dataset: Dataset,
+    predictor: Predictor,
+    bootstrap: { resamples: number; seed: number } | false,
+  ): { result: Record<string, unknown>; report: Report };
+}
+
+const argmax = (row: readonly number[]): number => row.reduce((best, v, i) => (v > row[best]! ? i : best), 0);
+
+export const EVALUATIONS: Record<'cinc2017' | 'ptbxl' | 'cpsc2018' | 'mitdb', DatasetEvaluation> = {
+  cinc2017: {
+    task: 'records',
+    score: (collected, dataset, _predictor, bootstrap) => {
+      const { entries, scores } = collected as RecordScores;
+      const toChallenge = (index: number) =>
+        (CINC2017_CLASSES as readonly string[]).indexOf(dataset.classes[index]!);
+      const reference = entries.map((entry) => toChallenge(entry.labels[0]!));
+      const predicted = scores.map((row) => toChallenge(argmax(row)));
+      const result = cinc2017Result(reference, predicted, { bootstrap });
+      return { result: { ...result }, report: cinc2017Report(result) };
+    },
+  },
+  cpsc2018: {
+    task: 'records',
+    score: (collected, _dataset, _predictor, bootstrap) => {
+      const { entries, scores } = collected as RecordScores;
+      const result = cpsc2018Result(
+        entries.map((entry) => entry.labels),
+        scores.map(argmax),
+        { bootstrap },
+      );
+      return { result: { ...result }, report: cpsc2018Report(result) };
+    },
+  },
+  ptbxl: {
+    task: 'records',
+    score: (collected, dataset, predictor, bootstrap) => {
+      const { entries, scores } = collected as RecordScores;
+      const classes = [...dataset.classes];
+      const labels = entries.map((entry) =>
+        Array.from(classes, (_, c) => (entry.labels.includes(c) ? 1 : 0)),
+      );
+      const result = ptbxlResult(labels, scores, classes, { bootstrap });
+      // F1 at the thresholds chosen on validation (saved with the model), per class and macro.
+      const thresholds = Object.fromEntries(
+        predictor.info.labels.map((label, c) => [label, predictor.info.thresholds[c]!]),
+      );
+      const thresholded = applyThresholds(labels, scores, classes, thresholds);
+      const report = ptbxlReport(result, { labels, scores, classes });
+      report.tables.push({
+        title: 'F1 at the validation thresholds',
+        columns: ['class', 'threshold', 'F1'],
+        rows: [
+          ...classes.map((name) => [name, thresholds[name] ?? null, thresholded.perClass[name]?.f1 ?? null]),
+          ['macro', null, thresholded.macroF1],
+        ],
+      });
+      return {
+        result: {
+          ...result,
+          f1_at_thresholds: { macro: thresholded.macroF1, thresholds, per_class: thresholded.perClass },
+        },
+        report,
+      };
+    },
+  },
+  mitdb: {
+    task: 'beats',
+    score: (collected, _dataset, _predictor, bootstrap) => {
+      const { reference, predicted, patients } = collected as BeatScores;
+      const result = mitbihResult(reference, predicted, { bootstrap, patients });
+      return { result: { ...result }, report: mitbihReport(result) };
+    },
+  },
+};
+
+export type EvaluableDataset = keyof typeof EVALUATIONS;
+
+export function isEvaluable(name: string): name is EvaluableDataset {
+  return Object.hasOwn(EVALUATIONS, name);
+}
+
+/** Model output index for each dataset class (the same names, any order); ConfigError names both lists. */
+function classMapping(modelLabels: readonly string[], classes: readonly string[]): number[] {
+  const mapping = classes.map((name) => modelLabels.indexOf(name));
+  if (mapping.some((i) => i < 0) || modelLabels.length !== classes.length) {
+    throw new ConfigError(
+      `the model's classes [${modelLabels.join(', ')}] are not the dataset's [${classes.join(', ')}]`,
+    );
+  }
+  return mapping;
+}
+
+export async function evaluate(
+  predictor: Predictor,
+  dataset: Dataset,
+  options: EvaluateOptions,
+): Promise<Evaluation> {
+  if (!isEvaluable(dataset.name)) {
+    throw new ConfigError(
+      `evaluate: no official metrics for dataset ${dataset.name} (have: ${Object.keys(EVALUATIONS).join(', ')})`,
+    );
+  }
+  const spec = EVALUATIONS[dataset.name];
+  if (spec.task !== predictor.info.task) {
+    throw new ConfigError(
+      `evaluate: ${dataset.name} is scored on ${spec.task} but model ${predictor.name} classifies ${predictor.info.task} (metadata task)`,
+    );
+  }
+  const entries = dataset.entries.filter((entry) => options.split === 'all' || entry.split === options.split);
+  if (entries.length === 0) {
+    throw new ConfigError(
+      `evaluate: dataset ${dataset.name} in ${dataset.root} has no ${options.split} records (use --split all for a held-out folder)`,
+    );
+  }
+  const mapping = classMapping(predictor.info.labels, spec.task === 'beats' ? AAMI_CLASSES : dataset.classes);
+  const failed: Evaluation['failed'] = [];
+  const collected =
+    spec.task === 'beats'
+      ? await collectBeats(predictor, dataset as MitdbDataset, entries, mapping, failed, options)
+      : await collectRecords(predictor, dataset, entries, mapping, failed, options);
+  const scored = collected.kind === 'records' ? collected.entries.length : new Set(collected.patients).size;
+  if (scored === 0)
+    throw new ConfigError(`evaluate: no record of ${dataset.root} could be predicted (${failed[0]?.error})`);
+  const bootstrap =
+    options.resamples > 0 ? { resamples: options.resamples, seed: options.seed ?? 0 } : (false as const);
+  const { result, report } = spec.score(collected, dataset, predictor, bootstrap);
+  const notes = report.notes;
+  notes.unshift(
+    `model ${predictor.name}, split ${options.split}, ${scored} records (windows aggregated by ${predictor.info.aggregate})`,
+  );
+  if (failed.length > 0)
+    notes.push(`${failed.length} record(s) failed and were left out: ${failed.map((f) => f.id).join(', ')}`);
+  if (predictor.info.untrained) notes.unshift('UNTRAINED development model: these figures measure nothing');
+  return {
+    dataset: dataset.name,
+    split: options.split,
+    model: {
+      name: predictor.name,
+      architecture: predictor.info.architecture,
+      untrained: predictor.info.untrained,
+    },
+    records: scored,
+    failed,
+    result,
+    report,
+  };
+}
+
+async function collectRecords(
+  predictor: Predictor,
+  dataset: Dataset,
+  entries: readonly DatasetEntry[],
+  mapping: readonly number[],
+  failed: Evaluation['failed'],
+  options: EvaluateOptions,
+): Promise<RecordScores> {
+  const kept: DatasetEntry[] = [];
+  const scores: number[][] = [];
+  for (const [i, entry] of entries.entries()) {
+    try {
+      const { record } = await dataset.load(entry.id);
+      const prediction = await predictor.predict(record);
+      const row = predictor.info.labels.map((label) => prediction.probabilities[label]!);
+      scores.push(mapping.map((m) => row[m]!));
+      kept.push(entry);
+    } catch (error) {
+      failed.push({ id: entry.id, error: (error as Error).message });
+    }
+    options.onProgress?.(i + 1, entries.length);
+  }
+  return { kind: 'records', entries: kept, scores };
+}
+
+async function collectBeats(
+  predictor: Predictor,
+  dataset: MitdbDataset,
+  entries: readonly DatasetEntry[],
+  mapping: readonly number[],
+  failed: Evaluation['failed'],
+  options: EvaluateOptions,
+): Promise<BeatScores> {
+  const out: BeatScores = { kind: 'beats', reference: [], predicted: [], patients: [] };
+  const aami = AAMI_CLASSES as readonly string[];
+  for (const [i, entry] of entries.entries()) {
+    try {
+      const beats = dataset.beats.get(entry.id) ?? [];
+      const { record } = await dataset.load(entry.id);
+      const prediction = await predictor.predictBeats(record, beats);
+      beats.forEach((beat, b) => {
+        const row = prediction.beats[b]!.probabilities;
+        out.reference.push(aami.indexOf(beat.aami));
+        out.predicted.push(argmax(mapping.map((m) => row[m]!)));
+        out.patients.push(entry.id);
+      });
+    } catch (error) {
+      failed.push({ id: entry.id, error: (error as Error).message });
+    }
+    options.onProgress?.(i + 1, entries.length);
+  }
+  return out;
+}
