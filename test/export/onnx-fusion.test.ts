@@ -6,13 +6,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { manualSeed, noGrad, ops as F, scope, type Tensor } from '../../src/engine/index.js';
+import { manualSeed, noGrad, ops as F, scope, setNumThreads, type Tensor } from '../../src/engine/index.js';
 import { ExportError } from '../../src/errors.js';
 import { fusionConfig } from '../../src/models/fusion/config.js';
 import { EfficientEcgFusion } from '../../src/models/fusion/model.js';
 import type { PatientTensors } from '../../src/models/fusion/patients.js';
 import { exportOnnx, type OnnxInput, type OnnxMetadata } from '../../src/export/onnx/index.js';
 import { OnnxSession, type ArrayInput } from '../../src/infer/onnx-session.js';
+
+// One libtorch thread: on a shared machine a second spinning thread costs more CPU than it saves.
+setNumThreads(1);
 
 const META: OnnxMetadata = {
   labels: ['a', 'b', 'c'],

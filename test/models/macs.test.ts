@@ -1,11 +1,14 @@
 /** MAC counts: a small net counted by hand, and EfficientECG-B0 against forward hooks on its PyTorch twin. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ops as F, type Tensor } from '../../src/engine/index.js';
+import { ops as F, setNumThreads, type Tensor } from '../../src/engine/index.js';
 import { ShapeError } from '../../src/errors.js';
 import { Conv1d, Linear, LSTM, Module } from '../../src/nn/index.js';
 import { EfficientECG, efficientEcgConfig } from '../../src/models/efficientecg.js';
 import { countMacs } from '../../src/models/macs.js';
+
+// One libtorch thread: on a shared machine a second spinning thread costs more CPU than it saves.
+setNumThreads(1);
 
 /** `/usr/bin/python3 bench/efficientnet1d_torch.py --macs`: Conv1d + Linear hooks, B0, 12 leads, 5 classes, [1, 12, 1000]. */
 const TORCH_B0_12X1000_MACS = 131_508_336;

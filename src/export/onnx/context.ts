@@ -27,8 +27,6 @@ export interface NodeContext<K extends OpName = OpName> {
   constantInput(i: number): TypedArray | null;
   /** The traced values of output 0 of an op without tensor inputs (zeros, full, tensor ...). */
   constantOutput(): TypedArray;
-  /** State-dict name of input i when it is a parameter or buffer. */
-  parameterName(i: number): string | null;
   /** Whether input i was made inside the forward by an op without inputs (zeros, full ...). */
   isCreatedConstant(i: number): boolean;
   /**

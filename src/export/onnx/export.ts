@@ -17,7 +17,7 @@ import { traceFunction, useCounts, type Trace, type TracedNode } from '../trace.
 import type { NodeContext } from './context.js';
 import { foldBatchNorm } from './fold.js';
 import { GraphBuilder, onnx, ONNX_DTYPE } from './graph.js';
-import { CONVERTERS, SIZE_DEPENDENT_ATTRIBUTES, convAttributes } from './ops.js';
+import { convAttributes, opExport } from './ops.js';
 
 export const OPSET = 17;
 /** ONNX IR version that goes with opset 17. */
@@ -195,7 +195,7 @@ function checkSameStructure(trace: Trace, probe: Trace): void {
   }
   trace.nodes.forEach((node, i) => {
     const other = probe.nodes[i]!;
-    const exempt = new Set<string>((SIZE_DEPENDENT_ATTRIBUTES[node.op] as string[] | undefined) ?? []);
+    const exempt = new Set<string>((opExport(node.op)?.sizeDependent as string[] | undefined) ?? []);
     for (const [key, value] of Object.entries(node.attrs)) {
       if (exempt.has(key)) continue;
       if (JSON.stringify(value) !== JSON.stringify((other.attrs as Record<string, unknown>)[key])) {
@@ -279,9 +279,9 @@ class GraphConverter {
       if (folded.has(index)) return;
       const bn = folds.get(index);
       if (bn !== undefined) return this.emitFolded(index, bn);
-      const converter = CONVERTERS[node.op] as ((c: NodeContext) => void) | undefined;
-      if (!converter) throw new ExportError(`exportOnnx: op '${node.op}' (#${index}) has no ONNX export`);
-      converter(this.context(index));
+      const spec = opExport(node.op);
+      if (!spec) throw new ExportError(`exportOnnx: op '${node.op}' (#${index}) has no ONNX export`);
+      spec.convert(this.context(index));
     });
     const outputs = this.trace.outputs.map((output) => this.graphOutput(output.name, output.id));
     this.prune(outputs.map((o) => o.name!));
@@ -403,10 +403,6 @@ class GraphConverter {
       constantOutput: () => {
         const data = this.trace.values[node.outputs[0]!]!.data;
         return data ?? fail('its values were not recorded');
-      },
-      parameterName: (i) => {
-        const source = node.inputs[i] == null ? undefined : this.trace.values[node.inputs[i]!]!.source;
-        return source?.kind === 'parameter' ? source.name : null;
       },
       isCreatedConstant: (i) =>
         node.inputs[i] != null && this.trace.values[node.inputs[i]!]!.data !== undefined,

@@ -98,9 +98,5 @@ function initialState(c: NodeContext<'lstm'>, input: number, layer: number, dire
 }
 
 function isAllZero(data: TypedArray | null): boolean {
-  return (
-    data !== null &&
-    (data as ArrayLike<number | bigint>).length >= 0 &&
-    Array.from(data as ArrayLike<number>).every((v) => Number(v) === 0)
-  );
+  return data !== null && Array.prototype.every.call(data, (v: number | bigint) => Number(v) === 0);
 }

@@ -5,10 +5,22 @@
 import type { DType } from '../../engine/binding.js';
 import type { OpAttributes, OpName } from '../../engine/ops.js';
 import type { NodeContext } from './context.js';
-import type { Attribute } from './graph.js';
+import { ONNX_DTYPE, tensorProto, typedArrayOf, type Attribute } from './graph.js';
 import { convertLstm } from './lstm.js';
 
 type Converter<K extends OpName> = (c: NodeContext<K>) => void;
+/**
+ * How an op exports: its converter, and the attributes it may see at different values in the example and probe
+ * traces because it turns them into size-following ONNX (any other difference fails the export).
+ */
+export interface OpExport<K extends OpName> {
+  convert: Converter<K>;
+  sizeDependent?: ReadonlyArray<keyof OpAttributes[K]>;
+}
+const sizeFollowing = <K extends OpName>(
+  convert: Converter<K>,
+  ...sizeDependent: Array<keyof OpAttributes[K]>
+): OpExport<K> => ({ convert, sizeDependent });
 type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'eq' | 'gt' | 'ge' | 'lt' | 'le';
 type UnaryOp = Extract<OpName, 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'sigmoid' | 'relu' | 'tanh'>;
 
@@ -48,12 +60,10 @@ function binary(c: NodeContext<BinaryOp>): void {
   }
   const common = promote(xType, c.inputDtype(1));
   const cast = (i: number): string =>
-    c.inputDtype(i) === common ? c.input(i) : c.g.op('Cast', [c.input(i)], { to: { int: onnxType(common) } });
+    c.inputDtype(i) === common
+      ? c.input(i)
+      : c.g.op('Cast', [c.input(i)], { to: { int: ONNX_DTYPE[common] } });
   c.g.node(BINARY_ONNX[c.op], [cast(0), cast(1)], [c.output(0)]);
-}
-
-function onnxType(dtype: DType): number {
-  return { float32: 1, float64: 11, int64: 7, int32: 6, bool: 9 }[dtype];
 }
 
 const unary =
@@ -180,22 +190,8 @@ function creation(c: NodeContext<'tensor' | 'scalar' | 'zeros' | 'ones' | 'full'
   if (Number.isNaN(value)) c.fail('its shape depends on the input size');
   const shapeTensor = c.shapeTensor(shape, probe, 'create');
   c.g.node('ConstantOfShape', [shapeTensor], [c.output(0)], {
-    value: { tensor: { dataType: onnxType(dtype), dims: [1], rawData: rawScalar(dtype, value) } },
+    value: { tensor: tensorProto('value', dtype, [1], typedArrayOf(dtype, [value])) },
   });
-}
-
-function rawScalar(dtype: DType, value: number): Uint8Array {
-  const typed =
-    dtype === 'float64'
-      ? Float64Array.of(value)
-      : dtype === 'int64'
-        ? BigInt64Array.of(BigInt(value))
-        : dtype === 'int32'
-          ? Int32Array.of(value)
-          : dtype === 'bool'
-            ? Uint8Array.of(value ? 1 : 0)
-            : Float32Array.of(value);
-  return new Uint8Array(typed.buffer);
 }
 
 function clamp(c: NodeContext<'clamp'>): void {
@@ -300,18 +296,18 @@ function pool(c: NodeContext<'avgPool1d' | 'maxPool1d'>): void {
   }
 }
 
-export const CONVERTERS: { [K in OpName]?: Converter<K> } = {
+export const CONVERTERS: { [K in OpName]?: Converter<K> | OpExport<K> } = {
   tensor: creation,
   scalar: creation,
-  zeros: creation,
-  ones: creation,
-  full: creation,
+  zeros: sizeFollowing<'zeros'>(creation, 'shape'),
+  ones: sizeFollowing<'ones'>(creation, 'shape'),
+  full: sizeFollowing<'full'>(creation, 'shape'),
   arange: creation,
   detach: identity,
   clone: identity,
   contiguous: identity,
   toDtype: (c) =>
-    void c.g.node('Cast', [c.input(0)], [c.output(0)], { to: { int: onnxType(c.attrs.dtype) } }),
+    void c.g.node('Cast', [c.input(0)], [c.output(0)], { to: { int: ONNX_DTYPE[c.attrs.dtype] } }),
   add: binary,
   sub: binary,
   mul: binary,
@@ -372,14 +368,14 @@ export const CONVERTERS: { [K in OpName]?: Converter<K> } = {
   lstm: convertLstm,
   cat: concat,
   stack: concat,
-  reshape: reshapeLike,
+  reshape: sizeFollowing<'reshape'>(reshapeLike, 'shape'),
   flatten: reshapeLike,
   transpose,
   permute,
-  expand,
+  expand: sizeFollowing(expand, 'shape'),
   squeeze,
   unsqueeze,
-  slice,
+  slice: sizeFollowing(slice, 'end'),
   indexSelect: (c) =>
     void c.g.node('Gather', [c.input(0), c.input(1)], [c.output(0)], {
       axis: { int: axis(c.attrs.dim, c.inputShape(0).length) },
@@ -396,12 +392,8 @@ export const CONVERTERS: { [K in OpName]?: Converter<K> } = {
   argmax,
 };
 
-/** Attributes whose example and probe values may differ because the converter handles them. */
-export const SIZE_DEPENDENT_ATTRIBUTES: { [K in OpName]?: ReadonlyArray<keyof OpAttributes[K]> } = {
-  reshape: ['shape'],
-  expand: ['shape'],
-  slice: ['end'],
-  zeros: ['shape'],
-  ones: ['shape'],
-  full: ['shape'],
-};
+/** The export spec of an op, or undefined when it has none. */
+export function opExport(op: OpName): OpExport<OpName> | undefined {
+  const entry = CONVERTERS[op] as Converter<OpName> | OpExport<OpName> | undefined;
+  return typeof entry === 'function' ? { convert: entry } : entry;
+}
