@@ -1,0 +1,171 @@
+/**
+ * `efficientecg evaluate` through the Predictor on small folders in the official layouts: CinC 2017 (the CLI, its
+ * JSON and report; the confusion matrix recomputed from the Predictor's own outputs), PTB-XL held-out style with
+ * --split all (multi-label AUROC and F1 at the saved thresholds), MIT-BIH beats on a 20 s excerpt of record 101
+ * (test/fixtures/infer/make_mitdb_excerpt.py), and the errors for models that do not fit the dataset.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openCinc2017, openMitdb, openPtbxl } from '../../src/datasets/index.js';
+import { ConfigError } from '../../src/errors.js';
+import { exportCheckpoint } from '../../src/infer/export-model.js';
+import { evaluate } from '../../src/infer/evaluate.js';
+import { Predictor } from '../../src/infer/predictor.js';
+import { devCheckpoint } from '../infer/dev-models.js';
+
+const cli = new URL('../../src/cli/index.ts', import.meta.url).pathname;
+const fixture = (path: string) => new URL(`../fixtures/${path}`, import.meta.url).pathname;
+const CINC = ['N', 'A', 'O', '~'];
+
+const cincOnnx = exportCheckpoint(
+  devCheckpoint({ leads: ['ECG'], labels: CINC, fs: 100, windowSamples: 300 }),
+  'dev',
+);
+const beatOnnx = exportCheckpoint(
+  devCheckpoint({
+    leads: ['MLII'],
+    labels: ['N', 'S', 'V', 'F', 'Q'],
+    fs: 360,
+    windowSamples: 200,
+    extra: { task: 'beats', beats: { before: 90, after: 110 } },
+  }),
+  'dev',
+);
+
+test('CLI: CinC 2017 --split all -> table, JSON (f1, f1_per_class, ci95) and HTML/Markdown report', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-evaluate-'));
+  try {
+    const model = join(dir, 'dev.onnx');
+    writeFileSync(model, cincOnnx);
+    const json = join(dir, 'out', 'result.json');
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        cli,
+        'evaluate',
+        '--model',
+        model,
+        '--dataset',
+        'cinc2017',
+        '--data',
+        fixture('datasets/cinc2017'),
+        '--split',
+        'all',
+        '--json',
+        json,
+        '--report',
+        join(dir, 'out', 'report.html'),
+        '--resamples',
+        '20',
+      ],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /CinC 2017 — 3 records/);
+    assert.match(result.stdout, /UNTRAINED development model/);
+    const saved = JSON.parse(readFileSync(json, 'utf8')) as {
+      split: string;
+      records: number;
+      result: {
+        f1: unknown;
+        f1_per_class: Record<string, unknown>;
+        ci95: unknown;
+        confusion: { counts: number[][] };
+      };
+    };
+    assert.equal(saved.split, 'all');
+    assert.equal(saved.records, 3);
+    assert.ok('f1' in saved.result);
+    assert.deepEqual(Object.keys(saved.result.f1_per_class), CINC);
+    assert.ok(saved.result.ci95 !== null);
+    // The confusion matrix from the Predictor's own outputs and the reference labels.
+    const dataset = await openCinc2017(fixture('datasets/cinc2017'));
+    const predictor = await Predictor.load(cincOnnx);
+    const counts = CINC.map(() => CINC.map(() => 0));
+    for (const entry of dataset.entries) {
+      const prediction = await predictor.predict((await dataset.load(entry.id)).record);
+      counts[CINC.indexOf(dataset.classes[entry.labels[0]!]!)]![CINC.indexOf(prediction.labels[0]!)]! += 1;
+    }
+    await predictor.release();
+    assert.deepEqual(saved.result.confusion.counts, counts);
+    assert.ok(existsSync(join(dir, 'out', 'report.md')));
+    assert.match(readFileSync(join(dir, 'out', 'report.html'), 'utf8'), /<svg/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('PTB-XL --split all: macro and per-class AUROC, F1 at the validation thresholds', async () => {
+  const twelve = ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'];
+  const labels = ['NORM', 'MI', 'STTC', 'CD', 'HYP'];
+  const onnx = exportCheckpoint(
+    devCheckpoint({
+      leads: twelve,
+      labels: [...labels].reverse(),
+      fs: 100,
+      windowSamples: 500,
+      labelKind: 'multi-label',
+    }),
+    'dev',
+  );
+  const predictor = await Predictor.load(onnx);
+  const dataset = await openPtbxl(fixture('datasets/ptbxl'));
+  const evaluation = await evaluate(predictor, dataset, { split: 'all', resamples: 10 });
+  assert.equal(evaluation.records, dataset.entries.length);
+  const result = evaluation.result as {
+    macro_auroc: unknown;
+    auroc: Record<string, unknown>;
+    f1_at_thresholds: { thresholds: Record<string, number> };
+  };
+  assert.ok('macro_auroc' in result);
+  assert.deepEqual(Object.keys(result.auroc), labels, 'dataset class order, whatever the model order');
+  assert.deepEqual(Object.keys(result.f1_at_thresholds.thresholds).sort(), [...labels].sort());
+  await assert.rejects(
+    evaluate(predictor, dataset, { split: 'test', resamples: 0 }),
+    /has no test records \(use --split all/,
+  );
+  await predictor.release();
+});
+
+test('MIT-BIH beats: annotated R peaks, AAMI accuracy and Se/+P/F1 per class, intervals over patients', async () => {
+  const predictor = await Predictor.load(beatOnnx);
+  const dataset = await openMitdb(fixture('infer/mitdb'));
+  const evaluation = await evaluate(predictor, dataset, { split: 'all', resamples: 10 });
+  const result = evaluation.result as { beats: number; excluded_q: number; accuracy: unknown } & Record<
+    'N' | 'S' | 'V' | 'F',
+    { se: unknown; ppv: unknown; f1: unknown }
+  >;
+  const beats = dataset.beats.get('101')!;
+  assert.equal(result.beats + result.excluded_q, beats.length);
+  assert.ok('accuracy' in result);
+  for (const name of ['N', 'S', 'V', 'F'] as const)
+    assert.deepEqual(Object.keys(result[name]).slice(0, 3), ['se', 'ppv', 'f1']);
+  await predictor.release();
+});
+
+test('models that do not fit the dataset are ConfigErrors naming both sides', async () => {
+  const beats = await Predictor.load(beatOnnx);
+  const records = await Predictor.load(cincOnnx);
+  const cinc = await openCinc2017(fixture('datasets/cinc2017'));
+  const mitdb = await openMitdb(fixture('infer/mitdb'));
+  await assert.rejects(
+    evaluate(beats, cinc, { split: 'all', resamples: 0 }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /cinc2017 is scored on records but model .* classifies beats/.test(e.message),
+  );
+  await assert.rejects(evaluate(records, mitdb, { split: 'all', resamples: 0 }), /mitdb is scored on beats/);
+  const ptbxl = await openPtbxl(fixture('datasets/ptbxl'));
+  await assert.rejects(
+    evaluate(records, ptbxl, { split: 'all', resamples: 0 }),
+    /the model's classes \[N, A, O, ~\] are not the dataset's \[NORM, MI, STTC, CD, HYP\]/,
+  );
+  await beats.release();
+  await records.release();
+});
