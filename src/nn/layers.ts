@@ -95,6 +95,10 @@ export class BatchNorm1d extends Module implements Layer {
     this.numBatchesTracked = this.registerBuffer('num_batches_tracked', F.zeros([], 'int64'));
   }
 
+  protected override afterLoad(): void {
+    this.#batches = this.numBatchesTracked.item();
+  }
+
   forward(x: Tensor): Tensor {
     if ((x.rank !== 2 && x.rank !== 3) || x.shape[1] !== this.numFeatures) {
       throw new ShapeError(

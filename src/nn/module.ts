@@ -157,7 +157,16 @@ export abstract class Module {
         }
       }
     });
+    for (const module of this.modules()) module.afterLoad();
   }
+
+  /** This module and every descendant, depth first. */
+  modules(): Module[] {
+    return [this, ...[...this.#children.values()].flatMap((child) => child.modules())];
+  }
+
+  /** Called after loadState changed this module's tensors, for state mirrored outside them (e.g. counters). */
+  protected afterLoad(): void {}
 
   /** Releases every parameter and buffer. The module cannot be used afterwards. */
   dispose(): void {

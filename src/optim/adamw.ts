@@ -52,13 +52,15 @@ export class AdamW extends Optimizer {
     return state;
   }
 
-  stateTensors(): Map<string, Tensor> {
-    const out = new Map<string, Tensor>();
-    const index = new Map(this.groups.flatMap((g) => g.params).map((p, i) => [p, i]));
-    for (const [param, moments] of this.#state) {
-      out.set(`${index.get(param)}.exp_avg`, moments.expAvg);
-      out.set(`${index.get(param)}.exp_avg_sq`, moments.expAvgSq);
-    }
-    return out;
+  protected ensureState(param: Parameter): Map<string, Tensor> {
+    const { expAvg, expAvgSq } = this.moments(param);
+    return new Map([
+      ['exp_avg', expAvg],
+      ['exp_avg_sq', expAvgSq],
+    ]);
+  }
+
+  protected *statefulParams(): Iterable<[Parameter, Map<string, Tensor>]> {
+    for (const param of this.#state.keys()) yield [param, this.ensureState(param)];
   }
 }

@@ -1,11 +1,11 @@
 /** Parameter groups, zero_grad and gradient clipping shared by the optimisers. */
-import { EcgError } from '../errors.js';
+import { CheckpointError, EcgError } from '../errors.js';
 import { noGrad } from '../engine/autograd.js';
-import { mulInPlace } from '../engine/inplace.js';
+import { copyInPlace, mulInPlace } from '../engine/inplace.js';
 import * as F from '../engine/ops.js';
 import { scope } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
-import type { Module, Parameter } from '../nn/module.js';
+import type { Module, Parameter, StoredTensor } from '../nn/module.js';
 
 export interface ParamGroup {
   params: Parameter[];
@@ -62,8 +62,55 @@ export abstract class Optimizer {
 
   protected abstract update(param: Parameter, grad: Tensor, group: ParamGroup): void;
 
-  /** Optimiser state for checkpoints: tensors by `<param index>.<name>` plus scalars. */
-  abstract stateTensors(): Map<string, Tensor>;
+  /** The named state tensors of one parameter, created (zero) when it has none yet. */
+  protected abstract ensureState(param: Parameter): Map<string, Tensor>;
+
+  /** Parameters that have state, with it. */
+  protected abstract statefulParams(): Iterable<[Parameter, Map<string, Tensor>]>;
+
+  /** Optimiser state for checkpoints: tensors by `<param index>.<name>` (index over every group's parameters). */
+  stateTensors(): Map<string, Tensor> {
+    const index = new Map(this.groups.flatMap((g) => g.params).map((p, i) => [p, i]));
+    const out = new Map<string, Tensor>();
+    for (const [param, state] of this.statefulParams()) {
+      for (const [name, t] of state) out.set(`${index.get(param)}.${name}`, t);
+    }
+    return out;
+  }
+
+  /**
+   * Restores state saved by stateTensors() (and the step count), e.g. to resume training exactly. Every key must
+   * name a parameter of this optimiser and fit its shape; otherwise CheckpointError, before anything is changed.
+   */
+  loadState(saved: Map<string, StoredTensor>, stepCount: number, source = 'optimizer state'): void {
+    const params = this.groups.flatMap((g) => g.params);
+    const parsed = [...saved].map(([key, value]) => {
+      const dot = key.indexOf('.');
+      const param = params[Number(key.slice(0, dot))];
+      if (dot < 1 || param === undefined) {
+        throw new CheckpointError(
+          `${source}: optimizer state ${key} names no parameter (this optimizer has ${params.length})`,
+        );
+      }
+      if (value.shape.join() !== param.shape.join()) {
+        throw new CheckpointError(
+          `${source}: optimizer state ${key} is [${value.shape.join(', ')}], its parameter [${param.shape.join(', ')}]`,
+        );
+      }
+      return { param, name: key.slice(dot + 1), value };
+    });
+    noGrad(() =>
+      scope(() => {
+        for (const { param, name, value } of parsed) {
+          const target = this.ensureState(param).get(name);
+          if (target === undefined)
+            throw new CheckpointError(`${source}: ${this.constructor.name} has no state named ${name}`);
+          copyInPlace(target, F.tensor(value.data, value.shape, target.dtype));
+        }
+      }),
+    );
+    this.stepCount = stepCount;
+  }
 
   /** Frees the optimiser's state tensors. */
   dispose(): void {

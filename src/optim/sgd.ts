@@ -45,8 +45,16 @@ export class SGD extends Optimizer {
     addInPlace(param, direction, -group.lr);
   }
 
-  stateTensors(): Map<string, Tensor> {
-    const index = new Map(this.groups.flatMap((g) => g.params).map((p, i) => [p, i]));
-    return new Map([...this.#buffers].map(([p, b]) => [`${index.get(p)}.momentum_buffer`, b]));
+  protected ensureState(param: Parameter): Map<string, Tensor> {
+    let buffer = this.#buffers.get(param);
+    if (buffer === undefined) {
+      buffer = keep(F.zeros(param.shape, param.dtype));
+      this.#buffers.set(param, buffer);
+    }
+    return new Map([['momentum_buffer', buffer]]);
+  }
+
+  protected *statefulParams(): Iterable<[Parameter, Map<string, Tensor>]> {
+    for (const param of this.#buffers.keys()) yield [param, this.ensureState(param)];
   }
 }

@@ -4,13 +4,8 @@
  * evaluation and prediction need: labels in order, preprocessing and window, model spec, label kind and output
  * activation, thresholds and validation metrics, dataset and split.
  */
-import { copyInPlace } from '../engine/inplace.js';
-import { noGrad } from '../engine/autograd.js';
-import * as F from '../engine/ops.js';
-import { scope } from '../engine/scope.js';
-import { CheckpointError } from '../errors.js';
 import { saveCheckpoint, type CheckpointMetadata } from '../export/checkpoint.js';
-import type { Parameter, StoredTensor } from '../nn/module.js';
+import type { StoredTensor } from '../nn/module.js';
 import type { AdamW } from '../optim/index.js';
 import type { TrainableModel } from './model.js';
 
@@ -53,28 +48,7 @@ export function restoreOptimizerState(
   stepCount: number,
   source: string,
 ): void {
-  const params = optimizer.groups.flatMap((group) => group.params);
-  const create = (optimizer as unknown as { moments(param: Parameter): unknown }).moments.bind(optimizer);
-  const indices = new Set([...saved.keys()].map((key) => Number(key.split('.')[0])));
-  for (const index of indices) {
-    const param = params[index];
-    if (param === undefined)
-      throw new CheckpointError(`${source}: optimizer state for parameter ${index} of ${params.length}`);
-    create(param);
-  }
-  const live = optimizer.stateTensors();
-  noGrad(() =>
-    scope(() => {
-      for (const [name, value] of saved) {
-        const target = live.get(name);
-        if (target === undefined || target.shape.join() !== value.shape.join()) {
-          throw new CheckpointError(`${source}: optimizer state ${name} does not fit this model`);
-        }
-        copyInPlace(target, F.tensor(value.data, value.shape));
-      }
-    }),
-  );
-  optimizer.stepCount = stepCount;
+  optimizer.loadState(saved, stepCount, source);
 }
 
 export function writeCheckpoint(

@@ -176,3 +176,18 @@ test('writing into a missing folder fails without leaving anything behind', () =
   writeFileSync(join(dir, 'keep.txt'), 'x');
   model.dispose();
 });
+
+test("loading a state dict restores BatchNorm's batch counter, which then keeps counting", () => {
+  const model = makeModel();
+  scope(() => {
+    model.forward(F.randn([5, 3]));
+    model.forward(F.randn([5, 3]));
+  });
+  const copy = makeModel();
+  copy.loadState(model.exportState());
+  scope(() => copy.forward(F.randn([5, 3])));
+  const counter = copy.stateDict().get('1.num_batches_tracked')!;
+  assert.deepEqual([...counter.data<'int64'>()], [3n]);
+  model.dispose();
+  copy.dispose();
+});

@@ -98,3 +98,56 @@ test('clipGradNorm scales gradients to the maximum norm and reports the norm bef
 test('weight decay groups: an optimizer without parameters is refused', () => {
   assert.throws(() => new AdamW([{ params: [], lr: 1, weightDecay: 0 }]), /no parameters/);
 });
+
+test('AdamW state saved and loaded into a new optimizer continues with the identical next step', () => {
+  const run = (resume: boolean) => {
+    const holder = new Holder(fixture.w0);
+    let optimizer = new AdamW([{ params: [holder.w], lr: 0.03, weightDecay: 0.1 }]);
+    const step = () =>
+      scope(() => {
+        optimizer.zeroGrad();
+        F.sum(
+          F.abs(F.pow(F.sub(holder.w, F.tensor(Float64Array.from(fixture.target), [4, 3])), 3)),
+        ).backward();
+        optimizer.step();
+      });
+    step();
+    step();
+    if (resume) {
+      const saved = new Map(
+        [...optimizer.stateTensors()].map(([k, t]) => [k, { shape: [...t.shape], data: t.data() }]),
+      );
+      const steps = optimizer.stepCount;
+      optimizer.dispose();
+      optimizer = new AdamW([{ params: [holder.w], lr: 0.03, weightDecay: 0.1 }]);
+      optimizer.loadState(saved, steps, 'saved');
+    }
+    step();
+    const values = [...holder.w.data<'float64'>()];
+    optimizer.dispose();
+    holder.dispose();
+    return values;
+  };
+  assert.deepEqual(run(true), run(false));
+});
+
+test('optimizer state that names a missing parameter or has the wrong shape is a CheckpointError', () => {
+  const holder = new Holder(fixture.w0);
+  const optimizer = new SGD([{ params: [holder.w], lr: 0.1, weightDecay: 0 }], { momentum: 0.9 });
+  const bad = (key: string, shape: number[]) =>
+    new Map([[key, { shape, data: new Float64Array(shape.reduce((a, b) => a * b, 1)) }]]);
+  assert.throws(
+    () => optimizer.loadState(bad('3.momentum_buffer', [4, 3]), 1, 'ckpt'),
+    /ckpt: optimizer state 3\.momentum_buffer names no parameter/,
+  );
+  assert.throws(
+    () => optimizer.loadState(bad('0.momentum_buffer', [3, 4]), 1, 'ckpt'),
+    /is \[3, 4\], its parameter \[4, 3\]/,
+  );
+  assert.throws(
+    () => optimizer.loadState(bad('0.exp_avg', [4, 3]), 1, 'ckpt'),
+    /SGD has no state named exp_avg/,
+  );
+  optimizer.dispose();
+  holder.dispose();
+});
