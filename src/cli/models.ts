@@ -63,7 +63,7 @@ export function registerModels(program: Command): void {
           m.classes.join(' '),
           m.leads.length === 1 ? m.leads[0]! : `${m.leads.length} leads`,
           String(m.fs),
-          `${m.windowSeconds} s`,
+          `${Number(m.windowSeconds.toFixed(2))} s`,
           count(m.parameters),
           count(m.macs),
           metricText(m),
