@@ -1,9 +1,11 @@
 /**
- * A minimal onnxruntime-node session over an exported model: float32/int64 inputs in, named float32 outputs out,
- * and the metadata_props the exporter wrote (parsed from JSON). Single-threaded by default to share the machine.
+ * A minimal onnxruntime session over an exported model (for parity tests): float32/int64/bool inputs in, named
+ * float32 outputs out. The runtime comes from backend.ts (onnxruntime-node under Node unless `backend` says 'web').
+ * Single-threaded by default to share the machine.
  */
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-common';
 import { ExportError } from '../errors.js';
+import { createSession, type BackendName, type OrtApi } from './backend.js';
 
 export interface ArrayInput {
   data: Float32Array | BigInt64Array | Uint8Array;
@@ -16,15 +18,14 @@ export interface ArrayOutput {
 }
 
 export class OnnxSession {
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(
+    private readonly ort: OrtApi,
+    private readonly session: Ort.InferenceSession,
+  ) {}
 
-  static async create(model: Uint8Array, threads = 1): Promise<OnnxSession> {
-    const session = await ort.InferenceSession.create(model, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-    });
-    return new OnnxSession(session);
+  static async create(model: Uint8Array, threads = 1, backend?: BackendName): Promise<OnnxSession> {
+    const runtime = await createSession(model, { threads, ...(backend ? { backend } : {}) });
+    return new OnnxSession(runtime.ort, runtime.session);
   }
 
   get inputNames(): readonly string[] {
@@ -36,7 +37,7 @@ export class OnnxSession {
   }
 
   async run(inputs: Record<string, ArrayInput>): Promise<Record<string, ArrayOutput>> {
-    const feeds: Record<string, ort.Tensor> = {};
+    const feeds: Record<string, Ort.Tensor> = {};
     for (const [name, input] of Object.entries(inputs)) {
       const type =
         input.data instanceof Float32Array
@@ -44,7 +45,7 @@ export class OnnxSession {
           : input.data instanceof BigInt64Array
             ? 'int64'
             : 'bool';
-      feeds[name] = new ort.Tensor(type, input.data, [...input.dims]);
+      feeds[name] = new this.ort.Tensor(type, input.data, [...input.dims]);
     }
     const results = await this.session.run(feeds);
     const out: Record<string, ArrayOutput> = {};
