@@ -2,7 +2,7 @@
  * What the server may hand out, as lookup tables built once at start-up: models by name and example records by
  * name. Requests only ever look names up in these maps, so no request string is ever joined into a path.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { readOnnxSummary } from '../export/onnx/read.js';
@@ -69,28 +69,38 @@ export function bundledModels(dir?: string): Map<string, ServedModel> {
   return loadModels(catalog.models.map((m) => `${m.name}=${m.paths.onnx}`));
 }
 
-/** Example records in a folder: files grouped by stem (A00001.hea + A00001.mat -> "A00001"). */
+/**
+ * Example records in a folder and its direct subfolders (one per dataset): files grouped by stem, named
+ * "<subfolder>-<stem>" in subfolders (cinc2017/A00001.hea + .mat -> "cinc2017-A00001"), "<stem>" at the top.
+ */
 export function loadExamples(dir: string | null): Map<string, ExampleRecord> {
   const examples = new Map<string, ExampleRecord>();
-  if (dir === null) return examples;
-  let names: string[];
-  try {
-    names = readdirSync(dir).sort();
-  } catch {
-    return examples;
-  }
-  for (const file of names) {
-    const ext = extname(file).toLowerCase();
-    const stem = basename(file, extname(file));
-    const path = join(dir, file);
-    if (!RECORD_EXTENSIONS.has(ext) || !isSafeName(file) || !statSync(path).isFile()) continue;
-    const example = examples.get(stem) ?? { name: stem, files: new Map<string, string>() };
-    example.files.set(file, path);
-    examples.set(stem, example);
+  if (dir === null || !existsSync(dir)) return examples;
+  addExamples(examples, dir, '');
+  for (const sub of readdirSync(dir).sort()) {
+    if (isSafeName(sub) && statSync(join(dir, sub)).isDirectory())
+      addExamples(examples, join(dir, sub), `${sub}-`);
   }
   // A lone .dat without its header is not a record.
   for (const [name, example] of examples) {
     if ([...example.files.keys()].every((f) => extname(f).toLowerCase() === '.dat')) examples.delete(name);
   }
   return examples;
+}
+
+function addExamples(examples: Map<string, ExampleRecord>, dir: string, prefix: string): void {
+  for (const file of readdirSync(dir).sort()) {
+    const path = join(dir, file);
+    if (
+      !RECORD_EXTENSIONS.has(extname(file).toLowerCase()) ||
+      !isSafeName(file) ||
+      !statSync(path).isFile()
+    ) {
+      continue;
+    }
+    const name = `${prefix}${basename(file, extname(file))}`;
+    const example = examples.get(name) ?? { name, files: new Map<string, string>() };
+    example.files.set(file, path);
+    examples.set(name, example);
+  }
 }

@@ -1,0 +1,54 @@
+/** Model and example catalogues: names checked once at start-up, examples grouped by stem per dataset folder. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../../src/errors.js';
+import { isSafeName, loadExamples, loadModels } from '../../src/server/index.js';
+
+const DEV = fileURLToPath(new URL('fixtures/dev-1lead-untrained.onnx', import.meta.url));
+
+test('examples: top-level and dataset subfolders, record files only, lone .dat dropped', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'efficientecg-examples-'));
+  try {
+    mkdirSync(join(dir, 'cinc2017'));
+    mkdirSync(join(dir, '.hidden'));
+    for (const file of [
+      'cinc2017/A1.hea',
+      'cinc2017/A1.mat',
+      'top.csv',
+      'README.md',
+      'x.atr',
+      'lone.dat',
+      '.hidden/s.hea',
+    ]) {
+      writeFileSync(join(dir, file), 'x');
+    }
+    const examples = loadExamples(dir);
+    assert.deepEqual(
+      [...examples].map(([name, e]) => [name, [...e.files.keys()]]),
+      [
+        ['top', ['top.csv']],
+        ['cinc2017-A1', ['A1.hea', 'A1.mat']],
+      ],
+    );
+    assert.equal(examples.get('cinc2017-A1')!.files.get('A1.mat'), join(dir, 'cinc2017', 'A1.mat'));
+    assert.equal(loadExamples(join(dir, 'missing')).size, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('models: names from files or name=path, checked and unique; non-models refused at start-up', () => {
+  assert.deepEqual([...loadModels([DEV, `short=${DEV}`]).keys()], ['dev-1lead-untrained', 'short']);
+  assert.throws(() => loadModels([`../x=${DEV}`]), ConfigError);
+  assert.throws(() => loadModels([`a=${DEV}`, `a=${DEV}`]), /given twice/);
+  assert.throws(() => loadModels(['/nonexistent/m.onnx']), /cannot read \/nonexistent\/m\.onnx/);
+  const readme = fileURLToPath(new URL('app.test.ts', import.meta.url));
+  assert.throws(() => loadModels([`t=${readme}`]), /is not an EfficientECG ONNX model/);
+  for (const bad of ['..', '../a', 'a/b', '', '.hidden', 'a\\b', 'x'.repeat(101)])
+    assert.equal(isSafeName(bad), false, bad);
+  assert.equal(isSafeName('cinc2017-A00001.hea'), true);
+});
