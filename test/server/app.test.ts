@@ -203,6 +203,17 @@ test('uploads over the limits are refused with 413', async () => {
   const big = { name: 'big.mat', bytes: new Uint8Array(5000) };
   const res = await app.inject({ method: 'POST', url: '/api/predict', ...(await multipart([big])) });
   assert.equal(res.statusCode, 413, res.body);
+  // Multipart file names: busboy keeps the base name only; anything but a plain name is refused.
+  const upload = (name: string) =>
+    multipart([{ name, bytes: new Uint8Array(4) }]).then((m) =>
+      app.inject({ method: 'POST', url: '/api/predict', ...m }),
+    );
+  const sneaky = await upload('../../etc/passwd');
+  assert.equal(sneaky.statusCode, 422);
+  assert.match(sneaky.json().message, /no \.hea and no single \.mat or \.csv among passwd$/);
+  const odd = await upload('a;b$.hea');
+  assert.equal(odd.statusCode, 400);
+  assert.match(odd.json().message, /plain names/);
   const many = ['a', 'b', 'c', 'd'].map((n) => ({ name: `${n}.dat`, bytes: new Uint8Array(4) }));
   assert.equal(
     (await app.inject({ method: 'POST', url: '/api/predict', ...(await multipart(many)) })).statusCode,
@@ -237,6 +248,10 @@ test('model, example and wasm names are looked up, never joined into paths', asy
     assert.ok([403, 404].includes(res.statusCode), `${url} -> ${res.statusCode}`);
     assert.doesNotMatch(res.body, /"name": "efficientecg"/, url);
   }
+  // Files of the page root are served with the same-origin-only policy that keeps records on the device.
+  const page = await app.inject('/make-dev-models.ts');
+  assert.equal(page.statusCode, 200);
+  assert.match(String(page.headers['content-security-policy']), /connect-src 'self'.*form-action 'none'/);
 });
 
 function fakePrediction(label: string): RecordPrediction {
