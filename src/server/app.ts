@@ -195,7 +195,7 @@ function registerPredict(
         throw new RequestError(404, 'model', `no model named '${input.model}' (see /api/models)`);
       return request.ticket!.run(async () => {
         const record = await readRecordFromFiles(input.files, input.fs === null ? {} : { fs: input.fs });
-        checkRecord(record, limits);
+        checkRecord(record, limits, input.saliency);
         const served = model ?? chooseModel(models, record);
         const patient = { age: input.patient.age ?? record.age, sex: input.patient.sex ?? record.sex };
         const predictor = await predictors(served);
@@ -206,9 +206,16 @@ function registerPredict(
   });
 }
 
-function checkRecord(record: EcgRecord, limits: ServeLimits): void {
+function checkRecord(record: EcgRecord, limits: ServeLimits, saliency: boolean): void {
   const seconds = recordDuration(record);
   if (!(seconds > 0)) throw new SignalError(`record ${record.name}: has no samples`);
+  if (saliency && seconds > limits.maxSaliencySeconds) {
+    throw new RequestError(
+      413,
+      'saliency',
+      `computed for records up to ${limits.maxSaliencySeconds} s; record ${record.name} is ${seconds.toFixed(0)} s`,
+    );
+  }
   if (seconds > limits.maxRecordSeconds) {
     throw new RequestError(
       413,

@@ -6,6 +6,8 @@ export interface ServeLimits {
   maxFiles: number;
   /** Longest record accepted, in seconds (bounds the memory and time of one prediction). */
   maxRecordSeconds: number;
+  /** Longest record for which a saliency is computed on request (occlusion costs ~20 extra passes per window). */
+  maxSaliencySeconds: number;
   /** Predictions running at once. */
   maxActive: number;
   /** Requests waiting for a slot; beyond this the server answers 503 with Retry-After. */
@@ -20,6 +22,7 @@ export const DEFAULT_LIMITS: ServeLimits = {
   maxUploadBytes: 16 * 1024 * 1024,
   maxFiles: 16,
   maxRecordSeconds: 600,
+  maxSaliencySeconds: 120,
   maxActive: 2,
   maxWaiting: 64,
   retryAfterSeconds: 2,

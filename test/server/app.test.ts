@@ -226,6 +226,13 @@ test('uploads over the limits are refused with 413', async () => {
   assert.match(String(json.body.message), /files: more than 4000 bytes in all/);
   const short = await server({ limits: { maxRecordSeconds: 20 } });
   assert.equal((await predictJson(short, { files: PTBXL })).status, 200);
+  const salient = await server({ limits: { maxSaliencySeconds: 20 } });
+  const noSaliency = await predictJson(salient, { files: CINC, saliency: true });
+  assert.equal(noSaliency.status, 413);
+  assert.match(
+    String(noSaliency.body.message),
+    /saliency: computed for records up to 20 s; record A00001 is 30 s/,
+  );
   const tooLong = await predictJson(short, { files: CINC });
   assert.equal(tooLong.status, 413);
   assert.match(String(tooLong.body.message), /record A00001: is 30 s long; this server accepts at most 20 s/);
