@@ -1,4 +1,3 @@
-/* global console */
 // Builds the page into web/dist: esbuild bundles web/src/main.ts (with src/io, src/infer, src/signal) as one ES
 // module; the static files are copied. onnxruntime-web is its wasm-only build, which fetches its .mjs/.wasm from
 // /ort/ (served by `efficientecg serve` from node_modules, never a CDN).
