@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { commandOutput } from './output.js';
 import { DATASETS, type DatasetName } from '../datasets/index.js';
 import { ConfigError, MissingFileError } from '../errors.js';
 import { formatReport } from '../eval/report/table.js';
@@ -56,7 +57,8 @@ export function registerEvaluate(program: Command): void {
     .option('--report <file>', 'write the report: FILE.html and FILE.md (with SVG figures) side by side')
     .option('--resamples <n>', 'bootstrap resamples for the 95 % intervals (0: none)', count, 200)
     .option('--threads <n>', 'onnxruntime threads', count, 2)
-    .action(async (flags: EvaluateFlags) => {
+    .action(async (flags: EvaluateFlags, command: Command) => {
+      const output = commandOutput(command);
       if (/\.safetensors$/i.test(flags.model)) {
         throw new ConfigError(
           `--model ${flags.model}: evaluate runs ONNX models; export it first (efficientecg export)`,
@@ -86,7 +88,7 @@ export function registerEvaluate(program: Command): void {
             bar.update(done);
           },
         }).finally(() => bar.stop());
-        process.stdout.write(formatReport(evaluation.report));
+        output.out(formatReport(evaluation.report));
         const { report: _report, ...json } = evaluation;
         if (flags.json) {
           mkdirSync(dirname(flags.json), { recursive: true });
@@ -95,7 +97,7 @@ export function registerEvaluate(program: Command): void {
         if (flags.report) {
           mkdirSync(dirname(flags.report), { recursive: true });
           const written = await writeReport(flags.report.replace(/\.(html|md)$/i, ''), evaluation.report);
-          process.stderr.write(`report: ${written.html}, ${written.markdown}\n`);
+          output.err(`report: ${written.html}, ${written.markdown}\n`);
         }
       } finally {
         await predictor.release();

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
+import { commandOutput } from './output.js';
 import { ConfigError } from '../errors.js';
 import { readCheckpoint } from '../export/checkpoint.js';
 import { exportCheckpoint } from '../infer/export-model.js';
@@ -15,7 +16,7 @@ export function registerExport(program: Command): void {
     )
     .requiredOption('--model <name|path>', 'bundled model name or checkpoint path (.safetensors)')
     .requiredOption('--out <file>', 'ONNX file to write (.onnx)')
-    .action((options: { model: string; out: string }) => {
+    .action((options: { model: string; out: string }, command: Command) => {
       if (/\.onnx$/i.test(options.model))
         throw new ConfigError(`--model ${options.model}: already ONNX; pass a .safetensors checkpoint`);
       if (!/\.onnx$/i.test(options.out))
@@ -26,7 +27,7 @@ export function registerExport(program: Command): void {
       mkdirSync(dirname(options.out), { recursive: true });
       writeFileAtomic(options.out, bytes);
       const m = checkpoint.metadata;
-      process.stdout.write(
+      commandOutput(command).out(
         `${JSON.stringify({ out: options.out, bytes: bytes.length, architecture: m.model.name, labels: m.labels, untrained: m.extra?.untrained === true })}\n`,
       );
     });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { commandOutput } from './output.js';
 import { formatTable } from '../eval/report/table.js';
 import { readCatalog, type BundledModel } from '../models/bundled.js';
 
@@ -20,7 +21,8 @@ export function registerModels(program: Command): void {
       'List the bundled models (models/catalog.json): dataset, task, classes, leads, rate, window, size, validation, files',
     )
     .option('--json', 'print JSON (entries with absolute file paths and whether each file exists)')
-    .action((options: { json?: boolean }) => {
+    .action((options: { json?: boolean }, command: Command) => {
+      const { out } = commandOutput(command);
       const catalog = readCatalog();
       if (options.json) {
         const models = catalog.models.map((model) => ({
@@ -31,13 +33,11 @@ export function registerModels(program: Command): void {
             card: existsSync(model.paths.card),
           },
         }));
-        process.stdout.write(`${JSON.stringify({ dir: catalog.dir, models }, null, 2)}\n`);
+        out(`${JSON.stringify({ dir: catalog.dir, models }, null, 2)}\n`);
         return;
       }
       if (catalog.models.length === 0) {
-        process.stdout.write(
-          `no bundled models yet (${catalog.dir}/catalog.json is empty; see models/README.md)\n`,
-        );
+        out(`no bundled models yet (${catalog.dir}/catalog.json is empty; see models/README.md)\n`);
         return;
       }
       const table = formatTable({
@@ -71,6 +71,6 @@ export function registerModels(program: Command): void {
           existsSync(m.paths.onnx) ? m.files.onnx : `${m.files.onnx} (MISSING)`,
         ]),
       });
-      process.stdout.write(`${table}\n`);
+      out(`${table}\n`);
     });
 }

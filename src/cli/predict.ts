@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { commandOutput } from './output.js';
 import { ConfigError } from '../errors.js';
 import { renderHtml } from '../eval/report/html.js';
 import { expandInputs } from '../infer/files.js';
@@ -86,15 +87,17 @@ export function registerPredict(program: Command): void {
       jobs,
       Math.max(1, Math.min(4, availableParallelism() - 1)),
     )
-    .action(async (inputs: string[], flags: PredictFlags) => {
+    .action(async (inputs: string[], flags: PredictFlags, command: Command) => {
+      const output = commandOutput(command);
       const target = modelTarget(flags.model);
       const files = expandInputs(inputs);
       if (files.length === 0)
         throw new ConfigError(`no record files (.hea, .mat, .csv) in ${inputs.join(', ')}`);
       if (flags.out) mkdirSync(dirname(flags.out), { recursive: true });
-      const out = flags.out ? createWriteStream(flags.out) : process.stdout;
+      const file = flags.out ? createWriteStream(flags.out) : null;
+      const write = file ? (text: string) => void file.write(text) : output.out;
       const lines = LINE_FORMATS[flags.format];
-      out.write(lines.header());
+      write(lines.header());
       const bar = new SingleBar({
         stream: process.stderr,
         format: 'predict [{bar}] {value}/{total} records | {eta}s left',
@@ -106,21 +109,20 @@ export function registerPredict(program: Command): void {
         jobs: flags.jobs,
         onResult: (result) => {
           if (!result.ok) failed++;
-          out.write(lines.line(result));
+          write(lines.line(result));
           bar.increment();
         },
       }).finally(() => bar.stop());
-      if (flags.out)
+      if (file) {
         await new Promise<void>((resolve, reject) =>
-          (out as ReturnType<typeof createWriteStream>).end((error?: Error | null) =>
-            error ? reject(error) : resolve(),
-          ),
+          file.end((error?: Error | null) => (error ? reject(error) : resolve())),
         );
+      }
       if (flags.report) {
         mkdirSync(dirname(flags.report), { recursive: true });
         writeFileAtomic(flags.report, await renderHtml(predictionReport(results)));
       }
-      process.stderr.write(
+      output.err(
         `${files.length - failed} record(s) predicted, ${failed} failed${flags.report ? `; report: ${flags.report}` : ''}\n`,
       );
       if (failed === files.length) process.exitCode = 1;

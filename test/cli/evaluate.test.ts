@@ -6,7 +6,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +14,9 @@ import { ConfigError } from '../../src/errors.js';
 import { exportCheckpoint } from '../../src/infer/export-model.js';
 import { evaluate } from '../../src/infer/evaluate.js';
 import { Predictor } from '../../src/infer/predictor.js';
+import { runCli } from '../infer/cli-harness.js';
 import { devCheckpoint } from '../infer/dev-models.js';
 
-const cli = new URL('../../src/cli/index.ts', import.meta.url).pathname;
 const fixture = (path: string) => new URL(`../fixtures/${path}`, import.meta.url).pathname;
 const CINC = ['N', 'A', 'O', '~'];
 
@@ -42,31 +41,24 @@ test('CLI: CinC 2017 --split all -> table, JSON (f1, f1_per_class, ci95) and HTM
     const model = join(dir, 'dev.onnx');
     writeFileSync(model, cincOnnx);
     const json = join(dir, 'out', 'result.json');
-    const result = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        cli,
-        'evaluate',
-        '--model',
-        model,
-        '--dataset',
-        'cinc2017',
-        '--data',
-        fixture('datasets/cinc2017'),
-        '--split',
-        'all',
-        '--json',
-        json,
-        '--report',
-        join(dir, 'out', 'report.html'),
-        '--resamples',
-        '20',
-      ],
-      { encoding: 'utf8', timeout: 120_000 },
-    );
-    assert.equal(result.status, 0, result.stderr);
+    const result = await runCli([
+      'evaluate',
+      '--model',
+      model,
+      '--dataset',
+      'cinc2017',
+      '--data',
+      fixture('datasets/cinc2017'),
+      '--split',
+      'all',
+      '--json',
+      json,
+      '--report',
+      join(dir, 'out', 'report.html'),
+      '--resamples',
+      '20',
+    ]);
+    assert.equal(result.error, null);
     assert.match(result.stdout, /CinC 2017 — 3 records/);
     assert.match(result.stdout, /UNTRAINED development model/);
     const saved = JSON.parse(readFileSync(json, 'utf8')) as {

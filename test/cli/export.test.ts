@@ -4,7 +4,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +14,8 @@ import { readOnnxSummary } from '../../src/export/onnx/index.js';
 import { Predictor } from '../../src/infer/predictor.js';
 import { readRecord } from '../../src/io/index.js';
 import { buildModel } from '../../src/models/registry.js';
+import { runCli } from '../infer/cli-harness.js';
 import { devCheckpoint } from '../infer/dev-models.js';
-
-const cli = new URL('../../src/cli/index.ts', import.meta.url).pathname;
-const run = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', timeout: 120_000 });
 
 test('export writes an ONNX model with the checkpoint metadata; predict-ready; bad arguments are clear errors', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ecg-export-'));
@@ -36,8 +32,8 @@ test('export writes an ONNX model with the checkpoint metadata; predict-ready; b
     saveCheckpoint(join(dir, 'best.safetensors'), model, checkpoint.metadata);
     model.dispose();
     const out = join(dir, 'onnx', 'model.onnx');
-    const result = run('export', '--model', join(dir, 'best.safetensors'), '--out', out);
-    assert.equal(result.status, 0, result.stderr);
+    const result = await runCli(['export', '--model', join(dir, 'best.safetensors'), '--out', out]);
+    assert.equal(result.error, null);
     assert.deepEqual(JSON.parse(result.stdout).labels, ['N', 'A', 'O', '~']);
     const bytes = new Uint8Array(readFileSync(out));
     const summary = readOnnxSummary(bytes);

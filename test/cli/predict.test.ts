@@ -10,6 +10,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportCheckpoint } from '../../src/infer/export-model.js';
+import { runCli } from '../infer/cli-harness.js';
 import { devCheckpoint } from '../infer/dev-models.js';
 
 const cli = new URL('../../src/cli/index.ts', import.meta.url).pathname;
@@ -103,11 +104,10 @@ test('predict: a folder routed to the bundled default on 2 workers; a bad record
   assert.match(html, /Files that could not be predicted/);
 });
 
-test('predict: one file, CSV to --out with a given model path; models --json lists the catalogue', () => {
+test('predict: one file, CSV to --out with a given model path; models --json lists the catalogue', async () => {
   const out = join(dir, 'out.csv');
   const model = join(dir, 'models', 'dev-cinc.onnx');
-  const result = run(
-    env,
+  const result = await runCli([
     'predict',
     join(dir, 'records', 'A05493.hea'),
     '--model',
@@ -118,8 +118,8 @@ test('predict: one file, CSV to --out with a given model path; models --json lis
     out,
     '--jobs',
     '0',
-  );
-  assert.equal(result.status, 0, result.stderr);
+  ]);
+  assert.equal(result.error, null);
   const rows = readFileSync(out, 'utf8').trim().split('\n');
   assert.equal(
     rows[0],
@@ -127,8 +127,8 @@ test('predict: one file, CSV to --out with a given model path; models --json lis
   );
   assert.equal(rows.length, 2);
   assert.match(rows[1]!, /A05493,dev-cinc,records,/);
-  const listed = run(env, 'models', '--json');
-  assert.equal(listed.status, 0, listed.stderr);
+  const listed = await runCli(['models', '--json'], { EFFICIENTECG_MODELS_DIR: join(dir, 'models') });
+  assert.equal(listed.error, null);
   const catalog = JSON.parse(listed.stdout) as {
     models: Array<{
       name: string;
