@@ -1,13 +1,12 @@
 /**
  * EfficientECG-Fusion through exportOnnx: the ECG and each patient group's values/missing mask as named inputs,
  * logits and the patient-to-ECG attention as named outputs, checked against the engine in onnxruntime at other
- * batch sizes and lengths. A learned position table (sliced to the ECG length) exports; a sinusoid computed at
- * the traced length is refused with a hint.
+ * batch sizes and lengths. Learned and sinusoidal position tables (both
+ * built once and sliced to the ECG length) export.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { manualSeed, noGrad, ops as F, scope, setNumThreads, type Tensor } from '../../src/engine/index.js';
-import { ExportError } from '../../src/errors.js';
 import { fusionConfig } from '../../src/models/fusion/config.js';
 import { EfficientEcgFusion } from '../../src/models/fusion/model.js';
 import type { PatientTensors } from '../../src/models/fusion/patients.js';
@@ -68,54 +67,41 @@ function exportFusion(model: EfficientEcgFusion): Uint8Array {
   });
 }
 
-test('EfficientECG-Fusion (learned positions) exports with named patient inputs and attention output', async () => {
-  manualSeed(21);
-  const model = new EfficientEcgFusion(
-    fusionConfig({ leads: 2, classes: 3, variant: 'w0.25', position: 'learned', dModel: 32, heads: 4 }),
-  );
-  const session = await OnnxSession.create(exportFusion(model));
-  assert.deepEqual([...session.outputNames], ['logits', 'patient_to_ecg']);
-  assert.equal(session.inputNames[0], 'ecg');
-  for (const [batch, length] of [
-    [3, 700],
-    [1, 1500],
-  ] as const) {
-    const { feeds, expected } = scope(() => {
-      const ecg = F.randn([batch, 2, length]);
-      const patients = model.encodePatients(rows(batch) as never);
-      const out = noGrad(() => model.eval().forwardWithAttention(ecg, patients));
-      const feeds: Record<string, ArrayInput> = { ecg: asArray(ecg) };
-      for (const [g, encoded] of Object.entries(patients)) {
-        feeds[`${g}_values`] = asArray(encoded.values);
-        feeds[`${g}_missing`] = asArray(encoded.missing);
+for (const position of ['learned', 'sinusoidal'] as const)
+  test(`EfficientECG-Fusion (${position} positions) exports with named patient inputs and attention output`, async () => {
+    manualSeed(21);
+    const model = new EfficientEcgFusion(
+      fusionConfig({ leads: 2, classes: 3, variant: 'w0.25', position, dModel: 32, heads: 4 }),
+    );
+    const session = await OnnxSession.create(exportFusion(model));
+    assert.deepEqual([...session.outputNames], ['logits', 'patient_to_ecg']);
+    assert.equal(session.inputNames[0], 'ecg');
+    for (const [batch, length] of [
+      [3, 700],
+      [1, 1500],
+    ] as const) {
+      const { feeds, expected } = scope(() => {
+        const ecg = F.randn([batch, 2, length]);
+        const patients = model.encodePatients(rows(batch) as never);
+        const out = noGrad(() => model.eval().forwardWithAttention(ecg, patients));
+        const feeds: Record<string, ArrayInput> = { ecg: asArray(ecg) };
+        for (const [g, encoded] of Object.entries(patients)) {
+          feeds[`${g}_values`] = asArray(encoded.values);
+          feeds[`${g}_missing`] = asArray(encoded.missing);
+        }
+        return {
+          feeds,
+          expected: { logits: out.logits.data(), patient_to_ecg: out.attention.patientToEcg!.weights.data() },
+        };
+      });
+      const result = await session.run(feeds);
+      for (const name of ['logits', 'patient_to_ecg'] as const) {
+        const actual = result[name]!.data;
+        assert.equal(actual.length, expected[name].length, `${name} size`);
+        const worst = actual.reduce((w, v, i) => Math.max(w, Math.abs(v - expected[name][i]!)), 0);
+        assert.ok(worst < 1e-4, `${name} at batch ${batch}, length ${length}: ${worst}`);
       }
-      return {
-        feeds,
-        expected: { logits: out.logits.data(), patient_to_ecg: out.attention.patientToEcg!.weights.data() },
-      };
-    });
-    const result = await session.run(feeds);
-    for (const name of ['logits', 'patient_to_ecg'] as const) {
-      const actual = result[name]!.data;
-      assert.equal(actual.length, expected[name].length, `${name} size`);
-      const worst = actual.reduce((w, v, i) => Math.max(w, Math.abs(v - expected[name][i]!)), 0);
-      assert.ok(worst < 1e-4, `${name} at batch ${batch}, length ${length}: ${worst}`);
     }
-  }
-  await session.release();
-  model.dispose();
-});
-
-test('a position sinusoid computed at the traced length is refused, naming the op and the remedy', () => {
-  manualSeed(22);
-  const model = new EfficientEcgFusion(
-    fusionConfig({ leads: 2, classes: 3, variant: 'w0.25', position: 'sinusoidal', dModel: 32, heads: 4 }),
-  );
-  assert.throws(
-    () => exportFusion(model),
-    (e: unknown) =>
-      e instanceof ExportError &&
-      /\(tensor\) attribute 'shape' depends on the input size.*slice/.test(e.message),
-  );
-  model.dispose();
-});
+    await session.release();
+    model.dispose();
+  });

@@ -6,6 +6,7 @@
  */
 import { ConfigError, ShapeError } from '../../errors.js';
 import * as F from '../../engine/ops.js';
+import { keep } from '../../engine/scope.js';
 import type { Tensor } from '../../engine/tensor.js';
 import {
   Activation,
@@ -174,6 +175,10 @@ export class FusionHead extends Module {
       attends && config.position === 'learned'
         ? this.registerParameter('position', normal([config.maxPositions, dModel], 0.02), { decay: false })
         : null;
+    if (attends && config.position === 'sinusoidal') {
+      const rows = config.maxPositions;
+      this.#sinusoid = keep(F.tensor(sinusoid(rows, dModel), [rows, dModel]));
+    }
     this.nullToken = attends ? this.registerParameter('null_token', normal([dModel], 0.02), { decay: false }) : null;
     this.tokens = attends ? this.registerModule('tokens', new TokenEmbedders(config.groups, dModel)) : null;
     const block = (): CrossAttentionBlock => new CrossAttentionBlock(dModel, heads, ffnMultiplier, dropout);
@@ -235,7 +240,22 @@ export class FusionHead extends Module {
       }
       return F.slice(this.positionTable, 0, 0, length);
     }
-    return F.tensor(sinusoid(length, this.config.dModel), [length, this.config.dModel], like.dtype);
+    // One table, built with the module and sliced like the learned one, so that an ONNX trace sees a constant
+    // sliced to the (dynamic) length instead of a table computed at the traced length.
+    let table = this.#sinusoid!;
+    if (table.shape[0]! < length) {
+      table.dispose();
+      table = this.#sinusoid = keep(F.tensor(sinusoid(length, this.config.dModel), [length, this.config.dModel]));
+    }
+    const sliced = F.slice(table, 0, 0, length);
+    return like.dtype === sliced.dtype ? sliced : F.toDtype(sliced, like.dtype);
+  }
+
+  #sinusoid: Tensor | null = null;
+
+  override dispose(): void {
+    this.#sinusoid?.dispose();
+    super.dispose();
   }
 
   private patientTokens(patients: PatientTensors, batch: number): PatientTokens {
