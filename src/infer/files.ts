@@ -1,6 +1,7 @@
 /**
  * `predict` inputs -> record files (Node): a file as given; a folder walked recursively for `.hea` records, `.mat`
- * files without a `.hea` beside them, and `.csv` tables; a glob (`*`, `?`, `**`) matched under its fixed prefix.
+ * files without a `.hea` beside them, and `.csv` tables; a glob (`*`, `?`, `[abc]`, `**`) matched under its fixed
+ * prefix.
  * Sorted, without duplicates, so that output order does not depend on the file system.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -14,7 +15,7 @@ const INDEX_TABLES = /(^|[\\/])(REFERENCE[^\\/]*|ptbxl_database|scp_statements|l
 export function expandInputs(inputs: readonly string[]): string[] {
   const files = new Set<string>();
   for (const input of inputs) {
-    if (/[*?]/.test(input)) {
+    if (/[*?[]/.test(input)) {
       for (const file of globFiles(input)) files.add(file);
     } else if (!existsSync(input)) {
       throw new MissingFileError(input, 'no such file or folder');
@@ -52,7 +53,7 @@ function globFiles(pattern: string): string[] {
   const parts = pattern.split(/[\\/]/);
   const fixed: string[] = [];
   for (const part of parts) {
-    if (/[*?]/.test(part)) break;
+    if (/[*?[]/.test(part)) break;
     fixed.push(part);
   }
   const root = fixed.join(sep) || '.';
@@ -70,7 +71,15 @@ function globRegex(glob: string): RegExp {
       i += glob[i + 2] === '/' ? 2 : 1;
     } else if (ch === '*') source += '[^/]*';
     else if (ch === '?') source += '[^/]';
-    else source += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    else if (ch === '[' && glob.indexOf(']', i + 2) > i) {
+      const end = glob.indexOf(']', i + 2);
+      const body = glob
+        .slice(i + 1, end)
+        .replace(/^!/, '^')
+        .replace(/[\\\]]/g, '\\$&');
+      source += `[${body}]`;
+      i = end;
+    } else source += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
   return new RegExp(`^${source}$`);
 }
