@@ -17,7 +17,7 @@ export interface DevModelOptions {
   hopSamples?: number;
   labelKind?: 'single-label' | 'multi-label';
   fusion?: boolean;
-  /** Fusion position encoding (the sinusoidal table does not export yet: see the report). */
+  /** Fusion position encoding (default sinusoidal, as fusionConfig). */
   position?: 'sinusoidal' | 'learned';
   seed?: number;
   extra?: Record<string, unknown>;

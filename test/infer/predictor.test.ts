@@ -195,7 +195,6 @@ test('fusion: patient inputs from the record, logits as the engine, attention su
     fs: 100,
     windowSamples: 320,
     fusion: true,
-    position: 'learned',
   });
   const predictor = await Predictor.load(onnx);
   const record = synthetic(['ECG'], 100, 3.2);
