@@ -28,7 +28,14 @@ interface Result {
   peak_rss_mb: number;
 }
 
-const args = [options.steps, options.batch, options.leads, options.length, options.threads, options.warmup] as string[];
+const args = [
+  options.steps,
+  options.batch,
+  options.leads,
+  options.length,
+  options.threads,
+  options.warmup,
+] as string[];
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 function run(command: string, commandArgs: string[]): Result {
@@ -47,7 +54,9 @@ console.log(
     `${options.steps} steps x ${rounds} rounds per engine`,
 );
 for (let round = 0; round < rounds; round++) {
-  for (const engine of round % 2 === 0 ? (['typescript', 'pytorch'] as const) : (['pytorch', 'typescript'] as const)) {
+  for (const engine of round % 2 === 0
+    ? (['typescript', 'pytorch'] as const)
+    : (['pytorch', 'typescript'] as const)) {
     const result =
       engine === 'typescript'
         ? run(process.execPath, ['--import', 'tsx', here('./engine-worker.ts'), ...args])
@@ -62,7 +71,8 @@ for (let round = 0; round < rounds; round++) {
 const best = (rs: Result[]) => rs.reduce((a, b) => (b.samples_per_s > a.samples_per_s ? b : a));
 const ts = best(runs.typescript);
 const pt = best(runs.pytorch);
-if (ts.parameters !== pt.parameters) console.log(`WARNING: parameter counts differ (${ts.parameters} vs ${pt.parameters})`);
+if (ts.parameters !== pt.parameters)
+  console.log(`WARNING: parameter counts differ (${ts.parameters} vs ${pt.parameters})`);
 console.log(`typescript: ${ts.samples_per_s.toFixed(1)} samples/s, peak RSS ${ts.peak_rss_mb.toFixed(0)} MB`);
 console.log(`pytorch:    ${pt.samples_per_s.toFixed(1)} samples/s, peak RSS ${pt.peak_rss_mb.toFixed(0)} MB`);
 console.log(`memory ratio (typescript / pytorch peak RSS): ${(ts.peak_rss_mb / pt.peak_rss_mb).toFixed(3)}`);

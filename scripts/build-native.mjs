@@ -23,7 +23,9 @@ if (!existsSync(join(root, 'node_modules', 'node-addon-api'))) {
 }
 // Skip when the built addon is newer than every native source (a second set-up run costs nothing).
 const built = join(native, 'build', 'Release', 'efficientecg_engine.node');
-const sources = readdirSync(native).filter((f) => /\.(cc|h|gyp)$/.test(f)).map((f) => join(native, f));
+const sources = readdirSync(native)
+  .filter((f) => /\.(cc|h|gyp)$/.test(f))
+  .map((f) => join(native, f));
 if (!process.argv.includes('--force') && existsSync(built)) {
   const builtAt = statSync(built).mtimeMs;
   if (sources.every((f) => statSync(f).mtimeMs <= builtAt)) {
@@ -31,7 +33,10 @@ if (!process.argv.includes('--force') && existsSync(built)) {
     process.exit(0);
   }
 }
-const gyp = spawnSync('npx', ['--no-install', 'node-gyp', 'rebuild', '-j', '2'], { cwd: native, stdio: 'inherit' });
+const gyp = spawnSync('npx', ['--no-install', 'node-gyp', 'rebuild', '-j', '2'], {
+  cwd: native,
+  stdio: 'inherit',
+});
 if (gyp.status !== 0) {
   console.error('efficientecg: native build failed (see the compiler output above)');
   process.exit(optional ? 0 : 1);

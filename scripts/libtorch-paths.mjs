@@ -7,7 +7,11 @@ import { execSync } from 'node:child_process';
 export function libtorchPaths() {
   const home = process.env.LIBTORCH_HOME;
   if (home) {
-    return { include: `${home}/include`, apiInclude: `${home}/include/torch/csrc/api/include`, lib: `${home}/lib` };
+    return {
+      include: `${home}/include`,
+      apiInclude: `${home}/include/torch/csrc/api/include`,
+      lib: `${home}/lib`,
+    };
   }
   let multiarch = 'x86_64-linux-gnu';
   try {
@@ -25,7 +29,8 @@ export function libtorchPaths() {
 /** Why libtorch cannot be built against here, or null when its headers and libraries are present. */
 export function libtorchMissingReason() {
   const paths = libtorchPaths();
-  if (!existsSync(`${paths.apiInclude}/torch/torch.h`)) return `libtorch headers not found (${paths.apiInclude}/torch/torch.h)`;
+  if (!existsSync(`${paths.apiInclude}/torch/torch.h`))
+    return `libtorch headers not found (${paths.apiInclude}/torch/torch.h)`;
   if (!existsSync(`${paths.lib}/libtorch.so`)) return `libtorch library not found (${paths.lib}/libtorch.so)`;
   return null;
 }

@@ -12,4 +12,16 @@ import { registerEvaluate } from './evaluate.js';
 import { registerServe } from './serve.js';
 
 /** Every CLI command, one module each. Add a command by adding its register function here. */
-export const commands: Array<(program: Command) => void> = [registerInfo, registerDownload, registerDatasets, registerInspect, registerFeatures, registerTrain, registerExport, registerPredict, registerModels, registerEvaluate, registerServe];
+export const commands: Array<(program: Command) => void> = [
+  registerInfo,
+  registerDownload,
+  registerDatasets,
+  registerInspect,
+  registerFeatures,
+  registerTrain,
+  registerExport,
+  registerPredict,
+  registerModels,
+  registerEvaluate,
+  registerServe,
+];
