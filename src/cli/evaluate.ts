@@ -66,7 +66,11 @@ export function registerEvaluate(program: Command): void {
       }
       if (!existsSync(flags.data))
         throw new MissingFileError(flags.data, 'dataset folder not found (--data)');
-      const resolved = resolveModel(flags.model, 'onnx');
+      const resolved = resolveModel(
+        flags.model,
+        'onnx',
+        command.optsWithGlobals<{ modelsDir?: string }>().modelsDir,
+      );
       const predictor = await Predictor.load(resolved.path, {
         name: resolved.name,
         threads: Math.max(1, flags.threads),

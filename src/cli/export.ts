@@ -21,7 +21,11 @@ export function registerExport(program: Command): void {
         throw new ConfigError(`--model ${options.model}: already ONNX; pass a .safetensors checkpoint`);
       if (!/\.onnx$/i.test(options.out))
         throw new ConfigError(`--out ${options.out}: the file name must end in .onnx`);
-      const resolved = resolveModel(options.model, 'checkpoint');
+      const resolved = resolveModel(
+        options.model,
+        'checkpoint',
+        command.optsWithGlobals<{ modelsDir?: string }>().modelsDir,
+      );
       const checkpoint = readCheckpoint(resolved.path);
       const bytes = exportCheckpoint(checkpoint, resolved.path, resolved.bundled?.name);
       mkdirSync(dirname(options.out), { recursive: true });

@@ -23,7 +23,7 @@ export function registerModels(program: Command): void {
     .option('--json', 'print JSON (entries with absolute file paths and whether each file exists)')
     .action((options: { json?: boolean }, command: Command) => {
       const { out } = commandOutput(command);
-      const catalog = readCatalog();
+      const catalog = readCatalog(command.optsWithGlobals<{ modelsDir?: string }>().modelsDir);
       if (options.json) {
         const models = catalog.models.map((model) => ({
           ...model,

@@ -40,19 +40,19 @@ function jobs(value: string): number {
 }
 
 /** --model NAME|PATH for every file, or each file routed by its leads to a bundled default model. */
-function modelTarget(model: string | undefined): ModelTarget {
+function modelTarget(model: string | undefined, modelsDir: string | undefined): ModelTarget {
   if (model !== undefined) {
     if (/\.safetensors$/i.test(model))
       throw new ConfigError(
         `--model ${model}: predict runs ONNX models; export it first (efficientecg export)`,
       );
-    const resolved = resolveModel(model, 'onnx');
+    const resolved = resolveModel(model, 'onnx', modelsDir);
     return {
       kind: 'fixed',
       model: { name: resolved.name, path: resolved.path, leads: resolved.bundled?.leads ?? [] },
     };
   }
-  const candidates = defaultModels(readCatalog()).map((m) => ({
+  const candidates = defaultModels(readCatalog(modelsDir)).map((m) => ({
     name: m.name,
     path: m.paths.onnx,
     leads: m.leads,
@@ -89,7 +89,7 @@ export function registerPredict(program: Command): void {
     )
     .action(async (inputs: string[], flags: PredictFlags, command: Command) => {
       const output = commandOutput(command);
-      const target = modelTarget(flags.model);
+      const target = modelTarget(flags.model, command.optsWithGlobals<{ modelsDir?: string }>().modelsDir);
       const files = expandInputs(inputs);
       if (files.length === 0)
         throw new ConfigError(`no record files (.hea, .mat, .csv) in ${inputs.join(', ')}`);

@@ -7,6 +7,7 @@ export function buildProgram(): Command {
   const program = new Command('efficientecg')
     .description('Read ECGs, train EfficientECG models on libtorch, diagnose with onnxruntime.')
     .version(packageVersion(), '-V, --version')
+    .option('--models-dir <dir>', 'bundled-model catalogue folder (default: the package models/)')
     .showHelpAfterError();
   for (const register of commands) register(program);
   return program;

@@ -54,9 +54,12 @@ export interface Catalog {
   models: BundledModel[];
 }
 
-/** The package's models folder (src/models and dist/models both sit two levels below the package root). */
+/**
+ * The package's models folder (src/models and dist/models both sit two levels below the package root). Another
+ * catalogue is chosen explicitly (the CLI's global --models-dir), never through the environment.
+ */
 export function defaultModelsDir(): string {
-  return process.env.EFFICIENTECG_MODELS_DIR ?? fileURLToPath(new URL('../../models/', import.meta.url));
+  return fileURLToPath(new URL('../../models/', import.meta.url));
 }
 
 /** Reads and validates `<dir>/catalog.json`; ConfigError lists every problem with its path. */
@@ -122,14 +125,20 @@ const MODEL_FILE = /\.(onnx|safetensors)$/i;
  * `--model NAME|PATH`: a catalogue name, or a path to an .onnx (or .safetensors, where accepted) file. `kind` says
  * which bundled file to use for a name: the ONNX model (predict, evaluate) or the checkpoint (export).
  */
-export function resolveModel(spec: string, kind: 'onnx' | 'checkpoint' = 'onnx', catalog?: Catalog): ResolvedModel {
+export function resolveModel(
+  spec: string,
+  kind: 'onnx' | 'checkpoint' = 'onnx',
+  catalogOrDir?: Catalog | string,
+): ResolvedModel {
+  const catalog = typeof catalogOrDir === 'string' ? undefined : catalogOrDir;
+  const dir = typeof catalogOrDir === 'string' ? catalogOrDir : undefined;
   if (MODEL_FILE.test(spec)) {
     if (!existsSync(spec)) throw new MissingFileError(spec, 'model file not found (--model)');
     return { name: basename(spec).replace(MODEL_FILE, ''), path: spec, bundled: null };
   }
-  const found = (catalog ?? readCatalog()).models.find((model) => model.name === spec);
+  const found = (catalog ?? readCatalog(dir)).models.find((model) => model.name === spec);
   if (found === undefined) {
-    const known = (catalog ?? readCatalog()).models.map((model) => model.name);
+    const known = (catalog ?? readCatalog(dir)).models.map((model) => model.name);
     throw new ConfigError(
       `--model ${JSON.stringify(spec)}: not a bundled model (${known.length ? `bundled: ${known.join(', ')}` : 'the catalogue is empty'}) nor a path ending in .onnx or .safetensors`,
     );

@@ -1,6 +1,6 @@
 /**
  * `efficientecg predict` and `efficientecg models` as a user runs them, with a bundled catalogue in a temporary
- * folder (EFFICIENTECG_MODELS_DIR) holding a tiny untrained model as the CinC 2017 default: routing by leads,
+ * folder (--models-dir) holding a tiny untrained model as the CinC 2017 default: routing by leads,
  * worker threads, one bad file that does not stop the folder, JSON Lines and CSV output, the HTML report.
  */
 import { after, before, test } from 'node:test';
@@ -16,7 +16,7 @@ import { devCheckpoint } from '../infer/dev-models.js';
 const cli = new URL('../../src/cli/index.ts', import.meta.url).pathname;
 const fixtures = new URL('../fixtures/datasets/', import.meta.url).pathname;
 
-function setup(): { dir: string; env: NodeJS.ProcessEnv } {
+function setup(): { dir: string; models: string } {
   const dir = mkdtempSync(join(tmpdir(), 'ecg-predict-'));
   const models = join(dir, 'models');
   mkdirSync(models);
@@ -54,30 +54,23 @@ function setup(): { dir: string; env: NodeJS.ProcessEnv } {
       copyFileSync(join(fixtures, 'cinc2017', `${name}.${ext}`), join(records, `${name}.${ext}`));
   copyFileSync(join(fixtures, 'cinc2017', 'REFERENCE.csv'), join(records, 'REFERENCE.csv'));
   writeFileSync(join(records, 'broken.hea'), 'broken 1 300 10\nbroken.dat 16 200 16 0 0 0 0 ECG\n');
-  return { dir, env: { ...process.env, EFFICIENTECG_MODELS_DIR: models } };
+  return { dir, models };
 }
 
 let dir = '';
-let env: NodeJS.ProcessEnv = {};
-before(() => ({ dir, env } = setup()));
+let models = '';
+before(() => ({ dir, models } = setup()));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const run = (env: NodeJS.ProcessEnv, ...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', timeout: 120_000, env });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', cli, '--models-dir', models, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 
 test('predict: a folder routed to the bundled default on 2 workers; a bad record reported, the rest predicted; report', () => {
   const report = join(dir, 'out', 'report.html');
-  const result = run(
-    env,
-    'predict',
-    join(dir, 'records'),
-    '--format',
-    'json',
-    '--jobs',
-    '2',
-    '--report',
-    report,
-  );
+  const result = run('predict', join(dir, 'records'), '--format', 'json', '--jobs', '2', '--report', report);
   assert.equal(result.status, 0, result.stderr);
   const lines = result.stdout
     .trim()
@@ -127,7 +120,7 @@ test('predict: one file, CSV to --out with a given model path; models --json lis
   );
   assert.equal(rows.length, 2);
   assert.match(rows[1]!, /A05493,dev-cinc,records,/);
-  const listed = await runCli(['models', '--json'], { EFFICIENTECG_MODELS_DIR: join(dir, 'models') });
+  const listed = await runCli(['--models-dir', join(dir, 'models'), 'models', '--json']);
   assert.equal(listed.error, null);
   const catalog = JSON.parse(listed.stdout) as {
     models: Array<{
