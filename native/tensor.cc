@@ -31,6 +31,7 @@ Napi::Function TensorHandle::Define(Napi::Env env) {
                          InstanceMethod<&TensorHandle::Grad>("grad"),
                          InstanceMethod<&TensorHandle::ClearGrad>("clearGrad"),
                          InstanceMethod<&TensorHandle::Nbytes>("nbytes"),
+                         InstanceMethod<&TensorHandle::ReportMemory>("reportMemory"),
                      });
 }
 
@@ -54,8 +55,6 @@ bool TensorHandle::IsHandle(Napi::Env env, const Napi::Value& value) {
 void TensorHandle::Set(Napi::Env env, torch::Tensor tensor) {
   Release();
   tensor_ = std::move(tensor);
-  reportedBytes_ = tensor_.defined() ? static_cast<int64_t>(tensor_.nbytes()) : 0;
-  if (reportedBytes_ > 0) Napi::MemoryManagement::AdjustExternalMemory(env, reportedBytes_);
 }
 
 void TensorHandle::Release() {
@@ -118,7 +117,15 @@ Napi::Value TensorHandle::ClearGrad(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value TensorHandle::Nbytes(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(reportedBytes_));
+  return Napi::Number::New(info.Env(), tensor_.defined() ? static_cast<double>(tensor_.nbytes()) : 0.0);
+}
+
+Napi::Value TensorHandle::ReportMemory(const Napi::CallbackInfo& info) {
+  if (tensor_.defined() && reportedBytes_ == 0) {
+    reportedBytes_ = static_cast<int64_t>(tensor_.nbytes());
+    if (reportedBytes_ > 0) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), reportedBytes_);
+  }
+  return info.Env().Undefined();
 }
 
 const torch::Tensor& TensorArg(const Napi::CallbackInfo& info, size_t index) {

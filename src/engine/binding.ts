@@ -29,6 +29,8 @@ export interface NativeHandle {
   grad(): NativeHandle | null;
   clearGrad(): void;
   nbytes(): number;
+  /** Reports the bytes to V8 (once) so that a forgotten handle is collected in time. */
+  reportMemory(): void;
 }
 
 type H = NativeHandle;

@@ -8,18 +8,23 @@ import { EcgError } from '../errors.js';
 interface Disposable {
   dispose(): void;
   readonly isDisposed: boolean;
+  /** Called when no scope will release it: it then relies on garbage collection. */
+  untracked?(): void;
 }
 
 const scopes: Array<Set<Disposable>> = [];
 
-/** Called by the Tensor constructor. */
+/** Called by the Tensor constructor: the innermost scope takes it, or, outside every scope, GC is its backstop. */
 export function trackTensor(tensor: Disposable): void {
-  scopes[scopes.length - 1]?.add(tensor);
+  const current = scopes[scopes.length - 1];
+  if (current) current.add(tensor);
+  else tensor.untracked?.();
 }
 
 /** Removes a tensor from every open scope, so it outlives them (parameters, optimizer state, results). */
 export function keep<T extends Disposable>(tensor: T): T {
   for (const scope of scopes) scope.delete(tensor);
+  tensor.untracked?.();
   return tensor;
 }
 

@@ -85,6 +85,11 @@ export class Tensor {
     return this.#disposed ? 0 : this.#handle.nbytes();
   }
 
+  /** No scope owns this tensor: let V8 see its native bytes so that, if forgotten, it is collected in time. */
+  untracked(): void {
+    if (!this.#disposed) this.#handle.reportMemory();
+  }
+
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
