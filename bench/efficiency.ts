@@ -30,7 +30,7 @@ function measure(model: EcgModel, leads: number): number {
 
 const rows: string[][] = [];
 for (const name of architectureNames()) {
-  const cells = [name];
+  const cells: string[] = [name];
   for (const leads of [12, 1]) {
     const model = buildModel(name, defaultConfig(name, leads, classes));
     cells.push(model.numParameters().toLocaleString('en-US'), (measure(model, leads) / 1e6).toFixed(1));

@@ -15,12 +15,11 @@ const x = F.randn([batch!, leads!, length!]);
 const y = F.toDtype(F.gt(F.rand([batch!, 5]), 0.5), 'float32');
 
 async function step(): Promise<void> {
-  scope(() => {
-    optimizer.zeroGrad();
-    const loss = F.bceWithLogits(model.forward(x), y);
-    loss.backward();
-    optimizer.step();
-  });
+  // As the trainer does: forward and backward in their own scope, so that the activations are released before the
+  // optimizer update (Python frees them by reference counting when backward drops the graph).
+  optimizer.zeroGrad();
+  scope(() => F.bceWithLogits(model.forward(x), y).backward());
+  optimizer.step();
   await new Promise((resolve) => setImmediate(resolve)); // as the trainer yields to its data loader
 }
 
