@@ -29,12 +29,13 @@ export function registerServe(program: Command): void {
     .option('--host <addr>', 'address to listen on (0.0.0.0 exposes the server to the network)', '127.0.0.1')
     .option(
       '--models <specs...>',
-      'ONNX models as path.onnx or name=path.onnx (default: models/catalog.json)',
+      'ONNX models as path.onnx or name=path.onnx (default: the catalogue, see --models-dir)',
     )
     .option('--examples <dir>', 'folder of example records', EXAMPLES_DIR)
     .option('--log', 'log every request (JSON lines on stdout)')
-    .action(async (flags: ServeFlags) => {
-      const models = flags.models?.length ? loadModels(flags.models) : bundledModels();
+    .action(async (flags: ServeFlags, command: Command) => {
+      const modelsDir = command.optsWithGlobals<{ modelsDir?: string }>().modelsDir;
+      const models = flags.models?.length ? loadModels(flags.models) : bundledModels(modelsDir);
       if (models.size === 0) {
         throw new ConfigError('serve: no models (models/catalog.json lists none): pass --models path.onnx');
       }
