@@ -1,0 +1,161 @@
+/**
+ * Shared pieces of `npm run bench:infer`: what one "record" is per task, the seeded inputs every runtime reads
+ * (written once as raw little-endian files with a JSON manifest, so onnxruntime, the engine, PyTorch and Chromium
+ * see the same numbers), and the pure arithmetic of the report (median, ratios, smallest ratio).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PatientGroup } from '../src/infer/metadata.js';
+import type { ModelInfo } from '../src/infer/metadata.js';
+import { patientFeeds, type PatientValues } from '../src/infer/patients.js';
+
+export type Task = ModelInfo['task'];
+export type Mode = 'latency' | 'throughput';
+
+export interface TaskSpec {
+  /** Windows in one latency run: one 10 s window, or one record's batch of beats. */
+  latencyBatch: number;
+  /** Windows per run when measuring throughput on 2 threads. */
+  throughputBatch: number;
+  /** What a window is, for the report. */
+  unit: string;
+  /** Samples per window of a model with this info. */
+  width(info: ModelInfo): number;
+}
+
+export const TASKS: Record<Task, TaskSpec> = {
+  records: { latencyBatch: 1, throughputBatch: 32, unit: 'windows', width: (info) => info.windowSamples },
+  beats: {
+    latencyBatch: 64,
+    throughputBatch: 64,
+    unit: 'beats',
+    width: (info) => info.beats!.before + info.beats!.after,
+  },
+};
+
+/** The patient every fusion input describes (age and sex of a typical PTB-XL record). */
+export const BENCH_PATIENT: PatientValues = { age: 63, sex: 'female' };
+
+export interface FeedFile {
+  name: string;
+  dtype: 'float32' | 'int64';
+  dims: number[];
+  file: string;
+}
+
+/** What every worker reads (JSON; bench/infer_torch.py reads the same keys). */
+export interface BenchManifest {
+  name: string;
+  architecture: string | null;
+  task: Task;
+  onnx: string;
+  checkpoint: string | null;
+  feeds: FeedFile[];
+  patientGroups: PatientGroup[];
+  patient: PatientValues;
+  batches: Record<Mode, number>;
+}
+
+/** Deterministic standard normals (mulberry32 + Box-Muller): the same inputs on every run. */
+export function gaussians(count: number, seed: number): Float32Array {
+  let state = seed >>> 0;
+  const uniform = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297; // in (0, 1): log() stays finite
+  };
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i += 2) {
+    const radius = Math.sqrt(-2 * Math.log(uniform()));
+    const angle = 2 * Math.PI * uniform();
+    out[i] = radius * Math.cos(angle);
+    if (i + 1 < count) out[i + 1] = radius * Math.sin(angle);
+  }
+  return out;
+}
+
+/** In-memory feeds of a model: standardised-ECG-like noise, the bench patient, plausible RR features (seconds). */
+export function benchFeeds(
+  info: ModelInfo,
+  batch: number,
+): Array<Omit<FeedFile, 'file'> & { data: Float32Array | BigInt64Array }> {
+  const leads = info.leads.length;
+  const width = TASKS[info.task].width(info);
+  const feeds: Array<Omit<FeedFile, 'file'> & { data: Float32Array | BigInt64Array }> = [
+    {
+      name: 'ecg',
+      dtype: 'float32',
+      dims: [batch, leads, width],
+      data: gaussians(batch * leads * width, 2017),
+    },
+  ];
+  for (const feed of patientFeeds(info.patientGroups, BENCH_PATIENT, batch)) {
+    feeds.push({ ...feed, dtype: feed.data instanceof BigInt64Array ? 'int64' : 'float32' });
+  }
+  const rr = info.beats?.rr ?? [];
+  if (info.task === 'beats' && rr.length > 0) {
+    const jitter = gaussians(batch * rr.length, 360);
+    feeds.push({
+      name: 'rr',
+      dtype: 'float32',
+      dims: [batch, rr.length],
+      data: jitter.map((z) => 0.8 + 0.08 * z),
+    });
+  }
+  return feeds;
+}
+
+/** Writes the feeds of one model into `dir` and returns its manifest. */
+export function writeManifest(
+  dir: string,
+  model: { name: string; onnx: string; checkpoint: string | null },
+  info: ModelInfo,
+): { manifest: BenchManifest; path: string } {
+  const spec = TASKS[info.task];
+  const batch = Math.max(spec.latencyBatch, spec.throughputBatch);
+  const feeds = benchFeeds(info, batch).map(({ data, ...feed }) => {
+    const file = join(dir, `${model.name}.${feed.name}.bin`);
+    writeFileSync(file, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return { ...feed, file };
+  });
+  const manifest: BenchManifest = {
+    name: model.name,
+    architecture: info.architecture,
+    task: info.task,
+    onnx: model.onnx,
+    checkpoint: model.checkpoint,
+    feeds,
+    patientGroups: info.patientGroups,
+    patient: BENCH_PATIENT,
+    batches: { latency: spec.latencyBatch, throughput: spec.throughputBatch },
+  };
+  const path = join(dir, `${model.name}.manifest.json`);
+  writeFileSync(path, JSON.stringify(manifest));
+  return { manifest, path };
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Largest absolute difference between two logit matrices (Infinity when their shapes differ). */
+export function maxAbsDiff(a: readonly number[][], b: readonly number[][]): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let worst = 0;
+  a.forEach((row, r) => {
+    if (row.length !== b[r]!.length) worst = Number.POSITIVE_INFINITY;
+    row.forEach((v, c) => (worst = Math.max(worst, Math.abs(v - b[r]![c]!))));
+  });
+  return worst;
+}
+
+/** The smallest of the ratios that exist (null entries are models excluded with a notice); null if none. */
+export function smallestRatio(ratios: ReadonlyArray<number | null>): number | null {
+  const known = ratios.filter((r): r is number => r !== null && Number.isFinite(r));
+  return known.length === 0 ? null : Math.min(...known);
+}

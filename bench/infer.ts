@@ -1,0 +1,266 @@
+/**
+ * npm run bench:infer -- [--runs 40] [--batches 12] [--models a,b] [--no-browser]
+ * For every model of models/catalog.json, in one run: latency of one 10 s window (a beat model: one batch of 64
+ * beats) on 1 thread and throughput on 2 threads (batches of 32 windows) in onnxruntime-node, the TypeScript engine
+ * (libtorch) and PyTorch eager (Debian python3-torch, bench/infer_torch.py), each runtime in its own process; page
+ * latency in Chromium with onnxruntime-web. All runtimes read the same seeded inputs, and PyTorch's and the engine's
+ * logits are checked against onnxruntime's. Last line: `ratio: X`, the smallest onnxruntime-node / PyTorch
+ * throughput ratio over the models that have a PyTorch twin.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { readOnnxSummary } from '../src/export/onnx/read.js';
+import { parseModelInfo } from '../src/infer/metadata.js';
+import { readCatalog } from '../src/models/bundled.js';
+import { browserLatency, CHROMIUM, launchBrowser, type BrowserResult } from './infer-browser.js';
+import {
+  maxAbsDiff,
+  smallestRatio,
+  TASKS,
+  writeManifest,
+  type BenchManifest,
+  type Mode,
+} from './infer-inputs.js';
+import type { WorkerResult } from './infer-worker.js';
+
+const options = new Command()
+  .option('--runs <n>', 'timed latency runs per runtime (1 thread)', '40')
+  .option('--batches <n>', 'timed throughput batches per runtime (2 threads)', '12')
+  .option('--warmup <n>', 'untimed runs first', '3')
+  .option('--budget <s>', 'stop a measurement after this many seconds (at least 3 runs)', '6')
+  .option('--models <names>', 'comma-separated catalogue names (default: all)')
+  .option('--no-browser', 'skip the Chromium page latency')
+  .parse()
+  .opts<{
+    runs: string;
+    batches: string;
+    warmup: string;
+    budget: string;
+    models?: string;
+    browser: boolean;
+  }>();
+
+/** Largest |logit difference| to onnxruntime-node accepted from a twin (the issue's parity bound). */
+const PARITY_TOLERANCE = 1e-4;
+const THREADS: Record<Mode, number> = { latency: 1, throughput: 2 };
+type Runtime = 'ort' | 'engine' | 'pytorch';
+const RUNTIME_LABELS: Record<Runtime, string> = {
+  ort: 'onnxruntime-node',
+  engine: 'engine',
+  pytorch: 'PyTorch',
+};
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+function runWorker(runtime: Runtime, manifestPath: string, mode: Mode): WorkerResult {
+  const runs = mode === 'latency' ? options.runs : options.batches;
+  const args = [manifestPath, String(THREADS[mode]), mode, runs, options.warmup, options.budget];
+  const [command, commandArgs] =
+    runtime === 'pytorch'
+      ? ['/usr/bin/python3', [here('./infer_torch.py'), ...args]]
+      : [process.execPath, ['--import', 'tsx', here('./infer-worker.ts'), runtime, ...args]];
+  const child = spawnSync(command, commandArgs, { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20 });
+  const line = child.stdout?.trim().split('\n').pop() ?? '';
+  if (child.status !== 0 || !line.startsWith('{')) {
+    return {
+      status: 'n/a',
+      reason: `${RUNTIME_LABELS[runtime]} worker failed: ${lastLines(child.stderr ?? String(child.error))}`,
+    };
+  }
+  return JSON.parse(line) as WorkerResult;
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' | ');
+}
+
+interface ModelRun {
+  manifest: BenchManifest;
+  results: Record<Mode, Record<Runtime, WorkerResult>>;
+  browser: BrowserResult | string;
+}
+
+async function benchModel(
+  manifestPath: string,
+  manifest: BenchManifest,
+  browser: Awaited<ReturnType<typeof launchBrowser>> | null,
+): Promise<ModelRun> {
+  const results = {} as ModelRun['results'];
+  for (const mode of ['latency', 'throughput'] as const) {
+    results[mode] = {} as Record<Runtime, WorkerResult>;
+    for (const runtime of ['ort', 'engine', 'pytorch'] as const) {
+      results[mode][runtime] = runWorker(runtime, manifestPath, mode);
+    }
+  }
+  let page: BrowserResult | string = 'skipped (--no-browser)';
+  if (browser) {
+    try {
+      page = await browserLatency(
+        browser,
+        manifest,
+        Number(options.runs),
+        Number(options.warmup),
+        Number(options.budget),
+      );
+    } catch (error) {
+      page = `failed: ${(error as Error).message.split('\n')[0]}`;
+    }
+  } else if (options.browser) page = `no ${CHROMIUM}`;
+  return { manifest, results, browser: page };
+}
+
+const fmt = (value: number | null, digits = 2): string =>
+  value === null || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
+const ok = (r: WorkerResult) => (r.status === 'ok' ? r : null);
+
+/** Prints one model's table; returns its ORT / PyTorch throughput ratio, or null (with a printed notice). */
+function report(run: ModelRun, notices: string[]): number | null {
+  const { manifest, results } = run;
+  const spec = TASKS[manifest.task];
+  const ecg = manifest.feeds.find((f) => f.name === 'ecg')!;
+  const extra = manifest.feeds.filter((f) => f.name !== 'ecg').map((f) => f.name);
+  console.log(
+    `\n${manifest.name} (${manifest.architecture ?? '?'}, ${manifest.task}: ${ecg.dims[1]} lead(s) x ${ecg.dims[2]} samples` +
+      `${extra.length ? `; also fed ${extra.join(', ')}` : ''})`,
+  );
+  const page = typeof run.browser === 'string' ? null : run.browser;
+  const cells = (mode: Mode, pick: (r: NonNullable<ReturnType<typeof ok>>) => number, digits: number) =>
+    (['ort', 'engine', 'pytorch'] as const).map((rt) =>
+      fmt(ok(results[mode][rt]) ? pick(ok(results[mode][rt])!) : null, digits).padStart(16),
+    );
+  console.log(
+    `  ${''.padEnd(34)}${['onnxruntime-node', 'engine', 'PyTorch', 'Chromium'].map((h) => h.padStart(16)).join('')}`,
+  );
+  const latencyLabel = `latency ms, 1 thread (${spec.latencyBatch} ${spec.latencyBatch === 1 ? 'window' : spec.unit})`;
+  console.log(
+    `  ${latencyLabel.padEnd(34)}${cells('latency', (r) => r.median_ms, 2).join('')}${fmt(page?.median_ms ?? null).padStart(16)}`,
+  );
+  console.log(
+    `  ${`throughput ${spec.unit}/s, 2 threads`.padEnd(34)}${cells('throughput', (r) => r.per_s, 1).join('')}${'-'.padStart(16)}`,
+  );
+
+  const ort = { latency: ok(results.latency.ort), throughput: ok(results.throughput.ort) };
+  const ratio = (mode: Mode, other: Runtime) => {
+    const a = ort[mode];
+    const b = ok(results[mode][other]);
+    if (!a || !b) return null;
+    return mode === 'throughput' ? a.per_s / b.per_s : b.median_ms / a.median_ms;
+  };
+  console.log(
+    `  ratios ORT/PyTorch: throughput ${fmt(ratio('throughput', 'pytorch'))}x, latency ${fmt(ratio('latency', 'pytorch'))}x;` +
+      ` ORT/engine: throughput ${fmt(ratio('throughput', 'engine'))}x, latency ${fmt(ratio('latency', 'engine'))}x`,
+  );
+  const parity = parityLine(run);
+  console.log(
+    `  parity, max |logit - onnxruntime-node| on the same ${spec.throughputBatch} ${spec.unit}: ${parity.text}`,
+  );
+  for (const [mode, byRuntime] of Object.entries(results)) {
+    for (const [runtime, result] of Object.entries(byRuntime)) {
+      if (result.status === 'n/a')
+        notices.push(
+          `${manifest.name}: ${RUNTIME_LABELS[runtime as Runtime]} ${mode}: n/a (${result.reason})`,
+        );
+    }
+  }
+  if (typeof run.browser === 'string') notices.push(`${manifest.name}: Chromium: ${run.browser}`);
+  const versions = new Set(
+    Object.values(results).flatMap((r) =>
+      Object.values(r)
+        .map((x) => ok(x)?.version)
+        .filter(Boolean),
+    ),
+  );
+  if (page) versions.add(page.version);
+  console.log(`  (${[...versions].join('; ')})`);
+
+  const throughputRatio = ratio('throughput', 'pytorch');
+  if (throughputRatio === null) {
+    notices.push(
+      `${manifest.name}: excluded from ratio (no PyTorch throughput: ${naReason(results.throughput.pytorch)})`,
+    );
+    return null;
+  }
+  if (!parity.pytorchOk) {
+    notices.push(
+      `${manifest.name}: excluded from ratio: the PyTorch twin does NOT match onnxruntime (a bug to fix)`,
+    );
+    process.exitCode = 1;
+    return null;
+  }
+  return throughputRatio;
+}
+
+function naReason(result: WorkerResult): string {
+  return result.status === 'n/a' ? result.reason : 'ok';
+}
+
+function parityLine(run: ModelRun): { text: string; pytorchOk: boolean } {
+  const reference = ok(run.results.throughput.ort);
+  if (!reference) return { text: 'n/a (no onnxruntime-node logits)', pytorchOk: false };
+  const parts: string[] = [];
+  let pytorchOk = false;
+  for (const runtime of ['pytorch', 'engine'] as const) {
+    const other = ok(run.results.throughput[runtime]);
+    if (!other) {
+      parts.push(`${RUNTIME_LABELS[runtime]} n/a`);
+      continue;
+    }
+    const diff = maxAbsDiff(other.logits, reference.logits);
+    if (runtime === 'pytorch') pytorchOk = diff <= PARITY_TOLERANCE;
+    parts.push(
+      `${RUNTIME_LABELS[runtime]} ${diff.toExponential(2)}${diff <= PARITY_TOLERANCE ? '' : ' MISMATCH'}`,
+    );
+  }
+  if (typeof run.browser !== 'string') {
+    const rows = run.browser.logits.length;
+    const diff = maxAbsDiff(run.browser.logits, reference.logits.slice(0, rows));
+    parts.push(`Chromium ${diff.toExponential(2)} (${rows} row${rows === 1 ? '' : 's'})`);
+  }
+  return { text: parts.join(', '), pytorchOk };
+}
+
+async function main(): Promise<void> {
+  const load = loadavg();
+  const loaded = load[0]! > 2 ? ' (LOADED: figures below are slower than on an idle machine)' : '';
+  console.log(
+    `load average at start: ${load.map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores${loaded}`,
+  );
+  const catalog = readCatalog();
+  const wanted = options.models?.split(',');
+  const models = catalog.models.filter((m) => !wanted || wanted.includes(m.name));
+  const dir = mkdtempSync(join(tmpdir(), 'efficientecg-bench-infer-'));
+  const browser = options.browser ? await launchBrowser().catch(() => null) : null;
+  const notices: string[] = [];
+  const ratios: Array<number | null> = [];
+  try {
+    for (const model of models) {
+      const info = parseModelInfo(
+        readOnnxSummary(new Uint8Array(readFileSync(model.paths.onnx))).metadata,
+        model.paths.onnx,
+      );
+      const { manifest, path } = writeManifest(
+        dir,
+        { name: model.name, onnx: model.paths.onnx, checkpoint: model.paths.checkpoint },
+        info,
+      );
+      ratios.push(report(await benchModel(path, manifest, browser), notices));
+    }
+  } finally {
+    await browser?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(
+    `\nload average at end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  for (const notice of notices) console.log(`notice: ${notice}`);
+  const smallest = smallestRatio(ratios);
+  console.log(`ratio: ${smallest === null ? 'n/a' : smallest.toFixed(3)}`);
+}
+
+await main();
