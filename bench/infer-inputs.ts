@@ -136,6 +136,27 @@ export function writeManifest(
   return { manifest, path };
 }
 
+/** What a worker prints: its figures and logits, or why it has none. */
+export type WorkerResult =
+  | {
+      status: 'ok';
+      version: string;
+      runs: number;
+      batch: number;
+      median_ms: number;
+      per_s: number;
+      logits: number[][];
+    }
+  | { status: 'n/a'; reason: string };
+
+/** The better of two measurements of one runtime: lower latency, or higher throughput; a result beats n/a. */
+export function better(a: WorkerResult, b: WorkerResult, mode: Mode): WorkerResult {
+  if (a.status !== 'ok') return b;
+  if (b.status !== 'ok') return a;
+  if (mode === 'latency') return b.median_ms < a.median_ms ? b : a;
+  return b.per_s > a.per_s ? b : a;
+}
+
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);

@@ -11,19 +11,7 @@ import { readCheckpoint } from '../src/export/checkpoint.js';
 import { OnnxSession, type ArrayInput } from '../src/infer/onnx-session.js';
 import type { EcgModel } from '../src/models/registry.js';
 import { trainableFromSpec } from '../src/train/model.js';
-import { median, type BenchManifest, type FeedFile, type Mode } from './infer-inputs.js';
-
-export type WorkerResult =
-  | {
-      status: 'ok';
-      version: string;
-      runs: number;
-      batch: number;
-      median_ms: number;
-      per_s: number;
-      logits: number[][];
-    }
-  | { status: 'n/a'; reason: string };
+import { median, type BenchManifest, type FeedFile, type Mode, type WorkerResult } from './infer-inputs.js';
 
 type Runtime = 'ort' | 'engine';
 /** One forward over the batch's feeds, resolving to the logits as rows. */
@@ -135,7 +123,7 @@ async function main(): Promise<WorkerResult> {
     runs: times.length,
     batch,
     median_ms: median(times) * 1000,
-    per_s: (batch * times.length) / times.reduce((a, b) => a + b, 0),
+    per_s: batch / median(times),
     logits: await forward(),
   };
 }
