@@ -4,9 +4,54 @@
 # one after the other. Each run writes OUT/ptbxl-MODEL-sSEED/ (log.jsonl, checkpoints) and its console output
 # beside it; the best validation macro AUROC of each run is printed when it ends.
 # Usage: bash scripts/experiments/ptbxl-baselines.sh DATA_DIR [OUT_DIR=runs]
-# MODELS and SEEDS (space-separated) choose a subset, e.g. MODELS=resnet1d_wang SEEDS=0.
+# MODELS and SEEDS (space-separated) choose a subset or other registry models, e.g. MODELS=efficientecg-b0 SEEDS=0.
+#        bash scripts/experiments/ptbxl-baselines.sh --summary [OUT_DIR=runs]
+# summarises every OUT_DIR/ptbxl-*-sN run (these and ptbxl-fusion.sh's): best validation macro AUROC per seed,
+# mean ± sd (n - 1), differences from EfficientECG-w0.5 (plain) seed by seed, and the logged training speed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+summary() {
+  node - "$1" <<'JS'
+const fs = require('fs');
+const out = process.argv[2];
+const runs = {};
+for (const dir of fs.readdirSync(out).sort()) {
+  const m = /^ptbxl-(.+)-s(\d+)$/.exec(dir);
+  const log = `${out}/${dir}/log.jsonl`;
+  if (!m || !fs.existsSync(log)) continue;
+  const epochs = fs.readFileSync(log, 'utf8').trim().split('\n').map(JSON.parse).filter((x) => x.type === 'epoch');
+  if (!epochs.length) continue;
+  (runs[m[1]] ??= {})[m[2]] = epochs;
+}
+const median = (a) => { const s = [...a].sort((x, y) => x - y), h = s.length >> 1; return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2; };
+const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
+const sd = (a) => a.length < 2 ? NaN : Math.sqrt(a.reduce((x, y) => x + (y - mean(a)) ** 2, 0) / (a.length - 1));
+const best = (epochs) => Math.max(...epochs.map((e) => e.validation.macro_auroc));
+const f3 = (x) => x.toFixed(3);
+const reference = runs['w0.5-plain'] ?? {};
+for (const [model, seeds] of Object.entries(runs)) {
+  const ids = Object.keys(seeds).sort();
+  const bests = ids.map((s) => best(seeds[s]));
+  const all = ids.flatMap((s) => seeds[s]);
+  const diffs = ids.filter((s) => reference[s]).map((s) => best(seeds[s]) - best(reference[s]));
+  console.log(
+    model,
+    `| seeds ${ids.join(',')} | epochs ${ids.map((s) => seeds[s].length).join(',')}`,
+    `| best AUROC ${bests.map(f3).join(' / ')} | ${f3(mean(bests))} ± ${f3(sd(bests))}`,
+    `| minus w0.5-plain ${diffs.map((d) => (d >= 0 ? '+' : '') + f3(d)).join(' / ')} | ${f3(mean(diffs))} ± ${f3(sd(diffs))}`,
+    `| train samples/s median ${median(all.map((e) => e.samplesPerSecond)).toFixed(1)}`,
+    `(range ${Math.min(...all.map((e) => e.samplesPerSecond)).toFixed(1)}-${Math.max(...all.map((e) => e.samplesPerSecond)).toFixed(1)})`,
+    `| s/epoch median ${median(all.map((e) => e.seconds)).toFixed(1)} + validation ${median(all.map((e) => e.validationSeconds)).toFixed(1)}`,
+  );
+}
+JS
+}
+
+if [ "${1:-}" = --summary ]; then
+  summary "${2:-runs}"
+  exit 0
+fi
 data=${1:?usage: ptbxl-baselines.sh PTBXL_DIR [OUT_DIR]}
 out=${2:-runs}
 models=${MODELS:-resnet1d_wang xresnet1d101}
