@@ -4,7 +4,7 @@ here: 8-byte little-endian header length, JSON header, raw data), loads the weig
 inference under torch.no_grad() on the bench's inputs. Prints one JSON line.
 
 Usage: /usr/bin/python3 bench/infer_torch.py MANIFEST THREADS latency|throughput RUNS WARMUP BUDGET_SECONDS
-An architecture without a twin in TWINS prints {"status": "n/a", "reason": ...} and exits 0."""
+An architecture without a twin (twin_of) prints {"status": "n/a", "reason": ...} and exits 0."""
 import json
 import os
 import struct
@@ -55,11 +55,40 @@ def fusion_twin(config, groups):
     return model, run
 
 
+MIN_RR_SECONDS = 0.05  # as src/models/beats.ts: the record-mean RR divisor is clamped to it
+
+
+def standardised(values, group):
+    mean = torch.tensor(group["mean"], dtype=torch.float32).reshape(1, -1)
+    std = torch.tensor(group["std"], dtype=torch.float32).reshape(1, -1)
+    return (values - mean) / std, values * 0
+
+
+def beat_twin(config, groups):
+    """Twin of src/models/beats.ts EfficientEcgBeat: an EfficientECG on the beat window (rrContext none, state
+    ecg.*) or EfficientECG-Fusion with two RR tokens computed from `rr` seconds (rrContext tokens, state fusion.*)."""
+    model = torch.nn.Module()
+    if config["rrContext"] == "none":
+        model.ecg = efficientecg_from_config(config["backbone"])
+        return model, lambda feeds: model.ecg(feeds["ecg"])
+    model.fusion = EfficientEcgFusion(config["fusion"])
+    rr_group, ratio_group = config["fusion"]["groups"]
+
+    def run(feeds):
+        rr = feeds["rr"]
+        ratios = rr[:, 0:3] / torch.clamp(rr[:, 3:4], min=MIN_RR_SECONDS)
+        tokens = {rr_group["name"]: standardised(rr * 1000, rr_group),
+                  ratio_group["name"]: standardised(ratios, ratio_group)}
+        return model.fusion(feeds["ecg"], tokens)
+
+    return model, run
+
+
 def twin_of(name):
     """Builder (config, patient groups) -> (module, feeds -> logits) for a checkpoint's architecture, or None."""
     if name in PLAIN_EFFICIENTECG:
         return plain_twin
-    return {"efficientecg-fusion": fusion_twin}.get(name)
+    return {"efficientecg-fusion": fusion_twin, "efficientecg-beat": beat_twin}.get(name)
 
 
 def load_feeds(manifest, batch):
