@@ -11,7 +11,10 @@ import {
   resolveTrainConfig,
   train,
   type TrainConfig,
+  type TrainOptions,
 } from '../train/index.js';
+import { trainBeats } from '../train/beats.js';
+import type { MitdbDataset } from '../datasets/mitdb/index.js';
 
 interface TrainFlags {
   config?: string;
@@ -39,6 +42,8 @@ interface TrainFlags {
   cacheDir?: string;
   resume?: boolean;
   force?: boolean;
+  rrContext?: string;
+  normalPerEpoch?: number;
 }
 
 function number(value: string): number {
@@ -81,6 +86,7 @@ function flagsToConfig(flags: TrainFlags): Record<string, unknown> {
     threads: flags.threads,
     workers: flags.workers,
     cacheDir: flags.cacheDir,
+    beats: { rrContext: flags.rrContext, normalPerEpoch: flags.normalPerEpoch },
   };
 }
 
@@ -118,6 +124,15 @@ export function registerTrain(program: Command): void {
     .option('--threads <n>', 'libtorch threads (default 2)', number)
     .option('--workers <n>', 'data-loading worker threads, 0 = main thread (default 1)', number)
     .option('--cache-dir <dir>', `preprocessed-sample cache (default ${defaultCacheDir()})`)
+    .option(
+      '--rr-context <mode>',
+      'beat models (mitdb): RR intervals as fusion tokens, or none (default tokens)',
+    )
+    .option(
+      '--normal-per-epoch <n>',
+      'beat models (mitdb): N beats sampled per epoch (default 12000)',
+      number,
+    )
     .option('--resume', 'continue the run in --out from last.safetensors')
     .option('--force', 'start over in an --out that holds another run')
     .action(async (flags: TrainFlags) => {
@@ -136,13 +151,17 @@ export function registerTrain(program: Command): void {
       };
       process.once('SIGINT', stop);
       try {
-        const result = await train(config, dataset, {
+        // MIT-BIH trains beat classifiers (windows around the annotated R peaks), every other dataset records.
+        const run =
+          config.dataset === 'mitdb'
+            ? (c: TrainConfig, d: typeof dataset, o: TrainOptions) => trainBeats(c, d as MitdbDataset, o)
+            : train;
+        const result = await run(config, dataset, {
           resume: flags.resume ?? false,
           force: flags.force ?? false,
           signal: controller.signal,
           onDataProgress: (done, total) => {
-            if (done === total || done % 500 === 0)
-              process.stderr.write(`preprocessing into the cache: ${done}/${total}\n`);
+            if (done === total || done % 500 === 0) process.stderr.write(`preprocessing: ${done}/${total}\n`);
           },
           onLog: (line) => {
             if (line.type === 'epoch') process.stderr.write(`${JSON.stringify(line)}\n`);

@@ -24,7 +24,7 @@ import type { EcgRecord } from '../io/record.js';
 import { createSession, type BackendOptions, type OrtApi, type RuntimeSession } from './backend.js';
 import { parseModelInfo, type Aggregation, type ModelInfo, type RrFeature } from './metadata.js';
 import { patientFeeds, patientOfRecord, type PatientValues } from './patients.js';
-import { cutWindows, prepareRecord, windowStarts } from './prepare.js';
+import { cutBeatWindows, cutWindows, prepareRecord, windowStarts } from './prepare.js';
 
 export type ModelSource = Uint8Array | string | URL;
 
@@ -234,17 +234,8 @@ export class Predictor {
     const prepared = prepareRecord(record, info);
     const scale = info.fs / record.fs;
     const width = spec.before + spec.after;
-    const leads = prepared.signals.length;
-    const length = prepared.signals[0]!.length;
-    const batch = new Float32Array(beats.length * leads * width);
-    beats.forEach((beat, b) => {
-      const start = Math.round(beat.sample * scale) - spec.before;
-      prepared.signals.forEach((signal, l) => {
-        const offset = (b * leads + l) * width;
-        for (let k = 0; k < width; k++)
-          batch[offset + k] = signal[Math.min(length - 1, Math.max(0, start + k))]!;
-      });
-    });
+    const peaks = beats.map((beat) => Math.round(beat.sample * scale));
+    const batch = cutBeatWindows(prepared.signals, peaks, spec.before, spec.after);
     const rr = spec.rr.length > 0 ? rrMatrix(beats, spec.rr) : null;
     const patient = options.patient ?? patientOfRecord(record);
     const logits =

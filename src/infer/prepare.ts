@@ -79,7 +79,10 @@ export interface PreparedSignal {
 }
 
 /** Leads, resampling, filters, standardisation and NaN handling of one record for a model. */
-export function prepareRecord(record: EcgRecord, info: ModelInfo): PreparedSignal {
+export function prepareRecord(
+  record: EcgRecord,
+  info: Pick<ModelInfo, 'leads' | 'fs' | 'bandpass' | 'standardize'>,
+): PreparedSignal {
   const { indices, notices } = selectLeads(record.leads, info.leads);
   const length = record.signals[0]?.length ?? 0;
   if (length === 0) throw new SignalError(`record ${record.name}: no samples`);
@@ -141,6 +144,30 @@ export function cutWindows(
       if (lead.length >= window) target.set(lead.subarray(start, start + window));
       else if (shortRecords === 'repeat') for (let i = 0; i < window; i++) target[i] = lead[i % lead.length]!;
       else target.set(lead);
+    });
+  });
+  return out;
+}
+
+/**
+ * [beats, leads, before + after] float32 windows around R peaks given at the signals' rate: `before` samples before
+ * the peak and `after` from it; samples past either end of the record repeat the edge sample.
+ */
+export function cutBeatWindows(
+  signals: readonly Float32Array[],
+  peaks: readonly number[],
+  before: number,
+  after: number,
+): Float32Array {
+  const width = before + after;
+  const leads = signals.length;
+  const out = new Float32Array(peaks.length * leads * width);
+  peaks.forEach((peak, b) => {
+    const start = peak - before;
+    signals.forEach((signal, l) => {
+      const last = signal.length - 1;
+      const offset = (b * leads + l) * width;
+      for (let k = 0; k < width; k++) out[offset + k] = signal[Math.min(last, Math.max(0, start + k))]!;
     });
   });
   return out;

@@ -24,6 +24,7 @@ import {
   type ResNet1dWangConfig,
   type XResNet1dConfig,
 } from './baselines/index.js';
+import { beatModelConfig, EfficientEcgBeat, validateBeatConfig, type BeatModelConfig } from './beats.js';
 
 /**
  * What every registered model offers: a Module (parameters, state dict, train/eval) whose forward gives logits
@@ -85,6 +86,27 @@ const fusionConfigSchema = z
     }
   });
 
+/** Beat models: the backbone by the EfficientECG schema, the rest by the beat model's validator. */
+const beatConfigSchema = z
+  .custom<BeatModelConfig>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+    message: 'a beat model config must be an object',
+  })
+  .superRefine((config, context) => {
+    const backbone = config.rrContext === 'tokens' ? config.fusion?.backbone : (config as { backbone?: unknown }).backbone;
+    const parsed = efficientEcgConfigSchema.safeParse(backbone);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        context.addIssue({ code: 'custom', path: ['backbone', ...issue.path], message: issue.message });
+      }
+      return;
+    }
+    try {
+      validateBeatConfig(config);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  });
+
 /** Config type of each architecture. */
 export interface ArchitectureConfigs {
   'efficientecg-b0': EfficientEcgConfig;
@@ -94,6 +116,7 @@ export interface ArchitectureConfigs {
   'efficientecg-w0.5': EfficientEcgConfig;
   'efficientecg-w0.25': EfficientEcgConfig;
   'efficientecg-fusion': FusionConfig;
+  'efficientecg-beat': BeatModelConfig;
   resnet1d_wang: ResNet1dWangConfig;
   xresnet1d101: XResNet1dConfig;
   inception1d: Inception1dConfig;
@@ -130,6 +153,12 @@ export const ARCHITECTURES: { readonly [N in ArchitectureName]: ArchitectureSpec
     schema: fusionConfigSchema,
     defaults: (leads, classes) => fusionConfig({ leads, classes }),
     build: (config) => new EfficientEcgFusion(config),
+  },
+  'efficientecg-beat': {
+    summary: 'EfficientECG-Beat: one heartbeat window + its RR intervals (as fusion tokens) -> AAMI class',
+    schema: beatConfigSchema,
+    defaults: (leads, classes) => beatModelConfig({ leads, classes }),
+    build: (config) => new EfficientEcgBeat(config),
   },
   resnet1d_wang: {
     summary: 'PTB-XL benchmark baseline: Wang et al. 2017 residual network, 3 basic blocks of width 128',

@@ -71,6 +71,20 @@ export const trainConfigSchema = z
     cacheDir: z.string().min(1).nullable(),
     /** Steps per JSONL progress line. */
     logEvery: positiveInt,
+    /** Beat classification (MIT-BIH): windows around the annotated R peaks with their RR context. */
+    beats: z.strictObject({
+      /** Window before the R peak and from it (s). */
+      beforeSeconds: positive,
+      afterSeconds: positive,
+      /** Random shift of the training windows, up to this much either way (s); validation is centred. */
+      shiftSeconds: z.number().min(0),
+      /** RR intervals as fusion tokens, or none (ECG only). */
+      rrContext: z.enum(['tokens', 'none']),
+      /** Normal beats sampled per epoch (every other beat is used every epoch). */
+      normalPerEpoch: positiveInt,
+      /** Cap of the balanced class weights (a class of a handful of beats must not dominate the loss). */
+      maxClassWeight: positive,
+    }),
   })
   .superRefine((config, context) => {
     const band = config.preprocess.bandpass;
@@ -119,6 +133,14 @@ export const TRAIN_DEFAULTS = {
   workers: 1,
   cacheDir: null,
   logEvery: 20,
+  beats: {
+    beforeSeconds: 0.25,
+    afterSeconds: 0.45,
+    shiftSeconds: 0.02,
+    rrContext: 'tokens' as const,
+    normalPerEpoch: 12000,
+    maxClassWeight: 10,
+  },
 } satisfies Partial<TrainConfig>;
 
 /** Every augmentation off (e.g. `--no-augment`). */

@@ -121,7 +121,7 @@ export async function train(
 }
 
 /** Refuses to mix runs: an out dir holding one needs --resume or --force. Returns the checkpoint to resume. */
-function prepareOutDir(config: TrainConfig, options: TrainOptions): Checkpoint | null {
+export function prepareOutDir(config: TrainConfig, options: TrainOptions): Checkpoint | null {
   const lastPath = join(config.out, RUN_FILES.last);
   const hasRun = Object.values(RUN_FILES).some((file) => existsSync(join(config.out, file)));
   if (options.resume) {
@@ -158,7 +158,7 @@ function checkSameRun(saved: Checkpoint, config: TrainConfig, source: string): v
   }
 }
 
-function savedState(saved: Checkpoint): TrainingState {
+export function savedState(saved: Checkpoint): TrainingState {
   return (saved.metadata.extra?.training as { state: TrainingState }).state;
 }
 
@@ -227,7 +227,7 @@ function restoredModel(saved: Checkpoint): TrainableModel {
   return model;
 }
 
-function scheduleOf(config: TrainConfig, totalSteps: number): Schedule {
+export function scheduleOf(config: TrainConfig, totalSteps: number): Schedule {
   const steps = Math.max(2, totalSteps);
   return config.schedule === 'one-cycle'
     ? oneCycle({ maxLr: config.lr, totalSteps: steps, pctStart: config.warmupFraction })
@@ -372,7 +372,7 @@ async function validate(run: Run): Promise<ValidationMetrics> {
   return validationMetrics(run.data, run.validation, logits);
 }
 
-function nextState(
+export function nextState(
   state: TrainingState,
   epoch: number,
   step: number,

@@ -46,12 +46,13 @@ function expectError(fn: () => unknown, kind: new (...args: never[]) => Error, p
   });
 }
 
-test('the table has the ten architectures; every default config passes its own schema', () => {
+test('the table has the eleven architectures; every default config passes its own schema', () => {
   assert.deepEqual(architectureNames().sort(), [
     'efficientecg-b0',
     'efficientecg-b1',
     'efficientecg-b2',
     'efficientecg-b3',
+    'efficientecg-beat',
     'efficientecg-fusion',
     'efficientecg-w0.25',
     'efficientecg-w0.5',
@@ -67,6 +68,13 @@ test('the table has the ten architectures; every default config passes its own s
   assert.ok(isArchitectureName('inception1d'));
   assert.ok(!isArchitectureName('toString'));
   assert.ok(!isArchitectureName(42));
+  // A beat config with a broken backbone is refused with the path of the problem.
+  const beat = defaultConfig('efficientecg-beat', 1, 5) as { fusion: { backbone: { width: number } } };
+  assert.throws(
+    () => parseConfig('efficientecg-beat', { ...beat, fusion: { ...beat.fusion, backbone: { ...beat.fusion.backbone, width: -1 } } }),
+    /backbone\.width/,
+  );
+  assert.throws(() => parseConfig('efficientecg-beat', { rrContext: 'sometimes' }), /invalid efficientecg-beat config/);
 });
 
 test('the EfficientECG entries give each variant config and build an EfficientECG', () => {

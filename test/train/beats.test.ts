@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { AAMI_CLASSES, type Beat, type MitdbDataset } from '../../src/datasets/mitdb/index.js';
+import { ConfigError } from '../../src/errors.js';
+import type { DatasetEntry } from '../../src/datasets/types.js';
+import * as F from '../../src/engine/ops.js';
+import { noGrad } from '../../src/engine/autograd.js';
+import { scope } from '../../src/engine/scope.js';
+import { readCheckpoint } from '../../src/export/checkpoint.js';
+import type { EcgRecord } from '../../src/io/record.js';
+import { exportCheckpoint } from '../../src/infer/export-model.js';
+import { Predictor } from '../../src/infer/predictor.js';
+import { beatModelConfig, EfficientEcgBeat, rrTokenRows } from '../../src/models/beats.js';
+import { modelFromCheckpoint } from '../../src/models/registry.js';
+import type { LogLine } from '../../src/train/index.js';
+import { epochBeats, epochClassWeights, trainBeats, type BeatSet } from '../../src/train/beats.js';
+import { seededRandom } from '../../src/train/random.js';
+import { standardize } from '../../src/signal/normalize.js';
+import { tempDir, tinyConfig, TINY_MODEL } from './helpers.js';
+
+const FS = 100;
+
+/**
+ * Records of synthetic beats: N (narrow spike, regular), V (wide, inverted, premature) and S (narrow but premature:
+ * only the RR context tells it from N). 8 records, 2 for validation.
+ */
+function syntheticMitdb(): MitdbDataset {
+  const random = seededRandom(11);
+  const entries: DatasetEntry[] = [];
+  const beats = new Map<string, Beat[]>();
+  const records = new Map<string, EcgRecord>();
+  for (let r = 0; r < 8; r++) {
+    const id = `R${r}`;
+    const base = 0.7 + 0.3 * random.next(); // s, this patient's RR
+    const samples: Array<{ sample: number; aami: 'N' | 'S' | 'V' }> = [];
+    let t = 0.5;
+    while (t < 58) {
+      const u = random.next();
+      const aami = u < 0.15 ? 'V' : u < 0.3 ? 'S' : 'N';
+      t += aami === 'N' ? base : 0.6 * base;
+      samples.push({ sample: Math.round(t * FS), aami });
+    }
+    const signal = new Float32Array(60 * FS);
+    for (let i = 0; i < signal.length; i++) signal[i] = 0.05 * random.normal();
+    for (const { sample, aami } of samples) {
+      const width = aami === 'V' ? 6 : 2;
+      const sign = aami === 'V' ? -1 : 1;
+      for (let k = -3 * width; k <= 3 * width; k++) {
+        const i = sample + k;
+        if (i >= 0 && i < signal.length) signal[i] = signal[i]! + sign * Math.exp(-0.5 * (k / width) ** 2);
+      }
+    }
+    const list: Beat[] = samples.map(({ sample, aami }, b) => {
+      const previous = (sample - (samples[b - 1]?.sample ?? sample - base * FS)) / FS;
+      const next = ((samples[b + 1]?.sample ?? sample + base * FS) - sample) / FS;
+      return {
+        sample,
+        symbol: aami,
+        aami,
+        rrPrevious: previous,
+        rrNext: next,
+        rrLocal: base,
+        rrRecord: base,
+      };
+    });
+    beats.set(id, list);
+    records.set(id, {
+      name: id,
+      fs: FS,
+      leads: ['MLII'],
+      units: ['mV'],
+      signals: [signal],
+      age: null,
+      sex: 'unknown',
+      metadata: {},
+    });
+    entries.push({
+      id,
+      patientId: id,
+      fold: null,
+      split: r < 6 ? 'train' : 'val',
+      labels: [0, 1, 2],
+      patient: { age: null, sex: 'unknown', ageCapped: false },
+    });
+  }
+  return {
+    name: 'mitdb',
+    root: '<memory>',
+    classes: [...AAMI_CLASSES],
+    labelKind: 'multi-label',
+    entries,
+    skipped: [],
+    split: { method: 'synthetic', parameters: {} },
+    beats,
+    sourceFiles: () => [],
+    load: async (id) => ({ entry: entries.find((e) => e.id === id)!, record: records.get(id)! }),
+    beatWindows: async () => [],
+  };
+}
+
+function beatConfig(out: string, rrContext: 'tokens' | 'none', epochs = 6) {
+  return tinyConfig(out, {
+    dataset: 'mitdb',
+    model: 'efficientecg-w0.25',
+    epochs,
+    lr: 1e-2,
+    batchSize: 32,
+    preprocess: { fs: null, bandpass: null, standardize: true },
+    beats: { beforeSeconds: 0.3, afterSeconds: 0.34, shiftSeconds: 0.02, rrContext, normalPerEpoch: 200 },
+  });
+}
+
+test('epochs keep every non-N beat, sample N beats, and weight classes over that mix', () => {
+  const labels = Int32Array.from([0, 0, 0, 0, 0, 0, 1, 2, 2, 3]);
+  const set = { labels, count: labels.length } as unknown as BeatSet;
+  const first = epochBeats(set, 2, 0, 0);
+  assert.equal(first.length, 6);
+  assert.deepEqual(first.filter((i) => i >= 6).sort(), [6, 7, 8, 9]);
+  assert.deepEqual(epochBeats(set, 2, 0, 0), first, 'seeded');
+  assert.notDeepEqual(epochBeats(set, 2, 0, 1), first, 'another sample next epoch');
+  // 6 beats: N 2, S 1, V 2, F 1, Q 0 -> 6 / (5 * count), capped at 1.1; absent Q gets 1.
+  assert.deepEqual(epochClassWeights(set, first, 1.1), [0.6, 1.1, 0.6, 1.1, 1]);
+});
+
+test('the RR tokens computed in the graph equal the fusion encoding of the same rows', () => {
+  const config = beatModelConfig({ leads: 1, classes: 5, variant: 'w0.25', backbone: TINY_MODEL });
+  const model = new EfficientEcgBeat(config);
+  model.eval();
+  try {
+    const rr = Float32Array.from([0.8, 0.8, 0.8, 0.8, 0.5, 1.1, 0.85, 0.9, 1.2, 0.7, 0.75, 0.72]);
+    const [inGraph, fromRows] = noGrad(() =>
+      scope(() => {
+        const ecg = F.randn([3, 1, 64]);
+        const direct = model.forward(ecg, F.tensor(rr, [3, 4])).data();
+        const encoded = model.fusion!.encodePatients(rrTokenRows(rr));
+        return [direct, model.fusion!.forward(ecg, encoded).data()];
+      }),
+    );
+    inGraph.forEach((v, i) => assert.ok(Math.abs(v - fromRows[i]!) < 1e-5, `${v} vs ${fromRows[i]}`));
+    scope(() => {
+      assert.throws(() => model.forward(F.randn([3, 1, 64])), ConfigError);
+      assert.throws(() => model.forward(F.randn([3, 1, 64]), F.randn([3, 3])), /rr must be \[3, 4\]/);
+    });
+  } finally {
+    model.dispose();
+  }
+});
+
+test('beat training learns S beats from the RR tokens, checkpoints a beat model, and its ONNX export agrees', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const dataset = syntheticMitdb();
+    const lines: LogLine[] = [];
+    const result = await trainBeats(beatConfig(join(dir, 'tokens'), 'tokens'), dataset, {
+      onLog: (line) => lines.push(line),
+    });
+    const epochs = lines.filter((line) => line.type === 'epoch');
+    assert.equal(epochs.length, 6);
+    const validation = result.validation!;
+    assert.equal(validation.metric, 'aami_macro_f1');
+    assert.ok((validation.details.S_f1 as number) > 0.8, JSON.stringify(validation.details));
+    assert.ok((validation.details.V_f1 as number) > 0.8, JSON.stringify(validation.details));
+
+    const checkpoint = readCheckpoint(result.lastPath);
+    const { metadata } = checkpoint;
+    assert.equal(metadata.model.name, 'efficientecg-beat');
+    assert.deepEqual(metadata.labels, ['N', 'S', 'V', 'F', 'Q']);
+    assert.equal(metadata.extra!.task, 'beats');
+    assert.deepEqual(metadata.extra!.beats, {
+      before: 30,
+      after: 34,
+      rr: ['rrPrevious', 'rrNext', 'rrLocal', 'rrRecord'],
+    });
+    assert.equal((metadata.preprocessing as { windowSamples: number }).windowSamples, 64);
+
+    // The exported model, run by the Predictor on a validation record, gives the engine's probabilities.
+    const predictor = await Predictor.load(exportCheckpoint(checkpoint, 'beat checkpoint', 'beats'));
+    const { record } = await dataset.load('R6');
+    const beats = dataset.beats.get('R6')!;
+    const prediction = await predictor.predictBeats(record, beats);
+    const model = modelFromCheckpoint(checkpoint) as EfficientEcgBeat;
+    model.eval();
+    const engine = noGrad(() =>
+      scope(() => {
+        const ecg = new Float32Array(beats.length * 64);
+        const signal = standardize(record.signals[0]!);
+        beats.forEach((beat, b) => {
+          for (let k = 0; k < 64; k++)
+            ecg[b * 64 + k] = signal[Math.min(signal.length - 1, Math.max(0, beat.sample - 30 + k))]!;
+        });
+        const rr = Float32Array.from(beats.flatMap((b) => [b.rrPrevious, b.rrNext, b.rrLocal, b.rrRecord]));
+        return F.softmax(
+          model.forward(F.tensor(ecg, [beats.length, 1, 64]), F.tensor(rr, [beats.length, 4])),
+          1,
+        ).data();
+      }),
+    );
+    model.dispose();
+    let worst = 0;
+    prediction.beats.forEach((row, b) =>
+      row.probabilities.forEach((p, c) => (worst = Math.max(worst, Math.abs(p - engine[b * 5 + c]!)))),
+    );
+    assert.ok(worst < 1e-4, `ONNX vs engine max |diff| ${worst}`);
+    await predictor.release();
+  } finally {
+    dispose();
+  }
+});
+
+test('without RR tokens the same beats are harder: S beats look like N beats', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const result = await trainBeats(beatConfig(join(dir, 'none'), 'none'), syntheticMitdb());
+    const details = result.validation!.details;
+    assert.ok((details.V_f1 as number) > 0.8, JSON.stringify(details));
+    assert.ok((details.S_f1 as number) < 0.8, JSON.stringify(details));
+    const metadata = readCheckpoint(result.lastPath).metadata;
+    assert.deepEqual((metadata.extra!.beats as { rr: string[] }).rr, []);
+  } finally {
+    dispose();
+  }
+});
