@@ -43,6 +43,7 @@ interface TrainFlags {
   resume?: boolean;
   force?: boolean;
   rrContext?: string;
+  fusionTokens?: string[];
   normalPerEpoch?: number;
 }
 
@@ -66,6 +67,7 @@ function flagsToConfig(flags: TrainFlags): Record<string, unknown> {
     data: flags.data,
     model: flags.model,
     fusion: flags.fusion,
+    fusionTokens: flags.fusionTokens,
     out: flags.out,
     preprocess: {
       fs: flags.fs,
@@ -105,6 +107,11 @@ export function registerTrain(program: Command): void {
     .option('--data <dir>', 'dataset folder in its official layout')
     .option('--model <name>', 'registry model, e.g. efficientecg-w0.25')
     .option('--fusion', 'EfficientECG-Fusion over the --model backbone with age and sex tokens')
+    .option(
+      '--fusion-tokens <list>',
+      'fusion tokens, comma-separated: age, sex, rhythm (record RR/HRV/P-wave features) (default age,sex)',
+      (value: string) => value.split(',').map((token) => token.trim()),
+    )
     .option('--out <dir>', 'run folder (checkpoints, log.jsonl, config.json)')
     .option('--fs <hz>', 'resample to this rate (default 100)', number)
     .option('--bandpass <low,high>', 'band-pass in Hz (default 0.5,40)', band)

@@ -24,7 +24,8 @@ import type { EcgRecord } from '../io/record.js';
 import { createSession, type BackendOptions, type OrtApi, type RuntimeSession } from './backend.js';
 import { parseModelInfo, type Aggregation, type ModelInfo, type RrFeature } from './metadata.js';
 import { patientFeeds, patientOfRecord, type PatientValues } from './patients.js';
-import { cutBeatWindows, cutWindows, prepareRecord, windowStarts } from './prepare.js';
+import { cutBeatWindows, cutWindows, prepareRecord, windowStarts, type PreparedSignal } from './prepare.js';
+import { recordRhythm } from '../signal/rhythm-record.js';
 
 export type ModelSource = Uint8Array | string | URL;
 
@@ -181,7 +182,7 @@ export class Predictor {
     const length = prepared.signals[0]!.length;
     const starts = windowStarts(length, info.windowSamples, info.hopSamples, info.lastAlignedToEnd);
     const batch = cutWindows(prepared.signals, starts, info.windowSamples, info.shortRecords);
-    const patient = options.patient ?? patientOfRecord(record);
+    const patient = this.withRhythm(options.patient ?? patientOfRecord(record), prepared);
     const outputs = await this.run(batch, starts.length, patient, options.batchSize);
     const logits = outputs.logits!.data;
     const classes = info.labels.length;
@@ -217,6 +218,19 @@ export class Predictor {
           )
         : null,
       untrained: info.untrained,
+    };
+  }
+
+  /**
+   * A model with a `rhythm` token reads the record's rhythm features; unless the caller gave them, they are
+   * computed here from the prepared signal, as training computed them (src/train/data.ts recordRhythm).
+   */
+  private withRhythm(patient: PatientValues, prepared: PreparedSignal): PatientValues {
+    if (!this.info.patientGroups.some((g) => g.name === 'rhythm') || patient.rhythm !== undefined)
+      return patient;
+    return {
+      ...patient,
+      rhythm: recordRhythm({ fs: prepared.fs, signals: prepared.signals, leads: this.info.leads }),
     };
   }
 

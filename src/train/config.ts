@@ -25,6 +25,9 @@ export const augmentSchema = z.strictObject({
 });
 export type AugmentConfig = z.infer<typeof augmentSchema>;
 
+/** Patient-feature tokens a fusion model can be trained with. */
+export const FUSION_TOKENS = ['age', 'sex', 'rhythm'] as const;
+
 export const trainConfigSchema = z
   .strictObject({
     dataset: z.enum(DATASET_NAMES),
@@ -34,8 +37,10 @@ export const trainConfigSchema = z
     }),
     /** Merged over the architecture's default config (e.g. { "dropout": 0.3 } or smaller stages); validated by the registry. */
     modelOverrides: z.record(z.string(), z.unknown()),
-    /** EfficientECG-Fusion over the `model` backbone with age and sex tokens. */
+    /** EfficientECG-Fusion over the `model` backbone with patient-feature tokens. */
     fusion: z.boolean(),
+    /** The fusion model's tokens: age, sex, and rhythm (record RR / HRV / P-wave features, src/signal/rhythm). */
+    fusionTokens: z.array(z.enum(FUSION_TOKENS)).min(1),
     preprocess: z.strictObject({
       /** Resample to this rate (Hz); null keeps the source rate (every record must then share one rate). */
       fs: positive.nullable(),
@@ -109,6 +114,7 @@ export type TrainConfig = z.infer<typeof trainConfigSchema>;
 export const TRAIN_DEFAULTS = {
   modelOverrides: {},
   fusion: false,
+  fusionTokens: ['age', 'sex'] as Array<(typeof FUSION_TOKENS)[number]>,
   preprocess: { fs: 100, bandpass: [0.5, 40] as [number, number], standardize: true },
   windowSeconds: 10,
   shortRecords: 'zero-pad' as const,

@@ -12,6 +12,9 @@ import {
 import type { Dataset, DatasetEntry, LabelKind } from '../datasets/types.js';
 import { ConfigError } from '../errors.js';
 import type { EcgRecord } from '../io/record.js';
+import { recordRhythm, type RecordRhythm } from '../signal/rhythm-record.js';
+
+export type { RecordRhythm };
 
 /** Where one record sits in the shared samples: `leads` runs of `length` floats from `offset`. */
 export interface RecordSlot {
@@ -36,6 +39,8 @@ export interface TrainingData {
   /** entries[i] is stored in store.slots[i]. */
   entries: DatasetEntry[];
   store: SampleStore;
+  /** Rhythm features of each preprocessed record (entries order), when loaded with `rhythm: true`. */
+  rhythm: Array<RecordRhythm | null> | null;
 }
 
 export interface LoadOptions {
@@ -43,6 +48,8 @@ export interface LoadOptions {
   /** On-disk cache folder; null preprocesses every record in memory. */
   cacheDir: string | null;
   onProgress?: (done: number, total: number) => void;
+  /** Also compute each record's rhythm features (for rhythm tokens). */
+  rhythm?: boolean;
 }
 
 export async function loadTrainingData(dataset: Dataset, options: LoadOptions): Promise<TrainingData> {
@@ -69,6 +76,7 @@ export async function loadTrainingData(dataset: Dataset, options: LoadOptions): 
     leadNames: [...first.leads],
     entries: source.entries,
     store: sharedStore(records),
+    rhythm: options.rhythm ? records.map(recordRhythm) : null,
   };
 }
 

@@ -10,6 +10,8 @@ import type { EfficientEcgConfig } from '../models/efficientecg.js';
 import {
   ageGroup,
   EfficientEcgFusion,
+  rhythmGroup,
+  type TokenGroupSpec,
   fitStandardisation,
   fusionConfig,
   sexGroup,
@@ -19,6 +21,10 @@ import {
 } from '../models/fusion.js';
 import { buildModel, defaultConfig, parseConfig, type EcgModel } from '../models/registry.js';
 import type { Module } from '../nn/module.js';
+import type { FUSION_TOKENS } from './config.js';
+import type { RecordRhythm, TrainingData } from './data.js';
+
+type FusionToken = (typeof FUSION_TOKENS)[number];
 
 /** Checkpoint name of fusion models (the registry's entry for them). */
 export const FUSION_MODEL_NAME = 'efficientecg-fusion';
@@ -31,9 +37,23 @@ export interface TrainableModel {
   logits(ecg: Tensor, patients: readonly PatientRow[]): Tensor;
 }
 
-/** Patient row of an entry: the features the fusion tokens read. */
-export function patientRow(entry: DatasetEntry): PatientRow {
-  return { age: entry.patient.age, sex: entry.patient.sex };
+/** Patient row of an entry: the features the fusion tokens read (rhythm: the record's, when computed). */
+export function patientRow(entry: DatasetEntry, rhythm: RecordRhythm | null = null): PatientRow {
+  return { age: entry.patient.age, sex: entry.patient.sex, ...(rhythm ? { rhythm } : {}) };
+}
+
+/** Patient row of training example `index` (its entry and, when loaded, its record's rhythm). */
+export function rowOf(data: Pick<TrainingData, 'entries' | 'rhythm'>, index: number): PatientRow {
+  return patientRow(data.entries[index]!, data.rhythm?.[index] ?? null);
+}
+
+/** Token groups by name, the numeric ones standardised on the training rows. */
+function tokenGroups(tokens: readonly FusionToken[], trainRows: readonly PatientRow[]): TokenGroupSpec[] {
+  return tokens.map((token) =>
+    token === 'sex'
+      ? sexGroup()
+      : fitStandardisation(token === 'age' ? ageGroup() : rhythmGroup(), trainRows),
+  );
 }
 
 /**
@@ -46,6 +66,7 @@ export function newTrainableModel(
   shape: { leads: number; classes: number },
   trainRows: readonly PatientRow[],
   overrides: Record<string, unknown> = {},
+  tokens: readonly FusionToken[] = ['age', 'sex'],
 ): TrainableModel {
   const base = parseConfig(model, {
     ...(defaultConfig(model, shape.leads, shape.classes) as object),
@@ -61,7 +82,7 @@ export function newTrainableModel(
     leads: shape.leads,
     classes: shape.classes,
     backbone: base as EfficientEcgConfig,
-    groups: [fitStandardisation(ageGroup(), trainRows), sexGroup()],
+    groups: tokenGroups(tokens, trainRows),
   });
   return fusionModel(config);
 }

@@ -26,7 +26,7 @@ import { INITIAL_STATE, restoreOptimizerState, writeCheckpoint, type TrainingSta
 import { runDefiningConfig, type TrainConfig } from './config.js';
 import { loadTrainingData, splitIndices, type TrainingData } from './data.js';
 import { createBatchSource, type BatchSource } from './loader.js';
-import { newTrainableModel, patientRow, trainableFromSpec, type TrainableModel } from './model.js';
+import { newTrainableModel, rowOf, trainableFromSpec, type TrainableModel } from './model.js';
 import { classWeights, lossOf, targetTensor, type ClassWeights } from './objective.js';
 import { createReporter, type LogLine, type Reporter } from './progress.js';
 import { seededRandom, shuffled, STREAM, torchSeed } from './random.js';
@@ -93,6 +93,7 @@ export async function train(
       standardize: config.preprocess.standardize,
     },
     cacheDir: config.cacheDir,
+    rhythm: config.fusion && config.fusionTokens.includes('rhythm'),
     ...(options.onDataProgress ? { onProgress: options.onDataProgress } : {}),
   });
   const run = setUp(config, data, saved, options);
@@ -217,8 +218,15 @@ function setUp(
 
 function freshModel(config: TrainConfig, data: TrainingData, train: number[]): TrainableModel {
   const shape = { leads: data.store.leads, classes: data.classes.length };
-  const rows = train.map((i) => patientRow(data.entries[i]!));
-  return newTrainableModel(config.model, config.fusion, shape, rows, config.modelOverrides);
+  const rows = train.map((i) => rowOf(data, i));
+  return newTrainableModel(
+    config.model,
+    config.fusion,
+    shape,
+    rows,
+    config.modelOverrides,
+    config.fusionTokens,
+  );
 }
 
 function restoredModel(saved: Checkpoint): TrainableModel {
@@ -340,7 +348,10 @@ function trainStep(
   const entries: DatasetEntry[] = indices.map((i) => data.entries[i]!);
   const loss = scope(() => {
     const ecg = F.tensor(batch, [indices.length, data.store.leads, run.window.samples]);
-    const logits = model.logits(ecg, entries.map(patientRow));
+    const logits = model.logits(
+      ecg,
+      indices.map((i) => rowOf(data, i)),
+    );
     const value = lossOf(
       data.labelKind,
       logits,
@@ -431,7 +442,7 @@ export function checkpointMetadata(
     extra: {
       labelKind: data.labelKind,
       outputActivation: data.labelKind === 'multi-label' ? 'sigmoid' : 'softmax',
-      patientInputs: config.fusion ? ['age', 'sex'] : [],
+      patientInputs: config.fusion ? config.fusionTokens : [],
       dataset: {
         name: data.name,
         split: data.split,

@@ -21,7 +21,7 @@ import {
 } from '../eval/index.js';
 import { windowStarts, writeWindow, type WindowSpec } from './batch.js';
 import type { TrainingData } from './data.js';
-import { patientRow, type TrainableModel } from './model.js';
+import { rowOf, type TrainableModel } from './model.js';
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -57,7 +57,7 @@ export async function predictRecords(
       const logits = scope(() =>
         noGrad(() => {
           const ecg = F.tensor(batch, [chunk.length, data.store.leads, window.samples]);
-          const rows = chunk.map(({ index }) => patientRow(data.entries[index]!));
+          const rows = chunk.map(({ index }) => rowOf(data, index));
           return model.logits(ecg, rows).data();
         }),
       );

@@ -1,0 +1,32 @@
+/**
+ * The record-level rhythm features a fusion model's `rhythm` token reads (src/models/fusion rhythmGroup). Training
+ * (src/train/data.ts) and inference (src/infer/predictor.ts) both compute them here, from the same prepared signal
+ * (the model's rate, band-pass and z-score), so the token means the same thing in both. Browser-safe.
+ */
+import { rhythmFeatures, type RhythmFeatures } from './rhythm.js';
+
+export type RecordRhythm = Pick<
+  RhythmFeatures,
+  'rrMeanMs' | 'sdnnMs' | 'rmssdMs' | 'rrCv' | 'rrSampleEntropy' | 'pWaveRatio'
+>;
+
+/** null when detection fails on the record (the token is then missing, not invented). */
+export function recordRhythm(record: {
+  fs: number;
+  signals: Float32Array[];
+  leads?: string[];
+}): RecordRhythm | null {
+  try {
+    const f = rhythmFeatures(record);
+    return {
+      rrMeanMs: f.rrMeanMs,
+      sdnnMs: f.sdnnMs,
+      rmssdMs: f.rmssdMs,
+      rrCv: f.rrCv,
+      rrSampleEntropy: f.rrSampleEntropy,
+      pWaveRatio: f.pWaveRatio,
+    };
+  } catch {
+    return null;
+  }
+}
