@@ -66,21 +66,27 @@ const evaluation = JSON.parse(readFileSync(evaluationPath, 'utf8')) as Record<st
 
 const model = modelFromCheckpoint(checkpoint, checkpointPath);
 model.eval();
-const config = JSON.parse(readFileSync(join(options.run, 'config.json'), 'utf8')) as {
-  preprocess: { fs: number };
+const config = JSON.parse(readFileSync(join(options.run, 'config.json'), 'utf8')) as Record<string, unknown>;
+const pre = checkpoint.metadata.preprocessing as {
+  leads?: string[];
+  fs: number;
+  windowSamples: number;
   windowSeconds: number;
 };
-const leads = (checkpoint.metadata.preprocessing as { leads?: string[] }).leads ?? [];
-const windowSamples = Math.round(config.preprocess.fs * config.windowSeconds);
+const leads = pre.leads ?? [];
+const task = extra.task === 'beats' ? ('beats' as const) : ('records' as const);
 const macs = noGrad(() =>
   countMacsOf(() =>
     scope(() => {
-      const x = F.zeros([1, Math.max(1, leads.length), windowSamples]);
-      const patient =
-        'encodePatients' in model
-          ? (model as unknown as { encodePatients(r: object[]): unknown }).encodePatients([{}])
-          : undefined;
-      return model.forward(x, patient);
+      const x = F.zeros([1, Math.max(1, leads.length), pre.windowSamples]);
+      // Beat models read the RR intervals (s); fusion models their encoded patient tokens.
+      const second =
+        task === 'beats'
+          ? F.full([1, 4], 0.8)
+          : 'encodePatients' in model
+            ? (model as unknown as { encodePatients(r: object[]): unknown }).encodePatients([{}])
+            : undefined;
+      return model.forward(x, second);
     }),
   ),
 ).total;
@@ -88,13 +94,13 @@ const macs = noGrad(() =>
 const entry = {
   name: options.name,
   dataset,
-  task: 'records' as const,
+  task,
   default: options.default ?? false,
   architecture: checkpoint.metadata.model.name,
   classes: checkpoint.metadata.labels,
   leads,
-  fs: config.preprocess.fs,
-  windowSeconds: config.windowSeconds,
+  fs: pre.fs,
+  windowSeconds: pre.windowSeconds,
   parameters: model.numParameters(),
   macs,
   validation: (extra.validation as Record<string, unknown>) ?? {},
@@ -149,8 +155,11 @@ function card(): string {
   return `# ${entry.name}
 
 **${entry.architecture}** trained on **${dataset}** (${entry.classes.join(', ')}); ${entry.leads.length} lead(s)
-(${entry.leads.join(', ')}), ${entry.fs} Hz, ${entry.windowSeconds} s windows (records are covered by sliding windows
-whose outputs are averaged).
+(${entry.leads.join(', ')}), ${entry.fs} Hz, ${
+    task === 'beats'
+      ? `one ${entry.windowSeconds.toFixed(2)} s window around each R peak (with its RR intervals), one class per beat.`
+      : `${entry.windowSeconds} s windows (records are covered by sliding windows whose outputs are averaged).`
+  }
 
 | | |
 |---|---|
