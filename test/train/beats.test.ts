@@ -158,7 +158,7 @@ test('beat training learns S beats from the RR tokens, checkpoints a beat model,
     const epochs = lines.filter((line) => line.type === 'epoch');
     assert.equal(epochs.length, 6);
     const validation = result.validation!;
-    assert.equal(validation.metric, 'aami_macro_f1');
+    assert.equal(validation.metric, 'aami_nsv_f1');
     assert.ok((validation.details.S_f1 as number) > 0.8, JSON.stringify(validation.details));
     assert.ok((validation.details.V_f1 as number) > 0.8, JSON.stringify(validation.details));
 
