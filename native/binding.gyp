@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "efficientecg_engine",
-      "sources": ["engine.cc", "tensor.cc", "ops.cc"],
+      "sources": ["engine.cc", "tensor.cc", "ops.cc", "memory.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!(node ../scripts/libtorch-paths.mjs include)",

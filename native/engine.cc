@@ -27,6 +27,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", info);
 
   RegisterOps(env, exports);
+  RegisterMemory(env, exports);
   return exports;
 }
 

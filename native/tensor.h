@@ -73,5 +73,6 @@ void Export(Napi::Env env, Napi::Object exports, const char* name,
             std::function<Napi::Value(const Napi::CallbackInfo&)> body);
 
 void RegisterOps(Napi::Env env, Napi::Object exports);
+void RegisterMemory(Napi::Env env, Napi::Object exports);
 
 }  // namespace eecg

@@ -200,15 +200,52 @@ export interface NativeAddon {
   setNumThreads(n: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;
+  // memory (native/memory.cc)
+  releaseFreeMemory(): void;
+  allocatorStats(): AllocatorStats;
+  setTensorCache(enabled: boolean): void;
+  setAllocatorOption(name: AllocatorOption, value: number): boolean;
 }
+
+/** The tensor cache's counters (bytes and calls) and, under glibc, mallinfo2() totals in bytes. */
+export interface AllocatorStats {
+  cacheEnabled: boolean;
+  /** Bytes of cache-served tensors alive now. */
+  liveBytes: number;
+  /** Freed blocks the cache keeps for the next request of the same size. */
+  cachedBytes: number;
+  /** Highest liveBytes since start or since the last releaseFreeMemory(). */
+  peakLiveBytes: number;
+  /** Requests served by a cached block (of their size, or up to 1/8 larger). */
+  hits: number;
+  misses: number;
+  /** Misses served by resizing a cached block of another size (mremap) rather than mapping new memory. */
+  resizes: number;
+  /** Cached blocks unmapped to stay within 9/8 of peakLiveBytes. */
+  evictions: number;
+  /** Bytes newly mapped (and so page-faulted when first written): new blocks and the growth of resized ones. */
+  mappedBytes: number;
+  mallocHeapBytes?: number;
+  mallocInUseBytes?: number;
+  mallocFreeBytes?: number;
+}
+
+/** The glibc mallopt() parameters the addon lets callers set (native/memory.cc). */
+export type AllocatorOption = 'mmapThreshold' | 'trimThreshold' | 'topPad' | 'arenaMax';
 
 const ADDON_RELATIVE = '../../native/build/Release/efficientecg_engine.node';
 
 export const HOW_TO_INSTALL =
   'install libtorch (Debian/Ubuntu: sudo apt-get install libtorch-dev), then build the addon: npm run build:native';
 
-/** Where the built addon lives, whether running from src/ (tsx) or dist/. */
+/**
+ * Where the built addon lives, whether running from src/ (tsx) or dist/. EFFICIENTECG_ADDON (the path of a .node
+ * file) overrides it, for engine developers who try an addon built elsewhere without replacing the one that running
+ * jobs have loaded; it changes which build is loaded, never what the library does.
+ */
 export function addonPath(): string {
+  const override = process.env.EFFICIENTECG_ADDON;
+  if (override) return override;
   return fileURLToPath(new URL(ADDON_RELATIVE, import.meta.url));
 }
 
