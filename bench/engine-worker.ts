@@ -1,12 +1,16 @@
 /**
  * TypeScript side of bench/engine.ts: trains EfficientECG-B0 with the same settings as bench/engine_torch.py and
- * prints one JSON line. Usage: tsx bench/engine-worker.ts STEPS BATCH LEADS LENGTH THREADS WARMUP
+ * prints one JSON line. Usage: tsx bench/engine-worker.ts STEPS BATCH LEADS LENGTH THREADS WARMUP [TENSOR_CACHE]
+ * TENSOR_CACHE: on (default, the addon's default) or off (libtorch's default allocator, glibc malloc).
  */
 import { engineStatus, manualSeed, ops as F, scope, setNumThreads } from '../src/engine/index.js';
+import { allocatorStats, setTensorCache } from '../src/engine/runtime.js';
 import { EfficientECG, efficientEcgConfig } from '../src/models/efficientecg.js';
 import { AdamW, weightDecayGroups } from '../src/optim/index.js';
 
 const [steps, batch, leads, length, threads, warmup] = process.argv.slice(2, 8).map(Number) as number[];
+const tensorCache = (process.argv[8] ?? 'on') === 'on';
+setTensorCache(tensorCache);
 setNumThreads(threads!);
 manualSeed(0);
 const model = new EfficientECG(efficientEcgConfig('b0', leads!, 5));
@@ -30,10 +34,11 @@ const elapsed = (performance.now() - start) / 1000;
 const status = engineStatus();
 console.log(
   JSON.stringify({
-    engine: 'typescript',
+    engine: tensorCache ? 'typescript' : 'typescript (glibc malloc)',
     version: status.available ? `libtorch ${status.libtorchVersion}` : 'unavailable',
     parameters: model.numParameters(),
     samples_per_s: (steps! * batch!) / elapsed,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    peak_tensor_mb: allocatorStats().peakLiveBytes / 2 ** 20,
   }),
 );

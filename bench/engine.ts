@@ -2,10 +2,12 @@
  * npm run bench:engine -- [--steps 20] [--rounds 2]
  * Trains the reference 1D EfficientNet-B0 (12x1000 input, batch 32, 5 outputs, BCE-with-logits, AdamW, 2 threads)
  * in the TypeScript engine and in PyTorch (Debian python3-torch), each in its own process, alternating rounds so
- * that both see the same machine load. Prints samples/s, peak resident memory and, last, `ratio: X` =
- * TypeScript samples/s / PyTorch samples/s (best round of each).
+ * that both see the same machine load. Prints samples/s, peak resident memory, the memory ratio and, last,
+ * `ratio: X` = TypeScript samples/s / PyTorch samples/s (best round of each).
+ * --tensor-cache both also runs the engine with libtorch's default allocator (glibc malloc) in every round.
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 
@@ -17,6 +19,7 @@ const options = new Command()
   .option('--leads <n>', 'input leads', '12')
   .option('--length <n>', 'samples per lead', '1000')
   .option('--threads <n>', 'intra-op threads', '2')
+  .option('--tensor-cache <mode>', "the engine's tensor cache: on, off or both", 'on')
   .parse()
   .opts<Record<string, string>>();
 
@@ -47,33 +50,67 @@ function run(command: string, commandArgs: string[]): Result {
   return JSON.parse(line) as Result;
 }
 
-const runs: Record<'typescript' | 'pytorch', Result[]> = { typescript: [], pytorch: [] };
+type Engine = 'typescript' | 'typescript-glibc' | 'pytorch';
+const cacheMode = options.tensorCache;
+if (!['on', 'off', 'both'].includes(cacheMode!))
+  throw new Error(`--tensor-cache must be on, off or both, got ${cacheMode}`);
+const tsEngines: Engine[] =
+  cacheMode === 'both'
+    ? ['typescript', 'typescript-glibc']
+    : [cacheMode === 'off' ? 'typescript-glibc' : 'typescript'];
+const commandOf = (engine: Engine): [string, string[]] =>
+  engine === 'pytorch'
+    ? ['/usr/bin/python3', [here('./engine_torch.py'), ...args]]
+    : [
+        process.execPath,
+        ['--import', 'tsx', here('./engine-worker.ts'), ...args, engine === 'typescript' ? 'on' : 'off'],
+      ];
+
+const runs = new Map<Engine, Result[]>([...tsEngines, 'pytorch' as const].map((engine) => [engine, []]));
 const rounds = Number(options.rounds);
+const load = () => loadavg()[0]!.toFixed(1);
 console.log(
   `EfficientNet-B0 1D training, batch ${options.batch}, ${options.leads}x${options.length}, ${options.threads} threads, ` +
-    `${options.steps} steps x ${rounds} rounds per engine`,
+    `${options.steps} steps x ${rounds} rounds per engine; load average ${load()}`,
 );
 for (let round = 0; round < rounds; round++) {
-  for (const engine of round % 2 === 0
-    ? (['typescript', 'pytorch'] as const)
-    : (['pytorch', 'typescript'] as const)) {
-    const result =
-      engine === 'typescript'
-        ? run(process.execPath, ['--import', 'tsx', here('./engine-worker.ts'), ...args])
-        : run('/usr/bin/python3', [here('./engine_torch.py'), ...args]);
-    runs[engine].push(result);
+  const order: Engine[] =
+    round % 2 === 0 ? [...tsEngines, 'pytorch'] : ['pytorch', ...[...tsEngines].reverse()];
+  for (const engine of order) {
+    const result = run(...commandOf(engine));
+    runs.get(engine)!.push(result);
     console.log(
-      `  round ${round + 1} ${engine.padEnd(10)} ${result.samples_per_s.toFixed(1).padStart(7)} samples/s  ` +
-        `peak RSS ${result.peak_rss_mb.toFixed(0)} MB  (${result.version}, ${result.parameters} parameters)`,
+      `  round ${round + 1} ${engine.padEnd(16)} ${result.samples_per_s.toFixed(1).padStart(7)} samples/s  ` +
+        `peak RSS ${result.peak_rss_mb.toFixed(0)} MB  (${result.version}, ${result.parameters} parameters; ` +
+        `load ${load()})`,
     );
   }
 }
-const best = (rs: Result[]) => rs.reduce((a, b) => (b.samples_per_s > a.samples_per_s ? b : a));
-const ts = best(runs.typescript);
-const pt = best(runs.pytorch);
-if (ts.parameters !== pt.parameters)
-  console.log(`WARNING: parameter counts differ (${ts.parameters} vs ${pt.parameters})`);
-console.log(`typescript: ${ts.samples_per_s.toFixed(1)} samples/s, peak RSS ${ts.peak_rss_mb.toFixed(0)} MB`);
-console.log(`pytorch:    ${pt.samples_per_s.toFixed(1)} samples/s, peak RSS ${pt.peak_rss_mb.toFixed(0)} MB`);
-console.log(`memory ratio (typescript / pytorch peak RSS): ${(ts.peak_rss_mb / pt.peak_rss_mb).toFixed(3)}`);
-console.log(`ratio: ${(ts.samples_per_s / pt.samples_per_s).toFixed(3)}`);
+// Throughput: best round of each (least disturbed by load). Memory: highest peak over all rounds.
+const summary = (engine: Engine) => {
+  const rs = runs.get(engine)!;
+  return {
+    samplesPerS: Math.max(...rs.map((r) => r.samples_per_s)),
+    peakRssMb: Math.max(...rs.map((r) => r.peak_rss_mb)),
+    parameters: rs[0]!.parameters,
+  };
+};
+const pt = summary('pytorch');
+for (const engine of [...tsEngines, 'pytorch' as const]) {
+  const { samplesPerS, peakRssMb, parameters } = summary(engine);
+  if (parameters !== pt.parameters)
+    console.log(`WARNING: ${engine} has ${parameters} parameters, pytorch ${pt.parameters}`);
+  console.log(
+    `${`${engine}:`.padEnd(18)} ${samplesPerS.toFixed(1)} samples/s, peak RSS ${peakRssMb.toFixed(0)} MB`,
+  );
+}
+for (const engine of tsEngines) {
+  const ts = summary(engine);
+  const label = engine === tsEngines[0] ? '' : ` ${engine}`;
+  console.log(`memory ratio${label} (peak RSS / pytorch's): ${(ts.peakRssMb / pt.peakRssMb).toFixed(3)}`);
+}
+// Last line: the figure the issue tracks, for the engine as shipped (tensor cache on) when it ran.
+for (const engine of [...tsEngines].reverse()) {
+  const label = engine === tsEngines[0] ? '' : ` ${engine}`;
+  console.log(`ratio${label}: ${(summary(engine).samplesPerS / pt.samplesPerS).toFixed(3)}`);
+}
