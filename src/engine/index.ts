@@ -2,7 +2,15 @@
 export { Tensor } from './tensor.js';
 export { scope, keep, scopeDepth } from './scope.js';
 export { noGrad, isGradEnabled, grad } from './autograd.js';
-export { setNumThreads, getNumThreads, manualSeed } from './runtime.js';
+export {
+  setNumThreads,
+  getNumThreads,
+  manualSeed,
+  releaseFreeMemory,
+  allocatorStats,
+  setTensorCache,
+  setAllocatorOption,
+} from './runtime.js';
 export { engineStatus, type EngineStatus } from './status.js';
 export type { DType, DataTypeMap, TypedArray } from './binding.js';
 export * as ops from './ops.js';
