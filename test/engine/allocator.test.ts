@@ -27,7 +27,11 @@ function allEqual(tensor: ReturnType<typeof F.full>, value: number): boolean {
 }
 
 test('the tensor cache (opt-in) serves a freed block to the next tensor of its size', () => {
-  assert.equal(allocatorStats().cacheEnabled, process.env.EFFICIENTECG_TENSOR_CACHE === '1', 'off unless asked for');
+  assert.equal(
+    allocatorStats().cacheEnabled,
+    process.env.EFFICIENTECG_TENSOR_CACHE === '1',
+    'off unless asked for',
+  );
   setTensorCache(true);
   releaseFreeMemory();
   assert.equal(allocatorStats().cacheEnabled, true);
