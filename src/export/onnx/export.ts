@@ -17,7 +17,7 @@ import { traceFunction, useCounts, type Trace, type TracedNode } from '../trace.
 import type { NodeContext } from './context.js';
 import { foldBatchNorm } from './fold.js';
 import { GraphBuilder, onnx, ONNX_DTYPE } from './graph.js';
-import { convAttributes, opExport } from './ops.js';
+import { conv1dAs2d, opExport } from './ops.js';
 
 export const OPSET = 17;
 /** ONNX IR version that goes with opset 17. */
@@ -354,16 +354,23 @@ class GraphConverter {
     const base =
       weightValue.source.kind === 'parameter' ? weightValue.source.name.replace(/\.weight$/, '') : 'conv';
     const dtype = weightValue.dtype;
-    const weight = this.g.initializer(`${base}.weight_bn_folded`, dtype, weightValue.shape, folded.weight);
+    const [outC, inC, kernel] = weightValue.shape as [number, number, number];
+    const weight = this.g.initializer(
+      `${base}.weight_bn_folded`,
+      dtype,
+      [outC, inC, 1, kernel],
+      folded.weight,
+    );
     const bias = this.g.initializer(`${base}.bias_bn_folded`, dtype, [outChannels], folded.bias);
     const { stride, padding, dilation, groups } = conv.attrs;
     const output = this.context(bnIndex).output(0);
-    this.g.node(
-      'Conv',
-      [this.nameOf(conv.inputs[0]!), weight, bias],
-      [output],
-      convAttributes(weightValue.shape[2]!, stride, padding, dilation, groups),
-    );
+    conv1dAs2d(this.g, this.nameOf(conv.inputs[0]!), weight, bias, output, {
+      kernel,
+      stride,
+      padding,
+      dilation,
+      groups,
+    });
   }
 
   context(index: number): NodeContext {

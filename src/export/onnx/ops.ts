@@ -79,13 +79,44 @@ function scalarLike(c: NodeContext, i: number, value: number): string {
 
 function conv1d(c: NodeContext<'conv1d'>): void {
   const { stride, padding, dilation, groups } = c.attrs;
-  const inputs = [c.input(0), c.input(1), ...(c.has(2) ? [c.input(2)] : [])];
-  c.g.node(
-    'Conv',
-    inputs,
-    [c.output(0)],
-    convAttributes(c.inputShape(1)[2]!, stride, padding, dilation, groups),
-  );
+  const shape = c.inputShape(1);
+  const values = c.constantInput(1);
+  // A constant weight is re-laid out as [out, in/groups, 1, k] for the 2D convolution (see conv1dAs2d).
+  const weight =
+    values === null
+      ? c.g.op('Unsqueeze', [c.input(1), c.g.int64s([2])])
+      : c.g.initializer('conv.weight_2d', c.inputDtype(1), [shape[0]!, shape[1]!, 1, shape[2]!], values);
+  conv1dAs2d(c.g, c.input(0), weight, c.has(2) ? c.input(2) : null, c.output(0), {
+    kernel: shape[2]!,
+    stride,
+    padding,
+    dilation,
+    groups,
+  });
+}
+
+/**
+ * A Conv1d as Unsqueeze -> 1xk Conv (2D) -> Squeeze: onnxruntime's fast CPU convolutions (NCHWc layout, depthwise
+ * kernels) apply to 2D convolutions only, and EfficientECG's time goes to its depthwise convolutions.
+ */
+export function conv1dAs2d(
+  g: NodeContext['g'],
+  x: string,
+  weight4d: string,
+  bias: string | null,
+  output: string,
+  a: { kernel: number; stride: number; padding: number; dilation: number; groups: number },
+): void {
+  const axes = g.int64s([2]);
+  const x4 = g.op('Unsqueeze', [x, axes]);
+  const y4 = g.op('Conv', [x4, weight4d, ...(bias ? [bias] : [])], {
+    kernel_shape: { ints: [1, a.kernel] },
+    strides: { ints: [1, a.stride] },
+    pads: { ints: [0, a.padding, 0, a.padding] },
+    dilations: { ints: [1, a.dilation] },
+    group: { int: a.groups },
+  });
+  g.node('Squeeze', [y4, axes], [output]);
 }
 
 export function convAttributes(
