@@ -119,22 +119,6 @@ export function conv1dAs2d(
   g.node('Squeeze', [y4, axes], [output]);
 }
 
-export function convAttributes(
-  kernel: number,
-  stride: number,
-  padding: number,
-  dilation: number,
-  groups: number,
-) {
-  return {
-    kernel_shape: { ints: [kernel] },
-    strides: { ints: [stride] },
-    pads: { ints: [padding, padding] },
-    dilations: { ints: [dilation] },
-    group: { int: groups },
-  };
-}
-
 function batchNorm(c: NodeContext<'batchNorm'>): void {
   if (c.attrs.training) c.fail('batch statistics (training mode) cannot be exported; call model.eval()');
   if (!c.has(3) || !c.has(4)) c.fail('needs running statistics to be exported');
