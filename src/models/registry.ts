@@ -64,48 +64,45 @@ export const efficientEcgConfigSchema = z.strictObject({
 }) satisfies z.ZodType<EfficientEcgConfig>;
 
 /**
- * Fusion configs are checked in two steps: the backbone by the EfficientECG schema, the rest by the fusion
- * module's own validator (group specs are a tagged union that it already checks field by field).
+ * Configs that wrap an EfficientECG backbone are checked in two steps: the backbone by the EfficientECG schema,
+ * the rest by the model's own validator (fusion group specs are a tagged union it already checks field by field).
  */
-const fusionConfigSchema = z
-  .custom<FusionConfig>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
-    message: 'a fusion config must be an object',
-  })
-  .superRefine((config, context) => {
-    const backbone = efficientEcgConfigSchema.safeParse(config.backbone);
-    if (!backbone.success) {
-      for (const issue of backbone.error.issues) {
-        context.addIssue({ code: 'custom', path: ['backbone', ...issue.path], message: issue.message });
+function backboneWrapperSchema<C extends object>(
+  what: string,
+  backboneOf: (config: C) => unknown,
+  validate: (config: C) => void,
+) {
+  return z
+    .custom<C>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+      message: `a ${what} config must be an object`,
+    })
+    .superRefine((config, context) => {
+      const backbone = efficientEcgConfigSchema.safeParse(backboneOf(config));
+      if (!backbone.success) {
+        for (const issue of backbone.error.issues) {
+          context.addIssue({ code: 'custom', path: ['backbone', ...issue.path], message: issue.message });
+        }
+        return;
       }
-      return;
-    }
-    try {
-      validateFusionConfig(config);
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: (error as Error).message });
-    }
-  });
+      try {
+        validate(config);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    });
+}
 
-/** Beat models: the backbone by the EfficientECG schema, the rest by the beat model's validator. */
-const beatConfigSchema = z
-  .custom<BeatModelConfig>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
-    message: 'a beat model config must be an object',
-  })
-  .superRefine((config, context) => {
-    const backbone = config.rrContext === 'tokens' ? config.fusion?.backbone : (config as { backbone?: unknown }).backbone;
-    const parsed = efficientEcgConfigSchema.safeParse(backbone);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        context.addIssue({ code: 'custom', path: ['backbone', ...issue.path], message: issue.message });
-      }
-      return;
-    }
-    try {
-      validateBeatConfig(config);
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: (error as Error).message });
-    }
-  });
+const fusionConfigSchema = backboneWrapperSchema<FusionConfig>(
+  'fusion',
+  (config) => config.backbone,
+  validateFusionConfig,
+);
+
+const beatConfigSchema = backboneWrapperSchema<BeatModelConfig>(
+  'beat model',
+  (config) => (config.rrContext === 'tokens' ? config.fusion?.backbone : (config as { backbone?: unknown }).backbone),
+  validateBeatConfig,
+);
 
 /** Config type of each architecture. */
 export interface ArchitectureConfigs {
