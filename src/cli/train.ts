@@ -44,6 +44,7 @@ interface TrainFlags {
   force?: boolean;
   rrContext?: string;
   fusionTokens?: string[];
+  fusionDesign?: string;
   normalPerEpoch?: number;
 }
 
@@ -68,6 +69,7 @@ function flagsToConfig(flags: TrainFlags): Record<string, unknown> {
     model: flags.model,
     fusion: flags.fusion,
     fusionTokens: flags.fusionTokens,
+    fusionDesign: flags.fusionDesign,
     out: flags.out,
     preprocess: {
       fs: flags.fs,
@@ -111,6 +113,10 @@ export function registerTrain(program: Command): void {
       '--fusion-tokens <list>',
       'fusion tokens, comma-separated: age, sex, rhythm (record RR/HRV/P-wave features) (default age,sex)',
       (value: string) => value.split(',').map((token) => token.trim()),
+    )
+    .option(
+      '--fusion-design <name>',
+      'where the tokens meet (docs/fusion.md): patient-queries-ecg | ecg-queries-patient | bidirectional | concat (default bidirectional)',
     )
     .option('--out <dir>', 'run folder (checkpoints, log.jsonl, config.json)')
     .option('--fs <hz>', 'resample to this rate (default 100)', number)

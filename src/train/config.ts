@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DATASET_NAMES } from '../datasets/index.js';
 import { ConfigError, MissingFileError } from '../errors.js';
+import { FUSION_DESIGNS, type FusionDesign } from '../models/fusion.js';
 import { architectureNames, isArchitectureName } from '../models/registry.js';
 
 const probability = z.number().min(0).max(1);
@@ -25,6 +26,8 @@ export const augmentSchema = z.strictObject({
 });
 export type AugmentConfig = z.infer<typeof augmentSchema>;
 
+const FUSION_DESIGN_NAMES = Object.keys(FUSION_DESIGNS) as [FusionDesign, ...FusionDesign[]];
+
 /** Patient-feature tokens a fusion model can be trained with. */
 export const FUSION_TOKENS = ['age', 'sex', 'rhythm'] as const;
 
@@ -41,6 +44,8 @@ export const trainConfigSchema = z
     fusion: z.boolean(),
     /** The fusion model's tokens: age, sex, and rhythm (record RR / HRV / P-wave features, src/signal/rhythm). */
     fusionTokens: z.array(z.enum(FUSION_TOKENS)).min(1),
+    /** Where the tokens meet (docs/fusion.md): a, b, c = bidirectional (default), d = concat baseline. */
+    fusionDesign: z.enum(FUSION_DESIGN_NAMES),
     preprocess: z.strictObject({
       /** Resample to this rate (Hz); null keeps the source rate (every record must then share one rate). */
       fs: positive.nullable(),
@@ -115,6 +120,7 @@ export const TRAIN_DEFAULTS = {
   modelOverrides: {},
   fusion: false,
   fusionTokens: ['age', 'sex'] as Array<(typeof FUSION_TOKENS)[number]>,
+  fusionDesign: 'bidirectional' as FusionDesign,
   preprocess: { fs: 100, bandpass: [0.5, 40] as [number, number], standardize: true },
   windowSeconds: 10,
   shortRecords: 'zero-pad' as const,

@@ -17,6 +17,7 @@ import {
   sexGroup,
   validateFusionConfig,
   type FusionConfig,
+  type FusionDesign,
   type PatientRow,
 } from '../models/fusion.js';
 import { buildModel, defaultConfig, parseConfig, type EcgModel } from '../models/registry.js';
@@ -67,6 +68,7 @@ export function newTrainableModel(
   trainRows: readonly PatientRow[],
   overrides: Record<string, unknown> = {},
   tokens: readonly FusionToken[] = ['age', 'sex'],
+  design: FusionDesign = 'bidirectional',
 ): TrainableModel {
   const base = parseConfig(model, {
     ...(defaultConfig(model, shape.leads, shape.classes) as object),
@@ -82,6 +84,7 @@ export function newTrainableModel(
     leads: shape.leads,
     classes: shape.classes,
     backbone: base as EfficientEcgConfig,
+    design,
     groups: tokenGroups(tokens, trainRows),
   });
   return fusionModel(config);

@@ -226,6 +226,7 @@ function freshModel(config: TrainConfig, data: TrainingData, train: number[]): T
     rows,
     config.modelOverrides,
     config.fusionTokens,
+    config.fusionDesign,
   );
 }
 
@@ -287,6 +288,7 @@ async function runEpoch(
     }
     const lr = run.schedule(step);
     const loss = trainStep(run, batch, batches[s]!, torchSeed(config.seed, epoch, s), lr);
+    run.source.recycle(batch);
     step += 1;
     lossSum += loss;
     group = {
