@@ -74,15 +74,20 @@ export function writeWindow(
   });
 }
 
-/** Training batch [indices.length, leads, window.samples], augmented. */
+/**
+ * Training batch [indices.length, leads, window.samples], augmented. `reuse`, when it has the batch's length, is
+ * cleared and filled instead of allocating (the loader's recycled buffers).
+ */
 export function assembleTrainingBatch(
   store: SampleStore,
   window: WindowSpec,
   augment: AugmentConfig,
   request: BatchRequest,
+  reuse?: Float32Array,
 ): Float32Array {
   const size = store.leads * window.samples;
-  const batch = new Float32Array(request.indices.length * size);
+  const length = request.indices.length * size;
+  const batch = reuse?.length === length ? reuse.fill(0) : new Float32Array(length);
   const random = seededRandom(request.seed, request.epoch, request.step, STREAM.augment);
   request.indices.forEach((index, b) => {
     const out = batch.subarray(b * size, (b + 1) * size);

@@ -21,6 +21,13 @@ export interface WorkerSetup {
 export interface BatchSource {
   /** Resolves with the batch [indices, leads, window] as a flat Float32Array. */
   build(request: BatchRequest): Promise<Float32Array>;
+  /**
+   * Hands a batch's buffer back once its data has been copied into a tensor. Workers refill recycled buffers
+   * instead of allocating one per step: a transferred buffer stays allocated until the main thread's next full GC,
+   * which is rare while a worker does the JS work, and such long-lived blocks scattered through glibc's heap pin it
+   * (ARCHITECTURE.md, "Memory").
+   */
+  recycle(batch: Float32Array): void;
   /** Batches to keep in flight for overlap. */
   readonly depth: number;
   close(): Promise<void>;
@@ -44,6 +51,7 @@ function mainThreadSource(setup: WorkerSetup): BatchSource {
           }
         }),
       ),
+    recycle: () => undefined,
     close: async () => undefined,
   };
 }
@@ -76,6 +84,7 @@ class WorkerPool implements BatchSource {
   readonly #workers: Worker[];
   readonly #pending: Array<Map<number, Pending>>;
   #nextId = 0;
+  #nextRecycle = 0;
   #failure: Error | null = null;
 
   constructor(setup: WorkerSetup, count: number) {
@@ -110,6 +119,12 @@ class WorkerPool implements BatchSource {
     // Requests in flight may fail before the trainer awaits them: that is reported when it does, not as unhandled.
     promise.catch(() => undefined);
     return promise;
+  }
+
+  recycle(batch: Float32Array): void {
+    if (this.#failure || batch.byteLength === 0) return;
+    const worker = this.#workers[this.#nextRecycle++ % this.#workers.length]!;
+    worker.postMessage({ recycle: batch }, [batch.buffer as ArrayBuffer]);
   }
 
   #fail(error: Error): void {
