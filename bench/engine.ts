@@ -19,7 +19,7 @@ const options = new Command()
   .option('--leads <n>', 'input leads', '12')
   .option('--length <n>', 'samples per lead', '1000')
   .option('--threads <n>', 'intra-op threads', '2')
-  .option('--tensor-cache <mode>', "the engine's tensor cache (opt-in): on, off or both", 'both')
+  .option('--tensor-cache <mode>', "the engine's tensor cache (default on): on, off or both", 'both')
   .parse()
   .opts<Record<string, string>>();
 

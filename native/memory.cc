@@ -258,13 +258,12 @@ Napi::Value SetAllocatorOption(Info info) {
 }  // namespace
 
 void RegisterMemory(Napi::Env env, Napi::Object exports) {
-  // Opt-in (setTensorCache(true) or EFFICIENTECG_TENSOR_CACHE=1; ARCHITECTURE.md, "Memory"): its speed is not yet
-  // measured on a quiet machine. Once per process: a worker thread loading the addon again must not undo a
-  // caller's setTensorCache(false).
+  // On by default (ARCHITECTURE.md, "Memory"); EFFICIENTECG_TENSOR_CACHE=0 or setTensorCache(false) turns it off.
+  // Once per process: a worker thread loading the addon again must not undo a caller's setTensorCache(false).
   static std::once_flag installed;
   std::call_once(installed, [] {
     const char* flag = std::getenv("EFFICIENTECG_TENSOR_CACHE");
-    if (flag != nullptr && std::string(flag) == "1") c10::SetCPUAllocator(&TensorCache::Instance(), 1);
+    if (flag == nullptr || std::string(flag) != "0") c10::SetCPUAllocator(&TensorCache::Instance(), 1);
   });
   Export(env, exports, "releaseFreeMemory", ReleaseFreeMemory);
   Export(env, exports, "allocatorStats", AllocatorStats);

@@ -5,7 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ops as F } from '../../src/engine/index.js';
+import { Worker } from 'node:worker_threads';
+import { getNumThreads, manualSeed, ops as F, scope, setNumThreads } from '../../src/engine/index.js';
+import { Activation, BatchNorm1d, Conv1d, Sequential } from '../../src/nn/index.js';
+import { AdamW, weightDecayGroups } from '../../src/optim/index.js';
 import { addonPath } from '../../src/engine/binding.js';
 import {
   allocatorStats,
@@ -26,11 +29,11 @@ function allEqual(tensor: ReturnType<typeof F.full>, value: number): boolean {
   return tensor.data().every((v) => v === value);
 }
 
-test('the tensor cache (opt-in) serves a freed block to the next tensor of its size', () => {
+test('the tensor cache (on by default) serves a freed block to the next tensor of its size', () => {
   assert.equal(
     allocatorStats().cacheEnabled,
-    process.env.EFFICIENTECG_TENSOR_CACHE === '1',
-    'off unless asked for',
+    process.env.EFFICIENTECG_TENSOR_CACHE !== '0',
+    'on unless EFFICIENTECG_TENSOR_CACHE=0',
   );
   setTensorCache(true);
   releaseFreeMemory();
@@ -120,4 +123,93 @@ test('EFFICIENTECG_ADDON overrides where the addon is loaded from', () => {
     if (saved === undefined) delete process.env.EFFICIENTECG_ADDON;
     else process.env.EFFICIENTECG_ADDON = saved;
   }
+});
+
+/** Trains a small conv net for a few AdamW steps on tensors large enough for the cache; returns every parameter. */
+function trainedParameters(tensorCache: boolean): Float32Array[] {
+  setTensorCache(tensorCache);
+  try {
+    manualSeed(7);
+    const model = new Sequential(
+      new Conv1d(2, 16, 7, { padding: 3 }),
+      new BatchNorm1d(16),
+      new Activation('silu'),
+      new Conv1d(16, 4, 5, { padding: 2 }),
+    );
+    const optimizer = new AdamW(weightDecayGroups(model, 1e-3, 1e-2));
+    const x = F.randn([16, 2, 4096]); // 512 KiB input, 4 MiB activations: served by the cache when it is on
+    for (let step = 0; step < 5; step++) {
+      scope(() => {
+        optimizer.zeroGrad();
+        F.mean(F.pow(model.forward(x), 2)).backward();
+        optimizer.step();
+      });
+    }
+    const parameters = model.parameters().map((p) => p.data<'float32'>());
+    x.dispose();
+    optimizer.dispose();
+    model.dispose();
+    return parameters;
+  } finally {
+    setTensorCache(true);
+  }
+}
+
+test('training through the tensor cache gives bit-identical parameters to glibc malloc, on 2 threads', () => {
+  const threads = getNumThreads();
+  setNumThreads(2);
+  try {
+    const withoutCache = trainedParameters(false);
+    const hitsBefore = allocatorStats().hits;
+    const withCache = trainedParameters(true);
+    assert.ok(allocatorStats().hits - hitsBefore > 20, 'the cached run reused blocks');
+    assert.equal(withCache.length, withoutCache.length);
+    withCache.forEach((p, i) => assert.deepEqual(p, withoutCache[i], `parameter ${i}`));
+  } finally {
+    setNumThreads(threads);
+  }
+});
+
+test('worker threads allocating through the cache at the same time all get their own memory', async () => {
+  // Each thread fills 256 KiB tensors with its own value and checks them before freeing: a block handed to two
+  // threads at once would show another thread's value.
+  const iterations = 300;
+  const check = (value: number): number => {
+    let wrong = 0;
+    for (let i = 0; i < iterations; i++) {
+      const a = F.full([floatsOf(256 * 1024)], value);
+      const b = F.mul(a, 2);
+      if (!allEqual(b, 2 * value)) wrong++;
+      a.dispose();
+      b.dispose();
+    }
+    return wrong;
+  };
+  const engine = JSON.stringify(new URL('../../src/engine/index.js', import.meta.url).href);
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const source = `
+    const { parentPort, workerData } = await import('node:worker_threads');
+    (await import(${tsx})).register();
+    const { ops: F } = await import(${engine});
+    let wrong = 0;
+    for (let i = 0; i < ${iterations}; i++) {
+      const a = F.full([65536], workerData);
+      const b = F.mul(a, 2);
+      if (!b.data().every((v) => v === 2 * workerData)) wrong++;
+      a.dispose();
+      b.dispose();
+    }
+    parentPort.postMessage(wrong);`;
+  const workers = [3, 5].map(
+    (value) =>
+      new Promise<number>((resolve, reject) => {
+        const worker = new Worker(`(async () => {${source}})()`, { eval: true, workerData: value });
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      }),
+  );
+  const mainWrong = check(7);
+  assert.deepEqual(await Promise.all(workers), [0, 0], 'worker threads saw foreign values');
+  assert.equal(mainWrong, 0, 'the main thread saw foreign values');
+  assert.equal(allocatorStats().cacheEnabled, true);
 });
