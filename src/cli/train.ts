@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { DATASETS } from '../datasets/index.js';
-import { MissingFileError } from '../errors.js';
+import { ConfigError, MissingFileError } from '../errors.js';
 import {
   NO_AUGMENTATION,
   readConfigFile,
@@ -45,6 +45,7 @@ interface TrainFlags {
   rrContext?: string;
   fusionTokens?: string[];
   fusionDesign?: string;
+  init?: string;
   normalPerEpoch?: number;
 }
 
@@ -70,6 +71,7 @@ function flagsToConfig(flags: TrainFlags): Record<string, unknown> {
     fusion: flags.fusion,
     fusionTokens: flags.fusionTokens,
     fusionDesign: flags.fusionDesign,
+    init: flags.init,
     out: flags.out,
     preprocess: {
       fs: flags.fs,
@@ -118,6 +120,10 @@ export function registerTrain(program: Command): void {
       '--fusion-design <name>',
       'where the tokens meet (docs/fusion.md): patient-queries-ecg | ecg-queries-patient | bidirectional | concat (default bidirectional)',
     )
+    .option(
+      '--init <name|path>',
+      'start from these weights: a bundled model (e.g. cinc2017-w0.25) or a .safetensors checkpoint (docs/fine-tuning.md)',
+    )
     .option('--out <dir>', 'run folder (checkpoints, log.jsonl, config.json)')
     .option('--fs <hz>', 'resample to this rate (default 100)', number)
     .option('--bandpass <low,high>', 'band-pass in Hz (default 0.5,40)', band)
@@ -148,7 +154,7 @@ export function registerTrain(program: Command): void {
     )
     .option('--resume', 'continue the run in --out from last.safetensors')
     .option('--force', 'start over in an --out that holds another run')
-    .action(async (flags: TrainFlags) => {
+    .action(async (flags: TrainFlags, command: Command) => {
       const file = flags.config ? readConfigFile(flags.config) : null;
       const config: TrainConfig = resolveTrainConfig(
         { cacheDir: defaultCacheDir(), ...file },
@@ -156,6 +162,8 @@ export function registerTrain(program: Command): void {
       );
       if (!existsSync(config.data))
         throw new MissingFileError(config.data, 'dataset folder not found (--data)');
+      if (config.init !== null && config.dataset === 'mitdb')
+        throw new ConfigError('--init: beat training (mitdb) cannot start from a checkpoint yet');
       const dataset = await DATASETS[config.dataset].open(config.data);
       const controller = new AbortController();
       const stop = () => {
@@ -173,6 +181,7 @@ export function registerTrain(program: Command): void {
           resume: flags.resume ?? false,
           force: flags.force ?? false,
           signal: controller.signal,
+          modelsDir: command.optsWithGlobals<{ modelsDir?: string }>().modelsDir,
           onDataProgress: (done, total) => {
             if (done === total || done % 500 === 0) process.stderr.write(`preprocessing: ${done}/${total}\n`);
           },

@@ -46,6 +46,8 @@ export const trainConfigSchema = z
     fusionTokens: z.array(z.enum(FUSION_TOKENS)).min(1),
     /** Where the tokens meet (docs/fusion.md): a, b, c = bidirectional (default), d = concat baseline. */
     fusionDesign: z.enum(FUSION_DESIGN_NAMES),
+    /** Start from these weights (a bundled model name or a .safetensors path; src/train/init.ts); null: fresh. */
+    init: z.string().min(1).nullable(),
     preprocess: z.strictObject({
       /** Resample to this rate (Hz); null keeps the source rate (every record must then share one rate). */
       fs: positive.nullable(),
@@ -121,6 +123,7 @@ export const TRAIN_DEFAULTS = {
   fusion: false,
   fusionTokens: ['age', 'sex'] as Array<(typeof FUSION_TOKENS)[number]>,
   fusionDesign: 'bidirectional' as FusionDesign,
+  init: null,
   preprocess: { fs: 100, bandpass: [0.5, 40] as [number, number], standardize: true },
   windowSeconds: 10,
   shortRecords: 'zero-pad' as const,
@@ -226,5 +229,6 @@ export function runDefiningConfig(config: TrainConfig): Partial<TrainConfig> {
     patience: _p,
     ...rest
   } = config;
-  return rest;
+  // Runs saved before `init` existed started fresh.
+  return { ...rest, init: rest.init ?? null };
 }

@@ -25,6 +25,7 @@ import type { WindowSpec } from './batch.js';
 import { INITIAL_STATE, restoreOptimizerState, writeCheckpoint, type TrainingState } from './checkpoint.js';
 import { runDefiningConfig, type TrainConfig } from './config.js';
 import { loadTrainingData, splitIndices, type TrainingData } from './data.js';
+import { initFromCheckpoint } from './init.js';
 import { createBatchSource, type BatchSource } from './loader.js';
 import { newTrainableModel, rowOf, trainableFromSpec, type TrainableModel } from './model.js';
 import { classWeights, lossOf, targetTensor, type ClassWeights } from './objective.js';
@@ -50,6 +51,10 @@ export interface TrainOptions {
   progressBar?: boolean;
   /** Called with every JSONL log line. */
   onLog?: (line: LogLine) => void;
+  /** `config.init` notices and its one-line summary (default: stderr). */
+  onNotice?: (message: string) => void;
+  /** Catalogue folder where `config.init` names a bundled model (default: the package models/). */
+  modelsDir?: string;
   /** Progress of the preprocessed-cache build (records done of total), when it is built. */
   onDataProgress?: (done: number, total: number) => void;
 }
@@ -184,7 +189,8 @@ function setUp(
     fs: data.fs,
   };
   manualSeed(config.seed);
-  const model = saved ? restoredModel(saved) : freshModel(config, data, train);
+  // --init only shapes the start: a resumed run continues from its own last checkpoint.
+  const model = saved ? restoredModel(saved) : initialModel(config, data, train, options);
   model.module.train();
   const optimizer = new AdamW(weightDecayGroups(model.module, config.lr, config.weightDecay));
   if (saved) restoreOptimizerState(optimizer, saved.optimizerState, savedState(saved).step, RUN_FILES.last);
@@ -228,6 +234,37 @@ function freshModel(config: TrainConfig, data: TrainingData, train: number[]): T
     config.fusionTokens,
     config.fusionDesign,
   );
+}
+
+/** A fresh model, with `config.init`'s weights copied in when given. */
+function initialModel(
+  config: TrainConfig,
+  data: TrainingData,
+  train: number[],
+  options: TrainOptions,
+): TrainableModel {
+  const model = freshModel(config, data, train);
+  if (config.init === null) return model;
+  const notice = options.onNotice ?? ((message: string) => process.stderr.write(`${message}\n`));
+  try {
+    initFromCheckpoint(
+      model,
+      config.init,
+      {
+        labels: data.classes,
+        fs: data.fs,
+        windowSeconds: config.windowSeconds,
+        bandpass: config.preprocess.bandpass,
+        standardize: config.preprocess.standardize,
+      },
+      notice,
+      options.modelsDir,
+    );
+  } catch (error) {
+    model.module.dispose();
+    throw error;
+  }
+  return model;
 }
 
 function restoredModel(saved: Checkpoint): TrainableModel {
