@@ -15,7 +15,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DATASETS } from '../../src/datasets/index.js';
-import { setNumThreads } from '../../src/engine/runtime.js';
+import { manualSeed, setNumThreads } from '../../src/engine/runtime.js';
 import { saveCheckpoint } from '../../src/export/checkpoint.js';
 import {
   autoencoderEmbed,
@@ -97,6 +97,8 @@ started = performance.now();
 const pca = fitBeatPca(trainBeats, embedding);
 const pcaFitSeconds = seconds(started);
 
+// Seeded before the weights are drawn, so that the whole run (not only the batch order) is reproducible.
+manualSeed(seed);
 const model = new BeatAutoencoder({ width, hidden: Number(values.hidden), embedding });
 started = performance.now();
 const losses = trainEpochs(model, trainBeats);

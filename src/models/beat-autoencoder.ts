@@ -126,6 +126,7 @@ export interface BeatAutoencoderConfig {
   embedding: number;
 }
 
+/** Weights are drawn from libtorch's generator: call manualSeed first for a reproducible model. */
 export class BeatAutoencoder extends Module {
   readonly encoder: LSTM;
   readonly toEmbedding: Linear;
