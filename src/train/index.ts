@@ -22,6 +22,13 @@ export {
   FUSION_MODEL_NAME,
   type TrainableModel,
 } from './model.js';
+export {
+  initFromCheckpoint,
+  resolveInitCheckpoint,
+  transferWeights,
+  adaptStemWeight,
+  type InitSummary,
+} from './init.js';
 export { classWeights, type ClassWeights } from './objective.js';
 export {
   predictRecords,
