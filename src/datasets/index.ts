@@ -2,12 +2,21 @@
 import { openCinc2017 } from './cinc2017.js';
 import { openCinc2021 } from './cinc2021.js';
 import { openCpsc2018 } from './cpsc2018.js';
+import { openCustom } from './custom.js';
 import { openLudb } from './ludb/index.js';
 import { openMitdb } from './mitdb/index.js';
 import { openPtbxl } from './ptbxl/index.js';
 import type { Dataset } from './types.js';
 
-export const DATASET_NAMES = ['ptbxl', 'cpsc2018', 'cinc2017', 'mitdb', 'ludb', 'cinc2021'] as const;
+export const DATASET_NAMES = [
+  'ptbxl',
+  'cpsc2018',
+  'cinc2017',
+  'mitdb',
+  'ludb',
+  'cinc2021',
+  'custom',
+] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
 export const DATASETS: Record<
@@ -35,8 +44,12 @@ export const DATASETS: Record<
     open: (root) => openCinc2021(root),
     description: 'CinC 2020/2021 WFDB folders, scored SNOMED-CT classes',
   },
+  custom: {
+    open: (root) => openCustom(root),
+    description: 'your own records: labels.csv (+ optional classes.txt), docs/own-data.md',
+  },
 };
 
 export * from './types.js';
 export * from './summary.js';
-export { openPtbxl, openCpsc2018, openCinc2017, openMitdb, openLudb, openCinc2021 };
+export { openPtbxl, openCpsc2018, openCinc2017, openMitdb, openLudb, openCinc2021, openCustom };

@@ -9,6 +9,7 @@ import type { MitdbDataset } from '../datasets/mitdb/index.js';
 import { AAMI_CLASSES } from '../datasets/mitdb/aami.js';
 import { CINC2017_CLASSES } from '../datasets/references.js';
 import { ConfigError } from '../errors.js';
+import { confusionMatrix, multiclassReport } from '../eval/confusion.js';
 import { applyThresholds } from '../eval/multilabel.js';
 import {
   cinc2017Report,
@@ -70,7 +71,9 @@ interface DatasetEvaluation {
 
 const argmax = (row: readonly number[]): number => row.reduce((best, v, i) => (v > row[best]! ? i : best), 0);
 
-export const EVALUATIONS: Record<'cinc2017' | 'ptbxl' | 'cpsc2018' | 'mitdb', DatasetEvaluation> = {
+type EvaluatedDataset = 'cinc2017' | 'ptbxl' | 'cpsc2018' | 'mitdb' | 'custom';
+
+export const EVALUATIONS: Record<EvaluatedDataset, DatasetEvaluation> = {
   cinc2017: {
     task: 'records',
     score: (collected, dataset, _predictor, bootstrap) => {
@@ -104,28 +107,15 @@ export const EVALUATIONS: Record<'cinc2017' | 'ptbxl' | 'cpsc2018' | 'mitdb', Da
         Array.from(classes, (_, c) => (entry.labels.includes(c) ? 1 : 0)),
       );
       const result = ptbxlResult(labels, scores, classes, { bootstrap });
-      // F1 at the thresholds chosen on validation (saved with the model), per class and macro.
-      const thresholds = Object.fromEntries(
-        predictor.info.labels.map((label, c) => [label, predictor.info.thresholds[c]!]),
-      );
-      const thresholded = applyThresholds(labels, scores, classes, thresholds);
       const report = ptbxlReport(result, { labels, scores, classes });
-      report.tables.push({
-        title: 'F1 at the validation thresholds',
-        columns: ['class', 'threshold', 'F1'],
-        rows: [
-          ...classes.map((name) => [name, thresholds[name] ?? null, thresholded.perClass[name]?.f1 ?? null]),
-          ['macro', null, thresholded.macroF1],
-        ],
-      });
-      return {
-        result: {
-          ...result,
-          f1_at_thresholds: { macro: thresholded.macroF1, thresholds, per_class: thresholded.perClass },
-        },
-        report,
-      };
+      const f1_at_thresholds = f1AtValidationThresholds(labels, scores, classes, predictor, report);
+      return { result: { ...result, f1_at_thresholds }, report };
     },
+  },
+  custom: {
+    task: 'records',
+    score: (collected, dataset, predictor, bootstrap) =>
+      customScore(collected as RecordScores, dataset, predictor, bootstrap),
   },
   mitdb: {
     task: 'beats',
@@ -136,6 +126,81 @@ export const EVALUATIONS: Record<'cinc2017' | 'ptbxl' | 'cpsc2018' | 'mitdb', Da
     },
   },
 };
+
+/** F1 at the thresholds chosen on validation (saved with the model), per class and macro, added to the report. */
+function f1AtValidationThresholds(
+  labels: number[][],
+  scores: number[][],
+  classes: string[],
+  predictor: Predictor,
+  report: Report,
+) {
+  const thresholds = Object.fromEntries(
+    predictor.info.labels.map((label, c) => [label, predictor.info.thresholds[c]!]),
+  );
+  const thresholded = applyThresholds(labels, scores, classes, thresholds);
+  report.tables.push({
+    title: 'F1 at the validation thresholds',
+    columns: ['class', 'threshold', 'F1'],
+    rows: [
+      ...classes.map((name) => [name, thresholds[name] ?? null, thresholded.perClass[name]?.f1 ?? null]),
+      ['macro', null, thresholded.macroF1],
+    ],
+  });
+  return { macro: thresholded.macroF1, thresholds, per_class: thresholded.perClass };
+}
+
+/**
+ * Datasets without official metrics (your own data): macro/per-class AUROC and AUPRC one-vs-rest, and F1 per class —
+ * of the argmax for single-label tasks, at the validation thresholds for multi-label ones.
+ */
+function customScore(
+  { entries, scores }: RecordScores,
+  dataset: Dataset,
+  predictor: Predictor,
+  bootstrap: { resamples: number; seed: number } | false,
+): { result: Record<string, unknown>; report: Report } {
+  const classes = [...dataset.classes];
+  const labels = entries.map((entry) => Array.from(classes, (_, c) => (entry.labels.includes(c) ? 1 : 0)));
+  const { dataset: _ptbxl, ...ranking } = ptbxlResult(labels, scores, classes, { bootstrap });
+  const report = ptbxlReport({ ...ranking, dataset: 'ptbxl' }, { labels, scores, classes });
+  report.title = `${dataset.root} — ${ranking.records} records, ${classes.length} classes (${dataset.labelKind})`;
+  const base = { dataset: 'custom', label_kind: dataset.labelKind, classes, ...ranking };
+  if (dataset.labelKind === 'multi-label')
+    return {
+      result: {
+        ...base,
+        f1_at_thresholds: f1AtValidationThresholds(labels, scores, classes, predictor, report),
+      },
+      report,
+    };
+  const confusion = confusionMatrix(
+    entries.map((entry) => entry.labels[0]!),
+    scores.map(argmax),
+    classes,
+  );
+  const summary = multiclassReport(confusion);
+  report.confusion = confusion;
+  report.tables.push({
+    title: 'F1 of the most probable class',
+    columns: ['class', 'precision', 'recall', 'F1', 'support'],
+    rows: [
+      ...classes.map((name) => {
+        const c = summary.perClass[name]!;
+        return [name, c.precision, c.recall, c.f1, String(c.support)];
+      }),
+      ['macro', null, null, summary.macroF1, String(summary.total)],
+    ],
+  });
+  report.notes.push(
+    `accuracy ${summary.accuracy ?? 'n/a'}; F1 per class and the confusion matrix use the argmax class`,
+  );
+  const f1_per_class = Object.fromEntries(classes.map((name) => [name, summary.perClass[name]!.f1]));
+  return {
+    result: { ...base, macro_f1: summary.macroF1, f1_per_class, accuracy: summary.accuracy, confusion },
+    report,
+  };
+}
 
 export type EvaluableDataset = keyof typeof EVALUATIONS;
 
