@@ -2,7 +2,7 @@
  * "Your own data" adapter (Node): DIR/labels.csv lists records (any format src/io reads) with their labels, and an
  * optional DIR/classes.txt fixes the class order. Layout and rules: docs/own-data.md.
  */
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { FormatError, MissingFileError } from '../errors.js';
 import { readRecord, readWfdbHeader } from '../io/index.js';
 import type { Sex } from '../io/record.js';
@@ -38,7 +38,7 @@ export interface CustomOptions {
   labelKind?: LabelKind;
 }
 
-interface LabelRow {
+export interface LabelRow {
   /** 1-based line in labels.csv. */
   line: number;
   id: string;
@@ -52,7 +52,7 @@ interface LabelRow {
   fs: number | null;
 }
 
-interface ClassList {
+export interface ClassList {
   classes: string[] | null;
   labelKind: LabelKind | null;
 }
@@ -268,10 +268,9 @@ async function locateRecord(root: string, row: LabelRow): Promise<LocatedRecord 
   const candidates = explicit
     ? [join(root, row.record)]
     : TRIED_EXTENSIONS.map((ext) => join(root, `${row.id}.${ext}`));
-  let path: string | undefined;
-  for (const candidate of candidates) if (await fileExists(candidate)) path ??= candidate;
-  if (path === undefined)
-    return `record file missing (${candidates.map((candidate) => candidate.slice(root.length + 1)).join(', ')})`;
+  const path = await firstExisting(candidates);
+  if (path === null)
+    return `record file missing (${candidates.map((candidate) => relative(root, candidate)).join(', ')})`;
   const readPath = path.replace(/\.dat$/i, '.hea');
   try {
     if (/\.(hea|mat)$/i.test(readPath)) {
@@ -281,6 +280,8 @@ async function locateRecord(root: string, row: LabelRow): Promise<LocatedRecord 
         const dataFiles = [
           ...new Set(header.signals.map((signal) => join(dirname(headerPath), signal.fileName))),
         ];
+        const missing = await firstMissing(dataFiles);
+        if (missing !== null) return `record file missing (${relative(root, missing)})`;
         return { readPath, files: [headerPath, ...dataFiles], leads: header.signals.length };
       }
     }
@@ -289,6 +290,16 @@ async function locateRecord(root: string, row: LabelRow): Promise<LocatedRecord 
   } catch (error) {
     return `unreadable: ${(error as Error).message}`;
   }
+}
+
+async function firstExisting(paths: readonly string[]): Promise<string | null> {
+  for (const path of paths) if (await fileExists(path)) return path;
+  return null;
+}
+
+async function firstMissing(paths: readonly string[]): Promise<string | null> {
+  for (const path of paths) if (!(await fileExists(path))) return path;
+  return null;
 }
 
 /** The trainer needs one lead count: the records that differ from the most common count are listed. */

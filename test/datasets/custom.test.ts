@@ -255,20 +255,31 @@ test('custom errors: files, columns, labels and classes name the file, the line 
 });
 
 test('custom records: missing or unreadable files are skipped with the reason; another lead count is an error', async () => {
-  const extra = editLabels((lines) => [...lines, 'records/gone,AF,p9,,', 'records/broken.csv,AF,p9,,']);
-  await withFolder(
-    { 'labels.csv': extra, 'records/broken.csv': 'time,II\n0.00,1\n0.00,2\n' },
-    async (dir) => {
-      const dataset = await openCustom(dir);
-      assert.equal(dataset.entries.length, 12);
-      assert.deepEqual(dataset.skipped[0], {
-        id: 'records/gone',
-        reason: 'record file missing (records/gone.hea, records/gone.mat, records/gone.csv)',
-      });
-      assert.equal(dataset.skipped[1]!.id, 'records/broken');
-      assert.match(dataset.skipped[1]!.reason, /^unreadable: .*broken\.csv/);
-    },
-  );
+  const extra = editLabels((lines) => [
+    ...lines,
+    'records/gone,AF,p9,,',
+    'records/broken.csv,AF,p9,,',
+    'records/wfdb/nodata.hea,AF,p9,,',
+  ]);
+  const files = {
+    'labels.csv': extra,
+    'records/broken.csv': 'time,II\n0.00,1\n0.00,2\n',
+    'records/wfdb/nodata.hea': 'nodata 1 100 300\nnodata.dat 16 1000/mV 16 0 0 0 0 II\n',
+  };
+  await withFolder(files, async (dir) => {
+    const dataset = await openCustom(`${dir}/`); // a trailing slash changes nothing
+    assert.equal(dataset.entries.length, 12);
+    assert.deepEqual(dataset.skipped[0], {
+      id: 'records/gone',
+      reason: 'record file missing (records/gone.hea, records/gone.mat, records/gone.csv)',
+    });
+    assert.equal(dataset.skipped[1]!.id, 'records/broken');
+    assert.match(dataset.skipped[1]!.reason, /^unreadable: .*broken\.csv/);
+    assert.deepEqual(dataset.skipped[2], {
+      id: 'records/wfdb/nodata',
+      reason: 'record file missing (records/wfdb/nodata.dat)',
+    });
+  });
   const twoLeads = `time,I,II\n${Array.from({ length: 300 }, (_, i) => `${(i / 100).toFixed(2)},0.1,0.2`).join('\n')}\n`;
   await rejects(
     {
