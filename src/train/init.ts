@@ -3,7 +3,8 @@
  * pre-training). The rules (docs/fine-tuning.md):
  * - every tensor whose name and shape match is copied, BatchNorm running statistics included (they belong to
  *   their layer: copying the weights without them would pair trained scales with fresh statistics);
- * - the output layer is re-initialised when the label list (names or order) differs;
+ * - the output layer follows the labels by name: for another label list (reordered, extended or reduced) each
+ *   label the checkpoint knows keeps its row, new labels start fresh (all fresh when no label is shared);
  * - the stem convolution is adapted when the lead count differs: every destination lead's kernel is the sum of the
  *   source kernels divided by the destination lead count (mean-preserving: an input whose leads are all equal gives
  *   exactly the source stem output, so the layers above see activations of the scale they were trained on);
@@ -125,7 +126,7 @@ const sameShape = (a: readonly number[], b: readonly number[]) => a.join() === b
 
 /**
  * Copies `checkpoint`'s weights into `model` (nothing changes when it throws). `labels` is the run's label order:
- * when it differs from the checkpoint's, the output layer keeps its fresh initialisation.
+ * when it differs from the checkpoint's, the output layer's rows follow the labels by name (outputRowsByLabel).
  */
 export function transferWeights(
   model: TrainableModel,
@@ -148,7 +149,18 @@ export function transferWeights(
     const sourceName = map(name);
     const stored = sourceName === null ? undefined : checkpoint.state.get(sourceName);
     if (sourceName !== null && stored !== undefined) used.add(sourceName);
-    if (output.has(name) && (!sameLabels || stored === undefined)) {
+    if (
+      output.has(name) &&
+      !sameLabels &&
+      stored !== undefined &&
+      sameShape(fresh.shape.slice(1), stored.shape.slice(1))
+    ) {
+      const rows = outputRowsByLabel(fresh, stored, labels, checkpoint.metadata.labels);
+      next.set(name, rows.tensor);
+      if (rows.copied === 0) summary.reinitialised.push(name);
+      else
+        summary.adapted.push(`${name} (${rows.copied} of ${labels.length} label rows from the checkpoint)`);
+    } else if (output.has(name) && (!sameLabels || stored === undefined)) {
       summary.reinitialised.push(name);
     } else if (stored === undefined) {
       // A fusion model's own part has no counterpart in a plain checkpoint; anything else missing is a mismatch.
@@ -176,6 +188,28 @@ export function transferWeights(
   }
   model.module.loadState(next, source);
   return summary;
+}
+
+/**
+ * The output layer for another label list: each of the run's labels that the checkpoint also has takes that label's
+ * row (so a reordered or extended label list keeps what the model learnt); new labels keep the fresh rows.
+ */
+function outputRowsByLabel(
+  fresh: StoredTensor,
+  stored: StoredTensor,
+  labels: readonly string[],
+  sourceLabels: readonly string[],
+): { tensor: StoredTensor; copied: number } {
+  const rowSize = fresh.shape.slice(1).reduce((a, b) => a * b, 1);
+  const data = Float32Array.from(fresh.data as ArrayLike<number>);
+  let copied = 0;
+  labels.forEach((label, row) => {
+    const from = sourceLabels.indexOf(label);
+    if (from < 0) return;
+    for (let k = 0; k < rowSize; k++) data[row * rowSize + k] = Number(stored.data[from * rowSize + k]);
+    copied++;
+  });
+  return { tensor: { shape: [...fresh.shape], data }, copied };
 }
 
 /** Another width mismatches every tensor: the first ones tell the story. */

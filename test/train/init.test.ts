@@ -78,21 +78,46 @@ test('same architecture and labels: every tensor copied exactly, running statist
   target.module.dispose();
 });
 
-test('other labels (count or order): the output layer keeps its fresh initialisation', () => {
+test('labels the checkpoint does not know: the output layer keeps its fresh initialisation', () => {
   const source = tiny(1, 4, 1);
   const checkpoint = sourceCheckpoint(source, LABELS, 1);
+  const labels = ['NORM', 'MI', 'STTC', 'CD', 'HYP'];
+  const target = tiny(1, labels.length, 2);
+  const fresh = stateOf(target);
+  const summary = transferWeights(target, checkpoint, labels);
+  assert.deepEqual(summary.reinitialised, ['classifier.weight', 'classifier.bias']);
+  const after = stateOf(target);
+  for (const name of summary.reinitialised) assertSame(after.get(name)!, fresh.get(name)!, name);
+  for (const name of summary.copied) assertSame(after.get(name)!, checkpoint.state.get(name)!, name);
+  assert.equal(summary.copied.length, after.size - 2);
+  target.module.dispose();
+  source.module.dispose();
+});
+
+test('reordered or extended labels: each known label keeps its output row, a new label starts fresh', () => {
+  const source = tiny(1, 4, 1);
+  const checkpoint = sourceCheckpoint(source, LABELS, 1);
+  const rowOf = (tensor: StoredTensor, row: number) => {
+    const size = tensor.shape.slice(1).reduce((a, b) => a * b, 1);
+    return Array.from(tensor.data.slice(row * size, (row + 1) * size) as ArrayLike<number>);
+  };
   for (const labels of [
-    ['NORM', 'MI', 'STTC', 'CD', 'HYP'],
-    ['A', 'N', 'O', '~'],
+    ['~', 'O', 'N', 'A'],
+    ['A', 'N', 'X', 'O', '~'],
   ]) {
     const target = tiny(1, labels.length, 2);
     const fresh = stateOf(target);
     const summary = transferWeights(target, checkpoint, labels);
-    assert.deepEqual(summary.reinitialised, ['classifier.weight', 'classifier.bias']);
+    assert.deepEqual(summary.reinitialised, []);
+    assert.equal(summary.adapted.length, 2, summary.adapted.join('; '));
     const after = stateOf(target);
-    for (const name of summary.reinitialised) assertSame(after.get(name)!, fresh.get(name)!, name);
-    for (const name of summary.copied) assertSame(after.get(name)!, checkpoint.state.get(name)!, name);
-    assert.equal(summary.copied.length, after.size - 2);
+    for (const name of ['classifier.weight', 'classifier.bias']) {
+      labels.forEach((label, row) => {
+        const from = LABELS.indexOf(label);
+        const expected = from < 0 ? rowOf(fresh.get(name)!, row) : rowOf(checkpoint.state.get(name)!, from);
+        assert.deepEqual(rowOf(after.get(name)!, row), expected, `${name} row ${label}`);
+      });
+    }
     target.module.dispose();
   }
   source.module.dispose();
