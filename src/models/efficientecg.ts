@@ -65,6 +65,10 @@ export const EFFICIENTECG_VARIANTS = {
   // Lighter widths for the accuracy/size frontier of small ECG datasets.
   'w0.5': { width: 0.5, depth: 1.0, resolution: 1.0, dropout: 0.2 },
   'w0.25': { width: 0.25, depth: 1.0, resolution: 1.0, dropout: 0.2 },
+  // w0.25 keeping 2x / 4x more positions (total stride 16 / 8 instead of 32): at 100 Hz, stride 32 leaves one
+  // position per 320 ms, coarser than a QRS complex (docs/results.md, "Temporal resolution").
+  'w0.25-r2': { width: 0.25, depth: 1.0, resolution: 1.0, dropout: 0.2, temporalResolution: 2 },
+  'w0.25-r4': { width: 0.25, depth: 1.0, resolution: 1.0, dropout: 0.2, temporalResolution: 4 },
 } as const;
 export type EfficientEcgVariant = keyof typeof EFFICIENTECG_VARIANTS;
 
@@ -75,6 +79,7 @@ export function efficientEcgConfig(
   overrides: Partial<EfficientEcgConfig> = {},
 ): EfficientEcgConfig {
   const v = EFFICIENTECG_VARIANTS[variant];
+  const strides = keepResolution('temporalResolution' in v ? v.temporalResolution : 1);
   return {
     leads,
     classes,
@@ -82,14 +87,30 @@ export function efficientEcgConfig(
     depth: v.depth,
     stemChannels: 32,
     stemKernel: 7,
-    stemStride: 2,
+    stemStride: strides.stem,
     headChannels: 1280,
     seRatio: 0.25,
     dropout: v.dropout,
     stochasticDepth: 0.2,
-    stages: B0_STAGES.map((s) => ({ ...s })),
+    stages: B0_STAGES.map((s, i) => ({ ...s, stride: strides.stages[i]! })),
     ...overrides,
   };
+}
+
+/**
+ * B0's strides with the first log2(factor) downsamplings (stem first, then the stages in order) turned into
+ * stride 1: the network keeps `factor` times more positions (total stride 32 / factor).
+ */
+export function keepResolution(factor: 1 | 2 | 4): { stem: number; stages: number[] } {
+  let remaining = Math.log2(factor);
+  const strides = [2, ...B0_STAGES.map((s) => s.stride)].map((stride) => {
+    if (stride === 2 && remaining > 0) {
+      remaining--;
+      return 1;
+    }
+    return stride;
+  });
+  return { stem: strides[0]!, stages: strides.slice(1) };
 }
 
 /** Channels scaled by width, rounded to a multiple of 8 and never below 90 % of the scaled value (as EfficientNet). */

@@ -112,6 +112,8 @@ export interface ArchitectureConfigs {
   'efficientecg-b3': EfficientEcgConfig;
   'efficientecg-w0.5': EfficientEcgConfig;
   'efficientecg-w0.25': EfficientEcgConfig;
+  'efficientecg-w0.25-r2': EfficientEcgConfig;
+  'efficientecg-w0.25-r4': EfficientEcgConfig;
   'efficientecg-fusion': FusionConfig;
   'efficientecg-beat': BeatModelConfig;
   resnet1d_wang: ResNet1dWangConfig;
@@ -145,6 +147,8 @@ export const ARCHITECTURES: { readonly [N in ArchitectureName]: ArchitectureSpec
   'efficientecg-b3': efficientEcgEntry('b3'),
   'efficientecg-w0.5': efficientEcgEntry('w0.5'),
   'efficientecg-w0.25': efficientEcgEntry('w0.25'),
+  'efficientecg-w0.25-r2': efficientEcgEntry('w0.25-r2'),
+  'efficientecg-w0.25-r4': efficientEcgEntry('w0.25-r4'),
   'efficientecg-fusion': {
     summary: 'EfficientECG-Fusion: cross-attention between ECG tokens and patient-feature tokens (age, sex, ...)',
     schema: fusionConfigSchema,

@@ -4,7 +4,12 @@ import assert from 'node:assert/strict';
 import { noGrad, ops as F, scope } from '../../src/engine/index.js';
 import { CheckpointError, ConfigError } from '../../src/errors.js';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointMetadata } from '../../src/export/checkpoint.js';
-import { EfficientECG, efficientEcgConfig, type EfficientEcgVariant } from '../../src/models/efficientecg.js';
+import {
+  EfficientECG,
+  efficientEcgConfig,
+  keepResolution,
+  type EfficientEcgVariant,
+} from '../../src/models/efficientecg.js';
 import { Inception1d, ResNet1dWang, XResNet1d } from '../../src/models/baselines/index.js';
 import {
   ARCHITECTURES,
@@ -46,7 +51,7 @@ function expectError(fn: () => unknown, kind: new (...args: never[]) => Error, p
   });
 }
 
-test('the table has the eleven architectures; every default config passes its own schema', () => {
+test('the table has the thirteen architectures; every default config passes its own schema', () => {
   assert.deepEqual(architectureNames().sort(), [
     'efficientecg-b0',
     'efficientecg-b1',
@@ -55,6 +60,8 @@ test('the table has the eleven architectures; every default config passes its ow
     'efficientecg-beat',
     'efficientecg-fusion',
     'efficientecg-w0.25',
+    'efficientecg-w0.25-r2',
+    'efficientecg-w0.25-r4',
     'efficientecg-w0.5',
     'inception1d',
     'resnet1d_wang',
@@ -78,7 +85,7 @@ test('the table has the eleven architectures; every default config passes its ow
 });
 
 test('the EfficientECG entries give each variant config and build an EfficientECG', () => {
-  for (const variant of ['b0', 'b1', 'b2', 'b3', 'w0.5', 'w0.25'] as EfficientEcgVariant[]) {
+  for (const variant of ['b0', 'b1', 'b2', 'b3', 'w0.5', 'w0.25', 'w0.25-r2', 'w0.25-r4'] as EfficientEcgVariant[]) {
     const name = `efficientecg-${variant}` as ArchitectureName;
     assert.deepEqual(defaultConfig(name, 12, 5), efficientEcgConfig(variant, 12, 5), name);
   }
@@ -86,6 +93,24 @@ test('the EfficientECG entries give each variant config and build an EfficientEC
   assert.ok(model instanceof EfficientECG);
   assert.deepEqual(model.config, efficientEcgConfig('w0.25', 12, 5));
   model.dispose();
+});
+
+test('temporal-resolution variants keep 2x / 4x more positions by dropping the first downsamplings', () => {
+  assert.deepEqual(keepResolution(1), { stem: 2, stages: [1, 2, 2, 2, 1, 2, 1] });
+  assert.deepEqual(keepResolution(2), { stem: 1, stages: [1, 2, 2, 2, 1, 2, 1] });
+  assert.deepEqual(keepResolution(4), { stem: 1, stages: [1, 1, 2, 2, 1, 2, 1] });
+  for (const [variant, positions] of [
+    ['w0.25', 32],
+    ['w0.25-r2', 63],
+    ['w0.25-r4', 125],
+  ] as const) {
+    const model = buildModel(`efficientecg-${variant}`, defaultConfig(`efficientecg-${variant}`, 12, 5));
+    model.eval();
+    noGrad(() =>
+      scope(() => assert.deepEqual([...model.features!(F.randn([1, 12, 1000])).shape].slice(2), [positions], variant)),
+    );
+    model.dispose();
+  }
 });
 
 test('buildModel: the baselines build their classes and run on [N, leads, L]', () => {
