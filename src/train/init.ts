@@ -27,7 +27,7 @@ const BACKBONE_PREFIX = 'backbone.';
 export interface InitSummary {
   source: string;
   copied: string[];
-  /** Stem weights adapted to another lead count. */
+  /** Stem weights adapted to another lead count; output layers whose rows follow another label list. */
   adapted: string[];
   /** Left at their fresh initialisation (output layer for other labels, a fusion model's fusion part). */
   reinitialised: string[];
