@@ -6,6 +6,7 @@
 # beside it; the best validation macro AUROC of each run is printed when it ends.
 # Usage: bash scripts/experiments/ptbxl-pretrained.sh DATA_DIR [OUT_DIR=runs]
 #   LR=1e-3 (peak learning rate, default the scratch 3e-3), FUSION=1 (EfficientECG-Fusion w0.25, age and sex),
+#   SHORTCUT=1 (with FUSION=1: --fusion-shortcut, the plain classifier plus a fused correction; docs/fusion.md),
 #   SEEDS="0 1 2", INIT=cinc2017-w0.25 (any bundled name or .safetensors path).
 # Compare: REFERENCE=efficientecg-w0.25 bash scripts/experiments/ptbxl-baselines.sh --summary OUT_DIR
 set -euo pipefail
@@ -22,6 +23,10 @@ extra=()
 if [ -n "${FUSION:-}" ]; then
   name="$name-fusion"
   extra=(--fusion)
+  if [ -n "${SHORTCUT:-}" ]; then
+    name="$name-shortcut"
+    extra+=(--fusion-shortcut)
+  fi
 fi
 mkdir -p "$out"
 

@@ -45,6 +45,7 @@ interface TrainFlags {
   rrContext?: string;
   fusionTokens?: string[];
   fusionDesign?: string;
+  fusionShortcut?: boolean;
   init?: string;
   normalPerEpoch?: number;
 }
@@ -71,6 +72,7 @@ function flagsToConfig(flags: TrainFlags): Record<string, unknown> {
     fusion: flags.fusion,
     fusionTokens: flags.fusionTokens,
     fusionDesign: flags.fusionDesign,
+    fusionShortcut: flags.fusionShortcut,
     init: flags.init,
     out: flags.out,
     preprocess: {
@@ -119,6 +121,10 @@ export function registerTrain(program: Command): void {
     .option(
       '--fusion-design <name>',
       'where the tokens meet (docs/fusion.md): patient-queries-ecg | ecg-queries-patient | bidirectional | concat (default bidirectional)',
+    )
+    .option(
+      '--fusion-shortcut',
+      'fusion logits = the plain EfficientECG classifier + the fused MLP, which starts at zero (docs/fusion.md)',
     )
     .option(
       '--init <name|path>',

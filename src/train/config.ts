@@ -46,6 +46,8 @@ export const trainConfigSchema = z
     fusionTokens: z.array(z.enum(FUSION_TOKENS)).min(1),
     /** Where the tokens meet (docs/fusion.md): a, b, c = bidirectional (default), d = concat baseline. */
     fusionDesign: z.enum(FUSION_DESIGN_NAMES),
+    /** Fusion logits = plain EfficientECG classifier + the fused MLP, which starts at zero (docs/fusion.md). */
+    fusionShortcut: z.boolean(),
     /** Start from these weights (a bundled model name or a .safetensors path; src/train/init.ts); null: fresh. */
     init: z.string().min(1).nullable(),
     preprocess: z.strictObject({
@@ -123,6 +125,7 @@ export const TRAIN_DEFAULTS = {
   fusion: false,
   fusionTokens: ['age', 'sex'] as Array<(typeof FUSION_TOKENS)[number]>,
   fusionDesign: 'bidirectional' as FusionDesign,
+  fusionShortcut: false,
   init: null,
   preprocess: { fs: 100, bandpass: [0.5, 40] as [number, number], standardize: true },
   windowSeconds: 10,

@@ -8,8 +8,9 @@
  * - the stem convolution is adapted when the lead count differs: every destination lead's kernel is the sum of the
  *   source kernels divided by the destination lead count (mean-preserving: an input whose leads are all equal gives
  *   exactly the source stem output, so the layers above see activations of the scale they were trained on);
- * - a fusion model takes a plain EfficientECG checkpoint into its `backbone.` (its fusion part stays fresh), and a
- *   plain model takes a fusion checkpoint's backbone;
+ * - a fusion model takes a plain EfficientECG checkpoint into its `backbone.` (its fusion part stays fresh, except
+ *   the ECG shortcut, which takes the plain classifier), and a plain model takes a fusion checkpoint's backbone
+ *   (and its shortcut as its classifier);
  * - anything else that does not fit (another width or depth) is an architecture mismatch: a CheckpointError
  *   listing the tensors. Preprocessing differences (rate, window, filters) are notices, not errors.
  */
@@ -23,6 +24,9 @@ import { FUSION_MODEL_NAME } from './model.js';
 
 /** Where the fusion model keeps its EfficientECG backbone. */
 const BACKBONE_PREFIX = 'backbone.';
+/** A fusion model's ECG shortcut (FusionConfig.shortcut) and the plain EfficientECG classifier it mirrors. */
+const SHORTCUT_PREFIX = 'fusion.shortcut.';
+const PLAIN_CLASSIFIER_PREFIX = 'classifier.';
 
 export interface InitSummary {
   source: string;
@@ -76,11 +80,26 @@ export function initFromCheckpoint(
 /** Maps a target tensor name to the source's name for it, or null when the source has no counterpart. */
 type NameMap = (target: string) => string | null;
 
-function nameMap(targetIsFusion: boolean, sourceIsFusion: boolean): NameMap {
+function nameMap(
+  targetIsFusion: boolean,
+  sourceIsFusion: boolean,
+  sourceHas: (name: string) => boolean,
+): NameMap {
   if (targetIsFusion === sourceIsFusion) return (name) => name;
-  if (targetIsFusion)
-    return (name) => (name.startsWith(BACKBONE_PREFIX) ? name.slice(BACKBONE_PREFIX.length) : null);
-  return (name) => BACKBONE_PREFIX + name;
+  // The fusion shortcut is the plain model's classifier (same input, same role): it crosses over both ways.
+  if (targetIsFusion) {
+    return (name) => {
+      if (name.startsWith(SHORTCUT_PREFIX))
+        return PLAIN_CLASSIFIER_PREFIX + name.slice(SHORTCUT_PREFIX.length);
+      return name.startsWith(BACKBONE_PREFIX) ? name.slice(BACKBONE_PREFIX.length) : null;
+    };
+  }
+  return (name) => {
+    const shortcut = SHORTCUT_PREFIX + name.slice(PLAIN_CLASSIFIER_PREFIX.length);
+    return name.startsWith(PLAIN_CLASSIFIER_PREFIX) && sourceHas(shortcut)
+      ? shortcut
+      : BACKBONE_PREFIX + name;
+  };
 }
 
 /**
@@ -136,7 +155,7 @@ export function transferWeights(
 ): InitSummary {
   const targetIsFusion = model.spec.name === FUSION_MODEL_NAME;
   const sourceIsFusion = checkpoint.metadata.model.name === FUSION_MODEL_NAME;
-  const map = nameMap(targetIsFusion, sourceIsFusion);
+  const map = nameMap(targetIsFusion, sourceIsFusion, (name) => checkpoint.state.has(name));
   const sameLabels = JSON.stringify(checkpoint.metadata.labels) === JSON.stringify(labels);
   const output = new Set(outputLayerNames(model, labels.length));
   const stem = stemName(model);

@@ -69,6 +69,7 @@ export function newTrainableModel(
   overrides: Record<string, unknown> = {},
   tokens: readonly FusionToken[] = ['age', 'sex'],
   design: FusionDesign = 'bidirectional',
+  shortcut = false,
 ): TrainableModel {
   const base = parseConfig(model, {
     ...(defaultConfig(model, shape.leads, shape.classes) as object),
@@ -85,6 +86,7 @@ export function newTrainableModel(
     classes: shape.classes,
     backbone: base as EfficientEcgConfig,
     design,
+    shortcut,
     groups: tokenGroups(tokens, trainRows),
   });
   return fusionModel(config);

@@ -233,6 +233,7 @@ function freshModel(config: TrainConfig, data: TrainingData, train: number[]): T
     config.modelOverrides,
     config.fusionTokens,
     config.fusionDesign,
+    config.fusionShortcut,
   );
 }
 

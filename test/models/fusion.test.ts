@@ -258,3 +258,37 @@ test('bad configurations and inputs throw typed errors that name the problem', (
   });
   model.dispose();
 });
+
+test('shortcut: a fresh model gives the plain EfficientECG logits, for any tokens; training moves the fused path off zero', () => {
+  manualSeed(9);
+  for (const design of DESIGNS) {
+    const config = tinyConfig(design, 2, { shortcut: true });
+    const model = new EfficientEcgFusion(config).eval();
+    const plain = new EfficientECG(efficientEcgConfig('w0.25', 2, 3, config.backbone)).eval();
+    const state = plain.exportState();
+    model.loadBackbone(state);
+    const stateOfModel = model.exportState();
+    stateOfModel.set('fusion.shortcut.weight', state.get('classifier.weight')!);
+    stateOfModel.set('fusion.shortcut.bias', state.get('classifier.bias')!);
+    model.loadState(stateOfModel);
+    scope(() =>
+      noGrad(() => {
+        const x = F.randn([2, 2, 1000]);
+        const expected = toNumbers(plain.forward(x));
+        const other: PatientRow[] = [{ age: 20, sex: 'male' }, { age: 90, sex: 'female' }];
+        for (const rows of [ROWS, other]) {
+          const logits = toNumbers(model.forward(x, model.encodePatients(rows)));
+          logits.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-5, `${design}: ${v} vs ${expected[i]}`));
+        }
+      }),
+    );
+    const last = model.fusion.classifier.layers.at(-1) as unknown as { weight: Tensor };
+    model.train();
+    scope(() => {
+      const loss = F.sum(F.pow(F.add(model.forward(F.randn([2, 2, 1000]), model.encodePatients(ROWS)), 1), 2));
+      loss.backward();
+      assert.ok(Math.max(...toNumbers(last.weight.grad!).map(Math.abs)) > 0, `${design}: fused output layer learns`);
+    });
+    for (const m of [model, plain]) m.dispose();
+  }
+});

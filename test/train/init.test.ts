@@ -18,6 +18,7 @@ import {
   transferWeights,
 } from '../../src/train/init.js';
 import { newTrainableModel, type TrainableModel } from '../../src/train/model.js';
+import { toNumbers } from '../helpers/tensors.js';
 import { syntheticDataset } from './synthetic.js';
 import { tempDir, tinyConfig, TINY_MODEL } from './helpers.js';
 
@@ -272,4 +273,51 @@ test('train --init: the summary is reported once, and a resumed run continues id
   } finally {
     dispose();
   }
+});
+
+test('fusion with the ECG shortcut from a plain checkpoint starts as that model; the way back takes the shortcut', () => {
+  const source = tiny(1, 4, 1);
+  const checkpoint = sourceCheckpoint(source, LABELS, 1);
+  manualSeed(3);
+  const fusion = newTrainableModel(
+    'efficientecg-w0.25',
+    true,
+    { leads: 1, classes: 4 },
+    ROWS,
+    TINY_MODEL,
+    ['age', 'sex'],
+    'bidirectional',
+    true,
+  );
+  const summary = transferWeights(fusion, checkpoint, LABELS);
+  assert.deepEqual(summary.dropped, []);
+  assert.ok(
+    summary.copied.includes('fusion.shortcut.weight') && summary.copied.includes('fusion.shortcut.bias'),
+  );
+  source.module.eval();
+  fusion.module.eval();
+  noGrad(() =>
+    scope(() => {
+      const x = F.randn([2, 1, 300]);
+      const expected = toNumbers(source.logits(x, ROWS));
+      const actual = toNumbers(fusion.logits(x, ROWS));
+      actual.forEach((v, i) =>
+        assert.ok(Math.abs(v - expected[i]!) < 1e-5, `logit ${i}: ${v} vs ${expected[i]}`),
+      );
+    }),
+  );
+  const back = tiny(1, 4, 4);
+  const fusionCheckpoint: Checkpoint = {
+    ...checkpoint,
+    metadata: { ...checkpoint.metadata, model: fusion.spec },
+    state: stateOf(fusion),
+  };
+  const backSummary = transferWeights(back, fusionCheckpoint, LABELS);
+  assert.ok(backSummary.copied.includes('classifier.weight'));
+  assertSame(
+    stateOf(back).get('classifier.weight')!,
+    fusionCheckpoint.state.get('fusion.shortcut.weight')!,
+    'classifier',
+  );
+  for (const m of [source, fusion, back]) m.module.dispose();
 });

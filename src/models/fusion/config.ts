@@ -95,6 +95,12 @@ export interface FusionConfig {
   maxPositions: number;
   /** Hidden width of the classifier MLP. */
   classifierHidden: number;
+  /**
+   * ECG shortcut: logits = Linear(mean of the backbone features) + MLP(fused readout), the MLP's output layer
+   * starting at zero, so a fresh fusion model starts as the plain EfficientECG and the tokens learn a correction
+   * (docs/fusion.md "Shortcut"). Absent in checkpoints written before it existed: false.
+   */
+  shortcut?: boolean;
 }
 
 /** Age in years as one numeric token. Default standardisation is PTB-XL-like; refit on your training split. */
@@ -155,6 +161,7 @@ export interface FusionOptions {
   position?: PositionEncoding;
   maxPositions?: number;
   classifierHidden?: number;
+  shortcut?: boolean;
   /** Overrides of the EfficientECG backbone configuration. */
   backbone?: Partial<EfficientEcgConfig>;
 }
@@ -173,6 +180,7 @@ export function fusionConfig(options: FusionOptions): FusionConfig {
     position: options.position ?? 'sinusoidal',
     maxPositions: options.maxPositions ?? 512,
     classifierHidden: options.classifierHidden ?? 128,
+    shortcut: options.shortcut ?? false,
   };
   validateFusionConfig(config);
   return config;
@@ -191,6 +199,9 @@ export function validateFusionConfig(config: FusionConfig): void {
   if (dModel % heads !== 0) fail(`dModel ${dModel} is not divisible by heads ${heads}`);
   if (!(config.ffnMultiplier >= 0)) fail(`ffnMultiplier must be >= 0, got ${config.ffnMultiplier}`);
   if (!(config.dropout >= 0 && config.dropout < 1)) fail(`dropout must be in [0, 1), got ${config.dropout}`);
+  if (config.shortcut !== undefined && typeof config.shortcut !== 'boolean') {
+    fail(`shortcut must be true or false, got ${String(config.shortcut)}`);
+  }
   if (!(config.design in FUSION_DESIGNS)) {
     fail(`design must be one of ${Object.keys(FUSION_DESIGNS).join(', ')}, got ${String(config.design)}`);
   }

@@ -158,6 +158,8 @@ export class FusionHead extends Module {
   readonly patientToEcg: CrossAttentionBlock | null;
   readonly ecgToPatient: CrossAttentionBlock | null;
   readonly classifier: Sequential;
+  readonly shortcutDropout: Dropout | null = null;
+  readonly shortcut: Linear | null = null;
 
   constructor(
     readonly config: FusionConfig,
@@ -193,6 +195,12 @@ export class FusionHead extends Module {
         new Linear(config.classifierHidden, config.classes),
       ),
     );
+    if (config.shortcut) {
+      // Registered after the classifier: both are output layers (rows per class; src/train/init.ts).
+      this.shortcutDropout = this.registerModule('shortcut_dropout', new Dropout(config.backbone.dropout));
+      this.shortcut = this.registerModule('shortcut', new Linear(ecgChannels, config.classes));
+      zeroLinear(this.classifier.layers.at(-1) as Linear);
+    }
   }
 
   /** Token names in the order of the attention weights' token axis. */
@@ -222,7 +230,13 @@ export class FusionHead extends Module {
     const readout = this.tokens
       ? this.attend(this.withPositions(projected), pooled, this.patientTokens(patients, batch), attention)
       : [pooled, ...this.config.groups.map((g) => this.rawFeatures(g, patients))];
-    return { logits: this.classifier.forward(F.cat(readout, 1)), attention };
+    const fused = this.classifier.forward(F.cat(readout, 1));
+    return { logits: this.shortcut ? F.add(fused, this.shortcutLogits(features)) : fused, attention };
+  }
+
+  /** The plain EfficientECG classifier over the globally pooled backbone features. */
+  private shortcutLogits(features: Tensor): Tensor {
+    return this.shortcut!.forward(this.shortcutDropout!.forward(F.mean(features, 2)));
   }
 
   /** ECG tokens [N, L', d] + the position encoding. */
@@ -303,6 +317,14 @@ export class FusionHead extends Module {
     }
     return spec.patientQueriesEcg ? 2 * dModel : dModel;
   }
+}
+
+/** Zero weights and bias: the fused path adds nothing until it has learnt something. */
+function zeroLinear(linear: Linear): void {
+  const zeros = (shape: number[]) => ({ shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
+  const state = new Map([['weight', zeros([linear.outFeatures, linear.inFeatures])]]);
+  if (linear.bias) state.set('bias', zeros([linear.outFeatures]));
+  linear.loadState(state, 'zero init');
 }
 
 /** Mean over the token axis of [N, T, d], counting only present tokens (the null token always is). */
