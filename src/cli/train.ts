@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { commandOutput } from './output.js';
 import { DATASETS } from '../datasets/index.js';
 import { ConfigError, MissingFileError } from '../errors.js';
 import {
@@ -171,6 +172,8 @@ export function registerTrain(program: Command): void {
       if (config.init !== null && config.dataset === 'mitdb')
         throw new ConfigError('--init: beat training (mitdb) cannot start from a checkpoint yet');
       const dataset = await DATASETS[config.dataset].open(config.data);
+      // The checkpoint's labels, i.e. the model's output columns: users need the order to read raw outputs.
+      commandOutput(command).err(`classes (output order): ${dataset.classes.join(', ')}\n`);
       const controller = new AbortController();
       const stop = () => {
         process.stderr.write('\nstopping after this step (resume with --resume)\n');
