@@ -1,6 +1,16 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
+import {
+  closeSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
@@ -8,6 +18,7 @@ import { commandOutput } from './output.js';
 import { ConfigError } from '../errors.js';
 import { renderHtml } from '../eval/report/html.js';
 import { expandInputs } from '../infer/files.js';
+import { parseWfdbHeader } from '../io/wfdb/header.js';
 import type { ModelTarget } from '../infer/predict-file.js';
 import {
   LINE_FORMATS,
@@ -62,13 +73,132 @@ function modelTarget(model: string | undefined, modelsDir: string | undefined): 
   return { kind: 'route', candidates };
 }
 
+/** What `predict` reads in a folder; files given by name or glob are read whatever they are. */
+const FOLDER_RULE =
+  'in a folder: every WFDB .hea (not the segment headers of a multi-segment record), every .mat without a .hea ' +
+  'beside it, and every .csv/.tsv/.txt whose first data row is all numbers (an ECG table, optional header row); ' +
+  "other files are skipped and counted, a record's own files (.dat, annotations) are not";
+
+interface RecordSelection {
+  files: string[];
+  /** Files in the given folders that are neither a record nor part of one (labels.csv, README.md, ...). */
+  skipped: string[];
+}
+
+/** Inputs -> record files: folders by FOLDER_RULE, files and globs as expandInputs gives them. */
+function selectRecords(inputs: readonly string[]): RecordSelection {
+  const files = new Set<string>();
+  const skipped: string[] = [];
+  for (const input of inputs) {
+    if (existsSync(input) && statSync(input).isDirectory()) {
+      const folder = folderRecords(walkFiles(input));
+      folder.files.forEach((file) => files.add(file));
+      skipped.push(...folder.skipped);
+    } else {
+      expandInputs([input]).forEach((file) => files.add(file));
+    }
+  }
+  return { files: [...files].sort(), skipped };
+}
+
+function walkFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.name.startsWith('.')) return [];
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return walkFiles(path);
+    return entry.isFile() ? [path] : [];
+  });
+}
+
+/** Path without its extension: a record's files share it (100.hea, 100.dat, 100.atr). */
+const stemOf = (path: string) => path.replace(/\.[^./\\]*$/, '');
+const extensionOf = (path: string) => /\.([^./\\]*)$/.exec(path)?.[1]?.toLowerCase() ?? '';
+
+function folderRecords(paths: readonly string[]): RecordSelection {
+  const headers = paths.filter((path) => extensionOf(path) === 'hea');
+  const segments = new Set(headers.flatMap(segmentHeaders));
+  const headerStems = new Set(headers.map(stemOf));
+  const files: string[] = [];
+  const skipped: string[] = [];
+  for (const path of paths) {
+    const ext = extensionOf(path);
+    const isRecord =
+      (ext === 'hea' && !segments.has(path)) ||
+      (ext === 'mat' && !headerStems.has(stemOf(path))) ||
+      (TABLE_EXTENSIONS.has(ext) && !headerStems.has(stemOf(path)) && isEcgTable(path));
+    if (isRecord) files.push(path);
+    else if (!headerStems.has(stemOf(path))) skipped.push(path);
+  }
+  return { files, skipped };
+}
+
+/** The segment (and layout) headers a multi-segment header names; none for any other file. */
+function segmentHeaders(path: string): string[] {
+  const text = readFileSync(path, 'latin1');
+  // Cheap test first: only a multi-segment record line has "name/segments".
+  if (!/^\s*[^\s#/]+\/\d+/m.test(text)) return [];
+  try {
+    return parseWfdbHeader(text, path)
+      .segments.filter((segment) => segment.recordName !== '~')
+      .map((segment) => join(dirname(path), `${segment.recordName}.hea`));
+  } catch {
+    return []; // a corrupt header is still a record: predicting it reports the error
+  }
+}
+
+const TABLE_EXTENSIONS = new Set(['csv', 'tsv', 'txt']);
+/** Enough of a table for its header row and first data row. */
+const TABLE_HEAD_BYTES = 4096;
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** An ECG table as src/io/csv.ts reads it: the first row, or the row after a header row, is all numbers. */
+function isEcgTable(path: string): boolean {
+  const { text, complete } = fileHead(path, TABLE_HEAD_BYTES);
+  const lines = text.split(/\r\n|\n|\r/).filter((line) => line.trim() !== '');
+  if (!complete) lines.pop(); // may be cut mid-number
+  const [first, second] = lines;
+  if (first === undefined) return false;
+  const delimiter = ([',', ';', '\t'] as const).reduce((best, d) =>
+    first.split(d).length > first.split(best).length ? d : best,
+  );
+  const numericRow = (line: string | undefined) => {
+    if (line === undefined) return false;
+    const cells = line.split(delimiter).map((cell) =>
+      cell
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .trim(),
+    );
+    const number = (cell: string) => NUMBER.test(delimiter === ',' ? cell : cell.replace(',', '.'));
+    return cells.some((cell) => cell !== '') && cells.every((c) => c === '' || /^nan$/i.test(c) || number(c));
+  };
+  return numericRow(first) || numericRow(second);
+}
+
+function fileHead(path: string, bytes: number): { text: string; complete: boolean } {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const read = readSync(fd, buffer, 0, bytes, 0);
+    return { text: buffer.toString('latin1', 0, read), complete: read < bytes };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function skippedSummary(skipped: readonly string[]): string {
+  if (skipped.length === 0) return '';
+  const examples = skipped.slice(0, 3).map((path) => basename(path));
+  return `, ${skipped.length} non-record file(s) skipped (${examples.join(', ')}${skipped.length > 3 ? ', ...' : ''})`;
+}
+
 export function registerPredict(program: Command): void {
   program
     .command('predict')
     .description(
       'Diagnose records with onnxruntime (no libtorch): files, folders (in parallel on worker threads) or globs; a bad file is reported and the rest go on',
     )
-    .argument('<inputs...>', 'record files (.hea, .mat, .csv), folders or globs')
+    .argument('<inputs...>', `record files (.hea, .mat, .csv), folders or globs; ${FOLDER_RULE}`)
     .option(
       '--model <name|path>',
       'bundled model name or .onnx file (default: route each record to the bundled default model for its leads)',
@@ -90,9 +220,11 @@ export function registerPredict(program: Command): void {
     .action(async (inputs: string[], flags: PredictFlags, command: Command) => {
       const output = commandOutput(command);
       const target = modelTarget(flags.model, command.optsWithGlobals<{ modelsDir?: string }>().modelsDir);
-      const files = expandInputs(inputs);
+      const { files, skipped } = selectRecords(inputs);
       if (files.length === 0)
-        throw new ConfigError(`no record files (.hea, .mat, .csv) in ${inputs.join(', ')}`);
+        throw new ConfigError(
+          `no record files (.hea, .mat, .csv) in ${inputs.join(', ')}${skippedSummary(skipped)}`,
+        );
       if (flags.out) mkdirSync(dirname(flags.out), { recursive: true });
       const file = flags.out ? createWriteStream(flags.out) : null;
       const write = file ? (text: string) => void file.write(text) : output.out;
@@ -123,7 +255,7 @@ export function registerPredict(program: Command): void {
         writeFileAtomic(flags.report, await renderHtml(predictionReport(results)));
       }
       output.err(
-        `${files.length - failed} record(s) predicted, ${failed} failed${flags.report ? `; report: ${flags.report}` : ''}\n`,
+        `${files.length - failed} record(s) predicted, ${failed} failed${skippedSummary(skipped)}${flags.report ? `; report: ${flags.report}` : ''}\n`,
       );
       if (failed === files.length) process.exitCode = 1;
     });

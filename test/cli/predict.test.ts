@@ -134,3 +134,59 @@ test('predict: one file, CSV to --out with a given model path; models --json lis
   assert.equal(catalog.models[0]!.paths.onnx, model);
   assert.deepEqual(catalog.models[0]!.present, { onnx: true, checkpoint: null, card: true });
 });
+
+const customFixtures = new URL('../fixtures/custom/', import.meta.url).pathname;
+
+/** Records among the files a real folder holds: label tables, notes, an index, annotations, corrupt records. */
+function mixedFolder(): string {
+  const folder = join(dir, 'mixed');
+  mkdirSync(folder);
+  for (const ext of ['hea', 'mat'])
+    copyFileSync(join(fixtures, 'cinc2017', `A05493.${ext}`), join(folder, `A05493.${ext}`));
+  copyFileSync(join(fixtures, 'cinc2017', 'REFERENCE.csv'), join(folder, 'REFERENCE.csv'));
+  copyFileSync(join(fixtures, 'cinc2017', 'RECORDS'), join(folder, 'RECORDS'));
+  copyFileSync(join(fixtures, 'mitdb', '101.atr'), join(folder, 'A05493.atr'));
+  copyFileSync(join(customFixtures, 'records', 'r01.csv'), join(folder, 'r01.csv'));
+  copyFileSync(join(customFixtures, 'labels.csv'), join(folder, 'labels.csv'));
+  copyFileSync(join(customFixtures, 'classes.txt'), join(folder, 'classes.txt'));
+  writeFileSync(join(folder, 'README.md'), '# my ECGs\n');
+  writeFileSync(join(folder, 'bad.csv'), 'time,ECG\n0,0.1\n0.01,x\n');
+  writeFileSync(join(folder, 'junk.mat'), 'not a MAT-file at all');
+  writeFileSync(join(folder, 'broken.hea'), 'broken 1 300 10\nbroken.dat 16 200 16 0 0 0 0 ECG\n');
+  return folder;
+}
+
+test('predict: a folder yields only its records; other files are skipped and counted once, corrupt records fail', async () => {
+  const folder = mixedFolder();
+  const result = await runCli([
+    '--models-dir',
+    models,
+    'predict',
+    folder,
+    '--model',
+    join(models, 'dev-cinc.onnx'),
+    '--format',
+    'json',
+    '--jobs',
+    '0',
+  ]);
+  assert.equal(result.error, null);
+  const lines = result.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { file: string; ok: boolean; error?: string });
+  const byName = new Map(lines.map((line) => [line.file.split('/').at(-1)!, line]));
+  assert.deepEqual([...byName.keys()], ['A05493.hea', 'bad.csv', 'broken.hea', 'junk.mat', 'r01.csv']);
+  for (const name of ['A05493.hea', 'r01.csv'])
+    assert.equal(byName.get(name)!.ok, true, byName.get(name)!.error);
+  assert.match(byName.get('bad.csv')!.error!, /^FormatError: .*bad\.csv: line 3, column 2 \('ECG'\): "x"/);
+  assert.match(byName.get('broken.hea')!.error!, /^MissingFileError: .*broken\.dat/);
+  assert.match(byName.get('junk.mat')!.error!, /^FormatError: .*junk\.mat/);
+  const summary = result.stderr.split('\n').filter((line) => /record\(s\) predicted/.test(line));
+  assert.equal(summary.length, 1);
+  assert.match(
+    summary[0]!,
+    /, 3 failed, 5 non-record file\(s\) skipped \(README\.md, RECORDS, REFERENCE\.csv, \.\.\.\)$/,
+  );
+  assert.doesNotMatch(result.stderr, /labels\.csv|classes\.txt|A05493\.atr/);
+});
