@@ -116,7 +116,7 @@ export function registerTrain(program: Command): void {
     .option('--fusion', 'EfficientECG-Fusion over the --model backbone with age and sex tokens')
     .option(
       '--fusion-tokens <list>',
-      'fusion tokens, comma-separated: age, sex, rhythm (record RR/HRV/P-wave features) (default age,sex)',
+      'fusion tokens, comma-separated: age, sex, rhythm (record RR/HRV/P-wave features), beats (beat-shape PCA of the record) (default age,sex)',
       (value: string) => value.split(',').map((token) => token.trim()),
     )
     .option(

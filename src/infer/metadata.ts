@@ -40,6 +40,17 @@ const numericGroup = z.object({
   mean: z.array(finiteNumber),
   std: z.array(z.number().positive()),
   inputs: z.object({ values: z.string(), missing: z.string() }),
+  /** A `beats` token: the beat PCA its values are computed with (src/signal/beat-embedding.ts). */
+  beatPca: z
+    .object({
+      fs: z.number().positive(),
+      lead: z.number().int().min(0),
+      beforeSeconds: z.number().min(0),
+      afterSeconds: z.number().positive(),
+      mean: z.array(finiteNumber).min(1),
+      components: z.array(z.array(finiteNumber).min(1)).min(1),
+    })
+    .optional(),
 });
 const categoricalGroup = z.object({
   kind: z.literal('categorical'),

@@ -25,6 +25,7 @@ import { createSession, type BackendOptions, type OrtApi, type RuntimeSession } 
 import { parseModelInfo, type Aggregation, type ModelInfo, type RrFeature } from './metadata.js';
 import { patientFeeds, patientOfRecord, type PatientValues } from './patients.js';
 import { cutBeatWindows, cutWindows, prepareRecord, windowStarts, type PreparedSignal } from './prepare.js';
+import { recordBeatFeatures } from '../signal/beat-embedding.js';
 import { recordRhythm } from '../signal/rhythm-record.js';
 
 export type ModelSource = Uint8Array | string | URL;
@@ -182,7 +183,7 @@ export class Predictor {
     const length = prepared.signals[0]!.length;
     const starts = windowStarts(length, info.windowSamples, info.hopSamples, info.lastAlignedToEnd);
     const batch = cutWindows(prepared.signals, starts, info.windowSamples, info.shortRecords);
-    const patient = this.withRhythm(options.patient ?? patientOfRecord(record), prepared);
+    const patient = this.withRecordFeatures(options.patient ?? patientOfRecord(record), prepared);
     const outputs = await this.run(batch, starts.length, patient, options.batchSize);
     const logits = outputs.logits!.data;
     const classes = info.labels.length;
@@ -222,16 +223,21 @@ export class Predictor {
   }
 
   /**
-   * A model with a `rhythm` token reads the record's rhythm features; unless the caller gave them, they are
-   * computed here from the prepared signal, as training computed them (src/train/data.ts recordRhythm).
+   * A model with a `rhythm` or `beats` token reads features of the record itself; unless the caller gave them,
+   * they are computed here from the prepared signal, as training computed them (src/train/data.ts recordRhythm,
+   * src/train/beat-token.ts).
    */
-  private withRhythm(patient: PatientValues, prepared: PreparedSignal): PatientValues {
-    if (!this.info.patientGroups.some((g) => g.name === 'rhythm') || patient.rhythm !== undefined)
-      return patient;
-    return {
-      ...patient,
-      rhythm: recordRhythm({ fs: prepared.fs, signals: prepared.signals, leads: this.info.leads }),
-    };
+  private withRecordFeatures(patient: PatientValues, prepared: PreparedSignal): PatientValues {
+    const out: Record<string, unknown> = { ...patient };
+    for (const group of this.info.patientGroups) {
+      if (patient[group.name] !== undefined) continue;
+      if (group.name === 'rhythm') {
+        out.rhythm = recordRhythm({ fs: prepared.fs, signals: prepared.signals, leads: this.info.leads });
+      } else if (group.kind === 'numeric' && group.beatPca) {
+        out[group.name] = recordBeatFeatures(prepared, group.beatPca);
+      }
+    }
+    return out;
   }
 
   /** Beat classification around the given R peaks (beat models). */

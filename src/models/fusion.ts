@@ -18,6 +18,7 @@ export {
   ageGroup,
   sexGroup,
   rhythmGroup,
+  beatsGroup,
   rrContextGroup,
   numericGroup,
   FUSION_DESIGNS,
@@ -31,6 +32,7 @@ export {
   type TokenKind,
   type NumericGroupSpec,
   type CategoricalGroupSpec,
+  type BeatPcaSpec,
 } from './fusion/config.js';
 export {
   encodePatients,

@@ -29,7 +29,7 @@ export type AugmentConfig = z.infer<typeof augmentSchema>;
 const FUSION_DESIGN_NAMES = Object.keys(FUSION_DESIGNS) as [FusionDesign, ...FusionDesign[]];
 
 /** Patient-feature tokens a fusion model can be trained with. */
-export const FUSION_TOKENS = ['age', 'sex', 'rhythm'] as const;
+export const FUSION_TOKENS = ['age', 'sex', 'rhythm', 'beats'] as const;
 
 export const trainConfigSchema = z
   .strictObject({
@@ -42,7 +42,10 @@ export const trainConfigSchema = z
     modelOverrides: z.record(z.string(), z.unknown()),
     /** EfficientECG-Fusion over the `model` backbone with patient-feature tokens. */
     fusion: z.boolean(),
-    /** The fusion model's tokens: age, sex, and rhythm (record RR / HRV / P-wave features, src/signal/rhythm). */
+    /**
+     * The fusion model's tokens: age, sex, rhythm (record RR / HRV / P-wave features, src/signal/rhythm) and beats
+     * (mean and SD of the record's beat PCA coefficients, the PCA fitted on the training split; src/train/beat-token.ts).
+     */
     fusionTokens: z.array(z.enum(FUSION_TOKENS)).min(1),
     /** Where the tokens meet (docs/fusion.md): a, b, c = bidirectional (default), d = concat baseline. */
     fusionDesign: z.enum(FUSION_DESIGN_NAMES),

@@ -41,6 +41,11 @@ export interface TrainingData {
   store: SampleStore;
   /** Rhythm features of each preprocessed record (entries order), when loaded with `rhythm: true`. */
   rhythm: Array<RecordRhythm | null> | null;
+  /**
+   * `beats` token values of each record (entries order). Set by the trainer once the beat PCA is fitted on the
+   * training split (src/train/beat-token.ts); null until then or without a beats token.
+   */
+  beats: Array<number[] | null> | null;
 }
 
 export interface LoadOptions {
@@ -77,6 +82,7 @@ export async function loadTrainingData(dataset: Dataset, options: LoadOptions): 
     entries: source.entries,
     store: sharedStore(records),
     rhythm: options.rhythm ? records.map(recordRhythm) : null,
+    beats: null,
   };
 }
 

@@ -9,6 +9,7 @@ import { ConfigError } from '../errors.js';
 import type { EfficientEcgConfig } from '../models/efficientecg.js';
 import {
   ageGroup,
+  beatsGroup,
   EfficientEcgFusion,
   rhythmGroup,
   type TokenGroupSpec,
@@ -17,6 +18,7 @@ import {
   sexGroup,
   validateFusionConfig,
   type FusionConfig,
+  type BeatPcaSpec,
   type FusionDesign,
   type PatientRow,
 } from '../models/fusion.js';
@@ -38,23 +40,47 @@ export interface TrainableModel {
   logits(ecg: Tensor, patients: readonly PatientRow[]): Tensor;
 }
 
-/** Patient row of an entry: the features the fusion tokens read (rhythm: the record's, when computed). */
-export function patientRow(entry: DatasetEntry, rhythm: RecordRhythm | null = null): PatientRow {
-  return { age: entry.patient.age, sex: entry.patient.sex, ...(rhythm ? { rhythm } : {}) };
+/** Patient row of an entry: the features the fusion tokens read (rhythm, beats: the record's, when computed). */
+export function patientRow(
+  entry: DatasetEntry,
+  rhythm: RecordRhythm | null = null,
+  beats: number[] | null = null,
+): PatientRow {
+  return {
+    age: entry.patient.age,
+    sex: entry.patient.sex,
+    ...(rhythm ? { rhythm } : {}),
+    ...(beats ? { beats } : {}),
+  };
 }
 
-/** Patient row of training example `index` (its entry and, when loaded, its record's rhythm). */
-export function rowOf(data: Pick<TrainingData, 'entries' | 'rhythm'>, index: number): PatientRow {
-  return patientRow(data.entries[index]!, data.rhythm?.[index] ?? null);
+/** Patient row of training example `index` (its entry and, when computed, its record's rhythm and beats). */
+export function rowOf(
+  data: Pick<TrainingData, 'entries' | 'rhythm'> & Partial<Pick<TrainingData, 'beats'>>,
+  index: number,
+): PatientRow {
+  return patientRow(data.entries[index]!, data.rhythm?.[index] ?? null, data.beats?.[index] ?? null);
+}
+
+/** How a fusion model is built (train config fusionTokens, fusionDesign, fusionShortcut). */
+export interface FusionChoice {
+  tokens?: readonly FusionToken[];
+  design?: FusionDesign;
+  shortcut?: boolean;
+  /** Required with the `beats` token: the PCA fitted on the training beats (src/train/beat-token.ts). */
+  beatPca?: BeatPcaSpec;
 }
 
 /** Token groups by name, the numeric ones standardised on the training rows. */
-function tokenGroups(tokens: readonly FusionToken[], trainRows: readonly PatientRow[]): TokenGroupSpec[] {
-  return tokens.map((token) =>
-    token === 'sex'
-      ? sexGroup()
-      : fitStandardisation(token === 'age' ? ageGroup() : rhythmGroup(), trainRows),
-  );
+function tokenGroups(choice: FusionChoice, trainRows: readonly PatientRow[]): TokenGroupSpec[] {
+  return (choice.tokens ?? ['age', 'sex']).map((token) => {
+    if (token === 'sex') return sexGroup();
+    if (token === 'age') return fitStandardisation(ageGroup(), trainRows);
+    if (token === 'rhythm') return fitStandardisation(rhythmGroup(), trainRows);
+    if (!choice.beatPca)
+      throw new ConfigError('the beats token needs the beat PCA fitted on the training records');
+    return fitStandardisation(beatsGroup(choice.beatPca), trainRows);
+  });
 }
 
 /**
@@ -67,9 +93,7 @@ export function newTrainableModel(
   shape: { leads: number; classes: number },
   trainRows: readonly PatientRow[],
   overrides: Record<string, unknown> = {},
-  tokens: readonly FusionToken[] = ['age', 'sex'],
-  design: FusionDesign = 'bidirectional',
-  shortcut = false,
+  choice: FusionChoice = {},
 ): TrainableModel {
   const base = parseConfig(model, {
     ...(defaultConfig(model, shape.leads, shape.classes) as object),
@@ -85,9 +109,9 @@ export function newTrainableModel(
     leads: shape.leads,
     classes: shape.classes,
     backbone: base as EfficientEcgConfig,
-    design,
-    shortcut,
-    groups: tokenGroups(tokens, trainRows),
+    design: choice.design ?? 'bidirectional',
+    shortcut: choice.shortcut ?? false,
+    groups: tokenGroups(choice, trainRows),
   });
   return fusionModel(config);
 }

@@ -24,6 +24,8 @@ import {
 import type { WindowSpec } from './batch.js';
 import { INITIAL_STATE, restoreOptimizerState, writeCheckpoint, type TrainingState } from './checkpoint.js';
 import { runDefiningConfig, type TrainConfig } from './config.js';
+import { beatTokenValues, fitTrainingBeatPca } from './beat-token.js';
+import type { FusionConfig, NumericGroupSpec } from '../models/fusion.js';
 import { loadTrainingData, splitIndices, type TrainingData } from './data.js';
 import { initFromCheckpoint } from './init.js';
 import { createBatchSource, type BatchSource } from './loader.js';
@@ -191,6 +193,7 @@ function setUp(
   manualSeed(config.seed);
   // --init only shapes the start: a resumed run continues from its own last checkpoint.
   const model = saved ? restoredModel(saved) : initialModel(config, data, train, options);
+  if (saved) restoreBeatValues(model, data);
   model.module.train();
   const optimizer = new AdamW(weightDecayGroups(model.module, config.lr, config.weightDecay));
   if (saved) restoreOptimizerState(optimizer, saved.optimizerState, savedState(saved).step, RUN_FILES.last);
@@ -224,17 +227,26 @@ function setUp(
 
 function freshModel(config: TrainConfig, data: TrainingData, train: number[]): TrainableModel {
   const shape = { leads: data.store.leads, classes: data.classes.length };
+  const beatPca = needsBeats(config) ? fitTrainingBeatPca(data, train) : undefined;
+  if (beatPca) data.beats = beatTokenValues(data, beatPca);
   const rows = train.map((i) => rowOf(data, i));
-  return newTrainableModel(
-    config.model,
-    config.fusion,
-    shape,
-    rows,
-    config.modelOverrides,
-    config.fusionTokens,
-    config.fusionDesign,
-    config.fusionShortcut,
-  );
+  return newTrainableModel(config.model, config.fusion, shape, rows, config.modelOverrides, {
+    tokens: config.fusionTokens,
+    design: config.fusionDesign,
+    shortcut: config.fusionShortcut,
+    ...(beatPca ? { beatPca } : {}),
+  });
+}
+
+function needsBeats(config: TrainConfig): boolean {
+  return config.fusion && config.fusionTokens.includes('beats');
+}
+
+/** A resumed model's `beats` token values, from the PCA its checkpoint stores (fitted when the run began). */
+function restoreBeatValues(model: TrainableModel, data: TrainingData): void {
+  const groups = (model.spec.config as Partial<FusionConfig>).groups ?? [];
+  const beats = groups.find((g): g is NumericGroupSpec => g.kind === 'numeric' && g.beatPca !== undefined);
+  if (beats?.beatPca) data.beats = beatTokenValues(data, beats.beatPca);
 }
 
 /** A fresh model, with `config.init`'s weights copied in when given. */

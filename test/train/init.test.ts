@@ -279,16 +279,9 @@ test('fusion with the ECG shortcut from a plain checkpoint starts as that model;
   const source = tiny(1, 4, 1);
   const checkpoint = sourceCheckpoint(source, LABELS, 1);
   manualSeed(3);
-  const fusion = newTrainableModel(
-    'efficientecg-w0.25',
-    true,
-    { leads: 1, classes: 4 },
-    ROWS,
-    TINY_MODEL,
-    ['age', 'sex'],
-    'bidirectional',
-    true,
-  );
+  const fusion = newTrainableModel('efficientecg-w0.25', true, { leads: 1, classes: 4 }, ROWS, TINY_MODEL, {
+    shortcut: true,
+  });
   const summary = transferWeights(fusion, checkpoint, LABELS);
   assert.deepEqual(summary.dropped, []);
   assert.ok(

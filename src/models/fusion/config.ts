@@ -62,6 +62,24 @@ export interface NumericGroupSpec {
   features: string[];
   mean: number[];
   std: number[];
+  /** The features are a record's beat PCA embedding (beatsGroup): how to compute them travels with the model. */
+  beatPca?: BeatPcaSpec;
+}
+
+/**
+ * A PCA of single beats fitted on the training records (src/signal/beat-embedding.ts): beats of lead `lead` of the
+ * prepared signal (the model's rate, band-pass and z-score), cut from `beforeSeconds` before each detected R peak
+ * to `afterSeconds` after it, centred on `mean` and projected on the rows of `components`.
+ */
+export interface BeatPcaSpec {
+  fs: number;
+  lead: number;
+  beforeSeconds: number;
+  afterSeconds: number;
+  /** [width] */
+  mean: number[];
+  /** [k][width], orthonormal rows by decreasing variance. */
+  components: number[][];
 }
 
 /** A categorical token group: one Embedding row per category; `unknown` marks the token as missing. */
@@ -135,6 +153,17 @@ export function rrContextGroup(name = 'rr'): NumericGroupSpec {
     mean: [800, 800, 800, 800],
     std: [200, 200, 200, 200],
   };
+}
+
+/**
+ * The record's beat morphology: mean and SD over its beats of each of the k PCA coefficients (docs/beat-autoencoder.md:
+ * PCA beat the paper's LSTM autoencoder). Standardisation is identity until fitted on the training rows.
+ */
+export function beatsGroup(pca: BeatPcaSpec, name = 'beats'): NumericGroupSpec {
+  const k = pca.components.length;
+  const names = (stat: string) => Array.from({ length: k }, (_, c) => `pc${c + 1}_${stat}`);
+  const features = [...names('mean'), ...names('sd')];
+  return { ...numericGroup(name, features), beatPca: pca };
 }
 
 /** A numeric group of any features; without statistics the values are used as given (mean 0, std 1). */
@@ -235,6 +264,21 @@ function validateNumeric(group: NumericGroupSpec): void {
   group.std.forEach((s, i) => {
     if (!(Number.isFinite(s) && s > 0)) fail(`group "${group.name}": std of ${group.features[i]} must be > 0, got ${s}`);
   });
+  if (group.beatPca !== undefined) validateBeatPca(group.name, group.beatPca, n);
+}
+
+function validateBeatPca(name: string, pca: BeatPcaSpec, features: number): void {
+  const where = `group "${name}": beatPca`;
+  if (!(pca.fs > 0) || !Number.isInteger(pca.lead) || pca.lead < 0) fail(`${where} needs fs > 0 and a lead index >= 0`);
+  if (!(pca.beforeSeconds >= 0 && pca.afterSeconds > 0)) fail(`${where} window must be before >= 0, after > 0 s`);
+  const width = pca.mean.length;
+  if (width === 0 || !pca.mean.every(Number.isFinite)) fail(`${where}.mean must be finite numbers`);
+  if (pca.components.length * 2 !== features) {
+    fail(`${where} has ${pca.components.length} components for ${features} features (needs features / 2)`);
+  }
+  for (const row of pca.components) {
+    if (row.length !== width || !row.every(Number.isFinite)) fail(`${where}: every component needs ${width} finite values`);
+  }
 }
 
 function validateCategorical(group: CategoricalGroupSpec): void {

@@ -1,0 +1,96 @@
+/**
+ * The fusion `beats` token in training: a PCA of single beats fitted on the training records only (a few evenly
+ * spaced beats per record, so that long records do not dominate), then every record's pooled embedding
+ * (src/signal/beat-embedding.ts recordBeatFeatures, as the Predictor computes it at inference).
+ */
+import { ConfigError } from '../errors.js';
+import type { BeatPcaSpec } from '../models/fusion.js';
+import {
+  concatBeats,
+  DEFAULT_BEAT_WINDOW,
+  fitBeatPca,
+  pcaOfSpec,
+  recordBeatFeatures,
+  recordBeats,
+  selectBeats,
+  type BeatMatrix,
+  type BeatWindow,
+} from '../signal/beat-embedding.js';
+import type { TrainingData } from './data.js';
+
+export interface BeatPcaOptions {
+  /** PCA components (the token has 2k values: k means, k SDs). */
+  components: number;
+  beatsPerRecord: number;
+  window: BeatWindow;
+  lead: number;
+}
+
+/** As measured in docs/beat-autoencoder.md: k = 16, 8 beats per record, -0.25..+0.45 s, the first lead. */
+export const DEFAULT_BEAT_PCA: BeatPcaOptions = {
+  components: 16,
+  beatsPerRecord: 8,
+  window: DEFAULT_BEAT_WINDOW,
+  lead: 0,
+};
+
+/** Lead `lead` of stored record `index` (the prepared signal the model is trained on). */
+export function storedLead(data: Pick<TrainingData, 'store'>, index: number, lead: number): Float32Array {
+  const { samples, slots, leads } = data.store;
+  const slot = slots[index]!;
+  if (!(lead >= 0 && lead < leads))
+    throw new ConfigError(`beats token: lead ${lead} is not among ${leads} leads`);
+  return samples.subarray(slot.offset + lead * slot.length, slot.offset + (lead + 1) * slot.length);
+}
+
+/** The PCA of the training records' beats, as the spec a `beats` token group stores. */
+export function fitTrainingBeatPca(
+  data: Pick<TrainingData, 'store' | 'fs' | 'name'>,
+  train: readonly number[],
+  options: BeatPcaOptions = DEFAULT_BEAT_PCA,
+): BeatPcaSpec {
+  const parts: BeatMatrix[] = train.map((index) =>
+    evenlySpaced(
+      recordBeats(storedLead(data, index, options.lead), data.fs, options.window),
+      options.beatsPerRecord,
+    ),
+  );
+  const beats = concatBeats(parts, parts[0]?.width ?? 0);
+  if (beats.count < options.components) {
+    throw new ConfigError(
+      `beats token: ${beats.count} beats found in the ${train.length} training records of ${data.name}; a ${options.components}-component PCA needs more`,
+    );
+  }
+  const pca = fitBeatPca(beats, options.components);
+  const rows = (table: Float64Array, k: number) =>
+    Array.from({ length: k }, (_, c) => Array.from(table.subarray(c * pca.width, (c + 1) * pca.width)));
+  return {
+    fs: data.fs,
+    lead: options.lead,
+    beforeSeconds: options.window.beforeSeconds,
+    afterSeconds: options.window.afterSeconds,
+    mean: Array.from(pca.mean),
+    components: rows(pca.components, pca.k),
+  };
+}
+
+/** Every record's `beats` token values (entries order); null where a record has no whole beat. */
+export function beatTokenValues(
+  data: Pick<TrainingData, 'store' | 'fs'>,
+  spec: BeatPcaSpec,
+): Array<number[] | null> {
+  const pca = pcaOfSpec(spec);
+  return data.store.slots.map((_, index) =>
+    recordBeatFeatures(
+      { fs: data.fs, signals: [storedLead(data, index, spec.lead)] },
+      { ...spec, lead: 0 },
+      pca,
+    ),
+  );
+}
+
+function evenlySpaced(beats: BeatMatrix, most: number): BeatMatrix {
+  if (beats.count <= most) return beats;
+  const rows = Array.from({ length: most }, (_, i) => Math.floor(((i + 0.5) * beats.count) / most));
+  return selectBeats(beats, rows);
+}
