@@ -5,17 +5,14 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import * as F from '../../src/engine/ops.js';
-import { noGrad } from '../../src/engine/autograd.js';
-import { scope } from '../../src/engine/scope.js';
 import { readCheckpoint } from '../../src/export/checkpoint.js';
 import { exportCheckpoint } from '../../src/infer/export-model.js';
 import { Predictor } from '../../src/infer/predictor.js';
 import type { BeatPcaSpec, NumericGroupSpec } from '../../src/models/fusion.js';
 import { recordBeatFeatures } from '../../src/signal/beat-embedding.js';
-import { patientRow, train, trainableFromSpec } from '../../src/train/index.js';
+import { patientRow, train } from '../../src/train/index.js';
 import { syntheticDataset } from './synthetic.js';
-import { tempDir, tinyConfig } from './helpers.js';
+import { engineFirstWindow, tempDir, tinyConfig } from './helpers.js';
 
 const K = 16;
 
@@ -62,19 +59,7 @@ test('beats token: PCA of training beats in the checkpoint; resume continues; th
     assert.ok(values !== null && values.length === 2 * K && values.every(Number.isFinite));
     const prediction = await predictor.predict(record);
     assert.deepEqual(prediction.attention!.tokens, ['_null', 'beats']);
-    const model = trainableFromSpec(metadata.model);
-    model.module.loadState(checkpoint.state, 'beats checkpoint');
-    model.module.eval();
-    const samples = (metadata.preprocessing as { windowSamples: number }).windowSamples;
-    const window = new Float32Array(samples);
-    window.set(record.signals[0]!.subarray(0, samples));
-    const engine = noGrad(() =>
-      scope(() => {
-        const row = patientRow(entry, null, values);
-        return F.softmax(model.logits(F.tensor(window, [1, 1, samples]), [row]), 1).data();
-      }),
-    );
-    model.module.dispose();
+    const engine = engineFirstWindow(checkpoint, record, patientRow(entry, null, values));
     prediction.windows[0]!.probabilities.forEach((p, c) =>
       assert.ok(Math.abs(p - engine[c]!) < 1e-4, `class ${c}: ONNX ${p} vs engine ${engine[c]}`),
     );

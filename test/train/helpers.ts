@@ -2,7 +2,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { noGrad } from '../../src/engine/autograd.js';
+import * as F from '../../src/engine/ops.js';
+import { scope } from '../../src/engine/scope.js';
+import type { Checkpoint } from '../../src/export/checkpoint.js';
+import type { EcgRecord } from '../../src/io/record.js';
+import type { PatientRow } from '../../src/models/fusion.js';
 import { mergeConfig, parseTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
+import { trainableFromSpec } from '../../src/train/model.js';
 
 /** Two small MBConv stages: a few thousand parameters, milliseconds per step. */
 export const TINY_MODEL = {
@@ -43,4 +50,27 @@ export function tinyConfig(out: string, overrides: Record<string, unknown> = {})
 export function tempDir(): { dir: string; dispose: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'eecg-train-'));
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The engine's class probabilities for the first window of a 1-lead record, with the given patient row: what a
+ * Predictor on the exported checkpoint must give for that record's first window.
+ */
+export function engineFirstWindow(checkpoint: Checkpoint, record: EcgRecord, row: PatientRow): Float32Array {
+  const { metadata } = checkpoint;
+  const model = trainableFromSpec(metadata.model);
+  model.module.loadState(checkpoint.state, 'checkpoint');
+  model.module.eval();
+  const samples = (metadata.preprocessing as { windowSamples: number }).windowSamples;
+  const window = new Float32Array(samples);
+  window.set(record.signals[0]!.subarray(0, samples));
+  try {
+    return noGrad(() =>
+      scope(
+        () => F.softmax(model.logits(F.tensor(window, [1, 1, samples]), [row]), 1).data() as Float32Array,
+      ),
+    );
+  } finally {
+    model.module.dispose();
+  }
 }

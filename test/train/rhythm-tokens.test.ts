@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import * as F from '../../src/engine/ops.js';
-import { noGrad } from '../../src/engine/autograd.js';
-import { scope } from '../../src/engine/scope.js';
 import { readCheckpoint } from '../../src/export/checkpoint.js';
 import { exportCheckpoint } from '../../src/infer/export-model.js';
 import { Predictor } from '../../src/infer/predictor.js';
 import { recordRhythm } from '../../src/signal/rhythm-record.js';
-import { patientRow, train, trainableFromSpec } from '../../src/train/index.js';
+import { patientRow, train } from '../../src/train/index.js';
 import { syntheticDataset } from './synthetic.js';
-import { tempDir, tinyConfig } from './helpers.js';
+import { engineFirstWindow, tempDir, tinyConfig } from './helpers.js';
 
 test('rhythm tokens: fitted on the training records, computed again by the Predictor from the same signal', async () => {
   const { dir, dispose } = tempDir();
@@ -38,19 +35,7 @@ test('rhythm tokens: fitted on the training records, computed again by the Predi
     const prediction = await predictor.predict(record);
     assert.ok(prediction.attention!.tokens.includes('rhythm'));
     // Engine, first window, with the rhythm row computed from the record as training did.
-    const model = trainableFromSpec(metadata.model);
-    model.module.loadState(checkpoint.state, 'rhythm checkpoint');
-    model.module.eval();
-    const samples = (metadata.preprocessing as { windowSamples: number }).windowSamples;
-    const window = new Float32Array(samples);
-    window.set(record.signals[0]!.subarray(0, samples));
-    const engine = noGrad(() =>
-      scope(() => {
-        const row = patientRow(entry, recordRhythm(record));
-        return F.softmax(model.logits(F.tensor(window, [1, 1, samples]), [row]), 1).data();
-      }),
-    );
-    model.module.dispose();
+    const engine = engineFirstWindow(checkpoint, record, patientRow(entry, recordRhythm(record)));
     prediction.windows[0]!.probabilities.forEach((p, c) =>
       assert.ok(Math.abs(p - engine[c]!) < 1e-4, `class ${c}: ONNX ${p} vs engine ${engine[c]}`),
     );
