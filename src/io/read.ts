@@ -9,7 +9,7 @@ import type { EcgRecord } from './record.js';
 import { baseName, bytesSource, extension, sourceFor, withExtension, type ByteSource } from './source.js';
 import { parseAnnotations, type WfdbAnnotation } from './wfdb/annotations.js';
 import { parseWfdbHeader, type WfdbHeader } from './wfdb/header.js';
-import { headerText, wfdbRecord, type WfdbRead } from './wfdb/record.js';
+import { fetchWfdbFiles, headerText, wfdbRecord, type WfdbRead } from './wfdb/record.js';
 
 export type RecordInput = string | URL | Uint8Array | ByteSource;
 
@@ -44,9 +44,7 @@ function headerSource(source: ByteSource): ByteSource {
 export async function readWfdb(input: RecordInput, options: ReadOptions = {}): Promise<WfdbRead> {
   const source = headerSource(toSource(input, options.files));
   const header = parseWfdbHeader(headerText(await source.read()), source.name);
-  const names = [...new Set(header.signals.map((s) => s.fileName))];
-  const files = new Map<string, Uint8Array>();
-  await Promise.all(names.map(async (name) => files.set(name, await source.sibling(name).read())));
+  const files = await fetchWfdbFiles(header, (name) => source.sibling(name).read());
   const fileBytes = (name: string) => {
     const bytes = files.get(name);
     if (!bytes) throw new MissingFileError(name);

@@ -3,7 +3,7 @@
  * interleaved samples into digital (ADC) values; frames, skew and physical units are handled in signals.ts.
  */
 
-export type WfdbFormat = 8 | 16 | 24 | 32 | 61 | 80 | 160 | 212 | 310 | 311;
+export type WfdbFormat = 0 | 8 | 16 | 24 | 32 | 61 | 80 | 160 | 212 | 310 | 311;
 
 export interface WfdbFormatSpec {
   /** Bytes that hold the first `n` samples of a stream. */
@@ -89,7 +89,21 @@ const read311: BlockReader = (b, i, k) => {
   return (word >>> (10 * k)) & 0x3ff;
 };
 
+/**
+ * Format 0 is a null signal: nothing is stored (file name usually "~"), as in the layout header of a multi-segment
+ * record; its samples read as invalid (NaN). signals.ts never asks a file for it.
+ */
+export const NULL_FORMAT = 0;
+const NULL_SAMPLE = -2147483648;
+
 export const WFDB_FORMATS: Record<WfdbFormat, WfdbFormatSpec> = {
+  0: {
+    bytesFor: () => 0,
+    decode: (_bytes, out) => out.fill(NULL_SAMPLE),
+    invalid: NULL_SAMPLE,
+    difference: false,
+    defaultResolution: 12,
+  },
   8: {
     ...fixedWidth(1, (b, i) => (b[i]! << 24) >> 24),
     invalid: null,

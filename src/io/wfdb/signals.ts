@@ -11,7 +11,7 @@
  * - Format 8 has no invalid-sample code: -128 there is a saturated difference (signal(5)), not a marker.
  */
 import { ChecksumError, FormatError } from '../../errors.js';
-import { formatSpec, samplesIn, type WfdbFormatSpec } from './formats.js';
+import { formatSpec, NULL_FORMAT, samplesIn, type WfdbFormatSpec } from './formats.js';
 import type { WfdbHeader, WfdbSignalSpec } from './header.js';
 
 export interface ChecksumReport {
@@ -59,6 +59,23 @@ function groupSignals(header: WfdbHeader, source: string): SignalGroup[] {
   return groups;
 }
 
+/** Float32 output beyond this is refused: lengths no file backs (null signals, gaps) must not exhaust memory. */
+const MAX_DECODED_BYTES = 2 ** 31;
+
+/** FormatError when `nSamples` x `nSignals` float32 values would exceed MAX_DECODED_BYTES. */
+export function checkDecodedSize(source: string, nSamples: number, nSignals: number): void {
+  if (nSamples * nSignals * Float32Array.BYTES_PER_ELEMENT > MAX_DECODED_BYTES)
+    throw new FormatError(
+      source,
+      `${nSamples} samples x ${nSignals} signals is too long to hold in memory (over ${MAX_DECODED_BYTES / 2 ** 30} GiB of float32)`,
+    );
+}
+
+/** Null signals (format 0) store nothing: no file is read for them. */
+function isNullGroup(header: WfdbHeader, group: SignalGroup): boolean {
+  return header.signals[group.indices[0]!]!.format === NULL_FORMAT;
+}
+
 const toSigned16 = (sum: number) => ((sum & 0xffff) << 16) >> 16;
 
 /**
@@ -74,11 +91,12 @@ export function decodeWfdbSignals(
   if (header.nSegments !== null)
     throw new FormatError(
       source,
-      'multi-segment records are not supported yet (header parsed, signals not read)',
+      'a multi-segment header has no signals of its own: read it with wfdbRecord (its segments hold them)',
     );
   const groups = groupSignals(header, source);
+  const stored = groups.filter((group) => !isNullGroup(header, group));
   const label = options.fileLabel ?? ((name: string) => name);
-  const layouts = groups.map((group) =>
+  const layouts = stored.map((group) =>
     layoutGroup(header, group, fileBytes(group.fileName), label(group.fileName)),
   );
   const available = layouts.map((l) => l.framesAvailable);
@@ -89,6 +107,17 @@ export function decodeWfdbSignals(
   for (const layout of layouts) {
     checkLength(layout, nSamples, notes);
     decodeGroup(header, layout, nSamples, signals, checksums);
+  }
+  const nullGroups = groups.filter((g) => isNullGroup(header, g));
+  // Stored signals are bounded by their files (checkLength); null ones only by the header's length.
+  if (nullGroups.length > 0) checkDecodedSize(source, nSamples, header.signals.length);
+  for (const group of nullGroups) {
+    for (const index of group.indices) {
+      if (header.signals[index]!.format !== NULL_FORMAT)
+        throw new FormatError(source, `signals sharing file ${group.fileName} must have the same format`);
+      signals[index] = new Float32Array(nSamples).fill(NaN);
+      checksums[index] = { lead: header.signals[index]!.description, expected: null, actual: 0, ok: null };
+    }
   }
   if (options.strict) {
     const bad = checksums.filter((c) => c.ok === false);

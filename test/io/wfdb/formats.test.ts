@@ -129,13 +129,16 @@ describe('frames, files, skew, offsets', () => {
     );
   });
 
-  it('multi-segment records: header parsed, signal reading not supported yet', () => {
+  it('multi-segment records: header parsed; their signals are read per segment (multisegment.test.ts)', () => {
     const text = 'multi/2 1 250 30\nseg1 10\nseg2 20\n';
     const header = parseWfdbHeader(text, 'multi.hea');
     assert.deepEqual(header.segments, [
       { recordName: 'seg1', nSamples: 10 },
       { recordName: 'seg2', nSamples: 20 },
     ]);
-    assert.throws(() => decodeWfdbSignals(header, () => new Uint8Array(), 'multi.hea'), /not supported yet/);
+    assert.throws(
+      () => decodeWfdbSignals(header, () => new Uint8Array(), 'multi.hea'),
+      /a multi-segment header has no signals of its own/,
+    );
   });
 });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { fuzz, headerOf, type RecordCase } from './fuzzer.js';
 import { fixture } from './helpers.js';
 
@@ -23,4 +25,23 @@ describe('mutation fuzzing of headers, signal files and annotations', () => {
     assert.ok((counts.parsed ?? 0) > 20, JSON.stringify(counts));
     assert.ok((counts.FormatError ?? 0) > 50, JSON.stringify(counts));
   });
+
+  it(
+    '200 seeded cases over a multi-segment record (master, segment headers, data)',
+    { timeout: 120_000 },
+    () => {
+      const dir = fileURLToPath(new URL('../../fixtures/wfdb-multiseg/', import.meta.url));
+      const bytes = (name: string) => new Uint8Array(readFileSync(`${dir}${name}`));
+      const segmentFiles = readdirSync(dir).filter((name) => /\.(hea|dat)$/.test(name) && name !== 'ms.hea');
+      const record: RecordCase = {
+        header: headerOf(bytes('ms.hea')),
+        files: new Map(segmentFiles.map((name) => [name, bytes(name)])),
+      };
+      const { counts, crashes, slowestMs } = fuzz(20260311, 200, [record], []);
+      assert.deepEqual(crashes, []);
+      assert.ok(slowestMs < 2000, `slowest case ${slowestMs} ms`);
+      assert.ok((counts.parsed ?? 0) > 10, JSON.stringify(counts));
+      assert.ok((counts.FormatError ?? 0) + (counts.MissingFileError ?? 0) > 50, JSON.stringify(counts));
+    },
+  );
 });
