@@ -6,7 +6,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportCheckpoint } from '../../src/infer/export-model.js';
@@ -136,6 +144,7 @@ test('predict: one file, CSV to --out with a given model path; models --json lis
 });
 
 const customFixtures = new URL('../fixtures/custom/', import.meta.url).pathname;
+const multiSegment = new URL('../fixtures/wfdb-multiseg/', import.meta.url).pathname;
 
 /** Records among the files a real folder holds: label tables, notes, an index, annotations, corrupt records. */
 function mixedFolder(): string {
@@ -153,6 +162,10 @@ function mixedFolder(): string {
   writeFileSync(join(folder, 'bad.csv'), 'time,ECG\n0,0.1\n0.01,x\n');
   writeFileSync(join(folder, 'junk.mat'), 'not a MAT-file at all');
   writeFileSync(join(folder, 'broken.hea'), 'broken 1 300 10\nbroken.dat 16 200 16 0 0 0 0 ECG\n');
+  // A multi-segment record: its segment and layout headers are parts of it, not records.
+  mkdirSync(join(folder, 'ms'));
+  for (const name of readdirSync(multiSegment).filter((n) => /\.(hea|dat)$/.test(n)))
+    copyFileSync(join(multiSegment, name), join(folder, 'ms', name));
   return folder;
 }
 
@@ -176,7 +189,12 @@ test('predict: a folder yields only its records; other files are skipped and cou
     .split('\n')
     .map((line) => JSON.parse(line) as { file: string; ok: boolean; error?: string });
   const byName = new Map(lines.map((line) => [line.file.split('/').at(-1)!, line]));
-  assert.deepEqual([...byName.keys()], ['A05493.hea', 'bad.csv', 'broken.hea', 'junk.mat', 'r01.csv']);
+  assert.deepEqual(
+    [...byName.keys()],
+    ['A05493.hea', 'bad.csv', 'broken.hea', 'junk.mat', 'ms.hea', 'r01.csv'],
+  );
+  // Read as one record of the layout's leads (the 1-lead test model then refuses it).
+  assert.match(byName.get('ms.hea')!.error!, /record leads \[II, V\]/);
   for (const name of ['A05493.hea', 'r01.csv'])
     assert.equal(byName.get(name)!.ok, true, byName.get(name)!.error);
   assert.match(byName.get('bad.csv')!.error!, /^FormatError: .*bad\.csv: line 3, column 2 \('ECG'\): "x"/);
@@ -186,7 +204,7 @@ test('predict: a folder yields only its records; other files are skipped and cou
   assert.equal(summary.length, 1);
   assert.match(
     summary[0]!,
-    /, 3 failed, 5 non-record file\(s\) skipped \(README\.md, RECORDS, REFERENCE\.csv, \.\.\.\)$/,
+    /, 4 failed, 5 non-record file\(s\) skipped \(README\.md, RECORDS, REFERENCE\.csv, \.\.\.\)$/,
   );
   assert.doesNotMatch(result.stderr, /labels\.csv|classes\.txt|A05493\.atr/);
 });
