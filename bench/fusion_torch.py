@@ -162,6 +162,11 @@ class FusionHead(nn.Module):
         self.classifier = nn.Sequential(nn.Linear(width, hidden), nn.GELU(), nn.Dropout(dropout),
                                         nn.Linear(hidden, config["classes"]))
         self.attends = attends
+        # The ECG shortcut (config "shortcut"): the plain EfficientECG classifier over the pooled backbone features.
+        self.shortcut = None
+        if config.get("shortcut", False):
+            self.shortcut_dropout = nn.Dropout(config["backbone"]["dropout"])
+            self.shortcut = nn.Linear(ecg_channels, config["classes"])
 
     def positions(self, length):
         if self.config["position"] == "learned":
@@ -171,6 +176,12 @@ class FusionHead(nn.Module):
 
     def forward(self, features, patients):
         """features [N, C, L']; patients: group name -> (values, missing)."""
+        logits = self.fused(features, patients)
+        if self.shortcut is None:
+            return logits
+        return logits + self.shortcut(self.shortcut_dropout(features.mean(2)))
+
+    def fused(self, features, patients):
         projected = self.ecg_dropout(self.ecg_proj(features.permute(0, 2, 1)))
         pooled = projected.mean(1)
         groups = self.config["groups"]
