@@ -47,6 +47,7 @@ interface TrainFlags {
   fusionTokens?: string[];
   fusionDesign?: string;
   fusionShortcut?: boolean;
+  fusionTokenDropout?: number;
   init?: string;
   normalPerEpoch?: number;
 }
@@ -74,6 +75,7 @@ function flagsToConfig(flags: TrainFlags): Record<string, unknown> {
     fusionTokens: flags.fusionTokens,
     fusionDesign: flags.fusionDesign,
     fusionShortcut: flags.fusionShortcut,
+    fusionTokenDropout: flags.fusionTokenDropout,
     init: flags.init,
     out: flags.out,
     preprocess: {
@@ -126,6 +128,11 @@ export function registerTrain(program: Command): void {
     .option(
       '--fusion-shortcut',
       'fusion logits = the plain EfficientECG classifier + the fused MLP, which starts at zero (docs/fusion.md)',
+    )
+    .option(
+      '--fusion-token-dropout <p>',
+      'hide each patient token of each training example with probability p (default 0; docs/fusion.md)',
+      number,
     )
     .option(
       '--init <name|path>',

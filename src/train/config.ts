@@ -51,6 +51,11 @@ export const trainConfigSchema = z
     fusionDesign: z.enum(FUSION_DESIGN_NAMES),
     /** Fusion logits = plain EfficientECG classifier + the fused MLP, which starts at zero (docs/fusion.md). */
     fusionShortcut: z.boolean(),
+    /**
+     * Training only: each patient token of each example is hidden (as if missing) with this probability, so that the
+     * ECG path cannot lean on record-level features alone (modality dropout; docs/fusion.md).
+     */
+    fusionTokenDropout: z.number().min(0).lt(1),
     /** Start from these weights (a bundled model name or a .safetensors path; src/train/init.ts); null: fresh. */
     init: z.string().min(1).nullable(),
     preprocess: z.strictObject({
@@ -129,6 +134,7 @@ export const TRAIN_DEFAULTS = {
   fusionTokens: ['age', 'sex'] as Array<(typeof FUSION_TOKENS)[number]>,
   fusionDesign: 'bidirectional' as FusionDesign,
   fusionShortcut: false,
+  fusionTokenDropout: 0,
   init: null,
   preprocess: { fs: 100, bandpass: [0.5, 40] as [number, number], standardize: true },
   windowSeconds: 10,

@@ -70,7 +70,7 @@ export function shuffled<T>(items: readonly T[], random: Random): T[] {
 }
 
 /** Stream purposes, so that the epoch order, a batch's augmentation and libtorch's seed never share a stream. */
-export const STREAM = { order: 1, augment: 2, torch: 3 } as const;
+export const STREAM = { order: 1, augment: 2, torch: 3, tokenDropout: 4 } as const;
 
 /** The libtorch seed of one training step (dropout, stochastic depth): non-negative 31-bit. */
 export function torchSeed(seed: number, epoch: number, step: number): number {

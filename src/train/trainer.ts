@@ -25,14 +25,14 @@ import type { WindowSpec } from './batch.js';
 import { INITIAL_STATE, restoreOptimizerState, writeCheckpoint, type TrainingState } from './checkpoint.js';
 import { runDefiningConfig, type TrainConfig } from './config.js';
 import { beatTokenValues, fitTrainingBeatPca } from './beat-token.js';
-import type { FusionConfig, NumericGroupSpec } from '../models/fusion.js';
+import type { FusionConfig, NumericGroupSpec, PatientRow } from '../models/fusion.js';
 import { loadTrainingData, splitIndices, type TrainingData } from './data.js';
 import { initFromCheckpoint } from './init.js';
 import { createBatchSource, type BatchSource } from './loader.js';
 import { newTrainableModel, rowOf, trainableFromSpec, type TrainableModel } from './model.js';
 import { classWeights, lossOf, targetTensor, type ClassWeights } from './objective.js';
 import { createReporter, type LogLine, type Reporter } from './progress.js';
-import { seededRandom, shuffled, STREAM, torchSeed } from './random.js';
+import { seededRandom, shuffled, STREAM, torchSeed, type Random } from './random.js';
 import { predictRecords, validationMetrics, type ValidationMetrics } from './validate.js';
 
 export const RUN_FILES = {
@@ -337,7 +337,8 @@ async function runEpoch(
       return null;
     }
     const lr = run.schedule(step);
-    const loss = trainStep(run, batch, batches[s]!, torchSeed(config.seed, epoch, s), lr);
+    const rows = trainingRows(run, batches[s]!, seededRandom(config.seed, epoch, s, STREAM.tokenDropout));
+    const loss = trainStep(run, batch, batches[s]!, rows, torchSeed(config.seed, epoch, s), lr);
     run.source.recycle(batch);
     step += 1;
     lossSum += loss;
@@ -387,10 +388,24 @@ async function runEpoch(
   return { state: next, validation };
 }
 
+/** The batch's patient rows, with fusionTokenDropout hiding tokens (a hidden token reads as missing). */
+function trainingRows(run: Run, indices: readonly number[], random: Random): PatientRow[] {
+  const rows = indices.map((i) => rowOf(run.data, i));
+  const p = run.config.fusionTokenDropout;
+  if (!run.config.fusion || p === 0) return rows;
+  const tokens = run.config.fusionTokens;
+  return rows.map((row) => {
+    const kept: Record<string, unknown> = { ...row };
+    for (const token of tokens) if (random.next() < p) kept[token] = null;
+    return kept as PatientRow;
+  });
+}
+
 function trainStep(
   run: Run,
   batch: Float32Array,
   indices: readonly number[],
+  rows: readonly PatientRow[],
   seed: number,
   lr: number,
 ): number {
@@ -400,10 +415,7 @@ function trainStep(
   const entries: DatasetEntry[] = indices.map((i) => data.entries[i]!);
   const loss = scope(() => {
     const ecg = F.tensor(batch, [indices.length, data.store.leads, run.window.samples]);
-    const logits = model.logits(
-      ecg,
-      indices.map((i) => rowOf(data, i)),
-    );
+    const logits = model.logits(ecg, rows);
     const value = lossOf(
       data.labelKind,
       logits,

@@ -44,3 +44,25 @@ test('rhythm tokens: fitted on the training records, computed again by the Predi
     dispose();
   }
 });
+
+test('token dropout: seeded (two runs are identical) and it changes what the model sees (weights differ from p = 0)', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const dataset = syntheticDataset({ records: 24 });
+    const run = async (name: string, p: number) => {
+      const config = tinyConfig(join(dir, name), {
+        epochs: 1,
+        fusion: true,
+        fusionTokens: ['age', 'sex', 'rhythm'],
+        fusionTokenDropout: p,
+      });
+      const result = await train(config, dataset);
+      return readCheckpoint(result.lastPath).state.get('fusion.tokens.rhythm.proj.weight')!.data;
+    };
+    const first = await run('a', 0.5);
+    assert.deepEqual(await run('b', 0.5), first, 'same seed, same hidden tokens');
+    assert.notDeepEqual(await run('c', 0), first);
+  } finally {
+    dispose();
+  }
+});
