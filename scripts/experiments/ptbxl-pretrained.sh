@@ -7,6 +7,7 @@
 # Usage: bash scripts/experiments/ptbxl-pretrained.sh DATA_DIR [OUT_DIR=runs]
 #   LR=1e-3 (peak learning rate, default the scratch 3e-3), FUSION=1 (EfficientECG-Fusion w0.25, age and sex),
 #   SHORTCUT=1 (with FUSION=1: --fusion-shortcut, the plain classifier plus a fused correction; docs/fusion.md),
+#   EPOCHS=12 (longer schedules: name suffix -eEPOCHS, patience = EPOCHS),
 #   SEEDS="0 1 2", INIT=cinc2017-w0.25 (any bundled name or .safetensors path).
 # Compare: REFERENCE=efficientecg-w0.25 bash scripts/experiments/ptbxl-baselines.sh --summary OUT_DIR
 set -euo pipefail
@@ -17,8 +18,10 @@ out=${2:-runs}
 seeds=${SEEDS:-0 1 2}
 lr=${LR:-3e-3}
 init=${INIT:-cinc2017-w0.25}
+epochs=${EPOCHS:-12}
 name=w0.25-cincinit
 [ "$lr" = 3e-3 ] || name="$name-lr$lr"
+[ "$epochs" = 12 ] || name="$name-e$epochs"
 extra=()
 if [ -n "${FUSION:-}" ]; then
   name="$name-fusion"
@@ -39,7 +42,7 @@ for seed in $seeds; do
   run="$out/ptbxl-$name-s$seed"
   # The source CLI (not dist/), as the scratch runs, so both use the engine the repository holds now.
   npx tsx src/cli/index.ts train --dataset ptbxl --data "$data" --model efficientecg-w0.25 "${extra[@]}" \
-    --init "$init" --out "$run" --force --fs 100 --window 10 --batch-size 32 --epochs 12 --lr "$lr" \
-    --patience 12 --threads 1 --workers 1 --seed "$seed" >"$run.stdout" 2>"$run.stderr"
+    --init "$init" --out "$run" --force --fs 100 --window 10 --batch-size 32 --epochs "$epochs" --lr "$lr" \
+    --patience "$epochs" --threads 1 --workers 1 --seed "$seed" >"$run.stdout" 2>"$run.stderr"
   best_auroc "$run" "$name seed $seed"
 done
