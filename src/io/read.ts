@@ -9,6 +9,7 @@ import type { EcgRecord } from './record.js';
 import { baseName, bytesSource, extension, sourceFor, withExtension, type ByteSource } from './source.js';
 import { parseAnnotations, type WfdbAnnotation } from './wfdb/annotations.js';
 import { parseWfdbHeader, type WfdbHeader } from './wfdb/header.js';
+import { segmentHeaderNames } from './wfdb/multisegment.js';
 import { fetchWfdbFiles, headerText, wfdbRecord, type WfdbRead } from './wfdb/record.js';
 
 export type RecordInput = string | URL | Uint8Array | ByteSource;
@@ -120,7 +121,8 @@ function looksLikeWfdbHeader(bytes: Uint8Array): boolean {
 
 /**
  * For browsers: a record's files dropped together (name -> bytes). Uses the one `.hea` among them (its data files
- * must be there too), or else the one `.mat`.
+ * must be there too), or else the one `.mat`. A multi-segment record comes with several headers: its master header
+ * (the one naming segments) is read, and every other header must be one of its segment or layout headers.
  */
 export async function readRecordFromFiles(
   files: Map<string, Uint8Array>,
@@ -129,10 +131,8 @@ export async function readRecordFromFiles(
   const names = [...files.keys()];
   const pick = (ext: string) => names.filter((name) => extension(name) === ext);
   const headers = pick('hea');
-  if (headers.length > 1)
-    throw new FormatError('<files>', `several headers given (${headers.join(', ')}): pass one record`);
-  const headerName = headers[0];
-  if (headerName !== undefined) {
+  if (headers.length > 0) {
+    const headerName = headers.length === 1 ? headers[0]! : masterHeaderName(files, headers);
     return (await readWfdb(bytesSource(files.get(headerName)!, headerName, files), options)).record;
   }
   const mats = pick('mat');
@@ -147,4 +147,41 @@ export async function readRecordFromFiles(
     '<files>',
     `no .hea and no single .mat or .csv among ${names.join(', ') || 'no files'}`,
   );
+}
+
+/**
+ * Among several dropped headers, the master header of one multi-segment record: the only header naming segments,
+ * with every other header one of its segments (or its layout). Anything else is more than one record.
+ */
+function masterHeaderName(files: Map<string, Uint8Array>, headers: readonly string[]): string {
+  const masters = headers.flatMap((name) => {
+    const header = parsedOrNull(files.get(name)!, name);
+    return header !== null && header.nSegments !== null ? [{ name, header }] : [];
+  });
+  const listed = headers.join(', ');
+  if (masters.length !== 1) {
+    const why =
+      masters.length === 0
+        ? 'none names segments (a multi-segment master header)'
+        : `${masters.map((m) => m.name).join(', ')} each name segments`;
+    throw new FormatError('<files>', `several headers given (${listed}) and ${why}: pass one record`);
+  }
+  const master = masters[0]!;
+  const segments = new Set(segmentHeaderNames(master.header));
+  const strays = headers.filter((name) => name !== master.name && !segments.has(name));
+  if (strays.length > 0)
+    throw new FormatError(
+      '<files>',
+      `several headers given (${listed}): not segments of the multi-segment record ${master.name}: ${strays.join(', ')}; pass one record`,
+    );
+  return master.name;
+}
+
+/** A header that does not parse is no master; reading it (if it is the only one) reports why. */
+function parsedOrNull(bytes: Uint8Array, name: string): WfdbHeader | null {
+  try {
+    return parseWfdbHeader(headerText(bytes), name);
+  } catch {
+    return null;
+  }
 }

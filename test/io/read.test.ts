@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { FormatError, MissingFileError } from '../../src/errors.js';
 import { readAnnotations, readRecord, readRecordFromFiles, readWfdbHeader } from '../../src/io/index.js';
 import { FIXTURES, close, fixture, golden } from './wfdb/helpers.js';
@@ -80,6 +81,73 @@ describe('readRecord dispatch', () => {
   });
 });
 
+describe('readRecordFromFiles: a dropped multi-segment record', () => {
+  const MULTISEG = fileURLToPath(new URL('../fixtures/wfdb-multiseg/', import.meta.url));
+  const expected = JSON.parse(readFileSync(join(MULTISEG, 'expected.json'), 'utf8')) as {
+    n_samples: number;
+    leads: string[];
+    signals: Record<string, Array<number | null>>;
+  };
+  /** Every file of the fixture record, the master header last (drop order must not matter). */
+  const dropped = () => {
+    const names = readdirSync(MULTISEG).filter((name) => /\.(hea|dat)$/.test(name));
+    names.sort((a, b) => Number(a === 'ms.hea') - Number(b === 'ms.hea'));
+    return new Map<string, Uint8Array>(
+      names.map((name) => [name, new Uint8Array(readFileSync(join(MULTISEG, name)))]),
+    );
+  };
+
+  it('reads the master header (the one naming segments) with its segment, layout and data files', async () => {
+    const files = dropped();
+    assert.ok([...files.keys()].filter((name) => name.endsWith('.hea')).length >= 4);
+    const record = await readRecordFromFiles(files);
+    assert.equal(record.name, 'ms');
+    assert.deepEqual(record.leads, expected.leads);
+    record.leads.forEach((lead, k) => {
+      const want = expected.signals[lead]!;
+      assert.equal(record.signals[k]!.length, expected.n_samples, lead);
+      want.forEach((value, i) => {
+        const got = record.signals[k]![i]!;
+        if (value === null) assert.ok(Number.isNaN(got), `${lead}[${i}] is a gap`);
+        else assert.ok(close(got, value), `${lead}[${i}]: ${got} vs ${value}`);
+      });
+    });
+  });
+
+  it('refuses headers of another record, two master headers and segments without their master', async () => {
+    const withStray = dropped();
+    withStray.set('00001_lr.hea', fixture('00001_lr.hea'));
+    await assert.rejects(
+      readRecordFromFiles(withStray),
+      (e: unknown) =>
+        e instanceof FormatError &&
+        /not segments of the multi-segment record ms\.hea: 00001_lr\.hea/.test(e.message),
+    );
+    const twoMasters = dropped();
+    twoMasters.set('copy.hea', twoMasters.get('ms.hea')!);
+    await assert.rejects(
+      readRecordFromFiles(twoMasters),
+      (e: unknown) => e instanceof FormatError && /ms\.hea, copy\.hea each name segments/.test(e.message),
+    );
+    const noMaster = dropped();
+    noMaster.delete('ms.hea');
+    await assert.rejects(
+      readRecordFromFiles(noMaster),
+      (e: unknown) =>
+        e instanceof FormatError && /several headers given .*none names segments/.test(e.message),
+    );
+  });
+
+  it('names the missing segment file', async () => {
+    const files = dropped();
+    files.delete('ms_0002.dat');
+    await assert.rejects(
+      readRecordFromFiles(files),
+      (e: unknown) => e instanceof MissingFileError && /ms_0002/.test(e.message),
+    );
+  });
+});
+
 describe('browser safety', () => {
   it('the readers and sources import nothing from node: statically (node:fs is loaded lazily by pathSource)', () => {
     const modules = [
@@ -89,6 +157,7 @@ describe('browser safety', () => {
       'wfdb/header.ts',
       'wfdb/formats.ts',
       'wfdb/signals.ts',
+      'wfdb/multisegment.ts',
     ];
     for (const module of [...modules, 'wfdb/annotations.ts', 'wfdb/record.ts']) {
       const text = readFileSync(new URL(`../../src/io/${module}`, import.meta.url), 'utf8');
