@@ -113,7 +113,12 @@ export async function buildServer(options: ServeOptions): Promise<FastifyInstanc
   }));
   app.get('/api/openapi.json', async () => openApiDocument());
   app.get('/api/models', async () =>
-    [...options.models.values()].map((m) => ({ name: m.name, url: `/models/${m.name}.onnx`, ...m.info })),
+    [...options.models.values()].map((m) => ({
+      name: m.name,
+      url: `/models/${m.name}.onnx`,
+      default: m.default,
+      ...m.info,
+    })),
   );
   app.get('/api/examples', async () =>
     [...examples.values()].map((e) => ({

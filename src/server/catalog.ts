@@ -14,6 +14,11 @@ export interface ServedModel {
   /** Absolute path of the .onnx file. */
   path: string;
   info: ModelInfo;
+  /**
+   * A candidate when the page routes a record by its leads (src/infer/route.ts, as `efficientecg predict` does):
+   * the catalogue's default model of its dataset, or any model given with --models.
+   */
+  default: boolean;
 }
 
 export interface ExampleRecord {
@@ -30,8 +35,14 @@ export function isSafeName(name: string): boolean {
   return SAFE_NAME.test(name) && !name.includes('..');
 }
 
-/** `name=path.onnx` or `path.onnx` (named after the file); each file's metadata is read and checked now. */
-export function loadModels(specs: readonly string[]): Map<string, ServedModel> {
+/**
+ * `name=path.onnx` or `path.onnx` (named after the file); each file's metadata is read and checked now.
+ * `isDefault` marks the models routing may pick (default: all).
+ */
+export function loadModels(
+  specs: readonly string[],
+  isDefault: (name: string) => boolean = () => true,
+): Map<string, ServedModel> {
   const models = new Map<string, ServedModel>();
   for (const spec of specs) {
     const eq = spec.indexOf('=');
@@ -48,7 +59,7 @@ export function loadModels(specs: readonly string[]): Map<string, ServedModel> {
         `--models: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? error})`,
       );
     }
-    models.set(name, { name, path, info: modelInfoOf(bytes, path) });
+    models.set(name, { name, path, info: modelInfoOf(bytes, path), default: isDefault(name) });
   }
   return models;
 }
@@ -63,10 +74,14 @@ function modelInfoOf(bytes: Uint8Array, path: string): ModelInfo {
   }
 }
 
-/** The bundled models (models/catalog.json), by their catalogue names. */
+/** The bundled models (models/catalog.json), by their catalogue names; routing picks among the defaults. */
 export function bundledModels(dir?: string): Map<string, ServedModel> {
   const catalog = readCatalog(dir);
-  return loadModels(catalog.models.map((m) => `${m.name}=${m.paths.onnx}`));
+  const defaults = new Set(catalog.models.filter((m) => m.default).map((m) => m.name));
+  return loadModels(
+    catalog.models.map((m) => `${m.name}=${m.paths.onnx}`),
+    (name) => defaults.has(name),
+  );
 }
 
 /**

@@ -168,6 +168,16 @@ export function openApiDocument(): Record<string, unknown> {
             windowSamples: { type: 'integer' },
             multiLabel: { type: 'boolean' },
             patientFeatures: { type: 'array', items: { type: 'string' } },
+            task: {
+              type: 'string',
+              enum: ['records', 'beats'],
+              description: 'records: one diagnosis per record; beats: a class per heartbeat (around R peaks)',
+            },
+            default: {
+              type: 'boolean',
+              description:
+                "A candidate when the page picks a model by the record's leads (the catalogue's default of its dataset)",
+            },
             untrained: {
               type: 'boolean',
               description: 'A development model with random weights: outputs mean nothing',

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../src/errors.js';
-import { isSafeName, loadExamples, loadModels } from '../../src/server/index.js';
+import { readCatalog } from '../../src/models/bundled.js';
+import { bundledModels, isSafeName, loadExamples, loadModels } from '../../src/server/index.js';
 
 const DEV = fileURLToPath(new URL('fixtures/dev-1lead-untrained.onnx', import.meta.url));
 
@@ -51,4 +52,16 @@ test('models: names from files or name=path, checked and unique; non-models refu
   for (const bad of ['..', '../a', 'a/b', '', '.hidden', 'a\\b', 'x'.repeat(101)])
     assert.equal(isSafeName(bad), false, bad);
   assert.equal(isSafeName('cinc2017-A00001.hea'), true);
+});
+
+test('models: routing candidates are the catalogue defaults, or every model given by path', () => {
+  assert.equal(loadModels([DEV]).get('dev-1lead-untrained')!.default, true);
+  assert.equal(loadModels([DEV], () => false).get('dev-1lead-untrained')!.default, false);
+  const bundled = bundledModels();
+  const catalog = readCatalog();
+  assert.deepEqual(
+    [...bundled.values()].map((m) => [m.name, m.default, m.info.task]),
+    catalog.models.map((m) => [m.name, m.default, m.task]),
+  );
+  assert.ok([...bundled.values()].some((m) => m.default && m.info.task === 'beats'));
 });

@@ -2,17 +2,19 @@
  * The page end to end in Debian's headless chromium (playwright-core, no downloaded browser): pick an example, see
  * the diagnosis, inspect a screenshot (ECG-paper grid and trace pixels), open a bad file and see the error, open a
  * local record, and check that no request ever carries the record (all GETs to our server, no bodies).
- * Models are the tiny UNTRAINED dev fixtures of test/server: the page must say so.
+ * Record models are the tiny UNTRAINED dev fixtures of test/server (the page must say so); the beat model is the
+ * bundled mitdb-beat-w0.25, whose counts on 60 s of MIT-BIH record 208 must be those `efficientecg predict` gives.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { predictFile, PredictorCache } from '../../src/infer/predict-file.js';
 import { buildServer, loadModels, type ExampleRecord } from '../../src/server/index.js';
 import { WEB_DIST } from '../../src/server/paths.js';
 import { decodePng, type Image } from './png.js';
@@ -20,6 +22,8 @@ import { decodePng, type Image } from './png.js';
 const CHROMIUM = '/usr/bin/chromium';
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const WFDB = here('../fixtures/wfdb/');
+const MULTISEG = here('../fixtures/wfdb-multiseg/');
+const BEAT_MODEL = here('../../models/mitdb-beat-w0.25.onnx');
 const SCREENSHOT = join(tmpdir(), 'efficientecg-page-test.png');
 
 const skip = existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (apt-get install -y chromium)`;
@@ -50,6 +54,7 @@ before(async () => {
     models: loadModels([
       here('../server/fixtures/dev-1lead-untrained.onnx'),
       here('../server/fixtures/dev-12lead-fusion-untrained.onnx'),
+      BEAT_MODEL,
     ]),
     examples: examples(),
     webRoot: WEB_DIST,
@@ -96,7 +101,7 @@ const near = (r: number, g: number, b: number, hex: string, tolerance = 12) =>
 
 test('an example is drawn on ECG paper and diagnosed in the page', { skip }, async () => {
   await page.goto(origin);
-  await page.waitForFunction(() => document.querySelectorAll('#model-select option').length === 3);
+  await page.waitForFunction(() => document.querySelectorAll('#model-select option').length === 4);
   await page.selectOption('#example-select', '00001_lr');
   await page.waitForSelector('#predicted', { timeout: 20_000 });
   assert.equal(await page.isVisible('#error'), false, await page.textContent('#error').then(String));
@@ -178,4 +183,119 @@ test('a local record is diagnosed without any request carrying it', { skip }, as
   const paths = new Set(requests.map((r) => new URL(r.url()).pathname));
   assert.ok(paths.has('/ort/ort-wasm-simd-threaded.wasm'), [...paths].join(' '));
   assert.ok(!paths.has('/api/predict'));
+});
+
+const dropped = (dir: string, names: string[]) =>
+  names.map((name) => ({ name, mimeType: 'application/octet-stream', buffer: readFileSync(dir + name) }));
+
+test(
+  'a dropped multi-segment record (master, layout and segment headers, data) is read',
+  { skip },
+  async () => {
+    const names = readdirSync(MULTISEG).filter((name) => /\.(hea|dat)$/.test(name));
+    await page.setInputFiles('#file-input', dropped(MULTISEG, names));
+    await page.waitForFunction(
+      () => /^ms: /.test(document.getElementById('record-info')!.textContent ?? ''),
+      undefined,
+      { timeout: 20_000 },
+    );
+    assert.equal(await page.isVisible('#error'), false, await page.textContent('#error').then(String));
+    assert.match(
+      String(await page.textContent('#record-info')),
+      /^ms: 2 lead\(s\) \(II, V\), 100 Hz, 1\.4 s/,
+    );
+  },
+);
+
+test('a beat model classifies every beat, counts them and writes them on the trace', { skip }, async () => {
+  const cache = new PredictorCache();
+  const reference = await predictFile(
+    WFDB + '208x.hea',
+    { kind: 'fixed', model: { name: 'mitdb-beat-w0.25', path: BEAT_MODEL, leads: ['MLII'] } },
+    cache,
+  );
+  await cache.close();
+  assert.ok(reference.ok && reference.beats, JSON.stringify(reference));
+
+  await page.setInputFiles('#file-input', dropped(WFDB, ['208x.hea', '208x.dat']));
+  await page.waitForFunction(
+    () =>
+      /^208x: /.test(document.getElementById('record-info')!.textContent ?? '') &&
+      /^Diagnosed with/.test(document.getElementById('status')!.textContent ?? ''),
+    undefined,
+    { timeout: 20_000 },
+  );
+  const before = requests.length;
+  // Every status the page shows from now on (the progress messages are replaced quickly).
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (globalThis as unknown as { statuses: string[] }).statuses = seen;
+    const status = document.getElementById('status')!;
+    new MutationObserver(() => seen.push(status.textContent ?? '')).observe(status, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
+  });
+  await page.selectOption('#model-select', 'mitdb-beat-w0.25');
+  await page.waitForFunction(
+    () => /^Classified \d+ beats/.test(document.getElementById('status')!.textContent ?? ''),
+    undefined,
+    {
+      timeout: 30_000,
+    },
+  );
+  assert.equal(await page.isVisible('#error'), false, await page.textContent('#error').then(String));
+  const total = reference.beats.total;
+  const statuses = await page.evaluate(() => (globalThis as unknown as { statuses: string[] }).statuses);
+  assert.ok(
+    statuses.includes(`Classifying beats with mitdb-beat-w0.25 in this page: 0 / ${total}`),
+    statuses.join(' | '),
+  );
+  assert.equal(
+    statuses.at(-1),
+    `Classified ${total} beats with mitdb-beat-w0.25 (onnxruntime-web, in this page).`,
+  );
+  assert.equal(await page.isVisible('#progress'), false);
+
+  const counts = await page.$$eval('#beat-counts tr', (rows) =>
+    rows.map((row) => [(row as HTMLElement).dataset.label, Number(row.querySelector('.count')!.textContent)]),
+  );
+  assert.deepEqual(counts, Object.entries(reference.beats.counts));
+  assert.match(String(await page.textContent('#predicted')), new RegExp(`^Beats: ${total} \\(N \\d+`));
+  const diagnosis = String(await page.textContent('#diagnosis'));
+  assert.match(diagnosis, new RegExp(`${total} beats found by the QRS detector`));
+  assert.doesNotMatch(diagnosis, /UNTRAINED/);
+
+  // Labels on the trace: grey N letters, red V letters (208 has many ventricular beats).
+  const png = await page.locator('#ecg').screenshot();
+  writeFileSync(join(tmpdir(), 'efficientecg-page-beats.png'), png);
+  const image = decodePng(png);
+  const normal = count(image, (r, g, b) => near(r, g, b, '#6b7a90', 20));
+  const ventricular = count(image, (r, g, b) => near(r, g, b, '#d7191c', 30));
+  assert.ok(reference.beats.counts.V! > 0);
+  assert.ok(normal > 30, `N label pixels ${normal}`);
+  assert.ok(ventricular > 30, `V label pixels ${ventricular}`);
+
+  // A listed non-N beat pans the trace to it.
+  const first = page.locator('.beat-list button').first();
+  const [label, seconds] = String(await first.textContent()).split(' ');
+  assert.match(String(label), /^[SVFQ]$/);
+  await page.click('#zoom-in');
+  await first.click();
+  const [from, to] = String(await page.textContent('#view-info'))
+    .match(/[\d.]+/g)!
+    .map(Number);
+  assert.ok(from! <= Number(seconds) && Number(seconds) <= to!, `${seconds} s in ${from}-${to}`);
+
+  // Privacy: the dropped record went nowhere; only the beat model was downloaded.
+  assert.deepEqual(
+    requests.slice(before).map((r) => new URL(r.url()).pathname),
+    ['/models/mitdb-beat-w0.25.onnx'],
+  );
+  for (const request of requests) {
+    assert.equal(request.method(), 'GET', request.url());
+    assert.equal(request.postDataBuffer(), null, request.url());
+    assert.equal(new URL(request.url()).origin, origin, request.url());
+  }
 });

@@ -7,8 +7,18 @@ import * as ort from 'onnxruntime-web';
 import type { EcgRecord } from '../../src/io/record.js';
 import { readRecordFromFiles } from '../../src/io/read.js';
 import { Predictor, type RecordPrediction } from '../../src/infer/predictor.js';
+import { routeRecord } from '../../src/infer/route.js';
 import { detectQrs } from '../../src/signal/qrs.js';
-import { clampView, drawPaper, duration, visibleSeconds, type Overlay, type View } from './paper.js';
+import { classifyBeats, type ClassifiedBeats } from './beats.js';
+import {
+  beatStyle,
+  clampView,
+  drawPaper,
+  duration,
+  visibleSeconds,
+  type Overlay,
+  type View,
+} from './paper.js';
 
 interface ModelEntry {
   name: string;
@@ -16,8 +26,10 @@ interface ModelEntry {
   labels: string[];
   leads: string[];
   fs: number;
-  task: string;
+  task: 'records' | 'beats';
   untrained: boolean;
+  /** A candidate for automatic routing (the catalogue's default of its dataset). */
+  default: boolean;
 }
 
 interface ExampleEntry {
@@ -41,6 +53,7 @@ const ui = {
   diagnose: byId<HTMLButtonElement>('diagnose'),
   error: byId<HTMLElement>('error'),
   status: byId<HTMLElement>('status'),
+  progress: byId<HTMLProgressElement>('progress'),
   diagnosis: byId<HTMLElement>('diagnosis'),
   recordInfo: byId<HTMLElement>('record-info'),
   canvas: byId<HTMLCanvasElement>('ecg'),
@@ -56,7 +69,9 @@ const state = {
   predictors: new Map<string, Promise<Predictor>>(),
   record: null as EcgRecord | null,
   view: { zoom: 1, offset: 0 } as View,
-  overlay: { saliency: null, rPeaks: null } as Overlay,
+  overlay: { saliency: null, rPeaks: null, beats: null } as Overlay,
+  /** Bumped by every new record or diagnosis: a slower, older run sees it changed and stops. */
+  run: 0,
 };
 
 function showError(message: string | null): void {
@@ -79,14 +94,18 @@ async function init(): Promise<void> {
     getJson<ModelEntry[]>('/api/models'),
     getJson<ExampleEntry[]>('/api/examples'),
   ]);
-  for (const model of state.models.filter((m) => m.task === 'records')) {
-    const note = model.untrained ? ' — UNTRAINED dev model' : '';
-    ui.modelSelect.add(
-      new Option(`${model.name} (${model.leads.length} leads, ${model.fs} Hz)${note}`, model.name),
-    );
-  }
+  for (const model of state.models) ui.modelSelect.add(new Option(modelTitle(model), model.name));
   for (const example of state.examples) ui.exampleSelect.add(new Option(example.name, example.name));
   setStatus(state.models.length === 0 ? 'No models on this server.' : 'Open, drop or pick an ECG.');
+}
+
+function modelTitle(model: ModelEntry): string {
+  const note = model.untrained ? ' — UNTRAINED dev model' : '';
+  const what =
+    model.task === 'beats'
+      ? `beats ${model.labels.join('/')}; ${model.leads.join(', ')}, ${model.fs} Hz`
+      : `${model.leads.length} leads, ${model.fs} Hz`;
+  return `${model.name} (${what})${note}`;
 }
 
 /** Files from the user's disk: read here, never sent anywhere. */
@@ -111,13 +130,14 @@ async function filesOfExample(name: string): Promise<Map<string, Uint8Array>> {
 }
 
 async function openRecord(files: Map<string, Uint8Array>): Promise<void> {
+  state.run++;
   showError(null);
   ui.diagnosis.replaceChildren();
   const fs = Number(ui.csvFs.value);
   const record = await readRecordFromFiles(files, fs > 0 ? { fs } : {});
   state.record = record;
   state.view = { zoom: 1, offset: 0 };
-  state.overlay = { saliency: null, rPeaks: rPeaksOf(record) };
+  state.overlay = { saliency: null, rPeaks: rPeaksOf(record), beats: null };
   ui.age.value = record.age === null ? '' : String(record.age);
   ui.sex.value = record.sex === 'male' || record.sex === 'female' ? record.sex : '';
   ui.recordInfo.textContent = `${record.name}: ${record.leads.length} lead(s) (${record.leads.join(', ')}), ${record.fs} Hz, ${duration(traceOf(record)).toFixed(1)} s`;
@@ -144,16 +164,22 @@ function redraw(): void {
   ui.viewInfo.textContent = `${state.view.offset.toFixed(1)}–${Math.min(end, duration(trace)).toFixed(1)} s, zoom ${state.view.zoom}x`;
 }
 
+/** The chosen model, or the one `efficientecg predict` would route the record to (src/infer/route.ts). */
 function modelFor(record: EcgRecord): ModelEntry {
-  const records = state.models.filter((m) => m.task === 'records');
   const chosen = ui.modelSelect.value;
-  const model =
-    chosen === 'auto'
-      ? (records.find((m) => m.leads.length === record.leads.length) ??
-        records.find((m) => m.leads.length === 1))
-      : records.find((m) => m.name === chosen);
-  if (!model) throw new Error(`no model for a record with ${record.leads.length} lead(s) on this server`);
-  return model;
+  if (chosen !== 'auto') {
+    const model = state.models.find((m) => m.name === chosen);
+    if (!model) throw new Error(`model ${chosen}: not offered by this server`);
+    return model;
+  }
+  const defaults = state.models.filter((m) => m.default);
+  try {
+    return routeRecord(record.leads, defaults.length > 0 ? defaults : state.models);
+  } catch {
+    throw new Error(
+      `no model on this server reads a record with leads [${record.leads.join(', ')}]: pick one under “Model”`,
+    );
+  }
 }
 
 function predictorFor(model: ModelEntry): Promise<Predictor> {
@@ -176,17 +202,48 @@ function patient(): { age: number | null; sex: string | null } {
 async function diagnose(): Promise<void> {
   const record = state.record;
   if (!record) return;
+  const run = ++state.run;
   const model = modelFor(record);
+  state.overlay = { ...state.overlay, saliency: null, beats: null };
   setStatus(`Diagnosing with ${model.name} in this page…`);
   const predictor = await predictorFor(model);
+  if (run !== state.run) return;
+  if (model.task === 'beats') await diagnoseBeats(model, predictor, record, run);
+  else await diagnoseRecord(model, predictor, record, run);
+}
+
+async function diagnoseRecord(model: ModelEntry, predictor: Predictor, record: EcgRecord, run: number) {
   const prediction = await predictor.predict(record, {
     patient: patient(),
     saliency: { segmentSeconds: 0.5 },
   });
+  if (run !== state.run) return;
   state.overlay = { ...state.overlay, saliency: prediction.saliency };
   renderDiagnosis(model, prediction);
   redraw();
   setStatus(`Diagnosed with ${model.name} (onnxruntime-web, in this page).`);
+}
+
+/** Every detected beat classified in batches, with progress; the labels are drawn at the R peaks. */
+async function diagnoseBeats(model: ModelEntry, predictor: Predictor, record: EcgRecord, run: number) {
+  const rPeaks = state.overlay.rPeaks ?? new Int32Array(0);
+  ui.progress.hidden = false;
+  const result = await classifyBeats(predictor, record, rPeaks, {
+    onProgress: (done, total) => {
+      if (run !== state.run) return false;
+      ui.progress.max = Math.max(1, total);
+      ui.progress.value = done;
+      setStatus(`Classifying beats with ${model.name} in this page: ${done} / ${total}`);
+      return true;
+    },
+  }).finally(() => {
+    if (run === state.run) ui.progress.hidden = true;
+  });
+  if (result === null || run !== state.run) return;
+  state.overlay = { ...state.overlay, beats: result.beats };
+  renderBeats(model, result);
+  redraw();
+  setStatus(`Classified ${result.beats.length} beats with ${model.name} (onnxruntime-web, in this page).`);
 }
 
 function bar(label: string, value: number, strong: boolean): HTMLElement {
@@ -214,14 +271,25 @@ function heading(text: string): HTMLElement {
   return h;
 }
 
+function untrainedWarning(): HTMLElement {
+  const warn = document.createElement('p');
+  warn.className = 'untrained';
+  warn.textContent = 'UNTRAINED development model: random weights. These numbers are NOT a diagnosis.';
+  return warn;
+}
+
+function notices(texts: readonly string[]): HTMLElement[] {
+  return texts.map((notice) => {
+    const p = document.createElement('p');
+    p.className = 'notice';
+    p.textContent = notice;
+    return p;
+  });
+}
+
 function renderDiagnosis(model: ModelEntry, prediction: RecordPrediction): void {
   const parts: HTMLElement[] = [];
-  if (prediction.untrained) {
-    const warn = document.createElement('p');
-    warn.className = 'untrained';
-    warn.textContent = 'UNTRAINED development model: random weights. These numbers are NOT a diagnosis.';
-    parts.push(warn);
-  }
+  if (prediction.untrained) parts.push(untrainedWarning());
   const summary = document.createElement('p');
   summary.id = 'predicted';
   summary.textContent = `Diagnosis: ${prediction.labels.join(', ') || 'no class above its threshold'}`;
@@ -240,13 +308,76 @@ function renderDiagnosis(model: ModelEntry, prediction: RecordPrediction): void 
     note.textContent = `Shaded: where hiding ${prediction.saliency.segmentSeconds} s of signal lowers “${prediction.saliency.label}” most (occlusion). Blue marks: detected R peaks.`;
     parts.push(note);
   }
-  for (const notice of prediction.notices) {
-    const p = document.createElement('p');
-    p.className = 'notice';
-    p.textContent = notice;
-    parts.push(p);
-  }
+  parts.push(...notices(prediction.notices));
   ui.diagnosis.replaceChildren(...parts);
+}
+
+/** Beats shown in the list of non-N beats (each pans the trace to it); the counts cover them all. */
+const LISTED_BEATS = 200;
+
+function renderBeats(model: ModelEntry, result: ClassifiedBeats): void {
+  const parts: HTMLElement[] = [];
+  if (result.untrained) parts.push(untrainedWarning());
+  const total = result.beats.length;
+  const summary = document.createElement('p');
+  summary.id = 'predicted';
+  const counted = Object.entries(result.counts).map(([label, n]) => `${label} ${n}`);
+  summary.textContent = `Beats: ${total} (${counted.join(', ')})`;
+  parts.push(summary, heading(`Beat classes (${model.name})`), beatTable(result.counts, total));
+  const outstanding = result.beats.filter((beat) => beatStyle(beat.label).outstanding);
+  if (outstanding.length > 0) {
+    parts.push(
+      heading(
+        `Non-N beats (${outstanding.length}${outstanding.length > LISTED_BEATS ? `, first ${LISTED_BEATS}` : ''})`,
+      ),
+    );
+    parts.push(beatList(outstanding.slice(0, LISTED_BEATS)));
+  }
+  const note = document.createElement('p');
+  note.className = 'note';
+  note.textContent =
+    'Letters on the trace: each beat’s class at its R peak (blue marks); non-N beats bold on a tinted band.';
+  parts.push(note, ...notices(result.notices));
+  ui.diagnosis.replaceChildren(...parts);
+}
+
+function beatTable(counts: Record<string, number>, total: number): HTMLElement {
+  const table = document.createElement('table');
+  table.id = 'beat-counts';
+  for (const [label, count] of Object.entries(counts)) {
+    const style = beatStyle(label);
+    const row = table.insertRow();
+    row.dataset.label = label;
+    const name = document.createElement('th');
+    name.textContent = label;
+    name.style.color = style.colour;
+    name.title = style.name;
+    row.append(name);
+    row.insertCell().textContent = style.name;
+    const cell = row.insertCell();
+    cell.className = 'count';
+    cell.textContent = String(count);
+    row.insertCell().textContent = `${total > 0 ? ((100 * count) / total).toFixed(1) : '0.0'} %`;
+  }
+  return table;
+}
+
+function beatList(beats: ReadonlyArray<{ sample: number; label: string }>): HTMLElement {
+  const list = document.createElement('div');
+  list.className = 'beat-list';
+  const fs = state.record!.fs;
+  for (const beat of beats) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.style.color = beatStyle(beat.label).colour;
+    button.textContent = `${beat.label} ${(beat.sample / fs).toFixed(1)} s`;
+    button.addEventListener('click', () => {
+      state.view = { ...state.view, offset: beat.sample / fs - visibleSeconds(state.view) / 2 };
+      redraw();
+    });
+    list.append(button);
+  }
+  return list;
 }
 
 /** Runs an action, showing its failure (a typed reader/model error names the file and the problem). */

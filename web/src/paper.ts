@@ -2,8 +2,10 @@
  * ECG paper on a canvas: 25 mm/s, 10 mm/mV, 1 mm minor and 5 mm major grid. Twelve leads in the standard 3 x 4
  * layout (each column shows the next quarter of the visible time) plus a lead II rhythm strip; any other record:
  * one full-width strip per lead. Zoom scales millimetres to pixels (fewer seconds visible); pan shifts the start.
- * The occlusion saliency is shaded behind the traces and R peaks are marked on full-width strips.
+ * The occlusion saliency is shaded behind the traces and R peaks are marked on full-width strips; a beat model's
+ * classes are written at their R peaks (non-N beats bold, in their colour, over a tinted band).
  */
+import type { AamiClass } from '../../src/datasets/mitdb/aami.js';
 
 export const PAPER = {
   mmPerSecond: 25,
@@ -20,6 +22,30 @@ export const PAPER = {
   peakColour: '#1f5fbf',
   labelFont: '12px sans-serif',
 } as const;
+
+export interface BeatStyle {
+  /** What the class stands for (AAMI EC57). */
+  name: string;
+  colour: string;
+  /** Drawn bold over a tinted band, so it stands out among the normal beats. */
+  outstanding: boolean;
+}
+
+/** How each AAMI beat class is written on the trace (and coloured in the counts table). */
+export const BEAT_STYLES: Readonly<Record<AamiClass, BeatStyle>> = {
+  N: { name: 'normal or bundle branch block', colour: '#6b7a90', outstanding: false },
+  S: { name: 'supraventricular ectopic', colour: '#0a8f3c', outstanding: true },
+  V: { name: 'ventricular ectopic', colour: '#d7191c', outstanding: true },
+  F: { name: 'fusion of ventricular and normal', colour: '#8e44ad', outstanding: true },
+  Q: { name: 'paced or unclassifiable', colour: '#b07800', outstanding: true },
+};
+
+/** A class outside the AAMI five (another beat model's labels). */
+const OTHER_BEAT: BeatStyle = { name: '', colour: '#c2185b', outstanding: true };
+
+export function beatStyle(label: string): BeatStyle {
+  return (BEAT_STYLES as Readonly<Record<string, BeatStyle>>)[label] ?? OTHER_BEAT;
+}
 
 /** The standard 3 x 4 arrangement (rows of columns), by canonical lead name. */
 const TWELVE_LEAD_GRID = [
@@ -39,6 +65,8 @@ export interface Overlay {
   saliency: { times: number[]; importance: number[]; segmentSeconds: number } | null;
   /** R-peak sample indices. */
   rPeaks: Int32Array | null;
+  /** A beat model's class per beat, at its R peak (record sample index). */
+  beats: ReadonlyArray<{ sample: number; label: string }> | null;
 }
 
 export interface View {
@@ -145,7 +173,10 @@ export function drawPaper(canvas: HTMLCanvasElement, trace: Trace, view: View, o
   for (const strip of strips) {
     drawSaliency(ctx, strip, overlay.saliency);
     drawTrace(ctx, strip, trace, pxPerMm);
-    if (strip.width === widthMm) drawPeaks(ctx, strip, trace, overlay.rPeaks);
+    if (strip.width === widthMm) {
+      drawPeaks(ctx, strip, trace, overlay.rPeaks);
+      drawBeatLabels(ctx, strip, trace, overlay.beats, pxPerMm);
+    }
     drawLabel(ctx, strip, pxPerMm);
   }
   return pxPerMm;
@@ -234,6 +265,48 @@ function drawPeaks(
     ctx.closePath();
     ctx.fill();
   }
+}
+
+/** Each beat's class under its R-peak mark: small letters, in device pixels so they stay legible at any zoom. */
+function drawBeatLabels(
+  ctx: CanvasRenderingContext2D,
+  strip: Strip,
+  trace: Trace,
+  beats: Overlay['beats'],
+  pxPerMm: number,
+): void {
+  if (!beats) return;
+  const visible = beats.filter(({ sample }) => {
+    const t = sample / trace.fs;
+    return t >= strip.t0 && t <= strip.t0 + strip.seconds;
+  });
+  const xOf = (sample: number) => strip.x + (sample / trace.fs - strip.t0) * PAPER.mmPerSecond;
+  for (const { sample, label } of visible) {
+    const style = beatStyle(label);
+    if (!style.outstanding) continue;
+    ctx.fillStyle = `${style.colour}26`; // ~15 % opacity: a band behind the beat, the trace stays readable
+    ctx.fillRect(xOf(sample) - 1.5, strip.y, 3, strip.height);
+  }
+  ctx.save();
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  const ratio = globalThis.devicePixelRatio || 1;
+  ctx.scale(ratio, ratio);
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  for (const { sample, label } of visible) {
+    const style = beatStyle(label);
+    const size = style.outstanding ? 13 : 10;
+    ctx.font = style.outstanding ? `bold ${size}px sans-serif` : `${size}px sans-serif`;
+    const x = xOf(sample) * pxPerMm;
+    const y = (strip.y + 4.5) * pxPerMm;
+    // A patch of paper behind the letter: a tall R wave drawn through it would hide it otherwise.
+    const width = ctx.measureText(label).width + 2;
+    ctx.fillStyle = PAPER.background;
+    ctx.fillRect(x - width / 2, y, width, size);
+    ctx.fillStyle = style.colour;
+    ctx.fillText(label, x, y);
+  }
+  ctx.restore();
 }
 
 function drawLabel(ctx: CanvasRenderingContext2D, strip: Strip, pxPerMm: number): void {
