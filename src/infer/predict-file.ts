@@ -3,7 +3,7 @@
  * bundled defaults), predict, and return a compact, structured-cloneable result, or the error for that file alone.
  * Used by the worker threads (predict-worker.ts) and inline.
  */
-import { beatsFromAnnotations } from '../datasets/mitdb/aami.js';
+import { beatsOfPeaks } from './detected-beats.js';
 import { readRecord } from '../io/read.js';
 import type { EcgRecord } from '../io/record.js';
 import { detectQrs } from '../signal/qrs.js';
@@ -80,11 +80,7 @@ export async function predictFile(
 
 /** Beat models on a record without annotations: R peaks from the QRS detector, RR features as for MIT-BIH. */
 async function predictDetectedBeats(predictor: Predictor, record: EcgRecord): Promise<Prediction> {
-  const peaks = detectQrs(record.signals, record.fs).rPeaks;
-  const beats = beatsFromAnnotations(
-    Array.from(peaks, (sample) => ({ sample, symbol: 'N' })),
-    record.fs,
-  );
+  const beats = beatsOfPeaks(detectQrs(record.signals, record.fs).rPeaks, record.fs);
   const prediction = await predictor.predictBeats(record, beats);
   prediction.notices.unshift(`${beats.length} beats found by the QRS detector (src/signal/qrs)`);
   return prediction;

@@ -4,8 +4,10 @@
  * src/datasets/mitdb/aami.ts), then Predictor.predictBeats. The beats go in batches with a pause between them, so
  * the page repaints (progress) and stays responsive on a 30 min record, and a newer request can stop the work.
  */
-import { beatsFromAnnotations } from '../../src/datasets/mitdb/aami.js';
-import type { BeatInput, Predictor } from '../../src/infer/predictor.js';
+import { beatsOfPeaks } from '../../src/infer/detected-beats.js';
+import type { Predictor } from '../../src/infer/predictor.js';
+
+export { beatsOfPeaks };
 import type { EcgRecord } from '../../src/io/record.js';
 
 /**
@@ -32,14 +34,6 @@ export interface BeatRun {
   /** Called after every batch; false stops the run (another record or model was chosen). */
   onProgress: (done: number, total: number) => boolean;
   batching?: BeatBatching;
-}
-
-/** R peaks -> the beats predict classifies (the first and last beat borrow their neighbour's RR interval). */
-export function beatsOfPeaks(rPeaks: Int32Array, fs: number): BeatInput[] {
-  return beatsFromAnnotations(
-    Array.from(rPeaks, (sample) => ({ sample, symbol: 'N' })),
-    fs,
-  );
 }
 
 export function batchSize(total: number, batching: BeatBatching = BEAT_BATCHES): number {
