@@ -5,6 +5,7 @@
 # is the only token. Prints the best validation CinC F1 of each run.
 # Usage: bash scripts/experiments/cinc2017-rhythm.sh CINC2017_DIR [OUT_DIR=runs] [SEED=0]
 #   SHORTCUT=1: the fusion arm with --fusion-shortcut (plain classifier + fused correction; docs/fusion.md).
+#   TOKENS=rhythm,beats: other fusion tokens (run name -rhythm-beats); TOKEN_DROPOUT=0.5: --fusion-token-dropout.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=${1:?usage: cinc2017-rhythm.sh CINC2017_DIR [OUT_DIR] [SEED]}
@@ -15,13 +16,19 @@ common=(--dataset cinc2017 --data "$data" --model efficientecg-w0.25 --fs 100 --
 # The plain arm is the bundled cinc2017-w0.25 recipe; PLAIN_RUN=DIR reuses a finished run of it instead.
 plain=${PLAIN_RUN:-$out/cinc2017-w0.25-plain-s$seed}
 [ -n "${PLAIN_RUN:-}" ] || npx efficientecg train "${common[@]}" --out "$plain" --force
-fusion=$out/cinc2017-w0.25-rhythm-s$seed
-shortcut=()
+tokens=${TOKENS:-rhythm}
+name=cinc2017-w0.25-${tokens//,/-}
+extra=()
 if [ -n "${SHORTCUT:-}" ]; then
-  fusion=$out/cinc2017-w0.25-rhythm-shortcut-s$seed
-  shortcut=(--fusion-shortcut)
+  name=$name-shortcut
+  extra+=(--fusion-shortcut)
 fi
-npx efficientecg train "${common[@]}" --fusion --fusion-tokens rhythm "${shortcut[@]}" --out "$fusion" --force
+if [ -n "${TOKEN_DROPOUT:-}" ]; then
+  name=$name-tokdrop$TOKEN_DROPOUT
+  extra+=(--fusion-token-dropout "$TOKEN_DROPOUT")
+fi
+fusion=$out/$name-s$seed
+npx efficientecg train "${common[@]}" --fusion --fusion-tokens "$tokens" "${extra[@]}" --out "$fusion" --force
 for run in "$plain" "$fusion"; do
   node -e 'const l=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse).filter(x=>x.type==="epoch");const b=l.reduce((a,x)=>x.validation.cinc2017_f1>a.validation.cinc2017_f1?x:a);console.log(process.argv[1],"epoch",b.epoch,JSON.stringify(b.validation))' "$run/log.jsonl"
 done
