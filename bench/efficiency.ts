@@ -76,6 +76,12 @@ function allRows(): Row[] {
       label: `efficientecg-fusion (${variant})`,
       build: () => newTrainableModel(`efficientecg-${variant}`, true, shape, patientsOf(8)),
     })),
+    // The bundled PTB-XL fusion model: w0.25 backbone with the ECG shortcut.
+    {
+      label: 'efficientecg-fusion (w0.25 + shortcut)',
+      build: () =>
+        newTrainableModel('efficientecg-w0.25', true, shape, patientsOf(8), {}, { shortcut: true }),
+    },
   ];
 }
 
