@@ -7,6 +7,7 @@
 # Usage: bash scripts/experiments/ptbxl-pretrained.sh DATA_DIR [OUT_DIR=runs]
 #   LR=1e-3 (peak learning rate, default the scratch 3e-3), FUSION=1 (EfficientECG-Fusion w0.25, age and sex),
 #   SHORTCUT=1 (with FUSION=1: --fusion-shortcut, the plain classifier plus a fused correction; docs/fusion.md),
+#   TOKEN_DROPOUT=0.5 (with FUSION=1: --fusion-token-dropout),
 #   EPOCHS=12 (longer schedules: name suffix -eEPOCHS, patience = EPOCHS),
 #   SEEDS="0 1 2", INIT=cinc2017-w0.25 (any bundled name or .safetensors path).
 # Compare: REFERENCE=efficientecg-w0.25 bash scripts/experiments/ptbxl-baselines.sh --summary OUT_DIR
@@ -29,6 +30,10 @@ if [ -n "${FUSION:-}" ]; then
   if [ -n "${SHORTCUT:-}" ]; then
     name="$name-shortcut"
     extra+=(--fusion-shortcut)
+  fi
+  if [ -n "${TOKEN_DROPOUT:-}" ]; then
+    name="$name-tokdrop$TOKEN_DROPOUT"
+    extra+=(--fusion-token-dropout "$TOKEN_DROPOUT")
   fi
 fi
 mkdir -p "$out"
