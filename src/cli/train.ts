@@ -127,11 +127,12 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--fusion-shortcut',
-      'fusion logits = the plain EfficientECG classifier + the fused MLP, which starts at zero (docs/fusion.md)',
+      'fusion logits = the plain EfficientECG classifier + the fused MLP, which starts at zero (the default; docs/fusion.md)',
     )
+    .option('--no-fusion-shortcut', 'fusion logits from the fused MLP alone')
     .option(
       '--fusion-token-dropout <p>',
-      'hide each patient token of each training example with probability p (default 0; docs/fusion.md)',
+      'hide each patient token of each training example with probability p (default 0.5; 0 turns it off; docs/fusion.md)',
       number,
     )
     .option(

@@ -133,8 +133,10 @@ export const TRAIN_DEFAULTS = {
   fusion: false,
   fusionTokens: ['age', 'sex'] as Array<(typeof FUSION_TOKENS)[number]>,
   fusionDesign: 'bidirectional' as FusionDesign,
-  fusionShortcut: false,
-  fusionTokenDropout: 0,
+  // Measured in docs/fusion.md: the shortcut removes the cost of the fusion head on PTB-XL (+0.023 AUROC, 3 seeds),
+  // token dropout stops a fusion model leaning on record-level tokens on CinC 2017 (+0.053 F1; PTB-XL: -0.005).
+  fusionShortcut: true,
+  fusionTokenDropout: 0.5,
   init: null,
   preprocess: { fs: 100, bandpass: [0.5, 40] as [number, number], standardize: true },
   windowSeconds: 10,

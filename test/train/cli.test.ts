@@ -55,12 +55,33 @@ test('efficientecg train on the CinC 2017 fixture (4 records), then refuses to o
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as {
       preprocess: unknown;
       windowSeconds: number;
+      fusionShortcut: boolean;
+      fusionTokenDropout: number;
     };
     assert.deepEqual(config.preprocess, { fs: 100, bandpass: [0.5, 40], standardize: true });
+    assert.deepEqual(
+      [config.fusionShortcut, config.fusionTokenDropout],
+      [true, 0.5],
+      'the fusion recipe defaults',
+    );
 
     const again = run([...args, ...options, '--cache-dir', join(dir, 'cache')]);
     assert.equal(again.status, 1);
     assert.match(again.stderr, /ConfigError: out dir .* holds another run .*--resume.*--force/);
+
+    const fusionOut = join(dir, 'fusion');
+    const fusion = run([
+      ...args.slice(0, -1),
+      fusionOut,
+      ...options,
+      '--fusion',
+      '--no-fusion-shortcut',
+      '--fusion-token-dropout',
+      '0',
+    ]);
+    assert.equal(fusion.status, 0, fusion.stderr);
+    const fusionConfig = JSON.parse(readFileSync(join(fusionOut, 'config.json'), 'utf8')) as typeof config;
+    assert.deepEqual([fusionConfig.fusionShortcut, fusionConfig.fusionTokenDropout], [false, 0]);
   } finally {
     dispose();
   }
