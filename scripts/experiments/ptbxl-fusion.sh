@@ -8,7 +8,8 @@ data=${1:?usage: ptbxl-fusion.sh PTBXL_DIR [OUT_DIR]}
 out=${2:-runs}
 for seed in 0 1 2; do
   for variant in fusion plain; do
-    flag=""; [ "$variant" = fusion ] && flag="--fusion"
+    # The fusion arm as first run: without the shortcut and token dropout (later defaults; docs/fusion.md).
+    flag=""; [ "$variant" = fusion ] && flag="--fusion --no-fusion-shortcut --fusion-token-dropout 0"
     npx efficientecg train --dataset ptbxl --data "$data" --model efficientecg-w0.5 $flag \
       --out "$out/ptbxl-w0.5-$variant-s$seed" --force --fs 100 --window 10 --batch-size 32 --epochs 12 --lr 3e-3 \
       --patience 12 --threads 1 --workers 1 --seed "$seed"

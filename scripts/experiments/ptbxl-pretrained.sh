@@ -27,13 +27,18 @@ extra=()
 if [ -n "${FUSION:-}" ]; then
   name="$name-fusion"
   extra=(--fusion)
+  # Both explicit, so each arm reproduces whatever the train defaults become.
   if [ -n "${SHORTCUT:-}" ]; then
     name="$name-shortcut"
     extra+=(--fusion-shortcut)
+  else
+    extra+=(--no-fusion-shortcut)
   fi
   if [ -n "${TOKEN_DROPOUT:-}" ]; then
     name="$name-tokdrop$TOKEN_DROPOUT"
     extra+=(--fusion-token-dropout "$TOKEN_DROPOUT")
+  else
+    extra+=(--fusion-token-dropout 0)
   fi
 fi
 mkdir -p "$out"
