@@ -19,13 +19,18 @@ plain=${PLAIN_RUN:-$out/cinc2017-w0.25-plain-s$seed}
 tokens=${TOKENS:-rhythm}
 name=cinc2017-w0.25-${tokens//,/-}
 extra=()
+# Both explicit, so each arm reproduces whatever the train defaults become (docs/fusion.md).
 if [ -n "${SHORTCUT:-}" ]; then
   name=$name-shortcut
   extra+=(--fusion-shortcut)
+else
+  extra+=(--no-fusion-shortcut)
 fi
 if [ -n "${TOKEN_DROPOUT:-}" ]; then
   name=$name-tokdrop$TOKEN_DROPOUT
   extra+=(--fusion-token-dropout "$TOKEN_DROPOUT")
+else
+  extra+=(--fusion-token-dropout 0)
 fi
 fusion=$out/$name-s$seed
 npx efficientecg train "${common[@]}" --fusion --fusion-tokens "$tokens" "${extra[@]}" --out "$fusion" --force
