@@ -18,9 +18,11 @@ import {
   RequestError,
   SignalError,
 } from '../errors.js';
-import { Predictor, type RecordPrediction } from '../infer/predictor.js';
+import { beatsOfPeaks } from '../infer/detected-beats.js';
+import { Predictor, type BeatPrediction, type RecordPrediction } from '../infer/predictor.js';
 import { readRecordFromFiles } from '../io/read.js';
 import { recordDuration, type EcgRecord } from '../io/record.js';
+import { detectQrs } from '../signal/qrs.js';
 import { packageVersion } from '../version.js';
 import type { ExampleRecord, ServedModel } from './catalog.js';
 import { DEFAULT_LIMITS, type ServeLimits } from './limits.js';
@@ -41,7 +43,7 @@ export interface ServeOptions {
 }
 
 /** What the server needs of a predictor (src/infer's Predictor; tests pass slow or failing ones). */
-export type RecordPredictor = Pick<Predictor, 'predict'>;
+export type RecordPredictor = Pick<Predictor, 'predict'> & Partial<Pick<Predictor, 'predictBeats'>>;
 
 /** Content-Security-Policy of the page: same-origin only, so the page cannot send a record anywhere else. */
 const PAGE_CSP =
@@ -204,6 +206,8 @@ function registerPredict(
         const served = model ?? chooseModel(models, record);
         const patient = { age: input.patient.age ?? record.age, sex: input.patient.sex ?? record.sex };
         const predictor = await predictors(served);
+        if (served.info.task === 'beats')
+          return answerBeats(served, record, await predictBeats(predictor, record));
         const prediction = await predictor.predict(record, { patient, saliency: input.saliency });
         return answer(served, record, prediction);
       });
@@ -243,6 +247,31 @@ function chooseModel(models: Map<string, ServedModel>, record: EcgRecord): Serve
     );
   }
   return found;
+}
+
+/** Beat models: every beat the QRS detector finds, classified (as `efficientecg predict` and the page do). */
+async function predictBeats(predictor: RecordPredictor, record: EcgRecord): Promise<BeatPrediction> {
+  if (!predictor.predictBeats) throw new RequestError(422, 'model', 'this predictor cannot classify beats');
+  const beats = beatsOfPeaks(detectQrs(record.signals, record.fs).rPeaks, record.fs);
+  const prediction = await predictor.predictBeats(record, beats);
+  prediction.notices.unshift(`${beats.length} beats found by the QRS detector (src/signal/qrs)`);
+  return prediction;
+}
+
+function answerBeats(model: ServedModel, record: EcgRecord, prediction: BeatPrediction) {
+  return {
+    model: model.name,
+    task: 'beats',
+    untrained: prediction.untrained,
+    record: { name: record.name, fs: record.fs, leads: record.leads, seconds: round(recordDuration(record)) },
+    counts: prediction.counts,
+    probabilities: Object.fromEntries(
+      Object.entries(prediction.probabilities).map(([l, p]) => [l, round(p)]),
+    ),
+    predicted: prediction.labels,
+    beats: prediction.beats.map((b) => ({ sample: b.sample, label: b.label })),
+    notices: prediction.notices,
+  };
 }
 
 function answer(model: ServedModel, record: EcgRecord, prediction: RecordPrediction) {

@@ -206,6 +206,20 @@ export function openApiDocument(): Record<string, unknown> {
               type: 'object',
               properties: { fs: { type: 'number' }, values: { type: 'array', items: { type: 'number' } } },
             },
+            task: { type: 'string', enum: ['beats'], description: 'present for beat models only' },
+            counts: {
+              type: 'object',
+              additionalProperties: { type: 'integer' },
+              description: 'beat models: beats per class (probabilities: the share of each class)',
+            },
+            beats: {
+              type: 'array',
+              description: 'beat models: every detected beat (R peak sample) and its class',
+              items: {
+                type: 'object',
+                properties: { sample: { type: 'integer' }, label: { type: 'string' } },
+              },
+            },
           },
         },
       },

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { predictFile, PredictorCache } from '../../src/infer/predict-file.js';
 import type { RecordPrediction } from '../../src/infer/predictor.js';
 import {
   buildServer,
@@ -317,4 +318,35 @@ test('a predictor that throws gives 500 without details, and the next request wo
   const ok = await predictJson(app, { files: CINC });
   assert.equal(ok.status, 200);
   assert.deepEqual(ok.body.predicted, ['A']);
+});
+
+test('a beat model by name: every detected beat classified, counts as predict gives them', async () => {
+  const beatModel = loadModels([`mitdb-beat-w0.25=${here('../../models/mitdb-beat-w0.25.onnx')}`]);
+  const app = await server({ models: new Map([...MODELS, ...beatModel]) });
+  const res = await predictJson(app, {
+    model: 'mitdb-beat-w0.25',
+    files: [file('208x.hea'), file('208x.dat')],
+  });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const body = res.body as {
+    task: string;
+    counts: Record<string, number>;
+    beats: Array<{ sample: number; label: string }>;
+  };
+  assert.equal(body.task, 'beats');
+  const cache = new PredictorCache();
+  const model = {
+    name: 'mitdb-beat-w0.25',
+    path: here('../../models/mitdb-beat-w0.25.onnx'),
+    leads: ['MLII'],
+  };
+  const reference = await predictFile(WFDB + '208x.hea', { kind: 'fixed', model }, cache);
+  await cache.close();
+  assert.ok(reference.ok && reference.beats);
+  assert.deepEqual(body.counts, reference.beats.counts);
+  assert.equal(body.beats.length, reference.beats.total);
+  assert.ok(
+    body.beats.every((b, i) => i === 0 || b.sample > body.beats[i - 1]!.sample),
+    'beats in time order',
+  );
 });
