@@ -159,25 +159,47 @@ export function openApiDocument(): Record<string, unknown> {
         },
         Model: {
           type: 'object',
+          description:
+            'A served model: its name and URL plus the ONNX metadata the Predictor reads (src/infer ModelInfo)',
           properties: {
             name: { type: 'string' },
             url: { type: 'string' },
-            labels: { type: 'array', items: { type: 'string' } },
-            samplingRate: { type: 'number' },
-            leads: { type: 'array', items: { type: 'string' } },
-            windowSamples: { type: 'integer' },
-            multiLabel: { type: 'boolean' },
-            patientFeatures: { type: 'array', items: { type: 'string' } },
-            task: {
-              type: 'string',
-              enum: ['records', 'beats'],
-              description: 'records: one diagnosis per record; beats: a class per heartbeat (around R peaks)',
-            },
             default: {
               type: 'boolean',
               description:
                 "A candidate when the page picks a model by the record's leads (the catalogue's default of its dataset)",
             },
+            architecture: { type: ['string', 'null'] },
+            labels: { type: 'array', items: { type: 'string' }, description: 'output order' },
+            labelKind: { type: 'string', enum: ['single-label', 'multi-label'] },
+            activation: { type: 'string', enum: ['softmax', 'sigmoid'] },
+            fs: { type: 'number', description: 'sampling rate the model expects (Hz)' },
+            leads: { type: 'array', items: { type: 'string' } },
+            windowSamples: { type: 'integer' },
+            hopSamples: { type: 'integer' },
+            lastAlignedToEnd: { type: 'boolean' },
+            aggregate: { type: 'string', enum: ['mean-logits', 'mean-probabilities', 'max'] },
+            shortRecords: { type: 'string', enum: ['zero-pad', 'repeat'] },
+            bandpass: { type: ['array', 'null'], items: { type: 'number' } },
+            standardize: { type: 'boolean' },
+            thresholds: {
+              type: 'array',
+              items: { type: 'number' },
+              description: 'per class, multi-label models',
+            },
+            task: {
+              type: 'string',
+              enum: ['records', 'beats'],
+              description: 'records: one diagnosis per record; beats: a class per heartbeat (around R peaks)',
+            },
+            beats: {
+              type: ['object', 'null'],
+              description: 'beat models: window around the R peak, RR features',
+            },
+            patientGroups: { type: 'array', description: 'fusion models: the patient token groups it reads' },
+            attention: { type: ['object', 'null'], description: 'fusion models: the attention outputs' },
+            validation: { type: ['object', 'null'], description: 'validation metrics from training' },
+            dataset: { type: ['object', 'null'], description: 'training data and split' },
             untrained: {
               type: 'boolean',
               description: 'A development model with random weights: outputs mean nothing',

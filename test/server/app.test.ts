@@ -69,6 +69,9 @@ test('health, models, OpenAPI and examples describe the server', async () => {
   const openapi = (await app.inject('/api/openapi.json')).json();
   assert.equal(openapi.openapi, '3.1.0');
   assert.ok(openapi.paths['/api/predict'].post.responses['503']);
+  // The documented Model schema names exactly the fields /api/models answers with.
+  const documented = Object.keys(openapi.components.schemas.Model.properties).sort();
+  for (const model of models) assert.deepEqual(Object.keys(model).sort(), documented);
   const examples = (await app.inject('/api/examples')).json() as Array<{
     name: string;
     files: { url: string }[];
