@@ -19,6 +19,7 @@ import { ConfigError } from '../errors.js';
 import { renderHtml } from '../eval/report/html.js';
 import { expandInputs } from '../infer/files.js';
 import { parseWfdbHeader } from '../io/wfdb/header.js';
+import { segmentHeaderNames } from '../io/wfdb/multisegment.js';
 import type { ModelTarget } from '../infer/predict-file.js';
 import {
   LINE_FORMATS,
@@ -138,9 +139,7 @@ function segmentHeaders(path: string): string[] {
   // Cheap test first: only a multi-segment record line has "name/segments".
   if (!/^\s*[^\s#/]+\/\d+/m.test(text)) return [];
   try {
-    return parseWfdbHeader(text, path)
-      .segments.filter((segment) => segment.recordName !== '~')
-      .map((segment) => join(dirname(path), `${segment.recordName}.hea`));
+    return segmentHeaderNames(parseWfdbHeader(text, path)).map((name) => join(dirname(path), name));
   } catch {
     return []; // a corrupt header is still a record: predicting it reports the error
   }

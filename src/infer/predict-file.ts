@@ -3,10 +3,8 @@
  * bundled defaults), predict, and return a compact, structured-cloneable result, or the error for that file alone.
  * Used by the worker threads (predict-worker.ts) and inline.
  */
-import { beatsOfPeaks } from './detected-beats.js';
+import { predictDetectedBeats } from './detected-beats.js';
 import { readRecord } from '../io/read.js';
-import type { EcgRecord } from '../io/record.js';
-import { detectQrs } from '../signal/qrs.js';
 import { Predictor, type LabelProbability, type Prediction } from './predictor.js';
 import { routeRecord } from './route.js';
 
@@ -76,14 +74,6 @@ export async function predictFile(
         : String(error);
     return { ok: false, file, error: message };
   }
-}
-
-/** Beat models on a record without annotations: R peaks from the QRS detector, RR features as for MIT-BIH. */
-async function predictDetectedBeats(predictor: Predictor, record: EcgRecord): Promise<Prediction> {
-  const beats = beatsOfPeaks(detectQrs(record.signals, record.fs).rPeaks, record.fs);
-  const prediction = await predictor.predictBeats(record, beats);
-  prediction.notices.unshift(`${beats.length} beats found by the QRS detector (src/signal/qrs)`);
-  return prediction;
 }
 
 function summarise(file: string, model: string, p: Prediction): FileResult {

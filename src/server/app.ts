@@ -18,11 +18,10 @@ import {
   RequestError,
   SignalError,
 } from '../errors.js';
-import { beatsOfPeaks } from '../infer/detected-beats.js';
+import { predictDetectedBeats } from '../infer/detected-beats.js';
 import { Predictor, type BeatPrediction, type RecordPrediction } from '../infer/predictor.js';
 import { readRecordFromFiles } from '../io/read.js';
 import { recordDuration, type EcgRecord } from '../io/record.js';
-import { detectQrs } from '../signal/qrs.js';
 import { packageVersion } from '../version.js';
 import type { ExampleRecord, ServedModel } from './catalog.js';
 import { DEFAULT_LIMITS, type ServeLimits } from './limits.js';
@@ -252,10 +251,7 @@ function chooseModel(models: Map<string, ServedModel>, record: EcgRecord): Serve
 /** Beat models: every beat the QRS detector finds, classified (as `efficientecg predict` and the page do). */
 async function predictBeats(predictor: RecordPredictor, record: EcgRecord): Promise<BeatPrediction> {
   if (!predictor.predictBeats) throw new RequestError(422, 'model', 'this predictor cannot classify beats');
-  const beats = beatsOfPeaks(detectQrs(record.signals, record.fs).rPeaks, record.fs);
-  const prediction = await predictor.predictBeats(record, beats);
-  prediction.notices.unshift(`${beats.length} beats found by the QRS detector (src/signal/qrs)`);
-  return prediction;
+  return predictDetectedBeats({ predictBeats: predictor.predictBeats.bind(predictor) }, record);
 }
 
 function answerBeats(model: ServedModel, record: EcgRecord, prediction: BeatPrediction) {

@@ -304,7 +304,11 @@ export function recordBeatFeatures(
   const signal = record.signals[spec.lead];
   if (signal === undefined)
     throw new SignalError(`beats token: lead ${spec.lead} is not among ${record.signals.length} leads`);
-  const beats = recordBeats(signal, spec.fs, spec);
+  return pooledBeatFeatures(recordBeats(signal, spec.fs, spec), pca);
+}
+
+/** The `beats` token values of beats already cut (mean and SD of their PCA coefficients); null without beats. */
+export function pooledBeatFeatures(beats: BeatMatrix, pca: BeatPca): number[] | null {
   if (beats.count === 0) return null;
   const pooled = poolRecordEmbedding(pcaEmbed(pca, beats), pca.k);
   return pooled ? Array.from(pooled) : null;

@@ -1,7 +1,8 @@
 /**
  * The fusion `beats` token in training: a PCA of single beats fitted on the training records only (a few evenly
  * spaced beats per record, so that long records do not dominate), then every record's pooled embedding
- * (src/signal/beat-embedding.ts recordBeatFeatures, as the Predictor computes it at inference).
+ * (src/signal/beat-embedding.ts, as the Predictor computes it at inference). Each record's beats are detected and
+ * cut once (storedBeats) and serve both the fit and the token values.
  */
 import { ConfigError } from '../errors.js';
 import type { BeatPcaSpec } from '../models/fusion.js';
@@ -10,7 +11,7 @@ import {
   DEFAULT_BEAT_WINDOW,
   fitBeatPca,
   pcaOfSpec,
-  recordBeatFeatures,
+  pooledBeatFeatures,
   recordBeats,
   selectBeats,
   type BeatMatrix,
@@ -43,25 +44,30 @@ export function storedLead(data: Pick<TrainingData, 'store'>, index: number, lea
   return samples.subarray(slot.offset + lead * slot.length, slot.offset + (lead + 1) * slot.length);
 }
 
-/** The PCA of the training records' beats, as the spec a `beats` token group stores. */
+/** Every stored record's beats on `lead` (entries order): R peaks detected and beats cut once per record. */
+export function storedBeats(
+  data: Pick<TrainingData, 'store' | 'fs'>,
+  lead: number,
+  window: BeatWindow,
+): BeatMatrix[] {
+  return data.store.slots.map((_, index) => recordBeats(storedLead(data, index, lead), data.fs, window));
+}
+
+/** The PCA of the training records' beats (`beats` from storedBeats), as the spec a `beats` token group stores. */
 export function fitTrainingBeatPca(
-  data: Pick<TrainingData, 'store' | 'fs' | 'name'>,
+  data: Pick<TrainingData, 'fs' | 'name'>,
+  beats: readonly BeatMatrix[],
   train: readonly number[],
   options: BeatPcaOptions = DEFAULT_BEAT_PCA,
 ): BeatPcaSpec {
-  const parts: BeatMatrix[] = train.map((index) =>
-    evenlySpaced(
-      recordBeats(storedLead(data, index, options.lead), data.fs, options.window),
-      options.beatsPerRecord,
-    ),
-  );
-  const beats = concatBeats(parts, parts[0]?.width ?? 0);
-  if (beats.count < options.components) {
+  const parts = train.map((index) => evenlySpaced(beats[index]!, options.beatsPerRecord));
+  const joined = concatBeats(parts, parts[0]?.width ?? 0);
+  if (joined.count < options.components) {
     throw new ConfigError(
-      `beats token: ${beats.count} beats found in the ${train.length} training records of ${data.name}; a ${options.components}-component PCA needs more`,
+      `beats token: ${joined.count} beats found in the ${train.length} training records of ${data.name}; a ${options.components}-component PCA needs more`,
     );
   }
-  const pca = fitBeatPca(beats, options.components);
+  const pca = fitBeatPca(joined, options.components);
   const rows = (table: Float64Array, k: number) =>
     Array.from({ length: k }, (_, c) => Array.from(table.subarray(c * pca.width, (c + 1) * pca.width)));
   return {
@@ -74,19 +80,13 @@ export function fitTrainingBeatPca(
   };
 }
 
-/** Every record's `beats` token values (entries order); null where a record has no whole beat. */
-export function beatTokenValues(
-  data: Pick<TrainingData, 'store' | 'fs'>,
-  spec: BeatPcaSpec,
-): Array<number[] | null> {
+/**
+ * Every record's `beats` token values (entries order); null where a record has no whole beat. `beats` are the
+ * records' beats cut as `spec` says (storedBeats with its lead and window).
+ */
+export function beatTokenValues(beats: readonly BeatMatrix[], spec: BeatPcaSpec): Array<number[] | null> {
   const pca = pcaOfSpec(spec);
-  return data.store.slots.map((_, index) =>
-    recordBeatFeatures(
-      { fs: data.fs, signals: [storedLead(data, index, spec.lead)] },
-      { ...spec, lead: 0 },
-      pca,
-    ),
-  );
+  return beats.map((matrix) => pooledBeatFeatures(matrix, pca));
 }
 
 function evenlySpaced(beats: BeatMatrix, most: number): BeatMatrix {

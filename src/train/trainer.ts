@@ -24,8 +24,8 @@ import {
 import type { WindowSpec } from './batch.js';
 import { INITIAL_STATE, restoreOptimizerState, writeCheckpoint, type TrainingState } from './checkpoint.js';
 import { runDefiningConfig, type TrainConfig } from './config.js';
-import { beatTokenValues, fitTrainingBeatPca } from './beat-token.js';
-import type { FusionConfig, NumericGroupSpec, PatientRow } from '../models/fusion.js';
+import { beatTokenValues, DEFAULT_BEAT_PCA, fitTrainingBeatPca, storedBeats } from './beat-token.js';
+import type { BeatPcaSpec, FusionConfig, NumericGroupSpec, PatientRow } from '../models/fusion.js';
 import { loadTrainingData, splitIndices, type TrainingData } from './data.js';
 import { initFromCheckpoint } from './init.js';
 import { createBatchSource, type BatchSource } from './loader.js';
@@ -227,8 +227,12 @@ function setUp(
 
 function freshModel(config: TrainConfig, data: TrainingData, train: number[]): TrainableModel {
   const shape = { leads: data.store.leads, classes: data.classes.length };
-  const beatPca = needsBeats(config) ? fitTrainingBeatPca(data, train) : undefined;
-  if (beatPca) data.beats = beatTokenValues(data, beatPca);
+  let beatPca: BeatPcaSpec | undefined;
+  if (needsBeats(config)) {
+    const beats = storedBeats(data, DEFAULT_BEAT_PCA.lead, DEFAULT_BEAT_PCA.window);
+    beatPca = fitTrainingBeatPca(data, beats, train);
+    data.beats = beatTokenValues(beats, beatPca);
+  }
   const rows = train.map((i) => rowOf(data, i));
   return newTrainableModel(config.model, config.fusion, shape, rows, config.modelOverrides, {
     tokens: config.fusionTokens,
@@ -246,7 +250,8 @@ function needsBeats(config: TrainConfig): boolean {
 function restoreBeatValues(model: TrainableModel, data: TrainingData): void {
   const groups = (model.spec.config as Partial<FusionConfig>).groups ?? [];
   const beats = groups.find((g): g is NumericGroupSpec => g.kind === 'numeric' && g.beatPca !== undefined);
-  if (beats?.beatPca) data.beats = beatTokenValues(data, beats.beatPca);
+  if (beats?.beatPca)
+    data.beats = beatTokenValues(storedBeats(data, beats.beatPca.lead, beats.beatPca), beats.beatPca);
 }
 
 /** A fresh model, with `config.init`'s weights copied in when given. */
