@@ -4,6 +4,21 @@
  */
 export class EcgError extends Error {
   override name = 'EcgError';
+  /** Messages are bounded: an error about a 16 MiB cell must not carry the cell (nor become a 91 MB HTTP body). */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(excerpt(message ?? '', MAX_MESSAGE_CHARS), options);
+  }
+}
+
+/** Longest error message kept (longer ones are cut in the middle, marked with an ellipsis). */
+export const MAX_MESSAGE_CHARS = 2000;
+
+/** `text` cut to at most `max` characters (the head and the tail kept), for quoting input in messages. */
+export function excerpt(text: string, max = 80): string {
+  if (text.length <= max) return text;
+  const keep = Math.max(0, max - 25);
+  const head = Math.ceil(keep / 2);
+  return `${text.slice(0, head)}…[${text.length - keep} chars]…${text.slice(text.length - (keep - head))}`;
 }
 
 /** A file or byte stream could not be parsed: `source` names it (path, URL or "<bytes>"). */

@@ -7,6 +7,7 @@
  * precedes them (NUM and CHN carry over to later annotations). A zero word ends the file.
  */
 import { FormatError } from '../../errors.js';
+import { checkFileBytes, readLimits, type ReadLimits } from '../limits.js';
 
 export interface WfdbAnnotation {
   /** Time in samples from the start of the record. */
@@ -82,8 +83,15 @@ export function annotationSymbol(code: number): string {
   return ANNOTATION_CODES[code]?.symbol ?? `[${code}]`;
 }
 
-/** Decodes an MIT-format annotation file. `source` names it in errors. */
-export function parseAnnotations(bytes: Uint8Array, source: string): WfdbAnnotation[] {
+/** Decodes an MIT-format annotation file. `source` names it in errors; `limits` bounds its size and count. */
+export function parseAnnotations(
+  bytes: Uint8Array,
+  source: string,
+  limits: Partial<ReadLimits> = {},
+): WfdbAnnotation[] {
+  const budget = readLimits(limits);
+  const maxAnnotations = budget.maxAnnotations;
+  checkFileBytes(source, bytes.length, budget, 'annotation file');
   const annotations: WfdbAnnotation[] = [];
   const word = (at: number) => bytes[at]! | (bytes[at + 1]! << 8);
   let pos = 0;
@@ -121,6 +129,8 @@ export function parseAnnotations(bytes: Uint8Array, source: string): WfdbAnnotat
       pos += interval + (interval & 1);
     } else {
       time += interval;
+      if (annotations.length >= maxAnnotations)
+        throw new FormatError(source, `more than ${maxAnnotations} annotations (raise maxAnnotations to read them)`);
       if (time < 0) throw new FormatError(source, `byte ${pos - 2}: annotation at negative time ${time}`);
       current = {
         sample: time,

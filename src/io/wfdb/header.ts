@@ -5,7 +5,8 @@
  * (token position, separator, pattern, parser and spec default); one generic routine applies a table to a
  * line. Defaults follow the WFDB header(5) specification.
  */
-import { FormatError } from '../../errors.js';
+import { FormatError, excerpt } from '../../errors.js';
+import { fsProblem, DEFAULT_READ_LIMITS, type FsLimits } from '../limits.js';
 import { formatSpec, isWfdbFormat, type WfdbFormat } from './formats.js';
 
 export interface WfdbRecordLine {
@@ -205,7 +206,7 @@ function parseLine<Fields>(
   tokens.forEach((token, index) => {
     const slot = compiled.tokens[index];
     const match = slot?.regex.exec(token);
-    if (!slot || !match) throw where(`cannot read field ${index + 1} "${token}"`);
+    if (!slot || !match) throw where(`cannot read field ${index + 1} "${excerpt(token)}"`);
     slot.keys.forEach((key, i) => {
       const text = match[i + 1];
       if (text !== undefined) given[key] = compiled.table[key].parse(text);
@@ -226,10 +227,14 @@ const MAX_HEADER_CHARS = 1 << 20;
 const MAX_SIGNALS = 100_000;
 
 /**
- * Parses the text of a `.hea` file. `source` names it in errors.
+ * Parses the text of a `.hea` file. `source` names it in errors; `limits` bounds the sampling rate.
  * Throws FormatError for anything that is not a well-formed header.
  */
-export function parseWfdbHeader(text: string, source: string): WfdbHeader {
+export function parseWfdbHeader(
+  text: string,
+  source: string,
+  limits: FsLimits = DEFAULT_READ_LIMITS,
+): WfdbHeader {
   if (text.length > MAX_HEADER_CHARS)
     throw new FormatError(source, `header is too large (${text.length} chars)`);
   if (text.includes('\0')) throw new FormatError(source, 'header contains NUL bytes (binary file?)');
@@ -248,9 +253,9 @@ export function parseWfdbHeader(text: string, source: string): WfdbHeader {
   const recordLine = parseLine(first.text, COMPILED.record, lineError(first.number));
   const record = recordLine.fields;
   if (recordLine.rest !== '')
-    throw lineError(first.number)(`unexpected text "${recordLine.rest}" on record line`);
-  if (!(record.fs > 0) || !Number.isFinite(record.fs))
-    throw lineError(first.number)(`invalid frequency ${record.fs}`);
+    throw lineError(first.number)(`unexpected text "${excerpt(recordLine.rest)}" on record line`);
+  const badFs = fsProblem(record.fs, limits);
+  if (badFs !== null) throw lineError(first.number)(badFs);
   if (!(record.counterFrequency > 0)) record.counterFrequency = record.fs;
   if (record.nSignals > MAX_SIGNALS)
     throw lineError(first.number)(`absurd number of signals ${record.nSignals}`);

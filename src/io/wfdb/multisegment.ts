@@ -14,12 +14,8 @@
 import { FormatError, MissingFileError } from '../../errors.js';
 import type { EcgRecord } from '../record.js';
 import { parseWfdbHeader, type WfdbHeader, type WfdbSignalSpec } from './header.js';
-import {
-  checkDecodedSize,
-  decodeWfdbSignals,
-  type ChecksumReport,
-  type WfdbSignalOptions,
-} from './signals.js';
+import { checkSamples, readLimits } from '../limits.js';
+import { decodeWfdbSignals, type ChecksumReport, type WfdbSignalOptions } from './signals.js';
 
 /** A segment of the master header, with its header once read (null for a gap). */
 interface Segment {
@@ -52,7 +48,7 @@ export function readMultiSegment(
   options: WfdbSignalOptions = {},
 ): MultiSegmentRead {
   const label = options.fileLabel ?? ((name: string) => name);
-  const segments = readSegmentHeaders(header, fileBytes, source, label);
+  const segments = readSegmentHeaders(header, fileBytes, source, label, options);
   const layout = layoutSignals(header, segments, source);
   const total = segments.reduce((n, s) => n + s.nSamples, 0);
   if (header.nSamples !== null && header.nSamples !== total)
@@ -60,7 +56,7 @@ export function readMultiSegment(
       source,
       `record line gives ${header.nSamples} samples but its segments add up to ${total}`,
     );
-  checkDecodedSize(source, total, layout.length);
+  checkSamples(source, total, layout.length, readLimits(options.limits));
   const signals = layout.map(() => new Float32Array(total).fill(NaN));
   const checksums: ChecksumReport[] = [];
   const notes: string[] = [];
@@ -93,8 +89,12 @@ function readSegmentHeaders(
   fileBytes: (fileName: string) => Uint8Array,
   source: string,
   label: (name: string) => string,
+  options: WfdbSignalOptions,
 ): Segment[] {
   if (header.segments.length === 0) throw new FormatError(source, 'multi-segment record with no segments');
+  // Segment lengths are claims too: their sum bounds the record before any segment header is read.
+  const declared = header.segments.reduce((n, s) => n + s.nSamples, 0);
+  checkSamples(source, declared, Math.max(1, header.nSignals), readLimits(options.limits));
   let start = 0;
   return header.segments.map((spec, index) => {
     const segment: Segment = { name: spec.recordName, index, nSamples: spec.nSamples, start, header: null };
@@ -102,7 +102,8 @@ function readSegmentHeaders(
     if (spec.recordName === GAP_SEGMENT) return segment;
     const files = segmentFiles(segment, header, fileBytes, label);
     const name = label(`${spec.recordName}.hea`);
-    const parsed = parseWfdbHeader(new TextDecoder('latin1').decode(files(`${spec.recordName}.hea`)), name);
+    const text = new TextDecoder('latin1').decode(files(`${spec.recordName}.hea`));
+    const parsed = parseWfdbHeader(text, name, readLimits(options.limits));
     checkSegment(parsed, segment, header, name);
     // A segment header may leave its length unspecified: the master's count is the one that holds.
     segment.header = parsed.nSamples === null ? { ...parsed, nSamples: spec.nSamples } : parsed;

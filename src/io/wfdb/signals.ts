@@ -11,6 +11,7 @@
  * - Format 8 has no invalid-sample code: -128 there is a saturated difference (signal(5)), not a marker.
  */
 import { ChecksumError, FormatError } from '../../errors.js';
+import { checkSamples, readLimits, type ReadLimits } from '../limits.js';
 import { formatSpec, NULL_FORMAT, samplesIn, type WfdbFormatSpec } from './formats.js';
 import type { WfdbHeader, WfdbSignalSpec } from './header.js';
 
@@ -37,6 +38,8 @@ export interface WfdbSignalOptions {
   strict?: boolean;
   /** How errors name a data file (e.g. its full path or URL); default: the name in the header. */
   fileLabel?: (fileName: string) => string;
+  /** Work budget (samples x leads, sampling rate); default DEFAULT_READ_LIMITS. */
+  limits?: Partial<ReadLimits>;
 }
 
 /** Signals stored in one file, consecutive in the header. */
@@ -57,18 +60,6 @@ function groupSignals(header: WfdbHeader, source: string): SignalGroup[] {
     }
   });
   return groups;
-}
-
-/** Float32 output beyond this is refused: lengths no file backs (null signals, gaps) must not exhaust memory. */
-const MAX_DECODED_BYTES = 2 ** 31;
-
-/** FormatError when `nSamples` x `nSignals` float32 values would exceed MAX_DECODED_BYTES. */
-export function checkDecodedSize(source: string, nSamples: number, nSignals: number): void {
-  if (nSamples * nSignals * Float32Array.BYTES_PER_ELEMENT > MAX_DECODED_BYTES)
-    throw new FormatError(
-      source,
-      `${nSamples} samples x ${nSignals} signals is too long to hold in memory (over ${MAX_DECODED_BYTES / 2 ** 30} GiB of float32)`,
-    );
 }
 
 /** Null signals (format 0) store nothing: no file is read for them. */
@@ -102,15 +93,13 @@ export function decodeWfdbSignals(
   const available = layouts.map((l) => l.framesAvailable);
   const nSamples = header.nSamples ?? available.reduce((a, b) => Math.min(a, b), available[0] ?? 0);
   const notes: string[] = [];
+  for (const layout of layouts) checkLength(layout, nSamples, notes);
+  // Before any output is allocated: stored signals are bounded by their files, null signals by nothing but this.
+  checkSamples(source, nSamples, header.signals.length, readLimits(options.limits));
   const signals: Float32Array[] = new Array<Float32Array>(header.signals.length);
   const checksums: ChecksumReport[] = new Array<ChecksumReport>(header.signals.length);
-  for (const layout of layouts) {
-    checkLength(layout, nSamples, notes);
-    decodeGroup(header, layout, nSamples, signals, checksums);
-  }
+  for (const layout of layouts) decodeGroup(header, layout, nSamples, signals, checksums);
   const nullGroups = groups.filter((g) => isNullGroup(header, g));
-  // Stored signals are bounded by their files (checkLength); null ones only by the header's length.
-  if (nullGroups.length > 0) checkDecodedSize(source, nSamples, header.signals.length);
   for (const group of nullGroups) {
     for (const index of group.indices) {
       if (header.signals[index]!.format !== NULL_FORMAT)
