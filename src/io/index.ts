@@ -8,6 +8,7 @@ export {
   type ReadOptions,
   type RecordInput,
 } from './read.js';
+export { cutRecord, type WindowOptions } from './window.js';
 export { type ByteSource, pathSource, urlSource, bytesSource, sourceFor } from './source.js';
 export type { EcgRecord, Sex } from './record.js';
 export { recordLength, recordDuration } from './record.js';

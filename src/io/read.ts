@@ -11,10 +11,16 @@ import { parseAnnotations, type WfdbAnnotation } from './wfdb/annotations.js';
 import { parseWfdbHeader, type WfdbHeader } from './wfdb/header.js';
 import { segmentHeaderNames } from './wfdb/multisegment.js';
 import { fetchWfdbFiles, headerText, wfdbRecord, type WfdbRead } from './wfdb/record.js';
+import { readWfdbWindow, windowReadable } from './wfdb/window.js';
+import { cutRecord, wantsWindow, type WindowOptions } from './window.js';
 
 export type RecordInput = string | URL | Uint8Array | ByteSource;
 
-export interface ReadOptions {
+/**
+ * `from`, `to` and `channels` (WindowOptions) read a window, as wfdb-python's sampfrom / sampto / channels: a WFDB
+ * record reads only the bytes of that window from its data files; other formats are read whole and cut.
+ */
+export interface ReadOptions extends WindowOptions {
   /** Throw ChecksumError on a WFDB checksum mismatch (default: report in metadata.checksums). */
   strict?: boolean;
   /** The record's other files when `input` is bytes (name -> bytes). */
@@ -45,6 +51,17 @@ function headerSource(source: ByteSource): ByteSource {
 export async function readWfdb(input: RecordInput, options: ReadOptions = {}): Promise<WfdbRead> {
   const source = headerSource(toSource(input, options.files));
   const header = parseWfdbHeader(headerText(await source.read()), source.name);
+  const windowed = wantsWindow(options);
+  if (windowed && windowReadable(header)) return readWfdbWindow(header, source, options, options);
+  const read = await readWholeWfdb(header, source, options);
+  return windowed ? { ...read, record: cutRecord(read.record, options, source.name) } : read;
+}
+
+async function readWholeWfdb(
+  header: WfdbHeader,
+  source: ByteSource,
+  options: ReadOptions,
+): Promise<WfdbRead> {
   const files = await fetchWfdbFiles(header, (name) => source.sibling(name).read());
   const fileBytes = (name: string) => {
     const bytes = files.get(name);
@@ -70,6 +87,13 @@ export async function readAnnotations(input: RecordInput): Promise<WfdbAnnotatio
  * line is a header, anything else a MAT-file.
  */
 export async function readRecord(input: RecordInput, options: ReadOptions = {}): Promise<EcgRecord> {
+  const record = await readAnyRecord(input, options);
+  // WFDB windows are cut by readWfdb (metadata.window set); other formats here.
+  if (!wantsWindow(options) || record.metadata.window !== undefined) return record;
+  return cutRecord(record, options, record.name);
+}
+
+async function readAnyRecord(input: RecordInput, options: ReadOptions): Promise<EcgRecord> {
   const source = toSource(input, options.files);
   if (input instanceof Uint8Array) return readSniffed(input, source, options);
   const ext = extension(source.name);

@@ -9,6 +9,11 @@ export interface ByteSource {
   /** Path, URL or "<bytes>"-style name, used in every error message. */
   readonly name: string;
   read(): Promise<Uint8Array>;
+  /**
+   * Bytes [start, end) only (fewer when the file ends first), for windowed reads of long records. Optional: a
+   * source without it is read whole.
+   */
+  readRange?(start: number, end: number): Promise<Uint8Array>;
   /** The source of a file named relative to this one (e.g. a header's data file). */
   sibling(fileName: string): ByteSource;
 }
@@ -68,6 +73,29 @@ export function pathSource(path: string): ByteSource {
         throw new FormatError(path, `cannot read file (${code ?? String(error)})`);
       }
     },
+    async readRange(start, end) {
+      const { openSync, readSync, closeSync } = await nodeFs();
+      let fd: number;
+      try {
+        fd = openSync(path, 'r');
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === 'ENOENT') throw new MissingFileError(path);
+        throw new FormatError(path, `cannot read file (${code ?? String(error)})`);
+      }
+      try {
+        const out = new Uint8Array(Math.max(0, end - start));
+        let filled = 0;
+        while (filled < out.length) {
+          const n = readSync(fd, out, filled, out.length - filled, start + filled);
+          if (n === 0) break;
+          filled += n;
+        }
+        return out.subarray(0, filled);
+      } finally {
+        closeSync(fd);
+      }
+    },
     sibling(fileName) {
       if (fileName.startsWith('/')) return pathSource(fileName);
       const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
@@ -76,22 +104,36 @@ export function pathSource(path: string): ByteSource {
   };
 }
 
-/** An http(s) URL, fetched with the global fetch. */
+/** fetch with the reader's errors: MissingFileError when absent (or unreachable), FormatError for other failures. */
+async function fetchOrThrow(href: string, init?: RequestInit): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(href, init);
+  } catch (error) {
+    throw new MissingFileError(href, `fetch failed (${(error as Error).message})`);
+  }
+  if (response.status === 404 || response.status === 410)
+    throw new MissingFileError(href, `HTTP ${response.status}`);
+  if (!response.ok && response.status !== 416)
+    throw new FormatError(href, `HTTP ${response.status} ${response.statusText}`);
+  return response;
+}
+
+/** An http(s) URL, fetched with the global fetch (windowed reads send a Range header). */
 export function urlSource(url: string | URL): ByteSource {
   const href = url.toString();
   return {
     name: href,
     async read() {
-      let response: Response;
-      try {
-        response = await fetch(href);
-      } catch (error) {
-        throw new MissingFileError(href, `fetch failed (${(error as Error).message})`);
-      }
-      if (response.status === 404 || response.status === 410)
-        throw new MissingFileError(href, `HTTP ${response.status}`);
-      if (!response.ok) throw new FormatError(href, `HTTP ${response.status} ${response.statusText}`);
-      return new Uint8Array(await response.arrayBuffer());
+      return new Uint8Array(await (await fetchOrThrow(href)).arrayBuffer());
+    },
+    async readRange(start, end) {
+      if (end <= start) return new Uint8Array(0);
+      const response = await fetchOrThrow(href, { headers: { Range: `bytes=${start}-${end - 1}` } });
+      if (response.status === 416) return new Uint8Array(0); // the range starts past the end of the file
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      // A server that ignores Range answers 200 with the whole file.
+      return response.status === 206 ? bytes : bytes.subarray(start, end);
     },
     sibling: (fileName) => urlSource(new URL(fileName, href)),
   };
@@ -109,6 +151,7 @@ export function bytesSource(
   return {
     name,
     read: () => Promise.resolve(bytes),
+    readRange: (start, end) => Promise.resolve(bytes.subarray(start, Math.max(start, end))),
     sibling(fileName) {
       const found = files.get(fileName) ?? files.get(baseName(fileName));
       if (found) return bytesSource(found, fileName, files);
