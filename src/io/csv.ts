@@ -3,7 +3,8 @@
  * lead names (with an optional unit: "II (mV)" or "II [mV]"), comma, semicolon or tab separated, and an optional
  * time column recognised by its name, from which the sampling frequency can be derived.
  */
-import { FormatError } from '../errors.js';
+import { excerpt, FormatError } from '../errors.js';
+import { checkFileBytes, checkFs, checkSamples, readLimits, type ReadLimits } from './limits.js';
 import type { EcgRecord } from './record.js';
 
 export interface CsvRecordOptions {
@@ -15,6 +16,8 @@ export interface CsvRecordOptions {
   units?: string;
   /** Record name; default the file name of `source` without its extension. */
   name?: string;
+  /** Work budget (rows x columns, columns, sampling rate); default DEFAULT_READ_LIMITS. */
+  limits?: Partial<ReadLimits>;
 }
 
 type Delimiter = ',' | ';' | '\t';
@@ -29,24 +32,27 @@ const INDEX_COLUMN = /^(sample|samples|sample #|index|idx|n|#)$/i;
 /** A time column and an explicit fs must agree this closely. */
 const FS_TOLERANCE = 0.01;
 
+/** The table, column by column: lead values as float32, every column kept until the time column is chosen. */
 interface Table {
   header: string[] | null;
-  rows: string[][];
-  /** 1-based line number of each row, for error messages. */
-  lines: number[];
+  /** One array per column: float64 (a time column needs its precision; leads are narrowed later). */
+  columns: Float64Array[];
+  rows: number;
   delimiter: Delimiter;
 }
 
 /** Reads an ECG from CSV/TSV text; `source` names it in errors. Empty cells and "NaN" become NaN. */
 export function readCsvRecord(text: string, source = '<text>', options: CsvRecordOptions = {}): EcgRecord {
-  const table = splitTable(text, source);
-  const names = table.header ?? table.rows[0]!.map((_, i) => `ch${i + 1}`);
+  const limits = readLimits(options.limits);
+  checkFileBytes(source, text.length, limits, 'CSV text');
+  const table = readTable(text, source, limits);
+  const names = table.header ?? table.columns.map((_, i) => `ch${i + 1}`);
   const columns = names.map((name, index) => ({ name, index, time: timeScale(name) }));
   const timeColumn = table.header ? columns.find((c) => c.time !== null) : undefined;
   const leadColumns = columns.filter((c) => c !== timeColumn && !(table.header && INDEX_COLUMN.test(c.name)));
   if (leadColumns.length === 0) throw new FormatError(source, 'no lead columns');
-  const fs = samplingFrequency(table, timeColumn, options.fs, source);
-  const parsed = leadColumns.map((column) => parseColumn(table, column.index, column.name, source));
+  const fs = checkFs(samplingFrequency(table, timeColumn, options.fs, source), source, limits);
+  const parsed = leadColumns.map((column) => Float32Array.from(table.columns[column.index]!));
   const headerUnits = leadColumns.map((c) => splitUnit(c.name));
   const leads = options.leads ?? headerUnits.map((h) => h.lead);
   if (leads.length !== leadColumns.length) {
@@ -64,32 +70,109 @@ export function readCsvRecord(text: string, source = '<text>', options: CsvRecor
   };
 }
 
-function splitTable(text: string, source: string): Table {
-  const allLines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
-  const numbered = allLines.map((line, i) => ({ line, number: i + 1 })).filter((l) => l.line.trim() !== '');
-  if (numbered.length === 0) throw new FormatError(source, 'no data (empty text)');
-  const delimiter = detectDelimiter(numbered[0]!.line);
-  let cells = numbered.map((l) => l.line.split(delimiter).map(unquote));
-  // A delimiter at the end of every line is a writer's habit, not an empty last column.
-  if (cells.every((row) => row.length > 1 && row[row.length - 1] === ''))
-    cells = cells.map((row) => row.slice(0, -1));
-  const width = cells[0]!.length;
-  cells.forEach((row, i) => {
-    if (row.length !== width) {
-      throw new FormatError(source, `line ${numbered[i]!.number} has ${row.length} cells, expected ${width}`);
-    }
-  });
-  const hasHeader = cells[0]!.some((cell) => cell !== '' && parseNumber(cell, delimiter) === null);
-  const rows = hasHeader ? cells.slice(1) : cells;
-  const lines = numbered.map((l) => l.number).slice(hasHeader ? 1 : 0);
-  if (rows.length === 0) throw new FormatError(source, 'header row but no data rows');
-  return { header: hasHeader ? cells[0]! : null, rows, lines, delimiter };
+/** Non-empty lines with their 1-based numbers, found one at a time (no array of every line of a large text). */
+function* nonEmptyLines(text: string): Generator<{ line: string; number: number }> {
+  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let number = 1;
+  while (start <= text.length) {
+    const end = nextBreak(text, start);
+    const line = text.slice(start, end);
+    if (line.trim() !== '') yield { line, number };
+    number++;
+    start = end + (text[end] === '\r' && text[end + 1] === '\n' ? 2 : 1);
+  }
+}
+
+/** Index of the next line break (\n, \r or \r\n) at or after `from`, or the text length. */
+function nextBreak(text: string, from: number): number {
+  const n = text.indexOf('\n', from);
+  const r = text.indexOf('\r', from);
+  const candidates = [n, r].filter((i) => i >= 0);
+  return candidates.length === 0 ? text.length : Math.min(...candidates);
+}
+
+/**
+ * Two passes over the text. The first counts rows and checks the budget (rows x columns) before anything is
+ * allocated, and settles whether every line ends with a delimiter (a writer's habit, not an empty last column);
+ * the second parses each line straight into preallocated columns.
+ */
+function readTable(text: string, source: string, limits: ReadLimits): Table {
+  const first = nonEmptyLines(text).next();
+  if (first.done) throw new FormatError(source, 'no data (empty text)');
+  const delimiter = detectDelimiter(first.value.line);
+  let lineCount = 0;
+  let trailing = true;
+  for (const { line } of nonEmptyLines(text)) {
+    lineCount++;
+    const cut = line.lastIndexOf(delimiter);
+    trailing &&= cut >= 0 && unquote(line.slice(cut + 1)) === '';
+  }
+  const firstCells = splitCells(
+    first.value.line,
+    delimiter,
+    trailing,
+    limits.maxLeads + 2,
+    source,
+    first.value.number,
+  );
+  const width = firstCells.length;
+  const hasHeader = firstCells.some((cell) => cell !== '' && parseNumber(cell, delimiter) === null);
+  const rows = lineCount - (hasHeader ? 1 : 0);
+  if (rows === 0) throw new FormatError(source, 'header row but no data rows');
+  checkSamples(source, rows, width, limits);
+  const columns = Array.from({ length: width }, () => new Float64Array(rows));
+  const names = hasHeader ? firstCells : firstCells.map((_, i) => `ch${i + 1}`);
+  let row = 0;
+  for (const { line, number } of nonEmptyLines(text)) {
+    if (hasHeader && number === first.value.number) continue;
+    const cells = splitCells(line, delimiter, trailing, width, source, number);
+    if (cells.length !== width)
+      throw new FormatError(source, `line ${number} has ${cells.length} cells, expected ${width}`);
+    cells.forEach((cell, c) => {
+      const value = parseNumber(cell, delimiter);
+      if (value === null)
+        throw new FormatError(
+          source,
+          `line ${number}, column ${c + 1} ('${excerpt(names[c]!)}'): "${excerpt(cell)}" is not a number`,
+        );
+      columns[c]![row] = value;
+    });
+    row++;
+  }
+  return { header: hasHeader ? firstCells : null, columns, rows, delimiter };
+}
+
+/**
+ * The cells of one line, refusing a line with more than `maxCells` cells before splitting it (a 16 MiB line of
+ * commas must not become 8 M strings).
+ */
+function splitCells(
+  line: string,
+  delimiter: Delimiter,
+  trailing: boolean,
+  maxCells: number,
+  source: string,
+  number: number,
+): string[] {
+  let count = 1;
+  for (let at = line.indexOf(delimiter); at >= 0; at = line.indexOf(delimiter, at + 1)) {
+    if (++count > maxCells + (trailing ? 1 : 0))
+      throw new FormatError(source, `line ${number} has more than ${maxCells} cells`);
+  }
+  const cells = line.split(delimiter).map(unquote);
+  return trailing ? cells.slice(0, -1) : cells;
 }
 
 /** The most frequent of the three delimiters on the first line (comma when there is a single column). */
 function detectDelimiter(line: string): Delimiter {
-  const counts = ([',', ';', '\t'] as const).map((d) => ({ d, n: line.split(d).length - 1 }));
+  const counts = ([',', ';', '\t'] as const).map((d) => ({ d, n: occurrences(line, d) }));
   return counts.reduce((best, c) => (c.n > best.n ? c : best)).d;
+}
+
+function occurrences(line: string, char: string): number {
+  let n = 0;
+  for (let at = line.indexOf(char); at >= 0; at = line.indexOf(char, at + 1)) n++;
+  return n;
 }
 
 function unquote(cell: string): string {
@@ -108,21 +191,6 @@ function parseNumber(cell: string, delimiter: Delimiter): number | null {
   return Number.isNaN(value) || /^0x|^0b|^0o|^\s*$/i.test(normalised) ? null : value;
 }
 
-function parseColumn(table: Table, index: number, name: string, source: string): Float32Array {
-  const out = new Float32Array(table.rows.length);
-  table.rows.forEach((row, r) => {
-    const value = parseNumber(row[index]!, table.delimiter);
-    if (value === null) {
-      throw new FormatError(
-        source,
-        `line ${table.lines[r]}, column ${index + 1} ('${name}'): "${row[index]}" is not a number`,
-      );
-    }
-    out[r] = value;
-  });
-  return out;
-}
-
 function timeScale(name: string): number | null {
   return TIME_COLUMNS.find((t) => t.pattern.test(name))?.toSeconds ?? null;
 }
@@ -134,28 +202,29 @@ function samplingFrequency(
   given: number | undefined,
   source: string,
 ): number {
-  if (given !== undefined && (!(given > 0) || !Number.isFinite(given))) {
-    throw new FormatError(source, `invalid sampling frequency ${given}`);
-  }
+  if (given !== undefined) checkFs(given, source);
   if (!timeColumn) {
     if (given === undefined)
       throw new FormatError(source, 'no time column: pass { fs } (sampling frequency in Hz)');
     return given;
   }
-  const times = parseColumn(table, timeColumn.index, timeColumn.name, source);
+  const times = table.columns[timeColumn.index]!;
   // Over the whole span, not per step: time stamps printed with few decimals make single steps uneven.
   const span = (times[times.length - 1]! - times[0]!) * timeColumn.time!;
   const derived = times.length > 1 && span > 0 ? (times.length - 1) / span : NaN;
   if (given === undefined) {
     if (!Number.isFinite(derived)) {
-      throw new FormatError(source, `time column '${timeColumn.name}' does not increase: pass { fs }`);
+      throw new FormatError(
+        source,
+        `time column '${excerpt(timeColumn.name)}' does not increase: pass { fs }`,
+      );
     }
     return roundFs(derived);
   }
   if (Number.isFinite(derived) && Math.abs(derived - given) > FS_TOLERANCE * given) {
     throw new FormatError(
       source,
-      `time column '${timeColumn.name}' implies ${derived.toFixed(3)} Hz, not fs=${given}`,
+      `time column '${excerpt(timeColumn.name)}' implies ${derived.toFixed(3)} Hz, not fs=${given}`,
     );
   }
   return given;

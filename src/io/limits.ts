@@ -18,6 +18,8 @@ export interface ReadLimits {
   maxFs: number;
   /** Annotations decoded from one annotation file. */
   maxAnnotations: number;
+  /** Leads of one record (each lead costs an array and a name whatever its length). */
+  maxLeads: number;
 }
 
 /**
@@ -31,6 +33,7 @@ export const DEFAULT_READ_LIMITS: Readonly<ReadLimits> = Object.freeze({
   minFs: 1,
   maxFs: 20_000,
   maxAnnotations: 2 ** 24,
+  maxLeads: 4096,
 });
 
 /** The server's budget: 2^23 samples (12 leads x 10 min at 1 kHz is 7.2 M), 64 MiB inflated, 32 MiB per file. */
@@ -41,6 +44,7 @@ export const SERVER_READ_LIMITS: Readonly<ReadLimits> = Object.freeze({
   minFs: 1,
   maxFs: 20_000,
   maxAnnotations: 2 ** 20,
+  maxLeads: 256,
 });
 
 /** Complete limits from a partial override (defaults for the rest). */
@@ -63,8 +67,10 @@ export function checkFs(fs: number, source: string, limits: FsLimits = DEFAULT_R
   return fs;
 }
 
-/** FormatError when `nSamples` per lead x `nLeads` exceeds the sample budget. */
+/** FormatError when `nSamples` per lead x `nLeads` exceeds the sample budget, or `nLeads` the lead budget. */
 export function checkSamples(source: string, nSamples: number, nLeads: number, limits: ReadLimits): void {
+  if (nLeads > limits.maxLeads)
+    throw new FormatError(source, `${nLeads} leads exceeds the limit of ${limits.maxLeads} leads`);
   const total = nSamples * nLeads;
   if (!(total <= limits.maxSamples))
     throw new FormatError(

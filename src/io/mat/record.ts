@@ -3,9 +3,9 @@
  * and plain `val` matrices (PhysioNet / CinC 2017 style, leads in rows, sampling rate given by the caller).
  */
 import { FormatError } from '../../errors.js';
+import { checkFs, checkSamples, readLimits } from '../limits.js';
 import type { EcgRecord, Sex } from '../record.js';
 import { parseMat, type ParseMatOptions } from './parse.js';
-import { toFloat64 } from './numeric.js';
 import { describeMatValue, type MatFile, type MatNumeric, type MatValue } from './types.js';
 
 export interface MatRecordOptions extends ParseMatOptions {
@@ -57,10 +57,11 @@ function cpscRecord(
       `struct 'ECG' has no numeric field 'data' (fields: ${[...(ecg?.keys() ?? [])]})`,
     );
   }
-  const signals = rowsAsSignals(data, source, 1, false);
+  const fs = checkFs(options.fs ?? CPSC_FS, source, readLimits(options.limits));
+  const signals = rowsAsSignals(data, source, 1, false, options);
   return {
     name: options.name ?? nameFromSource(source),
-    fs: checkedFs(options.fs ?? CPSC_FS, source),
+    fs,
     leads: leadNames(signals.length, options.leads, source),
     units: signals.map(() => options.units ?? 'mV'),
     signals,
@@ -79,10 +80,11 @@ function valRecord(file: MatFile, val: MatNumeric, source: string, options: MatR
   }
   const gain = options.gain ?? 1;
   if (!(gain > 0) || !Number.isFinite(gain)) throw new FormatError(source, `invalid gain ${gain}`);
-  const signals = rowsAsSignals(val, source, gain, val.class === 'int16');
+  const fs = checkFs(options.fs, source, readLimits(options.limits));
+  const signals = rowsAsSignals(val, source, gain, val.class === 'int16', options);
   return {
     name: options.name ?? nameFromSource(source),
-    fs: checkedFs(options.fs, source),
+    fs,
     leads: leadNames(signals.length, options.leads, source),
     units: signals.map(() => options.units ?? (options.gain === undefined ? 'adu' : 'mV')),
     signals,
@@ -98,17 +100,20 @@ function rowsAsSignals(
   source: string,
   gain: number,
   int16Invalid: boolean,
+  options: MatRecordOptions,
 ): Float32Array[] {
   const [rows = 0, columns = 0, ...rest] = matrix.dims;
   if (rest.some((d) => d !== 1))
     throw new FormatError(source, `ECG matrix has ${matrix.dims.length} dimensions`);
   if (rows === 0 || columns === 0)
     throw new FormatError(source, `ECG matrix is empty (${matrix.dims.join('x')})`);
-  const values = toFloat64(matrix.real);
+  checkSamples(source, columns, rows, readLimits(options.limits));
+  // Element by element (Number() of each): no float64 copy of the whole matrix.
+  const values = matrix.real;
   return Array.from({ length: rows }, (_, r) => {
     const lead = new Float32Array(columns);
     for (let c = 0; c < columns; c++) {
-      const value = values[r + c * rows]!;
+      const value = Number(values[r + c * rows]!);
       lead[c] = int16Invalid && value === INT16_INVALID ? NaN : value / gain;
     }
     return lead;
@@ -124,11 +129,6 @@ function leadNames(count: number, given: string[] | undefined, source: string): 
   return count === TWELVE_LEADS.length
     ? [...TWELVE_LEADS]
     : Array.from({ length: count }, (_, i) => `ch${i + 1}`);
-}
-
-function checkedFs(fs: number, source: string): number {
-  if (!(fs > 0) || !Number.isFinite(fs)) throw new FormatError(source, `invalid sampling frequency ${fs}`);
-  return fs;
 }
 
 function parseAge(value: MatValue | undefined): number | null {

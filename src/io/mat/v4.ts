@@ -3,7 +3,9 @@
  * imaginary flag, name length), the NUL-terminated name, then the real and imaginary parts, column-major.
  */
 import { FormatError } from '../../errors.js';
+import { readLimits } from '../limits.js';
 import { decodeNumeric, STORAGE, type StorageType } from './numeric.js';
+import type { V5Options } from './v5.js';
 import type { MatFile, MatValue, NumericClass } from './types.js';
 
 /** The P digit of MOPT: stored element type, and the class it is read as. */
@@ -47,19 +49,34 @@ export function detectV4(bytes: Uint8Array): { littleEndian: boolean } | null {
   return null;
 }
 
-export function parseV4(bytes: Uint8Array, source: string, littleEndian: boolean): MatFile {
+export function parseV4(
+  bytes: Uint8Array,
+  source: string,
+  littleEndian: boolean,
+  options: V5Options = {},
+): MatFile {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const variables = new Map<string, MatValue>();
+  // Level 4 stores every value at its class's width, so the file's bytes bound the decoded ones; the same
+  // budget as level 5 (4 bytes per sample) still applies to all matrices together.
+  const budget = { decoded: 4 * readLimits(options.limits).maxSamples };
   let offset = 0;
   while (offset < bytes.length) {
-    const { name, value, next } = readMatrix(bytes, view, offset, source, littleEndian);
+    const { name, value, next } = readMatrix(bytes, view, offset, source, littleEndian, budget);
     variables.set(name, value);
     offset = next;
   }
   return { level: 4, header: '', littleEndian, variables };
 }
 
-function readMatrix(bytes: Uint8Array, view: DataView, offset: number, source: string, le: boolean) {
+function readMatrix(
+  bytes: Uint8Array,
+  view: DataView,
+  offset: number,
+  source: string,
+  le: boolean,
+  budget: { decoded: number },
+) {
   const fail = (problem: string): never => {
     throw new FormatError(source, `MAT v4 matrix at byte ${offset}: ${problem}`);
   };
@@ -86,6 +103,11 @@ function readMatrix(bytes: Uint8Array, view: DataView, offset: number, source: s
     fail(`'${name}' declares ${rows}x${cols} ${precision.storage} values but only ${available} bytes remain`);
   }
   const next = dataStart + partBytes * (1 + imagf);
+  if (partBytes * (1 + imagf) > budget.decoded)
+    fail(
+      `'${name}' needs ${partBytes * (1 + imagf)} bytes; the budget has ${budget.decoded} left (raise maxSamples)`,
+    );
+  budget.decoded -= partBytes * (1 + imagf);
   const dims = [rows, cols];
   if (type.sparse) return { name, value: { kind: 'unsupported', dims, what: 'sparse' } as MatValue, next };
   const real = decodeNumeric(bytes, dataStart, count, precision.storage, le, precision.class);

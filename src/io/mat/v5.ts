@@ -4,16 +4,20 @@
  * miMATRIX elements, optionally wrapped in zlib (miCOMPRESSED). Every declared size is checked against the
  * bytes that are really there before anything is allocated.
  */
-import { Unzlib, unzlibSync } from 'fflate';
+import { Unzlib } from 'fflate';
 import { FormatError } from '../../errors.js';
-import { decodeNumeric, STORAGE, type StorageType } from './numeric.js';
+import { readLimits, type ReadLimits } from '../limits.js';
+import { CLASSES, decodeNumeric, STORAGE, type StorageType } from './numeric.js';
 import { numel, type MatFile, type MatStruct, type MatValue, type NumericClass } from './types.js';
 
 const HEADER_BYTES = 128;
 const MI_MATRIX = 14;
 const MI_COMPRESSED = 15;
 const MAX_DEPTH = 64;
-const MAX_FIELDLESS_ELEMENTS = 1 << 20;
+/** Each element of a field-less struct array costs an empty Map (~100 bytes) that no byte of the file backs. */
+const MAX_FIELDLESS_ELEMENTS = 1 << 16;
+/** Compressed bytes fed to the inflater at once: each push can emit at most ~1032x that (4 MiB). */
+const INFLATE_CHUNK = 4096;
 /** Deflate cannot expand data by more than ~1032:1: a larger declared size is a lie. */
 const MAX_DEFLATE_RATIO = 1032;
 
@@ -54,8 +58,17 @@ const CLASS_FUNCTION = 16;
 const CLASS_OPAQUE = 17;
 
 export interface V5Options {
-  /** Upper bound on the inflated size of one compressed variable (default 256 MiB). */
-  maxInflatedBytes?: number;
+  /**
+   * Work budget: `maxInflatedBytes` bounds what all compressed variables inflate to together, and
+   * 4 x `maxSamples` the bytes of all decoded numeric arrays (default DEFAULT_READ_LIMITS).
+   */
+  limits?: Partial<ReadLimits>;
+}
+
+/** What is left of a file's budget, shared by every (nested or compressed) element of the file. */
+interface Budget {
+  inflated: number;
+  decoded: number;
 }
 
 /** Byte order of a level 5 file from its endian indicator ("IM" little endian, "MI" big endian), or null. */
@@ -72,7 +85,7 @@ interface Context {
   view: DataView;
   le: boolean;
   source: string;
-  maxInflatedBytes: number;
+  budget: Budget;
 }
 
 interface Element {
@@ -102,12 +115,13 @@ export function parseV5(
     throw new FormatError(source, 'MATLAB v7.3 (HDF5) MAT-files are not supported: re-save with save -v7');
   }
   if (version !== 0x0100) throw new FormatError(source, `unknown MAT-file version 0x${version.toString(16)}`);
+  const limits = readLimits(options.limits);
   const ctx: Context = {
     bytes,
     view,
     le: littleEndian,
     source,
-    maxInflatedBytes: options.maxInflatedBytes ?? 256 * 2 ** 20,
+    budget: { inflated: limits.maxInflatedBytes, decoded: 4 * limits.maxSamples },
   };
   const variables = new Map<string, MatValue>();
   let offset = HEADER_BYTES;
@@ -157,40 +171,50 @@ function readTag(ctx: Context, offset: number, limit: number): Element {
   return { type: first, start, length, next: Math.min(limit, start + Math.ceil(length / 8) * 8) };
 }
 
+/**
+ * Inflates a compressed variable into a buffer of the size its inner tag declares, streamed in small chunks so
+ * that nothing beyond that size is ever produced; the size is checked against what deflate can reach from these
+ * bytes and against the file's remaining budget before the buffer is allocated.
+ */
 function inflate(ctx: Context, element: Element): Uint8Array {
   const compressed = ctx.bytes.subarray(element.start, element.start + element.length);
-  try {
-    const head = inflateHead(compressed, 8);
-    if (head.length < 8) fail(ctx, element.start, 'compressed variable shorter than a tag');
-    const headView = new DataView(head.buffer, head.byteOffset, head.byteLength);
-    const total = 8 + headView.getUint32(4, ctx.le);
-    const limit = Math.min(ctx.maxInflatedBytes, compressed.length * MAX_DEFLATE_RATIO + 64);
-    if (total > limit) {
-      fail(ctx, element.start, `compressed variable declares ${total} bytes (limit for this data ${limit})`);
-    }
-    const out = unzlibSync(compressed, { out: new Uint8Array(total) });
-    if (out.length < total) fail(ctx, element.start, `inflates to ${out.length} of ${total} declared bytes`);
-    return out;
-  } catch (error) {
-    if (error instanceof FormatError) throw error;
-    fail(ctx, element.start, `corrupt zlib data (${(error as Error).message})`);
-  }
+  const head = inflateInto(ctx, element.start, compressed, new Uint8Array(8));
+  if (head.length < 8) fail(ctx, element.start, 'compressed variable shorter than a tag');
+  const total = 8 + new DataView(head.buffer, head.byteOffset, 8).getUint32(4, ctx.le);
+  const reachable = compressed.length * MAX_DEFLATE_RATIO + 64;
+  if (total > reachable)
+    fail(
+      ctx,
+      element.start,
+      `compressed variable declares ${total} bytes, more than ${reachable} bytes of zlib data can hold`,
+    );
+  if (total > ctx.budget.inflated)
+    fail(
+      ctx,
+      element.start,
+      `compressed variable declares ${total} bytes; the file's inflation budget has ${ctx.budget.inflated} left (raise maxInflatedBytes to read it)`,
+    );
+  ctx.budget.inflated -= total;
+  const out = inflateInto(ctx, element.start, compressed, new Uint8Array(total));
+  if (out.length < total) fail(ctx, element.start, `inflates to ${out.length} of ${total} declared bytes`);
+  return out;
 }
 
-/** Inflates just enough of a zlib stream to see its first `count` bytes, without inflating it all. */
-function inflateHead(compressed: Uint8Array, count: number): Uint8Array {
-  const head = new Uint8Array(count);
+/** Inflates `compressed` until `out` is full (or the stream ends); returns the filled part. */
+function inflateInto(ctx: Context, offset: number, compressed: Uint8Array, out: Uint8Array): Uint8Array {
   let filled = 0;
   const stream = new Unzlib((chunk) => {
-    const take = Math.min(count - filled, chunk.length);
-    head.set(chunk.subarray(0, take), filled);
+    const take = Math.min(out.length - filled, chunk.length);
+    out.set(chunk.subarray(0, take), filled);
     filled += take;
   });
-  const step = 64;
-  for (let i = 0; i < compressed.length && filled < count; i += step) {
-    stream.push(compressed.subarray(i, i + step), i + step >= compressed.length);
+  try {
+    for (let i = 0; i < compressed.length && filled < out.length; i += INFLATE_CHUNK)
+      stream.push(compressed.subarray(i, i + INFLATE_CHUNK), i + INFLATE_CHUNK >= compressed.length);
+  } catch (error) {
+    fail(ctx, offset, `corrupt zlib data (${(error as Error).message})`);
   }
-  return head.subarray(0, filled);
+  return out.subarray(0, filled);
 }
 
 /** Reads the next sub-element of a matrix, which must lie within [offset, end). */
@@ -288,7 +312,19 @@ function numericPart(body: Body, element: Element, numericClass: NumericClass) {
   if (count !== numel(dims)) {
     fail(ctx, element.start, `${element.length} bytes of ${storage} for ${dims.join('x')} elements`);
   }
+  // A double stored as int8 takes 8 times its stored bytes once decoded: the budget counts decoded bytes.
+  spendDecoded(ctx, element.start, count * STORAGE[CLASSES[numericClass].native].bytes);
   return decodeNumeric(ctx.bytes, element.start, count, storage, ctx.le, numericClass);
+}
+
+function spendDecoded(ctx: Context, offset: number, bytes: number): void {
+  if (bytes > ctx.budget.decoded)
+    fail(
+      ctx,
+      offset,
+      `decoding needs ${bytes} bytes; the file's budget has ${ctx.budget.decoded} left (raise maxSamples to read it)`,
+    );
+  ctx.budget.decoded -= bytes;
 }
 
 function readChar(body: Body): MatValue {

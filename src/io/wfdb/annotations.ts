@@ -130,7 +130,10 @@ export function parseAnnotations(
     } else {
       time += interval;
       if (annotations.length >= maxAnnotations)
-        throw new FormatError(source, `more than ${maxAnnotations} annotations (raise maxAnnotations to read them)`);
+        throw new FormatError(
+          source,
+          `more than ${maxAnnotations} annotations (raise maxAnnotations to read them)`,
+        );
       if (time < 0) throw new FormatError(source, `byte ${pos - 2}: annotation at negative time ${time}`);
       current = {
         sample: time,
