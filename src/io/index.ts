@@ -36,5 +36,12 @@ export {
   type WaveBoundaries,
   type LeadDelineation,
 } from './wfdb/annotations.js';
+export {
+  encodeWfdbRecord,
+  encodeAnnotations,
+  type WfdbWriteOptions,
+  type WritableFormat,
+  type EncodedWfdbRecord,
+} from './wfdb/write.js';
 export { readMatRecord, parseMat } from './mat/index.js';
 export { readCsvRecord } from './csv.js';
