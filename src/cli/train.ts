@@ -12,10 +12,7 @@ import {
   resolveTrainConfig,
   train,
   type TrainConfig,
-  type TrainOptions,
 } from '../train/index.js';
-import { trainBeats } from '../train/beats.js';
-import type { MitdbDataset } from '../datasets/mitdb/index.js';
 
 interface TrainFlags {
   config?: string;
@@ -189,12 +186,8 @@ export function registerTrain(program: Command): void {
       };
       process.once('SIGINT', stop);
       try {
-        // MIT-BIH trains beat classifiers (windows around the annotated R peaks), every other dataset records.
-        const run =
-          config.dataset === 'mitdb'
-            ? (c: TrainConfig, d: typeof dataset, o: TrainOptions) => trainBeats(c, d as MitdbDataset, o)
-            : train;
-        const result = await run(config, dataset, {
+        // train() runs beat classifiers for MIT-BIH (windows around the annotated R peaks), records elsewhere.
+        const result = await train(config, dataset, {
           resume: flags.resume ?? false,
           force: flags.force ?? false,
           signal: controller.signal,

@@ -9,16 +9,17 @@
  * `maxClassWeight`. Validation classifies every beat of the held-out DS1 patients; the model is selected on the
  * mean F1 of N, S and V (`aami_nsv_f1`, see SELECTION_CLASSES).
  *
- * Determinism and resume follow the record trainer (src/train/trainer.ts): order from PRNG(seed, epoch), crops
- * and augmentation from PRNG(seed, epoch, step), libtorch reseeded every step, checkpoints every epoch.
+ * This is the beat task of the one training loop (src/train/loop.ts, src/train/task.ts): determinism, resume and
+ * checkpoints are the loop's; the task draws the order from PRNG(seed, epoch) and crops and augmentation from
+ * PRNG(seed, epoch, step).
  */
-import { join } from 'node:path';
 import type { MitdbDataset } from '../datasets/mitdb/index.js';
 import { AAMI_CLASSES } from '../datasets/mitdb/index.js';
 import * as F from '../engine/ops.js';
-import { manualSeed, setNumThreads } from '../engine/runtime.js';
+import { manualSeed } from '../engine/runtime.js';
 import { noGrad } from '../engine/autograd.js';
 import { scope } from '../engine/scope.js';
+import type { Tensor } from '../engine/tensor.js';
 import { ConfigError } from '../errors.js';
 import { aamiBeatMetrics, aamiConfusion, SCORED_AAMI_CLASSES, type BeatMetrics } from '../eval/beats.js';
 import type { Checkpoint, CheckpointMetadata } from '../export/checkpoint.js';
@@ -33,22 +34,13 @@ import {
   type BeatModelConfig,
 } from '../models/beats.js';
 import type { EfficientEcgVariant } from '../models/efficientecg.js';
-import { AdamW, clipGradNorm, weightDecayGroups, type Schedule } from '../optim/index.js';
 import { augmentExample } from './batch.js';
-import { INITIAL_STATE, restoreOptimizerState, writeCheckpoint, type TrainingState } from './checkpoint.js';
+import type { TrainingState } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
+import { batchesOf, RUN_FILES, runTraining, type TrainOptions, type TrainResult } from './loop.js';
 import type { TrainableModel } from './model.js';
-import { createReporter, type Reporter } from './progress.js';
-import { seededRandom, shuffled, STREAM, torchSeed } from './random.js';
-import {
-  nextState,
-  prepareOutDir,
-  RUN_FILES,
-  savedState,
-  scheduleOf,
-  type TrainOptions,
-  type TrainResult,
-} from './trainer.js';
+import { seededRandom, shuffled, STREAM } from './random.js';
+import type { TaskOutputs, TrainingTask } from './task.js';
 import type { ValidationMetrics } from './validate.js';
 
 /** Registry name of beat models. */
@@ -69,6 +61,8 @@ export interface BeatSet {
   width: number;
   /** Record id of each beat's record, by index into `records`. */
   recordOf: Int32Array;
+  /** Each beat's annotated R-peak sample in its source record (identifies the beat in cross-validation outputs). */
+  samples: Int32Array;
   records: string[];
 }
 
@@ -105,7 +99,7 @@ export async function loadBeatSet(
     bandpass: config.preprocess.bandpass,
     standardize: config.preprocess.standardize,
   };
-  const parts: Array<{ windows: Float32Array; labels: number[]; rr: number[] }> = [];
+  const parts: BeatPart[] = [];
   for (const [i, id] of ids.entries()) {
     const { record } = await dataset.load(id);
     const beats = dataset.beats.get(id) ?? [];
@@ -117,6 +111,7 @@ export async function loadBeatSet(
       windows: cutBeatWindows(prepared.signals, peaks, before, geometry.after + geometry.margin),
       labels: beats.map((beat) => AAMI_CLASSES.indexOf(beat.aami)),
       rr: beats.flatMap((beat) => BEAT_RR_FEATURES.map((name) => beat[name])),
+      samples: beats.map((beat) => beat.sample),
     });
     onProgress?.(i + 1, ids.length);
   }
@@ -128,12 +123,14 @@ export async function loadBeatSet(
   );
 }
 
-function concatParts(
-  parts: ReadonlyArray<{ windows: Float32Array; labels: number[]; rr: number[] }>,
-  records: string[],
-  leads: number,
-  width: number,
-): BeatSet {
+interface BeatPart {
+  windows: Float32Array;
+  labels: number[];
+  rr: number[];
+  samples: number[];
+}
+
+function concatParts(parts: readonly BeatPart[], records: string[], leads: number, width: number): BeatSet {
   const count = parts.reduce((n, part) => n + part.labels.length, 0);
   const set: BeatSet = {
     windows: new Float32Array(count * leads * width),
@@ -143,6 +140,7 @@ function concatParts(
     leads,
     width,
     recordOf: new Int32Array(count),
+    samples: new Int32Array(count),
     records,
   };
   let at = 0;
@@ -151,6 +149,7 @@ function concatParts(
     set.labels.set(part.labels, at);
     set.rr.set(part.rr, at * 4);
     set.recordOf.fill(r, at, at + part.labels.length);
+    set.samples.set(part.samples, at);
     at += part.labels.length;
   });
   return set;
@@ -182,10 +181,10 @@ interface BeatRun {
   validation: BeatSet;
   model: EfficientEcgBeat;
   trainable: TrainableModel;
-  optimizer: AdamW;
-  schedule: Schedule;
-  reporter: Reporter;
-  options: TrainOptions;
+  /** The class weights of the epoch being trained (balanced over that epoch's mix). */
+  epochWeights: { epoch: number; weights: number[] };
+  /** The last validation's confusion figures, for the checkpoint metadata. */
+  lastMetrics: BeatMetrics | null;
 }
 
 export async function trainBeats(
@@ -198,38 +197,47 @@ export async function trainBeats(
       `beat training: --model names the EfficientECG backbone (efficientecg-w0.5, ...), got ${config.model}`,
     );
   }
-  const saved = prepareOutDir(config, options);
-  setNumThreads(config.threads);
-  const ids = (split: string) => dataset.entries.filter((e) => e.split === split).map((e) => e.id);
-  const sourceFs = dataset.entries.length > 0 ? (await dataset.load(dataset.entries[0]!.id)).record.fs : 360;
-  const geometry = beatGeometry(config, sourceFs);
-  const progress = options.onDataProgress;
-  const train = await loadBeatSet(dataset, ids('train'), config, geometry, progress);
-  const validation = await loadBeatSet(dataset, ids('val'), config, geometry, progress);
-  if (train.count < 2 || validation.count === 0)
-    throw new ConfigError(
-      `dataset ${dataset.name}: ${train.count} training and ${validation.count} validation beats`,
-    );
-  const run = setUpBeatRun(config, geometry, train, validation, saved, options);
-  let state: TrainingState = saved ? savedState(saved) : { ...INITIAL_STATE };
-  let metrics: ValidationMetrics | null = null;
-  try {
-    while (state.epoch < config.epochs && state.stopped === null && !options.signal?.aborted) {
-      const result = await runBeatEpoch(run, state);
-      if (result === null) break;
-      ({ state, validation: metrics } = result);
-    }
-  } finally {
-    run.optimizer.dispose();
-    run.model.dispose();
-  }
-  const bestPath = join(config.out, RUN_FILES.best);
+  return runTraining(config, options, async (saved) => {
+    const ids = (split: string) => dataset.entries.filter((e) => e.split === split).map((e) => e.id);
+    const sourceFs =
+      dataset.entries.length > 0 ? (await dataset.load(dataset.entries[0]!.id)).record.fs : 360;
+    const geometry = beatGeometry(config, sourceFs);
+    const progress = options.onDataProgress;
+    const train = await loadBeatSet(dataset, ids('train'), config, geometry, progress);
+    const validation = await loadBeatSet(dataset, ids('val'), config, geometry, progress);
+    if (train.count < 2 || validation.count === 0)
+      throw new ConfigError(
+        `dataset ${dataset.name}: ${train.count} training and ${validation.count} validation beats`,
+      );
+    return beatTask(setUpBeatRun(config, geometry, train, validation, saved));
+  });
+}
+
+/** The beat task of the training loop (src/train/task.ts): a batch is its beat indices, cut when its step runs. */
+function beatTask(run: BeatRun): TrainingTask<readonly number[]> {
+  const { config } = run;
+  const order = (epoch: number) => epochBeats(run.train, config.beats.normalPerEpoch, config.seed, epoch);
   return {
-    state,
-    validation: metrics,
-    lastPath: join(config.out, RUN_FILES.last),
-    bestPath: state.bestEpoch === null ? null : bestPath,
-    aborted: options.signal?.aborted ?? false,
+    name: 'beats',
+    model: run.trainable,
+    stepsPerEpoch: Math.ceil(order(0).length / config.batchSize),
+    prefetch: 1,
+    epochBatches: (epoch) => {
+      const beats = order(epoch);
+      run.epochWeights = { epoch, weights: epochClassWeights(run.train, beats, config.beats.maxClassWeight) };
+      return batchesOf(beats, config.batchSize);
+    },
+    // Batches are cut synchronously in loss(); yielding here lets Node run the finalizers of released tensors.
+    fetch: async (batches, _epoch, s) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return batches[s]!;
+    },
+    loss: (batch, _indices, at) => beatLoss(run, batch, at),
+    release: () => undefined,
+    validate: async () => validateBeats(run),
+    checkpointMetadata: (state, validation) => beatCheckpointMetadata(run, state, validation),
+    epochLog: () => ({ classWeights: run.epochWeights.weights }),
+    close: async () => run.model.dispose(),
   };
 }
 
@@ -239,7 +247,6 @@ function setUpBeatRun(
   train: BeatSet,
   validation: BeatSet,
   saved: Checkpoint | null,
-  options: TrainOptions,
 ): BeatRun {
   manualSeed(config.seed);
   const modelConfig: BeatModelConfig = saved
@@ -247,12 +254,6 @@ function setUpBeatRun(
     : freshBeatConfig(config, train);
   const model = new EfficientEcgBeat(modelConfig);
   if (saved) model.loadState(saved.state, RUN_FILES.last);
-  model.train();
-  const optimizer = new AdamW(weightDecayGroups(model, config.lr, config.weightDecay));
-  if (saved) restoreOptimizerState(optimizer, saved.optimizerState, savedState(saved).step, RUN_FILES.last);
-  const stepsPerEpoch = Math.ceil(
-    epochBeats(train, config.beats.normalPerEpoch, config.seed, 0).length / config.batchSize,
-  );
   return {
     config,
     geometry,
@@ -266,13 +267,8 @@ function setUpBeatRun(
         throw new ConfigError('beat models read rr: use EfficientEcgBeat.forward(ecg, rr)');
       },
     },
-    optimizer,
-    schedule: scheduleOf(config, stepsPerEpoch * config.epochs),
-    reporter: createReporter(join(config.out, RUN_FILES.log), {
-      bar: options.progressBar ?? process.stderr.isTTY === true,
-      ...(options.onLog ? { onLog: options.onLog } : {}),
-    }),
-    options,
+    epochWeights: { epoch: -1, weights: [] },
+    lastMetrics: null,
   };
 }
 
@@ -288,106 +284,20 @@ function freshBeatConfig(config: TrainConfig, train: BeatSet): BeatModelConfig {
   });
 }
 
-async function runBeatEpoch(
-  run: BeatRun,
-  state: TrainingState,
-): Promise<{ state: TrainingState; validation: ValidationMetrics } | null> {
-  const { config, reporter } = run;
-  const epoch = state.epoch;
-  const order = epochBeats(run.train, config.beats.normalPerEpoch, config.seed, epoch);
-  const weights = epochClassWeights(run.train, order, config.beats.maxClassWeight);
-  const batches: number[][] = [];
-  for (let from = 0; from + 2 <= order.length; from += config.batchSize)
-    batches.push(order.slice(from, from + config.batchSize));
-  const started = performance.now();
-  reporter.startEpoch(epoch + 1, batches.length);
-  let step = state.step;
-  let lossSum = 0;
-  let samples = 0;
-  for (let s = 0; s < batches.length; s++) {
-    // Yield to the event loop every step: N-API finalizers of released tensors run there.
-    await new Promise((resolve) => setImmediate(resolve));
-    if (run.options.signal?.aborted) {
-      reporter.endEpoch();
-      return null;
-    }
-    const lr = run.schedule(step);
-    lossSum += beatStep(run, batches[s]!, weights, { epoch, step: s, lr });
-    step += 1;
-    samples += batches[s]!.length;
-    const seconds = (performance.now() - started) / 1000;
-    reporter.step({ loss: lossSum / (s + 1), samplesPerSecond: samples / seconds });
-    if ((s + 1) % config.logEvery === 0 || s === batches.length - 1) {
-      reporter.log({
-        type: 'steps',
-        epoch: epoch + 1,
-        step,
-        loss: lossSum / (s + 1),
-        lr,
-        seconds,
-        samplesPerSecond: samples / seconds,
-      });
-    }
-  }
-  reporter.endEpoch();
-  const trainSeconds = (performance.now() - started) / 1000;
-  const validationStarted = performance.now();
-  const { metrics, validation } = validateBeats(run);
-  const next = nextState(state, epoch, step, validation, config.patience);
-  const metadata = beatCheckpointMetadata(run, next, validation, metrics);
-  writeCheckpoint(join(config.out, RUN_FILES.last), run.trainable, metadata, run.optimizer);
-  if (next.bestEpoch === next.epoch)
-    writeCheckpoint(join(config.out, RUN_FILES.best), run.trainable, metadata, null);
-  reporter.log({
-    type: 'epoch',
-    epoch: epoch + 1,
-    steps: batches.length,
-    loss: lossSum / Math.max(1, batches.length),
-    lr: run.schedule(Math.max(0, step - 1)),
-    seconds: trainSeconds,
-    samplesPerSecond: order.length / trainSeconds,
-    validationSeconds: (performance.now() - validationStarted) / 1000,
-    classWeights: weights,
-    validation: { [validation.metric]: validation.value, ...validation.details },
-    best: next.bestMetric,
-    bestEpoch: next.bestEpoch,
-    epochsWithoutImprovement: next.epochsWithoutImprovement,
-    stopped: next.stopped,
-  });
-  return { state: next, validation };
-}
-
-/** One optimiser step on a batch of beats; returns the loss. */
-function beatStep(
-  run: BeatRun,
-  indices: readonly number[],
-  weights: readonly number[],
-  at: { epoch: number; step: number; lr: number },
-): number {
-  const { config, model, optimizer } = run;
-  manualSeed(torchSeed(config.seed, at.epoch, at.step));
-  optimizer.setLearningRate(at.lr);
-  const random = seededRandom(config.seed, at.epoch, at.step, STREAM.augment);
+/** The loss of a batch of beats: shifted, augmented windows and their (rate-jittered) RR rows. */
+function beatLoss(run: BeatRun, indices: readonly number[], at: { epoch: number; step: number }): Tensor {
+  const random = seededRandom(run.config.seed, at.epoch, at.step, STREAM.augment);
   const { ecg, rr } = trainingBatch(run, indices, random);
-  const loss = scope(() => {
-    const logits = model.forward(
-      F.tensor(ecg, [indices.length, run.train.leads, windowOf(run.geometry)]),
-      F.tensor(rr, [indices.length, 4]),
-    );
-    const target = F.tensor(
-      BigInt64Array.from(indices, (i) => BigInt(run.train.labels[i]!)),
-      [indices.length],
-    );
-    const value = F.crossEntropy(logits, target, {
-      weight: F.tensor(Float32Array.from(weights), [weights.length]),
-    });
-    value.backward();
-    return value.item();
-  });
-  if (config.gradClip !== null) clipGradNorm(model.parameters(), config.gradClip);
-  optimizer.step();
-  optimizer.zeroGrad();
-  return loss;
+  const logits = run.model.forward(
+    F.tensor(ecg, [indices.length, run.train.leads, windowOf(run.geometry)]),
+    F.tensor(rr, [indices.length, 4]),
+  );
+  const target = F.tensor(
+    BigInt64Array.from(indices, (i) => BigInt(run.train.labels[i]!)),
+    [indices.length],
+  );
+  const weights = run.epochWeights.weights;
+  return F.crossEntropy(logits, target, { weight: F.tensor(Float32Array.from(weights), [weights.length]) });
 }
 
 const windowOf = (g: BeatGeometry): number => g.before + g.after;
@@ -421,16 +331,17 @@ function trainingBatch(
   return { ecg, rr };
 }
 
-/** Centred windows of a beat set (what the Predictor cuts), in batches, eval mode; argmax class per beat. */
-export function classifyBeats(
+/** Logits [count x classes] of the centred windows of a beat set (what the Predictor cuts), in batches, eval mode. */
+export function beatLogits(
   model: EfficientEcgBeat,
   set: BeatSet,
   geometry: BeatGeometry,
   batchSize = 512,
-): Int32Array {
+): { logits: Float32Array; classes: number } {
   const width = windowOf(geometry);
   const per = set.leads * width;
-  const predicted = new Int32Array(set.count);
+  const classes = AAMI_CLASSES.length;
+  const logits = new Float32Array(set.count * classes);
   model.eval();
   try {
     for (let from = 0; from < set.count; from += batchSize) {
@@ -443,17 +354,35 @@ export function classifyBeats(
         }
       const rr = set.rr.subarray(from * 4, (from + n) * 4);
       const rows = noGrad(() =>
-        scope(() => {
-          const logits = model.forward(F.tensor(ecg, [n, set.leads, width]), F.tensor(rr, [n, 4]));
-          return Array.from(F.argmax(logits, 1).data<'int64'>(), Number);
-        }),
+        scope(() => model.forward(F.tensor(ecg, [n, set.leads, width]), F.tensor(rr, [n, 4])).data()),
       );
-      rows.forEach((value, b) => (predicted[from + b] = value));
+      logits.set(rows, from * classes);
     }
   } finally {
     model.train();
   }
-  return predicted;
+  return { logits, classes };
+}
+
+/** Argmax class per beat of `beatLogits`. */
+export function classifyBeats(
+  model: EfficientEcgBeat,
+  set: BeatSet,
+  geometry: BeatGeometry,
+  batchSize = 512,
+): Int32Array {
+  const { logits, classes } = beatLogits(model, set, geometry, batchSize);
+  return argmaxPerRow(logits, classes);
+}
+
+function argmaxPerRow(logits: Float32Array, classes: number): Int32Array {
+  const out = new Int32Array(logits.length / classes);
+  for (let i = 0; i < out.length; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (logits[i * classes + c]! > logits[i * classes + best]!) best = c;
+    out[i] = best;
+  }
+  return out;
 }
 
 /**
@@ -463,9 +392,38 @@ export function classifyBeats(
  */
 const SELECTION_CLASSES = ['N', 'S', 'V'] as const;
 
-function validateBeats(run: BeatRun): { metrics: BeatMetrics; validation: ValidationMetrics } {
-  const predicted = classifyBeats(run.model, run.validation, run.geometry);
-  const metrics = aamiBeatMetrics(aamiConfusion(run.validation.labels, predicted));
+function validateBeats(run: BeatRun): { metrics: ValidationMetrics; outputs: TaskOutputs } {
+  const { logits, classes } = beatLogits(run.model, run.validation, run.geometry);
+  const metrics = beatValidationMetrics(
+    run.validation.labels,
+    argmaxPerRow(logits, classes),
+    run.validation.records.length,
+  );
+  run.lastMetrics = metrics.confusion;
+  const set = run.validation;
+  return {
+    metrics: metrics.validation,
+    outputs: {
+      task: 'beats',
+      classes: [...AAMI_CLASSES],
+      labelKind: 'single-label',
+      ids: Array.from(set.labels, (_, i) => `${set.records[set.recordOf[i]!]}:${set.samples[i]}`),
+      groups: Array.from(set.recordOf, (r) => set.records[r]!),
+      labels: Array.from(set.labels, (label) => [label]),
+      logits: Array.from({ length: set.count }, (_, i) =>
+        Array.from(logits.subarray(i * classes, (i + 1) * classes)),
+      ),
+    },
+  };
+}
+
+/** The beat task's validation figures from reference and predicted classes (also what cross-validation pools). */
+export function beatValidationMetrics(
+  reference: Int32Array,
+  predicted: Int32Array,
+  records: number,
+): { confusion: BeatMetrics; validation: ValidationMetrics } {
+  const metrics = aamiBeatMetrics(aamiConfusion(reference, predicted));
   const f1s = SELECTION_CLASSES.map((name) => metrics[name].f1).filter((f): f is number => f !== null);
   const value = f1s.length > 0 ? f1s.reduce((a, b) => a + b, 0) / f1s.length : null;
   const details: Record<string, unknown> = { accuracy: metrics.accuracy };
@@ -476,11 +434,11 @@ function validateBeats(run: BeatRun): { metrics: BeatMetrics; validation: Valida
     details[`${name}_f1`] = f1;
   }
   return {
-    metrics,
+    confusion: metrics,
     validation: {
       metric: 'aami_nsv_f1',
       value,
-      records: run.validation.records.length,
+      records,
       thresholds: Object.fromEntries(AAMI_CLASSES.map((name) => [name, null])),
       details,
     },
@@ -490,8 +448,7 @@ function validateBeats(run: BeatRun): { metrics: BeatMetrics; validation: Valida
 function beatCheckpointMetadata(
   run: BeatRun,
   state: TrainingState,
-  validation: ValidationMetrics,
-  metrics: BeatMetrics,
+  validation: ValidationMetrics | null,
 ): CheckpointMetadata {
   const { config, geometry } = run;
   const width = windowOf(geometry);
@@ -525,15 +482,17 @@ function beatCheckpointMetadata(
         records: { train: run.train.records, val: run.validation.records },
         beats: { train: run.train.count, val: run.validation.count },
       },
-      thresholds: validation.thresholds,
-      validation: {
-        metric: validation.metric,
-        value: validation.value,
-        records: run.validation.records.length,
-        beats: run.validation.count,
-        ...validation.details,
-        confusion: metrics,
-      },
+      thresholds: Object.fromEntries(AAMI_CLASSES.map((name) => [name, null])),
+      validation: validation
+        ? {
+            metric: validation.metric,
+            value: validation.value,
+            records: run.validation.records.length,
+            beats: run.validation.count,
+            ...validation.details,
+            confusion: run.lastMetrics,
+          }
+        : null,
       training: { config, state },
     },
   };

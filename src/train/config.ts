@@ -93,6 +93,15 @@ export const trainConfigSchema = z
     cacheDir: z.string().min(1).nullable(),
     /** Steps per JSONL progress line. */
     logEvery: positiveInt,
+    /**
+     * This run is fold `fold` of a `folds`-fold patient-grouped cross-validation (src/train/cv.ts): the dataset is
+     * re-split so that fold is the validation split, the schedule is fixed (no early stopping, no best checkpoint),
+     * and the held-out fold is scored once with the last weights. null: the dataset's own split.
+     */
+    cvFold: z
+      .strictObject({ folds: z.number().int().min(2).max(1000), fold: z.number().int().min(1) })
+      .refine((value) => value.fold <= value.folds, { message: 'fold must be 1..folds' })
+      .nullable(),
     /** Beat classification (MIT-BIH): windows around the annotated R peaks with their RR context. */
     beats: z.strictObject({
       /** Window before the R peak and from it (s). */
@@ -162,6 +171,7 @@ export const TRAIN_DEFAULTS = {
   workers: 1,
   cacheDir: null,
   logEvery: 20,
+  cvFold: null,
   beats: {
     beforeSeconds: 0.25,
     afterSeconds: 0.45,
@@ -243,6 +253,6 @@ export function runDefiningConfig(config: TrainConfig): Partial<TrainConfig> {
     patience: _p,
     ...rest
   } = config;
-  // Runs saved before `init` existed started fresh.
-  return { ...rest, init: rest.init ?? null };
+  // Runs saved before `init` / `cvFold` existed started fresh / used the dataset's split.
+  return { ...rest, init: rest.init ?? null, cvFold: rest.cvFold ?? null };
 }

@@ -1,0 +1,338 @@
+/**
+ * The training loop, one for every task (src/train/task.ts). Async on purpose: it awaits each batch, which lets the
+ * event loop run (Node frees native tensor handles from finalizers scheduled there; a long synchronous loop would
+ * let them pile up).
+ *
+ * Determinism: the task draws the epoch order from PRNG(seed, epoch) and a batch's crops and augmentation from
+ * PRNG(seed, epoch, step); libtorch is reseeded with f(seed, epoch, step) before every step (dropout, stochastic
+ * depth); the model is initialised under manualSeed(seed). A resumed run therefore continues exactly.
+ *
+ * A cross-validation fold (`config.cvFold`, src/train/cv.ts) trains on a fixed schedule: its validation split is the
+ * held-out fold, so nothing is selected on it (no early stopping, no best checkpoint); the held-out fold is scored
+ * once, with the last weights, into `heldout.json`.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { manualSeed, setNumThreads } from '../engine/runtime.js';
+import { scope } from '../engine/scope.js';
+import { ConfigError, MissingFileError } from '../errors.js';
+import { readCheckpoint, type Checkpoint } from '../export/checkpoint.js';
+import {
+  AdamW,
+  clipGradNorm,
+  cosineWithWarmup,
+  oneCycle,
+  weightDecayGroups,
+  type Schedule,
+} from '../optim/index.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { INITIAL_STATE, restoreOptimizerState, writeCheckpoint, type TrainingState } from './checkpoint.js';
+import { runDefiningConfig, type TrainConfig } from './config.js';
+import { createReporter, type Reporter } from './progress.js';
+import { torchSeed } from './random.js';
+import type { TaskOutputs, TrainingTask } from './task.js';
+import type { ValidationMetrics } from './validate.js';
+
+export const RUN_FILES = {
+  last: 'last.safetensors',
+  best: 'best.safetensors',
+  log: 'log.jsonl',
+  config: 'config.json',
+  /** A cross-validation fold's scores on its held-out records (last weights). */
+  heldout: 'heldout.json',
+} as const;
+
+export interface TrainOptions {
+  /** Continue from `<out>/last.safetensors`. */
+  resume?: boolean;
+  /** Start over in an out dir that holds another run (its run files are deleted). */
+  force?: boolean;
+  /** Stops the run before the next step; the last completed epoch's checkpoint stays. */
+  signal?: AbortSignal;
+  /** Progress bar on stderr (default: when stderr is a terminal). */
+  progressBar?: boolean;
+  /** Called with every JSONL log line. */
+  onLog?: (line: import('./progress.js').LogLine) => void;
+  /** `config.init` notices and its one-line summary (default: stderr). */
+  onNotice?: (message: string) => void;
+  /** Catalogue folder where `config.init` names a bundled model (default: the package models/). */
+  modelsDir?: string;
+  /** Progress of the preprocessed-cache build (records done of total), when it is built. */
+  onDataProgress?: (done: number, total: number) => void;
+}
+
+export interface TrainResult {
+  state: TrainingState;
+  validation: ValidationMetrics | null;
+  lastPath: string;
+  bestPath: string | null;
+  aborted: boolean;
+}
+
+/** A cross-validation fold's held-out scores, as written to `heldout.json`. */
+export interface HeldoutFile {
+  fold: number;
+  folds: number;
+  metrics: ValidationMetrics;
+  outputs: TaskOutputs;
+}
+
+/** Everything an epoch needs, built once per run. */
+interface Run<Batch> {
+  config: TrainConfig;
+  task: TrainingTask<Batch>;
+  optimizer: AdamW;
+  schedule: Schedule;
+  reporter: Reporter;
+  options: TrainOptions;
+}
+
+/** Runs `config.epochs` epochs of the task `makeTask` builds (from the resumed checkpoint, when resuming). */
+export async function runTraining<Batch>(
+  config: TrainConfig,
+  options: TrainOptions,
+  makeTask: (saved: Checkpoint | null) => Promise<TrainingTask<Batch>>,
+): Promise<TrainResult> {
+  const saved = prepareOutDir(config, options);
+  setNumThreads(config.threads);
+  const task = await makeTask(saved);
+  let optimizer: AdamW | null = null;
+  let state: TrainingState = saved ? savedState(saved) : { ...INITIAL_STATE };
+  let validation: ValidationMetrics | null = null;
+  try {
+    task.model.module.train();
+    optimizer = new AdamW(weightDecayGroups(task.model.module, config.lr, config.weightDecay));
+    if (saved) restoreOptimizerState(optimizer, saved.optimizerState, state.step, RUN_FILES.last);
+    const run: Run<Batch> = {
+      config,
+      task,
+      optimizer,
+      schedule: scheduleOf(config, task.stepsPerEpoch * config.epochs),
+      reporter: createReporter(join(config.out, RUN_FILES.log), {
+        bar: options.progressBar ?? process.stderr.isTTY === true,
+        ...(options.onLog ? { onLog: options.onLog } : {}),
+      }),
+      options,
+    };
+    while (state.epoch < config.epochs && state.stopped === null) {
+      if (options.signal?.aborted) break;
+      const result = await runEpoch(run, state);
+      if (result === null) break;
+      ({ state, validation } = result);
+    }
+  } finally {
+    optimizer?.dispose();
+    await task.close();
+  }
+  const bestPath = join(config.out, RUN_FILES.best);
+  return {
+    state,
+    validation,
+    lastPath: join(config.out, RUN_FILES.last),
+    bestPath: existsSync(bestPath) ? bestPath : null,
+    aborted: options.signal?.aborted ?? false,
+  };
+}
+
+/** Refuses to mix runs: an out dir holding one needs --resume or --force. Returns the checkpoint to resume. */
+export function prepareOutDir(config: TrainConfig, options: TrainOptions): Checkpoint | null {
+  const lastPath = join(config.out, RUN_FILES.last);
+  const hasRun = Object.values(RUN_FILES).some((file) => existsSync(join(config.out, file)));
+  if (options.resume) {
+    if (!existsSync(lastPath))
+      throw new MissingFileError(lastPath, 'nothing to resume: no last checkpoint in the out dir');
+    const saved = readCheckpoint(lastPath);
+    checkSameRun(saved, config, lastPath);
+    return saved;
+  }
+  if (hasRun && !options.force) {
+    throw new ConfigError(
+      `out dir ${config.out} holds another run (${RUN_FILES.last} / ${RUN_FILES.log}): pass --resume to continue it or --force to start over`,
+    );
+  }
+  for (const file of Object.values(RUN_FILES)) rmSync(join(config.out, file), { force: true });
+  mkdirSync(config.out, { recursive: true });
+  writeFileSync(join(config.out, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+  return null;
+}
+
+function checkSameRun(saved: Checkpoint, config: TrainConfig, source: string): void {
+  const training = saved.metadata.extra?.training as { config?: TrainConfig } | undefined;
+  if (training?.config === undefined)
+    throw new ConfigError(`${source}: not a training checkpoint (no training config)`);
+  const before = runDefiningConfig(training.config) as Record<string, unknown>;
+  const now = runDefiningConfig(config) as Record<string, unknown>;
+  const changed = Object.keys({ ...before, ...now }).filter(
+    (key) => JSON.stringify(before[key]) !== JSON.stringify(now[key]),
+  );
+  if (changed.length > 0) {
+    throw new ConfigError(
+      `--resume: ${changed.join(', ')} differ from the run in ${source} (only threads, workers, paths, patience and logEvery may change)`,
+    );
+  }
+}
+
+export function savedState(saved: Checkpoint): TrainingState {
+  return (saved.metadata.extra?.training as { state: TrainingState }).state;
+}
+
+export function scheduleOf(config: TrainConfig, totalSteps: number): Schedule {
+  const steps = Math.max(2, totalSteps);
+  return config.schedule === 'one-cycle'
+    ? oneCycle({ maxLr: config.lr, totalSteps: steps, pctStart: config.warmupFraction })
+    : cosineWithWarmup({
+        lr: config.lr,
+        totalSteps: steps,
+        warmupSteps: Math.max(1, Math.round(config.warmupFraction * steps)),
+      });
+}
+
+/** Cuts an epoch's shuffled example order into batches; a trailing batch of one is dropped (BatchNorm needs two). */
+export function batchesOf(order: readonly number[], batchSize: number): number[][] {
+  const batches: number[][] = [];
+  for (let from = 0; from + 2 <= order.length; from += batchSize)
+    batches.push(order.slice(from, from + batchSize));
+  return batches;
+}
+
+/** One epoch: steps, validation, checkpoints. null when aborted mid-epoch (nothing saved for it). */
+async function runEpoch<Batch>(
+  run: Run<Batch>,
+  state: TrainingState,
+): Promise<{ state: TrainingState; validation: ValidationMetrics | null } | null> {
+  const { config, reporter, task } = run;
+  const epoch = state.epoch;
+  const batches = task.epochBatches(epoch);
+  const started = performance.now();
+  reporter.startEpoch(epoch + 1, batches.length);
+  const inFlight: Array<Promise<Batch>> = [];
+  let requested = 0;
+  let step = state.step;
+  let lossSum = 0;
+  let group = { loss: 0, steps: 0, samples: 0, started: performance.now() };
+  for (let s = 0; s < batches.length; s++) {
+    while (requested < batches.length && inFlight.length < task.prefetch)
+      inFlight.push(task.fetch(batches, epoch, requested++));
+    const batch = await inFlight.shift()!;
+    if (run.options.signal?.aborted) {
+      reporter.endEpoch();
+      return null;
+    }
+    const lr = run.schedule(step);
+    const loss = trainStep(run, batch, batches[s]!, { epoch, step: s }, lr);
+    task.release(batch);
+    step += 1;
+    lossSum += loss;
+    group = {
+      ...group,
+      loss: group.loss + loss,
+      steps: group.steps + 1,
+      samples: group.samples + batches[s]!.length,
+    };
+    const seconds = (performance.now() - group.started) / 1000;
+    reporter.step({ loss: lossSum / (s + 1), samplesPerSecond: group.samples / seconds });
+    if (group.steps === config.logEvery || s === batches.length - 1) {
+      reporter.log({
+        type: 'steps',
+        epoch: epoch + 1,
+        step,
+        loss: group.loss / group.steps,
+        lr,
+        seconds,
+        samplesPerSecond: group.samples / seconds,
+      });
+      group = { loss: 0, steps: 0, samples: 0, started: performance.now() };
+    }
+  }
+  reporter.endEpoch();
+  const trainSeconds = (performance.now() - started) / 1000;
+  const samples = batches.reduce((n, b) => n + b.length, 0);
+  const validationStarted = performance.now();
+  const validation = await validateEpoch(run, epoch);
+  const next = nextState(state, epoch, step, validation, config.cvFold === null ? config.patience : null);
+  saveEpoch(run, next, validation);
+  reporter.log({
+    type: 'epoch',
+    epoch: epoch + 1,
+    steps: batches.length,
+    loss: lossSum / Math.max(1, batches.length),
+    lr: run.schedule(Math.max(0, step - 1)),
+    seconds: trainSeconds,
+    samplesPerSecond: samples / trainSeconds,
+    validationSeconds: (performance.now() - validationStarted) / 1000,
+    ...task.epochLog?.(epoch),
+    validation: validation ? { [validation.metric]: validation.value, ...validation.details } : null,
+    best: next.bestMetric,
+    bestEpoch: next.bestEpoch,
+    epochsWithoutImprovement: next.epochsWithoutImprovement,
+    stopped: next.stopped,
+  });
+  return { state: next, validation };
+}
+
+function trainStep<Batch>(
+  run: Run<Batch>,
+  batch: Batch,
+  indices: readonly number[],
+  at: { epoch: number; step: number },
+  lr: number,
+): number {
+  const { task, optimizer, config } = run;
+  manualSeed(torchSeed(config.seed, at.epoch, at.step));
+  optimizer.setLearningRate(lr);
+  const loss = scope(() => {
+    const value = task.loss(batch, indices, at);
+    value.backward();
+    return value.item();
+  });
+  if (config.gradClip !== null) clipGradNorm(task.model.module.parameters(), config.gradClip);
+  optimizer.step();
+  optimizer.zeroGrad();
+  return loss;
+}
+
+/**
+ * Validation of an ordinary run: every epoch. A cross-validation fold scores its held-out records once, after the
+ * last epoch, and writes them to heldout.json; its other epochs log no validation.
+ */
+async function validateEpoch<Batch>(run: Run<Batch>, epoch: number): Promise<ValidationMetrics | null> {
+  const fold = run.config.cvFold;
+  if (fold !== null && epoch + 1 < run.config.epochs) return null;
+  const { metrics, outputs } = await run.task.validate();
+  if (fold !== null) {
+    const file: HeldoutFile = { fold: fold.fold, folds: fold.folds, metrics, outputs };
+    writeFileAtomic(join(run.config.out, RUN_FILES.heldout), `${JSON.stringify(file)}\n`);
+  }
+  return metrics;
+}
+
+export function nextState(
+  state: TrainingState,
+  epoch: number,
+  step: number,
+  validation: ValidationMetrics | null,
+  patience: number | null,
+): TrainingState {
+  const value = validation?.value ?? null;
+  const improved = value !== null && (state.bestMetric === null || value > state.bestMetric);
+  const epochsWithoutImprovement = improved ? 0 : state.epochsWithoutImprovement + 1;
+  return {
+    epoch: epoch + 1,
+    step,
+    bestMetric: improved ? value : state.bestMetric,
+    bestEpoch: improved ? epoch + 1 : state.bestEpoch,
+    epochsWithoutImprovement,
+    stopped: patience !== null && epochsWithoutImprovement >= patience ? 'early-stopping' : null,
+  };
+}
+
+/**
+ * last.safetensors every epoch (with optimiser state); best.safetensors when the metric improved, except in a
+ * cross-validation fold, whose validation split is the held-out fold and must select nothing.
+ */
+function saveEpoch<Batch>(run: Run<Batch>, state: TrainingState, validation: ValidationMetrics | null): void {
+  const metadata = run.task.checkpointMetadata(state, validation);
+  writeCheckpoint(join(run.config.out, RUN_FILES.last), run.task.model, metadata, run.optimizer);
+  if (run.config.cvFold === null && state.bestEpoch === state.epoch)
+    writeCheckpoint(join(run.config.out, RUN_FILES.best), run.task.model, metadata, null);
+}
