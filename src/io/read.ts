@@ -4,6 +4,8 @@
  */
 import { FormatError, MissingFileError } from '../errors.js';
 import { readCsvRecord } from './csv.js';
+import { looksLikeEdf, readEdfRecord } from './edf.js';
+import { readLimits, type ReadLimits } from './limits.js';
 import { readMatRecord } from './mat/index.js';
 import type { EcgRecord } from './record.js';
 import { baseName, bytesSource, extension, sourceFor, withExtension, type ByteSource } from './source.js';
@@ -29,16 +31,24 @@ export interface ReadOptions extends WindowOptions {
   fs?: number;
   /** ADC units per physical unit for a MAT `val` matrix read without a header. */
   gain?: number;
+  /** Work budget (samples, file bytes, inflated bytes, sampling rate range); default DEFAULT_READ_LIMITS. */
+  limits?: Partial<ReadLimits>;
+  /** Follow data-file names that are absolute or leave the header's folder with `..` (default false). */
+  allowOutsideFolder?: boolean;
 }
 
-function toSource(input: RecordInput, files?: Map<string, Uint8Array>): ByteSource {
-  return input instanceof Uint8Array ? bytesSource(input, '<bytes>', files) : sourceFor(input);
+function toSource(input: RecordInput, options: ReadOptions = {}): ByteSource {
+  if (input instanceof Uint8Array) return bytesSource(input, '<bytes>', options.files);
+  return sourceFor(input, {
+    maxFileBytes: readLimits(options.limits).maxFileBytes,
+    ...(options.allowOutsideFolder === undefined ? {} : { allowOutsideFolder: options.allowOutsideFolder }),
+  });
 }
 
 /** Reads and parses a `.hea` file (or the `.hea` of a record path given without extension). */
 export async function readWfdbHeader(input: RecordInput, options: ReadOptions = {}): Promise<WfdbHeader> {
-  const source = headerSource(toSource(input, options.files));
-  return parseWfdbHeader(headerText(await source.read()), source.name);
+  const source = headerSource(toSource(input, options));
+  return parseWfdbHeader(headerText(await source.read()), source.name, readLimits(options.limits));
 }
 
 function headerSource(source: ByteSource): ByteSource {
@@ -49,8 +59,8 @@ function headerSource(source: ByteSource): ByteSource {
 
 /** Reads a WFDB record from its header, fetching the data files it names relative to it. */
 export async function readWfdb(input: RecordInput, options: ReadOptions = {}): Promise<WfdbRead> {
-  const source = headerSource(toSource(input, options.files));
-  const header = parseWfdbHeader(headerText(await source.read()), source.name);
+  const source = headerSource(toSource(input, options));
+  const header = parseWfdbHeader(headerText(await source.read()), source.name, readLimits(options.limits));
   const windowed = wantsWindow(options);
   if (windowed && windowReadable(header)) return readWfdbWindow(header, source, options, options);
   const read = await readWholeWfdb(header, source, options);
@@ -75,16 +85,20 @@ async function readWholeWfdb(
 }
 
 /** Reads an MIT-format annotation file (`.atr`, LUDB `.i` ... `.v6`, ...). */
-export async function readAnnotations(input: RecordInput): Promise<WfdbAnnotation[]> {
-  const source = toSource(input);
-  return parseAnnotations(await source.read(), source.name);
+export async function readAnnotations(
+  input: RecordInput,
+  options: Pick<ReadOptions, 'limits'> = {},
+): Promise<WfdbAnnotation[]> {
+  const source = toSource(input, options);
+  return parseAnnotations(await source.read(), source.name, options.limits);
 }
 
 /**
  * Reads a record. A `.hea` (or a record path without extension, or a `.dat`) is read as WFDB; a `.mat` is read
  * through its `.hea` when one sits beside it (CinC 2017 style), otherwise as a MAT-file; a `.csv`/`.tsv`/`.txt`
- * as delimited text (fs from `options.fs` or a time column). Bytes are sniffed: text starting with a WFDB record
- * line is a header, anything else a MAT-file.
+ * as delimited text (fs from `options.fs` or a time column); a `.edf` as EDF / EDF+ (annotations in
+ * metadata.annotations). Bytes are sniffed: text starting with a WFDB record line is a header, an EDF version field
+ * an EDF file, anything else a MAT-file.
  */
 export async function readRecord(input: RecordInput, options: ReadOptions = {}): Promise<EcgRecord> {
   const record = await readAnyRecord(input, options);
@@ -94,14 +108,18 @@ export async function readRecord(input: RecordInput, options: ReadOptions = {}):
 }
 
 async function readAnyRecord(input: RecordInput, options: ReadOptions): Promise<EcgRecord> {
-  const source = toSource(input, options.files);
+  const source = toSource(input, options);
   if (input instanceof Uint8Array) return readSniffed(input, source, options);
   const ext = extension(source.name);
   if (ext === 'mat') return readMatOrWfdb(source, options);
   if (ext === 'hea' || ext === 'dat' || ext === '') return (await readWfdb(source, options)).record;
+  if (ext === 'edf') return readEdfRecord(await source.read(), source.name, options.limits);
   if (TEXT_TABLES.has(ext))
     return readCsvRecord(textOf(await source.read()), source.name, csvOptions(options));
-  throw new FormatError(source.name, `unsupported file type ".${ext}" (expected .hea, .dat, .mat, .csv)`);
+  throw new FormatError(
+    source.name,
+    `unsupported file type ".${ext}" (expected .hea, .dat, .mat, .edf, .csv)`,
+  );
 }
 
 const TEXT_TABLES = new Set(['csv', 'tsv', 'txt']);
@@ -110,11 +128,14 @@ function textOf(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);
 }
 
-function csvOptions(options: ReadOptions): { fs?: number } {
-  return options.fs === undefined ? {} : { fs: options.fs };
+function csvOptions(options: ReadOptions): { fs?: number; limits?: Partial<ReadLimits> } {
+  return {
+    ...(options.fs === undefined ? {} : { fs: options.fs }),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+  };
 }
 
-function matOptions(options: ReadOptions): { fs?: number; gain?: number } {
+function matOptions(options: ReadOptions): { fs?: number; gain?: number; limits?: Partial<ReadLimits> } {
   return { ...csvOptions(options), ...(options.gain === undefined ? {} : { gain: options.gain }) };
 }
 
@@ -131,6 +152,7 @@ async function readMatOrWfdb(source: ByteSource, options: ReadOptions): Promise<
 
 async function readSniffed(bytes: Uint8Array, source: ByteSource, options: ReadOptions): Promise<EcgRecord> {
   if (looksLikeWfdbHeader(bytes)) return (await readWfdb(source, options)).record;
+  if (looksLikeEdf(bytes)) return readEdfRecord(bytes, source.name, options.limits);
   return readMatRecord(bytes, source.name, matOptions(options));
 }
 

@@ -3,7 +3,8 @@
  * stays loadable in a browser), a URL (global fetch) or bytes already in memory (with the other files of the
  * record given as a name -> bytes map). `sibling` resolves a file named inside a header relative to it.
  */
-import { FormatError, MissingFileError } from '../errors.js';
+import { excerpt, FormatError, MissingFileError } from '../errors.js';
+import { DEFAULT_READ_LIMITS } from './limits.js';
 
 export interface ByteSource {
   /** Path, URL or "<bytes>"-style name, used in every error message. */
@@ -55,51 +56,122 @@ async function nodeFs(): Promise<NodeFs> {
   return builtin ? (builtin('node:fs') as NodeFs) : await import('node:fs');
 }
 
+/** How path and URL sources treat the files a header names. */
+export interface SourceOptions {
+  /**
+   * Follow data-file names that are absolute or climb out of the header's folder with `..` (default false: a
+   * header is input, and must not make the reader open /dev/zero, a FIFO or /etc/passwd).
+   */
+  allowOutsideFolder?: boolean;
+  /** Largest file read, in bytes (default DEFAULT_READ_LIMITS.maxFileBytes). */
+  maxFileBytes?: number;
+}
+
+/** Why a file name from a header may not be followed, or null when it stays inside the header's folder. */
+export function outsideFolderProblem(fileName: string): string | null {
+  if (fileName === '') return 'an empty file name';
+  if (/^([\\/]|[A-Za-z]:|[A-Za-z][\w+.-]*:\/\/)/.test(fileName)) return 'an absolute path or URL';
+  if (fileName.split(/[\\/]/).includes('..')) return 'a path that climbs out with ".."';
+  return null;
+}
+
+/** A source whose reads reject with `error` (a refused or missing sibling); its own siblings are refused too. */
+function refusedSource(name: string, error: Error): ByteSource {
+  return {
+    name,
+    read: () => Promise.reject(error),
+    sibling: (other) => refusedSource(other, error),
+  };
+}
+
+/** The sibling `fileName` of `base`, or a refused source when the name leaves the folder (unless allowed). */
+function confinedSibling(
+  base: string,
+  fileName: string,
+  options: SourceOptions,
+  make: (name: string) => ByteSource,
+): ByteSource {
+  const problem = options.allowOutsideFolder ? null : outsideFolderProblem(fileName);
+  if (problem === null) return make(fileName);
+  const error = new FormatError(
+    base,
+    `names the file "${excerpt(fileName)}": ${problem} leaves the record's folder (pass allowOutsideFolder to follow it)`,
+  );
+  return refusedSource(fileName, error);
+}
+
+function fileError(path: string, error: unknown): Error {
+  const code = (error as { code?: string }).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new MissingFileError(path);
+  return new FormatError(path, `cannot read file (${code ?? String(error)})`);
+}
+
 /**
- * A file on disk (Node only). Read with readFileSync: record files are small (kB to a few MB) and, measured on
- * CinC 2017, fs/promises readFile costs 3-4x more per file; the ByteSource API stays async all the same.
+ * Opens `path` for reading without blocking (a FIFO must not hang the open), and refuses anything but a regular
+ * file no larger than `maxFileBytes` before reading a byte. Returns the descriptor and the file's size.
  */
-export function pathSource(path: string): ByteSource {
+function openRegular(fs: NodeFs, path: string, maxFileBytes: number): { fd: number; size: number } {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    throw fileError(path, error);
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile())
+      throw new FormatError(path, 'not a regular file (a directory, FIFO, socket or device): refused');
+    if (stat.size > maxFileBytes)
+      throw new FormatError(
+        path,
+        `file of ${stat.size} bytes exceeds the limit of ${maxFileBytes} bytes per file`,
+      );
+    return { fd, size: stat.size };
+  } catch (error) {
+    fs.closeSync(fd);
+    throw error instanceof FormatError ? error : fileError(path, error);
+  }
+}
+
+/** Reads bytes [start, end) of an open file (fewer if it ends first). */
+function readSpan(fs: NodeFs, fd: number, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(Math.max(0, end - start));
+  let filled = 0;
+  while (filled < out.length) {
+    const n = fs.readSync(fd, out, filled, out.length - filled, start + filled);
+    if (n === 0) break;
+    filled += n;
+  }
+  return out.subarray(0, filled);
+}
+
+/**
+ * A file on disk (Node only), read synchronously: record files are small (kB to a few MB) and, measured on
+ * CinC 2017, fs/promises readFile costs 3-4x more per file; the ByteSource API stays async all the same.
+ * Only regular files within `maxFileBytes` are read, and a sibling stays in this file's folder unless allowed.
+ */
+export function pathSource(path: string, options: SourceOptions = {}): ByteSource {
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_READ_LIMITS.maxFileBytes;
+  const withFile = async (use: (fs: NodeFs, fd: number, size: number) => Uint8Array) => {
+    const fs = await nodeFs();
+    const { fd, size } = openRegular(fs, path, maxFileBytes);
+    try {
+      return use(fs, fd, size);
+    } catch (error) {
+      throw fileError(path, error);
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
   return {
     name: path,
-    async read() {
-      const { readFileSync } = await nodeFs();
-      try {
-        const buffer = readFileSync(path);
-        return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code === 'ENOENT') throw new MissingFileError(path);
-        throw new FormatError(path, `cannot read file (${code ?? String(error)})`);
-      }
-    },
-    async readRange(start, end) {
-      const { openSync, readSync, closeSync } = await nodeFs();
-      let fd: number;
-      try {
-        fd = openSync(path, 'r');
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code === 'ENOENT') throw new MissingFileError(path);
-        throw new FormatError(path, `cannot read file (${code ?? String(error)})`);
-      }
-      try {
-        const out = new Uint8Array(Math.max(0, end - start));
-        let filled = 0;
-        while (filled < out.length) {
-          const n = readSync(fd, out, filled, out.length - filled, start + filled);
-          if (n === 0) break;
-          filled += n;
-        }
-        return out.subarray(0, filled);
-      } finally {
-        closeSync(fd);
-      }
-    },
+    read: () => withFile((fs, fd, size) => readSpan(fs, fd, 0, size)),
+    readRange: (start, end) => withFile((fs, fd, size) => readSpan(fs, fd, start, Math.min(end, size))),
     sibling(fileName) {
-      if (fileName.startsWith('/')) return pathSource(fileName);
       const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-      return pathSource(cut < 0 ? fileName : `${path.slice(0, cut + 1)}${fileName}`);
+      return confinedSibling(path, fileName, options, (name) =>
+        pathSource(name.startsWith('/') || cut < 0 ? name : `${path.slice(0, cut + 1)}${name}`, options),
+      );
     },
   };
 }
@@ -119,13 +191,37 @@ async function fetchOrThrow(href: string, init?: RequestInit): Promise<Response>
   return response;
 }
 
+/** A response body of at most `max` bytes, refused as soon as its length (declared or streamed) exceeds it. */
+async function boundedBody(response: Response, href: string, max: number): Promise<Uint8Array> {
+  const tooLarge = (bytes: number | string) =>
+    new FormatError(href, `file of ${bytes} bytes exceeds the limit of ${max} bytes per file`);
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > max) throw tooLarge(declared);
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    total += chunk.length;
+    if (total > max) throw tooLarge(`more than ${max}`);
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
 /** An http(s) URL, fetched with the global fetch (windowed reads send a Range header). */
-export function urlSource(url: string | URL): ByteSource {
+export function urlSource(url: string | URL, options: SourceOptions = {}): ByteSource {
   const href = url.toString();
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_READ_LIMITS.maxFileBytes;
   return {
     name: href,
     async read() {
-      return new Uint8Array(await (await fetchOrThrow(href)).arrayBuffer());
+      return boundedBody(await fetchOrThrow(href), href, maxFileBytes);
     },
     async readRange(start, end) {
       if (end <= start) return new Uint8Array(0);
@@ -135,7 +231,8 @@ export function urlSource(url: string | URL): ByteSource {
       // A server that ignores Range answers 200 with the whole file.
       return response.status === 206 ? bytes : bytes.subarray(start, end);
     },
-    sibling: (fileName) => urlSource(new URL(fileName, href)),
+    sibling: (fileName) =>
+      confinedSibling(href, fileName, options, (name) => urlSource(new URL(name, href), options)),
   };
 }
 
@@ -165,8 +262,8 @@ export function bytesSource(
 }
 
 /** Source for a string: a URL when it starts with http(s)://, otherwise a path. */
-export function sourceFor(input: string | URL | ByteSource): ByteSource {
+export function sourceFor(input: string | URL | ByteSource, options: SourceOptions = {}): ByteSource {
   if (typeof input === 'object' && 'read' in input) return input;
   const text = input.toString();
-  return isUrl(text) ? urlSource(text) : pathSource(text);
+  return isUrl(text) ? urlSource(text, options) : pathSource(text, options);
 }
