@@ -1,4 +1,6 @@
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
+import { expandInputs } from '../infer/files.js';
 import { MissingFileError } from '../errors.js';
 import { readRecord, readWfdb, readWfdbHeader } from '../io/read.js';
 import { recordDuration, recordLength, type EcgRecord } from '../io/record.js';
@@ -13,8 +15,12 @@ export interface RecordDescription {
   duration_s: number;
   age: number | null;
   sex: string;
-  /** null when the source carries no checksums (MAT, CSV). */
+  /** null when the source carries no checksums (MAT, CSV) or its checksum fields are 0 (not recorded). */
   checksums_ok: boolean | null;
+  /** 'agree' | 'mismatch' | 'not recorded' (header fields 0, e.g. CinC 2017) | 'not available' (MAT, CSV). */
+  checksum_status: ChecksumStatus;
+  /** The record's start as ISO 8601 (WFDB base date and time, either date style), null when not given. */
+  start_time: string | null;
   leads: LeadDescription[];
   notes: string[];
 }
@@ -30,6 +36,8 @@ export interface LeadDescription {
   samples_per_frame: number | null;
   checksum: { header: number | null; data: number; ok: boolean | null } | null;
 }
+
+export type ChecksumStatus = 'agree' | 'mismatch' | 'not recorded' | 'not available';
 
 /** WFDB records are described from header and data (like wfdbdesc); other files from the decoded record. */
 export async function describeRecord(
@@ -59,9 +67,13 @@ async function describeWfdb(input: string): Promise<RecordDescription> {
     ...new Set(header.signals.map((s) => s.format + (s.byteOffset ? `+${s.byteOffset}` : ''))),
   ];
   const compared = checksums.filter((c) => c.ok !== null);
+  const ok = compared.length === 0 ? null : compared.every((c) => c.ok);
+  const zeroFields = checksums.some((c) => c.expected === 0 && c.ok === null);
   return {
     ...summary(record, `wfdb ${formats.join(',')}`),
-    checksums_ok: compared.length === 0 ? null : compared.every((c) => c.ok),
+    checksums_ok: ok,
+    checksum_status: ok === false ? 'mismatch' : zeroFields ? 'not recorded' : ok ? 'agree' : 'not available',
+    start_time: header.startTime,
     leads: header.signals.map((s, i) => ({
       name: record.leads[i]!,
       units: s.units,
@@ -81,6 +93,8 @@ function describeOther(record: EcgRecord, ext: string): RecordDescription {
   return {
     ...summary(record, ext),
     checksums_ok: null,
+    checksum_status: 'not available',
+    start_time: null,
     leads: record.leads.map((name, i) => ({
       name,
       units: record.units[i] ?? '',
@@ -109,19 +123,24 @@ function summary(record: EcgRecord, format: string) {
 }
 
 function formatText(d: RecordDescription): string {
-  const checks = d.checksums_ok === null ? 'not available' : d.checksums_ok ? 'all agree' : 'MISMATCH';
+  const checks = {
+    agree: 'all agree',
+    mismatch: 'MISMATCH',
+    'not recorded': 'not recorded (checksum fields are 0)',
+    'not available': 'not available',
+  }[d.checksum_status];
   const lines = [
     `Record ${d.record}`,
     `Format: ${d.format}`,
     `Sampling frequency: ${d.fs} Hz`,
     `Length: ${d.n_samples} samples (${d.duration_s.toFixed(3)} s)`,
+    ...(d.start_time === null ? [] : [`Start: ${d.start_time.replace('T', ' ')}`]),
     `Age: ${d.age ?? 'unknown'}  Sex: ${d.sex}`,
     `Checksums: ${checks}`,
     `Leads (${d.leads.length}):`,
     ...d.leads.map((l, i) => {
       const calibration = l.gain === null ? '' : `  gain ${l.gain} adu/${l.units}  baseline ${l.baseline}`;
-      const check =
-        l.checksum && l.checksum.ok === false ? `  checksum ${l.checksum.data} != ${l.checksum.header}` : '';
+      const check = l.checksum?.ok === false ? `  checksum ${l.checksum.data} != ${l.checksum.header}` : '';
       return `  ${i}: ${l.name} [${l.units}]${calibration}${check}`;
     }),
     ...d.notes.map((note) => `Note: ${note}`),
@@ -135,13 +154,44 @@ export function registerInspect(program: Command): void {
     .description(
       'Describe a record (WFDB .hea/.dat, .mat, .csv): rate, length, leads, gains, age/sex, checksums',
     )
-    .argument('<record>', 'header path, record path without extension, URL, .mat or .csv')
+    .argument(
+      '<record>',
+      'header path, record path without extension, URL, .mat, .csv, or a folder (each record in it)',
+    )
     .option('--json', 'print JSON')
     .option('--fs <hz>', 'sampling frequency for files that do not carry one (CSV, bare .mat)', Number)
     .action(async (input: string, options: { json?: boolean; fs?: number }) => {
-      const description = await describeRecord(input, options.fs === undefined ? {} : { fs: options.fs });
+      const readOptions = options.fs === undefined ? {} : { fs: options.fs };
+      if (!isFolder(input)) {
+        const description = await describeRecord(input, readOptions);
+        process.stdout.write(
+          options.json ? `${JSON.stringify(description, null, 2)}\n` : formatText(description),
+        );
+        return;
+      }
+      const described = await describeFolder(input, readOptions);
       process.stdout.write(
-        options.json ? `${JSON.stringify(description, null, 2)}\n` : formatText(description),
+        options.json
+          ? `${JSON.stringify(described, null, 2)}\n`
+          : described.map((d) => ('error' in d ? `${d.file}: ERROR ${d.error}\n` : formatText(d))).join('\n'),
       );
     });
+}
+
+const isFolder = (input: string) => existsSync(input) && statSync(input).isDirectory();
+
+/** Every record in a folder (as `predict DIR` finds them), described; a record that cannot be read gives its error. */
+export async function describeFolder(
+  dir: string,
+  options: { fs?: number } = {},
+): Promise<Array<RecordDescription | { file: string; error: string }>> {
+  const out: Array<RecordDescription | { file: string; error: string }> = [];
+  for (const file of expandInputs([dir])) {
+    try {
+      out.push(await describeRecord(file, options));
+    } catch (error) {
+      out.push({ file, error: `${(error as Error).name}: ${(error as Error).message}` });
+    }
+  }
+  return out;
 }

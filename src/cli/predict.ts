@@ -4,7 +4,6 @@ import {
   existsSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readFileSync,
   readSync,
   statSync,
@@ -17,7 +16,7 @@ import { InvalidArgumentError } from 'commander';
 import { commandOutput } from './output.js';
 import { ConfigError } from '../errors.js';
 import { renderHtml } from '../eval/report/html.js';
-import { expandInputs } from '../infer/files.js';
+import { expandInputs, resolveRecordPath, walkFiles } from '../infer/files.js';
 import { parseWfdbHeader } from '../io/wfdb/header.js';
 import { segmentHeaderNames } from '../io/wfdb/multisegment.js';
 import type { ModelTarget } from '../infer/predict-file.js';
@@ -95,20 +94,13 @@ function selectRecords(inputs: readonly string[]): RecordSelection {
       const folder = folderRecords(walkFiles(input));
       folder.files.forEach((file) => files.add(file));
       skipped.push(...folder.skipped);
-    } else {
+    } else if (/[*?[]/.test(input) || resolveRecordPath(input) !== null) {
       expandInputs([input]).forEach((file) => files.add(file));
+    } else {
+      files.add(input); // missing: predicting it reports "file not found" and the batch goes on
     }
   }
   return { files: [...files].sort(), skipped };
-}
-
-function walkFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    if (entry.name.startsWith('.')) return [];
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return walkFiles(path);
-    return entry.isFile() ? [path] : [];
-  });
 }
 
 /** Path without its extension: a record's files share it (100.hea, 100.dat, 100.atr). */

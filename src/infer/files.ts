@@ -4,7 +4,7 @@
  * prefix.
  * Sorted, without duplicates, so that output order does not depend on the file system.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { MissingFileError } from '../errors.js';
 
@@ -17,26 +17,64 @@ export function expandInputs(inputs: readonly string[]): string[] {
   for (const input of inputs) {
     if (/[*?[]/.test(input)) {
       for (const file of globFiles(input)) files.add(file);
-    } else if (!existsSync(input)) {
-      throw new MissingFileError(input, 'no such file or folder');
-    } else if (statSync(input).isDirectory()) {
-      for (const file of recordFiles(walk(input))) files.add(file);
+    } else if (existsSync(input) && statSync(input).isDirectory()) {
+      for (const file of recordFiles(walkFiles(input))) files.add(file);
     } else {
-      files.add(input);
+      const path = resolveRecordPath(input);
+      if (path === null) throw new MissingFileError(input, 'no such file or folder');
+      files.add(path);
     }
   }
   return [...files].sort();
 }
 
-function walk(dir: string): string[] {
+/**
+ * A record named as given, or without its extension as `inspect` and `features` accept it: `A00005` stays as it is
+ * when `A00005.hea` exists (readRecord reads the header), else becomes the `.mat` or `.csv` of that name; null when
+ * there is no such record.
+ */
+export function resolveRecordPath(input: string): string | null {
+  if (existsSync(input)) return input;
+  if (existsSync(`${input}.hea`)) return input;
+  const other = ['mat', 'csv'].map((ext) => `${input}.${ext}`).find((path) => existsSync(path));
+  return other ?? null;
+}
+
+/**
+ * Every file under `dir` (hidden entries skipped), following symbolic links to files and folders as `datasets` and
+ * `train` do (docs/own-data.md builds folders of links); a linked folder already walked is not walked again.
+ */
+export function walkFiles(dir: string, seen = new Set<string>([realpathSync(dir)])): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(path));
-    else if (entry.isFile()) out.push(path);
+    const kind = entry.isSymbolicLink()
+      ? linkKind(path)
+      : entry.isDirectory()
+        ? 'dir'
+        : entry.isFile()
+          ? 'file'
+          : null;
+    if (kind === 'file') out.push(path);
+    else if (kind === 'dir') {
+      const real = realpathSync(path);
+      if (seen.has(real)) continue;
+      seen.add(real);
+      out.push(...walkFiles(path, seen));
+    }
   }
   return out;
+}
+
+/** What a symbolic link points at; null for a dangling link (its record cannot be read anyway). */
+function linkKind(path: string): 'file' | 'dir' | null {
+  try {
+    const target = statSync(path);
+    return target.isDirectory() ? 'dir' : target.isFile() ? 'file' : null;
+  } catch {
+    return null;
+  }
 }
 
 /** One file per record: the .hea of WFDB records (also CinC 2017's .hea + .mat), a lone .mat, a .csv. */
@@ -59,7 +97,7 @@ function globFiles(pattern: string): string[] {
   const root = fixed.join(sep) || '.';
   if (!existsSync(root)) return [];
   const regex = globRegex(parts.slice(fixed.length).join('/'));
-  return walk(root).filter((path) => regex.test(relative(root, path).split(sep).join('/')));
+  return walkFiles(root).filter((path) => regex.test(relative(root, path).split(sep).join('/')));
 }
 
 function globRegex(glob: string): RegExp {

@@ -21,8 +21,12 @@ export interface WfdbRecordLine {
   baseCounter: number;
   /** Samples per signal; null when absent or zero (length unspecified, checksums disabled). */
   nSamples: number | null;
+  /** As written: `hh:mm:ss` (WFDB). */
   baseTime: string | null;
+  /** As written: `dd/mm/yyyy` (WFDB) or `dd-Mon-yyyy` (CinC 2020/21, which puts it before the time). */
   baseDate: string | null;
+  /** The start as ISO 8601 local time (`2020-05-12T12:33:59`, or the date alone), null without a valid date. */
+  startTime: string | null;
 }
 
 export interface WfdbSignalSpec {
@@ -90,7 +94,14 @@ const toNumber = (text: string): number => Number(text);
 const DEFAULT_FS = 250;
 const DEFAULT_GAIN = 200;
 
-const RECORD_LINE: LineTable<WfdbRecordLine> = {
+/** CinC 2020/21's date style, `12-May-2020`. */
+const MONTH_DATE = '\\d{1,2}-[A-Za-z]{3}-\\d{4}';
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/** The record line's tokens; `startTime` is derived from two of them. */
+type RecordFields = Omit<WfdbRecordLine, 'startTime'>;
+
+const RECORD_LINE: LineTable<RecordFields> = {
   recordName: { token: 0, pattern: '[^\\s/]+', parse: String, required: true, fallback: () => '' },
   nSegments: { token: 0, prefix: '/', pattern: '\\d+', parse: toNumber, fallback: () => null },
   nSignals: { token: 1, pattern: '\\d+', parse: toNumber, required: true, fallback: () => 0 },
@@ -104,8 +115,9 @@ const RECORD_LINE: LineTable<WfdbRecordLine> = {
   },
   baseCounter: { token: 2, prefix: '\\(', suffix: '\\)', pattern: FLOAT, parse: toNumber, fallback: () => 0 },
   nSamples: { token: 3, pattern: '\\d+', parse: (t) => Number(t) || null, fallback: () => null },
-  baseTime: { token: 4, pattern: '[\\d:.]+', parse: String, fallback: () => null },
-  baseDate: { token: 5, pattern: '[\\d/]+', parse: String, fallback: () => null },
+  // '-': no time given before a CinC-style date (recordLineText).
+  baseTime: { token: 4, pattern: '[\\d:.]+|-', parse: (t) => (t === '-' ? null : t), fallback: () => null },
+  baseDate: { token: 5, pattern: `[\\d/]+|${MONTH_DATE}`, parse: String, fallback: () => null },
 };
 
 type SignalFields = Omit<WfdbSignalSpec, 'description' | 'calibrated'>;
@@ -250,8 +262,9 @@ export function parseWfdbHeader(
   if (!first) throw new FormatError(source, 'no record line');
   const lineError = (number: number) => (problem: string) =>
     new FormatError(source, `line ${number}: ${problem}`);
-  const recordLine = parseLine(first.text, COMPILED.record, lineError(first.number));
-  const record = recordLine.fields;
+  const recordLine = parseLine(recordLineText(first.text), COMPILED.record, lineError(first.number));
+  const fields = recordLine.fields;
+  const record: WfdbRecordLine = { ...fields, startTime: startTimeOf(fields.baseDate, fields.baseTime) };
   if (recordLine.rest !== '')
     throw lineError(first.number)(`unexpected text "${excerpt(recordLine.rest)}" on record line`);
   const badFs = fsProblem(record.fs, limits);
@@ -274,6 +287,36 @@ export function parseWfdbHeader(
     commentFields,
     patient: patientInfo(comments, commentFields),
   };
+}
+
+/**
+ * The record line as the field table reads it: a trailing `# comment` dropped, and CinC 2020/21's
+ * `dd-Mon-yyyy hh:mm:ss` (date first) put in WFDB's order (time, then date).
+ */
+function recordLineText(line: string): string {
+  const text = line.replace(/\s#.*$/, '');
+  const { tokens, rest } = splitTokens(text, 6);
+  const [date, time] = [tokens[4], tokens[5]];
+  const dateFirst = date !== undefined && /[-/]/.test(date) && (time === undefined || time.includes(':'));
+  if (!dateFirst) return text;
+  return [...tokens.slice(0, 4), time ?? '-', date, rest].join(' ').trim();
+}
+
+/** ISO 8601 of `dd/mm/yyyy` or `dd-Mon-yyyy` and `hh:mm[:ss[.s]]`; null when the date is absent or not a date. */
+function startTimeOf(date: string | null, time: string | null): string | null {
+  if (date === null) return null;
+  const numeric = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(date);
+  const named = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})$/.exec(date);
+  const [day, month, year] = numeric
+    ? [Number(numeric[1]), Number(numeric[2]), Number(numeric[3])]
+    : named
+      ? [Number(named[1]), MONTHS.indexOf(named[2]!.toLowerCase()) + 1, Number(named[3])]
+      : [0, 0, 0];
+  if (!(day >= 1 && day <= 31 && month >= 1 && month <= 12)) return null;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const iso = `${year}-${pad(month)}-${pad(day)}`;
+  const clock = /^(\d{1,2}):(\d{2})(?::(\d{2}))?/.exec(time ?? '');
+  return clock ? `${iso}T${pad(Number(clock[1]))}:${clock[2]}:${clock[3] ?? '00'}` : iso;
 }
 
 function readSignals(

@@ -201,6 +201,7 @@ function multiSegmentRecord(
       formats: [...new Set(dataSegments.flatMap((s) => s.header?.signals.map((spec) => spec.format) ?? []))],
       baseTime: header.baseTime,
       baseDate: header.baseDate,
+      startTime: header.startTime,
       comments: header.comments,
       commentFields: header.commentFields,
       checksumsOk: checksums.every((c) => c.ok !== false),

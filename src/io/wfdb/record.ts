@@ -92,6 +92,7 @@ export function wfdbRecord(
       formats: header.signals.map((s) => s.format),
       baseTime: header.baseTime,
       baseDate: header.baseDate,
+      startTime: header.startTime,
       comments: header.comments,
       commentFields: header.commentFields,
       checksumsOk: decoded.checksums.every((c) => c.ok !== false),

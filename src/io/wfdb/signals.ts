@@ -21,7 +21,7 @@ export interface ChecksumReport {
   expected: number | null;
   /** 16-bit signed sum of the decoded digital samples. */
   actual: number;
-  /** null when there was nothing to compare against. */
+  /** null when there was nothing to compare against (no checksum, or a field of 0: "not recorded"). */
   ok: boolean | null;
 }
 
@@ -198,7 +198,7 @@ function decodeGroup(
       lead: spec.description,
       expected,
       actual: sum,
-      ok: expected === null ? null : (expected & 0xffff) === (sum & 0xffff),
+      ok: checksumAgrees(expected, sum),
     };
   });
 }
@@ -307,6 +307,16 @@ function extractSignal(
     for (let i = 0; i < out.length; i++) out[i] = value = (value + out[i]!) | 0;
   }
   return out;
+}
+
+/**
+ * null when there is nothing to compare: no checksum, or a checksum field of 0 the data does not match (writers
+ * that do not compute checksums put 0 there, e.g. CinC 2017); an actual sum of 0 still agrees with it.
+ */
+function checksumAgrees(expected: number | null, sum: number): boolean | null {
+  if (expected === null) return null;
+  if ((expected & 0xffff) === (sum & 0xffff)) return true;
+  return expected === 0 ? null : false;
 }
 
 function checksum(digital: Int32Array, count: number): number {
