@@ -43,5 +43,6 @@ export {
   type WritableFormat,
   type EncodedWfdbRecord,
 } from './wfdb/write.js';
+export { readEdfRecord, parseEdfHeader, looksLikeEdf, type EdfAnnotation } from './edf.js';
 export { readMatRecord, parseMat } from './mat/index.js';
 export { readCsvRecord } from './csv.js';

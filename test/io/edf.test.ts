@@ -1,0 +1,67 @@
+// EDF / EDF+ reading against MNE's reading of the same files (fixtures/edf/golden.json, edf_reference.py).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { FormatError } from '../../src/errors.js';
+import { readEdfRecord } from '../../src/io/edf.js';
+import { readRecord } from '../../src/io/read.js';
+
+const DIR = new URL('../fixtures/edf/', import.meta.url).pathname;
+
+interface EdfGolden {
+  fs: number;
+  leads: string[];
+  n_samples: number;
+  head: number[][];
+  sums: number[];
+  sum_squares: number[];
+  annotations: Array<{ onset: number; duration: number; text: string }>;
+}
+const golden = JSON.parse(readFileSync(`${DIR}golden.json`, 'utf8')) as Record<string, EdfGolden>;
+
+for (const name of ['mit208-plus.edf', 'mit208.edf']) {
+  test(`${name}: signals, rate, leads and annotations as MNE reads them`, async () => {
+    const expected = golden[name]!;
+    const record = await readRecord(`${DIR}${name}`);
+    assert.equal(record.fs, expected.fs);
+    assert.deepEqual(record.leads, expected.leads);
+    assert.deepEqual(record.units, ['mV', 'mV']);
+    record.signals.forEach((signal, lead) => {
+      assert.equal(signal.length, expected.n_samples);
+      expected.head[lead]!.forEach((value, i) =>
+        assert.ok(Math.abs(signal[i]! - value) < 1e-6, `${lead}/${i}`),
+      );
+      const sum = signal.reduce((a, b) => a + b, 0);
+      const squares = signal.reduce((a, b) => a + b * b, 0);
+      assert.ok(Math.abs(sum - expected.sums[lead]!) < 1e-3, `sum ${sum} vs ${expected.sums[lead]}`);
+      assert.ok(Math.abs(squares - expected.sum_squares[lead]!) < 1e-3);
+    });
+    assert.deepEqual(record.metadata.annotations, expected.annotations);
+  });
+}
+
+test('EDF+ patient field gives age and sex; bytes are sniffed as EDF', async () => {
+  const bytes = new Uint8Array(readFileSync(`${DIR}mit208-plus.edf`));
+  const record = await readRecord(bytes);
+  assert.equal(record.sex, 'male');
+  assert.equal(record.age, 75); // born 02-MAY-1951, recorded 04.12.26
+  assert.equal(record.metadata.source, 'edf+');
+  const plain = await readRecord(`${DIR}mit208.edf`);
+  assert.equal(plain.age, null);
+  assert.equal(plain.sex, 'unknown');
+});
+
+test('windows of EDF records are cut after reading', async () => {
+  const whole = await readRecord(`${DIR}mit208.edf`);
+  const window = await readRecord(`${DIR}mit208.edf`, { from: 100, to: 460, channels: ['V1'] });
+  assert.deepEqual(Array.from(window.signals[0]!), Array.from(whole.signals[1]!.slice(100, 460)));
+});
+
+test('truncated and malformed EDF files are FormatErrors naming the file', () => {
+  const bytes = new Uint8Array(readFileSync(`${DIR}mit208.edf`));
+  assert.throws(() => readEdfRecord(bytes.subarray(0, 5000), 'cut.edf'), /cut\.edf: truncated/);
+  const wrongCount = bytes.slice();
+  wrongCount.set(new TextEncoder().encode('9   '), 252);
+  assert.throws(() => readEdfRecord(wrongCount, 'bad.edf'), FormatError);
+  assert.throws(() => readEdfRecord(bytes, 'small.edf', { maxSamples: 1000 }), /exceeds the limit/);
+});
