@@ -13,6 +13,7 @@ import { parseAnnotations, type WfdbAnnotation } from './wfdb/annotations.js';
 import { parseWfdbHeader, type WfdbHeader } from './wfdb/header.js';
 import { segmentHeaderNames } from './wfdb/multisegment.js';
 import { fetchWfdbFiles, headerText, wfdbRecord, type WfdbRead } from './wfdb/record.js';
+import { declaredFileBytes } from './wfdb/declared.js';
 import { readWfdbWindow, windowReadable } from './wfdb/window.js';
 import { cutRecord, wantsWindow, type WindowOptions } from './window.js';
 
@@ -72,7 +73,12 @@ async function readWholeWfdb(
   source: ByteSource,
   options: ReadOptions,
 ): Promise<WfdbRead> {
-  const files = await fetchWfdbFiles(header, (name) => source.sibling(name).read());
+  // A data file is read only as far as the header accounts for it (the rest would be ignored anyway).
+  const files = await fetchWfdbFiles(header, (name) => {
+    const file = source.sibling(name);
+    const declared = declaredFileBytes(header, name);
+    return declared !== null && file.readRange ? file.readRange(0, declared) : file.read();
+  });
   const fileBytes = (name: string) => {
     const bytes = files.get(name);
     if (!bytes) throw new MissingFileError(name);
