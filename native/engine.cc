@@ -28,6 +28,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
   RegisterOps(env, exports);
   RegisterMemory(env, exports);
+  RegisterDistributed(env, exports);
   return exports;
 }
 

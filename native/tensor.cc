@@ -8,6 +8,8 @@ namespace {
 
 std::string Position(size_t index) { return "argument " + std::to_string(index); }
 
+}  // namespace
+
 // libtorch messages end with a C++ backtrace and "Exception raised from ..." lines that mean nothing to a JS user.
 std::string CleanTorchMessage(const std::string& message) {
   std::string clean = message;
@@ -16,8 +18,6 @@ std::string CleanTorchMessage(const std::string& message) {
   while (!clean.empty() && (clean.back() == '\n' || clean.back() == ' ')) clean.pop_back();
   return clean;
 }
-
-}  // namespace
 
 Napi::Function TensorHandle::Define(Napi::Env env) {
   return DefineClass(env, "TensorHandle",

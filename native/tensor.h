@@ -74,5 +74,10 @@ void Export(Napi::Env env, Napi::Object exports, const char* name,
 
 void RegisterOps(Napi::Env env, Napi::Object exports);
 void RegisterMemory(Napi::Env env, Napi::Object exports);
+// The c10d process group (distributed.cc), or `distributedAvailable: false` when built without Gloo's headers.
+void RegisterDistributed(Napi::Env env, Napi::Object exports);
+
+// A libtorch message without its C++ backtrace.
+std::string CleanTorchMessage(const std::string& message);
 
 }  // namespace eecg

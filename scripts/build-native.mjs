@@ -2,14 +2,28 @@
 // Builds the libtorch addon (native/) with node-gyp. With --optional (the npm install hook) a missing libtorch is
 // a notice, not a failure: inference runs on onnxruntime without it; `efficientecg info` explains how to add it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { libtorchMissingReason } from './libtorch-paths.mjs';
 
 const optional = process.argv.includes('--optional');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const native = join(root, 'native');
+// --build-dir DIR: build a copy in DIR (DIR/native/build/Release/efficientecg_engine.node) and leave native/build
+// alone, for engine work while running jobs have the usual addon loaded (then EFFICIENTECG_ADDON=that path).
+const buildDirFlag = process.argv.indexOf('--build-dir');
+const buildDir = buildDirFlag > 0 ? resolve(process.argv[buildDirFlag + 1] ?? '') : null;
+const native = buildDir ? copySources(buildDir) : join(root, 'native');
+
+function copySources(dir) {
+  mkdirSync(join(dir, 'native'), { recursive: true });
+  mkdirSync(join(dir, 'scripts'), { recursive: true });
+  for (const f of readdirSync(join(root, 'native')).filter((f) => /\.(cc|h|gyp)$/.test(f)))
+    copyFileSync(join(root, 'native', f), join(dir, 'native', f));
+  copyFileSync(join(root, 'scripts', 'libtorch-paths.mjs'), join(dir, 'scripts', 'libtorch-paths.mjs'));
+  if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  return join(dir, 'native');
+}
 
 const missing = libtorchMissingReason();
 if (missing) {
@@ -41,3 +55,4 @@ if (gyp.status !== 0) {
   console.error('efficientecg: native build failed (see the compiler output above)');
   process.exit(optional ? 0 : 1);
 }
+if (buildDir) console.log(`efficientecg: built ${built} (load it with EFFICIENTECG_ADDON=${built})`);

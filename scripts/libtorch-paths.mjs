@@ -35,12 +35,25 @@ export function libtorchMissingReason() {
   return null;
 }
 
+/**
+ * Whether Gloo's headers are there (Debian: libgloo-dev), so that the addon can include torch.distributed's process
+ * group (native/distributed.cc); without them it builds without it and training runs on one process.
+ */
+export function hasGloo() {
+  return existsSync(`${libtorchPaths().include}/gloo/config.h`);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const which = process.argv[2];
   const paths = libtorchPaths();
-  const value = { include: paths.include, 'api-include': paths.apiInclude, lib: paths.lib }[which];
+  const value = {
+    include: paths.include,
+    'api-include': paths.apiInclude,
+    lib: paths.lib,
+    gloo: String(hasGloo()),
+  }[which];
   if (!value) {
-    console.error('usage: libtorch-paths.mjs include|api-include|lib');
+    console.error('usage: libtorch-paths.mjs include|api-include|lib|gloo');
     process.exit(2);
   }
   console.log(value);

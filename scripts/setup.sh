@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything EfficientECG needs on a fresh Debian/Ubuntu machine, from a clean clone; safe to run twice.
-#   - apt packages (as root, only when missing): libtorch-dev (the training engine), python3-torch/scipy/sklearn
+#   - apt packages (as root, only when missing): libtorch-dev and libgloo-dev (the training engine and its
+#     torch.distributed process group), python3-torch/scipy/sklearn
 #     (only used by benchmarks and fixture scripts), chromium (browser tests)
 #   - npm ci (onnxruntime-node's CUDA download is skipped by .npmrc)
 #   - the native libtorch addon and the TypeScript build
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 want_system=1
 [ "${1:-}" = "--no-system" ] && want_system=0
 
-apt_packages=(libtorch-dev python3-torch python3-scipy python3-sklearn chromium)
+apt_packages=(libtorch-dev libgloo-dev python3-torch python3-scipy python3-sklearn chromium)
 if [ "$want_system" = 1 ]; then
   missing=()
   for p in "${apt_packages[@]}"; do

@@ -116,3 +116,40 @@ export class RequestError extends EcgError {
     super(`${input}: ${problem}`);
   }
 }
+
+/** Why a process-group operation failed (src/engine/distributed.ts). */
+export type DistributedFailure = 'timeout' | 'peer-lost' | 'port-in-use' | 'failed';
+
+/**
+ * A torch.distributed process group failed: `operation` names the call (rendezvous at HOST:PORT, allReduce, ...),
+ * `rank` the rank that saw it. Subclasses say why, so that a trainer can stop the whole group with a clear message.
+ */
+export class DistributedError extends EcgError {
+  override name = 'DistributedError';
+  readonly failure: DistributedFailure = 'failed';
+  constructor(
+    readonly rank: number,
+    readonly operation: string,
+    readonly problem: string,
+  ) {
+    super(`rank ${rank}: ${operation}: ${problem}`);
+  }
+}
+
+/** A peer did not answer within the group's timeout (it hangs, or never joined the rendezvous). */
+export class CollectiveTimeoutError extends DistributedError {
+  override name = 'CollectiveTimeoutError';
+  override readonly failure = 'timeout';
+}
+
+/** A peer's connection closed in the middle of a collective: that process died. */
+export class PeerLostError extends DistributedError {
+  override name = 'PeerLostError';
+  override readonly failure = 'peer-lost';
+}
+
+/** Rank 0 could not listen on the master port: another process holds it. */
+export class PortInUseError extends DistributedError {
+  override name = 'PortInUseError';
+  override readonly failure = 'port-in-use';
+}

@@ -205,6 +205,33 @@ export interface NativeAddon {
   allocatorStats(): AllocatorStats;
   setTensorCache(enabled: boolean): void;
   setAllocatorOption(name: AllocatorOption, value: number): boolean;
+  // torch.distributed process group (native/distributed.cc); absent when built without Gloo's headers
+  distributedAvailable: boolean;
+  ProcessGroupHandle?: new (options: NativeProcessGroupOptions) => NativeProcessGroup;
+}
+
+/** What rendezvous needs (c10d TCPStore on masterAddr:masterPort, hosted by rank 0) and the group's timeout. */
+export interface NativeProcessGroupOptions {
+  rank: number;
+  worldSize: number;
+  masterAddr: string;
+  masterPort: number;
+  timeoutMs: number;
+  /** Network interface for Gloo's connections (GLOO_SOCKET_IFNAME in PyTorch); default: the host name's address. */
+  interface?: string;
+}
+
+/**
+ * A c10d ProcessGroupGloo. Collectives are synchronous and work in place; their errors carry `code`: 'TIMEOUT',
+ * 'PEER_LOST', 'ADDRESS_IN_USE', 'CLOSED' or 'FAILED'.
+ */
+export interface NativeProcessGroup {
+  rank(): number;
+  size(): number;
+  allReduce(tensors: H[], op: 'sum' | 'mean'): void;
+  broadcast(tensors: H[], root: number): void;
+  barrier(): void;
+  destroy(): void;
 }
 
 /** The tensor cache's counters (bytes and calls) and, under glibc, mallinfo2() totals in bytes. */

@@ -15,3 +15,9 @@ export { engineStatus, type EngineStatus } from './status.js';
 export type { DType, DataTypeMap, TypedArray } from './binding.js';
 export * as ops from './ops.js';
 export * as inplace from './inplace.js';
+export {
+  ProcessGroup,
+  distributedAvailable,
+  type ProcessGroupOptions,
+  type ReduceOp,
+} from './distributed.js';

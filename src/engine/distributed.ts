@@ -1,0 +1,143 @@
+/**
+ * A torch.distributed process group over the addon: c10d TCPStore rendezvous (rank 0 hosts it on the master port)
+ * and ProcessGroupGloo collectives, the engine behind PyTorch's DDP on CPU. Every collective is synchronous and in
+ * place, and fails with a typed error naming the rank and the operation: CollectiveTimeoutError (a peer did not
+ * answer within the timeout), PeerLostError (a peer died), PortInUseError (the master port is taken).
+ */
+import {
+  CollectiveTimeoutError,
+  ConfigError,
+  DistributedError,
+  EngineUnavailableError,
+  PeerLostError,
+  PortInUseError,
+} from '../errors.js';
+import { loadAddon, type NativeProcessGroup } from './binding.js';
+import type { Tensor } from './tensor.js';
+
+export interface ProcessGroupOptions {
+  rank: number;
+  worldSize: number;
+  /** Host of rank 0 (its TCPStore); 127.0.0.1 on one machine. */
+  masterAddr: string;
+  masterPort: number;
+  /** How long rendezvous and each collective may wait for a peer before failing. */
+  timeoutMs: number;
+  /** Network interface for Gloo's connections between machines (PyTorch's GLOO_SOCKET_IFNAME). */
+  interface?: string;
+}
+
+export type ReduceOp = 'sum' | 'mean';
+
+const ERROR_CLASSES = {
+  TIMEOUT: CollectiveTimeoutError,
+  PEER_LOST: PeerLostError,
+  ADDRESS_IN_USE: PortInUseError,
+} as const;
+
+/** The addon's error (with its `code`) as the typed error of that failure. */
+function typedError(rank: number, operation: string, cause: unknown): Error {
+  if (!(cause instanceof Error)) return new DistributedError(rank, operation, String(cause));
+  const code = (cause as Error & { code?: string }).code;
+  if (code === undefined) return cause; // an argument error from the addon, not a distributed failure
+  const problem = cause.message;
+  const ErrorClass = ERROR_CLASSES[code as keyof typeof ERROR_CLASSES] ?? DistributedError;
+  const error = new ErrorClass(rank, operation, problem);
+  error.cause = cause;
+  return error;
+}
+
+function validate(options: ProcessGroupOptions): void {
+  const { rank, worldSize, masterPort, timeoutMs, masterAddr } = options;
+  if (!Number.isInteger(worldSize) || worldSize < 1)
+    throw new ConfigError(`world size must be a positive integer, got ${worldSize}`);
+  if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize)
+    throw new ConfigError(`rank must be an integer in [0, ${worldSize}), got ${rank}`);
+  if (!Number.isInteger(masterPort) || masterPort < 1 || masterPort > 65535)
+    throw new ConfigError(`master port must be in 1..65535, got ${masterPort}`);
+  if (!(timeoutMs > 0)) throw new ConfigError(`timeout must be positive, got ${timeoutMs} ms`);
+  if (masterAddr.trim() === '') throw new ConfigError('master address is empty');
+}
+
+/** Whether this build of the addon has the process group (it needs Gloo's headers at build time). */
+export function distributedAvailable(): boolean {
+  return loadAddon().distributedAvailable;
+}
+
+export class ProcessGroup {
+  readonly rank: number;
+  readonly worldSize: number;
+  #native: NativeProcessGroup;
+
+  private constructor(native: NativeProcessGroup, options: ProcessGroupOptions) {
+    this.#native = native;
+    this.rank = options.rank;
+    this.worldSize = options.worldSize;
+  }
+
+  /** Joins the group: blocks until every rank has joined, or throws a typed error after the timeout. */
+  static init(options: ProcessGroupOptions): ProcessGroup {
+    validate(options);
+    const addon = loadAddon();
+    if (!addon.distributedAvailable || addon.ProcessGroupHandle === undefined)
+      throw new EngineUnavailableError(
+        "this build of the libtorch engine has no process group: install Gloo's headers (Debian: sudo apt-get install libgloo-dev), then npm run build:native -- --force",
+      );
+    const operation = `rendezvous at ${options.masterAddr}:${options.masterPort} (world size ${options.worldSize})`;
+    const deadline = Date.now() + options.timeoutMs;
+    for (;;) {
+      try {
+        return new ProcessGroup(new addon.ProcessGroupHandle(options), options);
+      } catch (cause) {
+        const error = typedError(options.rank, operation, cause);
+        // libtorch 1.13's client gives up early when the master is not listening yet (a launcher may start
+        // workers first): try again until the timeout is really spent.
+        if (!(error instanceof CollectiveTimeoutError) || options.rank === 0 || Date.now() >= deadline)
+          throw error;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      }
+    }
+  }
+
+  /** Every tensor becomes its sum (or mean) over the ranks, in place, in one message round (one flat buffer). */
+  allReduce(tensors: readonly Tensor[], op: ReduceOp = 'sum'): void {
+    this.#call('allReduce', () =>
+      this.#native.allReduce(
+        tensors.map((t) => t.handle),
+        op,
+      ),
+    );
+  }
+
+  /** Every tensor takes the values it has on `root`, in place. */
+  broadcast(tensors: readonly Tensor[], root = 0): void {
+    this.#call('broadcast', () =>
+      this.#native.broadcast(
+        tensors.map((t) => t.handle),
+        root,
+      ),
+    );
+  }
+
+  /** Returns when every rank has called it. */
+  barrier(): void {
+    this.#call('barrier', () => this.#native.barrier());
+  }
+
+  /** Closes the connections (and, on rank 0, the store's port). Later calls throw; destroying twice is harmless. */
+  destroy(): void {
+    this.#native.destroy();
+  }
+
+  [Symbol.dispose](): void {
+    this.destroy();
+  }
+
+  #call(operation: string, body: () => void): void {
+    try {
+      body();
+    } catch (cause) {
+      throw typedError(this.rank, operation, cause);
+    }
+  }
+}
