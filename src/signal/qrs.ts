@@ -11,6 +11,7 @@
  * Every window is in seconds and every filter is designed from fs, so any sampling rate works.
  * Pure computation (arrays in, indices out): runs in Node and in the browser.
  */
+import { SignalError } from '../errors.js';
 import { bandpass, movingAverage } from './detect/iir.js';
 
 /** Record-level quality flags. */
@@ -87,8 +88,15 @@ export function detectQrs(
   fs: number,
   options: QrsOptions = {},
 ): QrsDetection {
+  // Any positive rate is safe below (every window is at least one sample); 0, NaN or Infinity is not a rate.
+  if (!(fs > 0 && Number.isFinite(fs)))
+    throw new SignalError(`detectQrs: invalid sampling frequency ${fs} Hz`);
   const signals = Array.isArray(leads) ? leads : [leads];
   const n = signals[0]?.length ?? 0;
+  if (signals.some((s) => s.length !== n))
+    throw new SignalError(
+      `detectQrs: leads of different lengths (${signals.map((s) => s.length).join(', ')})`,
+    );
   const flags = new Set<QrsFlag>();
   if (n < fs) flags.add('too_short');
   const prepared = signals.map((s) => prepareLead(s, fs));
@@ -339,8 +347,12 @@ function slopeEnergy(x: Float64Array, fs: number): Float64Array {
   return out;
 }
 
-/** Median over consecutive blocks of each block's maximum: the typical height of a beat's energy peak. */
-function typicalBlockMax(x: Float64Array, block: number): number {
+/**
+ * Median over consecutive blocks of each block's maximum: the typical height of a beat's energy peak. Blocks are
+ * at least one sample: at a rate below 0.25 Hz a 2 s block rounds to 0, which would never advance.
+ */
+function typicalBlockMax(x: Float64Array, samples: number): number {
+  const block = Math.max(1, samples);
   const maxima: number[] = [];
   for (let start = 0; start < x.length; start += block) {
     let m = 0;
@@ -351,8 +363,9 @@ function typicalBlockMax(x: Float64Array, block: number): number {
   return median(maxima);
 }
 
-/** Median over consecutive blocks of each block's `quantile` (0..1). */
-function typicalBlockQuantile(x: Float64Array, block: number, quantile: number): number {
+/** Median over consecutive blocks (at least one sample each) of each block's `quantile` (0..1). */
+function typicalBlockQuantile(x: Float64Array, samples: number, quantile: number): number {
+  const block = Math.max(1, samples);
   const values: number[] = [];
   for (let start = 0; start < x.length; start += block) {
     const end = Math.min(x.length, start + block);

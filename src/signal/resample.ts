@@ -52,6 +52,9 @@ function upfirdnLength(filterLength: number, inputLength: number, up: number, do
 }
 
 /** Resamples by up/down (integers, reduced by their gcd): output length ceil(n * up / down). */
+/** Longest output (1 GiB of float32): upsampling a long record a thousandfold must fail, not exhaust memory. */
+const MAX_OUTPUT_SAMPLES = 2 ** 28;
+
 export function resamplePoly(x: Samples, up: number, down: number, options: NanOptions = {}): Float32Array {
   if (!Number.isInteger(up) || !Number.isInteger(down) || up < 1 || down < 1) {
     throw new SignalError(`resampling factors must be positive integers, got ${up}/${down}`);
@@ -62,6 +65,10 @@ export function resamplePoly(x: Samples, up: number, down: number, options: NanO
   const { values, gaps } = prepare(x, options);
   const inputLength = values.length;
   const outputLength = Math.ceil((inputLength * up) / down);
+  if (outputLength > MAX_OUTPUT_SAMPLES)
+    throw new SignalError(
+      `resampling ${inputLength} samples by ${up}/${down} gives ${outputLength} samples (limit ${MAX_OUTPUT_SAMPLES})`,
+    );
   if (up === 1 && down === 1) return Float32Array.from(x);
   if (inputLength === 0) return new Float32Array(0);
 
