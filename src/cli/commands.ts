@@ -5,6 +5,7 @@ import { registerDatasets } from './datasets.js';
 import { registerInspect } from './inspect.js';
 import { registerFeatures } from './features.js';
 import { registerTrain } from './train.js';
+import { registerCv } from './cv.js';
 import { registerExport } from './export.js';
 import { registerPredict } from './predict.js';
 import { registerModels } from './models.js';
@@ -19,6 +20,7 @@ export const commands: Array<(program: Command) => void> = [
   registerInspect,
   registerFeatures,
   registerTrain,
+  registerCv,
   registerExport,
   registerPredict,
   registerModels,

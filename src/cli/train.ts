@@ -12,9 +12,10 @@ import {
   resolveTrainConfig,
   train,
   type TrainConfig,
+  type TrainOptions,
 } from '../train/index.js';
 
-interface TrainFlags {
+export interface TrainFlags {
   config?: string;
   dataset?: string;
   data?: string;
@@ -98,16 +99,25 @@ function flagsToConfig(flags: TrainFlags): Record<string, unknown> {
   };
 }
 
+/** Preprocessing counts and every epoch's log line on stderr. */
+export function progressCallbacks(): Pick<TrainOptions, 'onDataProgress' | 'onLog'> {
+  return {
+    onDataProgress: (done, total) => {
+      if (done === total || done % 500 === 0) process.stderr.write(`preprocessing: ${done}/${total}\n`);
+    },
+    onLog: (line) => {
+      if (line.type === 'epoch') process.stderr.write(`${JSON.stringify(line)}\n`);
+    },
+  };
+}
+
 function defaultCacheDir(): string {
   return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'efficientecg');
 }
 
-export function registerTrain(program: Command): void {
-  program
-    .command('train')
-    .description(
-      'Train a model on a dataset folder: worker-thread data loading, validation each epoch, last/best checkpoints and a JSONL log in --out. Flags override --config.',
-    )
+/** The training options, shared by `train` and `cv` (whose folds are ordinary training runs). */
+export function addTrainOptions(command: Command): Command {
+  return command
     .option('--config <file>', 'JSON training config (a partial config; flags override it)')
     .option('--dataset <name>', Object.keys(DATASETS).join('|'))
     .option('--data <dir>', 'dataset folder in its official layout')
@@ -163,48 +173,64 @@ export function registerTrain(program: Command): void {
       '--normal-per-epoch <n>',
       'beat models (mitdb): N beats sampled per epoch (default 12000)',
       number,
-    )
+    );
+}
+
+/** defaults <- --config <- flags, with the data folder checked. */
+export function trainConfigFromFlags(flags: TrainFlags): TrainConfig {
+  const file = flags.config ? readConfigFile(flags.config) : null;
+  const config: TrainConfig = resolveTrainConfig(
+    { cacheDir: defaultCacheDir(), ...file },
+    flagsToConfig(flags),
+  );
+  if (!existsSync(config.data)) throw new MissingFileError(config.data, 'dataset folder not found (--data)');
+  if (config.init !== null && config.dataset === 'mitdb')
+    throw new ConfigError('--init: beat training (mitdb) cannot start from a checkpoint yet');
+  return config;
+}
+
+/** Ctrl-C stops after the current step (the run resumes with --resume); returns the signal and a cleanup. */
+export function stopOnInterrupt(): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const stop = () => {
+    process.stderr.write('\nstopping after this step (resume with --resume)\n');
+    controller.abort();
+  };
+  process.once('SIGINT', stop);
+  return { signal: controller.signal, done: () => process.off('SIGINT', stop) };
+}
+
+export function registerTrain(program: Command): void {
+  addTrainOptions(
+    program
+      .command('train')
+      .description(
+        'Train a model on a dataset folder: worker-thread data loading, validation each epoch, last/best checkpoints and a JSONL log in --out. Flags override --config.',
+      ),
+  )
     .option('--resume', 'continue the run in --out from last.safetensors')
     .option('--force', 'start over in an --out that holds another run')
     .action(async (flags: TrainFlags, command: Command) => {
-      const file = flags.config ? readConfigFile(flags.config) : null;
-      const config: TrainConfig = resolveTrainConfig(
-        { cacheDir: defaultCacheDir(), ...file },
-        flagsToConfig(flags),
-      );
-      if (!existsSync(config.data))
-        throw new MissingFileError(config.data, 'dataset folder not found (--data)');
-      if (config.init !== null && config.dataset === 'mitdb')
-        throw new ConfigError('--init: beat training (mitdb) cannot start from a checkpoint yet');
+      const config = trainConfigFromFlags(flags);
       const dataset = await DATASETS[config.dataset].open(config.data);
       // The checkpoint's labels, i.e. the model's output columns: users need the order to read raw outputs.
       commandOutput(command).err(`classes (output order): ${dataset.classes.join(', ')}\n`);
-      const controller = new AbortController();
-      const stop = () => {
-        process.stderr.write('\nstopping after this step (resume with --resume)\n');
-        controller.abort();
-      };
-      process.once('SIGINT', stop);
+      const interrupt = stopOnInterrupt();
       try {
         // train() runs beat classifiers for MIT-BIH (windows around the annotated R peaks), records elsewhere.
         const result = await train(config, dataset, {
           resume: flags.resume ?? false,
           force: flags.force ?? false,
-          signal: controller.signal,
+          signal: interrupt.signal,
           modelsDir: command.optsWithGlobals<{ modelsDir?: string }>().modelsDir,
-          onDataProgress: (done, total) => {
-            if (done === total || done % 500 === 0) process.stderr.write(`preprocessing: ${done}/${total}\n`);
-          },
-          onLog: (line) => {
-            if (line.type === 'epoch') process.stderr.write(`${JSON.stringify(line)}\n`);
-          },
+          ...progressCallbacks(),
         });
         const { state, validation } = result;
         process.stdout.write(
           `${JSON.stringify({ epochs: state.epoch, step: state.step, best: state.bestMetric, bestEpoch: state.bestEpoch, metric: validation?.metric ?? null, last: result.lastPath, bestPath: result.bestPath, stopped: result.aborted ? 'interrupted' : state.stopped })}\n`,
         );
       } finally {
-        process.off('SIGINT', stop);
+        interrupt.done();
       }
     });
 }

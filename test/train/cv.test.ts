@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { DatasetEntry } from '../../src/datasets/types.js';
+import { applyCvFold, cvFoldAssignment } from '../../src/train/cv-folds.js';
+import { crossValidate, foldDir, poolOutputs, type CvSummary } from '../../src/train/cv.js';
+import { RUN_FILES } from '../../src/train/loop.js';
+import type { TaskOutputs } from '../../src/train/task.js';
+import { tempDir, tinyConfig } from './helpers.js';
+import { syntheticDataset } from './synthetic.js';
+
+/** The synthetic dataset with two or three records per patient, so that grouping matters. */
+function patientDataset() {
+  const dataset = syntheticDataset({ records: 30 });
+  dataset.entries.forEach((entry, i) => (entry.patientId = `P${Math.floor(i / (i < 12 ? 3 : 2))}`));
+  return dataset;
+}
+
+test('cv folds: a patient never straddles two folds; classes are spread; test entries stay out', () => {
+  const dataset = patientDataset();
+  dataset.entries[0]!.split = 'test';
+  const folds = cvFoldAssignment('cinc2017', dataset.entries, 4);
+  assert.equal(folds.has(dataset.entries[0]!.id), false);
+  const foldOfPatient = new Map<string, number>();
+  for (const entry of dataset.entries.slice(1)) {
+    const fold = folds.get(entry.id)!;
+    assert.ok(fold >= 1 && fold <= 4);
+    const seen = foldOfPatient.get(entry.patientId!);
+    if (seen !== undefined)
+      assert.equal(fold, seen, `patient ${entry.patientId} in folds ${seen} and ${fold}`);
+    foldOfPatient.set(entry.patientId!, fold);
+  }
+  for (let fold = 1; fold <= 4; fold++) {
+    const classes = new Set(dataset.entries.filter((e) => folds.get(e.id) === fold).map((e) => e.labels[0]));
+    assert.equal(classes.size, 3, `fold ${fold} has every class`);
+  }
+});
+
+test('cv folds: PTB-XL keeps its official strat_folds, cut into k consecutive groups; fold 10 stays test', () => {
+  const entries: DatasetEntry[] = Array.from({ length: 20 }, (_, i) => ({
+    id: String(i),
+    patientId: String(i),
+    fold: (i % 10) + 1,
+    split: i % 10 === 9 ? 'test' : 'train',
+    labels: [0],
+    patient: { age: null, sex: 'unknown', ageCapped: false },
+  }));
+  const folds = cvFoldAssignment('ptbxl', entries, 3);
+  const byStratFold = new Map(entries.filter((e) => folds.has(e.id)).map((e) => [e.fold, folds.get(e.id)]));
+  assert.deepEqual(
+    [...byStratFold].sort((a, b) => a[0]! - b[0]!),
+    [
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [4, 2],
+      [5, 2],
+      [6, 2],
+      [7, 3],
+      [8, 3],
+      [9, 3],
+    ],
+  );
+  applyCvFold('ptbxl', entries, { folds: 3, fold: 2 });
+  assert.deepEqual(
+    entries
+      .filter((e) => e.split === 'val')
+      .map((e) => (Number(e.id) % 10) + 1)
+      .sort(),
+    [4, 4, 5, 5, 6, 6],
+  );
+  assert.equal(entries.filter((e) => e.split === 'test').length, 2);
+});
+
+test('pooling refuses an item that is out-of-fold twice', () => {
+  const part = (ids: string[]): TaskOutputs => ({
+    task: 'records',
+    classes: ['a', 'b'],
+    labelKind: 'single-label',
+    ids,
+    groups: ids,
+    labels: ids.map(() => [0]),
+    logits: ids.map(() => [1, 0]),
+  });
+  assert.equal(poolOutputs([part(['x']), part(['y'])]).ids.length, 2);
+  assert.throws(() => poolOutputs([part(['x']), part(['x'])]), /out-of-fold in two folds/);
+});
+
+async function runCv(out: string, signal?: AbortSignal, onEpoch?: () => void): Promise<CvSummary | null> {
+  return crossValidate(tinyConfig(out), async () => patientDataset(), {
+    folds: 3,
+    ...(signal ? { signal } : {}),
+    ...(onEpoch ? { onLog: (line) => line.type === 'epoch' && onEpoch() } : {}),
+  });
+}
+
+test('cv: every record is out-of-fold exactly once, nothing is selected on it, a killed CV resumes to the same figures', async () => {
+  const straight = tempDir();
+  const killed = tempDir();
+  try {
+    const summary = (await runCv(straight.dir))!;
+    const all = patientDataset()
+      .entries.map((e) => e.id)
+      .sort();
+    const pooled = JSON.parse(readFileSync(join(straight.dir, 'cv.json'), 'utf8')) as CvSummary;
+    assert.equal(pooled.pooled.items, all.length);
+    const heldout = [1, 2, 3].map(
+      (fold) =>
+        JSON.parse(readFileSync(join(foldDir(straight.dir, fold), RUN_FILES.heldout), 'utf8')) as {
+          outputs: TaskOutputs;
+        },
+    );
+    assert.deepEqual(heldout.flatMap((h) => h.outputs.ids).sort(), all);
+    for (let fold = 1; fold <= 3; fold++) {
+      // A fixed schedule: no checkpoint chosen on the held-out fold, and its thresholds are not chosen there either.
+      assert.equal(existsSync(join(foldDir(straight.dir, fold), RUN_FILES.best)), false);
+    }
+    assert.equal(summary.perFold.length, 3);
+    assert.ok(summary.mean !== null && summary.sd !== null && summary.pooled.value !== null);
+    assert.ok(summary.intervals[summary.metric] !== null);
+
+    // Stop in the middle of fold 2 (after its first epoch), then run the same command again.
+    const controller = new AbortController();
+    let epochs = 0;
+    assert.equal(
+      await runCv(killed.dir, controller.signal, () => ++epochs === 3 && controller.abort()),
+      null,
+    );
+    assert.equal(existsSync(join(foldDir(killed.dir, 2), RUN_FILES.last)), true);
+    assert.equal(existsSync(join(foldDir(killed.dir, 2), RUN_FILES.heldout)), false);
+    const resumed = (await runCv(killed.dir))!;
+    assert.deepEqual(
+      resumed.perFold.map((f) => f.value),
+      summary.perFold.map((f) => f.value),
+    );
+    assert.equal(resumed.pooled.value, summary.pooled.value);
+  } finally {
+    straight.dispose();
+    killed.dispose();
+  }
+});
