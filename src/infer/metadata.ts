@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { DEFAULT_READ_LIMITS } from '../io/limits.js';
 
 /** How window outputs become one record-level output. */
 export const AGGREGATIONS = {
@@ -32,6 +33,10 @@ export const MODEL_KEYS = {
 
 const finiteNumber = z.number().finite();
 const positiveInt = z.number().int().positive();
+/** Bounds that no real model reaches and that keep a crafted one from sizing buffers: 2^22 samples per window. */
+const windowSamples = positiveInt.max(2 ** 22);
+const MAX_LABELS = 10_000;
+const MAX_LEADS = 256;
 
 const numericGroup = z.object({
   kind: z.literal('numeric'),
@@ -66,10 +71,11 @@ const RR_FEATURES = ['rrPrevious', 'rrNext', 'rrLocal', 'rrRecord'] as const;
 export type RrFeature = (typeof RR_FEATURES)[number];
 
 const metadataSchema = z.object({
-  labels: z.array(z.string()).min(1),
-  sampling_rate: z.number().positive(),
-  leads: z.array(z.string()).min(1),
-  window: z.object({ samples: positiveInt, seconds: z.number().positive().optional() }),
+  labels: z.array(z.string()).min(1).max(MAX_LABELS),
+  // The readers' range: a model asking for 3e7 Hz would make every record resampled to gigabytes.
+  sampling_rate: z.number().min(DEFAULT_READ_LIMITS.minFs).max(DEFAULT_READ_LIMITS.maxFs),
+  leads: z.array(z.string()).min(1).max(MAX_LEADS),
+  window: z.object({ samples: windowSamples, seconds: z.number().positive().optional() }),
   preprocessing: z
     .object({
       bandpass: z.tuple([z.number().positive(), z.number().positive()]).nullable().optional(),
@@ -77,7 +83,7 @@ const metadataSchema = z.object({
       shortRecords: z.enum(['zero-pad', 'repeat']).optional(),
       windows: z
         .object({
-          hopSamples: positiveInt.optional(),
+          hopSamples: windowSamples.optional(),
           lastAlignedToEnd: z.boolean().optional(),
           aggregate: z.enum(['mean-logits', 'mean-probabilities', 'max']).optional(),
         })
@@ -91,7 +97,7 @@ const metadataSchema = z.object({
   thresholds: z.record(z.string(), z.number().min(0).max(1).nullable()).optional(),
   task: z.enum(['records', 'beats']).optional(),
   beats: z
-    .object({ before: positiveInt, after: positiveInt, rr: z.array(z.enum(RR_FEATURES)).optional() })
+    .object({ before: windowSamples, after: windowSamples, rr: z.array(z.enum(RR_FEATURES)).optional() })
     .optional(),
   patient_groups: z.array(patientGroupSchema).optional(),
   attention_outputs: z

@@ -18,7 +18,7 @@
  * peak (edges repeat the edge sample) and, when the model reads them, RR features in seconds (input `rr`).
  */
 import type * as Ort from 'onnxruntime-common';
-import { ConfigError, MissingFileError } from '../errors.js';
+import { ConfigError, EcgError, excerpt, FormatError, MissingFileError } from '../errors.js';
 import { readOnnxSummary } from '../export/onnx/read.js';
 import type { EcgRecord } from '../io/record.js';
 import { createSession, type BackendOptions, type OrtApi, type RuntimeSession } from './backend.js';
@@ -148,7 +148,17 @@ export class Predictor {
         `${label}: a beat model (task 'beats') needs the 'beats' metadata (before, after)`,
       );
     }
-    const runtime = await createSession(bytes, options);
+    let runtime: RuntimeSession;
+    try {
+      runtime = await createSession(bytes, options);
+    } catch (error) {
+      if (error instanceof EcgError) throw error;
+      // onnxruntime's plain Error (a corrupt or unsupported graph) becomes ours, naming the file.
+      throw new FormatError(
+        label,
+        `onnxruntime cannot load this model (${excerpt((error as Error).message, 500)})`,
+      );
+    }
     const predictor = new Predictor(info, options.name ?? info.architecture ?? label, runtime);
     predictor.checkInputs(label);
     return predictor;
@@ -344,7 +354,11 @@ export class Predictor {
           n,
           rr.features,
         ]);
-      const results = await this.runtime.session.run(feeds);
+      const results = await this.runtime.session.run(feeds).catch((error: unknown) => {
+        throw new ConfigError(
+          `model ${this.name}: onnxruntime failed to run it (${excerpt(String(error), 500)})`,
+        );
+      });
       for (const [name, tensor] of Object.entries(results)) {
         if (!(tensor.data instanceof Float32Array)) continue;
         (parts[name] ??= []).push(tensor.data);
@@ -447,8 +461,10 @@ async function readModelBytes(source: ModelSource): Promise<Uint8Array> {
   const { readFile } = await import('node:fs/promises');
   try {
     return new Uint8Array(await readFile(source instanceof URL ? source : text));
-  } catch {
-    throw new MissingFileError(text, 'model file not found');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new MissingFileError(text, 'model file not found');
+    throw new FormatError(text, `cannot read the model file (${code ?? String(error)})`);
   }
 }
 

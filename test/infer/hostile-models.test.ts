@@ -1,0 +1,74 @@
+/**
+ * Crafted and corrupt ONNX models: Predictor.load answers every one with one of our typed errors naming the file
+ * (never onnxruntime's plain Error), quickly, and a model asking for an absurd sampling rate is refused from its
+ * metadata before anything is sized from it.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { EcgError } from '../../src/errors.js';
+import { onnx } from '../../src/export/onnx/graph.js';
+import { Predictor } from '../../src/infer/predictor.js';
+
+const MODEL = new URL('../../models/cinc2017-w0.25.onnx', import.meta.url);
+const original = new Uint8Array(readFileSync(MODEL));
+
+function edited(edit: (model: import('onnx-proto').onnx.ModelProto) => void): Uint8Array {
+  const model = onnx.ModelProto.decode(original);
+  edit(model);
+  return onnx.ModelProto.encode(model).finish();
+}
+
+function setMetadata(model: import('onnx-proto').onnx.ModelProto, key: string, value: unknown): void {
+  const entry = model.metadataProps.find((p) => p.key === key)!;
+  entry.value = JSON.stringify(value);
+}
+
+const HOSTILE: Array<[string, () => Uint8Array]> = [
+  ['an unknown op', () => edited((m) => void (m.graph!.node[0]!.opType = 'NoSuchOp'))],
+  ['a node reading a missing tensor', () => edited((m) => void (m.graph!.node[0]!.input[0] = 'nowhere'))],
+  [
+    'an initializer with too few bytes',
+    () =>
+      edited((m) => {
+        const t = m.graph!.initializer.find((i) => (i.rawData?.length ?? 0) > 16)!;
+        t.rawData = t.rawData!.subarray(0, 8);
+      }),
+  ],
+  [
+    'an initializer with absurd dims',
+    () => edited((m) => void (m.graph!.initializer[0]!.dims = [2 ** 31, 2 ** 31])),
+  ],
+  ['no graph nodes', () => edited((m) => void (m.graph!.node = []))],
+  ['opset 999', () => edited((m) => void (m.opsetImport[0]!.version = 999))],
+  ['sampling_rate 3e7', () => edited((m) => setMetadata(m, 'sampling_rate', 3e7))],
+  ['sampling_rate 0', () => edited((m) => setMetadata(m, 'sampling_rate', 0))],
+  ['a window of 2^40 samples', () => edited((m) => setMetadata(m, 'window', { samples: 2 ** 40 }))],
+  ['truncated bytes', () => original.subarray(0, original.length >> 1)],
+  ['random bytes', () => Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) & 0xff)],
+  ['no bytes', () => new Uint8Array(0)],
+];
+
+for (const [what, make] of HOSTILE) {
+  test(`Predictor.load refuses a model with ${what} with a typed error`, async () => {
+    const bytes = make();
+    const dir = mkdtempSync(join(tmpdir(), 'ecg-model-'));
+    const path = join(dir, 'crafted.onnx');
+    writeFileSync(path, bytes);
+    await assert.rejects(
+      Predictor.load(path, { backend: 'node' }),
+      (e: unknown) => e instanceof EcgError && e.message.includes(path),
+    );
+  });
+}
+
+test('Predictor.load: a missing file and a directory are typed errors naming the path', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-model-'));
+  for (const path of [join(dir, 'absent.onnx'), dir])
+    await assert.rejects(
+      Predictor.load(path, { backend: 'node' }),
+      (e: unknown) => e instanceof EcgError && e.message.includes(path),
+    );
+});
