@@ -206,6 +206,11 @@ const DEFAULT_ARRAY_DTYPE: Record<string, DType> = {
   Uint8Array: 'bool',
 };
 
+/** The dtype a typed array holds (Uint8Array is bool), undefined for arrays the engine does not take. */
+export function arrayDtype(array: TypedArray): DType | undefined {
+  return DEFAULT_ARRAY_DTYPE[array.constructor.name];
+}
+
 /** A tensor from a typed array (copied) and a shape; dtype defaults to the array's own. */
 export function tensor(data: TypedArray | number[], shape?: readonly number[], dtype?: DType): Tensor {
   const array = Array.isArray(data) ? Float32Array.from(data) : data;

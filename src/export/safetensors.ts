@@ -5,6 +5,7 @@
  */
 import { CheckpointError } from '../errors.js';
 import type { DType, TypedArray } from '../engine/binding.js';
+import { arrayDtype } from '../engine/ops.js';
 
 interface DtypeSpec {
   code: string;
@@ -37,12 +38,26 @@ export interface SafetensorsContent {
 /** Header lengths above this are not plausible for a model checkpoint (and would be a memory bomb). */
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
-function dtypeOf(data: TypedArray): DType {
-  if (data instanceof Float32Array) return 'float32';
-  if (data instanceof Float64Array) return 'float64';
-  if (data instanceof BigInt64Array) return 'int64';
-  if (data instanceof Int32Array) return 'int32';
-  return 'bool';
+/**
+ * The dtype written for a tensor: its data's own. A `dtype` that disagrees with the data (Float32Array data
+ * labelled int32) or a shape that does not match its length is refused: it would write bytes that mean other numbers.
+ */
+function checkedDtype(name: string, t: { shape: readonly number[]; data: TypedArray; dtype?: DType }): DType {
+  const own = arrayDtype(t.data);
+  if (own === undefined)
+    throw new CheckpointError(`tensor ${name}: unsupported data type ${t.data.constructor.name}`);
+  if (t.dtype !== undefined && t.dtype !== own)
+    throw new CheckpointError(
+      `tensor ${name}: labelled ${t.dtype} but its data is ${own} (${t.data.constructor.name})`,
+    );
+  const count = t.shape.reduce((a, b) => a * b, 1);
+  if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || count !== t.data.length)
+    throw new CheckpointError(
+      `tensor ${name}: shape [${t.shape.join(', ')}] does not hold its ${t.data.length} values`,
+    );
+  if (name === '' || name === '__metadata__')
+    throw new CheckpointError(`invalid tensor name ${JSON.stringify(name)}`);
+  return own;
 }
 
 export function encodeSafetensors(
@@ -53,7 +68,7 @@ export function encodeSafetensors(
   let offset = 0;
   const entries = [...tensors].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [name, t] of entries) {
-    const dtype = t.dtype ?? dtypeOf(t.data);
+    const dtype = checkedDtype(name, t);
     const length = t.data.length * DTYPES[dtype].bytes;
     header[name] = {
       dtype: DTYPES[dtype].code,
@@ -103,11 +118,38 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<bytes>'): Safete
   const dataLength = bytes.length - dataStart;
   const metadata = readMetadata(header.__metadata__, fail);
   const tensors = new Map<string, NamedTensorData>();
+  const spans: Array<{ name: string; begin: number; end: number }> = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    tensors.set(name, readEntry(name, entry, bytes, dataStart, dataLength, fail));
+    if (name === '') fail('a tensor with an empty name');
+    const read = readEntry(name, entry, bytes, dataStart, dataLength, fail);
+    tensors.set(name, read.tensor);
+    spans.push({ name, ...read.span });
   }
+  checkTiling(spans, dataLength, fail);
   return { tensors, metadata };
+}
+
+/**
+ * As the reference implementation requires: the tensors' byte ranges, in offset order, tile the data exactly:
+ * no gap, no overlap (two tensors sharing bytes would load as one weight twice), nothing after the last.
+ */
+function checkTiling(
+  spans: Array<{ name: string; begin: number; end: number }>,
+  dataLength: number,
+  fail: (p: string) => never,
+): void {
+  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let cursor = 0;
+  for (const { name, begin, end } of spans) {
+    if (begin < cursor)
+      fail(`tensor ${name}: data_offsets [${begin}, ${end}] overlap the previous tensor (ends at ${cursor})`);
+    if (begin > cursor)
+      fail(`tensor ${name}: data_offsets [${begin}, ${end}] leave a gap after byte ${cursor}`);
+    cursor = end;
+  }
+  if (cursor !== dataLength)
+    fail(`${dataLength - cursor} data bytes after the last tensor (truncated or padded file?)`);
 }
 
 function readMetadata(value: unknown, fail: (p: string) => never): Record<string, string> {
@@ -129,7 +171,7 @@ function readEntry(
   dataStart: number,
   dataLength: number,
   fail: (p: string) => never,
-): NamedTensorData {
+): { tensor: NamedTensorData; span: { begin: number; end: number } } {
   const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
   const known = typeof e?.dtype === 'string' ? BY_CODE.get(e.dtype) : undefined;
   if (!known) return fail(`tensor ${name}: unsupported dtype ${JSON.stringify(e?.dtype)}`);
@@ -147,6 +189,8 @@ function readEntry(
   }
   const [begin, end] = offsets as [number, number];
   const count = (shape as number[]).reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(count * known.spec.bytes))
+    return fail(`tensor ${name}: shape [${shape.join(', ')}] is too large`);
   if (end < begin || end > dataLength)
     return fail(
       `tensor ${name}: data_offsets [${begin}, ${end}] outside the ${dataLength} data bytes (truncated file?)`,
@@ -158,5 +202,8 @@ function readEntry(
   }
   // Copy into a fresh, aligned buffer: the file's data need not be aligned for every dtype.
   const copy = bytes.slice(dataStart + begin, dataStart + end).buffer;
-  return { dtype: known.dtype, shape: shape as number[], data: known.spec.read(copy, count) };
+  return {
+    tensor: { dtype: known.dtype, shape: shape as number[], data: known.spec.read(copy, count) },
+    span: { begin, end },
+  };
 }

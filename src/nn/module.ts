@@ -9,7 +9,7 @@ import { keep } from '../engine/scope.js';
 import { Tensor } from '../engine/tensor.js';
 import { copyInPlace, setData } from '../engine/inplace.js';
 import { noGrad } from '../engine/autograd.js';
-import { tensor as makeTensor, toDtype } from '../engine/ops.js';
+import { arrayDtype, tensor as makeTensor, toDtype } from '../engine/ops.js';
 import type { DType, TypedArray } from '../engine/binding.js';
 
 export interface ParameterOptions {
@@ -131,17 +131,24 @@ export abstract class Module {
     const missing = [...own.keys()].filter((k) => !state.has(k));
     const unexpected = [...state.keys()].filter((k) => !own.has(k));
     const misShaped: string[] = [];
+    const misTyped: string[] = [];
     for (const [name, target] of own) {
       const value = state.get(name);
       if (value && value.shape.join() !== target.shape.join()) {
         misShaped.push(`${name}: expected [${target.shape.join(', ')}], got [${value.shape.join(', ')}]`);
       }
+      // Values of another dtype would be cast silently (an F32 tensor labelled I32 becomes garbage weights).
+      const dtype =
+        value === undefined ? target.dtype : value instanceof Tensor ? value.dtype : arrayDtype(value.data);
+      if (dtype !== target.dtype)
+        misTyped.push(`${name}: expected ${target.dtype}, got ${dtype ?? 'unknown'}`);
     }
-    if (missing.length + unexpected.length + misShaped.length > 0) {
+    if (missing.length + unexpected.length + misShaped.length + misTyped.length > 0) {
       const parts = [
         missing.length ? `missing keys: ${missing.join(', ')}` : '',
         unexpected.length ? `unexpected keys: ${unexpected.join(', ')}` : '',
         misShaped.length ? `shape mismatches: ${misShaped.join('; ')}` : '',
+        misTyped.length ? `dtype mismatches: ${misTyped.join('; ')}` : '',
       ].filter(Boolean);
       throw new CheckpointError(`${source} does not fit ${this.constructor.name}: ${parts.join('. ')}`);
     }

@@ -27,19 +27,19 @@ function setMetadata(model: import('onnx-proto').onnx.ModelProto, key: string, v
 }
 
 const HOSTILE: Array<[string, () => Uint8Array]> = [
-  ['an unknown op', () => edited((m) => void (m.graph!.node[0]!.opType = 'NoSuchOp'))],
-  ['a node reading a missing tensor', () => edited((m) => void (m.graph!.node[0]!.input[0] = 'nowhere'))],
+  ['an unknown op', () => edited((m) => void (m.graph!.node![0]!.opType = 'NoSuchOp'))],
+  ['a node reading a missing tensor', () => edited((m) => void (m.graph!.node![0]!.input![0] = 'nowhere'))],
   [
     'an initializer with too few bytes',
     () =>
       edited((m) => {
-        const t = m.graph!.initializer.find((i) => (i.rawData?.length ?? 0) > 16)!;
+        const t = m.graph!.initializer!.find((i) => (i.rawData?.length ?? 0) > 16)!;
         t.rawData = t.rawData!.subarray(0, 8);
       }),
   ],
   [
     'an initializer with absurd dims',
-    () => edited((m) => void (m.graph!.initializer[0]!.dims = [2 ** 31, 2 ** 31])),
+    () => edited((m) => void (m.graph!.initializer![0]!.dims = [2 ** 31, 2 ** 31])),
   ],
   ['no graph nodes', () => edited((m) => void (m.graph!.node = []))],
   ['opset 999', () => edited((m) => void (m.opsetImport[0]!.version = 999))],
