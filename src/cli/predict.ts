@@ -1,13 +1,4 @@
-import {
-  closeSync,
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  statSync,
-} from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
@@ -16,17 +7,17 @@ import { InvalidArgumentError } from 'commander';
 import { commandOutput } from './output.js';
 import { ConfigError } from '../errors.js';
 import { renderHtml } from '../eval/report/html.js';
-import { expandInputs, resolveRecordPath, walkFiles } from '../infer/files.js';
+import { expandInputs, resolveRecordPath, walkFolders } from '../infer/files.js';
 import { parseWfdbHeader } from '../io/wfdb/header.js';
 import { segmentHeaderNames } from '../io/wfdb/multisegment.js';
-import type { ModelTarget } from '../infer/predict-file.js';
+import type { FileResult, ModelTarget } from '../infer/predict-file.js';
 import {
   LINE_FORMATS,
   OUTPUT_FORMATS,
   predictionReport,
   type OutputFormat,
 } from '../infer/predict-output.js';
-import { predictFiles } from '../infer/predict-pool.js';
+import { countListEntries, csvLineFile, jsonLineFile, listFileEntries, runBatch } from '../infer/batch.js';
 import { defaultModels, readCatalog, resolveModel } from '../models/bundled.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
@@ -34,6 +25,8 @@ interface PredictFlags {
   model?: string;
   format: OutputFormat;
   out?: string;
+  fromList?: string;
+  resume?: boolean;
   report?: string;
   jobs: number;
 }
@@ -85,22 +78,31 @@ interface RecordSelection {
   skipped: string[];
 }
 
-/** Inputs -> record files: folders by FOLDER_RULE, files and globs as expandInputs gives them. */
-function selectRecords(inputs: readonly string[]): RecordSelection {
-  const files = new Set<string>();
-  const skipped: string[] = [];
+/** Non-record files met in folders: how many, and the first few names for the summary. */
+interface Skipped {
+  count: number;
+  examples: string[];
+}
+
+/**
+ * Inputs -> record files, streamed: a folder one sub-folder at a time by FOLDER_RULE, files and globs as
+ * expandInputs gives them, a missing file as given (predicting it reports "file not found" and the batch goes on).
+ */
+function* recordEntries(inputs: readonly string[], skipped: Skipped): Generator<string> {
   for (const input of inputs) {
     if (existsSync(input) && statSync(input).isDirectory()) {
-      const folder = folderRecords(walkFiles(input));
-      folder.files.forEach((file) => files.add(file));
-      skipped.push(...folder.skipped);
+      for (const folder of walkFolders(input)) {
+        const selection = folderRecords(folder.files);
+        skipped.count += selection.skipped.length;
+        skipped.examples.push(...selection.skipped.slice(0, 3 - skipped.examples.length));
+        yield* selection.files;
+      }
     } else if (/[*?[]/.test(input) || resolveRecordPath(input) !== null) {
-      expandInputs([input]).forEach((file) => files.add(file));
+      yield* expandInputs([input]);
     } else {
-      files.add(input); // missing: predicting it reports "file not found" and the batch goes on
+      yield input;
     }
   }
-  return { files: [...files].sort(), skipped };
 }
 
 /** Path without its extension: a record's files share it (100.hea, 100.dat, 100.atr). */
@@ -177,10 +179,10 @@ function fileHead(path: string, bytes: number): { text: string; complete: boolea
   }
 }
 
-function skippedSummary(skipped: readonly string[]): string {
-  if (skipped.length === 0) return '';
-  const examples = skipped.slice(0, 3).map((path) => basename(path));
-  return `, ${skipped.length} non-record file(s) skipped (${examples.join(', ')}${skipped.length > 3 ? ', ...' : ''})`;
+function skippedSummary(skipped: Skipped): string {
+  if (skipped.count === 0) return '';
+  const examples = skipped.examples.map((path) => basename(path));
+  return `, ${skipped.count} non-record file(s) skipped (${examples.join(', ')}${skipped.count > 3 ? ', ...' : ''})`;
 }
 
 export function registerPredict(program: Command): void {
@@ -189,19 +191,30 @@ export function registerPredict(program: Command): void {
     .description(
       'Diagnose records with onnxruntime (no libtorch): files, folders (in parallel on worker threads) or globs; a bad file is reported and the rest go on',
     )
-    .argument('<inputs...>', `record files (.hea, .mat, .csv), folders or globs; ${FOLDER_RULE}`)
+    .argument('[inputs...]', `record files (.hea, .mat, .csv), folders or globs; ${FOLDER_RULE}`)
+    .option(
+      '--from-list <file>',
+      'also predict the records listed in this file (one path a line; any number)',
+    )
     .option(
       '--model <name|path>',
       'bundled model name or .onnx file (default: route each record to the bundled default model for its leads)',
     )
     .option(
       '--format <format>',
-      `output: ${OUTPUT_FORMATS.join('|')} (json: one JSON object per line)`,
+      `output: ${OUTPUT_FORMATS.join('|')} (json: one JSON object per line; default: from --out's extension .jsonl/.csv, else table)`,
       format,
       'table',
     )
-    .option('--out <file>', 'write the output to this file instead of stdout')
-    .option('--report <file.html>', 'also write an HTML report (one row per record)')
+    .option(
+      '--out <file>',
+      'write the output to this file instead of stdout, one line per record as each completes',
+    )
+    .option('--resume', 'continue an interrupted run: keep the records already in --out, predict the rest')
+    .option(
+      '--report <file.html>',
+      'also write an HTML report (one row per record; keeps every result in memory)',
+    )
     .option(
       '--jobs <n>',
       'worker threads (0: main thread)',
@@ -211,43 +224,97 @@ export function registerPredict(program: Command): void {
     .action(async (inputs: string[], flags: PredictFlags, command: Command) => {
       const output = commandOutput(command);
       const target = modelTarget(flags.model, command.optsWithGlobals<{ modelsDir?: string }>().modelsDir);
-      const { files, skipped } = selectRecords(inputs);
-      if (files.length === 0)
-        throw new ConfigError(
-          `no record files (.hea, .mat, .csv) in ${inputs.join(', ')}${skippedSummary(skipped)}`,
-        );
+      const formatName = outputFormat(flags, command.getOptionValueSource('format') !== 'default');
+      if (flags.resume && (!flags.out || formatName === 'table'))
+        throw new ConfigError('--resume needs --out FILE.jsonl or FILE.csv (the output it continues)');
+      const skipped: Skipped = { count: 0, examples: [] };
+      const entries = await nonEmpty(
+        batchEntries(inputs, flags.fromList, skipped),
+        () =>
+          `no record files (.hea, .mat, .csv) in ${[...inputs, ...(flags.fromList ? [flags.fromList] : [])].join(', ')}${skippedSummary(skipped)}`,
+      );
       if (flags.out) mkdirSync(dirname(flags.out), { recursive: true });
-      const file = flags.out ? createWriteStream(flags.out) : null;
-      const write = file ? (text: string) => void file.write(text) : output.out;
-      const lines = LINE_FORMATS[flags.format];
-      write(lines.header());
-      const bar = new SingleBar({
-        stream: process.stderr,
-        format: 'predict [{bar}] {value}/{total} records | {eta}s left',
-        hideCursor: true,
-      });
-      bar.start(files.length, 0);
-      let failed = 0;
-      const results = await predictFiles(files, target, {
+      const bar = progressBar(flags.fromList ? await countListEntries(flags.fromList) : null);
+      const results: FileResult[] = [];
+      const summary = await runBatch(entries, {
+        target,
         jobs: flags.jobs,
-        onResult: (result) => {
-          if (!result.ok) failed++;
-          write(lines.line(result));
-          bar.increment();
+        format: { ...LINE_FORMATS[formatName], fileOf: formatName === 'csv' ? csvLineFile : jsonLineFile },
+        out: flags.out ?? null,
+        write: output.out,
+        resume: flags.resume ?? false,
+        onRecord: (result, progress) => {
+          if (result !== null && flags.report) results.push(result);
+          bar.update(progress.predicted + progress.resumed);
         },
       }).finally(() => bar.stop());
-      if (file) {
-        await new Promise<void>((resolve, reject) =>
-          file.end((error?: Error | null) => (error ? reject(error) : resolve())),
-        );
-      }
       if (flags.report) {
         mkdirSync(dirname(flags.report), { recursive: true });
         writeFileAtomic(flags.report, await renderHtml(predictionReport(results)));
       }
       output.err(
-        `${files.length - failed} record(s) predicted, ${failed} failed${skippedSummary(skipped)}${flags.report ? `; report: ${flags.report}` : ''}\n`,
+        `${summary.predicted - summary.failed} record(s) predicted, ${summary.failed} failed${skippedSummary(skipped)}${summary.resumed ? `, ${summary.resumed} already in ${flags.out} (--resume)` : ''}${flags.report ? `; report: ${flags.report}` : ''}\n`,
       );
-      if (failed === files.length) process.exitCode = 1;
+      if (summary.failed > 0)
+        output.err(
+          `failures by type: ${[...summary.failuresByType].map(([type, n]) => `${type} ${n}`).join(', ')}\n`,
+        );
+      if (summary.predicted > 0 && summary.failed === summary.predicted) process.exitCode = 1;
     });
+}
+
+/** --format when given, else from --out's extension (.jsonl/.json: json, .csv: csv), else table. */
+function outputFormat(flags: PredictFlags, formatGiven: boolean): OutputFormat {
+  if (formatGiven || !flags.out) return flags.format;
+  if (/\.jsonl?$/i.test(flags.out)) return 'json';
+  if (/\.csv$/i.test(flags.out)) return 'csv';
+  return flags.format;
+}
+
+async function* batchEntries(
+  inputs: readonly string[],
+  fromList: string | undefined,
+  skipped: Skipped,
+): AsyncGenerator<string> {
+  yield* recordEntries(inputs, skipped);
+  if (fromList) yield* listFileEntries(fromList);
+}
+
+/** The entries, or a ConfigError when there are none (before any output is written). */
+async function nonEmpty(
+  entries: AsyncIterable<string>,
+  message: () => string,
+): Promise<AsyncIterable<string>> {
+  const iterator = entries[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) throw new ConfigError(message());
+  return (async function* () {
+    yield first.value;
+    yield* { [Symbol.asyncIterator]: () => iterator };
+  })();
+}
+
+/** Records done of the total (when known: a list file), records/s and time left, on stderr. */
+function progressBar(total: number | null): { update: (done: number) => void; stop: () => void } {
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format:
+      total === null
+        ? 'predict {value} records | {rate} records/s'
+        : 'predict [{bar}] {value}/{total} records | {rate} records/s | ETA {eta_formatted}',
+    hideCursor: true,
+    etaBuffer: 200,
+  });
+  const started = Date.now();
+  let first: number | null = null;
+  bar.start(total ?? 0, 0, { rate: '-' });
+  return {
+    update: (done) => {
+      first ??= done; // records skipped by --resume do not count towards the rate
+      const seconds = (Date.now() - started) / 1000;
+      const rate = seconds > 0 ? ((done - first) / seconds).toFixed(1) : '-';
+      bar.update(done, { rate });
+    },
+    stop: () => bar.stop(),
+  };
 }

@@ -44,9 +44,22 @@ export function resolveRecordPath(input: string): string | null {
  * Every file under `dir` (hidden entries skipped), following symbolic links to files and folders as `datasets` and
  * `train` do (docs/own-data.md builds folders of links); a linked folder already walked is not walked again.
  */
-export function walkFiles(dir: string, seen = new Set<string>([realpathSync(dir)])): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+export function walkFiles(dir: string): string[] {
+  return [...walkFolders(dir)].flatMap((folder) => folder.files);
+}
+
+/**
+ * The folders under `dir` one at a time (depth first, names sorted), each with its files: a walk that holds one
+ * folder's names at a time, for batches of any size (src/infer/batch.ts). Links are followed as in walkFiles.
+ */
+export function* walkFolders(
+  dir: string,
+  seen = new Set<string>([realpathSync(dir)]),
+): Generator<{ dir: string; files: string[] }> {
+  const files: string[] = [];
+  const folders: string[] = [];
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
     const kind = entry.isSymbolicLink()
@@ -56,15 +69,16 @@ export function walkFiles(dir: string, seen = new Set<string>([realpathSync(dir)
         : entry.isFile()
           ? 'file'
           : null;
-    if (kind === 'file') out.push(path);
+    if (kind === 'file') files.push(path);
     else if (kind === 'dir') {
       const real = realpathSync(path);
       if (seen.has(real)) continue;
       seen.add(real);
-      out.push(...walkFiles(path, seen));
+      folders.push(path);
     }
   }
-  return out;
+  yield { dir, files };
+  for (const folder of folders) yield* walkFolders(folder, seen);
 }
 
 /** What a symbolic link points at; null for a dangling link (its record cannot be read anyway). */

@@ -20,7 +20,7 @@ function workerUrl(): URL {
 }
 
 /** From .ts sources (tests, tsx) the worker registers tsx first: Node 20 does not pass loader hooks to workers. */
-function startWorker(target: ModelTarget): Worker {
+export function startWorker(target: ModelTarget): Worker {
   const url = workerUrl();
   if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: { target } });
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));

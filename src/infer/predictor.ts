@@ -20,6 +20,7 @@
 import type * as Ort from 'onnxruntime-common';
 import { ConfigError, EcgError, excerpt, FormatError, MissingFileError } from '../errors.js';
 import { readOnnxSummary } from '../export/onnx/read.js';
+import { nodeBuiltin } from '../util/node-builtin.js';
 import type { EcgRecord } from '../io/record.js';
 import { createSession, type BackendOptions, type OrtApi, type RuntimeSession } from './backend.js';
 import { parseModelInfo, type Aggregation, type ModelInfo, type RrFeature } from './metadata.js';
@@ -458,7 +459,7 @@ async function readModelBytes(source: ModelSource): Promise<Uint8Array> {
     if (!response.ok) throw new MissingFileError(text, `model download failed (HTTP ${response.status})`);
     return new Uint8Array(await response.arrayBuffer());
   }
-  const { readFile } = await import('node:fs/promises');
+  const { readFile } = nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises', 'loading a model file');
   try {
     return new Uint8Array(await readFile(source instanceof URL ? source : text));
   } catch (error) {

@@ -189,9 +189,10 @@ test('predict: a folder yields only its records; other files are skipped and cou
     .split('\n')
     .map((line) => JSON.parse(line) as { file: string; ok: boolean; error?: string });
   const byName = new Map(lines.map((line) => [line.file.split('/').at(-1)!, line]));
+  // A folder's records (sorted), then its sub-folders' (ms/ms.hea): the walk streams one folder at a time.
   assert.deepEqual(
     [...byName.keys()],
-    ['A05493.hea', 'bad.csv', 'broken.hea', 'junk.mat', 'ms.hea', 'r01.csv'],
+    ['A05493.hea', 'bad.csv', 'broken.hea', 'junk.mat', 'r01.csv', 'ms.hea'],
   );
   // Read as one record of the layout's leads (the 1-lead test model then refuses it).
   assert.match(byName.get('ms.hea')!.error!, /record leads \[II, V\]/);
