@@ -17,8 +17,13 @@ export interface OrtApi {
 export interface BackendOptions {
   /** Default: 'node' when running under Node, 'web' otherwise. 'web' also runs in Node (wasm), e.g. for tests. */
   backend?: BackendName;
-  /** Intra-op threads (default 1: the folder predictor runs one session per worker thread instead). */
+  /**
+   * Intra-op threads. Node: default 1 (the folder predictor runs one session per worker thread instead). Web: the
+   * wasm threads, default defaultWasmThreads() (several only on a cross-origin isolated page).
+   */
   threads?: number;
+  /** Web: where onnxruntime-web fetches its .wasm / .mjs files (default: beside its own module). */
+  wasmPaths?: string;
 }
 
 export function defaultBackend(): BackendName {
@@ -26,15 +31,34 @@ export function defaultBackend(): BackendName {
   return node ? 'node' : 'web';
 }
 
-export async function loadRuntime(backend: BackendName = defaultBackend()): Promise<OrtApi> {
-  if (backend === 'node') return (await import('onnxruntime-node')) as unknown as OrtApi;
+/** Held in a variable so that bundlers do not follow it: a page bundle must never try to include the native addon. */
+const NODE_RUNTIME: string = 'onnxruntime-node';
+
+export async function loadRuntime(
+  backend: BackendName = defaultBackend(),
+  options: Pick<BackendOptions, 'threads' | 'wasmPaths'> = {},
+): Promise<OrtApi> {
+  if (backend === 'node')
+    return (await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_RUNTIME)) as OrtApi;
   if (backend === 'web') {
     const web = await import('onnxruntime-web');
-    // One wasm thread: cross-origin isolation (needed for wasm threads) is not something a page can assume.
-    web.env.wasm.numThreads = 1;
+    // Global to onnxruntime-web and read once, when its wasm starts (the first session): later values are ignored.
+    web.env.wasm.numThreads = options.threads ?? defaultWasmThreads();
+    if (options.wasmPaths !== undefined) web.env.wasm.wasmPaths = options.wasmPaths;
     return web as unknown as OrtApi;
   }
   throw new ConfigError(`backend: expected 'node' or 'web', got ${JSON.stringify(backend)}`);
+}
+
+/**
+ * wasm threads need SharedArrayBuffer, which a page has only when cross-origin isolated (served with
+ * Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, as `efficientecg serve`
+ * does). Isolated: as many threads as cores, at most 4; otherwise, and in Node, 1.
+ */
+export function defaultWasmThreads(): number {
+  const scope = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  if (scope.crossOriginIsolated !== true) return 1;
+  return Math.max(1, Math.min(4, scope.navigator?.hardwareConcurrency ?? 1));
 }
 
 export interface RuntimeSession {
@@ -48,7 +72,7 @@ export async function createSession(
   options: BackendOptions = {},
 ): Promise<RuntimeSession> {
   const backend = options.backend ?? defaultBackend();
-  const ort = await loadRuntime(backend);
+  const ort = await loadRuntime(backend, options);
   const threads = options.threads ?? 1;
   const session = await ort.InferenceSession.create(model, {
     ...(backend === 'node' ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),

@@ -4,6 +4,7 @@
  * record given as a name -> bytes map). `sibling` resolves a file named inside a header relative to it.
  */
 import { excerpt, FormatError, MissingFileError } from '../errors.js';
+import { nodeBuiltin } from '../util/node-builtin.js';
 import { DEFAULT_READ_LIMITS } from './limits.js';
 
 export interface ByteSource {
@@ -47,13 +48,12 @@ function isUrl(input: string): boolean {
 type NodeFs = typeof import('node:fs');
 
 /**
- * node:fs without a static import (this module must load in browsers). process.getBuiltinModule (Node >= 20.16)
- * is synchronous and bypasses loader hooks, which made a dynamic import per file cost ~0.3 ms under tsx.
+ * node:fs without a static import (this module must load in browsers, and a bundler must not see it).
+ * process.getBuiltinModule is synchronous and bypasses loader hooks, which made a dynamic import per file cost
+ * ~0.3 ms under tsx.
  */
 async function nodeFs(): Promise<NodeFs> {
-  const builtin = (globalThis.process as { getBuiltinModule?: (id: string) => unknown } | undefined)
-    ?.getBuiltinModule;
-  return builtin ? (builtin('node:fs') as NodeFs) : await import('node:fs');
+  return Promise.resolve(nodeBuiltin<NodeFs>('node:fs', 'reading a file path'));
 }
 
 /** How path and URL sources treat the files a header names. */
