@@ -48,6 +48,8 @@ export interface TrainFlags {
   fusionTokenDropout?: number;
   init?: string;
   normalPerEpoch?: number;
+  validationHop?: number;
+  windowAggregate?: string;
 }
 
 function number(value: string): number {
@@ -82,6 +84,8 @@ function flagsToConfig(flags: TrainFlags): Record<string, unknown> {
       standardize: flags.standardize,
     },
     windowSeconds: flags.window,
+    validationHopSeconds: flags.validationHop,
+    windowAggregate: flags.windowAggregate,
     batchSize: flags.batchSize,
     epochs: flags.epochs,
     lr: flags.lr,
@@ -152,6 +156,15 @@ export function addTrainOptions(command: Command): Command {
     .option('--no-bandpass', 'no band-pass filter')
     .option('--no-standardize', 'keep amplitudes (no per-lead z-score)')
     .option('--window <seconds>', 'training crop / validation window (default 10)', number)
+    .option(
+      '--validation-hop <seconds>',
+      'hop between the sliding windows that score a record in validation and inference (default: one window)',
+      number,
+    )
+    .option(
+      '--window-aggregate <mode>',
+      'how window scores combine per record: mean-logits | max (multi-label: each class its maximum probability) (default mean-logits)',
+    )
     .option('--batch-size <n>', 'batch size (default 64)', number)
     .option('--epochs <n>', 'epochs (default 30)', number)
     .option('--lr <lr>', 'peak learning rate (default 3e-3)', number)

@@ -70,6 +70,12 @@ export const trainConfigSchema = z
     shortRecords: z.enum(['zero-pad', 'repeat']),
     /** Hop between validation windows; null: one window length (non-overlapping, the last aligned to the end). */
     validationHopSeconds: positive.nullable(),
+    /**
+     * How a record's window scores combine in validation and in the exported model's inference: the mean of the
+     * logits, or (multi-label only) each class's maximum probability over the windows, as in the PTB-XL benchmark's
+     * sliding-window evaluation of short crops.
+     */
+    windowAggregate: z.enum(['mean-logits', 'max']),
     batchSize: z.number().int().min(2),
     epochs: positiveInt,
     lr: positive,
@@ -115,6 +121,17 @@ export const trainConfigSchema = z
       normalPerEpoch: positiveInt,
       /** Cap of the balanced class weights (a class of a handful of beats must not dominate the loss). */
       maxClassWeight: positive,
+      /**
+       * Patient-relative context token (src/signal/beat-context.ts): none, the RR intervals over the local
+       * rhythm, or those and the beat's morphology against the record's median beat.
+       */
+      context: z.enum(['none', 'rhythm', 'rhythm-morphology']),
+      /** Each lead minus the record's median beat as extra input channels. */
+      residualChannels: z.boolean(),
+      /** Time-stretch of the training beats around the R peak: factor uniform in [1 - stretch, 1 + stretch]. */
+      stretch: z.number().min(0).lt(0.5),
+      /** Probability of inverting a training beat's polarity (every channel). */
+      invert: probability,
     }),
   })
   .superRefine((config, context) => {
@@ -151,6 +168,7 @@ export const TRAIN_DEFAULTS = {
   windowSeconds: 10,
   shortRecords: 'zero-pad' as const,
   validationHopSeconds: null,
+  windowAggregate: 'mean-logits' as const,
   batchSize: 64,
   epochs: 30,
   lr: 3e-3,
@@ -179,6 +197,10 @@ export const TRAIN_DEFAULTS = {
     rrContext: 'tokens' as const,
     normalPerEpoch: 12000,
     maxClassWeight: 10,
+    context: 'none' as const,
+    residualChannels: false,
+    stretch: 0,
+    invert: 0,
   },
 } satisfies Partial<TrainConfig>;
 
@@ -254,5 +276,10 @@ export function runDefiningConfig(config: TrainConfig): Partial<TrainConfig> {
     ...rest
   } = config;
   // Runs saved before `init` / `cvFold` existed started fresh / used the dataset's split.
-  return { ...rest, init: rest.init ?? null, cvFold: rest.cvFold ?? null };
+  return {
+    ...rest,
+    init: rest.init ?? null,
+    cvFold: rest.cvFold ?? null,
+    windowAggregate: rest.windowAggregate ?? 'mean-logits',
+  };
 }

@@ -122,6 +122,10 @@ function setUp(
       `dataset ${data.name} has no validation entries (split ${data.split.method}): cannot validate`,
     );
   }
+  if (config.windowAggregate === 'max' && data.labelKind !== 'multi-label')
+    throw new ConfigError(
+      `windowAggregate 'max' is for multi-label tasks; ${data.name} is ${data.labelKind}`,
+    );
   const window: WindowSpec = {
     samples: Math.max(1, Math.round(config.windowSeconds * data.fs)),
     shortRecords: config.shortRecords,
@@ -268,6 +272,7 @@ async function validate(run: RecordRun): Promise<{ metrics: ValidationMetrics; o
     run.window,
     hop,
     run.config.batchSize,
+    run.config.windowAggregate,
   );
   const entries = run.validation.map((i) => run.data.entries[i]!);
   return {
@@ -309,7 +314,7 @@ function checkpointMetadata(
             ? window.samples
             : Math.round(config.validationHopSeconds * data.fs),
         lastAlignedToEnd: true,
-        aggregate: 'mean-logits',
+        aggregate: config.windowAggregate,
       },
     },
     extra: {

@@ -25,7 +25,10 @@ import { rowOf, type TrainableModel } from './model.js';
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Mean window logits of each record in `indices` (model in eval mode during the call, restored after). */
+/**
+ * Each record's window logits combined (model in eval mode during the call, restored after): their mean, or per
+ * class their maximum ('max': for sigmoid outputs the logit of the maximum window probability).
+ */
 export async function predictRecords(
   model: TrainableModel,
   data: TrainingData,
@@ -33,6 +36,7 @@ export async function predictRecords(
   window: WindowSpec,
   hopSamples: number,
   batchSize: number,
+  aggregate: 'mean-logits' | 'max' = 'mean-logits',
 ): Promise<Float64Array[]> {
   const classes = data.classes.length;
   const windows = indices.flatMap((index, r) =>
@@ -42,7 +46,7 @@ export async function predictRecords(
       start,
     })),
   );
-  const sums = indices.map(() => new Float64Array(classes));
+  const sums = indices.map(() => new Float64Array(classes).fill(aggregate === 'max' ? -Infinity : 0));
   const counts = new Array<number>(indices.length).fill(0);
   const size = data.store.leads * window.samples;
   const wasTraining = model.module.training;
@@ -62,7 +66,11 @@ export async function predictRecords(
         }),
       );
       chunk.forEach(({ r }, b) => {
-        for (let c = 0; c < classes; c++) sums[r]![c]! += logits[b * classes + c]!;
+        const sum = sums[r]!;
+        for (let c = 0; c < classes; c++) {
+          const value = logits[b * classes + c]!;
+          sum[c] = aggregate === 'max' ? Math.max(sum[c]!, value) : sum[c]! + value;
+        }
         counts[r]! += 1;
       });
       await yieldToEventLoop(); // Node frees native handles from the event loop only.
@@ -70,7 +78,7 @@ export async function predictRecords(
   } finally {
     model.module.train(wasTraining);
   }
-  return sums.map((sum, r) => sum.map((value) => value / counts[r]!));
+  return aggregate === 'max' ? sums : sums.map((sum, r) => sum.map((value) => value / counts[r]!));
 }
 
 export interface ValidationMetrics {
