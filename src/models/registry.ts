@@ -25,6 +25,7 @@ import {
   type XResNet1dConfig,
 } from './baselines/index.js';
 import { beatModelConfig, EfficientEcgBeat, validateBeatConfig, type BeatModelConfig } from './beats.js';
+import { Ensemble, ENSEMBLE_MODEL_NAME, type EnsembleConfig } from './ensemble.js';
 
 /**
  * What every registered model offers: a Module (parameters, state dict, train/eval) whose forward gives logits
@@ -224,6 +225,33 @@ export function buildModel(name: string, config: unknown): EcgModel {
   return specOf(name).build(parsed);
 }
 
+/** Builds a checkpoint's model spec: a registry architecture, or an ensemble of them (src/models/ensemble.ts). */
+function buildChecked(name: string, config: unknown, labels: number): EcgModel {
+  if (name === ENSEMBLE_MODEL_NAME) {
+    const members = (config as Partial<EnsembleConfig> | null)?.members;
+    if (!Array.isArray(members) || members.length === 0)
+      throw new ConfigError('an ensemble config lists its members: { members: [{ name, config }, ...] }');
+    const built: EcgModel[] = [];
+    try {
+      for (const member of members) {
+        if (member?.name === ENSEMBLE_MODEL_NAME || member?.name === 'efficientecg-fusion')
+          throw new ConfigError(`ensemble member ${String(member?.name)}: not supported (plain record or beat models)`);
+        built.push(buildChecked(String(member?.name), member?.config, labels));
+      }
+    } catch (error) {
+      for (const model of built) model.dispose();
+      throw error;
+    }
+    return new Ensemble(built) as unknown as EcgModel;
+  }
+  const parsed = parseConfig(name, config);
+  const classes = (parsed as { classes?: unknown }).classes;
+  if (typeof classes === 'number' && classes !== labels) {
+    throw new ConfigError(`config has ${classes} classes but the checkpoint lists ${labels} labels`);
+  }
+  return specOf(name).build(parsed);
+}
+
 /**
  * Rebuilds the checkpoint's architecture from its metadata (model name and config) and loads its weights.
  * CheckpointError when the name is unknown, the config invalid, the classes disagree with the labels, or the
@@ -233,13 +261,7 @@ export function modelFromCheckpoint(checkpoint: Checkpoint, source = 'checkpoint
   const { name, config } = checkpoint.metadata.model;
   let model: EcgModel;
   try {
-    const parsed = parseConfig(name, config);
-    const classes = (parsed as { classes?: unknown }).classes;
-    const labels = checkpoint.metadata.labels;
-    if (typeof classes === 'number' && classes !== labels.length) {
-      throw new ConfigError(`config has ${classes} classes but the checkpoint lists ${labels.length} labels`);
-    }
-    model = specOf(name).build(parsed);
+    model = buildChecked(name, config, checkpoint.metadata.labels.length);
   } catch (error) {
     if (error instanceof ConfigError) throw new CheckpointError(`${source}: ${error.message}`);
     throw error;

@@ -1,0 +1,93 @@
+/**
+ * An ensemble of models with the same inputs and classes: its logits are the mean of its members' logits (members
+ * of a cross-validation, or seeds). It is one Module, so it is one checkpoint (`members.0.*`, `members.1.*`, ...)
+ * and one ONNX graph traced by the same exporter; it is built from checkpoints, never trained.
+ */
+import * as F from '../engine/ops.js';
+import type { Tensor } from '../engine/tensor.js';
+import { ConfigError } from '../errors.js';
+import type { Checkpoint } from '../export/checkpoint.js';
+import { Module, type StoredTensor } from '../nn/module.js';
+
+export const ENSEMBLE_MODEL_NAME = 'ensemble';
+
+export interface EnsembleConfig {
+  /** Each member's registry name and config, in `members.k` order. */
+  members: Array<{ name: string; config: unknown }>;
+}
+
+/** The part of a registry model an ensemble member needs. */
+interface Member extends Module {
+  forward(x: Tensor, ...rest: unknown[]): Tensor;
+}
+
+class MemberList extends Module {
+  readonly items: Member[];
+
+  constructor(members: readonly Member[]) {
+    super();
+    this.items = members.map((member, k) => this.registerModule(String(k), member));
+  }
+}
+
+export class Ensemble extends Module {
+  readonly members: MemberList;
+
+  constructor(members: readonly Member[]) {
+    super();
+    if (members.length < 1) throw new ConfigError('an ensemble needs at least one member');
+    this.members = this.registerModule('members', new MemberList(members));
+  }
+
+  /** Mean of the members' logits; every argument after the ECG is passed on (patient inputs, RR...). */
+  forward(x: Tensor, ...rest: unknown[]): Tensor {
+    const members = this.members.items;
+    let sum = members[0]!.forward(x, ...rest);
+    for (const member of members.slice(1)) {
+      const logits = member.forward(x, ...rest);
+      const next = F.add(sum, logits);
+      sum.dispose();
+      logits.dispose();
+      sum = next;
+    }
+    if (members.length === 1) return sum;
+    const mean = F.mul(sum, 1 / members.length);
+    sum.dispose();
+    return mean;
+  }
+}
+
+/**
+ * One checkpoint holding several: member k's tensors under `members.k.`, the model spec an ensemble of the members'
+ * specs, the metadata (labels, preprocessing, task) of the first member, which every member must share.
+ * Optimiser state is dropped (an ensemble is not trained). `extra.ensemble` names the members' sources.
+ */
+export function ensembleCheckpoint(members: readonly Checkpoint[], sources: readonly string[]): Checkpoint {
+  const first = members[0];
+  if (first === undefined) throw new ConfigError('an ensemble needs at least one checkpoint');
+  const same = (value: unknown) => JSON.stringify(value);
+  members.forEach((member, k) => {
+    const problems: string[] = [];
+    if (same(member.metadata.labels) !== same(first.metadata.labels)) problems.push('labels');
+    if (same(member.metadata.preprocessing) !== same(first.metadata.preprocessing)) problems.push('preprocessing');
+    if (same(member.metadata.extra?.beats) !== same(first.metadata.extra?.beats)) problems.push('beat inputs');
+    if (problems.length > 0)
+      throw new ConfigError(`${sources[k]}: ${problems.join(', ')} differ from ${sources[0]} (members must agree)`);
+  });
+  const state = new Map<string, StoredTensor>();
+  members.forEach((member, k) => {
+    for (const [name, tensor] of member.state) state.set(`members.${k}.${name}`, tensor);
+  });
+  const config: EnsembleConfig = { members: members.map((member) => member.metadata.model) };
+  const { training: _training, ...extra } = first.metadata.extra ?? {};
+  return {
+    metadata: {
+      ...first.metadata,
+      model: { name: ENSEMBLE_MODEL_NAME, config },
+      extra: { ...extra, ensemble: { members: [...sources] } },
+    },
+    formatVersion: first.formatVersion,
+    state,
+    optimizerState: new Map(),
+  };
+}
