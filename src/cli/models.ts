@@ -4,9 +4,17 @@ import { commandOutput } from './output.js';
 import { formatTable } from '../eval/report/table.js';
 import { readCatalog, type BundledModel } from '../models/bundled.js';
 
+/** The cross-validated figure first; a selection-split figure is shown only as such. */
 function metricText(model: BundledModel): string {
+  const cv = model.cv;
+  if (cv !== null) {
+    const spread = cv.mean === null ? 'n/a' : `${cv.mean.toFixed(3)} ± ${(cv.sd ?? 0).toFixed(3)}`;
+    return `${cv.metric} ${spread} (${cv.folds}-fold CV; pooled ${cv.pooled?.toFixed(3) ?? 'n/a'})`;
+  }
   const { metric, value } = model.validation as { metric?: unknown; value?: unknown };
-  return typeof metric === 'string' && typeof value === 'number' ? `${metric} ${value.toFixed(4)}` : 'n/a';
+  return typeof metric === 'string' && typeof value === 'number'
+    ? `not cross-validated (${metric} ${value.toFixed(3)} on its selection split)`
+    : 'not cross-validated';
 }
 
 function count(n: number | null): string {
@@ -18,7 +26,7 @@ export function registerModels(program: Command): void {
   program
     .command('models')
     .description(
-      'List the bundled models (models/catalog.json): dataset, task, classes, leads, rate, window, size, validation, files',
+      'List the bundled models (models/catalog.json): dataset, task, classes, leads, rate, window, size, cross-validated accuracy (--json: cv {folds, metric, mean, sd, pooled}), files',
     )
     .option('--json', 'print JSON (entries with absolute file paths and whether each file exists)')
     .action((options: { json?: boolean }, command: Command) => {
@@ -52,7 +60,7 @@ export function registerModels(program: Command): void {
           'window',
           'params',
           'MACs',
-          'validation',
+          'accuracy (cross-validated)',
           'default',
           'files',
         ],

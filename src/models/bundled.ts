@@ -32,7 +32,26 @@ const entrySchema = z.strictObject({
   windowSeconds: z.number().positive(),
   parameters: z.number().int().nonnegative(),
   macs: z.number().int().nonnegative().nullable(),
-  /** Validation metrics of the shipped checkpoint ({ metric, value, ... }). */
+  /**
+   * The cross-validated figure of the recipe that made the model (src/train/cv.ts): K patient-grouped folds, the
+   * metric, its mean and sd over folds and its value on the pooled out-of-fold predictions. null: not
+   * cross-validated (older models; their `validation` figure was selected on the split it reports).
+   */
+  cv: z
+    .strictObject({
+      folds: z.number().int().min(2),
+      metric: z.string().min(1),
+      mean: z.number().nullable(),
+      sd: z.number().nullable(),
+      pooled: z.number().nullable(),
+      /** 95 % patient-bootstrap interval of the pooled figure. */
+      pooledInterval: z.tuple([z.number(), z.number()]).nullable().optional(),
+      /** What was cross-validated when the shipped model is not one CV run's model (e.g. an ensemble of its folds). */
+      note: z.string().optional(),
+    })
+    .nullable()
+    .default(null),
+  /** Figures on the training run's selection split ({ metric, value, ... }): a training log, not a result. */
   validation: z.record(z.string(), z.unknown()),
   files: z.strictObject({ onnx: safeFile, checkpoint: safeFile.optional(), card: safeFile }),
 });

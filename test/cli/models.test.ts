@@ -37,9 +37,21 @@ function withCatalog(models: unknown[], fn: (dir: string) => void): void {
   }
 }
 
-test('the shipped catalogue parses', () => {
+test('the shipped catalogue parses; every model says whether and how it was cross-validated', () => {
   const catalog = readCatalog(new URL('../../models/', import.meta.url).pathname);
   assert.ok(Array.isArray(catalog.models));
+  for (const model of catalog.models) {
+    assert.ok(model.cv === null || (model.cv.folds >= 2 && model.cv.metric.length > 0), model.name);
+  }
+});
+
+test('a cv figure is validated: folds, metric, mean, sd, pooled', () => {
+  const cv = { folds: 9, metric: 'macro_auroc', mean: 0.9, sd: 0.02, pooled: 0.89 };
+  withCatalog([entry('a', { cv })], (dir) => assert.deepEqual(readCatalog(dir).models[0]!.cv, cv));
+  withCatalog([entry('a')], (dir) => assert.equal(readCatalog(dir).models[0]!.cv, null));
+  withCatalog([entry('a', { cv: { ...cv, folds: 1 } })], (dir) =>
+    assert.throws(() => readCatalog(dir), /cv\.folds/),
+  );
 });
 
 test('names are looked up in the catalogue; unknown names, traversal and missing files are typed errors', () => {
