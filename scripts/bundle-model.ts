@@ -4,13 +4,23 @@
  * card and adds (or replaces) its entry in models/catalog.json.
  *
  *   npx tsx scripts/bundle-model.ts --run runs/X --name NAME --data DIR [--default] [--command "how it was trained"]
+ *
+ * With --cv DIR (a finished `efficientecg cv` folder) instead of --run, the shipped model is the ensemble of the K
+ * fold models (one ONNX graph averaging their logits; each member trained on K-1 folds, so together they saw all
+ * the data), its decision thresholds are chosen on the pooled out-of-fold predictions, and the catalogue's `cv`
+ * figure is the cross-validated figure of one fold model (the ensemble itself is not cross-validated: every record
+ * is in the training data of K-1 members).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { ops as F } from '../src/engine/index.js';
-import { readCheckpoint } from '../src/export/checkpoint.js';
+import { readCheckpoint, saveCheckpoint, type Checkpoint } from '../src/export/checkpoint.js';
+import { selectThresholds } from '../src/eval/index.js';
+import { ensembleCheckpoint } from '../src/models/ensemble.js';
+import { foldDir, poolOutputs, readHeldout, type CvSummary } from '../src/train/cv.js';
+import { probabilities as probabilitiesOf } from '../src/train/validate.js';
 import { countMacsOf } from '../src/models/macs.js';
 import { modelFromCheckpoint } from '../src/models/registry.js';
 import { noGrad, scope } from '../src/engine/index.js';
@@ -23,13 +33,16 @@ const LICENSES: Record<string, string> = {
 };
 
 const options = new Command()
-  .requiredOption('--run <dir>', 'training run folder (best.safetensors, config.json)')
+  .option('--run <dir>', 'training run folder (best.safetensors, config.json)')
+  .option('--cv <dir>', 'a finished `efficientecg cv` folder: ship the ensemble of its fold models')
   .requiredOption('--name <name>', 'catalogue name')
-  .requiredOption('--data <dir>', 'dataset folder used for the validation figures')
+  .option('--data <dir>', 'dataset folder used for the validation figures (--run)')
   .option('--default', 'the default model for its dataset')
   .option('--command <text>', 'the exact training command, for the card')
   .parse()
-  .opts<{ run: string; name: string; data: string; default?: boolean; command?: string }>();
+  .opts<{ run?: string; cv?: string; name: string; data?: string; default?: boolean; command?: string }>();
+if ((options.run === undefined) === (options.cv === undefined)) throw new Error('give --run DIR or --cv DIR');
+if (options.run !== undefined && options.data === undefined) throw new Error('--run needs --data DIR');
 
 const models = new URL('../models/', import.meta.url).pathname;
 const cli = new URL('../src/cli/index.ts', import.meta.url).pathname;
@@ -39,34 +52,85 @@ const efficientecg = (...args: string[]) => {
   return result.stdout;
 };
 
-const checkpointPath = join(options.run, 'best.safetensors');
-const checkpoint = readCheckpoint(checkpointPath);
+const cvSummary = options.cv
+  ? (JSON.parse(readFileSync(join(options.cv, 'cv.json'), 'utf8')) as CvSummary)
+  : null;
+const shippedPath = join(models, `${options.name}.safetensors`);
+const checkpoint = cvSummary
+  ? cvEnsemble(options.cv!, cvSummary)
+  : readCheckpoint(join(options.run!, 'best.safetensors'));
 const extra = checkpoint.metadata.extra ?? {};
 const dataset = String((extra.dataset as { name?: string } | undefined)?.name ?? extra.dataset ?? '');
 const onnxFile = `${options.name}.onnx`;
-copyFileSync(checkpointPath, join(models, `${options.name}.safetensors`));
-efficientecg('export', '--model', checkpointPath, '--out', join(models, onnxFile));
-const evaluationPath = join(options.run, 'validation-evaluation.json');
-efficientecg(
-  'evaluate',
-  '--model',
-  join(models, onnxFile),
-  '--dataset',
-  dataset,
-  '--data',
-  options.data,
-  '--split',
-  'val',
-  '--json',
-  evaluationPath,
-  '--resamples',
-  '200',
-);
-const evaluation = JSON.parse(readFileSync(evaluationPath, 'utf8')) as Record<string, unknown>;
+if (cvSummary === null) copyFileSync(join(options.run!, 'best.safetensors'), shippedPath);
+efficientecg('export', '--model', shippedPath, '--out', join(models, onnxFile));
+const evaluation = cvSummary ? {} : validationEvaluation();
 
-const model = modelFromCheckpoint(checkpoint, checkpointPath);
+/** The selection-split evaluation of a single run's model through onnxruntime (--run only). */
+function validationEvaluation(): Record<string, unknown> {
+  const evaluationPath = join(options.run!, 'validation-evaluation.json');
+  efficientecg(
+    'evaluate',
+    '--model',
+    join(models, onnxFile),
+    '--dataset',
+    dataset,
+    '--data',
+    options.data!,
+    '--split',
+    'val',
+    '--json',
+    evaluationPath,
+    '--resamples',
+    '200',
+  );
+  return JSON.parse(readFileSync(evaluationPath, 'utf8')) as Record<string, unknown>;
+}
+
+/**
+ * The K fold models as one ensemble checkpoint (written to the models folder), thresholds chosen on the pooled
+ * out-of-fold probabilities (multi-label; single-label tasks decide by argmax).
+ */
+function cvEnsemble(dir: string, summary: CvSummary): Checkpoint {
+  const sources = Array.from({ length: summary.folds }, (_, k) =>
+    join(foldDir(dir, k + 1), 'last.safetensors'),
+  );
+  const ensemble = ensembleCheckpoint(sources.map(readCheckpoint), sources);
+  const heldout = readHeldout(dir, summary.folds);
+  if (heldout === null) throw new Error(`${dir}: not every fold has finished`);
+  const pooled = poolOutputs(heldout.map((file) => file.outputs));
+  const probabilities = probabilitiesOf(
+    pooled.labelKind,
+    pooled.logits.map((row) => Float64Array.from(row)),
+  );
+  const hot = pooled.labels.map((labels) => {
+    const row = new Float64Array(pooled.classes.length);
+    for (const label of labels) row[label] = 1;
+    return row;
+  });
+  const thresholds =
+    pooled.labelKind === 'multi-label' ? selectThresholds(hot, probabilities, pooled.classes).thresholds : {};
+  const metadata = {
+    ...ensemble.metadata,
+    extra: {
+      ...ensemble.metadata.extra,
+      thresholds,
+      thresholdsChosenOn: `pooled out-of-fold predictions of ${summary.folds}-fold cross-validation`,
+      validation: null,
+      cv: summary,
+    },
+  };
+  const module = modelFromCheckpoint(ensemble, 'ensemble');
+  saveCheckpoint(shippedPath, module, metadata);
+  module.dispose();
+  return readCheckpoint(shippedPath);
+}
+
+const model = modelFromCheckpoint(checkpoint, shippedPath);
 model.eval();
-const config = JSON.parse(readFileSync(join(options.run, 'config.json'), 'utf8')) as Record<string, unknown>;
+const config = cvSummary
+  ? (cvSummary.config as unknown as Record<string, unknown>)
+  : (JSON.parse(readFileSync(join(options.run!, 'config.json'), 'utf8')) as Record<string, unknown>);
 const pre = checkpoint.metadata.preprocessing as {
   leads?: string[];
   fs: number;
@@ -103,6 +167,17 @@ const entry = {
   windowSeconds: pre.windowSeconds,
   parameters: model.numParameters(),
   macs,
+  cv: cvSummary
+    ? {
+        folds: cvSummary.folds,
+        metric: cvSummary.metric,
+        mean: cvSummary.mean,
+        sd: cvSummary.sd,
+        pooled: cvSummary.pooled.value,
+        pooledInterval: cvSummary.intervals[cvSummary.metric] ?? null,
+        note: `the shipped model is the ensemble of the ${cvSummary.folds} fold models; the figures are those of one fold model on the records it never saw`,
+      }
+    : null,
   validation: (extra.validation as Record<string, unknown>) ?? {},
   files: { onnx: onnxFile, checkpoint: `${options.name}.safetensors`, card: `${options.name}.md` },
 };
@@ -116,6 +191,33 @@ catalog.models.push(entry);
 writeFileAtomic(catalogPath, `${JSON.stringify(catalog, null, 2)}\n`);
 writeFileAtomic(join(models, entry.files.card), card());
 console.log(`bundled ${entry.name}: ${entry.parameters} parameters, ${entry.macs} MACs per window`);
+
+/** The cross-validation table of the card: each fold, mean ± sd, pooled out-of-fold with its interval. */
+function cvSection(summary: CvSummary): string {
+  const f = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(3));
+  const interval = summary.intervals[summary.metric];
+  const perClass = Object.entries(summary.intervals)
+    .filter(([key]) => key !== summary.metric)
+    .map(([key, ci]) => `| ${key} | ${ci ? `[${f(ci[0])}, ${f(ci[1])}]` : 'n/a'} |`);
+  return `## Cross-validated accuracy (${summary.folds}-fold, patient-grouped)
+Each fold's model trained on the other folds with a fixed schedule (nothing chosen on the fold it reports) and scored
+the fold's records once with its last weights (\`efficientecg cv\`, src/train/cv.ts). The shipped model averages the
+${summary.folds} fold models' logits; these figures are those of single fold models, so they do not include the
+ensemble's own gain.
+
+| fold | ${summary.metric} | records |
+|---|---|---|
+${summary.perFold.map((p) => `| ${p.fold} | ${f(p.value)} | ${p.items} |`).join('\n')}
+| **mean ± sd** | **${f(summary.mean)} ± ${f(summary.sd)}** | |
+| **pooled out-of-fold** | **${f(summary.pooled.value)}** ${interval ? `[${f(interval[0])}, ${f(interval[1])}]` : ''} | ${summary.pooled.items} |
+
+95 % patient-bootstrap intervals of the pooled figures:
+
+| figure | interval |
+|---|---|
+${perClass.join('\n')}
+`;
+}
 
 /** Markdown rows "metric | value | 95 % interval" for every number of the result that has an interval. */
 function metricRows(result: Record<string, unknown>, ci: Record<string, unknown>, prefix = ''): string[] {
@@ -167,9 +269,13 @@ function card(): string {
 | MACs per window | ${entry.macs.toLocaleString('en-US')} |
 | default for ${dataset} | ${entry.default ? 'yes' : 'no'} |
 
+${cvSummary ? cvSection(cvSummary) : ''}
 ## Data and split
-${LICENSES[dataset] ?? dataset} Split as saved in the checkpoint: \`${JSON.stringify(extra.split ?? extra.dataset ?? {})}\`.
-Validation figures below are on the validation split only; the maintainers' held-out test sets were never seen.
+${LICENSES[dataset] ?? dataset} ${
+    cvSummary
+      ? `Every record of the data folder was used: fold k's member trained on the other ${cvSummary.folds - 1} folds. Decision thresholds were chosen on the pooled out-of-fold predictions.`
+      : `Split as saved in the checkpoint: \`${JSON.stringify(extra.split ?? extra.dataset ?? {})}\`. Validation figures below are on the split that selected the checkpoint (a training log, not a cross-validated result).`
+  } The maintainers' held-out test sets were never seen.
 
 ## Recipe
 \`\`\`
@@ -177,7 +283,7 @@ ${options.command ?? '(see runs config.json)'}
 \`\`\`
 Training configuration: \`${JSON.stringify(config)}\`
 
-## Validation metrics (onnxruntime, bootstrap 95 % intervals over records, 200 resamples)
+${cvSummary ? '' : '## Validation metrics (onnxruntime, bootstrap 95 % intervals over records, 200 resamples)'}
 Reproduce: \`npx efficientecg evaluate --model ${entry.name} --dataset ${dataset} --data DIR --split val --json out.json\`
 (${String(result.records ?? '?')} validation records)
 

@@ -25,7 +25,14 @@ import type { EcgRecord } from '../io/record.js';
 import { createSession, type BackendOptions, type OrtApi, type RuntimeSession } from './backend.js';
 import { parseModelInfo, type Aggregation, type ModelInfo, type RrFeature } from './metadata.js';
 import { patientFeeds, patientOfRecord, type PatientValues } from './patients.js';
-import { cutBeatWindows, cutWindows, prepareRecord, windowStarts, type PreparedSignal } from './prepare.js';
+import {
+  cutBeatWindows,
+  cutWindows,
+  prepareRecord,
+  windowStarts,
+  type PreparedSignal,
+  type ShortRecordStrategy,
+} from './prepare.js';
 import { recordBeatFeatures } from '../signal/beat-embedding.js';
 import { recordRhythm } from '../signal/rhythm-record.js';
 
@@ -40,7 +47,15 @@ export interface PredictOptions {
   saliency?: boolean | SaliencyOptions;
   /** Windows per onnxruntime run (default 64). */
   batchSize?: number;
+  /**
+   * How a record shorter than the window fills it (default DEFAULT_SHORT_RECORDS, chosen by measurement in
+   * docs/short-records.md); a notice always says it was done.
+   */
+  shortRecords?: ShortRecordStrategy;
 }
+
+/** Tiling moved the PTB-XL models' probabilities least on records cut short (docs/short-records.md). */
+export const DEFAULT_SHORT_RECORDS: ShortRecordStrategy = 'repeat';
 
 export interface SaliencyOptions {
   /** Occluded segment length in seconds (default 0.5). */
@@ -193,7 +208,9 @@ export class Predictor {
     const prepared = prepareRecord(record, info);
     const length = prepared.signals[0]!.length;
     const starts = windowStarts(length, info.windowSamples, info.hopSamples, info.lastAlignedToEnd);
-    const batch = cutWindows(prepared.signals, starts, info.windowSamples, info.shortRecords);
+    const shortRecords = options.shortRecords ?? DEFAULT_SHORT_RECORDS;
+    const batch = cutWindows(prepared.signals, starts, info.windowSamples, shortRecords);
+    if (length < info.windowSamples) prepared.notices.push(shortNotice(length, info, shortRecords));
     const patient = this.withRecordFeatures(options.patient ?? patientOfRecord(record), prepared);
     const outputs = await this.run(batch, starts.length, patient, options.batchSize);
     const logits = outputs.logits!.data;
@@ -448,6 +465,17 @@ export class Predictor {
   }
 }
 
+const SHORT_FILL: Record<ShortRecordStrategy, string> = {
+  'zero-pad': 'padded with zeros (the baseline)',
+  repeat: 'repeated from its start to fill it',
+  mirror: 'repeated forwards and backwards to fill it',
+};
+
+function shortNotice(length: number, info: ModelInfo, strategy: ShortRecordStrategy): string {
+  const seconds = (n: number) => `${(n / info.fs).toFixed(1)} s`;
+  return `short record: ${seconds(length)} is shorter than the model's ${seconds(info.windowSamples)} window, ${SHORT_FILL[strategy]} (docs/short-records.md)`;
+}
+
 export const UNTRAINED_NOTICE =
   'UNTRAINED development model: random weights, these numbers are NOT a diagnosis';
 
@@ -459,7 +487,10 @@ async function readModelBytes(source: ModelSource): Promise<Uint8Array> {
     if (!response.ok) throw new MissingFileError(text, `model download failed (HTTP ${response.status})`);
     return new Uint8Array(await response.arrayBuffer());
   }
-  const { readFile } = nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises', 'loading a model file');
+  const { readFile } = nodeBuiltin<typeof import('node:fs/promises')>(
+    'node:fs/promises',
+    'loading a model file',
+  );
   try {
     return new Uint8Array(await readFile(source instanceof URL ? source : text));
   } catch (error) {
