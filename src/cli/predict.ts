@@ -6,17 +6,14 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { commandOutput } from './output.js';
 import { ConfigError } from '../errors.js';
-import { renderHtml } from '../eval/report/html.js';
 import { expandInputs, resolveRecordPath, walkFolders } from '../infer/files.js';
 import { parseWfdbHeader } from '../io/wfdb/header.js';
 import { segmentHeaderNames } from '../io/wfdb/multisegment.js';
 import type { FileResult, ModelTarget } from '../infer/predict-file.js';
-import {
-  LINE_FORMATS,
-  OUTPUT_FORMATS,
-  predictionReport,
-  type OutputFormat,
-} from '../infer/predict-output.js';
+import { LINE_FORMATS, OUTPUT_FORMATS, type OutputFormat } from '../infer/predict-output.js';
+import { predictionReportHtml } from '../infer/prediction-report.js';
+import { readRecord } from '../io/read.js';
+import type { EcgRecord } from '../io/record.js';
 import { countListEntries, csvLineFile, jsonLineFile, listFileEntries, runBatch } from '../infer/batch.js';
 import { defaultModels, readCatalog, resolveModel } from '../models/bundled.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -29,6 +26,32 @@ interface PredictFlags {
   resume?: boolean;
   report?: string;
   jobs: number;
+  lead?: string;
+  fs?: number;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+/** The records of the report's traces, read again (results hold no samples); one that fails is left undrawn. */
+async function reportRecords(
+  results: readonly FileResult[],
+  target: ModelTarget,
+): Promise<Map<string, EcgRecord>> {
+  const records = new Map<string, EcgRecord>();
+  const fs = target.options?.fs;
+  for (const result of results) {
+    if (!result.ok) continue;
+    try {
+      records.set(result.file, await readRecord(result.file, fs === undefined ? {} : { fs }));
+    } catch {
+      // the section keeps its probabilities and notices without a trace
+    }
+  }
+  return records;
 }
 
 function format(value: string): OutputFormat {
@@ -213,7 +236,13 @@ export function registerPredict(program: Command): void {
     .option('--resume', 'continue an interrupted run: keep the records already in --out, predict the rest')
     .option(
       '--report <file.html>',
-      'also write an HTML report (one row per record; keeps every result in memory)',
+      'also write an HTML report: each record on ECG paper with saliency shading, probabilities as bars (keeps every result in memory)',
+    )
+    .option('--lead <name|index>', 'a one-lead model reads this lead of multi-lead records (e.g. V1, or 0)')
+    .option(
+      '--fs <hz>',
+      'sampling rate of CSV tables without a time column (and bare .mat files)',
+      positiveNumber,
     )
     .option(
       '--jobs <n>',
@@ -223,7 +252,14 @@ export function registerPredict(program: Command): void {
     )
     .action(async (inputs: string[], flags: PredictFlags, command: Command) => {
       const output = commandOutput(command);
-      const target = modelTarget(flags.model, command.optsWithGlobals<{ modelsDir?: string }>().modelsDir);
+      const target = {
+        ...modelTarget(flags.model, command.optsWithGlobals<{ modelsDir?: string }>().modelsDir),
+        options: {
+          ...(flags.lead === undefined ? {} : { lead: flags.lead }),
+          ...(flags.fs === undefined ? {} : { fs: flags.fs }),
+          ...(flags.report ? { saliency: true } : {}),
+        },
+      };
       const formatName = outputFormat(flags, command.getOptionValueSource('format') !== 'default');
       if (flags.resume && (!flags.out || formatName === 'table'))
         throw new ConfigError('--resume needs --out FILE.jsonl or FILE.csv (the output it continues)');
@@ -250,7 +286,7 @@ export function registerPredict(program: Command): void {
       }).finally(() => bar.stop());
       if (flags.report) {
         mkdirSync(dirname(flags.report), { recursive: true });
-        writeFileAtomic(flags.report, await renderHtml(predictionReport(results)));
+        writeFileAtomic(flags.report, predictionReportHtml(results, await reportRecords(results, target)));
       }
       output.err(
         `${summary.predicted - summary.failed} record(s) predicted, ${summary.failed} failed${skippedSummary(skipped)}${summary.resumed ? `, ${summary.resumed} already in ${flags.out} (--resume)` : ''}${flags.report ? `; report: ${flags.report}` : ''}\n`,

@@ -3,37 +3,36 @@
  * bundled defaults), predict, and return a compact, structured-cloneable result, or the error for that file alone.
  * Used by the worker threads (predict-worker.ts) and inline.
  */
-import { predictDetectedBeats } from './detected-beats.js';
 import { readRecord } from '../io/read.js';
-import { Predictor, type LabelProbability, type Prediction } from './predictor.js';
+import { diagnose } from './diagnose.js';
+import { Predictor } from './predictor.js';
+import type { FileResult } from './result.js';
 import { routeRecord } from './route.js';
+
+export type { FileResult } from './result.js';
 
 export interface ModelChoice {
   name: string;
   path: string;
   leads: string[];
+  /** Class labels (bundled models: from the catalogue), for output columns known before any file is read. */
+  labels?: string[];
+}
+
+/** How each file is read and given to its model (the same for every file of a batch). */
+export interface PredictFileOptions {
+  /** A one-lead model reads this lead (name or 0-based index) of a multi-lead record. */
+  lead?: string;
+  /** Sampling rate of a CSV without a time column (or a bare .mat). */
+  fs?: number;
+  /** Occlusion saliency (for reports: 20x the prediction's cost). */
+  saliency?: boolean;
 }
 
 /** The model to use: one for every file, or routing among candidates (each file's leads decide). */
-export type ModelTarget =
-  { kind: 'fixed'; model: ModelChoice } | { kind: 'route'; candidates: ModelChoice[] };
-
-export type FileResult =
-  | {
-      ok: true;
-      file: string;
-      record: string;
-      model: string;
-      task: 'records' | 'beats';
-      labels: string[];
-      top: LabelProbability[];
-      notices: string[];
-      untrained: boolean;
-      /** Beat models: beats found and classified per class. */
-      beats: { total: number; counts: Record<string, number> } | null;
-    }
-  | { ok: false; file: string; error: string };
-
+export type ModelTarget = (
+  { kind: 'fixed'; model: ModelChoice } | { kind: 'route'; candidates: ModelChoice[] }
+) & { options?: PredictFileOptions };
 /** Loaded predictors by model path (one per worker). */
 export class PredictorCache {
   private readonly loaded = new Map<string, Promise<Predictor>>();
@@ -59,14 +58,15 @@ export async function predictFile(
   cache: PredictorCache,
 ): Promise<FileResult> {
   try {
-    const record = await readRecord(file);
+    const options = target.options ?? {};
+    const record = await readRecord(file, options.fs === undefined ? {} : { fs: options.fs });
     const choice = target.kind === 'fixed' ? target.model : routeRecord(record.leads, target.candidates);
     const predictor = await cache.get(choice);
-    const prediction =
-      predictor.info.task === 'beats'
-        ? await predictDetectedBeats(predictor, record)
-        : await predictor.predict(record);
-    return summarise(file, choice.name, prediction);
+    return await diagnose({ name: choice.name, info: predictor.info }, predictor, record, {
+      file,
+      ...(options.lead === undefined ? {} : { lead: options.lead }),
+      ...(options.saliency ? { saliency: true } : {}),
+    });
   } catch (error) {
     const message =
       error instanceof Error
@@ -74,19 +74,4 @@ export async function predictFile(
         : String(error);
     return { ok: false, file, error: message };
   }
-}
-
-function summarise(file: string, model: string, p: Prediction): FileResult {
-  return {
-    ok: true,
-    file,
-    record: p.record,
-    model,
-    task: p.task,
-    labels: p.labels,
-    top: p.top,
-    notices: p.notices,
-    untrained: p.untrained,
-    beats: p.task === 'beats' ? { total: p.beats.length, counts: p.counts } : null,
-  };
 }

@@ -1,90 +1,127 @@
 /**
- * `predict` output: a streaming terminal table (fixed column widths, one line per record as it completes), JSON
- * Lines, or CSV, plus an HTML report (src/eval/report) with one row per record.
+ * `predict` output, all from the one result schema (src/infer/result.ts): a streaming terminal table (one block per
+ * record as it completes: the diagnosis or why there is none, every class's probability beside its threshold with
+ * the passing ones marked, heart rate and intervals, the quality warnings and notices), JSON Lines (the EcgResult
+ * itself), or CSV with one column per class, plus an HTML report (src/infer/prediction-report.ts).
  */
-import type { Report } from '../eval/report/model.js';
-import type { FileResult } from './predict-file.js';
+import { classLegend, legendLine } from './legend.js';
+import { diagnosisLine, type ClassScore, type EcgResult, type FileResult } from './result.js';
 
 export const OUTPUT_FORMATS = ['table', 'json', 'csv'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-const TOP = 3;
-
-function topText(result: Extract<FileResult, { ok: true }>): string {
-  if (result.beats) {
-    const counts = Object.entries(result.beats.counts)
-      .filter(([, n]) => n > 0)
-      .map(([label, n]) => `${label} ${n}`);
-    return `${result.beats.total} beats: ${counts.join(', ') || 'none'}`;
-  }
-  return result.top
-    .slice(0, TOP)
-    .map((t) => `${t.label} ${t.probability.toFixed(3)}`)
-    .join(', ');
+/** "AF 0.912 >= 0.639 *": probability, the threshold it is held against, * when it passed. */
+export function classText(c: ClassScore): string {
+  const against =
+    c.threshold === null ? '' : ` ${c.probability >= c.threshold ? '>=' : '<'} ${c.threshold.toFixed(2)}`;
+  return `${c.label} ${c.probability.toFixed(3)}${against}${c.passed ? ' *' : ''}`;
 }
 
-function clip(text: string, width: number): string {
-  return text.length <= width ? text.padEnd(width) : `${text.slice(0, width - 1)}…`;
+const INTERVAL_NAMES = { pr: 'PR', qrs: 'QRS', qt: 'QT', qtc: 'QTc' } as const;
+
+/** "HR 72/min  PR 160 ms  QRS 92 ms  QT 380 ms  QTc 416 ms  axis 45°" (what was measured). */
+export function measurementText(result: EcgResult): string {
+  const m = result.measurements;
+  if (m === null) return '';
+  const parts = [
+    m.heartRate === null ? null : `HR ${m.heartRate}/min`,
+    ...(['pr', 'qrs', 'qt', 'qtc'] as const).map((key) =>
+      m[key] === null ? null : `${INTERVAL_NAMES[key]} ${m[key]} ms`,
+    ),
+    m.axis === null ? null : `axis ${m.axis}°`,
+  ].filter((p) => p !== null);
+  return parts.join('  ');
 }
 
-/** The end of a path, which names the record. */
 function clipLeft(text: string, width: number): string {
   return text.length <= width ? text.padEnd(width) : `…${text.slice(text.length - width + 1)}`;
 }
 
-const WIDTHS = { record: 22, model: 20, labels: 16, top: 38 };
-
+/** Printed once before the first record. */
 export function tableHeader(): string {
-  const head = [
-    clip('record', WIDTHS.record),
-    clip('model', WIDTHS.model),
-    clip('labels', WIDTHS.labels),
-    clip(`top ${TOP} (probability)`, WIDTHS.top),
-    'notes',
-  ];
-  return `${head.join('  ')}\n${'-'.repeat(WIDTHS.record + WIDTHS.model + WIDTHS.labels + WIDTHS.top + 16)}\n`;
+  return 'Probabilities: * passed (multi-label: at or above the threshold chosen on validation; single-label: most probable)\n\n';
 }
 
 export function tableLine(result: FileResult): string {
-  if (!result.ok) return `${clipLeft(result.file, WIDTHS.record)}  ERROR ${result.error}\n`;
-  const notes = [
-    ...(result.untrained ? ['UNTRAINED MODEL'] : []),
-    ...result.notices
-      .filter((n) => !n.startsWith('UNTRAINED'))
-      .map((n) => (n.startsWith('resampled') ? n.replace(/ to the model's.*/, '') : n.split(' (')[0]!)),
-  ].join('; ');
-  const cells = [
-    clip(result.record, WIDTHS.record),
-    clip(result.model, WIDTHS.model),
-    clip(result.labels.join(' ') || '-', WIDTHS.labels),
-    clip(topText(result), WIDTHS.top),
-    notes,
+  if (!result.ok) return `${clipLeft(result.file, 40).trimEnd()}: ERROR ${result.error}\n\n`;
+  const lines = [
+    `${result.file}  [${result.model}${result.untrained ? ', UNTRAINED MODEL: not a diagnosis' : ''}]`,
+    result.quality.diagnosable
+      ? `  Diagnosis: ${diagnosisLine(result)}`
+      : `  NOT DIAGNOSABLE: ${result.quality.summary.replace(/^not diagnosable: /, '')}`,
   ];
-  return `${cells.join('  ').trimEnd()}\n`;
+  if (result.classes.length > 0) lines.push(`  ${result.classes.map(classText).join('  |  ')}`);
+  if (result.noise && !result.noise.passed)
+    lines.push(`  model's own noise class ${result.noise.label}: ${result.noise.probability.toFixed(3)}`);
+  const measured = measurementText(result);
+  if (measured) lines.push(`  ${measured}`);
+  if (result.quality.diagnosable && result.quality.flags.length > 0)
+    lines.push(`  quality: ${result.quality.flags.map((f) => f.message).join('; ')}`);
+  lines.push(...result.notices.map((n) => `  note: ${n}`));
+  if (result.classes.length > 0) lines.push(`  legend: ${legendLine(result.classes.map((c) => c.label))}`);
+  return `${lines.join('\n')}\n\n`;
 }
 
-export const CSV_HEADER =
-  'file,record,model,task,labels,top_label,top_probability,probabilities,notices,error\n';
+/**
+ * The class columns of the CSV: those of the bundled models (a batch may route records to several), each class
+ * once; a model with other classes puts them in `other_probabilities`.
+ */
+export const CSV_CLASSES = ['N', 'A', 'O', '~', 'NORM', 'MI', 'STTC', 'CD', 'HYP', 'S', 'V', 'F', 'Q'];
+
+const CSV_FIXED = [
+  'file',
+  'record',
+  'model',
+  'task',
+  'diagnosable',
+  'labels',
+  'quality',
+  'heart_rate',
+  'pr_ms',
+  'qrs_ms',
+  'qt_ms',
+  'qtc_ms',
+  'axis_deg',
+];
+
+export function csvHeader(classes: readonly string[] = CSV_CLASSES): string {
+  const columns = [...CSV_FIXED, ...classes.map((c) => `p_${c}`), 'other_probabilities', 'notices', 'error'];
+  return `${columns.map(csvCell).join(',')}\n`;
+}
 
 function csvCell(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-export function csvLine(result: FileResult): string {
-  const cells = result.ok
-    ? [
-        result.file,
-        result.record,
-        result.model,
-        result.task,
-        result.labels.join(' '),
-        result.top[0]?.label ?? '',
-        result.top[0]?.probability.toFixed(6) ?? '',
-        result.top.map((t) => `${t.label}=${t.probability.toFixed(6)}`).join(' '),
-        result.notices.join(' | '),
-        '',
-      ]
-    : [result.file, '', '', '', '', '', '', '', '', result.error];
+export function csvLine(result: FileResult, classes: readonly string[] = CSV_CLASSES): string {
+  const empty = (n: number) => new Array<string>(n).fill('');
+  if (!result.ok) {
+    const cells = [result.file, ...empty(CSV_FIXED.length - 1 + classes.length + 2), result.error];
+    return `${cells.map(csvCell).join(',')}\n`;
+  }
+  const m = result.measurements;
+  const number = (v: number | null | undefined) => (v === null || v === undefined ? '' : String(v));
+  const byLabel = new Map(result.classes.map((c) => [c.label, c.probability]));
+  const others = result.classes.filter((c) => !classes.includes(c.label));
+  const cells = [
+    result.file,
+    result.record.name,
+    result.model,
+    result.task,
+    String(result.quality.diagnosable),
+    result.labels?.join(' ') ?? '',
+    result.quality.summary,
+    number(m?.heartRate),
+    number(m?.pr),
+    number(m?.qrs),
+    number(m?.qt),
+    number(m?.qtc),
+    number(m?.axis),
+    ...classes.map((c) => (byLabel.has(c) ? byLabel.get(c)!.toFixed(6) : '')),
+    others.map((c) => `${c.label}=${c.probability.toFixed(6)}`).join(' '),
+    result.notices.join(' | '),
+    '',
+  ];
   return `${cells.map(csvCell).join(',')}\n`;
 }
 
@@ -98,44 +135,17 @@ export const LINE_FORMATS: Record<
 > = {
   table: { header: tableHeader, line: tableLine },
   json: { header: () => '', line: jsonLine },
-  csv: { header: () => CSV_HEADER, line: csvLine },
+  csv: { header: () => csvHeader(), line: (result) => csvLine(result) },
 };
 
-/** One row per record (top labels and probabilities), failed files listed with their error. */
-export function predictionReport(results: readonly FileResult[]): Report {
-  const ok = results.filter((r): r is Extract<FileResult, { ok: true }> => r.ok);
-  const failed = results.filter((r): r is Extract<FileResult, { ok: false }> => !r.ok);
-  const untrained = ok.some((r) => r.untrained);
-  return {
-    title: `EfficientECG predictions — ${ok.length} record(s)${failed.length ? `, ${failed.length} failed` : ''}`,
-    tables: [
-      {
-        title: 'Predictions',
-        columns: ['record', 'file', 'model', 'labels', `top ${TOP} (probability)`, 'notes'],
-        rows: ok.map((r) => [
-          r.record,
-          r.file,
-          r.model,
-          r.labels.join(' ') || '-',
-          topText(r),
-          r.notices.join('; '),
-        ]),
-      },
-      ...(failed.length
-        ? [
-            {
-              title: 'Files that could not be predicted',
-              columns: ['file', 'error'],
-              rows: failed.map((r) => [r.file, r.error]),
-            },
-          ]
-        : []),
-    ],
-    notes: [
-      ...(untrained ? ['UNTRAINED development model(s): random weights, the numbers are NOT diagnoses'] : []),
-      'Single-label models: the most probable class. Multi-label models: classes at or above the threshold chosen on validation. Beat models: beat counts per class.',
-      'Record probabilities: window logits averaged, then the output activation (unless the model says otherwise).',
-      'Research software, not a medical device: not for clinical decisions.',
-    ],
-  };
+/** The legend of every class a result shows, for reports. */
+export function legendOf(results: readonly FileResult[]): Array<{ label: string; name: string }> {
+  const seen = new Map<string, string>();
+  for (const r of results) {
+    if (!r.ok) continue;
+    const legend = classLegend(r.classes.map((c) => c.label));
+    for (const c of r.classes)
+      if (!seen.has(`${c.label} ${legend[c.label]}`)) seen.set(`${c.label} ${legend[c.label]}`, c.label);
+  }
+  return [...seen].map(([key, label]) => ({ label, name: key.slice(label.length + 1) }));
 }

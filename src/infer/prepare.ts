@@ -33,6 +33,51 @@ export function canonicalLead(name: string): string {
   return (LEAD_ALIASES[key] ?? key).toUpperCase();
 }
 
+/**
+ * The limb leads that follow from I and II (Einthoven: III = II - I; Goldberger: aVR = -(I + II)/2,
+ * aVL = I - II/2, aVF = II - I/2), by canonical name: an 8-lead record (I, II, V1-V6) reads as 12 leads.
+ */
+const DERIVED_LEADS: Readonly<Record<string, (i: number, ii: number) => number>> = {
+  III: (i, ii) => ii - i,
+  AVR: (i, ii) => -(i + ii) / 2,
+  AVL: (i, ii) => i - ii / 2,
+  AVF: (i, ii) => ii - i / 2,
+};
+
+/** Canonical names of the leads a record has or that can be derived from its I and II. */
+export function availableLeads(recordLeads: readonly string[]): Set<string> {
+  const names = new Set(recordLeads.map(canonicalLead));
+  if (names.has('I') && names.has('II')) for (const lead of Object.keys(DERIVED_LEADS)) names.add(lead);
+  return names;
+}
+
+/** The record with the limb leads `needed` but missing derived from I and II, and a notice naming them. */
+export function withDerivedLeads(
+  record: EcgRecord,
+  needed: readonly string[],
+): { record: EcgRecord; notice: string | null } {
+  const have = record.leads.map(canonicalLead);
+  const missing = needed.filter(
+    (lead) => !have.includes(canonicalLead(lead)) && canonicalLead(lead) in DERIVED_LEADS,
+  );
+  const [i, ii] = [have.indexOf('I'), have.indexOf('II')];
+  if (missing.length === 0 || i < 0 || ii < 0) return { record, notice: null };
+  const [leadI, leadII] = [record.signals[i]!, record.signals[ii]!];
+  const derived = missing.map((lead) => {
+    const rule = DERIVED_LEADS[canonicalLead(lead)]!;
+    return Float32Array.from(leadI, (v, k) => rule(v, leadII[k]!));
+  });
+  return {
+    record: {
+      ...record,
+      leads: [...record.leads, ...missing],
+      signals: [...record.signals, ...derived],
+      units: [...record.units, ...missing.map(() => record.units[i] ?? 'mV')],
+    },
+    notice: `leads ${missing.join(', ')} derived from I and II (Einthoven, Goldberger)`,
+  };
+}
+
 export interface SelectedLeads {
   /** Record lead index for each model lead. */
   indices: number[];
@@ -129,12 +174,20 @@ export function windowStarts(length: number, window: number, hop: number, lastAl
   return starts;
 }
 
-/** [windows, leads, window] float32 batch; short records are zero-padded at the end or tiled ('repeat'). */
+/**
+ * How a record shorter than the model's window fills it (docs/short-records.md measures them against the full
+ * record): 'zero-pad' appends zeros (the standardised baseline), 'repeat' tiles the record from its start, 'mirror'
+ * tiles it forwards and backwards (no jump at the seams).
+ */
+export const SHORT_RECORD_STRATEGIES = ['zero-pad', 'repeat', 'mirror'] as const;
+export type ShortRecordStrategy = (typeof SHORT_RECORD_STRATEGIES)[number];
+
+/** [windows, leads, window] float32 batch; a record shorter than the window is filled by `shortRecords`. */
 export function cutWindows(
   signals: readonly Float32Array[],
   starts: readonly number[],
   window: number,
-  shortRecords: ModelInfo['shortRecords'],
+  shortRecords: ShortRecordStrategy,
 ): Float32Array {
   const leads = signals.length;
   const out = new Float32Array(starts.length * leads * window);
@@ -142,11 +195,23 @@ export function cutWindows(
     signals.forEach((lead, l) => {
       const target = out.subarray((w * leads + l) * window, (w * leads + l + 1) * window);
       if (lead.length >= window) target.set(lead.subarray(start, start + window));
-      else if (shortRecords === 'repeat') for (let i = 0; i < window; i++) target[i] = lead[i % lead.length]!;
-      else target.set(lead);
+      else fillShort(lead, target, shortRecords);
     });
   });
   return out;
+}
+
+function fillShort(lead: Float32Array, target: Float32Array, strategy: ShortRecordStrategy): void {
+  const n = lead.length;
+  if (strategy === 'zero-pad' || n === 0) {
+    target.set(lead);
+    return;
+  }
+  for (let i = 0; i < target.length; i++) {
+    const turn = Math.floor(i / n);
+    const k = i % n;
+    target[i] = lead[strategy === 'mirror' && turn % 2 === 1 ? n - 1 - k : k]!;
+  }
 }
 
 /**

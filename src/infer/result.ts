@@ -13,12 +13,9 @@
  * - `noise` repeats the model's own noise class (CinC 2017 `~`) when it has one, even when it did not win.
  */
 import { z } from 'zod';
+import { QUALITY_KINDS } from '../signal/quality.js';
 
-export const RESULT_VERSION = 1;
-
-/** What the quality gate can find wrong with a lead or the whole record. */
-export const QUALITY_KINDS = ['flat', 'clipped', 'noise', 'disconnected', 'too-short'] as const;
-export type QualityKind = (typeof QUALITY_KINDS)[number];
+export const RESULT_VERSION = 1 as const;
 
 export const qualityFlagSchema = z.object({
   kind: z.enum(QUALITY_KINDS),
@@ -124,7 +121,6 @@ export type EcgResult = z.infer<typeof ecgResultSchema>;
 
 /** A batch entry that could not be read or predicted: the file and the typed error's message. */
 export const failedResultSchema = z.object({
-  version: z.literal(RESULT_VERSION),
   ok: z.literal(false),
   file: z.string(),
   error: z.string(),

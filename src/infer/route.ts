@@ -2,10 +2,12 @@
  * Which model reads a record when none is named: among the candidates (the bundled default of each dataset), the
  * one whose leads all appear in the record by name or alias (prepare.ts LEAD_ALIASES), the most leads first (a
  * 12-lead record goes to the 12-lead model, not to a one-lead model that could read its lead II); else one with
- * the same number of leads. Ties keep catalogue order.
+ * the same number of leads. Ties keep catalogue order. Limb leads that follow from I and II count as present
+ * (prepare.ts withDerivedLeads), so an 8-lead record (I, II, V1-V6) goes to the 12-lead model, not to a one-lead
+ * beat model reading its lead II.
  */
 import { ConfigError } from '../errors.js';
-import { canonicalLead } from './prepare.js';
+import { availableLeads, canonicalLead } from './prepare.js';
 
 export interface RouteCandidate {
   name: string;
@@ -16,7 +18,7 @@ export function routeRecord<C extends RouteCandidate>(
   recordLeads: readonly string[],
   candidates: readonly C[],
 ): C {
-  const names = new Set(recordLeads.map(canonicalLead));
+  const names = availableLeads(recordLeads);
   const covered = candidates
     .filter((c) => c.leads.every((lead) => names.has(canonicalLead(lead))))
     .sort((a, b) => b.leads.length - a.leads.length);

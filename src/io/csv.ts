@@ -5,7 +5,7 @@
  */
 import { excerpt, FormatError } from '../errors.js';
 import { checkFileBytes, checkFs, checkSamples, readLimits, type ReadLimits } from './limits.js';
-import type { EcgRecord } from './record.js';
+import { FS_HINT, type EcgRecord } from './record.js';
 
 export interface CsvRecordOptions {
   /** Sampling frequency in Hz; required unless a time column gives it. */
@@ -205,7 +205,7 @@ function samplingFrequency(
   if (given !== undefined) checkFs(given, source);
   if (!timeColumn) {
     if (given === undefined)
-      throw new FormatError(source, 'no time column: pass { fs } (sampling frequency in Hz)');
+      throw new FormatError(source, `no time column: give the sampling rate (${FS_HINT})`);
     return given;
   }
   const times = table.columns[timeColumn.index]!;
@@ -216,7 +216,7 @@ function samplingFrequency(
     if (!Number.isFinite(derived)) {
       throw new FormatError(
         source,
-        `time column '${excerpt(timeColumn.name)}' does not increase: pass { fs }`,
+        `time column '${excerpt(timeColumn.name)}' does not increase: give the sampling rate (${FS_HINT})`,
       );
     }
     return roundFs(derived);

@@ -31,3 +31,7 @@ export function recordLength(record: EcgRecord): number {
 export function recordDuration(record: EcgRecord): number {
   return recordLength(record) / record.fs;
 }
+
+/** How each face takes a sampling rate the file does not carry (named in the readers' errors). */
+export const FS_HINT =
+  '--fs HZ on the command line, { fs } in code, "fs" in the HTTP API, the Hz field of the page';

@@ -18,6 +18,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportCheckpoint } from '../../src/infer/export-model.js';
+import { csvHeader } from '../../src/infer/predict-output.js';
+import { ecgResultSchema } from '../../src/infer/result.js';
 import { runCli } from '../infer/cli-harness.js';
 import { devCheckpoint } from '../infer/dev-models.js';
 
@@ -93,7 +95,8 @@ test('predict: a folder routed to the bundled default on 2 workers; a bad record
     assert.equal(ok.ok, true);
     assert.equal(ok.model, 'dev-cinc');
     assert.equal(ok.untrained, true);
-    assert.equal((ok.top as unknown[]).length, 4);
+    assert.ok(ecgResultSchema.safeParse(ok).success, 'every line is an EcgResult');
+    assert.equal((ok.classes as unknown[]).length, 4);
     assert.ok((ok.notices as string[]).some((n) => n.includes('resampled from 300 Hz')));
   }
   assert.equal(broken!.ok, false);
@@ -101,7 +104,8 @@ test('predict: a folder routed to the bundled default on 2 workers; a bad record
   assert.match(result.stderr, /2 record\(s\) predicted, 1 failed/);
   const html = readFileSync(report, 'utf8');
   assert.match(html, /A05493/);
-  assert.match(html, /NOT diagnoses/);
+  assert.match(html, /NOT a diagnosis/);
+  assert.match(html, /<polyline class="tr"/, 'the trace on ECG paper');
   assert.match(html, /Files that could not be predicted/);
 });
 
@@ -122,12 +126,10 @@ test('predict: one file, CSV to --out with a given model path; models --json lis
   ]);
   assert.equal(result.error, null);
   const rows = readFileSync(out, 'utf8').trim().split('\n');
-  assert.equal(
-    rows[0],
-    'file,record,model,task,labels,top_label,top_probability,probabilities,notices,error',
-  );
+  assert.equal(rows[0], csvHeader().trim());
+  assert.ok(['p_N', 'p_A', 'p_O', 'p_~', 'p_NORM', 'p_CD'].every((c) => rows[0]!.split(',').includes(c)));
   assert.equal(rows.length, 2);
-  assert.match(rows[1]!, /A05493,dev-cinc,records,/);
+  assert.match(rows[1]!, /A05493,dev-cinc,records,true,/);
   const listed = await runCli(['--models-dir', join(dir, 'models'), 'models', '--json']);
   assert.equal(listed.error, null);
   const catalog = JSON.parse(listed.stdout) as {

@@ -4,7 +4,7 @@
  */
 import { FormatError } from '../../errors.js';
 import { checkFs, checkSamples, readLimits } from '../limits.js';
-import type { EcgRecord, Sex } from '../record.js';
+import { FS_HINT, type EcgRecord, type Sex } from '../record.js';
 import { parseMat, type ParseMatOptions } from './parse.js';
 import { describeMatValue, type MatFile, type MatNumeric, type MatValue } from './types.js';
 
@@ -75,7 +75,7 @@ function valRecord(file: MatFile, val: MatNumeric, source: string, options: MatR
   if (options.fs === undefined) {
     throw new FormatError(
       source,
-      "matrix 'val' carries no sampling frequency: pass { fs } or read the record through its WFDB header",
+      `matrix 'val' carries no sampling frequency: give it (${FS_HINT}) or read the record through its WFDB header`,
     );
   }
   const gain = options.gain ?? 1;
