@@ -1,0 +1,65 @@
+/**
+ * Re-scores a finished record-task cross-validation with another window aggregation or hop, without training: each
+ * fold's last checkpoint scores its own held-out fold again (the same records `heldout.json` holds), and the pooled
+ * summary is printed. This is how "mean vs max over sliding windows" is compared on the very same fold models.
+ *
+ *   npx tsx scripts/experiments/cv-rescore.ts --cv runs/cv/ptbxl-B --aggregate mean-logits [--hop 1.25]
+ */
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { DATASETS } from '../../src/datasets/index.js';
+import { readCheckpoint } from '../../src/export/checkpoint.js';
+import { setNumThreads } from '../../src/engine/runtime.js';
+import { formatCvSummary } from '../../src/cli/cv.js';
+import { applyCvFold } from '../../src/train/cv-folds.js';
+import { foldDir, readHeldout, summarise } from '../../src/train/cv.js';
+import { loadTrainingData, splitIndices } from '../../src/train/data.js';
+import { trainableFromSpec } from '../../src/train/model.js';
+import { predictRecords, validationMetrics } from '../../src/train/validate.js';
+import type { HeldoutFile } from '../../src/train/loop.js';
+import type { TrainConfig } from '../../src/train/config.js';
+
+const options = new Command()
+  .requiredOption('--cv <dir>', 'finished `efficientecg cv` folder (record task)')
+  .requiredOption('--aggregate <mode>', 'mean-logits | max')
+  .option('--hop <seconds>', 'hop between windows (default: the runs’ own)', Number)
+  .parse()
+  .opts<{ cv: string; aggregate: 'mean-logits' | 'max'; hop?: number }>();
+
+setNumThreads(1);
+const first = readCheckpoint(join(foldDir(options.cv, 1), 'last.safetensors'));
+const config = (first.metadata.extra?.training as { config: TrainConfig }).config;
+const folds = config.cvFold!.folds;
+const dataset = await DATASETS[config.dataset].open(config.data);
+const data = await loadTrainingData(dataset, {
+  preprocess: {
+    resampleTo: config.preprocess.fs,
+    bandpass: config.preprocess.bandpass,
+    standardize: config.preprocess.standardize,
+  },
+  cacheDir: config.cacheDir,
+});
+const samples = Math.round(config.windowSeconds * data.fs);
+const hop = Math.round((options.hop ?? config.validationHopSeconds ?? config.windowSeconds) * data.fs);
+const rescored: HeldoutFile[] = [];
+for (const file of readHeldout(options.cv, folds)!) {
+  applyCvFold(data.name, data.entries, { folds, fold: file.fold });
+  const indices = splitIndices(data, 'val');
+  const checkpoint = readCheckpoint(join(foldDir(options.cv, file.fold), 'last.safetensors'));
+  const model = trainableFromSpec(checkpoint.metadata.model);
+  model.module.loadState(checkpoint.state, 'last.safetensors');
+  const window = { samples, shortRecords: config.shortRecords, fs: data.fs };
+  const logits = await predictRecords(model, data, indices, window, hop, 64, options.aggregate);
+  model.module.dispose();
+  const ids = indices.map((i) => data.entries[i]!.id);
+  if (ids.join() !== file.outputs.ids.join())
+    throw new Error(`fold ${file.fold}: records differ from heldout.json`);
+  rescored.push({
+    ...file,
+    metrics: validationMetrics(data, indices, logits),
+    outputs: { ...file.outputs, logits: logits.map((row) => Array.from(row)) },
+  });
+  process.stderr.write(`fold ${file.fold}: ${rescored.at(-1)!.metrics.value?.toFixed(4)}\n`);
+}
+process.stdout.write(`aggregate ${options.aggregate}, hop ${hop / data.fs} s\n`);
+process.stdout.write(formatCvSummary(summarise(rescored, config)));
