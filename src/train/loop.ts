@@ -30,6 +30,7 @@ import { INITIAL_STATE, restoreOptimizerState, writeCheckpoint, type TrainingSta
 import { runDefiningConfig, type TrainConfig } from './config.js';
 import { createReporter, type Reporter } from './progress.js';
 import { torchSeed } from './random.js';
+import type { DataParallel } from './distributed.js';
 import type { TaskOutputs, TrainingTask } from './task.js';
 import type { ValidationMetrics } from './validate.js';
 
@@ -59,6 +60,11 @@ export interface TrainOptions {
   modelsDir?: string;
   /** Progress of the preprocessed-cache build (records done of total), when it is built. */
   onDataProgress?: (done: number, total: number) => void;
+  /**
+   * This process is one rank of a data-parallel group (src/train/distributed.ts): gradients are averaged across
+   * ranks every step, each rank trains on its part of every batch, and only rank 0 writes checkpoints and logs.
+   */
+  distributed?: DataParallel;
 }
 
 export interface TrainResult {
@@ -93,7 +99,9 @@ export async function runTraining<Batch>(
   options: TrainOptions,
   makeTask: (saved: Checkpoint | null) => Promise<TrainingTask<Batch>>,
 ): Promise<TrainResult> {
-  const saved = prepareOutDir(config, options);
+  const parallel = options.distributed;
+  const main = parallel?.isMain ?? true;
+  const saved = main || options.resume ? prepareOutDir(config, options) : null;
   setNumThreads(config.threads);
   const task = await makeTask(saved);
   let optimizer: AdamW | null = null;
@@ -101,6 +109,7 @@ export async function runTraining<Batch>(
   let validation: ValidationMetrics | null = null;
   try {
     task.model.module.train();
+    parallel?.broadcastState(task.model.module);
     optimizer = new AdamW(weightDecayGroups(task.model.module, config.lr, config.weightDecay));
     if (saved) restoreOptimizerState(optimizer, saved.optimizerState, state.step, RUN_FILES.last);
     const run: Run<Batch> = {
@@ -108,9 +117,9 @@ export async function runTraining<Batch>(
       task,
       optimizer,
       schedule: scheduleOf(config, task.stepsPerEpoch * config.epochs),
-      reporter: createReporter(join(config.out, RUN_FILES.log), {
-        bar: options.progressBar ?? process.stderr.isTTY === true,
-        ...(options.onLog ? { onLog: options.onLog } : {}),
+      reporter: createReporter(main ? join(config.out, RUN_FILES.log) : null, {
+        bar: main && (options.progressBar ?? process.stderr.isTTY === true),
+        ...(options.onLog && main ? { onLog: options.onLog } : {}),
       }),
       options,
     };
@@ -202,7 +211,8 @@ async function runEpoch<Batch>(
 ): Promise<{ state: TrainingState; validation: ValidationMetrics | null } | null> {
   const { config, reporter, task } = run;
   const epoch = state.epoch;
-  const batches = task.epochBatches(epoch);
+  const global = task.epochBatches(epoch);
+  const batches = run.options.distributed?.shardBatches(global) ?? global;
   const started = performance.now();
   reporter.startEpoch(epoch + 1, batches.length);
   const inFlight: Array<Promise<Batch>> = [];
@@ -227,7 +237,7 @@ async function runEpoch<Batch>(
       ...group,
       loss: group.loss + loss,
       steps: group.steps + 1,
-      samples: group.samples + batches[s]!.length,
+      samples: group.samples + global[s]!.length,
     };
     const seconds = (performance.now() - group.started) / 1000;
     reporter.step({ loss: lossSum / (s + 1), samplesPerSecond: group.samples / seconds });
@@ -246,11 +256,11 @@ async function runEpoch<Batch>(
   }
   reporter.endEpoch();
   const trainSeconds = (performance.now() - started) / 1000;
-  const samples = batches.reduce((n, b) => n + b.length, 0);
+  const samples = global.slice(0, batches.length).reduce((n, b) => n + b.length, 0);
   const validationStarted = performance.now();
   const validation = await validateEpoch(run, epoch);
   const next = nextState(state, epoch, step, validation, config.cvFold === null ? config.patience : null);
-  saveEpoch(run, next, validation);
+  if (run.options.distributed?.isMain ?? true) saveEpoch(run, next, validation);
   reporter.log({
     type: 'epoch',
     epoch: epoch + 1,
@@ -278,13 +288,16 @@ function trainStep<Batch>(
   lr: number,
 ): number {
   const { task, optimizer, config } = run;
+  const parallel = run.options.distributed;
   manualSeed(torchSeed(config.seed, at.epoch, at.step));
   optimizer.setLearningRate(lr);
+  parallel?.broadcastBuffers(task.model.module);
   const loss = scope(() => {
     const value = task.loss(batch, indices, at);
     value.backward();
     return value.item();
   });
+  parallel?.syncGradients(task.model.module.parameters());
   if (config.gradClip !== null) clipGradNorm(task.model.module.parameters(), config.gradClip);
   optimizer.step();
   optimizer.zeroGrad();
@@ -298,8 +311,11 @@ function trainStep<Batch>(
 async function validateEpoch<Batch>(run: Run<Batch>, epoch: number): Promise<ValidationMetrics | null> {
   const fold = run.config.cvFold;
   if (fold !== null && epoch + 1 < run.config.epochs) return null;
-  const { metrics, outputs } = await run.task.validate();
-  if (fold !== null) {
+  const parallel = run.options.distributed;
+  const { metrics, outputs } = await run.task.validate(parallel?.validationShard);
+  // Every rank must take the same early-stopping decision: rank 0's value decides.
+  if (parallel) metrics.value = parallel.agree(metrics.value);
+  if (fold !== null && (parallel?.isMain ?? true)) {
     const file: HeldoutFile = { fold: fold.fold, folds: fold.folds, metrics, outputs };
     writeFileAtomic(join(run.config.out, RUN_FILES.heldout), `${JSON.stringify(file)}\n`);
   }

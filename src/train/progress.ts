@@ -14,8 +14,9 @@ export interface Reporter {
   endEpoch(): void;
 }
 
+/** `logPath` null: no log file (ranks other than 0 of a data-parallel run). */
 export function createReporter(
-  logPath: string,
+  logPath: string | null,
   options: { bar: boolean; onLog?: (line: LogLine) => void },
 ): Reporter {
   const bar = options.bar
@@ -32,7 +33,8 @@ export function createReporter(
   let done = 0;
   return {
     log(line) {
-      appendFileSync(logPath, `${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
+      if (logPath !== null)
+        appendFileSync(logPath, `${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
       options.onLog?.(line);
     },
     startEpoch(epoch, steps) {

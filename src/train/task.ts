@@ -8,6 +8,7 @@
 import type { CheckpointMetadata } from '../export/checkpoint.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { TrainingState } from './checkpoint.js';
+import type { ValidationShard } from './distributed.js';
 import type { TrainableModel } from './model.js';
 import type { LogLine } from './progress.js';
 import type { ValidationMetrics } from './validate.js';
@@ -47,8 +48,11 @@ export interface TrainingTask<Batch> {
   release(batch: Batch): void;
   /** How deep the loop may prefetch. */
   readonly prefetch: number;
-  /** Scores the current weights on the validation split (model left in training mode). */
-  validate(): Promise<{ metrics: ValidationMetrics; outputs: TaskOutputs }>;
+  /**
+   * Scores the current weights on the validation split (model left in training mode). In data-parallel training
+   * `shard` lets each rank score its part and gather every item's outputs (a task may ignore it and score all).
+   */
+  validate(shard?: ValidationShard): Promise<{ metrics: ValidationMetrics; outputs: TaskOutputs }>;
   /** Checkpoint metadata for the current weights. */
   checkpointMetadata(state: TrainingState, validation: ValidationMetrics | null): CheckpointMetadata;
   /** Extra fields for the epoch's log line (e.g. the beat task's class weights). */

@@ -22,6 +22,7 @@ import { batchesOf, RUN_FILES, runTraining, type TrainOptions, type TrainResult 
 import { newTrainableModel, rowOf, trainableFromSpec, type TrainableModel } from './model.js';
 import { classWeights, lossOf, targetTensor, type ClassWeights } from './objective.js';
 import { seededRandom, shuffled, STREAM, type Random } from './random.js';
+import type { ValidationShard } from './distributed.js';
 import type { TaskOutputs, TrainingTask } from './task.js';
 import { predictRecords, validationMetrics, type ValidationMetrics } from './validate.js';
 import { ConfigError } from '../errors.js';
@@ -98,7 +99,7 @@ function recordTask(
       run.source.build({ indices: batches[s]!, seed: config.seed, epoch, step: s }),
     loss: (batch, indices, at) => recordLoss(run, batch, indices, at),
     release: (batch) => run.source.recycle(batch),
-    validate: () => validate(run),
+    validate: (shard) => validate(run, shard),
     checkpointMetadata: (state, validation) => checkpointMetadata(run, state, validation),
     close: async () => {
       await run.source.close();
@@ -260,20 +261,25 @@ function recordLoss(
   );
 }
 
-async function validate(run: RecordRun): Promise<{ metrics: ValidationMetrics; outputs: TaskOutputs }> {
+/** Data-parallel runs (`shard`): each rank predicts its part of the records, then every rank has all the logits. */
+async function validate(
+  run: RecordRun,
+  shard?: ValidationShard,
+): Promise<{ metrics: ValidationMetrics; outputs: TaskOutputs }> {
   const hop =
     run.config.validationHopSeconds === null
       ? run.window.samples
       : Math.max(1, Math.round(run.config.validationHopSeconds * run.data.fs));
-  const logits = await predictRecords(
+  const mine = await predictRecords(
     run.model,
     run.data,
-    run.validation,
+    shard?.part(run.validation) ?? run.validation,
     run.window,
     hop,
     run.config.batchSize,
     run.config.windowAggregate,
   );
+  const logits = shard ? shard.gather(mine, run.validation.length, run.data.classes.length) : mine;
   const entries = run.validation.map((i) => run.data.entries[i]!);
   return {
     metrics: validationMetrics(run.data, run.validation, logits),
