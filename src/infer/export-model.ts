@@ -98,10 +98,9 @@ export function exportCheckpoint(checkpoint: Checkpoint, source: string, name?: 
     const samples = metadata.window.samples;
     return scope(() => {
       if (!(model instanceof EfficientEcgFusion)) {
-        const beats = checkpoint.metadata.extra?.beats as
-          { rr?: string[]; before: number; after: number } | undefined;
+        const beats = checkpoint.metadata.extra?.beats as BeatExportSpec | undefined;
         if (beats?.rr?.length)
-          return exportBeatModel(model, leads, beats as Required<typeof beats>, metadata);
+          return exportBeatModel(model, leads, { ...beats, rr: beats.rr }, metadata);
         return exportOnnx(model, F.randn([2, leads, samples]), metadata);
       }
       return exportFusion(model, leads, samples, metadata);
@@ -111,22 +110,45 @@ export function exportCheckpoint(checkpoint: Checkpoint, source: string, name?: 
   }
 }
 
+interface BeatExportSpec {
+  rr?: string[];
+  before: number;
+  after: number;
+  /** Newer beat models: the `context` input's columns and residual channels after the leads. */
+  context?: string[];
+  residualChannels?: boolean;
+}
+
 function exportBeatModel(
-  model: { forward(x: Tensor, rr?: unknown): Tensor } & Parameters<typeof exportOnnx>[0],
+  model: { forward(x: Tensor, rr?: unknown, context?: unknown): Tensor } & Parameters<typeof exportOnnx>[0],
   leads: number,
-  beats: { rr: string[]; before: number; after: number },
+  beats: BeatExportSpec & { rr: string[] },
   metadata: OnnxMetadata,
 ): Uint8Array {
+  const channels = leads * (beats.residualChannels ? 2 : 1);
+  const context = beats.context ?? [];
   const inputs: OnnxInput[] = [
-    ecgInput(F.randn([2, leads, beats.before + beats.after])),
+    ecgInput(F.randn([2, channels, beats.before + beats.after])),
     {
       name: 'rr',
       example: F.randn([2, beats.rr.length]),
       dynamicAxes: { 0: 'batch' },
       doc: 'RR features (s)',
     },
+    ...(context.length > 0
+      ? [
+          {
+            name: 'context',
+            example: F.rand([2, context.length]),
+            dynamicAxes: { 0: 'batch' },
+            doc: `patient-relative beat context (${context.join(', ')}), src/signal/beat-context.ts`,
+          },
+        ]
+      : []),
   ];
-  return exportOnnx(model, inputs, metadata, { forward: ({ ecg, rr }) => model.forward(ecg!, rr) });
+  return exportOnnx(model, inputs, metadata, {
+    forward: ({ ecg, rr, context: c }) => model.forward(ecg!, rr, c),
+  });
 }
 
 function exportFusion(

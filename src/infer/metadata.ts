@@ -23,7 +23,9 @@ export const MODEL_KEYS = {
   output_activation: "'softmax' | 'sigmoid', applied to logits",
   thresholds: 'class -> probability threshold chosen on validation (null: none, 0.5 is used)',
   task: "'records' (windows of a whole record) or 'beats' (windows around R peaks)",
-  beats: 'for task beats: {before, after} samples around the R peak and the RR features of the `rr` input',
+  beats:
+    'for task beats: {before, after} samples around the R peak, the RR features of the `rr` input, and (newer models) ' +
+    'the `context` input columns and residualChannels (src/infer/beat-inputs.ts)',
   patient_groups: 'fusion models: patient token groups (src/models/fusion specs) and their input names',
   attention_outputs: 'fusion models: attention output names and the token order of their last axis',
   validation: 'validation metrics of the checkpoint',
@@ -97,7 +99,13 @@ const metadataSchema = z.object({
   thresholds: z.record(z.string(), z.number().min(0).max(1).nullable()).optional(),
   task: z.enum(['records', 'beats']).optional(),
   beats: z
-    .object({ before: windowSamples, after: windowSamples, rr: z.array(z.enum(RR_FEATURES)).optional() })
+    .object({
+      before: windowSamples,
+      after: windowSamples,
+      rr: z.array(z.enum(RR_FEATURES)).optional(),
+      context: z.array(z.string()).optional(),
+      residualChannels: z.boolean().optional(),
+    })
     .optional(),
   patient_groups: z.array(patientGroupSchema).optional(),
   attention_outputs: z
@@ -127,7 +135,8 @@ export interface ModelInfo {
   /** Per class, the probability above which a multi-label class is reported (0.5 where none was chosen). */
   thresholds: number[];
   task: 'records' | 'beats';
-  beats: { before: number; after: number; rr: RrFeature[] } | null;
+  /** context: columns of the `context` input; residualChannels: lead minus record template after each lead set. */
+  beats: { before: number; after: number; rr: RrFeature[]; context: string[]; residualChannels: boolean } | null;
   patientGroups: PatientGroup[];
   attention: { tokens: string[]; outputs: Record<string, string> } | null;
   validation: Record<string, unknown> | null;
@@ -161,7 +170,15 @@ export function parseModelInfo(metadata: Record<string, unknown>, source: string
     standardize: m.preprocessing?.standardize ?? false,
     thresholds: m.labels.map((label) => m.thresholds?.[label] ?? 0.5),
     task: m.task ?? 'records',
-    beats: m.beats ? { before: m.beats.before, after: m.beats.after, rr: m.beats.rr ?? [] } : null,
+    beats: m.beats
+      ? {
+          before: m.beats.before,
+          after: m.beats.after,
+          rr: m.beats.rr ?? [],
+          context: m.beats.context ?? [],
+          residualChannels: m.beats.residualChannels ?? false,
+        }
+      : null,
     patientGroups: m.patient_groups ?? [],
     attention: m.attention_outputs ?? null,
     validation: m.validation ?? null,

@@ -26,13 +26,13 @@ import { createSession, type BackendOptions, type OrtApi, type RuntimeSession } 
 import { parseModelInfo, type Aggregation, type ModelInfo, type RrFeature } from './metadata.js';
 import { patientFeeds, patientOfRecord, type PatientValues } from './patients.js';
 import {
-  cutBeatWindows,
   cutWindows,
   prepareRecord,
   windowStarts,
   type PreparedSignal,
   type ShortRecordStrategy,
 } from './prepare.js';
+import { beatModelInputs } from './beat-inputs.js';
 import { recordBeatFeatures } from '../signal/beat-embedding.js';
 import { recordRhythm } from '../signal/rhythm-record.js';
 
@@ -188,6 +188,7 @@ export class Predictor {
     const inputs = new Set(this.runtime.session.inputNames);
     const needed = ['ecg', ...this.info.patientGroups.flatMap((g) => [g.inputs.values, g.inputs.missing])];
     if (this.info.task === 'beats' && this.info.beats!.rr.length > 0) needed.push('rr');
+    if (this.info.task === 'beats' && this.info.beats!.context.length > 0) needed.push('context');
     const missing = needed.filter((name) => !inputs.has(name));
     if (missing.length > 0) {
       throw new ConfigError(
@@ -280,16 +281,18 @@ export class Predictor {
       throw new ConfigError(`model ${this.name} classifies whole records: use predict(record)`);
     }
     const prepared = prepareRecord(record, info);
-    const scale = info.fs / record.fs;
     const width = spec.before + spec.after;
-    const peaks = beats.map((beat) => Math.round(beat.sample * scale));
-    const batch = cutBeatWindows(prepared.signals, peaks, spec.before, spec.after);
-    const rr = spec.rr.length > 0 ? rrMatrix(beats, spec.rr) : null;
+    // The same inputs as training (src/train/beats.ts): windows, residual channels, context from these peaks.
+    const samples = beats.map((beat) => beat.sample);
+    const inputs = beatModelInputs(prepared.signals, info.fs, samples, record.fs, spec);
+    const feeds: BeatFeeds = { channels: inputs.channels, inputs: {} };
+    if (spec.rr.length > 0) feeds.inputs.rr = rrMatrix(beats, spec.rr);
+    if (spec.context.length > 0) feeds.inputs.context = { data: inputs.context, features: spec.context.length };
     const patient = options.patient ?? patientOfRecord(record);
     const logits =
       beats.length === 0
         ? new Float32Array(0)
-        : (await this.run(batch, beats.length, patient, options.batchSize, width, rr)).logits!.data;
+        : (await this.run(inputs.windows, beats.length, patient, options.batchSize, width, feeds)).logits!.data;
     const classes = info.labels.length;
     const counts: Record<string, number> = Object.fromEntries(info.labels.map((label) => [label, 0]));
     const rows = beats.map((beat, b) => {
@@ -348,10 +351,10 @@ export class Predictor {
     patient: PatientValues,
     batchSize = 64,
     width = this.info.windowSamples,
-    rr: { data: Float32Array; features: number } | null = null,
+    beat: BeatFeeds | null = null,
   ): Promise<Record<string, Output>> {
     const ort: OrtApi = this.runtime.ort;
-    const leads = this.info.leads.length;
+    const leads = beat?.channels ?? this.info.leads.length;
     const per = leads * width;
     const parts: Record<string, Float32Array[]> = {};
     const tails: Record<string, number[]> = {};
@@ -367,11 +370,10 @@ export class Predictor {
           feed.dims,
         );
       }
-      if (rr)
-        feeds.rr = new ort.Tensor('float32', rr.data.subarray(from * rr.features, (from + n) * rr.features), [
-          n,
-          rr.features,
-        ]);
+      for (const [name, input] of Object.entries(beat?.inputs ?? {})) {
+        const rows = input.data.subarray(from * input.features, (from + n) * input.features);
+        feeds[name] = new ort.Tensor('float32', rows, [n, input.features]);
+      }
       const results = await this.runtime.session.run(feeds).catch((error: unknown) => {
         throw new ConfigError(
           `model ${this.name}: onnxruntime failed to run it (${excerpt(String(error), 500)})`,
@@ -498,6 +500,12 @@ async function readModelBytes(source: ModelSource): Promise<Uint8Array> {
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new MissingFileError(text, 'model file not found');
     throw new FormatError(text, `cannot read the model file (${code ?? String(error)})`);
   }
+}
+
+/** A beat model's input channels (leads, then residual channels) and its per-beat inputs (rr, context). */
+interface BeatFeeds {
+  channels: number;
+  inputs: Partial<Record<'rr' | 'context', { data: Float32Array; features: number }>>;
 }
 
 function rrMatrix(

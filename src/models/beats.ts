@@ -8,6 +8,11 @@
  *            the feature that carries S beats across patients (de Chazal 2004; Llamedo & Martinez 2011).
  * Both are computed inside the graph from the raw `rr` input, so the ONNX model takes seconds as they come.
  * rrContext 'none' is the ECG-only arm of the ablation: an EfficientECG on the beat window, `rr` ignored.
+ *
+ * Patient-relative inputs (src/signal/beat-context.ts), optional so that older models keep their two inputs:
+ *   `context` [N, K]  a third token `context`: RR over the local rhythm, rhythm irregularity, and (per lead)
+ *                     correlation / amplitude / width / residual against the record's median beat;
+ *   residual channels the beat minus that median beat, appended after the leads (`ecg` [N, 2 * leads, width]).
  */
 import * as F from '../engine/ops.js';
 import type { Tensor } from '../engine/tensor.js';
@@ -34,8 +39,18 @@ export type BeatRrFeature = (typeof BEAT_RR_FEATURES)[number];
 export type RrContext = 'tokens' | 'none';
 
 export type BeatModelConfig =
-  | { rrContext: 'tokens'; fusion: FusionConfig }
+  | {
+      rrContext: 'tokens';
+      fusion: FusionConfig;
+      /** Names of the `context` input's columns (contextFeatureNames); absent or empty: no context input. */
+      context?: string[];
+      /** The ECG input carries, after the leads, each lead minus the record's median beat. */
+      residualChannels?: boolean;
+    }
   | { rrContext: 'none'; backbone: EfficientEcgConfig };
+
+/** Name of the token group of the `context` input. */
+export const CONTEXT_GROUP = 'context';
 
 /** Shortest RR (s) used as a divisor: keeps the ratios finite on a malformed `rr` row. */
 const MIN_RR_SECONDS = 0.05;
@@ -57,6 +72,10 @@ export interface BeatModelOptions {
   /** Overrides of the EfficientECG backbone (e.g. a smaller head for short beat windows). */
   backbone?: Partial<EfficientEcgConfig>;
   groups?: NumericGroupSpec[];
+  /** Columns of the `context` input (adds a `context` token group); needs rrContext 'tokens'. */
+  context?: readonly string[];
+  /** Residual channels (beat minus the record template) after the leads; `leads` counts the signal leads. */
+  residualChannels?: boolean;
 }
 
 /** Beat windows are ~0.7 s: a 1280-channel head over 8 positions is mostly waste, 512 keeps the model light. */
@@ -65,23 +84,36 @@ const BEAT_BACKBONE: Partial<EfficientEcgConfig> = { headChannels: 512 };
 export function beatModelConfig(options: BeatModelOptions): BeatModelConfig {
   const variant = options.variant ?? 'w0.5';
   const backbone = { ...BEAT_BACKBONE, ...options.backbone };
+  const context = [...(options.context ?? [])];
+  const residualChannels = options.residualChannels ?? false;
+  const channels = options.leads * (residualChannels ? 2 : 1);
   if ((options.rrContext ?? 'tokens') === 'none') {
+    if (context.length > 0 || residualChannels)
+      throw new ConfigError('beat model: context features and residual channels need rrContext tokens');
     return { rrContext: 'none', backbone: efficientEcgConfig(variant, options.leads, options.classes, backbone) };
   }
+  const groups = options.groups ?? [...rrGroups(), ...(context.length > 0 ? [contextGroup(context)] : [])];
   return {
     rrContext: 'tokens',
     fusion: fusionConfig({
-      leads: options.leads,
+      leads: channels,
       classes: options.classes,
       variant,
       backbone,
       design: options.design ?? 'bidirectional',
-      groups: options.groups ?? rrGroups(),
+      groups,
       dModel: 64,
       heads: 4,
       classifierHidden: 64,
     }),
+    ...(context.length > 0 ? { context } : {}),
+    ...(residualChannels ? { residualChannels } : {}),
   };
+}
+
+/** The `context` token group with unit statistics (fitBeatStandardisation refits them). */
+export function contextGroup(features: readonly string[]): NumericGroupSpec {
+  return numericGroup(CONTEXT_GROUP, [...features]);
 }
 
 /**
@@ -101,10 +133,22 @@ export function rrTokenRows(rr: Float32Array): PatientRow[] {
   return rows;
 }
 
-/** Mean and SD of each token feature over the training beats (replaces the defaults). */
-export function fitBeatStandardisation(groups: readonly NumericGroupSpec[], rr: Float32Array): NumericGroupSpec[] {
+/**
+ * Mean and SD of each token feature over the training beats (replaces the defaults); `context` [beats, K] holds
+ * the context group's columns when the model has one.
+ */
+export function fitBeatStandardisation(
+  groups: readonly NumericGroupSpec[],
+  rr: Float32Array,
+  context?: Float32Array,
+): NumericGroupSpec[] {
   const rows = rrTokenRows(rr);
-  return groups.map((group) => fitStandardisation(group, rows));
+  return groups.map((group) => {
+    if (group.name !== CONTEXT_GROUP) return fitStandardisation(group, rows);
+    const k = group.features.length;
+    const contextRows = rows.map((_, b) => ({ [CONTEXT_GROUP]: Array.from(context!.subarray(b * k, (b + 1) * k)) }));
+    return fitStandardisation(group, contextRows);
+  });
 }
 
 export class EfficientEcgBeat extends Module {
@@ -123,10 +167,20 @@ export class EfficientEcgBeat extends Module {
     }
   }
 
-  /** Logits [N, classes]. `rr` [N, 4] seconds is required with RR tokens and ignored without them. */
-  forward(ecg: Tensor, rr?: unknown): Tensor {
+  /**
+   * Logits [N, classes]. `rr` [N, 4] seconds is required with RR tokens and ignored without them; `context`
+   * [N, K] is required when the config names context features.
+   */
+  forward(ecg: Tensor, rr?: unknown, context?: unknown): Tensor {
     if (this.ecg) return this.ecg.forward(ecg);
-    return this.fusion!.forward(ecg, this.rrTokens(checkRr(rr, ecg.shape[0]!)));
+    const n = ecg.shape[0]!;
+    const tokens = this.rrTokens(checkRr(rr, n));
+    const names = beatContextFeatures(this.config);
+    if (names.length > 0) {
+      const group = this.config.rrContext === 'tokens' ? this.config.fusion.groups[2] : undefined;
+      tokens[CONTEXT_GROUP] = standardised(checkContext(context, n, names), group as NumericGroupSpec, ecg.dtype);
+    }
+    return this.fusion!.forward(ecg, tokens);
   }
 
   /** The RR token groups, standardised in the graph (what encodePatients does for rows). */
@@ -165,15 +219,31 @@ function checkRr(rr: unknown, n: number): Tensor {
   return rr as Tensor;
 }
 
+function checkContext(context: unknown, n: number, names: readonly string[]): Tensor {
+  const shape = (context as Tensor | undefined)?.shape;
+  if (shape?.length !== 2 || shape[0] !== n || shape[1] !== names.length) {
+    throw new ShapeError(
+      `EfficientEcgBeat: context must be [${n}, ${names.length}] (${names.join(', ')}), got ${shape ? `[${shape.join(', ')}]` : 'nothing'}`,
+    );
+  }
+  return context as Tensor;
+}
+
 export function validateBeatConfig(config: BeatModelConfig): void {
   if (config.rrContext === 'tokens') {
     validateFusionConfig(config.fusion);
     const groups = config.fusion.groups;
-    if (groups.length !== 2 || groups.some((g) => g.kind !== 'numeric'))
-      throw new ConfigError('beat model: rr tokens need the two numeric groups of rrGroups() (rr, rrRatio)');
-    const [rr, ratio] = groups as NumericGroupSpec[];
+    const context = config.context ?? [];
+    const expected = context.length > 0 ? 3 : 2;
+    if (groups.length !== expected || groups.some((g) => g.kind !== 'numeric'))
+      throw new ConfigError(
+        `beat model: rr tokens need the numeric groups rr, rrRatio${context.length > 0 ? ' and context' : ''}`,
+      );
+    const [rr, ratio, contextSpec] = groups as NumericGroupSpec[];
     if (rr!.features.length !== 4 || ratio!.features.length !== 3)
       throw new ConfigError('beat model: the rr group reads 4 features and the rrRatio group 3');
+    if (contextSpec && (contextSpec.name !== CONTEXT_GROUP || contextSpec.features.join() !== context.join()))
+      throw new ConfigError(`beat model: the third group must be '${CONTEXT_GROUP}' over [${context.join(', ')}]`);
   } else if (config.rrContext !== 'none') {
     throw new ConfigError(`beat model: rrContext must be tokens or none, got ${String((config as { rrContext: unknown }).rrContext)}`);
   }
@@ -181,6 +251,16 @@ export function validateBeatConfig(config: BeatModelConfig): void {
 
 export function beatRrFeatures(config: BeatModelConfig): BeatRrFeature[] {
   return config.rrContext === 'tokens' ? [...BEAT_RR_FEATURES] : [];
+}
+
+/** Columns of the model's `context` input (none for older models). */
+export function beatContextFeatures(config: BeatModelConfig): string[] {
+  return config.rrContext === 'tokens' ? [...(config.context ?? [])] : [];
+}
+
+/** Whether the ECG input carries residual channels (each lead minus the record's median beat). */
+export function beatResidualChannels(config: BeatModelConfig): boolean {
+  return config.rrContext === 'tokens' && config.residualChannels === true;
 }
 
 export type { EfficientEcgVariant as BeatVariant };

@@ -23,12 +23,17 @@ import type { Tensor } from '../engine/tensor.js';
 import { ConfigError } from '../errors.js';
 import { aamiBeatMetrics, aamiConfusion, SCORED_AAMI_CLASSES, type BeatMetrics } from '../eval/beats.js';
 import type { Checkpoint, CheckpointMetadata } from '../export/checkpoint.js';
-import { cutBeatWindows, prepareRecord } from '../infer/prepare.js';
+import { beatModelInputs, type BeatInputSpec } from '../infer/beat-inputs.js';
+import { prepareRecord } from '../infer/prepare.js';
+import { contextFeatureNames, RHYTHM_CONTEXT } from '../signal/beat-context.js';
 import {
   BEAT_RR_FEATURES,
+  beatContextFeatures,
   beatModelConfig,
+  beatResidualChannels,
   beatRrFeatures,
   EfficientEcgBeat,
+  contextGroup,
   fitBeatStandardisation,
   rrGroups,
   type BeatModelConfig,
@@ -50,8 +55,11 @@ export const BEAT_LEADS = ['MLII'];
 
 /** Beats of some records, ready to batch. */
 export interface BeatSet {
-  /** [count, leads, width] with width = before + after + 2 * margin. */
+  /** [count, leads, width] with width = before + after + 2 * margin; `leads` counts residual channels too. */
   windows: Float32Array;
+  /** [count, contextFeatures.length] patient-relative context (src/signal/beat-context.ts). */
+  context: Float32Array;
+  contextFeatures: string[];
   /** AAMI class index per beat. */
   labels: Int32Array;
   /** [count, 4] RR intervals (s) in BEAT_RR_FEATURES order. */
@@ -85,6 +93,27 @@ export function beatGeometry(config: TrainConfig, sourceFs: number): BeatGeometr
   };
 }
 
+/** The context columns and channels a training config asks for (src/infer/beat-inputs.ts). */
+export function beatInputSpec(config: TrainConfig, geometry: BeatGeometry): BeatInputSpec {
+  const context = config.beats.context;
+  const names =
+    context === 'none'
+      ? []
+      : context === 'rhythm'
+        ? [...RHYTHM_CONTEXT]
+        : contextFeatureNames(BEAT_LEADS.length);
+  if (config.beats.rrContext === 'none' && (names.length > 0 || config.beats.residualChannels))
+    throw new ConfigError(
+      'beat training: --rr-context none reads the window alone (no context, no residuals)',
+    );
+  return {
+    before: geometry.before,
+    after: geometry.after,
+    context: names,
+    residualChannels: config.beats.residualChannels,
+  };
+}
+
 /** Reads, preprocesses and cuts the beats of `ids` (records without the model's lead are a ConfigError). */
 export async function loadBeatSet(
   dataset: MitdbDataset,
@@ -99,41 +128,50 @@ export async function loadBeatSet(
     bandpass: config.preprocess.bandpass,
     standardize: config.preprocess.standardize,
   };
+  const spec = beatInputSpec(config, geometry);
   const parts: BeatPart[] = [];
   for (const [i, id] of ids.entries()) {
     const { record } = await dataset.load(id);
     const beats = dataset.beats.get(id) ?? [];
     const prepared = prepareRecord(record, info);
-    const scale = geometry.fs / record.fs;
-    const peaks = beats.map((beat) => Math.round(beat.sample * scale));
-    const before = geometry.before + geometry.margin;
+    const samples = beats.map((beat) => beat.sample);
+    const inputs = beatModelInputs(prepared.signals, geometry.fs, samples, record.fs, spec, geometry.margin);
     parts.push({
-      windows: cutBeatWindows(prepared.signals, peaks, before, geometry.after + geometry.margin),
+      windows: inputs.windows,
+      context: inputs.context,
       labels: beats.map((beat) => AAMI_CLASSES.indexOf(beat.aami)),
       rr: beats.flatMap((beat) => BEAT_RR_FEATURES.map((name) => beat[name])),
       samples: beats.map((beat) => beat.sample),
     });
     onProgress?.(i + 1, ids.length);
   }
-  return concatParts(
-    parts,
-    [...ids],
-    BEAT_LEADS.length,
-    geometry.before + geometry.after + 2 * geometry.margin,
-  );
+  return concatParts(parts, [...ids], {
+    leads: BEAT_LEADS.length * (spec.residualChannels ? 2 : 1),
+    width: geometry.before + geometry.after + 2 * geometry.margin,
+    contextFeatures: [...spec.context],
+  });
 }
 
 interface BeatPart {
   windows: Float32Array;
+  context: Float32Array;
   labels: number[];
   rr: number[];
   samples: number[];
 }
 
-function concatParts(parts: readonly BeatPart[], records: string[], leads: number, width: number): BeatSet {
+function concatParts(
+  parts: readonly BeatPart[],
+  records: string[],
+  shape: { leads: number; width: number; contextFeatures: string[] },
+): BeatSet {
+  const { leads, width, contextFeatures } = shape;
+  const k = contextFeatures.length;
   const count = parts.reduce((n, part) => n + part.labels.length, 0);
   const set: BeatSet = {
     windows: new Float32Array(count * leads * width),
+    context: new Float32Array(count * k),
+    contextFeatures,
     labels: new Int32Array(count),
     rr: new Float32Array(count * 4),
     count,
@@ -146,6 +184,7 @@ function concatParts(parts: readonly BeatPart[], records: string[], leads: numbe
   let at = 0;
   parts.forEach((part, r) => {
     set.windows.set(part.windows, at * leads * width);
+    set.context.set(part.context, at * k);
     set.labels.set(part.labels, at);
     set.rr.set(part.rr, at * 4);
     set.recordOf.fill(r, at, at + part.labels.length);
@@ -274,13 +313,17 @@ function setUpBeatRun(
 
 function freshBeatConfig(config: TrainConfig, train: BeatSet): BeatModelConfig {
   const variant = config.model.slice('efficientecg-'.length) as EfficientEcgVariant;
-  const shape = { leads: train.leads, classes: AAMI_CLASSES.length };
+  const shape = { leads: BEAT_LEADS.length, classes: AAMI_CLASSES.length };
+  const context = train.contextFeatures;
+  const groups = [...rrGroups(), ...(context.length > 0 ? [contextGroup(context)] : [])];
   return beatModelConfig({
     ...shape,
     variant,
     rrContext: config.beats.rrContext,
     backbone: config.modelOverrides,
-    groups: fitBeatStandardisation(rrGroups(), train.rr),
+    context,
+    residualChannels: config.beats.residualChannels,
+    groups: fitBeatStandardisation(groups, train.rr, train.context),
   });
 }
 
@@ -288,9 +331,13 @@ function freshBeatConfig(config: TrainConfig, train: BeatSet): BeatModelConfig {
 function beatLoss(run: BeatRun, indices: readonly number[], at: { epoch: number; step: number }): Tensor {
   const random = seededRandom(run.config.seed, at.epoch, at.step, STREAM.augment);
   const { ecg, rr } = trainingBatch(run, indices, random);
+  const k = run.train.contextFeatures.length;
+  const context = new Float32Array(indices.length * k);
+  indices.forEach((index, b) => context.set(run.train.context.subarray(index * k, (index + 1) * k), b * k));
   const logits = run.model.forward(
     F.tensor(ecg, [indices.length, run.train.leads, windowOf(run.geometry)]),
     F.tensor(rr, [indices.length, 4]),
+    F.tensor(context, [indices.length, k]),
   );
   const target = F.tensor(
     BigInt64Array.from(indices, (i) => BigInt(run.train.labels[i]!)),
@@ -303,8 +350,10 @@ function beatLoss(run: BeatRun, indices: readonly number[], at: { epoch: number;
 const windowOf = (g: BeatGeometry): number => g.before + g.after;
 
 /**
- * Training crops (a random shift of up to `margin` samples either way), amplitude/noise/wander augmentation, and
- * the RR row scaled by one random heart-rate factor (ratios unchanged) so that absolute rate is not memorised.
+ * Training crops (a random shift of up to `margin` samples either way), amplitude/noise/wander augmentation, the
+ * beat-level changes that differ between patients (time-stretch around the R peak, polarity: the context features
+ * are ratios to the patient's own template and do not move), and the RR row scaled by one random heart-rate factor
+ * (ratios unchanged) so that absolute rate is not memorised.
  */
 function trainingBatch(
   run: BeatRun,
@@ -325,10 +374,30 @@ function trainingBatch(
       example.set(train.windows.subarray(from, from + width), l * width);
     }
     augmentExample(example, train.leads, spec, config.augment, random);
+    const peakAt = geometry.before + geometry.margin - shift;
+    if (config.beats.stretch > 0) {
+      const factor = 1 + config.beats.stretch * (2 * random.next() - 1);
+      for (let l = 0; l < train.leads; l++)
+        stretchAround(example.subarray(l * width, (l + 1) * width), peakAt, factor);
+    }
+    if (config.beats.invert > 0 && random.next() < config.beats.invert)
+      example.forEach((v, i) => (example[i] = -v));
     const factor = random.next() < 0.5 ? 0.85 + 0.3 * random.next() : 1;
     for (let k = 0; k < 4; k++) rr[b * 4 + k] = train.rr[index * 4 + k]! * factor;
   });
   return { ecg, rr };
+}
+
+/** Stretches `x` in time by `factor` around sample `centre` (linear interpolation, edge samples held), in place. */
+export function stretchAround(x: Float32Array, centre: number, factor: number): void {
+  const source = Float32Array.from(x);
+  const last = source.length - 1;
+  for (let k = 0; k <= last; k++) {
+    const at = Math.min(last, Math.max(0, centre + (k - centre) / factor));
+    const lo = Math.floor(at);
+    const hi = Math.min(last, lo + 1);
+    x[k] = source[lo]! + (source[hi]! - source[lo]!) * (at - lo);
+  }
 }
 
 /** Logits [count x classes] of the centred windows of a beat set (what the Predictor cuts), in batches, eval mode. */
@@ -353,8 +422,14 @@ export function beatLogits(
           ecg.set(set.windows.subarray(source, source + width), b * per + l * width);
         }
       const rr = set.rr.subarray(from * 4, (from + n) * 4);
+      const k = set.contextFeatures.length;
+      const context = set.context.subarray(from * k, (from + n) * k);
       const rows = noGrad(() =>
-        scope(() => model.forward(F.tensor(ecg, [n, set.leads, width]), F.tensor(rr, [n, 4])).data()),
+        scope(() =>
+          model
+            .forward(F.tensor(ecg, [n, set.leads, width]), F.tensor(rr, [n, 4]), F.tensor(context, [n, k]))
+            .data(),
+        ),
       );
       logits.set(rows, from * classes);
     }
@@ -445,6 +520,15 @@ export function beatValidationMetrics(
   };
 }
 
+/** The newer inputs in the model's metadata, only when it reads them (older readers see the same spec as before). */
+function beatInputMetadata(config: BeatModelConfig): { context?: string[]; residualChannels?: true } {
+  const context = beatContextFeatures(config);
+  return {
+    ...(context.length > 0 ? { context } : {}),
+    ...(beatResidualChannels(config) ? { residualChannels: true as const } : {}),
+  };
+}
+
 function beatCheckpointMetadata(
   run: BeatRun,
   state: TrainingState,
@@ -472,6 +556,7 @@ function beatCheckpointMetadata(
         before: geometry.before,
         after: geometry.after,
         rr: beatRrFeatures(run.trainable.spec.config as BeatModelConfig),
+        ...beatInputMetadata(run.trainable.spec.config as BeatModelConfig),
       },
       labelKind: 'single-label',
       outputActivation: 'softmax',

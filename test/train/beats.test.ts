@@ -14,7 +14,19 @@ import { Predictor } from '../../src/infer/predictor.js';
 import { beatModelConfig, EfficientEcgBeat, rrTokenRows } from '../../src/models/beats.js';
 import { modelFromCheckpoint } from '../../src/models/registry.js';
 import type { LogLine } from '../../src/train/index.js';
-import { epochBeats, epochClassWeights, trainBeats, type BeatSet } from '../../src/train/beats.js';
+import {
+  beatGeometry,
+  beatLogits,
+  epochBeats,
+  epochClassWeights,
+  loadBeatSet,
+  stretchAround,
+  trainBeats,
+  type BeatSet,
+} from '../../src/train/beats.js';
+import { contextFeatureNames } from '../../src/signal/beat-context.js';
+import { detectQrs } from '../../src/signal/qrs.js';
+import { beatsOfPeaks } from '../../src/infer/detected-beats.js';
 import { seededRandom } from '../../src/train/random.js';
 import { standardize } from '../../src/signal/normalize.js';
 import { tempDir, tinyConfig, TINY_MODEL } from './helpers.js';
@@ -99,7 +111,7 @@ function syntheticMitdb(): MitdbDataset {
   };
 }
 
-function beatConfig(out: string, rrContext: 'tokens' | 'none', epochs = 6) {
+function beatConfig(out: string, rrContext: 'tokens' | 'none', epochs = 6, beats: Record<string, unknown> = {}) {
   return tinyConfig(out, {
     dataset: 'mitdb',
     model: 'efficientecg-w0.25',
@@ -107,7 +119,7 @@ function beatConfig(out: string, rrContext: 'tokens' | 'none', epochs = 6) {
     lr: 1e-2,
     batchSize: 32,
     preprocess: { fs: null, bandpass: null, standardize: true },
-    beats: { beforeSeconds: 0.3, afterSeconds: 0.34, shiftSeconds: 0.02, rrContext, normalPerEpoch: 200 },
+    beats: { beforeSeconds: 0.3, afterSeconds: 0.34, shiftSeconds: 0.02, rrContext, normalPerEpoch: 200, ...beats },
   });
 }
 
@@ -220,4 +232,54 @@ test('without RR tokens the same beats are harder: S beats look like N beats', a
   } finally {
     dispose();
   }
+});
+
+test('context model: predict (detected peaks) feeds the ONNX model exactly what training cut from the same peaks', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const dataset = syntheticMitdb();
+    const context = { context: 'rhythm-morphology', residualChannels: true, stretch: 0.1, invert: 0.2 };
+    const config = beatConfig(join(dir, 'context'), 'tokens', 1, context);
+    const result = await trainBeats(config, dataset);
+    const checkpoint = readCheckpoint(result.lastPath);
+    assert.deepEqual(checkpoint.metadata.extra!.beats, {
+      before: 30,
+      after: 34,
+      rr: ['rrPrevious', 'rrNext', 'rrLocal', 'rrRecord'],
+      context: contextFeatureNames(1),
+      residualChannels: true,
+    });
+    // Predict's path: R peaks from the QRS detector, beats (and RR) from those peaks.
+    const { record } = await dataset.load('R6');
+    const detected = beatsOfPeaks(detectQrs(record.signals, record.fs).rPeaks, record.fs);
+    assert.ok(detected.length > 50);
+    const predictor = await Predictor.load(exportCheckpoint(checkpoint, 'context checkpoint', 'beats'));
+    const prediction = await predictor.predictBeats(record, detected);
+    await predictor.release();
+    // Training's path on the same peaks: a dataset whose annotations are the detected peaks.
+    const asAnnotated = new Map([['R6', detected.map((b) => ({ ...b, symbol: 'N', aami: 'N' as const }))]]);
+    const geometry = beatGeometry(config, record.fs);
+    const set = await loadBeatSet({ ...dataset, beats: asAnnotated as never }, ['R6'], config, geometry);
+    assert.equal(set.leads, 2);
+    const model = modelFromCheckpoint(checkpoint) as EfficientEcgBeat;
+    const { logits } = beatLogits(model, set, geometry);
+    model.dispose();
+    const engine = noGrad(() => scope(() => F.softmax(F.tensor(logits, [set.count, 5]), 1).data()));
+    let worst = 0;
+    prediction.beats.forEach((row, b) =>
+      row.probabilities.forEach((p, c) => (worst = Math.max(worst, Math.abs(p - engine[b * 5 + c]!)))),
+    );
+    assert.ok(worst < 1e-4, `predict vs training inputs: max |diff| ${worst}`);
+  } finally {
+    dispose();
+  }
+});
+
+test('time-stretch keeps the R peak in place and widens the beat', () => {
+  const x = Float32Array.from({ length: 21 }, (_, k) => Math.exp(-0.5 * ((k - 10) / 2) ** 2));
+  const stretched = Float32Array.from(x);
+  stretchAround(stretched, 10, 2);
+  assert.equal(stretched[10], x[10]);
+  assert.ok(Math.abs(stretched[14]! - x[12]!) < 1e-6); // 4 samples out now reads 2 samples out
+  assert.ok(stretched[14]! > x[14]!);
 });

@@ -227,8 +227,13 @@ function validateMetadata(metadata: OnnxMetadata, inputs: OnnxInput[], trace: Tr
     fail(`window.samples must be a positive integer, got ${metadata.window?.samples}`);
   }
   const ecg = inputs.find((input) => input.name === 'ecg');
-  if (ecg && ecg.example.shape[1] !== metadata.leads.length) {
-    fail(`leads has ${metadata.leads.length} names but the ecg input has ${ecg.example.shape[1]} leads`);
+  // A beat model with residual channels reads each lead and then each lead minus its record template.
+  const residual = (metadata.extra?.beats as { residualChannels?: boolean } | undefined)?.residualChannels === true;
+  const channels = metadata.leads.length * (residual ? 2 : 1);
+  if (ecg && ecg.example.shape[1] !== channels) {
+    fail(
+      `leads has ${metadata.leads.length} names${residual ? ' (x2 with residual channels)' : ''} but the ecg input has ${ecg.example.shape[1]} leads`,
+    );
   }
   const logits = trace.outputs.find((output) => output.name === 'logits');
   const classes = logits ? trace.values[logits.id]!.shape.at(-1) : undefined;

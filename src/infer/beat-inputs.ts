@@ -1,0 +1,75 @@
+/**
+ * The inputs of a beat model for the beats of one prepared record: windows around the R peaks and, for models that
+ * read them, the patient-relative context (src/signal/beat-context.ts) and residual channels. Training
+ * (src/train/beats.ts, annotated R peaks, with a margin for the training shift) and the Predictor (detected or
+ * given R peaks, no margin) both call `beatModelInputs`, so equal peaks give equal inputs. Browser-safe.
+ */
+import { ConfigError } from '../errors.js';
+import { beatContext, contextFeatureNames } from '../signal/beat-context.js';
+import { cutBeatWindows } from './prepare.js';
+
+export interface BeatInputSpec {
+  /** Samples before the R peak and from it, at the prepared signals' rate. */
+  before: number;
+  after: number;
+  /** Columns of the `context` input (names from contextFeatureNames), empty for models without it. */
+  context: readonly string[];
+  /** Each lead minus the record's median beat, appended after the leads. */
+  residualChannels: boolean;
+}
+
+export interface BeatModelInputs {
+  /** [count, channels, width]: the leads, then (residualChannels) each lead minus the record template. */
+  windows: Float32Array;
+  /** [count, spec.context.length]. */
+  context: Float32Array;
+  count: number;
+  channels: number;
+  /** before + after + 2 * margin. */
+  width: number;
+}
+
+/**
+ * Beat inputs of the beats at `samples` (R peaks at `sourceFs`, ascending) from `signals` prepared at `fs`.
+ * `margin` widens every window on both sides (training crops shifted windows from them); the template and the
+ * morphology features do not depend on it.
+ */
+export function beatModelInputs(
+  signals: readonly Float32Array[],
+  fs: number,
+  samples: readonly number[],
+  sourceFs: number,
+  spec: BeatInputSpec,
+  margin = 0,
+): BeatModelInputs {
+  const leads = signals.length;
+  const count = samples.length;
+  const width = spec.before + spec.after + 2 * margin;
+  const scale = fs / sourceFs;
+  const peaks = samples.map((sample) => Math.round(sample * scale));
+  const windows = cutBeatWindows(signals, peaks, spec.before + margin, spec.after + margin);
+  if (spec.context.length === 0 && !spec.residualChannels)
+    return { windows, context: new Float32Array(0), count, channels: leads, width };
+  const names = contextFeatureNames(leads);
+  const columns = spec.context.map((name) => {
+    const at = names.indexOf(name);
+    if (at < 0) throw new ConfigError(`beat context feature '${name}' is not one of ${names.join(', ')}`);
+    return at;
+  });
+  const { features, residuals } = beatContext(
+    { data: windows, count, leads, width, peakAt: spec.before + margin },
+    samples.map((sample) => sample / sourceFs),
+    fs,
+  );
+  const context = new Float32Array(count * columns.length);
+  for (let b = 0; b < count; b++)
+    columns.forEach((column, c) => (context[b * columns.length + c] = features[b * names.length + column]!));
+  if (!spec.residualChannels) return { windows, context, count, channels: leads, width };
+  const per = leads * width;
+  const both = new Float32Array(count * 2 * per);
+  for (let b = 0; b < count; b++) {
+    both.set(windows.subarray(b * per, (b + 1) * per), b * 2 * per);
+    both.set(residuals.subarray(b * per, (b + 1) * per), b * 2 * per + per);
+  }
+  return { windows: both, context, count, channels: 2 * leads, width };
+}

@@ -1,0 +1,258 @@
+/**
+ * Beat features that mean the same in every patient (browser-safe, no engine): each beat measured against its own
+ * patient, so that a classifier trained on some patients reads the same numbers on others.
+ *
+ *  - Rhythm (`rhythmContext`): the beat's RR intervals over the patient's LOCAL rhythm, the median of the
+ *    `localIntervals` RR intervals before the beat's previous interval (causal: only beats up to the previous
+ *    one). A premature beat has a short previous interval for *this* rhythm; in atrial fibrillation every interval
+ *    varies, which `rrIrregularity` (median successive difference over the same intervals, over their median)
+ *    says, so the model can tell irregular rhythm from prematurity. `rrNextLocal` also needs the next beat (the
+ *    compensatory pause). The first beats, with fewer than MIN_LOCAL_INTERVALS before them, use the record's
+ *    median interval and irregularity (record-level).
+ *  - Morphology (`morphologyContext`): the record's median beat over all given beats, per lead (record-level: the
+ *    patient's dominant beat, whatever its class; in a record of mostly S beats it is the S beat). Each beat minus
+ *    that template is an extra input channel; over the QRS (peak +-QRS_HALF_SECONDS) each beat's correlation with
+ *    the template, its peak-to-peak amplitude, its QRS width (span of the central 80 % of slope energy) and its
+ *    residual RMS, each over the template's.
+ *
+ * Training (annotated R peaks) and inference (detected R peaks) call the same `beatContext` on the same prepared
+ * signals, so equal peaks give equal inputs (test/signal/beat-context.test.ts and test/train/beats.test.ts).
+ */
+import { ShapeError, SignalError } from '../errors.js';
+
+/** Rhythm features, dimensionless, in this order. */
+export const RHYTHM_CONTEXT = [
+  'rrPreviousLocal',
+  'rrNextLocal',
+  'rrPreviousNext',
+  'rrIrregularity',
+  'rrLocalRecord',
+] as const;
+
+/** Morphology features per lead (named `${feature}${lead}`), dimensionless, in this order. */
+export const MORPHOLOGY_CONTEXT = ['templateCorrelation', 'amplitudeRatio', 'widthRatio', 'residualRatio'] as const;
+
+/** Intervals before the previous one that make the local rhythm (de Chazal's local mean spans ~10 beats). */
+export const LOCAL_INTERVALS = 10;
+/** Fewer preceding intervals than this: the record's rhythm stands in. */
+const MIN_LOCAL_INTERVALS = 3;
+/** Ratios are clipped to this (a pause of minutes after a lost signal must not dominate a token's scale). */
+const MAX_RATIO = 5;
+/** Half-width of the QRS region the morphology features read. */
+export const QRS_HALF_SECONDS = 0.1;
+/** Beats the template median is taken over (evenly spaced when the record has more): bounds the cost. */
+const TEMPLATE_BEATS = 1500;
+
+/** Names of a model's context features for `leads` leads. */
+export function contextFeatureNames(leads: number): string[] {
+  const morphology = Array.from({ length: leads }, (_, l) => MORPHOLOGY_CONTEXT.map((name) => `${name}${l}`));
+  return [...RHYTHM_CONTEXT, ...morphology.flat()];
+}
+
+const ratio = (a: number, b: number): number => Math.min(MAX_RATIO, Math.max(0, a / Math.max(b, 1e-6)));
+
+function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Median |successive difference| over the median: 0 for a steady rhythm, ~0.2-0.4 in atrial fibrillation. */
+function irregularity(intervals: number[]): number {
+  if (intervals.length < 2) return 0;
+  const steps = intervals.slice(1).map((value, i) => Math.abs(value - intervals[i]!));
+  return ratio(median(steps), median(intervals));
+}
+
+/**
+ * [beats, RHYTHM_CONTEXT.length] rhythm features of beats at `times` (seconds, ascending). One beat alone has no
+ * interval: every ratio is 1 and the irregularity 0.
+ */
+export function rhythmContext(times: readonly number[]): Float32Array {
+  const n = times.length;
+  const k = RHYTHM_CONTEXT.length;
+  const out = new Float32Array(n * k);
+  for (let i = 1; i < n; i++) {
+    if (!(times[i]! > times[i - 1]!)) throw new SignalError(`beat times must ascend (beat ${i}: ${times[i]} s)`);
+  }
+  const rr = times.slice(1).map((t, i) => t - times[i]!);
+  const recordRr = median(rr);
+  const recordIrregularity = irregularity(rr);
+  for (let i = 0; i < n; i++) {
+    if (rr.length === 0) {
+      out.set([1, 1, 1, 0, 1], i * k);
+      continue;
+    }
+    // Interval i-1 ends at beat i (the previous one), interval i starts at it (the next one).
+    const previous = rr[i - 1] ?? rr[i]!;
+    const next = rr[i] ?? rr[i - 1]!;
+    const window = rr.slice(Math.max(0, i - 1 - LOCAL_INTERVALS), Math.max(0, i - 1));
+    const enough = window.length >= MIN_LOCAL_INTERVALS;
+    const local = enough ? median(window) : recordRr;
+    out.set(
+      [
+        ratio(previous, local),
+        ratio(next, local),
+        ratio(previous, next),
+        enough ? irregularity(window) : recordIrregularity,
+        ratio(local, recordRr),
+      ],
+      i * k,
+    );
+  }
+  return out;
+}
+
+/** Where the beats' windows sit: [beats, leads, width] with the R peak at sample `peakAt` of each row. */
+export interface BeatWindows {
+  data: Float32Array;
+  count: number;
+  leads: number;
+  width: number;
+  peakAt: number;
+}
+
+/** Per lead, the sample-wise median of the beats (at most TEMPLATE_BEATS, evenly spaced): [leads, width]. */
+export function beatTemplate(windows: BeatWindows): Float32Array {
+  const { data, count, leads, width } = checkWindows(windows);
+  const template = new Float32Array(leads * width);
+  if (count === 0) return template;
+  const used = Math.min(count, TEMPLATE_BEATS);
+  const rows = Array.from({ length: used }, (_, j) => Math.floor((j * count) / used));
+  const column = new Array<number>(used);
+  for (let l = 0; l < leads; l++) {
+    for (let k = 0; k < width; k++) {
+      rows.forEach((b, j) => (column[j] = data[(b * leads + l) * width + k]!));
+      template[l * width + k] = median(column);
+    }
+  }
+  return template;
+}
+
+/** The beats minus the template, same shape as the windows. */
+export function templateResiduals(windows: BeatWindows, template: Float32Array): Float32Array {
+  const { data, count, leads, width } = checkWindows(windows);
+  const out = new Float32Array(data.length);
+  for (let b = 0; b < count; b++)
+    for (let l = 0; l < leads; l++)
+      for (let k = 0; k < width; k++) {
+        const at = (b * leads + l) * width + k;
+        out[at] = data[at]! - template[l * width + k]!;
+      }
+  return out;
+}
+
+interface QrsShape {
+  amplitude: number;
+  width: number;
+  rms: number;
+}
+
+/** Peak-to-peak amplitude, slope-energy width (samples between 10 % and 90 % of it) and RMS of a QRS segment. */
+function qrsShape(x: ArrayLike<number>, from: number, to: number): QrsShape {
+  let lo = Infinity;
+  let hi = -Infinity;
+  let squares = 0;
+  const energy: number[] = [0];
+  for (let k = from; k < to; k++) {
+    const v = x[k]!;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+    squares += v * v;
+    if (k > from) energy.push(energy[energy.length - 1]! + (v - x[k - 1]!) ** 2);
+  }
+  const total = energy[energy.length - 1]!;
+  const first = energy.findIndex((e) => e >= 0.1 * total);
+  const last = energy.findIndex((e) => e >= 0.9 * total);
+  return { amplitude: hi - lo, width: Math.max(1, last - first), rms: Math.sqrt(squares / Math.max(1, to - from)) };
+}
+
+function correlation(a: ArrayLike<number>, aFrom: number, b: ArrayLike<number>, bFrom: number, n: number): number {
+  let sa = 0;
+  let sb = 0;
+  for (let k = 0; k < n; k++) {
+    sa += a[aFrom + k]!;
+    sb += b[bFrom + k]!;
+  }
+  const ma = sa / n;
+  const mb = sb / n;
+  let cov = 0;
+  let va = 0;
+  let vb = 0;
+  for (let k = 0; k < n; k++) {
+    const da = a[aFrom + k]! - ma;
+    const db = b[bFrom + k]! - mb;
+    cov += da * db;
+    va += da * da;
+    vb += db * db;
+  }
+  return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
+}
+
+/** [beats, leads * MORPHOLOGY_CONTEXT.length] morphology features against the template, over the QRS region. */
+export function morphologyContext(windows: BeatWindows, template: Float32Array, fs: number): Float32Array {
+  const { data, count, leads, width, peakAt } = checkWindows(windows);
+  const half = Math.max(2, Math.round(QRS_HALF_SECONDS * fs));
+  const from = Math.max(0, peakAt - half);
+  const to = Math.min(width, peakAt + half + 1);
+  const k = MORPHOLOGY_CONTEXT.length;
+  const out = new Float32Array(count * leads * k);
+  const residual = new Float32Array(width);
+  for (let l = 0; l < leads; l++) {
+    const t = template.subarray(l * width, (l + 1) * width);
+    const reference = qrsShape(t, from, to);
+    for (let b = 0; b < count; b++) {
+      const beat = data.subarray((b * leads + l) * width, (b * leads + l + 1) * width);
+      for (let s = 0; s < width; s++) residual[s] = beat[s]! - t[s]!;
+      const shape = qrsShape(beat, from, to);
+      out.set(
+        [
+          correlation(beat, from, t, from, to - from),
+          ratio(shape.amplitude, reference.amplitude),
+          ratio(shape.width, reference.width),
+          ratio(qrsShape(residual, from, to).rms, reference.rms),
+        ],
+        (b * leads + l) * k,
+      );
+    }
+  }
+  return out;
+}
+
+/** Everything a context-aware beat model reads besides the beat windows themselves. */
+export interface BeatContext {
+  /** [beats, contextFeatureNames(leads).length]: rhythm features, then morphology per lead. */
+  features: Float32Array;
+  /** [beats, leads, width]: each beat minus the record template (the extra input channels). */
+  residuals: Float32Array;
+  template: Float32Array;
+}
+
+/**
+ * Context of the beats whose windows are given (cut around their R peaks from the prepared signals at `fs`) and
+ * whose R peaks fall at `times` seconds.
+ */
+export function beatContext(windows: BeatWindows, times: readonly number[], fs: number): BeatContext {
+  if (times.length !== windows.count)
+    throw new ShapeError(`beat context: ${times.length} beat times for ${windows.count} windows`);
+  const template = beatTemplate(windows);
+  const rhythm = rhythmContext(times);
+  const morphology = morphologyContext(windows, template, fs);
+  const r = RHYTHM_CONTEXT.length;
+  const m = windows.leads * MORPHOLOGY_CONTEXT.length;
+  const features = new Float32Array(windows.count * (r + m));
+  for (let b = 0; b < windows.count; b++) {
+    features.set(rhythm.subarray(b * r, (b + 1) * r), b * (r + m));
+    features.set(morphology.subarray(b * m, (b + 1) * m), b * (r + m) + r);
+  }
+  return { features, residuals: templateResiduals(windows, template), template };
+}
+
+function checkWindows(windows: BeatWindows): BeatWindows {
+  const { data, count, leads, width, peakAt } = windows;
+  if (data.length !== count * leads * width)
+    throw new ShapeError(`beat windows: ${data.length} values for ${count} x ${leads} x ${width}`);
+  if (!(peakAt >= 0 && peakAt < width)) throw new ShapeError(`beat windows: peak at ${peakAt} outside 0..${width - 1}`);
+  return windows;
+}

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  beatContext,
+  beatTemplate,
+  contextFeatureNames,
+  LOCAL_INTERVALS,
+  morphologyContext,
+  RHYTHM_CONTEXT,
+  rhythmContext,
+  type BeatWindows,
+} from '../../src/signal/beat-context.js';
+import { beatModelInputs } from '../../src/infer/beat-inputs.js';
+import { cutBeatWindows } from '../../src/infer/prepare.js';
+
+const K = RHYTHM_CONTEXT.length;
+const row = (out: Float32Array, i: number) => Array.from(out.subarray(i * K, (i + 1) * K));
+const close = (actual: number[], expected: number[], tolerance = 1e-5) =>
+  actual.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < tolerance, `${actual} vs ${expected}`));
+
+/** Beat times of a rhythm given by its RR intervals, the first beat at 1 s. */
+const timesOf = (rr: number[]) => rr.reduce((t, r) => [...t, t[t.length - 1]! + r], [1]);
+
+test('rhythm context: a premature beat is short for the LOCAL rhythm, whatever the record rate', () => {
+  // 20 intervals of 1.0 s, then 20 of 0.6 s with one premature beat (0.36 s) followed by a pause (0.84 s).
+  const rr = [...Array(20).fill(1), ...Array(10).fill(0.6), 0.36, 0.84, ...Array(8).fill(0.6)];
+  const out = rhythmContext(timesOf(rr));
+  const premature = 31; // beat 31 ends interval 30 (0.36 s)
+  // Sorted intervals: 0.36, 18 x 0.6, 0.84, 20 x 1.0: the middle two are 0.84 and 1.0.
+  const recordMedian = (0.84 + 1) / 2;
+  close(row(out, premature), [0.36 / 0.6, 0.84 / 0.6, 0.36 / 0.84, 0, 0.6 / recordMedian]);
+  // A normal beat at the faster rate reads as on time although it is short for the record.
+  close(row(out, 28), [1, 1, 1, 0, 0.6 / recordMedian]);
+});
+
+test('rhythm context is causal: later beats (past the next one) do not change a beat', () => {
+  const rr = Array.from({ length: 40 }, (_, i) => 0.8 + 0.1 * Math.sin(i));
+  const full = rhythmContext(timesOf(rr));
+  const altered = timesOf([...rr.slice(0, 25), 0.3, 2.5, 0.4]);
+  const cut = rhythmContext(altered);
+  // Beats 12..24 read intervals up to their next one (interval 24 ends at beat 25), which are shared.
+  for (let i = LOCAL_INTERVALS + 2; i < 25; i++) {
+    // The record-level column (local / record median) is record-level by definition: compare the causal ones.
+    close(row(cut, i).slice(0, 4), row(full, i).slice(0, 4));
+  }
+});
+
+test('rhythm context: irregular rhythm says so, the first beats fall back to the record', () => {
+  const irregular = Array.from({ length: 30 }, (_, i) => [0.5, 0.9, 0.7, 1.1, 0.6][i % 5]!);
+  const out = rhythmContext(timesOf(irregular));
+  assert.ok(row(out, 20)[3]! > 0.3, `irregularity ${row(out, 20)[3]}`);
+  const steady = rhythmContext(timesOf(Array(30).fill(0.8)));
+  assert.equal(row(steady, 20)[3], 0);
+  // Beat 0 has no previous interval (borrows the next) and no local window: record median stands in.
+  close(row(steady, 0), [1, 1, 1, 0, 1]);
+  assert.deepEqual(Array.from(rhythmContext([2])), [1, 1, 1, 0, 1]);
+  assert.throws(() => rhythmContext([1, 1]), /ascend/);
+});
+
+/** Windows of a Gaussian QRS of the given amplitude and width (samples), peak at sample 20 of 41. */
+function gaussianWindows(shapes: Array<{ amplitude: number; width: number }>): BeatWindows {
+  const width = 41;
+  const data = new Float32Array(shapes.length * width);
+  shapes.forEach(({ amplitude, width: w }, b) => {
+    for (let k = 0; k < width; k++) data[b * width + k] = amplitude * Math.exp(-0.5 * ((k - 20) / w) ** 2);
+  });
+  return { data, count: shapes.length, leads: 1, width, peakAt: 20 };
+}
+
+test('template: the sample-wise median beat; morphology relative to it', () => {
+  const normal = { amplitude: 1, width: 2 };
+  const windows = gaussianWindows([normal, normal, normal, { amplitude: 2, width: 2 }, { amplitude: 1, width: 5 }]);
+  const template = beatTemplate(windows);
+  assert.deepEqual(Array.from(template), Array.from(windows.data.subarray(0, 41)));
+  const features = morphologyContext(windows, template, 100); // QRS region +-10 samples
+  const beat = (b: number) => Array.from(features.subarray(b * 4, (b + 1) * 4));
+  close(beat(0), [1, 1, 1, 0]);
+  close(beat(3), [1, 2, 1, 1]); // twice as tall: same shape, residual as large as the template
+  const wide = beat(4);
+  assert.ok(wide[0]! < 0.95 && wide[2]! > 1.8, `wide beat ${wide}`);
+});
+
+test('beatContext and beatModelInputs: residual channels are beat minus template, margin changes nothing', () => {
+  const fs = 100;
+  const signal = new Float32Array(2000);
+  const peaks: number[] = [];
+  for (let p = 60, i = 0; p < 1950; p += i % 7 === 3 ? 50 : 80, i++) peaks.push(p);
+  peaks.forEach((p, i) => {
+    const w = i % 7 === 3 ? 5 : 2;
+    for (let k = -15; k <= 15; k++) signal[p + k] = signal[p + k]! + Math.exp(-0.5 * (k / w) ** 2);
+  });
+  const spec = { before: 20, after: 30, context: contextFeatureNames(1), residualChannels: true };
+  const plain = beatModelInputs([signal], fs, peaks, fs, spec);
+  const wide = beatModelInputs([signal], fs, peaks, fs, spec, 4);
+  assert.equal(plain.channels, 2);
+  assert.deepEqual(plain.context, wide.context);
+  for (let b = 0; b < plain.count; b++)
+    for (let c = 0; c < 2; c++)
+      for (let k = 0; k < 50; k++)
+        assert.equal(plain.windows[(b * 2 + c) * 50 + k], wide.windows[(b * 2 + c) * 58 + 4 + k]);
+  // The residual channel is the window minus the context's template.
+  const windows = cutBeatWindows([signal], peaks, 20, 30);
+  const { template } = beatContext(
+    { data: windows, count: peaks.length, leads: 1, width: 50, peakAt: 20 },
+    peaks.map((p) => p / fs),
+    fs,
+  );
+  for (let k = 0; k < 50; k++) assert.equal(plain.windows[50 + k], windows[k]! - template[k]!);
+  // Peaks given at another rate (source 200 Hz) land on the same samples and times.
+  const doubled = beatModelInputs([signal], fs, peaks.map((p) => 2 * p), 2 * fs, spec);
+  assert.deepEqual(doubled.context, plain.context);
+  // Only the named columns, in the asked order.
+  const two = beatModelInputs([signal], fs, peaks, fs, { ...spec, context: ['widthRatio0', 'rrPreviousLocal'] });
+  const names = contextFeatureNames(1);
+  const n = names.length;
+  for (let b = 0; b < plain.count; b++) {
+    assert.equal(two.context[b * 2], plain.context[b * n + names.indexOf('widthRatio0')]);
+    assert.equal(two.context[b * 2 + 1], plain.context[b * n]);
+  }
+  assert.throws(() => beatModelInputs([signal], fs, peaks, fs, { ...spec, context: ['nope'] }), /not one of/);
+});
