@@ -1,0 +1,93 @@
+// The public inference API (efficientecg/infer): loadModel by bundled name, path or bytes; what the model tells;
+// predict gives the same EcgResult as diagnose (the CLI's and server's path); predictBeats; dispose.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { ConfigError, DisposedError } from '../../src/errors.js';
+import { diagnose } from '../../src/infer/diagnose.js';
+import { ecgResultSchema, listModels, loadModel } from '../../src/infer/index.js';
+import { Predictor } from '../../src/infer/predictor.js';
+import { readRecord } from '../../src/io/read.js';
+
+const WFDB = new URL('../fixtures/wfdb/', import.meta.url).pathname;
+
+test('a bundled model by name tells its classes (spelled out), leads, rate, window and thresholds', async () => {
+  const model = await loadModel('ptbxl-w0.25');
+  try {
+    assert.equal(model.name, 'ptbxl-w0.25');
+    assert.equal(model.task, 'records');
+    assert.deepEqual(
+      model.classes.map((c) => c.label),
+      ['NORM', 'MI', 'STTC', 'CD', 'HYP'],
+    );
+    assert.equal(model.classes[1]!.name, 'myocardial infarction');
+    assert.equal(model.leads.length, 12);
+    assert.equal(model.fs, 100);
+    assert.equal(model.windowSeconds, 10);
+    assert.equal(model.backend, 'node');
+    const catalogued = listModels().find((m) => m.name === 'ptbxl-w0.25')!;
+    assert.deepEqual(model.leads, catalogued.leads);
+    for (const c of model.classes) assert.ok(c.threshold !== null && c.threshold > 0 && c.threshold < 1);
+    assert.deepEqual(Object.keys(model.thresholds), catalogued.classes);
+  } finally {
+    await model.dispose();
+  }
+});
+
+test('predict gives the EcgResult that diagnose gives through the Predictor (five probabilities)', async () => {
+  const record = await readRecord(`${WFDB}00001_lr.hea`);
+  const path = listModels().find((m) => m.name === 'ptbxl-w0.25')!.paths.onnx;
+  const model = await loadModel(path, { name: 'ptbxl-w0.25' });
+  const predictor = await Predictor.load(path);
+  try {
+    const result = await model.predict(record);
+    ecgResultSchema.parse(result);
+    assert.equal(result.classes.length, 5);
+    for (const c of result.classes) assert.ok(c.probability >= 0 && c.probability <= 1);
+    const reference = await diagnose({ name: 'ptbxl-w0.25', info: predictor.info }, predictor, record);
+    assert.deepEqual(result, reference);
+    const [first, second] = await model.predict([record, { ...record, name: 'again' }]);
+    assert.deepEqual(first, result);
+    assert.equal(second!.record.name, 'again');
+  } finally {
+    await model.dispose();
+    await predictor.release();
+  }
+});
+
+test('model bytes load too; a disposed model refuses to predict', async () => {
+  const path = listModels().find((m) => m.name === 'cinc2017-w0.25')!.paths.onnx;
+  const model = await loadModel(new Uint8Array(readFileSync(path)));
+  const record = await readRecord(`${WFDB}A00001.hea`);
+  const result = await model.predict(record);
+  assert.equal(result.classes.length, 4);
+  await model.dispose();
+  await assert.rejects(model.predict(record), DisposedError);
+  await assert.rejects(loadModel('no-such-model'), ConfigError);
+});
+
+test('predictBeats: beat models classify detected or given beats; record models refuse', async () => {
+  const model = await loadModel('mitdb-beat-w0.25');
+  const record = await readRecord(`${WFDB}208x.hea`);
+  try {
+    const detected = await model.predictBeats(record);
+    assert.ok(detected.beats.length > 60);
+    const beat = {
+      sample: detected.beats[5]!.sample,
+      rrPrevious: 0.8,
+      rrNext: 0.8,
+      rrLocal: 0.8,
+      rrRecord: 0.8,
+    };
+    const given = await model.predictBeats(record, [beat]);
+    assert.equal(given.beats.length, 1);
+    assert.equal(given.beats[0]!.probabilities.length, 5);
+    const result = await model.predict(record);
+    assert.equal(result.beats?.total, detected.beats.length);
+  } finally {
+    await model.dispose();
+  }
+  const records = await loadModel('cinc2017-w0.25');
+  await assert.rejects(records.predictBeats(record), /classifies whole records/);
+  await records.dispose();
+});
