@@ -5,7 +5,10 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { commandOutput } from './output.js';
 import { DATASETS } from '../datasets/index.js';
+import { ProcessGroup } from '../engine/distributed.js';
 import { ConfigError, MissingFileError } from '../errors.js';
+import { DataParallel } from '../train/distributed.js';
+import { rankFromEnvironment, superviseWorkers, type RankEnvironment } from '../train/launch.js';
 import {
   NO_AUGMENTATION,
   readConfigFile,
@@ -50,6 +53,48 @@ export interface TrainFlags {
   normalPerEpoch?: number;
   validationHop?: number;
   windowAggregate?: string;
+}
+
+/** torchrun's flags (data-parallel training, docs/distributed.md). */
+interface LaunchFlags {
+  nprocPerNode?: number;
+  nnodes: number;
+  nodeRank: number;
+  masterAddr: string;
+  masterPort: number;
+  distTimeout: number;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1');
+  return n;
+}
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
+  return n;
+}
+
+/** Joins the process group a launcher described (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). */
+function joinGroup(rank: RankEnvironment, timeoutSeconds: number): DataParallel {
+  return new DataParallel(
+    ProcessGroup.init({
+      rank: rank.rank,
+      worldSize: rank.worldSize,
+      masterAddr: rank.masterAddr,
+      masterPort: rank.masterPort,
+      timeoutMs: timeoutSeconds * 1000,
+    }),
+  );
+}
+
+/** "5 steps, gradient all-reduce 1.2 ms/step (1.48 MB/step)". */
+function distributedSummary(parallel: DataParallel): string {
+  const { steps, allReduceMs, bytesPerStep } = parallel.stats;
+  const perStep = steps > 0 ? allReduceMs / steps : 0;
+  return `${steps} steps, gradient all-reduce ${perStep.toFixed(1)} ms/step (${(bytesPerStep / 1e6).toFixed(2)} MB/step)`;
 }
 
 function number(value: string): number {
@@ -223,27 +268,65 @@ export function registerTrain(program: Command): void {
   )
     .option('--resume', 'continue the run in --out from last.safetensors')
     .option('--force', 'start over in an --out that holds another run')
-    .action(async (flags: TrainFlags, command: Command) => {
-      const config = trainConfigFromFlags(flags);
+    .option(
+      '--nproc-per-node <n>',
+      'data-parallel: start and supervise n worker processes here (torchrun conventions; --batch-size is per process; docs/distributed.md)',
+      positiveInteger,
+    )
+    .option('--nnodes <m>', 'data-parallel: machines in the group', positiveInteger, 1)
+    .option('--node-rank <r>', 'data-parallel: this machine (0 hosts the rendezvous)', wholeNumber, 0)
+    .option('--master-addr <host>', 'data-parallel: address of node 0', '127.0.0.1')
+    .option('--master-port <port>', 'data-parallel: rendezvous port on node 0', positiveInteger, 29500)
+    .option(
+      '--dist-timeout <seconds>',
+      'data-parallel: how long a rank waits for the others (rendezvous, each collective) before failing',
+      number,
+      1800,
+    )
+    .action(async (flags: TrainFlags & LaunchFlags, command: Command) => {
+      const log = commandOutput(command).err;
+      const rank = rankFromEnvironment();
+      if (rank === null && flags.nprocPerNode !== undefined) {
+        // This process only supervises: each worker is this same command with its rank environment.
+        const layout = { ...flags, nprocPerNode: flags.nprocPerNode };
+        await superviseWorkers(
+          process.execPath,
+          [...process.execArgv, ...process.argv.slice(1)],
+          layout,
+          log,
+        );
+        return;
+      }
+      const parallel = rank === null ? undefined : joinGroup(rank, flags.distTimeout);
+      const main = parallel?.isMain ?? true;
+      const flagConfig = trainConfigFromFlags(flags);
+      // --batch-size is per process (as in DDP); the run's config holds the global batch the loop shards.
+      const config = { ...flagConfig, batchSize: flagConfig.batchSize * (parallel?.worldSize ?? 1) };
       const dataset = await DATASETS[config.dataset].open(config.data);
       // The checkpoint's labels, i.e. the model's output columns: users need the order to read raw outputs.
-      commandOutput(command).err(`classes (output order): ${dataset.classes.join(', ')}\n`);
-      const interrupt = stopOnInterrupt();
+      if (main) log(`classes (output order): ${dataset.classes.join(', ')}\n`);
+      // A rank that stopped on its own would leave the others waiting: with a group, Ctrl-C ends every process
+      // (the launcher stops them all) and the run resumes from the last epoch's checkpoint.
+      const interrupt = parallel ? null : stopOnInterrupt();
       try {
         // train() runs beat classifiers for MIT-BIH (windows around the annotated R peaks), records elsewhere.
         const result = await train(config, dataset, {
           resume: flags.resume ?? false,
           force: flags.force ?? false,
-          signal: interrupt.signal,
+          ...(interrupt ? { signal: interrupt.signal } : {}),
+          ...(parallel ? { distributed: parallel } : {}),
           modelsDir: command.optsWithGlobals<{ modelsDir?: string }>().modelsDir,
-          ...progressCallbacks(),
+          ...(main ? progressCallbacks() : {}),
         });
         const { state, validation } = result;
-        process.stdout.write(
-          `${JSON.stringify({ epochs: state.epoch, step: state.step, best: state.bestMetric, bestEpoch: state.bestEpoch, metric: validation?.metric ?? null, last: result.lastPath, bestPath: result.bestPath, stopped: result.aborted ? 'interrupted' : state.stopped })}\n`,
-        );
+        if (main)
+          process.stdout.write(
+            `${JSON.stringify({ epochs: state.epoch, step: state.step, best: state.bestMetric, bestEpoch: state.bestEpoch, metric: validation?.metric ?? null, last: result.lastPath, bestPath: result.bestPath, stopped: result.aborted ? 'interrupted' : state.stopped })}\n`,
+          );
+        if (parallel) log(`rank ${parallel.rank}: ${distributedSummary(parallel)}\n`);
       } finally {
-        interrupt.done();
+        interrupt?.done();
+        parallel?.destroy();
       }
     });
 }

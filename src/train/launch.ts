@@ -1,0 +1,122 @@
+/**
+ * Data-parallel launch, with torchrun's conventions so that existing launchers work: the group is described by
+ * RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT (set by `train --nproc-per-node`, torchrun, a Slurm or
+ * Kubernetes script), and `--nproc-per-node N` starts N local workers and supervises them: when one fails, the
+ * others are stopped and the launcher reports which rank failed and how.
+ */
+import { spawn } from 'node:child_process';
+import { ConfigError, DistributedError } from '../errors.js';
+
+/** Where this process sits in the group. */
+export interface RankEnvironment {
+  rank: number;
+  worldSize: number;
+  localRank: number;
+  masterAddr: string;
+  masterPort: number;
+}
+
+/** The layout `--nproc-per-node N [--nnodes M --node-rank R --master-addr H --master-port P]` describes. */
+export interface LaunchLayout {
+  nprocPerNode: number;
+  nnodes: number;
+  nodeRank: number;
+  masterAddr: string;
+  masterPort: number;
+}
+
+const ENV_NAMES = ['RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT'] as const;
+
+function wholeNumber(name: string, text: string | undefined, min: number): number {
+  const value = Number(text);
+  if (text === undefined || text.trim() === '' || !Number.isInteger(value) || value < min)
+    throw new ConfigError(`${name}=${text ?? ''}: expected a whole number >= ${min}`);
+  return value;
+}
+
+/**
+ * The rank environment a launcher set, or null when this process was not launched as a rank (no RANK and no
+ * WORLD_SIZE). A partial or inconsistent environment is an error naming the variable.
+ */
+export function rankFromEnvironment(env: NodeJS.ProcessEnv = process.env): RankEnvironment | null {
+  if (env.RANK === undefined && env.WORLD_SIZE === undefined) return null;
+  const missing = ENV_NAMES.filter((name) => name !== 'LOCAL_RANK' && env[name] === undefined);
+  if (missing.length > 0)
+    throw new ConfigError(`data-parallel environment incomplete: ${missing.join(', ')} not set`);
+  const worldSize = wholeNumber('WORLD_SIZE', env.WORLD_SIZE, 1);
+  const rank = wholeNumber('RANK', env.RANK, 0);
+  if (rank >= worldSize) throw new ConfigError(`RANK=${rank} must be below WORLD_SIZE=${worldSize}`);
+  return {
+    rank,
+    worldSize,
+    localRank: env.LOCAL_RANK === undefined ? rank : wholeNumber('LOCAL_RANK', env.LOCAL_RANK, 0),
+    masterAddr: env.MASTER_ADDR!,
+    masterPort: wholeNumber('MASTER_PORT', env.MASTER_PORT, 1),
+  };
+}
+
+/** The environment of each local worker of this node. */
+export function workerEnvironments(layout: LaunchLayout): Array<Record<(typeof ENV_NAMES)[number], string>> {
+  const { nprocPerNode, nnodes, nodeRank } = layout;
+  if (nodeRank >= nnodes) throw new ConfigError(`--node-rank ${nodeRank} must be below --nnodes ${nnodes}`);
+  return Array.from({ length: nprocPerNode }, (_, localRank) => ({
+    RANK: String(nodeRank * nprocPerNode + localRank),
+    WORLD_SIZE: String(nprocPerNode * nnodes),
+    LOCAL_RANK: String(localRank),
+    MASTER_ADDR: layout.masterAddr,
+    MASTER_PORT: String(layout.masterPort),
+  }));
+}
+
+/** How long the others get to exit after SIGTERM before SIGKILL. */
+const GRACE_MS = 10_000;
+
+/**
+ * Runs this node's workers (`command args` with each worker's rank environment) and waits for them. Resolves when
+ * all exit with 0; when one fails (non-zero code or a signal), stops the others and rejects with a
+ * DistributedError naming the first rank that failed. SIGINT / SIGTERM to the launcher stop every worker.
+ */
+export function superviseWorkers(
+  command: string,
+  args: readonly string[],
+  layout: LaunchLayout,
+  log: (line: string) => void,
+): Promise<void> {
+  const workers = workerEnvironments(layout).map((env) => ({
+    rank: Number(env.RANK),
+    child: spawn(command, args, { env: { ...process.env, ...env }, stdio: 'inherit' }),
+  }));
+  const stopAll = (signal: NodeJS.Signals) => {
+    for (const { child } of workers)
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`launcher: ${signal}, stopping ${workers.length} worker(s)`);
+    stopAll('SIGTERM');
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let failure: DistributedError | null = null;
+  return new Promise<void>((resolve, reject) => {
+    let running = workers.length;
+    for (const { rank, child } of workers) {
+      child.on('exit', (code, signal) => {
+        running--;
+        if ((code !== 0 || signal !== null) && failure === null) {
+          const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+          failure = new DistributedError(rank, 'worker', `${how}; stopping the other workers of this node`);
+          log(`launcher: rank ${rank} ${how}; stopping the others`);
+          stopAll('SIGTERM');
+          setTimeout(() => stopAll('SIGKILL'), GRACE_MS).unref();
+        }
+        if (running === 0) {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          if (failure) reject(failure);
+          else resolve();
+        }
+      });
+      child.on('error', (error: Error) => log(`launcher: rank ${rank} could not start: ${error.message}`));
+    }
+  });
+}
