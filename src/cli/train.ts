@@ -52,6 +52,7 @@ export interface TrainFlags {
   init?: string;
   normalPerEpoch?: number;
   validationHop?: number;
+  evalWindow?: number;
   windowAggregate?: string;
 }
 
@@ -130,6 +131,7 @@ function flagsToConfig(flags: TrainFlags): Record<string, unknown> {
     },
     windowSeconds: flags.window,
     validationHopSeconds: flags.validationHop,
+    evalWindowSeconds: flags.evalWindow,
     windowAggregate: flags.windowAggregate,
     batchSize: flags.batchSize,
     epochs: flags.epochs,
@@ -201,6 +203,11 @@ export function addTrainOptions(command: Command): Command {
     .option('--no-bandpass', 'no band-pass filter')
     .option('--no-standardize', 'keep amplitudes (no per-lead z-score)')
     .option('--window <seconds>', 'training crop / validation window (default 10)', number)
+    .option(
+      '--eval-window <seconds>',
+      'window that scores records in validation and inference, when longer than the training crop (default: --window)',
+      number,
+    )
     .option(
       '--validation-hop <seconds>',
       'hop between the sliding windows that score a record in validation and inference (default: one window)',

@@ -64,8 +64,14 @@ export const trainConfigSchema = z
       bandpass: z.tuple([positive, positive]).nullable(),
       standardize: z.boolean(),
     }),
-    /** Training crop length; validation uses windows of the same length. */
+    /** Training crop length; validation uses windows of the same length unless `evalWindowSeconds` is set. */
     windowSeconds: positive,
+    /**
+     * Window that scores records in validation and inference (the exported model's window), when it differs from
+     * the training crop: a fully convolutional model with global pooling can train on short crops (cheaper steps)
+     * and read longer windows. null: the training crop length.
+     */
+    evalWindowSeconds: positive.nullable(),
     /** Records shorter than the window: zero-padded (placed at a random offset in training) or tiled. */
     shortRecords: z.enum(['zero-pad', 'repeat']),
     /** Hop between validation windows; null: one window length (non-overlapping, the last aligned to the end). */
@@ -166,6 +172,7 @@ export const TRAIN_DEFAULTS = {
   init: null,
   preprocess: { fs: 100, bandpass: [0.5, 40] as [number, number], standardize: true },
   windowSeconds: 10,
+  evalWindowSeconds: null,
   shortRecords: 'zero-pad' as const,
   validationHopSeconds: null,
   windowAggregate: 'mean-logits' as const,
@@ -281,5 +288,6 @@ export function runDefiningConfig(config: TrainConfig): Partial<TrainConfig> {
     init: rest.init ?? null,
     cvFold: rest.cvFold ?? null,
     windowAggregate: rest.windowAggregate ?? 'mean-logits',
+    evalWindowSeconds: rest.evalWindowSeconds ?? null,
   };
 }

@@ -75,6 +75,8 @@ interface RecordRun {
   train: number[];
   validation: number[];
   window: WindowSpec;
+  /** Validation's (and the exported model's) window: the training crop unless config.evalWindowSeconds is set. */
+  evalWindow: WindowSpec;
   model: TrainableModel;
   weights: ClassWeights;
   source: BatchSource;
@@ -132,6 +134,10 @@ function setUp(
     shortRecords: config.shortRecords,
     fs: data.fs,
   };
+  const evalWindow: WindowSpec =
+    config.evalWindowSeconds === null
+      ? window
+      : { ...window, samples: Math.max(1, Math.round(config.evalWindowSeconds * data.fs)) };
   manualSeed(config.seed);
   // --init only shapes the start: a resumed run continues from its own last checkpoint.
   const model = saved ? restoredModel(saved) : initialModel(config, data, train, options);
@@ -142,6 +148,7 @@ function setUp(
     train,
     validation,
     window,
+    evalWindow,
     model,
     weights: classWeights(
       data.labelKind,
@@ -300,7 +307,7 @@ function checkpointMetadata(
   state: TrainingState,
   validation: ValidationMetrics | null,
 ): CheckpointMetadata {
-  const { config, data, window } = run;
+  const { config, data, evalWindow: window } = run;
   return {
     model: run.model.spec,
     labels: [...data.classes],
@@ -310,7 +317,7 @@ function checkpointMetadata(
       standardize: config.preprocess.standardize,
       fs: data.fs,
       leads: data.leadNames,
-      windowSeconds: config.windowSeconds,
+      windowSeconds: window.samples / data.fs,
       windowSamples: window.samples,
       shortRecords: config.shortRecords,
       // Validation (and the recommended inference) averages the logits of windows cut like this.
