@@ -275,13 +275,13 @@ async function validate(
 ): Promise<{ metrics: ValidationMetrics; outputs: TaskOutputs }> {
   const hop =
     run.config.validationHopSeconds === null
-      ? run.window.samples
+      ? run.evalWindow.samples
       : Math.max(1, Math.round(run.config.validationHopSeconds * run.data.fs));
   const mine = await predictRecords(
     run.model,
     run.data,
     shard?.part(run.validation) ?? run.validation,
-    run.window,
+    run.evalWindow,
     hop,
     run.config.batchSize,
     run.config.windowAggregate,
