@@ -195,3 +195,23 @@ test('bad inputs: no validation split, an out dir holding a run, nothing to resu
     dispose();
   }
 });
+
+test('--eval-window: short training crops, longer validation and inference windows in the metadata', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const seen: number[] = [];
+    const config = tinyConfig(dir, { windowSeconds: 1, evalWindowSeconds: 3, epochs: 1 });
+    const result = await train(config, syntheticDataset({ records: 16 }), {
+      onLog: (line) => line.type === 'steps' && seen.push(1),
+    });
+    const { preprocessing } = readCheckpoint(result.lastPath).metadata as {
+      preprocessing: { windowSamples: number; windowSeconds: number; windows: { hopSamples: number } };
+    };
+    assert.equal(preprocessing.windowSeconds, 3);
+    assert.equal(preprocessing.windowSamples, 150);
+    assert.equal(preprocessing.windows.hopSamples, 150);
+    assert.ok(seen.length > 0);
+  } finally {
+    dispose();
+  }
+});
