@@ -1,3 +1,4 @@
+/* global document, window, location, URL, performance, crossOriginIsolated */
 // A plain page over the package's public entry points: `efficientecg/infer` and `efficientecg/io` resolve to their
 // browser builds (the `browser` export condition), so the bundle holds onnxruntime-web and no Node code.
 import { loadModel } from 'efficientecg/infer';
