@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # DS1 leave-patients-out cross-validation of the beat classifier (issue 13), one arm per call:
-#   bash scripts/experiments/mitdb-beats-cv.sh MITDB_DIR OUT_DIR ARM [EPOCHS]
+#   bash scripts/experiments/mitdb-beats-cv.sh MITDB_DIR OUT_DIR ARM [EPOCHS] [FOLDS]
 # ARM: recipe (the bundled model's recipe: window + RR tokens), rhythm (+ RR over the local rhythm),
 #      morphology (+ morphology against the record's median beat and the residual channels),
 #      augment (morphology + time-stretch and polarity augmentation).
 # 11 folds of two DS1 records (patient-grouped, stratified), a short fixed schedule (no selection on the held-out
-# records), one libtorch thread; re-running the same command resumes. Results: OUT_DIR/ARM/cv.json.
+# records), one libtorch thread; re-running the same command resumes. Results: OUT_DIR/ARM/cv.json once all 11
+# folds are done; FOLDS (e.g. 1,2) runs only those folds (their figures: OUT_DIR/ARM/fold-k/heldout.json).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=${1:?usage: mitdb-beats-cv.sh MITDB_DIR OUT_DIR ARM [EPOCHS]}
 out=${2:?}
 arm=${3:?}
 epochs=${4:-3}
+only=${5:+--only $5}
 case "$arm" in
   recipe) beats='{}' ;;
   rhythm) beats='{"context":"rhythm"}' ;;
@@ -23,4 +25,4 @@ mkdir -p "$out"
 echo "{\"beats\":$beats}" > "$out/$arm.config.json"
 npx tsx src/cli/index.ts cv --folds 11 --dataset mitdb --data "$data" --model efficientecg-w0.25 \
   --config "$out/$arm.config.json" --out "$out/$arm" --fs 180 --batch-size 128 --epochs "$epochs" --lr 3e-3 \
-  --normal-per-epoch 2000 --threads 1 --seed 0
+  --normal-per-epoch 2000 --threads 1 --seed 0 $only

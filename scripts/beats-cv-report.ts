@@ -1,0 +1,165 @@
+/**
+ * Report of a beat-model cross-validation (`efficientecg cv --dataset mitdb`, scripts/experiments/mitdb-beats-cv.sh):
+ * pooled gross AAMI figures (EC57 convention: Se, +P, F1 of N, S, V, F and accuracy) over the held-out beats of the
+ * folds that are done, and the per-record table. With --detected, also the end-to-end path a user runs: each fold's
+ * last model exported to ONNX, run by the Predictor on the R peaks the QRS detector finds in its held-out records,
+ * detections matched to the annotated beats within 150 ms; an annotated beat with no detection counts as a miss of
+ * its class, a detection with no annotated beat as a false positive of the class it was given.
+ *
+ *   npx tsx scripts/beats-cv-report.ts CV_DIR [--detected MITDB_DIR] [--markdown]
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AAMI_CLASSES, openMitdb } from '../src/datasets/mitdb/index.js';
+import { aamiBeatMetrics, aamiConfusion, SCORED_AAMI_CLASSES, type BeatMetrics } from '../src/eval/beats.js';
+import { readCheckpoint } from '../src/export/checkpoint.js';
+import { beatsOfPeaks } from '../src/infer/detected-beats.js';
+import { exportCheckpoint } from '../src/infer/export-model.js';
+import { Predictor } from '../src/infer/predictor.js';
+import { matchEvents } from '../src/signal/detect/match.js';
+import { detectQrs } from '../src/signal/qrs.js';
+import type { HeldoutFile } from '../src/train/loop.js';
+
+const TOLERANCE_S = 0.15;
+const Q = AAMI_CLASSES.indexOf('Q');
+
+interface Scores {
+  reference: number[];
+  predicted: number[];
+  record: string[];
+  /** Detections without an annotated beat, by predicted class index (end-to-end path only). */
+  extra: number[];
+}
+
+const argmax = (row: readonly number[]) => row.reduce((b, v, i) => (v > row[b]! ? i : b), 0);
+
+function doneFolds(dir: string): HeldoutFile[] {
+  const files: HeldoutFile[] = [];
+  for (let k = 1; existsSync(join(dir, `fold-${k}`)); k++) {
+    const path = join(dir, `fold-${k}`, 'heldout.json');
+    if (existsSync(path)) files.push(JSON.parse(readFileSync(path, 'utf8')) as HeldoutFile);
+  }
+  return files;
+}
+
+function annotatedScores(folds: readonly HeldoutFile[]): Scores {
+  const scores: Scores = { reference: [], predicted: [], record: [], extra: new Array(AAMI_CLASSES.length).fill(0) };
+  for (const fold of folds) {
+    const out = fold.outputs;
+    out.logits.forEach((row, i) => {
+      scores.reference.push(out.labels[i]![0]!);
+      scores.predicted.push(argmax(row));
+      scores.record.push(out.groups[i]!);
+    });
+  }
+  return scores;
+}
+
+async function detectedScores(cvDir: string, folds: readonly HeldoutFile[], data: string): Promise<Scores> {
+  const dataset = await openMitdb(data);
+  const scores: Scores = { reference: [], predicted: [], record: [], extra: new Array(AAMI_CLASSES.length).fill(0) };
+  for (const fold of folds) {
+    const checkpoint = readCheckpoint(join(cvDir, `fold-${fold.fold}`, 'last.safetensors'));
+    const predictor = await Predictor.load(exportCheckpoint(checkpoint, `fold ${fold.fold}`, 'beats'));
+    for (const id of [...new Set(fold.outputs.groups)]) {
+      const { record } = await dataset.load(id);
+      const annotated = dataset.beats.get(id) ?? [];
+      const beats = beatsOfPeaks(detectQrs(record.signals, record.fs).rPeaks, record.fs);
+      const prediction = await predictor.predictBeats(record, beats);
+      const predicted = prediction.beats.map((row) => argmax(row.probabilities));
+      const match = matchEvents(
+        annotated.map((beat) => beat.sample),
+        beats.map((beat) => beat.sample),
+        Math.round(TOLERANCE_S * record.fs),
+      );
+      // matchEvents gives missed reference and extra detection samples, and per matched reference (in order)
+      // the detection's offset from it.
+      const missed = new Set(match.missed);
+      const detectionAt = new Map(beats.map((beat, d) => [beat.sample, d]));
+      let k = 0;
+      annotated.forEach((beat, r) => {
+        scores.reference.push(AAMI_CLASSES.indexOf(beat.aami));
+        scores.record.push(id);
+        if (missed.has(beat.sample)) {
+          scores.predicted.push(Q); // a scored beat labelled Q is a miss of its class (EC57 convention)
+          return;
+        }
+        scores.predicted.push(predicted[detectionAt.get(annotated[r]!.sample + match.errors[k++]!)!]!);
+      });
+      for (const sample of match.extra) scores.extra[predicted[detectionAt.get(sample)!]!]! += 1;
+    }
+    await predictor.release();
+  }
+  return scores;
+}
+
+/** EC57 metrics of the matched beats, with extra detections added to the false positives of their class. */
+function metricsOf(scores: Scores): BeatMetrics {
+  const metrics = aamiBeatMetrics(aamiConfusion(scores.reference, scores.predicted));
+  for (const name of SCORED_AAMI_CLASSES) {
+    const m = metrics[name];
+    m.fp += scores.extra[AAMI_CLASSES.indexOf(name)]!;
+    m.ppv = m.tp + m.fp > 0 ? m.tp / (m.tp + m.fp) : null;
+    m.f1 = 2 * m.tp + m.fp + m.fn > 0 ? (2 * m.tp) / (2 * m.tp + m.fp + m.fn) : null;
+  }
+  return metrics;
+}
+
+const fixed = (v: number | null) => (v === null ? '-' : v.toFixed(3));
+
+function row(label: string, m: BeatMetrics): string[] {
+  const cells = [label, String(m.scored)];
+  for (const name of SCORED_AAMI_CLASSES) cells.push(fixed(m[name].se), fixed(m[name].ppv), fixed(m[name].f1));
+  cells.push(fixed(m.accuracy));
+  return cells;
+}
+
+const HEADER = ['', 'beats', ...SCORED_AAMI_CLASSES.flatMap((c) => [`${c} Se`, `${c} +P`, `${c} F1`]), 'acc'];
+
+function print(rows: string[][], markdown: boolean): void {
+  if (markdown) {
+    console.log(`| ${HEADER.join(' | ')} |`);
+    console.log(`|${HEADER.map(() => '---').join('|')}|`);
+    for (const cells of rows) console.log(`| ${cells.join(' | ')} |`);
+  } else {
+    for (const cells of [HEADER, ...rows]) console.log(cells.map((c) => c.padStart(7)).join(' '));
+  }
+}
+
+function subset(scores: Scores, record: string): Scores {
+  const keep = scores.record.map((r, i) => (r === record ? i : -1)).filter((i) => i >= 0);
+  return {
+    reference: keep.map((i) => scores.reference[i]!),
+    predicted: keep.map((i) => scores.predicted[i]!),
+    record: keep.map(() => record),
+    extra: new Array(AAMI_CLASSES.length).fill(0),
+  };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const dir = args[0];
+  if (!dir) throw new Error('usage: npx tsx scripts/beats-cv-report.ts CV_DIR [--detected MITDB_DIR] [--markdown]');
+  const markdown = args.includes('--markdown');
+  const detectedAt = args.indexOf('--detected');
+  const folds = doneFolds(dir);
+  const total = folds[0]?.folds ?? 0;
+  console.log(`${dir}: ${folds.length} of ${total} folds done (${folds.map((f) => f.fold).join(', ')})`);
+  const annotated = annotatedScores(folds);
+  const records = [...new Set(annotated.record)].sort();
+  const rows = [row('pooled (annotated R peaks)', metricsOf(annotated))];
+  if (detectedAt > 0) {
+    const detected = await detectedScores(dir, folds, args[detectedAt + 1]!);
+    const extra = detected.extra.reduce((a, b) => a + b, 0);
+    const missed = detected.predicted.filter((p) => p === Q).length;
+    rows.push(row(`pooled (detected peaks; ${missed} missed, ${extra} extra)`, metricsOf(detected)));
+  }
+  print(rows, markdown);
+  console.log('\nper record (annotated R peaks):');
+  print(
+    records.map((r) => row(r, metricsOf(subset(annotated, r)))),
+    markdown,
+  );
+}
+
+await main();
