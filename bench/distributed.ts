@@ -1,0 +1,76 @@
+/**
+ * npm run bench:distributed -- [--steps 12] [--batch 32] [--rounds 1]
+ * The same training run (EfficientECG-w0.25, 1 lead x 1000 samples, global batch 32, bench/distributed-worker.ts)
+ * as 1 process x 2 libtorch threads and as 2 data-parallel processes x 1 thread (c10d + Gloo on 127.0.0.1, batch
+ * 16 each, gradients all-reduced every step), alternating so that both see the same machine load. Prints samples/s
+ * of each, the all-reduce time and bytes per step, and last `ratio: X` = 2-process samples/s / 1-process samples/s
+ * (best round of each). docs/distributed.md turns the measured bytes into a cost model for N machines.
+ */
+import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+
+const options = new Command()
+  .option('--steps <n>', 'steps per epoch (epoch 1 warms up, epoch 2 is measured)', '12')
+  .option('--batch <n>', 'global batch size', '32')
+  .option('--rounds <n>', 'alternating rounds of each layout', '1')
+  .parse()
+  .opts<Record<string, string>>();
+
+interface Result {
+  samplesPerSecond: number;
+  allReduceMsPerStep: number;
+  bytesPerStep: number;
+}
+
+const worker = fileURLToPath(new URL('./distributed-worker.ts', import.meta.url));
+
+function runWorker(args: (string | number)[]): Promise<Result | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', worker, ...args.map(String)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`worker ${args.join(' ')} exited with code ${code}`));
+      const line = out.trim().split('\n').pop();
+      resolve(line ? (JSON.parse(line) as Result) : null);
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const steps = Number(options.steps);
+const batch = Number(options.batch);
+const single: Result[] = [];
+const pair: Result[] = [];
+for (let round = 0; round < Number(options.rounds); round++) {
+  single.push((await runWorker([0, 0, 0, 2, batch, steps]))!);
+  const port = await freePort();
+  const [rank0] = await Promise.all([0, 1].map((rank) => runWorker([rank, 2, port, 1, batch, steps])));
+  pair.push(rank0!);
+  console.log(
+    `round ${round + 1}: 1 process x 2 threads ${single.at(-1)!.samplesPerSecond.toFixed(1)} samples/s | ` +
+      `2 processes x 1 thread ${rank0!.samplesPerSecond.toFixed(1)} samples/s, all-reduce ${rank0!.allReduceMsPerStep.toFixed(1)} ms/step ` +
+      `(load average ${loadavg()[0]!.toFixed(1)})`,
+  );
+}
+const best = (results: Result[]) =>
+  results.reduce((a, b) => (b.samplesPerSecond > a.samplesPerSecond ? b : a));
+const one = best(single);
+const two = best(pair);
+console.log(`1 process x 2 threads: ${one.samplesPerSecond.toFixed(1)} samples/s`);
+console.log(
+  `2 processes x 1 thread: ${two.samplesPerSecond.toFixed(1)} samples/s; gradient all-reduce ${two.allReduceMsPerStep.toFixed(2)} ms/step, ${two.bytesPerStep} bytes/step per rank`,
+);
+console.log(`ratio: ${(two.samplesPerSecond / one.samplesPerSecond).toFixed(3)}`);
