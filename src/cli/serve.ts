@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { ConfigError } from '../errors.js';
 import { buildServer, bundledModels, loadExamples, loadModels } from '../server/index.js';
+import { LOOPBACK_HOSTS } from '../server/guard.js';
 import { EXAMPLES_DIR, WEB_DIST } from '../server/paths.js';
 
 interface ServeFlags {
@@ -11,6 +12,7 @@ interface ServeFlags {
   models?: string[];
   examples?: string;
   log?: boolean;
+  allowHost?: string[];
 }
 
 function port(value: string): number {
@@ -19,6 +21,14 @@ function port(value: string): number {
     throw new InvalidArgumentError('expected a port number 0-65535');
   }
   return parsed;
+}
+
+/** Loopback names, the address listened on when it is a specific one, and the names given with --allow-host. */
+function allowedHosts(flags: ServeFlags): string[] {
+  const listened = ['0.0.0.0', '::'].includes(flags.host)
+    ? []
+    : [flags.host.includes(':') ? `[${flags.host}]` : flags.host];
+  return [...LOOPBACK_HOSTS, ...listened, ...(flags.allowHost ?? [])];
 }
 
 export function registerServe(program: Command): void {
@@ -32,7 +42,11 @@ export function registerServe(program: Command): void {
       'ONNX models as path.onnx or name=path.onnx (default: the catalogue, see --models-dir)',
     )
     .option('--examples <dir>', 'folder of example records', EXAMPLES_DIR)
-    .option('--log', 'log every request (JSON lines on stdout)')
+    .option('--log', 'log every request (JSON lines on stdout; errors are logged either way)')
+    .option(
+      '--allow-host <names...>',
+      "host names the server answers to besides localhost, 127.0.0.1 and [::1] (e.g. this machine's name when --host 0.0.0.0)",
+    )
     .action(async (flags: ServeFlags, command: Command) => {
       const modelsDir = command.optsWithGlobals<{ modelsDir?: string }>().modelsDir;
       const models = flags.models?.length ? loadModels(flags.models) : bundledModels(modelsDir);
@@ -49,6 +63,7 @@ export function registerServe(program: Command): void {
         examples: loadExamples(flags.examples ?? null),
         webRoot: WEB_DIST,
         logger: flags.log ?? false,
+        allowedHosts: allowedHosts(flags),
       });
       const address = await app.listen({ port: flags.port, host: flags.host });
       const untrained = [...models.values()].filter((m) => m.info.untrained).map((m) => m.name);

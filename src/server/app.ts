@@ -6,6 +6,7 @@
  * into a path; the queue bounds both running predictions and uploads held in memory.
  */
 import { createReadStream, existsSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
@@ -20,10 +21,12 @@ import {
 } from '../errors.js';
 import { predictDetectedBeats } from '../infer/detected-beats.js';
 import { Predictor, type BeatPrediction, type RecordPrediction } from '../infer/predictor.js';
+import { SERVER_READ_LIMITS, type ReadLimits } from '../io/limits.js';
 import { readRecordFromFiles } from '../io/read.js';
 import { recordDuration, type EcgRecord } from '../io/record.js';
 import { packageVersion } from '../version.js';
 import type { ExampleRecord, ServedModel } from './catalog.js';
+import { checkHost, checkOrigin, hostName, LOOPBACK_HOSTS, watchUpload } from './guard.js';
 import { DEFAULT_LIMITS, type ServeLimits } from './limits.js';
 import { openApiDocument } from './openapi.js';
 import { ORT_WEB_FILES, ortWebDist } from './paths.js';
@@ -38,7 +41,17 @@ export interface ServeOptions {
   limits?: Partial<ServeLimits>;
   /** How a model becomes a predictor (default: Predictor on onnxruntime-node); tests pass slow or failing ones. */
   loadPredictor?: (model: ServedModel) => Promise<RecordPredictor>;
+  /** Log every request; errors (every 500, with its request id) are logged either way. */
   logger?: boolean;
+  /** Where the log goes (default stdout, JSON lines). */
+  logStream?: { write(line: string): void };
+  /**
+   * Host names the server answers to (default localhost, 127.0.0.1, [::1]); any other Host header is refused,
+   * so that a web page cannot reach the server through DNS rebinding.
+   */
+  allowedHosts?: readonly string[];
+  /** Budget for reading an uploaded record (default SERVER_READ_LIMITS, stricter than the CLI's). */
+  readLimits?: Partial<ReadLimits>;
 }
 
 /** What the server needs of a predictor (src/infer's Predictor; tests pass slow or failing ones). */
@@ -64,9 +77,14 @@ export function statusOf(error: unknown): number {
   return typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
 }
 
-function errorBody(error: unknown, status: number) {
+function errorBody(error: unknown, status: number, requestId: string) {
   if (status >= 500 && !(error instanceof RequestError)) {
-    return { statusCode: status, error: 'InternalError', message: 'internal error (logged on the server)' };
+    return {
+      statusCode: status,
+      error: 'InternalError',
+      message: `internal error (logged on the server as request ${requestId})`,
+      requestId,
+    };
   }
   const name = error instanceof EcgError ? error.name : ((error as { code?: string }).code ?? 'BadRequest');
   return { statusCode: status, error: name, message: (error as Error).message };
@@ -77,20 +95,44 @@ export async function buildServer(options: ServeOptions): Promise<FastifyInstanc
   const queue = new WorkQueue(limits.maxActive, limits.maxWaiting);
   const examples = options.examples ?? new Map<string, ExampleRecord>();
   const predictors = predictorCache(options.loadPredictor ?? defaultLoader);
+  const allowedHosts = new Set((options.allowedHosts ?? LOOPBACK_HOSTS).map(hostName));
+  const readLimits = { ...SERVER_READ_LIMITS, ...options.readLimits };
+  let requests = 0;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: {
+      level: options.logger ? 'info' : 'error',
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
+    genReqId: () => `req-${(++requests).toString(36)}`,
+    requestIdHeader: false,
     // Base64 JSON is 4/3 of the bytes, plus the envelope.
     bodyLimit: Math.ceil(limits.maxUploadBytes * 1.4) + 64 * 1024,
-    requestTimeout: limits.requestTimeoutMs,
+    // Node checks header and request timeouts on an interval (30 s by default, so a 30 s timeout cut at ~60 s).
+    serverFactory: (handler) =>
+      createServer(
+        {
+          headersTimeout: limits.headersTimeoutMs,
+          requestTimeout: limits.requestTimeoutMs,
+          connectionsCheckingInterval: 1000,
+        },
+        handler,
+      ),
   });
   app.decorateRequest('ticket', null);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    checkHost(request, allowedHosts);
+    // Pages may be opened from a link on any site; the API only from this server's own page.
+    if (request.url.startsWith('/api/') || request.method !== 'GET') checkOrigin(request);
+  });
   // Only multipart and JSON carry records: plain text gets 415 rather than a confusing 400.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler((error, request, reply) => {
     const status = statusOf(error);
-    if (status >= 500 && !(error instanceof RequestError)) request.log.error(error);
+    if (status >= 500 && !(error instanceof RequestError))
+      request.log.error({ err: error }, 'internal error');
     if (status === 503) reply.header('Retry-After', String(limits.retryAfterSeconds));
-    void reply.code(status).send(errorBody(error, status));
+    void reply.code(status).send(errorBody(error, status, request.id));
   });
   app.setNotFoundHandler((request, reply) => {
     void reply
@@ -128,7 +170,7 @@ export async function buildServer(options: ServeOptions): Promise<FastifyInstanc
     })),
   );
   registerFiles(app, options.models, examples);
-  registerPredict(app, options.models, limits, queue, predictors);
+  registerPredict(app, options.models, { ...limits, read: readLimits }, queue, predictors);
   if (options.webRoot && existsSync(options.webRoot)) {
     await app.register(fastifyStatic, {
       root: options.webRoot,
@@ -180,15 +222,25 @@ function registerFiles(
 function registerPredict(
   app: FastifyInstance,
   models: Map<string, ServedModel>,
-  limits: ServeLimits,
+  limits: ServeLimits & { read: ReadLimits },
   queue: WorkQueue,
   predictors: (model: ServedModel) => Promise<RecordPredictor>,
 ) {
-  const release = async (request: FastifyRequest) => request.ticket?.release();
+  const watches = new WeakMap<FastifyRequest, () => void>();
+  const release = async (request: FastifyRequest) => {
+    watches.get(request)?.();
+    request.ticket?.release();
+  };
   app.post('/api/predict', {
-    // The place in the queue is taken before the body is read: a full server reads no more uploads.
+    // The place in the queue is taken before the body is read: a full server reads no more uploads; a body
+    // that does not arrive in time (watchUpload) gives its place back.
     onRequest: async (request) => {
       request.ticket = queue.reserve();
+      const cut = (why: string) => {
+        request.log.warn({ reason: why }, 'upload cut');
+        request.ticket?.release();
+      };
+      watches.set(request, watchUpload(request, limits, cut));
     },
     onResponse: release,
     onRequestAbort: release,
@@ -200,7 +252,10 @@ function registerPredict(
       if (model === undefined)
         throw new RequestError(404, 'model', `no model named '${input.model}' (see /api/models)`);
       return request.ticket!.run(async () => {
-        const record = await readRecordFromFiles(input.files, input.fs === null ? {} : { fs: input.fs });
+        const record = await readRecordFromFiles(input.files, {
+          limits: limits.read,
+          ...(input.fs === null ? {} : { fs: input.fs }),
+        });
         checkRecord(record, limits, input.saliency);
         const served = model ?? chooseModel(models, record);
         const patient = { age: input.patient.age ?? record.age, sex: input.patient.sex ?? record.sex };

@@ -14,8 +14,15 @@ export interface ServeLimits {
   maxWaiting: number;
   /** Seconds suggested in Retry-After. */
   retryAfterSeconds: number;
-  /** Whole-request timeout in ms (slow uploads are cut). */
+  /** Whole-request timeout in ms (Node's own check, coarse: see uploadDeadlineMs for uploads). */
   requestTimeoutMs: number;
+  /** A request body must be complete this many ms after its headers, or the connection is cut. */
+  uploadDeadlineMs: number;
+  /** After `uploadGraceMs`, a body arriving slower than this on average (bytes per second) is cut. */
+  minUploadBytesPerSecond: number;
+  uploadGraceMs: number;
+  /** Request headers must be complete within this many ms (slow-header clients hold sockets, not queue places). */
+  headersTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: ServeLimits = {
@@ -27,4 +34,8 @@ export const DEFAULT_LIMITS: ServeLimits = {
   maxWaiting: 64,
   retryAfterSeconds: 2,
   requestTimeoutMs: 30_000,
+  uploadDeadlineMs: 10_000,
+  minUploadBytesPerSecond: 4096,
+  uploadGraceMs: 2000,
+  headersTimeoutMs: 10_000,
 };

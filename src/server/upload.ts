@@ -4,7 +4,7 @@
  * any parsing of the ECG: file names, count, sizes.
  */
 import type { FastifyRequest } from 'fastify';
-import { RequestError } from '../errors.js';
+import { excerpt, RequestError } from '../errors.js';
 import { isSafeName } from './catalog.js';
 import type { ServeLimits } from './limits.js';
 
@@ -83,9 +83,13 @@ function optionalString(value: unknown, input: string): string | null {
 export async function readMultipart(request: FastifyRequest, limits: ServeLimits): Promise<PredictRequest> {
   const files = new Map<string, Uint8Array>();
   const fields: Record<string, string> = {};
-  for await (const part of request.parts()) {
-    if (part.type === 'file') addFile(files, part.filename, await part.toBuffer(), limits);
-    else if (typeof part.value === 'string') fields[part.fieldname] = part.value;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') addFile(files, part.filename, await part.toBuffer(), limits);
+      else if (typeof part.value === 'string') fields[part.fieldname] = part.value;
+    }
+  } catch (error) {
+    throw malformedMultipart(error);
   }
   return {
     model: optionalString(fields.model, 'model'),
@@ -94,6 +98,21 @@ export async function readMultipart(request: FastifyRequest, limits: ServeLimits
     saliency: parseFlag(fields.saliency),
     fs: parseFs(fields.fs),
   };
+}
+
+/**
+ * Our own refusals and the parser's 4xx (file too large: 413) pass through; anything else the multipart parser
+ * throws (no boundary, a part cut short, bad headers) is a malformed request: 400, not a 500.
+ */
+function malformedMultipart(error: unknown): unknown {
+  if (error instanceof RequestError) return error;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return error;
+  return new RequestError(
+    400,
+    'body',
+    `malformed multipart (${excerpt(String((error as Error)?.message ?? error), 200)})`,
+  );
 }
 
 export function readJson(body: unknown, limits: ServeLimits): PredictRequest {
