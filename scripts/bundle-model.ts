@@ -160,7 +160,10 @@ const entry = {
   dataset,
   task,
   default: options.default ?? false,
-  architecture: checkpoint.metadata.model.name,
+  architecture:
+    checkpoint.metadata.model.name === 'ensemble'
+      ? `ensemble of ${(checkpoint.metadata.model.config as { members: Array<{ name: string }> }).members.length} ${(checkpoint.metadata.model.config as { members: Array<{ name: string }> }).members[0]!.name}`
+      : checkpoint.metadata.model.name,
   classes: checkpoint.metadata.labels,
   leads,
   fs: pre.fs,
@@ -196,9 +199,19 @@ console.log(`bundled ${entry.name}: ${entry.parameters} parameters, ${entry.macs
 function cvSection(summary: CvSummary): string {
   const f = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(3));
   const interval = summary.intervals[summary.metric];
+  const details = summary.pooled.details as Record<string, unknown> & {
+    auroc_per_class?: Record<string, number | null>;
+    f1_per_class?: Record<string, number | null>;
+  };
+  // Interval keys: the task's figures (S_f1, accuracy...) or per-class ones (auroc_NORM, f1_A).
+  const pooledValue = (key: string): number | null | undefined => {
+    if (typeof details[key] === 'number') return details[key] as number;
+    const [kind, name] = [key.slice(0, key.indexOf('_')), key.slice(key.indexOf('_') + 1)];
+    return kind === 'auroc' ? details.auroc_per_class?.[name] : details.f1_per_class?.[name];
+  };
   const perClass = Object.entries(summary.intervals)
     .filter(([key]) => key !== summary.metric)
-    .map(([key, ci]) => `| ${key} | ${ci ? `[${f(ci[0])}, ${f(ci[1])}]` : 'n/a'} |`);
+    .map(([key, ci]) => `| ${key} | ${f(pooledValue(key))} | ${ci ? `[${f(ci[0])}, ${f(ci[1])}]` : 'n/a'} |`);
   return `## Cross-validated accuracy (${summary.folds}-fold, patient-grouped)
 Each fold's model trained on the other folds with a fixed schedule (nothing chosen on the fold it reports) and scored
 the fold's records once with its last weights (\`efficientecg cv\`, src/train/cv.ts). The shipped model averages the
@@ -211,10 +224,10 @@ ${summary.perFold.map((p) => `| ${p.fold} | ${f(p.value)} | ${p.items} |`).join(
 | **mean ± sd** | **${f(summary.mean)} ± ${f(summary.sd)}** | |
 | **pooled out-of-fold** | **${f(summary.pooled.value)}** ${interval ? `[${f(interval[0])}, ${f(interval[1])}]` : ''} | ${summary.pooled.items} |
 
-95 % patient-bootstrap intervals of the pooled figures:
+The pooled out-of-fold figures with 95 % patient-bootstrap intervals:
 
-| figure | interval |
-|---|---|
+| figure | pooled | interval |
+|---|---|---|
 ${perClass.join('\n')}
 `;
 }
