@@ -3,7 +3,8 @@
  * AdamW) on fixed synthetic batches through the one training loop, alone or as one rank of a data-parallel group.
  *   tsx bench/distributed-worker.ts RANK WORLD PORT THREADS GLOBAL_BATCH STEPS
  * WORLD 0: no process group. Epoch 1 warms up; epoch 2 is measured. Rank 0 prints one JSON line: samples/s
- * (global), gradient all-reduce ms and bytes per step.
+ * (global), gradient all-reduce ms per step in training (including any wait for a slower rank), bytes per step,
+ * and the all-reduce of those bytes alone after a barrier (20 repetitions).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -123,6 +124,15 @@ try {
     },
     () => Promise.resolve(task()),
   );
+  // The all-reduce alone (after a barrier, so no rank waits for a slower one): the communication cost of a step.
+  let pureAllReduceMs = 0;
+  if (parallel) {
+    const gradients = F.zeros([parallel.stats.bytesPerStep / 4]);
+    parallel.barrier();
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) parallel.group.allReduce([gradients], 'mean');
+    pureAllReduceMs = (performance.now() - started) / 20;
+  }
   if (rank === 0) {
     const stats = parallel?.stats;
     const measuredSteps = stats ? stats.steps - afterWarmup.steps : 0;
@@ -132,6 +142,7 @@ try {
         allReduceMsPerStep:
           stats && measuredSteps > 0 ? (stats.allReduceMs - afterWarmup.allReduceMs) / measuredSteps : 0,
         bytesPerStep: stats?.bytesPerStep ?? 0,
+        pureAllReduceMs,
       })}\n`,
     );
   }
