@@ -1,0 +1,324 @@
+/**
+ * Fuzzing of every parser and model loader: `npm run bench:fuzz -- [--cases N] [--seed S] [--batch B] [--save DIR]`.
+ *
+ * Cases run in a child process (`--child`), in batches; case i of seed S is always the same input. The parent is a
+ * watchdog: a child silent for longer than the hang limit, or whose resident memory passes the memory limit, is
+ * killed and its batch rerun one case at a time to name the case. Per case the child measures time and the rise
+ * of its peak resident memory (getrusage maxrss). Prints cases, outcomes per target, crashes, hangs (> 2 s),
+ * cases over 512 MB, peak memory; the last line is `crashes: N`. `--case I` replays one case and prints it;
+ * `--save DIR` writes the slowest cases and the first case of every distinct error per target as fixtures.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EcgError } from '../src/errors.js';
+import { seededRandom } from '../src/util/random.js';
+import { pick, type Rng } from './fuzz/mutate.js';
+import { TARGETS, type FuzzInput, type Target } from './fuzz/targets.js';
+
+const SLOW_MS = 2000;
+const MEMORY_LIMIT_MB = 512;
+/** The watchdog's limits: a child silent this long is hung, one this large is killed. */
+const HANG_KILL_MS = 15_000;
+/** A child loading tsx, onnxruntime and the readers on a loaded machine may take long before its first case. */
+const STARTUP_MS = 180_000;
+const RSS_KILL_MB = 1536;
+
+interface Args {
+  cases: number;
+  seed: number;
+  batch: number;
+  save: string | null;
+  caseIndex: number | null;
+  child: boolean;
+  workers: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  return {
+    cases: Number(value('--cases') ?? 20_000),
+    seed: Number(value('--seed') ?? 1),
+    batch: Number(value('--batch') ?? 2000),
+    save: value('--save') ?? null,
+    caseIndex: value('--case') === undefined ? null : Number(value('--case')),
+    child: argv.includes('--child'),
+    workers: Number(value('--workers') ?? 1),
+  };
+}
+
+const TOTAL_WEIGHT = TARGETS.reduce((a, t) => a + t.weight, 0);
+
+/** The deterministic input of case `index`. */
+export function caseOf(seed: number, index: number): { target: Target; input: FuzzInput; rng: Rng } {
+  const rng = seededRandom((Math.imul(index + 1, 0x9e3779b1) ^ Math.imul(seed, 0x85ebca6b)) >>> 0);
+  let roll = rng() * TOTAL_WEIGHT;
+  const target = TARGETS.find((t) => (roll -= t.weight) < 0) ?? pick(rng, TARGETS);
+  return { target, input: target.make(rng), rng };
+}
+
+interface CaseResult {
+  index: number;
+  target: string;
+  outcome: string;
+  message: string;
+  ms: number;
+  /** Rise of the process's peak RSS during this case, MB (0 when the peak did not move). */
+  peakRiseMb: number;
+  peakMb: number;
+}
+
+async function runCase(seed: number, index: number): Promise<CaseResult> {
+  const { target, input } = caseOf(seed, index);
+  const before = process.resourceUsage().maxRSS / 1024;
+  const start = performance.now();
+  let outcome = 'ok';
+  let message = '';
+  try {
+    await target.run(input);
+  } catch (error) {
+    outcome = error instanceof EcgError ? error.name : 'crash';
+    message = error instanceof EcgError ? error.message : String((error as Error)?.stack ?? error);
+  }
+  const ms = performance.now() - start;
+  const after = process.resourceUsage().maxRSS / 1024;
+  return { index, target: target.name, outcome, message, ms, peakRiseMb: after - before, peakMb: after };
+}
+
+/** Child: runs the cases it is sent, reporting every result worth keeping and a heartbeat per case group. */
+async function child(): Promise<void> {
+  process.on('message', async (job: { seed: number; from: number; to: number; each: boolean }) => {
+    const counts: Record<string, number> = {};
+    const notable: CaseResult[] = [];
+    let slowest: CaseResult | null = null;
+    let lastBeat = performance.now();
+    for (let i = job.from; i < job.to; i++) {
+      if (job.each) process.send!({ kind: 'start', index: i });
+      const r = await runCase(job.seed, i);
+      const key = `${r.target}\t${r.outcome}`;
+      counts[key] = (counts[key] ?? 0) + 1;
+      if (slowest === null || r.ms > slowest.ms) slowest = r;
+      if (r.outcome === 'crash' || r.ms > SLOW_MS || r.peakMb > MEMORY_LIMIT_MB) notable.push(r);
+      if (performance.now() - lastBeat > 1000) {
+        lastBeat = performance.now();
+        process.send!({ kind: 'beat', index: i });
+      }
+    }
+    process.send!({ kind: 'done', counts, notable, slowest, peakMb: process.resourceUsage().maxRSS / 1024 });
+  });
+  process.send!({ kind: 'ready' });
+}
+
+function residentMb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+interface Totals {
+  counts: Record<string, number>;
+  crashes: CaseResult[];
+  slow: CaseResult[];
+  overMemory: CaseResult[];
+  killed: Array<{ index: number; why: string }>;
+  slowest: CaseResult | null;
+  peakMb: number;
+}
+
+type BatchOutcome =
+  | {
+      kind: 'done';
+      counts: Record<string, number>;
+      notable: CaseResult[];
+      slowest: CaseResult;
+      peakMb: number;
+    }
+  | { kind: 'killed'; why: string; lastStarted: number };
+
+/** Runs cases [from, to) in a fresh child under the watchdog. */
+function runBatch(seed: number, from: number, to: number, each: boolean): Promise<BatchOutcome> {
+  return new Promise((resolve) => {
+    const worker: ChildProcess = fork(new URL(import.meta.url).pathname, ['--child'], {
+      execArgv: ['--import', 'tsx', `--max-old-space-size=${RSS_KILL_MB}`],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    let last = Date.now();
+    let ready = false;
+    let lastStarted = from;
+    let settled = false;
+    const finish = (outcome: BatchOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(watch);
+      worker.kill('SIGKILL');
+      resolve(outcome);
+    };
+    const watch = setInterval(() => {
+      if (Date.now() - last > (ready ? HANG_KILL_MS : STARTUP_MS))
+        finish({ kind: 'killed', why: `no progress for ${HANG_KILL_MS} ms`, lastStarted });
+      const rss = worker.pid ? residentMb(worker.pid) : 0;
+      if (rss > RSS_KILL_MB)
+        finish({ kind: 'killed', why: `resident memory ${rss.toFixed(0)} MB`, lastStarted });
+    }, 200);
+    worker.on('message', (message: { kind: string; index?: number }) => {
+      last = Date.now();
+      if (message.kind === 'ready') {
+        ready = true;
+        worker.send({ seed, from, to, each });
+      } else if (message.kind === 'start') lastStarted = message.index!;
+      else if (message.kind === 'done') finish(message as unknown as BatchOutcome);
+    });
+    worker.on('exit', (code, signal) =>
+      finish({ kind: 'killed', why: `child exited (code ${code}, signal ${signal})`, lastStarted }),
+    );
+  });
+}
+
+function merge(totals: Totals, outcome: Extract<BatchOutcome, { kind: 'done' }>): void {
+  for (const [key, n] of Object.entries(outcome.counts)) totals.counts[key] = (totals.counts[key] ?? 0) + n;
+  for (const r of outcome.notable) {
+    if (r.outcome === 'crash') totals.crashes.push(r);
+    if (r.ms > SLOW_MS) totals.slow.push(r);
+    if (r.peakMb > MEMORY_LIMIT_MB) totals.overMemory.push(r);
+  }
+  if (totals.slowest === null || outcome.slowest.ms > totals.slowest.ms) totals.slowest = outcome.slowest;
+  totals.peakMb = Math.max(totals.peakMb, outcome.peakMb);
+}
+
+/** A batch whose child was killed is rerun one case at a time: the case that kills it again is named. */
+async function runWithBisect(totals: Totals, seed: number, from: number, to: number): Promise<void> {
+  const outcome = await runBatch(seed, from, to, false);
+  if (outcome.kind === 'done') return merge(totals, outcome);
+  let start = from;
+  while (start < to) {
+    const rerun = await runBatch(seed, start, to, true);
+    if (rerun.kind === 'done') return merge(totals, rerun);
+    totals.killed.push({ index: rerun.lastStarted, why: rerun.why });
+    start = rerun.lastStarted + 1;
+  }
+}
+
+function report(args: Args, totals: Totals, seconds: number): void {
+  const byTarget = new Map<string, Record<string, number>>();
+  for (const [key, n] of Object.entries(totals.counts)) {
+    const [target, outcome] = key.split('\t') as [string, string];
+    const row = byTarget.get(target) ?? {};
+    row[outcome] = n;
+    byTarget.set(target, row);
+  }
+  const done = Object.values(totals.counts).reduce((a, b) => a + b, 0);
+  console.log(
+    `fuzz: ${done} cases, seed ${args.seed}, ${seconds.toFixed(0)} s (${(done / seconds).toFixed(0)} cases/s)`,
+  );
+  for (const [target, row] of [...byTarget].sort()) {
+    const total = Object.values(row).reduce((a, b) => a + b, 0);
+    const parts = Object.entries(row)
+      .sort((a, b) => b[1] - a[1])
+      .map(([o, n]) => `${o} ${n}`);
+    console.log(`  ${target.padEnd(18)} ${String(total).padStart(8)}  ${parts.join(', ')}`);
+  }
+  const s = totals.slowest;
+  console.log(
+    `slowest case: ${s ? `${s.ms.toFixed(0)} ms (case ${s.index}, ${s.target}, ${s.outcome})` : 'none'}`,
+  );
+  console.log(
+    `hangs (over ${SLOW_MS} ms or killed as silent): ${totals.slow.length + totals.killed.filter((k) => k.why.startsWith('no progress')).length}`,
+  );
+  for (const r of totals.slow.slice(0, 10))
+    console.log(`  case ${r.index} (${r.target}): ${r.ms.toFixed(0)} ms`);
+  console.log(`cases over ${MEMORY_LIMIT_MB} MB: ${totals.overMemory.length}`);
+  for (const r of totals.overMemory.slice(0, 10))
+    console.log(`  case ${r.index} (${r.target}): peak ${r.peakMb.toFixed(0)} MB`);
+  console.log(`peak memory of a fuzz child: ${totals.peakMb.toFixed(0)} MB`);
+  for (const k of totals.killed) console.log(`  killed at case ${k.index}: ${k.why}`);
+  for (const r of totals.crashes.slice(0, 10))
+    console.log(`  crash at case ${r.index} (${r.target}): ${r.message.slice(0, 500)}`);
+  console.log(`crashes: ${totals.crashes.length + totals.killed.length}`);
+}
+
+/** `--save DIR`: per target, the 10 slowest cases of a fresh pass over `cases` and the first case of each error. */
+async function save(args: Args, dir: string): Promise<void> {
+  const kept = new Map<string, CaseResult>();
+  const slowest = new Map<string, CaseResult[]>();
+  for (let i = 0; i < args.cases; i++) {
+    const r = await runCase(args.seed, i);
+    const kind = `${r.target}:${r.outcome}:${r.message
+      .replace(/\d+/g, 'N')
+      .replace(/^[^:]*: /, '')
+      .slice(0, 60)}`;
+    if (!kept.has(kind)) kept.set(kind, r);
+    const list = slowest.get(r.target) ?? [];
+    list.push(r);
+    list.sort((a, b) => b.ms - a.ms);
+    slowest.set(r.target, list.slice(0, 10));
+  }
+  const chosen = new Map<number, CaseResult>();
+  for (const r of [...kept.values(), ...[...slowest.values()].flat()]) chosen.set(r.index, r);
+  const index: Array<{ case: number; target: string; outcome: string; options: FuzzInput['options'] }> = [];
+  for (const r of chosen.values()) {
+    const { input } = caseOf(args.seed, r.index);
+    const folder = join(dir, `${r.target}-${r.index}`);
+    mkdirSync(folder, { recursive: true });
+    for (const [name, bytes] of input.files) writeFileSync(join(folder, name), bytes);
+    index.push({ case: r.index, target: r.target, outcome: r.outcome, options: input.options });
+  }
+  index.sort((a, b) => a.target.localeCompare(b.target) || a.case - b.case);
+  writeFileSync(join(dir, 'cases.json'), `${JSON.stringify({ seed: args.seed, cases: index }, null, 1)}\n`);
+  console.log(`saved ${index.length} cases to ${dir}`);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.child) return child();
+  if (args.caseIndex !== null) {
+    const r = await runCase(args.seed, args.caseIndex);
+    console.log(
+      JSON.stringify({ ...r, files: [...caseOf(args.seed, args.caseIndex).input.files.keys()] }, null, 1),
+    );
+    return;
+  }
+  if (args.save !== null) return save(args, args.save);
+  const totals: Totals = {
+    counts: {},
+    crashes: [],
+    slow: [],
+    overMemory: [],
+    killed: [],
+    slowest: null,
+    peakMb: 0,
+  };
+  const start = performance.now();
+  let next = 0;
+  let done = 0;
+  // `--workers` children run batches side by side (each batch in its own child, under the watchdog).
+  const worker = async () => {
+    while (next < args.cases) {
+      const from = next;
+      next = Math.min(args.cases, next + args.batch);
+      await runWithBisect(
+        totals,
+        args.seed,
+        from,
+        next === from ? from : Math.min(args.cases, from + args.batch),
+      );
+      done += Math.min(args.batch, args.cases - from);
+      const crashes = totals.crashes.length + totals.killed.length;
+      const seconds = (performance.now() - start) / 1000;
+      process.stderr.write(
+        `${done} / ${args.cases} cases, ${seconds.toFixed(0)} s, crashes ${crashes}, over ${SLOW_MS} ms ${totals.slow.length}, over ${MEMORY_LIMIT_MB} MB ${totals.overMemory.length}, peak ${totals.peakMb.toFixed(0)} MB\n`,
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: args.workers }, worker));
+  report(args, totals, (performance.now() - start) / 1000);
+  const failed = totals.crashes.length + totals.killed.length + totals.slow.length + totals.overMemory.length;
+  if (failed > 0) process.exitCode = 1;
+}
+
+await main();
