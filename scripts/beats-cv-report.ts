@@ -4,9 +4,12 @@
  * folds that are done, and the per-record table. With --detected, also the end-to-end path a user runs: each fold's
  * last model exported to ONNX, run by the Predictor on the R peaks the QRS detector finds in its held-out records,
  * detections matched to the annotated beats within 150 ms; an annotated beat with no detection counts as a miss of
- * its class, a detection with no annotated beat as a false positive of the class it was given.
+ * its class, a detection with no annotated beat as a false positive of the class it was given; detections inside
+ * ventricular flutter episodes (record 207) are left out, as EC57 and scripts/validate-qrs.ts do.
  *
- *   npx tsx scripts/beats-cv-report.ts CV_DIR [--detected MITDB_DIR] [--markdown]
+ *   npx tsx scripts/beats-cv-report.ts CV_DIR [--folds 1,2,...] [--detected MITDB_DIR] [--markdown]
+ *
+ * --folds reports only those folds (to compare arms on the same held-out records while not all folds are run).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +19,8 @@ import { readCheckpoint } from '../src/export/checkpoint.js';
 import { beatsOfPeaks } from '../src/infer/detected-beats.js';
 import { exportCheckpoint } from '../src/infer/export-model.js';
 import { Predictor } from '../src/infer/predictor.js';
-import { matchEvents } from '../src/signal/detect/match.js';
+import { readAnnotations } from '../src/io/index.js';
+import { flutterEpisodes, matchEvents } from '../src/signal/detect/match.js';
 import { detectQrs } from '../src/signal/qrs.js';
 import type { HeldoutFile } from '../src/train/loop.js';
 
@@ -64,7 +68,15 @@ async function detectedScores(cvDir: string, folds: readonly HeldoutFile[], data
     for (const id of [...new Set(fold.outputs.groups)]) {
       const { record } = await dataset.load(id);
       const annotated = dataset.beats.get(id) ?? [];
-      const beats = beatsOfPeaks(detectQrs(record.signals, record.fs).rPeaks, record.fs);
+      // As EC57 (and scripts/validate-qrs.ts): detections inside ventricular flutter episodes are left out.
+      const episodes = flutterEpisodes(
+        await readAnnotations(join(data, `${id}.atr`)),
+        record.signals[0]!.length,
+      );
+      const peaks = Array.from(detectQrs(record.signals, record.fs).rPeaks).filter((p) =>
+        episodes.every(([a, b]) => p < a || p > b),
+      );
+      const beats = beatsOfPeaks(peaks, record.fs);
       const prediction = await predictor.predictBeats(record, beats);
       const predicted = prediction.beats.map((row) => argmax(row.probabilities));
       const match = matchEvents(
@@ -139,10 +151,12 @@ function subset(scores: Scores, record: string): Scores {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const dir = args[0];
-  if (!dir) throw new Error('usage: npx tsx scripts/beats-cv-report.ts CV_DIR [--detected MITDB_DIR] [--markdown]');
+  if (!dir) throw new Error('usage: npx tsx scripts/beats-cv-report.ts CV_DIR [--folds LIST] [--detected MITDB_DIR] [--markdown]');
   const markdown = args.includes('--markdown');
   const detectedAt = args.indexOf('--detected');
-  const folds = doneFolds(dir);
+  const foldsAt = args.indexOf('--folds');
+  const only = foldsAt > 0 ? new Set(args[foldsAt + 1]!.split(',').map(Number)) : null;
+  const folds = doneFolds(dir).filter((fold) => only === null || only.has(fold.fold));
   const total = folds[0]?.folds ?? 0;
   console.log(`${dir}: ${folds.length} of ${total} folds done (${folds.map((f) => f.fold).join(', ')})`);
   const annotated = annotatedScores(folds);

@@ -12,9 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAnnotations, readRecord } from '../src/io/index.js';
-import type { WfdbAnnotation } from '../src/io/index.js';
 import { detectQrs } from '../src/signal/qrs.js';
-import { matchEvents } from '../src/signal/detect/match.js';
+import { flutterEpisodes, matchEvents } from '../src/signal/detect/match.js';
 
 const BEAT_SYMBOLS = new Set('NLRBAaJSVrFejnE/fQ?');
 const TOLERANCE_S = 0.15;
@@ -26,21 +25,6 @@ interface Row {
   fn: number;
   fp: number;
   flags: string[];
-}
-
-/** Sample ranges of ventricular flutter/fibrillation episodes: `[` ... `]` (open to the end if never closed). */
-function flutterEpisodes(annotations: WfdbAnnotation[], length: number): Array<[number, number]> {
-  const episodes: Array<[number, number]> = [];
-  let start = -1;
-  for (const a of annotations) {
-    if (a.symbol === '[') start = a.sample;
-    if (a.symbol === ']' && start >= 0) {
-      episodes.push([start, a.sample]);
-      start = -1;
-    }
-  }
-  if (start >= 0) episodes.push([start, length]);
-  return episodes;
 }
 
 async function validateRecord(dir: string, record: string, lead: number | undefined): Promise<Row> {

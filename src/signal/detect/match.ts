@@ -52,3 +52,24 @@ export function matchEvents(
     extra,
   };
 }
+
+/**
+ * Sample ranges of ventricular flutter/fibrillation episodes in MIT-format annotations: `[` ... `]` (open to
+ * `length` if never closed). EC57 leaves them out of beat detection and classification (MIT-BIH record 207).
+ */
+export function flutterEpisodes(
+  annotations: ReadonlyArray<{ sample: number; symbol: string }>,
+  length: number,
+): Array<[number, number]> {
+  const episodes: Array<[number, number]> = [];
+  let start = -1;
+  for (const a of annotations) {
+    if (a.symbol === '[') start = a.sample;
+    if (a.symbol === ']' && start >= 0) {
+      episodes.push([start, a.sample]);
+      start = -1;
+    }
+  }
+  if (start >= 0) episodes.push([start, length]);
+  return episodes;
+}
