@@ -2,7 +2,8 @@
  * Page-side latency for bench/infer.ts: Debian's /usr/bin/chromium (playwright-core, never a downloaded browser)
  * opens a blank page whose only requests are answered by page.route from this process: onnxruntime-web's
  * wasm-only build and its .wasm from node_modules, and the model bytes. The page creates an InferenceSession
- * (wasm, 1 thread: the page is not cross-origin isolated, as a deployed page need not be) and times one window.
+ * (wasm with SIMD) and times one window, on 1 thread and on N threads: every response carries the COOP / COEP
+ * headers that make the page cross-origin isolated (what `efficientecg serve` sends), which wasm threads need.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,7 +12,8 @@ import { chromium, type Browser, type Route } from 'playwright-core';
 import { median, type BenchManifest } from './infer-inputs.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-const ORIGIN = 'http://bench.invalid';
+// localhost is a secure context (cross-origin isolation needs one); page.route answers, nothing listens there.
+const ORIGIN = 'http://localhost:9';
 const ORT_DIST = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
 const CONTENT_TYPES: Record<string, string> = {
   '.mjs': 'text/javascript',
@@ -21,8 +23,18 @@ const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html',
 };
 
+/** What makes a page cross-origin isolated (SharedArrayBuffer, so wasm threads). */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
 export interface BrowserResult {
   version: string;
+  threads: number;
+  /** The page's crossOriginIsolated (threads > 1 need it). */
+  isolated: boolean;
   runs: number;
   median_ms: number;
   logits: number[][];
@@ -38,7 +50,7 @@ interface PageFeed {
 const PAGE = `<!doctype html><meta charset="utf-8"><title>bench:infer</title>
 <script type="module">
 import * as ort from '/ort/ort.wasm.min.mjs';
-ort.env.wasm.numThreads = 1;
+ort.env.wasm.numThreads = Number(new URLSearchParams(location.search).get('threads') ?? 1);
 ort.env.wasm.wasmPaths = location.origin + '/ort/';
 window.ort = ort;
 window.ortReady = true;
@@ -52,13 +64,14 @@ function contentType(path: string): string {
 function serve(manifest: BenchManifest) {
   return async (route: Route): Promise<void> => {
     const path = new URL(route.request().url()).pathname;
-    if (path === '/') return route.fulfill({ body: PAGE, contentType: 'text/html' });
+    const headers = ISOLATION_HEADERS;
+    if (path === '/') return route.fulfill({ body: PAGE, contentType: 'text/html', headers });
     if (path === '/model.onnx') {
-      return route.fulfill({ body: readFileSync(manifest.onnx), contentType: contentType(path) });
+      return route.fulfill({ body: readFileSync(manifest.onnx), contentType: contentType(path), headers });
     }
     const file = path.startsWith('/ort/') ? join(ORT_DIST, basename(path)) : null;
     if (file && existsSync(file))
-      return route.fulfill({ body: readFileSync(file), contentType: contentType(file) });
+      return route.fulfill({ body: readFileSync(file), contentType: contentType(file), headers });
     return route.fulfill({ status: 404, body: `not served: ${path}` });
   };
 }
@@ -90,18 +103,23 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Median latency of one latency batch in a fresh page (after `warmup` runs), with the last run's logits. */
+/**
+ * Median latency of one latency batch in a fresh page on `threads` wasm threads (after `warmup` runs), with the
+ * last run's logits. Routes are set on the context so that the wasm threads' workers are answered too.
+ */
 export async function browserLatency(
   browser: Browser,
   manifest: BenchManifest,
   runs: number,
   warmup: number,
   budgetSeconds: number,
+  threads = 1,
 ): Promise<BrowserResult> {
-  const page = await browser.newPage();
+  const context = await browser.newContext();
+  const page = await context.newPage();
   try {
-    await page.route(`${ORIGIN}/**`, serve(manifest));
-    await page.goto(`${ORIGIN}/`);
+    await context.route(`${ORIGIN}/**`, serve(manifest));
+    await page.goto(`${ORIGIN}/?threads=${threads}`);
     await page.waitForFunction(() => (window as unknown as { ortReady?: boolean }).ortReady === true);
     const result = await page.evaluate(runInPage, {
       feeds: pageFeeds(manifest),
@@ -110,13 +128,15 @@ export async function browserLatency(
       budgetMs: budgetSeconds * 1000,
     });
     return {
-      version: `onnxruntime-web ${result.version} (wasm, 1 thread)`,
+      version: `onnxruntime-web ${result.version} (wasm SIMD, ${threads} thread${threads > 1 ? 's' : ''})`,
+      threads,
+      isolated: result.isolated,
       runs: result.times.length,
       median_ms: median(result.times),
       logits: result.logits,
     };
   } finally {
-    await page.close();
+    await context.close();
   }
 }
 
@@ -126,7 +146,7 @@ async function runInPage(input: {
   runs: number;
   warmup: number;
   budgetMs: number;
-}): Promise<{ version: string; times: number[]; logits: number[][] }> {
+}): Promise<{ version: string; isolated: boolean; times: number[]; logits: number[][] }> {
   interface PageTensor {
     data: Float32Array;
     dims: readonly number[];
@@ -170,6 +190,7 @@ async function runInPage(input: {
   const width = logits.data.length / rows;
   return {
     version: ort.env.versions?.web ?? 'unknown',
+    isolated: crossOriginIsolated,
     times,
     logits: Array.from({ length: rows }, (_, r) =>
       Array.from(logits.data.subarray(r * width, (r + 1) * width)),

@@ -1,9 +1,10 @@
 /**
- * npm run bench:infer -- [--runs 40] [--batches 12] [--models a,b] [--models-dir DIR] [--no-browser]
+ * npm run bench:infer -- [--runs 40] [--batches 12] [--models a,b] [--models-dir DIR] [--no-browser] [--browser-threads N]
  * For every model of models/catalog.json, in one run: latency of one 10 s window (a beat model: one batch of 64
  * beats) on 1 thread and throughput on 2 threads (batches of 32 windows) in onnxruntime-node, the TypeScript engine
  * (libtorch) and PyTorch eager (Debian python3-torch, bench/infer_torch.py), each runtime in its own process; page
- * latency in Chromium with onnxruntime-web. All runtimes read the same seeded inputs, and PyTorch's and the engine's
+ * latency in Chromium with onnxruntime-web (wasm SIMD) on 1 thread and on N threads (a cross-origin isolated page),
+ * with its ratio to onnxruntime-node's 1-thread latency. All runtimes read the same seeded inputs, and PyTorch's and the engine's
  * logits are checked against onnxruntime's. Last line: `ratio: X`, the smallest onnxruntime-node / PyTorch
  * throughput ratio over the models that have a PyTorch twin.
  */
@@ -37,6 +38,7 @@ const options = new Command()
   .option('--models <names>', 'comma-separated catalogue names (default: all)')
   .option('--models-dir <dir>', 'another catalogue folder (default: the package models/)')
   .option('--no-browser', 'skip the Chromium page latency')
+  .option('--browser-threads <n>', 'wasm threads of the second Chromium measurement', String(cpus().length))
   .parse()
   .opts<{
     runs: string;
@@ -47,6 +49,7 @@ const options = new Command()
     models?: string;
     modelsDir?: string;
     browser: boolean;
+    browserThreads: string;
   }>();
 
 /** Largest |logit difference| to onnxruntime-node accepted from a twin (the issue's parity bound). */
@@ -86,7 +89,8 @@ function lastLines(text: string): string {
 interface ModelRun {
   manifest: BenchManifest;
   results: Record<Mode, Record<Runtime, WorkerResult>>;
-  browser: BrowserResult | string;
+  /** Chromium on 1 thread, then on --browser-threads threads; or why there is none. */
+  browser: BrowserResult[] | string;
 }
 
 async function benchModel(
@@ -109,16 +113,22 @@ async function benchModel(
     }
     results[mode] = best;
   }
-  let page: BrowserResult | string = 'skipped (--no-browser)';
+  let page: BrowserResult[] | string = 'skipped (--no-browser)';
   if (browser) {
     try {
-      page = await browserLatency(
-        browser,
-        manifest,
-        Number(options.runs),
-        Number(options.warmup),
-        Number(options.budget),
-      );
+      page = [];
+      for (const threads of [...new Set([1, Number(options.browserThreads)])]) {
+        page.push(
+          await browserLatency(
+            browser,
+            manifest,
+            Number(options.runs),
+            Number(options.warmup),
+            Number(options.budget),
+            threads,
+          ),
+        );
+      }
     } catch (error) {
       page = `failed: ${(error as Error).message.split('\n')[0]}`;
     }
@@ -140,7 +150,8 @@ function report(run: ModelRun, notices: string[]): number | null {
     `\n${manifest.name} (${manifest.architecture ?? '?'}, ${manifest.task}: ${ecg.dims[1]} lead(s) x ${ecg.dims[2]} samples` +
       `${extra.length ? `; also fed ${extra.join(', ')}` : ''})`,
   );
-  const page = typeof run.browser === 'string' ? null : run.browser;
+  const pages = typeof run.browser === 'string' ? [] : run.browser;
+  const page = pages[0] ?? null;
   const cells = (mode: Mode, pick: (r: NonNullable<ReturnType<typeof ok>>) => number, digits: number) =>
     (['ort', 'engine', 'pytorch'] as const).map((rt) =>
       fmt(ok(results[mode][rt]) ? pick(ok(results[mode][rt])!) : null, digits).padStart(16),
@@ -167,6 +178,17 @@ function report(run: ModelRun, notices: string[]): number | null {
     `  ratios ORT/PyTorch: throughput ${fmt(ratio('throughput', 'pytorch'))}x, latency ${fmt(ratio('latency', 'pytorch'))}x;` +
       ` ORT/engine: throughput ${fmt(ratio('throughput', 'engine'))}x, latency ${fmt(ratio('latency', 'engine'))}x`,
   );
+  const ortLatency = ort.latency?.median_ms ?? null;
+  if (pages.length > 0)
+    console.log(
+      `  Chromium latency: ${pages
+        .map(
+          (p) =>
+            `${p.threads} thread${p.threads > 1 ? 's' : ''}${p.isolated ? '' : ' (NOT isolated)'} ${fmt(p.median_ms)} ms` +
+            ` (${ortLatency ? fmt(p.median_ms / ortLatency) : 'n/a'}x onnxruntime-node)`,
+        )
+        .join(', ')}`,
+    );
   const parity = parityLine(run);
   console.log(
     `  parity, max |logit - onnxruntime-node| on the same ${spec.throughputBatch} ${spec.unit}: ${parity.text}`,
@@ -187,7 +209,7 @@ function report(run: ModelRun, notices: string[]): number | null {
         .filter(Boolean),
     ),
   );
-  if (page) versions.add(page.version);
+  for (const p of pages) versions.add(p.version);
   console.log(`  (${[...versions].join('; ')})`);
 
   const throughputRatio = ratio('throughput', 'pytorch');
@@ -228,9 +250,9 @@ function parityLine(run: ModelRun): { text: string; pytorchOk: boolean } {
       `${RUNTIME_LABELS[runtime]} ${diff.toExponential(2)}${diff <= PARITY_TOLERANCE ? '' : ' MISMATCH'}`,
     );
   }
-  if (typeof run.browser !== 'string') {
-    const rows = run.browser.logits.length;
-    const diff = maxAbsDiff(run.browser.logits, reference.logits.slice(0, rows));
+  if (typeof run.browser !== 'string' && run.browser[0]) {
+    const rows = run.browser[0].logits.length;
+    const diff = maxAbsDiff(run.browser[0].logits, reference.logits.slice(0, rows));
     parts.push(`Chromium ${diff.toExponential(2)} (${rows} row${rows === 1 ? '' : 's'})`);
   }
   return { text: parts.join(', '), pytorchOk };
