@@ -19,8 +19,9 @@ import {
   RequestError,
   SignalError,
 } from '../errors.js';
-import { predictDetectedBeats } from '../infer/detected-beats.js';
-import { Predictor, type BeatPrediction, type RecordPrediction } from '../infer/predictor.js';
+import { diagnose } from '../infer/diagnose.js';
+import { Predictor } from '../infer/predictor.js';
+import { routeRecord } from '../infer/route.js';
 import { SERVER_READ_LIMITS, type ReadLimits } from '../io/limits.js';
 import { readRecordFromFiles } from '../io/read.js';
 import { recordDuration, type EcgRecord } from '../io/record.js';
@@ -29,6 +30,7 @@ import type { ExampleRecord, ServedModel } from './catalog.js';
 import { checkHost, checkOrigin, hostName, LOOPBACK_HOSTS, watchUpload } from './guard.js';
 import { DEFAULT_LIMITS, type ServeLimits } from './limits.js';
 import { openApiDocument } from './openapi.js';
+import { predictResponseSchema } from './schemas.js';
 import { ORT_WEB_FILES, ortWebDist } from './paths.js';
 import { WorkQueue, type Ticket } from './queue.js';
 import { readJson, readMultipart } from './upload.js';
@@ -260,10 +262,14 @@ function registerPredict(
         const served = model ?? chooseModel(models, record);
         const patient = { age: input.patient.age ?? record.age, sex: input.patient.sex ?? record.sex };
         const predictor = await predictors(served);
-        if (served.info.task === 'beats')
-          return answerBeats(served, record, await predictBeats(predictor, record));
-        const prediction = await predictor.predict(record, { patient, saliency: input.saliency });
-        return answer(served, record, prediction);
+        const result = await diagnose(served, predictor, record, {
+          file: record.name,
+          patient,
+          saliency: input.saliency,
+          ...(input.lead === null ? {} : { lead: input.lead }),
+        });
+        // The documented schema is checked on the way out too: an answer that does not match it is a 500.
+        return predictResponseSchema.parse(result);
       });
     },
   });
@@ -288,59 +294,16 @@ function checkRecord(record: EcgRecord, limits: ServeLimits, saliency: boolean):
   }
 }
 
-/** The first model with as many leads as the record, else a one-lead model. */
+/**
+ * No model named: the record's leads choose among the default models, exactly as `efficientecg predict` and the page
+ * do (src/infer/route.ts), so that the same record gets the same model on every face.
+ */
 function chooseModel(models: Map<string, ServedModel>, record: EcgRecord): ServedModel {
-  const all = [...models.values()].filter((m) => m.info.task === 'records');
-  const found =
-    all.find((m) => m.info.leads.length === record.leads.length) ??
-    all.find((m) => m.info.leads.length === 1);
-  if (!found) {
-    const offered = all.map((m) => `${m.name} (${m.info.leads.length} leads)`).join(', ') || 'none';
-    throw new SignalError(
-      `record ${record.name}: no model for ${record.leads.length} leads; models: ${offered}`,
-    );
-  }
-  return found;
+  const all = [...models.values()];
+  const defaults = all.filter((m) => m.default);
+  const candidates = (defaults.length > 0 ? defaults : all).map((m) => ({ ...m, leads: m.info.leads }));
+  return routeRecord(record.leads, candidates);
 }
-
-/** Beat models: every beat the QRS detector finds, classified (as `efficientecg predict` and the page do). */
-async function predictBeats(predictor: RecordPredictor, record: EcgRecord): Promise<BeatPrediction> {
-  if (!predictor.predictBeats) throw new RequestError(422, 'model', 'this predictor cannot classify beats');
-  return predictDetectedBeats({ predictBeats: predictor.predictBeats.bind(predictor) }, record);
-}
-
-function answerBeats(model: ServedModel, record: EcgRecord, prediction: BeatPrediction) {
-  return {
-    model: model.name,
-    task: 'beats',
-    untrained: prediction.untrained,
-    record: { name: record.name, fs: record.fs, leads: record.leads, seconds: round(recordDuration(record)) },
-    counts: prediction.counts,
-    probabilities: Object.fromEntries(
-      Object.entries(prediction.probabilities).map(([l, p]) => [l, round(p)]),
-    ),
-    predicted: prediction.labels,
-    beats: prediction.beats.map((b) => ({ sample: b.sample, label: b.label })),
-    notices: prediction.notices,
-  };
-}
-
-function answer(model: ServedModel, record: EcgRecord, prediction: RecordPrediction) {
-  return {
-    model: model.name,
-    untrained: prediction.untrained,
-    record: { name: record.name, fs: record.fs, leads: record.leads, seconds: round(recordDuration(record)) },
-    probabilities: Object.fromEntries(
-      Object.entries(prediction.probabilities).map(([l, p]) => [l, round(p)]),
-    ),
-    predicted: prediction.labels,
-    attention: prediction.attention?.ecgToPatient ?? null,
-    notices: prediction.notices,
-    ...(prediction.saliency ? { saliency: prediction.saliency } : {}),
-  };
-}
-
-const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
 /** One predictor per model, loaded on first use; a failed load is retried on the next request. */
 function predictorCache(load: (model: ServedModel) => Promise<RecordPredictor>) {

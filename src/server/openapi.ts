@@ -1,45 +1,19 @@
-/** The HTTP API as an OpenAPI 3.1 document, written by hand (served at /api/openapi.json). */
+/**
+ * The HTTP API as an OpenAPI 3.1 document (served at /api/openapi.json). The request and prediction shapes are
+ * generated from the zod schemas the server validates with (schemas.ts); the rest is written here.
+ */
 import { packageVersion } from '../version.js';
+import {
+  errorSchema,
+  jsonSchema,
+  predictJsonSchema,
+  predictMultipartSchema,
+  predictResponseSchema,
+} from './schemas.js';
 
 const error = {
   description: 'Refused; `message` names the input and the problem',
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-};
-
-const predictRequestJson = {
-  type: 'object',
-  required: ['files'],
-  properties: {
-    model: {
-      type: 'string',
-      description: 'Model name from GET /api/models (default: the first that fits the leads)',
-    },
-    files: {
-      type: 'array',
-      minItems: 1,
-      description: "The record's files: a WFDB .hea with its data files, or one .mat, or one .csv",
-      items: {
-        type: 'object',
-        required: ['name', 'data'],
-        properties: {
-          name: { type: 'string', example: 'A00001.hea' },
-          data: { type: 'string', format: 'byte' },
-        },
-      },
-    },
-    patient: {
-      type: 'object',
-      properties: {
-        age: { type: ['number', 'null'], minimum: 0, maximum: 130 },
-        sex: { type: ['string', 'null'], enum: ['male', 'female', null] },
-      },
-    },
-    saliency: {
-      type: 'boolean',
-      default: false,
-      description: 'Include the occlusion saliency (10 values per second)',
-    },
-  },
 };
 
 export function openApiDocument(): Record<string, unknown> {
@@ -93,19 +67,8 @@ export function openApiDocument(): Record<string, unknown> {
           requestBody: {
             required: true,
             content: {
-              'multipart/form-data': {
-                schema: {
-                  type: 'object',
-                  properties: {
-                    files: { type: 'array', items: { type: 'string', format: 'binary' } },
-                    model: { type: 'string' },
-                    age: { type: 'number' },
-                    sex: { type: 'string', enum: ['male', 'female'] },
-                    saliency: { type: 'boolean' },
-                  },
-                },
-              },
-              'application/json': { schema: predictRequestJson },
+              'multipart/form-data': { schema: jsonSchema(predictMultipartSchema, 'input') },
+              'application/json': { schema: jsonSchema(predictJsonSchema, 'input') },
             },
           },
           responses: {
@@ -139,15 +102,7 @@ export function openApiDocument(): Record<string, unknown> {
     },
     components: {
       schemas: {
-        Error: {
-          type: 'object',
-          required: ['error', 'message'],
-          properties: {
-            error: { type: 'string' },
-            message: { type: 'string' },
-            statusCode: { type: 'integer' },
-          },
-        },
+        Error: jsonSchema(errorSchema),
         Health: {
           type: 'object',
           properties: {
@@ -207,42 +162,10 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
         Prediction: {
-          type: 'object',
-          properties: {
-            model: { type: 'string' },
-            untrained: { type: 'boolean' },
-            record: {
-              type: 'object',
-              properties: {
-                name: { type: 'string' },
-                fs: { type: 'number' },
-                leads: { type: 'array' },
-                seconds: { type: 'number' },
-              },
-            },
-            probabilities: { type: 'object', additionalProperties: { type: 'number' } },
-            predicted: { type: 'array', items: { type: 'string' } },
-            attention: { type: ['object', 'null'], additionalProperties: { type: 'number' } },
-            notices: { type: 'array', items: { type: 'string' } },
-            saliency: {
-              type: 'object',
-              properties: { fs: { type: 'number' }, values: { type: 'array', items: { type: 'number' } } },
-            },
-            task: { type: 'string', enum: ['beats'], description: 'present for beat models only' },
-            counts: {
-              type: 'object',
-              additionalProperties: { type: 'integer' },
-              description: 'beat models: beats per class (probabilities: the share of each class)',
-            },
-            beats: {
-              type: 'array',
-              description: 'beat models: every detected beat (R peak sample) and its class',
-              items: {
-                type: 'object',
-                properties: { sample: { type: 'integer' }, label: { type: 'string' } },
-              },
-            },
-          },
+          ...jsonSchema(predictResponseSchema),
+          description:
+            'The one result schema (src/infer/result.ts), as predict --format json and the page give it: quality first ' +
+            '(labels null and no classes when not diagnosable), every class with its threshold, measurements',
         },
       },
     },

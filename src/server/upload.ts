@@ -7,6 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { excerpt, RequestError } from '../errors.js';
 import { isSafeName } from './catalog.js';
 import type { ServeLimits } from './limits.js';
+import { predictJsonSchema } from './schemas.js';
 
 export interface Patient {
   age: number | null;
@@ -20,6 +21,8 @@ export interface PredictRequest {
   saliency: boolean;
   /** Sampling rate for a CSV without a time column. */
   fs: number | null;
+  /** A one-lead model reads this lead (name or 0-based index) of a multi-lead record. */
+  lead: string | number | null;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -97,6 +100,7 @@ export async function readMultipart(request: FastifyRequest, limits: ServeLimits
     patient: parsePatient(fields.age, fields.sex),
     saliency: parseFlag(fields.saliency),
     fs: parseFs(fields.fs),
+    lead: optionalString(fields.lead, 'lead'),
   };
 }
 
@@ -135,11 +139,18 @@ export function readJson(body: unknown, limits: ServeLimits): PredictRequest {
     string,
     unknown
   >;
-  return {
+  const request = {
     model: optionalString(model, 'model'),
     files,
     patient: parsePatient(age, sex),
     saliency: parseFlag(saliency),
     fs: parseFs(fs),
   };
+  // Everything else the documented schema says (the same zod object the OpenAPI document is generated from).
+  const checked = predictJsonSchema.safeParse(body);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    throw new RequestError(400, issue.path.join('.') || 'body', issue.message);
+  }
+  return { ...request, lead: checked.data.lead ?? null };
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { ecgResultSchema } from '../../src/infer/result.js';
 import { predictFile, PredictorCache } from '../../src/infer/predict-file.js';
 import type { RecordPrediction } from '../../src/infer/predictor.js';
 import {
@@ -101,10 +102,20 @@ test('JSON upload of a one-lead WFDB record picks the one-lead model', async () 
   assert.equal(status, 200, JSON.stringify(body));
   assert.equal(body.model, 'dev-1lead-untrained');
   assert.equal(body.untrained, true);
-  assert.deepEqual(body.record, { name: 'A00001', fs: 300, leads: ['ECG'], seconds: 30 });
-  const probabilities = body.probabilities as Record<string, number>;
-  assert.deepEqual(Object.keys(probabilities), ['N', 'A', 'O', '~']);
-  assert.ok(Math.abs(Object.values(probabilities).reduce((a, b) => a + b, 0) - 1) < 1e-3);
+  assert.ok(ecgResultSchema.safeParse(body).success, 'the one result schema');
+  assert.deepEqual(body.record, { name: 'A00001', fs: 300, leads: ['ECG'], samples: 9000, seconds: 30 });
+  const classes = body.classes as Array<{ label: string; probability: number; threshold: number | null }>;
+  assert.deepEqual(
+    classes.map((c) => c.label),
+    ['N', 'A', 'O', '~'],
+  );
+  assert.ok(Math.abs(classes.reduce((a, c) => a + c.probability, 0) - 1) < 1e-3);
+  assert.ok(
+    classes.every((c) => c.threshold === null),
+    'single-label: argmax, no thresholds',
+  );
+  assert.equal((body.noise as { label: string }).label, '~');
+  assert.deepEqual((body.quality as { diagnosable: boolean }).diagnosable, true);
   const notices = body.notices as string[];
   assert.match(notices[0]!, /lead names differ, leads used in record order/);
   assert.match(notices.at(-1)!, /UNTRAINED development model/);
@@ -114,7 +125,7 @@ test('JSON upload of a one-lead WFDB record picks the one-lead model', async () 
     times: number[];
     importance: number[];
   };
-  assert.equal(saliency.label, (body.predicted as string[])[0]);
+  assert.equal(saliency.label, (body.labels as string[])[0]);
   assert.equal(saliency.times.length, saliency.importance.length);
   assert.ok(saliency.times.length >= 30 / saliency.segmentSeconds);
 });
@@ -131,16 +142,23 @@ test('multipart upload of a 12-lead record picks the 12-lead model', async () =>
   const body = res.json();
   assert.equal(body.model, 'dev-12lead-fusion-untrained');
   assert.equal(body.record.leads.length, 12);
-  assert.equal(body.saliency, undefined);
+  assert.equal(body.saliency, null);
   // Fusion model: the ECG's attention shares over the patient tokens (null token, age, sex) sum to 1.
   const attention = body.attention as Record<string, number>;
   assert.deepEqual(Object.keys(attention).slice(1), ['age', 'sex']);
   assert.ok(Math.abs(Object.values(attention).reduce((a, b) => a + b, 0) - 1) < 1e-3);
-  // Multi-label: each probability on its own, so `predicted` is exactly those >= 0.5.
-  const expected = Object.entries(body.probabilities as Record<string, number>)
-    .filter(([, p]) => p >= 0.5)
-    .map(([l]) => l);
-  assert.deepEqual(body.predicted, expected);
+  // Multi-label: each probability against its own threshold (0.5 for this model), `passed` marks the labels.
+  const classes = body.classes as Array<{
+    label: string;
+    probability: number;
+    threshold: number;
+    passed: boolean;
+  }>;
+  assert.ok(classes.every((c) => c.threshold === 0.5 && c.passed === c.probability >= 0.5));
+  assert.deepEqual(
+    body.labels,
+    classes.filter((c) => c.passed).map((c) => c.label),
+  );
 });
 
 const BAD_JSON: Array<[string, unknown, number, RegExp]> = [
@@ -270,7 +288,7 @@ function fakePrediction(label: string): RecordPrediction {
     record: 'r',
     task: 'records',
     labels: [label],
-    probabilities: { [label]: 1 },
+    probabilities: { N: 0, A: 0, O: 0, '~': 0, [label]: 1 },
     top: [{ label, probability: 1 }],
     aggregate: 'mean-logits',
     windowSeconds: 10,
@@ -320,7 +338,7 @@ test('a predictor that throws gives 500 without details, and the next request wo
   assert.doesNotMatch(String(failed.body.message), /secret/);
   const ok = await predictJson(app, { files: CINC });
   assert.equal(ok.status, 200);
-  assert.deepEqual(ok.body.predicted, ['A']);
+  assert.deepEqual(ok.body.labels, ['A']);
 });
 
 test('a beat model by name: every detected beat classified, counts as predict gives them', async () => {
@@ -333,8 +351,7 @@ test('a beat model by name: every detected beat classified, counts as predict gi
   assert.equal(res.status, 200, JSON.stringify(res.body));
   const body = res.body as {
     task: string;
-    counts: Record<string, number>;
-    beats: Array<{ sample: number; label: string }>;
+    beats: { total: number; counts: Record<string, number>; items: Array<{ sample: number; label: string }> };
   };
   assert.equal(body.task, 'beats');
   const cache = new PredictorCache();
@@ -346,10 +363,9 @@ test('a beat model by name: every detected beat classified, counts as predict gi
   const reference = await predictFile(WFDB + '208x.hea', { kind: 'fixed', model }, cache);
   await cache.close();
   assert.ok(reference.ok && reference.beats);
-  assert.deepEqual(body.counts, reference.beats.counts);
-  assert.equal(body.beats.length, reference.beats.total);
+  assert.deepEqual(body.beats, reference.beats, 'the API and predict give the same beats');
   assert.ok(
-    body.beats.every((b, i) => i === 0 || b.sample > body.beats[i - 1]!.sample),
+    body.beats.items.every((b, i) => i === 0 || b.sample > body.beats.items[i - 1]!.sample),
     'beats in time order',
   );
 });

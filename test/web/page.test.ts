@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { predictFile, PredictorCache } from '../../src/infer/predict-file.js';
+import { ecgResultSchema } from '../../src/infer/result.js';
 import { buildServer, loadModels, type ExampleRecord } from '../../src/server/index.js';
 import { WEB_DIST } from '../../src/server/paths.js';
 import { decodePng, type Image } from './png.js';
@@ -113,6 +114,38 @@ test('an example is drawn on ECG paper and diagnosed in the page', { skip }, asy
   assert.match(diagnosis, /Attention of the ECG on the patient features[\s\S]*age[\s\S]*sex/);
   assert.equal(await page.inputValue('#age'), '56');
   assert.match(String(await page.textContent('#record-info')), /12 lead\(s\).*100 Hz, 10\.0 s/);
+  // One answer everywhere: the page's EcgResult is predict's for the same record and model (saliency aside).
+  const shown = ecgResultSchema.parse(
+    JSON.parse((await page.getAttribute('#diagnosis', 'data-result')) ?? 'null'),
+  );
+  const cache = new PredictorCache();
+  const model = {
+    name: shown.model,
+    path: here('../server/fixtures/dev-12lead-fusion-untrained.onnx'),
+    leads: [],
+  };
+  const cli = await predictFile(WFDB + '00001_lr.hea', { kind: 'fixed', model }, cache);
+  await cache.close();
+  assert.ok(cli.ok);
+  assert.deepEqual(
+    [
+      shown.model,
+      shown.labels,
+      shown.quality,
+      shown.measurements,
+      shown.classes.map((c) => [c.label, c.threshold, c.passed]),
+    ],
+    [
+      cli.model,
+      cli.labels,
+      cli.quality,
+      cli.measurements,
+      cli.classes.map((c) => [c.label, c.threshold, c.passed]),
+    ],
+  );
+  shown.classes.forEach((c, i) => assert.ok(Math.abs(c.probability - cli.classes[i]!.probability) < 1e-3));
+  assert.match(diagnosis, /HR \d+\/min/, 'heart rate and intervals on the page');
+  assert.match(diagnosis, /Legend: NORM normal ECG/);
 
   const png = await page.locator('#ecg').screenshot();
   writeFileSync(SCREENSHOT, png);

@@ -6,7 +6,12 @@
 import * as ort from 'onnxruntime-web';
 import type { EcgRecord } from '../../src/io/record.js';
 import { readRecordFromFiles } from '../../src/io/read.js';
-import { Predictor, type RecordPrediction } from '../../src/infer/predictor.js';
+import { diagnose as diagnoseWith } from '../../src/infer/diagnose.js';
+import { legendLine } from '../../src/infer/legend.js';
+import { classText, measurementText } from '../../src/infer/predict-output.js';
+import { Predictor } from '../../src/infer/predictor.js';
+import type { EcgResult } from '../../src/infer/result.js';
+import { assessQuality } from '../../src/signal/quality.js';
 import { routeRecord } from '../../src/infer/route.js';
 import { detectQrs } from '../../src/signal/qrs.js';
 import { classifyBeats, type ClassifiedBeats } from './beats.js';
@@ -212,20 +217,28 @@ async function diagnose(): Promise<void> {
   else await diagnoseRecord(model, predictor, record, run);
 }
 
+/** The same diagnose() as `efficientecg predict` and POST /api/predict: quality gate, classes, measurements. */
 async function diagnoseRecord(model: ModelEntry, predictor: Predictor, record: EcgRecord, run: number) {
-  const prediction = await predictor.predict(record, {
+  const result = await diagnoseWith({ name: model.name, info: predictor.info }, predictor, record, {
     patient: patient(),
     saliency: { segmentSeconds: 0.5 },
   });
   if (run !== state.run) return;
-  state.overlay = { ...state.overlay, saliency: prediction.saliency };
-  renderDiagnosis(model, prediction);
+  state.overlay = { ...state.overlay, saliency: result.saliency };
+  renderDiagnosis(model, result);
   redraw();
   setStatus(`Diagnosed with ${model.name} (onnxruntime-web, in this page).`);
 }
 
 /** Every detected beat classified in batches, with progress; the labels are drawn at the R peaks. */
 async function diagnoseBeats(model: ModelEntry, predictor: Predictor, record: EcgRecord, run: number) {
+  // The quality gate first, as diagnose() runs it for record models: no beats are classified on an unusable lead.
+  const quality = assessQuality(record);
+  if (!quality.diagnosable) {
+    ui.diagnosis.replaceChildren(notDiagnosable(quality.summary));
+    setStatus(`Not diagnosed: ${quality.summary}`);
+    return;
+  }
   const rPeaks = state.overlay.rPeaks ?? new Int32Array(0);
   ui.progress.hidden = false;
   const result = await classifyBeats(predictor, record, rPeaks, {
@@ -246,23 +259,53 @@ async function diagnoseBeats(model: ModelEntry, predictor: Predictor, record: Ec
   setStatus(`Classified ${result.beats.length} beats with ${model.name} (onnxruntime-web, in this page).`);
 }
 
-function bar(label: string, value: number, strong: boolean): HTMLElement {
+/** A probability bar; `threshold` is drawn as a mark on the track and written beside the value. */
+function bar(
+  label: string,
+  value: number,
+  strong: boolean,
+  threshold: number | null = null,
+  title = '',
+): HTMLElement {
   const row = document.createElement('div');
   row.className = strong ? 'bar predicted' : 'bar';
   const name = document.createElement('span');
   name.className = 'bar-label';
   name.textContent = label;
+  name.title = title;
   const track = document.createElement('span');
   track.className = 'bar-track';
   const fill = document.createElement('span');
   fill.className = 'bar-fill';
   fill.style.width = `${(value * 100).toFixed(1)}%`;
   track.append(fill);
+  if (threshold !== null) {
+    const mark = document.createElement('span');
+    mark.className = 'bar-threshold';
+    mark.style.left = `${(threshold * 100).toFixed(1)}%`;
+    track.append(mark);
+  }
   const number = document.createElement('span');
   number.className = 'bar-value';
-  number.textContent = `${(value * 100).toFixed(1)} %`;
+  number.textContent = `${(value * 100).toFixed(1)} %${threshold === null ? '' : ` (threshold ${(threshold * 100).toFixed(0)} %)`}${strong ? ' ✓' : ''}`;
   row.append(name, track, number);
   return row;
+}
+
+function paragraph(className: string, text: string, id?: string): HTMLElement {
+  const p = document.createElement('p');
+  p.className = className;
+  p.textContent = text;
+  if (id) p.id = id;
+  return p;
+}
+
+function notDiagnosable(summary: string): HTMLElement {
+  return paragraph(
+    'not-diagnosable',
+    `Not diagnosable: ${summary.replace(/^not diagnosable: /, '')}`,
+    'predicted',
+  );
 }
 
 function heading(text: string): HTMLElement {
@@ -287,28 +330,53 @@ function notices(texts: readonly string[]): HTMLElement[] {
   });
 }
 
-function renderDiagnosis(model: ModelEntry, prediction: RecordPrediction): void {
+function renderDiagnosis(model: ModelEntry, result: EcgResult): void {
+  // The EcgResult itself, for programs reading the page (the same schema as predict --format json and the API).
+  ui.diagnosis.dataset.result = JSON.stringify(result);
   const parts: HTMLElement[] = [];
-  if (prediction.untrained) parts.push(untrainedWarning());
-  const summary = document.createElement('p');
-  summary.id = 'predicted';
-  summary.textContent = `Diagnosis: ${prediction.labels.join(', ') || 'no class above its threshold'}`;
-  parts.push(summary, heading(`Probabilities (${model.name})`));
-  for (const { label, probability } of prediction.top) {
-    parts.push(bar(label, probability, prediction.labels.includes(label)));
+  if (result.untrained) parts.push(untrainedWarning());
+  if (!result.quality.diagnosable || result.labels === null) {
+    parts.push(notDiagnosable(result.quality.summary), ...notices(result.notices));
+    ui.diagnosis.replaceChildren(...parts);
+    return;
   }
-  const attention = prediction.attention?.ecgToPatient;
-  if (attention) {
+  const summary = `Diagnosis: ${result.labels.join(', ') || 'no class above its threshold'}`;
+  parts.push(paragraph('', summary, 'predicted'));
+  if (result.quality.flags.length > 0)
+    parts.push(
+      paragraph(
+        'quality-warning',
+        `Signal quality: ${result.quality.flags.map((f) => f.message).join('; ')}`,
+      ),
+    );
+  const measured = measurementText(result);
+  if (measured) parts.push(paragraph('measurements', measured, 'measurements'));
+  parts.push(heading(`Probabilities (${model.name})`));
+  for (const c of [...result.classes].sort((a, b) => b.probability - a.probability)) {
+    parts.push(bar(`${c.label}`, c.probability, c.passed, c.threshold, `${c.name}: ${classText(c)}`));
+  }
+  if (result.noise && !result.noise.passed)
+    parts.push(
+      paragraph(
+        'note',
+        `The model's own noise class ${result.noise.label}: ${(result.noise.probability * 100).toFixed(1)} %`,
+      ),
+    );
+  parts.push(paragraph('note legend', `Legend: ${legendLine(result.classes.map((c) => c.label))}`));
+  if (result.attention) {
     parts.push(heading('Attention of the ECG on the patient features'));
-    for (const [token, share] of Object.entries(attention)) parts.push(bar(token, share, false));
+    for (const [token, share] of Object.entries(result.attention)) parts.push(bar(token, share, false));
   }
-  if (prediction.saliency) {
-    const note = document.createElement('p');
-    note.className = 'note';
-    note.textContent = `Shaded: where hiding ${prediction.saliency.segmentSeconds} s of signal lowers “${prediction.saliency.label}” most (occlusion). Blue marks: detected R peaks.`;
-    parts.push(note);
+  if (result.saliency) {
+    parts.push(
+      paragraph(
+        'note',
+        `Shaded: where hiding ${result.saliency.segmentSeconds} s of signal lowers “${result.saliency.label}” most (occlusion). Blue marks: detected R peaks.`,
+      ),
+    );
   }
-  parts.push(...notices(prediction.notices));
+  if (result.measurements) parts.push(paragraph('note', `Measurements: ${result.measurements.method}`));
+  parts.push(...notices(result.notices));
   ui.diagnosis.replaceChildren(...parts);
 }
 
