@@ -63,6 +63,20 @@ export class DisposedError extends EcgError {
   override name = 'DisposedError';
 }
 
+/**
+ * A file could not be written because its disk is full (ENOSPC) or the user's quota is spent (EDQUOT): `path` is
+ * the file, and the message says what can be freed.
+ */
+export class DiskFullError extends EcgError {
+  override name = 'DiskFullError';
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`${path}: ${problem}`);
+  }
+}
+
 /** A checkpoint is truncated, foreign or incompatible with the model it is loaded into. */
 export class CheckpointError extends EcgError {
   override name = 'CheckpointError';

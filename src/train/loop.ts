@@ -25,7 +25,7 @@ import {
   weightDecayGroups,
   type Schedule,
 } from '../optim/index.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { removeStaleTemporaries, writeFileAtomic } from '../util/atomic.js';
 import { INITIAL_STATE, restoreOptimizerState, writeCheckpoint, type TrainingState } from './checkpoint.js';
 import { runDefiningConfig, type TrainConfig } from './config.js';
 import { createReporter, type Reporter } from './progress.js';
@@ -146,6 +146,7 @@ export async function runTraining<Batch>(
 /** Refuses to mix runs: an out dir holding one needs --resume or --force. Returns the checkpoint to resume. */
 export function prepareOutDir(config: TrainConfig, options: TrainOptions): Checkpoint | null {
   const lastPath = join(config.out, RUN_FILES.last);
+  removeStaleTemporaries(config.out); // left by a run killed mid-write
   const hasRun = Object.values(RUN_FILES).some((file) => existsSync(join(config.out, file)));
   if (options.resume) {
     if (!existsSync(lastPath))
@@ -348,7 +349,9 @@ export function nextState(
  */
 function saveEpoch<Batch>(run: Run<Batch>, state: TrainingState, validation: ValidationMetrics | null): void {
   const metadata = run.task.checkpointMetadata(state, validation);
-  writeCheckpoint(join(run.config.out, RUN_FILES.last), run.task.model, metadata, run.optimizer);
+  // best before last: a kill between them leaves last at the previous epoch, whose resume redoes this one (and
+  // writes best again); the other order could leave a last that claims a best never written.
   if (run.config.cvFold === null && state.bestEpoch === state.epoch)
     writeCheckpoint(join(run.config.out, RUN_FILES.best), run.task.model, metadata, null);
+  writeCheckpoint(join(run.config.out, RUN_FILES.last), run.task.model, metadata, run.optimizer);
 }
