@@ -3,15 +3,9 @@
  * lead names (with an optional unit: "II (mV)" or "II [mV]"), comma, semicolon or tab separated, and an optional
  * time column recognised by its name, from which the sampling frequency can be derived.
  */
-import { excerpt, FormatError } from "../errors.js";
-import {
-  checkFileBytes,
-  checkFs,
-  checkSamples,
-  readLimits,
-  type ReadLimits,
-} from "./limits.js";
-import { FS_HINT, type EcgRecord } from "./record.js";
+import { excerpt, FormatError } from '../errors.js';
+import { checkFileBytes, checkFs, checkSamples, readLimits, type ReadLimits } from './limits.js';
+import { FS_HINT, type EcgRecord } from './record.js';
 
 export interface CsvRecordOptions {
   /** Sampling frequency in Hz; required unless a time column gives it. */
@@ -26,13 +20,12 @@ export interface CsvRecordOptions {
   limits?: Partial<ReadLimits>;
 }
 
-type Delimiter = "," | ";" | "\t";
+type Delimiter = ',' | ';' | '\t';
 
 /** Time columns: header names that hold time, and the factor that turns their values into seconds. */
 const TIME_COLUMNS: Array<{ pattern: RegExp; toSeconds: number }> = [
   {
-    pattern:
-      /^(time|t|sec|secs|seconds|time_?s|time \(s\)|time \[s\]|elapsed time)$/i,
+    pattern: /^(time|t|sec|secs|seconds|time_?s|time \(s\)|time \[s\]|elapsed time)$/i,
     toSeconds: 1,
   },
   {
@@ -55,13 +48,9 @@ interface Table {
 }
 
 /** Reads an ECG from CSV/TSV text; `source` names it in errors. Empty cells and "NaN" become NaN. */
-export function readCsvRecord(
-  text: string,
-  source = "<text>",
-  options: CsvRecordOptions = {},
-): EcgRecord {
+export function readCsvRecord(text: string, source = '<text>', options: CsvRecordOptions = {}): EcgRecord {
   const limits = readLimits(options.limits);
-  checkFileBytes(source, text.length, limits, "CSV text");
+  checkFileBytes(source, text.length, limits, 'CSV text');
   const table = readTable(text, source, limits);
   const names = table.header ?? table.columns.map((_, i) => `ch${i + 1}`);
   const columns = names.map((name, index) => ({
@@ -69,42 +58,26 @@ export function readCsvRecord(
     index,
     time: timeScale(name),
   }));
-  const timeColumn = table.header
-    ? columns.find((c) => c.time !== null)
-    : undefined;
-  const leadColumns = columns.filter(
-    (c) => c !== timeColumn && !(table.header && INDEX_COLUMN.test(c.name)),
-  );
-  if (leadColumns.length === 0)
-    throw new FormatError(source, "no lead columns");
-  const fs = checkFs(
-    samplingFrequency(table, timeColumn, options.fs, source),
-    source,
-    limits,
-  );
-  const parsed = leadColumns.map((column) =>
-    Float32Array.from(table.columns[column.index]!),
-  );
+  const timeColumn = table.header ? columns.find((c) => c.time !== null) : undefined;
+  const leadColumns = columns.filter((c) => c !== timeColumn && !(table.header && INDEX_COLUMN.test(c.name)));
+  if (leadColumns.length === 0) throw new FormatError(source, 'no lead columns');
+  const fs = checkFs(samplingFrequency(table, timeColumn, options.fs, source), source, limits);
+  const parsed = leadColumns.map((column) => Float32Array.from(table.columns[column.index]!));
   const headerUnits = leadColumns.map((c) => splitUnit(c.name));
   const leads = options.leads ?? headerUnits.map((h) => h.lead);
   if (leads.length !== leadColumns.length) {
-    throw new FormatError(
-      source,
-      `${leads.length} lead names for ${leadColumns.length} lead columns`,
-    );
+    throw new FormatError(source, `${leads.length} lead names for ${leadColumns.length} lead columns`);
   }
   return {
-    name:
-      options.name ??
-      (source.split(/[\\/]/).pop() ?? source).replace(/\.(csv|tsv|txt)$/i, ""),
+    name: options.name ?? (source.split(/[\\/]/).pop() ?? source).replace(/\.(csv|tsv|txt)$/i, ''),
     fs,
     leads: [...leads],
-    units: headerUnits.map((h) => h.unit ?? options.units ?? "mV"),
+    units: headerUnits.map((h) => h.unit ?? options.units ?? 'mV'),
     signals: parsed,
     age: null,
-    sex: "unknown",
+    sex: 'unknown',
     metadata: {
-      format: "csv",
+      format: 'csv',
       delimiter: table.delimiter,
       timeColumn: timeColumn?.name ?? null,
     },
@@ -112,17 +85,15 @@ export function readCsvRecord(
 }
 
 /** Non-empty lines with their 1-based numbers, found one at a time (no array of every line of a large text). */
-function* nonEmptyLines(
-  text: string,
-): Generator<{ line: string; number: number }> {
+function* nonEmptyLines(text: string): Generator<{ line: string; number: number }> {
   let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let number = 1;
   while (start <= text.length) {
     const end = nextBreak(text, start);
     const line = text.slice(start, end);
-    if (line.trim() !== "") yield { line, number };
+    if (line.trim() !== '') yield { line, number };
     number++;
-    start = end + (text[end] === "\r" && text[end + 1] === "\n" ? 2 : 1);
+    start = end + (text[end] === '\r' && text[end + 1] === '\n' ? 2 : 1);
   }
 }
 
@@ -142,14 +113,14 @@ function nextBreak(text: string, from: number): number {
  */
 function readTable(text: string, source: string, limits: ReadLimits): Table {
   const first = nonEmptyLines(text).next();
-  if (first.done) throw new FormatError(source, "no data (empty text)");
+  if (first.done) throw new FormatError(source, 'no data (empty text)');
   const delimiter = detectDelimiter(first.value.line);
   let lineCount = 0;
   let trailing = true;
   for (const { line } of nonEmptyLines(text)) {
     lineCount++;
     const cut = line.lastIndexOf(delimiter);
-    trailing &&= cut >= 0 && unquote(line.slice(cut + 1)) === "";
+    trailing &&= cut >= 0 && unquote(line.slice(cut + 1)) === '';
   }
   const firstCells = splitCells(
     first.value.line,
@@ -160,11 +131,9 @@ function readTable(text: string, source: string, limits: ReadLimits): Table {
     first.value.number,
   );
   const width = firstCells.length;
-  const hasHeader = firstCells.some(
-    (cell) => cell !== "" && parseNumber(cell, delimiter) === null,
-  );
+  const hasHeader = firstCells.some((cell) => cell !== '' && parseNumber(cell, delimiter) === null);
   const rows = lineCount - (hasHeader ? 1 : 0);
-  if (rows === 0) throw new FormatError(source, "header row but no data rows");
+  if (rows === 0) throw new FormatError(source, 'header row but no data rows');
   checkSamples(source, rows, width, limits);
   const columns = Array.from({ length: width }, () => new Float64Array(rows));
   const names = hasHeader ? firstCells : firstCells.map((_, i) => `ch${i + 1}`);
@@ -173,10 +142,7 @@ function readTable(text: string, source: string, limits: ReadLimits): Table {
     if (hasHeader && number === first.value.number) continue;
     const cells = splitCells(line, delimiter, trailing, width, source, number);
     if (cells.length !== width)
-      throw new FormatError(
-        source,
-        `line ${number} has ${cells.length} cells, expected ${width}`,
-      );
+      throw new FormatError(source, `line ${number} has ${cells.length} cells, expected ${width}`);
     cells.forEach((cell, c) => {
       const value = parseNumber(cell, delimiter);
       if (value === null)
@@ -204,16 +170,9 @@ function splitCells(
   number: number,
 ): string[] {
   let count = 1;
-  for (
-    let at = line.indexOf(delimiter);
-    at >= 0;
-    at = line.indexOf(delimiter, at + 1)
-  ) {
+  for (let at = line.indexOf(delimiter); at >= 0; at = line.indexOf(delimiter, at + 1)) {
     if (++count > maxCells + (trailing ? 1 : 0))
-      throw new FormatError(
-        source,
-        `line ${number} has more than ${maxCells} cells`,
-      );
+      throw new FormatError(source, `line ${number} has more than ${maxCells} cells`);
   }
   const cells = line.split(delimiter).map(unquote);
   return trailing ? cells.slice(0, -1) : cells;
@@ -221,7 +180,7 @@ function splitCells(
 
 /** The most frequent of the three delimiters on the first line (comma when there is a single column). */
 function detectDelimiter(line: string): Delimiter {
-  const counts = ([",", ";", "\t"] as const).map((d) => ({
+  const counts = ([',', ';', '\t'] as const).map((d) => ({
     d,
     n: occurrences(line, d),
   }));
@@ -230,8 +189,7 @@ function detectDelimiter(line: string): Delimiter {
 
 function occurrences(line: string, char: string): number {
   let n = 0;
-  for (let at = line.indexOf(char); at >= 0; at = line.indexOf(char, at + 1))
-    n++;
+  for (let at = line.indexOf(char); at >= 0; at = line.indexOf(char, at + 1)) n++;
   return n;
 }
 
@@ -244,16 +202,11 @@ function unquote(cell: string): string {
 
 /** A number, NaN for an empty or "NaN" cell, or null when the cell is not numeric. */
 function parseNumber(cell: string, delimiter: Delimiter): number | null {
-  if (cell === "" || /^nan$/i.test(cell)) return NaN;
+  if (cell === '' || /^nan$/i.test(cell)) return NaN;
   // With ';' or tab as separator, "1,25" is a decimal comma (European spreadsheets).
-  const normalised =
-    delimiter !== "," && /^[^.,]*,[^.,]*$/.test(cell)
-      ? cell.replace(",", ".")
-      : cell;
+  const normalised = delimiter !== ',' && /^[^.,]*,[^.,]*$/.test(cell) ? cell.replace(',', '.') : cell;
   const value = Number(normalised);
-  return Number.isNaN(value) || /^0x|^0b|^0o|^\s*$/i.test(normalised)
-    ? null
-    : value;
+  return Number.isNaN(value) || /^0x|^0b|^0o|^\s*$/i.test(normalised) ? null : value;
 }
 
 function timeScale(name: string): number | null {
@@ -270,17 +223,13 @@ function samplingFrequency(
   if (given !== undefined) checkFs(given, source);
   if (!timeColumn) {
     if (given === undefined)
-      throw new FormatError(
-        source,
-        `no time column: give the sampling rate (${FS_HINT})`,
-      );
+      throw new FormatError(source, `no time column: give the sampling rate (${FS_HINT})`);
     return given;
   }
   const times = table.columns[timeColumn.index]!;
   // Over the whole span, not per step: time stamps printed with few decimals make single steps uneven.
   const span = (times[times.length - 1]! - times[0]!) * timeColumn.time!;
-  const derived =
-    times.length > 1 && span > 0 ? (times.length - 1) / span : NaN;
+  const derived = times.length > 1 && span > 0 ? (times.length - 1) / span : NaN;
   if (given === undefined) {
     if (!Number.isFinite(derived)) {
       throw new FormatError(
@@ -290,10 +239,7 @@ function samplingFrequency(
     }
     return roundFs(derived);
   }
-  if (
-    Number.isFinite(derived) &&
-    Math.abs(derived - given) > FS_TOLERANCE * given
-  ) {
+  if (Number.isFinite(derived) && Math.abs(derived - given) > FS_TOLERANCE * given) {
     throw new FormatError(
       source,
       `time column '${excerpt(timeColumn.name)}' implies ${derived.toFixed(3)} Hz, not fs=${given}`,
@@ -310,7 +256,5 @@ function roundFs(fs: number): number {
 
 function splitUnit(header: string): { lead: string; unit: string | null } {
   const match = /^(.*?)\s*[([]\s*([^)\]]+?)\s*[)\]]$/.exec(header);
-  return match && match[1]
-    ? { lead: match[1], unit: match[2]! }
-    : { lead: header, unit: null };
+  return match && match[1] ? { lead: match[1], unit: match[2]! } : { lead: header, unit: null };
 }
