@@ -60,7 +60,10 @@ function assertCsvError(text: string, pattern: RegExp, options = {}) {
 test('clear errors: ragged rows, non-numeric cells, missing fs, inconsistent fs, empty input', () => {
   assertCsvError('I,II\n1,2\n3\n', /line 3 has 1 cells, expected 2/, { fs: 1 });
   assertCsvError('I,II\n1,2\n3,x7\n', /line 3, column 2 \('II'\): "x7" is not a number/, { fs: 1 });
-  assertCsvError('I,II\n1,2\n', /pass \{ fs \}/);
+  assertCsvError(
+    'I,II\n1,2\n',
+    /no time column: give the sampling rate \(--fs HZ on the command line, \{ fs \} in code/,
+  );
   assertCsvError('time,I\n0,1\n0.01,2\n0.02,3\n', /implies 100\.000 Hz, not fs=250/, { fs: 250 });
   assertCsvError('time,I\n0,1\n0,2\n', /does not increase/);
   assertCsvError('\n \n', /empty/);
