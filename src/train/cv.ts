@@ -9,7 +9,7 @@
  * `<out>/cv.json` the summary. A fold whose heldout.json exists is done; one with a last checkpoint is resumed, so a
  * killed CV continues where it stopped and gives the same figures as a straight one.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../datasets/types.js';
 import { ConfigError, FormatError } from '../errors.js';
@@ -219,14 +219,4 @@ export function headlineIntervals(
     { resamples, seed: 0, groups: outputs.groups },
   );
   return result.intervals as Record<string, readonly [number, number] | null>;
-}
-
-/** Fold folders present in a CV folder (for status displays). */
-export function foldsPresent(out: string): number[] {
-  if (!existsSync(out)) return [];
-  return readdirSync(out)
-    .map((name) => /^fold-(\d+)$/.exec(name)?.[1])
-    .filter((n): n is string => n !== undefined)
-    .map(Number)
-    .sort((a, b) => a - b);
 }
