@@ -9,7 +9,9 @@
  * fold models (one ONNX graph averaging their logits; each member trained on K-1 folds, so together they saw all
  * the data), its decision thresholds are chosen on the pooled out-of-fold predictions, and the catalogue's `cv`
  * figure is the cross-validated figure of one fold model (the ensemble itself is not cross-validated: every record
- * is in the training data of K-1 members).
+ * is in the training data of K-1 members). With --class-offsets (single-label tasks) the ensemble also carries per-class
+ * logit offsets fitted on the pooled out-of-fold logits, and the catalogue's `cv` figure is then the nested CV of that
+ * decision rule (fold k decided with offsets fitted on the other folds; src/train/cv-offsets.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { readCheckpoint, saveCheckpoint, type Checkpoint } from '../src/export/c
 import { selectThresholds } from '../src/eval/index.js';
 import { ensembleCheckpoint } from '../src/models/ensemble.js';
 import { foldDir, poolOutputs, readHeldout, type CvSummary } from '../src/train/cv.js';
+import { offsetsCv, pairedDifference, type OffsetsCv } from '../src/train/cv-offsets.js';
 import { probabilities as probabilitiesOf } from '../src/train/validate.js';
 import { countMacsOf } from '../src/models/macs.js';
 import { modelFromCheckpoint } from '../src/models/registry.js';
@@ -39,8 +42,20 @@ const options = new Command()
   .option('--data <dir>', 'dataset folder used for the validation figures (--run)')
   .option('--default', 'the default model for its dataset')
   .option('--command <text>', 'the exact training command, for the card')
+  .option(
+    '--class-offsets',
+    'with --cv, single-label: ship per-class logit offsets fitted on out-of-fold logits',
+  )
   .parse()
-  .opts<{ run?: string; cv?: string; name: string; data?: string; default?: boolean; command?: string }>();
+  .opts<{
+    run?: string;
+    cv?: string;
+    name: string;
+    data?: string;
+    default?: boolean;
+    command?: string;
+    classOffsets?: boolean;
+  }>();
 if ((options.run === undefined) === (options.cv === undefined)) throw new Error('give --run DIR or --cv DIR');
 if (options.run !== undefined && options.data === undefined) throw new Error('--run needs --data DIR');
 
@@ -52,9 +67,13 @@ const efficientecg = (...args: string[]) => {
   return result.stdout;
 };
 
-const cvSummary = options.cv
+const writtenCv = options.cv
   ? (JSON.parse(readFileSync(join(options.cv, 'cv.json'), 'utf8')) as CvSummary)
   : null;
+const offsets: OffsetsCv | null =
+  options.classOffsets && writtenCv ? offsetsCv(foldsOf(options.cv!, writtenCv), writtenCv.config) : null;
+// The figure of the decision rule that ships: with offsets, their nested CV.
+const cvSummary = offsets?.nested ?? writtenCv;
 const shippedPath = join(models, `${options.name}.safetensors`);
 const checkpoint = cvSummary
   ? cvEnsemble(options.cv!, cvSummary)
@@ -95,10 +114,8 @@ function cvEnsemble(dir: string, summary: CvSummary): Checkpoint {
   const sources = Array.from({ length: summary.folds }, (_, k) =>
     join(foldDir(dir, k + 1), 'last.safetensors'),
   );
-  const ensemble = ensembleCheckpoint(sources.map(readCheckpoint), sources);
-  const heldout = readHeldout(dir, summary.folds);
-  if (heldout === null) throw new Error(`${dir}: not every fold has finished`);
-  const pooled = poolOutputs(heldout.map((file) => file.outputs));
+  const ensemble = ensembleCheckpoint(sources.map(readCheckpoint), sources, offsets?.offsets);
+  const pooled = poolOutputs(foldsOf(dir, summary).map((file) => file.outputs));
   const probabilities = probabilitiesOf(
     pooled.labelKind,
     pooled.logits.map((row) => Float64Array.from(row)),
@@ -116,6 +133,7 @@ function cvEnsemble(dir: string, summary: CvSummary): Checkpoint {
       ...ensemble.metadata.extra,
       thresholds,
       thresholdsChosenOn: `pooled out-of-fold predictions of ${summary.folds}-fold cross-validation`,
+      ...(offsets ? { classOffsets: offsets.offsets } : {}),
       validation: null,
       cv: summary,
     },
@@ -124,6 +142,12 @@ function cvEnsemble(dir: string, summary: CvSummary): Checkpoint {
   saveCheckpoint(shippedPath, module, metadata);
   module.dispose();
   return readCheckpoint(shippedPath);
+}
+
+function foldsOf(dir: string, summary: CvSummary) {
+  const heldout = readHeldout(dir, summary.folds);
+  if (heldout === null) throw new Error(`${dir}: not every fold has finished`);
+  return heldout;
 }
 
 const model = modelFromCheckpoint(checkpoint, shippedPath);
@@ -178,7 +202,7 @@ const entry = {
         sd: cvSummary.sd,
         pooled: cvSummary.pooled.value,
         pooledInterval: cvSummary.intervals[cvSummary.metric] ?? null,
-        note: `the shipped model is the ensemble of the ${cvSummary.folds} fold models; the figures are those of one fold model on the records it never saw`,
+        note: `the shipped model is the ensemble of the ${cvSummary.folds} fold models; the figures are those of one fold model on the records it never saw${offsets ? ', decided with class offsets fitted on the other folds (nested)' : ''}`,
       }
     : null,
   validation: (extra.validation as Record<string, unknown>) ?? {},
@@ -217,7 +241,7 @@ Each fold's model trained on the other folds with a fixed schedule (nothing chos
 the fold's records once with its last weights (\`efficientecg cv\`, src/train/cv.ts). The shipped model averages the
 ${summary.folds} fold models' logits; these figures are those of single fold models, so they do not include the
 ensemble's own gain.
-
+${offsets ? offsetsSection(offsets) : ''}
 | fold | ${summary.metric} | records |
 |---|---|---|
 ${summary.perFold.map((p) => `| ${p.fold} | ${f(p.value)} | ${p.items} |`).join('\n')}
@@ -229,6 +253,19 @@ The pooled out-of-fold figures with 95 % patient-bootstrap intervals:
 | figure | pooled | interval |
 |---|---|---|
 ${perClass.join('\n')}
+`;
+}
+
+/** What the class offsets are and what they changed, measured by nested CV against plain argmax on the same folds. */
+function offsetsSection(result: OffsetsCv): string {
+  const f = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(3));
+  const d = pairedDifference(result.plain, result.nested);
+  const classes = checkpoint.metadata.labels;
+  return `
+The model decides by argmax of its logits plus per-class offsets (${classes.map((c, i) => `${c} ${result.offsets[i]!.toFixed(2)}`).join(', ')}),
+fitted on the pooled out-of-fold logits (src/eval/class-offsets.ts). The table below is a nested CV of that rule:
+fold k decided with offsets fitted on the other folds only. Plain argmax on the same fold models: ${f(result.plain.mean)} ± ${f(result.plain.sd)},
+pooled ${f(result.plain.pooled.value)}; paired difference ${d.mean >= 0 ? '+' : ''}${f(d.mean)} ± ${f(d.sd)} (${d.up}/${d.folds} folds up).
 `;
 }
 
@@ -257,6 +294,23 @@ function metricRows(result: Record<string, unknown>, ci: Record<string, unknown>
     }
   }
   return rows;
+}
+
+/** The selection-split figures of a single run (not a result: the split chose the checkpoint). */
+function validationSection(table: string, metrics: string, result: Record<string, unknown>): string {
+  return `## Validation metrics (onnxruntime, bootstrap 95 % intervals over records, 200 resamples)
+Reproduce: \`npx efficientecg evaluate --model ${entry.name} --dataset ${dataset} --data DIR --split val --json out.json\`
+(${String(result.records ?? '?')} validation records)
+
+${table}
+
+<details><summary>Full evaluation JSON</summary>
+
+\`\`\`json
+${metrics}
+\`\`\`
+</details>
+`;
 }
 
 function card(): string {
@@ -296,19 +350,7 @@ ${options.command ?? '(see runs config.json)'}
 \`\`\`
 Training configuration: \`${JSON.stringify(config)}\`
 
-${cvSummary ? '' : '## Validation metrics (onnxruntime, bootstrap 95 % intervals over records, 200 resamples)'}
-Reproduce: \`npx efficientecg evaluate --model ${entry.name} --dataset ${dataset} --data DIR --split val --json out.json\`
-(${String(result.records ?? '?')} validation records)
-
-${table}
-
-<details><summary>Full evaluation JSON</summary>
-
-\`\`\`json
-${metrics}
-\`\`\`
-</details>
-
+${cvSummary ? '' : validationSection(table, metrics, result)}
 ## Intended use and limits
 A research model, not a medical device. Trained on one public dataset with a small compute budget (see the recipe);
 expect lower figures on other populations, devices and sampling rates.

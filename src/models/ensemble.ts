@@ -14,7 +14,15 @@ export const ENSEMBLE_MODEL_NAME = 'ensemble';
 export interface EnsembleConfig {
   /** Each member's registry name and config, in `members.k` order. */
   members: Array<{ name: string; config: unknown }>;
+  /**
+   * Per-class logit offsets added after averaging (single-label decision offsets fitted on out-of-fold predictions,
+   * src/eval/class-offsets.ts); stored as the `class_offsets` buffer so the ONNX graph carries them.
+   */
+  classOffsets?: number[];
 }
+
+/** State-dict key of the offsets buffer. */
+export const CLASS_OFFSETS_KEY = 'class_offsets';
 
 /** The part of a registry model an ensemble member needs. */
 interface Member extends Module {
@@ -32,15 +40,30 @@ class MemberList extends Module {
 
 export class Ensemble extends Module {
   readonly members: MemberList;
+  readonly classOffsets: Tensor | null;
 
-  constructor(members: readonly Member[]) {
+  constructor(members: readonly Member[], classOffsets?: readonly number[]) {
     super();
     if (members.length < 1) throw new ConfigError('an ensemble needs at least one member');
+    if (classOffsets !== undefined && !classOffsets.every(Number.isFinite))
+      throw new ConfigError('ensemble classOffsets must be finite numbers');
     this.members = this.registerModule('members', new MemberList(members));
+    this.classOffsets =
+      classOffsets === undefined
+        ? null
+        : this.registerBuffer(CLASS_OFFSETS_KEY, F.tensor(Float32Array.from(classOffsets), [classOffsets.length]));
   }
 
-  /** Mean of the members' logits; every argument after the ECG is passed on (patient inputs, RR...). */
+  /** Mean of the members' logits (plus the class offsets); arguments after the ECG go to every member. */
   forward(x: Tensor, ...rest: unknown[]): Tensor {
+    const mean = this.meanOfMembers(x, rest);
+    if (this.classOffsets === null) return mean;
+    const shifted = F.add(mean, this.classOffsets);
+    mean.dispose();
+    return shifted;
+  }
+
+  private meanOfMembers(x: Tensor, rest: unknown[]): Tensor {
     const members = this.members.items;
     let sum = members[0]!.forward(x, ...rest);
     for (const member of members.slice(1)) {
@@ -62,7 +85,11 @@ export class Ensemble extends Module {
  * specs, the metadata (labels, preprocessing, task) of the first member, which every member must share.
  * Optimiser state is dropped (an ensemble is not trained). `extra.ensemble` names the members' sources.
  */
-export function ensembleCheckpoint(members: readonly Checkpoint[], sources: readonly string[]): Checkpoint {
+export function ensembleCheckpoint(
+  members: readonly Checkpoint[],
+  sources: readonly string[],
+  classOffsets?: readonly number[],
+): Checkpoint {
   const first = members[0];
   if (first === undefined) throw new ConfigError('an ensemble needs at least one checkpoint');
   const same = (value: unknown) => JSON.stringify(value);
@@ -79,6 +106,13 @@ export function ensembleCheckpoint(members: readonly Checkpoint[], sources: read
     for (const [name, tensor] of member.state) state.set(`members.${k}.${name}`, tensor);
   });
   const config: EnsembleConfig = { members: members.map((member) => member.metadata.model) };
+  if (classOffsets !== undefined) {
+    const labels = first.metadata.labels.length;
+    if (classOffsets.length !== labels)
+      throw new ConfigError(`${classOffsets.length} class offsets for ${labels} labels`);
+    config.classOffsets = [...classOffsets];
+    state.set(CLASS_OFFSETS_KEY, { shape: [labels], data: Float32Array.from(classOffsets) });
+  }
   const { training: _training, ...extra } = first.metadata.extra ?? {};
   return {
     metadata: {

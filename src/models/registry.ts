@@ -242,7 +242,7 @@ function buildChecked(name: string, config: unknown, labels: number): EcgModel {
       for (const model of built) model.dispose();
       throw error;
     }
-    return new Ensemble(built) as unknown as EcgModel;
+    return new Ensemble(built, (config as EnsembleConfig).classOffsets) as unknown as EcgModel;
   }
   const parsed = parseConfig(name, config);
   const classes = (parsed as { classes?: unknown }).classes;

@@ -80,3 +80,36 @@ test('members that disagree on labels are refused, naming the member', () => {
     (error: unknown) => error instanceof ConfigError && /m2: labels differ from m1/.test(error.message),
   );
 });
+
+test('class offsets travel in the checkpoint and the ONNX graph: logits = mean of members + offsets', async () => {
+  const members = [member(4), member(5)];
+  const offsets = [0, -0.75, 0.5];
+  const plain = ensembleCheckpoint(members, ['m4', 'm5']);
+  const shifted = ensembleCheckpoint(members, ['m4', 'm5'], offsets);
+  manualSeed(10);
+  const x = F.randn([3, LEADS, SAMPLES]);
+  const dims = [3, LEADS, SAMPLES];
+  const run = async (checkpoint: typeof plain) =>
+    (
+      await (
+        await OnnxSession.create(exportCheckpoint(checkpoint, 'ensemble'))
+      ).run({ ecg: { data: x.data(), dims } })
+    ).logits!.data;
+  const [base, moved] = [await run(plain), await run(shifted)];
+  for (let i = 0; i < base.length; i++)
+    assert.ok(
+      Math.abs(moved[i]! - base[i]! - offsets[i % 3]!) < 1e-5,
+      `row ${Math.floor(i / 3)} class ${i % 3}`,
+    );
+  // The rebuilt engine model applies them too, from the stored buffer.
+  const rebuilt = modelFromCheckpoint(shifted);
+  rebuilt.eval();
+  const engine = noGrad(() => scope(() => rebuilt.forward(x).data()));
+  rebuilt.dispose();
+  x.dispose();
+  for (let i = 0; i < base.length; i++) assert.ok(Math.abs(engine[i]! - moved[i]!) < 1e-4);
+  assert.throws(
+    () => ensembleCheckpoint(members, ['m4', 'm5'], [0, 1]),
+    (error: unknown) => error instanceof ConfigError && /2 class offsets for 3 labels/.test(error.message),
+  );
+});

@@ -1,0 +1,64 @@
+/**
+ * Decision offsets on a finished single-label cross-validation (src/eval/class-offsets.ts): the offsets fitted on all
+ * pooled out-of-fold logits (what a bundled ensemble ships) and their honest figure, a nested CV in which fold k is
+ * decided with offsets fitted on the other folds only. No training: the folds' heldout.json logits are reused.
+ */
+import {
+  fitClassOffsets,
+  nestedClassOffsets,
+  singleLabelScore,
+  type FoldPredictions,
+} from '../eval/class-offsets.js';
+import { ConfigError } from '../errors.js';
+import type { TrainConfig } from './config.js';
+import { outputsMetrics, summarise, type CvSummary } from './cv.js';
+import type { HeldoutFile } from './loop.js';
+
+export interface OffsetsCv {
+  /** The folds decided by plain argmax. */
+  plain: CvSummary;
+  /** The folds decided with their nested offsets. */
+  nested: CvSummary;
+  nestedOffsets: number[][];
+  /** Offsets fitted on every fold's out-of-fold logits. */
+  offsets: number[];
+}
+
+export function offsetsCv(heldout: readonly HeldoutFile[], config: TrainConfig): OffsetsCv {
+  const { classes, labelKind } = heldout[0]!.outputs;
+  if (labelKind !== 'single-label') throw new ConfigError('class offsets are for single-label tasks');
+  const folds: FoldPredictions[] = heldout.map((file) => ({
+    labels: Int32Array.from(file.outputs.labels, (labels) => labels[0] ?? 0),
+    logits: file.outputs.logits,
+  }));
+  const scoreOf = (reference: Int32Array) => singleLabelScore(classes, reference);
+  const nestedOffsets = nestedClassOffsets(folds, scoreOf);
+  const shifted = heldout.map((file, k) => {
+    const outputs = {
+      ...file.outputs,
+      logits: file.outputs.logits.map((row) => row.map((x, c) => x + nestedOffsets[k]![c]!)),
+    };
+    return { ...file, outputs, metrics: outputsMetrics(outputs) };
+  });
+  const offsets = fitClassOffsets(
+    folds.flatMap((fold) => [...fold.logits]),
+    scoreOf(Int32Array.from(folds.flatMap((fold) => Array.from(fold.labels)))),
+  );
+  return {
+    plain: summarise(heldout, config),
+    nested: summarise(shifted, config),
+    nestedOffsets: nestedOffsets.map((o) => Array.from(o)),
+    offsets: Array.from(offsets),
+  };
+}
+
+/** Mean ± sd of the per-fold differences b - a, and on how many folds b is higher. */
+export function pairedDifference(
+  a: CvSummary,
+  b: CvSummary,
+): { mean: number; sd: number; up: number; folds: number } {
+  const d = b.perFold.map((fold, k) => (fold.value ?? NaN) - (a.perFold[k]!.value ?? NaN));
+  const mean = d.reduce((s, x) => s + x, 0) / d.length;
+  const sd = Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(1, d.length - 1));
+  return { mean, sd, up: d.filter((x) => x > 0).length, folds: d.length };
+}
