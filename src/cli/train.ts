@@ -54,6 +54,7 @@ export interface TrainFlags {
   validationHop?: number;
   evalWindow?: number;
   windowAggregate?: string;
+  ema?: number;
 }
 
 /** torchrun's flags (data-parallel training, docs/distributed.md). */
@@ -133,6 +134,7 @@ function flagsToConfig(flags: TrainFlags): Record<string, unknown> {
     validationHopSeconds: flags.validationHop,
     evalWindowSeconds: flags.evalWindow,
     windowAggregate: flags.windowAggregate,
+    ema: flags.ema,
     batchSize: flags.batchSize,
     epochs: flags.epochs,
     lr: flags.lr,
@@ -223,6 +225,11 @@ export function addTrainOptions(command: Command): Command {
     .option('--weight-decay <wd>', 'AdamW weight decay (default 1e-2)', number)
     .option('--schedule <name>', 'one-cycle | cosine (default one-cycle)')
     .option('--grad-clip <norm>', 'max gradient norm, 0 for none (default 1)', number)
+    .option(
+      '--ema <decay>',
+      'validate and save an exponential moving average of the weights with this decay, e.g. 0.999 (default: none)',
+      number,
+    )
     .option('--no-augment', 'no augmentation (crops stay random)')
     .option('--class-weighting <mode>', 'balanced | none (default balanced)')
     .option('--patience <epochs>', 'early stopping patience, 0 for none (default 8)', number)

@@ -51,11 +51,14 @@ export function restoreOptimizerState(
   optimizer.loadState(saved, stepCount, source);
 }
 
+/** `extraState`: more tensors for the optimiser section (the live weights of an averaged run). */
 export function writeCheckpoint(
   path: string,
   model: TrainableModel,
   metadata: CheckpointMetadata,
   optimizer: AdamW | null,
+  extraState?: Map<string, StoredTensor>,
 ): void {
-  saveCheckpoint(path, model.module, metadata, optimizer ? optimizerState(optimizer) : undefined);
+  const state = optimizer ? new Map([...optimizerState(optimizer), ...(extraState ?? [])]) : undefined;
+  saveCheckpoint(path, model.module, metadata, state);
 }

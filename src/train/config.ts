@@ -89,6 +89,11 @@ export const trainConfigSchema = z
     schedule: z.enum(['one-cycle', 'cosine']),
     /** Share of the steps spent warming up (one-cycle's pct_start; cosine's linear warm-up). */
     warmupFraction: z.number().gt(0).lt(1),
+    /**
+     * Decay of an exponential moving average of the weights (src/train/weight-average.ts), e.g. 0.999: the average
+     * is what is validated and saved as the model. null: the last weights.
+     */
+    ema: z.number().gt(0).lt(1).nullable(),
     /** Maximum global gradient norm; null: no clipping. */
     gradClip: positive.nullable(),
     augment: augmentSchema,
@@ -182,6 +187,7 @@ export const TRAIN_DEFAULTS = {
   weightDecay: 1e-2,
   schedule: 'one-cycle' as const,
   warmupFraction: 0.3,
+  ema: null,
   gradClip: 1,
   augment: {
     scale: { p: 0.5, strength: 0.2 },
@@ -289,5 +295,6 @@ export function runDefiningConfig(config: TrainConfig): Partial<TrainConfig> {
     cvFold: rest.cvFold ?? null,
     windowAggregate: rest.windowAggregate ?? 'mean-logits',
     evalWindowSeconds: rest.evalWindowSeconds ?? null,
+    ema: rest.ema ?? null,
   };
 }

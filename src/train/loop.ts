@@ -32,6 +32,7 @@ import { createReporter, type Reporter } from './progress.js';
 import { torchSeed } from './random.js';
 import type { DataParallel } from './distributed.js';
 import type { TaskOutputs, TrainingTask } from './task.js';
+import { WeightAverage, withoutLiveWeights } from './weight-average.js';
 import type { ValidationMetrics } from './validate.js';
 
 export const RUN_FILES = {
@@ -91,6 +92,8 @@ interface Run<Batch> {
   schedule: Schedule;
   reporter: Reporter;
   options: TrainOptions;
+  /** The weight average (`config.ema`) that validation scores and checkpoints store; null: the live weights. */
+  average: WeightAverage | null;
 }
 
 /** Runs `config.epochs` epochs of the task `makeTask` builds (from the resumed checkpoint, when resuming). */
@@ -105,18 +108,25 @@ export async function runTraining<Batch>(
   setNumThreads(config.threads);
   const task = await makeTask(saved);
   let optimizer: AdamW | null = null;
+  let average: WeightAverage | null = null;
   let state: TrainingState = saved ? savedState(saved) : { ...INITIAL_STATE };
   let validation: ValidationMetrics | null = null;
   try {
     task.model.module.train();
     parallel?.broadcastState(task.model.module);
     optimizer = new AdamW(weightDecayGroups(task.model.module, config.lr, config.weightDecay));
-    if (saved) restoreOptimizerState(optimizer, saved.optimizerState, state.step, RUN_FILES.last);
+    if (config.ema !== null) {
+      average = new WeightAverage(task.model.module, config.ema);
+      if (saved) average.restoreLive(saved.optimizerState, RUN_FILES.last);
+    }
+    if (saved)
+      restoreOptimizerState(optimizer, withoutLiveWeights(saved.optimizerState), state.step, RUN_FILES.last);
     const run: Run<Batch> = {
       config,
       task,
       optimizer,
       schedule: scheduleOf(config, task.stepsPerEpoch * config.epochs),
+      average,
       reporter: createReporter(main ? join(config.out, RUN_FILES.log) : null, {
         bar: main && (options.progressBar ?? process.stderr.isTTY === true),
         ...(options.onLog && main ? { onLog: options.onLog } : {}),
@@ -131,6 +141,7 @@ export async function runTraining<Batch>(
     }
   } finally {
     optimizer?.dispose();
+    average?.dispose();
     await task.close();
   }
   const bestPath = join(config.out, RUN_FILES.best);
@@ -261,7 +272,10 @@ async function runEpoch<Batch>(
   const validationStarted = performance.now();
   const validation = await validateEpoch(run, epoch);
   const next = nextState(state, epoch, step, validation, config.cvFold === null ? config.patience : null);
-  if (run.options.distributed?.isMain ?? true) saveEpoch(run, next, validation);
+  if (run.options.distributed?.isMain ?? true) {
+    if (run.average) await run.average.withAverage(() => saveEpoch(run, next, validation));
+    else saveEpoch(run, next, validation);
+  }
   reporter.log({
     type: 'epoch',
     epoch: epoch + 1,
@@ -302,6 +316,7 @@ function trainStep<Batch>(
   if (config.gradClip !== null) clipGradNorm(task.model.module.parameters(), config.gradClip);
   optimizer.step();
   optimizer.zeroGrad();
+  run.average?.update(optimizer.stepCount - 1);
   return loss;
 }
 
@@ -313,7 +328,8 @@ async function validateEpoch<Batch>(run: Run<Batch>, epoch: number): Promise<Val
   const fold = run.config.cvFold;
   if (fold !== null && epoch + 1 < run.config.epochs) return null;
   const parallel = run.options.distributed;
-  const { metrics, outputs } = await run.task.validate(parallel?.validationShard);
+  const validate = () => run.task.validate(parallel?.validationShard);
+  const { metrics, outputs } = await (run.average ? run.average.withAverage(validate) : validate());
   // Every rank must take the same early-stopping decision: rank 0's value decides.
   if (parallel) metrics.value = parallel.agree(metrics.value);
   if (fold !== null && (parallel?.isMain ?? true)) {
@@ -344,7 +360,8 @@ export function nextState(
 }
 
 /**
- * last.safetensors every epoch (with optimiser state); best.safetensors when the metric improved, except in a
+ * last.safetensors every epoch (with optimiser state; with `config.ema`, the model's weights are the average and the
+ * live ones go beside the optimiser state); best.safetensors when the metric improved, except in a
  * cross-validation fold, whose validation split is the held-out fold and must select nothing.
  */
 function saveEpoch<Batch>(run: Run<Batch>, state: TrainingState, validation: ValidationMetrics | null): void {
@@ -353,5 +370,11 @@ function saveEpoch<Batch>(run: Run<Batch>, state: TrainingState, validation: Val
   // writes best again); the other order could leave a last that claims a best never written.
   if (run.config.cvFold === null && state.bestEpoch === state.epoch)
     writeCheckpoint(join(run.config.out, RUN_FILES.best), run.task.model, metadata, null);
-  writeCheckpoint(join(run.config.out, RUN_FILES.last), run.task.model, metadata, run.optimizer);
+  writeCheckpoint(
+    join(run.config.out, RUN_FILES.last),
+    run.task.model,
+    metadata,
+    run.optimizer,
+    run.average?.liveState(),
+  );
 }
