@@ -55,6 +55,9 @@ export interface TrainFlags {
   evalWindow?: number;
   windowAggregate?: string;
   ema?: number;
+  distillFrom?: string[];
+  distillAlpha?: number;
+  distillTemperature?: number;
 }
 
 /** torchrun's flags (data-parallel training, docs/distributed.md). */
@@ -135,6 +138,13 @@ function flagsToConfig(flags: TrainFlags): Record<string, unknown> {
     evalWindowSeconds: flags.evalWindow,
     windowAggregate: flags.windowAggregate,
     ema: flags.ema,
+    distill: flags.distillFrom
+      ? {
+          teachers: flags.distillFrom,
+          alpha: flags.distillAlpha ?? 0.5,
+          temperature: flags.distillTemperature ?? 2,
+        }
+      : undefined,
     batchSize: flags.batchSize,
     epochs: flags.epochs,
     lr: flags.lr,
@@ -195,6 +205,12 @@ export function addTrainOptions(command: Command): Command {
       'hide each patient token of each training example with probability p (default 0.5; 0 turns it off; docs/fusion.md)',
       number,
     )
+    .option(
+      '--distill-from <teachers...>',
+      'distil from these teachers (checkpoints, bundled names, run folders; a cv folder teaches each fold with its own fold model)',
+    )
+    .option('--distill-alpha <a>', 'weight of the teachers’ soft targets in the loss (default 0.5)', number)
+    .option('--distill-temperature <t>', 'softening temperature of the distillation (default 2)', number)
     .option(
       '--init <name|path>',
       'start from these weights: a bundled model (e.g. cinc2017-w0.25) or a .safetensors checkpoint (docs/fine-tuning.md)',

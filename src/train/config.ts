@@ -94,6 +94,18 @@ export const trainConfigSchema = z
      * is what is validated and saved as the model. null: the last weights.
      */
     ema: z.number().gt(0).lt(1).nullable(),
+    /**
+     * Knowledge distillation (src/train/distill.ts): teachers (checkpoints, bundled names, run folders, or CV folders
+     * whose same-fold model teaches each fold) whose averaged logits are soft targets; loss = (1 - alpha) hard +
+     * alpha T^2 soft. null: labels only.
+     */
+    distill: z
+      .strictObject({
+        teachers: z.array(z.string().min(1)).min(1),
+        alpha: z.number().min(0).max(1),
+        temperature: positive,
+      })
+      .nullable(),
     /** Maximum global gradient norm; null: no clipping. */
     gradClip: positive.nullable(),
     augment: augmentSchema,
@@ -188,6 +200,7 @@ export const TRAIN_DEFAULTS = {
   schedule: 'one-cycle' as const,
   warmupFraction: 0.3,
   ema: null,
+  distill: null,
   gradClip: 1,
   augment: {
     scale: { p: 0.5, strength: 0.2 },
@@ -296,5 +309,6 @@ export function runDefiningConfig(config: TrainConfig): Partial<TrainConfig> {
     windowAggregate: rest.windowAggregate ?? 'mean-logits',
     evalWindowSeconds: rest.evalWindowSeconds ?? null,
     ema: rest.ema ?? null,
+    distill: rest.distill ?? null,
   };
 }

@@ -21,6 +21,7 @@ import { createBatchSource, type BatchSource } from './loader.js';
 import { batchesOf, RUN_FILES, runTraining, type TrainOptions, type TrainResult } from './loop.js';
 import { newTrainableModel, rowOf, trainableFromSpec, type TrainableModel } from './model.js';
 import { classWeights, lossOf, targetTensor, type ClassWeights } from './objective.js';
+import { blendLosses, softLoss, teacherLogits } from './distill.js';
 import { seededRandom, shuffled, STREAM, type Random } from './random.js';
 import type { ValidationShard } from './distributed.js';
 import type { TaskOutputs, TrainingTask } from './task.js';
@@ -64,7 +65,7 @@ export async function train(
     });
     // Folds are cut after loading: the preprocessed cache is keyed by the dataset's own split, shared by all folds.
     if (config.cvFold !== null) data.split = applyCvFold(data.name, data.entries, config.cvFold);
-    return recordTask(config, data, saved, options);
+    return await recordTask(config, data, saved, options);
   });
 }
 
@@ -80,15 +81,21 @@ interface RecordRun {
   model: TrainableModel;
   weights: ClassWeights;
   source: BatchSource;
+  /** Distillation: the teachers' averaged logits per training entry index (config.distill), else null. */
+  teacher: Map<number, Float64Array> | null;
 }
 
-function recordTask(
+async function recordTask(
   config: TrainConfig,
   data: TrainingData,
   saved: Checkpoint | null,
   options: TrainOptions,
-): TrainingTask<Float32Array> {
+): Promise<TrainingTask<Float32Array>> {
   const run = setUp(config, data, saved, options);
+  if (config.distill !== null) {
+    const logits = await teacherLogits(config.distill, config.cvFold, data, run.train, options.modelsDir);
+    run.teacher = new Map(run.train.map((index, k) => [index, logits[k]!]));
+  }
   // A last batch of one would break BatchNorm's training statistics: it is dropped.
   const n = run.train.length;
   return {
@@ -157,6 +164,7 @@ function setUp(
       config.classWeighting,
     ),
     source: createBatchSource({ store: data.store, window, augment: config.augment }, config.workers),
+    teacher: null,
   };
 }
 
@@ -260,11 +268,21 @@ function recordLoss(
   const entries: DatasetEntry[] = indices.map((i) => data.entries[i]!);
   const ecg = F.tensor(batch, [indices.length, data.store.leads, run.window.samples]);
   const logits = model.logits(ecg, rows);
-  return lossOf(
+  const hard = lossOf(
     data.labelKind,
     logits,
     targetTensor(data.labelKind, data.classes.length, entries),
     run.weights,
+  );
+  if (run.teacher === null || config.distill === null) return hard;
+  const classes = data.classes.length;
+  const soft = new Float32Array(indices.length * classes);
+  indices.forEach((index, b) => soft.set(run.teacher!.get(index)!, b * classes));
+  const target = F.tensor(soft, [indices.length, classes]);
+  return blendLosses(
+    hard,
+    softLoss(data.labelKind, logits, target, config.distill.temperature),
+    config.distill.alpha,
   );
 }
 

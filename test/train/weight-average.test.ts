@@ -78,7 +78,7 @@ test('--ema: checkpoints hold the average as the model and live.* beside the opt
       if (key.endsWith('num_batches_tracked')) continue;
       const other =
         straight.state.get(key) === value ? resumed.state.get(key) : resumed.optimizerState.get(key);
-      assert.deepEqual(Array.from(other!.data), Array.from(value.data), key);
+      assert.deepEqual(Array.from(other!.data as Float32Array), Array.from(value.data as Float32Array), key);
     }
     // With a decay near 0 the average is the live weights.
     const tiny = await run(config('tiny', 1e-9), null);
