@@ -16,6 +16,7 @@ import {
   readHeldout,
   type CvSummary,
 } from '../../src/train/cv.js';
+import { pairedDifference } from '../../src/train/cv-offsets.js';
 import type { TaskOutputs } from '../../src/train/task.js';
 
 const options = new Command()
@@ -38,25 +39,17 @@ const arms = options.arm.map((spec) => {
 });
 const reference = arms[0]!;
 const f = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(3));
-const meanSd = (values: number[]) => {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const sd = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, values.length - 1));
-  return { mean, sd };
-};
 
 const rows = arms.map(({ label, summary }) => {
   const interval = summary.intervals[summary.metric];
-  const differences = summary.perFold.map(
-    (fold, k) => (fold.value ?? NaN) - (reference.summary.perFold[k]!.value ?? NaN),
-  );
-  const paired = meanSd(differences);
+  const paired = pairedDifference(reference.summary, summary);
   return [
     label,
     `${f(summary.mean)} ± ${f(summary.sd)}`,
     `${f(summary.pooled.value)} ${interval ? `[${f(interval[0])}, ${f(interval[1])}]` : ''}`,
     label === reference.label
       ? '—'
-      : `${paired.mean >= 0 ? '+' : ''}${f(paired.mean)} ± ${f(paired.sd)} (${differences.filter((d) => d > 0).length}/${differences.length} folds up)`,
+      : `${paired.mean >= 0 ? '+' : ''}${f(paired.mean)} ± ${f(paired.sd)} (${paired.up}/${paired.folds} folds up)`,
   ];
 });
 
