@@ -46,6 +46,7 @@ const options = new Command()
     '--class-offsets',
     'with --cv, single-label: ship per-class logit offsets fitted on out-of-fold logits',
   )
+  .option('--models-dir <dir>', 'catalogue folder to write into (default: the package models/)')
   .parse()
   .opts<{
     run?: string;
@@ -55,11 +56,12 @@ const options = new Command()
     default?: boolean;
     command?: string;
     classOffsets?: boolean;
+    modelsDir?: string;
   }>();
 if ((options.run === undefined) === (options.cv === undefined)) throw new Error('give --run DIR or --cv DIR');
 if (options.run !== undefined && options.data === undefined) throw new Error('--run needs --data DIR');
 
-const models = new URL('../models/', import.meta.url).pathname;
+const models = options.modelsDir ?? new URL('../models/', import.meta.url).pathname;
 const cli = new URL('../src/cli/index.ts', import.meta.url).pathname;
 const efficientecg = (...args: string[]) => {
   const result = spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8' });

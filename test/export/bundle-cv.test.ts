@@ -1,0 +1,58 @@
+/**
+ * scripts/bundle-model.ts --cv --class-offsets on a tiny finished CV: the shipped ensemble carries the offsets fitted
+ * on all out-of-fold logits, and the catalogue's `cv` figure is the nested CV of that decision rule (offsets of fold
+ * k fitted without fold k), not plain argmax and not a figure chosen on the records it reports.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readCheckpoint } from '../../src/export/checkpoint.js';
+import { CLASS_OFFSETS_KEY } from '../../src/models/ensemble.js';
+import { crossValidate, readHeldout } from '../../src/train/cv.js';
+import { offsetsCv } from '../../src/train/cv-offsets.js';
+import { tempDir, tinyConfig } from '../train/helpers.js';
+import { syntheticDataset } from '../train/synthetic.js';
+
+const script = new URL('../../scripts/bundle-model.ts', import.meta.url).pathname;
+
+test('bundle-model --cv --class-offsets ships the offsets and reports their nested CV', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const cv = join(dir, 'cv');
+    const config = tinyConfig(cv, { epochs: 2 });
+    await crossValidate(config, async () => syntheticDataset({ records: 30 }), { folds: 3 });
+    const models = join(dir, 'models');
+    spawnSync('mkdir', [models]);
+    writeFileSync(join(models, 'catalog.json'), '{"models": []}\n');
+    const args = ['--import', 'tsx', script, '--cv', cv, '--name', 'tiny-ens3', '--class-offsets'];
+    const run = spawnSync(process.execPath, [...args, '--models-dir', models], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+
+    const expected = offsetsCv(readHeldout(cv, 3)!, config);
+    const entry = (
+      JSON.parse(readFileSync(join(models, 'catalog.json'), 'utf8')) as {
+        models: Array<{
+          name: string;
+          architecture: string;
+          cv: { mean: number; pooled: number; folds: number };
+        }>;
+      }
+    ).models[0]!;
+    assert.equal(entry.name, 'tiny-ens3');
+    assert.match(entry.architecture, /^ensemble of 3 /);
+    assert.equal(entry.cv.folds, 3);
+    assert.equal(entry.cv.mean, expected.nested.mean);
+    assert.equal(entry.cv.pooled, expected.nested.pooled.value);
+    const shipped = readCheckpoint(join(models, 'tiny-ens3.safetensors'));
+    const offsets = Array.from(shipped.state.get(CLASS_OFFSETS_KEY)!.data as Float32Array);
+    expected.offsets.forEach((value, c) => assert.ok(Math.abs(offsets[c]! - value) < 1e-6));
+    assert.ok(existsSync(join(models, 'tiny-ens3.onnx')));
+    const card = readFileSync(join(models, 'tiny-ens3.md'), 'utf8');
+    assert.match(card, /per-class offsets/);
+    assert.match(card, /nested CV/);
+  } finally {
+    dispose();
+  }
+});
