@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { commandOutput } from './output.js';
 import { ConfigError } from '../errors.js';
-import { expandInputs, resolveRecordPath, walkFolders } from '../infer/files.js';
+import { globEntries, resolveRecordPath, walkFolders } from '../infer/files.js';
 import { parseWfdbHeader } from '../io/wfdb/header.js';
 import { segmentHeaderNames } from '../io/wfdb/multisegment.js';
 import type { FileResult, ModelTarget } from '../infer/predict-file.js';
@@ -108,8 +108,9 @@ interface Skipped {
 }
 
 /**
- * Inputs -> record files, streamed: a folder one sub-folder at a time by FOLDER_RULE, files and globs as
- * expandInputs gives them, a missing file as given (predicting it reports "file not found" and the batch goes on).
+ * Inputs -> record files, streamed: a folder one sub-folder at a time by FOLDER_RULE, a glob's matches in sorted
+ * order as the walk finds them, a file as given (or its header when given without extension), a missing file as
+ * given (predicting it reports "file not found" and the batch goes on).
  */
 function* recordEntries(inputs: readonly string[], skipped: Skipped): Generator<string> {
   for (const input of inputs) {
@@ -120,10 +121,10 @@ function* recordEntries(inputs: readonly string[], skipped: Skipped): Generator<
         skipped.examples.push(...selection.skipped.slice(0, 3 - skipped.examples.length));
         yield* selection.files;
       }
-    } else if (/[*?[]/.test(input) || resolveRecordPath(input) !== null) {
-      yield* expandInputs([input]);
+    } else if (/[*?[]/.test(input)) {
+      yield* globEntries(input);
     } else {
-      yield input;
+      yield resolveRecordPath(input) ?? input;
     }
   }
 }

@@ -4,7 +4,7 @@
  * prefix.
  * Sorted, without duplicates, so that output order does not depend on the file system.
  */
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { MissingFileError } from '../errors.js';
 
@@ -16,7 +16,7 @@ export function expandInputs(inputs: readonly string[]): string[] {
   const files = new Set<string>();
   for (const input of inputs) {
     if (/[*?[]/.test(input)) {
-      for (const file of globFiles(input)) files.add(file);
+      for (const file of globEntries(input)) files.add(file);
     } else if (existsSync(input) && statSync(input).isDirectory()) {
       for (const file of recordFiles(walkFiles(input))) files.add(file);
     } else {
@@ -62,23 +62,26 @@ export function* walkFolders(
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
-    const kind = entry.isSymbolicLink()
-      ? linkKind(path)
-      : entry.isDirectory()
-        ? 'dir'
-        : entry.isFile()
-          ? 'file'
-          : null;
+    const kind = entryKind(path, entry);
     if (kind === 'file') files.push(path);
-    else if (kind === 'dir') {
-      const real = realpathSync(path);
-      if (seen.has(real)) continue;
-      seen.add(real);
-      folders.push(path);
-    }
+    else if (kind === 'dir' && firstVisit(path, seen)) folders.push(path);
   }
   yield { dir, files };
   for (const folder of folders) yield* walkFolders(folder, seen);
+}
+
+/** A folder entry as the walks see it: a file, a folder (links followed), or neither. */
+function entryKind(path: string, entry: Dirent): 'file' | 'dir' | null {
+  if (entry.isSymbolicLink()) return linkKind(path);
+  return entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : null;
+}
+
+/** Marks a folder walked; false when it (or the folder a link points at) was walked already. */
+function firstVisit(path: string, seen: Set<string>): boolean {
+  const real = realpathSync(path);
+  if (seen.has(real)) return false;
+  seen.add(real);
+  return true;
 }
 
 /** What a symbolic link points at; null for a dangling link (its record cannot be read anyway). */
@@ -101,7 +104,12 @@ function recordFiles(paths: readonly string[]): string[] {
   });
 }
 
-function globFiles(pattern: string): string[] {
+/**
+ * The files a glob matches, streamed in sorted path order (the order expandInputs gives): the walk holds one folder
+ * listing per level it is in, never the whole match list, so that `predict --out` over a `**` glob of an archive
+ * starts at once whatever its size, and a resumed run meets the same order. Links are followed as in walkFiles.
+ */
+export function* globEntries(pattern: string): Generator<string> {
   const parts = pattern.split(/[\\/]/);
   const fixed: string[] = [];
   for (const part of parts) {
@@ -109,9 +117,29 @@ function globFiles(pattern: string): string[] {
     fixed.push(part);
   }
   const root = fixed.join(sep) || '.';
-  if (!existsSync(root)) return [];
+  if (!existsSync(root)) return;
   const regex = globRegex(parts.slice(fixed.length).join('/'));
-  return walkFiles(root).filter((path) => regex.test(relative(root, path).split(sep).join('/')));
+  for (const path of walkSorted(root, new Set([realpathSync(root)])))
+    if (regex.test(relative(root, path).split(sep).join('/'))) yield path;
+}
+
+/**
+ * Every file under `dir` (hidden entries skipped, links followed once) in sorted path order, streamed: a folder's
+ * entries are visited by name with a folder taken as `name/`, which is where its paths fall in a sorted list.
+ */
+function* walkSorted(dir: string, seen: Set<string>): Generator<string> {
+  const entries = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => !entry.name.startsWith('.'))
+    .map((entry) => {
+      const path = join(dir, entry.name);
+      const kind = entryKind(path, entry);
+      return { path, kind, key: kind === 'dir' ? `${entry.name}/` : entry.name };
+    })
+    .sort((a, b) => (a.key < b.key ? -1 : 1));
+  for (const { path, kind } of entries) {
+    if (kind === 'file') yield path;
+    else if (kind === 'dir' && firstVisit(path, seen)) yield* walkSorted(path, seen);
+  }
 }
 
 function globRegex(glob: string): RegExp {
