@@ -2,12 +2,22 @@
  * Batch prediction (src/infer/batch.ts through `efficientecg predict --from-list --out`): a run killed with SIGKILL
  * part-way and then `--resume`d gives exactly the lines of an uninterrupted run (no duplicate, no gap, no torn
  * line); a torn last line is dropped on resume; a list that does not match the output is refused. Uses the bundled
- * CinC 2017 model on the CinC 2017 fixture records (listed several times: each listing is one line).
+ * CinC 2017 model on the CinC 2017 fixture records (listed several times: each listing is one line); a glob's
+ * matches stream in sorted order and resume the same way.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,6 +133,41 @@ test('CSV output resumes too (the file is the first cell, quoted or not)', async
   assert.equal(resumed.error, null, resumed.stderr);
   assert.deepEqual(linesOf(out), complete);
   assert.deepEqual(complete.slice(1).map(csvLineFile), entries);
+});
+
+test('a glob streams into --out in sorted path order, and --resume continues it after a torn line', async () => {
+  // The 3 fixture records linked into 3 folders: 9 records under one ** glob.
+  const tree = join(dir, 'tree');
+  for (const folder of ['p2', 'p1', 'p1/deeper']) {
+    mkdirSync(join(tree, folder), { recursive: true });
+    for (const name of ['A05493', 'A07615', 'A08050'])
+      for (const ext of ['hea', 'mat'])
+        symlinkSync(join(records, `${name}.${ext}`), join(tree, folder, `${name}.${ext}`));
+  }
+  const globbed = (out: string, ...extra: string[]) =>
+    runCli([
+      'predict',
+      '--model',
+      'cinc2017-w0.25',
+      join(tree, '**/*.hea'),
+      '--out',
+      out,
+      '--jobs',
+      '1',
+      ...extra,
+    ]);
+  const out = join(dir, 'glob.jsonl');
+  const full = await globbed(out);
+  assert.equal(full.error, null, full.stderr);
+  const complete = linesOf(out);
+  const files = complete.map(jsonLineFile);
+  assert.equal(files.length, 9);
+  assert.deepEqual(files, [...files].sort());
+  writeFileSync(out, `${complete.slice(0, 4).join('\n')}\n${complete[4]!.slice(0, 30)}`);
+  const resumed = await globbed(out, '--resume');
+  assert.equal(resumed.error, null, resumed.stderr);
+  assert.match(resumed.stderr, /5 record\(s\) predicted, 0 failed, 4 already in/);
+  assert.deepEqual(linesOf(out), complete);
 });
 
 test('line helpers: the file of JSON and CSV lines; error types', () => {
