@@ -23,8 +23,9 @@ import { defaultModels, readCatalog } from '../../src/models/bundled.js';
 import { buildServer } from '../../src/server/app.js';
 import { bundledModels } from '../../src/server/catalog.js';
 
-/** The bundled PTB-XL default, where 12-lead records are routed. */
+/** The bundled PTB-XL default, where 12-lead records are routed, and the CinC 2017 default (1-lead records). */
 const PTBXL_DEFAULT = defaultModels(readCatalog()).find((m) => m.dataset === 'ptbxl')!.name;
+const CINC_DEFAULT = defaultModels(readCatalog()).find((m) => m.dataset === 'cinc2017')!.name;
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const LEADS = ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'];
@@ -149,7 +150,7 @@ for (const [name, make] of Object.entries(RECORDS)) {
     assert.deepEqual(comparable(api), comparable(cli));
     assert.deepEqual(comparable(library), comparable(cli));
     const expected: Record<string, [string, boolean, RegExp?]> = {
-      cinc: ['cinc2017-w0.25-30s', true],
+      cinc: [CINC_DEFAULT, true],
       ptbxl: [PTBXL_DEFAULT, true],
       mitdb: ['mitdb-beat-w0.25', true],
       flat: [PTBXL_DEFAULT, false, /^not diagnosable: flat leads I, II, III, aVR, aVL, aVF, V1-V6$/],
