@@ -167,3 +167,14 @@ export class PortInUseError extends DistributedError {
   override name = 'PortInUseError';
   override readonly failure = 'port-in-use';
 }
+
+/** A process a launcher started (a `cv --parallel` fold process) failed: `label` names it, `problem` says how. */
+export class WorkerProcessError extends EcgError {
+  override name = 'WorkerProcessError';
+  constructor(
+    readonly label: string,
+    readonly problem: string,
+  ) {
+    super(`${label}: ${problem}`);
+  }
+}

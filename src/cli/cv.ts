@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { DATASETS } from '../datasets/index.js';
-import { crossValidate, type CvSummary } from '../train/cv.js';
+import { WorkerProcessError } from '../errors.js';
+import { crossValidate, foldGroups, type CvSummary } from '../train/cv.js';
+import type { TrainConfig } from '../train/config.js';
+import { superviseProcesses } from '../train/launch.js';
 import { commandOutput } from './output.js';
 import {
   addTrainOptions,
@@ -14,11 +17,18 @@ import {
 interface CvFlags extends TrainFlags {
   folds: number;
   only?: number[];
+  parallel?: number;
 }
 
 function folds(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 2) throw new InvalidArgumentError('expected an integer >= 2');
+  return parsed;
+}
+
+function processCount(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected an integer >= 1');
   return parsed;
 }
 
@@ -28,6 +38,9 @@ function foldList(value: string): number[] {
     throw new InvalidArgumentError('expected fold numbers, e.g. 1,2');
   return list;
 }
+
+const SUMMARY_WAITS =
+  'these folds are done; the summary waits for the others (run them, or the same command again)';
 
 const fixed = (value: number | null | undefined, digits = 3) =>
   value === null || value === undefined ? '—' : value.toFixed(digits);
@@ -61,10 +74,21 @@ export function registerCv(program: Command): void {
         '--only <folds>',
         'run only these folds in this process (e.g. 1,2), for several processes or machines',
         foldList,
+      )
+      .option(
+        '--parallel <n>',
+        'run the folds (or the --only folds) in n processes on this machine, each taking every n-th of them as --only would; give each --threads so that n x threads <= cores',
+        processCount,
       ),
   ).action(async (flags: CvFlags, command: Command) => {
     const config = trainConfigFromFlags(flags);
     const out = commandOutput(command);
+    if (flags.parallel !== undefined && flags.parallel > 1) {
+      const summary = await runFoldProcesses(config, flags, out.err);
+      if (summary === null) out.err(`cv: ${SUMMARY_WAITS}\n`);
+      else out.out(formatCvSummary(summary));
+      return;
+    }
     const interrupt = stopOnInterrupt();
     const started = performance.now();
     let finished = 0;
@@ -87,12 +111,51 @@ export function registerCv(program: Command): void {
         },
       });
       if (summary === null) {
-        out.err('cv: not every fold is done yet (run the remaining folds, or the same command again)\n');
+        out.err(`cv: ${SUMMARY_WAITS}\n`);
         return;
       }
       out.out(formatCvSummary(summary));
     } finally {
       interrupt.done();
     }
+  });
+}
+
+/**
+ * `cv --parallel N`: this process only supervises N fold processes (this same command with `--only` its share of
+ * the folds) through the launcher `train --nproc-per-node` uses (one fails: the others are stopped), then writes the
+ * summary, or returns null while folds outside this run's are missing.
+ */
+async function runFoldProcesses(
+  config: TrainConfig,
+  flags: CvFlags,
+  log: (text: string) => void,
+): Promise<CvSummary | null> {
+  const selected = flags.only ?? Array.from({ length: flags.folds }, (_, i) => i + 1);
+  const groups = foldGroups(selected, flags.parallel!);
+  log(`cv: ${groups.length} fold processes: ${groups.map((g) => `folds ${g.join(',')}`).join('; ')}\n`);
+  // Commander keeps an option's last value: the appended flags override the user's --only and --parallel.
+  const command = [...process.execArgv, ...process.argv.slice(1)];
+  await superviseProcesses(
+    process.execPath,
+    groups.map((folds, i) => {
+      const label = `fold process ${i + 1} (folds ${folds.join(',')})`;
+      return {
+        label,
+        args: [...command, '--parallel', '1', '--only', folds.join(',')],
+        env: {},
+        failed: (how: string) =>
+          new WorkerProcessError(
+            `cv: ${label}`,
+            `${how}; the others were stopped (the same command resumes)`,
+          ),
+      };
+    }),
+    (line) => log(`${line}\n`),
+    'ignore', // each process would print the summary if it finished the last fold: this one prints it once
+  );
+  return crossValidate(config, () => DATASETS[config.dataset].open(config.data), {
+    folds: flags.folds,
+    only: [],
   });
 }

@@ -74,6 +74,16 @@ export async function crossValidate(
   return summary;
 }
 
+/**
+ * The folds dealt to `processes` processes in turn (the i-th fold to process i mod n), for `cv --parallel`: disjoint
+ * shares that differ in size by at most one; no process without a fold.
+ */
+export function foldGroups(folds: readonly number[], processes: number): number[][] {
+  const groups = Array.from({ length: Math.min(processes, folds.length) }, (): number[] => []);
+  folds.forEach((fold, i) => groups[i % groups.length]!.push(fold));
+  return groups;
+}
+
 export function foldDir(out: string, fold: number): string {
   return join(out, `fold-${fold}`);
 }

@@ -2,7 +2,8 @@
  * Data-parallel launch, with torchrun's conventions so that existing launchers work: the group is described by
  * RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT (set by `train --nproc-per-node`, torchrun, a Slurm or
  * Kubernetes script), and `--nproc-per-node N` starts N local workers and supervises them: when one fails, the
- * others are stopped and the launcher reports which rank failed and how.
+ * others are stopped and the launcher reports which rank failed and how. The same supervision runs `cv --parallel`'s
+ * fold processes.
  */
 import { spawn } from 'node:child_process';
 import { ConfigError, DistributedError } from '../errors.js';
@@ -71,6 +72,15 @@ export function workerEnvironments(layout: LaunchLayout): Array<Record<(typeof E
 /** How long the others get to exit after SIGTERM before SIGKILL. */
 const GRACE_MS = 10_000;
 
+/** One process a launcher starts: its arguments and environment, and the error that names it when it fails. */
+export interface SupervisedProcess {
+  /** How logs name it ("rank 1"). */
+  label: string;
+  args: readonly string[];
+  env: Readonly<Record<string, string>>;
+  failed: (how: string) => Error;
+}
+
 /**
  * Runs this node's workers (`command args` with each worker's rank environment) and waits for them. Resolves when
  * all exit with 0; when one fails (non-zero code or a signal), stops the others and rejects with a
@@ -83,29 +93,54 @@ export function superviseWorkers(
   log: (line: string) => void,
 ): Promise<void> {
   const workers = workerEnvironments(layout).map((env) => ({
-    rank: Number(env.RANK),
-    child: spawn(command, args, { env: { ...process.env, ...env }, stdio: 'inherit' }),
+    label: `rank ${env.RANK}`,
+    args,
+    env,
+    failed: (how: string) =>
+      new DistributedError(Number(env.RANK), 'worker', `${how}; stopping the other workers of this node`),
+  }));
+  return superviseProcesses(command, workers, log);
+}
+
+/**
+ * Starts `command` once per process (each with its arguments and, over this process's, its environment) and waits
+ * for all. Resolves when all exit with 0; when one fails (non-zero code or a signal), stops the others (SIGTERM,
+ * then SIGKILL after a grace period) and rejects with that process's error. SIGINT / SIGTERM to the launcher stop
+ * every process. `stdout: 'ignore'` when the launcher prints the result itself.
+ */
+export function superviseProcesses(
+  command: string,
+  processes: readonly SupervisedProcess[],
+  log: (line: string) => void,
+  stdout: 'inherit' | 'ignore' = 'inherit',
+): Promise<void> {
+  const workers = processes.map((spec) => ({
+    spec,
+    child: spawn(command, spec.args, {
+      env: { ...process.env, ...spec.env },
+      stdio: ['inherit', stdout, 'inherit'],
+    }),
   }));
   const stopAll = (signal: NodeJS.Signals) => {
     for (const { child } of workers)
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
   const onSignal = (signal: NodeJS.Signals) => {
-    log(`launcher: ${signal}, stopping ${workers.length} worker(s)`);
+    log(`launcher: ${signal}, stopping ${workers.length} process(es)`);
     stopAll('SIGTERM');
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let failure: DistributedError | null = null;
+  let failure: Error | null = null;
   return new Promise<void>((resolve, reject) => {
     let running = workers.length;
-    for (const { rank, child } of workers) {
+    for (const { spec, child } of workers) {
       child.on('exit', (code, signal) => {
         running--;
         if ((code !== 0 || signal !== null) && failure === null) {
           const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
-          failure = new DistributedError(rank, 'worker', `${how}; stopping the other workers of this node`);
-          log(`launcher: rank ${rank} ${how}; stopping the others`);
+          failure = spec.failed(how);
+          log(`launcher: ${spec.label} ${how}; stopping the others`);
           stopAll('SIGTERM');
           setTimeout(() => stopAll('SIGKILL'), GRACE_MS).unref();
         }
@@ -116,7 +151,7 @@ export function superviseWorkers(
           else resolve();
         }
       });
-      child.on('error', (error: Error) => log(`launcher: rank ${rank} could not start: ${error.message}`));
+      child.on('error', (error: Error) => log(`launcher: ${spec.label} could not start: ${error.message}`));
     }
   });
 }
