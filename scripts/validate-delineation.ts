@@ -2,6 +2,7 @@
  * Validates the delineator on LUDB against the experts' per-lead P/QRS/T onset-peak-offset annotations.
  *
  *   npx tsx scripts/validate-delineation.ts <ludb dir> [--leads ii|all] [--records 1,2,...]
+ *   npx tsx scripts/validate-delineation.ts <ludb dir> --measurements [--per-record] [--records 1,2,...]
  *
  * R peaks: detectQrs on all 12 leads, located on the lead being evaluated. For each fiducial point a detection
  * matches a reference point within ±150 ms (one to one, closest first). LUDB experts annotate only part of some
@@ -10,6 +11,10 @@
  * between the lead's first and last annotation (any symbol).
  * Prints per fiducial: reference count, TP, FN, FP, Se, +P and the timing error (detected - reference) mean ± SD
  * in ms.
+ *
+ * --measurements validates what `predict` shows instead (src/signal/measure.ts, docs/measurements.md): for each
+ * record, measureRecord on the whole record minus a reference taken from the experts' points on the same lead
+ * (see ludb-measurements.ts); prints n, mean ± SD and the mean absolute difference per measurement.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +23,7 @@ import type { LeadDelineation } from '../src/io/index.js';
 import { delineateBeats, type BeatDelineation } from '../src/signal/delineate.js';
 import { detectQrs } from '../src/signal/qrs.js';
 import { matchEvents } from '../src/signal/detect/match.js';
+import { validateMeasurements } from './ludb-measurements.js';
 
 const TOLERANCE_S = 0.15;
 const LEADS = ['i', 'ii', 'iii', 'avr', 'avl', 'avf', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6'];
@@ -83,7 +89,8 @@ async function main(): Promise<void> {
   const dir = args[0];
   if (!dir || dir.startsWith('--')) {
     throw new Error(
-      'usage: npx tsx scripts/validate-delineation.ts <ludb dir> [--leads ii|all] [--records 1,2]',
+      'usage: npx tsx scripts/validate-delineation.ts <ludb dir> [--leads ii|all | --measurements [--per-record]] ' +
+        '[--records 1,2]',
     );
   }
   const option = (name: string) => {
@@ -97,6 +104,8 @@ async function main(): Promise<void> {
       .split(/\s+/)
       .filter(Boolean)
       .map((r) => r.replace(/^data\//, ''));
+  if (args.includes('--measurements'))
+    return validateMeasurements(dir, records, args.includes('--per-record'));
   const tallies = Object.fromEntries(
     Object.keys(FIDUCIALS).map((k) => [k, { tp: 0, fn: 0, fp: 0, errorsMs: [] }]),
   ) as unknown as Record<Fiducial, Tally>;
