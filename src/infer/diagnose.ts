@@ -40,7 +40,7 @@ export async function diagnose(
   options: DiagnoseOptions = {},
 ): Promise<EcgResult> {
   const { info } = model;
-  const chosen = withChosenLead(input, info, options.lead);
+  const chosen = withChosenLead(input, info, options.lead, options.file);
   const derived = withDerivedLeads(chosen.record, info.leads);
   const record = derived.record;
   const notice = [chosen.notice, derived.notice].filter((n) => n !== null).join('; ') || null;
@@ -116,11 +116,13 @@ function withNotice(notices: readonly string[], notice: string | null): string[]
 /**
  * `lead` for a one-lead model: the record reduced to that lead, named as the model's lead so that it is read.
  * Without `lead`, the record as it is (selectLeads then finds the model's lead by name or alias, or refuses).
+ * `file` names the record in the error (default its name).
  */
 export function withChosenLead(
   record: EcgRecord,
   info: Pick<ModelInfo, 'leads'>,
   lead: string | number | undefined,
+  file = record.name,
 ): { record: EcgRecord; notice: string | null } {
   if (lead === undefined) return { record, notice: null };
   if (info.leads.length !== 1)
@@ -132,7 +134,7 @@ export function withChosenLead(
       ? Number(lead)
       : record.leads.findIndex((name) => canonicalLead(name) === canonicalLead(lead));
   if (!(index >= 0 && index < record.leads.length))
-    throw new ConfigError(`--lead ${lead}: record ${record.name} has leads ${record.leads.join(', ')}`);
+    throw new ConfigError(`--lead ${lead}: ${file} has no such lead (its leads: ${record.leads.join(', ')})`);
   const only = <T>(values: readonly T[]) => [values[index]!];
   return {
     record: { ...record, leads: [info.leads[0]!], signals: only(record.signals), units: only(record.units) },
