@@ -105,15 +105,30 @@ export function cachePaths(dataset: Dataset, options: Pick<CacheOptions, 'dir' |
 export async function openCachedDataset(dataset: Dataset, options: CacheOptions): Promise<CachedDataset> {
   const { configHash, dataPath, indexPath } = cachePaths(dataset, options);
   const fingerprint = await sourceFingerprint(dataset);
-  let index = await readIndexIfFresh(indexPath, configHash, fingerprint);
+  const target = { configHash, fingerprint, dataPath, indexPath };
   let rebuilt = false;
-  if (index === null) {
-    index = await buildCache(dataset, options, { configHash, fingerprint, dataPath, indexPath });
-    rebuilt = true;
+  for (let attempt = 0; ; attempt++) {
+    let index = attempt === RACE_RETRIES ? null : await readIndexIfFresh(indexPath, configHash, fingerprint);
+    if (index === null) {
+      index = await buildCache(dataset, options, target);
+      rebuilt = true;
+    }
+    try {
+      const data = await readData(dataPath, index);
+      return cachedDataset(dataset.root, index, data, { dataPath, indexPath, rebuilt, bytes: data.byteLength });
+    } catch (error) {
+      // Processes building the same cache at once (data-parallel ranks, parallel CV folds) each rename their data
+      // file, then their index: a pair on disk can be torn for a moment, or for good when the renames interleave.
+      // A process that built here reads the pair again, and builds once more as a last resort. A torn pair that no
+      // build here explains (e.g. a truncated file) stays an error.
+      if (!(error instanceof FormatError) || !rebuilt || attempt === RACE_RETRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)));
+    }
   }
-  const data = await readData(dataPath, index);
-  return cachedDataset(dataset.root, index, data, { dataPath, indexPath, rebuilt, bytes: data.byteLength });
 }
+
+/** Re-reads of a torn index/data pair after a build here, before building once more. */
+const RACE_RETRIES = 3;
 
 async function readIndexIfFresh(
   indexPath: string,
