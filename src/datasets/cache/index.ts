@@ -115,7 +115,12 @@ export async function openCachedDataset(dataset: Dataset, options: CacheOptions)
     }
     try {
       const data = await readData(dataPath, index);
-      return cachedDataset(dataset.root, index, data, { dataPath, indexPath, rebuilt, bytes: data.byteLength });
+      return cachedDataset(dataset.root, index, data, {
+        dataPath,
+        indexPath,
+        rebuilt,
+        bytes: data.byteLength,
+      });
     } catch (error) {
       // Processes building the same cache at once (data-parallel ranks, parallel CV folds) each rename their data
       // file, then their index: a pair on disk can be torn for a moment, or for good when the renames interleave.
