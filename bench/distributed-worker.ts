@@ -17,6 +17,7 @@ import { batchesOf, runTraining } from '../src/train/loop.js';
 import { newTrainableModel } from '../src/train/model.js';
 import { seededRandom } from '../src/train/random.js';
 import type { TrainingTask } from '../src/train/task.js';
+import { memoryTask } from '../test/helpers/memory-task.js';
 
 const [rank, world, port, threads, globalBatch, steps] = process.argv.slice(2).map(Number) as [
   number,
@@ -35,17 +36,14 @@ const labels = BigInt64Array.from({ length: examples }, () => BigInt(random.int(
 
 function task(): TrainingTask<number[]> {
   const model = newTrainableModel('efficientecg-w0.25', false, { leads: 1, classes: CLASSES }, []);
-  return {
-    name: 'records',
+  return memoryTask({
     model,
     stepsPerEpoch: steps,
-    prefetch: 1,
     epochBatches: () =>
       batchesOf(
         Array.from({ length: examples }, (_, i) => i),
         globalBatch,
       ),
-    fetch: (batches, _epoch, s) => Promise.resolve(batches[s]!),
     loss: (indices) => {
       const x = new Float32Array(indices.length * LENGTH);
       indices.forEach((index, row) =>
@@ -57,28 +55,7 @@ function task(): TrainingTask<number[]> {
         F.tensor(target, [indices.length]),
       );
     },
-    release: () => undefined,
-    validate: () =>
-      Promise.resolve({
-        metrics: { metric: 'none', value: null, details: {}, thresholds: {}, records: 0 },
-        outputs: {
-          task: 'records',
-          classes: [],
-          labelKind: 'single-label',
-          ids: [],
-          groups: [],
-          labels: [],
-          logits: [],
-        },
-      }),
-    checkpointMetadata: (state) => ({
-      model: model.spec,
-      labels: [],
-      preprocessing: {},
-      extra: { training: { state } },
-    }),
-    close: () => Promise.resolve(),
-  };
+  });
 }
 
 const out = mkdtempSync(join(tmpdir(), 'eecg-bench-ddp-'));

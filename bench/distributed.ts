@@ -8,9 +8,9 @@
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { freePort } from '../test/helpers/ports.js';
 
 const options = new Command()
   .option('--steps <n>', 'steps per epoch (epoch 1 warms up, epoch 2 is measured)', '12')
@@ -41,14 +41,6 @@ function runWorker(args: (string | number)[]): Promise<Result | null> {
       resolve(line ? (JSON.parse(line) as Result) : null);
     });
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 const steps = Number(options.steps);

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ops as F } from '../../src/engine/index.js';
 import { ProcessGroup } from '../../src/engine/distributed.js';
 import { CollectiveTimeoutError, ConfigError, DistributedError, PortInUseError } from '../../src/errors.js';
+import { freePort } from '../helpers/ports.js';
 
 const rankScript = fileURLToPath(new URL('../helpers/distributed-rank.ts', import.meta.url));
 
@@ -20,15 +21,6 @@ interface RankReport {
   message?: string;
   ms?: number;
   [key: string]: unknown;
-}
-
-/** A port nobody listens on now (the OS picks it). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function runRank(scenario: string, rank: number, world: number, port: number, timeoutMs: number) {

@@ -15,6 +15,7 @@ import { seededRandom, shuffled } from '../../src/train/random.js';
 import type { TrainingTask } from '../../src/train/task.js';
 import type { DistributedError } from '../../src/errors.js';
 import { tinyConfig } from '../train/helpers.js';
+import { memoryTask } from './memory-task.js';
 
 const [out, rankText, worldText, portText, batchText, stepsText, dieText] = process.argv.slice(2);
 const rank = Number(rankText);
@@ -37,11 +38,9 @@ function mlpTask(): TrainingTask<number[]> {
   manualSeed(100 + rank);
   const module = new Sequential(new Linear(FEATURES, 16), new Activation('tanh'), new Linear(16, CLASSES));
   let done = 0;
-  return {
-    name: 'records',
+  return memoryTask({
     model: { module, spec: { name: 'test-mlp', config: {} }, logits: (x) => module.forward(x) },
     stepsPerEpoch: steps,
-    prefetch: 1,
     epochBatches: (epoch) =>
       batchesOf(
         shuffled(
@@ -50,7 +49,6 @@ function mlpTask(): TrainingTask<number[]> {
         ),
         globalBatch,
       ),
-    fetch: (batches, _epoch, s) => Promise.resolve(batches[s]!),
     loss: (indices) => {
       if (dieText !== undefined && rank === world - 1 && done++ === Number(dieText))
         process.kill(process.pid, 'SIGKILL');
@@ -61,28 +59,9 @@ function mlpTask(): TrainingTask<number[]> {
       const target = F.tensor(BigInt64Array.from(indices.map((i) => BigInt(labels[i]!))), [indices.length]);
       return F.crossEntropy(module.forward(x), target);
     },
-    release: () => undefined,
-    validate: () =>
-      Promise.resolve({
-        metrics: { metric: 'none', value: null, details: {}, thresholds: {}, records: 0 },
-        outputs: {
-          task: 'records',
-          classes: [],
-          labelKind: 'single-label',
-          ids: [],
-          groups: [],
-          labels: [],
-          logits: [],
-        },
-      }),
-    checkpointMetadata: (state) => ({
-      model: { name: 'test-mlp', config: {} },
-      labels: ['a', 'b', 'c'],
-      preprocessing: {},
-      extra: { training: { state, config } },
-    }),
-    close: () => Promise.resolve(),
-  };
+    labels: ['a', 'b', 'c'],
+    training: { config },
+  });
 }
 
 const config = tinyConfig(out!, {

@@ -8,12 +8,12 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buckets, contiguousPart } from '../../src/train/distributed.js';
 import * as F from '../../src/engine/ops.js';
+import { freePort } from '../helpers/ports.js';
 
 const rankScript = fileURLToPath(new URL('../helpers/distributed-train-rank.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'eecg-ddp-'));
@@ -26,14 +26,6 @@ interface RankReport {
   failure?: string;
   message?: string;
   signal?: string | null;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function runRank(args: (string | number)[]): Promise<RankReport> {
