@@ -73,6 +73,27 @@ std::string RequiredString(Napi::Env env, const Napi::Object& options, const cha
   return value.As<Napi::String>().Utf8Value();
 }
 
+// The tensors as one flat buffer, so that a list takes one Gloo call (one round of messages) however long it is, as
+// DDP's buckets do. A single contiguous tensor is its own buffer (a view, no copy).
+torch::Tensor Flatten(const std::vector<torch::Tensor>& tensors) {
+  if (tensors.size() == 1) return tensors[0].reshape({-1}).contiguous();
+  std::vector<torch::Tensor> flat;
+  flat.reserve(tensors.size());
+  for (const auto& t : tensors) flat.push_back(t.reshape({-1}));
+  return torch::cat(flat);
+}
+
+// Copies the buffer's consecutive slices back into the tensors (nothing to do when the buffer is the tensor itself).
+void Unflatten(const torch::Tensor& buffer, std::vector<torch::Tensor>& tensors) {
+  if (tensors.size() == 1 && buffer.data_ptr() == tensors[0].data_ptr()) return;
+  int64_t offset = 0;
+  for (auto& t : tensors) {
+    const int64_t n = t.numel();
+    t.copy_(buffer.narrow(0, offset, n).view(t.sizes()));
+    offset += n;
+  }
+}
+
 class ProcessGroupHandle : public Napi::ObjectWrap<ProcessGroupHandle> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -141,8 +162,7 @@ class ProcessGroupHandle : public Napi::ObjectWrap<ProcessGroupHandle> {
   Napi::Value Size(Info info) { return Napi::Number::New(info.Env(), size_); }
 
   // allReduce(tensors, 'sum' | 'mean'): every tensor becomes the sum (or mean) of that tensor over the ranks, in
-  // place. The tensors are copied into one flat buffer, reduced in one Gloo call and copied back: one round of
-  // messages per call however many tensors there are (the caller's bucket, as DDP's gradient buckets).
+  // place, through one flat buffer (the caller's bucket, as DDP's gradient buckets).
   Napi::Value AllReduce(Info info) {
     Napi::Env env = info.Env();
     auto& group = Group(env, "allReduce");
@@ -152,21 +172,10 @@ class ProcessGroupHandle : public Napi::ObjectWrap<ProcessGroupHandle> {
     if (tensors.empty()) return env.Undefined();
     Guard(env, "allReduce", [&] {
       torch::NoGradGuard noGrad;
-      std::vector<torch::Tensor> flat;
-      flat.reserve(tensors.size());
-      for (const auto& t : tensors) flat.push_back(t.reshape({-1}));
-      std::vector<torch::Tensor> buffer{tensors.size() == 1 ? flat[0].contiguous() : torch::cat(flat)};
-      const bool shared = tensors.size() == 1 && buffer[0].data_ptr() == tensors[0].data_ptr();
+      std::vector<torch::Tensor> buffer{Flatten(tensors)};
       Wait(group->allreduce(buffer, c10d::AllreduceOptions{}));
       if (op == "mean") buffer[0].div_(size_);
-      if (!shared) {
-        int64_t offset = 0;
-        for (auto& t : tensors) {
-          const int64_t n = t.numel();
-          t.copy_(buffer[0].narrow(0, offset, n).view(t.sizes()));
-          offset += n;
-        }
-      }
+      Unflatten(buffer[0], tensors);
       return 0;
     });
     return env.Undefined();
@@ -182,19 +191,11 @@ class ProcessGroupHandle : public Napi::ObjectWrap<ProcessGroupHandle> {
     if (tensors.empty()) return env.Undefined();
     Guard(env, "broadcast", [&] {
       torch::NoGradGuard noGrad;
-      std::vector<torch::Tensor> flat;
-      flat.reserve(tensors.size());
-      for (const auto& t : tensors) flat.push_back(t.reshape({-1}));
-      std::vector<torch::Tensor> buffer{torch::cat(flat)};
+      std::vector<torch::Tensor> buffer{Flatten(tensors)};
       c10d::BroadcastOptions options;
       options.rootRank = root;
       Wait(group->broadcast(buffer, options));
-      int64_t offset = 0;
-      for (auto& t : tensors) {
-        const int64_t n = t.numel();
-        t.copy_(buffer[0].narrow(0, offset, n).view(t.sizes()));
-        offset += n;
-      }
+      Unflatten(buffer[0], tensors);
       return 0;
     });
     return env.Undefined();
