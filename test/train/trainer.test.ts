@@ -7,7 +7,7 @@ import { readCheckpoint } from '../../src/export/checkpoint.js';
 import { modelFromCheckpoint } from '../../src/models/registry.js';
 import { train, type LogLine, type TrainConfig } from '../../src/train/index.js';
 import { syntheticDataset } from './synthetic.js';
-import { tempDir, tinyConfig } from './helpers.js';
+import { maxDifference, tempDir, tinyConfig } from './helpers.js';
 
 function epochLines(lines: LogLine[]): LogLine[] {
   return lines.filter((line) => line.type === 'epoch');
@@ -86,18 +86,6 @@ async function finalState(config: TrainConfig, stopAfter: number | null): Promis
   for (const [name, t] of checkpoint.state) out.set(name, t.data as Float32Array);
   for (const [name, t] of checkpoint.optimizerState) out.set(`optimizer/${name}`, t.data as Float32Array);
   return out;
-}
-
-function maxDifference(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
-  assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
-  let worst = 0;
-  for (const [name, values] of a) {
-    // BatchNorm1d counts batches in a private field that loadState does not restore: the counter is not compared.
-    if (name.endsWith('num_batches_tracked')) continue;
-    const other = b.get(name)!;
-    for (let i = 0; i < values.length; i++) worst = Math.max(worst, Math.abs(values[i]! - other[i]!));
-  }
-  return worst;
 }
 
 test('2 epochs straight = 1 epoch, interrupt, resume, 1 epoch; with 0 and 2 loader workers', async () => {
