@@ -6,7 +6,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { CheckpointError, MissingFileError } from '../errors.js';
 import type { Module, StoredTensor } from '../nn/module.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { writeFileAtomic, type AtomicOptions } from '../util/atomic.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensorData } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'efficientecg-checkpoint';
@@ -104,8 +104,9 @@ export function saveCheckpoint(
   module: Module,
   metadata: CheckpointMetadata,
   optimizerState?: Map<string, StoredTensor>,
+  write?: AtomicOptions,
 ): void {
-  writeFileAtomic(path, encodeCheckpoint(module, metadata, optimizerState));
+  writeFileAtomic(path, encodeCheckpoint(module, metadata, optimizerState), write);
 }
 
 export function readCheckpoint(path: string): Checkpoint {

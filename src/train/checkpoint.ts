@@ -5,6 +5,7 @@
  * activation, thresholds and validation metrics, dataset and split.
  */
 import { saveCheckpoint, type CheckpointMetadata } from '../export/checkpoint.js';
+import type { AtomicOptions } from '../util/atomic.js';
 import type { StoredTensor } from '../nn/module.js';
 import type { AdamW } from '../optim/index.js';
 import type { TrainableModel } from './model.js';
@@ -58,7 +59,8 @@ export function writeCheckpoint(
   metadata: CheckpointMetadata,
   optimizer: AdamW | null,
   extraState?: Map<string, StoredTensor>,
+  write?: AtomicOptions,
 ): void {
   const state = optimizer ? new Map([...optimizerState(optimizer), ...(extraState ?? [])]) : undefined;
-  saveCheckpoint(path, model.module, metadata, state);
+  saveCheckpoint(path, model.module, metadata, state, write);
 }

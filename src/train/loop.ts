@@ -11,7 +11,7 @@
  * held-out fold, so nothing is selected on it (no early stopping, no best checkpoint); the held-out fold is scored
  * once, with the last weights, into `heldout.json`.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { manualSeed, setNumThreads } from '../engine/runtime.js';
 import { scope } from '../engine/scope.js';
@@ -25,10 +25,15 @@ import {
   weightDecayGroups,
   type Schedule,
 } from '../optim/index.js';
-import { removeStaleTemporaries, writeFileAtomic } from '../util/atomic.js';
+import {
+  removeStaleTemporaries,
+  writeFileAtomic,
+  type AtomicOptions,
+  type AtomicStep,
+} from '../util/atomic.js';
 import { INITIAL_STATE, restoreOptimizerState, writeCheckpoint, type TrainingState } from './checkpoint.js';
 import { runDefiningConfig, type TrainConfig } from './config.js';
-import { createReporter, type Reporter } from './progress.js';
+import { createReporter, truncateLog, type Reporter } from './progress.js';
 import { torchSeed } from './random.js';
 import type { DataParallel } from './distributed.js';
 import type { TaskOutputs, TrainingTask } from './task.js';
@@ -66,6 +71,11 @@ export interface TrainOptions {
    * ranks every step, each rank trains on its part of every batch, and only rank 0 writes checkpoints and logs.
    */
   distributed?: DataParallel;
+  /**
+   * Fault injection: called before each step of every run-file write (checkpoints, held-out scores). The
+   * crash-consistency test kills the process there to prove that no instant loses `best` or `last`.
+   */
+  beforeWriteStep?: (step: AtomicStep, path: string) => void;
 }
 
 export interface TrainResult {
@@ -104,13 +114,14 @@ export async function runTraining<Batch>(
 ): Promise<TrainResult> {
   const parallel = options.distributed;
   const main = parallel?.isMain ?? true;
-  const saved = main || options.resume ? prepareOutDir(config, options) : null;
+  const saved = main || options.resume ? prepareOutDir(config, options, main) : null;
   setNumThreads(config.threads);
   const task = await makeTask(saved);
   let optimizer: AdamW | null = null;
   let average: WeightAverage | null = null;
   let state: TrainingState = saved ? savedState(saved) : { ...INITIAL_STATE };
   let validation: ValidationMetrics | null = null;
+  if (saved && main) truncateLog(join(config.out, RUN_FILES.log), state.epoch);
   try {
     task.model.module.train();
     parallel?.broadcastState(task.model.module);
@@ -154,38 +165,64 @@ export async function runTraining<Batch>(
   };
 }
 
-/** Refuses to mix runs: an out dir holding one needs --resume or --force. Returns the checkpoint to resume. */
-export function prepareOutDir(config: TrainConfig, options: TrainOptions): Checkpoint | null {
+/**
+ * Refuses to mix runs: an out dir holding one needs --resume or --force. Returns the checkpoint to resume. Only
+ * the main process (`main`: rank 0 of a data-parallel group) deletes or writes files.
+ */
+export function prepareOutDir(config: TrainConfig, options: TrainOptions, main = true): Checkpoint | null {
   const lastPath = join(config.out, RUN_FILES.last);
-  removeStaleTemporaries(config.out); // left by a run killed mid-write
+  if (main) removeStaleTemporaries(config.out); // left by a run killed mid-write
   const hasRun = Object.values(RUN_FILES).some((file) => existsSync(join(config.out, file)));
   if (options.resume) {
-    if (!existsSync(lastPath))
+    if (existsSync(lastPath)) {
+      const saved = readCheckpoint(lastPath);
+      checkSameRun(saved, config, lastPath);
+      return saved;
+    }
+    // Killed before its first checkpoint: resuming the same run is starting it again.
+    if (!startedSameRun(config))
       throw new MissingFileError(lastPath, 'nothing to resume: no last checkpoint in the out dir');
-    const saved = readCheckpoint(lastPath);
-    checkSameRun(saved, config, lastPath);
-    return saved;
-  }
-  if (hasRun && !options.force) {
+    if (main)
+      (options.onNotice ?? console.error)(
+        `--resume: ${config.out} has no checkpoint yet (stopped in its first epoch): starting the run again`,
+      );
+  } else if (hasRun && !options.force) {
     throw new ConfigError(
       `out dir ${config.out} holds another run (${RUN_FILES.last} / ${RUN_FILES.log}): pass --resume to continue it or --force to start over`,
     );
   }
+  if (!main) return null;
   for (const file of Object.values(RUN_FILES)) rmSync(join(config.out, file), { force: true });
   mkdirSync(config.out, { recursive: true });
-  writeFileSync(join(config.out, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+  writeFileAtomic(join(config.out, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
   return null;
+}
+
+/** The out dir's config.json describes this run (same run-defining settings). */
+function startedSameRun(config: TrainConfig): boolean {
+  let written: TrainConfig;
+  try {
+    written = JSON.parse(readFileSync(join(config.out, RUN_FILES.config), 'utf8')) as TrainConfig;
+  } catch {
+    return false;
+  }
+  return changedRunSettings(written, config).length === 0;
+}
+
+/** The run-defining settings (all but threads, workers, paths, patience, logEvery) that differ. */
+function changedRunSettings(saved: TrainConfig, config: TrainConfig): string[] {
+  const before = runDefiningConfig(saved) as Record<string, unknown>;
+  const now = runDefiningConfig(config) as Record<string, unknown>;
+  return Object.keys({ ...before, ...now }).filter(
+    (key) => JSON.stringify(before[key]) !== JSON.stringify(now[key]),
+  );
 }
 
 function checkSameRun(saved: Checkpoint, config: TrainConfig, source: string): void {
   const training = saved.metadata.extra?.training as { config?: TrainConfig } | undefined;
   if (training?.config === undefined)
     throw new ConfigError(`${source}: not a training checkpoint (no training config)`);
-  const before = runDefiningConfig(training.config) as Record<string, unknown>;
-  const now = runDefiningConfig(config) as Record<string, unknown>;
-  const changed = Object.keys({ ...before, ...now }).filter(
-    (key) => JSON.stringify(before[key]) !== JSON.stringify(now[key]),
-  );
+  const changed = changedRunSettings(training.config, config);
   if (changed.length > 0) {
     throw new ConfigError(
       `--resume: ${changed.join(', ')} differ from the run in ${source} (only threads, workers, paths, patience and logEvery may change)`,
@@ -272,10 +309,6 @@ async function runEpoch<Batch>(
   const validationStarted = performance.now();
   const validation = await validateEpoch(run, epoch);
   const next = nextState(state, epoch, step, validation, config.cvFold === null ? config.patience : null);
-  if (run.options.distributed?.isMain ?? true) {
-    if (run.average) await run.average.withAverage(() => saveEpoch(run, next, validation));
-    else saveEpoch(run, next, validation);
-  }
   reporter.log({
     type: 'epoch',
     epoch: epoch + 1,
@@ -292,6 +325,12 @@ async function runEpoch<Batch>(
     epochsWithoutImprovement: next.epochsWithoutImprovement,
     stopped: next.stopped,
   });
+  // Logged before the checkpoint: a kill between them leaves a line that resume drops (truncateLog), never a
+  // checkpoint whose epoch the log lacks.
+  if (run.options.distributed?.isMain ?? true) {
+    if (run.average) await run.average.withAverage(() => saveEpoch(run, next, validation));
+    else saveEpoch(run, next, validation);
+  }
   return { state: next, validation };
 }
 
@@ -334,7 +373,7 @@ async function validateEpoch<Batch>(run: Run<Batch>, epoch: number): Promise<Val
   if (parallel) metrics.value = parallel.agree(metrics.value);
   if (fold !== null && (parallel?.isMain ?? true)) {
     const file: HeldoutFile = { fold: fold.fold, folds: fold.folds, metrics, outputs };
-    writeFileAtomic(join(run.config.out, RUN_FILES.heldout), `${JSON.stringify(file)}\n`);
+    writeFileAtomic(join(run.config.out, RUN_FILES.heldout), `${JSON.stringify(file)}\n`, writeOptions(run));
   }
   return metrics;
 }
@@ -369,12 +408,28 @@ function saveEpoch<Batch>(run: Run<Batch>, state: TrainingState, validation: Val
   // best before last: a kill between them leaves last at the previous epoch, whose resume redoes this one (and
   // writes best again); the other order could leave a last that claims a best never written.
   if (run.config.cvFold === null && state.bestEpoch === state.epoch)
-    writeCheckpoint(join(run.config.out, RUN_FILES.best), run.task.model, metadata, null);
+    writeCheckpoint(
+      join(run.config.out, RUN_FILES.best),
+      run.task.model,
+      metadata,
+      null,
+      undefined,
+      writeOptions(run),
+    );
   writeCheckpoint(
     join(run.config.out, RUN_FILES.last),
     run.task.model,
     metadata,
     run.optimizer,
     run.average?.liveState(),
+    writeOptions(run),
   );
+}
+
+function writeOptions<Batch>(run: Run<Batch>): AtomicOptions {
+  return {
+    whatToFree:
+      'a run needs room for its last and best checkpoints (twice one checkpoint) and its log; resume with --resume',
+    ...(run.options.beforeWriteStep ? { beforeStep: run.options.beforeWriteStep } : {}),
+  };
 }

@@ -2,7 +2,8 @@
  * Run reporting: JSONL lines appended to `<out>/log.jsonl` (one per step group and per epoch) and, on a terminal,
  * a progress bar on stderr with the loss, the running metric, samples/s and the ETA.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic.js';
 import { Presets, SingleBar } from 'cli-progress';
 
 export type LogLine = Record<string, unknown> & { type: 'steps' | 'epoch' | 'run' };
@@ -49,4 +50,26 @@ export function createReporter(
       bar?.stop();
     },
   };
+}
+
+/**
+ * On resume, drops the lines of epochs after `completedEpochs` (logged by the killed run before its checkpoint)
+ * and a torn last line, so that the resumed log reads as one uninterrupted run.
+ */
+export function truncateLog(logPath: string, completedEpochs: number): void {
+  if (!existsSync(logPath)) return;
+  const kept = readFileSync(logPath, 'utf8')
+    .split('\n')
+    .filter((line) => {
+      if (line.trim() === '') return false;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        return false; // a line cut by the kill
+      }
+      const epoch = (parsed as { epoch?: unknown }).epoch;
+      return typeof epoch !== 'number' || epoch <= completedEpochs;
+    });
+  writeFileAtomic(logPath, kept.map((line) => `${line}\n`).join(''));
 }
