@@ -123,3 +123,30 @@ test('--resume in a folder that holds no run is a MissingFileError', async () =>
     dispose();
   }
 });
+
+test('a full disk while writing a checkpoint is a DiskFullError naming the file and what to free', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const out = join(dir, 'full');
+    const noSpace = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    await assert.rejects(
+      train(tinyConfig(out, { epochs: 1 }), syntheticDataset(), {
+        progressBar: false,
+        beforeWriteStep: (step) => {
+          if (step === 'write') throw noSpace;
+        },
+      }),
+      (error: Error) =>
+        error.name === 'DiskFullError' &&
+        error.message.includes(RUN_FILES.best) &&
+        /disk is full/.test(error.message) &&
+        /last and best checkpoints/.test(error.message),
+    );
+    assert.deepEqual(
+      readdirSync(out).filter((name) => name.endsWith('.tmp')),
+      [],
+    );
+  } finally {
+    dispose();
+  }
+});
