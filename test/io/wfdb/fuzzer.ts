@@ -1,6 +1,6 @@
 /**
- * Seeded mutation fuzzer for the WFDB readers (used by fuzz.test.ts and bench/io-fuzz.ts).
- * Mutates the fixture headers (lines and fields), signal files (bytes, length) and annotation files, runs the
+ * Seeded mutation fuzzer for the WFDB readers (used by fuzz.test.ts), with the mutations of the fuzz bench
+ * (bench/fuzz/mutate.ts): fixture headers (lines and fields), signal files (bytes, length) and annotation files; runs the
  * pure readers and classifies the outcome: parsed, or one of our typed errors (by class), or a crash (anything
  * else, e.g. TypeError/RangeError), with the time each case took.
  */
@@ -8,93 +8,15 @@ import { EcgError, MissingFileError } from '../../../src/errors.js';
 import { parseAnnotations } from '../../../src/io/wfdb/annotations.js';
 import { headerText, wfdbRecordFromText } from '../../../src/io/wfdb/record.js';
 import { seededRandom } from '../../../src/util/random.js';
+import { int, mutateBytes, mutateText, pick, type Rng } from '../../../bench/fuzz/mutate.js';
 
-export type Rng = () => number;
+export type { Rng };
 
 export const seededRng: (seed: number) => Rng = seededRandom;
-
-const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
-const int = (rng: Rng, n: number) => Math.floor(rng() * n);
-
-/** Field values chosen to hit edge cases: huge, negative, zero, malformed, exotic syntax. */
-const NASTY_TOKENS = [
-  '0',
-  '-1',
-  '1000000000000',
-  '99999999999999999999999',
-  '1e400',
-  'NaN',
-  '212x1000000',
-  '16:999999999',
-  '16+999999999',
-  '16x0',
-  '8',
-  '310',
-  '311',
-  '17',
-  '0(0)/mV',
-  '1e-300(5)/mV',
-  '200(',
-  '/',
-  '#',
-  '\t',
-  '1/2(3)',
-  '',
-  'x',
-  '\u00e9',
-];
 
 export interface RecordCase {
   header: string;
   files: Map<string, Uint8Array>;
-}
-
-function mutateHeader(rng: Rng, text: string): string {
-  const lines = text.split('\n');
-  const line = int(rng, lines.length);
-  switch (int(rng, 6)) {
-    case 0: {
-      // replace one whitespace-separated field
-      const words = lines[line]!.split(' ');
-      words[int(rng, words.length)] = pick(rng, NASTY_TOKENS);
-      lines[line] = words.join(' ');
-      break;
-    }
-    case 1:
-      lines.splice(line, 1);
-      break;
-    case 2:
-      lines.splice(line, 0, lines[int(rng, lines.length)]!);
-      break;
-    case 3:
-      return text.slice(0, int(rng, text.length));
-    case 4: {
-      const at = int(rng, text.length);
-      return text.slice(0, at) + String.fromCharCode(int(rng, 256)) + text.slice(at + 1);
-    }
-    default:
-      lines[line] = `${lines[line]} ${pick(rng, NASTY_TOKENS)}`;
-  }
-  return lines.join('\n');
-}
-
-function mutateBytes(rng: Rng, bytes: Uint8Array): Uint8Array {
-  switch (int(rng, 4)) {
-    case 0:
-      return bytes.slice(0, int(rng, bytes.length + 1));
-    case 1: {
-      const grown = new Uint8Array(bytes.length + 1 + int(rng, 64));
-      grown.set(bytes);
-      for (let i = bytes.length; i < grown.length; i++) grown[i] = int(rng, 256);
-      return grown;
-    }
-    default: {
-      const copy = bytes.slice();
-      const flips = 1 + int(rng, 8);
-      for (let k = 0; k < flips && copy.length > 0; k++) copy[int(rng, copy.length)] = int(rng, 256);
-      return copy;
-    }
-  }
 }
 
 export type Outcome = 'parsed' | string;
@@ -133,7 +55,7 @@ export function fuzzCase(rng: Rng, records: RecordCase[], annotations: Uint8Arra
   const files = new Map(base.files);
   const mutations = 1 + int(rng, 3);
   for (let m = 0; m < mutations; m++) {
-    if (rng() < 0.6) header = mutateHeader(rng, header);
+    if (rng() < 0.6) header = mutateText(rng, header);
     else {
       const name = pick(rng, [...files.keys()]);
       files.set(name, mutateBytes(rng, files.get(name)!));
