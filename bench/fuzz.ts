@@ -6,7 +6,7 @@
  * killed and its batch rerun one case at a time to name the case. Per case the child measures time and the rise
  * of its peak resident memory (getrusage maxrss). Prints cases, outcomes per target, crashes, hangs (> 2 s),
  * cases over 512 MB, peak memory; the last line is `crashes: N`. `--case I` replays one case and prints it;
- * `--save DIR` writes the slowest cases and the first case of every distinct error per target as fixtures.
+ * `--save DIR` writes the slowest cases and the first case of each kind of error per target as fixtures.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -242,31 +242,58 @@ function report(args: Args, totals: Totals, seconds: number): void {
   console.log(`crashes: ${totals.crashes.length + totals.killed.length}`);
 }
 
-/** `--save DIR`: per target, the 10 slowest cases of a fresh pass over `cases` and the first case of each error. */
+/** The kind of an outcome, for keeping one case of each: the error with its numbers and quotes blanked. */
+function outcomeKind(r: CaseResult): string {
+  const message = r.message
+    .replace(/^[^:]*: /, '')
+    .replace(/"[^"]*"|'[^']*'/g, 'Q')
+    .replace(/-?\d+(\.\d+)?(e[-+]?\d+)?/gi, 'N')
+    .slice(0, 48);
+  return `${r.target}:${r.outcome}:${message}`;
+}
+
+/**
+ * `--save DIR`: per target, the 5 slowest cases of a fresh pass over `cases` and the first case of each outcome
+ * kind, at most SAVE_PER_TARGET kinds per target: a few hundred regression fixtures (test/io/fuzz-regressions).
+ */
+const SAVE_PER_TARGET = 30;
 async function save(args: Args, dir: string): Promise<void> {
   const kept = new Map<string, CaseResult>();
+  const keptPerTarget = new Map<string, number>();
   const slowest = new Map<string, CaseResult[]>();
   for (let i = 0; i < args.cases; i++) {
     const r = await runCase(args.seed, i);
-    const kind = `${r.target}:${r.outcome}:${r.message
-      .replace(/\d+/g, 'N')
-      .replace(/^[^:]*: /, '')
-      .slice(0, 60)}`;
-    if (!kept.has(kind)) kept.set(kind, r);
+    const kind = outcomeKind(r);
+    if (!kept.has(kind) && (keptPerTarget.get(r.target) ?? 0) < SAVE_PER_TARGET) {
+      kept.set(kind, r);
+      keptPerTarget.set(r.target, (keptPerTarget.get(r.target) ?? 0) + 1);
+    }
     const list = slowest.get(r.target) ?? [];
     list.push(r);
     list.sort((a, b) => b.ms - a.ms);
-    slowest.set(r.target, list.slice(0, 10));
+    slowest.set(r.target, list.slice(0, 5));
   }
   const chosen = new Map<number, CaseResult>();
   for (const r of [...kept.values(), ...[...slowest.values()].flat()]) chosen.set(r.index, r);
-  const index: Array<{ case: number; target: string; outcome: string; options: FuzzInput['options'] }> = [];
+  const index: Array<{
+    case: number;
+    target: string;
+    outcome: string;
+    options: FuzzInput['options'];
+    detect: boolean;
+  }> = [];
   for (const r of chosen.values()) {
     const { input } = caseOf(args.seed, r.index);
     const folder = join(dir, `${r.target}-${r.index}`);
     mkdirSync(folder, { recursive: true });
     for (const [name, bytes] of input.files) writeFileSync(join(folder, name), bytes);
-    index.push({ case: r.index, target: r.target, outcome: r.outcome, options: input.options });
+    index.push({
+      case: r.index,
+      target: r.target,
+      outcome: r.outcome,
+      options: input.options,
+      detect: input.detect ?? false,
+    });
   }
   index.sort((a, b) => a.target.localeCompare(b.target) || a.case - b.case);
   writeFileSync(join(dir, 'cases.json'), `${JSON.stringify({ seed: args.seed, cases: index }, null, 1)}\n`);
