@@ -139,20 +139,21 @@ async function runFoldProcesses(
   await superviseProcesses(
     process.execPath,
     groups.map((folds, i) => {
-      const label = `fold process ${i + 1} (folds ${folds.join(',')})`;
+      const label = `folds ${folds.join(',')}`;
       return {
         label,
         args: [...command, '--parallel', '1', '--only', folds.join(',')],
         env: {},
         failed: (how: string) =>
           new WorkerProcessError(
-            `cv: ${label}`,
+            `cv: fold process ${i + 1} (${label})`,
             `${how}; the others were stopped (the same command resumes)`,
           ),
       };
     }),
     (line) => log(`${line}\n`),
-    'ignore', // each process would print the summary if it finished the last fold: this one prints it once
+    // Each process would print the summary if it finished the last fold: this one prints it once.
+    { stdout: 'ignore', prefixStderr: true },
   );
   return crossValidate(config, () => DATASETS[config.dataset].open(config.data), {
     folds: flags.folds,

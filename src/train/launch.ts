@@ -6,6 +6,8 @@
  * fold processes.
  */
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { ConfigError, DistributedError } from '../errors.js';
 
 /** Where this process sits in the group. */
@@ -102,25 +104,43 @@ export function superviseWorkers(
   return superviseProcesses(command, workers, log);
 }
 
+export interface SuperviseOptions {
+  /** 'ignore' when the launcher prints the result itself (default 'inherit'). */
+  stdout?: 'inherit' | 'ignore';
+  /**
+   * Forward each process's stderr line by line, prefixed with `[label] `, so that the lines of processes running
+   * side by side can be told apart (their progress bars are then off: stderr is no terminal).
+   */
+  prefixStderr?: boolean;
+}
+
+/** Copies `stream` to this process's stderr a line at a time, each line prefixed. */
+function prefixLines(stream: Readable, prefix: string): void {
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) =>
+    process.stderr.write(`${prefix}${line}\n`),
+  );
+}
+
 /**
  * Starts `command` once per process (each with its arguments and, over this process's, its environment) and waits
  * for all. Resolves when all exit with 0; when one fails (non-zero code or a signal), stops the others (SIGTERM,
  * then SIGKILL after a grace period) and rejects with that process's error. SIGINT / SIGTERM to the launcher stop
- * every process. `stdout: 'ignore'` when the launcher prints the result itself.
+ * every process.
  */
 export function superviseProcesses(
   command: string,
   processes: readonly SupervisedProcess[],
   log: (line: string) => void,
-  stdout: 'inherit' | 'ignore' = 'inherit',
+  options: SuperviseOptions = {},
 ): Promise<void> {
-  const workers = processes.map((spec) => ({
-    spec,
-    child: spawn(command, spec.args, {
+  const workers = processes.map((spec) => {
+    const child = spawn(command, spec.args, {
       env: { ...process.env, ...spec.env },
-      stdio: ['inherit', stdout, 'inherit'],
-    }),
-  }));
+      stdio: ['inherit', options.stdout ?? 'inherit', options.prefixStderr ? 'pipe' : 'inherit'],
+    });
+    if (options.prefixStderr) prefixLines(child.stderr!, `[${spec.label}] `);
+    return { spec, child };
+  });
   const stopAll = (signal: NodeJS.Signals) => {
     for (const { child } of workers)
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -46,9 +46,11 @@ test('cv --parallel 2: one process per fold, one summary, the figures of the sam
   const run = cv(parallel, '--parallel', '2');
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stderr, /cv: 2 fold processes: folds 1; folds 2/);
-  // Each fold process says which fold it ran; the summary is printed once, by the launcher.
-  assert.match(run.stderr, /cv: fold 1\/2 started/);
-  assert.match(run.stderr, /cv: fold 2\/2 started/);
+  // Each fold process says which fold it ran, on lines prefixed with its folds; the summary is printed once, by
+  // the launcher.
+  assert.match(run.stderr, /^\[folds 1\] cv: fold 1\/2 started/m);
+  assert.match(run.stderr, /^\[folds 2\] cv: fold 2\/2 started/m);
+  assert.match(run.stderr, /^\[folds 2\] \{"type":"epoch"/m);
   assert.equal(run.stdout.match(/2-fold cross-validation/g)?.length, 1, run.stdout);
   for (const fold of [1, 2]) assert.ok(existsSync(join(foldDir(parallel, fold), RUN_FILES.heldout)));
 
@@ -92,7 +94,7 @@ test('a failing fold process stops the others and the error names it', async () 
         },
       ],
       () => undefined,
-      'ignore',
+      { stdout: 'ignore' },
     ),
     (error: unknown) =>
       error instanceof WorkerProcessError &&
