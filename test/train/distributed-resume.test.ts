@@ -23,8 +23,8 @@ const EPOCHS = 4;
 
 async function trainArgs(out: string, ...extra: string[]): Promise<string[]> {
   const config = join(dir, 'tiny.json');
-  // No preprocessed cache: processes building one cache at once can pair one build's index with another's data.
-  writeFileSync(config, JSON.stringify({ modelOverrides: TINY_MODEL, cacheDir: null }));
+  // One preprocessed cache for every run: both ranks of the first run build it at once (src/datasets/cache).
+  writeFileSync(config, JSON.stringify({ modelOverrides: TINY_MODEL, cacheDir: join(dir, 'cache') }));
   return [
     ...['--import', 'tsx', cli, 'train'],
     ...['--config', config, '--dataset', 'custom', '--data', data, '--out', out],
