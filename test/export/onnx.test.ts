@@ -122,6 +122,31 @@ test('the EfficientECG file: opset 17, ecg -> logits, BatchNorm folded, global p
   model.dispose();
 });
 
+test("activations stay 4-D between convolutions: one Unsqueeze, no Squeeze, the op-for-op graph's outputs", async () => {
+  manualSeed(5);
+  const model = new EfficientECG(efficientEcgConfig('w0.25', 12, 3));
+  randomiseBatchNorms(model);
+  const [lifted, plain] = scope(() => {
+    const example = F.randn([1, 12, 500]);
+    return [
+      exportOnnx(model, example, metadata(12, 3)),
+      exportOnnx(model, example, metadata(12, 3), { keepConvolutions4d: false }),
+    ];
+  });
+  const [a, b] = [readOnnxSummary(lifted), readOnnxSummary(plain)];
+  assert.equal(a.ops.Unsqueeze, 1, 'only the input is unsqueezed');
+  assert.equal(a.ops.Squeeze, undefined);
+  assert.equal(a.ops.Conv, b.ops.Conv);
+  assert.equal(b.ops.Squeeze, b.ops.Conv, 'the op-for-op graph squeezes after every convolution');
+  const x = scope(() => asArray(F.randn([3, 12, 1700])));
+  const [sa, sb] = [await OnnxSession.create(lifted), await OnnxSession.create(plain)];
+  const [ya, yb] = [(await sa.run({ ecg: x })).logits!, (await sb.run({ ecg: x })).logits!];
+  assert.deepEqual(ya.dims, [3, 3]);
+  assert.equal(maxDifference(ya.data, yb.data), 0, 'same arithmetic, op for op');
+  await Promise.all([sa.release(), sb.release()]);
+  model.dispose();
+});
+
 /** The fusion model's pieces: token embedding + LayerNorm queries attending over an ECG sequence with a mask. */
 class AttentionNet extends Module {
   readonly embed = this.registerModule('embed', new Embedding(10, 16));

@@ -16,6 +16,7 @@ import { packageVersion } from '../../version.js';
 import { traceFunction, useCounts, type Trace, type TracedNode } from '../trace.js';
 import type { NodeContext } from './context.js';
 import { foldBatchNorm } from './fold.js';
+import { keepConvolutions4d } from './lift.js';
 import { GraphBuilder, onnx, ONNX_DTYPE } from './graph.js';
 import { conv1dAs2d, opExport } from './ops.js';
 
@@ -60,6 +61,11 @@ export interface ExportOptions {
   probeGrowth?: Record<string, number>;
   /** Fold BatchNorm into the convolution it follows (default true). */
   foldBatchNorm?: boolean;
+  /**
+   * Run the ops between convolutions on their 4-D form (src/export/onnx/lift.ts) instead of squeezing and
+   * unsqueezing around every convolution (default true; false gives the op-for-op graph, for comparison).
+   */
+  keepConvolutions4d?: boolean;
 }
 
 /** Any module with a forward; its parameters are typed `never` so that forwards taking non-tensors fit (use options.forward). */
@@ -228,7 +234,8 @@ function validateMetadata(metadata: OnnxMetadata, inputs: OnnxInput[], trace: Tr
   }
   const ecg = inputs.find((input) => input.name === 'ecg');
   // A beat model with residual channels reads each lead and then each lead minus its record template.
-  const residual = (metadata.extra?.beats as { residualChannels?: boolean } | undefined)?.residualChannels === true;
+  const residual =
+    (metadata.extra?.beats as { residualChannels?: boolean } | undefined)?.residualChannels === true;
   const channels = metadata.leads.length * (residual ? 2 : 1);
   if (ecg && ecg.example.shape[1] !== channels) {
     fail(
@@ -289,6 +296,14 @@ class GraphConverter {
       spec.convert(this.context(index));
     });
     const outputs = this.trace.outputs.map((output) => this.graphOutput(output.name, output.id));
+    if (this.options.keepConvolutions4d !== false) {
+      const nodes = keepConvolutions4d(
+        this.g.nodes,
+        this.g.initializers,
+        outputs.map((o) => o.name!),
+      );
+      this.g.nodes.splice(0, this.g.nodes.length, ...nodes);
+    }
     this.prune(outputs.map((o) => o.name!));
     return {
       name: graphName,
