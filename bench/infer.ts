@@ -39,6 +39,7 @@ const options = new Command()
   .option('--models-dir <dir>', 'another catalogue folder (default: the package models/)')
   .option('--no-browser', 'skip the Chromium page latency')
   .option('--browser-threads <n>', 'wasm threads of the second Chromium measurement', String(cpus().length))
+  .option('--browser-warmup <s>', 'untimed seconds of runs in the page first (V8 tiers wasm up)', '2')
   .parse()
   .opts<{
     runs: string;
@@ -50,6 +51,7 @@ const options = new Command()
     modelsDir?: string;
     browser: boolean;
     browserThreads: string;
+    browserWarmup: string;
   }>();
 
 /** Largest |logit difference| to onnxruntime-node accepted from a twin (the issue's parity bound). */
@@ -126,6 +128,7 @@ async function benchModel(
             Number(options.warmup),
             Number(options.budget),
             threads,
+            Number(options.browserWarmup),
           ),
         );
       }
@@ -187,7 +190,8 @@ function report(run: ModelRun, notices: string[]): number | null {
             `${p.threads} thread${p.threads > 1 ? 's' : ''}${p.isolated ? '' : ' (NOT isolated)'} ${fmt(p.median_ms)} ms` +
             ` (${ortLatency ? fmt(p.median_ms / ortLatency) : 'n/a'}x onnxruntime-node)`,
         )
-        .join(', ')}`,
+        .join(', ')}; first run of a fresh session ${pages.map((p) => `${fmt(p.first_ms)} ms`).join(' / ')}` +
+        ` (timed runs follow ${options.browserWarmup} s of untimed ones)`,
     );
   const parity = parityLine(run);
   console.log(
