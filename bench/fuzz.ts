@@ -4,7 +4,7 @@
  * Cases run in a child process (`--child`), in batches; case i of seed S is always the same input. The parent is a
  * watchdog: a child silent for longer than the hang limit, or whose resident memory passes the memory limit, is
  * killed and its batch rerun one case at a time to name the case. Per case the child measures time and the rise
- * of its peak resident memory (getrusage maxrss). Prints cases, outcomes per target, crashes, hangs (> 2 s),
+ * of its peak resident memory (getrusage maxrss). Prints cases, outcomes per target, crashes, hangs (> 2 s of CPU; wall-time-only cases apart),
  * cases over 512 MB, peak memory; the last line is `crashes: N`. `--case I` replays one case and prints it;
  * `--save DIR` writes the slowest cases and the first case of each kind of error per target as fixtures.
  */
@@ -65,7 +65,10 @@ interface CaseResult {
   target: string;
   outcome: string;
   message: string;
+  /** Wall time of the case (includes the machine's scheduling stalls when it is loaded). */
   ms: number;
+  /** CPU time of the case, user + system, all threads: the work the input costs, whatever the load. */
+  cpuMs: number;
   /** Rise of the process's peak RSS during this case, MB (0 when the peak did not move). */
   peakRiseMb: number;
   peakMb: number;
@@ -74,6 +77,7 @@ interface CaseResult {
 async function runCase(seed: number, index: number): Promise<CaseResult> {
   const { target, input } = caseOf(seed, index);
   const before = process.resourceUsage().maxRSS / 1024;
+  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   let outcome = 'ok';
   let message = '';
@@ -84,8 +88,19 @@ async function runCase(seed: number, index: number): Promise<CaseResult> {
     message = error instanceof EcgError ? error.message : String((error as Error)?.stack ?? error);
   }
   const ms = performance.now() - start;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const after = process.resourceUsage().maxRSS / 1024;
-  return { index, target: target.name, outcome, message, ms, peakRiseMb: after - before, peakMb: after };
+  return {
+    index,
+    target: target.name,
+    outcome,
+    message,
+    ms,
+    cpuMs,
+    peakRiseMb: after - before,
+    peakMb: after,
+  };
 }
 
 /** Child: runs the cases it is sent, reporting every result worth keeping and a heartbeat per case group. */
@@ -101,7 +116,8 @@ async function child(): Promise<void> {
       const key = `${r.target}\t${r.outcome}`;
       counts[key] = (counts[key] ?? 0) + 1;
       if (slowest === null || r.ms > slowest.ms) slowest = r;
-      if (r.outcome === 'crash' || r.ms > SLOW_MS || r.peakMb > MEMORY_LIMIT_MB) notable.push(r);
+      if (r.outcome === 'crash' || r.ms > SLOW_MS || r.cpuMs > SLOW_MS || r.peakMb > MEMORY_LIMIT_MB)
+        notable.push(r);
       if (performance.now() - lastBeat > 1000) {
         lastBeat = performance.now();
         process.send!({ kind: 'beat', index: i });
@@ -124,7 +140,10 @@ function residentMb(pid: number): number {
 interface Totals {
   counts: Record<string, number>;
   crashes: CaseResult[];
+  /** Over SLOW_MS of CPU: inputs that cost too much work. */
   slow: CaseResult[];
+  /** Over SLOW_MS of wall time only: scheduling stalls of a loaded machine, listed apart. */
+  slowWallOnly: CaseResult[];
   overMemory: CaseResult[];
   killed: Array<{ index: number; why: string }>;
   slowest: CaseResult | null;
@@ -184,7 +203,8 @@ function merge(totals: Totals, outcome: Extract<BatchOutcome, { kind: 'done' }>)
   for (const [key, n] of Object.entries(outcome.counts)) totals.counts[key] = (totals.counts[key] ?? 0) + n;
   for (const r of outcome.notable) {
     if (r.outcome === 'crash') totals.crashes.push(r);
-    if (r.ms > SLOW_MS) totals.slow.push(r);
+    if (r.cpuMs > SLOW_MS) totals.slow.push(r);
+    else if (r.ms > SLOW_MS) totals.slowWallOnly.push(r);
     if (r.peakMb > MEMORY_LIMIT_MB) totals.overMemory.push(r);
   }
   if (totals.slowest === null || outcome.slowest.ms > totals.slowest.ms) totals.slowest = outcome.slowest;
@@ -228,10 +248,15 @@ function report(args: Args, totals: Totals, seconds: number): void {
     `slowest case: ${s ? `${s.ms.toFixed(0)} ms (case ${s.index}, ${s.target}, ${s.outcome})` : 'none'}`,
   );
   console.log(
-    `hangs (over ${SLOW_MS} ms or killed as silent): ${totals.slow.length + totals.killed.filter((k) => k.why.startsWith('no progress')).length}`,
+    `hangs (over ${SLOW_MS} ms of CPU or killed as silent): ${totals.slow.length + totals.killed.filter((k) => k.why.startsWith('no progress')).length}`,
   );
   for (const r of totals.slow.slice(0, 10))
-    console.log(`  case ${r.index} (${r.target}): ${r.ms.toFixed(0)} ms`);
+    console.log(`  case ${r.index} (${r.target}): ${r.cpuMs.toFixed(0)} ms CPU, ${r.ms.toFixed(0)} ms wall`);
+  console.log(
+    `over ${SLOW_MS} ms of wall time with less CPU (waits of a loaded machine): ${totals.slowWallOnly.length}`,
+  );
+  for (const r of totals.slowWallOnly.slice(0, 10))
+    console.log(`  case ${r.index} (${r.target}): ${r.ms.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU`);
   console.log(`cases over ${MEMORY_LIMIT_MB} MB: ${totals.overMemory.length}`);
   for (const r of totals.overMemory.slice(0, 10))
     console.log(`  case ${r.index} (${r.target}): peak ${r.peakMb.toFixed(0)} MB`);
@@ -315,6 +340,7 @@ async function main(): Promise<void> {
     counts: {},
     crashes: [],
     slow: [],
+    slowWallOnly: [],
     overMemory: [],
     killed: [],
     slowest: null,
