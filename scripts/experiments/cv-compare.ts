@@ -2,7 +2,8 @@
  * Compares cross-validation arms run on the same folds: a markdown table with each arm's mean ± sd over folds, its
  * pooled out-of-fold figure with the patient-bootstrap interval, and the paired per-fold difference against the
  * first arm (mean ± sd of the differences, and on how many folds it is positive). Arms must share folds.
- * With --ensemble, also the pooled figure of the arms' averaged logits (an ensemble of the arms, e.g. two seeds).
+ * With --ensemble, also the arms' averaged logits (an ensemble of the arms, e.g. two seeds): per fold (fold k averages
+ * the arms' fold-k models on fold k), pooled, and paired against the first arm.
  *
  *   npx tsx scripts/experiments/cv-compare.ts --arm "10 s crops=runs/cv/A" --arm "2.5 s crops, max=runs/cv/B" [--ensemble]
  */
@@ -24,7 +25,7 @@ const options = new Command()
     ...all,
     value,
   ])
-  .option('--ensemble', 'add the pooled figure of the average of the arms’ out-of-fold logits')
+  .option('--ensemble', 'add the arms’ averaged out-of-fold logits (per fold, pooled, paired)')
   .parse()
   .opts<{ arm: string[]; ensemble?: boolean }>();
 
@@ -54,33 +55,51 @@ const rows = arms.map(({ label, summary }) => {
 });
 
 if (options.ensemble) {
-  const pooled = arms.map(({ dir, summary }) =>
-    poolOutputs(readHeldout(dir, summary.folds)!.map((h) => h.outputs)),
-  );
-  const positions = pooled.map((arm) => new Map(arm.ids.map((id, i) => [id, i])));
+  const heldout = arms.map(({ dir, summary }) => readHeldout(dir, summary.folds)!);
+  // Each fold's held-out records scored by every arm's fold-k model: their logits averaged, fold by fold.
+  const perFold = heldout[0]!.map((_, k) => averageLogits(heldout.map((folds) => folds[k]!.outputs)));
+  const values = perFold.map((outputs) => outputsMetrics(outputs).value ?? NaN);
+  const pooled = poolOutputs(perFold);
+  const metrics = outputsMetrics(pooled);
+  const interval = headlineIntervals(pooled)[metrics.metric];
+  const summaryLike = { ...reference.summary, perFold: values.map((value) => ({ value })) } as CvSummary;
+  const paired = pairedDifference(reference.summary, summaryLike);
+  rows.push([
+    `average of the ${arms.length} arms' logits`,
+    `${f(mean(values))} ± ${f(sd(values))}`,
+    `${f(metrics.value)} ${interval ? `[${f(interval[0])}, ${f(interval[1])}]` : ''}`,
+    `${paired.mean >= 0 ? '+' : ''}${f(paired.mean)} ± ${f(paired.sd)} (${paired.up}/${paired.folds} folds up)`,
+  ]);
+}
+
+/** The arms' outputs for the same records (matched by id), with their logits averaged. */
+function averageLogits(outputs: TaskOutputs[]): TaskOutputs {
+  const [first] = outputs;
+  const positions = outputs.map((o) => new Map(o.ids.map((id, i) => [id, i])));
   if (
-    pooled.some(
-      (arm) => arm.ids.length !== pooled[0]!.ids.length || arm.ids.some((id) => !positions[0]!.has(id)),
+    outputs.some(
+      (o, a) => o.ids.length !== first!.ids.length || first!.ids.some((id) => !positions[a]!.has(id)),
     )
   )
-    throw new Error('arms hold different records');
-  const averaged: TaskOutputs = {
-    ...pooled[0]!,
-    logits: pooled[0]!.ids.map((id) =>
-      pooled[0]!.classes.map(
+    throw new Error('arms hold different records in a fold');
+  return {
+    ...first!,
+    logits: first!.ids.map((id) =>
+      first!.classes.map(
         (_, c) =>
-          pooled.reduce((sum, arm, a) => sum + arm.logits[positions[a]!.get(id)!]![c]!, 0) / pooled.length,
+          outputs.reduce((sum, o, a) => sum + o.logits[positions[a]!.get(id)!]![c]!, 0) / outputs.length,
       ),
     ),
   };
-  const metrics = outputsMetrics(averaged);
-  const interval = headlineIntervals(averaged)[metrics.metric];
-  rows.push([
-    `average of the ${arms.length} arms' logits`,
-    'n/a (pooled only)',
-    `${f(metrics.value)} ${interval ? `[${f(interval[0])}, ${f(interval[1])}]` : ''}`,
-    '—',
-  ]);
+}
+
+function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+function sd(values: number[]): number {
+  const m = mean(values);
+  return Math.sqrt(values.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, values.length - 1));
 }
 
 const metric = reference.summary.metric;
