@@ -329,7 +329,7 @@ function card(): string {
 (${entry.leads.join(', ')}), ${entry.fs} Hz, ${
     task === 'beats'
       ? `one ${entry.windowSeconds.toFixed(2)} s window around each R peak (with its RR intervals), one class per beat.`
-      : `${entry.windowSeconds} s windows (records are covered by sliding windows whose outputs are averaged).`
+      : `${entry.windowSeconds} s windows (records are covered by sliding windows; ${config.windowAggregate === 'max' ? 'each class takes its largest logit over the windows' : 'their logits are averaged'}).`
   }
 
 | | |
