@@ -21,7 +21,16 @@ import { ops as F } from '../src/engine/index.js';
 import { readCheckpoint, saveCheckpoint, type Checkpoint } from '../src/export/checkpoint.js';
 import { selectThresholds } from '../src/eval/index.js';
 import { ensembleCheckpoint } from '../src/models/ensemble.js';
-import { foldDir, poolOutputs, readHeldout, type CvSummary } from '../src/train/cv.js';
+import {
+  foldDir,
+  poolOutputs,
+  readHeldout,
+  rescoredHeldoutName,
+  summarise,
+  type CvSummary,
+} from '../src/train/cv.js';
+import type { TrainConfig } from '../src/train/config.js';
+import { RUN_FILES } from '../src/train/loop.js';
 import { offsetsCv, pairedDifference, type OffsetsCv } from '../src/train/cv-offsets.js';
 import { probabilities as probabilitiesOf } from '../src/train/validate.js';
 import { countMacsOf } from '../src/models/macs.js';
@@ -47,6 +56,10 @@ const options = new Command()
     'with --cv, single-label: ship per-class logit offsets fitted on out-of-fold logits',
   )
   .option('--models-dir <dir>', 'catalogue folder to write into (default: the package models/)')
+  .option(
+    '--aggregate <mode>',
+    'with --cv: combine windows with this aggregation (mean-logits | max) instead of the runs’ own; needs the folds re-scored by cv-rescore --write',
+  )
   .parse()
   .opts<{
     run?: string;
@@ -57,6 +70,7 @@ const options = new Command()
     command?: string;
     classOffsets?: boolean;
     modelsDir?: string;
+    aggregate?: 'mean-logits' | 'max';
   }>();
 if ((options.run === undefined) === (options.cv === undefined)) throw new Error('give --run DIR or --cv DIR');
 if (options.run !== undefined && options.data === undefined) throw new Error('--run needs --data DIR');
@@ -69,9 +83,16 @@ const efficientecg = (...args: string[]) => {
   return result.stdout;
 };
 
-const writtenCv = options.cv
-  ? (JSON.parse(readFileSync(join(options.cv, 'cv.json'), 'utf8')) as CvSummary)
-  : null;
+const heldoutName = options.aggregate ? rescoredHeldoutName(options.aggregate) : RUN_FILES.heldout;
+const writtenCv = options.cv ? cvSummaryOf(options.cv) : null;
+
+/** The folder's cv.json, or with --aggregate the summary of its re-scored folds. */
+function cvSummaryOf(dir: string): CvSummary {
+  const written = JSON.parse(readFileSync(join(dir, 'cv.json'), 'utf8')) as CvSummary;
+  if (!options.aggregate) return written;
+  const config = { ...written.config, windowAggregate: options.aggregate } as TrainConfig;
+  return summarise(foldsOf(dir, written), config);
+}
 const offsets: OffsetsCv | null =
   options.classOffsets && writtenCv ? offsetsCv(foldsOf(options.cv!, writtenCv), writtenCv.config) : null;
 // The figure of the decision rule that ships: with offsets, their nested CV.
@@ -129,8 +150,17 @@ function cvEnsemble(dir: string, summary: CvSummary): Checkpoint {
   });
   const thresholds =
     pooled.labelKind === 'multi-label' ? selectThresholds(hot, probabilities, pooled.classes).thresholds : {};
+  const preprocessing = ensemble.metadata.preprocessing as { windows?: Record<string, unknown> } | null;
   const metadata = {
     ...ensemble.metadata,
+    ...(options.aggregate && preprocessing
+      ? {
+          preprocessing: {
+            ...preprocessing,
+            windows: { ...preprocessing.windows, aggregate: options.aggregate },
+          },
+        }
+      : {}),
     extra: {
       ...ensemble.metadata.extra,
       thresholds,
@@ -147,8 +177,11 @@ function cvEnsemble(dir: string, summary: CvSummary): Checkpoint {
 }
 
 function foldsOf(dir: string, summary: CvSummary) {
-  const heldout = readHeldout(dir, summary.folds);
-  if (heldout === null) throw new Error(`${dir}: not every fold has finished`);
+  const heldout = readHeldout(dir, summary.folds, heldoutName);
+  if (heldout === null)
+    throw new Error(
+      `${dir}: not every fold has ${heldoutName}${options.aggregate ? ' (run cv-rescore.ts --write first)' : ''}`,
+    );
   return heldout;
 }
 

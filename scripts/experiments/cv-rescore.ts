@@ -3,7 +3,10 @@
  * fold's last checkpoint scores its own held-out fold again (the same records `heldout.json` holds), and the pooled
  * summary is printed. This is how "mean vs max over sliding windows" is compared on the very same fold models.
  *
- *   npx tsx scripts/experiments/cv-rescore.ts --cv runs/cv/ptbxl-B --aggregate mean-logits [--hop 1.25]
+ *   npx tsx scripts/experiments/cv-rescore.ts --cv runs/cv/ptbxl-B --aggregate mean-logits [--hop 1.25] [--write]
+ *
+ * `--write` keeps the re-scored outputs beside each fold's own (fold-k/heldout.<aggregate>.json), from which
+ * `bundle-model --cv DIR --aggregate <aggregate>` ships the ensemble with that aggregation and its thresholds.
  */
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -12,7 +15,8 @@ import { readCheckpoint } from '../../src/export/checkpoint.js';
 import { setNumThreads } from '../../src/engine/runtime.js';
 import { formatCvSummary } from '../../src/cli/cv.js';
 import { applyCvFold } from '../../src/train/cv-folds.js';
-import { foldDir, readHeldout, summarise } from '../../src/train/cv.js';
+import { foldDir, readHeldout, rescoredHeldoutName, summarise } from '../../src/train/cv.js';
+import { writeFileAtomic } from '../../src/util/atomic.js';
 import { loadTrainingData, splitIndices } from '../../src/train/data.js';
 import { trainableFromSpec } from '../../src/train/model.js';
 import { predictRecords, validationMetrics } from '../../src/train/validate.js';
@@ -23,8 +27,12 @@ const options = new Command()
   .requiredOption('--cv <dir>', 'finished `efficientecg cv` folder (record task)')
   .requiredOption('--aggregate <mode>', 'mean-logits | max')
   .option('--hop <seconds>', 'hop between windows (default: the runs’ own)', Number)
+  .option(
+    '--write',
+    'keep the re-scored outputs as fold-k/heldout.<aggregate>.json (for bundle-model --aggregate)',
+  )
   .parse()
-  .opts<{ cv: string; aggregate: 'mean-logits' | 'max'; hop?: number }>();
+  .opts<{ cv: string; aggregate: 'mean-logits' | 'max'; hop?: number; write?: boolean }>();
 
 setNumThreads(1);
 const first = readCheckpoint(join(foldDir(options.cv, 1), 'last.safetensors'));
@@ -60,6 +68,11 @@ for (const file of readHeldout(options.cv, folds)!) {
     outputs: { ...file.outputs, logits: logits.map((row) => Array.from(row)) },
   });
   process.stderr.write(`fold ${file.fold}: ${rescored.at(-1)!.metrics.value?.toFixed(4)}\n`);
+  if (options.write)
+    writeFileAtomic(
+      join(foldDir(options.cv, file.fold), rescoredHeldoutName(options.aggregate)),
+      `${JSON.stringify(rescored.at(-1))}\n`,
+    );
 }
 process.stdout.write(`aggregate ${options.aggregate}, hop ${hop / data.fs} s\n`);
 process.stdout.write(formatCvSummary(summarise(rescored, config)));

@@ -108,10 +108,19 @@ async function runFold(
 }
 
 /** Every fold's heldout.json, or null while any fold is missing. */
-export function readHeldout(out: string, folds: number): HeldoutFile[] | null {
+/** A fold's held-out scores re-scored with another window aggregation (scripts/experiments/cv-rescore.ts --write). */
+export function rescoredHeldoutName(aggregate: string): string {
+  return `heldout.${aggregate}.json`;
+}
+
+export function readHeldout(
+  out: string,
+  folds: number,
+  fileName: string = RUN_FILES.heldout,
+): HeldoutFile[] | null {
   const files: HeldoutFile[] = [];
   for (let fold = 1; fold <= folds; fold++) {
-    const path = join(foldDir(out, fold), RUN_FILES.heldout);
+    const path = join(foldDir(out, fold), fileName);
     if (!existsSync(path)) return null;
     let parsed: HeldoutFile;
     try {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readCheckpoint } from '../../src/export/checkpoint.js';
 import { CLASS_OFFSETS_KEY } from '../../src/models/ensemble.js';
-import { crossValidate, readHeldout } from '../../src/train/cv.js';
+import { crossValidate, foldDir, readHeldout, rescoredHeldoutName, summarise } from '../../src/train/cv.js';
 import { offsetsCv } from '../../src/train/cv-offsets.js';
 import { tempDir, tinyConfig } from '../train/helpers.js';
 import { syntheticDataset } from '../train/synthetic.js';
@@ -52,6 +52,45 @@ test('bundle-model --cv --class-offsets ships the offsets and reports their nest
     const card = readFileSync(join(models, 'tiny-ens3.md'), 'utf8');
     assert.match(card, /per-class offsets/);
     assert.match(card, /nested CV/);
+  } finally {
+    dispose();
+  }
+});
+
+test('bundle-model --cv --aggregate mean-logits ships that aggregation with the re-scored folds’ figures', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const cv = join(dir, 'cv');
+    const config = tinyConfig(cv, { epochs: 1, windowAggregate: 'max' });
+    const data = async () => syntheticDataset({ records: 30, labelKind: 'multi-label' });
+    await crossValidate(config, data, { folds: 3 });
+    // Stand-ins for cv-rescore --write: the same folds with other logits.
+    const rescored = readHeldout(cv, 3)!.map((file) => ({
+      ...file,
+      outputs: { ...file.outputs, logits: file.outputs.logits.map((row) => row.map((v, c) => v + c)) },
+    }));
+    rescored.forEach((file) =>
+      writeFileSync(join(foldDir(cv, file.fold), rescoredHeldoutName('mean-logits')), JSON.stringify(file)),
+    );
+    const models = join(dir, 'models');
+    spawnSync('mkdir', [models]);
+    writeFileSync(join(models, 'catalog.json'), '{"models": []}\n');
+    const args = ['--import', 'tsx', script, '--cv', cv, '--name', 'tiny-mean', '--aggregate', 'mean-logits'];
+    const run = spawnSync(process.execPath, [...args, '--models-dir', models], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+
+    const expected = summarise(rescored, config);
+    const entry = (
+      JSON.parse(readFileSync(join(models, 'catalog.json'), 'utf8')) as {
+        models: Array<{ cv: { mean: number; pooled: number } }>;
+      }
+    ).models[0]!;
+    assert.equal(entry.cv.mean, expected.mean);
+    assert.equal(entry.cv.pooled, expected.pooled.value);
+    const shipped = readCheckpoint(join(models, 'tiny-mean.safetensors'));
+    const windows = (shipped.metadata.preprocessing as { windows: { aggregate: string } }).windows;
+    assert.equal(windows.aggregate, 'mean-logits');
+    assert.match(readFileSync(join(models, 'tiny-mean.md'), 'utf8'), /their logits are averaged/);
   } finally {
     dispose();
   }
