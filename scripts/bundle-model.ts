@@ -176,6 +176,32 @@ function cvEnsemble(dir: string, summary: CvSummary): Checkpoint {
   return readCheckpoint(shippedPath);
 }
 
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** A sentence on the teachers, when the members were distilled (config.distill). */
+function distillationNote(): string {
+  const distill = (config as { distill?: { teachers: string[]; alpha: number; temperature: number } | null })
+    .distill;
+  if (!distill) return '';
+  return (
+    `\nEach member was distilled from ${distill.teachers.join(', ')} (soft targets weighted ${distill.alpha}, ` +
+    `temperature ${distill.temperature}); a cross-validation folder teaches fold k with its own fold-k model, ` +
+    `trained on the same folds, so no teacher saw the records a fold reports.\n`
+  );
+}
+
+/** With --aggregate: how the shipped aggregation was chosen, and the figure of the runs' own. */
+function aggregationNote(): string | null {
+  if (!options.aggregate || !options.cv) return null;
+  const own = JSON.parse(readFileSync(join(options.cv, 'cv.json'), 'utf8')) as CvSummary;
+  const trained = (own.config as { windowAggregate?: string }).windowAggregate ?? 'mean-logits';
+  return (
+    `windows are combined by ${options.aggregate} instead of the ${trained} the folds were validated with, and the ` +
+    `figures are the same fold models re-scored that way; that choice was made on these folds (with ${trained}: ` +
+    `${own.mean?.toFixed(3)} ± ${own.sd?.toFixed(3)}, pooled ${own.pooled.value?.toFixed(3)})`
+  );
+}
+
 function foldsOf(dir: string, summary: CvSummary) {
   const heldout = readHeldout(dir, summary.folds, heldoutName);
   if (heldout === null)
@@ -237,7 +263,7 @@ const entry = {
         sd: cvSummary.sd,
         pooled: cvSummary.pooled.value,
         pooledInterval: cvSummary.intervals[cvSummary.metric] ?? null,
-        note: `the shipped model is the ensemble of the ${cvSummary.folds} fold models; the figures are those of one fold model on the records it never saw${offsets ? ', decided with class offsets fitted on the other folds (nested)' : ''}`,
+        note: `the shipped model is the ensemble of the ${cvSummary.folds} fold models; the figures are those of one fold model on the records it never saw${offsets ? ', decided with class offsets fitted on the other folds (nested)' : ''}${aggregationNote() ? `; ${aggregationNote()}` : ''}`,
       }
     : null,
   validation: (extra.validation as Record<string, unknown>) ?? {},
@@ -276,7 +302,7 @@ Each fold's model trained on the other folds with a fixed schedule (nothing chos
 the fold's records once with its last weights (\`efficientecg cv\`, src/train/cv.ts). The shipped model averages the
 ${summary.folds} fold models' logits; these figures are those of single fold models, so they do not include the
 ensemble's own gain.
-${offsets ? offsetsSection(offsets) : ''}
+${offsets ? offsetsSection(offsets) : ''}${aggregationNote() ? `\n${capitalised(aggregationNote()!)}.\n` : ''}${distillationNote()}
 | fold | ${summary.metric} | records |
 |---|---|---|
 ${summary.perFold.map((p) => `| ${p.fold} | ${f(p.value)} | ${p.items} |`).join('\n')}
