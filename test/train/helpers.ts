@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { noGrad } from '../../src/engine/autograd.js';
 import * as F from '../../src/engine/ops.js';
 import { scope } from '../../src/engine/scope.js';
-import type { Checkpoint } from '../../src/export/checkpoint.js';
+import { readCheckpoint, type Checkpoint } from '../../src/export/checkpoint.js';
 import type { EcgRecord } from '../../src/io/record.js';
 import type { PatientRow } from '../../src/models/fusion.js';
 import { mergeConfig, parseTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from '../../src/train/config.js';
@@ -87,4 +87,13 @@ export function maxDifference(a: Map<string, Float32Array>, b: Map<string, Float
     for (let i = 0; i < values.length; i++) worst = Math.max(worst, Math.abs(values[i]! - other[i]!));
   }
   return worst;
+}
+
+/** Every weight and optimiser tensor of a checkpoint file, by name (optimiser tensors as `optimizer/<name>`). */
+export function checkpointTensors(path: string): Map<string, Float32Array> {
+  const checkpoint = readCheckpoint(path);
+  const out = new Map<string, Float32Array>();
+  for (const [name, t] of checkpoint.state) out.set(name, t.data as Float32Array);
+  for (const [name, t] of checkpoint.optimizerState) out.set(`optimizer/${name}`, t.data as Float32Array);
+  return out;
 }

@@ -7,7 +7,7 @@ import { readCheckpoint } from '../../src/export/checkpoint.js';
 import { modelFromCheckpoint } from '../../src/models/registry.js';
 import { train, type LogLine, type TrainConfig } from '../../src/train/index.js';
 import { syntheticDataset } from './synthetic.js';
-import { maxDifference, tempDir, tinyConfig } from './helpers.js';
+import { checkpointTensors, maxDifference, tempDir, tinyConfig } from './helpers.js';
 
 function epochLines(lines: LogLine[]): LogLine[] {
   return lines.filter((line) => line.type === 'epoch');
@@ -81,11 +81,7 @@ async function finalState(config: TrainConfig, stopAfter: number | null): Promis
   }
   const result = await train(config, syntheticDataset({ leads: 2 }), { resume: stopAfter !== null });
   assert.equal(result.state.epoch, config.epochs);
-  const checkpoint = readCheckpoint(result.lastPath);
-  const out = new Map<string, Float32Array>();
-  for (const [name, t] of checkpoint.state) out.set(name, t.data as Float32Array);
-  for (const [name, t] of checkpoint.optimizerState) out.set(`optimizer/${name}`, t.data as Float32Array);
-  return out;
+  return checkpointTensors(result.lastPath);
 }
 
 test('2 epochs straight = 1 epoch, interrupt, resume, 1 epoch; with 0 and 2 loader workers', async () => {
