@@ -84,17 +84,21 @@ const efficientecg = (...args: string[]) => {
 };
 
 const heldoutName = options.aggregate ? rescoredHeldoutName(options.aggregate) : RUN_FILES.heldout;
-const writtenCv = options.cv ? cvSummaryOf(options.cv) : null;
-
-/** The folder's cv.json, or with --aggregate the summary of its re-scored folds. */
-function cvSummaryOf(dir: string): CvSummary {
-  const written = JSON.parse(readFileSync(join(dir, 'cv.json'), 'utf8')) as CvSummary;
-  if (!options.aggregate) return written;
-  const config = { ...written.config, windowAggregate: options.aggregate } as TrainConfig;
-  return summarise(foldsOf(dir, written), config);
-}
+/** The folder's cv.json: the folds as they were validated. */
+const ownCv = options.cv
+  ? (JSON.parse(readFileSync(join(options.cv, 'cv.json'), 'utf8')) as CvSummary)
+  : null;
+// With --aggregate, the figures of the re-scored folds.
+const writtenCv =
+  ownCv && options.aggregate
+    ? summarise(foldsOf(options.cv!, ownCv), {
+        ...ownCv.config,
+        windowAggregate: options.aggregate,
+      } as TrainConfig)
+    : ownCv;
 const offsets: OffsetsCv | null =
   options.classOffsets && writtenCv ? offsetsCv(foldsOf(options.cv!, writtenCv), writtenCv.config) : null;
+const aggregationNote = aggregationNoteOf(ownCv);
 // The figure of the decision rule that ships: with offsets, their nested CV.
 const cvSummary = offsets?.nested ?? writtenCv;
 const shippedPath = join(models, `${options.name}.safetensors`);
@@ -191,9 +195,8 @@ function distillationNote(): string {
 }
 
 /** With --aggregate: how the shipped aggregation was chosen, and the figure of the runs' own. */
-function aggregationNote(): string | null {
-  if (!options.aggregate || !options.cv) return null;
-  const own = JSON.parse(readFileSync(join(options.cv, 'cv.json'), 'utf8')) as CvSummary;
+function aggregationNoteOf(own: CvSummary | null): string | null {
+  if (!options.aggregate || own === null) return null;
   const trained = (own.config as { windowAggregate?: string }).windowAggregate ?? 'mean-logits';
   return (
     `windows are combined by ${options.aggregate} instead of the ${trained} the folds were validated with, and the ` +
@@ -263,7 +266,7 @@ const entry = {
         sd: cvSummary.sd,
         pooled: cvSummary.pooled.value,
         pooledInterval: cvSummary.intervals[cvSummary.metric] ?? null,
-        note: `the shipped model is the ensemble of the ${cvSummary.folds} fold models; the figures are those of one fold model on the records it never saw${offsets ? ', decided with class offsets fitted on the other folds (nested)' : ''}${aggregationNote() ? `; ${aggregationNote()}` : ''}`,
+        note: `the shipped model is the ensemble of the ${cvSummary.folds} fold models; the figures are those of one fold model on the records it never saw${offsets ? ', decided with class offsets fitted on the other folds (nested)' : ''}${aggregationNote ? `; ${aggregationNote}` : ''}`,
       }
     : null,
   validation: (extra.validation as Record<string, unknown>) ?? {},
@@ -302,7 +305,7 @@ Each fold's model trained on the other folds with a fixed schedule (nothing chos
 the fold's records once with its last weights (\`efficientecg cv\`, src/train/cv.ts). The shipped model averages the
 ${summary.folds} fold models' logits; these figures are those of single fold models, so they do not include the
 ensemble's own gain.
-${offsets ? offsetsSection(offsets) : ''}${aggregationNote() ? `\n${capitalised(aggregationNote()!)}.\n` : ''}${distillationNote()}
+${offsets ? offsetsSection(offsets) : ''}${aggregationNote ? `\n${capitalised(aggregationNote)}.\n` : ''}${distillationNote()}
 | fold | ${summary.metric} | records |
 |---|---|---|
 ${summary.perFold.map((p) => `| ${p.fold} | ${f(p.value)} | ${p.items} |`).join('\n')}

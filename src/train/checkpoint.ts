@@ -52,14 +52,16 @@ export function restoreOptimizerState(
   optimizer.loadState(saved, stepCount, source);
 }
 
-/** `extraState`: more tensors for the optimiser section (the live weights of an averaged run). */
+/**
+ * `extraState`: more tensors for the optimiser section (the live weights of an averaged run); `write`: the atomic
+ * write's options (disk-full advice, fault injection).
+ */
 export function writeCheckpoint(
   path: string,
   model: TrainableModel,
   metadata: CheckpointMetadata,
   optimizer: AdamW | null,
-  extraState?: Map<string, StoredTensor>,
-  write?: AtomicOptions,
+  { extraState, write }: { extraState?: Map<string, StoredTensor>; write?: AtomicOptions } = {},
 ): void {
   const state = optimizer ? new Map([...optimizerState(optimizer), ...(extraState ?? [])]) : undefined;
   saveCheckpoint(path, model.module, metadata, state, write);

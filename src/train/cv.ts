@@ -107,12 +107,12 @@ async function runFold(
   if (!result.aborted) event('finished');
 }
 
-/** Every fold's heldout.json, or null while any fold is missing. */
 /** A fold's held-out scores re-scored with another window aggregation (scripts/experiments/cv-rescore.ts --write). */
 export function rescoredHeldoutName(aggregate: string): string {
   return `heldout.${aggregate}.json`;
 }
 
+/** Every fold's heldout.json (or `fileName`), or null while any fold is missing. */
 export function readHeldout(
   out: string,
   folds: number,

@@ -407,23 +407,13 @@ function saveEpoch<Batch>(run: Run<Batch>, state: TrainingState, validation: Val
   const metadata = run.task.checkpointMetadata(state, validation);
   // best before last: a kill between them leaves last at the previous epoch, whose resume redoes this one (and
   // writes best again); the other order could leave a last that claims a best never written.
+  const write = writeOptions(run);
   if (run.config.cvFold === null && state.bestEpoch === state.epoch)
-    writeCheckpoint(
-      join(run.config.out, RUN_FILES.best),
-      run.task.model,
-      metadata,
-      null,
-      undefined,
-      writeOptions(run),
-    );
-  writeCheckpoint(
-    join(run.config.out, RUN_FILES.last),
-    run.task.model,
-    metadata,
-    run.optimizer,
-    run.average?.liveState(),
-    writeOptions(run),
-  );
+    writeCheckpoint(join(run.config.out, RUN_FILES.best), run.task.model, metadata, null, { write });
+  writeCheckpoint(join(run.config.out, RUN_FILES.last), run.task.model, metadata, run.optimizer, {
+    extraState: run.average?.liveState(),
+    write,
+  });
 }
 
 function writeOptions<Batch>(run: Run<Batch>): AtomicOptions {

@@ -8,6 +8,7 @@
  * name, just before its first such consumer). The arithmetic is unchanged, op for op.
  */
 import type onnxProto from 'onnx-proto';
+import { onnx } from './graph.js';
 
 type NodeProto = onnxProto.onnx.INodeProto;
 type TensorProto = onnxProto.onnx.ITensorProto;
@@ -51,7 +52,8 @@ export function keepConvolutions4d(
   /** 3-D names whose Squeeze has been emitted. */
   const materialised = new Set<string>();
   const out: NodeProto[] = [];
-  const squeezeAxes = new Map<string, string>(); // 3-D name -> the axes constant its Squeeze used
+  /** The unit-axis constant of the Squeezes (the graph builder shares one constant per value). */
+  let unitAxes = '';
   let fresh = 0;
   const name4d = (name: string) => `${name}/4d_${fresh++}`;
 
@@ -61,7 +63,7 @@ export function keepConvolutions4d(
     out.push({
       opType: 'Squeeze',
       name: `${name}/squeeze`,
-      input: [four, squeezeAxes.get(name)!],
+      input: [four, unitAxes],
       output: [name],
     });
     materialised.add(name);
@@ -72,7 +74,7 @@ export function keepConvolutions4d(
     const [first] = inputs;
     if (node.opType === 'Squeeze' && inputs.length === 2 && isUnitAxis(inputs[1])) {
       lifted.set(node.output![0]!, first!);
-      squeezeAxes.set(node.output![0]!, inputs[1]!);
+      unitAxes = inputs[1]!;
       continue;
     }
     if (node.opType === 'Unsqueeze' && isUnitAxis(inputs[1]) && lifted.has(first!)) {
@@ -89,16 +91,12 @@ export function keepConvolutions4d(
       const four = name4d(output);
       out.push({ ...node, input: inputs.map((i) => lifted.get(i) ?? i), output: [four] });
       lifted.set(output, four);
-      squeezeAxes.set(output, squeezeAxes.get(inputs.find((i) => lifted.has(i))!)!);
       continue;
     }
     const reduced = reduceOverTime(node, lifted);
     if (reduced) {
       out.push(reduced.node);
-      if (reduced.liftedOutput) {
-        lifted.set(node.output![0]!, reduced.node.output![0]!);
-        squeezeAxes.set(node.output![0]!, squeezeAxes.get(first!)!);
-      }
+      if (reduced.liftedOutput) lifted.set(node.output![0]!, reduced.node.output![0]!);
       continue;
     }
     for (const input of inputs) need3d(input);
@@ -134,8 +132,8 @@ function reduceOverTime(
       input: [lifted.get(node.input![0]!)!],
       output: [keepdims ? `${output}/4d` : output],
       attribute: [
-        { name: 'keepdims', type: 2, i: keepdims ? 1 : 0 },
-        { name: 'axes', type: 7, ints: keepdims ? [-1] : [2, 3] },
+        { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: keepdims ? 1 : 0 },
+        { name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: keepdims ? [-1] : [2, 3] },
       ],
     },
     liftedOutput: keepdims,
@@ -143,7 +141,7 @@ function reduceOverTime(
 }
 
 function int64Values(t: TensorProto | undefined): number[] | null {
-  if (!t?.rawData || t.dataType !== 7) return null;
+  if (!t?.rawData || t.dataType !== onnx.TensorProto.DataType.INT64) return null;
   const bytes = t.rawData;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return Array.from({ length: bytes.byteLength / 8 }, (_, i) => Number(view.getBigInt64(i * 8, true)));
