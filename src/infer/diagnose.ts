@@ -18,7 +18,7 @@ import { predictDetectedBeats } from './detected-beats.js';
 import { classLegend, NOISE_LABELS } from './legend.js';
 import type { ModelInfo } from './metadata.js';
 import type { BeatPrediction, PredictOptions, Predictor, RecordPrediction } from './predictor.js';
-import { canonicalLead, selectLeads, withDerivedLeads } from './prepare.js';
+import { ABSENT_LEAD, canonicalLead, selectLeads, withDerivedLeads } from './prepare.js';
 import { RESULT_VERSION, type ClassScore, type EcgResult } from './result.js';
 
 /** What diagnose needs of a predictor (src/infer's Predictor; the server's tests pass slow or failing ones). */
@@ -46,7 +46,7 @@ export async function diagnose(
   const notice = [chosen.notice, derived.notice].filter((n) => n !== null).join('; ') || null;
   const { indices } = selectLeads(record.leads, info.leads);
   const quality = assessQuality(record, {
-    modelLeads: indices,
+    modelLeads: indices.filter((index) => index !== ABSENT_LEAD),
     ...(info.task === 'records' ? { windowSeconds: info.windowSamples / info.fs } : {}),
   });
   const base = {

@@ -79,20 +79,40 @@ export function withDerivedLeads(
 }
 
 export interface SelectedLeads {
-  /** Record lead index for each model lead. */
+  /** Record lead index for each model lead; ABSENT_LEAD for an optional lead the record lacks (read as zeros). */
   indices: number[];
   notices: string[];
 }
 
+/** Index of a model lead the record does not have (an alternatives lead, see `selectLeads`): a zero lead. */
+export const ABSENT_LEAD = -1;
+/** Separates the alternatives of a model lead: `V1|V2|V5|V4` reads the first of them the record has. */
+const ALTERNATIVE = '|';
+
+const isAlternatives = (modelLead: string): boolean => modelLead.includes(ALTERNATIVE);
+
+/** Record index of the first of a model lead's names (alternatives in order) the record has, or ABSENT_LEAD. */
+function leadIndex(canonicalRecord: readonly string[], modelLead: string): number {
+  for (const name of modelLead.split(ALTERNATIVE)) {
+    const index = canonicalRecord.indexOf(canonicalLead(name));
+    if (index >= 0) return index;
+  }
+  return ABSENT_LEAD;
+}
+
 /**
  * Record lead index per model lead. Same count: matched by (canonical) name, or in record order with a notice when
- * the names differ. A one-lead model on a multi-lead record: the lead of that name or alias. Any other count
+ * the names differ. A one-lead model on a multi-lead record: the lead of that name or alias. A model lead written
+ * as alternatives (`V1|V2|V5|V4`, a beat model's second lead) reads the first of them the record has, and a zero
+ * lead (ABSENT_LEAD, with a notice) when it has none; the model's other leads are then required by name. Any other
  * mismatch is a ConfigError naming both lead lists.
  */
 export function selectLeads(recordLeads: readonly string[], modelLeads: readonly string[]): SelectedLeads {
   const canonical = recordLeads.map(canonicalLead);
-  const byName = modelLeads.map((lead) => canonical.indexOf(canonicalLead(lead)));
+  const byName = modelLeads.map((lead) => leadIndex(canonical, lead));
   const describe = `record leads [${recordLeads.join(', ')}], model leads [${modelLeads.join(', ')}]`;
+  if (modelLeads.some(isAlternatives))
+    return selectWithAlternatives(recordLeads, modelLeads, byName, describe);
   if (recordLeads.length === modelLeads.length) {
     if (byName.every((i) => i >= 0) && new Set(byName).size === byName.length) {
       const reordered = byName.some((index, i) => index !== i);
@@ -116,6 +136,27 @@ export function selectLeads(recordLeads: readonly string[], modelLeads: readonly
   );
 }
 
+function selectWithAlternatives(
+  recordLeads: readonly string[],
+  modelLeads: readonly string[],
+  byName: readonly number[],
+  describe: string,
+): SelectedLeads {
+  const notices: string[] = [];
+  modelLeads.forEach((lead, i) => {
+    const index = byName[i]!;
+    if (index === ABSENT_LEAD && !isAlternatives(lead))
+      throw new ConfigError(`record has no lead named ${lead} or an alias of it: ${describe}`);
+    if (index === ABSENT_LEAD)
+      notices.push(`no lead ${lead.split(ALTERNATIVE).join('/')}: read as a zero lead`);
+    else if (isAlternatives(lead)) notices.push(`record lead ${recordLeads[index]} used as ${lead}`);
+  });
+  const present = byName.filter((index) => index !== ABSENT_LEAD);
+  if (new Set(present).size !== present.length)
+    throw new ConfigError(`one record lead would stand for two model leads: ${describe}`);
+  return { indices: [...byName], notices };
+}
+
 export interface PreparedSignal {
   /** Model leads at the model's rate, preprocessed, NaN replaced by 0. */
   signals: Float32Array[];
@@ -135,6 +176,7 @@ export function prepareRecord(
     throw new SignalError(`record ${record.name}: sampling rate ${record.fs} Hz is not usable`);
   if (record.fs !== info.fs) notices.push(`resampled from ${record.fs} Hz to the model's ${info.fs} Hz`);
   const signals = indices.map((index) => {
+    if (index === ABSENT_LEAD) return null;
     const lead = record.signals[index]!;
     const invalid = countInvalid(lead);
     const name = record.leads[index];
@@ -151,7 +193,10 @@ export function prepareRecord(
     if (info.standardize) x = standardize(x);
     return x === lead ? Float32Array.from(x, zeroInvalid) : x.map(zeroInvalid);
   });
-  return { signals, fs: info.fs, notices };
+  const present = signals.find((x) => x !== null);
+  if (!present)
+    throw new ConfigError(`record ${record.name}: none of the model's leads [${info.leads.join(', ')}]`);
+  return { signals: signals.map((x) => x ?? new Float32Array(present.length)), fs: info.fs, notices };
 }
 
 const zeroInvalid = (v: number): number => (Number.isFinite(v) ? v : 0);

@@ -25,7 +25,12 @@ import { aamiBeatMetrics, aamiConfusion, SCORED_AAMI_CLASSES, type BeatMetrics }
 import type { Checkpoint, CheckpointMetadata } from '../export/checkpoint.js';
 import { beatModelInputs, type BeatInputSpec } from '../infer/beat-inputs.js';
 import { prepareRecord } from '../infer/prepare.js';
-import { contextFeatureNames, RHYTHM_CONTEXT } from '../signal/beat-context.js';
+import {
+  contextFeatureNames,
+  MORPHOLOGY_CONTEXT,
+  morphologyContext,
+  RHYTHM_CONTEXT,
+} from '../signal/beat-context.js';
 import {
   BEAT_RR_FEATURES,
   beatContextFeatures,
@@ -50,7 +55,10 @@ import type { ValidationMetrics } from './validate.js';
 
 /** Registry name of beat models. */
 export const BEAT_MODEL_NAME = 'efficientecg-beat';
-/** MIT-BIH's modified limb lead II: present in 44 of the 48 records and the usual single-lead choice. */
+/**
+ * The default lead, MIT-BIH's modified limb lead II (44 of the 48 records). `beats.leads` adds a second one, e.g.
+ * `V1|V2|V5|V4`: the record's chest lead (V1 in most MIT-BIH records), a zero lead in one-lead records.
+ */
 export const BEAT_LEADS = ['MLII'];
 
 /** Beats of some records, ready to batch. */
@@ -101,7 +109,7 @@ export function beatInputSpec(config: TrainConfig, geometry: BeatGeometry): Beat
       ? []
       : context === 'rhythm'
         ? [...RHYTHM_CONTEXT]
-        : contextFeatureNames(BEAT_LEADS.length);
+        : contextFeatureNames(config.beats.leads.length);
   if (config.beats.rrContext === 'none' && (names.length > 0 || config.beats.residualChannels))
     throw new ConfigError(
       'beat training: --rr-context none reads the window alone (no context, no residuals)',
@@ -123,7 +131,7 @@ export async function loadBeatSet(
   onProgress?: (done: number, total: number) => void,
 ): Promise<BeatSet> {
   const info = {
-    leads: BEAT_LEADS,
+    leads: config.beats.leads,
     fs: geometry.fs,
     bandpass: config.preprocess.bandpass,
     standardize: config.preprocess.standardize,
@@ -146,7 +154,7 @@ export async function loadBeatSet(
     onProgress?.(i + 1, ids.length);
   }
   return concatParts(parts, [...ids], {
-    leads: BEAT_LEADS.length * (spec.residualChannels ? 2 : 1),
+    leads: config.beats.leads.length * (spec.residualChannels ? 2 : 1),
     width: geometry.before + geometry.after + 2 * geometry.margin,
     contextFeatures: [...spec.context],
   });
@@ -224,6 +232,8 @@ interface BeatRun {
   epochWeights: { epoch: number; weights: number[] };
   /** The last validation's confusion figures, for the checkpoint metadata. */
   lastMetrics: BeatMetrics | null;
+  /** Context columns of the extra leads and their flat-lead values (beats trained as one-lead records). */
+  flatLeadContext: { column: number; value: number }[];
 }
 
 export async function trainBeats(
@@ -308,12 +318,18 @@ function setUpBeatRun(
     },
     epochWeights: { epoch: -1, weights: [] },
     lastMetrics: null,
+    flatLeadContext: flatLeadContext(
+      train.contextFeatures,
+      config.beats.leads.length,
+      beatInputSpec(config, geometry),
+      geometry.fs,
+    ),
   };
 }
 
 function freshBeatConfig(config: TrainConfig, train: BeatSet): BeatModelConfig {
   const variant = config.model.slice('efficientecg-'.length) as EfficientEcgVariant;
-  const shape = { leads: BEAT_LEADS.length, classes: AAMI_CLASSES.length };
+  const shape = { leads: config.beats.leads.length, classes: AAMI_CLASSES.length };
   const context = train.contextFeatures;
   const groups = [...rrGroups(), ...(context.length > 0 ? [contextGroup(context)] : [])];
   return beatModelConfig({
@@ -330,10 +346,13 @@ function freshBeatConfig(config: TrainConfig, train: BeatSet): BeatModelConfig {
 /** The loss of a batch of beats: shifted, augmented windows and their (rate-jittered) RR rows. */
 function beatLoss(run: BeatRun, indices: readonly number[], at: { epoch: number; step: number }): Tensor {
   const random = seededRandom(run.config.seed, at.epoch, at.step, STREAM.augment);
-  const { ecg, rr } = trainingBatch(run, indices, random);
+  const { ecg, rr, oneLead } = trainingBatch(run, indices, random);
   const k = run.train.contextFeatures.length;
   const context = new Float32Array(indices.length * k);
-  indices.forEach((index, b) => context.set(run.train.context.subarray(index * k, (index + 1) * k), b * k));
+  indices.forEach((index, b) => {
+    context.set(run.train.context.subarray(index * k, (index + 1) * k), b * k);
+    if (oneLead[b]) run.flatLeadContext.forEach(({ column, value }) => (context[b * k + column] = value));
+  });
   const logits = run.model.forward(
     F.tensor(ecg, [indices.length, run.train.leads, windowOf(run.geometry)]),
     F.tensor(rr, [indices.length, 4]),
@@ -359,12 +378,13 @@ function trainingBatch(
   run: BeatRun,
   indices: readonly number[],
   random: ReturnType<typeof seededRandom>,
-): { ecg: Float32Array; rr: Float32Array } {
+): { ecg: Float32Array; rr: Float32Array; oneLead: boolean[] } {
   const { train, geometry, config } = run;
   const width = windowOf(geometry);
   const per = train.leads * width;
   const ecg = new Float32Array(indices.length * per);
   const rr = new Float32Array(indices.length * 4);
+  const oneLead: boolean[] = [];
   const spec = { samples: width, fs: geometry.fs, shortRecords: 'zero-pad' as const };
   indices.forEach((index, b) => {
     const shift = random.int(2 * geometry.margin + 1);
@@ -382,10 +402,42 @@ function trainingBatch(
     }
     if (config.beats.invert > 0 && random.next() < config.beats.invert)
       example.forEach((v, i) => (example[i] = -v));
+    oneLead.push(config.beats.zeroExtraLeads > 0 && random.next() < config.beats.zeroExtraLeads);
+    if (oneLead[b]) zeroExtraLeads(example, config.beats.leads.length, train.leads, width);
     const factor = random.next() < 0.5 ? 0.85 + 0.3 * random.next() : 1;
     for (let k = 0; k < 4; k++) rr[b * 4 + k] = train.rr[index * 4 + k]! * factor;
   });
-  return { ecg, rr };
+  return { ecg, rr, oneLead };
+}
+
+/** Zeroes every lead after the first and their residual channels (channels: the leads, then their residuals). */
+export function zeroExtraLeads(example: Float32Array, leads: number, channels: number, width: number): void {
+  for (let c = 0; c < channels; c++) if (c % leads !== 0) example.fill(0, c * width, (c + 1) * width);
+}
+
+/**
+ * The context columns of every lead after the first, with the values a flat (zero) lead gives them: what a one-lead
+ * record's absent lead reads at inference (prepareRecord's zero lead through the same beatContext).
+ */
+export function flatLeadContext(
+  contextFeatures: readonly string[],
+  leads: number,
+  spec: BeatInputSpec,
+  fs: number,
+) {
+  const width = spec.before + spec.after;
+  const flat = morphologyContext(
+    { data: new Float32Array(width), count: 1, leads: 1, width, peakAt: spec.before },
+    new Float32Array(width),
+    fs,
+  );
+  const columns: { column: number; value: number }[] = [];
+  for (let l = 1; l < leads; l++)
+    MORPHOLOGY_CONTEXT.forEach((name, f) => {
+      const column = contextFeatures.indexOf(`${name}${l}`);
+      if (column >= 0) columns.push({ column, value: flat[f]! });
+    });
+  return columns;
 }
 
 /** Stretches `x` in time by `factor` around sample `centre` (linear interpolation, edge samples held), in place. */
@@ -544,7 +596,7 @@ function beatCheckpointMetadata(
       bandpass: config.preprocess.bandpass,
       standardize: config.preprocess.standardize,
       fs: geometry.fs,
-      leads: BEAT_LEADS,
+      leads: config.beats.leads,
       windowSeconds: width / geometry.fs,
       windowSamples: width,
       shortRecords: 'zero-pad',

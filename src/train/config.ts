@@ -155,6 +155,16 @@ export const trainConfigSchema = z
       stretch: z.number().min(0).lt(0.5),
       /** Probability of inverting a training beat's polarity (every channel). */
       invert: probability,
+      /**
+       * The leads read, by name: the first is required; later ones may list alternatives (`V1|V2|V5|V4`: the first
+       * the record has, a zero lead when it has none; src/infer/prepare.ts selectLeads).
+       */
+      leads: z.array(z.string().min(1)).min(1).max(4),
+      /**
+       * Probability of training a beat as a one-lead record reads: every lead after the first zeroed, with its
+       * residual channel and its morphology context as a flat lead gives them.
+       */
+      zeroExtraLeads: probability,
     }),
   })
   .superRefine((config, context) => {
@@ -227,6 +237,8 @@ export const TRAIN_DEFAULTS = {
     residualChannels: false,
     stretch: 0,
     invert: 0,
+    leads: ['MLII'],
+    zeroExtraLeads: 0,
   },
 } satisfies Partial<TrainConfig>;
 

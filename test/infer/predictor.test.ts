@@ -10,7 +10,7 @@ import { preprocessorFromConfig } from '../../src/datasets/cache/preprocess.js';
 import { ConfigError, SignalError } from '../../src/errors.js';
 import { readRecord, type EcgRecord } from '../../src/io/index.js';
 import { Predictor, UNTRAINED_NOTICE } from '../../src/infer/predictor.js';
-import { selectLeads, windowStarts } from '../../src/infer/prepare.js';
+import { ABSENT_LEAD, prepareRecord, selectLeads, windowStarts } from '../../src/infer/prepare.js';
 import { windowStarts as trainingWindowStarts } from '../../src/train/batch.js';
 import { EfficientEcgFusion } from '../../src/models/fusion.js';
 import { devModel } from './dev-models.js';
@@ -121,6 +121,40 @@ test('multi-label: sigmoid probabilities and labels at the validation thresholds
   const expected = ['NORM', ...(p.probabilities.STTC! >= 0.5 ? ['STTC'] : [])];
   assert.deepEqual(p.labels, expected);
   await predictor.release();
+});
+
+test('leads: a lead of alternatives reads the first the record has, a zero lead when none; the others are required', () => {
+  const model = ['MLII', 'V1|V2|V5|V4'];
+  assert.deepEqual(selectLeads(['MLII', 'V1'], model).indices, [0, 1]);
+  assert.deepEqual(selectLeads(['V5', 'MLII'], model).indices, [1, 0]); // MIT-BIH 114
+  assert.deepEqual(selectLeads(['II', 'V5', 'V2', 'V1'], model).indices, [0, 3]); // V1 first whatever the order
+  assert.match(selectLeads(['MLII', 'V4'], model).notices.join(), /record lead V4 used as V1\|V2\|V5\|V4/);
+  const one = selectLeads(['MLII'], model);
+  assert.deepEqual(one.indices, [0, ABSENT_LEAD]);
+  assert.match(one.notices.join(), /no lead V1\/V2\/V5\/V4: read as a zero lead/);
+  assert.deepEqual(selectLeads(['I', 'II', 'III', 'V1'], model).indices, [1, 3]);
+  assert.throws(
+    () => selectLeads(['V1', 'V5'], model),
+    (e: unknown) => e instanceof ConfigError && /no lead named MLII or an alias of it/.test(e.message),
+  );
+  assert.throws(
+    () => selectLeads(['II', 'V1'], ['II', 'II|V1']),
+    /one record lead would stand for two model leads/,
+  );
+  const record = {
+    name: 'r',
+    fs: 100,
+    leads: ['MLII'],
+    units: ['mV'],
+    signals: [Float32Array.from({ length: 300 }, (_, i) => Math.sin(i / 5))],
+    age: null,
+    sex: 'unknown' as const,
+    metadata: {},
+  };
+  const prepared = prepareRecord(record, { leads: model, fs: 50, bandpass: null, standardize: true });
+  assert.equal(prepared.signals.length, 2);
+  assert.equal(prepared.signals[1]!.length, prepared.signals[0]!.length);
+  assert.ok(prepared.signals[1]!.every((v) => v === 0));
 });
 
 test('leads: reordered by name, MLII used as II by a one-lead model, clear errors otherwise', async () => {

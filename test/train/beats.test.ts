@@ -19,9 +19,12 @@ import {
   beatLogits,
   epochBeats,
   epochClassWeights,
+  flatLeadContext,
+  beatInputSpec,
   loadBeatSet,
   stretchAround,
   trainBeats,
+  zeroExtraLeads,
   type BeatSet,
 } from '../../src/train/beats.js';
 import { contextFeatureNames } from '../../src/signal/beat-context.js';
@@ -111,7 +114,12 @@ function syntheticMitdb(): MitdbDataset {
   };
 }
 
-function beatConfig(out: string, rrContext: 'tokens' | 'none', epochs = 6, beats: Record<string, unknown> = {}) {
+function beatConfig(
+  out: string,
+  rrContext: 'tokens' | 'none',
+  epochs = 6,
+  beats: Record<string, unknown> = {},
+) {
   return tinyConfig(out, {
     dataset: 'mitdb',
     model: 'efficientecg-w0.25',
@@ -119,7 +127,14 @@ function beatConfig(out: string, rrContext: 'tokens' | 'none', epochs = 6, beats
     lr: 1e-2,
     batchSize: 32,
     preprocess: { fs: null, bandpass: null, standardize: true },
-    beats: { beforeSeconds: 0.3, afterSeconds: 0.34, shiftSeconds: 0.02, rrContext, normalPerEpoch: 200, ...beats },
+    beats: {
+      beforeSeconds: 0.3,
+      afterSeconds: 0.34,
+      shiftSeconds: 0.02,
+      rrContext,
+      normalPerEpoch: 200,
+      ...beats,
+    },
   });
 }
 
@@ -270,6 +285,98 @@ test('context model: predict (detected peaks) feeds the ONNX model exactly what 
       row.probabilities.forEach((p, c) => (worst = Math.max(worst, Math.abs(p - engine[b * 5 + c]!)))),
     );
     assert.ok(worst < 1e-4, `predict vs training inputs: max |diff| ${worst}`);
+  } finally {
+    dispose();
+  }
+});
+
+/** The synthetic records with a second lead (V1: the beats at half the amplitude, inverted, with their own noise). */
+function twoLeadMitdb(): MitdbDataset {
+  const dataset = syntheticMitdb();
+  const random = seededRandom(12);
+  return {
+    ...dataset,
+    load: async (id) => {
+      const { entry, record } = await dataset.load(id);
+      const v1 = Float32Array.from(record.signals[0]!, (v) => -0.5 * v + 0.02 * random.normal());
+      return {
+        entry,
+        record: { ...record, leads: ['MLII', 'V1'], units: ['mV', 'mV'], signals: [record.signals[0]!, v1] },
+      };
+    },
+  };
+}
+
+test('second lead: the chest lead is read when the record has it, a one-lead record reads as training zeroed it', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const dataset = twoLeadMitdb();
+    const beats = {
+      context: 'rhythm-morphology',
+      residualChannels: true,
+      leads: ['MLII', 'V1|V2|V5|V4'],
+      zeroExtraLeads: 0.3,
+    };
+    const config = beatConfig(join(dir, 'two'), 'tokens', 1, beats);
+    const result = await trainBeats(config, dataset);
+    const checkpoint = readCheckpoint(result.lastPath);
+    assert.deepEqual((checkpoint.metadata.preprocessing as { leads: string[] }).leads, [
+      'MLII',
+      'V1|V2|V5|V4',
+    ]);
+    const geometry = beatGeometry(config, FS);
+    const { record } = await dataset.load('R6');
+    const oneLead = { ...record, leads: ['MLII'], units: ['mV'], signals: [record.signals[0]!] };
+    const annotated = dataset.beats.get('R6')!;
+    const setOf = (r: EcgRecord) =>
+      loadBeatSet(
+        { ...dataset, load: async () => ({ entry: dataset.entries[6]!, record: r }) },
+        ['R6'],
+        config,
+        geometry,
+      );
+    const [two, one] = [await setOf(record), await setOf(oneLead)];
+    assert.equal(two.leads, 4); // MLII, V1 and their residuals
+    // Training's one-lead imitation (extra leads zeroed, their context flat) is what a one-lead record gives.
+    const flat = flatLeadContext(two.contextFeatures, 2, beatInputSpec(config, geometry), FS);
+    assert.equal(flat.length, 4);
+    const per = two.leads * two.width;
+    const k = two.contextFeatures.length;
+    let worst = 0;
+    for (let b = 0; b < two.count; b++) {
+      const windows = two.windows.slice(b * per, (b + 1) * per);
+      zeroExtraLeads(windows, 2, two.leads, two.width);
+      const context = two.context.slice(b * k, (b + 1) * k);
+      flat.forEach(({ column, value }) => (context[column] = value));
+      windows.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - one.windows[b * per + i]!))));
+      context.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - one.context[b * k + i]!))));
+    }
+    assert.equal(worst, 0);
+    // The ONNX model through the Predictor: the notices name the lead used, and both records score as the engine does.
+    const predictor = await Predictor.load(exportCheckpoint(checkpoint, 'two-lead checkpoint', 'beats'));
+    const model = modelFromCheckpoint(checkpoint) as EfficientEcgBeat;
+    for (const [input, set] of [
+      [record, two],
+      [oneLead, one],
+    ] as const) {
+      const prediction = await predictor.predictBeats(input, annotated);
+      const { logits } = beatLogits(model, set, geometry);
+      const engine = noGrad(() => scope(() => F.softmax(F.tensor(logits, [set.count, 5]), 1).data()));
+      let gap = 0;
+      prediction.beats.forEach((row, b) =>
+        row.probabilities.forEach((p, c) => (gap = Math.max(gap, Math.abs(p - engine[b * 5 + c]!)))),
+      );
+      assert.ok(gap < 1e-4, `${input.leads.join('+')}: predict vs training inputs, max |diff| ${gap}`);
+      const notices = prediction.notices.join('; ');
+      assert.match(
+        notices,
+        input.leads.length === 2
+          ? /record lead V1 used as V1\|V2/
+          : /no lead V1\/V2\/V5\/V4: read as a zero lead/,
+      );
+    }
+    model.dispose();
+    await predictor.release();
   } finally {
     dispose();
   }
