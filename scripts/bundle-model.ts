@@ -227,18 +227,24 @@ const pre = checkpoint.metadata.preprocessing as {
 };
 const leads = pre.leads ?? [];
 const task = extra.task === 'beats' ? ('beats' as const) : ('records' as const);
+const beatInputs = (extra.beats ?? {}) as { context?: string[]; residualChannels?: boolean };
 const macs = noGrad(() =>
   countMacsOf(() =>
     scope(() => {
-      const x = F.zeros([1, Math.max(1, leads.length), pre.windowSamples]);
-      // Beat models read the RR intervals (s); fusion models their encoded patient tokens.
-      const second =
-        task === 'beats'
-          ? F.full([1, 4], 0.8)
-          : 'encodePatients' in model
-            ? (model as unknown as { encodePatients(r: object[]): unknown }).encodePatients([{}])
-            : undefined;
-      return model.forward(x, second);
+      const channels = Math.max(1, leads.length) * (beatInputs.residualChannels ? 2 : 1);
+      const x = F.zeros([1, channels, pre.windowSamples]);
+      // Beat models read the RR intervals (s) and their context columns; fusion models their patient tokens.
+      if (task === 'beats') {
+        const context = beatInputs.context ?? [];
+        return context.length > 0
+          ? model.forward(x, F.full([1, 4], 0.8), F.zeros([1, context.length]))
+          : model.forward(x, F.full([1, 4], 0.8));
+      }
+      const patients =
+        'encodePatients' in model
+          ? (model as unknown as { encodePatients(r: object[]): unknown }).encodePatients([{}])
+          : undefined;
+      return model.forward(x, patients);
     }),
   ),
 ).total;
