@@ -7,9 +7,10 @@
  * its class, a detection with no annotated beat as a false positive of the class it was given; detections inside
  * ventricular flutter episodes (record 207) are left out, as EC57 and scripts/validate-qrs.ts do.
  *
- *   npx tsx scripts/beats-cv-report.ts CV_DIR [--folds 1,2,...] [--detected MITDB_DIR] [--markdown]
+ *   npx tsx scripts/beats-cv-report.ts CV_DIR [--folds 1,2,...] [--detected MITDB_DIR] [--ensemble DIR2,...] [--markdown]
  *
  * --folds reports only those folds (to compare arms on the same held-out records while not all folds are run).
+ * --ensemble averages each beat's logits with the same fold's in other CV folders (seeds or arms on the same folds).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,8 +47,34 @@ function doneFolds(dir: string): HeldoutFile[] {
   return files;
 }
 
+/**
+ * The folds with each beat's logits averaged with the same fold's logits in the other CV folders (--ensemble: the
+ * per-fold ensemble of arms or seeds trained on the same folds). The beats must be the same, in the same order.
+ */
+function averagedFolds(folds: readonly HeldoutFile[], others: readonly string[]): HeldoutFile[] {
+  return folds.map((fold) => {
+    const members = others.map((dir) => {
+      const path = join(dir, `fold-${fold.fold}`, 'heldout.json');
+      if (!existsSync(path)) throw new Error(`${path}: fold ${fold.fold} is not done in ${dir}`);
+      const other = JSON.parse(readFileSync(path, 'utf8')) as HeldoutFile;
+      if (JSON.stringify(other.outputs.ids) !== JSON.stringify(fold.outputs.ids))
+        throw new Error(`${path}: not the same beats as fold ${fold.fold} of the first folder`);
+      return other.outputs.logits;
+    });
+    const logits = fold.outputs.logits.map((row, i) =>
+      row.map((v, c) => (v + members.reduce((sum, m) => sum + m[i]![c]!, 0)) / (members.length + 1)),
+    );
+    return { ...fold, outputs: { ...fold.outputs, logits } };
+  });
+}
+
 function annotatedScores(folds: readonly HeldoutFile[]): Scores {
-  const scores: Scores = { reference: [], predicted: [], record: [], extra: new Array(AAMI_CLASSES.length).fill(0) };
+  const scores: Scores = {
+    reference: [],
+    predicted: [],
+    record: [],
+    extra: new Array(AAMI_CLASSES.length).fill(0),
+  };
   for (const fold of folds) {
     const out = fold.outputs;
     out.logits.forEach((row, i) => {
@@ -61,7 +88,12 @@ function annotatedScores(folds: readonly HeldoutFile[]): Scores {
 
 async function detectedScores(cvDir: string, folds: readonly HeldoutFile[], data: string): Promise<Scores> {
   const dataset = await openMitdb(data);
-  const scores: Scores = { reference: [], predicted: [], record: [], extra: new Array(AAMI_CLASSES.length).fill(0) };
+  const scores: Scores = {
+    reference: [],
+    predicted: [],
+    record: [],
+    extra: new Array(AAMI_CLASSES.length).fill(0),
+  };
   for (const fold of folds) {
     const checkpoint = readCheckpoint(join(cvDir, `fold-${fold.fold}`, 'last.safetensors'));
     const predictor = await Predictor.load(exportCheckpoint(checkpoint, `fold ${fold.fold}`, 'beats'));
@@ -121,7 +153,8 @@ const fixed = (v: number | null) => (v === null ? '-' : v.toFixed(3));
 
 function row(label: string, m: BeatMetrics): string[] {
   const cells = [label, String(m.scored)];
-  for (const name of SCORED_AAMI_CLASSES) cells.push(fixed(m[name].se), fixed(m[name].ppv), fixed(m[name].f1));
+  for (const name of SCORED_AAMI_CLASSES)
+    cells.push(fixed(m[name].se), fixed(m[name].ppv), fixed(m[name].f1));
   cells.push(fixed(m.accuracy));
   return cells;
 }
@@ -151,12 +184,20 @@ function subset(scores: Scores, record: string): Scores {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const dir = args[0];
-  if (!dir) throw new Error('usage: npx tsx scripts/beats-cv-report.ts CV_DIR [--folds LIST] [--detected MITDB_DIR] [--markdown]');
+  if (!dir)
+    throw new Error(
+      'usage: npx tsx scripts/beats-cv-report.ts CV_DIR [--folds LIST] [--detected MITDB_DIR] [--ensemble DIRS] [--markdown]',
+    );
   const markdown = args.includes('--markdown');
   const detectedAt = args.indexOf('--detected');
   const foldsAt = args.indexOf('--folds');
   const only = foldsAt > 0 ? new Set(args[foldsAt + 1]!.split(',').map(Number)) : null;
-  const folds = doneFolds(dir).filter((fold) => only === null || only.has(fold.fold));
+  const ensembleAt = args.indexOf('--ensemble');
+  const others = ensembleAt > 0 ? args[ensembleAt + 1]!.split(',') : [];
+  const done = doneFolds(dir).filter((fold) => only === null || only.has(fold.fold));
+  const folds = others.length > 0 ? averagedFolds(done, others) : done;
+  if (others.length > 0 && args.includes('--detected'))
+    throw new Error('--ensemble scores annotated R peaks only (no --detected)');
   const total = folds[0]?.folds ?? 0;
   console.log(`${dir}: ${folds.length} of ${total} folds done (${folds.map((f) => f.fold).join(', ')})`);
   const annotated = annotatedScores(folds);

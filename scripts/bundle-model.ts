@@ -228,6 +228,8 @@ const pre = checkpoint.metadata.preprocessing as {
 const leads = pre.leads ?? [];
 const task = extra.task === 'beats' ? ('beats' as const) : ('records' as const);
 const beatInputs = (extra.beats ?? {}) as { context?: string[]; residualChannels?: boolean };
+// Beat models with context read a third input; the module's declared forward has two.
+const forwardAny = model.forward.bind(model) as (...inputs: unknown[]) => ReturnType<typeof model.forward>;
 const macs = noGrad(() =>
   countMacsOf(() =>
     scope(() => {
@@ -237,7 +239,7 @@ const macs = noGrad(() =>
       if (task === 'beats') {
         const context = beatInputs.context ?? [];
         return context.length > 0
-          ? model.forward(x, F.full([1, 4], 0.8), F.zeros([1, context.length]))
+          ? forwardAny(x, F.full([1, 4], 0.8), F.zeros([1, context.length]))
           : model.forward(x, F.full([1, 4], 0.8));
       }
       const patients =
@@ -308,11 +310,11 @@ function cvSection(summary: CvSummary): string {
     .map(([key, ci]) => `| ${key} | ${f(pooledValue(key))} | ${ci ? `[${f(ci[0])}, ${f(ci[1])}]` : 'n/a'} |`);
   return `## Cross-validated accuracy (${summary.folds}-fold, patient-grouped)
 Each fold's model trained on the other folds with a fixed schedule (nothing chosen on the fold it reports) and scored
-the fold's records once with its last weights (\`efficientecg cv\`, src/train/cv.ts). The shipped model averages the
+the fold's ${task === 'beats' ? 'beats' : 'records'} once with its last weights (\`efficientecg cv\`, src/train/cv.ts). The shipped model averages the
 ${summary.folds} fold models' logits; these figures are those of single fold models, so they do not include the
 ensemble's own gain.
 ${offsets ? offsetsSection(offsets) : ''}${aggregationNote ? `\n${capitalised(aggregationNote)}.\n` : ''}${distillationNote()}
-| fold | ${summary.metric} | records |
+| fold | ${summary.metric} | ${task === 'beats' ? 'beats' : 'records'} |
 |---|---|---|
 ${summary.perFold.map((p) => `| ${p.fold} | ${f(p.value)} | ${p.items} |`).join('\n')}
 | **mean ± sd** | **${f(summary.mean)} ± ${f(summary.sd)}** | |
