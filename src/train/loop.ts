@@ -32,7 +32,7 @@ import {
   type AtomicStep,
 } from '../util/atomic.js';
 import { INITIAL_STATE, restoreOptimizerState, writeCheckpoint, type TrainingState } from './checkpoint.js';
-import { runDefiningConfig, type TrainConfig } from './config.js';
+import { mergeConfig, runDefiningConfig, TRAIN_DEFAULTS, type TrainConfig } from './config.js';
 import { createReporter, truncateLog, type Reporter } from './progress.js';
 import { torchSeed } from './random.js';
 import type { DataParallel } from './distributed.js';
@@ -209,9 +209,16 @@ function startedSameRun(config: TrainConfig): boolean {
   return changedRunSettings(written, config).length === 0;
 }
 
-/** The run-defining settings (all but threads, workers, paths, patience, logEvery) that differ. */
-function changedRunSettings(saved: TrainConfig, config: TrainConfig): string[] {
-  const before = runDefiningConfig(saved) as Record<string, unknown>;
+/**
+ * The run-defining settings (all but threads, workers, paths, patience, logEvery) that differ. Settings added to
+ * the config after a run was started are absent from its saved config and read as their defaults (which keep the
+ * earlier behaviour), so such runs still resume.
+ */
+export function changedRunSettings(saved: TrainConfig, config: TrainConfig): string[] {
+  const before = runDefiningConfig(mergeConfig(TRAIN_DEFAULTS, saved) as TrainConfig) as Record<
+    string,
+    unknown
+  >;
   const now = runDefiningConfig(config) as Record<string, unknown>;
   return Object.keys({ ...before, ...now }).filter(
     (key) => JSON.stringify(before[key]) !== JSON.stringify(now[key]),

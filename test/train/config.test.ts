@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, MissingFileError } from '../../src/errors.js';
-import { readConfigFile, resolveTrainConfig } from '../../src/train/config.js';
+import { readConfigFile, resolveTrainConfig, type TrainConfig } from '../../src/train/config.js';
+import { changedRunSettings } from '../../src/train/loop.js';
+import { tinyConfig } from './helpers.js';
 import { classWeights } from '../../src/train/objective.js';
 import type { DatasetEntry } from '../../src/datasets/types.js';
 
@@ -80,4 +82,16 @@ test('class weights from the training split (hand-computed)', () => {
     values: [1 / 3, 3, 1],
   });
   assert.deepEqual(classWeights('multi-label', 3, multi, 'none'), { kind: 'none', values: [] });
+});
+
+test('resume: a setting added after a run started reads as its default, a changed one is named', () => {
+  const config = tinyConfig('/tmp/x', { dataset: 'mitdb', beats: { context: 'rhythm-morphology' } });
+  // The run's config as an earlier version saved it: without the beats' leads settings and without `ema`.
+  const { ema: _ema, ...older } = structuredClone(config) as TrainConfig & { ema?: unknown };
+  const { leads: _leads, zeroExtraLeads: _zero, ...beats } = older.beats;
+  const saved = { ...older, beats } as unknown as TrainConfig;
+  assert.deepEqual(changedRunSettings(saved, config), []);
+  const twoLeads = { ...config, beats: { ...config.beats, leads: ['MLII', 'V1|V2|V5|V4'] } };
+  assert.deepEqual(changedRunSettings(saved, twoLeads), ['beats']);
+  assert.deepEqual(changedRunSettings(saved, { ...config, lr: config.lr * 2 }), ['lr']);
 });
