@@ -94,6 +94,7 @@ def main():
     parser.add_argument('dump')
     parser.add_argument('cv')
     parser.add_argument('--add', default='')
+    parser.add_argument('--af', help='per-beat AF probabilities (af-probability-dump.ts) as one more column')
     parser.add_argument('--cap', type=float, default=10, help='cap of the balanced class weights (as in training)')
     args = parser.parse_args()
     data = load(args.dump)
@@ -105,6 +106,8 @@ def main():
     if added:
         extra = candidates(data)
         columns += [extra[name] for name in added]
+    if args.af:
+        columns.append(np.array(json.load(open(args.af)), dtype=np.float64))
     z = np.stack(columns, 1)
     z = np.concatenate([z, z ** 2], 1)
     folds = {}
@@ -130,7 +133,7 @@ def main():
         se = confusion[c, c] / max(1, confusion[c].sum())
         ppv = confusion[c, c] / max(1, confusion[:, c].sum())
         figures.append(f'{name} Se {se:.3f} +P {ppv:.3f} F1 {2 * se * ppv / max(1e-9, se + ppv):.3f}')
-    print(f'+[{args.add}] cap {args.cap}: ' + '; '.join(figures) + f'; accuracy {np.trace(confusion) / confusion.sum():.3f}')
+    print(f'+[{args.add}{" af" if args.af else ""}] cap {args.cap}: ' + '; '.join(figures) + f'; accuracy {np.trace(confusion) / confusion.sum():.3f}')
 
 
 if __name__ == '__main__':
