@@ -274,6 +274,9 @@ const entry = {
         sd: cvSummary.sd,
         pooled: cvSummary.pooled.value,
         pooledInterval: cvSummary.intervals[cvSummary.metric] ?? null,
+        pooledFigures: Object.fromEntries(
+          Object.entries(cvSummary.pooled.details ?? {}).filter(([, v]) => typeof v === 'number'),
+        ) as Record<string, number>,
         note: `the shipped model is the ensemble of the ${cvSummary.folds} fold models; the figures are those of one fold model on the records it never saw${offsets ? ', decided with class offsets fitted on the other folds (nested)' : ''}${aggregationNote ? `; ${aggregationNote}` : ''}`,
       }
     : null,

@@ -46,6 +46,8 @@ const entrySchema = z.strictObject({
       pooled: z.number().nullable(),
       /** 95 % patient-bootstrap interval of the pooled figure. */
       pooledInterval: z.tuple([z.number(), z.number()]).nullable().optional(),
+      /** The pooled out-of-fold figures behind the metric (beats: gross Se, +P, F1 per class and accuracy). */
+      pooledFigures: z.record(z.string(), z.number()).optional(),
       /** What was cross-validated when the shipped model is not one CV run's model (e.g. an ensemble of its folds). */
       note: z.string().optional(),
     })

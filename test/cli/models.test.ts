@@ -43,6 +43,11 @@ test('the shipped catalogue parses; every model says whether and how it was cros
   for (const model of catalog.models) {
     assert.ok(model.cv === null || (model.cv.folds >= 2 && model.cv.metric.length > 0), model.name);
   }
+  // The beat default's pooled figures are the gross DS1 statistics (issue 13: S and V Se, +P, F1).
+  const beats = catalog.models.find((model) => model.dataset === 'mitdb' && model.default);
+  const figures = beats?.cv?.pooledFigures ?? {};
+  for (const key of ['S_se', 'S_ppv', 'S_f1', 'V_se', 'V_ppv', 'V_f1', 'accuracy'])
+    assert.ok(typeof figures[key] === 'number', `${beats?.name}: cv.pooledFigures.${key}`);
 });
 
 test('a cv figure is validated: folds, metric, mean, sd, pooled', () => {
@@ -51,6 +56,9 @@ test('a cv figure is validated: folds, metric, mean, sd, pooled', () => {
   withCatalog([entry('a')], (dir) => assert.equal(readCatalog(dir).models[0]!.cv, null));
   withCatalog([entry('a', { cv: { ...cv, folds: 1 } })], (dir) =>
     assert.throws(() => readCatalog(dir), /cv\.folds/),
+  );
+  withCatalog([entry('a', { cv: { ...cv, pooledFigures: { S_f1: 'high' } } })], (dir) =>
+    assert.throws(() => readCatalog(dir), /pooledFigures/),
   );
 });
 
