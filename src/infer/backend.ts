@@ -77,6 +77,10 @@ export async function createSession(
   const session = await ort.InferenceSession.create(model, {
     ...(backend === 'node' ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
     graphOptimizationLevel: 'all',
+    // Fatal only: every onnxruntime failure reaches the caller as a typed error carrying onnxruntime's message
+    // (Predictor.load, Predictor.run), so its own stderr line would only repeat it (e.g. once per crafted graph
+    // in the fuzz tests).
+    logSeverityLevel: 4,
   });
   return { ort, session, backend };
 }
