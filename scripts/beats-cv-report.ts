@@ -7,9 +7,11 @@
  * its class, a detection with no annotated beat as a false positive of the class it was given; detections inside
  * ventricular flutter episodes (record 207) are left out, as EC57 and scripts/validate-qrs.ts do.
  *
- *   npx tsx scripts/beats-cv-report.ts CV_DIR [--folds 1,2,...] [--detected MITDB_DIR] [--ensemble DIR2,...] [--markdown]
+ *   npx tsx scripts/beats-cv-report.ts CV_DIR [--folds 1,2,...] [--detected MITDB_DIR] [--one-lead MITDB_DIR] [--ensemble DIR2,...] [--markdown]
  *
  * --folds reports only those folds (to compare arms on the same held-out records while not all folds are run).
+ * --one-lead MITDB_DIR also scores each fold's model on its records cut to their first lead (a two-lead model on
+ * one-lead recordings).
  * --ensemble averages each beat's logits with the same fold's in other CV folders (seeds or arms on the same folds).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { readCheckpoint } from '../src/export/checkpoint.js';
 import { beatsOfPeaks } from '../src/infer/detected-beats.js';
 import { exportCheckpoint } from '../src/infer/export-model.js';
 import { Predictor } from '../src/infer/predictor.js';
+import { selectLeads } from '../src/infer/prepare.js';
 import { readAnnotations } from '../src/io/index.js';
 import { flutterEpisodes, matchEvents } from '../src/signal/detect/match.js';
 import { detectQrs } from '../src/signal/qrs.js';
@@ -137,6 +140,44 @@ async function detectedScores(cvDir: string, folds: readonly HeldoutFile[], data
   return scores;
 }
 
+/**
+ * The annotated beats scored by each fold's model through ONNX with the record cut to its first lead (MLII): what a
+ * two-lead model does on a one-lead recording (the Predictor reads a zero chest lead).
+ */
+async function oneLeadScores(cvDir: string, folds: readonly HeldoutFile[], data: string): Promise<Scores> {
+  const dataset = await openMitdb(data);
+  const scores: Scores = {
+    reference: [],
+    predicted: [],
+    record: [],
+    extra: new Array(AAMI_CLASSES.length).fill(0),
+  };
+  for (const fold of folds) {
+    const checkpoint = readCheckpoint(join(cvDir, `fold-${fold.fold}`, 'last.safetensors'));
+    const predictor = await Predictor.load(exportCheckpoint(checkpoint, `fold ${fold.fold}`, 'beats'));
+    const first = predictor.info.leads[0]!;
+    for (const id of [...new Set(fold.outputs.groups)]) {
+      const { record } = await dataset.load(id);
+      const lead = selectLeads(record.leads, [first]).indices[0]!;
+      const single = {
+        ...record,
+        leads: [record.leads[lead]!],
+        units: [record.units[lead]!],
+        signals: [record.signals[lead]!],
+      };
+      const annotated = dataset.beats.get(id) ?? [];
+      const prediction = await predictor.predictBeats(single, annotated);
+      annotated.forEach((beat, b) => {
+        scores.reference.push(AAMI_CLASSES.indexOf(beat.aami));
+        scores.predicted.push(argmax(prediction.beats[b]!.probabilities));
+        scores.record.push(id);
+      });
+    }
+    await predictor.release();
+  }
+  return scores;
+}
+
 /** EC57 metrics of the matched beats, with extra detections added to the false positives of their class. */
 function metricsOf(scores: Scores): BeatMetrics {
   const metrics = aamiBeatMetrics(aamiConfusion(scores.reference, scores.predicted));
@@ -203,6 +244,11 @@ async function main(): Promise<void> {
   const annotated = annotatedScores(folds);
   const records = [...new Set(annotated.record)].sort();
   const rows = [row('pooled (annotated R peaks)', metricsOf(annotated))];
+  const oneLeadAt = args.indexOf('--one-lead');
+  if (oneLeadAt > 0) {
+    const oneLead = await oneLeadScores(dir, folds, args[oneLeadAt + 1]!);
+    rows.push(row('pooled (annotated R peaks, first lead only)', metricsOf(oneLead)));
+  }
   if (detectedAt > 0) {
     const detected = await detectedScores(dir, folds, args[detectedAt + 1]!);
     const extra = detected.extra.reduce((a, b) => a + b, 0);
