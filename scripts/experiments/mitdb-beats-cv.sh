@@ -7,7 +7,7 @@
 #      more-normal (morphology with 8,000 instead of 2,000 N beats per epoch: more of the irregular and early N beats
 #      of atrial fibrillation, which the 2,000-beat sample rarely shows, against the same S beats),
 #      two-lead (morphology with the record's chest lead V1|V2|V5|V4 as a second lead, 10 % of training beats with it
-#      zeroed as a one-lead record reads).
+#      zeroed as a one-lead record reads), two-lead-augment (two-lead + augment's stretch and inversion).
 # SEED=k (default 0) trains the arm with another seed into OUT_DIR/ARM-sk (the seed spread, seed ensembles).
 # 11 folds of two DS1 records (patient-grouped, stratified), a short fixed schedule (no selection on the held-out
 # records), one libtorch thread; re-running the same command resumes. Results: OUT_DIR/ARM/cv.json once all 11
@@ -30,6 +30,7 @@ case "$arm" in
   augment) beats='{"context":"rhythm-morphology","residualChannels":true,"stretch":0.15,"invert":0.2}' ;;
   more-normal) beats='{"context":"rhythm-morphology","residualChannels":true}'; normal=8000 ;;
   two-lead) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1}' ;;
+  two-lead-augment) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"stretch":0.15,"invert":0.2}' ;;
   *) echo "unknown arm $arm" >&2; exit 2 ;;
 esac
 mkdir -p "$out"
