@@ -72,12 +72,7 @@ function averagedFolds(folds: readonly HeldoutFile[], others: readonly string[])
 }
 
 function annotatedScores(folds: readonly HeldoutFile[]): Scores {
-  const scores: Scores = {
-    reference: [],
-    predicted: [],
-    record: [],
-    extra: new Array(AAMI_CLASSES.length).fill(0),
-  };
+  const scores = emptyScores();
   for (const fold of folds) {
     const out = fold.outputs;
     out.logits.forEach((row, i) => {
@@ -89,17 +84,24 @@ function annotatedScores(folds: readonly HeldoutFile[]): Scores {
   return scores;
 }
 
+const emptyScores = (): Scores => ({
+  reference: [],
+  predicted: [],
+  record: [],
+  extra: new Array(AAMI_CLASSES.length).fill(0),
+});
+
+/** Fold k's last model, exported to ONNX and loaded as the Predictor a user runs. */
+async function foldPredictor(cvDir: string, fold: HeldoutFile): Promise<Predictor> {
+  const checkpoint = readCheckpoint(join(cvDir, `fold-${fold.fold}`, 'last.safetensors'));
+  return Predictor.load(exportCheckpoint(checkpoint, `fold ${fold.fold}`, 'beats'));
+}
+
 async function detectedScores(cvDir: string, folds: readonly HeldoutFile[], data: string): Promise<Scores> {
   const dataset = await openMitdb(data);
-  const scores: Scores = {
-    reference: [],
-    predicted: [],
-    record: [],
-    extra: new Array(AAMI_CLASSES.length).fill(0),
-  };
+  const scores = emptyScores();
   for (const fold of folds) {
-    const checkpoint = readCheckpoint(join(cvDir, `fold-${fold.fold}`, 'last.safetensors'));
-    const predictor = await Predictor.load(exportCheckpoint(checkpoint, `fold ${fold.fold}`, 'beats'));
+    const predictor = await foldPredictor(cvDir, fold);
     for (const id of [...new Set(fold.outputs.groups)]) {
       const { record } = await dataset.load(id);
       const annotated = dataset.beats.get(id) ?? [];
@@ -146,15 +148,9 @@ async function detectedScores(cvDir: string, folds: readonly HeldoutFile[], data
  */
 async function oneLeadScores(cvDir: string, folds: readonly HeldoutFile[], data: string): Promise<Scores> {
   const dataset = await openMitdb(data);
-  const scores: Scores = {
-    reference: [],
-    predicted: [],
-    record: [],
-    extra: new Array(AAMI_CLASSES.length).fill(0),
-  };
+  const scores = emptyScores();
   for (const fold of folds) {
-    const checkpoint = readCheckpoint(join(cvDir, `fold-${fold.fold}`, 'last.safetensors'));
-    const predictor = await Predictor.load(exportCheckpoint(checkpoint, `fold ${fold.fold}`, 'beats'));
+    const predictor = await foldPredictor(cvDir, fold);
     const first = predictor.info.leads[0]!;
     for (const id of [...new Set(fold.outputs.groups)]) {
       const { record } = await dataset.load(id);
