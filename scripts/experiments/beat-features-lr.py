@@ -34,6 +34,7 @@ def load(dump):
         'rr': np.array(d['rr'], dtype=np.float64).reshape(-1, 4),
         'labels': np.array(d['labels']),
         'record': np.array(d['record']),
+        'rhythm': np.array(d.get('rhythm', ['(N'] * len(d['labels']))),
         'lead': windows[:, 0, :].astype(np.float64),
     }
 
@@ -95,6 +96,9 @@ def main():
     parser.add_argument('cv')
     parser.add_argument('--add', default='')
     parser.add_argument('--af', help='per-beat AF probabilities (af-probability-dump.ts) as one more column')
+    parser.add_argument('--gate', help="'annotated' (an oracle: the reference rhythm) or a JSON of per-beat AF "
+                        'probabilities: beats in atrial fibrillation or flutter predicted S are called N')
+    parser.add_argument('--gate-train', action='store_true', help='also leave the gated beats out of training')
     parser.add_argument('--cap', type=float, default=10, help='cap of the balanced class weights (as in training)')
     args = parser.parse_args()
     data = load(args.dump)
@@ -110,6 +114,11 @@ def main():
         columns.append(np.array(json.load(open(args.af)), dtype=np.float64))
     z = np.stack(columns, 1)
     z = np.concatenate([z, z ** 2], 1)
+    fibrillation = np.zeros(len(labels), bool)
+    if args.gate == 'annotated':
+        fibrillation = np.isin(data['rhythm'], ['(AFIB', '(AFL'])
+    elif args.gate:
+        fibrillation = np.array(json.load(open(args.gate)), dtype=np.float64) > 0.5
     folds = {}
     for path in glob.glob(f'{args.cv}/fold-*/heldout.json'):
         heldout = json.load(open(path))
@@ -119,12 +128,16 @@ def main():
     for fold in sorted(folds):
         test = np.isin(records, folds[fold]) & scored
         train = ~np.isin(records, folds[fold]) & scored
+        if args.gate_train:
+            train &= ~fibrillation
         mean, sd = z[train].mean(0), z[train].std(0) + 1e-9
         inputs = (z - mean) / sd
         counts = np.bincount(labels[train], minlength=len(CLASSES)).astype(float)
         weights = np.minimum(args.cap, train.sum() / (len(CLASSES) * np.maximum(counts, 1)))
         coefficients = fit(inputs[train], labels[train], weights[labels[train]], len(CLASSES))
         predicted[test] = (np.c_[inputs[test], np.ones(test.sum())] @ coefficients).argmax(1)
+    if args.gate:
+        predicted[fibrillation & (predicted == CLASSES.index('S'))] = CLASSES.index('N')
     confusion = np.zeros((len(CLASSES), len(CLASSES)), int)
     for reference, guess in zip(labels[scored], predicted[scored]):
         confusion[reference, guess] += 1
@@ -133,7 +146,7 @@ def main():
         se = confusion[c, c] / max(1, confusion[c].sum())
         ppv = confusion[c, c] / max(1, confusion[:, c].sum())
         figures.append(f'{name} Se {se:.3f} +P {ppv:.3f} F1 {2 * se * ppv / max(1e-9, se + ppv):.3f}')
-    print(f'+[{args.add}{" af" if args.af else ""}] cap {args.cap}: ' + '; '.join(figures) + f'; accuracy {np.trace(confusion) / confusion.sum():.3f}')
+    print(f'+[{args.add}{" af" if args.af else ""}{" gate " + args.gate if args.gate else ""}] cap {args.cap}: ' + '; '.join(figures) + f'; accuracy {np.trace(confusion) / confusion.sum():.3f}')
 
 
 if __name__ == '__main__':

@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { beatContext, contextFeatureNames } from '../signal/beat-context.js';
+import { fibrillationProbability } from '../signal/fibrillation.js';
 import { cutBeatWindows } from './prepare.js';
 
 export interface BeatInputSpec {
@@ -72,4 +73,37 @@ export function beatModelInputs(
     both.set(residuals.subarray(b * per, (b + 1) * per), b * 2 * per + per);
   }
   return { windows: both, context, count, channels: 2 * leads, width };
+}
+
+/** A beat in atrial fibrillation by the RR detector (src/signal/fibrillation.ts) above this probability is gated. */
+export const FIBRILLATION_THRESHOLD = 0.5;
+/** Classes that cannot occur in atrial fibrillation (AAMI: no atrial premature beat without an organised atrium). */
+export const FIBRILLATION_EXCLUDED = ['S'] as const;
+/** Added to a gated beat's excluded logits: softmax gives them ~0 and the other classes share their mass. */
+const GATED_LOGIT_SHIFT = -1e4;
+
+/** 1 for each beat at `samples` (R peaks at `sourceFs`, ascending) in atrial fibrillation by the RR detector. */
+export function fibrillationGate(samples: readonly number[], sourceFs: number): Uint8Array {
+  const probability = fibrillationProbability(samples.map((sample) => sample / sourceFs));
+  return Uint8Array.from(probability, (p) => (p > FIBRILLATION_THRESHOLD ? 1 : 0));
+}
+
+/**
+ * [beats, classes] additive logit mask of the gate: GATED_LOGIT_SHIFT on the excluded classes of gated beats, 0
+ * elsewhere. Training adds it before the loss and inference before the softmax, so the model is trained as it is used.
+ */
+export function fibrillationLogitMask(gate: ArrayLike<number>, labels: readonly string[]): Float32Array {
+  const excluded = labels.flatMap((label, c) =>
+    (FIBRILLATION_EXCLUDED as readonly string[]).includes(label) ? [c] : [],
+  );
+  const mask = new Float32Array(gate.length * labels.length);
+  for (let b = 0; b < gate.length; b++)
+    if (gate[b]) for (const c of excluded) mask[b * labels.length + c] = GATED_LOGIT_SHIFT;
+  return mask;
+}
+
+/** Adds the gate's mask to `logits` ([beats, classes]) in place. */
+export function gateLogits(logits: Float32Array, gate: ArrayLike<number>, labels: readonly string[]): void {
+  const mask = fibrillationLogitMask(gate, labels);
+  for (let i = 0; i < logits.length; i++) logits[i]! += mask[i]!;
 }

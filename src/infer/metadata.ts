@@ -25,7 +25,8 @@ export const MODEL_KEYS = {
   task: "'records' (windows of a whole record) or 'beats' (windows around R peaks)",
   beats:
     'for task beats: {before, after} samples around the R peak, the RR features of the `rr` input, and (newer models) ' +
-    'the `context` input columns and residualChannels (src/infer/beat-inputs.ts)',
+    'the `context` input columns and residualChannels (src/infer/beat-inputs.ts), and fibrillationGate (no S beat where ' +
+    'the RR detector of src/signal/fibrillation.ts finds atrial fibrillation)',
   patient_groups: 'fusion models: patient token groups (src/models/fusion specs) and their input names',
   attention_outputs: 'fusion models: attention output names and the token order of their last axis',
   validation: 'validation metrics of the checkpoint',
@@ -105,6 +106,7 @@ const metadataSchema = z.object({
       rr: z.array(z.enum(RR_FEATURES)).optional(),
       context: z.array(z.string()).optional(),
       residualChannels: z.boolean().optional(),
+      fibrillationGate: z.boolean().optional(),
     })
     .optional(),
   patient_groups: z.array(patientGroupSchema).optional(),
@@ -135,8 +137,18 @@ export interface ModelInfo {
   /** Per class, the probability above which a multi-label class is reported (0.5 where none was chosen). */
   thresholds: number[];
   task: 'records' | 'beats';
-  /** context: columns of the `context` input; residualChannels: lead minus record template after each lead set. */
-  beats: { before: number; after: number; rr: RrFeature[]; context: string[]; residualChannels: boolean } | null;
+  /**
+   * context: columns of the `context` input; residualChannels: lead minus record template after each lead set;
+   * fibrillationGate: S masked on beats in atrial fibrillation (src/infer/beat-inputs.ts).
+   */
+  beats: {
+    before: number;
+    after: number;
+    rr: RrFeature[];
+    context: string[];
+    residualChannels: boolean;
+    fibrillationGate: boolean;
+  } | null;
   patientGroups: PatientGroup[];
   attention: { tokens: string[]; outputs: Record<string, string> } | null;
   validation: Record<string, unknown> | null;
@@ -177,6 +189,7 @@ export function parseModelInfo(metadata: Record<string, unknown>, source: string
           rr: m.beats.rr ?? [],
           context: m.beats.context ?? [],
           residualChannels: m.beats.residualChannels ?? false,
+          fibrillationGate: m.beats.fibrillationGate ?? false,
         }
       : null,
     patientGroups: m.patient_groups ?? [],

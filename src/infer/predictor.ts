@@ -32,7 +32,7 @@ import {
   type PreparedSignal,
   type ShortRecordStrategy,
 } from './prepare.js';
-import { beatModelInputs } from './beat-inputs.js';
+import { beatModelInputs, fibrillationGate, gateLogits } from './beat-inputs.js';
 import { recordBeatFeatures } from '../signal/beat-embedding.js';
 import { recordRhythm } from '../signal/rhythm-record.js';
 
@@ -118,7 +118,13 @@ export interface BeatPrediction {
   record: string;
   task: 'beats';
   /** Per beat: class index and probabilities, in input order. */
-  beats: Array<{ sample: number; label: string; probabilities: number[] }>;
+  beats: Array<{
+    sample: number;
+    label: string;
+    probabilities: number[];
+    /** Gated models only: the RR detector put this beat in atrial fibrillation, so it cannot be S. */
+    fibrillation?: boolean;
+  }>;
   counts: Record<string, number>;
   /** Classes with at least one beat. */
   labels: string[];
@@ -287,19 +293,29 @@ export class Predictor {
     const inputs = beatModelInputs(prepared.signals, info.fs, samples, record.fs, spec);
     const feeds: BeatFeeds = { channels: inputs.channels, inputs: {} };
     if (spec.rr.length > 0) feeds.inputs.rr = rrMatrix(beats, spec.rr);
-    if (spec.context.length > 0) feeds.inputs.context = { data: inputs.context, features: spec.context.length };
+    if (spec.context.length > 0)
+      feeds.inputs.context = { data: inputs.context, features: spec.context.length };
     const patient = options.patient ?? patientOfRecord(record);
     const logits =
       beats.length === 0
         ? new Float32Array(0)
-        : (await this.run(inputs.windows, beats.length, patient, options.batchSize, width, feeds)).logits!.data;
+        : (await this.run(inputs.windows, beats.length, patient, options.batchSize, width, feeds)).logits!
+            .data;
+    // The same gate as training (src/train/beats.ts), from these peaks' intervals.
+    const gate = spec.fibrillationGate ? fibrillationGate(samples, record.fs) : null;
+    if (gate !== null) gateLogits(logits, gate, info.labels);
     const classes = info.labels.length;
     const counts: Record<string, number> = Object.fromEntries(info.labels.map((label) => [label, 0]));
     const rows = beats.map((beat, b) => {
       const probabilities = this.activate(Array.from(logits.subarray(b * classes, (b + 1) * classes)));
       const label = info.labels[argmax(probabilities)]!;
       counts[label]! += 1;
-      return { sample: beat.sample, label, probabilities };
+      return {
+        sample: beat.sample,
+        label,
+        probabilities,
+        ...(gate !== null ? { fibrillation: gate[b] === 1 } : {}),
+      };
     });
     const shares = info.labels.map((label) => (beats.length === 0 ? 0 : counts[label]! / beats.length));
     return {

@@ -23,7 +23,13 @@ import type { Tensor } from '../engine/tensor.js';
 import { ConfigError } from '../errors.js';
 import { aamiBeatMetrics, aamiConfusion, SCORED_AAMI_CLASSES, type BeatMetrics } from '../eval/beats.js';
 import type { Checkpoint, CheckpointMetadata } from '../export/checkpoint.js';
-import { beatModelInputs, type BeatInputSpec } from '../infer/beat-inputs.js';
+import {
+  beatModelInputs,
+  fibrillationGate,
+  fibrillationLogitMask,
+  gateLogits,
+  type BeatInputSpec,
+} from '../infer/beat-inputs.js';
 import { prepareRecord } from '../infer/prepare.js';
 import {
   contextFeatureNames,
@@ -79,6 +85,8 @@ export interface BeatSet {
   recordOf: Int32Array;
   /** Each beat's annotated R-peak sample in its source record (identifies the beat in cross-validation outputs). */
   samples: Int32Array;
+  /** Per beat, 1 where the fibrillation gate masks its S logit (all 0 unless `beats.fibrillationGate`). */
+  gate: Uint8Array;
   records: string[];
 }
 
@@ -150,6 +158,9 @@ export async function loadBeatSet(
       labels: beats.map((beat) => AAMI_CLASSES.indexOf(beat.aami)),
       rr: beats.flatMap((beat) => BEAT_RR_FEATURES.map((name) => beat[name])),
       samples: beats.map((beat) => beat.sample),
+      gate: config.beats.fibrillationGate
+        ? fibrillationGate(samples, record.fs)
+        : new Uint8Array(beats.length),
     });
     onProgress?.(i + 1, ids.length);
   }
@@ -166,6 +177,7 @@ interface BeatPart {
   labels: number[];
   rr: number[];
   samples: number[];
+  gate: Uint8Array;
 }
 
 function concatParts(
@@ -187,6 +199,7 @@ function concatParts(
     width,
     recordOf: new Int32Array(count),
     samples: new Int32Array(count),
+    gate: new Uint8Array(count),
     records,
   };
   let at = 0;
@@ -197,6 +210,7 @@ function concatParts(
     set.rr.set(part.rr, at * 4);
     set.recordOf.fill(r, at, at + part.labels.length);
     set.samples.set(part.samples, at);
+    set.gate.set(part.gate, at);
     at += part.labels.length;
   });
   return set;
@@ -353,11 +367,18 @@ function beatLoss(run: BeatRun, indices: readonly number[], at: { epoch: number;
     context.set(run.train.context.subarray(index * k, (index + 1) * k), b * k);
     if (oneLead[b]) run.flatLeadContext.forEach(({ column, value }) => (context[b * k + column] = value));
   });
-  const logits = run.model.forward(
+  const unmasked = run.model.forward(
     F.tensor(ecg, [indices.length, run.train.leads, windowOf(run.geometry)]),
     F.tensor(rr, [indices.length, 4]),
     F.tensor(context, [indices.length, k]),
   );
+  const gate = Uint8Array.from(indices, (i) => run.train.gate[i]!);
+  const logits = gate.some(Boolean)
+    ? F.add(
+        unmasked,
+        F.tensor(fibrillationLogitMask(gate, AAMI_CLASSES), [indices.length, AAMI_CLASSES.length]),
+      )
+    : unmasked;
   const target = F.tensor(
     BigInt64Array.from(indices, (i) => BigInt(run.train.labels[i]!)),
     [indices.length],
@@ -452,7 +473,10 @@ export function stretchAround(x: Float32Array, centre: number, factor: number): 
   }
 }
 
-/** Logits [count x classes] of the centred windows of a beat set (what the Predictor cuts), in batches, eval mode. */
+/**
+ * Logits [count x classes] of the centred windows of a beat set (what the Predictor cuts), in batches, eval mode,
+ * with the fibrillation gate's mask where the set has one (as the Predictor applies it).
+ */
 export function beatLogits(
   model: EfficientEcgBeat,
   set: BeatSet,
@@ -488,6 +512,7 @@ export function beatLogits(
   } finally {
     model.train();
   }
+  gateLogits(logits, set.gate, AAMI_CLASSES);
   return { logits, classes };
 }
 
@@ -609,6 +634,7 @@ function beatCheckpointMetadata(
         after: geometry.after,
         rr: beatRrFeatures(run.trainable.spec.config as BeatModelConfig),
         ...beatInputMetadata(run.trainable.spec.config as BeatModelConfig),
+        ...(config.beats.fibrillationGate ? { fibrillationGate: true } : {}),
       },
       labelKind: 'single-label',
       outputActivation: 'softmax',

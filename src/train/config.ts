@@ -165,6 +165,11 @@ export const trainConfigSchema = z
        * residual channel and its morphology context as a flat lead gives them.
        */
       zeroExtraLeads: probability,
+      /**
+       * No S beat in atrial fibrillation: beats the RR detector (src/signal/fibrillation.ts, fitted on CinC 2017)
+       * puts in fibrillation have their S logit masked, in the training loss and in every prediction.
+       */
+      fibrillationGate: z.boolean(),
     }),
   })
   .superRefine((config, context) => {
@@ -239,6 +244,7 @@ export const TRAIN_DEFAULTS = {
     invert: 0,
     leads: ['MLII'],
     zeroExtraLeads: 0,
+    fibrillationGate: false,
   },
 } satisfies Partial<TrainConfig>;
 

@@ -40,7 +40,7 @@ const FS = 100;
  * Records of synthetic beats: N (narrow spike, regular), V (wide, inverted, premature) and S (narrow but premature:
  * only the RR context tells it from N). 8 records, 2 for validation.
  */
-function syntheticMitdb(): MitdbDataset {
+function syntheticMitdb(options: { fibrillationFrom?: number } = {}): MitdbDataset {
   const random = seededRandom(11);
   const entries: DatasetEntry[] = [];
   const beats = new Map<string, Beat[]>();
@@ -52,8 +52,10 @@ function syntheticMitdb(): MitdbDataset {
     let t = 0.5;
     while (t < 58) {
       const u = random.next();
-      const aami = u < 0.15 ? 'V' : u < 0.3 ? 'S' : 'N';
-      t += aami === 'N' ? base : 0.6 * base;
+      // From `fibrillationFrom` s on (an option): atrial fibrillation, fast irregular N beats (0.3-0.8 s).
+      const fibrillation = t > (options.fibrillationFrom ?? Infinity);
+      const aami = fibrillation ? 'N' : u < 0.15 ? 'V' : u < 0.3 ? 'S' : 'N';
+      t += fibrillation ? 0.3 + 0.5 * random.next() : aami === 'N' ? base : 0.6 * base;
       samples.push({ sample: Math.round(t * FS), aami });
     }
     const signal = new Float32Array(60 * FS);
@@ -285,6 +287,49 @@ test('context model: predict (detected peaks) feeds the ONNX model exactly what 
       row.probabilities.forEach((p, c) => (worst = Math.max(worst, Math.abs(p - engine[b * 5 + c]!)))),
     );
     assert.ok(worst < 1e-4, `predict vs training inputs: max |diff| ${worst}`);
+  } finally {
+    dispose();
+  }
+});
+
+test('fibrillation gate: training and predict gate the same beats, and a gated beat is never S', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const dataset = syntheticMitdb({ fibrillationFrom: 40 });
+    const config = beatConfig(join(dir, 'gate'), 'tokens', 1, { fibrillationGate: true });
+    const result = await trainBeats(config, dataset);
+    const checkpoint = readCheckpoint(result.lastPath);
+    assert.equal((checkpoint.metadata.extra!.beats as { fibrillationGate?: boolean }).fibrillationGate, true);
+    const { record } = await dataset.load('R6');
+    const detected = beatsOfPeaks(detectQrs(record.signals, record.fs).rPeaks, record.fs);
+    const predictor = await Predictor.load(exportCheckpoint(checkpoint, 'gated checkpoint', 'beats'));
+    const prediction = await predictor.predictBeats(record, detected);
+    await predictor.release();
+    // Training's path on the same peaks gates the same beats: the fibrillation stretch, not the sinus part.
+    const asAnnotated = new Map([['R6', detected.map((b) => ({ ...b, symbol: 'N', aami: 'N' as const }))]]);
+    const geometry = beatGeometry(config, record.fs);
+    const set = await loadBeatSet({ ...dataset, beats: asAnnotated as never }, ['R6'], config, geometry);
+    assert.deepEqual(
+      prediction.beats.map((b) => (b.fibrillation ? 1 : 0)),
+      Array.from(set.gate),
+    );
+    const gated = prediction.beats.filter((b) => b.fibrillation);
+    const late = (b: { sample: number }) => b.sample > 42 * record.fs;
+    assert.ok(gated.length > 20 && gated.filter(late).length / gated.length > 0.9, `${gated.length} gated`);
+    assert.ok(
+      prediction.beats.filter(late).filter((b) => b.fibrillation).length >
+        0.8 * prediction.beats.filter(late).length,
+    );
+    const s = AAMI_CLASSES.indexOf('S');
+    for (const beat of gated) {
+      assert.notEqual(beat.label, 'S');
+      assert.ok(beat.probabilities[s]! < 1e-6);
+    }
+    // And the CV path (beatLogits) masks them the same way.
+    const model = modelFromCheckpoint(checkpoint) as EfficientEcgBeat;
+    const { logits } = beatLogits(model, set, geometry);
+    model.dispose();
+    set.gate.forEach((g, b) => g && assert.ok(logits[b * AAMI_CLASSES.length + s]! < -1000));
   } finally {
     dispose();
   }

@@ -1,0 +1,51 @@
+/**
+ * Fibrillation features (src/signal/fibrillation.ts) of every beat window, for fitting and checking the rhythm gate:
+ *   npx tsx scripts/experiments/fibrillation-dump.ts cinc2017 CINC_DIR OUT.json   (detected R peaks, record labels)
+ *   npx tsx scripts/experiments/fibrillation-dump.ts mitdb MITDB_DIR OUT.json     (annotated beats of DS1, with the
+ *     reference rhythm at each beat: the check, never the fit)
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openCinc2017 } from '../../src/datasets/cinc2017.js';
+import { openMitdb } from '../../src/datasets/mitdb/index.js';
+import { readAnnotations } from '../../src/io/index.js';
+import { fibrillationWindows } from '../../src/signal/fibrillation.js';
+import { detectQrs } from '../../src/signal/qrs.js';
+
+const [source, root, out] = process.argv.slice(2);
+const rows: { record: string; label: string | number; features: number[][] }[] = [];
+
+if (source === 'cinc2017') {
+  const dataset = await openCinc2017(root!);
+  let done = 0;
+  for (const entry of dataset.entries) {
+    const { record } = await dataset.load(entry.id);
+    const peaks = detectQrs(record.signals[0]!, record.fs).rPeaks;
+    const windows = fibrillationWindows(Array.from(peaks, (p) => p / record.fs));
+    if (windows !== null) rows.push({ record: entry.id, label: entry.labels[0]!, features: split(windows) });
+    if (++done % 500 === 0) console.error(`${done}/${dataset.entries.length}`);
+  }
+} else if (source === 'mitdb') {
+  const dataset = await openMitdb(root!);
+  for (const entry of dataset.entries.filter((e) => e.split !== 'test')) {
+    const beats = dataset.beats.get(entry.id)!;
+    const fs = (await dataset.load(entry.id)).record.fs;
+    const windows = fibrillationWindows(beats.map((b) => b.sample / fs))!;
+    const annotations = await readAnnotations(join(root!, `${entry.id}.atr`));
+    const changes = annotations.filter((a) => a.aux?.startsWith('('));
+    const rhythm = beats.map((b) => {
+      let current = '(N';
+      for (const change of changes) if (change.sample <= b.sample) current = change.aux!.trim();
+      return current;
+    });
+    rows.push({ record: entry.id, label: JSON.stringify({ rhythm, aami: beats.map((b) => b.aami), samples: beats.map((b) => b.sample) }), features: split(windows) });
+  }
+} else throw new Error('usage: fibrillation-dump.ts cinc2017|mitdb DIR OUT.json');
+
+function split(windows: Float32Array): number[][] {
+  const k = 8;
+  return Array.from({ length: windows.length / k }, (_, i) => Array.from(windows.subarray(i * k, (i + 1) * k)));
+}
+
+writeFileSync(out!, JSON.stringify(rows));
+console.log(`${rows.length} records`);

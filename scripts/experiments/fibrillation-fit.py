@@ -1,0 +1,108 @@
+"""Fits the RR-interval atrial fibrillation detector of the beat classifier's rhythm gate (src/signal/fibrillation.ts).
+
+Trained on CinC 2017 only (AF records against normal and other rhythms; noisy records left out), so nothing of
+MIT-BIH is used to fit it; MIT-BIH DS1's reference rhythm annotations only check it.
+
+  npx tsx scripts/experiments/fibrillation-dump.ts cinc2017 CINC_DIR /tmp/fib-cinc.json
+  npx tsx scripts/experiments/fibrillation-dump.ts mitdb MITDB_DIR /tmp/fib-ds1.json
+  python3 scripts/experiments/fibrillation-fit.py /tmp/fib-cinc.json /tmp/fib-ds1.json [--write src/signal/fibrillation-model.ts]
+
+Logistic regression on the features and their squares, standardised, L2 1e-3, Newton steps; every record weighs the
+same whatever its number of beats (one window in STRIDE beats is kept). Prints a record-grouped 5-fold CV of the
+CinC fit (window and record level), then the fit on all of CinC checked against DS1's annotated rhythm per beat.
+"""
+import argparse
+import json
+
+import numpy as np
+
+STRIDE = 4
+INTERVALS = 24  # src/signal/fibrillation.ts FIBRILLATION_INTERVALS
+
+
+def design(features):
+    return np.concatenate([features, features ** 2], 1)
+
+
+def fit(x, y, w, l2=1e-3, steps=30):
+    mean, sd = x.mean(0), x.std(0) + 1e-9
+    z = np.c_[(x - mean) / sd, np.ones(len(x))]
+    beta = np.zeros(z.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-z @ beta))
+        gradient = z.T @ (w * (p - y)) / w.sum() + l2 * np.r_[beta[:-1], 0]
+        hessian = (z * (w * p * (1 - p))[:, None]).T @ z / w.sum() + l2 * np.eye(len(beta))
+        beta -= np.linalg.solve(hessian, gradient)
+    return mean, sd, beta
+
+
+def score(model, x):
+    mean, sd, beta = model
+    return 1 / (1 + np.exp(-(np.c_[(x - mean) / sd, np.ones(len(x))] @ beta)))
+
+
+def auroc(y, p):
+    order = np.argsort(p)
+    ranks = np.empty(len(p))
+    ranks[order] = np.arange(1, len(p) + 1)
+    positives = y.sum()
+    return (ranks[y == 1].sum() - positives * (positives + 1) / 2) / (positives * (len(y) - positives))
+
+
+def cinc_rows(path):
+    records = [r for r in json.load(open(path)) if r['label'] in (0, 1, 2)]  # classes N, A, O, ~ by index
+    x, y, w, group = [], [], [], []
+    for i, r in enumerate(records):
+        f = np.array(r['features'], dtype=np.float64)[::STRIDE]
+        x.append(f)
+        y += [float(r['label'] == 1)] * len(f)
+        w += [1 / len(f)] * len(f)
+        group += [i] * len(f)
+    return design(np.concatenate(x)), np.array(y), np.array(w), np.array(group), records
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('cinc')
+    parser.add_argument('mitdb')
+    parser.add_argument('--write')
+    args = parser.parse_args()
+    x, y, w, group, records = cinc_rows(args.cinc)
+    fold = np.random.default_rng(2017).permutation(len(records)) % 5
+    p = np.zeros(len(y))
+    for k in range(5):
+        test = fold[group] == k
+        p[test] = score(fit(x[~test], y[~test], w[~test]), x[test])
+    record_p = np.array([p[group == i].mean() for i in range(len(records))])
+    record_y = np.array([float(r['label'] == 1) for r in records])
+    hit = record_p > 0.5
+    print(f'CinC 5-fold CV ({len(records)} records, {int(record_y.sum())} AF): window AUROC {auroc(y, p):.3f}; '
+          f'record AUROC {auroc(record_y, record_p):.3f}, record Se {hit[record_y == 1].mean():.3f} '
+          f'Sp {1 - hit[record_y == 0].mean():.3f} at 0.5')
+    model = fit(x, y, w)
+    beats = []
+    for r in json.load(open(args.mitdb)):
+        meta = json.loads(r['label'])
+        q = score(model, design(np.array(r['features'], dtype=np.float64)))
+        truth = np.isin(meta['rhythm'], ['(AFIB', '(AFL'])
+        beats.append((r['record'], truth, q))
+        print(f"  {r['record']}: {truth.mean():.2f} of beats in AF/AFL, mean P(AF) {q.mean():.2f}, "
+              f'gated {(q > 0.5).mean():.2f}; S beats gated {(q[np.array(meta["aami"]) == "S"] > 0.5).sum()}')
+    truth = np.concatenate([b[1] for b in beats])
+    q = np.concatenate([b[2] for b in beats])
+    print(f'DS1 per beat (annotated rhythm AFIB/AFL): AUROC {auroc(truth.astype(float), q):.3f}, '
+          f'Se {(q[truth] > 0.5).mean():.3f}, Sp {(q[~truth] <= 0.5).mean():.3f} at 0.5')
+    if args.write:
+        mean, sd, beta = model
+        with open(args.write, 'w') as out:
+            out.write('/** Written by scripts/experiments/fibrillation-fit.py (fitted on CinC 2017 only); do not edit. */\n')
+            out.write("import type { FibrillationModel } from './fibrillation.js';\n\n")
+            out.write('export const FIBRILLATION_MODEL: FibrillationModel = ')
+            out.write(json.dumps({'intervals': INTERVALS, 'mean': [round(v, 6) for v in mean],
+                                  'sd': [round(v, 6) for v in sd], 'weights': [round(v, 6) for v in beta[:-1]],
+                                  'bias': round(float(beta[-1]), 6)}, indent=2))
+            out.write(';\n')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { SignalError } from '../../src/errors.js';
+import { fibrillationLogitMask, gateLogits } from '../../src/infer/beat-inputs.js';
+import { readAnnotations } from '../../src/io/index.js';
+import { isBeatCode } from '../../src/io/wfdb/annotations.js';
+import {
+  FIBRILLATION_FEATURES,
+  fibrillationFeatures,
+  fibrillationProbability,
+  fibrillationScore,
+  fibrillationWindows,
+  MIN_FIBRILLATION_INTERVALS,
+} from '../../src/signal/fibrillation.js';
+
+const FIXTURES = new URL('../fixtures/', import.meta.url);
+/** Independent numpy values (test/fixtures/signal/make_fibrillation_golden.py). */
+const GOLDEN = JSON.parse(
+  readFileSync(new URL('signal/fibrillation-golden.json', FIXTURES), 'utf8'),
+) as Record<string, { intervals: number[]; features: number[] }>;
+const timesOf = (rr: number[]) => rr.reduce((t, r) => [...t, t[t.length - 1]! + r], [0]);
+
+test('fibrillation features equal the numpy reference', () => {
+  for (const [name, { intervals, features }] of Object.entries(GOLDEN)) {
+    const actual = fibrillationFeatures(intervals);
+    assert.equal(actual.length, FIBRILLATION_FEATURES.length);
+    actual.forEach((v, i) =>
+      assert.ok(
+        Math.abs(v - features[i]!) < 1e-9,
+        `${name} ${FIBRILLATION_FEATURES[i]}: ${v} vs ${features[i]}`,
+      ),
+    );
+  }
+});
+
+test('regular rhythms, with ectopy or bigeminy, are not fibrillation for the fitted model', () => {
+  for (const name of ['sinus', 'sinus_with_pvc', 'bigeminy']) {
+    const p = fibrillationScore(fibrillationFeatures(GOLDEN[name]!.intervals));
+    assert.ok(p < 0.2, `${name}: ${p}`);
+  }
+});
+
+/** Annotated beats of a committed MIT-BIH annotation file and whether the reference rhythm is AFIB/AFL at each. */
+async function annotated(id: string): Promise<{ times: number[]; fibrillation: boolean[] }> {
+  const annotations = await readAnnotations(new URL(`datasets/mitdb/${id}.atr`, FIXTURES).pathname);
+  const times: number[] = [];
+  const fibrillation: boolean[] = [];
+  let rhythm = '(N';
+  for (const a of annotations) {
+    if (a.aux?.startsWith('(')) rhythm = a.aux.trim();
+    if (!isBeatCode(a.code)) continue;
+    times.push(a.sample / 360);
+    fibrillation.push(rhythm === '(AFIB' || rhythm === '(AFL');
+  }
+  return { times, fibrillation };
+}
+
+const gatedShare = (p: Float32Array, keep: (i: number) => boolean) => {
+  const kept = Array.from(p).filter((_, i) => keep(i));
+  return kept.filter((v) => v > 0.5).length / kept.length;
+};
+
+test('on real MIT-BIH rhythms (fitted on CinC 2017 only): fibrillation found, sinus rhythm and ectopy left alone', async () => {
+  for (const id of ['201', '203']) {
+    const { times, fibrillation } = await annotated(id);
+    const p = fibrillationProbability(times);
+    const inside = gatedShare(p, (i) => fibrillation[i]!);
+    assert.ok(inside > 0.75, `${id}: ${inside} of the beats in annotated AF/AFL gated`);
+    if (id === '201') assert.ok(gatedShare(p, (i) => !fibrillation[i]!) < 0.01);
+  }
+  // Sinus rhythm, frequent PVCs (106, 119: bigeminy), SVTA runs (209): under 2 % gated.
+  for (const id of ['101', '106', '119', '209', '230']) {
+    const { times } = await annotated(id);
+    const share = gatedShare(fibrillationProbability(times), () => true);
+    assert.ok(share < 0.02, `${id}: ${share} gated`);
+  }
+});
+
+test('fibrillation windows: centred, shifted inside at the ends, none for short records, clear errors', () => {
+  const rr = Array.from({ length: 40 }, (_, i) => (i < 20 ? 0.8 : 0.5 + 0.04 * (i % 7)));
+  const times = timesOf(rr);
+  const windows = fibrillationWindows(times, 24)!;
+  const k = FIBRILLATION_FEATURES.length;
+  const row = (i: number) => Array.from(windows.subarray(i * k, (i + 1) * k));
+  // Times are sums of intervals, so the intervals read back differ by rounding: compare to 1e-6.
+  const close = (actual: number[], expected: number[]) =>
+    actual.forEach((v, j) => assert.ok(Math.abs(v - expected[j]!) < 1e-6, `${actual} vs ${expected}`));
+  // Beat 0 and beat 12 share the first window (intervals 0-23); beat 40 (the last) the last one (16-39).
+  const first = fibrillationFeatures(rr.slice(0, 24));
+  close(row(0), first);
+  close(row(12), first);
+  close(row(40), fibrillationFeatures(rr.slice(16, 40)));
+  close(row(20), fibrillationFeatures(rr.slice(8, 32)));
+  assert.notDeepEqual(row(13), row(12)); // beat 13's window starts one interval later
+  assert.equal(fibrillationWindows(timesOf(rr.slice(0, MIN_FIBRILLATION_INTERVALS - 1))), null);
+  assert.deepEqual(Array.from(fibrillationProbability([1, 2, 3])), [0, 0, 0]);
+  assert.throws(() => fibrillationProbability([1, 2, 2, 3, 4, 5, 6, 7, 8, 9]), SignalError);
+  assert.throws(() => fibrillationFeatures([1, 1]), SignalError);
+});
+
+test('the gate masks only the S logit of gated beats', () => {
+  const labels = ['N', 'S', 'V', 'F', 'Q'];
+  const mask = fibrillationLogitMask([0, 1], labels);
+  assert.deepEqual(Array.from(mask.subarray(0, 5)), [0, 0, 0, 0, 0]);
+  assert.ok(mask[6]! < -1000);
+  assert.deepEqual([mask[5], mask[7], mask[8], mask[9]], [0, 0, 0, 0]);
+  const logits = Float32Array.from([0, 3, 1, 0, 0, 0, 3, 1, 0, 0]);
+  gateLogits(logits, [0, 1], labels);
+  assert.equal(logits[1], 3); // ungated beat: S stays the largest
+  assert.ok(logits[6]! < logits[7]!); // gated beat: V is now ahead
+  assert.deepEqual(Array.from(fibrillationLogitMask([1], ['N', 'V'])), [0, 0]); // no S class: nothing to mask
+});
