@@ -326,7 +326,11 @@ export class Predictor {
       labels: info.labels.filter((label) => counts[label]! > 0),
       probabilities: Object.fromEntries(info.labels.map((label, c) => [label, shares[c]!])),
       top: ranked(info.labels, shares),
-      notices: [...prepared.notices, ...(info.untrained ? [UNTRAINED_NOTICE] : [])],
+      notices: [
+        ...prepared.notices,
+        ...fibrillationNotice(gate),
+        ...(info.untrained ? [UNTRAINED_NOTICE] : []),
+      ],
       untrained: info.untrained,
     };
   }
@@ -516,6 +520,15 @@ async function readModelBytes(source: ModelSource): Promise<Uint8Array> {
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new MissingFileError(text, 'model file not found');
     throw new FormatError(text, `cannot read the model file (${code ?? String(error)})`);
   }
+}
+
+/** What the fibrillation gate did, when it did anything. */
+function fibrillationNotice(gate: Uint8Array | null): string[] {
+  const gated = gate?.reduce((n, g) => n + g, 0) ?? 0;
+  if (gated === 0) return [];
+  return [
+    `${gated} of ${gate!.length} beats are in atrial fibrillation by their RR intervals: none of them is called S`,
+  ];
 }
 
 /** A beat model's input channels (leads, then residual channels) and its per-beat inputs (rr, context). */

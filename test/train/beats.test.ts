@@ -314,6 +314,11 @@ test('fibrillation gate: training and predict gate the same beats, and a gated b
       Array.from(set.gate),
     );
     const gated = prediction.beats.filter((b) => b.fibrillation);
+    assert.ok(
+      prediction.notices.some((n) =>
+        n.startsWith(`${gated.length} of ${detected.length} beats are in atrial fibrillation`),
+      ),
+    );
     const late = (b: { sample: number }) => b.sample > 42 * record.fs;
     assert.ok(gated.length > 20 && gated.filter(late).length / gated.length > 0.9, `${gated.length} gated`);
     assert.ok(
