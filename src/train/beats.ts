@@ -85,7 +85,7 @@ export interface BeatSet {
   recordOf: Int32Array;
   /** Each beat's annotated R-peak sample in its source record (identifies the beat in cross-validation outputs). */
   samples: Int32Array;
-  /** Per beat, 1 where the fibrillation gate masks its S logit (all 0 unless `beats.fibrillationGate`). */
+  /** Per beat, 1 where the fibrillation gate masks its S logit (all 0 when `beats.fibrillationGate` is off). */
   gate: Uint8Array;
   records: string[];
 }
@@ -158,9 +158,10 @@ export async function loadBeatSet(
       labels: beats.map((beat) => AAMI_CLASSES.indexOf(beat.aami)),
       rr: beats.flatMap((beat) => BEAT_RR_FEATURES.map((name) => beat[name])),
       samples: beats.map((beat) => beat.sample),
-      gate: config.beats.fibrillationGate
-        ? fibrillationGate(samples, record.fs)
-        : new Uint8Array(beats.length),
+      gate:
+        config.beats.fibrillationGate !== 'off'
+          ? fibrillationGate(samples, record.fs)
+          : new Uint8Array(beats.length),
     });
     onProgress?.(i + 1, ids.length);
   }
@@ -373,12 +374,13 @@ function beatLoss(run: BeatRun, indices: readonly number[], at: { epoch: number;
     F.tensor(context, [indices.length, k]),
   );
   const gate = Uint8Array.from(indices, (i) => run.train.gate[i]!);
-  const logits = gate.some(Boolean)
-    ? F.add(
-        unmasked,
-        F.tensor(fibrillationLogitMask(gate, AAMI_CLASSES), [indices.length, AAMI_CLASSES.length]),
-      )
-    : unmasked;
+  const logits =
+    run.config.beats.fibrillationGate === 'train' && gate.some(Boolean)
+      ? F.add(
+          unmasked,
+          F.tensor(fibrillationLogitMask(gate, AAMI_CLASSES), [indices.length, AAMI_CLASSES.length]),
+        )
+      : unmasked;
   const target = F.tensor(
     BigInt64Array.from(indices, (i) => BigInt(run.train.labels[i]!)),
     [indices.length],
@@ -634,7 +636,7 @@ function beatCheckpointMetadata(
         after: geometry.after,
         rr: beatRrFeatures(run.trainable.spec.config as BeatModelConfig),
         ...beatInputMetadata(run.trainable.spec.config as BeatModelConfig),
-        ...(config.beats.fibrillationGate ? { fibrillationGate: true } : {}),
+        ...(config.beats.fibrillationGate !== 'off' ? { fibrillationGate: true } : {}),
       },
       labelKind: 'single-label',
       outputActivation: 'softmax',

@@ -167,9 +167,10 @@ export const trainConfigSchema = z
       zeroExtraLeads: probability,
       /**
        * No S beat in atrial fibrillation: beats the RR detector (src/signal/fibrillation.ts, fitted on CinC 2017)
-       * puts in fibrillation have their S logit masked, in the training loss and in every prediction.
+       * puts in fibrillation have their S logit masked. 'predict': in the model's predictions and the CV logits
+       * (the model is trained as without the gate and ships with it); 'train': in the training loss too.
        */
-      fibrillationGate: z.boolean(),
+      fibrillationGate: z.enum(['off', 'predict', 'train']),
     }),
   })
   .superRefine((config, context) => {
@@ -244,7 +245,7 @@ export const TRAIN_DEFAULTS = {
     invert: 0,
     leads: ['MLII'],
     zeroExtraLeads: 0,
-    fibrillationGate: false,
+    fibrillationGate: 'off' as const,
   },
 } satisfies Partial<TrainConfig>;
 

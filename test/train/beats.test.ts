@@ -296,7 +296,7 @@ test('fibrillation gate: training and predict gate the same beats, and a gated b
   const { dir, dispose } = tempDir();
   try {
     const dataset = syntheticMitdb({ fibrillationFrom: 40 });
-    const config = beatConfig(join(dir, 'gate'), 'tokens', 1, { fibrillationGate: true });
+    const config = beatConfig(join(dir, 'gate'), 'tokens', 1, { fibrillationGate: 'train' });
     const result = await trainBeats(config, dataset);
     const checkpoint = readCheckpoint(result.lastPath);
     assert.equal((checkpoint.metadata.extra!.beats as { fibrillationGate?: boolean }).fibrillationGate, true);
@@ -335,6 +335,23 @@ test('fibrillation gate: training and predict gate the same beats, and a gated b
     const { logits } = beatLogits(model, set, geometry);
     model.dispose();
     set.gate.forEach((g, b) => g && assert.ok(logits[b * AAMI_CLASSES.length + s]! < -1000));
+  } finally {
+    dispose();
+  }
+});
+
+test("fibrillation gate 'predict' trains exactly as without it; 'train' changes the training", async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const dataset = syntheticMitdb({ fibrillationFrom: 40 });
+    const weights = async (gate: string) => {
+      const config = beatConfig(join(dir, gate), 'tokens', 1, { fibrillationGate: gate });
+      const state = readCheckpoint((await trainBeats(config, dataset)).lastPath).state;
+      return Array.from(state.get('head.weight')?.data ?? [...state.values()].at(-1)!.data);
+    };
+    const off = await weights('off');
+    assert.deepEqual(await weights('predict'), off);
+    assert.notDeepEqual(await weights('train'), off);
   } finally {
     dispose();
   }
