@@ -401,7 +401,11 @@ function card(): string {
 **${entry.architecture}** trained on **${dataset}** (${entry.classes.join(', ')}); ${entry.leads.length} lead(s)
 (${entry.leads.join(', ')}), ${entry.fs} Hz, ${
     task === 'beats'
-      ? `one ${entry.windowSeconds.toFixed(2)} s window around each R peak (with its RR intervals), one class per beat.`
+      ? `one ${entry.windowSeconds.toFixed(2)} s window around each R peak (with its RR intervals), one class per beat.${
+          (extra.beats as { fibrillationGate?: boolean } | undefined)?.fibrillationGate
+            ? ' Fibrillation gate: a beat that the RR-interval detector of src/signal/fibrillation.ts (fitted on CinC 2017) puts in atrial fibrillation is never called S.'
+            : ''
+        }`
       : `${entry.windowSeconds} s windows (records are covered by sliding windows; ${config.windowAggregate === 'max' ? 'each class takes its largest logit over the windows' : 'their logits are averaged'}).`
   }
 

@@ -347,7 +347,11 @@ test("fibrillation gate 'predict' trains exactly as without it; 'train' changes 
     const weights = async (gate: string) => {
       const config = beatConfig(join(dir, gate), 'tokens', 1, { fibrillationGate: gate });
       const state = readCheckpoint((await trainBeats(config, dataset)).lastPath).state;
-      return Array.from(state.get('head.weight')?.data ?? [...state.values()].at(-1)!.data);
+      // Every trained tensor, in name order (optimiser state left out).
+      return [...state.keys()]
+        .filter((name) => !name.startsWith('optimizer/'))
+        .sort()
+        .flatMap((name) => Array.from(state.get(name)!.data as Float32Array));
     };
     const off = await weights('off');
     assert.deepEqual(await weights('predict'), off);
