@@ -77,9 +77,12 @@ export function beatModelInputs(
 
 /** A beat in atrial fibrillation by the RR detector (src/signal/fibrillation.ts) above this probability is gated. */
 export const FIBRILLATION_THRESHOLD = 0.5;
-/** Classes that cannot occur in atrial fibrillation (AAMI: no atrial premature beat without an organised atrium). */
-export const FIBRILLATION_EXCLUDED = ['S'] as const;
-/** Added to a gated beat's excluded logits: softmax gives them ~0 and the other classes share their mass. */
+/**
+ * The gate's rule: in atrial fibrillation there is no atrial premature beat (no organised atrium), and AAMI labels
+ * those beats N; so a gated beat's S probability goes to N.
+ */
+export const FIBRILLATION_RULE = { from: 'S', to: 'N' } as const;
+/** What a gated beat's S logit becomes after its mass moved to N: softmax gives it ~0. */
 const GATED_LOGIT_SHIFT = -1e4;
 
 /** 1 for each beat at `samples` (R peaks at `sourceFs`, ascending) in atrial fibrillation by the RR detector. */
@@ -89,21 +92,21 @@ export function fibrillationGate(samples: readonly number[], sourceFs: number): 
 }
 
 /**
- * [beats, classes] additive logit mask of the gate: GATED_LOGIT_SHIFT on the excluded classes of gated beats, 0
- * elsewhere. Training adds it before the loss and inference before the softmax, so the model is trained as it is used.
+ * Applies the gate to `logits` ([beats, classes], softmax logits) in place: for each gated beat, N's logit becomes
+ * log(e^N + e^S) and S's falls by GATED_LOGIT_SHIFT, so softmax moves S's probability to N and leaves every other
+ * class's probability unchanged. The CV logits (src/train/beats.ts) and predictBeats both call it.
  */
-export function fibrillationLogitMask(gate: ArrayLike<number>, labels: readonly string[]): Float32Array {
-  const excluded = labels.flatMap((label, c) =>
-    (FIBRILLATION_EXCLUDED as readonly string[]).includes(label) ? [c] : [],
-  );
-  const mask = new Float32Array(gate.length * labels.length);
-  for (let b = 0; b < gate.length; b++)
-    if (gate[b]) for (const c of excluded) mask[b * labels.length + c] = GATED_LOGIT_SHIFT;
-  return mask;
-}
-
-/** Adds the gate's mask to `logits` ([beats, classes]) in place. */
 export function gateLogits(logits: Float32Array, gate: ArrayLike<number>, labels: readonly string[]): void {
-  const mask = fibrillationLogitMask(gate, labels);
-  for (let i = 0; i < logits.length; i++) logits[i]! += mask[i]!;
+  const from = labels.indexOf(FIBRILLATION_RULE.from);
+  const to = labels.indexOf(FIBRILLATION_RULE.to);
+  if (from < 0 || to < 0) return;
+  const classes = labels.length;
+  for (let b = 0; b < gate.length; b++) {
+    if (!gate[b]) continue;
+    const s = logits[b * classes + from]!;
+    const n = logits[b * classes + to]!;
+    const high = Math.max(s, n);
+    logits[b * classes + to] = high + Math.log(Math.exp(s - high) + Math.exp(n - high));
+    logits[b * classes + from] = s + GATED_LOGIT_SHIFT;
+  }
 }

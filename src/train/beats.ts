@@ -23,13 +23,7 @@ import type { Tensor } from '../engine/tensor.js';
 import { ConfigError } from '../errors.js';
 import { aamiBeatMetrics, aamiConfusion, SCORED_AAMI_CLASSES, type BeatMetrics } from '../eval/beats.js';
 import type { Checkpoint, CheckpointMetadata } from '../export/checkpoint.js';
-import {
-  beatModelInputs,
-  fibrillationGate,
-  fibrillationLogitMask,
-  gateLogits,
-  type BeatInputSpec,
-} from '../infer/beat-inputs.js';
+import { beatModelInputs, fibrillationGate, gateLogits, type BeatInputSpec } from '../infer/beat-inputs.js';
 import { prepareRecord } from '../infer/prepare.js';
 import {
   contextFeatureNames,
@@ -85,7 +79,7 @@ export interface BeatSet {
   recordOf: Int32Array;
   /** Each beat's annotated R-peak sample in its source record (identifies the beat in cross-validation outputs). */
   samples: Int32Array;
-  /** Per beat, 1 where the fibrillation gate masks its S logit (all 0 when `beats.fibrillationGate` is off). */
+  /** Per beat, 1 where the fibrillation gate moves S to N (all 0 without `beats.fibrillationGate`). */
   gate: Uint8Array;
   records: string[];
 }
@@ -158,10 +152,9 @@ export async function loadBeatSet(
       labels: beats.map((beat) => AAMI_CLASSES.indexOf(beat.aami)),
       rr: beats.flatMap((beat) => BEAT_RR_FEATURES.map((name) => beat[name])),
       samples: beats.map((beat) => beat.sample),
-      gate:
-        config.beats.fibrillationGate !== 'off'
-          ? fibrillationGate(samples, record.fs)
-          : new Uint8Array(beats.length),
+      gate: config.beats.fibrillationGate
+        ? fibrillationGate(samples, record.fs)
+        : new Uint8Array(beats.length),
     });
     onProgress?.(i + 1, ids.length);
   }
@@ -368,19 +361,11 @@ function beatLoss(run: BeatRun, indices: readonly number[], at: { epoch: number;
     context.set(run.train.context.subarray(index * k, (index + 1) * k), b * k);
     if (oneLead[b]) run.flatLeadContext.forEach(({ column, value }) => (context[b * k + column] = value));
   });
-  const unmasked = run.model.forward(
+  const logits = run.model.forward(
     F.tensor(ecg, [indices.length, run.train.leads, windowOf(run.geometry)]),
     F.tensor(rr, [indices.length, 4]),
     F.tensor(context, [indices.length, k]),
   );
-  const gate = Uint8Array.from(indices, (i) => run.train.gate[i]!);
-  const logits =
-    run.config.beats.fibrillationGate === 'train' && gate.some(Boolean)
-      ? F.add(
-          unmasked,
-          F.tensor(fibrillationLogitMask(gate, AAMI_CLASSES), [indices.length, AAMI_CLASSES.length]),
-        )
-      : unmasked;
   const target = F.tensor(
     BigInt64Array.from(indices, (i) => BigInt(run.train.labels[i]!)),
     [indices.length],
@@ -636,7 +621,7 @@ function beatCheckpointMetadata(
         after: geometry.after,
         rr: beatRrFeatures(run.trainable.spec.config as BeatModelConfig),
         ...beatInputMetadata(run.trainable.spec.config as BeatModelConfig),
-        ...(config.beats.fibrillationGate !== 'off' ? { fibrillationGate: true } : {}),
+        ...(config.beats.fibrillationGate ? { fibrillationGate: true } : {}),
       },
       labelKind: 'single-label',
       outputActivation: 'softmax',

@@ -166,11 +166,11 @@ export const trainConfigSchema = z
        */
       zeroExtraLeads: probability,
       /**
-       * No S beat in atrial fibrillation: beats the RR detector (src/signal/fibrillation.ts, fitted on CinC 2017)
-       * puts in fibrillation have their S logit masked. 'predict': in the model's predictions and the CV logits
-       * (the model is trained as without the gate and ships with it); 'train': in the training loss too.
+       * No S beat in atrial fibrillation: where the RR detector (src/signal/fibrillation.ts, fitted on CinC 2017)
+       * finds fibrillation, a beat's S probability goes to N, in the model's predictions and the CV logits. Training
+       * is unchanged (the model ships with the rule in its metadata).
        */
-      fibrillationGate: z.enum(['off', 'predict', 'train']),
+      fibrillationGate: z.boolean(),
     }),
   })
   .superRefine((config, context) => {
@@ -245,7 +245,7 @@ export const TRAIN_DEFAULTS = {
     invert: 0,
     leads: ['MLII'],
     zeroExtraLeads: 0,
-    fibrillationGate: 'off' as const,
+    fibrillationGate: false,
   },
 } satisfies Partial<TrainConfig>;
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { SignalError } from '../../src/errors.js';
-import { fibrillationLogitMask, gateLogits } from '../../src/infer/beat-inputs.js';
+import { gateLogits } from '../../src/infer/beat-inputs.js';
 import { readAnnotations } from '../../src/io/index.js';
 import { isBeatCode } from '../../src/io/wfdb/annotations.js';
 import {
@@ -99,15 +99,31 @@ test('fibrillation windows: centred, shifted inside at the ends, none for short 
   assert.throws(() => fibrillationFeatures([1, 1]), SignalError);
 });
 
-test('the gate masks only the S logit of gated beats', () => {
+test("the gate moves a gated beat's S probability to N and leaves the other classes alone", () => {
   const labels = ['N', 'S', 'V', 'F', 'Q'];
-  const mask = fibrillationLogitMask([0, 1], labels);
-  assert.deepEqual(Array.from(mask.subarray(0, 5)), [0, 0, 0, 0, 0]);
-  assert.ok(mask[6]! < -1000);
-  assert.deepEqual([mask[5], mask[7], mask[8], mask[9]], [0, 0, 0, 0]);
-  const logits = Float32Array.from([0, 3, 1, 0, 0, 0, 3, 1, 0, 0]);
-  gateLogits(logits, [0, 1], labels);
-  assert.equal(logits[1], 3); // ungated beat: S stays the largest
-  assert.ok(logits[6]! < logits[7]!); // gated beat: V is now ahead
-  assert.deepEqual(Array.from(fibrillationLogitMask([1], ['N', 'V'])), [0, 0]); // no S class: nothing to mask
+  const softmax = (row: number[]) => {
+    const e = row.map((v) => Math.exp(v - Math.max(...row)));
+    return e.map((v) => v / e.reduce((a, b) => a + b, 0));
+  };
+  const rows = [
+    [0, 3, 1, 0, 0],
+    [0, 3, 1, 0, 0],
+    [1, 2.5, 2, -1, 0],
+  ];
+  const logits = Float32Array.from(rows.flat());
+  gateLogits(logits, [0, 1, 1], labels);
+  const after = (b: number) => softmax(Array.from(logits.subarray(b * 5, (b + 1) * 5)));
+  assert.deepEqual(Array.from(logits.subarray(0, 5)), rows[0]); // not gated
+  for (const b of [1, 2]) {
+    const before = softmax(rows[b]!);
+    const now = after(b);
+    assert.ok(now[1]! < 1e-9);
+    assert.ok(Math.abs(now[0]! - (before[0]! + before[1]!)) < 1e-6);
+    for (const c of [2, 3, 4]) assert.ok(Math.abs(now[c]! - before[c]!) < 1e-6);
+  }
+  assert.equal(after(1).indexOf(Math.max(...after(1))), 0); // S was the top class: N now
+  assert.equal(after(2).indexOf(Math.max(...after(2))), 0); // N (0.43 with S's mass) beats V (0.30)
+  const noS = Float32Array.from([1, 2]);
+  gateLogits(noS, [1], ['N', 'V']); // no S class: nothing to move
+  assert.deepEqual(Array.from(noS), [1, 2]);
 });
