@@ -17,6 +17,21 @@ test('--version prints the package version', () => {
   assert.equal(result.stdout.trim(), version);
 });
 
+test('`npx efficientecg` runs the built CLI, as the README says (the build marks the bin executable)', () => {
+  const root = new URL('../../', import.meta.url).pathname;
+  const result = spawnSync('npx', ['--no-install', 'efficientecg', '--version'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(
+    result.status,
+    0,
+    `npx efficientecg --version failed (run npm run build first): ${result.stderr}`,
+  );
+  assert.match(result.stdout.trim(), /^\d+\.\d+\.\d+/);
+});
+
 test('--help lists the commands', () => {
   const result = run('--help');
   assert.equal(result.status, 0, result.stderr);
