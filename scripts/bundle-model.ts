@@ -55,6 +55,11 @@ const options = new Command()
     '--class-offsets',
     'with --cv, single-label: ship per-class logit offsets fitted on out-of-fold logits',
   )
+  .option(
+    '--offset-classes <names>',
+    'with --class-offsets: fit only these classes’ offsets, comma-separated (e.g. S); the others stay 0',
+    (value: string) => value.split(',').filter((name) => name !== ''),
+  )
   .option('--models-dir <dir>', 'catalogue folder to write into (default: the package models/)')
   .option(
     '--aggregate <mode>',
@@ -69,6 +74,7 @@ const options = new Command()
     default?: boolean;
     command?: string;
     classOffsets?: boolean;
+    offsetClasses?: string[];
     modelsDir?: string;
     aggregate?: 'mean-logits' | 'max';
   }>();
@@ -97,7 +103,9 @@ const writtenCv =
       } as TrainConfig)
     : ownCv;
 const offsets: OffsetsCv | null =
-  options.classOffsets && writtenCv ? offsetsCv(foldsOf(options.cv!, writtenCv), writtenCv.config) : null;
+  options.classOffsets && writtenCv
+    ? offsetsCv(foldsOf(options.cv!, writtenCv), writtenCv.config, options.offsetClasses)
+    : null;
 const aggregationNote = aggregationNoteOf(ownCv);
 // The figure of the decision rule that ships: with offsets, their nested CV.
 const cvSummary = offsets?.nested ?? writtenCv;
@@ -336,9 +344,10 @@ function offsetsSection(result: OffsetsCv): string {
   const f = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(3));
   const d = pairedDifference(result.plain, result.nested);
   const classes = checkpoint.metadata.labels;
+  const gated = (extra.beats as { fibrillationGate?: boolean } | undefined)?.fibrillationGate === true;
   return `
-The model decides by argmax of its logits plus per-class offsets (${classes.map((c, i) => `${c} ${result.offsets[i]!.toFixed(2)}`).join(', ')}),
-fitted on the pooled out-of-fold logits (src/eval/class-offsets.ts). The table below is a nested CV of that rule:
+The model decides by argmax of its logits plus per-class offsets (${classes.map((c, i) => `${c} ${result.offsets[i]!.toFixed(2)}`).join(', ')}${gated ? '; added after the fibrillation gate, as in the CV logits they were fitted on' : ''}),
+fitted on the pooled out-of-fold logits (src/eval/class-offsets.ts${options.offsetClasses ? `; only ${options.offsetClasses.join(', ')} fitted, the others fixed at 0` : ''}). The table below is a nested CV of that rule:
 fold k decided with offsets fitted on the other folds only. Plain argmax on the same fold models: ${f(result.plain.mean)} ± ${f(result.plain.sd)},
 pooled ${f(result.plain.pooled.value)}; paired difference ${d.mean >= 0 ? '+' : ''}${f(d.mean)} ± ${f(d.sd)} (${d.up}/${d.folds} folds up).
 `;

@@ -4,7 +4,7 @@
  * argmax on the same fold models (paired per fold). Also prints the offsets fitted on all folds, which is what
  * `bundle-model --cv DIR --class-offsets` ships.
  *
- *   npx tsx scripts/experiments/cv-offsets.ts --cv runs/cv/cinc-D [--json out.json]
+ *   npx tsx scripts/experiments/cv-offsets.ts --cv runs/cv/cinc-D [--classes S] [--json out.json]
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,13 +16,18 @@ import { writeFileAtomic } from '../../src/util/atomic.js';
 const options = new Command()
   .requiredOption('--cv <dir>', 'finished `efficientecg cv` folder (single-label record task)')
   .option('--json <file>', 'write both summaries and the offsets here')
+  .option(
+    '--classes <names>',
+    'fit only these classes’ offsets, comma-separated (e.g. S); the others stay 0',
+    (v: string) => v.split(',').filter((name) => name !== ''),
+  )
   .parse()
-  .opts<{ cv: string; json?: string }>();
+  .opts<{ cv: string; json?: string; classes?: string[] }>();
 
 const written = JSON.parse(readFileSync(join(options.cv, 'cv.json'), 'utf8')) as CvSummary;
 const heldout = readHeldout(options.cv, written.folds);
 if (heldout === null) throw new Error(`${options.cv}: not every fold has finished`);
-const result = offsetsCv(heldout, written.config);
+const result = offsetsCv(heldout, written.config, options.classes);
 const classes = heldout[0]!.outputs.classes;
 
 const f = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(3));

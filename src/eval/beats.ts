@@ -18,6 +18,18 @@ import { checkConfusion, confusionMatrix, type ConfusionMatrix } from './confusi
 import { ratio, type Numbers } from './validate.js';
 
 export const SCORED_AAMI_CLASSES = ['N', 'S', 'V', 'F'] as const;
+
+/**
+ * The beat task's selection metric, `aami_nsv_f1`: the mean F1 of N, S and V. F beats (0.8 % of DS1) sit in a
+ * couple of patients, so their F1 swings from 0 to 0.4 between epochs and folds; F is still logged and evaluated.
+ */
+export const SELECTION_CLASSES = ['N', 'S', 'V'] as const;
+
+/** Mean F1 over SELECTION_CLASSES (those with a defined F1); null when none has one. */
+export function aamiNsvF1(metrics: BeatMetrics): number | null {
+  const f1s = SELECTION_CLASSES.map((name) => metrics[name].f1).filter((f): f is number => f !== null);
+  return f1s.length > 0 ? f1s.reduce((a, b) => a + b, 0) / f1s.length : null;
+}
 export type ScoredAamiClass = (typeof SCORED_AAMI_CLASSES)[number];
 
 export type BeatConvention = 'ec57' | 'strict';

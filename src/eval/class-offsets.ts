@@ -7,6 +7,7 @@
  * from the other folds' predictions, never from fold k).
  */
 import { CINC2017_CLASSES } from '../datasets/references.js';
+import { aamiBeatMetrics, aamiConfusion, aamiNsvF1 } from './beats.js';
 import { cinc2017Score } from './challenges.js';
 import { confusionMatrix, multiclassReport } from './confusion.js';
 
@@ -14,10 +15,17 @@ import { confusionMatrix, multiclassReport } from './confusion.js';
 export type PredictionScore = (predicted: Int32Array) => number;
 
 /**
- * The score a single-label task reports: the CinC 2017 F1 (mean over N, A, O) for the CinC 2017 classes, else the
- * macro F1 over all classes (the same choice as the trainer's primary metric).
+ * The score a single-label task reports, the same choice as the trainer's primary metric: for beats the mean F1 of
+ * N, S and V under EC57's rules (`aami_nsv_f1`); for the CinC 2017 classes the CinC 2017 F1 (mean over N, A, O);
+ * else the macro F1 over all classes.
  */
-export function singleLabelScore(classes: readonly string[], reference: Int32Array): PredictionScore {
+export function singleLabelScore(
+  classes: readonly string[],
+  reference: Int32Array,
+  task: 'records' | 'beats' = 'records',
+): PredictionScore {
+  if (task === 'beats')
+    return (predicted) => aamiNsvF1(aamiBeatMetrics(aamiConfusion(reference, predicted))) ?? 0;
   if (classes.join(',') === CINC2017_CLASSES.join(','))
     return (predicted) => cinc2017Score(confusionMatrix(reference, predicted, CINC2017_CLASSES)).f1 ?? 0;
   return (predicted) => multiclassReport(confusionMatrix(reference, predicted, classes)).macroF1 ?? 0;
@@ -45,9 +53,11 @@ export interface OffsetSearch {
   step: number;
   /** Coordinate-ascent sweeps over the classes. */
   passes: number;
+  /** Indices of the classes whose offset is fitted (default: all but class 0); the others stay at 0. */
+  fitted?: readonly number[];
 }
 
-const DEFAULT_SEARCH: OffsetSearch = { range: 2, step: 0.05, passes: 3 };
+export const DEFAULT_SEARCH: OffsetSearch = { range: 2, step: 0.05, passes: 3 };
 
 /**
  * Offsets maximising `score` on these predictions: coordinate ascent over a grid, class 0's offset fixed at 0 (only
@@ -64,10 +74,11 @@ export function fitClassOffsets(
   const steps = Math.round(search.range / search.step);
   for (let k = -steps; k <= steps; k++) grid.push(k * search.step);
   grid.sort((a, b) => Math.abs(a) - Math.abs(b) || a - b);
+  const fitted = search.fitted ?? Array.from({ length: Math.max(0, classes - 1) }, (_, c) => c + 1);
   let best = score(decide(logits, offsets));
   for (let pass = 0; pass < search.passes; pass++) {
     let improved = false;
-    for (let c = 1; c < classes; c++) {
+    for (const c of fitted) {
       const kept = offsets[c]!;
       let bestValue = kept;
       for (const value of grid) {

@@ -110,3 +110,9 @@ export function gateLogits(logits: Float32Array, gate: ArrayLike<number>, labels
     logits[b * classes + from] = s + GATED_LOGIT_SHIFT;
   }
 }
+
+/** Adds per-class decision offsets to `logits` ([beats, classes]) in place; predictBeats applies them after the gate. */
+export function shiftLogits(logits: Float32Array, offsets: readonly number[]): void {
+  const classes = offsets.length;
+  for (let i = 0; i < logits.length; i++) logits[i]! += offsets[i % classes]!;
+}

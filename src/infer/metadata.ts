@@ -26,7 +26,8 @@ export const MODEL_KEYS = {
   beats:
     'for task beats: {before, after} samples around the R peak, the RR features of the `rr` input, and (newer models) ' +
     'the `context` input columns and residualChannels (src/infer/beat-inputs.ts), and fibrillationGate (no S beat where ' +
-    'the RR detector of src/signal/fibrillation.ts finds atrial fibrillation)',
+    'the RR detector of src/signal/fibrillation.ts finds atrial fibrillation), classOffsets (per-class decision ' +
+    'offsets added to the logits after the gate, fitted on out-of-fold logits)',
   patient_groups: 'fusion models: patient token groups (src/models/fusion specs) and their input names',
   attention_outputs: 'fusion models: attention output names and the token order of their last axis',
   validation: 'validation metrics of the checkpoint',
@@ -107,6 +108,7 @@ const metadataSchema = z.object({
       context: z.array(z.string()).optional(),
       residualChannels: z.boolean().optional(),
       fibrillationGate: z.boolean().optional(),
+      classOffsets: z.array(z.number().finite()).optional(),
     })
     .optional(),
   patient_groups: z.array(patientGroupSchema).optional(),
@@ -139,7 +141,8 @@ export interface ModelInfo {
   task: 'records' | 'beats';
   /**
    * context: columns of the `context` input; residualChannels: lead minus record template after each lead set;
-   * fibrillationGate: S masked on beats in atrial fibrillation (src/infer/beat-inputs.ts).
+   * fibrillationGate: S masked on beats in atrial fibrillation (src/infer/beat-inputs.ts); classOffsets: per-class
+   * decision offsets added to the logits after the gate (null: argmax of the model's logits).
    */
   beats: {
     before: number;
@@ -148,6 +151,7 @@ export interface ModelInfo {
     context: string[];
     residualChannels: boolean;
     fibrillationGate: boolean;
+    classOffsets: number[] | null;
   } | null;
   patientGroups: PatientGroup[];
   attention: { tokens: string[]; outputs: Record<string, string> } | null;
@@ -164,6 +168,11 @@ export function parseModelInfo(metadata: Record<string, unknown>, source: string
     throw new ConfigError(`${source}: model metadata is not usable (${problems.join('; ')})`);
   }
   const m = result.data;
+  const offsets = m.beats?.classOffsets;
+  if (offsets !== undefined && offsets.length !== m.labels.length)
+    throw new ConfigError(
+      `${source}: model metadata is not usable (beats.classOffsets: ${offsets.length} values for ${m.labels.length} labels)`,
+    );
   const labelKind = m.label_kind ?? (m.output_activation === 'sigmoid' ? 'multi-label' : 'single-label');
   const windows = m.preprocessing?.windows ?? {};
   return {
@@ -190,6 +199,7 @@ export function parseModelInfo(metadata: Record<string, unknown>, source: string
           context: m.beats.context ?? [],
           residualChannels: m.beats.residualChannels ?? false,
           fibrillationGate: m.beats.fibrillationGate ?? false,
+          classOffsets: m.beats.classOffsets ?? null,
         }
       : null,
     patientGroups: m.patient_groups ?? [],

@@ -32,7 +32,7 @@ import {
   type PreparedSignal,
   type ShortRecordStrategy,
 } from './prepare.js';
-import { beatModelInputs, fibrillationGate, gateLogits } from './beat-inputs.js';
+import { beatModelInputs, fibrillationGate, gateLogits, shiftLogits } from './beat-inputs.js';
 import { recordBeatFeatures } from '../signal/beat-embedding.js';
 import { recordRhythm } from '../signal/rhythm-record.js';
 
@@ -304,6 +304,8 @@ export class Predictor {
     // The same gate as training (src/train/beats.ts), from these peaks' intervals.
     const gate = spec.fibrillationGate ? fibrillationGate(samples, record.fs) : null;
     if (gate !== null) gateLogits(logits, gate, info.labels);
+    // Decision offsets were fitted on gated out-of-fold logits, so they come after the gate here too.
+    if (spec.classOffsets !== null) shiftLogits(logits, spec.classOffsets);
     const classes = info.labels.length;
     const counts: Record<string, number> = Object.fromEntries(info.labels.map((label) => [label, 0]));
     const rows = beats.map((beat, b) => {

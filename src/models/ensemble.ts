@@ -106,14 +106,20 @@ export function ensembleCheckpoint(
     for (const [name, tensor] of member.state) state.set(`members.${k}.${name}`, tensor);
   });
   const config: EnsembleConfig = { members: members.map((member) => member.metadata.model) };
+  const { training: _training, ...extra } = first.metadata.extra ?? {};
   if (classOffsets !== undefined) {
     const labels = first.metadata.labels.length;
     if (classOffsets.length !== labels)
       throw new ConfigError(`${classOffsets.length} class offsets for ${labels} labels`);
-    config.classOffsets = [...classOffsets];
-    state.set(CLASS_OFFSETS_KEY, { shape: [labels], data: Float32Array.from(classOffsets) });
+    if (extra.task === 'beats') {
+      // Beat decisions have a rule after the model (the fibrillation gate, src/infer/beat-inputs.ts) that the
+      // offsets were fitted after (the CV logits are gated): they ship in the beat metadata, applied after the gate.
+      extra.beats = { ...(extra.beats as Record<string, unknown>), classOffsets: [...classOffsets] };
+    } else {
+      config.classOffsets = [...classOffsets];
+      state.set(CLASS_OFFSETS_KEY, { shape: [labels], data: Float32Array.from(classOffsets) });
+    }
   }
-  const { training: _training, ...extra } = first.metadata.extra ?? {};
   return {
     metadata: {
       ...first.metadata,

@@ -7,7 +7,7 @@
  * Class imbalance: N beats outnumber S beats ~50:1 in DS1. Each epoch uses every non-N beat and a fresh random
  * `normalPerEpoch` N beats, and the cross-entropy weights are balanced over that epoch's mix, capped at
  * `maxClassWeight`. Validation classifies every beat of the held-out DS1 patients; the model is selected on the
- * mean F1 of N, S and V (`aami_nsv_f1`, see SELECTION_CLASSES).
+ * mean F1 of N, S and V (`aami_nsv_f1`, aamiNsvF1 in src/eval/beats.ts).
  *
  * This is the beat task of the one training loop (src/train/loop.ts, src/train/task.ts): determinism, resume and
  * checkpoints are the loop's; the task draws the order from PRNG(seed, epoch) and crops and augmentation from
@@ -21,7 +21,13 @@ import { noGrad } from '../engine/autograd.js';
 import { scope } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 import { ConfigError } from '../errors.js';
-import { aamiBeatMetrics, aamiConfusion, SCORED_AAMI_CLASSES, type BeatMetrics } from '../eval/beats.js';
+import {
+  aamiBeatMetrics,
+  aamiConfusion,
+  aamiNsvF1,
+  SCORED_AAMI_CLASSES,
+  type BeatMetrics,
+} from '../eval/beats.js';
 import type { Checkpoint, CheckpointMetadata } from '../export/checkpoint.js';
 import { beatModelInputs, fibrillationGate, gateLogits, type BeatInputSpec } from '../infer/beat-inputs.js';
 import { prepareRecord } from '../infer/prepare.js';
@@ -524,12 +530,7 @@ function argmaxPerRow(logits: Float32Array, classes: number): Int32Array {
   return out;
 }
 
-/**
- * Checkpoint selection reads the mean F1 of N, S and V. F beats (0.8 % of DS1) sit in a couple of patients, so in a
- * patient-wise validation split their F1 swings from 0 to 0.4 between epochs and would pick epochs by noise; F is
- * still logged and evaluated.
- */
-const SELECTION_CLASSES = ['N', 'S', 'V'] as const;
+// Checkpoint selection and CV read aamiNsvF1 (src/eval/beats.ts): the mean F1 of N, S and V.
 
 function validateBeats(run: BeatRun): { metrics: ValidationMetrics; outputs: TaskOutputs } {
   const { logits, classes } = beatLogits(run.model, run.validation, run.geometry);
@@ -563,8 +564,7 @@ export function beatValidationMetrics(
   records: number,
 ): { confusion: BeatMetrics; validation: ValidationMetrics } {
   const metrics = aamiBeatMetrics(aamiConfusion(reference, predicted));
-  const f1s = SELECTION_CLASSES.map((name) => metrics[name].f1).filter((f): f is number => f !== null);
-  const value = f1s.length > 0 ? f1s.reduce((a, b) => a + b, 0) / f1s.length : null;
+  const value = aamiNsvF1(metrics);
   const details: Record<string, unknown> = { accuracy: metrics.accuracy };
   for (const name of SCORED_AAMI_CLASSES) {
     const { se, ppv, f1 } = metrics[name];

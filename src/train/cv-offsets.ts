@@ -4,6 +4,7 @@
  * decided with offsets fitted on the other folds only. No training: the folds' heldout.json logits are reused.
  */
 import {
+  DEFAULT_SEARCH,
   fitClassOffsets,
   nestedClassOffsets,
   singleLabelScore,
@@ -24,15 +25,25 @@ export interface OffsetsCv {
   offsets: number[];
 }
 
-export function offsetsCv(heldout: readonly HeldoutFile[], config: TrainConfig): OffsetsCv {
-  const { classes, labelKind } = heldout[0]!.outputs;
+/**
+ * `fitted` names the classes whose offset is fitted (default: every class but the first, whose offset is the
+ * reference 0). Fewer free offsets are steadier when some classes have few examples, e.g. only S for beats, where F
+ * and Q sit in one or two patients.
+ */
+export function offsetsCv(
+  heldout: readonly HeldoutFile[],
+  config: TrainConfig,
+  fitted?: readonly string[],
+): OffsetsCv {
+  const { classes, labelKind, task } = heldout[0]!.outputs;
   if (labelKind !== 'single-label') throw new ConfigError('class offsets are for single-label tasks');
   const folds: FoldPredictions[] = heldout.map((file) => ({
     labels: Int32Array.from(file.outputs.labels, (labels) => labels[0] ?? 0),
     logits: file.outputs.logits,
   }));
-  const scoreOf = (reference: Int32Array) => singleLabelScore(classes, reference);
-  const nestedOffsets = nestedClassOffsets(folds, scoreOf);
+  const scoreOf = (reference: Int32Array) => singleLabelScore(classes, reference, task);
+  const search = { ...DEFAULT_SEARCH, ...(fitted ? { fitted: fittedIndices(classes, fitted) } : {}) };
+  const nestedOffsets = nestedClassOffsets(folds, scoreOf, search);
   const shifted = heldout.map((file, k) => {
     const outputs = {
       ...file.outputs,
@@ -43,6 +54,7 @@ export function offsetsCv(heldout: readonly HeldoutFile[], config: TrainConfig):
   const offsets = fitClassOffsets(
     folds.flatMap((fold) => [...fold.logits]),
     scoreOf(Int32Array.from(folds.flatMap((fold) => Array.from(fold.labels)))),
+    search,
   );
   return {
     plain: summarise(heldout, config),
@@ -61,4 +73,14 @@ export function pairedDifference(
   const mean = d.reduce((s, x) => s + x, 0) / d.length;
   const sd = Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(1, d.length - 1));
   return { mean, sd, up: d.filter((x) => x > 0).length, folds: d.length };
+}
+
+function fittedIndices(classes: readonly string[], names: readonly string[]): number[] {
+  return names.map((name) => {
+    const index = classes.indexOf(name);
+    if (index < 0)
+      throw new ConfigError(`offset class ${JSON.stringify(name)} is not one of ${classes.join(', ')}`);
+    if (index === 0) throw new ConfigError(`offset class ${name} is the reference class (its offset is 0)`);
+    return index;
+  });
 }

@@ -4,6 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { aamiBeatMetrics, aamiConfusion } from '../../src/eval/beats.js';
+import { beatValidationMetrics } from '../../src/train/beats.js';
 import {
   decide,
   fitClassOffsets,
@@ -62,4 +64,33 @@ test('nested offsets of fold k are fitted without fold k', () => {
   const flipped = nestedClassOffsets([folds[0]!, folds[1]!, same], scoreOf);
   assert.deepEqual(Array.from(nested[2]!), Array.from(flipped[2]!));
   assert.notDeepEqual(Array.from(nested[0]!), Array.from(flipped[0]!));
+});
+
+test('fitted: only the named classes move, the others keep offset 0', () => {
+  // Three classes; class 1 is over-called and class 2 under-called, but only class 2 may move.
+  const labels3 = Int32Array.from([0, 0, 2, 2, 1]);
+  const logits3 = [
+    [1, 1.2, 0],
+    [1, 1.1, 0],
+    [1, 0, 0.7],
+    [1, 0, 0.8],
+    [0, 1, 0],
+  ];
+  const score = singleLabelScore(['a', 'b', 'c'], labels3);
+  const offsets = fitClassOffsets(logits3, score, { range: 2, step: 0.05, passes: 3, fitted: [2] });
+  assert.equal(offsets[1], 0);
+  assert.ok(offsets[2]! > 0.3, `offset ${offsets[2]}`);
+  assert.deepEqual(Array.from(decide(logits3, offsets)).slice(2, 4), [2, 2]);
+});
+
+test("the beat score is the trainer's aami_nsv_f1 (EC57 rules: F called V is no V false positive)", () => {
+  // N S V F Q = 0..4; a spread of hits and misses, with F beats called V and a Q reference beat.
+  const reference = Int32Array.from([0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 4, 0, 2]);
+  const predicted = Int32Array.from([0, 1, 0, 2, 1, 0, 1, 2, 0, 2, 3, 0, 0, 2]);
+  const score = singleLabelScore(['N', 'S', 'V', 'F', 'Q'], reference, 'beats')(predicted);
+  assert.equal(score, beatValidationMetrics(reference, predicted, 1).validation.value);
+  const m = aamiBeatMetrics(aamiConfusion(reference, predicted));
+  assert.ok(Math.abs(score - (m.N.f1! + m.S.f1! + m.V.f1!) / 3) < 1e-12);
+  // By hand: V has 2 TP, 1 FN (V->N) and 1 FP (N->V); the F beat called V is not a second FP.
+  assert.ok(Math.abs(m.V.f1! - (2 * 2) / (2 * 2 + 1 + 1)) < 1e-12, `V F1 ${m.V.f1}`);
 });

@@ -12,6 +12,7 @@ import type { EcgRecord } from '../../src/io/record.js';
 import { exportCheckpoint } from '../../src/infer/export-model.js';
 import { Predictor } from '../../src/infer/predictor.js';
 import { beatModelConfig, EfficientEcgBeat, rrTokenRows } from '../../src/models/beats.js';
+import { CLASS_OFFSETS_KEY, ensembleCheckpoint } from '../../src/models/ensemble.js';
 import { modelFromCheckpoint } from '../../src/models/registry.js';
 import type { LogLine } from '../../src/train/index.js';
 import {
@@ -335,6 +336,27 @@ test('fibrillation gate: training and predict gate the same beats, and a gated b
     const { logits } = beatLogits(model, set, geometry);
     model.dispose();
     set.gate.forEach((g, b) => g && assert.ok(logits[b * AAMI_CLASSES.length + s]! < -1000));
+
+    // Decision offsets (bundle-model --class-offsets) ship in the beat metadata, not in the graph, and predict adds
+    // them after the gate, as the CV offsets were fitted on gated logits: probabilities = softmax(log p + offsets).
+    const offsets = [0, -1.5, 0.3, 0, 0];
+    const shifted = ensembleCheckpoint([checkpoint], ['gated'], offsets);
+    assert.equal(shifted.state.has(CLASS_OFFSETS_KEY), false);
+    assert.deepEqual((shifted.metadata.extra!.beats as { classOffsets?: number[] }).classOffsets, offsets);
+    const offsetPredictor = await Predictor.load(exportCheckpoint(shifted, 'offset checkpoint', 'beats'));
+    assert.deepEqual(offsetPredictor.info.beats!.classOffsets, offsets);
+    const withOffsets = await offsetPredictor.predictBeats(record, detected);
+    await offsetPredictor.release();
+    let worst = 0;
+    prediction.beats.forEach((row, b) => {
+      const moved = row.probabilities.map((p, c) => Math.exp(Math.log(p) + offsets[c]!));
+      const total = moved.reduce((a, x) => a + x, 0);
+      moved.forEach(
+        (m, c) => (worst = Math.max(worst, Math.abs(m / total - withOffsets.beats[b]!.probabilities[c]!))),
+      );
+      if (row.fibrillation) assert.notEqual(withOffsets.beats[b]!.label, 'S');
+    });
+    assert.ok(worst < 1e-4, `offsets after the gate: max |diff| ${worst}`);
   } finally {
     dispose();
   }
