@@ -7,12 +7,14 @@
  * its class, a detection with no annotated beat as a false positive of the class it was given; detections inside
  * ventricular flutter episodes (record 207) are left out, as EC57 and scripts/validate-qrs.ts do.
  *
- *   npx tsx scripts/beats-cv-report.ts CV_DIR [--folds 1,2,...] [--detected MITDB_DIR] [--one-lead MITDB_DIR] [--ensemble DIR2,...] [--markdown]
+ *   npx tsx scripts/beats-cv-report.ts CV_DIR [--folds 1,2,...] [--detected MITDB_DIR] [--one-lead MITDB_DIR] [--ensemble DIR2,...] [--offsets FILE] [--markdown]
  *
  * --folds reports only those folds (to compare arms on the same held-out records while not all folds are run).
  * --one-lead MITDB_DIR also scores each fold's model on its records cut to their first lead (a two-lead model on
  * one-lead recordings).
  * --ensemble averages each beat's logits with the same fold's in other CV folders (seeds or arms on the same folds).
+ * --offsets FILE (`scripts/experiments/cv-offsets.ts --json FILE`) decides fold k with its nested class offsets
+ * (fitted on the other folds), on annotated and detected peaks alike (there through the predictor, after the gate).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +23,7 @@ import { aamiBeatMetrics, aamiConfusion, SCORED_AAMI_CLASSES, type BeatMetrics }
 import { readCheckpoint } from '../src/export/checkpoint.js';
 import { beatsOfPeaks } from '../src/infer/detected-beats.js';
 import { exportCheckpoint } from '../src/infer/export-model.js';
+import { ensembleCheckpoint } from '../src/models/ensemble.js';
 import { Predictor } from '../src/infer/predictor.js';
 import { selectLeads } from '../src/infer/prepare.js';
 import { readAnnotations } from '../src/io/index.js';
@@ -92,9 +95,27 @@ const emptyScores = (): Scores => ({
 });
 
 /** Fold k's last model, exported to ONNX and loaded as the Predictor a user runs. */
+/** Nested offsets of fold k (1-based) from a cv-offsets.ts --json file; null without --offsets. */
+let nestedOffsets: number[][] | null = null;
+const offsetsOf = (fold: HeldoutFile) => nestedOffsets?.[fold.fold - 1] ?? null;
+
 async function foldPredictor(cvDir: string, fold: HeldoutFile): Promise<Predictor> {
-  const checkpoint = readCheckpoint(join(cvDir, `fold-${fold.fold}`, 'last.safetensors'));
+  const path = join(cvDir, `fold-${fold.fold}`, 'last.safetensors');
+  const offsets = offsetsOf(fold);
+  // A one-member ensemble carries the offsets in its beat metadata, as a bundled model does.
+  const checkpoint = offsets
+    ? ensembleCheckpoint([readCheckpoint(path)], [path], offsets)
+    : readCheckpoint(path);
   return Predictor.load(exportCheckpoint(checkpoint, `fold ${fold.fold}`, 'beats'));
+}
+
+function shiftedFolds(folds: readonly HeldoutFile[]): HeldoutFile[] {
+  return folds.map((fold) => {
+    const offsets = offsetsOf(fold);
+    if (offsets === null) throw new Error(`--offsets: no offsets for fold ${fold.fold}`);
+    const logits = fold.outputs.logits.map((row) => row.map((v, c) => v + offsets[c]!));
+    return { ...fold, outputs: { ...fold.outputs, logits } };
+  });
 }
 
 async function detectedScores(cvDir: string, folds: readonly HeldoutFile[], data: string): Promise<Scores> {
@@ -223,7 +244,7 @@ async function main(): Promise<void> {
   const dir = args[0];
   if (!dir)
     throw new Error(
-      'usage: npx tsx scripts/beats-cv-report.ts CV_DIR [--folds LIST] [--detected MITDB_DIR] [--ensemble DIRS] [--markdown]',
+      'usage: npx tsx scripts/beats-cv-report.ts CV_DIR [--folds LIST] [--detected MITDB_DIR] [--ensemble DIRS] [--offsets FILE] [--markdown]',
     );
   const markdown = args.includes('--markdown');
   const detectedAt = args.indexOf('--detected');
@@ -232,7 +253,12 @@ async function main(): Promise<void> {
   const ensembleAt = args.indexOf('--ensemble');
   const others = ensembleAt > 0 ? args[ensembleAt + 1]!.split(',') : [];
   const done = doneFolds(dir).filter((fold) => only === null || only.has(fold.fold));
-  const folds = others.length > 0 ? averagedFolds(done, others) : done;
+  const offsetsAt = args.indexOf('--offsets');
+  if (offsetsAt > 0)
+    nestedOffsets = (JSON.parse(readFileSync(args[offsetsAt + 1]!, 'utf8')) as { nestedOffsets: number[][] })
+      .nestedOffsets;
+  const averaged = others.length > 0 ? averagedFolds(done, others) : done;
+  const folds = nestedOffsets ? shiftedFolds(averaged) : averaged;
   if (others.length > 0 && args.includes('--detected'))
     throw new Error('--ensemble scores annotated R peaks only (no --detected)');
   const total = folds[0]?.folds ?? 0;
