@@ -11,6 +11,7 @@ import { ConfigError } from '../errors.js';
 import type { Checkpoint, CheckpointMetadata } from '../export/checkpoint.js';
 import { ecgInput, exportOnnx, type OnnxInput, type OnnxMetadata } from '../export/onnx/index.js';
 import { EfficientEcgFusion, NULL_TOKEN, type FusionConfig, type TokenGroupSpec } from '../models/fusion.js';
+import { ENSEMBLE_MODEL_NAME, FusionEnsemble, type EnsembleConfig } from '../models/ensemble.js';
 import { modelFromCheckpoint } from '../models/registry.js';
 import type { PatientGroup } from './metadata.js';
 
@@ -42,7 +43,7 @@ export function onnxMetadataOf(metadata: CheckpointMetadata, source: string, nam
     return value;
   };
   const groups = fusionGroups(metadata);
-  const fusionConfig = metadata.model.config as Partial<FusionConfig>;
+  const fusionConfig = (fusionSpec(metadata)?.config ?? {}) as Partial<FusionConfig>;
   return {
     labels: metadata.labels,
     samplingRate: need(pre.fs, 'fs'),
@@ -75,9 +76,18 @@ export function onnxMetadataOf(metadata: CheckpointMetadata, source: string, nam
   };
 }
 
+/** The fusion model's spec: the model's own, or its first member's for an ensemble of fusion models; else null. */
+function fusionSpec(metadata: CheckpointMetadata): { name: string; config: unknown } | null {
+  const { name, config } = metadata.model;
+  if (name === 'efficientecg-fusion') return metadata.model;
+  const first = name === ENSEMBLE_MODEL_NAME ? (config as Partial<EnsembleConfig>).members?.[0] : undefined;
+  return first?.name === 'efficientecg-fusion' ? first : null;
+}
+
 function fusionGroups(metadata: CheckpointMetadata): PatientGroup[] {
-  if (metadata.model.name !== 'efficientecg-fusion') return [];
-  const groups = ((metadata.model.config as FusionConfig).groups ?? []) as TokenGroupSpec[];
+  const spec = fusionSpec(metadata);
+  if (spec === null) return [];
+  const groups = ((spec.config as FusionConfig).groups ?? []) as TokenGroupSpec[];
   return groups.map((group) => ({ ...group, inputs: patientInputNames(group.name) }) as PatientGroup);
 }
 
@@ -97,13 +107,11 @@ export function exportCheckpoint(checkpoint: Checkpoint, source: string, name?: 
     const leads = metadata.leads.length;
     const samples = metadata.window.samples;
     return scope(() => {
-      if (!(model instanceof EfficientEcgFusion)) {
-        const beats = checkpoint.metadata.extra?.beats as BeatExportSpec | undefined;
-        if (beats?.rr?.length)
-          return exportBeatModel(model, leads, { ...beats, rr: beats.rr }, metadata);
-        return exportOnnx(model, F.randn([2, leads, samples]), metadata);
-      }
-      return exportFusion(model, leads, samples, metadata);
+      if (model instanceof EfficientEcgFusion || model instanceof FusionEnsemble)
+        return exportFusion(model, leads, samples, metadata);
+      const beats = checkpoint.metadata.extra?.beats as BeatExportSpec | undefined;
+      if (beats?.rr?.length) return exportBeatModel(model, leads, { ...beats, rr: beats.rr }, metadata);
+      return exportOnnx(model, F.randn([2, leads, samples]), metadata);
     });
   } finally {
     model.dispose();
@@ -152,12 +160,12 @@ function exportBeatModel(
 }
 
 function exportFusion(
-  model: EfficientEcgFusion,
+  model: EfficientEcgFusion | FusionEnsemble,
   leads: number,
   samples: number,
   metadata: OnnxMetadata,
 ): Uint8Array {
-  const groups = model.config.groups;
+  const groups = model instanceof FusionEnsemble ? model.groups : model.config.groups;
   // Two example patients, one with everything missing, so that masks of both kinds are traced.
   const encoded = model.encodePatients([{ age: 60, sex: 'female' }, {}]);
   const inputs: OnnxInput[] = [ecgInput(F.randn([2, leads, samples]))];

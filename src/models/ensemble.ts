@@ -8,6 +8,8 @@ import type { Tensor } from '../engine/tensor.js';
 import { ConfigError } from '../errors.js';
 import type { Checkpoint } from '../export/checkpoint.js';
 import { Module, type StoredTensor } from '../nn/module.js';
+import type { AttentionMap, EfficientEcgFusion, FusionOutput } from './fusion/model.js';
+import type { PatientRow, PatientTensors } from './fusion/patients.js';
 
 export const ENSEMBLE_MODEL_NAME = 'ensemble';
 
@@ -78,6 +80,101 @@ export class Ensemble extends Module {
     sum.dispose();
     return mean;
   }
+}
+
+/**
+ * An ensemble of EfficientECG-Fusion members (the fold models of a fusion CV): the patient inputs are encoded once,
+ * with the first member's groups, and the attention it reports is the mean of the members' weights, token by token
+ * (every member has the same token groups, so the weights line up), so the ensemble is as inspectable as one fusion
+ * model. Members of a CV standardise numeric groups with their own training folds' mean and sd; the graph moves the
+ * first member's standardised values onto each member's scale (an exact affine map), so no input is re-encoded.
+ */
+export class FusionEnsemble extends Ensemble {
+  private readonly fusionMembers: EfficientEcgFusion[];
+
+  constructor(members: readonly EfficientEcgFusion[], classOffsets?: readonly number[]) {
+    super(members, classOffsets);
+    const layout = (m: EfficientEcgFusion) =>
+      JSON.stringify(m.config.groups.map((g) => ({ ...g, mean: undefined, std: undefined })));
+    if (members.some((m) => layout(m) !== layout(members[0]!)))
+      throw new ConfigError('fusion ensemble members must read the same patient token groups');
+    this.fusionMembers = [...members];
+  }
+
+  private onScaleOf(member: EfficientEcgFusion, patients: PatientTensors): PatientTensors {
+    return member === this.fusionMembers[0] ? patients : onScale(this.fusionMembers[0]!, member, patients);
+  }
+
+  get groups(): EfficientEcgFusion['config']['groups'] {
+    return this.fusionMembers[0]!.config.groups;
+  }
+
+  encodePatients(rows: readonly PatientRow[], dtype: 'float32' | 'float64' = 'float32'): PatientTensors {
+    return this.fusionMembers[0]!.encodePatients(rows, dtype);
+  }
+
+  /** Mean logits (plus class offsets) and mean attention weights; call inside scope(). */
+  forwardWithAttention(ecg: Tensor, patients?: PatientTensors): FusionOutput {
+    const outputs = this.fusionMembers.map((member) =>
+      member.forwardWithAttention(ecg, patients && this.onScaleOf(member, patients)),
+    );
+    const first = outputs[0]!.attention;
+    const logits = meanOf(outputs.map((o) => o.logits));
+    return {
+      logits: this.classOffsets ? F.add(logits, this.classOffsets) : logits,
+      attention: {
+        ...first,
+        patientToEcg: meanMap(outputs.map((o) => o.attention.patientToEcg)),
+        ecgToPatient: meanMap(outputs.map((o) => o.attention.ecgToPatient)),
+      },
+    };
+  }
+}
+
+/**
+ * `patients` (encoded with the first member's groups) on `member`'s scale: a numeric value standardised with
+ * (mean0, std0) becomes (value * std0 + mean0 - mean) / std for the member's (mean, std). Missing slots are zeroed
+ * by the embedder whatever they hold.
+ */
+function onScale(
+  first: EfficientEcgFusion,
+  member: EfficientEcgFusion,
+  patients: PatientTensors,
+): PatientTensors {
+  const out: PatientTensors = { ...patients };
+  member.config.groups.forEach((group, g) => {
+    const reference = first.config.groups[g]!;
+    if (group.kind !== 'numeric' || reference.kind !== 'numeric') return;
+    const encoded = patients[group.name];
+    if (!encoded || !group.mean || !group.std || !reference.mean || !reference.std) return;
+    const same = group.mean.every((m, i) => m === reference.mean![i] && group.std![i] === reference.std![i]);
+    if (same) return;
+    const scale = group.std.map((s, i) => reference.std![i]! / s);
+    const shift = group.std.map((s, i) => (reference.mean![i]! - group.mean![i]!) / s);
+    const dtype = encoded.values.dtype as 'float32' | 'float64';
+    const values = F.add(
+      F.mul(encoded.values, F.tensor(Float64Array.from(scale), [scale.length], dtype)),
+      F.tensor(Float64Array.from(shift), [shift.length], dtype),
+    );
+    out[group.name] = { values, missing: encoded.missing };
+  });
+  return out;
+}
+
+function meanOf(tensors: readonly Tensor[]): Tensor {
+  let sum = tensors[0]!;
+  for (const t of tensors.slice(1)) sum = F.add(sum, t);
+  return tensors.length === 1 ? sum : F.mul(sum, 1 / tensors.length);
+}
+
+function meanMap(maps: ReadonlyArray<AttentionMap | null>): AttentionMap | null {
+  if (maps.some((m) => m === null)) return null;
+  const present = maps as AttentionMap[];
+  const tokens = Object.keys(present[0]!.byToken);
+  return {
+    weights: meanOf(present.map((m) => m.weights)),
+    byToken: Object.fromEntries(tokens.map((t) => [t, meanOf(present.map((m) => m.byToken[t]!))])),
+  };
 }
 
 /**

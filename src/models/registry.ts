@@ -25,7 +25,7 @@ import {
   type XResNet1dConfig,
 } from './baselines/index.js';
 import { beatModelConfig, EfficientEcgBeat, validateBeatConfig, type BeatModelConfig } from './beats.js';
-import { Ensemble, ENSEMBLE_MODEL_NAME, type EnsembleConfig } from './ensemble.js';
+import { Ensemble, ENSEMBLE_MODEL_NAME, FusionEnsemble, type EnsembleConfig } from './ensemble.js';
 
 /**
  * What every registered model offers: a Module (parameters, state dict, train/eval) whose forward gives logits
@@ -234,15 +234,23 @@ function buildChecked(name: string, config: unknown, labels: number): EcgModel {
     const built: EcgModel[] = [];
     try {
       for (const member of members) {
-        if (member?.name === ENSEMBLE_MODEL_NAME || member?.name === 'efficientecg-fusion')
-          throw new ConfigError(`ensemble member ${String(member?.name)}: not supported (plain record or beat models)`);
+        if (member?.name === ENSEMBLE_MODEL_NAME)
+          throw new ConfigError('ensemble member ensemble: not supported (nest the members instead)');
         built.push(buildChecked(String(member?.name), member?.config, labels));
       }
+      const fusion = built.filter((model) => model instanceof EfficientEcgFusion).length;
+      if (fusion > 0 && fusion < built.length)
+        throw new ConfigError('an ensemble mixes fusion and plain members (their inputs differ)');
+      const offsets = (config as EnsembleConfig).classOffsets;
+      return (
+        fusion > 0
+          ? new FusionEnsemble(built as unknown as EfficientEcgFusion[], offsets)
+          : new Ensemble(built, offsets)
+      ) as unknown as EcgModel;
     } catch (error) {
       for (const model of built) model.dispose();
       throw error;
     }
-    return new Ensemble(built, (config as EnsembleConfig).classOffsets) as unknown as EcgModel;
   }
   const parsed = parseConfig(name, config);
   const classes = (parsed as { classes?: unknown }).classes;

@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { manualSeed, noGrad, ops as F, scope, setNumThreads } from '../../src/engine/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointMetadata } from '../../src/export/checkpoint.js';
-import { exportCheckpoint } from '../../src/infer/export-model.js';
+import { exportCheckpoint, patientInputNames } from '../../src/infer/export-model.js';
 import { OnnxSession } from '../../src/infer/onnx-session.js';
 import { EfficientECG, efficientEcgConfig } from '../../src/models/efficientecg.js';
 import { ensembleCheckpoint } from '../../src/models/ensemble.js';
+import { ageGroup, EfficientEcgFusion, fusionConfig, sexGroup } from '../../src/models/fusion.js';
 import { modelFromCheckpoint } from '../../src/models/registry.js';
 
 setNumThreads(1);
@@ -112,4 +113,84 @@ test('class offsets travel in the checkpoint and the ONNX graph: logits = mean o
     () => ensembleCheckpoint(members, ['m4', 'm5'], [0, 1]),
     (error: unknown) => error instanceof ConfigError && /2 class offsets for 3 labels/.test(error.message),
   );
+});
+
+test('a fusion ensemble exports with the patient inputs: logits and attention are the members’ means', async () => {
+  // Members of a CV standardise age with their own folds' mean and sd: the ensemble must map its one input onto each.
+  const configs = [ageGroup(56.3, 20.4), ageGroup(61.0, 15.2)].map((age) =>
+    fusionConfig({
+      leads: LEADS,
+      classes: 3,
+      variant: 'w0.25',
+      dModel: 32,
+      heads: 4,
+      groups: [age, sexGroup()],
+    }),
+  );
+  const members = configs.map((config, k) => {
+    manualSeed(4 + k);
+    const model = new EfficientEcgFusion(config);
+    const bytes = encodeCheckpoint(model, { ...metadata(), model: { name: 'efficientecg-fusion', config } });
+    model.dispose();
+    return decodeCheckpoint(bytes, `fusion-${k}`);
+  });
+  const ensemble = ensembleCheckpoint(members, ['f0', 'f1']);
+  const session = await OnnxSession.create(exportCheckpoint(ensemble, 'fusion ensemble'));
+  const [age, sex] = [patientInputNames('age'), patientInputNames('sex')];
+  assert.deepEqual(
+    [...session.inputNames].sort(),
+    ['ecg', age.values, age.missing, sex.values, sex.missing].sort(),
+  );
+  assert.ok(session.outputNames.includes('attention_patient_to_ecg'));
+  const rows = [{ age: 71, sex: 'male' }, { sex: 'female' }, { age: 34 }];
+  manualSeed(10);
+  const { feeds, expected } = scope(() => {
+    const ecg = F.randn([3, LEADS, SAMPLES]);
+    const models = members.map((m) => modelFromCheckpoint(m).eval() as unknown as EfficientEcgFusion);
+    // Each member on its own encoding of the rows; the graph reads the first member's encoding only.
+    const outs = noGrad(() => models.map((m) => m.forwardWithAttention(ecg, m.encodePatients(rows))));
+    const mean = (pick: (o: (typeof outs)[number]) => Float32Array) =>
+      Array.from(pick(outs[0]!), (v, i) => (v + pick(outs[1]!)[i]!) / 2);
+    const patients = models[0]!.encodePatients(rows);
+    const feed = (t: { data(): ArrayLike<number> | BigInt64Array; shape: readonly number[] }) => ({
+      data: t.data(),
+      dims: [...t.shape],
+    });
+    const result = {
+      feeds: {
+        ecg: feed(ecg),
+        [age.values]: feed(patients.age!.values),
+        [age.missing]: feed(patients.age!.missing),
+        [sex.values]: feed(patients.sex!.values),
+        [sex.missing]: feed(patients.sex!.missing),
+      },
+      expected: {
+        logits: mean((o) => o.logits.data() as Float32Array),
+        attention: mean((o) => o.attention.patientToEcg!.weights.data() as Float32Array),
+        first: Array.from(outs[0]!.logits.data() as Float32Array),
+      },
+    };
+    models.forEach((m) => m.dispose());
+    return result;
+  });
+  const outputs = await session.run(feeds as never);
+  const worst = (actual: ArrayLike<number>, wanted: number[]) =>
+    wanted.reduce((w, v, i) => Math.max(w, Math.abs(actual[i]! - v)), 0);
+  assert.ok(worst(outputs.logits!.data, expected.logits) < 1e-4, 'logits = mean of members');
+  assert.ok(worst(outputs.attention_patient_to_ecg!.data, expected.attention) < 1e-4, 'attention = mean');
+  assert.ok(worst(expected.first, expected.logits) > 1e-3, 'the members differ (the test can fail)');
+  await session.release();
+});
+
+test('an ensemble may not mix fusion and plain members', () => {
+  const config = fusionConfig({ leads: LEADS, classes: 3, variant: 'w0.25', dModel: 32, heads: 4 });
+  manualSeed(6);
+  const model = new EfficientEcgFusion(config);
+  const fusion = decodeCheckpoint(
+    encodeCheckpoint(model, { ...metadata(), model: { name: 'efficientecg-fusion', config } }),
+    'fusion',
+  );
+  model.dispose();
+  const mixed = ensembleCheckpoint([member(1), fusion], ['plain', 'fusion']);
+  assert.throws(() => modelFromCheckpoint(mixed), /mixes fusion and plain members/);
 });
