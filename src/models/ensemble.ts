@@ -113,6 +113,11 @@ export class FusionEnsemble extends Ensemble {
     return this.fusionMembers[0]!.encodePatients(rows, dtype);
   }
 
+  /** Mean logits (plus class offsets), each member reading the patients on its own scale. */
+  override forward(ecg: Tensor, patients?: unknown): Tensor {
+    return this.forwardWithAttention(ecg, patients as PatientTensors | undefined).logits;
+  }
+
   /** Mean logits (plus class offsets) and mean attention weights; call inside scope(). */
   forwardWithAttention(ecg: Tensor, patients?: PatientTensors): FusionOutput {
     const outputs = this.fusionMembers.map((member) =>

@@ -180,6 +180,16 @@ test('a fusion ensemble exports with the patient inputs: logits and attention ar
   assert.ok(worst(outputs.attention_patient_to_ecg!.data, expected.attention) < 1e-4, 'attention = mean');
   assert.ok(worst(expected.first, expected.logits) > 1e-3, 'the members differ (the test can fail)');
   await session.release();
+  // The engine's rebuilt ensemble (forward, as training-side code calls it) agrees too.
+  const rebuilt = modelFromCheckpoint(ensemble).eval() as unknown as EfficientEcgFusion;
+  const engine = noGrad(() =>
+    scope(() => {
+      const ecg = F.tensor(feeds.ecg.data as Float32Array, feeds.ecg.dims);
+      return Array.from(rebuilt.forward(ecg, rebuilt.encodePatients(rows)).data() as Float32Array);
+    }),
+  );
+  rebuilt.dispose();
+  assert.ok(worst(engine, expected.logits) < 1e-4, 'engine forward = mean of members');
 });
 
 test('an ensemble may not mix fusion and plain members', () => {
