@@ -22,8 +22,9 @@ function edited(edit: (model: import('onnx-proto').onnx.ModelProto) => void): Ui
 }
 
 function setMetadata(model: import('onnx-proto').onnx.ModelProto, key: string, value: unknown): void {
-  const entry = model.metadataProps.find((p) => p.key === key)!;
-  entry.value = JSON.stringify(value);
+  const entry = model.metadataProps.find((p) => p.key === key);
+  if (entry) entry.value = JSON.stringify(value);
+  else model.metadataProps.push(onnx.StringStringEntryProto.create({ key, value: JSON.stringify(value) }));
 }
 
 const HOSTILE: Array<[string, () => Uint8Array]> = [
@@ -46,6 +47,14 @@ const HOSTILE: Array<[string, () => Uint8Array]> = [
   ['sampling_rate 3e7', () => edited((m) => setMetadata(m, 'sampling_rate', 3e7))],
   ['sampling_rate 0', () => edited((m) => setMetadata(m, 'sampling_rate', 0))],
   ['a window of 2^40 samples', () => edited((m) => setMetadata(m, 'window', { samples: 2 ** 40 }))],
+  [
+    'beat decision offsets that do not match its labels',
+    () => edited((m) => setMetadata(m, 'beats', { before: 45, after: 81, classOffsets: [0, -1.6] })),
+  ],
+  [
+    'a non-numeric beat decision offset',
+    () => edited((m) => setMetadata(m, 'beats', { before: 45, after: 81, classOffsets: [0, 'x', 0, 0] })),
+  ],
   ['truncated bytes', () => original.subarray(0, original.length >> 1)],
   ['random bytes', () => Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) & 0xff)],
   ['no bytes', () => new Uint8Array(0)],
