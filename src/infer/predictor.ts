@@ -529,7 +529,8 @@ function fibrillationNotice(gate: Uint8Array | null): string[] {
   const gated = gate?.reduce((n, g) => n + g, 0) ?? 0;
   if (gated === 0) return [];
   return [
-    `${gated} of ${gate!.length} beats are in atrial fibrillation by their RR intervals: none of them is called S`,
+    // A rhythm reading of the intervals, not a diagnosis: frequent ventricular ectopy can look the same (docs/beats.md).
+    `${gated} of ${gate!.length} beats have RR intervals as irregular as atrial fibrillation: none of them is called S`,
   ];
 }
 

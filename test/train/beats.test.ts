@@ -317,7 +317,9 @@ test('fibrillation gate: training and predict gate the same beats, and a gated b
     const gated = prediction.beats.filter((b) => b.fibrillation);
     assert.ok(
       prediction.notices.some((n) =>
-        n.startsWith(`${gated.length} of ${detected.length} beats are in atrial fibrillation`),
+        n.startsWith(
+          `${gated.length} of ${detected.length} beats have RR intervals as irregular as atrial fibrillation`,
+        ),
       ),
     );
     const late = (b: { sample: number }) => b.sample > 42 * record.fs;
