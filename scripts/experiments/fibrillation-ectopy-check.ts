@@ -8,11 +8,8 @@
  */
 
 import { readAnnotations } from '../../src/io/index.js';
-import {
-  fibrillationFeatures,
-  fibrillationScore,
-  fibrillationProbability,
-} from '../../src/signal/fibrillation.js';
+import { fibrillationProbability } from '../../src/signal/fibrillation.js';
+
 const dir = process.argv[2] ?? 'data/mitdb';
 const BEAT = new Set('NLRBAaJSVrFejnE/fQ?');
 const ids = '101 106 108 109 112 114 115 116 118 119 122 124 201 203 205 207 208 209 215 220 223 230'.split(
@@ -31,22 +28,9 @@ for (const id of ids) {
   }
   const times = beats.map((b) => b.t);
   const p0 = fibrillationProbability(times);
-  // Intervals; drop those ending or starting at a V/F beat.
+  // The detector's own exclusion: intervals touching a V, F or E beat are left out.
   const ectopic = beats.map((b) => b.sym === 'V' || b.sym === 'F' || b.sym === 'E');
-  const keep: number[] = []; // interval index i = times[i+1]-times[i]
-  for (let i = 0; i + 1 < times.length; i++) if (!ectopic[i] && !ectopic[i + 1]) keep.push(i);
-  const rr = keep.map((i) => times[i + 1]! - times[i]!);
-  const p = new Float32Array(times.length);
-  if (rr.length >= 8) {
-    const width = Math.min(24, rr.length);
-    // For beat b, centre the window on the kept intervals around it.
-    let pos = 0;
-    for (let b = 0; b < times.length; b++) {
-      while (pos < keep.length && keep[pos]! < b) pos++;
-      const start = Math.min(Math.max(0, pos - (width >> 1)), rr.length - width);
-      p[b] = fibrillationScore(fibrillationFeatures(rr.slice(start, start + width)));
-    }
-  }
+  const p = fibrillationProbability(times, undefined, ectopic);
   const g = (arr: Float32Array, f: (i: number) => boolean) => {
     let n = 0,
       k = 0;

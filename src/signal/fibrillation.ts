@@ -8,6 +8,13 @@
  * only intervals, which mean the same on every recorder. The beat classifier then calls N what it would call S where
  * this detector says fibrillation (src/infer/beat-inputs.ts).
  *
+ * Ventricular ectopy makes intervals irregular too (a premature beat, then a compensatory pause): a caller that
+ * knows the ventricular beats may pass them as `exclude`, and every interval that starts or ends at one is left out
+ * before the windows are cut. On DS1 that removes nearly all false alarms (scripts/experiments/
+ * fibrillation-ectopy-check.ts), but the beat gate does not use it: with the model's own V calls excluded, the DS1
+ * CV's S figures were lower on three seeds (docs/beats.md), since the false alarms fell on PVC-heavy records whose
+ * false S calls they removed.
+ *
  * A beat's window is the FIBRILLATION_INTERVALS intervals centred on it (not causal: a record is read whole). The
  * features are ratios over the window's median interval, so heart rate alone says little; a logistic regression on
  * the features and their squares (fitted by scripts/experiments/fibrillation-fit.py, coefficients in
@@ -97,21 +104,30 @@ function intervalsOf(times: readonly number[]): number[] {
 /**
  * [beats, FIBRILLATION_FEATURES.length] features of the window centred on each beat at `times`, or null when the
  * record has fewer than MIN_FIBRILLATION_INTERVALS intervals. Near the record's ends the window is shifted inside.
+ * `exclude` (per beat, truthy = ventricular ectopic) drops the intervals touching those beats first.
  */
 export function fibrillationWindows(
   times: readonly number[],
   intervalsPerWindow: number = FIBRILLATION_INTERVALS,
+  exclude?: ArrayLike<number | boolean>,
 ): Float32Array | null {
-  const rr = intervalsOf(times);
+  const all = intervalsOf(times);
+  if (exclude !== undefined && exclude.length !== times.length)
+    throw new SignalError(`exclude has ${exclude.length} flags for ${times.length} beats`);
+  // Interval j lies between beats j and j+1.
+  const kept = all.map((_, j) => j).filter((j) => !exclude || (!exclude[j] && !exclude[j + 1]));
+  const rr = kept.map((j) => all[j]!);
   if (rr.length < MIN_FIBRILLATION_INTERVALS) return null;
   const width = Math.min(intervalsPerWindow, rr.length);
   const k = FIBRILLATION_FEATURES.length;
   const out = new Float32Array(times.length * k);
   let cachedStart = -1;
   let cached: number[] = [];
+  let before = 0; // kept intervals that end at or before beat i
   for (let i = 0; i < times.length; i++) {
-    // Beat i sits between intervals i-1 and i: the window's middle.
-    const start = Math.min(Math.max(0, i - (width >> 1)), rr.length - width);
+    while (before < kept.length && kept[before]! < i) before++;
+    // Beat i sits after `before` kept intervals: the window's middle (without exclusions, before = i).
+    const start = Math.min(Math.max(0, before - (width >> 1)), rr.length - width);
     if (start !== cachedStart) {
       cached = fibrillationFeatures(rr.slice(start, start + width));
       cachedStart = start;
@@ -135,12 +151,16 @@ export function fibrillationScore(
   return 1 / (1 + Math.exp(-z));
 }
 
-/** Per-beat probability of atrial fibrillation for beats at `times` (seconds); all 0 when too few beats. */
+/**
+ * Per-beat probability of atrial fibrillation for beats at `times` (seconds); all 0 when too few intervals remain.
+ * `exclude`: ventricular ectopic beats whose intervals are left out (see the module comment).
+ */
 export function fibrillationProbability(
   times: readonly number[],
   model: FibrillationModel = FIBRILLATION_MODEL,
+  exclude?: ArrayLike<number | boolean>,
 ): Float32Array {
-  const windows = fibrillationWindows(times, model.intervals);
+  const windows = fibrillationWindows(times, model.intervals, exclude);
   const out = new Float32Array(times.length);
   if (windows === null) return out;
   const k = FIBRILLATION_FEATURES.length;

@@ -533,16 +533,25 @@ function argmaxPerRow(logits: Float32Array, classes: number): Int32Array {
 // Checkpoint selection and CV read aamiNsvF1 (src/eval/beats.ts): the mean F1 of N, S and V.
 
 function validateBeats(run: BeatRun): { metrics: ValidationMetrics; outputs: TaskOutputs } {
-  const { logits, classes } = beatLogits(run.model, run.validation, run.geometry);
-  const metrics = beatValidationMetrics(
-    run.validation.labels,
-    argmaxPerRow(logits, classes),
-    run.validation.records.length,
-  );
-  run.lastMetrics = metrics.confusion;
-  const set = run.validation;
+  const scored = scoreBeatSet(run.model, run.validation, run.geometry);
+  run.lastMetrics = scored.confusion;
+  return { metrics: scored.metrics, outputs: scored.outputs };
+}
+
+/**
+ * A beat set scored by a model: its figures and the per-beat outputs a CV fold keeps (validation, and
+ * scripts/experiments/beats-cv-rescore.ts when a decision rule after the model changes).
+ */
+export function scoreBeatSet(
+  model: EfficientEcgBeat,
+  set: BeatSet,
+  geometry: BeatGeometry,
+): { metrics: ValidationMetrics; confusion: BeatMetrics; outputs: TaskOutputs } {
+  const { logits, classes } = beatLogits(model, set, geometry);
+  const metrics = beatValidationMetrics(set.labels, argmaxPerRow(logits, classes), set.records.length);
   return {
     metrics: metrics.validation,
+    confusion: metrics.confusion,
     outputs: {
       task: 'beats',
       classes: [...AAMI_CLASSES],

@@ -68,18 +68,22 @@ test('frequent atrial premature beats with long pauses (sick sinus, like MIT-BIH
 });
 
 /** Annotated beats of a committed MIT-BIH annotation file and whether the reference rhythm is AFIB/AFL at each. */
-async function annotated(id: string): Promise<{ times: number[]; fibrillation: boolean[] }> {
+async function annotated(
+  id: string,
+): Promise<{ times: number[]; fibrillation: boolean[]; ventricular: boolean[] }> {
   const annotations = await readAnnotations(new URL(`datasets/mitdb/${id}.atr`, FIXTURES).pathname);
   const times: number[] = [];
   const fibrillation: boolean[] = [];
+  const ventricular: boolean[] = [];
   let rhythm = '(N';
   for (const a of annotations) {
     if (a.aux?.startsWith('(')) rhythm = a.aux.trim();
     if (!isBeatCode(a.code)) continue;
     times.push(a.sample / 360);
     fibrillation.push(rhythm === '(AFIB' || rhythm === '(AFL');
+    ventricular.push(a.symbol === 'V' || a.symbol === 'F' || a.symbol === 'E');
   }
-  return { times, fibrillation };
+  return { times, fibrillation, ventricular };
 }
 
 const gatedShare = (p: Float32Array, keep: (i: number) => boolean) => {
@@ -101,6 +105,26 @@ test('on real MIT-BIH rhythms (fitted on CinC 2017 only): fibrillation found, si
     const share = gatedShare(fibrillationProbability(times), () => true);
     assert.ok(share < 0.02, `${id}: ${share} gated`);
   }
+});
+
+test('ventricular ectopy left out of the intervals: PVC-heavy rhythms are not fibrillation, AF still is', async () => {
+  // 208 (PVC couplets and trigeminy) and 223: gated as fibrillation on all intervals, not once the intervals touching
+  // V, F and E beats are left out. 201 and 203 (annotated AF) stay gated. Reference labels stand in for V calls.
+  for (const id of ['208', '223']) {
+    const { times, ventricular } = await annotated(id);
+    const all = gatedShare(fibrillationProbability(times), () => true);
+    const without = gatedShare(fibrillationProbability(times, undefined, ventricular), () => true);
+    assert.ok(all > 0.05 && without < 0.01, `${id}: ${all} gated, ${without} without ectopy`);
+  }
+  for (const id of ['201', '203']) {
+    const { times, fibrillation, ventricular } = await annotated(id);
+    const inside = gatedShare(
+      fibrillationProbability(times, undefined, ventricular),
+      (i) => fibrillation[i]!,
+    );
+    assert.ok(inside > 0.8, `${id}: ${inside} of the AF beats gated without ectopy`);
+  }
+  assert.throws(() => fibrillationProbability([0, 1, 2], undefined, [0, 1]), SignalError);
 });
 
 test('fibrillation windows: centred, shifted inside at the ends, none for short records, clear errors', () => {

@@ -1,0 +1,67 @@
+/**
+ * Re-scores a finished beat cross-validation with the current decision rules after the model (the fibrillation gate),
+ * without training: each fold's last checkpoint scores its own held-out records again (the records its heldout.json
+ * holds) through `scoreBeatSet`, as the fold's validation did. The result is a CV folder of its own (OUT: each
+ * fold's config.json and heldout.json, a link to its checkpoint, and cv.json), which beats-cv-report.ts,
+ * cv-offsets.ts and bundle-model.ts read like any other.
+ *
+ *   npx tsx scripts/experiments/beats-cv-rescore.ts --cv OUT/two-lead-gate --out OUT/two-lead-gate-v2 [--data DIR]
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { openMitdb } from '../../src/datasets/index.js';
+import { setNumThreads } from '../../src/engine/runtime.js';
+import { readCheckpoint } from '../../src/export/checkpoint.js';
+import type { EfficientEcgBeat } from '../../src/models/beats.js';
+import { modelFromCheckpoint } from '../../src/models/registry.js';
+import { beatGeometry, loadBeatSet, scoreBeatSet } from '../../src/train/beats.js';
+import type { TrainConfig } from '../../src/train/config.js';
+import { CV_FILES, foldDir, summarise } from '../../src/train/cv.js';
+import { RUN_FILES, type HeldoutFile } from '../../src/train/loop.js';
+import { writeFileAtomic } from '../../src/util/atomic.js';
+
+const options = new Command()
+  .requiredOption('--cv <dir>', 'finished beat CV folder')
+  .requiredOption('--out <dir>', 'new CV folder for the re-scored folds')
+  .option('--data <dir>', 'MIT-BIH folder (default: the one the folds were trained on)')
+  .parse()
+  .opts<{ cv: string; out: string; data?: string }>();
+
+setNumThreads(1);
+const written = JSON.parse(readFileSync(join(options.cv, CV_FILES.summary), 'utf8')) as {
+  folds: number;
+  config: TrainConfig;
+};
+const files: HeldoutFile[] = [];
+for (let fold = 1; fold <= written.folds; fold++) {
+  const source = foldDir(options.cv, fold);
+  const config = JSON.parse(readFileSync(join(source, 'config.json'), 'utf8')) as TrainConfig;
+  const old = JSON.parse(readFileSync(join(source, RUN_FILES.heldout), 'utf8')) as HeldoutFile;
+  const records = [...new Set(old.outputs.groups)];
+  const dataset = await openMitdb(options.data ?? config.data);
+  const { record } = await dataset.load(records[0]!);
+  const geometry = beatGeometry(config, record.fs);
+  const set = await loadBeatSet(dataset, records, config, geometry);
+  const checkpointPath = resolve(source, RUN_FILES.last);
+  const model = modelFromCheckpoint(readCheckpoint(checkpointPath), checkpointPath) as EfficientEcgBeat;
+  const scored = scoreBeatSet(model, set, geometry);
+  model.dispose();
+  if (JSON.stringify(scored.outputs.ids) !== JSON.stringify(old.outputs.ids))
+    throw new Error(`${source}: re-scored beats differ from the fold's own`);
+  const target = foldDir(options.out, fold);
+  mkdirSync(target, { recursive: true });
+  copyFileSync(join(source, 'config.json'), join(target, 'config.json'));
+  if (!existsSync(join(target, RUN_FILES.last))) symlinkSync(checkpointPath, join(target, RUN_FILES.last));
+  const file: HeldoutFile = { fold, folds: written.folds, metrics: scored.metrics, outputs: scored.outputs };
+  writeFileAtomic(join(target, RUN_FILES.heldout), JSON.stringify(file));
+  files.push(file);
+  console.log(
+    `fold ${fold}: ${scored.metrics.metric} ${scored.metrics.value?.toFixed(3)} (was ${old.metrics.value?.toFixed(3)})`,
+  );
+}
+const summary = summarise(files, written.config);
+writeFileAtomic(join(options.out, CV_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
+console.log(
+  `pooled ${summary.metric}: ${summary.pooled.value?.toFixed(3)}, mean ± sd ${summary.mean?.toFixed(3)} ± ${summary.sd?.toFixed(3)}`,
+);
