@@ -28,6 +28,8 @@ export interface BeatModelInputs {
   channels: number;
   /** before + after + 2 * margin. */
   width: number;
+  /** [leads, width]: the record's median beat the residuals and morphology context read (empty without them). */
+  template: Float32Array;
 }
 
 /**
@@ -50,14 +52,21 @@ export function beatModelInputs(
   const peaks = samples.map((sample) => Math.round(sample * scale));
   const windows = cutBeatWindows(signals, peaks, spec.before + margin, spec.after + margin);
   if (spec.context.length === 0 && !spec.residualChannels)
-    return { windows, context: new Float32Array(0), count, channels: leads, width };
+    return {
+      windows,
+      context: new Float32Array(0),
+      count,
+      channels: leads,
+      width,
+      template: new Float32Array(0),
+    };
   const names = contextFeatureNames(leads);
   const columns = spec.context.map((name) => {
     const at = names.indexOf(name);
     if (at < 0) throw new ConfigError(`beat context feature '${name}' is not one of ${names.join(', ')}`);
     return at;
   });
-  const { features, residuals } = beatContext(
+  const { features, residuals, template } = beatContext(
     { data: windows, count, leads, width, peakAt: spec.before + margin },
     samples.map((sample) => sample / sourceFs),
     fs,
@@ -65,14 +74,14 @@ export function beatModelInputs(
   const context = new Float32Array(count * columns.length);
   for (let b = 0; b < count; b++)
     columns.forEach((column, c) => (context[b * columns.length + c] = features[b * names.length + column]!));
-  if (!spec.residualChannels) return { windows, context, count, channels: leads, width };
+  if (!spec.residualChannels) return { windows, context, count, channels: leads, width, template };
   const per = leads * width;
   const both = new Float32Array(count * 2 * per);
   for (let b = 0; b < count; b++) {
     both.set(windows.subarray(b * per, (b + 1) * per), b * 2 * per);
     both.set(residuals.subarray(b * per, (b + 1) * per), b * 2 * per + per);
   }
-  return { windows: both, context, count, channels: 2 * leads, width };
+  return { windows: both, context, count, channels: 2 * leads, width, template };
 }
 
 /** A beat in atrial fibrillation by the RR detector (src/signal/fibrillation.ts) above this probability is gated. */

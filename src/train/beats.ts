@@ -55,7 +55,8 @@ import type { TrainingState } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
 import { batchesOf, RUN_FILES, runTraining, type TrainOptions, type TrainResult } from './loop.js';
 import type { TrainableModel } from './model.js';
-import { seededRandom, shuffled, STREAM } from './random.js';
+import { corruptLead } from './beat-noise.js';
+import { seededRandom, shuffled, STREAM, type Random } from './random.js';
 import type { TaskOutputs, TrainingTask } from './task.js';
 import type { ValidationMetrics } from './validate.js';
 
@@ -88,6 +89,8 @@ export interface BeatSet {
   /** Per beat, 1 where the fibrillation gate moves S to N (all 0 without `beats.fibrillationGate`). */
   gate: Uint8Array;
   records: string[];
+  /** [records, raw leads, width]: each record's median beat (empty for models without context or residuals). */
+  templates: Float32Array;
 }
 
 export interface BeatGeometry {
@@ -161,6 +164,7 @@ export async function loadBeatSet(
       gate: config.beats.fibrillationGate
         ? fibrillationGate(samples, record.fs)
         : new Uint8Array(beats.length),
+      template: inputs.template,
     });
     onProgress?.(i + 1, ids.length);
   }
@@ -178,6 +182,7 @@ interface BeatPart {
   rr: number[];
   samples: number[];
   gate: Uint8Array;
+  template: Float32Array;
 }
 
 function concatParts(
@@ -201,6 +206,7 @@ function concatParts(
     samples: new Int32Array(count),
     gate: new Uint8Array(count),
     records,
+    templates: new Float32Array(parts.reduce((n, part) => n + part.template.length, 0)),
   };
   let at = 0;
   parts.forEach((part, r) => {
@@ -211,6 +217,7 @@ function concatParts(
     set.recordOf.fill(r, at, at + part.labels.length);
     set.samples.set(part.samples, at);
     set.gate.set(part.gate, at);
+    set.templates.set(part.template, r * part.template.length);
     at += part.labels.length;
   });
   return set;
@@ -360,13 +367,8 @@ function freshBeatConfig(config: TrainConfig, train: BeatSet): BeatModelConfig {
 /** The loss of a batch of beats: shifted, augmented windows and their (rate-jittered) RR rows. */
 function beatLoss(run: BeatRun, indices: readonly number[], at: { epoch: number; step: number }): Tensor {
   const random = seededRandom(run.config.seed, at.epoch, at.step, STREAM.augment);
-  const { ecg, rr, oneLead } = trainingBatch(run, indices, random);
+  const { ecg, rr, context } = trainingBatch(run, indices, random);
   const k = run.train.contextFeatures.length;
-  const context = new Float32Array(indices.length * k);
-  indices.forEach((index, b) => {
-    context.set(run.train.context.subarray(index * k, (index + 1) * k), b * k);
-    if (oneLead[b]) run.flatLeadContext.forEach(({ column, value }) => (context[b * k + column] = value));
-  });
   const logits = run.model.forward(
     F.tensor(ecg, [indices.length, run.train.leads, windowOf(run.geometry)]),
     F.tensor(rr, [indices.length, 4]),
@@ -392,20 +394,23 @@ function trainingBatch(
   run: BeatRun,
   indices: readonly number[],
   random: ReturnType<typeof seededRandom>,
-): { ecg: Float32Array; rr: Float32Array; oneLead: boolean[] } {
+): { ecg: Float32Array; rr: Float32Array; context: Float32Array } {
   const { train, geometry, config } = run;
   const width = windowOf(geometry);
   const per = train.leads * width;
   const ecg = new Float32Array(indices.length * per);
   const rr = new Float32Array(indices.length * 4);
-  const oneLead: boolean[] = [];
+  const k = train.contextFeatures.length;
+  const context = new Float32Array(indices.length * k);
   const spec = { samples: width, fs: geometry.fs, shortRecords: 'zero-pad' as const };
   indices.forEach((index, b) => {
     const shift = random.int(2 * geometry.margin + 1);
     const example = ecg.subarray(b * per, (b + 1) * per);
+    const contextRow = context.subarray(b * k, (b + 1) * k);
+    const beat = sourceBeat(run, index, contextRow, random);
     for (let l = 0; l < train.leads; l++) {
-      const from = (index * train.leads + l) * train.width + shift;
-      example.set(train.windows.subarray(from, from + width), l * width);
+      const from = l * train.width + shift;
+      example.set(beat.subarray(from, from + width), l * width);
     }
     augmentExample(example, train.leads, spec, config.augment, random);
     const peakAt = geometry.before + geometry.margin - shift;
@@ -416,12 +421,48 @@ function trainingBatch(
     }
     if (config.beats.invert > 0 && random.next() < config.beats.invert)
       example.forEach((v, i) => (example[i] = -v));
-    oneLead.push(config.beats.zeroExtraLeads > 0 && random.next() < config.beats.zeroExtraLeads);
-    if (oneLead[b]) zeroExtraLeads(example, config.beats.leads.length, train.leads, width);
+    if (config.beats.zeroExtraLeads > 0 && random.next() < config.beats.zeroExtraLeads) {
+      zeroExtraLeads(example, config.beats.leads.length, train.leads, width);
+      run.flatLeadContext.forEach(({ column, value }) => (contextRow[column] = value));
+    }
     const factor = random.next() < 0.5 ? 0.85 + 0.3 * random.next() : 1;
-    for (let k = 0; k < 4; k++) rr[b * 4 + k] = train.rr[index * 4 + k]! * factor;
+    for (let c = 0; c < 4; c++) rr[b * 4 + c] = train.rr[index * 4 + c]! * factor;
   });
-  return { ecg, rr, oneLead };
+  return { ecg, rr, context };
+}
+
+/**
+ * Beat `index`'s channels [leads, set width] and its context (written to `contextRow`): the stored ones, or with
+ * probability `beats.leadNoise` a copy with one raw lead corrupted by recording artefacts and that lead's morphology
+ * context measured again (src/train/beat-noise.ts).
+ */
+function sourceBeat(run: BeatRun, index: number, contextRow: Float32Array, random: Random): Float32Array {
+  const { train, geometry, config } = run;
+  const k = train.contextFeatures.length;
+  const per = train.leads * train.width;
+  contextRow.set(train.context.subarray(index * k, (index + 1) * k));
+  const stored = train.windows.subarray(index * per, (index + 1) * per);
+  if (!(config.beats.leadNoise > 0 && random.next() < config.beats.leadNoise)) return stored;
+  const leads = config.beats.leads.length;
+  const beat = Float32Array.from(stored);
+  const lead = random.int(leads);
+  const templateAt = (train.recordOf[index]! * leads + lead) * train.width;
+  const template = train.templates.subarray(
+    templateAt,
+    templateAt + (train.templates.length > 0 ? train.width : 0),
+  );
+  const rows = { data: beat, leads, residualChannels: config.beats.residualChannels, width: train.width };
+  const features = corruptLead(
+    { ...rows, peakAt: geometry.before + geometry.margin, fs: geometry.fs },
+    lead,
+    template,
+    random,
+  );
+  MORPHOLOGY_CONTEXT.forEach((name, f) => {
+    const column = train.contextFeatures.indexOf(`${name}${lead}`);
+    if (column >= 0) contextRow[column] = features[f]!;
+  });
+  return beat;
 }
 
 /** Zeroes every lead after the first and their residual channels (channels: the leads, then their residuals). */

@@ -156,6 +156,12 @@ export const trainConfigSchema = z
       /** Probability of inverting a training beat's polarity (every channel). */
       invert: probability,
       /**
+       * Probability of corrupting one lead of a training beat with recording artefacts (muscle noise and motion
+       * transients, scaled to that lead's QRS amplitude), its residual channel and morphology context recomputed
+       * from the corrupted beat (src/train/beat-noise.ts): a noisy lead must not read as an abnormal beat.
+       */
+      leadNoise: probability.default(0),
+      /**
        * The leads read, by name: the first is required; later ones may list alternatives (`V1|V2|V5|V4`: the first
        * the record has, a zero lead when it has none; src/infer/prepare.ts selectLeads).
        */
@@ -243,6 +249,7 @@ export const TRAIN_DEFAULTS = {
     residualChannels: false,
     stretch: 0,
     invert: 0,
+    leadNoise: 0,
     leads: ['MLII'],
     zeroExtraLeads: 0,
     fibrillationGate: false,
