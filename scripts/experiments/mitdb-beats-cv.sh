@@ -11,8 +11,10 @@
 #      two-lead-gate (two-lead + the fibrillation gate: where the RR detector fitted on CinC 2017 finds atrial
 #      fibrillation, S goes to N in the predictions; training is two-lead's), two-lead-gate-cap3 (the same with class
 #      weights capped at 3, not 10), two-lead-gate-noise (two-lead-gate + recording artefacts on one lead of 30 % of the
-#      training beats, their residual and morphology context measured again: src/train/beat-noise.ts). (The gate as
-#      a mask in the training loss, measured worse, ran at commit e9e951c.)
+#      training beats, their residual and morphology context measured again: src/train/beat-noise.ts),
+#      two-lead-gate-local (two-lead-gate with the local template: the median of the non-premature beats within a
+#      minute instead of the record's median beat). (The gate as a mask in the training loss, measured worse, ran at
+#      commit e9e951c.)
 # SEED=k (default 0) trains the arm with another seed into OUT_DIR/ARM-sk (the seed spread, seed ensembles).
 # The default beat model (mitdb-beat-2lead-gate-ens11) is two-lead-gate, seed 0, then its S decision offset:
 #   npx tsx scripts/experiments/cv-offsets.ts --cv OUT_DIR/two-lead-gate --classes S --json offsets.json  (nested CV)
@@ -42,6 +44,7 @@ case "$arm" in
   two-lead-augment) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"stretch":0.15,"invert":0.2}' ;;
   two-lead-gate) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true}' ;;
   two-lead-gate-noise) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"leadNoise":0.3}' ;;
+  two-lead-gate-local) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"template":"local"}' ;;
   two-lead-gate-cap3) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"maxClassWeight":3}' ;;
   *) echo "unknown arm $arm" >&2; exit 2 ;;
 esac

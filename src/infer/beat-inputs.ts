@@ -5,7 +5,12 @@
  * given R peaks, no margin) both call `beatModelInputs`, so equal peaks give equal inputs. Browser-safe.
  */
 import { ConfigError } from '../errors.js';
-import { beatContext, contextFeatureNames } from '../signal/beat-context.js';
+import {
+  beatContext,
+  contextFeatureNames,
+  type BeatTemplateMode,
+  type BeatTemplates,
+} from '../signal/beat-context.js';
 import { fibrillationProbability } from '../signal/fibrillation.js';
 import { cutBeatWindows } from './prepare.js';
 
@@ -15,9 +20,13 @@ export interface BeatInputSpec {
   after: number;
   /** Columns of the `context` input (names from contextFeatureNames), empty for models without it. */
   context: readonly string[];
-  /** Each lead minus the record's median beat, appended after the leads. */
+  /** Each lead minus its template, appended after the leads. */
   residualChannels: boolean;
+  /** The template the morphology context and residuals read (src/signal/beat-context.ts; default `record`). */
+  template?: BeatTemplateMode;
 }
+
+const NO_TEMPLATES: BeatTemplates = { data: new Float32Array(0), of: new Int32Array(0) };
 
 export interface BeatModelInputs {
   /** [count, channels, width]: the leads, then (residualChannels) each lead minus the record template. */
@@ -28,8 +37,8 @@ export interface BeatModelInputs {
   channels: number;
   /** before + after + 2 * margin. */
   width: number;
-  /** [leads, width]: the record's median beat the residuals and morphology context read (empty without them). */
-  template: Float32Array;
+  /** The templates the residuals and morphology context read (none without them). */
+  templates: BeatTemplates;
 }
 
 /**
@@ -58,7 +67,7 @@ export function beatModelInputs(
       count,
       channels: leads,
       width,
-      template: new Float32Array(0),
+      templates: NO_TEMPLATES,
     };
   const names = contextFeatureNames(leads);
   const columns = spec.context.map((name) => {
@@ -66,22 +75,23 @@ export function beatModelInputs(
     if (at < 0) throw new ConfigError(`beat context feature '${name}' is not one of ${names.join(', ')}`);
     return at;
   });
-  const { features, residuals, template } = beatContext(
+  const { features, residuals, templates } = beatContext(
     { data: windows, count, leads, width, peakAt: spec.before + margin },
     samples.map((sample) => sample / sourceFs),
     fs,
+    spec.template,
   );
   const context = new Float32Array(count * columns.length);
   for (let b = 0; b < count; b++)
     columns.forEach((column, c) => (context[b * columns.length + c] = features[b * names.length + column]!));
-  if (!spec.residualChannels) return { windows, context, count, channels: leads, width, template };
+  if (!spec.residualChannels) return { windows, context, count, channels: leads, width, templates };
   const per = leads * width;
   const both = new Float32Array(count * 2 * per);
   for (let b = 0; b < count; b++) {
     both.set(windows.subarray(b * per, (b + 1) * per), b * 2 * per);
     both.set(residuals.subarray(b * per, (b + 1) * per), b * 2 * per + per);
   }
-  return { windows: both, context, count, channels: 2 * leads, width, template };
+  return { windows: both, context, count, channels: 2 * leads, width, templates };
 }
 
 /** A beat in atrial fibrillation by the RR detector (src/signal/fibrillation.ts) above this probability is gated. */

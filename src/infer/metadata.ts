@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_READ_LIMITS } from '../io/limits.js';
+import { BEAT_TEMPLATES, type BeatTemplateMode } from '../signal/beat-context.js';
 
 /** How window outputs become one record-level output. */
 export const AGGREGATIONS = {
@@ -25,7 +26,8 @@ export const MODEL_KEYS = {
   task: "'records' (windows of a whole record) or 'beats' (windows around R peaks)",
   beats:
     'for task beats: {before, after} samples around the R peak, the RR features of the `rr` input, and (newer models) ' +
-    'the `context` input columns and residualChannels (src/infer/beat-inputs.ts), and fibrillationGate (no S beat where ' +
+    'the `context` input columns and residualChannels (src/infer/beat-inputs.ts), template (record | local: what the ' +
+    'morphology context and residuals are measured against), fibrillationGate (no S beat where ' +
     'the RR detector of src/signal/fibrillation.ts finds atrial fibrillation), classOffsets (per-class decision ' +
     'offsets added to the logits after the gate, fitted on out-of-fold logits)',
   patient_groups: 'fusion models: patient token groups (src/models/fusion specs) and their input names',
@@ -107,6 +109,7 @@ const metadataSchema = z.object({
       rr: z.array(z.enum(RR_FEATURES)).optional(),
       context: z.array(z.string()).optional(),
       residualChannels: z.boolean().optional(),
+      template: z.enum(BEAT_TEMPLATES).optional(),
       fibrillationGate: z.boolean().optional(),
       classOffsets: z.array(z.number().finite()).optional(),
     })
@@ -140,7 +143,8 @@ export interface ModelInfo {
   thresholds: number[];
   task: 'records' | 'beats';
   /**
-   * context: columns of the `context` input; residualChannels: lead minus record template after each lead set;
+   * context: columns of the `context` input; residualChannels: lead minus template after each lead set; template:
+   * which template (src/signal/beat-context.ts: the record's median beat, or the local one);
    * fibrillationGate: S masked on beats in atrial fibrillation (src/infer/beat-inputs.ts); classOffsets: per-class
    * decision offsets added to the logits after the gate (null: argmax of the model's logits).
    */
@@ -150,6 +154,7 @@ export interface ModelInfo {
     rr: RrFeature[];
     context: string[];
     residualChannels: boolean;
+    template: BeatTemplateMode;
     fibrillationGate: boolean;
     classOffsets: number[] | null;
   } | null;
@@ -198,6 +203,7 @@ export function parseModelInfo(metadata: Record<string, unknown>, source: string
           rr: m.beats.rr ?? [],
           context: m.beats.context ?? [],
           residualChannels: m.beats.residualChannels ?? false,
+          template: m.beats.template ?? 'record',
           fibrillationGate: m.beats.fibrillationGate ?? false,
           classOffsets: m.beats.classOffsets ?? null,
         }

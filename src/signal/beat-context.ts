@@ -9,11 +9,15 @@
  *    says, so the model can tell irregular rhythm from prematurity. `rrNextLocal` also needs the next beat (the
  *    compensatory pause). The first beats, with fewer than MIN_LOCAL_INTERVALS before them, use the record's
  *    median interval and irregularity (record-level).
- *  - Morphology (`morphologyContext`): the record's median beat over all given beats, per lead (record-level: the
- *    patient's dominant beat, whatever its class; in a record of mostly S beats it is the S beat). Each beat minus
- *    that template is an extra input channel; over the QRS (peak +-QRS_HALF_SECONDS) each beat's correlation with
- *    the template, its peak-to-peak amplitude, its QRS width (span of the central 80 % of slope energy) and its
- *    residual RMS, each over the template's.
+ *  - Morphology (`morphologyContext`): each beat against a template, per lead. The `record` template is the record's
+ *    median beat over all given beats (record-level: the patient's dominant beat, whatever its class; in a record
+ *    of mostly S beats it is the S beat). The `local` template (`localTemplates`) follows a patient whose beats
+ *    change shape as they move (MIT-BIH 108's MLII QRS turns from QS to tall R and back within 30 minutes): per
+ *    LOCAL_TEMPLATE.blockSeconds of record, the median of the beats within LOCAL_TEMPLATE.halfSpanSeconds either side
+ *    that are not premature (a premature beat, S or V, never shapes the template, so bigeminy does not blur it).
+ *    Each beat minus its template is an extra input channel; over the QRS (peak +-QRS_HALF_SECONDS) each beat's
+ *    correlation with the template, its peak-to-peak amplitude, its QRS width (span of the central 80 % of slope
+ *    energy) and its residual RMS, each over the template's.
  *
  * Training (annotated R peaks) and inference (detected R peaks) call the same `beatContext` on the same prepared
  * signals, so equal peaks give equal inputs (test/signal/beat-context.test.ts and test/train/beats.test.ts).
@@ -30,7 +34,12 @@ export const RHYTHM_CONTEXT = [
 ] as const;
 
 /** Morphology features per lead (named `${feature}${lead}`), dimensionless, in this order. */
-export const MORPHOLOGY_CONTEXT = ['templateCorrelation', 'amplitudeRatio', 'widthRatio', 'residualRatio'] as const;
+export const MORPHOLOGY_CONTEXT = [
+  'templateCorrelation',
+  'amplitudeRatio',
+  'widthRatio',
+  'residualRatio',
+] as const;
 
 /** Intervals before the previous one that make the local rhythm (de Chazal's local mean spans ~10 beats). */
 export const LOCAL_INTERVALS = 10;
@@ -42,6 +51,30 @@ const MAX_RATIO = 5;
 export const QRS_HALF_SECONDS = 0.1;
 /** Beats the template median is taken over (evenly spaced when the record has more): bounds the cost. */
 const TEMPLATE_BEATS = 1500;
+
+/** Where each beat's morphology template comes from (see the header). */
+export const BEAT_TEMPLATES = ['record', 'local'] as const;
+export type BeatTemplateMode = (typeof BEAT_TEMPLATES)[number];
+
+/** The local template's span and its members. */
+export const LOCAL_TEMPLATE = {
+  /** Beats whose R peaks fall in the same block share a template. */
+  blockSeconds: 10,
+  /** The template is the median of the beats within this many seconds of its block's centre. */
+  halfSpanSeconds: 60,
+  /** A beat whose previous interval is shorter than this fraction of its local rhythm is premature: left out. */
+  onTimeRatio: 0.85,
+  /** Fewer members than this: all beats of the span, then the record template, stand in. */
+  minBeats: 8,
+  /** At most this many members (evenly spaced) per template: bounds the cost. */
+  maxBeats: 200,
+} as const;
+
+/** Templates [templates, leads, width] and the template of each beat. */
+export interface BeatTemplates {
+  data: Float32Array;
+  of: Int32Array;
+}
 
 /** Names of a model's context features for `leads` leads. */
 export function contextFeatureNames(leads: number): string[] {
@@ -74,7 +107,8 @@ export function rhythmContext(times: readonly number[]): Float32Array {
   const k = RHYTHM_CONTEXT.length;
   const out = new Float32Array(n * k);
   for (let i = 1; i < n; i++) {
-    if (!(times[i]! > times[i - 1]!)) throw new SignalError(`beat times must ascend (beat ${i}: ${times[i]} s)`);
+    if (!(times[i]! > times[i - 1]!))
+      throw new SignalError(`beat times must ascend (beat ${i}: ${times[i]} s)`);
   }
   const rr = times.slice(1).map((t, i) => t - times[i]!);
   const recordRr = median(rr);
@@ -115,12 +149,28 @@ export interface BeatWindows {
 
 /** Per lead, the sample-wise median of the beats (at most TEMPLATE_BEATS, evenly spaced): [leads, width]. */
 export function beatTemplate(windows: BeatWindows): Float32Array {
-  const { data, count, leads, width } = checkWindows(windows);
+  const { count } = checkWindows(windows);
+  return medianBeat(
+    windows,
+    evenlySpaced(
+      Array.from({ length: count }, (_, b) => b),
+      TEMPLATE_BEATS,
+    ),
+  );
+}
+
+/** At most `most` of `items`, evenly spaced. */
+function evenlySpaced(items: readonly number[], most: number): number[] {
+  const used = Math.min(items.length, most);
+  return Array.from({ length: used }, (_, j) => items[Math.floor((j * items.length) / used)]!);
+}
+
+/** Per lead, the sample-wise median of the beats `rows`: [leads, width] (zeros for no rows). */
+function medianBeat(windows: BeatWindows, rows: readonly number[]): Float32Array {
+  const { data, leads, width } = windows;
   const template = new Float32Array(leads * width);
-  if (count === 0) return template;
-  const used = Math.min(count, TEMPLATE_BEATS);
-  const rows = Array.from({ length: used }, (_, j) => Math.floor((j * count) / used));
-  const column = new Array<number>(used);
+  if (rows.length === 0) return template;
+  const column = new Array<number>(rows.length);
   for (let l = 0; l < leads; l++) {
     for (let k = 0; k < width; k++) {
       rows.forEach((b, j) => (column[j] = data[(b * leads + l) * width + k]!));
@@ -130,16 +180,65 @@ export function beatTemplate(windows: BeatWindows): Float32Array {
   return template;
 }
 
-/** The beats minus the template, same shape as the windows. */
-export function templateResiduals(windows: BeatWindows, template: Float32Array): Float32Array {
+/**
+ * The local templates of beats at `times` (seconds, ascending) whose rhythm context is `rhythm`
+ * ([beats, RHYTHM_CONTEXT.length], from rhythmContext): one per LOCAL_TEMPLATE.blockSeconds block of beats.
+ */
+export function localTemplates(
+  windows: BeatWindows,
+  times: readonly number[],
+  rhythm: Float32Array,
+): BeatTemplates {
+  const { count, leads, width } = checkWindows(windows);
+  const k = RHYTHM_CONTEXT.length;
+  const onTime = (b: number) => rhythm[b * k]! >= LOCAL_TEMPLATE.onTimeRatio;
+  const blockOf = (t: number) => Math.floor((t - (times[0] ?? 0)) / LOCAL_TEMPLATE.blockSeconds);
+  const blocks = count === 0 ? 0 : blockOf(times[count - 1]!) + 1;
+  const of = new Int32Array(count);
+  const data: Float32Array[] = []; // one per block that holds beats
+  let record: Float32Array | null = null;
+  let from = 0;
+  let to = 0;
+  for (let block = 0, b = 0; block < blocks; block++) {
+    const centre = (times[0] ?? 0) + (block + 0.5) * LOCAL_TEMPLATE.blockSeconds;
+    while (from < count && times[from]! < centre - LOCAL_TEMPLATE.halfSpanSeconds) from++;
+    while (to < count && times[to]! <= centre + LOCAL_TEMPLATE.halfSpanSeconds) to++;
+    const first = b;
+    while (b < count && blockOf(times[b]!) === block) b++;
+    if (b === first) continue;
+    const span = Array.from({ length: to - from }, (_, j) => from + j);
+    const members = span.filter(onTime);
+    const rows = members.length >= LOCAL_TEMPLATE.minBeats ? members : span;
+    of.fill(data.length, first, b);
+    data.push(
+      rows.length >= LOCAL_TEMPLATE.minBeats
+        ? medianBeat(windows, evenlySpaced(rows, LOCAL_TEMPLATE.maxBeats))
+        : (record ??= beatTemplate(windows)),
+    );
+  }
+  const out = new Float32Array(data.length * leads * width);
+  data.forEach((template, t) => out.set(template, t * leads * width));
+  return { data: out, of };
+}
+
+/** One template for every beat (the record template) as BeatTemplates. */
+function asTemplates(template: Float32Array | BeatTemplates, count: number): BeatTemplates {
+  return template instanceof Float32Array ? { data: template, of: new Int32Array(count) } : template;
+}
+
+/** Each beat minus its template (one [leads, width] template for all, or BeatTemplates), same shape as the windows. */
+export function templateResiduals(
+  windows: BeatWindows,
+  template: Float32Array | BeatTemplates,
+): Float32Array {
   const { data, count, leads, width } = checkWindows(windows);
+  const templates = asTemplates(template, count);
   const out = new Float32Array(data.length);
-  for (let b = 0; b < count; b++)
-    for (let l = 0; l < leads; l++)
-      for (let k = 0; k < width; k++) {
-        const at = (b * leads + l) * width + k;
-        out[at] = data[at]! - template[l * width + k]!;
-      }
+  for (let b = 0; b < count; b++) {
+    const t = templates.of[b]! * leads * width;
+    for (let i = 0; i < leads * width; i++)
+      out[b * leads * width + i] = data[b * leads * width + i]! - templates.data[t + i]!;
+  }
   return out;
 }
 
@@ -165,10 +264,20 @@ function qrsShape(x: ArrayLike<number>, from: number, to: number): QrsShape {
   const total = energy[energy.length - 1]!;
   const first = energy.findIndex((e) => e >= 0.1 * total);
   const last = energy.findIndex((e) => e >= 0.9 * total);
-  return { amplitude: hi - lo, width: Math.max(1, last - first), rms: Math.sqrt(squares / Math.max(1, to - from)) };
+  return {
+    amplitude: hi - lo,
+    width: Math.max(1, last - first),
+    rms: Math.sqrt(squares / Math.max(1, to - from)),
+  };
 }
 
-function correlation(a: ArrayLike<number>, aFrom: number, b: ArrayLike<number>, bFrom: number, n: number): number {
+function correlation(
+  a: ArrayLike<number>,
+  aFrom: number,
+  b: ArrayLike<number>,
+  bFrom: number,
+  n: number,
+): number {
   let sa = 0;
   let sb = 0;
   for (let k = 0; k < n; k++) {
@@ -190,19 +299,30 @@ function correlation(a: ArrayLike<number>, aFrom: number, b: ArrayLike<number>, 
   return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
 }
 
-/** [beats, leads * MORPHOLOGY_CONTEXT.length] morphology features against the template, over the QRS region. */
-export function morphologyContext(windows: BeatWindows, template: Float32Array, fs: number): Float32Array {
+/**
+ * [beats, leads * MORPHOLOGY_CONTEXT.length] morphology features against the template (one [leads, width] template
+ * for all beats, or each beat's own from BeatTemplates), over the QRS region.
+ */
+export function morphologyContext(
+  windows: BeatWindows,
+  template: Float32Array | BeatTemplates,
+  fs: number,
+): Float32Array {
   const { data, count, leads, width, peakAt } = checkWindows(windows);
+  const templates = asTemplates(template, count);
   const half = Math.max(2, Math.round(QRS_HALF_SECONDS * fs));
   const from = Math.max(0, peakAt - half);
   const to = Math.min(width, peakAt + half + 1);
   const k = MORPHOLOGY_CONTEXT.length;
   const out = new Float32Array(count * leads * k);
   const residual = new Float32Array(width);
-  for (let l = 0; l < leads; l++) {
-    const t = template.subarray(l * width, (l + 1) * width);
-    const reference = qrsShape(t, from, to);
-    for (let b = 0; b < count; b++) {
+  const references = new Map<number, QrsShape>(); // per template row (template * leads + lead)
+  for (let b = 0; b < count; b++) {
+    for (let l = 0; l < leads; l++) {
+      const row = templates.of[b]! * leads + l;
+      const t = templates.data.subarray(row * width, (row + 1) * width);
+      const reference = references.get(row) ?? qrsShape(t, from, to);
+      references.set(row, reference);
       const beat = data.subarray((b * leads + l) * width, (b * leads + l + 1) * width);
       for (let s = 0; s < width; s++) residual[s] = beat[s]! - t[s]!;
       const shape = qrsShape(beat, from, to);
@@ -224,21 +344,29 @@ export function morphologyContext(windows: BeatWindows, template: Float32Array, 
 export interface BeatContext {
   /** [beats, contextFeatureNames(leads).length]: rhythm features, then morphology per lead. */
   features: Float32Array;
-  /** [beats, leads, width]: each beat minus the record template (the extra input channels). */
+  /** [beats, leads, width]: each beat minus its template (the extra input channels). */
   residuals: Float32Array;
-  template: Float32Array;
+  templates: BeatTemplates;
 }
 
 /**
  * Context of the beats whose windows are given (cut around their R peaks from the prepared signals at `fs`) and
- * whose R peaks fall at `times` seconds.
+ * whose R peaks fall at `times` seconds, against the `mode` template of each beat.
  */
-export function beatContext(windows: BeatWindows, times: readonly number[], fs: number): BeatContext {
+export function beatContext(
+  windows: BeatWindows,
+  times: readonly number[],
+  fs: number,
+  mode: BeatTemplateMode = 'record',
+): BeatContext {
   if (times.length !== windows.count)
     throw new ShapeError(`beat context: ${times.length} beat times for ${windows.count} windows`);
-  const template = beatTemplate(windows);
   const rhythm = rhythmContext(times);
-  const morphology = morphologyContext(windows, template, fs);
+  const templates =
+    mode === 'local'
+      ? localTemplates(windows, times, rhythm)
+      : asTemplates(beatTemplate(windows), windows.count);
+  const morphology = morphologyContext(windows, templates, fs);
   const r = RHYTHM_CONTEXT.length;
   const m = windows.leads * MORPHOLOGY_CONTEXT.length;
   const features = new Float32Array(windows.count * (r + m));
@@ -246,13 +374,14 @@ export function beatContext(windows: BeatWindows, times: readonly number[], fs: 
     features.set(rhythm.subarray(b * r, (b + 1) * r), b * (r + m));
     features.set(morphology.subarray(b * m, (b + 1) * m), b * (r + m) + r);
   }
-  return { features, residuals: templateResiduals(windows, template), template };
+  return { features, residuals: templateResiduals(windows, templates), templates };
 }
 
 function checkWindows(windows: BeatWindows): BeatWindows {
   const { data, count, leads, width, peakAt } = windows;
   if (data.length !== count * leads * width)
     throw new ShapeError(`beat windows: ${data.length} values for ${count} x ${leads} x ${width}`);
-  if (!(peakAt >= 0 && peakAt < width)) throw new ShapeError(`beat windows: peak at ${peakAt} outside 0..${width - 1}`);
+  if (!(peakAt >= 0 && peakAt < width))
+    throw new ShapeError(`beat windows: peak at ${peakAt} outside 0..${width - 1}`);
   return windows;
 }

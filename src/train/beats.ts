@@ -31,6 +31,7 @@ import {
 import type { Checkpoint, CheckpointMetadata } from '../export/checkpoint.js';
 import { beatModelInputs, fibrillationGate, gateLogits, type BeatInputSpec } from '../infer/beat-inputs.js';
 import { prepareRecord } from '../infer/prepare.js';
+import type { BeatTemplates } from '../signal/beat-context.js';
 import {
   contextFeatureNames,
   MORPHOLOGY_CONTEXT,
@@ -89,8 +90,10 @@ export interface BeatSet {
   /** Per beat, 1 where the fibrillation gate moves S to N (all 0 without `beats.fibrillationGate`). */
   gate: Uint8Array;
   records: string[];
-  /** [records, raw leads, width]: each record's median beat (empty for models without context or residuals). */
+  /** [templates, raw leads, width]: the templates the context was measured against (none without context). */
   templates: Float32Array;
+  /** Each beat's template, by index into `templates`. */
+  templateOf: Int32Array;
 }
 
 export interface BeatGeometry {
@@ -130,6 +133,7 @@ export function beatInputSpec(config: TrainConfig, geometry: BeatGeometry): Beat
     after: geometry.after,
     context: names,
     residualChannels: config.beats.residualChannels,
+    ...(config.beats.template === 'local' ? { template: 'local' as const } : {}),
   };
 }
 
@@ -164,12 +168,13 @@ export async function loadBeatSet(
       gate: config.beats.fibrillationGate
         ? fibrillationGate(samples, record.fs)
         : new Uint8Array(beats.length),
-      template: inputs.template,
+      templates: inputs.templates,
     });
     onProgress?.(i + 1, ids.length);
   }
   return concatParts(parts, [...ids], {
     leads: config.beats.leads.length * (spec.residualChannels ? 2 : 1),
+    rawLeads: config.beats.leads.length,
     width: geometry.before + geometry.after + 2 * geometry.margin,
     contextFeatures: [...spec.context],
   });
@@ -182,15 +187,16 @@ interface BeatPart {
   rr: number[];
   samples: number[];
   gate: Uint8Array;
-  template: Float32Array;
+  templates: BeatTemplates;
 }
 
 function concatParts(
   parts: readonly BeatPart[],
   records: string[],
-  shape: { leads: number; width: number; contextFeatures: string[] },
+  shape: { leads: number; rawLeads: number; width: number; contextFeatures: string[] },
 ): BeatSet {
   const { leads, width, contextFeatures } = shape;
+  const templateSize = shape.rawLeads * width;
   const k = contextFeatures.length;
   const count = parts.reduce((n, part) => n + part.labels.length, 0);
   const set: BeatSet = {
@@ -206,8 +212,10 @@ function concatParts(
     samples: new Int32Array(count),
     gate: new Uint8Array(count),
     records,
-    templates: new Float32Array(parts.reduce((n, part) => n + part.template.length, 0)),
+    templates: new Float32Array(parts.reduce((n, part) => n + part.templates.data.length, 0)),
+    templateOf: new Int32Array(count),
   };
+  let templatesAt = 0; // in templates
   let at = 0;
   parts.forEach((part, r) => {
     set.windows.set(part.windows, at * leads * width);
@@ -217,7 +225,9 @@ function concatParts(
     set.recordOf.fill(r, at, at + part.labels.length);
     set.samples.set(part.samples, at);
     set.gate.set(part.gate, at);
-    set.templates.set(part.template, r * part.template.length);
+    set.templates.set(part.templates.data, templatesAt * templateSize);
+    part.templates.of.forEach((t, b) => (set.templateOf[at + b] = templatesAt + t));
+    templatesAt += part.templates.data.length / templateSize;
     at += part.labels.length;
   });
   return set;
@@ -446,7 +456,7 @@ function sourceBeat(run: BeatRun, index: number, contextRow: Float32Array, rando
   const leads = config.beats.leads.length;
   const beat = Float32Array.from(stored);
   const lead = random.int(leads);
-  const templateAt = (train.recordOf[index]! * leads + lead) * train.width;
+  const templateAt = (train.templateOf[index]! * leads + lead) * train.width;
   const template = train.templates.subarray(
     templateAt,
     templateAt + (train.templates.length > 0 ? train.width : 0),
@@ -671,6 +681,7 @@ function beatCheckpointMetadata(
         after: geometry.after,
         rr: beatRrFeatures(run.trainable.spec.config as BeatModelConfig),
         ...beatInputMetadata(run.trainable.spec.config as BeatModelConfig),
+        ...(config.beats.template === 'local' ? { template: 'local' } : {}),
         ...(config.beats.fibrillationGate ? { fibrillationGate: true } : {}),
       },
       labelKind: 'single-label',

@@ -8,6 +8,7 @@ import { DATASET_NAMES } from '../datasets/index.js';
 import { ConfigError, MissingFileError } from '../errors.js';
 import { FUSION_DESIGNS, type FusionDesign } from '../models/fusion.js';
 import { architectureNames, isArchitectureName } from '../models/registry.js';
+import { BEAT_TEMPLATES } from '../signal/beat-context.js';
 
 const probability = z.number().min(0).max(1);
 const positive = z.number().positive();
@@ -149,8 +150,13 @@ export const trainConfigSchema = z
        * rhythm, or those and the beat's morphology against the record's median beat.
        */
       context: z.enum(['none', 'rhythm', 'rhythm-morphology']),
-      /** Each lead minus the record's median beat as extra input channels. */
+      /** Each lead minus its template as extra input channels. */
       residualChannels: z.boolean(),
+      /**
+       * The template the morphology context and residual channels read: `record` (the record's median beat) or
+       * `local` (the median of the non-premature beats within a minute; src/signal/beat-context.ts).
+       */
+      template: z.enum(BEAT_TEMPLATES).default('record'),
       /** Time-stretch of the training beats around the R peak: factor uniform in [1 - stretch, 1 + stretch]. */
       stretch: z.number().min(0).lt(0.5),
       /** Probability of inverting a training beat's polarity (every channel). */
@@ -247,6 +253,7 @@ export const TRAIN_DEFAULTS = {
     maxClassWeight: 10,
     context: 'none' as const,
     residualChannels: false,
+    template: 'record' as const,
     stretch: 0,
     invert: 0,
     leadNoise: 0,

@@ -69,7 +69,13 @@ function gaussianWindows(shapes: Array<{ amplitude: number; width: number }>): B
 
 test('template: the sample-wise median beat; morphology relative to it', () => {
   const normal = { amplitude: 1, width: 2 };
-  const windows = gaussianWindows([normal, normal, normal, { amplitude: 2, width: 2 }, { amplitude: 1, width: 5 }]);
+  const windows = gaussianWindows([
+    normal,
+    normal,
+    normal,
+    { amplitude: 2, width: 2 },
+    { amplitude: 1, width: 5 },
+  ]);
   const template = beatTemplate(windows);
   assert.deepEqual(Array.from(template), Array.from(windows.data.subarray(0, 41)));
   const features = morphologyContext(windows, template, 100); // QRS region +-10 samples
@@ -100,17 +106,26 @@ test('beatContext and beatModelInputs: residual channels are beat minus template
         assert.equal(plain.windows[(b * 2 + c) * 50 + k], wide.windows[(b * 2 + c) * 58 + 4 + k]);
   // The residual channel is the window minus the context's template.
   const windows = cutBeatWindows([signal], peaks, 20, 30);
-  const { template } = beatContext(
+  const { templates } = beatContext(
     { data: windows, count: peaks.length, leads: 1, width: 50, peakAt: 20 },
     peaks.map((p) => p / fs),
     fs,
   );
-  for (let k = 0; k < 50; k++) assert.equal(plain.windows[50 + k], windows[k]! - template[k]!);
+  for (let k = 0; k < 50; k++) assert.equal(plain.windows[50 + k], windows[k]! - templates.data[k]!);
   // Peaks given at another rate (source 200 Hz) land on the same samples and times.
-  const doubled = beatModelInputs([signal], fs, peaks.map((p) => 2 * p), 2 * fs, spec);
+  const doubled = beatModelInputs(
+    [signal],
+    fs,
+    peaks.map((p) => 2 * p),
+    2 * fs,
+    spec,
+  );
   assert.deepEqual(doubled.context, plain.context);
   // Only the named columns, in the asked order.
-  const two = beatModelInputs([signal], fs, peaks, fs, { ...spec, context: ['widthRatio0', 'rrPreviousLocal'] });
+  const two = beatModelInputs([signal], fs, peaks, fs, {
+    ...spec,
+    context: ['widthRatio0', 'rrPreviousLocal'],
+  });
   const names = contextFeatureNames(1);
   const n = names.length;
   for (let b = 0; b < plain.count; b++) {
@@ -118,4 +133,91 @@ test('beatContext and beatModelInputs: residual channels are beat minus template
     assert.equal(two.context[b * 2 + 1], plain.context[b * n]);
   }
   assert.throws(() => beatModelInputs([signal], fs, peaks, fs, { ...spec, context: ['nope'] }), /not one of/);
+});
+
+/**
+ * Beat windows of a record whose dominant beat changes shape halfway (as MIT-BIH 108's MLII QRS turns from tall R to
+ * QS when the patient moves), with premature beats of a third shape every `ectopicEvery` beats (bigeminy at 2).
+ */
+function driftingRecord(ectopicEvery: number) {
+  const width = 40;
+  const peakAt = 15;
+  const shape = (kind: 'upright' | 'inverted' | 'ectopic', k: number) => {
+    const t = k - peakAt;
+    if (kind === 'ectopic')
+      return 1.5 * Math.exp(-0.5 * ((t - 4) / 5) ** 2) - Math.exp(-0.5 * ((t + 4) / 3) ** 2);
+    return (
+      (kind === 'upright' ? 1 : -1) * Math.exp(-0.5 * (t / 2) ** 2) +
+      0.3 * Math.exp(-0.5 * ((t - 15) / 4) ** 2)
+    );
+  };
+  const times: number[] = [];
+  const kinds: Array<'upright' | 'inverted' | 'ectopic'> = [];
+  for (let t = 0, b = 0; t < 360; b++) {
+    const ectopic = b % ectopicEvery === ectopicEvery - 1;
+    t += ectopic ? 0.5 : ectopicEvery === 2 ? 1.3 : 0.9; // premature, then (bigeminy) the compensatory pause
+    times.push(t);
+    kinds.push(ectopic ? 'ectopic' : t < 180 ? 'upright' : 'inverted');
+  }
+  const data = new Float32Array(times.length * width);
+  kinds.forEach((kind, b) => {
+    for (let k = 0; k < width; k++) data[b * width + k] = shape(kind, k);
+  });
+  return { windows: { data, count: times.length, leads: 1, width, peakAt }, times, kinds };
+}
+
+const correlationColumn = RHYTHM_CONTEXT.length; // templateCorrelation0
+
+test('local template: a beat shape that changes within the record stays normal for its own minutes', () => {
+  const { windows, times, kinds } = driftingRecord(10);
+  const width = windows.width;
+  const columns = K + 4;
+  const record = beatContext(windows, times, 100, 'record');
+  const local = beatContext(windows, times, 100, 'local');
+  assert.equal(record.templates.data.length, width);
+  assert.equal(local.templates.data.length, Math.ceil((times[times.length - 1]! - times[0]!) / 10) * width);
+  const correlations = (features: Float32Array, kind: string) =>
+    kinds.flatMap((k, b) =>
+      k === kind && Math.abs(times[b]! - 180) > 65 ? [features[b * columns + correlationColumn]!] : [],
+    );
+  // Away from the change, every normal beat matches its local template; against the record's median one half fails.
+  for (const kind of ['upright', 'inverted'])
+    assert.ok(Math.min(...correlations(local.features, kind)) > 0.99, `${kind} beats vs local template`);
+  const recordMin = Math.min(
+    ...correlations(record.features, 'upright'),
+    ...correlations(record.features, 'inverted'),
+  );
+  assert.ok(recordMin < 0, `record template: ${recordMin}`);
+  // Premature (ectopic) beats never shape the local template: they stay unlike it.
+  assert.ok(Math.max(...correlations(local.features, 'ectopic')) < 0.8);
+  // Residual channels read each beat's own template.
+  const b = kinds.indexOf('inverted');
+  const t = local.templates.of[b]!;
+  for (let k = 0; k < width; k++)
+    assert.equal(
+      local.residuals[b * width + k],
+      Math.fround(windows.data[b * width + k]! - local.templates.data[t * width + k]!),
+    );
+  // beatModelInputs reads the template its spec names.
+  const peaks = times.map((time) => Math.round(time * 100));
+  const signal = new Float32Array(peaks[peaks.length - 1]! + 100);
+  const spec = { before: 15, after: 25, context: ['templateCorrelation0'], residualChannels: false };
+  kinds.forEach((_, beat) =>
+    signal.set(windows.data.subarray(beat * width, (beat + 1) * width), peaks[beat]! - 15),
+  );
+  const fromSpec = beatModelInputs([signal], 100, peaks, 100, { ...spec, template: 'local' });
+  const asRecord = beatModelInputs([signal], 100, peaks, 100, spec);
+  assert.ok(fromSpec.context.some((v, i) => Math.abs(v - asRecord.context[i]!) > 0.5));
+});
+
+test('local template: in bigeminy the premature beats are left out, so the template is the normal beat', () => {
+  const { windows, times, kinds } = driftingRecord(2);
+  const local = beatContext(windows, times, 100, 'local');
+  const columns = K + 4;
+  kinds.forEach((kind, b) => {
+    if (Math.abs(times[b]! - 180) < 65) return;
+    const correlation = local.features[b * columns + correlationColumn]!;
+    if (kind === 'ectopic') assert.ok(correlation < 0.8, `ectopic beat ${b}: ${correlation}`);
+    else assert.ok(correlation > 0.99, `normal beat ${b}: ${correlation}`);
+  });
 });

@@ -74,7 +74,7 @@ test('lead noise makes normal beats read as less like their template, as in a no
   for (let b = 0; b < count; b++) data.set(beatShape(2), b * WIDTH);
   const windows = { data, count, leads: 1, width: WIDTH, peakAt: PEAK };
   const times = Array.from({ length: count }, (_, b) => b * 0.8);
-  const { template } = beatContext(windows, times, FS);
+  const template = beatContext(windows, times, FS).templates.data;
   const random = seededRandom(11);
   const correlations = Array.from({ length: count }, (_, b) => {
     const beat = data.slice(b * WIDTH, (b + 1) * WIDTH);

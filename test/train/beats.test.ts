@@ -252,46 +252,55 @@ test('without RR tokens the same beats are harder: S beats look like N beats', a
   }
 });
 
-test('context model: predict (detected peaks) feeds the ONNX model exactly what training cut from the same peaks', async () => {
-  const { dir, dispose } = tempDir();
-  try {
-    const dataset = syntheticMitdb();
-    const context = { context: 'rhythm-morphology', residualChannels: true, stretch: 0.1, invert: 0.2 };
-    const config = beatConfig(join(dir, 'context'), 'tokens', 1, context);
-    const result = await trainBeats(config, dataset);
-    const checkpoint = readCheckpoint(result.lastPath);
-    assert.deepEqual(checkpoint.metadata.extra!.beats, {
-      before: 30,
-      after: 34,
-      rr: ['rrPrevious', 'rrNext', 'rrLocal', 'rrRecord'],
-      context: contextFeatureNames(1),
-      residualChannels: true,
-    });
-    // Predict's path: R peaks from the QRS detector, beats (and RR) from those peaks.
-    const { record } = await dataset.load('R6');
-    const detected = beatsOfPeaks(detectQrs(record.signals, record.fs).rPeaks, record.fs);
-    assert.ok(detected.length > 50);
-    const predictor = await Predictor.load(exportCheckpoint(checkpoint, 'context checkpoint', 'beats'));
-    const prediction = await predictor.predictBeats(record, detected);
-    await predictor.release();
-    // Training's path on the same peaks: a dataset whose annotations are the detected peaks.
-    const asAnnotated = new Map([['R6', detected.map((b) => ({ ...b, symbol: 'N', aami: 'N' as const }))]]);
-    const geometry = beatGeometry(config, record.fs);
-    const set = await loadBeatSet({ ...dataset, beats: asAnnotated as never }, ['R6'], config, geometry);
-    assert.equal(set.leads, 2);
-    const model = modelFromCheckpoint(checkpoint) as EfficientEcgBeat;
-    const { logits } = beatLogits(model, set, geometry);
-    model.dispose();
-    const engine = noGrad(() => scope(() => F.softmax(F.tensor(logits, [set.count, 5]), 1).data()));
-    let worst = 0;
-    prediction.beats.forEach((row, b) =>
-      row.probabilities.forEach((p, c) => (worst = Math.max(worst, Math.abs(p - engine[b * 5 + c]!)))),
-    );
-    assert.ok(worst < 1e-4, `predict vs training inputs: max |diff| ${worst}`);
-  } finally {
-    dispose();
-  }
-});
+for (const template of ['record', 'local'] as const)
+  test(`context model (${template} template): predict (detected peaks) feeds the ONNX model exactly what training cut from the same peaks`, async () => {
+    const { dir, dispose } = tempDir();
+    try {
+      const dataset = syntheticMitdb();
+      const context = {
+        context: 'rhythm-morphology',
+        residualChannels: true,
+        stretch: 0.1,
+        invert: 0.2,
+        template,
+        leadNoise: 0.3,
+      };
+      const config = beatConfig(join(dir, 'context'), 'tokens', 1, context);
+      const result = await trainBeats(config, dataset);
+      const checkpoint = readCheckpoint(result.lastPath);
+      assert.deepEqual(checkpoint.metadata.extra!.beats, {
+        before: 30,
+        after: 34,
+        rr: ['rrPrevious', 'rrNext', 'rrLocal', 'rrRecord'],
+        context: contextFeatureNames(1),
+        residualChannels: true,
+        ...(template === 'local' ? { template } : {}),
+      });
+      // Predict's path: R peaks from the QRS detector, beats (and RR) from those peaks.
+      const { record } = await dataset.load('R6');
+      const detected = beatsOfPeaks(detectQrs(record.signals, record.fs).rPeaks, record.fs);
+      assert.ok(detected.length > 50);
+      const predictor = await Predictor.load(exportCheckpoint(checkpoint, 'context checkpoint', 'beats'));
+      const prediction = await predictor.predictBeats(record, detected);
+      await predictor.release();
+      // Training's path on the same peaks: a dataset whose annotations are the detected peaks.
+      const asAnnotated = new Map([['R6', detected.map((b) => ({ ...b, symbol: 'N', aami: 'N' as const }))]]);
+      const geometry = beatGeometry(config, record.fs);
+      const set = await loadBeatSet({ ...dataset, beats: asAnnotated as never }, ['R6'], config, geometry);
+      assert.equal(set.leads, 2);
+      const model = modelFromCheckpoint(checkpoint) as EfficientEcgBeat;
+      const { logits } = beatLogits(model, set, geometry);
+      model.dispose();
+      const engine = noGrad(() => scope(() => F.softmax(F.tensor(logits, [set.count, 5]), 1).data()));
+      let worst = 0;
+      prediction.beats.forEach((row, b) =>
+        row.probabilities.forEach((p, c) => (worst = Math.max(worst, Math.abs(p - engine[b * 5 + c]!)))),
+      );
+      assert.ok(worst < 1e-4, `predict vs training inputs: max |diff| ${worst}`);
+    } finally {
+      dispose();
+    }
+  });
 
 test('fibrillation gate: training and predict gate the same beats, and a gated beat is never S', async () => {
   const { dir, dispose } = tempDir();
