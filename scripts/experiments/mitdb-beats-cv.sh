@@ -13,8 +13,8 @@
 #      weights capped at 3, not 10), two-lead-gate-noise (two-lead-gate + recording artefacts on one lead of 30 % of the
 #      training beats, their residual and morphology context measured again: src/train/beat-noise.ts),
 #      two-lead-gate-local (two-lead-gate with the local template: the median of the non-premature beats within a
-#      minute instead of the record's median beat), two-lead-gate-local-noise (both). (The gate as a mask in the training loss, measured worse, ran at
-#      commit e9e951c.)
+#      minute instead of the record's median beat), two-lead-gate-local-noise (both). (The gate as a mask in the
+#      training loss, measured worse, ran at commit e9e951c.)
 # SEED=k (default 0) trains the arm with another seed into OUT_DIR/ARM-sk (the seed spread, seed ensembles).
 # The default beat model (mitdb-beat-2lead-gate-ens11) is two-lead-gate, seed 0, then its S decision offset:
 #   npx tsx scripts/experiments/cv-offsets.ts --cv OUT_DIR/two-lead-gate --classes S --json offsets.json  (nested CV)
