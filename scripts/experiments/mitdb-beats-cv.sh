@@ -16,10 +16,10 @@
 #      minute instead of the record's median beat), two-lead-gate-local-noise (both). (The gate as a mask in the
 #      training loss, measured worse, ran at commit e9e951c.)
 # SEED=k (default 0) trains the arm with another seed into OUT_DIR/ARM-sk (the seed spread, seed ensembles).
-# The default beat model (mitdb-beat-2lead-gate-ens11) is two-lead-gate, seed 0, then its S decision offset:
-#   npx tsx scripts/experiments/cv-offsets.ts --cv OUT_DIR/two-lead-gate --classes S --json offsets.json  (nested CV)
-#   npx tsx scripts/bundle-model.ts --cv OUT_DIR/two-lead-gate --name mitdb-beat-2lead-gate-ens11 --default \
-#     --class-offsets --offset-classes S
+# The default beat model (mitdb-beat-2lead-local-gate-ens11) is two-lead-gate-local-noise, seed 0, then its S offset:
+#   npx tsx scripts/experiments/cv-offsets.ts --cv OUT_DIR/two-lead-gate-local-noise --classes S --json offsets.json  (nested CV)
+#   npx tsx scripts/bundle-model.ts --cv OUT_DIR/two-lead-gate-local-noise --name mitdb-beat-2lead-local-gate-ens11 \
+#     --default --class-offsets --offset-classes S
 # 11 folds of two DS1 records (patient-grouped, stratified), a short fixed schedule (no selection on the held-out
 # records), one libtorch thread; re-running the same command resumes. Results: OUT_DIR/ARM/cv.json once all 11
 # folds are done; FOLDS (e.g. 1,2) runs only those folds (their figures: OUT_DIR/ARM/fold-k/heldout.json).
