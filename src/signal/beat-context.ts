@@ -248,6 +248,18 @@ interface QrsShape {
   rms: number;
 }
 
+/** The QRS region [from, to) of a window whose R peak is at `peakAt`: peak +-QRS_HALF_SECONDS. */
+function qrsRegion(width: number, peakAt: number, fs: number): { from: number; to: number } {
+  const half = Math.max(2, Math.round(QRS_HALF_SECONDS * fs));
+  return { from: Math.max(0, peakAt - half), to: Math.min(width, peakAt + half + 1) };
+}
+
+/** Peak-to-peak amplitude of `x` over its QRS region (what the amplitude ratio's denominator measures). */
+export function qrsAmplitude(x: ArrayLike<number>, peakAt: number, fs: number): number {
+  const { from, to } = qrsRegion(x.length, peakAt, fs);
+  return qrsShape(x, from, to).amplitude;
+}
+
 /** Peak-to-peak amplitude, slope-energy width (samples between 10 % and 90 % of it) and RMS of a QRS segment. */
 function qrsShape(x: ArrayLike<number>, from: number, to: number): QrsShape {
   let lo = Infinity;
@@ -310,9 +322,7 @@ export function morphologyContext(
 ): Float32Array {
   const { data, count, leads, width, peakAt } = checkWindows(windows);
   const templates = asTemplates(template, count);
-  const half = Math.max(2, Math.round(QRS_HALF_SECONDS * fs));
-  const from = Math.max(0, peakAt - half);
-  const to = Math.min(width, peakAt + half + 1);
+  const { from, to } = qrsRegion(width, peakAt, fs);
   const k = MORPHOLOGY_CONTEXT.length;
   const out = new Float32Array(count * leads * k);
   const residual = new Float32Array(width);

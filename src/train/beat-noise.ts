@@ -9,7 +9,7 @@
  * measured again on the corrupted beat with `morphologyContext`, as a beat recorded that way would be measured at
  * inference. The label stays: a noisy N beat is an N beat.
  */
-import { MORPHOLOGY_CONTEXT, QRS_HALF_SECONDS, morphologyContext } from '../signal/beat-context.js';
+import { MORPHOLOGY_CONTEXT, morphologyContext, qrsAmplitude } from '../signal/beat-context.js';
 import type { Random } from './random.js';
 
 /** The artefact's ranges (each drawn uniformly), relative to the template's QRS peak-to-peak amplitude. */
@@ -38,18 +38,6 @@ export interface BeatRows {
 
 const uniform = (random: Random, [lo, hi]: readonly [number, number]): number =>
   lo + (hi - lo) * random.next();
-
-/** Peak-to-peak amplitude over the QRS region (peak +- QRS_HALF_SECONDS) of `x`. */
-export function qrsAmplitude(x: ArrayLike<number>, peakAt: number, fs: number): number {
-  const half = Math.max(2, Math.round(QRS_HALF_SECONDS * fs));
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let k = Math.max(0, peakAt - half); k <= Math.min(x.length - 1, peakAt + half); k++) {
-    lo = Math.min(lo, x[k]!);
-    hi = Math.max(hi, x[k]!);
-  }
-  return hi > lo ? hi - lo : 0;
-}
 
 /** An artefact of `width` samples at `fs` Hz for a lead whose QRS is `amplitude` peak to peak. */
 export function leadArtefact(width: number, fs: number, amplitude: number, random: Random): Float32Array {

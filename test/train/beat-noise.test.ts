@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { beatContext, MORPHOLOGY_CONTEXT, morphologyContext } from '../../src/signal/beat-context.js';
-import { corruptLead, LEAD_NOISE, leadArtefact, qrsAmplitude } from '../../src/train/beat-noise.js';
+import {
+  beatContext,
+  MORPHOLOGY_CONTEXT,
+  morphologyContext,
+  qrsAmplitude,
+} from '../../src/signal/beat-context.js';
+import { corruptLead, LEAD_NOISE, leadArtefact } from '../../src/train/beat-noise.js';
 import { seededRandom } from '../../src/train/random.js';
 
 const FS = 180;
