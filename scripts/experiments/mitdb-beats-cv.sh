@@ -13,7 +13,9 @@
 #      weights capped at 3, not 10), two-lead-gate-noise (two-lead-gate + recording artefacts on one lead of 30 % of the
 #      training beats, their residual and morphology context measured again: src/train/beat-noise.ts),
 #      two-lead-gate-local (two-lead-gate with the local template: the median of the non-premature beats within a
-#      minute instead of the record's median beat), two-lead-gate-local-noise (both). (The gate as a mask in the
+#      minute instead of the record's median beat), two-lead-gate-local-noise (both), two-lead-gate-both-noise
+#      (two-lead-gate-local-noise reading the local and the record template side by side: twice the morphology
+#      context, two residual channels per lead). (The gate as a mask in the
 #      training loss, measured worse, ran at commit e9e951c.)
 # SEED=k (default 0) trains the arm with another seed into OUT_DIR/ARM-sk (the seed spread, seed ensembles).
 # The default beat model (mitdb-beat-2lead-local-gate-ens11) is two-lead-gate-local-noise, seed 0, then its S offset:
@@ -46,6 +48,7 @@ case "$arm" in
   two-lead-gate-noise) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"leadNoise":0.3}' ;;
   two-lead-gate-local) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"template":"local"}' ;;
   two-lead-gate-local-noise) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"template":"local","leadNoise":0.3}' ;;
+  two-lead-gate-both-noise) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"template":"both","leadNoise":0.3}' ;;
   two-lead-gate-cap3) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"maxClassWeight":3}' ;;
   *) echo "unknown arm $arm" >&2; exit 2 ;;
 esac

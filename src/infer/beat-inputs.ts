@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../errors.js';
 import {
+  beatChannelCount,
   beatContext,
   contextFeatureNames,
   type BeatTemplateMode,
@@ -26,10 +27,8 @@ export interface BeatInputSpec {
   template?: BeatTemplateMode;
 }
 
-const NO_TEMPLATES: BeatTemplates = { data: new Float32Array(0), of: new Int32Array(0) };
-
 export interface BeatModelInputs {
-  /** [count, channels, width]: the leads, then (residualChannels) each lead minus the record template. */
+  /** [count, channels, width]: the leads, then (residualChannels) each lead minus each of its templates. */
   windows: Float32Array;
   /** [count, spec.context.length]. */
   context: Float32Array;
@@ -37,8 +36,8 @@ export interface BeatModelInputs {
   channels: number;
   /** before + after + 2 * margin. */
   width: number;
-  /** The templates the residuals and morphology context read (none without them). */
-  templates: BeatTemplates;
+  /** The templates the residuals and morphology context read, per templateKinds (none without them). */
+  templates: BeatTemplates[];
 }
 
 /**
@@ -67,9 +66,9 @@ export function beatModelInputs(
       count,
       channels: leads,
       width,
-      templates: NO_TEMPLATES,
+      templates: [],
     };
-  const names = contextFeatureNames(leads);
+  const names = contextFeatureNames(leads, spec.template);
   const columns = spec.context.map((name) => {
     const at = names.indexOf(name);
     if (at < 0) throw new ConfigError(`beat context feature '${name}' is not one of ${names.join(', ')}`);
@@ -85,13 +84,15 @@ export function beatModelInputs(
   for (let b = 0; b < count; b++)
     columns.forEach((column, c) => (context[b * columns.length + c] = features[b * names.length + column]!));
   if (!spec.residualChannels) return { windows, context, count, channels: leads, width, templates };
+  const channels = beatChannelCount(leads, true, spec.template);
   const per = leads * width;
-  const both = new Float32Array(count * 2 * per);
+  const extra = (channels - leads) * width;
+  const all = new Float32Array(count * channels * width);
   for (let b = 0; b < count; b++) {
-    both.set(windows.subarray(b * per, (b + 1) * per), b * 2 * per);
-    both.set(residuals.subarray(b * per, (b + 1) * per), b * 2 * per + per);
+    all.set(windows.subarray(b * per, (b + 1) * per), b * channels * width);
+    all.set(residuals.subarray(b * extra, (b + 1) * extra), b * channels * width + per);
   }
-  return { windows: both, context, count, channels: 2 * leads, width, templates };
+  return { windows: all, context, count, channels, width, templates };
 }
 
 /** A beat in atrial fibrillation by the RR detector (src/signal/fibrillation.ts) above this probability is gated. */

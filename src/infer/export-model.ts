@@ -4,6 +4,7 @@
  * is copied into metadata_props under the keys of MODEL_KEYS; fusion models get one `values`/`missing` input pair
  * per patient group and their attention weights as extra outputs.
  */
+import { beatChannelCount, type BeatTemplateMode } from '../signal/beat-context.js';
 import * as F from '../engine/ops.js';
 import { scope } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
@@ -125,6 +126,8 @@ interface BeatExportSpec {
   /** Newer beat models: the `context` input's columns and residual channels after the leads. */
   context?: string[];
   residualChannels?: boolean;
+  /** Which template(s) the residual channels are taken against (src/signal/beat-context.ts). */
+  template?: BeatTemplateMode;
 }
 
 function exportBeatModel(
@@ -133,7 +136,7 @@ function exportBeatModel(
   beats: BeatExportSpec & { rr: string[] },
   metadata: OnnxMetadata,
 ): Uint8Array {
-  const channels = leads * (beats.residualChannels ? 2 : 1);
+  const channels = beatChannelCount(leads, beats.residualChannels === true, beats.template);
   const context = beats.context ?? [];
   const inputs: OnnxInput[] = [
     ecgInput(F.randn([2, channels, beats.before + beats.after])),

@@ -26,7 +26,7 @@ export const MODEL_KEYS = {
   task: "'records' (windows of a whole record) or 'beats' (windows around R peaks)",
   beats:
     'for task beats: {before, after} samples around the R peak, the RR features of the `rr` input, and (newer models) ' +
-    'the `context` input columns and residualChannels (src/infer/beat-inputs.ts), template (record | local: what the ' +
+    'the `context` input columns and residualChannels (src/infer/beat-inputs.ts), template (record | local | both: what the ' +
     'morphology context and residuals are measured against), fibrillationGate (no S beat where ' +
     'the RR detector of src/signal/fibrillation.ts finds atrial fibrillation), classOffsets (per-class decision ' +
     'offsets added to the logits after the gate, fitted on out-of-fold logits)',
@@ -144,7 +144,7 @@ export interface ModelInfo {
   task: 'records' | 'beats';
   /**
    * context: columns of the `context` input; residualChannels: lead minus template after each lead set; template:
-   * which template (src/signal/beat-context.ts: the record's median beat, or the local one);
+   * which template (src/signal/beat-context.ts: the record's median beat, the local one, or both);
    * fibrillationGate: S masked on beats in atrial fibrillation (src/infer/beat-inputs.ts); classOffsets: per-class
    * decision offsets added to the logits after the gate (null: argmax of the model's logits).
    */

@@ -44,8 +44,10 @@ export type BeatModelConfig =
       fusion: FusionConfig;
       /** Names of the `context` input's columns (contextFeatureNames); absent or empty: no context input. */
       context?: string[];
-      /** The ECG input carries, after the leads, each lead minus the record's median beat. */
+      /** The ECG input carries, after the leads, each lead minus its template(s). */
       residualChannels?: boolean;
+      /** Templates each lead has a residual channel against (absent: 1; 2 for beats.template `both`). */
+      residualSets?: number;
     }
   | { rrContext: 'none'; backbone: EfficientEcgConfig };
 
@@ -74,8 +76,10 @@ export interface BeatModelOptions {
   groups?: NumericGroupSpec[];
   /** Columns of the `context` input (adds a `context` token group); needs rrContext 'tokens'. */
   context?: readonly string[];
-  /** Residual channels (beat minus the record template) after the leads; `leads` counts the signal leads. */
+  /** Residual channels (beat minus its template) after the leads; `leads` counts the signal leads. */
   residualChannels?: boolean;
+  /** Templates per lead the residual channels are taken against (default 1). */
+  residualSets?: number;
 }
 
 /** Beat windows are ~0.7 s: a 1280-channel head over 8 positions is mostly waste, 512 keeps the model light. */
@@ -86,7 +90,8 @@ export function beatModelConfig(options: BeatModelOptions): BeatModelConfig {
   const backbone = { ...BEAT_BACKBONE, ...options.backbone };
   const context = [...(options.context ?? [])];
   const residualChannels = options.residualChannels ?? false;
-  const channels = options.leads * (residualChannels ? 2 : 1);
+  const residualSets = residualChannels ? (options.residualSets ?? 1) : 0;
+  const channels = options.leads * (1 + residualSets);
   if ((options.rrContext ?? 'tokens') === 'none') {
     if (context.length > 0 || residualChannels)
       throw new ConfigError('beat model: context features and residual channels need rrContext tokens');
@@ -108,6 +113,7 @@ export function beatModelConfig(options: BeatModelOptions): BeatModelConfig {
     }),
     ...(context.length > 0 ? { context } : {}),
     ...(residualChannels ? { residualChannels } : {}),
+    ...(residualSets > 1 ? { residualSets } : {}),
   };
 }
 

@@ -15,6 +15,7 @@
  *    change shape as they move (MIT-BIH 108's MLII QRS turns from QS to tall R and back within 30 minutes): per
  *    LOCAL_TEMPLATE.blockSeconds of record, the median of the beats within LOCAL_TEMPLATE.halfSpanSeconds either side
  *    that are not premature (a premature beat, S or V, never shapes the template, so bigeminy does not blur it).
+ *    `both` reads the local and the record template side by side (templateKinds).
  *    Each beat minus its template is an extra input channel; over the QRS (peak +-QRS_HALF_SECONDS) each beat's
  *    correlation with the template, its peak-to-peak amplitude, its QRS width (span of the central 80 % of slope
  *    energy) and its residual RMS, each over the template's.
@@ -53,8 +54,18 @@ export const QRS_HALF_SECONDS = 0.1;
 const TEMPLATE_BEATS = 1500;
 
 /** Where each beat's morphology template comes from (see the header). */
-export const BEAT_TEMPLATES = ['record', 'local'] as const;
+export const BEAT_TEMPLATES = ['record', 'local', 'both'] as const;
 export type BeatTemplateMode = (typeof BEAT_TEMPLATES)[number];
+export type BeatTemplateKind = 'record' | 'local';
+
+/**
+ * The templates a mode measures each beat against, in the order of their morphology features and residual channels.
+ * `both` gives the model the local template (right when the QRS drifts, wrong inside long V runs) and the record one
+ * (the reverse) side by side, to weigh per beat.
+ */
+export function templateKinds(mode: BeatTemplateMode = 'record'): BeatTemplateKind[] {
+  return mode === 'both' ? ['local', 'record'] : [mode];
+}
 
 /** The local template's span and its members. */
 export const LOCAL_TEMPLATE = {
@@ -76,10 +87,37 @@ export interface BeatTemplates {
   of: Int32Array;
 }
 
-/** Names of a model's context features for `leads` leads. */
-export function contextFeatureNames(leads: number): string[] {
-  const morphology = Array.from({ length: leads }, (_, l) => MORPHOLOGY_CONTEXT.map((name) => `${name}${l}`));
-  return [...RHYTHM_CONTEXT, ...morphology.flat()];
+/** Channels of a beat model's ECG input: the leads, then (with residual channels) each lead minus each template. */
+export function beatChannelCount(
+  leads: number,
+  residualChannels: boolean,
+  mode: BeatTemplateMode = 'record',
+): number {
+  return leads * (1 + (residualChannels ? templateKinds(mode).length : 0));
+}
+
+/**
+ * Name of morphology feature `name` of `lead` against the template of `kind` under `mode`: `${name}${lead}` for the
+ * mode's first template (as every model before `both` named it), `record${Name}${lead}` for `both`'s second.
+ */
+export function morphologyFeatureName(
+  name: string,
+  lead: number,
+  kind: BeatTemplateKind,
+  mode: BeatTemplateMode = 'record',
+): string {
+  const prefixed = kind !== templateKinds(mode)[0];
+  return prefixed ? `${kind}${name[0]!.toUpperCase()}${name.slice(1)}${lead}` : `${name}${lead}`;
+}
+
+/** Names of a model's context features for `leads` leads: rhythm, then per template kind and lead the morphology. */
+export function contextFeatureNames(leads: number, mode: BeatTemplateMode = 'record'): string[] {
+  const morphology = templateKinds(mode).flatMap((kind) =>
+    Array.from({ length: leads }, (_, l) =>
+      MORPHOLOGY_CONTEXT.map((name) => morphologyFeatureName(name, l, kind, mode)),
+    ).flat(),
+  );
+  return [...RHYTHM_CONTEXT, ...morphology];
 }
 
 const ratio = (a: number, b: number): number => Math.min(MAX_RATIO, Math.max(0, a / Math.max(b, 1e-6)));
@@ -352,16 +390,17 @@ export function morphologyContext(
 
 /** Everything a context-aware beat model reads besides the beat windows themselves. */
 export interface BeatContext {
-  /** [beats, contextFeatureNames(leads).length]: rhythm features, then morphology per lead. */
+  /** [beats, contextFeatureNames(leads, mode).length]: rhythm features, then morphology per template kind and lead. */
   features: Float32Array;
-  /** [beats, leads, width]: each beat minus its template (the extra input channels). */
+  /** [beats, kinds * leads, width]: each beat minus each of its templates (the extra input channels), kind-major. */
   residuals: Float32Array;
-  templates: BeatTemplates;
+  /** One per templateKinds(mode), in that order. */
+  templates: BeatTemplates[];
 }
 
 /**
  * Context of the beats whose windows are given (cut around their R peaks from the prepared signals at `fs`) and
- * whose R peaks fall at `times` seconds, against the `mode` template of each beat.
+ * whose R peaks fall at `times` seconds, against the `mode` templates of each beat.
  */
 export function beatContext(
   windows: BeatWindows,
@@ -371,20 +410,30 @@ export function beatContext(
 ): BeatContext {
   if (times.length !== windows.count)
     throw new ShapeError(`beat context: ${times.length} beat times for ${windows.count} windows`);
+  const { count, leads, width } = windows;
   const rhythm = rhythmContext(times);
-  const templates =
-    mode === 'local'
-      ? localTemplates(windows, times, rhythm)
-      : asTemplates(beatTemplate(windows), windows.count);
-  const morphology = morphologyContext(windows, templates, fs);
+  const templates = templateKinds(mode).map((kind) =>
+    kind === 'local' ? localTemplates(windows, times, rhythm) : asTemplates(beatTemplate(windows), count),
+  );
+  const morphology = templates.map((t) => morphologyContext(windows, t, fs));
   const r = RHYTHM_CONTEXT.length;
-  const m = windows.leads * MORPHOLOGY_CONTEXT.length;
-  const features = new Float32Array(windows.count * (r + m));
-  for (let b = 0; b < windows.count; b++) {
-    features.set(rhythm.subarray(b * r, (b + 1) * r), b * (r + m));
-    features.set(morphology.subarray(b * m, (b + 1) * m), b * (r + m) + r);
+  const m = leads * MORPHOLOGY_CONTEXT.length;
+  const per = r + m * templates.length;
+  const features = new Float32Array(count * per);
+  for (let b = 0; b < count; b++) {
+    features.set(rhythm.subarray(b * r, (b + 1) * r), b * per);
+    morphology.forEach((kind, k) => features.set(kind.subarray(b * m, (b + 1) * m), b * per + r + k * m));
   }
-  return { features, residuals: templateResiduals(windows, templates), templates };
+  const residuals = new Float32Array(count * templates.length * leads * width);
+  templates.forEach((t, k) => {
+    const kind = templateResiduals(windows, t);
+    for (let b = 0; b < count; b++)
+      residuals.set(
+        kind.subarray(b * leads * width, (b + 1) * leads * width),
+        (b * templates.length + k) * leads * width,
+      );
+  });
+  return { features, residuals, templates };
 }
 
 function checkWindows(windows: BeatWindows): BeatWindows {

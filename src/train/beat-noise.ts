@@ -4,12 +4,12 @@
  * correlate poorly with the record's median beat, and a model that never saw a noisy normal beat calls them V.
  *
  * One lead of a training beat gets muscle noise (smoothed white noise) and motion transients (Gaussian bumps),
- * both scaled to that lead's QRS amplitude in the record template. Its residual channel gets the same noise (the
- * template is a median over the whole record and does not move with one beat), and its morphology context is
+ * both scaled to that lead's QRS amplitude in the (first) template. Its residual channels get the same noise (a
+ * template is a median over many beats and does not move with one beat), and its morphology context is
  * measured again on the corrupted beat with `morphologyContext`, as a beat recorded that way would be measured at
  * inference. The label stays: a noisy N beat is an N beat.
  */
-import { MORPHOLOGY_CONTEXT, morphologyContext, qrsAmplitude } from '../signal/beat-context.js';
+import { morphologyContext, qrsAmplitude } from '../signal/beat-context.js';
 import type { Random } from './random.js';
 
 /** The artefact's ranges (each drawn uniformly), relative to the template's QRS peak-to-peak amplitude. */
@@ -66,24 +66,28 @@ export function leadArtefact(width: number, fs: number, amplitude: number, rando
 }
 
 /**
- * Adds an artefact to raw lead `lead` of `beat` (in place) and to its residual channel, and returns that lead's
- * morphology context (MORPHOLOGY_CONTEXT order) measured on the corrupted beat against `template` ([width]).
+ * Adds an artefact to raw lead `lead` of `beat` (in place) and to its residual channel against each template, and
+ * returns that lead's morphology context (MORPHOLOGY_CONTEXT order) measured on the corrupted beat against each of
+ * `templates` ([width] rows, one per template kind; none: no context, and the artefact scales to the beat itself).
  */
 export function corruptLead(
   beat: BeatRows,
   lead: number,
-  template: Float32Array,
+  templates: readonly Float32Array[],
   random: Random,
-): Float32Array {
+): Float32Array[] {
   const { data, leads, residualChannels, width, peakAt, fs } = beat;
   const row = data.subarray(lead * width, (lead + 1) * width);
-  const reference = template.length === width ? template : row;
+  const reference = templates[0] ?? row;
   const artefact = leadArtefact(width, fs, qrsAmplitude(reference, peakAt, fs), random);
   for (let k = 0; k < width; k++) row[k] = row[k]! + artefact[k]!;
-  if (residualChannels) {
-    const residual = data.subarray((leads + lead) * width, (leads + lead + 1) * width);
-    for (let k = 0; k < width; k++) residual[k] = residual[k]! + artefact[k]!;
-  }
-  if (template.length !== width) return new Float32Array(MORPHOLOGY_CONTEXT.length);
-  return morphologyContext({ data: row, count: 1, leads: 1, width, peakAt }, template, fs);
+  if (residualChannels)
+    templates.forEach((_, set) => {
+      const channel = leads + set * leads + lead;
+      const residual = data.subarray(channel * width, (channel + 1) * width);
+      for (let k = 0; k < width; k++) residual[k] = residual[k]! + artefact[k]!;
+    });
+  return templates.map((template) =>
+    morphologyContext({ data: row, count: 1, leads: 1, width, peakAt }, template, fs),
+  );
 }

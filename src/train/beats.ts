@@ -33,10 +33,13 @@ import { beatModelInputs, fibrillationGate, gateLogits, type BeatInputSpec } fro
 import { prepareRecord } from '../infer/prepare.js';
 import type { BeatTemplates } from '../signal/beat-context.js';
 import {
+  beatChannelCount,
   contextFeatureNames,
   MORPHOLOGY_CONTEXT,
   morphologyContext,
+  morphologyFeatureName,
   RHYTHM_CONTEXT,
+  templateKinds,
 } from '../signal/beat-context.js';
 import {
   BEAT_RR_FEATURES,
@@ -90,10 +93,11 @@ export interface BeatSet {
   /** Per beat, 1 where the fibrillation gate moves S to N (all 0 without `beats.fibrillationGate`). */
   gate: Uint8Array;
   records: string[];
-  /** [templates, raw leads, width]: the templates the context was measured against (none without context). */
-  templates: Float32Array;
-  /** Each beat's template, by index into `templates`. */
-  templateOf: Int32Array;
+  /**
+   * The templates the context was measured against, one set per templateKinds(beats.template) (none without
+   * context): data [templates, raw leads, width], `of` each beat's template.
+   */
+  templates: BeatTemplates[];
 }
 
 export interface BeatGeometry {
@@ -123,7 +127,7 @@ export function beatInputSpec(config: TrainConfig, geometry: BeatGeometry): Beat
       ? []
       : context === 'rhythm'
         ? [...RHYTHM_CONTEXT]
-        : contextFeatureNames(config.beats.leads.length);
+        : contextFeatureNames(config.beats.leads.length, config.beats.template);
   if (config.beats.rrContext === 'none' && (names.length > 0 || config.beats.residualChannels))
     throw new ConfigError(
       'beat training: --rr-context none reads the window alone (no context, no residuals)',
@@ -133,7 +137,7 @@ export function beatInputSpec(config: TrainConfig, geometry: BeatGeometry): Beat
     after: geometry.after,
     context: names,
     residualChannels: config.beats.residualChannels,
-    ...(config.beats.template === 'local' ? { template: 'local' as const } : {}),
+    ...(config.beats.template !== 'record' ? { template: config.beats.template } : {}),
   };
 }
 
@@ -173,7 +177,7 @@ export async function loadBeatSet(
     onProgress?.(i + 1, ids.length);
   }
   return concatParts(parts, [...ids], {
-    leads: config.beats.leads.length * (spec.residualChannels ? 2 : 1),
+    leads: beatChannelCount(config.beats.leads.length, spec.residualChannels, spec.template),
     rawLeads: config.beats.leads.length,
     width: geometry.before + geometry.after + 2 * geometry.margin,
     contextFeatures: [...spec.context],
@@ -187,7 +191,7 @@ interface BeatPart {
   rr: number[];
   samples: number[];
   gate: Uint8Array;
-  templates: BeatTemplates;
+  templates: BeatTemplates[];
 }
 
 function concatParts(
@@ -212,10 +216,12 @@ function concatParts(
     samples: new Int32Array(count),
     gate: new Uint8Array(count),
     records,
-    templates: new Float32Array(parts.reduce((n, part) => n + part.templates.data.length, 0)),
-    templateOf: new Int32Array(count),
+    templates: (parts[0]?.templates ?? []).map((_, kind) => ({
+      data: new Float32Array(parts.reduce((n, part) => n + part.templates[kind]!.data.length, 0)),
+      of: new Int32Array(count),
+    })),
   };
-  let templatesAt = 0; // in templates
+  const templatesAt = set.templates.map(() => 0); // per kind, in templates
   let at = 0;
   parts.forEach((part, r) => {
     set.windows.set(part.windows, at * leads * width);
@@ -225,9 +231,12 @@ function concatParts(
     set.recordOf.fill(r, at, at + part.labels.length);
     set.samples.set(part.samples, at);
     set.gate.set(part.gate, at);
-    set.templates.set(part.templates.data, templatesAt * templateSize);
-    part.templates.of.forEach((t, b) => (set.templateOf[at + b] = templatesAt + t));
-    templatesAt += part.templates.data.length / templateSize;
+    set.templates.forEach((kind, k) => {
+      const own = part.templates[k]!;
+      kind.data.set(own.data, templatesAt[k]! * templateSize);
+      own.of.forEach((t, b) => (kind.of[at + b] = templatesAt[k]! + t));
+      templatesAt[k]! += own.data.length / templateSize;
+    });
     at += part.labels.length;
   });
   return set;
@@ -370,6 +379,7 @@ function freshBeatConfig(config: TrainConfig, train: BeatSet): BeatModelConfig {
     backbone: config.modelOverrides,
     context,
     residualChannels: config.beats.residualChannels,
+    residualSets: templateKinds(config.beats.template).length,
     groups: fitBeatStandardisation(groups, train.rr, train.context),
   });
 }
@@ -456,22 +466,26 @@ function sourceBeat(run: BeatRun, index: number, contextRow: Float32Array, rando
   const leads = config.beats.leads.length;
   const beat = Float32Array.from(stored);
   const lead = random.int(leads);
-  const templateAt = (train.templateOf[index]! * leads + lead) * train.width;
-  const template = train.templates.subarray(
-    templateAt,
-    templateAt + (train.templates.length > 0 ? train.width : 0),
-  );
+  const templates = train.templates.map(({ data, of }) => {
+    const at = (of[index]! * leads + lead) * train.width;
+    return data.subarray(at, at + train.width);
+  });
   const rows = { data: beat, leads, residualChannels: config.beats.residualChannels, width: train.width };
   const features = corruptLead(
     { ...rows, peakAt: geometry.before + geometry.margin, fs: geometry.fs },
     lead,
-    template,
+    templates,
     random,
   );
-  MORPHOLOGY_CONTEXT.forEach((name, f) => {
-    const column = train.contextFeatures.indexOf(`${name}${lead}`);
-    if (column >= 0) contextRow[column] = features[f]!;
-  });
+  const kinds = templateKinds(config.beats.template);
+  features.forEach((measured, k) =>
+    MORPHOLOGY_CONTEXT.forEach((name, f) => {
+      const column = train.contextFeatures.indexOf(
+        morphologyFeatureName(name, lead, kinds[k]!, config.beats.template),
+      );
+      if (column >= 0) contextRow[column] = measured[f]!;
+    }),
+  );
   return beat;
 }
 
@@ -497,11 +511,12 @@ export function flatLeadContext(
     fs,
   );
   const columns: { column: number; value: number }[] = [];
-  for (let l = 1; l < leads; l++)
-    MORPHOLOGY_CONTEXT.forEach((name, f) => {
-      const column = contextFeatures.indexOf(`${name}${l}`);
-      if (column >= 0) columns.push({ column, value: flat[f]! });
-    });
+  for (const kind of templateKinds(spec.template))
+    for (let l = 1; l < leads; l++)
+      MORPHOLOGY_CONTEXT.forEach((name, f) => {
+        const column = contextFeatures.indexOf(morphologyFeatureName(name, l, kind, spec.template));
+        if (column >= 0) columns.push({ column, value: flat[f]! });
+      });
   return columns;
 }
 
@@ -681,7 +696,7 @@ function beatCheckpointMetadata(
         after: geometry.after,
         rr: beatRrFeatures(run.trainable.spec.config as BeatModelConfig),
         ...beatInputMetadata(run.trainable.spec.config as BeatModelConfig),
-        ...(config.beats.template === 'local' ? { template: 'local' } : {}),
+        ...(config.beats.template !== 'record' ? { template: config.beats.template } : {}),
         ...(config.beats.fibrillationGate ? { fibrillationGate: true } : {}),
       },
       labelKind: 'single-label',

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  beatChannelCount,
   beatContext,
   beatTemplate,
   contextFeatureNames,
   LOCAL_INTERVALS,
+  MORPHOLOGY_CONTEXT,
   morphologyContext,
   RHYTHM_CONTEXT,
   rhythmContext,
+  templateKinds,
   type BeatWindows,
 } from '../../src/signal/beat-context.js';
 import { beatModelInputs } from '../../src/infer/beat-inputs.js';
@@ -111,7 +114,7 @@ test('beatContext and beatModelInputs: residual channels are beat minus template
     peaks.map((p) => p / fs),
     fs,
   );
-  for (let k = 0; k < 50; k++) assert.equal(plain.windows[50 + k], windows[k]! - templates.data[k]!);
+  for (let k = 0; k < 50; k++) assert.equal(plain.windows[50 + k], windows[k]! - templates[0]!.data[k]!);
   // Peaks given at another rate (source 200 Hz) land on the same samples and times.
   const doubled = beatModelInputs(
     [signal],
@@ -174,8 +177,11 @@ test('local template: a beat shape that changes within the record stays normal f
   const columns = K + 4;
   const record = beatContext(windows, times, 100, 'record');
   const local = beatContext(windows, times, 100, 'local');
-  assert.equal(record.templates.data.length, width);
-  assert.equal(local.templates.data.length, Math.ceil((times[times.length - 1]! - times[0]!) / 10) * width);
+  assert.equal(record.templates[0]!.data.length, width);
+  assert.equal(
+    local.templates[0]!.data.length,
+    Math.ceil((times[times.length - 1]! - times[0]!) / 10) * width,
+  );
   const correlations = (features: Float32Array, kind: string) =>
     kinds.flatMap((k, b) =>
       k === kind && Math.abs(times[b]! - 180) > 65 ? [features[b * columns + correlationColumn]!] : [],
@@ -192,11 +198,11 @@ test('local template: a beat shape that changes within the record stays normal f
   assert.ok(Math.max(...correlations(local.features, 'ectopic')) < 0.8);
   // Residual channels read each beat's own template.
   const b = kinds.indexOf('inverted');
-  const t = local.templates.of[b]!;
+  const t = local.templates[0]!.of[b]!;
   for (let k = 0; k < width; k++)
     assert.equal(
       local.residuals[b * width + k],
-      Math.fround(windows.data[b * width + k]! - local.templates.data[t * width + k]!),
+      Math.fround(windows.data[b * width + k]! - local.templates[0]!.data[t * width + k]!),
     );
   // beatModelInputs reads the template its spec names.
   const peaks = times.map((time) => Math.round(time * 100));
@@ -220,4 +226,59 @@ test('local template: in bigeminy the premature beats are left out, so the templ
     if (kind === 'ectopic') assert.ok(correlation < 0.8, `ectopic beat ${b}: ${correlation}`);
     else assert.ok(correlation > 0.99, `normal beat ${b}: ${correlation}`);
   });
+});
+
+test('both templates: the local and the record template side by side, in features, residuals and input channels', () => {
+  const { windows, times } = driftingRecord(10);
+  const { width } = windows;
+  const m = MORPHOLOGY_CONTEXT.length;
+  assert.deepEqual(contextFeatureNames(1, 'both'), [
+    ...contextFeatureNames(1, 'local'),
+    ...MORPHOLOGY_CONTEXT.map((name) => `record${name[0]!.toUpperCase()}${name.slice(1)}0`),
+  ]);
+  assert.deepEqual(templateKinds('both'), ['local', 'record']);
+  const local = beatContext(windows, times, 100, 'local');
+  const record = beatContext(windows, times, 100, 'record');
+  const both = beatContext(windows, times, 100, 'both');
+  assert.equal(both.templates.length, 2);
+  assert.deepEqual(both.templates[0], local.templates[0]);
+  assert.deepEqual(both.templates[1], record.templates[0]);
+  for (let b = 0; b < windows.count; b++) {
+    const row = Array.from(both.features.subarray(b * (K + 2 * m), (b + 1) * (K + 2 * m)));
+    assert.deepEqual(
+      row.slice(0, K + m),
+      Array.from(local.features.subarray(b * (K + m), (b + 1) * (K + m))),
+    );
+    assert.deepEqual(
+      row.slice(K + m),
+      Array.from(record.features.subarray(b * (K + m) + K, (b + 1) * (K + m))),
+    );
+    assert.deepEqual(Array.from(both.residuals.subarray(b * 2 * width, (b * 2 + 2) * width)), [
+      ...local.residuals.subarray(b * width, (b + 1) * width),
+      ...record.residuals.subarray(b * width, (b + 1) * width),
+    ]);
+  }
+  assert.equal(beatChannelCount(2, true, 'both'), 6);
+  assert.equal(beatChannelCount(2, true, 'local'), 4);
+  assert.equal(beatChannelCount(2, false, 'both'), 2);
+  // Model inputs: the lead, then its residual against the local template, then against the record template.
+  const peaks = times.map((time) => Math.round(time * 100));
+  const signal = new Float32Array(peaks[peaks.length - 1]! + 100);
+  peaks.forEach((p, beat) => signal.set(windows.data.subarray(beat * width, (beat + 1) * width), p - 15));
+  const spec = { before: 15, after: 25, context: contextFeatureNames(1, 'both'), residualChannels: true };
+  const inputs = beatModelInputs([signal], 100, peaks, 100, { ...spec, template: 'both' });
+  assert.equal(inputs.channels, 3);
+  const cut = cutBeatWindows([signal], peaks, 15, 25);
+  const context = beatContext(
+    { ...windows, data: cut },
+    peaks.map((p) => p / 100),
+    100,
+    'both',
+  );
+  assert.deepEqual(inputs.context, context.features);
+  const b = 7;
+  assert.deepEqual(Array.from(inputs.windows.subarray(b * 3 * width, (b + 1) * 3 * width)), [
+    ...cut.subarray(b * width, (b + 1) * width),
+    ...context.residuals.subarray(b * 2 * width, (b + 1) * 2 * width),
+  ]);
 });

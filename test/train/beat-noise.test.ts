@@ -47,7 +47,7 @@ test('corrupting a lead moves its residual channel with it, leaves the other lea
   templates.set(beatShape(-1), WIDTH);
   const beat = twoLeadBeat(templates);
   const rows = { data: beat, leads: 2, residualChannels: true, width: WIDTH, peakAt: PEAK, fs: FS };
-  const features = corruptLead(rows, 0, templates.subarray(0, WIDTH), seededRandom(3));
+  const [features] = corruptLead(rows, 0, [templates.subarray(0, WIDTH)], seededRandom(3));
   const added = beat.subarray(0, WIDTH).map((v, k) => v - templates[k]!);
   assert.ok(
     added.some((v) => Math.abs(v) > 0.01),
@@ -66,10 +66,10 @@ test('corrupting a lead moves its residual channel with it, leaves the other lea
     templates.subarray(0, WIDTH),
     FS,
   );
-  assert.deepEqual(Array.from(features), Array.from(measured));
+  assert.deepEqual(Array.from(features!), Array.from(measured));
   const correlation = MORPHOLOGY_CONTEXT.indexOf('templateCorrelation');
   const residual = MORPHOLOGY_CONTEXT.indexOf('residualRatio');
-  assert.ok(features[correlation]! < 0.999 && features[residual]! > 0.01, `${Array.from(features)}`);
+  assert.ok(features![correlation]! < 0.999 && features![residual]! > 0.01, `${Array.from(features!)}`);
 });
 
 test('lead noise makes normal beats read as less like their template, as in a noisy record', () => {
@@ -79,14 +79,44 @@ test('lead noise makes normal beats read as less like their template, as in a no
   for (let b = 0; b < count; b++) data.set(beatShape(2), b * WIDTH);
   const windows = { data, count, leads: 1, width: WIDTH, peakAt: PEAK };
   const times = Array.from({ length: count }, (_, b) => b * 0.8);
-  const template = beatContext(windows, times, FS).templates.data;
+  const template = beatContext(windows, times, FS).templates[0]!.data;
   const random = seededRandom(11);
   const correlations = Array.from({ length: count }, (_, b) => {
     const beat = data.slice(b * WIDTH, (b + 1) * WIDTH);
     const rows = { data: beat, leads: 1, residualChannels: false, width: WIDTH, peakAt: PEAK, fs: FS };
-    return corruptLead(rows, 0, template, random)[0]!;
+    return corruptLead(rows, 0, [template], random)[0]![0]!;
   }).sort((a, b) => a - b);
   const median = correlations[count >> 1]!;
   assert.ok(median < 0.99 && median > 0.3, `median correlation ${median}`);
   assert.ok(correlations[0]! < median - 0.1, `spread ${correlations[0]} .. ${median}`);
+});
+
+test('with two templates (beats.template both) the artefact moves both residual channels and both contexts', () => {
+  // One lead; channels: the lead, its residual against a local template, its residual against a record template.
+  const local = beatShape(2);
+  const record = beatShape(-1.5);
+  const beat = new Float32Array(3 * WIDTH);
+  beat.set(local, 0);
+  record.forEach((v, k) => (beat[2 * WIDTH + k] = local[k]! - v));
+  const clean = Float32Array.from(beat);
+  const rows = { data: beat, leads: 1, residualChannels: true, width: WIDTH, peakAt: PEAK, fs: FS };
+  const features = corruptLead(rows, 0, [local, record], seededRandom(5));
+  const added = beat.subarray(0, WIDTH).map((v, k) => v - clean[k]!);
+  assert.ok(added.some((v) => Math.abs(v) > 0.01));
+  for (const channel of [1, 2])
+    for (let k = 0; k < WIDTH; k++)
+      assert.ok(Math.abs(beat[channel * WIDTH + k]! - clean[channel * WIDTH + k]! - added[k]!) < 1e-6);
+  assert.equal(features.length, 2);
+  [local, record].forEach((template, t) =>
+    assert.deepEqual(
+      Array.from(features[t]!),
+      Array.from(
+        morphologyContext(
+          { data: beat.slice(0, WIDTH), count: 1, leads: 1, width: WIDTH, peakAt: PEAK },
+          template,
+          FS,
+        ),
+      ),
+    ),
+  );
 });

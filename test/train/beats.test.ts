@@ -252,7 +252,7 @@ test('without RR tokens the same beats are harder: S beats look like N beats', a
   }
 });
 
-for (const template of ['record', 'local'] as const)
+for (const template of ['record', 'local', 'both'] as const)
   test(`context model (${template} template): predict (detected peaks) feeds the ONNX model exactly what training cut from the same peaks`, async () => {
     const { dir, dispose } = tempDir();
     try {
@@ -272,9 +272,9 @@ for (const template of ['record', 'local'] as const)
         before: 30,
         after: 34,
         rr: ['rrPrevious', 'rrNext', 'rrLocal', 'rrRecord'],
-        context: contextFeatureNames(1),
+        context: contextFeatureNames(1, template),
         residualChannels: true,
-        ...(template === 'local' ? { template } : {}),
+        ...(template !== 'record' ? { template } : {}),
       });
       // Predict's path: R peaks from the QRS detector, beats (and RR) from those peaks.
       const { record } = await dataset.load('R6');
@@ -287,7 +287,7 @@ for (const template of ['record', 'local'] as const)
       const asAnnotated = new Map([['R6', detected.map((b) => ({ ...b, symbol: 'N', aami: 'N' as const }))]]);
       const geometry = beatGeometry(config, record.fs);
       const set = await loadBeatSet({ ...dataset, beats: asAnnotated as never }, ['R6'], config, geometry);
-      assert.equal(set.leads, 2);
+      assert.equal(set.leads, template === 'both' ? 3 : 2);
       const model = modelFromCheckpoint(checkpoint) as EfficientEcgBeat;
       const { logits } = beatLogits(model, set, geometry);
       model.dispose();

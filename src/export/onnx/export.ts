@@ -7,6 +7,7 @@
  * attribute that differs fails the export instead of baking one size in.
  */
 import { ExportError } from '../../errors.js';
+import { beatChannelCount, type BeatTemplateMode } from '../../signal/beat-context.js';
 import type { DType, TypedArray } from '../../engine/binding.js';
 import { randn, zeros } from '../../engine/ops.js';
 import { scope } from '../../engine/scope.js';
@@ -233,13 +234,14 @@ function validateMetadata(metadata: OnnxMetadata, inputs: OnnxInput[], trace: Tr
     fail(`window.samples must be a positive integer, got ${metadata.window?.samples}`);
   }
   const ecg = inputs.find((input) => input.name === 'ecg');
-  // A beat model with residual channels reads each lead and then each lead minus its record template.
-  const residual =
-    (metadata.extra?.beats as { residualChannels?: boolean } | undefined)?.residualChannels === true;
-  const channels = metadata.leads.length * (residual ? 2 : 1);
+  // A beat model with residual channels reads each lead and then each lead minus each of its templates.
+  const beats = metadata.extra?.beats as
+    { residualChannels?: boolean; template?: BeatTemplateMode } | undefined;
+  const residual = beats?.residualChannels === true;
+  const channels = beatChannelCount(metadata.leads.length, residual, beats?.template);
   if (ecg && ecg.example.shape[1] !== channels) {
     fail(
-      `leads has ${metadata.leads.length} names${residual ? ' (x2 with residual channels)' : ''} but the ecg input has ${ecg.example.shape[1]} leads`,
+      `leads has ${metadata.leads.length} names${residual ? ` (${channels} channels with residual channels)` : ''} but the ecg input has ${ecg.example.shape[1]} leads`,
     );
   }
   const logits = trace.outputs.find((output) => output.name === 'logits');
