@@ -5,7 +5,7 @@
  * the leads' energies are summed, integrated over a centred 150 ms window, and the integrated signal's peaks go
  * through Pan-Tompkins' adaptive dual thresholds (signal/noise peak levels), a 200 ms refractory period, T-wave
  * discrimination (a candidate within 360 ms of the previous beat needs at least half of its slope) and search-back
- * (after 1.66 median RR without a beat, the best candidate above the lower threshold is taken). Each beat is then
+ * (after 1.5 median RR without a beat, the best candidate above the lower threshold is taken). Each beat is then
  * moved to the local extremum of the reference lead, in that lead's dominant polarity.
  *
  * Every window is in seconds and every filter is designed from fs, so any sampling rate works.
@@ -78,6 +78,13 @@ const DESIGN = {
   maxLevelJump: 3,
   staleS: 3,
   maxStaleHalvings: 6,
+  /**
+   * Halving needs evidence of beats below the threshold: a recent candidate (past the last beat's T wave) this many
+   * times the median of those candidates. A pause (sinus arrest, block) has only baseline noise, and halving there
+   * left thresholds low for ~30 beats after it: T waves and noise counted as beats (measured on spliced pauses).
+   */
+  staleContrast: 3,
+  staleAfterBeatS: 0.5,
   flatAmplitude: 0.01,
   noisyRatio: 0.45,
 } as const;
@@ -472,8 +479,10 @@ function thresholdPeaks(
         .filter((c) => c - last >= refractory && integrated[c]! > lower && !isTWave(c))
         .reduce((b, c) => (b < 0 || integrated[c]! > integrated[b]! ? c : b), -1);
       if (best < 0) {
-        // Nothing above the lower threshold for a long time: the signal level is stale (amplitude dropped).
+        // Nothing above the lower threshold for a long time: the signal level is stale (amplitude dropped), unless
+        // nothing beat-like is there at all (a pause).
         if (now - last < DESIGN.staleS * fs || staleHalvings >= DESIGN.maxStaleHalvings) return;
+        if (!beatsBelowThreshold(last)) return;
         // One step per new candidate, so that a long gap (or a bridged NaN stretch) cannot collapse it at once.
         state.signal *= 0.5;
         state.noise *= 0.5;
@@ -506,6 +515,11 @@ function thresholdPeaks(
   }
   trySearchBack(integrated.length - 1);
   return { peaks, searchBack, noiseRatio: ratioCount ? ratioSum / ratioCount : 1 };
+
+  function beatsBelowThreshold(last: number): boolean {
+    const values = pending.filter((c) => c - last >= DESIGN.staleAfterBeatS * fs).map((c) => integrated[c]!);
+    return values.length >= 3 && Math.max(...values) >= DESIGN.staleContrast * median(values);
+  }
 
   function replaceLast(i: number) {
     peaks[peaks.length - 1] = i;
