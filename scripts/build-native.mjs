@@ -21,7 +21,8 @@ function copySources(dir) {
   for (const f of readdirSync(join(root, 'native')).filter((f) => /\.(cc|h|gyp)$/.test(f)))
     copyFileSync(join(root, 'native', f), join(dir, 'native', f));
   copyFileSync(join(root, 'scripts', 'libtorch-paths.mjs'), join(dir, 'scripts', 'libtorch-paths.mjs'));
-  if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  if (!existsSync(join(dir, 'node_modules')))
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   return join(dir, 'native');
 }
 

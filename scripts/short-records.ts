@@ -63,12 +63,22 @@ async function study(name: string, files: string[], predictor: Predictor, length
       for (const strategy of SHORT_RECORD_STRATEGIES) {
         const short = await predictor.predict(cut(record, seconds), { shortRecords: strategy });
         const key = `${seconds}|${strategy}`;
-        const arm = arms.get(key) ?? { records: 0, labelChanges: 0, meanShift: 0, classShift: {}, maxShift: 0 };
+        const arm = arms.get(key) ?? {
+          records: 0,
+          labelChanges: 0,
+          meanShift: 0,
+          classShift: {},
+          maxShift: 0,
+        };
         const shifts = labels.map((l) => Math.abs(short.probabilities[l]! - full.probabilities[l]!));
         arm.records++;
         if (short.labels.join(' ') !== full.labels.join(' ')) arm.labelChanges++;
         arm.meanShift += shifts.reduce((a, b) => a + b, 0) / shifts.length;
-        labels.forEach((l) => (arm.classShift[l] = (arm.classShift[l] ?? 0) + (short.probabilities[l]! - full.probabilities[l]!)));
+        labels.forEach(
+          (l) =>
+            (arm.classShift[l] =
+              (arm.classShift[l] ?? 0) + (short.probabilities[l]! - full.probabilities[l]!)),
+        );
         arm.maxShift = Math.max(arm.maxShift, ...shifts);
         arms.set(key, arm);
       }
@@ -116,8 +126,12 @@ for (const name of values.datasets!.split(',')) {
   const [title, files, whole] = await DATASETS[name]!();
   rows.push(...(await study(title, files, predictor, lengths, whole)));
 }
-console.log(`model ${model.name}; label sets compared with the whole record's (first 10 s; CinC 2017: first 30 s)`);
-console.log('| data | cut to | strategy | records | label sets changed | mean abs. shift | max abs. shift | mean signed shift per class |');
+console.log(
+  `model ${model.name}; label sets compared with the whole record's (first 10 s; CinC 2017: first 30 s)`,
+);
+console.log(
+  '| data | cut to | strategy | records | label sets changed | mean abs. shift | max abs. shift | mean signed shift per class |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
   const signed = Object.entries(r.meanSignedShift)

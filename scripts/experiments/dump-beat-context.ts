@@ -38,13 +38,19 @@ writeFileSync(
 console.log(`${set.count} beats of ${ids.length} records`);
 
 /** The reference rhythm (the last `+` annotation's aux text, e.g. "(AFIB") in force at each beat. */
-async function annotatedRhythm(records: string[], recordOf: Int32Array, samples: Int32Array): Promise<string[]> {
+async function annotatedRhythm(
+  records: string[],
+  recordOf: Int32Array,
+  samples: Int32Array,
+): Promise<string[]> {
   const changes = new Map<string, { time: number; rhythm: string }[]>();
   for (const id of records) {
     const annotations = await readAnnotations(join(root!, `${id}.atr`));
     changes.set(
       id,
-      annotations.filter((a) => a.aux?.startsWith('(')).map((a) => ({ time: a.sample, rhythm: a.aux!.trim() })),
+      annotations
+        .filter((a) => a.aux?.startsWith('('))
+        .map((a) => ({ time: a.sample, rhythm: a.aux!.trim() })),
     );
   }
   return Array.from(samples, (sample, i) => {

@@ -38,13 +38,19 @@ if (source === 'cinc2017') {
       for (const change of changes) if (change.sample <= b.sample) current = change.aux!.trim();
       return current;
     });
-    rows.push({ record: entry.id, label: JSON.stringify({ rhythm, aami: beats.map((b) => b.aami), samples: beats.map((b) => b.sample) }), features: split(windows) });
+    rows.push({
+      record: entry.id,
+      label: JSON.stringify({ rhythm, aami: beats.map((b) => b.aami), samples: beats.map((b) => b.sample) }),
+      features: split(windows),
+    });
   }
 } else throw new Error('usage: fibrillation-dump.ts cinc2017|mitdb DIR OUT.json');
 
 function split(windows: Float32Array): number[][] {
   const k = 8;
-  return Array.from({ length: windows.length / k }, (_, i) => Array.from(windows.subarray(i * k, (i + 1) * k)));
+  return Array.from({ length: windows.length / k }, (_, i) =>
+    Array.from(windows.subarray(i * k, (i + 1) * k)),
+  );
 }
 
 writeFileSync(out!, JSON.stringify(rows));

@@ -216,7 +216,10 @@ function noiseLook(signal: Float32Array, fs: number): { lightTailed: boolean; de
   const clean = Float64Array.from(signal, (v) => (Number.isFinite(v) ? v : 0));
   const band = bandpass(clean, 5, Math.min(18, fs / 2.5), fs);
   if (kurtosis(band) >= QUALITY_DESIGN.qrsKurtosis) return { lightTailed: false, detectorNoisy: false };
-  return { lightTailed: true, detectorNoisy: detectQrs(Float32Array.from(clean), fs).flags.includes('noisy') };
+  return {
+    lightTailed: true,
+    detectorNoisy: detectQrs(Float32Array.from(clean), fs).flags.includes('noisy'),
+  };
 }
 
 function kurtosis(x: Float64Array): number {
