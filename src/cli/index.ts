@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { buildProgram } from './program.js';
+import { warnIfStaleBuild } from './stale-build.js';
 
 // `efficientecg predict ... | head -1`: the reader has what it wanted and closed the pipe. Stop quietly with
 // success, as cat or grep do, instead of an unhandled EPIPE stack trace; any other stdout error stays an error.
@@ -7,6 +8,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
   process.exit(0);
 });
+
+warnIfStaleBuild();
 
 buildProgram()
   .parseAsync(process.argv)

@@ -1,0 +1,48 @@
+/**
+ * In a git checkout, `npx efficientecg` runs the compiled `dist/`, not `src/`: after a `git pull` without
+ * `npm run build` it silently runs the old code (an old build evaluated a model with the wrong beat template and
+ * reported other figures). This check warns when a source file is newer than the build. Installed packages ship no
+ * `src/`, so they never warn.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Newest modification time (ms) of the files under `dir` (0 when there is none). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The warning for a build at `builtFile` (a file of dist/cli/) whose package root holds `src/` with a newer file,
+ * or null when the build is current or there is no source tree beside it.
+ */
+export function staleBuildWarning(builtFile: string): string | null {
+  const root = join(dirname(builtFile), '..', '..');
+  let source: number;
+  let built: number;
+  try {
+    built = statSync(builtFile).mtimeMs;
+    source = newestMtime(join(root, 'src'));
+  } catch {
+    return null; // no source tree (an installed package) or an unreadable one: nothing to compare
+  }
+  if (source <= built) return null;
+  return (
+    `efficientecg: warning: src/ has changes newer than this build (${root}/dist); ` +
+    'run `npm run build` (or `bash scripts/setup.sh`) to run the current code\n'
+  );
+}
+
+/** Warns on stderr when the running CLI is a compiled build older than its source tree. */
+export function warnIfStaleBuild(): void {
+  const self = fileURLToPath(import.meta.url);
+  if (!self.endsWith('.js')) return; // run from source (tsx): always current
+  const warning = staleBuildWarning(self);
+  if (warning !== null) process.stderr.write(warning);
+}
