@@ -5,9 +5,12 @@
  * With --ensemble, also the arms' averaged logits (an ensemble of the arms, e.g. two seeds): per fold (fold k averages
  * the arms' fold-k models on fold k), pooled, and paired against the first arm.
  *
+ * With --partial, arms are compared on the folds all of them have finished (fold-k/heldout.json), so an arm run
+ * fold by fold over several sessions can be read before its last fold; the table says which folds.
+ *
  *   npx tsx scripts/experiments/cv-compare.ts --arm "10 s crops=runs/cv/A" --arm "2.5 s crops, max=runs/cv/B" [--ensemble]
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import {
@@ -15,8 +18,11 @@ import {
   outputsMetrics,
   poolOutputs,
   readHeldout,
+  summarise,
   type CvSummary,
 } from '../../src/train/cv.js';
+import type { HeldoutFile } from '../../src/train/loop.js';
+import type { TrainConfig } from '../../src/train/config.js';
 import { pairedDifference } from '../../src/train/cv-offsets.js';
 import type { TaskOutputs } from '../../src/train/task.js';
 
@@ -26,18 +32,39 @@ const options = new Command()
     value,
   ])
   .option('--ensemble', 'add the arms’ averaged out-of-fold logits (per fold, pooled, paired)')
+  .option('--partial', 'compare on the folds every arm has finished so far')
   .parse()
-  .opts<{ arm: string[]; ensemble?: boolean }>();
+  .opts<{ arm: string[]; ensemble?: boolean; partial?: boolean }>();
 
-const arms = options.arm.map((spec) => {
+/** Folds of a CV folder whose heldout.json is written. */
+function finishedFolds(dir: string): number[] {
+  return readdirSync(dir)
+    .map((name) => /^fold-(\d+)$/.exec(name)?.[1])
+    .filter((k): k is string => k !== undefined && existsSync(join(dir, `fold-${k}`, 'heldout.json')))
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+const specs = options.arm.map((spec) => {
   const at = spec.lastIndexOf('=');
-  const dir = spec.slice(at + 1);
-  return {
-    label: spec.slice(0, at),
-    dir,
-    summary: JSON.parse(readFileSync(join(dir, 'cv.json'), 'utf8')) as CvSummary,
-  };
+  return { label: spec.slice(0, at), dir: spec.slice(at + 1) };
 });
+const common = options.partial
+  ? specs.map(({ dir }) => finishedFolds(dir)).reduce((a, b) => a.filter((k) => b.includes(k)))
+  : null;
+if (common !== null && common.length === 0) throw new Error('no fold is finished in every arm');
+const arms = specs.map(({ label, dir }) => {
+  if (common === null) {
+    const summary = JSON.parse(readFileSync(join(dir, 'cv.json'), 'utf8')) as CvSummary;
+    return { label, dir, summary, heldout: () => readHeldout(dir, summary.folds)! };
+  }
+  const files = common.map(
+    (k) => JSON.parse(readFileSync(join(dir, `fold-${k}`, 'heldout.json'), 'utf8')) as HeldoutFile,
+  );
+  // The summary of these folds only (its config is not read below).
+  return { label, dir, summary: summarise(files, {} as TrainConfig), heldout: () => files };
+});
+if (common !== null) process.stdout.write(`folds ${common.join(', ')} (finished in every arm)\n\n`);
 const reference = arms[0]!;
 const f = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(3));
 
@@ -55,7 +82,7 @@ const rows = arms.map(({ label, summary }) => {
 });
 
 if (options.ensemble) {
-  const heldout = arms.map(({ dir, summary }) => readHeldout(dir, summary.folds)!);
+  const heldout = arms.map((arm) => arm.heldout());
   // Each fold's held-out records scored by every arm's fold-k model: their logits averaged, fold by fold.
   const perFold = heldout[0]!.map((_, k) => averageLogits(heldout.map((folds) => folds[k]!.outputs)));
   const values = perFold.map((outputs) => outputsMetrics(outputs).value ?? NaN);
