@@ -1,0 +1,46 @@
+"""Would calling fusion (F) beats V help the N/S/V figures? On a finished gated beat CV (fold-k/heldout.json), F's
+probability is moved to V (V logit = log(e^V + e^F), F never predicted) and the S offset is fitted nested (fold k's
+offset on the other folds, as cv-offsets.ts --classes S does), against the same nested rule without the move. Under
+EC57 an F beat called V is no V false positive, so only the V beats the model calls F (215, 223) stand to gain.
+
+    python3 scripts/experiments/beats-f-to-v.py OUT/two-lead-gate-local-noise OUT/two-lead-gate-local-noise-s1 ...
+"""
+import importlib.util
+import os
+import sys
+
+import numpy as np
+
+here = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location("seed_ensemble", os.path.join(here, "beats-seed-ensemble.py"))
+ensemble = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(ensemble)
+N, S, V, F, Q = range(5)
+
+
+def nested(logits, labels, folds):
+    grid = sorted(np.round(np.arange(-2, 2.0001, 0.05), 2), key=lambda a: (abs(a), a))
+    predicted = np.zeros(len(labels), dtype=int)
+    for k in np.unique(folds):
+        others = folds != k
+        best, best_offset = -1.0, 0.0
+        for offset in grid:
+            score = ensemble.nsv(ensemble.shifted(logits[others], offset), labels[others])
+            if score > best + 1e-12:
+                best, best_offset = score, offset
+        predicted[folds == k] = ensemble.shifted(logits[folds == k], best_offset)
+    return predicted
+
+
+def summary(predicted, labels):
+    f1 = lambda c: ensemble.f1(predicted, labels, c)
+    return f"N/S/V mean F1 {ensemble.nsv(predicted, labels):.3f}  S F1 {f1(S):.3f}  V F1 {f1(V):.3f}"
+
+
+for folder in sys.argv[1:]:
+    logits, labels, folds = ensemble.load(folder)
+    moved = logits.copy()
+    moved[:, V] = np.logaddexp(logits[:, V], logits[:, F])
+    moved[:, F] = -1e4
+    print(f"{folder}\n  nested S offset      {summary(nested(logits, labels, folds), labels)}"
+          f"\n  F -> V, nested S     {summary(nested(moved, labels, folds), labels)}")
