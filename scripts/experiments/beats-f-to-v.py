@@ -18,20 +18,6 @@ spec.loader.exec_module(ensemble)
 N, S, V, F, Q = range(5)
 
 
-def nested(logits, labels, folds):
-    grid = sorted(np.round(np.arange(-2, 2.0001, 0.05), 2), key=lambda a: (abs(a), a))
-    predicted = np.zeros(len(labels), dtype=int)
-    for k in np.unique(folds):
-        others = folds != k
-        best, best_offset = -1.0, 0.0
-        for offset in grid:
-            score = ensemble.nsv(ensemble.shifted(logits[others], offset), labels[others])
-            if score > best + 1e-12:
-                best, best_offset = score, offset
-        predicted[folds == k] = ensemble.shifted(logits[folds == k], best_offset)
-    return predicted
-
-
 def summary(predicted, labels):
     f1 = lambda c: ensemble.f1(predicted, labels, c)
     return f"N/S/V mean F1 {ensemble.nsv(predicted, labels):.3f}  S F1 {f1(S):.3f}  V F1 {f1(V):.3f}"
@@ -42,5 +28,5 @@ for folder in sys.argv[1:]:
     moved = logits.copy()
     moved[:, V] = np.logaddexp(logits[:, V], logits[:, F])
     moved[:, F] = -1e4
-    print(f"{folder}\n  nested S offset      {summary(nested(logits, labels, folds), labels)}"
-          f"\n  F -> V, nested S     {summary(nested(moved, labels, folds), labels)}")
+    print(f"{folder}\n  nested S offset      {summary(ensemble.nested_s_offset(logits, labels, folds), labels)}"
+          f"\n  F -> V, nested S     {summary(ensemble.nested_s_offset(moved, labels, folds), labels)}")

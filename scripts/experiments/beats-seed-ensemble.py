@@ -46,12 +46,10 @@ def shifted(logits, s_offset):
     return (logits + np.array([0, s_offset, 0, 0, 0])).argmax(1)
 
 
-def main(folders):
-    loaded = [load(folder) for folder in folders]
-    logits = np.mean([x[0] for x in loaded], axis=0)
-    labels, folds = loaded[0][1], loaded[0][2]
+def nested_s_offset(logits, labels, folds):
+    """Predictions of each fold with the S offset that maximises N/S/V mean F1 on the other folds."""
     grid = sorted(np.round(np.arange(-2, 2.0001, 0.05), 2), key=lambda a: (abs(a), a))
-    nested = np.zeros(len(labels), dtype=int)
+    predicted = np.zeros(len(labels), dtype=int)
     for k in np.unique(folds):
         others = folds != k
         best, best_offset = -1.0, 0.0
@@ -59,8 +57,15 @@ def main(folders):
             score = nsv(shifted(logits[others], offset), labels[others])
             if score > best + 1e-12:
                 best, best_offset = score, offset
-        nested[folds == k] = shifted(logits[folds == k], best_offset)
-    rows = [("argmax", logits.argmax(1)), ("nested S offset", nested)]
+        predicted[folds == k] = shifted(logits[folds == k], best_offset)
+    return predicted
+
+
+def main(folders):
+    loaded = [load(folder) for folder in folders]
+    logits = np.mean([x[0] for x in loaded], axis=0)
+    labels, folds = loaded[0][1], loaded[0][2]
+    rows = [("argmax", logits.argmax(1)), ("nested S offset", nested_s_offset(logits, labels, folds))]
     rows += [(f"fixed S offset {o}", shifted(logits, o)) for o in (-1.0, -1.3, -1.6, -1.9)]
     for name, predicted in rows:
         print(f"{name:20s} N/S/V mean F1 {nsv(predicted, labels):.3f}  S F1 {f1(predicted, labels, S):.3f}"
