@@ -34,6 +34,23 @@ export const RHYTHM_CONTEXT = [
   'rrLocalRecord',
 ] as const;
 
+/**
+ * The previous interval over the slow end of the recent rhythm (SLOW_RHYTHM: a high quantile of the intervals of the
+ * last minute, causal). Where most beats are premature (MIT-BIH 232: runs of APCs between long sinus pauses, three
+ * quarters of DS2's S beats) the local median is itself an ectopic interval and an APC reads as on time against it;
+ * against the slow quantile it stays short. Opt-in (`beats.slowRhythm`): listed after the morphology features.
+ */
+export const SLOW_RHYTHM_CONTEXT = ['rrPreviousSlow'] as const;
+
+/** The window and quantile of `rrPreviousSlow`. */
+export const SLOW_RHYTHM = {
+  /** Intervals ending within this many seconds before the previous beat. */
+  spanSeconds: 60,
+  quantile: 0.9,
+  /** Fewer intervals than this: the record's quantile stands in (record-level). */
+  minIntervals: 5,
+} as const;
+
 /** Morphology features per lead (named `${feature}${lead}`), dimensionless, in this order. */
 export const MORPHOLOGY_CONTEXT = [
   'templateCorrelation',
@@ -110,14 +127,17 @@ export function morphologyFeatureName(
   return prefixed ? `${kind}${name[0]!.toUpperCase()}${name.slice(1)}${lead}` : `${name}${lead}`;
 }
 
-/** Names of a model's context features for `leads` leads: rhythm, then per template kind and lead the morphology. */
+/**
+ * Names of the context features beatContext computes for `leads` leads: rhythm, then per template kind and lead the
+ * morphology, then the slow-rhythm ratio. A model reads a subset, by name.
+ */
 export function contextFeatureNames(leads: number, mode: BeatTemplateMode = 'record'): string[] {
   const morphology = templateKinds(mode).flatMap((kind) =>
     Array.from({ length: leads }, (_, l) =>
       MORPHOLOGY_CONTEXT.map((name) => morphologyFeatureName(name, l, kind, mode)),
     ).flat(),
   );
-  return [...RHYTHM_CONTEXT, ...morphology];
+  return [...RHYTHM_CONTEXT, ...morphology, ...SLOW_RHYTHM_CONTEXT];
 }
 
 const ratio = (a: number, b: number): number => Math.min(MAX_RATIO, Math.max(0, a / Math.max(b, 1e-6)));
@@ -172,6 +192,40 @@ export function rhythmContext(times: readonly number[]): Float32Array {
       ],
       i * k,
     );
+  }
+  return out;
+}
+
+/** The `quantile` of `values` (linear between order statistics); NaN for none. */
+function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = q * (sorted.length - 1);
+  const low = Math.floor(at);
+  return sorted[low]! + (at - low) * ((sorted[Math.min(low + 1, sorted.length - 1)] ?? 0) - sorted[low]!);
+}
+
+/**
+ * [beats, SLOW_RHYTHM_CONTEXT.length]: each beat's previous interval over the SLOW_RHYTHM.quantile of the intervals
+ * that end within SLOW_RHYTHM.spanSeconds before its previous beat (causal), or of the record's intervals when there
+ * are fewer than SLOW_RHYTHM.minIntervals. One beat alone: 1.
+ */
+export function slowRhythmContext(times: readonly number[]): Float32Array {
+  const n = times.length;
+  const out = new Float32Array(n).fill(1);
+  const rr = times.slice(1).map((t, i) => t - times[i]!);
+  if (rr.length === 0) return out;
+  const recordSlow = quantile(rr, SLOW_RHYTHM.quantile);
+  let from = 0; // first interval of beat i's window
+  for (let i = 0; i < n; i++) {
+    const previous = rr[i - 1] ?? rr[i]!;
+    // Interval j ends at beat j + 1; the window holds intervals ending at or before beat i - 1.
+    const end = Math.max(0, i - 1);
+    while (from < end && times[from + 1]! < (times[i - 1] ?? times[0]!) - SLOW_RHYTHM.spanSeconds) from++;
+    const window = rr.slice(from, end);
+    const slow =
+      window.length >= SLOW_RHYTHM.minIntervals ? quantile(window, SLOW_RHYTHM.quantile) : recordSlow;
+    out[i] = ratio(previous, slow);
   }
   return out;
 }
@@ -390,7 +444,7 @@ export function morphologyContext(
 
 /** Everything a context-aware beat model reads besides the beat windows themselves. */
 export interface BeatContext {
-  /** [beats, contextFeatureNames(leads, mode).length]: rhythm features, then morphology per template kind and lead. */
+  /** [beats, contextFeatureNames(leads, mode).length], in that order. */
   features: Float32Array;
   /** [beats, kinds * leads, width]: each beat minus each of its templates (the extra input channels), kind-major. */
   residuals: Float32Array;
@@ -416,13 +470,16 @@ export function beatContext(
     kind === 'local' ? localTemplates(windows, times, rhythm) : asTemplates(beatTemplate(windows), count),
   );
   const morphology = templates.map((t) => morphologyContext(windows, t, fs));
+  const slow = slowRhythmContext(times);
   const r = RHYTHM_CONTEXT.length;
   const m = leads * MORPHOLOGY_CONTEXT.length;
-  const per = r + m * templates.length;
+  const z = SLOW_RHYTHM_CONTEXT.length;
+  const per = r + m * templates.length + z;
   const features = new Float32Array(count * per);
   for (let b = 0; b < count; b++) {
     features.set(rhythm.subarray(b * r, (b + 1) * r), b * per);
     morphology.forEach((kind, k) => features.set(kind.subarray(b * m, (b + 1) * m), b * per + r + k * m));
+    features.set(slow.subarray(b * z, (b + 1) * z), (b + 1) * per - z);
   }
   const residuals = new Float32Array(count * templates.length * leads * width);
   templates.forEach((t, k) => {

@@ -168,6 +168,12 @@ export const trainConfigSchema = z
        */
       leadNoise: probability.default(0),
       /**
+       * Adds `rrPreviousSlow` to the rhythm context: the previous interval over the slow end (90th percentile) of
+       * the last minute's intervals, so that premature beats stay short where most beats are premature
+       * (src/signal/beat-context.ts SLOW_RHYTHM_CONTEXT).
+       */
+      slowRhythm: z.boolean().default(false),
+      /**
        * The leads read, by name: the first is required; later ones may list alternatives (`V1|V2|V5|V4`: the first
        * the record has, a zero lead when it has none; src/infer/prepare.ts selectLeads).
        */
@@ -257,6 +263,7 @@ export const TRAIN_DEFAULTS = {
     stretch: 0,
     invert: 0,
     leadNoise: 0,
+    slowRhythm: false,
     leads: ['MLII'],
     zeroExtraLeads: 0,
     fibrillationGate: false,

@@ -10,6 +10,8 @@ import {
   morphologyContext,
   RHYTHM_CONTEXT,
   rhythmContext,
+  SLOW_RHYTHM_CONTEXT,
+  slowRhythmContext,
   templateKinds,
   type BeatWindows,
 } from '../../src/signal/beat-context.js';
@@ -17,6 +19,7 @@ import { beatModelInputs } from '../../src/infer/beat-inputs.js';
 import { cutBeatWindows } from '../../src/infer/prepare.js';
 
 const K = RHYTHM_CONTEXT.length;
+const SLOW = SLOW_RHYTHM_CONTEXT.length;
 const row = (out: Float32Array, i: number) => Array.from(out.subarray(i * K, (i + 1) * K));
 const close = (actual: number[], expected: number[], tolerance = 1e-5) =>
   actual.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < tolerance, `${actual} vs ${expected}`));
@@ -174,7 +177,7 @@ const correlationColumn = RHYTHM_CONTEXT.length; // templateCorrelation0
 test('local template: a beat shape that changes within the record stays normal for its own minutes', () => {
   const { windows, times, kinds } = driftingRecord(10);
   const width = windows.width;
-  const columns = K + 4;
+  const columns = K + 4 + SLOW;
   const record = beatContext(windows, times, 100, 'record');
   const local = beatContext(windows, times, 100, 'local');
   assert.equal(record.templates[0]!.data.length, width);
@@ -219,7 +222,7 @@ test('local template: a beat shape that changes within the record stays normal f
 test('local template: in bigeminy the premature beats are left out, so the template is the normal beat', () => {
   const { windows, times, kinds } = driftingRecord(2);
   const local = beatContext(windows, times, 100, 'local');
-  const columns = K + 4;
+  const columns = K + 4 + SLOW;
   kinds.forEach((kind, b) => {
     if (Math.abs(times[b]! - 180) < 65) return;
     const correlation = local.features[b * columns + correlationColumn]!;
@@ -233,8 +236,9 @@ test('both templates: the local and the record template side by side, in feature
   const { width } = windows;
   const m = MORPHOLOGY_CONTEXT.length;
   assert.deepEqual(contextFeatureNames(1, 'both'), [
-    ...contextFeatureNames(1, 'local'),
+    ...contextFeatureNames(1, 'local').slice(0, K + m),
     ...MORPHOLOGY_CONTEXT.map((name) => `record${name[0]!.toUpperCase()}${name.slice(1)}0`),
+    ...SLOW_RHYTHM_CONTEXT,
   ]);
   assert.deepEqual(templateKinds('both'), ['local', 'record']);
   const local = beatContext(windows, times, 100, 'local');
@@ -243,16 +247,14 @@ test('both templates: the local and the record template side by side, in feature
   assert.equal(both.templates.length, 2);
   assert.deepEqual(both.templates[0], local.templates[0]);
   assert.deepEqual(both.templates[1], record.templates[0]);
+  const per = { one: K + m + SLOW, two: K + 2 * m + SLOW };
   for (let b = 0; b < windows.count; b++) {
-    const row = Array.from(both.features.subarray(b * (K + 2 * m), (b + 1) * (K + 2 * m)));
-    assert.deepEqual(
-      row.slice(0, K + m),
-      Array.from(local.features.subarray(b * (K + m), (b + 1) * (K + m))),
-    );
-    assert.deepEqual(
-      row.slice(K + m),
-      Array.from(record.features.subarray(b * (K + m) + K, (b + 1) * (K + m))),
-    );
+    const row = Array.from(both.features.subarray(b * per.two, (b + 1) * per.two));
+    const localRow = Array.from(local.features.subarray(b * per.one, (b + 1) * per.one));
+    const recordRow = Array.from(record.features.subarray(b * per.one, (b + 1) * per.one));
+    assert.deepEqual(row.slice(0, K + m), localRow.slice(0, K + m));
+    assert.deepEqual(row.slice(K + m, K + 2 * m), recordRow.slice(K, K + m));
+    assert.deepEqual(row.slice(K + 2 * m), localRow.slice(K + m));
     assert.deepEqual(Array.from(both.residuals.subarray(b * 2 * width, (b * 2 + 2) * width)), [
       ...local.residuals.subarray(b * width, (b + 1) * width),
       ...record.residuals.subarray(b * width, (b + 1) * width),
@@ -281,4 +283,32 @@ test('both templates: the local and the record template side by side, in feature
     ...cut.subarray(b * width, (b + 1) * width),
     ...context.residuals.subarray(b * 2 * width, (b + 1) * 2 * width),
   ]);
+});
+
+test('slow rhythm: where most beats are premature, they stay short against the slow end of the last minute', () => {
+  // As MIT-BIH 232: runs of three APCs 0.7 s apart, then a sinus beat after a 1.6 s pause; 3 of 4 beats are APCs.
+  const times: number[] = [];
+  const premature: boolean[] = [];
+  for (let t = 0, b = 0; t < 300; b++) {
+    const apc = b % 4 !== 0;
+    t += apc ? 0.7 : 1.6;
+    times.push(t);
+    premature.push(apc);
+  }
+  const local = rhythmContext(times);
+  const slow = slowRhythmContext(times);
+  assert.equal(slow.length, times.length);
+  for (let b = 20; b < times.length; b++) {
+    const againstMedian = local[b * K]!; // rrPreviousLocal: the median interval is an APC's
+    if (premature[b]) {
+      assert.ok(Math.abs(againstMedian - 1) < 1e-6, `APC ${b} vs the local median: ${againstMedian}`);
+      assert.ok(Math.abs(slow[b]! - 0.7 / 1.6) < 1e-6, `APC ${b} vs the slow end: ${slow[b]}`);
+    } else assert.ok(Math.abs(slow[b]! - 1) < 1e-6, `sinus beat ${b}: ${slow[b]}`);
+  }
+  // Causal: later beats do not change a beat's value; a steady rhythm reads 1; the first beats use the record's.
+  const cut = slowRhythmContext(times.slice(0, 150));
+  assert.deepEqual(Array.from(cut.subarray(20, 149)), Array.from(slow.subarray(20, 149)));
+  const steady = slowRhythmContext(Array.from({ length: 50 }, (_, b) => b * 0.8));
+  assert.ok(steady.every((v) => Math.abs(v - 1) < 1e-6));
+  assert.deepEqual(Array.from(slowRhythmContext([3])), [1]);
 });

@@ -264,6 +264,7 @@ for (const template of ['record', 'local', 'both'] as const)
         invert: 0.2,
         template,
         leadNoise: 0.3,
+        slowRhythm: template === 'both', // one of the three also reads the slow-rhythm ratio
       };
       const config = beatConfig(join(dir, 'context'), 'tokens', 1, context);
       const result = await trainBeats(config, dataset);
@@ -272,7 +273,9 @@ for (const template of ['record', 'local', 'both'] as const)
         before: 30,
         after: 34,
         rr: ['rrPrevious', 'rrNext', 'rrLocal', 'rrRecord'],
-        context: contextFeatureNames(1, template),
+        context: contextFeatureNames(1, template).filter(
+          (name) => template === 'both' || name !== 'rrPreviousSlow',
+        ),
         residualChannels: true,
         ...(template !== 'record' ? { template } : {}),
       });
