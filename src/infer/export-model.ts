@@ -4,7 +4,6 @@
  * is copied into metadata_props under the keys of MODEL_KEYS; fusion models get one `values`/`missing` input pair
  * per patient group and their attention weights as extra outputs.
  */
-import { beatChannelCount, type BeatTemplateMode } from '../signal/beat-context.js';
 import * as F from '../engine/ops.js';
 import { scope } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
@@ -14,6 +13,7 @@ import { ecgInput, exportOnnx, type OnnxInput, type OnnxMetadata } from '../expo
 import { EfficientEcgFusion, NULL_TOKEN, type FusionConfig, type TokenGroupSpec } from '../models/fusion.js';
 import { ENSEMBLE_MODEL_NAME, FusionEnsemble, type EnsembleConfig } from '../models/ensemble.js';
 import { modelFromCheckpoint } from '../models/registry.js';
+import { beatChannelCount, type BeatTemplateMode } from '../signal/beat-context.js';
 import type { PatientGroup } from './metadata.js';
 
 interface CheckpointPreprocessing {

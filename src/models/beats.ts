@@ -46,8 +46,6 @@ export type BeatModelConfig =
       context?: string[];
       /** The ECG input carries, after the leads, each lead minus its template(s). */
       residualChannels?: boolean;
-      /** Templates each lead has a residual channel against (absent: 1; 2 for beats.template `both`). */
-      residualSets?: number;
     }
   | { rrContext: 'none'; backbone: EfficientEcgConfig };
 
@@ -113,7 +111,6 @@ export function beatModelConfig(options: BeatModelOptions): BeatModelConfig {
     }),
     ...(context.length > 0 ? { context } : {}),
     ...(residualChannels ? { residualChannels } : {}),
-    ...(residualSets > 1 ? { residualSets } : {}),
   };
 }
 

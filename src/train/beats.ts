@@ -123,15 +123,19 @@ export function beatGeometry(config: TrainConfig, sourceFs: number): BeatGeometr
 /** The context columns and channels a training config asks for (src/infer/beat-inputs.ts). */
 export function beatInputSpec(config: TrainConfig, geometry: BeatGeometry): BeatInputSpec {
   const context = config.beats.context;
-  const slow: readonly string[] = config.beats.slowRhythm ? SLOW_RHYTHM_CONTEXT : [];
+  const slow = config.beats.slowRhythm ? [...SLOW_RHYTHM_CONTEXT] : [];
   const names =
     context === 'none'
       ? []
       : context === 'rhythm'
         ? [...RHYTHM_CONTEXT, ...slow]
-        : contextFeatureNames(config.beats.leads.length, config.beats.template).filter(
-            (name) => slow.includes(name) || !(SLOW_RHYTHM_CONTEXT as readonly string[]).includes(name),
-          );
+        : [
+            ...contextFeatureNames(config.beats.leads.length, config.beats.template).slice(
+              0,
+              -SLOW_RHYTHM_CONTEXT.length,
+            ),
+            ...slow,
+          ];
   if (config.beats.slowRhythm && context === 'none')
     throw new ConfigError('beat training: beats.slowRhythm is a context feature: it needs a beats.context');
   if (config.beats.rrContext === 'none' && (names.length > 0 || config.beats.residualChannels))

@@ -7,12 +7,12 @@
  * attribute that differs fails the export instead of baking one size in.
  */
 import { ExportError } from '../../errors.js';
-import { beatChannelCount, type BeatTemplateMode } from '../../signal/beat-context.js';
 import type { DType, TypedArray } from '../../engine/binding.js';
 import { randn, zeros } from '../../engine/ops.js';
 import { scope } from '../../engine/scope.js';
 import type { Tensor } from '../../engine/tensor.js';
 import type { Module } from '../../nn/module.js';
+import { beatChannelCount, type BeatTemplateMode } from '../../signal/beat-context.js';
 import { packageVersion } from '../../version.js';
 import { traceFunction, useCounts, type Trace, type TracedNode } from '../trace.js';
 import type { NodeContext } from './context.js';
