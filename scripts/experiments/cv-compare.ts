@@ -73,6 +73,7 @@ const rows = arms.map(({ label, summary }) => {
   const paired = pairedDifference(reference.summary, summary);
   return [
     label,
+    summary.perFold.map((fold) => f(fold.value)).join(' / '),
     `${f(summary.mean)} ± ${f(summary.sd)}`,
     `${f(summary.pooled.value)} ${interval ? `[${f(interval[0])}, ${f(interval[1])}]` : ''}`,
     label === reference.label
@@ -93,6 +94,7 @@ if (options.ensemble) {
   const paired = pairedDifference(reference.summary, summaryLike);
   rows.push([
     `average of the ${arms.length} arms' logits`,
+    values.map(f).join(' / '),
     `${f(mean(values))} ± ${f(sd(values))}`,
     `${f(metrics.value)} ${interval ? `[${f(interval[0])}, ${f(interval[1])}]` : ''}`,
     `${paired.mean >= 0 ? '+' : ''}${f(paired.mean)} ± ${f(paired.sd)} (${paired.up}/${paired.folds} folds up)`,
@@ -132,8 +134,8 @@ function sd(values: number[]): number {
 const metric = reference.summary.metric;
 process.stdout.write(
   [
-    `| arm | ${metric}, mean ± sd over ${reference.summary.folds} folds | pooled out-of-fold [95 % CI] | paired difference vs ${reference.label} |`,
-    '|---|---|---|---|',
+    `| arm | ${metric} per fold | ${metric}, mean ± sd over ${reference.summary.folds} folds | pooled out-of-fold [95 % CI] | paired difference vs ${reference.label} |`,
+    '|---|---|---|---|---|',
     ...rows.map((row) => `| ${row.join(' | ')} |`),
     '',
   ].join('\n'),
