@@ -16,7 +16,9 @@
 #      minute instead of the record's median beat), two-lead-gate-local-noise (both), two-lead-gate-both-noise
 #      (two-lead-gate-local-noise reading the local and the record template side by side: twice the morphology
 #      context, two residual channels per lead), two-lead-gate-local-noise-slow (the default's recipe plus
-#      rrPreviousSlow: the previous interval over the 90th percentile of the last minute's). (The gate as a mask in the
+#      rrPreviousSlow: the previous interval over the 90th percentile of the last minute's),
+#      two-lead-gate-local-noise-wide (the default's recipe with 0.6 s before the R peak instead of 0.25: the previous
+#      beat's T wave, where a premature beat's P wave hides). (The gate as a mask in the
 #      training loss, measured worse, ran at commit e9e951c.)
 # SEED=k (default 0) trains the arm with another seed into OUT_DIR/ARM-sk (the seed spread, seed ensembles).
 # The default beat model (mitdb-beat-2lead-local-gate-ens11) is two-lead-gate-local-noise, seed 0, then its S offset:
@@ -51,6 +53,7 @@ case "$arm" in
   two-lead-gate-local-noise) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"template":"local","leadNoise":0.3}' ;;
   two-lead-gate-both-noise) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"template":"both","leadNoise":0.3}' ;;
   two-lead-gate-local-noise-slow) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"template":"local","leadNoise":0.3,"slowRhythm":true}' ;;
+  two-lead-gate-local-noise-wide) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"template":"local","leadNoise":0.3,"beforeSeconds":0.6}' ;;
   two-lead-gate-cap3) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"maxClassWeight":3}' ;;
   *) echo "unknown arm $arm" >&2; exit 2 ;;
 esac
