@@ -4,7 +4,11 @@
 # on one thread each; ~50 min per fold per core here. Re-running resumes (finished folds are kept).
 #   bash scripts/experiments/cinc2017-cv.sh CINC2017_DIR [OUT_DIR=runs/cv/cinc2017-30s] [EXTRA TRAIN OPTIONS...]
 # then: npx tsx scripts/experiments/cv-offsets.ts --cv OUT_DIR   (nested CV of the class offsets)
-#       npx tsx scripts/bundle-model.ts --cv OUT_DIR --name cinc2017-w0.25-30s-ens5 --default [--class-offsets]
+#       npx tsx scripts/bundle-model.ts --cv OUT_DIR --name cinc2017-w0.25-30s-ens5 [--class-offsets]
+# The default (cinc2017-w0.25-30s-kd-ens5) is the same recipe distilled from two seeds of it, fold by fold:
+#   bash scripts/experiments/cinc2017-cv.sh DIR runs/cv/cinc2017-30s-s1 --seed 1
+#   bash scripts/experiments/cinc2017-cv.sh DIR runs/cv/cinc2017-30s-kd2 --distill-from runs/cv/cinc2017-30s runs/cv/cinc2017-30s-s1
+#   npx tsx scripts/bundle-model.ts --cv runs/cv/cinc2017-30s-kd2 --name cinc2017-w0.25-30s-kd-ens5 --default
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=${1:?usage: cinc2017-cv.sh CINC2017_DIR [OUT_DIR] [EXTRA TRAIN OPTIONS...]}
