@@ -6,11 +6,11 @@
  *
  *   npx tsx scripts/experiments/cinc2017-polarity-check.ts CINC2017_DIR CV_DIR [CV_DIR...]
  */
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRecord } from '../../src/io/index.js';
 import { detectQrs } from '../../src/signal/qrs.js';
-import { outputsMetrics, poolOutputs, readHeldout } from '../../src/train/cv.js';
+import { outputsMetrics, poolOutputs, readHeldout, type CvSummary } from '../../src/train/cv.js';
 
 const [dataDir, ...cvDirs] = process.argv.slice(2);
 if (!dataDir || cvDirs.length === 0)
@@ -29,8 +29,9 @@ process.stdout.write(
 );
 
 for (const dir of cvDirs) {
-  const heldout = readHeldout(dir, 5);
-  if (heldout === null) throw new Error(`${dir}: not every fold of 5 is finished`);
+  const { folds } = JSON.parse(readFileSync(join(dir, 'cv.json'), 'utf8')) as CvSummary;
+  const heldout = readHeldout(dir, folds);
+  if (heldout === null) throw new Error(`${dir}: not every fold of ${folds} is finished`);
   const pooled = poolOutputs(heldout.map((file) => file.outputs));
   const half = (wanted: boolean) => pooled.ids.flatMap((id, i) => (inverted.has(id) === wanted ? [i] : []));
   for (const [name, indices] of [

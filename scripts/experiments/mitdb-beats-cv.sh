@@ -39,6 +39,8 @@ seed=${SEED:-0}
 normal=2000
 name=$arm
 [ "$seed" = 0 ] || name=$arm-s$seed
+# The default beat model's recipe (two-lead-gate-local-noise), which the arms after it extend.
+default_recipe='"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"template":"local","leadNoise":0.3'
 case "$arm" in
   recipe) beats='{}' ;;
   rhythm) beats='{"context":"rhythm"}' ;;
@@ -50,10 +52,10 @@ case "$arm" in
   two-lead-gate) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true}' ;;
   two-lead-gate-noise) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"leadNoise":0.3}' ;;
   two-lead-gate-local) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"template":"local"}' ;;
-  two-lead-gate-local-noise) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"template":"local","leadNoise":0.3}' ;;
+  two-lead-gate-local-noise) beats="{$default_recipe}" ;;
   two-lead-gate-both-noise) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"template":"both","leadNoise":0.3}' ;;
-  two-lead-gate-local-noise-slow) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"template":"local","leadNoise":0.3,"slowRhythm":true}' ;;
-  two-lead-gate-local-noise-wide) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"template":"local","leadNoise":0.3,"beforeSeconds":0.6}' ;;
+  two-lead-gate-local-noise-slow) beats="{$default_recipe,\"slowRhythm\":true}" ;;
+  two-lead-gate-local-noise-wide) beats="{$default_recipe,\"beforeSeconds\":0.6}" ;;
   two-lead-gate-cap3) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"maxClassWeight":3}' ;;
   *) echo "unknown arm $arm" >&2; exit 2 ;;
 esac
