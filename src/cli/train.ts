@@ -70,7 +70,7 @@ interface LaunchFlags {
   distTimeout: number;
 }
 
-function positiveInteger(value: string): number {
+export function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1');
   return n;
@@ -102,7 +102,7 @@ function distributedSummary(parallel: DataParallel): string {
   return `${steps} steps, gradient all-reduce ${perStep.toFixed(1)} ms/step (${(bytesPerStep / 1e6).toFixed(2)} MB/step)`;
 }
 
-function number(value: string): number {
+export function number(value: string): number {
   const parsed = Number(value);
   if (!Number.isFinite(parsed)) throw new InvalidArgumentError('expected a number');
   return parsed;
@@ -174,7 +174,7 @@ export function progressCallbacks(): Pick<TrainOptions, 'onDataProgress' | 'onLo
   };
 }
 
-function defaultCacheDir(): string {
+export function defaultCacheDir(): string {
   return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'efficientecg');
 }
 

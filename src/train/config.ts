@@ -132,6 +132,27 @@ export const trainConfigSchema = z
       .strictObject({ folds: z.number().int().min(2).max(1000), fold: z.number().int().min(1) })
       .refine((value) => value.fold <= value.folds, { message: 'fold must be 1..folds' })
       .nullable(),
+    /**
+     * Self-supervised pre-training (src/train/pretrain.ts, `efficientecg pretrain`): contrastive views of the
+     * unlabelled single-lead ECG of these sources. null: supervised training on `dataset`.
+     */
+    pretrain: z
+      .strictObject({
+        sources: z.array(z.strictObject({ dataset: z.enum(DATASET_NAMES), data: z.string().min(1) })).min(1),
+        /** The stretch of one lead that both views of an example are cropped from (s). */
+        segmentSeconds: positive,
+        /** At most this many examples per record per epoch (one per segment), so long Holter records do not dominate. */
+        segmentsPerRecord: positiveInt,
+        /** NT-Xent temperature. */
+        temperature: positive,
+        /** Projection outputs (the pre-trained network's classifier). */
+        projection: z.number().int().min(2),
+        /** Share of each source's records held out (by a hash of their id) for the top-1 retrieval monitor. */
+        validationFraction: z.number().gt(0).lt(1),
+        /** The views' augmentation (stronger than supervised training's: it is what the views must agree across). */
+        augment: augmentSchema,
+      })
+      .nullable(),
     /** Beat classification (MIT-BIH): windows around the annotated R peaks with their RR context. */
     beats: z.strictObject({
       /** Window before the R peak and from it (s). */
@@ -250,6 +271,7 @@ export const TRAIN_DEFAULTS = {
   cacheDir: null,
   logEvery: 20,
   cvFold: null,
+  pretrain: null,
   beats: {
     beforeSeconds: 0.25,
     afterSeconds: 0.45,
@@ -269,6 +291,21 @@ export const TRAIN_DEFAULTS = {
     fibrillationGate: false,
   },
 } satisfies Partial<TrainConfig>;
+
+/** `efficientecg pretrain`'s defaults for the `pretrain` section (sources come from the command line). */
+export const PRETRAIN_DEFAULTS = {
+  segmentSeconds: 10,
+  segmentsPerRecord: 4,
+  temperature: 0.1,
+  projection: 64,
+  validationFraction: 0.05,
+  augment: {
+    scale: { p: 0.8, strength: 0.5 },
+    noise: { p: 0.5, std: 0.1 },
+    wander: { p: 0.5, amplitude: 0.3, maxHz: 0.5 },
+    leadDropout: { p: 0 },
+  },
+} satisfies Omit<NonNullable<TrainConfig['pretrain']>, 'sources'>;
 
 /** Every augmentation off (e.g. `--no-augment`). */
 export const NO_AUGMENTATION: AugmentConfig = {
@@ -350,5 +387,6 @@ export function runDefiningConfig(config: TrainConfig): Partial<TrainConfig> {
     evalWindowSeconds: rest.evalWindowSeconds ?? null,
     ema: rest.ema ?? null,
     distill: rest.distill ?? null,
+    pretrain: rest.pretrain ?? null,
   };
 }

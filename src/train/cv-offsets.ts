@@ -36,7 +36,8 @@ export function offsetsCv(
   fitted?: readonly string[],
 ): OffsetsCv {
   const { classes, labelKind, task } = heldout[0]!.outputs;
-  if (labelKind !== 'single-label') throw new ConfigError('class offsets are for single-label tasks');
+  if (labelKind !== 'single-label' || task === 'pretrain')
+    throw new ConfigError('class offsets are for single-label classification tasks');
   const folds: FoldPredictions[] = heldout.map((file) => ({
     labels: Int32Array.from(file.outputs.labels, (labels) => labels[0] ?? 0),
     logits: file.outputs.logits,

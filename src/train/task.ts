@@ -15,8 +15,8 @@ import type { ValidationMetrics } from './validate.js';
 
 /** Per-item outputs of a model on one split: what cross-validation pools across folds. */
 export interface TaskOutputs {
-  /** 'records' (one item per recording) or 'beats' (one item per annotated beat). */
-  task: 'records' | 'beats';
+  /** 'records' (one item per recording), 'beats' (one item per annotated beat) or 'pretrain' (no items). */
+  task: 'records' | 'beats' | 'pretrain';
   classes: string[];
   labelKind: 'single-label' | 'multi-label';
   /** Item ids (record id, or `record:sample` for beats). */
@@ -30,8 +30,8 @@ export interface TaskOutputs {
 }
 
 export interface TrainingTask<Batch> {
-  /** Human-readable name for logs ('records', 'beats'). */
-  readonly name: 'records' | 'beats';
+  /** Human-readable name for logs ('records', 'beats', 'pretrain'). */
+  readonly name: 'records' | 'beats' | 'pretrain';
   readonly model: TrainableModel;
   /** Optimiser steps per epoch (the schedule's length is epochs x this). */
   readonly stepsPerEpoch: number;

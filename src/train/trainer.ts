@@ -28,6 +28,7 @@ import type { TaskOutputs, TrainingTask } from './task.js';
 import { predictRecords, validationMetrics, type ValidationMetrics } from './validate.js';
 import { ConfigError } from '../errors.js';
 import { trainBeats } from './beats.js';
+import { pretrain } from './pretrain.js';
 
 export {
   RUN_FILES,
@@ -48,6 +49,7 @@ export async function train(
   dataset: Dataset,
   options: TrainOptions = {},
 ): Promise<TrainResult> {
+  if (config.pretrain !== null) return pretrain(config, options);
   if (config.dataset === 'mitdb') {
     if (config.cvFold !== null) dataset.split = applyCvFold(dataset.name, dataset.entries, config.cvFold);
     return trainBeats(config, dataset as MitdbDataset, options);
