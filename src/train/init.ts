@@ -77,6 +77,27 @@ export function initFromCheckpoint(
   return summary;
 }
 
+/**
+ * A fresh model with `init`'s weights copied in (null: left as it is); the model is disposed when they do not fit.
+ * Notices go to `onNotice` (default: stderr).
+ */
+export function withInit(
+  model: TrainableModel,
+  init: string | null,
+  input: RunInput,
+  options: { onNotice?: (message: string) => void; modelsDir?: string },
+): TrainableModel {
+  if (init === null) return model;
+  const notice = options.onNotice ?? ((message: string) => process.stderr.write(`${message}\n`));
+  try {
+    initFromCheckpoint(model, init, input, notice, options.modelsDir);
+  } catch (error) {
+    model.module.dispose();
+    throw error;
+  }
+  return model;
+}
+
 /** Maps a target tensor name to the source's name for it, or null when the source has no counterpart. */
 type NameMap = (target: string) => string | null;
 

@@ -4,6 +4,7 @@
  * the { name, config } saved in checkpoints so that the same model is rebuilt on resume and for evaluation.
  */
 import type { DatasetEntry } from '../datasets/types.js';
+import type { Checkpoint } from '../export/checkpoint.js';
 import { Tensor } from '../engine/tensor.js';
 import { ConfigError } from '../errors.js';
 import type { EfficientEcgConfig } from '../models/efficientecg.js';
@@ -122,6 +123,13 @@ export function trainableFromSpec(spec: { name: string; config: unknown }): Trai
   const config = spec.config as FusionConfig;
   validateFusionConfig(config);
   return fusionModel(config);
+}
+
+/** The model of a checkpoint being resumed, with its weights (`source` names it in errors). */
+export function restoredModel(saved: Checkpoint, source: string): TrainableModel {
+  const model = trainableFromSpec(saved.metadata.model);
+  model.module.loadState(saved.state, source);
+  return model;
 }
 
 function plainModel(name: string, config: unknown): TrainableModel {

@@ -18,14 +18,14 @@ import { manualSeed } from '../engine/runtime.js';
 import { scope } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 import { ConfigError } from '../errors.js';
-import type { Checkpoint, CheckpointMetadata } from '../export/checkpoint.js';
+import type { CheckpointMetadata } from '../export/checkpoint.js';
 import { augmentExample, type WindowSpec } from './batch.js';
 import type { TrainingState } from './checkpoint.js';
 import type { AugmentConfig, TrainConfig } from './config.js';
 import { loadTrainingData, type SampleStore } from './data.js';
-import { initFromCheckpoint } from './init.js';
+import { withInit } from './init.js';
 import { RUN_FILES, runTraining, type TrainOptions, type TrainResult } from './loop.js';
-import { newTrainableModel, trainableFromSpec, type TrainableModel } from './model.js';
+import { newTrainableModel, restoredModel, type TrainableModel } from './model.js';
 import { hashKey, seededRandom, shuffled, STREAM, type Random } from './random.js';
 import type { TaskOutputs, TrainingTask } from './task.js';
 import type { ValidationMetrics } from './validate.js';
@@ -243,42 +243,26 @@ export function projectionLabels(size: number): string[] {
   return Array.from({ length: size }, (_, i) => `z${i}`);
 }
 
-function initialModel(config: TrainConfig, pretrain: PretrainConfig, fs: number, options: TrainOptions) {
+function initialModel(
+  config: TrainConfig,
+  pretrain: PretrainConfig,
+  fs: number,
+  options: TrainOptions,
+): TrainableModel {
   const labels = projectionLabels(pretrain.projection);
-  const model = newTrainableModel(
-    config.model,
-    false,
-    { leads: 1, classes: labels.length },
-    [],
-    config.modelOverrides,
+  const shape = { leads: 1, classes: labels.length };
+  return withInit(
+    newTrainableModel(config.model, false, shape, [], config.modelOverrides),
+    config.init,
+    {
+      labels,
+      fs,
+      windowSeconds: config.windowSeconds,
+      bandpass: config.preprocess.bandpass,
+      standardize: config.preprocess.standardize,
+    },
+    options,
   );
-  if (config.init === null) return model;
-  const notice = options.onNotice ?? ((message: string) => process.stderr.write(`${message}\n`));
-  try {
-    initFromCheckpoint(
-      model,
-      config.init,
-      {
-        labels,
-        fs,
-        windowSeconds: config.windowSeconds,
-        bandpass: config.preprocess.bandpass,
-        standardize: config.preprocess.standardize,
-      },
-      notice,
-      options.modelsDir,
-    );
-  } catch (error) {
-    model.module.dispose();
-    throw error;
-  }
-  return model;
-}
-
-function restoredModel(saved: Checkpoint): TrainableModel {
-  const model = trainableFromSpec(saved.metadata.model);
-  model.module.loadState(saved.state, RUN_FILES.last);
-  return model;
 }
 
 /** Contrastive pre-training of `config.model` on `config.pretrain.sources` in `config.out` (resumable). */
@@ -294,7 +278,9 @@ export async function pretrain(
     const opened = datasets ?? (await openSources(pretrainConfig));
     const { train, validation, fs } = await loadSources(config, pretrainConfig, opened, options);
     manualSeed(config.seed);
-    const model = saved ? restoredModel(saved) : initialModel(config, pretrainConfig, fs, options);
+    const model = saved
+      ? restoredModel(saved, RUN_FILES.last)
+      : initialModel(config, pretrainConfig, fs, options);
     const window: WindowSpec = {
       samples: Math.max(1, Math.round(config.windowSeconds * fs)),
       shortRecords: 'zero-pad',

@@ -16,10 +16,10 @@ import { beatTokenValues, DEFAULT_BEAT_PCA, fitTrainingBeatPca, storedBeats } fr
 import type { BeatPcaSpec, FusionConfig, NumericGroupSpec, PatientRow } from '../models/fusion.js';
 import { applyCvFold } from './cv-folds.js';
 import { loadTrainingData, splitIndices, type TrainingData } from './data.js';
-import { initFromCheckpoint } from './init.js';
+import { withInit } from './init.js';
 import { createBatchSource, type BatchSource } from './loader.js';
 import { batchesOf, RUN_FILES, runTraining, type TrainOptions, type TrainResult } from './loop.js';
-import { newTrainableModel, rowOf, trainableFromSpec, type TrainableModel } from './model.js';
+import { newTrainableModel, restoredModel, rowOf, type TrainableModel } from './model.js';
 import { classWeights, lossOf, targetTensor, type ClassWeights } from './objective.js';
 import { blendLosses, softLoss, teacherLogits } from './distill.js';
 import { seededRandom, shuffled, STREAM, type Random } from './random.js';
@@ -149,7 +149,7 @@ function setUp(
       : { ...window, samples: Math.max(1, Math.round(config.evalWindowSeconds * data.fs)) };
   manualSeed(config.seed);
   // --init only shapes the start: a resumed run continues from its own last checkpoint.
-  const model = saved ? restoredModel(saved) : initialModel(config, data, train, options);
+  const model = saved ? restoredModel(saved, RUN_FILES.last) : initialModel(config, data, train, options);
   if (saved) restoreBeatValues(model, data);
   return {
     config,
@@ -206,34 +206,18 @@ function initialModel(
   train: number[],
   options: TrainOptions,
 ): TrainableModel {
-  const model = freshModel(config, data, train);
-  if (config.init === null) return model;
-  const notice = options.onNotice ?? ((message: string) => process.stderr.write(`${message}\n`));
-  try {
-    initFromCheckpoint(
-      model,
-      config.init,
-      {
-        labels: data.classes,
-        fs: data.fs,
-        windowSeconds: config.windowSeconds,
-        bandpass: config.preprocess.bandpass,
-        standardize: config.preprocess.standardize,
-      },
-      notice,
-      options.modelsDir,
-    );
-  } catch (error) {
-    model.module.dispose();
-    throw error;
-  }
-  return model;
-}
-
-function restoredModel(saved: Checkpoint): TrainableModel {
-  const model = trainableFromSpec(saved.metadata.model);
-  model.module.loadState(saved.state, RUN_FILES.last);
-  return model;
+  return withInit(
+    freshModel(config, data, train),
+    config.init,
+    {
+      labels: data.classes,
+      fs: data.fs,
+      windowSeconds: config.windowSeconds,
+      bandpass: config.preprocess.bandpass,
+      standardize: config.preprocess.standardize,
+    },
+    options,
+  );
 }
 
 /** The epoch's batches: a seeded shuffle cut into batchSize chunks (a trailing chunk of one is dropped). */
