@@ -30,6 +30,7 @@ import {
   type CvSummary,
 } from '../src/train/cv.js';
 import type { TrainConfig } from '../src/train/config.js';
+import { resolveInitCheckpoint } from '../src/train/init.js';
 import { RUN_FILES } from '../src/train/loop.js';
 import { offsetsCv, pairedDifference, type OffsetsCv } from '../src/train/cv-offsets.js';
 import { probabilities as probabilitiesOf } from '../src/train/validate.js';
@@ -202,6 +203,31 @@ function distillationNote(): string {
   );
 }
 
+/**
+ * A sentence on the members' starting weights (config.init), naming a self-supervised checkpoint's sources and
+ * length from its own metadata (src/train/pretrain.ts).
+ */
+function initNote(): string {
+  const init = (config as { init?: string | null }).init;
+  if (!init) return '';
+  let pretrained: { sources?: Array<{ dataset: string }>; epochs?: number } | null = null;
+  try {
+    const extra = readCheckpoint(resolveInitCheckpoint(init)).metadata.extra ?? {};
+    if (extra.task === 'pretrain') {
+      const training = extra.training as { state?: { epoch?: number } } | undefined;
+      pretrained = { ...(extra.pretrain as object), epochs: training?.state?.epoch };
+    }
+  } catch {
+    // The checkpoint is not on this machine any more: name it only.
+  }
+  if (pretrained === null) return `\nEach member started from the weights of ${init} (\`--init\`).\n`;
+  const sources = (pretrained.sources ?? []).map((source) => source.dataset).join(', ');
+  return (
+    `\nEach member started from ${init}: self-supervised contrastive pre-training (docs/pretraining.md) ` +
+    `for ${pretrained.epochs} epochs on the unlabelled ECG of ${sources} (no labels read).\n`
+  );
+}
+
 /** With --aggregate: how the shipped aggregation was chosen, and the figure of the runs' own. */
 function aggregationNoteOf(own: CvSummary | null): string | null {
   if (!options.aggregate || own === null) return null;
@@ -324,7 +350,7 @@ Each fold's model trained on the other folds with a fixed schedule (nothing chos
 the fold's ${task === 'beats' ? 'beats' : 'records'} once with its last weights (\`efficientecg cv\`, src/train/cv.ts). The shipped model averages the
 ${summary.folds} fold models' logits; these figures are those of single fold models, so they do not include the
 ensemble's own gain.
-${offsets ? offsetsSection(offsets) : ''}${aggregationNote ? `\n${capitalised(aggregationNote)}.\n` : ''}${distillationNote()}
+${offsets ? offsetsSection(offsets) : ''}${aggregationNote ? `\n${capitalised(aggregationNote)}.\n` : ''}${initNote()}${distillationNote()}
 | fold | ${summary.metric} | ${task === 'beats' ? 'beats' : 'records'} |
 |---|---|---|
 ${summary.perFold.map((p) => `| ${p.fold} | ${f(p.value)} | ${p.items} |`).join('\n')}
