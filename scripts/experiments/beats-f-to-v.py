@@ -1,4 +1,4 @@
-"""Would calling fusion (F) beats V help the N/S/V figures? On a finished gated beat CV (fold-k/heldout.json), F's
+"""Would calling fusion (F) beats V (or N, or never predicting F) help the N/S/V figures? On a finished gated beat CV (fold-k/heldout.json), F's
 probability is moved to V (V logit = log(e^V + e^F), F never predicted) and the S offset is fitted nested (fold k's
 offset on the other folds, as cv-offsets.ts --classes S does), against the same nested rule without the move. Under
 EC57 an F beat called V is no V false positive, so only the V beats the model calls F (215, 223) stand to gain.
@@ -23,10 +23,18 @@ def summary(predicted, labels):
     return f"N/S/V mean F1 {ensemble.nsv(predicted, labels):.3f}  S F1 {f1(S):.3f}  V F1 {f1(V):.3f}"
 
 
+def f_moved_to(logits, target):
+    """F's probability added to `target` (V or N), F never predicted; target None: F's output dropped."""
+    moved = logits.copy()
+    if target is not None:
+        moved[:, target] = np.logaddexp(logits[:, target], logits[:, F])
+    moved[:, F] = -1e4
+    return moved
+
+
 for folder in sys.argv[1:]:
     logits, labels, folds = ensemble.load(folder)
-    moved = logits.copy()
-    moved[:, V] = np.logaddexp(logits[:, V], logits[:, F])
-    moved[:, F] = -1e4
-    print(f"{folder}\n  nested S offset      {summary(ensemble.nested_s_offset(logits, labels, folds), labels)}"
-          f"\n  F -> V, nested S     {summary(ensemble.nested_s_offset(moved, labels, folds), labels)}")
+    print(folder)
+    for name, rule in (("nested S offset", logits), ("F -> V, nested S", f_moved_to(logits, V)),
+                       ("F -> N, nested S", f_moved_to(logits, N)), ("F dropped, nested S", f_moved_to(logits, None))):
+        print(f"  {name:<21}{summary(ensemble.nested_s_offset(rule, labels, folds), labels)}")
