@@ -17,7 +17,7 @@ import { formatCvSummary } from '../../src/cli/cv.js';
 import { applyCvFold } from '../../src/train/cv-folds.js';
 import { foldDir, readHeldout, rescoredHeldoutName, summarise } from '../../src/train/cv.js';
 import { writeFileAtomic } from '../../src/util/atomic.js';
-import { loadTrainingData, splitIndices } from '../../src/train/data.js';
+import { loadTrainingData, preprocessOf, splitIndices } from '../../src/train/data.js';
 import { trainableFromSpec } from '../../src/train/model.js';
 import { predictRecords, validationMetrics } from '../../src/train/validate.js';
 import type { HeldoutFile } from '../../src/train/loop.js';
@@ -40,11 +40,7 @@ const config = (first.metadata.extra?.training as { config: TrainConfig }).confi
 const folds = config.cvFold!.folds;
 const dataset = await DATASETS[config.dataset].open(config.data);
 const data = await loadTrainingData(dataset, {
-  preprocess: {
-    resampleTo: config.preprocess.fs,
-    bandpass: config.preprocess.bandpass,
-    standardize: config.preprocess.standardize,
-  },
+  preprocess: preprocessOf(config),
   cacheDir: config.cacheDir,
 });
 const samples = Math.round(config.windowSeconds * data.fs);

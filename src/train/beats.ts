@@ -58,6 +58,7 @@ import type { EfficientEcgVariant } from '../models/efficientecg.js';
 import { augmentExample } from './batch.js';
 import type { TrainingState } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
+import { preprocessOf } from './data.js';
 import { batchesOf, RUN_FILES, runTraining, type TrainOptions, type TrainResult } from './loop.js';
 import type { TrainableModel } from './model.js';
 import { corruptLead } from './beat-noise.js';
@@ -689,9 +690,7 @@ function beatCheckpointMetadata(
     model: run.trainable.spec,
     labels: [...AAMI_CLASSES],
     preprocessing: {
-      resampleTo: config.preprocess.fs,
-      bandpass: config.preprocess.bandpass,
-      standardize: config.preprocess.standardize,
+      ...preprocessOf(config),
       fs: geometry.fs,
       leads: config.beats.leads,
       windowSeconds: width / geometry.fs,

@@ -12,6 +12,7 @@ import {
 import type { Dataset, DatasetEntry, LabelKind } from '../datasets/types.js';
 import { ConfigError } from '../errors.js';
 import type { EcgRecord } from '../io/record.js';
+import type { TrainConfig } from './config.js';
 import { recordRhythm, type RecordRhythm } from '../signal/rhythm-record.js';
 
 export type { RecordRhythm };
@@ -46,6 +47,15 @@ export interface TrainingData {
    * training split (src/train/beat-token.ts); null until then or without a beats token.
    */
   beats: Array<number[] | null> | null;
+}
+
+/** The preprocessing a run's config asks for, as the cache and the checkpoint metadata name it. */
+export function preprocessOf(config: Pick<TrainConfig, 'preprocess'>): PreprocessConfig {
+  return {
+    resampleTo: config.preprocess.fs,
+    bandpass: config.preprocess.bandpass,
+    standardize: config.preprocess.standardize,
+  };
 }
 
 export interface LoadOptions {

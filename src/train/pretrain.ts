@@ -22,13 +22,13 @@ import type { CheckpointMetadata } from '../export/checkpoint.js';
 import { augmentExample, type WindowSpec } from './batch.js';
 import type { TrainingState } from './checkpoint.js';
 import type { AugmentConfig, TrainConfig } from './config.js';
-import { loadTrainingData, type SampleStore } from './data.js';
+import { loadTrainingData, preprocessOf, type SampleStore } from './data.js';
 import { withInit } from './init.js';
 import { RUN_FILES, runTraining, type TrainOptions, type TrainResult } from './loop.js';
 import { newTrainableModel, restoredModel, type TrainableModel } from './model.js';
 import { hashKey, seededRandom, shuffled, STREAM, type Random } from './random.js';
 import type { TaskOutputs, TrainingTask } from './task.js';
-import type { ValidationMetrics } from './validate.js';
+import { validationSummary, type ValidationMetrics } from './validate.js';
 
 export type PretrainConfig = NonNullable<TrainConfig['pretrain']>;
 
@@ -195,11 +195,7 @@ async function loadSources(
   let fs: number | null = null;
   for (const dataset of datasets) {
     const data = await loadTrainingData(dataset, {
-      preprocess: {
-        resampleTo: config.preprocess.fs,
-        bandpass: config.preprocess.bandpass,
-        standardize: config.preprocess.standardize,
-      },
+      preprocess: preprocessOf(config),
       cacheDir: config.cacheDir,
       ...(options.onDataProgress ? { onProgress: options.onDataProgress } : {}),
     });
@@ -396,9 +392,7 @@ function checkpointMetadata(
     model: run.model.spec,
     labels: projectionLabels(pretrain.projection),
     preprocessing: {
-      resampleTo: config.preprocess.fs,
-      bandpass: config.preprocess.bandpass,
-      standardize: config.preprocess.standardize,
+      ...preprocessOf(config),
       fs: run.fs,
       leads: ['ECG'],
       windowSeconds: spec.window.samples / run.fs,
@@ -412,14 +406,7 @@ function checkpointMetadata(
         ...pretrain,
         records: { train: run.train.length, validation: run.validation.length },
       },
-      validation: validation
-        ? {
-            metric: validation.metric,
-            value: validation.value,
-            records: validation.records,
-            ...validation.details,
-          }
-        : null,
+      validation: validationSummary(validation),
       training: { config, state },
     },
   };

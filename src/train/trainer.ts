@@ -15,7 +15,7 @@ import type { TrainConfig } from './config.js';
 import { beatTokenValues, DEFAULT_BEAT_PCA, fitTrainingBeatPca, storedBeats } from './beat-token.js';
 import type { BeatPcaSpec, FusionConfig, NumericGroupSpec, PatientRow } from '../models/fusion.js';
 import { applyCvFold } from './cv-folds.js';
-import { loadTrainingData, splitIndices, type TrainingData } from './data.js';
+import { loadTrainingData, preprocessOf, splitIndices, type TrainingData } from './data.js';
 import { withInit } from './init.js';
 import { createBatchSource, type BatchSource } from './loader.js';
 import { batchesOf, RUN_FILES, runTraining, type TrainOptions, type TrainResult } from './loop.js';
@@ -25,7 +25,7 @@ import { blendLosses, softLoss, teacherLogits } from './distill.js';
 import { seededRandom, shuffled, STREAM, type Random } from './random.js';
 import type { ValidationShard } from './distributed.js';
 import type { TaskOutputs, TrainingTask } from './task.js';
-import { predictRecords, validationMetrics, type ValidationMetrics } from './validate.js';
+import { predictRecords, validationMetrics, validationSummary, type ValidationMetrics } from './validate.js';
 import { ConfigError } from '../errors.js';
 import { trainBeats } from './beats.js';
 import { pretrain } from './pretrain.js';
@@ -56,11 +56,7 @@ export async function train(
   }
   return runTraining(config, options, async (saved) => {
     const data = await loadTrainingData(dataset, {
-      preprocess: {
-        resampleTo: config.preprocess.fs,
-        bandpass: config.preprocess.bandpass,
-        standardize: config.preprocess.standardize,
-      },
+      preprocess: preprocessOf(config),
       cacheDir: config.cacheDir,
       rhythm: config.fusion && config.fusionTokens.includes('rhythm'),
       ...(options.onDataProgress ? { onProgress: options.onDataProgress } : {}),
@@ -316,9 +312,7 @@ function checkpointMetadata(
     model: run.model.spec,
     labels: [...data.classes],
     preprocessing: {
-      resampleTo: config.preprocess.fs,
-      bandpass: config.preprocess.bandpass,
-      standardize: config.preprocess.standardize,
+      ...preprocessOf(config),
       fs: data.fs,
       leads: data.leadNames,
       windowSeconds: window.samples / data.fs,
@@ -346,14 +340,7 @@ function checkpointMetadata(
       classWeights: run.weights,
       // A cross-validation fold's validation split is its held-out fold: no thresholds are chosen on it.
       thresholds: config.cvFold === null && validation ? validation.thresholds : {},
-      validation: validation
-        ? {
-            metric: validation.metric,
-            value: validation.value,
-            records: validation.records,
-            ...validation.details,
-          }
-        : null,
+      validation: validationSummary(validation),
       training: { config, state },
     },
   };

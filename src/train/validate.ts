@@ -92,6 +92,18 @@ export interface ValidationMetrics {
   records: number;
 }
 
+/** A validation's figures as checkpoint metadata stores them (null: not validated). */
+export function validationSummary(validation: ValidationMetrics | null): Record<string, unknown> | null {
+  return validation
+    ? {
+        metric: validation.metric,
+        value: validation.value,
+        records: validation.records,
+        ...validation.details,
+      }
+    : null;
+}
+
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 function softmaxRow(row: Float64Array): Float64Array {
