@@ -172,7 +172,11 @@ export async function runTraining<Batch>(
 export function prepareOutDir(config: TrainConfig, options: TrainOptions, main = true): Checkpoint | null {
   const lastPath = join(config.out, RUN_FILES.last);
   if (main) removeStaleTemporaries(config.out); // left by a run killed mid-write
-  const hasRun = Object.values(RUN_FILES).some((file) => existsSync(join(config.out, file)));
+  const found = Object.values(RUN_FILES).filter((file) => existsSync(join(config.out, file)));
+  // A run that stopped before writing anything but its config (e.g. on a bad record) is this run if the config
+  // matches: starting it again loses nothing.
+  const onlyThisConfig = found.length === 1 && found[0] === RUN_FILES.config && startedSameRun(config);
+  const hasRun = found.length > 0 && !onlyThisConfig;
   if (options.resume) {
     if (existsSync(lastPath)) {
       const saved = readCheckpoint(lastPath);
@@ -188,7 +192,7 @@ export function prepareOutDir(config: TrainConfig, options: TrainOptions, main =
       );
   } else if (hasRun && !options.force) {
     throw new ConfigError(
-      `out dir ${config.out} holds another run (${RUN_FILES.last} / ${RUN_FILES.log}): pass --resume to continue it or --force to start over`,
+      `out dir ${config.out} holds another run (${found.join(', ')}): pass --resume to continue it or --force to start over`,
     );
   }
   if (!main) return null;

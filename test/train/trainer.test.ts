@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, MissingFileError } from '../../src/errors.js';
@@ -135,6 +135,27 @@ test('fusion and multi-label runs: model spec, patient inputs, BCE pos_weight, m
     // 36 training records: 12 of each class plus the extra label of every fourth record (r % 4 == 0, r >= 12).
     assert.equal(weights.values.length, 3);
     assert.ok(weights.values.every((w) => w > 1 && w < 3));
+  } finally {
+    dispose();
+  }
+});
+
+test("a run that stopped before its first epoch (config.json only) starts again; another run's config is named", async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const out = join(dir, 'run');
+    mkdirSync(out);
+    writeFileSync(join(out, 'config.json'), `${JSON.stringify(tinyConfig(out, { epochs: 1 }))}\n`);
+    const again = await train(tinyConfig(out, { epochs: 1 }), syntheticDataset());
+    assert.equal(again.state.epoch, 1);
+    rmSync(join(out, 'log.jsonl'));
+    rmSync(join(out, 'last.safetensors'));
+    rmSync(join(out, 'best.safetensors'), { force: true });
+    await assert.rejects(
+      train(tinyConfig(out, { epochs: 1, lr: 1e-2 }), syntheticDataset()),
+      (error: Error) =>
+        error instanceof ConfigError && /holds another run \(config\.json\).*--force/.test(error.message),
+    );
   } finally {
     dispose();
   }
