@@ -5,6 +5,7 @@
  */
 import {
   openCachedDataset,
+  preprocessRecord,
   preprocessorFromConfig,
   type PreprocessConfig,
   type Preprocessor,
@@ -108,7 +109,7 @@ function inMemory(
     split: dataset.split,
     load: async (id) => {
       const example = await dataset.load(id);
-      return { ...example, record: await preprocessor.apply(example.record) };
+      return { ...example, record: await preprocessRecord(dataset, id, example.record, preprocessor) };
     },
   };
 }

@@ -6,8 +6,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm, stat, writeFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { FormatError } from '../../errors.js';
+import { join, resolve } from 'node:path';
+import { FormatError, SignalError } from '../../errors.js';
 import type { EcgRecord } from '../../io/record.js';
 import { fileExists } from '../files.js';
 import type { Dataset, DatasetEntry, LoadedExample } from '../types.js';
@@ -97,7 +97,10 @@ export async function sourceFingerprint(dataset: Dataset): Promise<string> {
 
 export function cachePaths(dataset: Dataset, options: Pick<CacheOptions, 'dir' | 'preprocess'>) {
   const configHash = sha256(canonical(options.preprocess.config));
-  const stem = join(options.dir, `${dataset.name}-${configHash.slice(0, 12)}`);
+  // The folder is part of the name: two folders of one adapter (two `custom` datasets, two pre-training folders)
+  // would otherwise overwrite each other's cache on every run.
+  const folder = sha256(resolve(dataset.root)).slice(0, 8);
+  const stem = join(options.dir, `${dataset.name}-${folder}-${configHash.slice(0, 12)}`);
   return { configHash, dataPath: `${stem}.bin`, indexPath: `${stem}.json` };
 }
 
@@ -166,7 +169,7 @@ async function buildCache(
     await file.write(headerBytes(buildId));
     let offset = HEADER_BYTES;
     await forEachLoaded(dataset, options, async ({ entry, record }) => {
-      const processed = await options.preprocess.apply(record);
+      const processed = await preprocessRecord(dataset, entry.id, record, options.preprocess);
       const bytes = recordBytes(processed);
       await file.write(bytes, 0, bytes.length, offset);
       const length = processed.signals[0]?.length ?? 0;
@@ -206,6 +209,22 @@ async function buildCache(
     await file.close().catch(() => undefined);
     await rm(temporary, { force: true });
     throw error;
+  }
+}
+
+/** The preprocessor's output; a record it cannot process (e.g. shorter than the filter) is an error naming its file. */
+export async function preprocessRecord(
+  dataset: Pick<Dataset, 'name' | 'sourceFiles'>,
+  id: string,
+  record: EcgRecord,
+  preprocess: Preprocessor,
+): Promise<EcgRecord> {
+  try {
+    return await preprocess.apply(record);
+  } catch (error) {
+    if (!(error instanceof SignalError)) throw error;
+    const file = dataset.sourceFiles(id)[0] ?? `${dataset.name} record ${id}`;
+    throw new SignalError(`${file}: ${error.message}`, { cause: error });
   }
 }
 

@@ -79,6 +79,21 @@ test('reopening reuses the cache; a new config or a touched source file rebuilds
   }
 });
 
+test('two copies of one dataset in two folders keep two caches: neither rebuilds the other', async () => {
+  const { root, cacheDir, dispose } = workspace();
+  try {
+    const copy = `${root}-copy`;
+    cpSync(root, copy, { recursive: true });
+    const first = await openCachedDataset(await openCinc2017(root), { dir: cacheDir, preprocess: to100Hz });
+    const second = await openCachedDataset(await openCinc2017(copy), { dir: cacheDir, preprocess: to100Hz });
+    assert.notEqual(second.cache.dataPath, first.cache.dataPath);
+    const again = await openCachedDataset(await openCinc2017(root), { dir: cacheDir, preprocess: to100Hz });
+    assert.equal(again.cache.rebuilt, false);
+  } finally {
+    dispose();
+  }
+});
+
 test('a custom preprocessor is keyed by its config; a truncated data file is a FormatError naming it', async () => {
   const { root, cacheDir, dispose } = workspace();
   try {
