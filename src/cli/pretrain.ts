@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { DATASET_NAMES, type DatasetName } from '../datasets/index.js';
+import { PRETRAIN_SOURCE_NAMES, type PretrainSourceName } from '../datasets/index.js';
 import { MissingFileError } from '../errors.js';
 import {
   mergeConfig,
@@ -14,7 +14,7 @@ import { pretrain } from '../train/pretrain.js';
 import { defaultCacheDir, number, positiveInteger, progressCallbacks, stopOnInterrupt } from './train.js';
 
 interface PretrainFlags {
-  source: Array<{ dataset: DatasetName; data: string }>;
+  source: Array<{ dataset: PretrainSourceName; data: string }>;
   out: string;
   config?: string;
   model?: string;
@@ -35,13 +35,13 @@ interface PretrainFlags {
   force?: boolean;
 }
 
-/** `--source cinc2017=DIR`, repeatable. */
+/** `--source cinc2017=DIR` or `--source folder=DIR`, repeatable. */
 function source(value: string, previous: PretrainFlags['source'] = []): PretrainFlags['source'] {
   const cut = value.indexOf('=');
   const dataset = value.slice(0, Math.max(0, cut));
-  if (cut < 1 || !(DATASET_NAMES as readonly string[]).includes(dataset))
-    throw new InvalidArgumentError(`expected NAME=DIR with NAME one of ${DATASET_NAMES.join(', ')}`);
-  return [...previous, { dataset: dataset as DatasetName, data: value.slice(cut + 1) }];
+  if (cut < 1 || !(PRETRAIN_SOURCE_NAMES as readonly string[]).includes(dataset))
+    throw new InvalidArgumentError(`expected NAME=DIR with NAME one of ${PRETRAIN_SOURCE_NAMES.join(', ')}`);
+  return [...previous, { dataset: dataset as PretrainSourceName, data: value.slice(cut + 1) }];
 }
 
 /** defaults <- --config <- flags; every source folder must exist. */
@@ -64,8 +64,9 @@ export function pretrainConfigFromFlags(flags: PretrainFlags): TrainConfig {
     file ?? {},
   ) as Record<string, unknown>;
   return resolveTrainConfig(base, {
-    // `dataset` / `data` name the first source: the run's config stays a complete training config.
-    dataset: first.dataset,
+    // `dataset` / `data` name the first source: the run's config stays a complete training config (a folder is
+    // written as `custom`, the nearest adapter; pre-training reads `pretrain.sources`, never these two).
+    dataset: first.dataset === 'folder' ? 'custom' : first.dataset,
     data: first.data,
     model: flags.model ?? 'efficientecg-w0.25',
     init: flags.init,
@@ -96,7 +97,7 @@ export function registerPretrain(program: Command): void {
     )
     .requiredOption(
       '--source <name=dir>',
-      'a dataset folder in its official layout, e.g. cinc2017=DIR (repeat for more)',
+      'a dataset folder in its official layout, e.g. cinc2017=DIR, or folder=DIR: every record under DIR, any format, no labels (repeat for more)',
       source,
     )
     .requiredOption('--out <dir>', 'run folder (last.safetensors, log.jsonl, config.json)')

@@ -2,13 +2,14 @@
  * "Your own data" adapter (Node): DIR/labels.csv lists records (any format src/io reads) with their labels, and an
  * optional DIR/classes.txt fixes the class order. Layout and rules: docs/own-data.md.
  */
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { FormatError, MissingFileError } from '../errors.js';
-import { readRecord, readWfdbHeader } from '../io/index.js';
+import { readRecord } from '../io/index.js';
 import type { Sex } from '../io/record.js';
 import { parseCsv } from './csv.js';
 import { fileExists, readText } from './files.js';
 import { withRecord } from './load.js';
+import { firstExisting, locateRecordFile, type LocatedRecord } from './record-files.js';
 import { applySeededSplit, DEFAULT_SEEDED_SPLIT, type SeededSplitOptions } from './split.js';
 import type { Dataset, DatasetEntry, LabelKind, SkippedRecord, SplitInfo, SplitName } from './types.js';
 
@@ -55,13 +56,6 @@ export interface LabelRow {
 export interface ClassList {
   classes: string[] | null;
   labelKind: LabelKind | null;
-}
-
-/** A record located on disk: the path src/io reads and every file it depends on (for cache fingerprints). */
-interface LocatedRecord {
-  readPath: string;
-  files: string[];
-  leads: number;
 }
 
 export async function openCustom(root: string, options: CustomOptions = {}): Promise<Dataset> {
@@ -271,35 +265,7 @@ async function locateRecord(root: string, row: LabelRow): Promise<LocatedRecord 
   const path = await firstExisting(candidates);
   if (path === null)
     return `record file missing (${candidates.map((candidate) => relative(root, candidate)).join(', ')})`;
-  const readPath = path.replace(/\.dat$/i, '.hea');
-  try {
-    if (/\.(hea|mat)$/i.test(readPath)) {
-      const headerPath = readPath.replace(/\.mat$/i, '.hea');
-      if (await fileExists(headerPath)) {
-        const header = await readWfdbHeader(headerPath);
-        const dataFiles = [
-          ...new Set(header.signals.map((signal) => join(dirname(headerPath), signal.fileName))),
-        ];
-        const missing = await firstMissing(dataFiles);
-        if (missing !== null) return `record file missing (${relative(root, missing)})`;
-        return { readPath, files: [headerPath, ...dataFiles], leads: header.signals.length };
-      }
-    }
-    const record = await readRecord(readPath, row.fs === null ? {} : { fs: row.fs });
-    return { readPath, files: [readPath], leads: record.signals.length };
-  } catch (error) {
-    return `unreadable: ${(error as Error).message}`;
-  }
-}
-
-async function firstExisting(paths: readonly string[]): Promise<string | null> {
-  for (const path of paths) if (await fileExists(path)) return path;
-  return null;
-}
-
-async function firstMissing(paths: readonly string[]): Promise<string | null> {
-  for (const path of paths) if (!(await fileExists(path))) return path;
-  return null;
+  return locateRecordFile(root, path, row.fs);
 }
 
 /** The trainer needs one lead count: the records that differ from the most common count are listed. */

@@ -3,6 +3,7 @@ import { openCinc2017 } from './cinc2017.js';
 import { openCinc2021 } from './cinc2021.js';
 import { openCpsc2018 } from './cpsc2018.js';
 import { openCustom } from './custom.js';
+import { FOLDER_SOURCE, openRecordFolder } from './folder.js';
 import { openLudb } from './ludb/index.js';
 import { openMitdb } from './mitdb/index.js';
 import { openPtbxl } from './ptbxl/index.js';
@@ -50,6 +51,19 @@ export const DATASETS: Record<
   },
 };
 
+/** What `pretrain --source` reads: any adapter's folder, or `folder`, every record under a folder (folder.ts). */
+export const PRETRAIN_SOURCE_NAMES = [...DATASET_NAMES, FOLDER_SOURCE] as const;
+export type PretrainSourceName = (typeof PRETRAIN_SOURCE_NAMES)[number];
+
 export * from './types.js';
 export * from './summary.js';
-export { openPtbxl, openCpsc2018, openCinc2017, openMitdb, openLudb, openCinc2021, openCustom };
+export {
+  openPtbxl,
+  openCpsc2018,
+  openCinc2017,
+  openMitdb,
+  openLudb,
+  openCinc2021,
+  openCustom,
+  openRecordFolder,
+};

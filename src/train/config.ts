@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DATASET_NAMES } from '../datasets/index.js';
+import { DATASET_NAMES, PRETRAIN_SOURCE_NAMES } from '../datasets/index.js';
 import { ConfigError, MissingFileError } from '../errors.js';
 import { FUSION_DESIGNS, type FusionDesign } from '../models/fusion.js';
 import { architectureNames, isArchitectureName } from '../models/registry.js';
@@ -138,7 +138,9 @@ export const trainConfigSchema = z
      */
     pretrain: z
       .strictObject({
-        sources: z.array(z.strictObject({ dataset: z.enum(DATASET_NAMES), data: z.string().min(1) })).min(1),
+        sources: z
+          .array(z.strictObject({ dataset: z.enum(PRETRAIN_SOURCE_NAMES), data: z.string().min(1) }))
+          .min(1),
         /** The stretch of one lead that both views of an example are cropped from (s). */
         segmentSeconds: positive,
         /** At most this many examples per record per epoch (one per segment), so long Holter records do not dominate. */

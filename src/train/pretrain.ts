@@ -11,6 +11,7 @@
  * held-out records' views (does view A find its own view B among all of them?), a monitor of the pretext task,
  * not an accuracy on any diagnosis.
  */
+import { FOLDER_SOURCE, openRecordFolder, type RecordFolder } from '../datasets/folder.js';
 import { DATASETS, type Dataset } from '../datasets/index.js';
 import { noGrad } from '../engine/autograd.js';
 import * as F from '../engine/ops.js';
@@ -174,11 +175,39 @@ export function retrievalTop1(a: Float32Array, b: Float32Array, dim: number): nu
   return rows === 0 ? 0 : hits / rows;
 }
 
-/** The sources' datasets, opened from `pretrain.sources` (tests may pass their own). */
-async function openSources(pretrain: PretrainConfig): Promise<Dataset[]> {
+/**
+ * The sources' datasets, opened from `pretrain.sources` (tests may pass their own). A `folder` source gives one
+ * dataset per lead count; what it found, and what it could not read, is said through `notice`.
+ */
+export async function openSources(
+  pretrain: PretrainConfig,
+  notice: (message: string) => void,
+): Promise<Dataset[]> {
   const datasets: Dataset[] = [];
-  for (const source of pretrain.sources) datasets.push(await DATASETS[source.dataset].open(source.data));
+  for (const source of pretrain.sources) {
+    if (source.dataset !== FOLDER_SOURCE) {
+      datasets.push(await DATASETS[source.dataset].open(source.data));
+      continue;
+    }
+    const folder = await openRecordFolder(source.data);
+    datasets.push(...folder.datasets);
+    notice(folderSummary(source.data, folder));
+  }
   return datasets;
+}
+
+/** `folder=DIR: 120 records (100 with 2 leads, 20 with 12 leads); 3 unreadable: a.csv (reason), ...`. */
+function folderSummary(root: string, folder: RecordFolder): string {
+  const counts = folder.datasets.map(
+    (dataset) => `${dataset.entries.length} with ${dataset.split.parameters['leads'] as number} lead(s)`,
+  );
+  const records = folder.datasets.reduce((sum, dataset) => sum + dataset.entries.length, 0);
+  const skipped = folder.skipped.slice(0, 3).map(({ id, reason }) => `${id} (${reason})`);
+  const more = folder.skipped.length > 3 ? `, and ${folder.skipped.length - 3} more` : '';
+  return (
+    `pretrain source folder=${root}: ${records} records (${counts.join(', ')})` +
+    (folder.skipped.length > 0 ? `; ${folder.skipped.length} not read: ${skipped.join(', ')}${more}` : '')
+  );
 }
 
 /**
@@ -271,7 +300,7 @@ export async function pretrain(
   if (pretrainConfig === null) throw new ConfigError('pretrain: the config has no `pretrain` section');
   if (config.cvFold !== null) throw new ConfigError('pretrain: cross-validation folds do not apply');
   return runTraining(config, options, async (saved) => {
-    const opened = datasets ?? (await openSources(pretrainConfig));
+    const opened = datasets ?? (await openSources(pretrainConfig, options.onNotice ?? console.error));
     const { train, validation, fs } = await loadSources(config, pretrainConfig, opened, options);
     manualSeed(config.seed);
     const model = saved

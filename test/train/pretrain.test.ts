@@ -5,8 +5,9 @@
  * pre-trained checkpoint (stem adapted, classifier fresh).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import * as F from '../../src/engine/ops.js';
 import { pretrainConfigFromFlags } from '../../src/cli/pretrain.js';
@@ -19,6 +20,7 @@ import {
   distinctBatches,
   epochExamples,
   ntXent,
+  openSources,
   pretrain,
   PRETRAIN_METRIC,
   retrievalTop1,
@@ -168,6 +170,73 @@ test('pretrain flags: sources by name, a missing folder named, file < flags', ()
     assert.throws(
       () => pretrainConfigFromFlags({ source: [{ dataset: 'ludb', data: join(dir, 'nope') }], out: dir }),
       (error: Error) => error instanceof MissingFileError && error.message.includes('nope'),
+    );
+  } finally {
+    dispose();
+  }
+});
+
+/** Real records of three lead counts (CinC 2017, PTB-XL, MIT-BIH fixtures) in sub-folders, and one broken table. */
+function recordFolder(dir: string): string {
+  const folder = join(dir, 'records');
+  const wfdb = fileURLToPath(new URL('../fixtures/wfdb/', import.meta.url));
+  const place = (sub: string, files: string[]) => {
+    mkdirSync(join(folder, sub), { recursive: true });
+    for (const file of files) cpSync(join(wfdb, file), join(folder, sub, file));
+  };
+  for (const sub of ['a', 'b', 'c', 'd']) place(sub, ['A00001.hea', 'A00001.mat']);
+  for (const sub of ['e', 'f']) place(sub, ['00001_lr.hea', '00001_lr.dat']);
+  place('g', ['208x.hea', '208x.dat', '208x.atr']);
+  writeFileSync(join(folder, 'broken.csv'), 'not,an\necg,record\n');
+  return folder;
+}
+
+test('a folder source: its records by lead count, the unreadable named, and a pre-training run on them', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const folder = recordFolder(dir);
+    const sources = [{ dataset: 'folder' as const, data: folder }];
+    const notices: string[] = [];
+    const opened = await openSources({ ...PRETRAIN_DEFAULTS, sources }, (message) => notices.push(message));
+    assert.deepEqual(
+      opened.map((dataset) => [dataset.name, dataset.entries.map((entry) => entry.id)]),
+      [
+        ['folder-1lead', ['a/A00001', 'b/A00001', 'c/A00001', 'd/A00001']],
+        ['folder-12lead', ['e/00001_lr', 'f/00001_lr']],
+        ['folder-2lead', ['g/208x']],
+      ],
+    );
+    assert.equal(notices.length, 1);
+    assert.match(
+      notices[0]!,
+      /7 records \(4 with 1 lead\(s\), 2 with 12 lead\(s\), 1 with 2 lead\(s\)\); 1 not read: broken \(unreadable: /,
+    );
+    const config = pretrainConfig(join(dir, 'run'), {
+      epochs: 1,
+      batchSize: 4,
+      cacheDir: join(dir, 'cache'),
+      preprocess: { fs: 50, bandpass: null, standardize: true },
+      pretrain: { ...pretrainConfig(dir).pretrain, sources },
+    });
+    const result = await pretrain(config, { onNotice: () => undefined });
+    assert.equal(result.state.epoch, 1);
+    const metadata = readCheckpoint(result.lastPath).metadata.extra as {
+      pretrain: { records: { train: number; validation: number } };
+    };
+    assert.deepEqual(metadata.pretrain.records, { train: 5, validation: 2 });
+  } finally {
+    dispose();
+  }
+});
+
+test('a folder with no readable record is an error naming the folder', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    writeFileSync(join(dir, 'broken.csv'), 'not,an\necg,record\n');
+    await assert.rejects(
+      openSources({ ...PRETRAIN_DEFAULTS, sources: [{ dataset: 'folder', data: dir }] }, () => undefined),
+      (error: Error) =>
+        error instanceof ConfigError && error.message.includes(dir) && /broken/.test(error.message),
     );
   } finally {
     dispose();

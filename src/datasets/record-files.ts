@@ -1,0 +1,53 @@
+/**
+ * A record file located on disk (Node), for the adapters that read records of any format src/io reads (custom,
+ * folder): the path to read, every file it depends on (cache fingerprints) and its lead count.
+ */
+import { dirname, join, relative } from 'node:path';
+import { readRecord, readWfdbHeader } from '../io/index.js';
+import { fileExists } from './files.js';
+
+export interface LocatedRecord {
+  readPath: string;
+  files: string[];
+  leads: number;
+}
+
+/**
+ * Reads just enough of the record at `path` (a .hea, .dat, .mat, .csv...) to know its lead count: a WFDB header
+ * when there is one, else the whole record. A string is the reason it cannot be used (paths relative to `root`).
+ */
+export async function locateRecordFile(
+  root: string,
+  path: string,
+  fs: number | null,
+): Promise<LocatedRecord | string> {
+  const readPath = path.replace(/\.dat$/i, '.hea');
+  try {
+    if (/\.(hea|mat)$/i.test(readPath)) {
+      const headerPath = readPath.replace(/\.mat$/i, '.hea');
+      if (await fileExists(headerPath)) {
+        const header = await readWfdbHeader(headerPath);
+        const dataFiles = [
+          ...new Set(header.signals.map((signal) => join(dirname(headerPath), signal.fileName))),
+        ];
+        const missing = await firstMissing(dataFiles);
+        if (missing !== null) return `record file missing (${relative(root, missing)})`;
+        return { readPath, files: [headerPath, ...dataFiles], leads: header.signals.length };
+      }
+    }
+    const record = await readRecord(readPath, fs === null ? {} : { fs });
+    return { readPath, files: [readPath], leads: record.signals.length };
+  } catch (error) {
+    return `unreadable: ${(error as Error).message}`;
+  }
+}
+
+export async function firstExisting(paths: readonly string[]): Promise<string | null> {
+  for (const path of paths) if (await fileExists(path)) return path;
+  return null;
+}
+
+async function firstMissing(paths: readonly string[]): Promise<string | null> {
+  for (const path of paths) if (!(await fileExists(path))) return path;
+  return null;
+}
