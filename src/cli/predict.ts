@@ -1,14 +1,12 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { commandOutput } from './output.js';
 import { ConfigError } from '../errors.js';
-import { globEntries, resolveRecordPath, walkFolders } from '../infer/files.js';
-import { parseWfdbHeader } from '../io/wfdb/header.js';
-import { segmentHeaderNames } from '../io/wfdb/multisegment.js';
+import { folderRecords, FOLDER_RULE, globEntries, resolveRecordPath, walkFolders } from '../infer/files.js';
 import type { FileResult, ModelTarget } from '../infer/predict-file.js';
 import { LINE_FORMATS, OUTPUT_FORMATS, type OutputFormat } from '../infer/predict-output.js';
 import { predictionReportHtml } from '../infer/prediction-report.js';
@@ -89,18 +87,6 @@ function modelTarget(model: string | undefined, modelsDir: string | undefined): 
   return { kind: 'route', candidates };
 }
 
-/** What `predict` reads in a folder; files given by name or glob are read whatever they are. */
-const FOLDER_RULE =
-  'in a folder: every WFDB .hea (not the segment headers of a multi-segment record), every .mat without a .hea ' +
-  'beside it, and every .csv/.tsv/.txt whose first data row is all numbers (an ECG table, optional header row); ' +
-  "other files are skipped and counted, a record's own files (.dat, annotations) are not";
-
-interface RecordSelection {
-  files: string[];
-  /** Files in the given folders that are neither a record nor part of one (labels.csv, README.md, ...). */
-  skipped: string[];
-}
-
 /** Non-record files met in folders: how many, and the first few names for the summary. */
 interface Skipped {
   count: number;
@@ -126,80 +112,6 @@ function* recordEntries(inputs: readonly string[], skipped: Skipped): Generator<
     } else {
       yield resolveRecordPath(input) ?? input;
     }
-  }
-}
-
-/** Path without its extension: a record's files share it (100.hea, 100.dat, 100.atr). */
-const stemOf = (path: string) => path.replace(/\.[^./\\]*$/, '');
-const extensionOf = (path: string) => /\.([^./\\]*)$/.exec(path)?.[1]?.toLowerCase() ?? '';
-
-function folderRecords(paths: readonly string[]): RecordSelection {
-  const headers = paths.filter((path) => extensionOf(path) === 'hea');
-  const segments = new Set(headers.flatMap(segmentHeaders));
-  const headerStems = new Set(headers.map(stemOf));
-  const files: string[] = [];
-  const skipped: string[] = [];
-  for (const path of paths) {
-    const ext = extensionOf(path);
-    const isRecord =
-      (ext === 'hea' && !segments.has(path)) ||
-      (ext === 'mat' && !headerStems.has(stemOf(path))) ||
-      (TABLE_EXTENSIONS.has(ext) && !headerStems.has(stemOf(path)) && isEcgTable(path));
-    if (isRecord) files.push(path);
-    else if (!headerStems.has(stemOf(path))) skipped.push(path);
-  }
-  return { files, skipped };
-}
-
-/** The segment (and layout) headers a multi-segment header names; none for any other file. */
-function segmentHeaders(path: string): string[] {
-  const text = readFileSync(path, 'latin1');
-  // Cheap test first: only a multi-segment record line has "name/segments".
-  if (!/^\s*[^\s#/]+\/\d+/m.test(text)) return [];
-  try {
-    return segmentHeaderNames(parseWfdbHeader(text, path)).map((name) => join(dirname(path), name));
-  } catch {
-    return []; // a corrupt header is still a record: predicting it reports the error
-  }
-}
-
-const TABLE_EXTENSIONS = new Set(['csv', 'tsv', 'txt']);
-/** Enough of a table for its header row and first data row. */
-const TABLE_HEAD_BYTES = 4096;
-const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-
-/** An ECG table as src/io/csv.ts reads it: the first row, or the row after a header row, is all numbers. */
-function isEcgTable(path: string): boolean {
-  const { text, complete } = fileHead(path, TABLE_HEAD_BYTES);
-  const lines = text.split(/\r\n|\n|\r/).filter((line) => line.trim() !== '');
-  if (!complete) lines.pop(); // may be cut mid-number
-  const [first, second] = lines;
-  if (first === undefined) return false;
-  const delimiter = ([',', ';', '\t'] as const).reduce((best, d) =>
-    first.split(d).length > first.split(best).length ? d : best,
-  );
-  const numericRow = (line: string | undefined) => {
-    if (line === undefined) return false;
-    const cells = line.split(delimiter).map((cell) =>
-      cell
-        .trim()
-        .replace(/^"(.*)"$/, '$1')
-        .trim(),
-    );
-    const number = (cell: string) => NUMBER.test(delimiter === ',' ? cell : cell.replace(',', '.'));
-    return cells.some((cell) => cell !== '') && cells.every((c) => c === '' || /^nan$/i.test(c) || number(c));
-  };
-  return numericRow(first) || numericRow(second);
-}
-
-function fileHead(path: string, bytes: number): { text: string; complete: boolean } {
-  const fd = openSync(path, 'r');
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const read = readSync(fd, buffer, 0, bytes, 0);
-    return { text: buffer.toString('latin1', 0, read), complete: read < bytes };
-  } finally {
-    closeSync(fd);
   }
 }
 

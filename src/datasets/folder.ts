@@ -1,12 +1,12 @@
 /**
  * Unlabelled records of any layout, for self-supervised pre-training (`pretrain --source folder=DIR`): every record
- * file under a folder (found as `predict` finds them: WFDB headers, lone .mat files, .csv tables), no label read.
+ * under a folder, found as `predict` finds them (src/infer/files.ts FOLDER_RULE), no label read.
  * The trainer needs one lead count per sample store, so the folder opens as one dataset per lead count.
  */
 import { existsSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { ConfigError, MissingFileError } from '../errors.js';
-import { expandInputs } from '../infer/files.js';
+import { FOLDER_RULE, recordsUnder } from '../infer/files.js';
 import { readRecord } from '../io/index.js';
 import { withRecord } from './load.js';
 import { locateRecordFile, type LocatedRecord } from './record-files.js';
@@ -14,10 +14,13 @@ import type { Dataset, DatasetEntry, SkippedRecord } from './types.js';
 
 export const FOLDER_SOURCE = 'folder' as const;
 
-/** The folder's readable records grouped by lead count (most records first), and every file it could not use. */
+/** The folder's readable records grouped by lead count (most records first), and what it could not use. */
 export interface RecordFolder {
   datasets: Dataset[];
+  /** Record files that could not be read, with the reason. */
   skipped: SkippedRecord[];
+  /** Files that are neither a record nor part of one (notes, index tables). */
+  otherFiles: string[];
 }
 
 export async function openRecordFolder(root: string): Promise<RecordFolder> {
@@ -25,7 +28,8 @@ export async function openRecordFolder(root: string): Promise<RecordFolder> {
     throw new MissingFileError(root, 'folder not found');
   const groups = new Map<number, Map<string, LocatedRecord>>();
   const skipped: SkippedRecord[] = [];
-  for (const path of expandInputs([root])) {
+  const found = recordsUnder(root);
+  for (const path of found.files) {
     const id = relative(root, path)
       .replaceAll('\\', '/')
       .replace(/\.(hea|mat|csv)$/i, '');
@@ -36,12 +40,12 @@ export async function openRecordFolder(root: string): Promise<RecordFolder> {
   }
   if (groups.size === 0)
     throw new ConfigError(
-      `${root}: no readable ECG record (looked for .hea, .mat and .csv files${skipped.length > 0 ? `; ${skipped.length} unreadable, first: ${skipped[0]!.id}: ${skipped[0]!.reason}` : ''})`,
+      `${root}: no readable ECG record (${FOLDER_RULE}${skipped.length > 0 ? `; ${skipped.length} unreadable, first: ${skipped[0]!.id}: ${skipped[0]!.reason}` : ''})`,
     );
   const datasets = [...groups]
     .sort((a, b) => b[1].size - a[1].size || a[0] - b[0])
     .map(([leads, records]) => leadGroup(root, leads, records, groups.size > 1));
-  return { datasets, skipped };
+  return { datasets, skipped, otherFiles: found.skipped };
 }
 
 /** One lead count's records as a dataset with no class and every entry in `train`. */

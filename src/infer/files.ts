@@ -1,14 +1,25 @@
 /**
- * `predict` inputs -> record files (Node): a file as given; a folder walked recursively for `.hea` records, `.mat`
- * files without a `.hea` beside them, and `.csv` tables; a glob (`*`, `?`, `[abc]`, `**`) matched under its fixed
- * prefix.
+ * `predict` inputs -> record files (Node): a file as given; a folder walked recursively for its records by
+ * FOLDER_RULE (also `inspect` and pre-training's `folder` source); a glob (`*`, `?`, `[abc]`, `**`) matched under its
+ * fixed prefix.
  * Sorted, without duplicates, so that output order does not depend on the file system.
  */
-import { existsSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  statSync,
+  type Dirent,
+} from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { MissingFileError } from '../errors.js';
+import { parseWfdbHeader } from '../io/wfdb/header.js';
+import { segmentHeaderNames } from '../io/wfdb/multisegment.js';
 
-const RECORD_EXTENSIONS = /\.(hea|mat|csv)$/i;
 /** Dataset index tables that sit beside records in the official layouts (CinC, PTB-XL): not records. */
 const INDEX_TABLES = /(^|[\\/])(REFERENCE[^\\/]*|ptbxl_database|scp_statements|ludb)\.csv$/i;
 
@@ -18,7 +29,7 @@ export function expandInputs(inputs: readonly string[]): string[] {
     if (/[*?[]/.test(input)) {
       for (const file of globEntries(input)) files.add(file);
     } else if (existsSync(input) && statSync(input).isDirectory()) {
-      for (const file of recordFiles(walkFiles(input))) files.add(file);
+      for (const file of recordsUnder(input).files) files.add(file);
     } else {
       const path = resolveRecordPath(input);
       if (path === null) throw new MissingFileError(input, 'no such file or folder');
@@ -94,16 +105,6 @@ function linkKind(path: string): 'file' | 'dir' | null {
   }
 }
 
-/** One file per record: the .hea of WFDB records (also CinC 2017's .hea + .mat), a lone .mat, a .csv. */
-function recordFiles(paths: readonly string[]): string[] {
-  const all = new Set(paths);
-  return paths.filter((path) => {
-    if (!RECORD_EXTENSIONS.test(path) || INDEX_TABLES.test(path)) return false;
-    if (/\.mat$/i.test(path)) return !all.has(path.replace(/\.mat$/i, '.hea'));
-    return true;
-  });
-}
-
 /**
  * The files a glob matches, streamed in sorted path order (the order expandInputs gives): the walk holds one folder
  * listing per level it is in, never the whole match list, so that `predict --out` over a `**` glob of an archive
@@ -162,4 +163,108 @@ function globRegex(glob: string): RegExp {
     } else source += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
   return new RegExp(`^${source}$`);
+}
+
+/** What `predict` reads in a folder; files given by name or glob are read whatever they are. */
+export const FOLDER_RULE =
+  'in a folder: every WFDB .hea (not the segment headers of a multi-segment record), every .mat without a .hea ' +
+  'beside it, and every .csv/.tsv/.txt whose first data row is all numbers (an ECG table, optional header row); ' +
+  "other files are skipped and counted, a record's own files (.dat, annotations) are not";
+
+export interface RecordSelection {
+  files: string[];
+  /** Files in the given folders that are neither a record nor part of one (labels.csv, README.md, ...). */
+  skipped: string[];
+}
+
+/** Every record under `dir` by FOLDER_RULE (sub-folders included), and the files that are neither records nor theirs. */
+export function recordsUnder(dir: string): RecordSelection {
+  const all: RecordSelection = { files: [], skipped: [] };
+  for (const folder of walkFolders(dir)) {
+    const selection = folderRecords(folder.files);
+    all.files.push(...selection.files);
+    all.skipped.push(...selection.skipped);
+  }
+  return all;
+}
+
+/** Path without its extension: a record's files share it (100.hea, 100.dat, 100.atr). */
+const stemOf = (path: string) => path.replace(/\.[^./\\]*$/, '');
+const extensionOf = (path: string) => /\.([^./\\]*)$/.exec(path)?.[1]?.toLowerCase() ?? '';
+
+/**
+ * The records among one folder's files (FOLDER_RULE): each record once, by the file that reads it. Dataset index
+ * tables (REFERENCE.csv, ptbxl_database.csv...) are never records.
+ */
+export function folderRecords(paths: readonly string[]): RecordSelection {
+  const headers = paths.filter((path) => extensionOf(path) === 'hea');
+  const segments = new Set(headers.flatMap(segmentHeaders));
+  const headerStems = new Set(headers.map(stemOf));
+  const files: string[] = [];
+  const skipped: string[] = [];
+  for (const path of paths) {
+    const ext = extensionOf(path);
+    const isRecord =
+      (ext === 'hea' && !segments.has(path)) ||
+      (ext === 'mat' && !headerStems.has(stemOf(path))) ||
+      (TABLE_EXTENSIONS.has(ext) &&
+        !headerStems.has(stemOf(path)) &&
+        !INDEX_TABLES.test(path) &&
+        isEcgTable(path));
+    if (isRecord) files.push(path);
+    else if (!headerStems.has(stemOf(path))) skipped.push(path);
+  }
+  return { files, skipped };
+}
+
+/** The segment (and layout) headers a multi-segment header names; none for any other file. */
+function segmentHeaders(path: string): string[] {
+  const text = readFileSync(path, 'latin1');
+  // Cheap test first: only a multi-segment record line has "name/segments".
+  if (!/^\s*[^\s#/]+\/\d+/m.test(text)) return [];
+  try {
+    return segmentHeaderNames(parseWfdbHeader(text, path)).map((name) => join(dirname(path), name));
+  } catch {
+    return []; // a corrupt header is still a record: predicting it reports the error
+  }
+}
+
+const TABLE_EXTENSIONS = new Set(['csv', 'tsv', 'txt']);
+/** Enough of a table for its header row and first data row. */
+const TABLE_HEAD_BYTES = 4096;
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** An ECG table as src/io/csv.ts reads it: the first row, or the row after a header row, is all numbers. */
+function isEcgTable(path: string): boolean {
+  const { text, complete } = fileHead(path, TABLE_HEAD_BYTES);
+  const lines = text.split(/\r\n|\n|\r/).filter((line) => line.trim() !== '');
+  if (!complete) lines.pop(); // may be cut mid-number
+  const [first, second] = lines;
+  if (first === undefined) return false;
+  const delimiter = ([',', ';', '\t'] as const).reduce((best, d) =>
+    first.split(d).length > first.split(best).length ? d : best,
+  );
+  const numericRow = (line: string | undefined) => {
+    if (line === undefined) return false;
+    const cells = line.split(delimiter).map((cell) =>
+      cell
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .trim(),
+    );
+    const number = (cell: string) => NUMBER.test(delimiter === ',' ? cell : cell.replace(',', '.'));
+    return cells.some((cell) => cell !== '') && cells.every((c) => c === '' || /^nan$/i.test(c) || number(c));
+  };
+  return numericRow(first) || numericRow(second);
+}
+
+function fileHead(path: string, bytes: number): { text: string; complete: boolean } {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const read = readSync(fd, buffer, 0, bytes, 0);
+    return { text: buffer.toString('latin1', 0, read), complete: read < bytes };
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -206,7 +206,8 @@ function folderSummary(root: string, folder: RecordFolder): string {
   const more = folder.skipped.length > 3 ? `, and ${folder.skipped.length - 3} more` : '';
   return (
     `pretrain source folder=${root}: ${records} records (${counts.join(', ')})` +
-    (folder.skipped.length > 0 ? `; ${folder.skipped.length} not read: ${skipped.join(', ')}${more}` : '')
+    (folder.skipped.length > 0 ? `; ${folder.skipped.length} not read: ${skipped.join(', ')}${more}` : '') +
+    (folder.otherFiles.length > 0 ? `; ${folder.otherFiles.length} other file(s) ignored` : '')
   );
 }
 

@@ -26,7 +26,7 @@ test('folders give one file per record; globs match under their fixed prefix; a 
       'a/b/100.atr',
       'a/ptbxl_database.csv',
     ]) {
-      writeFileSync(join(dir, name), '');
+      writeFileSync(join(dir, name), name.endsWith('.csv') ? '0.1,0.2\n' : '');
     }
     const names = (files: string[]) => files.map((f) => f.slice(dir.length + 1));
     assert.deepEqual(names(expandInputs([dir])), ['A1.hea', 'B2.mat', 'a/b/100.hea', 'x.csv']);
@@ -49,7 +49,7 @@ test('a glob streams its matches in sorted path order: the walk is lazy, not a l
     // "b.hea" sorts before "b/..." and "b-x/" after: a folder's paths fall where "name/" sorts.
     for (const name of ['a/1.hea', 'b.hea', 'b/2.hea', 'b/c/3.hea', 'b-x/4.hea', 'd/5.hea', 'd/6.dat']) {
       mkdirSync(join(dir, name, '..'), { recursive: true });
-      writeFileSync(join(dir, name), '');
+      writeFileSync(join(dir, name), name.endsWith('.csv') ? '0.1,0.2\n' : '');
     }
     const pattern = join(dir, '**/*.hea');
     const names = (files: Iterable<string>) => [...files].map((f) => f.slice(dir.length + 1));

@@ -176,7 +176,10 @@ test('pretrain flags: sources by name, a missing folder named, file < flags', ()
   }
 });
 
-/** Real records of three lead counts (CinC 2017, PTB-XL, MIT-BIH fixtures) in sub-folders, and one broken table. */
+/**
+ * Real records of three lead counts (CinC 2017, PTB-XL, MIT-BIH fixtures) in sub-folders, an ECG table without
+ * its sampling rate, and a note.
+ */
 function recordFolder(dir: string): string {
   const folder = join(dir, 'records');
   const wfdb = fileURLToPath(new URL('../fixtures/wfdb/', import.meta.url));
@@ -187,7 +190,8 @@ function recordFolder(dir: string): string {
   for (const sub of ['a', 'b', 'c', 'd']) place(sub, ['A00001.hea', 'A00001.mat']);
   for (const sub of ['e', 'f']) place(sub, ['00001_lr.hea', '00001_lr.dat']);
   place('g', ['208x.hea', '208x.dat', '208x.atr']);
-  writeFileSync(join(folder, 'broken.csv'), 'not,an\necg,record\n');
+  writeFileSync(join(folder, 'nofs.csv'), '0.1,0.2\n0.3,0.4\n');
+  writeFileSync(join(folder, 'notes.txt'), 'recorded in 2026\n');
   return folder;
 }
 
@@ -209,7 +213,7 @@ test('a folder source: its records by lead count, the unreadable named, and a pr
     assert.equal(notices.length, 1);
     assert.match(
       notices[0]!,
-      /7 records \(4 with 1 lead\(s\), 2 with 12 lead\(s\), 1 with 2 lead\(s\)\); 1 not read: broken \(unreadable: /,
+      /7 records \(4 with 1 lead\(s\), 2 with 12 lead\(s\), 1 with 2 lead\(s\)\); 1 not read: nofs \(unreadable: .*no time column.*\); 1 other file\(s\) ignored$/,
     );
     const config = pretrainConfig(join(dir, 'run'), {
       epochs: 1,
@@ -232,11 +236,11 @@ test('a folder source: its records by lead count, the unreadable named, and a pr
 test('a folder with no readable record is an error naming the folder', async () => {
   const { dir, dispose } = tempDir();
   try {
-    writeFileSync(join(dir, 'broken.csv'), 'not,an\necg,record\n');
+    writeFileSync(join(dir, 'nofs.csv'), '0.1,0.2\n0.3,0.4\n');
     await assert.rejects(
       openSources({ ...PRETRAIN_DEFAULTS, sources: [{ dataset: 'folder', data: dir }] }, () => undefined),
       (error: Error) =>
-        error instanceof ConfigError && error.message.includes(dir) && /broken/.test(error.message),
+        error instanceof ConfigError && error.message.includes(dir) && /nofs/.test(error.message),
     );
   } finally {
     dispose();
