@@ -28,15 +28,16 @@ export async function openRecordFolder(root: string): Promise<RecordFolder> {
     throw new MissingFileError(root, 'folder not found');
   const groups = new Map<number, Map<string, LocatedRecord>>();
   const skipped: SkippedRecord[] = [];
-  const found = recordsUnder(root);
-  for (const path of found.files) {
+  const under = recordsUnder(root);
+  for (const path of under.files) {
+    // A WFDB record is named without its .hea; a table or .mat keeps its extension (x.csv and x.tsv are two).
     const id = relative(root, path)
       .replaceAll('\\', '/')
-      .replace(/\.(hea|mat|csv)$/i, '');
-    const found = await locateRecordFile(root, path, null);
-    if (typeof found === 'string') skipped.push({ id, reason: found });
-    else if (groups.has(found.leads)) groups.get(found.leads)!.set(id, found);
-    else groups.set(found.leads, new Map([[id, found]]));
+      .replace(/\.hea$/i, '');
+    const located = await locateRecordFile(root, path, null);
+    if (typeof located === 'string') skipped.push({ id, reason: located });
+    else if (groups.has(located.leads)) groups.get(located.leads)!.set(id, located);
+    else groups.set(located.leads, new Map([[id, located]]));
   }
   if (groups.size === 0)
     throw new ConfigError(
@@ -45,7 +46,7 @@ export async function openRecordFolder(root: string): Promise<RecordFolder> {
   const datasets = [...groups]
     .sort((a, b) => b[1].size - a[1].size || a[0] - b[0])
     .map(([leads, records]) => leadGroup(root, leads, records, groups.size > 1));
-  return { datasets, skipped, otherFiles: found.skipped };
+  return { datasets, skipped, otherFiles: under.skipped };
 }
 
 /** One lead count's records as a dataset with no class and every entry in `train`. */

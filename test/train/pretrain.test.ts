@@ -213,7 +213,7 @@ test('a folder source: its records by lead count, the unreadable named, and a pr
     assert.equal(notices.length, 1);
     assert.match(
       notices[0]!,
-      /7 records \(4 with 1 lead\(s\), 2 with 12 lead\(s\), 1 with 2 lead\(s\)\); 1 not read: nofs \(unreadable: .*no time column.*\); 1 other file\(s\) ignored$/,
+      /7 records \(4 with 1 lead\(s\), 2 with 12 lead\(s\), 1 with 2 lead\(s\)\); 1 not read: nofs\.csv \(unreadable: .*no time column.*\); 1 other file\(s\) ignored$/,
     );
     const config = pretrainConfig(join(dir, 'run'), {
       epochs: 1,
