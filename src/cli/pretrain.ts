@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { PRETRAIN_SOURCE_NAMES, type PretrainSourceName } from '../datasets/index.js';
-import { MissingFileError } from '../errors.js';
+import { ConfigError, MissingFileError } from '../errors.js';
 import {
   mergeConfig,
   PRETRAIN_DEFAULTS,
@@ -15,6 +15,7 @@ import { defaultCacheDir, number, positiveInteger, progressCallbacks, stopOnInte
 
 interface PretrainFlags {
   source: Array<{ dataset: PretrainSourceName; data: string }>;
+  recordsFs?: number;
   out: string;
   config?: string;
   model?: string;
@@ -49,7 +50,14 @@ export function pretrainConfigFromFlags(flags: PretrainFlags): TrainConfig {
   const file = flags.config ? readConfigFile(flags.config) : null;
   for (const { data } of flags.source)
     if (!existsSync(data)) throw new MissingFileError(data, 'dataset folder not found (--source)');
-  const first = flags.source[0]!;
+  if (flags.recordsFs !== undefined && !flags.source.some((source) => source.dataset === 'folder'))
+    throw new ConfigError('--records-fs applies to folder=DIR sources, and none was given');
+  const sources = flags.source.map((source) =>
+    source.dataset === 'folder' && flags.recordsFs !== undefined
+      ? { ...source, fs: flags.recordsFs }
+      : source,
+  );
+  const first = sources[0]!;
   const base = mergeConfig(
     {
       cacheDir: defaultCacheDir(),
@@ -59,7 +67,7 @@ export function pretrainConfigFromFlags(flags: PretrainFlags): TrainConfig {
       epochs: 20,
       patience: null,
       workers: 0,
-      pretrain: { ...PRETRAIN_DEFAULTS, sources: flags.source },
+      pretrain: { ...PRETRAIN_DEFAULTS, sources },
     },
     file ?? {},
   ) as Record<string, unknown>;
@@ -80,7 +88,7 @@ export function pretrainConfigFromFlags(flags: PretrainFlags): TrainConfig {
     threads: flags.threads,
     cacheDir: flags.cacheDir,
     pretrain: {
-      sources: flags.source,
+      sources,
       segmentSeconds: flags.segment,
       segmentsPerRecord: flags.segmentsPerRecord,
       temperature: flags.temperature,
@@ -99,6 +107,11 @@ export function registerPretrain(program: Command): void {
       '--source <name=dir>',
       'a dataset folder in its official layout, e.g. cinc2017=DIR, or folder=DIR: every record under DIR, any format, no labels (repeat for more)',
       source,
+    )
+    .option(
+      '--records-fs <hz>',
+      'sampling rate of folder=DIR records that carry none (tables without a time column, bare MAT matrices)',
+      number,
     )
     .requiredOption('--out <dir>', 'run folder (last.safetensors, log.jsonl, config.json)')
     .option('--config <file>', 'JSON training config (a partial config; flags override it)')

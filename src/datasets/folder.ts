@@ -23,7 +23,8 @@ export interface RecordFolder {
   otherFiles: string[];
 }
 
-export async function openRecordFolder(root: string): Promise<RecordFolder> {
+/** `fs`: the rate of records that carry none (tables without a time column, bare MAT matrices); others keep theirs. */
+export async function openRecordFolder(root: string, options: { fs?: number } = {}): Promise<RecordFolder> {
   if (!existsSync(root) || !statSync(root).isDirectory())
     throw new MissingFileError(root, 'folder not found');
   const groups = new Map<number, Map<string, LocatedRecord>>();
@@ -34,7 +35,7 @@ export async function openRecordFolder(root: string): Promise<RecordFolder> {
     const id = relative(root, path)
       .replaceAll('\\', '/')
       .replace(/\.hea$/i, '');
-    const located = await locateRecordFile(root, path, null);
+    const located = await locateRecordFile(root, path, options.fs ?? null);
     if (typeof located === 'string') skipped.push({ id, reason: located });
     else if (groups.has(located.leads)) groups.get(located.leads)!.set(id, located);
     else groups.set(located.leads, new Map([[id, located]]));
@@ -45,7 +46,7 @@ export async function openRecordFolder(root: string): Promise<RecordFolder> {
     );
   const datasets = [...groups]
     .sort((a, b) => b[1].size - a[1].size || a[0] - b[0])
-    .map(([leads, records]) => leadGroup(root, leads, records, groups.size > 1));
+    .map(([leads, records]) => leadGroup(root, leads, records, groups.size > 1, options.fs));
   return { datasets, skipped, otherFiles: under.skipped };
 }
 
@@ -55,6 +56,7 @@ function leadGroup(
   leads: number,
   records: ReadonlyMap<string, LocatedRecord>,
   named: boolean,
+  fs: number | undefined,
 ): Dataset {
   const entries: DatasetEntry[] = [...records.keys()].map((id) => ({
     id,
@@ -80,6 +82,7 @@ function leadGroup(
     skipped: [],
     split: { method: 'unlabelled folder', parameters: { leads } },
     sourceFiles: (id) => locatedOf(id).files,
-    load: async (id) => withRecord(byId.get(id)!, await readRecord(locatedOf(id).readPath)),
+    load: async (id) =>
+      withRecord(byId.get(id)!, await readRecord(locatedOf(id).readPath, fs === undefined ? {} : { fs })),
   };
 }

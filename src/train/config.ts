@@ -139,7 +139,14 @@ export const trainConfigSchema = z
     pretrain: z
       .strictObject({
         sources: z
-          .array(z.strictObject({ dataset: z.enum(PRETRAIN_SOURCE_NAMES), data: z.string().min(1) }))
+          .array(
+            z.strictObject({
+              dataset: z.enum(PRETRAIN_SOURCE_NAMES),
+              data: z.string().min(1),
+              /** A `folder` source's rate (Hz) for records that carry none (tables without a time column, bare MAT). */
+              fs: z.number().positive().optional(),
+            }),
+          )
           .min(1),
         /** The stretch of one lead that both views of an example are cropped from (s). */
         segmentSeconds: positive,

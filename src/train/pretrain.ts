@@ -189,7 +189,7 @@ export async function openSources(
       datasets.push(await DATASETS[source.dataset].open(source.data));
       continue;
     }
-    const folder = await openRecordFolder(source.data);
+    const folder = await openRecordFolder(source.data, source.fs === undefined ? {} : { fs: source.fs });
     datasets.push(...folder.datasets);
     notice(folderSummary(source.data, folder));
   }

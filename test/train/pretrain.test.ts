@@ -233,6 +233,33 @@ test('a folder source: its records by lead count, the unreadable named, and a pr
   }
 });
 
+test("--records-fs gives a folder's rate-less tables their rate; other records keep theirs", async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const folder = recordFolder(dir);
+    const config = pretrainConfigFromFlags({
+      source: [{ dataset: 'folder', data: folder }],
+      recordsFs: 250,
+      out: join(dir, 'out'),
+    });
+    assert.deepEqual(config.pretrain?.sources, [{ dataset: 'folder', data: folder, fs: 250 }]);
+    const opened = await openSources(config.pretrain!, () => undefined);
+    const twoLeads = opened.find((dataset) => dataset.name === 'folder-2lead')!;
+    assert.deepEqual(
+      twoLeads.entries.map((entry) => entry.id),
+      ['nofs.csv', 'g/208x'], // a folder's own files before its sub-folders'
+    );
+    assert.equal((await twoLeads.load('nofs.csv')).record.fs, 250);
+    assert.equal((await twoLeads.load('g/208x')).record.fs, 360);
+    assert.throws(
+      () => pretrainConfigFromFlags({ source: [{ dataset: 'ludb', data: dir }], recordsFs: 250, out: dir }),
+      (error: Error) => error instanceof ConfigError && /--records-fs/.test(error.message),
+    );
+  } finally {
+    dispose();
+  }
+});
+
 test('a folder with no readable record is an error naming the folder', async () => {
   const { dir, dispose } = tempDir();
   try {
