@@ -16,7 +16,8 @@ export const FOLDER_SOURCE = 'folder' as const;
 
 /** The folder's readable records grouped by lead count (most records first), and what it could not use. */
 export interface RecordFolder {
-  datasets: Dataset[];
+  /** One dataset per lead count. */
+  groups: Array<{ leads: number; dataset: Dataset }>;
   /** Record files that could not be read, with the reason. */
   skipped: SkippedRecord[];
   /** Files that are neither a record nor part of one (notes, index tables). */
@@ -37,17 +38,25 @@ export async function openRecordFolder(root: string, options: { fs?: number } = 
       .replace(/\.hea$/i, '');
     const located = await locateRecordFile(root, path, options.fs ?? null);
     if (typeof located === 'string') skipped.push({ id, reason: located });
-    else if (groups.has(located.leads)) groups.get(located.leads)!.set(id, located);
-    else groups.set(located.leads, new Map([[id, located]]));
+    else
+      (groups.get(located.leads) ?? groups.set(located.leads, new Map()).get(located.leads)!).set(
+        id,
+        located,
+      );
   }
   if (groups.size === 0)
     throw new ConfigError(
       `${root}: no readable ECG record (${FOLDER_RULE}${skipped.length > 0 ? `; ${skipped.length} unreadable, first: ${skipped[0]!.id}: ${skipped[0]!.reason}` : ''})`,
     );
-  const datasets = [...groups]
-    .sort((a, b) => b[1].size - a[1].size || a[0] - b[0])
-    .map(([leads, records]) => leadGroup(root, leads, records, groups.size > 1, options.fs));
-  return { datasets, skipped, otherFiles: under.skipped };
+  const sorted = [...groups].sort((a, b) => b[1].size - a[1].size || a[0] - b[0]);
+  return {
+    groups: sorted.map(([leads, records]) => ({
+      leads,
+      dataset: leadGroup(root, leads, records, groups.size > 1, options.fs),
+    })),
+    skipped,
+    otherFiles: under.skipped,
+  };
 }
 
 /** One lead count's records as a dataset with no class and every entry in `train`. */

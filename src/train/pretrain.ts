@@ -190,7 +190,7 @@ export async function openSources(
       continue;
     }
     const folder = await openRecordFolder(source.data, source.fs === undefined ? {} : { fs: source.fs });
-    datasets.push(...folder.datasets);
+    datasets.push(...folder.groups.map((group) => group.dataset));
     notice(folderSummary(source.data, folder));
   }
   return datasets;
@@ -198,10 +198,8 @@ export async function openSources(
 
 /** `folder=DIR: 120 records (100 with 2 leads, 20 with 12 leads); 3 unreadable: a.csv (reason), ...`. */
 function folderSummary(root: string, folder: RecordFolder): string {
-  const counts = folder.datasets.map(
-    (dataset) => `${dataset.entries.length} with ${dataset.split.parameters['leads'] as number} lead(s)`,
-  );
-  const records = folder.datasets.reduce((sum, dataset) => sum + dataset.entries.length, 0);
+  const counts = folder.groups.map(({ leads, dataset }) => `${dataset.entries.length} with ${leads} lead(s)`);
+  const records = folder.groups.reduce((sum, { dataset }) => sum + dataset.entries.length, 0);
   const skipped = folder.skipped.slice(0, 3).map(({ id, reason }) => `${id} (${reason})`);
   const more = folder.skipped.length > 3 ? `, and ${folder.skipped.length - 3} more` : '';
   return (
