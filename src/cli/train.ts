@@ -58,6 +58,7 @@ export interface TrainFlags {
   distillFrom?: string[];
   distillAlpha?: number;
   distillTemperature?: number;
+  distillTargets?: string;
 }
 
 /** torchrun's flags (data-parallel training, docs/distributed.md). */
@@ -117,6 +118,9 @@ function band(value: string): [number, number] {
 
 /** Flags as a partial config (undefined = not given, so the file or the defaults decide). */
 function flagsToConfig(flags: TrainFlags): Record<string, unknown> {
+  const distillFlags = [flags.distillAlpha, flags.distillTemperature, flags.distillTargets];
+  if (!flags.distillFrom && distillFlags.some((flag) => flag !== undefined))
+    throw new ConfigError('--distill-alpha, --distill-temperature and --distill-targets need --distill-from');
   return {
     dataset: flags.dataset,
     data: flags.data,
@@ -143,6 +147,7 @@ function flagsToConfig(flags: TrainFlags): Record<string, unknown> {
           teachers: flags.distillFrom,
           alpha: flags.distillAlpha ?? 0.5,
           temperature: flags.distillTemperature ?? 2,
+          targets: flags.distillTargets ?? 'record',
         }
       : undefined,
     batchSize: flags.batchSize,
@@ -211,6 +216,10 @@ export function addTrainOptions(command: Command): Command {
     )
     .option('--distill-alpha <a>', 'weight of the teachers’ soft targets in the loss (default 0.5)', number)
     .option('--distill-temperature <t>', 'softening temperature of the distillation (default 2)', number)
+    .option(
+      '--distill-targets <kind>',
+      'record: each record scored once by the teachers (default); crop: the teachers score every training crop the student sees, augmented (slower)',
+    )
     .option(
       '--init <name|path>',
       'start from these weights: a bundled model (e.g. cinc2017-w0.25) or a .safetensors checkpoint (docs/fine-tuning.md)',

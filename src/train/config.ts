@@ -105,6 +105,8 @@ export const trainConfigSchema = z
         teachers: z.array(z.string().min(1)).min(1),
         alpha: z.number().min(0).max(1),
         temperature: positive,
+        /** record: one soft target per record, scored once; crop: the teachers score every crop the student sees. */
+        targets: z.enum(['record', 'crop']).default('record'),
       })
       .nullable(),
     /** Maximum global gradient norm; null: no clipping. */
@@ -395,7 +397,8 @@ export function runDefiningConfig(config: TrainConfig): Partial<TrainConfig> {
     windowAggregate: rest.windowAggregate ?? 'mean-logits',
     evalWindowSeconds: rest.evalWindowSeconds ?? null,
     ema: rest.ema ?? null,
-    distill: rest.distill ?? null,
+    // Runs saved before `distill.targets` existed were taught per record.
+    distill: rest.distill ? { ...rest.distill, targets: rest.distill.targets ?? 'record' } : null,
     pretrain: rest.pretrain ?? null,
   };
 }

@@ -4,9 +4,13 @@
  *
  * Teachers are trained checkpoints of any registry model on the same classes and preprocessing. In a
  * cross-validation fold, a teacher given as a CV folder is that folder's model of the *same fold* (trained on the same
- * training folds), so no teacher has seen the fold the student reports. Teachers score each training record once, at
- * the start of the run (their own windows and aggregation, eval mode): the soft target is per record, whatever crop
- * the student sees.
+ * training folds), so no teacher has seen the fold the student reports. Two kinds of soft target
+ * (`distill.targets`):
+ * - `record`: teachers score each training record once, at the start of the run (their own windows and aggregation,
+ *   eval mode): one target per record, whatever crop the student sees;
+ * - `crop`: teachers score the very crop the student sees, augmentation included, at every step (Beyer et al. 2022,
+ *   "consistent teaching": a 2.5 s crop without the record's evidence is not told the record's answer). Costs the
+ *   teachers' forward passes on every batch.
  *
  * loss = (1 - alpha) * hard loss + alpha * T^2 * soft loss, with the soft loss
  * - single-label: cross-entropy of softmax(student / T) against softmax(teacher / T) (the KL divergence up to the
@@ -16,14 +20,17 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabelKind } from '../datasets/types.js';
+import { noGrad } from '../engine/autograd.js';
 import * as F from '../engine/ops.js';
+import { scope } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 import { ConfigError, MissingFileError } from '../errors.js';
 import { readCheckpoint } from '../export/checkpoint.js';
+import type { WindowSpec } from './batch.js';
 import type { TrainConfig } from './config.js';
 import type { TrainingData } from './data.js';
 import { resolveInitCheckpoint } from './init.js';
-import { trainableFromSpec } from './model.js';
+import { rowOf, trainableFromSpec, type TrainableModel } from './model.js';
 import { predictRecords } from './validate.js';
 
 export type DistillConfig = NonNullable<TrainConfig['distill']>;
@@ -53,7 +60,67 @@ export function teacherCheckpointPath(
   throw new MissingFileError(spec, 'teacher folder holds no best.safetensors or last.safetensors');
 }
 
-/** The teachers' averaged logits for the records `indices` (row k for indices[k]). */
+/** Soft targets for one training batch: the teachers' averaged logits, row b for indices[b] ([B * classes]). */
+export interface SoftTargets {
+  of(batch: Float32Array, indices: readonly number[]): Float32Array;
+  dispose(): void;
+}
+
+/** The soft targets of `distill` for a run that trains on `train` (entry indices) with `window` crops. */
+export async function softTargets(
+  distill: DistillConfig,
+  cvFold: TrainConfig['cvFold'],
+  data: TrainingData,
+  train: readonly number[],
+  window: WindowSpec,
+  modelsDir?: string,
+): Promise<SoftTargets> {
+  if (distill.targets === 'crop') {
+    const teachers: LoadedTeacher[] = [];
+    try {
+      for (const spec of distill.teachers)
+        teachers.push(loadTeacher(teacherCheckpointPath(spec, cvFold, modelsDir), data));
+    } catch (error) {
+      teachers.forEach((teacher) => teacher.model.module.dispose());
+      throw error;
+    }
+    return {
+      of: (batch, indices) => cropTargets(teachers, data, batch, indices, window),
+      dispose: () => teachers.forEach((teacher) => teacher.model.module.dispose()),
+    };
+  }
+  const classes = data.classes.length;
+  const logits = await teacherLogits(distill, cvFold, data, train, modelsDir);
+  const byIndex = new Map(train.map((index, k) => [index, logits[k]!]));
+  return {
+    of: (_batch, indices) => {
+      const out = new Float32Array(indices.length * classes);
+      indices.forEach((index, b) => out.set(byIndex.get(index)!, b * classes));
+      return out;
+    },
+    dispose: () => {},
+  };
+}
+
+/** The teachers' averaged logits on the batch's own (augmented) crops. */
+function cropTargets(
+  teachers: readonly LoadedTeacher[],
+  data: TrainingData,
+  batch: Float32Array,
+  indices: readonly number[],
+  window: WindowSpec,
+): Float32Array {
+  const out = new Float32Array(indices.length * data.classes.length);
+  const rows = indices.map((index) => rowOf(data, index));
+  const shape = [indices.length, data.store.leads, window.samples];
+  for (const { model } of teachers) {
+    const logits = scope(() => noGrad(() => model.logits(F.tensor(batch, shape), rows).data()));
+    for (let i = 0; i < out.length; i++) out[i]! += logits[i]! / teachers.length;
+  }
+  return out;
+}
+
+/** The teachers' averaged logits for the records `indices` (row k for indices[k]), each scored once. */
 export async function teacherLogits(
   distill: DistillConfig,
   cvFold: TrainConfig['cvFold'],
@@ -63,18 +130,35 @@ export async function teacherLogits(
 ): Promise<Float64Array[]> {
   const sum = indices.map(() => new Float64Array(data.classes.length));
   for (const spec of distill.teachers) {
-    const path = teacherCheckpointPath(spec, cvFold, modelsDir);
-    const logits = await oneTeacher(path, data, indices);
-    logits.forEach((row, r) => row.forEach((x, c) => (sum[r]![c]! += x / distill.teachers.length)));
+    const teacher = loadTeacher(teacherCheckpointPath(spec, cvFold, modelsDir), data);
+    try {
+      const logits = await predictRecords(
+        teacher.model,
+        data,
+        indices,
+        teacher.window,
+        teacher.hopSamples,
+        64,
+        teacher.aggregate,
+      );
+      logits.forEach((row, r) => row.forEach((x, c) => (sum[r]![c]! += x / distill.teachers.length)));
+    } finally {
+      teacher.model.module.dispose();
+    }
   }
   return sum;
 }
 
-async function oneTeacher(
-  path: string,
-  data: TrainingData,
-  indices: readonly number[],
-): Promise<Float64Array[]> {
+/** A teacher checkpoint in eval mode, with the windows and aggregation it was validated with. */
+interface LoadedTeacher {
+  model: TrainableModel;
+  window: WindowSpec;
+  hopSamples: number;
+  aggregate: 'mean-logits' | 'max';
+}
+
+/** Loads a teacher after checking that it reads the data's classes, rate and lead count. */
+function loadTeacher(path: string, data: TrainingData): LoadedTeacher {
   const checkpoint = readCheckpoint(path);
   const { labels } = checkpoint.metadata;
   if (labels.join(',') !== data.classes.join(','))
@@ -95,21 +179,17 @@ async function oneTeacher(
   const model = trainableFromSpec(checkpoint.metadata.model);
   try {
     model.module.loadState(checkpoint.state, path);
-    model.module.eval();
-    const window = { samples: pre.windowSamples, shortRecords: pre.shortRecords ?? 'zero-pad', fs: data.fs };
-    const hop = pre.windows?.hopSamples ?? pre.windowSamples;
-    return await predictRecords(
-      model,
-      data,
-      indices,
-      window,
-      hop,
-      64,
-      pre.windows?.aggregate ?? 'mean-logits',
-    );
-  } finally {
+  } catch (error) {
     model.module.dispose();
+    throw error;
   }
+  model.module.eval();
+  return {
+    model,
+    window: { samples: pre.windowSamples, shortRecords: pre.shortRecords ?? 'zero-pad', fs: data.fs },
+    hopSamples: pre.windows?.hopSamples ?? pre.windowSamples,
+    aggregate: pre.windows?.aggregate ?? 'mean-logits',
+  };
 }
 
 /** T^2 times the soft loss of the student's logits against the teacher's (both [B, classes]). */

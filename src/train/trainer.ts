@@ -21,7 +21,7 @@ import { createBatchSource, type BatchSource } from './loader.js';
 import { batchesOf, RUN_FILES, runTraining, type TrainOptions, type TrainResult } from './loop.js';
 import { newTrainableModel, restoredModel, rowOf, type TrainableModel } from './model.js';
 import { classWeights, lossOf, targetTensor, type ClassWeights } from './objective.js';
-import { blendLosses, softLoss, teacherLogits } from './distill.js';
+import { blendLosses, softLoss, softTargets, type SoftTargets } from './distill.js';
 import { seededRandom, shuffled, STREAM, type Random } from './random.js';
 import type { ValidationShard } from './distributed.js';
 import type { TaskOutputs, TrainingTask } from './task.js';
@@ -79,8 +79,8 @@ interface RecordRun {
   model: TrainableModel;
   weights: ClassWeights;
   source: BatchSource;
-  /** Distillation: the teachers' averaged logits per training entry index (config.distill), else null. */
-  teacher: Map<number, Float64Array> | null;
+  /** Distillation: the teachers' soft targets for a batch (config.distill), else null. */
+  teacher: SoftTargets | null;
 }
 
 async function recordTask(
@@ -90,10 +90,15 @@ async function recordTask(
   options: TrainOptions,
 ): Promise<TrainingTask<Float32Array>> {
   const run = setUp(config, data, saved, options);
-  if (config.distill !== null) {
-    const logits = await teacherLogits(config.distill, config.cvFold, data, run.train, options.modelsDir);
-    run.teacher = new Map(run.train.map((index, k) => [index, logits[k]!]));
-  }
+  if (config.distill !== null)
+    run.teacher = await softTargets(
+      config.distill,
+      config.cvFold,
+      data,
+      run.train,
+      run.window,
+      options.modelsDir,
+    );
   // A last batch of one would break BatchNorm's training statistics: it is dropped.
   const n = run.train.length;
   return {
@@ -110,6 +115,7 @@ async function recordTask(
     checkpointMetadata: (state, validation) => checkpointMetadata(run, state, validation),
     close: async () => {
       await run.source.close();
+      run.teacher?.dispose();
       run.model.module.dispose();
     },
   };
@@ -257,10 +263,7 @@ function recordLoss(
     run.weights,
   );
   if (run.teacher === null || config.distill === null) return hard;
-  const classes = data.classes.length;
-  const soft = new Float32Array(indices.length * classes);
-  indices.forEach((index, b) => soft.set(run.teacher!.get(index)!, b * classes));
-  const target = F.tensor(soft, [indices.length, classes]);
+  const target = F.tensor(run.teacher.of(batch, indices), [indices.length, data.classes.length]);
   return blendLosses(
     hard,
     softLoss(data.labelKind, logits, target, config.distill.temperature),

@@ -95,3 +95,13 @@ test('resume: a setting added after a run started reads as its default, a change
   assert.deepEqual(changedRunSettings(saved, twoLeads), ['beats']);
   assert.deepEqual(changedRunSettings(saved, { ...config, lr: config.lr * 2 }), ['lr']);
 });
+
+test('resume: a distilled run saved before distill.targets existed was taught per record', () => {
+  const config = tinyConfig('/tmp/x', { distill: { teachers: ['t'], alpha: 0.5, temperature: 2 } });
+  assert.equal(config.distill!.targets, 'record');
+  const { targets: _targets, ...older } = config.distill!;
+  const saved = { ...config, distill: older } as unknown as TrainConfig;
+  assert.deepEqual(changedRunSettings(saved, config), []);
+  const perCrop = { ...config, distill: { ...config.distill!, targets: 'crop' as const } };
+  assert.deepEqual(changedRunSettings(saved, perCrop), ['distill']);
+});

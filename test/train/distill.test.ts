@@ -1,7 +1,8 @@
 /**
  * Distillation: the soft loss and its gradient equal PyTorch's (test/fixtures/train/make_distill_golden.py), teachers
  * resolve per CV fold, a teacher that does not fit the data is refused naming its file, and alpha = 0 trains exactly
- * like no distillation while alpha > 0 changes the run.
+ * like no distillation while alpha > 0 changes the run. Per-crop targets are the teachers' logits on the student's own
+ * crop: on a whole short record they equal the once-per-record targets, and two crops of a record get two targets.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,9 @@ import { test } from 'node:test';
 import * as F from '../../src/engine/ops.js';
 import { ConfigError, MissingFileError } from '../../src/errors.js';
 import { readCheckpoint } from '../../src/export/checkpoint.js';
-import { softLoss, teacherCheckpointPath } from '../../src/train/distill.js';
+import { writeWindow } from '../../src/train/batch.js';
+import { loadTrainingData } from '../../src/train/data.js';
+import { softLoss, softTargets, teacherCheckpointPath } from '../../src/train/distill.js';
 import { train } from '../../src/train/index.js';
 import { syntheticDataset } from './synthetic.js';
 import { tempDir, tinyConfig } from './helpers.js';
@@ -96,6 +99,65 @@ test('alpha 0 trains exactly like no teacher; alpha 0.5 changes the weights; a t
       weights('refused', { teachers: [other], alpha: 0.5, temperature: 2 }),
       (error: unknown) => error instanceof ConfigError && error.message.includes(other),
     );
+  } finally {
+    dispose();
+  }
+});
+
+test('per-crop targets: the teachers score the crop itself, averaged; a crop covering a short record gets its record target', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const teachers = [join(dir, 'a'), join(dir, 'b')];
+    await train(tinyConfig(teachers[0]!, { epochs: 1, lr: 1e-2 }), syntheticDataset());
+    await train(tinyConfig(teachers[1]!, { epochs: 2, lr: 1e-2, seed: 5 }), syntheticDataset());
+    const data = await loadTrainingData(syntheticDataset(), {
+      preprocess: { resampleTo: null, bandpass: null, standardize: false },
+      cacheDir: null,
+    });
+    const window = { samples: 100, shortRecords: 'zero-pad' as const, fs: data.fs }; // the teachers' 2 s window
+    const lengths = data.store.slots.map((slot) => slot.length);
+    const short = lengths.findIndex((length) => length < 100); // one zero-padded window from 0
+    const long = lengths.findIndex((length) => length >= 200);
+    const distill = { teachers, alpha: 0.5, temperature: 2 };
+    const perRecord = await softTargets({ ...distill, targets: 'record' }, null, data, [short], window);
+    const perCrop = await softTargets({ ...distill, targets: 'crop' }, null, data, [short], window);
+    try {
+      const size = data.store.leads * window.samples;
+      const batch = new Float32Array(3 * size);
+      writeWindow(data.store, short, window, 0, 0, batch.subarray(0, size));
+      writeWindow(data.store, long, window, 0, 0, batch.subarray(size, 2 * size));
+      writeWindow(data.store, long, window, 100, 0, batch.subarray(2 * size));
+      const crop = perCrop.of(batch, [short, long, long]);
+      const record = perRecord.of(batch, [short]);
+      const classes = data.classes.length;
+      for (let c = 0; c < classes; c++) assert.ok(Math.abs(crop[c]! - record[c]!) < 1e-5, `class ${c}`);
+      const [first, second] = [crop.subarray(classes, 2 * classes), crop.subarray(2 * classes)];
+      assert.ok(
+        first.some((x, c) => Math.abs(x - second[c]!) > 1e-4),
+        'two crops of one record got one target',
+      );
+    } finally {
+      perRecord.dispose();
+      perCrop.dispose();
+    }
+    // A run taught per crop trains, and differs from one taught per record.
+    const weights = async (out: string, targets: string) =>
+      readCheckpoint(
+        (
+          await train(
+            tinyConfig(join(dir, out), { epochs: 1, distill: { ...distill, targets } }),
+            syntheticDataset(),
+          )
+        ).lastPath,
+      ).state;
+    const [byRecord, byCrop] = [await weights('record', 'record'), await weights('crop', 'crop')];
+    let changed = 0;
+    for (const [name, value] of byRecord) {
+      if (name.endsWith('num_batches_tracked')) continue;
+      const other = byCrop.get(name)!.data as Float32Array;
+      (value.data as Float32Array).forEach((v, i) => (changed = Math.max(changed, Math.abs(v - other[i]!))));
+    }
+    assert.ok(changed > 1e-5, `per-crop targets moved the weights by at most ${changed}`);
   } finally {
     dispose();
   }
