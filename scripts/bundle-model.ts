@@ -32,7 +32,8 @@ import {
 import type { TrainConfig } from '../src/train/config.js';
 import { resolveInitCheckpoint } from '../src/train/init.js';
 import { RUN_FILES } from '../src/train/loop.js';
-import { offsetsCv, pairedDifference, type OffsetsCv } from '../src/train/cv-offsets.js';
+import { foldValues, pairedDifference } from '../src/train/cv-compare.js';
+import { offsetsCv, type OffsetsCv } from '../src/train/cv-offsets.js';
 import { probabilities as probabilitiesOf } from '../src/train/validate.js';
 import { countMacsOf } from '../src/models/macs.js';
 import { modelFromCheckpoint } from '../src/models/registry.js';
@@ -368,7 +369,7 @@ ${perClass.join('\n')}
 /** What the class offsets are and what they changed, measured by nested CV against plain argmax on the same folds. */
 function offsetsSection(result: OffsetsCv): string {
   const f = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(3));
-  const d = pairedDifference(result.plain, result.nested);
+  const d = pairedDifference(foldValues(result.plain), foldValues(result.nested));
   const classes = checkpoint.metadata.labels;
   const gated = (extra.beats as { fibrillationGate?: boolean } | undefined)?.fibrillationGate === true;
   return `

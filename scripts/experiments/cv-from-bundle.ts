@@ -3,7 +3,7 @@
  * is the model of fold k, so each member scores its own held-out fold again and the folder gets back
  * fold-k/heldout.json, fold-k/last.safetensors (the member alone) and cv.json. The per-fold figures must equal the
  * ones stored in the bundle's `cv` (checked here); then the folder serves as the paired baseline of new arms on the
- * same folds (cv-compare.ts), as a `--distill-from` teacher and for cv-rescore.ts, without re-training the recipe.
+ * same folds (`efficientecg compare`), as a `--distill-from` teacher and for cv-rescore.ts, without re-training the recipe.
  *
  *   npx tsx scripts/experiments/cv-from-bundle.ts --model models/cinc2017-w0.25-30s-ens5.safetensors \
  *     --data /tmp/ecg-data/cinc2017 --out runs/cv/cinc2017-30s

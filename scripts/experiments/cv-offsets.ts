@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { readHeldout, type CvSummary } from '../../src/train/cv.js';
-import { offsetsCv, pairedDifference } from '../../src/train/cv-offsets.js';
+import { foldValues, pairedDifference } from '../../src/train/cv-compare.js';
+import { offsetsCv } from '../../src/train/cv-offsets.js';
 import { writeFileAtomic } from '../../src/util/atomic.js';
 
 const options = new Command()
@@ -35,7 +36,7 @@ const row = (label: string, s: CvSummary, paired: string) => {
   const interval = s.intervals[s.metric];
   return `| ${label} | ${s.perFold.map((p) => f(p.value)).join(' / ')} | ${f(s.mean)} ± ${f(s.sd)} | ${f(s.pooled.value)} ${interval ? `[${f(interval[0])}, ${f(interval[1])}]` : ''} | ${paired} |`;
 };
-const d = pairedDifference(result.plain, result.nested);
+const d = pairedDifference(foldValues(result.plain), foldValues(result.nested));
 const vector = (o: number[]) => `[${o.map((x) => x.toFixed(2)).join(', ')}]`;
 process.stdout.write(
   [

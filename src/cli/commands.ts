@@ -6,6 +6,7 @@ import { registerInspect } from './inspect.js';
 import { registerFeatures } from './features.js';
 import { registerTrain } from './train.js';
 import { registerCv } from './cv.js';
+import { registerCompare } from './compare.js';
 import { registerPretrain } from './pretrain.js';
 import { registerExport } from './export.js';
 import { registerPredict } from './predict.js';
@@ -22,6 +23,7 @@ export const commands: Array<(program: Command) => void> = [
   registerFeatures,
   registerTrain,
   registerCv,
+  registerCompare,
   registerPretrain,
   registerExport,
   registerPredict,

@@ -65,17 +65,6 @@ export function offsetsCv(
   };
 }
 
-/** Mean ± sd of the per-fold differences b - a, and on how many folds b is higher. */
-export function pairedDifference(
-  a: CvSummary,
-  b: CvSummary,
-): { mean: number; sd: number; up: number; folds: number } {
-  const d = b.perFold.map((fold, k) => (fold.value ?? NaN) - (a.perFold[k]!.value ?? NaN));
-  const mean = d.reduce((s, x) => s + x, 0) / d.length;
-  const sd = Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(1, d.length - 1));
-  return { mean, sd, up: d.filter((x) => x > 0).length, folds: d.length };
-}
-
 function fittedIndices(classes: readonly string[], names: readonly string[]): number[] {
   return names.map((name) => {
     const index = classes.indexOf(name);

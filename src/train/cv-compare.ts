@@ -1,0 +1,274 @@
+/**
+ * Comparing cross-validation arms run on the same folds (`efficientecg compare`): each arm's per-fold figures, mean
+ * ± sd over folds and pooled out-of-fold figure with its patient-bootstrap interval, and the paired per-fold
+ * difference against the first arm (the project's rule: keep a change only when its gain exceeds that spread).
+ * Optionally the arms' averaged logits (an ensemble of the arms: fold k averages their fold-k models on fold k).
+ * Everything is recomputed from the folds' heldout.json, so an unfinished arm can be read on its finished folds.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { ConfigError, FormatError, MissingFileError } from '../errors.js';
+import { foldDir, headlineIntervals, outputsMetrics, poolOutputs, type CvSummary } from './cv.js';
+import type { HeldoutFile } from './loop.js';
+import { RUN_FILES } from './loop.js';
+import type { TaskOutputs } from './task.js';
+
+/** One arm: a CV folder and the held-out files of the compared folds (fold order). */
+export interface CvArm {
+  label: string;
+  dir: string;
+  heldout: HeldoutFile[];
+}
+
+export interface PairedDifference {
+  mean: number;
+  sd: number;
+  /** Folds on which the arm is above the reference. */
+  up: number;
+  folds: number;
+}
+
+export interface ArmFigures {
+  label: string;
+  perFold: Array<number | null>;
+  mean: number | null;
+  sd: number | null;
+  pooled: number | null;
+  interval: readonly [number, number] | null;
+  /** Against the first arm, fold by fold; null for the first arm itself. */
+  paired: PairedDifference | null;
+}
+
+export interface Comparison {
+  metric: string;
+  /** The compared folds (1-based) and how many the CVs have. */
+  folds: number[];
+  totalFolds: number;
+  arms: ArmFigures[];
+}
+
+/**
+ * Opens the arms' CV folders. All folds must be finished unless `partial`, which keeps the folds every arm has
+ * finished. Arms must hold the same records in each fold (the same folds), else a ConfigError names the first
+ * difference.
+ */
+export function openArms(
+  specs: ReadonlyArray<{ label: string; dir: string }>,
+  options: { partial?: boolean } = {},
+): { arms: CvArm[]; folds: number[]; totalFolds: number } {
+  if (specs.length === 0) throw new ConfigError('compare: no arm given');
+  const finished = specs.map(({ dir }) => finishedFolds(dir));
+  const totalFolds = foldCount(specs, finished);
+  let folds = Array.from({ length: totalFolds }, (_, k) => k + 1);
+  specs.forEach(({ dir }, a) => {
+    const missing = folds.filter((k) => !finished[a]!.has(k));
+    if (missing.length === 0 || options.partial) return;
+    throw new ConfigError(
+      `${dir}: fold(s) ${missing.join(', ')} of ${totalFolds} not finished (--partial compares the folds every arm has finished)`,
+    );
+  });
+  folds = folds.filter((k) => finished.every((done) => done.has(k)));
+  if (folds.length === 0) throw new ConfigError('compare: no fold is finished in every arm');
+  const arms = specs.map(({ label, dir }) => ({
+    label,
+    dir,
+    heldout: folds.map((k) => readFold(dir, k, totalFolds)),
+  }));
+  checkSameFolds(arms, folds);
+  return { arms, folds, totalFolds };
+}
+
+/** The figures of every arm (and, with `ensemble`, of their averaged logits) on the arms' common folds. */
+export function compareArms(
+  arms: readonly CvArm[],
+  folds: readonly number[],
+  totalFolds: number,
+  options: { ensemble?: boolean } = {},
+): Comparison {
+  const rows = arms.map((arm) => ({ label: arm.label, outputs: arm.heldout.map((file) => file.outputs) }));
+  if (options.ensemble && arms.length > 1)
+    rows.push({
+      label: `average of the ${arms.length} arms' logits`,
+      outputs: folds.map((_, k) => averageLogits(arms.map((arm) => arm.heldout[k]!.outputs))),
+    });
+  const figures = rows.map(({ label, outputs }) => armFigures(label, outputs));
+  const metrics = new Set(figures.map((f) => f.metric));
+  if (metrics.size > 1)
+    throw new ConfigError(`compare: the arms report different metrics (${[...metrics].join(', ')})`);
+  const reference = figures[0]!.perFold;
+  return {
+    metric: figures[0]!.metric,
+    folds: [...folds],
+    totalFolds,
+    arms: figures.map(({ metric: _metric, ...arm }, a) => ({
+      ...arm,
+      paired: a === 0 ? null : pairedDifference(reference, arm.perFold),
+    })),
+  };
+}
+
+/** Mean ± sd of the per-fold differences b - a, and on how many folds b is above a. */
+export function pairedDifference(
+  a: ReadonlyArray<number | null>,
+  b: ReadonlyArray<number | null>,
+): PairedDifference {
+  const d = b.map((value, k) => (value ?? NaN) - (a[k] ?? NaN));
+  const mean = d.reduce((s, x) => s + x, 0) / d.length;
+  const sd = Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(1, d.length - 1));
+  return { mean, sd, up: d.filter((x) => x > 0).length, folds: d.length };
+}
+
+/** A CV summary's per-fold figures, in fold order. */
+export function foldValues(summary: Pick<CvSummary, 'perFold'>): Array<number | null> {
+  return summary.perFold.map((fold) => fold.value);
+}
+
+/** A markdown table: per-fold figures, mean ± sd, pooled [95 % CI], paired difference against the first arm. */
+export function formatComparison(comparison: Comparison): string {
+  const f = (v: number | null | undefined) =>
+    v === null || v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(3);
+  const signed = (v: number) => `${v >= 0 ? '+' : ''}${f(v)}`;
+  const { metric, folds, totalFolds, arms } = comparison;
+  const lines =
+    folds.length < totalFolds
+      ? [`folds ${folds.join(', ')} of ${totalFolds} (finished in every arm)`, '']
+      : [];
+  lines.push(
+    `| arm | ${metric} per fold | mean ± sd over ${folds.length} folds | pooled out-of-fold [95 % CI] | paired difference vs ${arms[0]!.label} |`,
+    '|---|---|---|---|---|',
+  );
+  for (const arm of arms) {
+    const interval = arm.interval ? ` [${f(arm.interval[0])}, ${f(arm.interval[1])}]` : '';
+    const paired = arm.paired
+      ? `${signed(arm.paired.mean)} ± ${f(arm.paired.sd)} (${arm.paired.up}/${arm.paired.folds} folds up)`
+      : '—';
+    lines.push(
+      `| ${arm.label} | ${arm.perFold.map(f).join(' / ')} | ${f(arm.mean)} ± ${f(arm.sd)} | ${f(arm.pooled)}${interval} | ${paired} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Per-fold figures, one line per arm across the folds (paired by fold): a Vega-Lite spec for renderSvg. */
+export function comparisonSpec(comparison: Comparison): TopLevelSpec {
+  const rows = comparison.arms.flatMap((arm) =>
+    arm.perFold.map((value, k) => ({ arm: arm.label, fold: comparison.folds[k]!, value })),
+  );
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `${comparison.metric} per fold`,
+    width: Math.max(240, 48 * comparison.folds.length),
+    height: 280,
+    data: { values: rows },
+    mark: { type: 'line', point: true, strokeWidth: 1.5 },
+    encoding: {
+      x: { field: 'fold', type: 'ordinal', title: 'fold' },
+      y: { field: 'value', type: 'quantitative', title: comparison.metric, scale: { zero: false } },
+      color: {
+        field: 'arm',
+        type: 'nominal',
+        title: null,
+        sort: comparison.arms.map((arm) => arm.label),
+        legend: { labelLimit: 480 },
+      },
+    },
+  } as TopLevelSpec;
+}
+
+function armFigures(
+  label: string,
+  outputs: readonly TaskOutputs[],
+): Omit<ArmFigures, 'paired'> & { metric: string } {
+  const perFold = outputs.map((fold) => outputsMetrics(fold).value);
+  const values = perFold.filter((v): v is number => v !== null);
+  const mean = values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : null;
+  const sd =
+    values.length > 1 && mean !== null
+      ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1))
+      : null;
+  const pooledOutputs = poolOutputs(outputs);
+  const pooled = outputsMetrics(pooledOutputs);
+  return {
+    label,
+    metric: pooled.metric,
+    perFold,
+    mean,
+    sd,
+    pooled: pooled.value,
+    interval: headlineIntervals(pooledOutputs)[pooled.metric] ?? null,
+  };
+}
+
+/** The arms' outputs for the same records (matched by id), with their logits averaged. */
+function averageLogits(outputs: readonly TaskOutputs[]): TaskOutputs {
+  const first = outputs[0]!;
+  const positions = outputs.map((o) => new Map(o.ids.map((id, i) => [id, i])));
+  return {
+    ...first,
+    logits: first.ids.map((id) =>
+      first.classes.map(
+        (_, c) =>
+          outputs.reduce((sum, o, a) => sum + o.logits[positions[a]!.get(id)!]![c]!, 0) / outputs.length,
+      ),
+    ),
+  };
+}
+
+function finishedFolds(dir: string): Set<number> {
+  if (!existsSync(dir)) throw new MissingFileError(dir, 'cross-validation folder not found');
+  return new Set(
+    readdirSync(dir)
+      .map((name) => /^fold-(\d+)$/.exec(name)?.[1])
+      .filter((k): k is string => k !== undefined && existsSync(join(dir, `fold-${k}`, RUN_FILES.heldout)))
+      .map(Number),
+  );
+}
+
+/** The folds the CVs were cut into (every arm's first finished fold says), which must agree. */
+function foldCount(specs: ReadonlyArray<{ dir: string }>, finished: ReadonlyArray<Set<number>>): number {
+  const counts = specs.map(({ dir }, a) => {
+    const first = [...finished[a]!].sort((x, y) => x - y)[0];
+    if (first === undefined)
+      throw new ConfigError(`${dir}: no finished fold (no fold-k/${RUN_FILES.heldout})`);
+    return { dir, folds: readFold(dir, first).folds };
+  });
+  const other = counts.find((c) => c.folds !== counts[0]!.folds);
+  if (other)
+    throw new ConfigError(
+      `${other.dir} was cut into ${other.folds} folds, ${counts[0]!.dir} into ${counts[0]!.folds}: not the same folds`,
+    );
+  return counts[0]!.folds;
+}
+
+function readFold(dir: string, fold: number, folds?: number): HeldoutFile {
+  const path = join(foldDir(dir, fold), RUN_FILES.heldout);
+  let parsed: HeldoutFile;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8')) as HeldoutFile;
+  } catch (error) {
+    throw new FormatError(path, `not a held-out scores file (${(error as Error).message})`);
+  }
+  if (
+    parsed.fold !== fold ||
+    (folds !== undefined && parsed.folds !== folds) ||
+    !Array.isArray(parsed.outputs?.ids)
+  )
+    throw new FormatError(path, `does not hold fold ${fold}${folds ? ` of ${folds}` : ''}'s outputs`);
+  return parsed;
+}
+
+function checkSameFolds(arms: readonly CvArm[], folds: readonly number[]): void {
+  const [first, ...others] = arms;
+  folds.forEach((fold, k) => {
+    const ids = new Set(first!.heldout[k]!.outputs.ids);
+    for (const arm of others) {
+      const theirs = arm.heldout[k]!.outputs.ids;
+      const stranger = theirs.find((id) => !ids.has(id));
+      if (theirs.length !== ids.size || stranger !== undefined)
+        throw new ConfigError(
+          `${arm.dir}: fold ${fold} holds other records than ${first!.dir}'s fold ${fold}${stranger ? ` (e.g. ${stranger})` : ''}: not the same folds`,
+        );
+    }
+  });
+}

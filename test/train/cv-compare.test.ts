@@ -1,0 +1,119 @@
+/**
+ * Comparing CV arms (`efficientecg compare`): the figures equal each arm's own cv.json, the paired difference is the
+ * per-fold difference, the ensemble row matches records by id (not position), and arms that are not the same folds,
+ * unfinished or unreadable are refused with a typed error naming the folder.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, FormatError, MissingFileError } from '../../src/errors.js';
+import { compareArms, openArms, type Comparison } from '../../src/train/cv-compare.js';
+import { crossValidate, foldDir, outputsMetrics, type CvSummary } from '../../src/train/cv.js';
+import { RUN_FILES, type HeldoutFile } from '../../src/train/loop.js';
+import { runCli } from '../infer/cli-harness.js';
+import { tempDir, tinyConfig } from './helpers.js';
+import { syntheticDataset } from './synthetic.js';
+
+async function runCv(out: string, seed: number, records = 24): Promise<CvSummary> {
+  const dataset = () => {
+    const data = syntheticDataset({ records });
+    data.entries.forEach((entry, i) => (entry.patientId = `P${Math.floor(i / 2)}`));
+    return Promise.resolve(data);
+  };
+  return (await crossValidate(tinyConfig(out, { epochs: 1, seed }), dataset, { folds: 3 }))!;
+}
+
+const heldoutPath = (dir: string, fold: number) => join(foldDir(dir, fold), RUN_FILES.heldout);
+const readFold = (dir: string, fold: number) =>
+  JSON.parse(readFileSync(heldoutPath(dir, fold), 'utf8')) as HeldoutFile;
+
+test('compare: the figures are the arms’ own, paired fold by fold; the ensemble averages logits by record id', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const [a, b] = [join(dir, 'a'), join(dir, 'b')];
+    const [first, second] = [await runCv(a, 0), await runCv(b, 1)];
+    // Arm b's records in another order: the ensemble must pair records by id.
+    for (const fold of [1, 2, 3]) {
+      const file = readFold(b, fold);
+      const order = file.outputs.ids.map((_, i) => i).reverse();
+      const outputs = { ...file.outputs } as unknown as Record<string, unknown[]>;
+      for (const key of ['ids', 'groups', 'labels', 'logits'] as const)
+        outputs[key] = order.map((i) => (file.outputs as unknown as Record<string, unknown[]>)[key]![i]);
+      writeFileSync(heldoutPath(b, fold), JSON.stringify({ ...file, outputs }));
+    }
+    const { arms, folds, totalFolds } = openArms([
+      { label: 'A', dir: a },
+      { label: 'B', dir: b },
+    ]);
+    const comparison = compareArms(arms, folds, totalFolds, { ensemble: true });
+    const values = (summary: CvSummary) => summary.perFold.map((fold) => fold.value);
+    assert.deepEqual(comparison.arms[0]!.perFold, values(first));
+    assert.deepEqual(comparison.arms[1]!.perFold, values(second));
+    assert.equal(comparison.arms[0]!.pooled, first.pooled.value);
+    assert.equal(comparison.arms[1]!.mean, second.mean);
+    const differences = values(second).map((v, k) => v! - values(first)[k]!);
+    const mean = differences.reduce((s, d) => s + d, 0) / 3;
+    assert.ok(Math.abs(comparison.arms[1]!.paired!.mean - mean) < 1e-12);
+    assert.equal(comparison.arms[1]!.paired!.up, differences.filter((d) => d > 0).length);
+    // The ensemble's fold 1: both arms' fold-1 logits averaged record by record, computed here independently.
+    const [fa, fb] = [readFold(a, 1).outputs, readFold(b, 1).outputs];
+    const byId = new Map(fb.ids.map((id, i) => [id, fb.logits[i]!]));
+    const averaged = {
+      ...fa,
+      logits: fa.ids.map((id, i) => fa.logits[i]!.map((x, c) => (x + byId.get(id)![c]!) / 2)),
+    };
+    assert.equal(comparison.arms[2]!.perFold[0], outputsMetrics(averaged).value);
+  } finally {
+    dispose();
+  }
+});
+
+test('compare: unfinished, different or unreadable arms are refused naming the folder; --partial reads finished folds', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const [a, b, other] = [join(dir, 'a'), join(dir, 'b'), join(dir, 'other')];
+    await runCv(a, 0);
+    await runCv(b, 1);
+    await runCv(other, 0, 30); // other records: not the same folds
+    const arms = (...dirs: string[]) => dirs.map((d) => ({ label: d, dir: d }));
+    const refused = (fn: () => unknown, type: new (...args: never[]) => Error, text: string) =>
+      assert.throws(fn, (error: unknown) => error instanceof type && error.message.includes(text));
+    refused(() => openArms(arms(a, other)), ConfigError, `${other}: fold 1 holds other records`);
+    refused(() => openArms(arms(a, join(dir, 'missing'))), MissingFileError, 'missing');
+    rmSync(heldoutPath(b, 2));
+    refused(() => openArms(arms(a, b)), ConfigError, `${b}: fold(s) 2 of 3 not finished (--partial`);
+    assert.deepEqual(openArms(arms(a, b), { partial: true }).folds, [1, 3]);
+    writeFileSync(heldoutPath(b, 3), '{"fold": 3');
+    refused(() => openArms(arms(a, b), { partial: true }), FormatError, heldoutPath(b, 3));
+  } finally {
+    dispose();
+  }
+});
+
+test('efficientecg compare: a table, JSON, and an SVG chart of the per-fold figures', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const [a, b] = [join(dir, 'recipe'), join(dir, 'change')];
+    await runCv(a, 0);
+    await runCv(b, 1);
+    const run = async (...args: string[]) => {
+      const { stdout, error } = await runCli(['compare', ...args]);
+      assert.equal(error, null);
+      return stdout;
+    };
+    const table = await run(a, '--arm', `seed 1=${b}`);
+    assert.match(table, /\| recipe \| .* \| — \|/);
+    assert.match(table, /\| seed 1 \| .* folds up\) \|/);
+    const plot = join(dir, 'folds.svg');
+    const json = JSON.parse(await run(a, b, '--ensemble', '--json', '--plot', plot)) as Comparison;
+    assert.deepEqual(
+      json.arms.map((arm) => arm.label),
+      ['recipe', 'change', "average of the 2 arms' logits"],
+    );
+    const svg = readFileSync(plot, 'utf8');
+    assert.ok(svg.startsWith('<svg') && svg.includes('recipe') && svg.includes('change'));
+  } finally {
+    dispose();
+  }
+});
