@@ -10,6 +10,7 @@ interface CompareFlags {
   ensemble?: boolean;
   partial?: boolean;
   json?: boolean;
+  details?: boolean;
   plot?: string;
 }
 
@@ -33,6 +34,7 @@ export function registerCompare(program: Command): void {
       "add the arms' averaged out-of-fold logits (fold k averages the arms' fold-k models)",
     )
     .option('--partial', 'compare on the folds every arm has finished (arms still running)')
+    .option('--details', 'also every pooled figure (per class, per decision), one column per arm')
     .option('--json', 'print the figures as JSON')
     .option('--plot <file.svg>', 'write the per-fold figures, one line per arm, as an SVG chart')
     .action(async (dirs: string[], flags: CompareFlags, command: Command) => {
@@ -44,7 +46,11 @@ export function registerCompare(program: Command): void {
       const { arms, folds, totalFolds } = openArms(specs, { partial: flags.partial ?? false });
       const comparison = compareArms(arms, folds, totalFolds, { ensemble: flags.ensemble ?? false });
       if (flags.plot) writeFileAtomic(flags.plot, await renderSvg(comparisonSpec(comparison)));
-      out(flags.json ? `${JSON.stringify(comparison, null, 2)}\n` : formatComparison(comparison));
+      out(
+        flags.json
+          ? `${JSON.stringify(comparison, null, 2)}\n`
+          : formatComparison(comparison, { details: flags.details ?? false }),
+      );
     });
 }
 

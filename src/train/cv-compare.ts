@@ -36,6 +36,8 @@ export interface ArmFigures {
   sd: number | null;
   pooled: number | null;
   interval: readonly [number, number] | null;
+  /** Every other figure of the pooled out-of-fold outputs (per class, per decision), flattened: `f1_per_class.A`. */
+  pooledDetails: Record<string, number | null>;
   /** Against the first arm, fold by fold; null for the first arm itself. */
   paired: PairedDifference | null;
 }
@@ -124,8 +126,11 @@ export function foldValues(summary: Pick<CvSummary, 'perFold'>): Array<number | 
   return summary.perFold.map((fold) => fold.value);
 }
 
-/** A markdown table: per-fold figures, mean ± sd, pooled [95 % CI], paired difference against the first arm. */
-export function formatComparison(comparison: Comparison): string {
+/**
+ * A markdown table: per-fold figures, mean ± sd, pooled [95 % CI], paired difference against the first arm; with
+ * `details`, a second table of every pooled figure (per class, per decision), one column per arm.
+ */
+export function formatComparison(comparison: Comparison, options: { details?: boolean } = {}): string {
   const f = (v: number | null | undefined) =>
     v === null || v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(3);
   const signed = (v: number) => `${v >= 0 ? '+' : ''}${f(v)}`;
@@ -147,7 +152,32 @@ export function formatComparison(comparison: Comparison): string {
       `| ${arm.label} | ${arm.perFold.map(f).join(' / ')} | ${f(arm.mean)} ± ${f(arm.sd)} | ${f(arm.pooled)}${interval} | ${paired} |`,
     );
   }
+  if (options.details) lines.push('', ...detailsTable(comparison));
   return `${lines.join('\n')}\n`;
+}
+
+function detailsTable({ arms }: Comparison): string[] {
+  const f = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(3));
+  const keys = [...new Set(arms.flatMap((arm) => Object.keys(arm.pooledDetails)))];
+  return [
+    `| pooled out-of-fold | ${arms.map((arm) => arm.label).join(' | ')} |`,
+    `|---|${arms.map(() => '---').join('|')}|`,
+    ...keys.map((key) => `| ${key} | ${arms.map((arm) => f(arm.pooledDetails[key])).join(' | ')} |`),
+  ];
+}
+
+/** Numeric leaves of a metrics object, keyed by their dotted path (non-numbers left out). */
+function flatNumbers(
+  value: unknown,
+  prefix = '',
+  out: Record<string, number | null> = {},
+): Record<string, number | null> {
+  if (value === null && prefix !== '') out[prefix] = null;
+  else if (typeof value === 'number') out[prefix] = value;
+  else if (typeof value === 'object' && value !== null && !Array.isArray(value))
+    for (const [key, child] of Object.entries(value))
+      flatNumbers(child, prefix ? `${prefix}.${key}` : key, out);
+  return out;
 }
 
 /** Per-fold figures, one line per arm across the folds (paired by fold): a Vega-Lite spec for renderSvg. */
@@ -197,6 +227,7 @@ function armFigures(
     sd,
     pooled: pooled.value,
     interval: headlineIntervals(pooledOutputs)[pooled.metric] ?? null,
+    pooledDetails: flatNumbers(pooled.details),
   };
 }
 

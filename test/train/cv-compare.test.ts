@@ -91,7 +91,7 @@ test('compare: unfinished, different or unreadable arms are refused naming the f
   }
 });
 
-test('efficientecg compare: a table, JSON, and an SVG chart of the per-fold figures', async () => {
+test('efficientecg compare: a table, JSON, every pooled figure (--details) and an SVG chart of the per-fold figures', async () => {
   const { dir, dispose } = tempDir();
   try {
     const [a, b] = [join(dir, 'recipe'), join(dir, 'change')];
@@ -110,6 +110,14 @@ test('efficientecg compare: a table, JSON, and an SVG chart of the per-fold figu
     assert.deepEqual(
       json.arms.map((arm) => arm.label),
       ['recipe', 'change', "average of the 2 arms' logits"],
+    );
+    for (const arm of json.arms.slice(0, 2)) assert.equal(arm.pooledDetails[json.metric], arm.pooled);
+    const details = await run(a, b, '--details');
+    assert.match(
+      details,
+      new RegExp(
+        `\\| ${json.metric} \\| ${json.arms[0]!.pooled!.toFixed(3)} \\| ${json.arms[1]!.pooled!.toFixed(3)} \\|`,
+      ),
     );
     const svg = readFileSync(plot, 'utf8');
     assert.ok(svg.startsWith('<svg') && svg.includes('recipe') && svg.includes('change'));
