@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 interface CompareFlags {
   arm?: string[];
   ensemble?: boolean;
+  baseline?: string;
   partial?: boolean;
   json?: boolean;
   details?: boolean;
@@ -33,6 +34,10 @@ export function registerCompare(program: Command): void {
       '--ensemble',
       "add the arms' averaged out-of-fold logits (fold k averages the arms' fold-k models)",
     )
+    .option(
+      '--baseline <label=dir>',
+      'the reference arm (listed first): the others are paired against it, and --ensemble averages only the others',
+    )
     .option('--partial', 'compare on the folds every arm has finished (arms still running)')
     .option('--details', 'also every pooled figure (per class, per decision), one column per arm')
     .option('--json', 'print the figures as JSON')
@@ -40,11 +45,15 @@ export function registerCompare(program: Command): void {
     .action(async (dirs: string[], flags: CompareFlags, command: Command) => {
       const { out } = commandOutput(command);
       const specs = [
+        ...(flags.baseline === undefined ? [] : [armSpec(flags.baseline)]),
         ...dirs.map((dir) => ({ label: basename(resolve(dir)), dir })),
         ...(flags.arm ?? []).map(armSpec),
       ];
       const { arms, folds, totalFolds } = openArms(specs, { partial: flags.partial ?? false });
-      const comparison = compareArms(arms, folds, totalFolds, { ensemble: flags.ensemble ?? false });
+      const comparison = compareArms(arms, folds, totalFolds, {
+        ensemble: flags.ensemble ?? false,
+        baseline: flags.baseline !== undefined,
+      });
       if (flags.plot) writeFileAtomic(flags.plot, await renderSvg(comparisonSpec(comparison)));
       out(
         flags.json

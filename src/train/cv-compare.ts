@@ -81,18 +81,22 @@ export function openArms(
   return { arms, folds, totalFolds };
 }
 
-/** The figures of every arm (and, with `ensemble`, of their averaged logits) on the arms' common folds. */
+/**
+ * The figures of every arm (and, with `ensemble`, of their averaged logits) on the arms' common folds. With
+ * `baseline`, the first arm is only the reference of the paired differences: the ensemble averages the others.
+ */
 export function compareArms(
   arms: readonly CvArm[],
   folds: readonly number[],
   totalFolds: number,
-  options: { ensemble?: boolean } = {},
+  options: { ensemble?: boolean; baseline?: boolean } = {},
 ): Comparison {
   const rows = arms.map((arm) => ({ label: arm.label, outputs: arm.heldout.map((file) => file.outputs) }));
-  if (options.ensemble && arms.length > 1)
+  const members = options.baseline ? arms.slice(1) : arms;
+  if (options.ensemble && members.length > 1)
     rows.push({
-      label: `average of the ${arms.length} arms' logits`,
-      outputs: folds.map((_, k) => averageLogits(arms.map((arm) => arm.heldout[k]!.outputs))),
+      label: `average of the ${members.length} arms' logits${options.baseline ? ` (${arms[0]!.label} left out)` : ''}`,
+      outputs: folds.map((_, k) => averageLogits(members.map((arm) => arm.heldout[k]!.outputs))),
     });
   const figures = rows.map(({ label, outputs }) => armFigures(label, outputs));
   const metrics = new Set(figures.map((f) => f.metric));

@@ -112,6 +112,28 @@ test('efficientecg compare: a table, JSON, every pooled figure (--details) and a
       ['recipe', 'change', "average of the 2 arms' logits"],
     );
     for (const arm of json.arms.slice(0, 2)) assert.equal(arm.pooledDetails[json.metric], arm.pooled);
+    // --baseline: the others are paired against it, and the ensemble averages the others only.
+    const third = join(dir, 'third');
+    await runCv(third, 2);
+    const againstBaseline = JSON.parse(
+      await run('--baseline', `base=${a}`, b, third, '--ensemble', '--json'),
+    ) as Comparison;
+    assert.deepEqual(
+      againstBaseline.arms.map((arm) => arm.label),
+      ['base', 'change', 'third', "average of the 2 arms' logits (base left out)"],
+    );
+    const pair = compareArms(
+      openArms([
+        { label: 'b', dir: b },
+        { label: 'c', dir: third },
+      ]).arms,
+      [1, 2, 3],
+      3,
+      {
+        ensemble: true,
+      },
+    );
+    assert.deepEqual(againstBaseline.arms[3]!.perFold, pair.arms[2]!.perFold);
     const details = await run(a, b, '--details');
     assert.match(
       details,
