@@ -5,13 +5,19 @@
  * Optionally the arms' averaged logits (an ensemble of the arms: fold k averages their fold-k models on fold k).
  * Everything is recomputed from the folds' heldout.json, so an unfinished arm can be read on its finished folds.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { ConfigError, FormatError, MissingFileError } from '../errors.js';
-import { foldDir, headlineIntervals, outputsMetrics, poolOutputs, type CvSummary } from './cv.js';
-import type { HeldoutFile } from './loop.js';
-import { RUN_FILES } from './loop.js';
+import { ConfigError, MissingFileError } from '../errors.js';
+import {
+  headlineIntervals,
+  meanAndSd,
+  outputsMetrics,
+  poolOutputs,
+  readFoldHeldout,
+  type CvSummary,
+} from './cv.js';
+import { RUN_FILES, type HeldoutFile } from './loop.js';
 import type { TaskOutputs } from './task.js';
 
 /** One arm: a CV folder and the held-out files of the compared folds (fold order). */
@@ -75,7 +81,7 @@ export function openArms(
   const arms = specs.map(({ label, dir }) => ({
     label,
     dir,
-    heldout: folds.map((k) => readFold(dir, k, totalFolds)),
+    heldout: folds.map((k) => readFoldHeldout(dir, k, totalFolds)),
   }));
   checkSameFolds(arms, folds);
   return { arms, folds, totalFolds };
@@ -215,12 +221,7 @@ function armFigures(
   outputs: readonly TaskOutputs[],
 ): Omit<ArmFigures, 'paired'> & { metric: string } {
   const perFold = outputs.map((fold) => outputsMetrics(fold).value);
-  const values = perFold.filter((v): v is number => v !== null);
-  const mean = values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : null;
-  const sd =
-    values.length > 1 && mean !== null
-      ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1))
-      : null;
+  const { mean, sd } = meanAndSd(perFold);
   const pooledOutputs = poolOutputs(outputs);
   const pooled = outputsMetrics(pooledOutputs);
   return {
@@ -266,7 +267,7 @@ function foldCount(specs: ReadonlyArray<{ dir: string }>, finished: ReadonlyArra
     const first = [...finished[a]!].sort((x, y) => x - y)[0];
     if (first === undefined)
       throw new ConfigError(`${dir}: no finished fold (no fold-k/${RUN_FILES.heldout})`);
-    return { dir, folds: readFold(dir, first).folds };
+    return { dir, folds: readFoldHeldout(dir, first).folds };
   });
   const other = counts.find((c) => c.folds !== counts[0]!.folds);
   if (other)
@@ -274,23 +275,6 @@ function foldCount(specs: ReadonlyArray<{ dir: string }>, finished: ReadonlyArra
       `${other.dir} was cut into ${other.folds} folds, ${counts[0]!.dir} into ${counts[0]!.folds}: not the same folds`,
     );
   return counts[0]!.folds;
-}
-
-function readFold(dir: string, fold: number, folds?: number): HeldoutFile {
-  const path = join(foldDir(dir, fold), RUN_FILES.heldout);
-  let parsed: HeldoutFile;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8')) as HeldoutFile;
-  } catch (error) {
-    throw new FormatError(path, `not a held-out scores file (${(error as Error).message})`);
-  }
-  if (
-    parsed.fold !== fold ||
-    (folds !== undefined && parsed.folds !== folds) ||
-    !Array.isArray(parsed.outputs?.ids)
-  )
-    throw new FormatError(path, `does not hold fold ${fold}${folds ? ` of ${folds}` : ''}'s outputs`);
-  return parsed;
 }
 
 function checkSameFolds(arms: readonly CvArm[], folds: readonly number[]): void {

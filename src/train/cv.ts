@@ -120,34 +120,51 @@ export function readHeldout(
 ): HeldoutFile[] | null {
   const files: HeldoutFile[] = [];
   for (let fold = 1; fold <= folds; fold++) {
-    const path = join(foldDir(out, fold), fileName);
-    if (!existsSync(path)) return null;
-    let parsed: HeldoutFile;
-    try {
-      parsed = JSON.parse(readFileSync(path, 'utf8')) as HeldoutFile;
-    } catch (error) {
-      throw new FormatError(path, `not a held-out scores file (${(error as Error).message})`);
-    }
-    if (parsed.fold !== fold || parsed.folds !== folds)
-      throw new FormatError(
-        path,
-        `holds fold ${parsed.fold} of ${parsed.folds}, expected ${fold} of ${folds}`,
-      );
-    files.push(parsed);
+    if (!existsSync(join(foldDir(out, fold), fileName))) return null;
+    files.push(readFoldHeldout(out, fold, folds, fileName));
   }
   return files;
+}
+
+/** One fold's held-out file, checked to be that fold's (of `folds` when given). */
+export function readFoldHeldout(
+  out: string,
+  fold: number,
+  folds?: number,
+  fileName: string = RUN_FILES.heldout,
+): HeldoutFile {
+  const path = join(foldDir(out, fold), fileName);
+  let parsed: HeldoutFile;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8')) as HeldoutFile;
+  } catch (error) {
+    throw new FormatError(path, `not a held-out scores file (${(error as Error).message})`);
+  }
+  if (parsed.fold !== fold || (folds !== undefined && parsed.folds !== folds))
+    throw new FormatError(
+      path,
+      `holds fold ${parsed.fold} of ${parsed.folds}, expected ${fold} of ${folds ?? 'any'}`,
+    );
+  if (!Array.isArray(parsed.outputs?.ids)) throw new FormatError(path, 'holds no out-of-fold outputs');
+  return parsed;
+}
+
+/** Mean and sample sd of the figures that exist (null where there are too few). */
+export function meanAndSd(values: ReadonlyArray<number | null>): { mean: number | null; sd: number | null } {
+  const present = values.filter((v): v is number => v !== null);
+  const mean = present.length > 0 ? present.reduce((a, b) => a + b, 0) / present.length : null;
+  const sd =
+    present.length > 1 && mean !== null
+      ? Math.sqrt(present.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (present.length - 1))
+      : null;
+  return { mean, sd };
 }
 
 /** Per-fold figures, their mean ± sd, and the pooled out-of-fold metrics with bootstrap intervals. */
 export function summarise(heldout: readonly HeldoutFile[], config: TrainConfig): CvSummary {
   const pooledOutputs = poolOutputs(heldout.map((file) => file.outputs));
   const pooled = outputsMetrics(pooledOutputs);
-  const values = heldout.map((file) => file.metrics.value).filter((v): v is number => v !== null);
-  const mean = values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : null;
-  const sd =
-    values.length > 1 && mean !== null
-      ? Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1))
-      : null;
+  const { mean, sd } = meanAndSd(heldout.map((file) => file.metrics.value));
   return {
     folds: heldout.length,
     task: pooledOutputs.task,
