@@ -66,6 +66,7 @@ export function openArms(
   options: { partial?: boolean } = {},
 ): { arms: CvArm[]; folds: number[]; totalFolds: number } {
   if (specs.length === 0) throw new ConfigError('compare: no arm given');
+  // Every finished fold's file is read once: the fold count and the compared folds come from them.
   const finished = specs.map(({ dir }) => finishedFolds(dir));
   const totalFolds = foldCount(specs, finished);
   let folds = Array.from({ length: totalFolds }, (_, k) => k + 1);
@@ -78,10 +79,10 @@ export function openArms(
   });
   folds = folds.filter((k) => finished.every((done) => done.has(k)));
   if (folds.length === 0) throw new ConfigError('compare: no fold is finished in every arm');
-  const arms = specs.map(({ label, dir }) => ({
+  const arms = specs.map(({ label, dir }, a) => ({
     label,
     dir,
-    heldout: folds.map((k) => readFoldHeldout(dir, k, totalFolds)),
+    heldout: folds.map((k) => finished[a]!.get(k)!),
   }));
   checkSameFolds(arms, folds);
   return { arms, folds, totalFolds };
@@ -251,30 +252,35 @@ function averageLogits(outputs: readonly TaskOutputs[]): TaskOutputs {
   };
 }
 
-function finishedFolds(dir: string): Set<number> {
+/** The arm's finished folds (fold-k/heldout.json written), each file read and checked to be its fold's. */
+function finishedFolds(dir: string): Map<number, HeldoutFile> {
   if (!existsSync(dir)) throw new MissingFileError(dir, 'cross-validation folder not found');
-  return new Set(
-    readdirSync(dir)
-      .map((name) => /^fold-(\d+)$/.exec(name)?.[1])
-      .filter((k): k is string => k !== undefined && existsSync(join(dir, `fold-${k}`, RUN_FILES.heldout)))
-      .map(Number),
-  );
+  const folds = readdirSync(dir)
+    .map((name) => /^fold-(\d+)$/.exec(name)?.[1])
+    .filter((k): k is string => k !== undefined && existsSync(join(dir, `fold-${k}`, RUN_FILES.heldout)))
+    .map(Number)
+    .sort((a, b) => a - b);
+  return new Map(folds.map((k) => [k, readFoldHeldout(dir, k)]));
 }
 
-/** The folds the CVs were cut into (every arm's first finished fold says), which must agree. */
-function foldCount(specs: ReadonlyArray<{ dir: string }>, finished: ReadonlyArray<Set<number>>): number {
-  const counts = specs.map(({ dir }, a) => {
-    const first = [...finished[a]!].sort((x, y) => x - y)[0];
-    if (first === undefined)
+/** The folds the CVs were cut into, which every held-out file of every arm must agree on. */
+function foldCount(
+  specs: ReadonlyArray<{ dir: string }>,
+  finished: ReadonlyArray<Map<number, HeldoutFile>>,
+): number {
+  let reference: { dir: string; folds: number } | null = null;
+  specs.forEach(({ dir }, a) => {
+    if (finished[a]!.size === 0)
       throw new ConfigError(`${dir}: no finished fold (no fold-k/${RUN_FILES.heldout})`);
-    return { dir, folds: readFoldHeldout(dir, first).folds };
+    for (const file of finished[a]!.values()) {
+      reference ??= { dir, folds: file.folds };
+      if (file.folds !== reference.folds)
+        throw new ConfigError(
+          `${dir} was cut into ${file.folds} folds, ${reference.dir} into ${reference.folds}: not the same folds`,
+        );
+    }
   });
-  const other = counts.find((c) => c.folds !== counts[0]!.folds);
-  if (other)
-    throw new ConfigError(
-      `${other.dir} was cut into ${other.folds} folds, ${counts[0]!.dir} into ${counts[0]!.folds}: not the same folds`,
-    );
-  return counts[0]!.folds;
+  return reference!.folds;
 }
 
 function checkSameFolds(arms: readonly CvArm[], folds: readonly number[]): void {

@@ -121,7 +121,7 @@ function cropTargets(
 }
 
 /** The teachers' averaged logits for the records `indices` (row k for indices[k]), each scored once. */
-export async function teacherLogits(
+async function teacherLogits(
   distill: DistillConfig,
   cvFold: TrainConfig['cvFold'],
   data: TrainingData,
