@@ -94,3 +94,13 @@ export function describeMatValue(value: MatValue): string {
       return `${value.kind} ${size}`;
   }
 }
+
+/** Bytes as Latin-1 text up to the first NUL (variable names and headers are ASCII, in both file versions). */
+export function latin1(raw: Uint8Array): string {
+  let text = '';
+  for (const byte of raw) {
+    if (byte === 0) break;
+    text += String.fromCharCode(byte);
+  }
+  return text;
+}

@@ -6,7 +6,7 @@ import { FormatError } from '../../errors.js';
 import { readLimits } from '../limits.js';
 import { decodeNumeric, STORAGE, type StorageType } from './numeric.js';
 import type { V5Options } from './v5.js';
-import type { MatFile, MatValue, NumericClass } from './types.js';
+import { latin1, type MatFile, type MatValue, type NumericClass } from './types.js';
 
 /** The P digit of MOPT: stored element type, and the class it is read as. */
 const V4_PRECISIONS: Record<number, { storage: StorageType; class: NumericClass }> = {
@@ -93,7 +93,7 @@ function readMatrix(
   if (imagf !== 0 && imagf !== 1) fail(`invalid imaginary flag ${imagf}`);
   const nameStart = offset + HEADER_BYTES;
   if (nameLength < 1 || nameLength > bytes.length - nameStart) fail(`invalid name length ${nameLength}`);
-  const name = decodeName(bytes.subarray(nameStart, nameStart + nameLength));
+  const name = latin1(bytes.subarray(nameStart, nameStart + nameLength));
   const precision = V4_PRECISIONS[type.precision]!;
   const count = rows * cols;
   const partBytes = count * STORAGE[precision.storage].bytes;
@@ -116,15 +116,6 @@ function readMatrix(
     ? decodeNumeric(bytes, dataStart + partBytes, count, precision.storage, le, precision.class)
     : null;
   return { name, value: { kind: 'numeric', class: precision.class, dims, real, imag } as MatValue, next };
-}
-
-function decodeName(raw: Uint8Array): string {
-  let name = '';
-  for (const byte of raw) {
-    if (byte === 0) break;
-    name += String.fromCharCode(byte);
-  }
-  return name;
 }
 
 function textMatrix(codes: ArrayLike<number | bigint>, rows: number, cols: number): MatValue {

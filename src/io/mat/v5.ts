@@ -8,7 +8,7 @@ import { Unzlib } from 'fflate';
 import { FormatError } from '../../errors.js';
 import { readLimits, type ReadLimits } from '../limits.js';
 import { CLASSES, decodeNumeric, STORAGE, type StorageType } from './numeric.js';
-import { numel, type MatFile, type MatStruct, type MatValue, type NumericClass } from './types.js';
+import { latin1, numel, type MatFile, type MatStruct, type MatValue, type NumericClass } from './types.js';
 
 const HEADER_BYTES = 128;
 const MI_MATRIX = 14;
@@ -425,16 +425,6 @@ function readStruct(body: Body): MatStruct {
 
 function elementText(ctx: Context, element: Element): string {
   return latin1(ctx.bytes.subarray(element.start, element.start + element.length));
-}
-
-/** Bytes as Latin-1 text up to the first NUL (names and headers are ASCII). */
-function latin1(raw: Uint8Array): string {
-  let text = '';
-  for (const byte of raw) {
-    if (byte === 0) break;
-    text += String.fromCharCode(byte);
-  }
-  return text;
 }
 
 function emptyDouble(): MatValue {
