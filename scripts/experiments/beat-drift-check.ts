@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { openMitdb } from '../../src/datasets/mitdb/index.js';
 import { beatGeometry, loadBeatSet } from '../../src/train/beats.js';
-import { parseTrainConfig } from '../../src/train/config.js';
+import { mergeConfig, parseTrainConfig, TRAIN_DEFAULTS } from '../../src/train/config.js';
 
 const program = new Command()
   .argument('<mitdb>')
@@ -40,7 +40,10 @@ const fold1 = JSON.parse(readFileSync(join(cv, 'fold-1', 'config.json'), 'utf8')
 const dataset = await openMitdb(dir);
 const correlations = async (template: 'record' | 'local') => {
   const base = fold1 as { beats: Record<string, unknown> };
-  const config = parseTrainConfig({ ...base, beats: { ...base.beats, template } });
+  // Merged over the defaults: runs saved before a config field existed still parse.
+  const config = parseTrainConfig(
+    mergeConfig(TRAIN_DEFAULTS, { ...base, beats: { ...base.beats, template } }),
+  );
   const set = await loadBeatSet(dataset, [record], config, beatGeometry(config, 360));
   const column = set.contextFeatures.indexOf('templateCorrelation0');
   const k = set.contextFeatures.length;
