@@ -29,10 +29,14 @@ export function registerCompare(program: Command): void {
       'Compare cross-validation arms run on the same folds (`cv` output folders): per-fold figures, mean ± sd, pooled out-of-fold figure with its 95 % patient-bootstrap interval, and the paired per-fold difference against the first arm. A change is worth keeping when that difference beats its own spread.',
     )
     .argument('[dirs...]', 'cv folders, the first is the reference (label: the folder name)')
-    .option('--arm <label=dir>', 'a labelled arm (repeatable; listed after the bare folders)', collect)
+    .option(
+      '--arm <label=dir>',
+      "a labelled arm (repeatable; listed after the bare folders); arms given the same label are seeds of one recipe, compared seed by seed (seed k against the first recipe's seed k)",
+      collect,
+    )
     .option(
       '--ensemble',
-      "add the arms' averaged out-of-fold logits (fold k averages the arms' fold-k models)",
+      "add the arms' averaged out-of-fold logits (fold k averages the arms' fold-k models); with seeds, each recipe's seeds averaged",
     )
     .option(
       '--baseline <label=dir>',

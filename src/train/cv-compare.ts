@@ -3,6 +3,8 @@
  * ± sd over folds and pooled out-of-fold figure with its patient-bootstrap interval, and the paired per-fold
  * difference against the first arm (the project's rule: keep a change only when its gain exceeds that spread).
  * Optionally the arms' averaged logits (an ensemble of the arms: fold k averages their fold-k models on fold k).
+ * Arms given the same label are seeds of one recipe: recipes are then also compared seed by seed (seed k against the
+ * reference recipe's seed k), so a change is judged against the seed spread as well as the fold spread.
  * Everything is recomputed from the folds' heldout.json, so an unfinished arm can be read on its finished folds.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -30,8 +32,9 @@ export interface CvArm {
 export interface PairedDifference {
   mean: number;
   sd: number;
-  /** Folds on which the arm is above the reference. */
+  /** Pairs (folds; seeds or fold-seed pairs for recipes) on which the arm is above the reference. */
   up: number;
+  /** How many pairs. */
   folds: number;
 }
 
@@ -48,12 +51,31 @@ export interface ArmFigures {
   paired: PairedDifference | null;
 }
 
+/** The seeds of one recipe (the arms given one label), in the order given. */
+export interface RecipeFigures {
+  label: string;
+  seeds: number;
+  /** Each seed's pooled out-of-fold figure, their mean and sd: the seed spread. */
+  pooledPerSeed: Array<number | null>;
+  pooled: { mean: number | null; sd: number | null };
+  /** Each seed's mean over folds, their mean and sd. */
+  foldMeanPerSeed: Array<number | null>;
+  foldMean: { mean: number | null; sd: number | null };
+  /**
+   * Against the first recipe, seed k paired with its seed k (or with its only seed): the pooled figures seed by seed,
+   * and every fold of every seed. Null for the first recipe.
+   */
+  paired: { perSeed: PairedDifference; perFoldAndSeed: PairedDifference } | null;
+}
+
 export interface Comparison {
   metric: string;
   /** The compared folds (1-based) and how many the CVs have. */
   folds: number[];
   totalFolds: number;
   arms: ArmFigures[];
+  /** Present when some label names several arms (seeds of one recipe): the recipes compared seed by seed. */
+  recipes?: RecipeFigures[];
 }
 
 /**
@@ -91,6 +113,8 @@ export function openArms(
 /**
  * The figures of every arm (and, with `ensemble`, of their averaged logits) on the arms' common folds. With
  * `baseline`, the first arm is only the reference of the paired differences: the ensemble averages the others.
+ * Arms sharing a label are seeds of one recipe: they are listed as `label #k`, `recipes` compares the recipes seed by
+ * seed, and `ensemble` averages each recipe's seeds instead of all arms.
  */
 export function compareArms(
   arms: readonly CvArm[],
@@ -98,13 +122,13 @@ export function compareArms(
   totalFolds: number,
   options: { ensemble?: boolean; baseline?: boolean } = {},
 ): Comparison {
-  const rows = arms.map((arm) => ({ label: arm.label, outputs: arm.heldout.map((file) => file.outputs) }));
-  const members = options.baseline ? arms.slice(1) : arms;
-  if (options.ensemble && members.length > 1)
-    rows.push({
-      label: `average of the ${members.length} arms' logits${options.baseline ? ` (${arms[0]!.label} left out)` : ''}`,
-      outputs: folds.map((_, k) => averageLogits(members.map((arm) => arm.heldout[k]!.outputs))),
-    });
+  const groups = recipeGroups(arms);
+  const seeded = groups.some((group) => group.members.length > 1);
+  const rows = arms.map((arm, a) => ({
+    label: seeded ? seedLabel(groups, a) : arm.label,
+    outputs: arm.heldout.map((file) => file.outputs),
+  }));
+  if (options.ensemble) rows.push(...ensembleRows(arms, groups, folds, seeded, options.baseline ?? false));
   const figures = rows.map(({ label, outputs }) => armFigures(label, outputs));
   const metrics = new Set(figures.map((f) => f.metric));
   if (metrics.size > 1)
@@ -118,7 +142,91 @@ export function compareArms(
       ...arm,
       paired: a === 0 ? null : pairedDifference(reference, arm.perFold),
     })),
+    ...(seeded ? { recipes: recipeFigures(groups, figures) } : {}),
   };
+}
+
+interface RecipeGroup {
+  label: string;
+  /** Indices into the arms, in the order given. */
+  members: number[];
+}
+
+/** The arms grouped by label, in order of first appearance. */
+function recipeGroups(arms: readonly CvArm[]): RecipeGroup[] {
+  const groups = new Map<string, number[]>();
+  arms.forEach((arm, a) => groups.set(arm.label, [...(groups.get(arm.label) ?? []), a]));
+  return [...groups].map(([label, members]) => ({ label, members }));
+}
+
+function seedLabel(groups: readonly RecipeGroup[], arm: number): string {
+  const group = groups.find((g) => g.members.includes(arm))!;
+  return group.members.length > 1 ? `${group.label} #${group.members.indexOf(arm) + 1}` : group.label;
+}
+
+/** The averaged-logits rows: all arms (but the baseline), or with seeds each recipe's seeds. */
+function ensembleRows(
+  arms: readonly CvArm[],
+  groups: readonly RecipeGroup[],
+  folds: readonly number[],
+  seeded: boolean,
+  baseline: boolean,
+): Array<{ label: string; outputs: TaskOutputs[] }> {
+  const average = (members: readonly CvArm[]) =>
+    folds.map((_, k) => averageLogits(members.map((arm) => arm.heldout[k]!.outputs)));
+  if (seeded)
+    return groups
+      .filter((group) => group.members.length > 1)
+      .map((group) => ({
+        label: `${group.label}: its ${group.members.length} seeds' logits averaged`,
+        outputs: average(group.members.map((a) => arms[a]!)),
+      }));
+  const members = baseline ? arms.slice(1) : arms;
+  if (members.length < 2) return [];
+  return [
+    {
+      label: `average of the ${members.length} arms' logits${baseline ? ` (${arms[0]!.label} left out)` : ''}`,
+      outputs: average(members),
+    },
+  ];
+}
+
+/** Each recipe's seed spread and its differences from the first recipe, seed k against seed k. */
+function recipeFigures(
+  groups: readonly RecipeGroup[],
+  figures: ReadonlyArray<Pick<ArmFigures, 'perFold' | 'mean' | 'pooled'>>,
+): RecipeFigures[] {
+  const reference = groups[0]!;
+  return groups.map((group) => {
+    const seeds = group.members.map((a) => figures[a]!);
+    const summary = {
+      label: group.label,
+      seeds: seeds.length,
+      pooledPerSeed: seeds.map((seed) => seed.pooled),
+      pooled: meanAndSd(seeds.map((seed) => seed.pooled)),
+      foldMeanPerSeed: seeds.map((seed) => seed.mean),
+      foldMean: meanAndSd(seeds.map((seed) => seed.mean)),
+    };
+    if (group === reference) return { ...summary, paired: null };
+    if (reference.members.length !== 1 && reference.members.length !== seeds.length)
+      throw new ConfigError(
+        `compare: ${group.label} has ${seeds.length} seeds and ${reference.label} ${reference.members.length}: pair them seed by seed (the same number of seeds, or one reference seed)`,
+      );
+    const against = (k: number) => figures[reference.members[reference.members.length === 1 ? 0 : k]!]!;
+    return {
+      ...summary,
+      paired: {
+        perSeed: pairedDifference(
+          seeds.map((_, k) => against(k).pooled),
+          seeds.map((seed) => seed.pooled),
+        ),
+        perFoldAndSeed: pairedDifference(
+          seeds.flatMap((_, k) => against(k).perFold),
+          seeds.flatMap((seed) => seed.perFold),
+        ),
+      },
+    };
+  });
 }
 
 /** Mean ± sd of the per-fold differences b - a, and on how many folds b is above a. */
@@ -163,8 +271,28 @@ export function formatComparison(comparison: Comparison, options: { details?: bo
       `| ${arm.label} | ${arm.perFold.map(f).join(' / ')} | ${f(arm.mean)} ± ${f(arm.sd)} | ${f(arm.pooled)}${interval} | ${paired} |`,
     );
   }
+  if (comparison.recipes) lines.push('', ...recipesTable(comparison.recipes, f, signed));
   if (options.details) lines.push('', ...detailsTable(comparison));
   return `${lines.join('\n')}\n`;
+}
+
+/** The recipes seed by seed: the seed spread of each, and its paired differences from the first. */
+function recipesTable(
+  recipes: readonly RecipeFigures[],
+  f: (v: number | null | undefined) => string,
+  signed: (v: number) => string,
+): string[] {
+  const spread = (s: { mean: number | null; sd: number | null }) => `${f(s.mean)} ± ${f(s.sd)}`;
+  const paired = (d: PairedDifference, unit: string) =>
+    `${signed(d.mean)} ± ${f(d.sd)} (${d.up}/${d.folds} ${unit} up)`;
+  return [
+    `| recipe | seeds | pooled per seed | pooled, mean ± sd over seeds | mean over folds, mean ± sd over seeds | paired vs ${recipes[0]!.label}: pooled, seed by seed | paired: every fold of every seed |`,
+    '|---|---|---|---|---|---|---|',
+    ...recipes.map(
+      (r) =>
+        `| ${r.label} | ${r.seeds} | ${r.pooledPerSeed.map(f).join(' / ')} | ${spread(r.pooled)} | ${spread(r.foldMean)} | ${r.paired ? paired(r.paired.perSeed, 'seeds') : '—'} | ${r.paired ? paired(r.paired.perFoldAndSeed, 'fold-seed pairs') : '—'} |`,
+    ),
+  ];
 }
 
 function detailsTable({ arms }: Comparison): string[] {

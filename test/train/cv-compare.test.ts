@@ -147,3 +147,85 @@ test('efficientecg compare: a table, JSON, every pooled figure (--details) and a
     dispose();
   }
 });
+
+test('compare: arms sharing a label are seeds of one recipe, paired seed by seed; --ensemble averages each recipe’s seeds', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const runs = [0, 1, 2, 3, 4].map((seed) => join(dir, `s${seed}`));
+    const summaries = await Promise.all(runs.map((out, seed) => runCv(out, seed)));
+    const { arms, folds, totalFolds } = openArms([
+      { label: 'A', dir: runs[0]! },
+      { label: 'A', dir: runs[1]! },
+      { label: 'B', dir: runs[2]! },
+      { label: 'B', dir: runs[3]! },
+    ]);
+    const comparison = compareArms(arms, folds, totalFolds, { ensemble: true });
+    assert.deepEqual(
+      comparison.arms.map((arm) => arm.label),
+      ['A #1', 'A #2', 'B #1', 'B #2', "A: its 2 seeds' logits averaged", "B: its 2 seeds' logits averaged"],
+    );
+    // Independently from the runs' own cv.json: B's seed k minus A's seed k.
+    const [a0, a1, b0, b1] = summaries;
+    const mean = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.length;
+    const [a, b] = comparison.recipes!;
+    assert.equal(a!.paired, null);
+    assert.deepEqual(b!.pooledPerSeed, [b0!.pooled.value, b1!.pooled.value]);
+    assert.ok(Math.abs(b!.pooled.mean! - mean([b0!.pooled.value!, b1!.pooled.value!])) < 1e-12);
+    const perSeed = [b0!.pooled.value! - a0!.pooled.value!, b1!.pooled.value! - a1!.pooled.value!];
+    assert.ok(Math.abs(b!.paired!.perSeed.mean - mean(perSeed)) < 1e-12);
+    assert.equal(b!.paired!.perSeed.up, perSeed.filter((d) => d > 0).length);
+    const folded = (s: CvSummary) => s.perFold.map((fold) => fold.value!);
+    const perFold = [
+      ...folded(b0!).map((v, k) => v - folded(a0!)[k]!),
+      ...folded(b1!).map((v, k) => v - folded(a1!)[k]!),
+    ];
+    assert.equal(b!.paired!.perFoldAndSeed.folds, 6);
+    assert.ok(Math.abs(b!.paired!.perFoldAndSeed.mean - mean(perFold)) < 1e-12);
+    // A's seed average equals the plain two-arm ensemble of its folders.
+    const plain = compareArms(
+      openArms([runs[0]!, runs[1]!].map((d) => ({ label: d, dir: d }))).arms,
+      folds,
+      3,
+      {
+        ensemble: true,
+      },
+    );
+    assert.deepEqual(comparison.arms[4]!.perFold, plain.arms[2]!.perFold);
+    // One reference seed pairs with every seed; otherwise the seed counts must match.
+    const single = compareArms(
+      openArms([
+        { label: 'A', dir: runs[0]! },
+        { label: 'B', dir: runs[2]! },
+        { label: 'B', dir: runs[3]! },
+      ]).arms,
+      folds,
+      3,
+    );
+    assert.equal(single.recipes![1]!.paired!.perSeed.folds, 2);
+    const uneven = openArms([
+      { label: 'A', dir: runs[0]! },
+      { label: 'A', dir: runs[1]! },
+      { label: 'B', dir: runs[2]! },
+      { label: 'B', dir: runs[3]! },
+      { label: 'B', dir: runs[4]! },
+    ]).arms;
+    assert.throws(
+      () => compareArms(uneven, folds, 3),
+      (error: unknown) => error instanceof ConfigError && /B has 3 seeds and A 2/.test(error.message),
+    );
+    const { stdout } = await runCli([
+      'compare',
+      '--arm',
+      `A=${runs[0]}`,
+      '--arm',
+      `A=${runs[1]}`,
+      '--arm',
+      `B=${runs[2]}`,
+      '--arm',
+      `B=${runs[3]}`,
+    ]);
+    assert.match(stdout, /\| B \| 2 \| .* seeds up\) \| .* \(\d\/6 fold-seed pairs up\) \|/);
+  } finally {
+    dispose();
+  }
+});
