@@ -13,6 +13,7 @@ interface CompareFlags {
   json?: boolean;
   details?: boolean;
   plot?: string;
+  nestedOffsets?: string | boolean;
 }
 
 /** `label=dir` or a bare folder (labelled by its name). */
@@ -42,6 +43,10 @@ export function registerCompare(program: Command): void {
       '--baseline <label=dir>',
       'the reference arm (listed first): the others are paired against it, and --ensemble averages only the others',
     )
+    .option(
+      '--nested-offsets [classes]',
+      'decide every row (arms, ensembles) by argmax after per-class logit offsets fitted on its other folds only (nested; single-label tasks); classes: comma-separated, only these offsets move (e.g. S for beats); default all',
+    )
     .option('--partial', 'compare on the folds every arm has finished (arms still running)')
     .option('--details', 'also every pooled figure (per class, per decision), one column per arm')
     .option('--json', 'print the figures as JSON')
@@ -57,6 +62,7 @@ export function registerCompare(program: Command): void {
       const comparison = compareArms(arms, folds, totalFolds, {
         ensemble: flags.ensemble ?? false,
         baseline: flags.baseline !== undefined,
+        ...offsetOption(flags.nestedOffsets),
       });
       if (flags.plot) writeFileAtomic(flags.plot, await renderSvg(comparisonSpec(comparison)));
       out(
@@ -65,6 +71,12 @@ export function registerCompare(program: Command): void {
           : formatComparison(comparison, { details: flags.details ?? false }),
       );
     });
+}
+
+function offsetOption(flag: string | boolean | undefined) {
+  if (flag === undefined || flag === false) return {};
+  if (flag === true) return { nestedOffsets: {} };
+  return { nestedOffsets: { classes: flag.split(',').filter((name) => name !== '') } };
 }
 
 function collect(value: string, all: string[] = []): string[] {

@@ -19,6 +19,7 @@ import {
   readFoldHeldout,
   type CvSummary,
 } from './cv.js';
+import { nestedOffsetOutputs } from './cv-offsets.js';
 import { RUN_FILES, type HeldoutFile } from './loop.js';
 import type { TaskOutputs } from './task.js';
 
@@ -70,6 +71,8 @@ export interface RecipeFigures {
 
 export interface Comparison {
   metric: string;
+  /** How the outputs were decided: the CVs' own argmax, or argmax after class offsets fitted on the other folds. */
+  decision: string;
   /** The compared folds (1-based) and how many the CVs have. */
   folds: number[];
   totalFolds: number;
@@ -120,7 +123,12 @@ export function compareArms(
   arms: readonly CvArm[],
   folds: readonly number[],
   totalFolds: number,
-  options: { ensemble?: boolean; baseline?: boolean } = {},
+  options: {
+    ensemble?: boolean;
+    baseline?: boolean;
+    /** Decide every row with class offsets fitted on its other folds (nested); `classes` move (default: all). */
+    nestedOffsets?: { classes?: readonly string[] };
+  } = {},
 ): Comparison {
   const groups = recipeGroups(arms);
   const seeded = groups.some((group) => group.members.length > 1);
@@ -129,13 +137,23 @@ export function compareArms(
     outputs: arm.heldout.map((file) => file.outputs),
   }));
   if (options.ensemble) rows.push(...ensembleRows(arms, groups, folds, seeded, options.baseline ?? false));
-  const figures = rows.map(({ label, outputs }) => armFigures(label, outputs));
+  const { nestedOffsets } = options;
+  const decided = nestedOffsets
+    ? rows.map((row) => ({
+        ...row,
+        outputs: nestedOffsetOutputs(row.outputs, nestedOffsets.classes).outputs,
+      }))
+    : rows;
+  const figures = decided.map(({ label, outputs }) => armFigures(label, outputs));
   const metrics = new Set(figures.map((f) => f.metric));
   if (metrics.size > 1)
     throw new ConfigError(`compare: the arms report different metrics (${[...metrics].join(', ')})`);
   const reference = figures[0]!.perFold;
   return {
     metric: figures[0]!.metric,
+    decision: nestedOffsets
+      ? `argmax after class offsets (${nestedOffsets.classes?.join(', ') ?? 'every class'}) fitted on the other folds`
+      : 'argmax (as in the CVs)',
     folds: [...folds],
     totalFolds,
     arms: figures.map(({ metric: _metric, ...arm }, a) => ({
@@ -254,10 +272,13 @@ export function formatComparison(comparison: Comparison, options: { details?: bo
     v === null || v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(3);
   const signed = (v: number) => `${v >= 0 ? '+' : ''}${f(v)}`;
   const { metric, folds, totalFolds, arms } = comparison;
-  const lines =
-    folds.length < totalFolds
-      ? [`folds ${folds.join(', ')} of ${totalFolds} (finished in every arm)`, '']
-      : [];
+  const lines = [
+    ...(folds.length < totalFolds
+      ? [`folds ${folds.join(', ')} of ${totalFolds} (finished in every arm)`]
+      : []),
+    `decision: ${comparison.decision}`,
+    '',
+  ];
   lines.push(
     `| arm | ${metric} per fold | mean ± sd over ${folds.length} folds | pooled out-of-fold [95 % CI] | paired difference vs ${arms[0]!.label} |`,
     '|---|---|---|---|---|',

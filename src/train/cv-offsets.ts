@@ -14,6 +14,7 @@ import { ConfigError } from '../errors.js';
 import type { TrainConfig } from './config.js';
 import { outputsMetrics, summarise, type CvSummary } from './cv.js';
 import type { HeldoutFile } from './loop.js';
+import type { TaskOutputs } from './task.js';
 
 export interface OffsetsCv {
   /** The folds decided by plain argmax. */
@@ -35,23 +36,19 @@ export function offsetsCv(
   config: TrainConfig,
   fitted?: readonly string[],
 ): OffsetsCv {
-  const { classes, labelKind, task } = heldout[0]!.outputs;
-  if (labelKind !== 'single-label' || task === 'pretrain')
-    throw new ConfigError('class offsets are for single-label classification tasks');
-  const folds: FoldPredictions[] = heldout.map((file) => ({
-    labels: Int32Array.from(file.outputs.labels, (labels) => labels[0] ?? 0),
-    logits: file.outputs.logits,
+  const { folds, scoreOf, search } = offsetProblem(
+    heldout.map((file) => file.outputs),
+    fitted,
+  );
+  const nested = nestedOffsetOutputs(
+    heldout.map((file) => file.outputs),
+    fitted,
+  );
+  const shifted = heldout.map((file, k) => ({
+    ...file,
+    outputs: nested.outputs[k]!,
+    metrics: outputsMetrics(nested.outputs[k]!),
   }));
-  const scoreOf = (reference: Int32Array) => singleLabelScore(classes, reference, task);
-  const search = { ...DEFAULT_SEARCH, ...(fitted ? { fitted: fittedIndices(classes, fitted) } : {}) };
-  const nestedOffsets = nestedClassOffsets(folds, scoreOf, search);
-  const shifted = heldout.map((file, k) => {
-    const outputs = {
-      ...file.outputs,
-      logits: file.outputs.logits.map((row) => row.map((x, c) => x + nestedOffsets[k]![c]!)),
-    };
-    return { ...file, outputs, metrics: outputsMetrics(outputs) };
-  });
   const offsets = fitClassOffsets(
     folds.flatMap((fold) => [...fold.logits]),
     scoreOf(Int32Array.from(folds.flatMap((fold) => Array.from(fold.labels)))),
@@ -60,9 +57,43 @@ export function offsetsCv(
   return {
     plain: summarise(heldout, config),
     nested: summarise(shifted, config),
-    nestedOffsets: nestedOffsets.map((o) => Array.from(o)),
+    nestedOffsets: nested.offsets,
     offsets: Array.from(offsets),
   };
+}
+
+/**
+ * Each fold's outputs decided with offsets fitted on the other folds only (their logits shifted by them), and those
+ * offsets: the honest figure of a decision rule fitted out of fold, for any set of folds (one CV, or an ensemble's
+ * averaged logits).
+ */
+export function nestedOffsetOutputs(
+  foldOutputs: readonly TaskOutputs[],
+  fitted?: readonly string[],
+): { outputs: TaskOutputs[]; offsets: number[][] } {
+  const { folds, scoreOf, search } = offsetProblem(foldOutputs, fitted);
+  const offsets = nestedClassOffsets(folds, scoreOf, search);
+  return {
+    outputs: foldOutputs.map((outputs, k) => ({
+      ...outputs,
+      logits: outputs.logits.map((row) => row.map((x, c) => x + offsets[k]![c]!)),
+    })),
+    offsets: offsets.map((o) => Array.from(o)),
+  };
+}
+
+/** The folds' labels and logits, the task's score and the offset search (only `fitted` classes move). */
+function offsetProblem(foldOutputs: readonly TaskOutputs[], fitted?: readonly string[]) {
+  const { classes, labelKind, task } = foldOutputs[0]!;
+  if (labelKind !== 'single-label' || task === 'pretrain')
+    throw new ConfigError('class offsets are for single-label classification tasks');
+  const folds: FoldPredictions[] = foldOutputs.map((outputs) => ({
+    labels: Int32Array.from(outputs.labels, (labels) => labels[0] ?? 0),
+    logits: outputs.logits,
+  }));
+  const scoreOf = (reference: Int32Array) => singleLabelScore(classes, reference, task);
+  const search = { ...DEFAULT_SEARCH, ...(fitted ? { fitted: fittedIndices(classes, fitted) } : {}) };
+  return { folds, scoreOf, search };
 }
 
 function fittedIndices(classes: readonly string[], names: readonly string[]): number[] {

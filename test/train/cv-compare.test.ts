@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, FormatError, MissingFileError } from '../../src/errors.js';
 import { compareArms, openArms, type Comparison } from '../../src/train/cv-compare.js';
-import { crossValidate, foldDir, outputsMetrics, type CvSummary } from '../../src/train/cv.js';
+import { crossValidate, foldDir, outputsMetrics, readHeldout, type CvSummary } from '../../src/train/cv.js';
+import { offsetsCv } from '../../src/train/cv-offsets.js';
 import { RUN_FILES, type HeldoutFile } from '../../src/train/loop.js';
 import { runCli } from '../infer/cli-harness.js';
 import { tempDir, tinyConfig } from './helpers.js';
@@ -225,6 +226,64 @@ test('compare: arms sharing a label are seeds of one recipe, paired seed by seed
       `B=${runs[3]}`,
     ]);
     assert.match(stdout, /\| B \| 2 \| .* seeds up\) \| .* \(\d\/6 fold-seed pairs up\) \|/);
+  } finally {
+    dispose();
+  }
+});
+
+test('compare --nested-offsets: every row, ensembles included, is decided with offsets fitted on its other folds', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const [a, b] = [join(dir, 'a'), join(dir, 'b')];
+    await runCv(a, 0);
+    await runCv(b, 1);
+    // Arm a's logits made informative (the true class +2, small noise) and its "fast" logits pushed down by 3: argmax
+    // never says fast, and offsets fitted on the other folds must bring it back.
+    let noise = 1;
+    const jitter = () => ((noise = (noise * 16807) % 2147483647) / 2147483647 - 0.5) * 0.5;
+    for (const fold of [1, 2, 3]) {
+      const file = readFold(a, fold);
+      const fast = file.outputs.classes.indexOf('fast');
+      const logits = file.outputs.labels.map(([label]) =>
+        file.outputs.classes.map((_, c) => (c === label ? 2 : 0) - (c === fast ? 3 : 0) + jitter()),
+      );
+      writeFileSync(heldoutPath(a, fold), JSON.stringify({ ...file, outputs: { ...file.outputs, logits } }));
+    }
+    const opened = openArms([
+      { label: 'A', dir: a },
+      { label: 'B', dir: b },
+    ]);
+    const plain = compareArms(opened.arms, opened.folds, 3, { ensemble: true });
+    const decided = compareArms(opened.arms, opened.folds, 3, {
+      ensemble: true,
+      nestedOffsets: { classes: ['fast'] },
+    });
+    assert.match(decided.decision, /offsets \(fast\) fitted on the other folds/);
+    const config = (JSON.parse(readFileSync(join(a, 'cv.json'), 'utf8')) as CvSummary).config;
+    const expectedA = offsetsCv(readHeldout(a, 3)!, config, ['fast']).nested;
+    assert.deepEqual(
+      decided.arms[0]!.perFold,
+      expectedA.perFold.map((fold) => fold.value),
+    );
+    assert.equal(decided.arms[0]!.pooled, expectedA.pooled.value);
+    assert.ok(decided.arms[0]!.pooled! > plain.arms[0]!.pooled!, 'the offsets recover the shifted class');
+    // The ensemble row: the two arms' logits averaged by id here, then the same nested fit.
+    const averaged = [1, 2, 3].map((fold) => {
+      const [fa, fb] = [readFold(a, fold), readFold(b, fold)];
+      const byId = new Map(fb.outputs.ids.map((id, i) => [id, fb.outputs.logits[i]!]));
+      const logits = fa.outputs.ids.map((id, i) =>
+        fa.outputs.logits[i]!.map((x, c) => (x + byId.get(id)![c]!) / 2),
+      );
+      const outputs = { ...fa.outputs, logits };
+      return { ...fa, outputs, metrics: outputsMetrics(outputs) };
+    });
+    const expectedEnsemble = offsetsCv(averaged, config, ['fast']).nested;
+    assert.deepEqual(
+      decided.arms[2]!.perFold,
+      expectedEnsemble.perFold.map((fold) => fold.value),
+    );
+    const { error } = await runCli(['compare', a, b, '--nested-offsets', 'nope']);
+    assert.ok(error instanceof ConfigError && /offset class "nope"/.test(error.message));
   } finally {
     dispose();
   }
