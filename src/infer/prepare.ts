@@ -207,17 +207,8 @@ function countInvalid(x: Float32Array): number {
   return count;
 }
 
-/**
- * Window starts as validation cuts them: from 0 every `hop` samples, plus one window aligned to the end when the
- * last one stops short of it; a record no longer than the window gives one window at 0.
- */
-export function windowStarts(length: number, window: number, hop: number, lastAlignedToEnd = true): number[] {
-  if (length <= window) return [0];
-  const starts: number[] = [];
-  for (let start = 0; start + window <= length; start += hop) starts.push(start);
-  if (lastAlignedToEnd && starts[starts.length - 1]! + window < length) starts.push(length - window);
-  return starts;
-}
+/** Window starts as validation cuts them (one rule, src/signal/windows.ts). */
+export { windowStarts } from '../signal/windows.js';
 
 /**
  * How a record shorter than the model's window fills it (docs/short-records.md measures them against the full

@@ -137,14 +137,5 @@ function dropLeads(example: Float32Array, leads: number, n: number, p: number, r
   });
 }
 
-/**
- * Validation window starts over a record: non-overlapping-or-hopped windows from 0, and one aligned to the end
- * when the hops leave a tail uncovered; a record no longer than the window has one window at 0.
- */
-export function windowStarts(length: number, window: number, hop: number): number[] {
-  if (length <= window) return [0];
-  const starts: number[] = [];
-  for (let start = 0; start + window <= length; start += hop) starts.push(start);
-  if (starts[starts.length - 1]! + window < length) starts.push(length - window);
-  return starts;
-}
+/** Validation windows start where inference's do (one rule, src/signal/windows.ts). */
+export { windowStarts } from '../signal/windows.js';
