@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { expandInputs } from '../infer/files.js';
+import { expandInputs } from '../io/find-records.js';
 import { MissingFileError } from '../errors.js';
 import { readRecord, readWfdb, readWfdbHeader } from '../io/read.js';
 import { recordDuration, recordLength, type EcgRecord } from '../io/record.js';

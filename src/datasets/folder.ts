@@ -1,12 +1,12 @@
 /**
  * Unlabelled records of any layout, for self-supervised pre-training (`pretrain --source folder=DIR`): every record
- * under a folder, found as `predict` finds them (src/infer/files.ts FOLDER_RULE), no label read.
+ * under a folder, found as `predict` finds them (src/io/find-records.ts FOLDER_RULE), no label read.
  * The trainer needs one lead count per sample store, so the folder opens as one dataset per lead count.
  */
 import { existsSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { ConfigError, MissingFileError } from '../errors.js';
-import { FOLDER_RULE, recordsUnder } from '../infer/files.js';
+import { FOLDER_RULE, recordsUnder } from '../io/find-records.js';
 import { readRecord } from '../io/index.js';
 import { withRecord } from './load.js';
 import { locateRecordFile, type LocatedRecord } from './record-files.js';

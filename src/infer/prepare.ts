@@ -250,26 +250,5 @@ function fillShort(lead: Float32Array, target: Float32Array, strategy: ShortReco
   }
 }
 
-/**
- * [beats, leads, before + after] float32 windows around R peaks given at the signals' rate: `before` samples before
- * the peak and `after` from it; samples past either end of the record repeat the edge sample.
- */
-export function cutBeatWindows(
-  signals: readonly Float32Array[],
-  peaks: readonly number[],
-  before: number,
-  after: number,
-): Float32Array {
-  const width = before + after;
-  const leads = signals.length;
-  const out = new Float32Array(peaks.length * leads * width);
-  peaks.forEach((peak, b) => {
-    const start = peak - before;
-    signals.forEach((signal, l) => {
-      const last = signal.length - 1;
-      const offset = (b * leads + l) * width;
-      for (let k = 0; k < width; k++) out[offset + k] = signal[Math.min(last, Math.max(0, start + k))]!;
-    });
-  });
-  return out;
-}
+/** Beat windows are cut as training cuts them (one rule, src/signal/windows.ts). */
+export { cutBeatWindows } from '../signal/windows.js';

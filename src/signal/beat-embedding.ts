@@ -5,7 +5,7 @@
  * beatsGroup); src/models/beat-autoencoder.ts compares PCA with the paper's LSTM autoencoder (docs/beat-autoencoder.md).
  */
 import { ConfigError, ShapeError, SignalError } from '../errors.js';
-import { cutBeatWindows } from '../infer/prepare.js';
+import { cutBeatWindows } from './windows.js';
 import { detectQrs } from './qrs.js';
 
 /** Where a beat starts and ends around its R peak. */

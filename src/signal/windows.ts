@@ -1,6 +1,7 @@
 /**
- * Where fixed-length windows start over a record: one rule for training's validation (src/train/validate.ts) and
- * for inference (src/infer/predictor.ts), so a model is scored on the windows it was validated on.
+ * Windows over a record, one rule each for training and inference: where fixed-length windows start (validation,
+ * src/train/validate.ts, and the Predictor) and the windows around R peaks (the beat task and `predictBeats`), so a
+ * model is scored on the windows it was trained and validated on.
  */
 
 /**
@@ -13,4 +14,28 @@ export function windowStarts(length: number, window: number, hop: number, lastAl
   for (let start = 0; start + window <= length; start += hop) starts.push(start);
   if (lastAlignedToEnd && starts[starts.length - 1]! + window < length) starts.push(length - window);
   return starts;
+}
+
+/**
+ * [beats, leads, before + after] float32 windows around R peaks given at the signals' rate: `before` samples before
+ * the peak and `after` from it; samples past either end of the record repeat the edge sample.
+ */
+export function cutBeatWindows(
+  signals: readonly Float32Array[],
+  peaks: readonly number[],
+  before: number,
+  after: number,
+): Float32Array {
+  const width = before + after;
+  const leads = signals.length;
+  const out = new Float32Array(peaks.length * leads * width);
+  peaks.forEach((peak, b) => {
+    const start = peak - before;
+    signals.forEach((signal, l) => {
+      const last = signal.length - 1;
+      const offset = (b * leads + l) * width;
+      for (let k = 0; k < width; k++) out[offset + k] = signal[Math.min(last, Math.max(0, start + k))]!;
+    });
+  });
+  return out;
 }

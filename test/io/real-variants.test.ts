@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { describeFolder, describeRecord } from '../../src/cli/inspect.js';
-import { expandInputs, walkFiles } from '../../src/infer/files.js';
+import { expandInputs, walkFiles } from '../../src/io/find-records.js';
 import { readRecord } from '../../src/io/read.js';
 import { parseWfdbHeader } from '../../src/io/wfdb/header.js';
 

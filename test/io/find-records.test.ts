@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MissingFileError } from '../../src/errors.js';
-import { expandInputs, globEntries } from '../../src/infer/files.js';
+import { expandInputs, globEntries } from '../../src/io/find-records.js';
 
 test('folders give one file per record; globs match under their fixed prefix; a missing path is an error', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ecg-files-'));

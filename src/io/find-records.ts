@@ -17,8 +17,8 @@ import {
 } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { MissingFileError } from '../errors.js';
-import { parseWfdbHeader } from '../io/wfdb/header.js';
-import { segmentHeaderNames } from '../io/wfdb/multisegment.js';
+import { parseWfdbHeader } from './wfdb/header.js';
+import { segmentHeaderNames } from './wfdb/multisegment.js';
 
 /** Dataset index tables that sit beside records in the official layouts (CinC, PTB-XL): not records. */
 const INDEX_TABLES = /(^|[\\/])(REFERENCE[^\\/]*|ptbxl_database|scp_statements|ludb)\.csv$/i;
