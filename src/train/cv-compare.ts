@@ -48,7 +48,7 @@ export interface ArmFigures {
   interval: readonly [number, number] | null;
   /** Every other figure of the pooled out-of-fold outputs (per class, per decision), flattened: `f1_per_class.A`. */
   pooledDetails: Record<string, number | null>;
-  /** Against the first arm, fold by fold; null for the first arm itself. */
+  /** Against the first arm (with seeds: the first recipe's same seed), fold by fold; null for the reference itself. */
   paired: PairedDifference | null;
 }
 
@@ -73,6 +73,8 @@ export interface Comparison {
   metric: string;
   /** How the outputs were decided: the CVs' own argmax, or argmax after class offsets fitted on the other folds. */
   decision: string;
+  /** What the rows' paired differences are against: the first row, or with seeds the first recipe seed for seed. */
+  pairedAgainst: string;
   /** The compared folds (1-based) and how many the CVs have. */
   folds: number[];
   totalFolds: number;
@@ -148,18 +150,22 @@ export function compareArms(
   const metrics = new Set(figures.map((f) => f.metric));
   if (metrics.size > 1)
     throw new ConfigError(`compare: the arms report different metrics (${[...metrics].join(', ')})`);
-  const reference = figures[0]!.perFold;
+  const partners = seeded ? seedPartners(groups, rows.length) : rows.map((_, r) => (r === 0 ? null : 0));
   return {
     metric: figures[0]!.metric,
     decision: nestedOffsets
       ? `argmax after class offsets (${nestedOffsets.classes?.join(', ') ?? 'every class'}) fitted on the other folds`
       : 'argmax (as in the CVs)',
+    pairedAgainst: seeded ? `${groups[0]!.label}, seed for seed` : rows[0]!.label,
     folds: [...folds],
     totalFolds,
-    arms: figures.map(({ metric: _metric, ...arm }, a) => ({
-      ...arm,
-      paired: a === 0 ? null : pairedDifference(reference, arm.perFold),
-    })),
+    arms: figures.map(({ metric: _metric, ...arm }, r) => {
+      const partner = partners[r]!;
+      return {
+        ...arm,
+        paired: partner === null ? null : pairedDifference(figures[partner]!.perFold, arm.perFold),
+      };
+    }),
     ...(seeded ? { recipes: recipeFigures(groups, figures) } : {}),
   };
 }
@@ -175,6 +181,28 @@ function recipeGroups(arms: readonly CvArm[]): RecipeGroup[] {
   const groups = new Map<string, number[]>();
   arms.forEach((arm, a) => groups.set(arm.label, [...(groups.get(arm.label) ?? []), a]));
   return [...groups].map(([label, members]) => ({ label, members }));
+}
+
+/**
+ * With seeds, the row each row is paired with: seed k of another recipe with the first recipe's seed k (or its only
+ * seed), a recipe's seed average with the first recipe's seed average (or its only seed); the first recipe's own
+ * rows with none. Rows: the arms, then one seed average per recipe with several seeds (ensembleRows' order).
+ */
+function seedPartners(groups: readonly RecipeGroup[], rows: number): Array<number | null> {
+  const [reference, ...others] = groups;
+  const arms = groups.reduce((n, g) => n + g.members.length, 0);
+  const partners: Array<number | null> = Array.from({ length: rows }, () => null);
+  const averaged = groups.filter((g) => g.members.length > 1);
+  const averageRow = (group: RecipeGroup) => arms + averaged.indexOf(group);
+  for (const group of others) {
+    group.members.forEach((arm, k) => {
+      partners[arm] = reference!.members[reference!.members.length === 1 ? 0 : k] ?? null;
+    });
+    if (group.members.length > 1 && rows > arms)
+      partners[averageRow(group)] =
+        reference!.members.length > 1 ? averageRow(reference!) : reference!.members[0]!;
+  }
+  return partners;
 }
 
 function seedLabel(groups: readonly RecipeGroup[], arm: number): string {
@@ -280,7 +308,7 @@ export function formatComparison(comparison: Comparison, options: { details?: bo
     '',
   ];
   lines.push(
-    `| arm | ${metric} per fold | mean ± sd over ${folds.length} folds | pooled out-of-fold [95 % CI] | paired difference vs ${arms[0]!.label} |`,
+    `| arm | ${metric} per fold | mean ± sd over ${folds.length} folds | pooled out-of-fold [95 % CI] | paired difference vs ${comparison.pairedAgainst} |`,
     '|---|---|---|---|---|',
   );
   for (const arm of arms) {

@@ -8,7 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, FormatError, MissingFileError } from '../../src/errors.js';
-import { compareArms, openArms, type Comparison } from '../../src/train/cv-compare.js';
+import { compareArms, openArms, pairedDifference, type Comparison } from '../../src/train/cv-compare.js';
 import { crossValidate, foldDir, outputsMetrics, readHeldout, type CvSummary } from '../../src/train/cv.js';
 import { offsetsCv } from '../../src/train/cv-offsets.js';
 import { RUN_FILES, type HeldoutFile } from '../../src/train/loop.js';
@@ -164,6 +164,17 @@ test('compare: arms sharing a label are seeds of one recipe, paired seed by seed
     assert.deepEqual(
       comparison.arms.map((arm) => arm.label),
       ['A #1', 'A #2', 'B #1', 'B #2', "A: its 2 seeds' logits averaged", "B: its 2 seeds' logits averaged"],
+    );
+    // Rows are paired seed for seed: B #2 with A #2, B's seed average with A's; A's own rows with nothing.
+    const rowsByLabel = new Map(comparison.arms.map((arm) => [arm.label, arm]));
+    const foldDifference = (x: string, y: string) =>
+      pairedDifference(rowsByLabel.get(y)!.perFold, rowsByLabel.get(x)!.perFold);
+    assert.equal(comparison.pairedAgainst, 'A, seed for seed');
+    assert.equal(rowsByLabel.get('A #2')!.paired, null);
+    assert.deepEqual(rowsByLabel.get('B #2')!.paired, foldDifference('B #2', 'A #2'));
+    assert.deepEqual(
+      rowsByLabel.get("B: its 2 seeds' logits averaged")!.paired,
+      foldDifference("B: its 2 seeds' logits averaged", "A: its 2 seeds' logits averaged"),
     );
     // Independently from the runs' own cv.json: B's seed k minus A's seed k.
     const [a0, a1, b0, b1] = summaries;
