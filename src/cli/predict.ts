@@ -6,7 +6,13 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { commandOutput } from './output.js';
 import { ConfigError } from '../errors.js';
-import { folderRecords, FOLDER_RULE, globEntries, resolveRecordPath, walkFolders } from '../io/find-records.js';
+import {
+  folderRecords,
+  FOLDER_RULE,
+  globEntries,
+  resolveRecordPath,
+  walkFolders,
+} from '../io/find-records.js';
 import type { FileResult, ModelTarget } from '../infer/predict-file.js';
 import { LINE_FORMATS, OUTPUT_FORMATS, type OutputFormat } from '../infer/predict-output.js';
 import { predictionReportHtml } from '../infer/prediction-report.js';
