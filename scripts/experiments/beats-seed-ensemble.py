@@ -5,6 +5,9 @@ beat called V is no V false positive) for: argmax; a nested S offset (fold k's o
 0.05 grid within +-2, the search of src/eval/class-offsets.ts restricted to S); and fixed S offsets.
 
     python3 scripts/experiments/beats-seed-ensemble.py OUT/two-lead-gate OUT/two-lead-gate-s1 OUT/two-lead-gate-s2
+
+`npx efficientecg compare --arm A=OUT/two-lead-gate --arm A=OUT/two-lead-gate-s1 ... --nested-offsets S --ensemble`
+gives the same nested figure from the project's own code; this script stays as the independent (numpy) check of it.
 """
 import json
 import sys
