@@ -228,7 +228,10 @@ export function addTrainOptions(command: Command): Command {
     .option('--fs <hz>', 'resample to this rate (default 100)', number)
     .option('--bandpass <low,high>', 'band-pass in Hz (default 0.5,40)', band)
     .option('--no-bandpass', 'no band-pass filter')
-    .option('--no-standardize', 'keep amplitudes (no per-lead z-score)')
+    .option(
+      '--no-standardize',
+      'keep amplitudes: no per-lead z-score, every lead read in mV (a lead not in a voltage unit is refused)',
+    )
     .option('--window <seconds>', 'training crop / validation window (default 10)', number)
     .option(
       '--eval-window <seconds>',

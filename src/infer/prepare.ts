@@ -8,6 +8,7 @@ import { ConfigError, SignalError } from '../errors.js';
 import type { EcgRecord } from '../io/record.js';
 import { bandpass } from '../signal/filters.js';
 import { standardize } from '../signal/normalize.js';
+import { toMillivolts } from '../signal/units.js';
 import { resample } from '../signal/resample.js';
 import type { ModelInfo } from './metadata.js';
 
@@ -190,7 +191,9 @@ export function prepareRecord(
     }
     let x = record.fs === info.fs ? lead : resample(lead, record.fs, info.fs, { nan: 'bridge' });
     if (info.bandpass) x = bandpass(x, info.fs, info.bandpass[0], info.bandpass[1], 2, { nan: 'bridge' });
-    if (info.standardize) x = standardize(x);
+    x = info.standardize
+      ? standardize(x)
+      : toMillivolts(x, record.units[index] ?? 'mV', `record ${record.name}, lead ${name}`);
     return x === lead ? Float32Array.from(x, zeroInvalid) : x.map(zeroInvalid);
   });
   const present = signals.find((x) => x !== null);

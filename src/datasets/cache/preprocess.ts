@@ -4,13 +4,14 @@
  */
 import type { EcgRecord } from '../../io/record.js';
 import { bandpass, resample, standardize } from '../../signal/index.js';
+import { toMillivolts } from '../../signal/units.js';
 
 export interface PreprocessConfig {
   /** Resample every lead to this rate (Hz); null keeps the source rate. */
   resampleTo: number | null;
   /** Zero-phase Butterworth band-pass [low, high] Hz (order 2, forward-backward); null for none. */
   bandpass: [number, number] | null;
-  /** z-score every lead. */
+  /** z-score every lead; without it, leads are brought to millivolts (signal/units.ts). */
   standardize: boolean;
 }
 
@@ -24,17 +25,20 @@ export const NO_PREPROCESSING: PreprocessConfig = { resampleTo: null, bandpass: 
 
 export function preprocessorFromConfig(config: PreprocessConfig): Preprocessor {
   return {
-    config: { kind: 'standard', ...config },
+    // `amplitude` keys caches made since leads without standardisation are converted to mV.
+    config: { kind: 'standard', ...config, ...(config.standardize ? {} : { amplitude: 'mV' }) },
     apply: (record) => {
       const fs = config.resampleTo ?? record.fs;
       const band = config.bandpass;
-      const signals = record.signals.map((lead) => {
+      const signals = record.signals.map((lead, l) => {
         // NaN gaps are bridged for filtering and restored, so that invalid samples stay visible.
         let x = fs === record.fs ? lead : resample(lead, record.fs, fs, { nan: 'bridge' });
         if (band !== null) x = bandpass(x, fs, band[0], band[1], 2, { nan: 'bridge' });
-        return config.standardize ? standardize(x) : x;
+        return config.standardize
+          ? standardize(x)
+          : toMillivolts(x, record.units[l] ?? 'mV', `record ${record.name}, lead ${record.leads[l]}`);
       });
-      const units = config.standardize ? record.units.map(() => 'z') : record.units;
+      const units = record.units.map(() => (config.standardize ? 'z' : 'mV'));
       return { ...record, fs, signals, units };
     },
   };
