@@ -134,6 +134,7 @@ export function compareArms(
 ): Comparison {
   const groups = recipeGroups(arms);
   const seeded = groups.some((group) => group.members.length > 1);
+  if (seeded) checkSeedCounts(groups);
   const rows = arms.map((arm, a) => ({
     label: seeded ? seedLabel(groups, a) : arm.label,
     outputs: arm.heldout.map((file) => file.outputs),
@@ -176,6 +177,20 @@ interface RecipeGroup {
   members: number[];
 }
 
+/** Seed k of every recipe is paired with the first recipe's seed k (or its only seed): the counts must allow it. */
+function checkSeedCounts([reference, ...others]: readonly RecipeGroup[]): void {
+  for (const group of others)
+    if (reference!.members.length !== 1 && reference!.members.length !== group.members.length)
+      throw new ConfigError(
+        `compare: ${group.label} has ${group.members.length} seeds and ${reference!.label} ${reference!.members.length}: pair them seed by seed (the same number of seeds, or one reference seed)`,
+      );
+}
+
+/** The first recipe's arm that seed k of another recipe is paired with. */
+function referenceSeed(reference: RecipeGroup, k: number): number {
+  return reference.members[reference.members.length === 1 ? 0 : k]!;
+}
+
 /** The arms grouped by label, in order of first appearance. */
 function recipeGroups(arms: readonly CvArm[]): RecipeGroup[] {
   const groups = new Map<string, number[]>();
@@ -195,9 +210,7 @@ function seedPartners(groups: readonly RecipeGroup[], rows: number): Array<numbe
   const averaged = groups.filter((g) => g.members.length > 1);
   const averageRow = (group: RecipeGroup) => arms + averaged.indexOf(group);
   for (const group of others) {
-    group.members.forEach((arm, k) => {
-      partners[arm] = reference!.members[reference!.members.length === 1 ? 0 : k] ?? null;
-    });
+    group.members.forEach((arm, k) => (partners[arm] = referenceSeed(reference!, k)));
     if (group.members.length > 1 && rows > arms)
       partners[averageRow(group)] =
         reference!.members.length > 1 ? averageRow(reference!) : reference!.members[0]!;
@@ -254,11 +267,7 @@ function recipeFigures(
       foldMean: meanAndSd(seeds.map((seed) => seed.mean)),
     };
     if (group === reference) return { ...summary, paired: null };
-    if (reference.members.length !== 1 && reference.members.length !== seeds.length)
-      throw new ConfigError(
-        `compare: ${group.label} has ${seeds.length} seeds and ${reference.label} ${reference.members.length}: pair them seed by seed (the same number of seeds, or one reference seed)`,
-      );
-    const against = (k: number) => figures[reference.members[reference.members.length === 1 ? 0 : k]!]!;
+    const against = (k: number) => figures[referenceSeed(reference, k)]!;
     return {
       ...summary,
       paired: {
