@@ -165,6 +165,8 @@ export class EfficientEcgBeat extends Module {
       this.fusion = this.registerModule('fusion', new EfficientEcgFusion(config.fusion));
       this.ecg = null;
     } else {
+      if (config.backbone.amplitude)
+        throw new ConfigError('the amplitude side-channel is built for record models, not beat models');
       this.ecg = this.registerModule('ecg', new EfficientECG(config.backbone));
       this.fusion = null;
     }

@@ -54,7 +54,16 @@ export interface EfficientEcgConfig {
   /** Final stochastic-depth drop probability (linearly increasing over blocks from 0). */
   stochasticDepth: number;
   stages: StageSpec[];
+  /**
+   * The amplitude side-channel: the model reads leads in mV (training without standardisation), z-scores each lead of
+   * its window itself, and adds a linear term on the leads' log amplitudes to the logits, so the morphology path sees
+   * what a z-scored model sees while voltages (hypertrophy's criteria) still reach the decision. Absent: false.
+   */
+  amplitude?: boolean;
 }
+
+/** The smallest lead amplitude (sd, mV) the side-channel divides by: a flat lead reads as zeros, not noise. */
+export const AMPLITUDE_FLOOR_MV = 0.01;
 
 /** Compound-scaled variants: width, depth, the 2D input resolution as a window factor, and dropout. */
 export const EFFICIENTECG_VARIANTS = {
@@ -212,6 +221,8 @@ export class EfficientECG extends Module {
   readonly head: ConvBnAct;
   readonly dropout: Dropout;
   readonly classifier: Linear;
+  /** With `config.amplitude`: log lead amplitudes -> logits, zero at the start (the z-scored model's behaviour). */
+  readonly amplitudeHead: Linear | null;
 
   constructor(readonly config: EfficientEcgConfig) {
     super();
@@ -225,6 +236,9 @@ export class EfficientECG extends Module {
     this.head = this.registerModule('head', new ConvBnAct(lastChannels, headChannels, 1));
     this.dropout = this.registerModule('dropout', new Dropout(c.dropout));
     this.classifier = this.registerModule('classifier', new Linear(headChannels, c.classes));
+    this.amplitudeHead = c.amplitude
+      ? this.registerModule('amplitude_head', new Linear(c.leads, c.classes))
+      : null;
     this.initialise();
   }
 
@@ -238,11 +252,20 @@ export class EfficientECG extends Module {
 
   /** Logits [N, classes]. */
   forward(x: Tensor): Tensor {
+    if (this.amplitudeHead === null) return this.classify(x);
+    // Each lead of the window: its sd in mV (floored), the lead divided by it, and the log sd as the side-channel.
+    const centred = F.sub(x, F.mean(x, 2, true));
+    const sd = F.sqrt(F.add(F.mean(F.mul(centred, centred), 2, true), AMPLITUDE_FLOOR_MV ** 2));
+    const logAmplitude = F.log(F.mean(sd, 2));
+    return F.add(this.classify(F.div(centred, sd)), this.amplitudeHead.forward(logAmplitude));
+  }
+
+  private classify(x: Tensor): Tensor {
     const pooled = F.mean(this.features(x), 2);
     return this.classifier.forward(this.dropout.forward(pooled));
   }
 
-  /** EfficientNet's initialisation: Kaiming-normal (fan-out) convolutions; BN scale 1, shift 0. */
+  /** EfficientNet's initialisation: Kaiming-normal (fan-out) convolutions; BN scale 1, shift 0; side-channel 0. */
   private initialise(): void {
     noGrad(() => {
       for (const [name, p] of this.namedParameters()) {
@@ -250,6 +273,10 @@ export class EfficientECG extends Module {
           const init = kaimingNormalFanOut(p.shape);
           setData(p, init);
           init.dispose();
+        } else if (name.startsWith('amplitude_head.')) {
+          const zeros = F.zeros(p.shape, p.dtype);
+          setData(p, zeros);
+          zeros.dispose();
         }
       }
     });

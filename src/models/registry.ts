@@ -62,6 +62,7 @@ export const efficientEcgConfigSchema = z.strictObject({
       }),
     )
     .min(1),
+  amplitude: z.boolean().optional(),
 }) satisfies z.ZodType<EfficientEcgConfig>;
 
 /**

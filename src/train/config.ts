@@ -239,6 +239,13 @@ export const trainConfigSchema = z
         message: 'high must be below fs / 2',
       });
     }
+    if (config.modelOverrides.amplitude === true && config.preprocess.standardize) {
+      context.addIssue({
+        code: 'custom',
+        path: ['modelOverrides', 'amplitude'],
+        message: 'the amplitude side-channel reads leads in mV: train with --no-standardize',
+      });
+    }
   });
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 

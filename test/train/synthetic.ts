@@ -15,7 +15,14 @@ export interface SyntheticOptions {
   /** Fraction of records in the validation split (0: none). */
   validation?: number;
   seed?: number;
+  /**
+   * What the class sets: the sinusoid's frequency (default), or its amplitude (0.3, 1, 3 mV, noise scaled with it) at
+   * one frequency, so that z-scored records of different classes are alike and only voltages tell them apart.
+   */
+  classBy?: 'frequency' | 'amplitude';
 }
+
+const AMPLITUDES = [0.3, 1, 3]; // mV, one per class (classBy: 'amplitude')
 
 const FREQUENCIES = [1, 3, 6]; // Hz, one per class
 
@@ -27,6 +34,7 @@ export function syntheticDataset(options: SyntheticOptions = {}): Dataset {
     labelKind = 'single-label',
     validation = 0.25,
     seed = 7,
+    classBy = 'frequency',
   } = options;
   const random = seededRandom(seed);
   const entries: DatasetEntry[] = [];
@@ -41,6 +49,10 @@ export function syntheticDataset(options: SyntheticOptions = {}): Dataset {
       id,
       Array.from({ length: leads }, (_, lead) =>
         Float32Array.from({ length }, (_, i) => {
+          if (classBy === 'amplitude') {
+            const amplitude = AMPLITUDES[label]!;
+            return amplitude * (Math.sin((2 * Math.PI * 3 * i) / fs + phase + lead) + 0.3 * random.normal());
+          }
           const wave = labels.reduce(
             (sum, c) => sum + Math.sin((2 * Math.PI * FREQUENCIES[c]! * i) / fs + phase + lead),
             0,

@@ -78,6 +78,8 @@ export class EcgEncoder extends Module {
 
   constructor(readonly config: FusionConfig['backbone']) {
     super();
+    if (config.amplitude)
+      throw new ConfigError('the amplitude side-channel is built for the plain EfficientECG, not the fusion backbone');
     // Built through EfficientECG so the blocks and their initialisation are the same; its classifier is dropped.
     const full = new EfficientECG(config);
     this.stem = this.registerModule('stem', full.stem);
