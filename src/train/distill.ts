@@ -2,7 +2,9 @@
  * Knowledge distillation (Hinton et al. 2015) for the record task: the student learns from the hard labels and from
  * the averaged logits of one or more teachers (`config.distill`), e.g. an ensemble of heavier baselines.
  *
- * Teachers are trained checkpoints of any registry model on the same classes and preprocessing. In a
+ * Teachers are trained checkpoints of any registry model on the same classes, rate and leads. A teacher trained on
+ * z-scored leads teaches a student that reads millivolts (`--no-standardize`, e.g. the amplitude side-channel) from
+ * the records z-scored as its own training saw them (per-record targets only); the reverse is refused. In a
  * cross-validation fold, a teacher given as a CV folder is that folder's model of the *same fold* (trained on the same
  * training folds), so no teacher has seen the fold the student reports. Two kinds of soft target
  * (`distill.targets`):
@@ -31,6 +33,7 @@ import type { TrainConfig } from './config.js';
 import type { TrainingData } from './data.js';
 import { resolveInitCheckpoint } from './init.js';
 import { rowOf, trainableFromSpec, type TrainableModel } from './model.js';
+import { standardize } from '../signal/normalize.js';
 import { predictRecords } from './validate.js';
 
 export type DistillConfig = NonNullable<TrainConfig['distill']>;
@@ -73,13 +76,21 @@ export async function softTargets(
   data: TrainingData,
   train: readonly number[],
   window: WindowSpec,
-  modelsDir?: string,
+  modelsDir: string | undefined,
+  /** The data's leads are z-scored (config.preprocess.standardize), not in mV. */
+  standardized: boolean,
 ): Promise<SoftTargets> {
   if (distill.targets === 'crop') {
     const teachers: LoadedTeacher[] = [];
     try {
-      for (const spec of distill.teachers)
-        teachers.push(loadTeacher(teacherCheckpointPath(spec, cvFold, modelsDir), data));
+      for (const spec of distill.teachers) {
+        const teacher = loadTeacher(teacherCheckpointPath(spec, cvFold, modelsDir), data, standardized);
+        teachers.push(teacher);
+        if (teacher.zScoresRecords)
+          throw new ConfigError(
+            `teacher ${spec} was trained on z-scored leads and the student reads mV: per-crop targets would z-score crops, not records; use --distill-targets record`,
+          );
+      }
     } catch (error) {
       teachers.forEach((teacher) => teacher.model.module.dispose());
       throw error;
@@ -90,7 +101,7 @@ export async function softTargets(
     };
   }
   const classes = data.classes.length;
-  const logits = await teacherLogits(distill, cvFold, data, train, modelsDir);
+  const logits = await teacherLogits(distill, cvFold, data, train, modelsDir, standardized);
   const byIndex = new Map(train.map((index, k) => [index, logits[k]!]));
   return {
     of: (_batch, indices) => {
@@ -126,15 +137,17 @@ async function teacherLogits(
   cvFold: TrainConfig['cvFold'],
   data: TrainingData,
   indices: readonly number[],
-  modelsDir?: string,
+  modelsDir: string | undefined,
+  standardized: boolean,
 ): Promise<Float64Array[]> {
   const sum = indices.map(() => new Float64Array(data.classes.length));
+  let zScored: TrainingData | null = null;
   for (const spec of distill.teachers) {
-    const teacher = loadTeacher(teacherCheckpointPath(spec, cvFold, modelsDir), data);
+    const teacher = loadTeacher(teacherCheckpointPath(spec, cvFold, modelsDir), data, standardized);
     try {
       const logits = await predictRecords(
         teacher.model,
-        data,
+        teacher.zScoresRecords ? (zScored ??= zScoredRecords(data, indices)) : data,
         indices,
         teacher.window,
         teacher.hopSamples,
@@ -155,10 +168,28 @@ interface LoadedTeacher {
   window: WindowSpec;
   hopSamples: number;
   aggregate: 'mean-logits' | 'max';
+  /** Trained on z-scored leads while the data holds mV: it reads the records z-scored. */
+  zScoresRecords: boolean;
 }
 
-/** Loads a teacher after checking that it reads the data's classes, rate and lead count. */
-function loadTeacher(path: string, data: TrainingData): LoadedTeacher {
+/**
+ * A copy of the data whose records `indices` have each lead z-scored over the whole record: the last step of the
+ * preprocessing a z-scored teacher was trained with, applied to the same band-passed signal (z-scores ignore units).
+ */
+function zScoredRecords(data: TrainingData, indices: readonly number[]): TrainingData {
+  const samples = Float32Array.from(data.store.samples);
+  for (const index of indices) {
+    const { offset, length } = data.store.slots[index]!;
+    for (let lead = 0; lead < data.store.leads; lead++) {
+      const start = offset + lead * length;
+      samples.set(standardize(samples.subarray(start, start + length)), start);
+    }
+  }
+  return { ...data, store: { ...data.store, samples } };
+}
+
+/** Loads a teacher after checking that it reads the data's classes, rate, lead count and amplitudes. */
+function loadTeacher(path: string, data: TrainingData, standardized: boolean): LoadedTeacher {
   const checkpoint = readCheckpoint(path);
   const { labels } = checkpoint.metadata;
   if (labels.join(',') !== data.classes.join(','))
@@ -171,10 +202,17 @@ function loadTeacher(path: string, data: TrainingData): LoadedTeacher {
     windowSamples: number;
     shortRecords?: 'zero-pad' | 'repeat';
     windows?: { hopSamples: number; aggregate?: 'mean-logits' | 'max' };
+    standardize?: boolean;
   };
   if (pre.fs !== data.fs || (pre.leads?.length ?? data.store.leads) !== data.store.leads)
     throw new ConfigError(
       `teacher ${path}: reads ${pre.leads?.length ?? '?'} leads at ${pre.fs} Hz, the data ${data.store.leads} at ${data.fs} Hz`,
+    );
+  // A checkpoint that does not say (older ones) is taken to read what the data holds, as before.
+  const teacherStandardized = pre.standardize ?? standardized;
+  if (!teacherStandardized && standardized)
+    throw new ConfigError(
+      `teacher ${path} reads leads in mV and the data is z-scored: its amplitudes cannot be recovered (train with --no-standardize)`,
     );
   const model = trainableFromSpec(checkpoint.metadata.model);
   try {
@@ -189,6 +227,7 @@ function loadTeacher(path: string, data: TrainingData): LoadedTeacher {
     window: { samples: pre.windowSamples, shortRecords: pre.shortRecords ?? 'zero-pad', fs: data.fs },
     hopSamples: pre.windows?.hopSamples ?? pre.windowSamples,
     aggregate: pre.windows?.aggregate ?? 'mean-logits',
+    zScoresRecords: teacherStandardized && !standardized,
   };
 }
 

@@ -98,6 +98,7 @@ async function recordTask(
       run.train,
       run.window,
       options.modelsDir,
+      config.preprocess.standardize,
     );
   // A last batch of one would break BatchNorm's training statistics: it is dropped.
   const n = run.train.length;

@@ -119,8 +119,24 @@ test('per-crop targets: the teachers score the crop itself, averaged; a crop cov
     const short = lengths.findIndex((length) => length < 100); // one zero-padded window from 0
     const long = lengths.findIndex((length) => length >= 200);
     const distill = { teachers, alpha: 0.5, temperature: 2 };
-    const perRecord = await softTargets({ ...distill, targets: 'record' }, null, data, [short], window);
-    const perCrop = await softTargets({ ...distill, targets: 'crop' }, null, data, [short], window);
+    const perRecord = await softTargets(
+      { ...distill, targets: 'record' },
+      null,
+      data,
+      [short],
+      window,
+      undefined,
+      false,
+    );
+    const perCrop = await softTargets(
+      { ...distill, targets: 'crop' },
+      null,
+      data,
+      [short],
+      window,
+      undefined,
+      false,
+    );
     try {
       const size = data.store.leads * window.samples;
       const batch = new Float32Array(3 * size);
@@ -158,6 +174,48 @@ test('per-crop targets: the teachers score the crop itself, averaged; a crop cov
       (value.data as Float32Array).forEach((v, i) => (changed = Math.max(changed, Math.abs(v - other[i]!))));
     }
     assert.ok(changed > 1e-5, `per-crop targets moved the weights by at most ${changed}`);
+  } finally {
+    dispose();
+  }
+});
+
+test('a z-scored teacher teaches a student that reads mV from the records z-scored; an mV teacher of z-scored data is refused', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const zTeacher = join(dir, 'z');
+    const mvTeacher = join(dir, 'mv');
+    const zScored = { fs: null, bandpass: null, standardize: true };
+    await train(tinyConfig(zTeacher, { epochs: 1, lr: 1e-2, preprocess: zScored }), syntheticDataset());
+    await train(tinyConfig(mvTeacher, { epochs: 1, lr: 1e-2 }), syntheticDataset());
+    const load = (standardize: boolean) =>
+      loadTrainingData(syntheticDataset(), {
+        preprocess: { resampleTo: null, bandpass: null, standardize },
+        cacheDir: null,
+      });
+    const [mv, z] = [await load(false), await load(true)];
+    const window = { samples: 100, shortRecords: 'zero-pad' as const, fs: mv.fs };
+    const records = [0, 1, 2, 3, 4, 5];
+    const distill = { teachers: [zTeacher], alpha: 0.5, temperature: 2, targets: 'record' as const };
+    // The mV student's targets equal those of a student whose own data is z-scored, record for record.
+    const fromMv = await softTargets(distill, null, mv, records, window, undefined, false);
+    const fromZ = await softTargets(distill, null, z, records, window, undefined, true);
+    const [a, b] = [fromMv.of(new Float32Array(0), records), fromZ.of(new Float32Array(0), records)];
+    a.forEach((x, i) => assert.ok(Math.abs(x - b[i]!) < 1e-4, `target ${i}: ${x} vs ${b[i]}`));
+    // Without the z-score the teacher would see other inputs: its targets on the raw mV store differ.
+    const raw = await softTargets(distill, null, mv, records, window, undefined, true);
+    assert.ok(
+      raw.of(new Float32Array(0), records).some((x, i) => Math.abs(x - b[i]!) > 1e-3),
+      'the z-score mattered',
+    );
+    await assert.rejects(
+      softTargets({ ...distill, teachers: [mvTeacher] }, null, z, records, window, undefined, true),
+      (e: unknown) =>
+        e instanceof ConfigError && /reads leads in mV and the data is z-scored/.test(e.message),
+    );
+    await assert.rejects(
+      softTargets({ ...distill, targets: 'crop' }, null, mv, records, window, undefined, false),
+      (e: unknown) => e instanceof ConfigError && /use --distill-targets record/.test(e.message),
+    );
   } finally {
     dispose();
   }
