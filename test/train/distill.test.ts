@@ -119,24 +119,9 @@ test('per-crop targets: the teachers score the crop itself, averaged; a crop cov
     const short = lengths.findIndex((length) => length < 100); // one zero-padded window from 0
     const long = lengths.findIndex((length) => length >= 200);
     const distill = { teachers, alpha: 0.5, temperature: 2 };
-    const perRecord = await softTargets(
-      { ...distill, targets: 'record' },
-      null,
-      data,
-      [short],
-      window,
-      undefined,
-      false,
-    );
-    const perCrop = await softTargets(
-      { ...distill, targets: 'crop' },
-      null,
-      data,
-      [short],
-      window,
-      undefined,
-      false,
-    );
+    const targetsOf = (targets: 'record' | 'crop') =>
+      softTargets({ ...distill, targets }, null, data, [short], window, undefined, false);
+    const [perRecord, perCrop] = [await targetsOf('record'), await targetsOf('crop')];
     try {
       const size = data.store.leads * window.samples;
       const batch = new Float32Array(3 * size);
