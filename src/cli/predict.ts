@@ -16,6 +16,7 @@ import {
 import type { FileResult, ModelTarget } from '../infer/predict-file.js';
 import { LINE_FORMATS, OUTPUT_FORMATS, type OutputFormat } from '../infer/predict-output.js';
 import { predictionReportHtml } from '../infer/prediction-report.js';
+import { withHdf5Exams } from '../io/hdf5.js';
 import { readRecord } from '../io/read.js';
 import type { EcgRecord } from '../io/record.js';
 import { countListEntries, csvLineFile, jsonLineFile, listFileEntries, runBatch } from '../infer/batch.js';
@@ -184,7 +185,7 @@ export function registerPredict(program: Command): void {
         throw new ConfigError('--resume needs --out FILE.jsonl or FILE.csv (the output it continues)');
       const skipped: Skipped = { count: 0, examples: [] };
       const entries = await nonEmpty(
-        batchEntries(inputs, flags.fromList, skipped),
+        batchEntries(inputs, flags.fromList, skipped, flags.fs),
         () =>
           `no record files (.hea, .mat, .csv) in ${[...inputs, ...(flags.fromList ? [flags.fromList] : [])].join(', ')}${skippedSummary(skipped)}`,
       );
@@ -230,9 +231,10 @@ async function* batchEntries(
   inputs: readonly string[],
   fromList: string | undefined,
   skipped: Skipped,
+  fs: number | undefined,
 ): AsyncGenerator<string> {
-  yield* recordEntries(inputs, skipped);
-  if (fromList) yield* listFileEntries(fromList);
+  yield* withHdf5Exams(recordEntries(inputs, skipped), fs === undefined ? {} : { fs });
+  if (fromList) yield* withHdf5Exams(listFileEntries(fromList), fs === undefined ? {} : { fs });
 }
 
 /** The entries, or a ConfigError when there are none (before any output is written). */

@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { ConfigError, MissingFileError } from '../errors.js';
 import { FOLDER_RULE, recordsUnder } from '../io/find-records.js';
+import { withHdf5Exams } from '../io/hdf5.js';
 import { readRecord } from '../io/index.js';
 import { withRecord } from './load.js';
 import { locateRecordFile, type LocatedRecord } from './record-files.js';
@@ -31,7 +32,7 @@ export async function openRecordFolder(root: string, options: { fs?: number } = 
   const groups = new Map<number, Map<string, LocatedRecord>>();
   const skipped: SkippedRecord[] = [];
   const under = recordsUnder(root);
-  for (const path of under.files) {
+  for await (const path of withHdf5Exams(under.files, options)) {
     // A WFDB record is named without its .hea; a table or .mat keeps its extension (x.csv and x.tsv are two).
     const id = relative(root, path)
       .replaceAll('\\', '/')

@@ -1,6 +1,7 @@
 /** Dataset adapters, one table: name -> how to open it. */
 import { openCinc2017 } from './cinc2017.js';
 import { openCinc2021 } from './cinc2021.js';
+import { openCode15 } from './code15.js';
 import { openCpsc2018 } from './cpsc2018.js';
 import { openCustom } from './custom.js';
 import { FOLDER_SOURCE, openRecordFolder } from './folder.js';
@@ -16,6 +17,7 @@ export const DATASET_NAMES = [
   'mitdb',
   'ludb',
   'cinc2021',
+  'code15',
   'custom',
 ] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
@@ -45,6 +47,10 @@ export const DATASETS: Record<
     open: (root) => openCinc2021(root),
     description: 'CinC 2020/2021 WFDB folders, scored SNOMED-CT classes',
   },
+  code15: {
+    open: (root) => openCode15(root),
+    description: 'CODE-15%: exams.csv + exams_part*.hdf5, 6 abnormalities, 400 Hz, patient-grouped folds',
+  },
   custom: {
     open: (root) => openCustom(root),
     description: 'your own records: labels.csv (+ optional classes.txt), docs/own-data.md',
@@ -64,6 +70,7 @@ export {
   openMitdb,
   openLudb,
   openCinc2021,
+  openCode15,
   openCustom,
   openRecordFolder,
 };

@@ -3,6 +3,7 @@
  * folder): the path to read, every file it depends on (cache fingerprints) and its lead count.
  */
 import { dirname, join, relative } from 'node:path';
+import { describeHdf5, parseExamName } from '../io/hdf5.js';
 import { readRecord, readWfdbHeader } from '../io/index.js';
 import { fileExists } from './files.js';
 
@@ -23,6 +24,11 @@ export async function locateRecordFile(
 ): Promise<LocatedRecord | string> {
   const readPath = path.replace(/\.dat$/i, '.hea');
   try {
+    const exam = parseExamName(readPath);
+    if (exam !== null) {
+      const { leads } = await describeHdf5(exam.file, fs === null ? {} : { fs });
+      return { readPath, files: [exam.file], leads: leads.length };
+    }
     if (/\.(hea|mat)$/i.test(readPath)) {
       const headerPath = readPath.replace(/\.mat$/i, '.hea');
       if (await fileExists(headerPath)) {

@@ -17,6 +17,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { MissingFileError } from '../errors.js';
+import { HDF5_EXTENSIONS } from './hdf5-names.js';
 import { parseWfdbHeader } from './wfdb/header.js';
 import { segmentHeaderNames } from './wfdb/multisegment.js';
 
@@ -168,7 +169,8 @@ function globRegex(glob: string): RegExp {
 /** What `predict` reads in a folder; files given by name or glob are read whatever they are. */
 export const FOLDER_RULE =
   'in a folder: every WFDB .hea (not the segment headers of a multi-segment record), every .mat without a .hea ' +
-  'beside it, and every .csv/.tsv/.txt whose first data row is all numbers (an ECG table, optional header row); ' +
+  'beside it, every .csv/.tsv/.txt whose first data row is all numbers (an ECG table, optional header row), and ' +
+  'every exam of every .hdf5/.h5 file (CODE-15 layout); ' +
   "other files are skipped and counted, a record's own files (.dat, annotations) are not";
 
 export interface RecordSelection {
@@ -207,6 +209,7 @@ export function folderRecords(paths: readonly string[]): RecordSelection {
     const isRecord =
       (ext === 'hea' && !segments.has(path)) ||
       (ext === 'mat' && !headerStems.has(stemOf(path))) ||
+      HDF5_EXTENSIONS.has(ext) ||
       (TABLE_EXTENSIONS.has(ext) &&
         !headerStems.has(stemOf(path)) &&
         !INDEX_TABLES.test(path) &&

@@ -4,11 +4,20 @@
  */
 import { FormatError, MissingFileError } from '../errors.js';
 import { readCsvRecord } from './csv.js';
+import { HDF5_EXTENSIONS, parseExamName } from './hdf5-names.js';
 import { looksLikeEdf, readEdfRecord } from './edf.js';
 import { readLimits, type ReadLimits } from './limits.js';
 import { readMatRecord } from './mat/index.js';
 import type { EcgRecord } from './record.js';
-import { baseName, bytesSource, extension, sourceFor, withExtension, type ByteSource } from './source.js';
+import {
+  baseName,
+  bytesSource,
+  extension,
+  isUrl,
+  sourceFor,
+  withExtension,
+  type ByteSource,
+} from './source.js';
 import { parseAnnotations, type WfdbAnnotation } from './wfdb/annotations.js';
 import { parseWfdbHeader, type WfdbHeader } from './wfdb/header.js';
 import { segmentHeaderNames } from './wfdb/multisegment.js';
@@ -116,6 +125,9 @@ export async function readRecord(input: RecordInput, options: ReadOptions = {}):
 async function readAnyRecord(input: RecordInput, options: ReadOptions): Promise<EcgRecord> {
   const source = toSource(input, options);
   if (input instanceof Uint8Array) return readSniffed(input, source, options);
+  const exam = parseExamName(source.name);
+  if (exam !== null || HDF5_EXTENSIONS.has(extension(source.name)))
+    return readHdf5(input, source, exam, options);
   const ext = extension(source.name);
   if (ext === 'mat') return readMatOrWfdb(source, options);
   if (ext === 'hea' || ext === 'dat' || ext === '') return (await readWfdb(source, options)).record;
@@ -124,11 +136,41 @@ async function readAnyRecord(input: RecordInput, options: ReadOptions): Promise<
     return readCsvRecord(textOf(await source.read()), source.name, csvOptions(options));
   throw new FormatError(
     source.name,
-    `unsupported file type ".${ext}" (expected .hea, .dat, .mat, .edf, .csv)`,
+    `unsupported file type ".${ext}" (expected .hea, .dat, .mat, .edf, .csv, .hdf5)`,
   );
 }
 
 const TEXT_TABLES = new Set(['csv', 'tsv', 'txt']);
+
+/**
+ * An exam of an HDF5 file (`FILE#ID`), or the file itself when it holds one exam. HDF5 is read from a path only (a
+ * CODE-15 part is gigabytes: its exams are read one hyperslab at a time), under Node: src/io/hdf5.ts is loaded by a
+ * specifier bundlers cannot follow, so pages never carry h5wasm.
+ */
+async function readHdf5(
+  input: RecordInput,
+  source: ByteSource,
+  exam: { file: string; exam: string } | null,
+  options: ReadOptions,
+): Promise<EcgRecord> {
+  if (typeof input !== 'string' || isUrl(input))
+    throw new FormatError(
+      source.name,
+      'HDF5 files are read from a file path (under Node), not from bytes or URLs',
+    );
+  const specifier = './hdf5.js';
+  const hdf5 = (await import(specifier)) as typeof import('./hdf5.js');
+  const hdf5Options = { ...csvOptions(options) };
+  if (exam !== null) return hdf5.readHdf5Exam(exam.file, exam.exam, hdf5Options);
+  const exams = await hdf5.listHdf5Exams(source.name, hdf5Options);
+  if (exams.length !== 1)
+    throw new FormatError(
+      source.name,
+      `holds ${exams.length} exams: name one as FILE#ID (e.g. ${exams[0] ?? 'FILE#0'}); predict FILE reads them all`,
+    );
+  const only = hdf5.parseExamName(exams[0]!)!;
+  return hdf5.readHdf5Exam(only.file, only.exam, hdf5Options);
+}
 
 function textOf(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);

@@ -41,7 +41,7 @@ export function withExtension(name: string, ext: string): string {
   return `${stem}.${ext}`;
 }
 
-function isUrl(input: string): boolean {
+export function isUrl(input: string): boolean {
   return /^https?:\/\//i.test(input);
 }
 

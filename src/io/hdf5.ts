@@ -1,0 +1,212 @@
+/**
+ * HDF5 files of tracings (Node): many exams in one file, as CODE-15% ships them (`exams_part{i}.hdf5`:
+ * `tracings` [exams, 4096, 12] float32 at 400 Hz, zero-padded at both ends, and `exam_id` [exams]). Read through
+ * h5wasm (the HDF5 C library in WebAssembly) one exam's hyperslab at a time, so a 4 GB part costs one exam's memory.
+ *
+ * An exam is named `FILE#ID`: ID is its `exam_id` when the file has that dataset, else its row (from 0). The rows
+ * CODE-15 fills with zeros (exam_id 0, one per part) are not listed. Leading and trailing samples where every lead is
+ * exactly 0 are the padding and are cut (metadata.padding says how many); zeros inside a recording are kept.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { FormatError, MissingFileError, SignalError } from '../errors.js';
+import { checkFs, checkSamples, readLimits, type ReadLimits } from './limits.js';
+import { examName, HDF5_EXTENSIONS, parseExamName } from './hdf5-names.js';
+import type { EcgRecord } from './record.js';
+import { extension } from './source.js';
+
+export { examName, parseExamName, HDF5_EXTENSIONS } from './hdf5-names.js';
+
+/** CODE-15%'s lead order and rate (the dataset's README; the files carry neither). */
+export const CODE15_LEADS = ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'];
+export const CODE15_FS = 400;
+const CODE15_SAMPLES = 4096;
+
+export interface Hdf5ReadOptions {
+  /** Sampling frequency; needed unless the file has CODE-15's shape (12 leads x 4096 samples: 400 Hz). */
+  fs?: number;
+  limits?: Partial<ReadLimits>;
+}
+
+type H5Module = typeof import('h5wasm/node');
+type H5File = InstanceType<H5Module['File']>;
+type H5Dataset = InstanceType<H5Module['Dataset']>;
+
+let library: Promise<H5Module> | null = null;
+
+/** h5wasm, loaded on first use (~0.2 s: only runs that meet an HDF5 file pay it), errors thrown, not printed. */
+function hdf5Library(): Promise<H5Module> {
+  library ??= import('h5wasm/node').then(async (h5) => {
+    const module = await h5.ready;
+    module.activate_throwing_error_handler();
+    return h5;
+  });
+  return library;
+}
+
+/** The HDF5 library's reason ("Not an HDF5 file", ...): the last `minor:` line of its error stack. */
+function hdf5Reason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const minors = [...text.matchAll(/minor: ([^\n]+)/g)].map((match) => match[1]!.trim());
+  return minors.at(-1) ?? text.split('\n')[0]!.slice(0, 200);
+}
+
+/** The tracings of one file: where each exam is, and how to read one. */
+export interface Hdf5Tracings {
+  file: string;
+  /** Exam names' IDs in row order, null for the zero-filled rows (exam_id 0). */
+  ids: (string | null)[];
+  fs: number;
+  leads: string[];
+  /** Samples per exam as stored (padding included). */
+  samples: number;
+}
+
+interface Layout {
+  exams: number;
+  samples: number;
+  leadCount: number;
+  /** true: [exams, samples, leads] (CODE-15); false: [exams, leads, samples]. */
+  samplesFirst: boolean;
+}
+
+function tracingsLayout(dataset: H5Dataset, file: string): Layout {
+  const shape = dataset.shape ?? [];
+  const { type, size } = dataset.metadata;
+  // h5wasm's type codes: 0 integer, 1 float.
+  if (type !== 1 || (size !== 4 && size !== 8))
+    throw new FormatError(file, `"tracings" holds ${dataset.dtype} values, expected float32 or float64`);
+  if (shape.length !== 3)
+    throw new FormatError(
+      file,
+      `"tracings" has shape [${shape.join(', ')}], expected [exams, samples, leads]`,
+    );
+  const [exams, a, b] = shape as [number, number, number];
+  if (a === b) throw new FormatError(file, `"tracings" is [${shape.join(', ')}]: which axis is the leads?`);
+  const samplesFirst = a > b;
+  return { exams, samples: samplesFirst ? a : b, leadCount: samplesFirst ? b : a, samplesFirst };
+}
+
+function examIds(handle: H5File, exams: number, file: string): (string | null)[] {
+  if (!handle.keys().includes('exam_id')) return Array.from({ length: exams }, (_, row) => String(row));
+  const dataset = handle.get('exam_id') as H5Dataset;
+  if (dataset.metadata.type !== 0 || (dataset.shape ?? []).join() !== String(exams))
+    throw new FormatError(file, `"exam_id" is not ${exams} integers (one per row of "tracings")`);
+  const values = dataset.value as ArrayLike<number | bigint>;
+  return Array.from(values, (id) => (Number(id) === 0 ? null : String(id)));
+}
+
+async function withFile<T>(file: string, use: (handle: H5File) => T): Promise<T> {
+  if (!existsSync(file)) throw new MissingFileError(file);
+  if (!statSync(file).isFile()) throw new FormatError(file, 'not a file');
+  const h5 = await hdf5Library();
+  let handle: H5File;
+  try {
+    handle = new h5.File(file, 'r');
+  } catch (error) {
+    throw new FormatError(file, `cannot open as HDF5: ${hdf5Reason(error)}`);
+  }
+  try {
+    if (!handle.keys().includes('tracings'))
+      throw new FormatError(file, `no "tracings" dataset (it has: ${handle.keys().join(', ') || 'nothing'})`);
+    return use(handle);
+  } catch (error) {
+    if (error instanceof FormatError || error instanceof SignalError) throw error;
+    throw new FormatError(file, `HDF5: ${hdf5Reason(error)}`);
+  } finally {
+    handle.close();
+  }
+}
+
+function describe(file: string, handle: H5File, options: Hdf5ReadOptions): Hdf5Tracings & Layout {
+  const layout = tracingsLayout(handle.get('tracings') as H5Dataset, file);
+  const code15 = layout.leadCount === CODE15_LEADS.length && layout.samples === CODE15_SAMPLES;
+  if (options.fs === undefined && !code15)
+    throw new FormatError(
+      file,
+      `tracings of ${layout.leadCount} leads x ${layout.samples} samples are not CODE-15's (12 x 4096 at 400 Hz): ` +
+        'give the sampling rate (--fs HZ, { fs } in code)',
+    );
+  const fs = checkFs(options.fs ?? CODE15_FS, file, readLimits(options.limits));
+  checkSamples(file, layout.samples, layout.leadCount, readLimits(options.limits));
+  const leads = code15
+    ? [...CODE15_LEADS]
+    : Array.from({ length: layout.leadCount }, (_, i) => `lead${i + 1}`);
+  return { ...layout, file, ids: examIds(handle, layout.exams, file), fs, leads };
+}
+
+/** What an HDF5 file holds: its exams as record names `FILE#ID` (zero-filled rows left out), leads and rate. */
+export async function describeHdf5(
+  file: string,
+  options: Hdf5ReadOptions = {},
+): Promise<{ exams: string[]; leads: string[]; fs: number }> {
+  const { ids, leads, fs } = await withFile(file, (handle) => describe(file, handle, options));
+  return { exams: ids.filter((id) => id !== null).map((id) => examName(file, id)), leads, fs };
+}
+
+export async function listHdf5Exams(file: string, options: Hdf5ReadOptions = {}): Promise<string[]> {
+  return (await describeHdf5(file, options)).exams;
+}
+
+/**
+ * Record names with every HDF5 file named without an exam replaced by its exams; a file that cannot be listed is
+ * passed on as it is, so that reading it reports why (predict's batches, the `folder` source).
+ */
+export async function* withHdf5Exams(
+  names: Iterable<string> | AsyncIterable<string>,
+  options: Hdf5ReadOptions = {},
+): AsyncGenerator<string> {
+  for await (const name of names) {
+    const whole = HDF5_EXTENSIONS.has(extension(name)) && parseExamName(name) === null;
+    if (!whole) yield name;
+    else yield* await listHdf5Exams(name, options).catch(() => [name]);
+  }
+}
+
+/** Reads exam `exam` (its ID, see the module comment) of an HDF5 file as a record, padding cut. */
+export async function readHdf5Exam(
+  file: string,
+  exam: string,
+  options: Hdf5ReadOptions = {},
+): Promise<EcgRecord> {
+  const name = examName(file, exam);
+  return withFile(file, (handle) => {
+    const tracings = describe(file, handle, options);
+    const row = tracings.ids.indexOf(exam);
+    if (row < 0) throw new FormatError(name, `no exam "${exam}" in ${file}`);
+    const dataset = handle.get('tracings') as H5Dataset;
+    const values = dataset.slice([[row, row + 1]]) as Float32Array | Float64Array;
+    return examRecord(name, splitLeads(values, tracings), tracings);
+  });
+}
+
+/** One row of `tracings` -> one Float32Array per lead. */
+function splitLeads(values: ArrayLike<number>, layout: Layout): Float32Array[] {
+  const { samples, leadCount, samplesFirst } = layout;
+  return Array.from({ length: leadCount }, (_, lead) => {
+    const signal = new Float32Array(samples);
+    for (let t = 0; t < samples; t++)
+      signal[t] = values[samplesFirst ? t * leadCount + lead : lead * samples + t]!;
+    return signal;
+  });
+}
+
+function examRecord(name: string, signals: Float32Array[], tracings: Hdf5Tracings): EcgRecord {
+  const samples = signals[0]?.length ?? 0;
+  const allZero = (t: number) => signals.every((signal) => signal[t] === 0);
+  let start = 0;
+  while (start < samples && allZero(start)) start++;
+  if (start === samples) throw new SignalError(`${name}: every sample of every lead is 0 (an empty row)`);
+  let end = samples;
+  while (allZero(end - 1)) end--;
+  return {
+    name,
+    fs: tracings.fs,
+    leads: [...tracings.leads],
+    // CODE-15's unit is documented two ways (a 1e-4 V scale, and a factor that makes it mV); values as stored.
+    units: tracings.leads.map(() => 'mV'),
+    signals: signals.map((signal) => signal.slice(start, end)),
+    age: null,
+    sex: 'unknown',
+    metadata: { format: 'hdf5', padding: { before: start, after: samples - end } },
+  };
+}
