@@ -50,23 +50,29 @@ function hdf5Reason(error: unknown): string {
   return minors.at(-1) ?? text.split('\n')[0]!.slice(0, 200);
 }
 
-/** The tracings of one file: where each exam is, and how to read one. */
-export interface Hdf5Tracings {
-  file: string;
-  /** Exam names' IDs in row order, null for the zero-filled rows (exam_id 0). */
-  ids: (string | null)[];
-  fs: number;
-  leads: string[];
-  /** Samples per exam as stored (padding included). */
-  samples: number;
-}
-
 interface Layout {
   exams: number;
+  /** Samples per exam as stored (padding included). */
   samples: number;
   leadCount: number;
   /** true: [exams, samples, leads] (CODE-15); false: [exams, leads, samples]. */
   samplesFirst: boolean;
+}
+
+/** An open file and what does not depend on the caller's options: its layout and where each exam is. */
+interface OpenFile extends Layout {
+  handle: H5File;
+  /** Exam IDs in row order, null for the zero-filled rows (exam_id 0). */
+  ids: (string | null)[];
+  rowOf: Map<string, number>;
+  /** Size and modification time when opened: a file changed since is opened again. */
+  stamp: string;
+}
+
+/** What a caller reads the file as: its options applied (rate, leads, budget). */
+interface Tracings extends OpenFile {
+  fs: number;
+  leads: string[];
 }
 
 function tracingsLayout(dataset: H5Dataset, file: string): Layout {
@@ -95,9 +101,35 @@ function examIds(handle: H5File, exams: number, file: string): (string | null)[]
   return Array.from(values, (id) => (Number(id) === 0 ? null : String(id)));
 }
 
-async function withFile<T>(file: string, use: (handle: H5File) => T): Promise<T> {
+/**
+ * Open files, most recent last: `predict` reads a part's exams one after another, and opening the file and reading
+ * its exam_id again for each would cost more than the exam (a few ms for 20,000 ids).
+ */
+const openFiles = new Map<string, OpenFile>();
+const MAX_OPEN_FILES = 4;
+
+function forget(file: string): void {
+  const open = openFiles.get(file);
+  openFiles.delete(file);
+  try {
+    open?.handle.close();
+  } catch {
+    // already unusable: nothing more to release
+  }
+}
+
+async function openFile(file: string): Promise<OpenFile> {
   if (!existsSync(file)) throw new MissingFileError(file);
-  if (!statSync(file).isFile()) throw new FormatError(file, 'not a file');
+  const info = statSync(file);
+  if (!info.isFile()) throw new FormatError(file, 'not a file');
+  const stamp = `${info.size}:${info.mtimeMs}`;
+  const cached = openFiles.get(file);
+  if (cached?.stamp === stamp) {
+    openFiles.delete(file);
+    openFiles.set(file, cached);
+    return cached;
+  }
+  forget(file);
   const h5 = await hdf5Library();
   let handle: H5File;
   try {
@@ -108,30 +140,39 @@ async function withFile<T>(file: string, use: (handle: H5File) => T): Promise<T>
   try {
     if (!handle.keys().includes('tracings'))
       throw new FormatError(file, `no "tracings" dataset (it has: ${handle.keys().join(', ') || 'nothing'})`);
-    return use(handle);
+    const layout = tracingsLayout(handle.get('tracings') as H5Dataset, file);
+    const ids = examIds(handle, layout.exams, file);
+    const rowOf = new Map<string, number>();
+    ids.forEach((id, row) => id !== null && !rowOf.has(id) && rowOf.set(id, row));
+    const open = { ...layout, handle, ids, rowOf, stamp };
+    openFiles.set(file, open);
+    if (openFiles.size > MAX_OPEN_FILES) forget(openFiles.keys().next().value!);
+    return open;
   } catch (error) {
-    if (error instanceof FormatError || error instanceof SignalError) throw error;
-    throw new FormatError(file, `HDF5: ${hdf5Reason(error)}`);
-  } finally {
     handle.close();
+    throw hdf5Error(file, error);
   }
 }
 
-function describe(file: string, handle: H5File, options: Hdf5ReadOptions): Hdf5Tracings & Layout {
-  const layout = tracingsLayout(handle.get('tracings') as H5Dataset, file);
-  const code15 = layout.leadCount === CODE15_LEADS.length && layout.samples === CODE15_SAMPLES;
+function hdf5Error(file: string, error: unknown): Error {
+  if (error instanceof FormatError || error instanceof SignalError) return error;
+  return new FormatError(file, `HDF5: ${hdf5Reason(error)}`);
+}
+
+/** The file read with the caller's options: CODE-15's rate and leads unless the file is not CODE-15's shape. */
+async function tracingsOf(file: string, options: Hdf5ReadOptions): Promise<Tracings> {
+  const open = await openFile(file);
+  const code15 = open.leadCount === CODE15_LEADS.length && open.samples === CODE15_SAMPLES;
   if (options.fs === undefined && !code15)
     throw new FormatError(
       file,
-      `tracings of ${layout.leadCount} leads x ${layout.samples} samples are not CODE-15's (12 x 4096 at 400 Hz): ` +
+      `tracings of ${open.leadCount} leads x ${open.samples} samples are not CODE-15's (12 x 4096 at 400 Hz): ` +
         'give the sampling rate (--fs HZ, { fs } in code)',
     );
   const fs = checkFs(options.fs ?? CODE15_FS, file, readLimits(options.limits));
-  checkSamples(file, layout.samples, layout.leadCount, readLimits(options.limits));
-  const leads = code15
-    ? [...CODE15_LEADS]
-    : Array.from({ length: layout.leadCount }, (_, i) => `lead${i + 1}`);
-  return { ...layout, file, ids: examIds(handle, layout.exams, file), fs, leads };
+  checkSamples(file, open.samples, open.leadCount, readLimits(options.limits));
+  const leads = code15 ? [...CODE15_LEADS] : Array.from({ length: open.leadCount }, (_, i) => `lead${i + 1}`);
+  return { ...open, fs, leads };
 }
 
 /** What an HDF5 file holds: its exams as record names `FILE#ID` (zero-filled rows left out), leads and rate. */
@@ -139,7 +180,7 @@ export async function describeHdf5(
   file: string,
   options: Hdf5ReadOptions = {},
 ): Promise<{ exams: string[]; leads: string[]; fs: number }> {
-  const { ids, leads, fs } = await withFile(file, (handle) => describe(file, handle, options));
+  const { ids, leads, fs } = await tracingsOf(file, options);
   return { exams: ids.filter((id) => id !== null).map((id) => examName(file, id)), leads, fs };
 }
 
@@ -169,28 +210,35 @@ export async function readHdf5Exam(
   options: Hdf5ReadOptions = {},
 ): Promise<EcgRecord> {
   const name = examName(file, exam);
-  return withFile(file, (handle) => {
-    const tracings = describe(file, handle, options);
-    const row = tracings.ids.indexOf(exam);
-    if (row < 0) throw new FormatError(name, `no exam "${exam}" in ${file}`);
-    const dataset = handle.get('tracings') as H5Dataset;
-    const values = dataset.slice([[row, row + 1]]) as Float32Array | Float64Array;
-    return examRecord(name, splitLeads(values, tracings), tracings);
-  });
+  const tracings = await tracingsOf(file, options);
+  const row = tracings.rowOf.get(exam);
+  if (row === undefined) throw new FormatError(name, `no exam "${exam}" in ${file}`);
+  let values: Float32Array | Float64Array;
+  try {
+    const dataset = tracings.handle.get('tracings') as H5Dataset;
+    // Every axis given: h5wasm's hyperslab for [[row, row + 1]] alone takes twice as long.
+    values = dataset.slice([[row, row + 1], [], []]) as Float32Array | Float64Array;
+  } catch (error) {
+    forget(file);
+    throw hdf5Error(name, error);
+  }
+  return examRecord(name, splitLeads(values, tracings), tracings);
 }
 
-/** One row of `tracings` -> one Float32Array per lead. */
-function splitLeads(values: ArrayLike<number>, layout: Layout): Float32Array[] {
+/** One row of `tracings` -> one Float32Array per lead (read in storage order: this loop is most of a read's time). */
+function splitLeads(values: Float32Array | Float64Array, layout: Layout): Float32Array[] {
   const { samples, leadCount, samplesFirst } = layout;
-  return Array.from({ length: leadCount }, (_, lead) => {
-    const signal = new Float32Array(samples);
-    for (let t = 0; t < samples; t++)
-      signal[t] = values[samplesFirst ? t * leadCount + lead : lead * samples + t]!;
-    return signal;
-  });
+  if (!samplesFirst)
+    return Array.from({ length: leadCount }, (_, lead) =>
+      Float32Array.from(values.subarray(lead * samples, (lead + 1) * samples)),
+    );
+  const signals = Array.from({ length: leadCount }, () => new Float32Array(samples));
+  for (let t = 0, i = 0; t < samples; t++)
+    for (let lead = 0; lead < leadCount; lead++, i++) signals[lead]![t] = values[i]!;
+  return signals;
 }
 
-function examRecord(name: string, signals: Float32Array[], tracings: Hdf5Tracings): EcgRecord {
+function examRecord(name: string, signals: Float32Array[], tracings: Tracings): EcgRecord {
   const samples = signals[0]?.length ?? 0;
   const allZero = (t: number) => signals.every((signal) => signal[t] === 0);
   let start = 0;
