@@ -142,6 +142,10 @@ async function readAnyRecord(input: RecordInput, options: ReadOptions): Promise<
 
 const TEXT_TABLES = new Set(['csv', 'tsv', 'txt']);
 
+const HDF5_FROM_PATH =
+  'an HDF5 file: HDF5 files are read from a file path (under Node), not from bytes or URLs; ' +
+  "convert the exams to send to WFDB: writeRecord(await readRecord('part.hdf5#ID'), dir, { name })";
+
 /**
  * An exam of an HDF5 file (`FILE#ID`), or the file itself when it holds one exam. HDF5 is read from a path only (a
  * CODE-15 part is gigabytes: its exams are read one hyperslab at a time), under Node: src/io/hdf5.ts is loaded by a
@@ -153,11 +157,7 @@ async function readHdf5(
   exam: { file: string; exam: string } | null,
   options: ReadOptions,
 ): Promise<EcgRecord> {
-  if (typeof input !== 'string' || isUrl(input))
-    throw new FormatError(
-      source.name,
-      'HDF5 files are read from a file path (under Node), not from bytes or URLs',
-    );
+  if (typeof input !== 'string' || isUrl(input)) throw new FormatError(source.name, HDF5_FROM_PATH);
   const specifier = './hdf5.js';
   const hdf5 = (await import(specifier)) as typeof import('./hdf5.js');
   const hdf5Options = { ...csvOptions(options) };
@@ -199,9 +199,16 @@ async function readMatOrWfdb(source: ByteSource, options: ReadOptions): Promise<
 }
 
 async function readSniffed(bytes: Uint8Array, source: ByteSource, options: ReadOptions): Promise<EcgRecord> {
+  if (looksLikeHdf5(bytes)) throw new FormatError(source.name, HDF5_FROM_PATH);
   if (looksLikeWfdbHeader(bytes)) return (await readWfdb(source, options)).record;
   if (looksLikeEdf(bytes)) return readEdfRecord(bytes, source.name, options.limits);
   return readMatRecord(bytes, source.name, matOptions(options));
+}
+
+/** HDF5's signature at the start (a user block would move it to 512, 1024...: such files are not ECG exports). */
+function looksLikeHdf5(bytes: Uint8Array): boolean {
+  const signature = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+  return signature.every((byte, i) => bytes[i] === byte);
 }
 
 /** First non-comment line of printable ASCII with a name and a signal count. */
@@ -223,6 +230,8 @@ export async function readRecordFromFiles(
   options: ReadOptions = {},
 ): Promise<EcgRecord> {
   const names = [...files.keys()];
+  const hdf5 = names.find((name) => HDF5_EXTENSIONS.has(extension(name)));
+  if (hdf5 !== undefined) throw new FormatError(hdf5, HDF5_FROM_PATH);
   const pick = (ext: string) => names.filter((name) => extension(name) === ext);
   const headers = pick('hea');
   if (headers.length > 0) {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EcgError, FormatError, MissingFileError, SignalError } from '../../src/errors.js';
 import { CODE15_LEADS, describeHdf5, readHdf5Exam, withHdf5Exams } from '../../src/io/hdf5.js';
-import { readRecord } from '../../src/io/read.js';
+import { readRecord, readRecordFromFiles } from '../../src/io/read.js';
 import { folderRecords } from '../../src/io/find-records.js';
 import { seededRandom } from '../../src/util/random.js';
 import { mutateBytes } from '../../bench/fuzz/mutate.js';
@@ -78,7 +78,16 @@ test('HDF5 errors name the file and the problem', async () => {
       [() => readRecord(`${part}#42`), FormatError, /#42: no exam "42"/],
       [() => readRecord(notHdf5), FormatError, /text\.hdf5: cannot open as HDF5: Not an HDF5 file/],
       [() => readRecord(join(dir, 'absent.hdf5#1')), MissingFileError, /absent\.hdf5/],
-      [() => readRecord(new Uint8Array(readFileSync(part)).subarray(0, 8)), FormatError, /<bytes>/],
+      [
+        () => readRecord(new Uint8Array(readFileSync(part))),
+        FormatError,
+        /<bytes>: an HDF5 file: .*file path/,
+      ],
+      [
+        () => readRecordFromFiles(new Map([['exams_part0.hdf5', new Uint8Array(readFileSync(part))]])),
+        FormatError,
+        /exams_part0\.hdf5: an HDF5 file/,
+      ],
       [() => readRecord('https://example.org/exams_part0.hdf5'), FormatError, /from a file path/],
       [() => readHdf5Exam(part, '1000001', { fs: 0.01 }), FormatError, /invalid sampling frequency/],
       [
