@@ -129,12 +129,13 @@ test('writeRecord / writeAnnotations write files the reader opens; bad input is 
   const dir = mkdtempSync(join(tmpdir(), 'ecg-write-'));
   try {
     const record = await sourceRecord();
-    const { paths } = writeRecord(record, dir, { format: 212 });
+    // Folders that do not exist yet are made (wfdb-python's users write into out/ without creating it first).
+    const { paths } = writeRecord(record, join(dir, 'out', 'nested'), { format: 212 });
     const back = await readRecord(paths.header);
     assert.deepEqual(back.leads, record.leads);
-    writeAnnotations(join(dir, 'written.atr'), await sourceAnnotations());
+    writeAnnotations(join(dir, 'ann', 'written.atr'), await sourceAnnotations());
     assert.equal(
-      (await readAnnotations(join(dir, 'written.atr'))).length,
+      (await readAnnotations(join(dir, 'ann', 'written.atr'))).length,
       (await sourceAnnotations()).length,
     );
     assert.throws(() => encodeWfdbRecord(record, { gains: [1] }), ConfigError);
