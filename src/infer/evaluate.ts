@@ -71,7 +71,7 @@ interface DatasetEvaluation {
 
 const argmax = (row: readonly number[]): number => row.reduce((best, v, i) => (v > row[best]! ? i : best), 0);
 
-type EvaluatedDataset = 'cinc2017' | 'ptbxl' | 'cpsc2018' | 'mitdb' | 'custom';
+type EvaluatedDataset = 'cinc2017' | 'ptbxl' | 'cpsc2018' | 'mitdb' | 'code15' | 'custom';
 
 export const EVALUATIONS: Record<EvaluatedDataset, DatasetEvaluation> = {
   cinc2017: {
@@ -112,6 +112,12 @@ export const EVALUATIONS: Record<EvaluatedDataset, DatasetEvaluation> = {
       return { result: { ...result, f1_at_thresholds }, report };
     },
   },
+  // CODE-15% has no challenge metric: per-class and macro AUROC / AUPRC and F1 at the model's thresholds, as custom.
+  code15: {
+    task: 'records',
+    score: (collected, dataset, predictor, bootstrap) =>
+      customScore(collected as RecordScores, dataset, predictor, bootstrap),
+  },
   custom: {
     task: 'records',
     score: (collected, dataset, predictor, bootstrap) =>
@@ -151,7 +157,7 @@ function f1AtValidationThresholds(
 }
 
 /**
- * Datasets without official metrics (your own data): macro/per-class AUROC and AUPRC one-vs-rest, and F1 per class —
+ * Datasets without official metrics (your own data, CODE-15%): macro/per-class AUROC and AUPRC one-vs-rest, and F1 per class —
  * of the argmax for single-label tasks, at the validation thresholds for multi-label ones.
  */
 function customScore(
@@ -165,7 +171,7 @@ function customScore(
   const { dataset: _ptbxl, ...ranking } = ptbxlResult(labels, scores, classes, { bootstrap });
   const report = ptbxlReport({ ...ranking, dataset: 'ptbxl' }, { labels, scores, classes });
   report.title = `${dataset.root} — ${ranking.records} records, ${classes.length} classes (${dataset.labelKind})`;
-  const base = { dataset: 'custom', label_kind: dataset.labelKind, classes, ...ranking };
+  const base = { dataset: dataset.name, label_kind: dataset.labelKind, classes, ...ranking };
   if (dataset.labelKind === 'multi-label')
     return {
       result: {

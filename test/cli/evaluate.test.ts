@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openCinc2017, openMitdb, openPtbxl } from '../../src/datasets/index.js';
+import { CODE15_CLASSES } from '../../src/datasets/code15.js';
+import { openCinc2017, openCode15, openMitdb, openPtbxl } from '../../src/datasets/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { exportCheckpoint } from '../../src/infer/export-model.js';
 import { evaluate } from '../../src/infer/evaluate.js';
@@ -122,6 +123,34 @@ test('PTB-XL --split all: macro and per-class AUROC, F1 at the validation thresh
     evaluate(predictor, dataset, { split: 'test', resamples: 0 }),
     /has no test records \(use --split all/,
   );
+  await predictor.release();
+});
+
+test("CODE-15 (HDF5 exams): AUROC of the scores the Predictor gives each exam, in the dataset's class order", async () => {
+  const twelve = ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'];
+  const onnx = exportCheckpoint(
+    devCheckpoint({
+      leads: twelve,
+      labels: [...CODE15_CLASSES].reverse(),
+      fs: 100,
+      windowSamples: 250,
+      labelKind: 'multi-label',
+    }),
+    'dev',
+  );
+  const predictor = await Predictor.load(onnx);
+  const dataset = await openCode15(fixture('datasets/code15'));
+  const evaluation = await evaluate(predictor, dataset, { split: 'all', resamples: 0 });
+  assert.equal(evaluation.dataset, 'code15');
+  assert.equal(evaluation.records, 2);
+  const result = evaluation.result as { dataset: string; auroc: Record<string, number | null> };
+  assert.equal(result.dataset, 'code15');
+  assert.deepEqual(Object.keys(result.auroc), [...CODE15_CLASSES]);
+  // RBBB: exam 1000002 positive, 1000001 negative: AUROC 1 or 0 from the two exams' own RBBB probabilities.
+  const rbbb = [];
+  for (const id of ['1000001', '1000002'])
+    rbbb.push((await predictor.predict((await dataset.load(id)).record)).probabilities['RBBB']!);
+  assert.equal(result.auroc['RBBB'], rbbb[1]! > rbbb[0]! ? 1 : 0);
   await predictor.release();
 });
 
