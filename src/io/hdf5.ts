@@ -6,6 +6,8 @@
  * An exam is named `FILE#ID`: ID is its `exam_id` when the file has that dataset, else its row (from 0). The rows
  * CODE-15 fills with zeros (exam_id 0, one per part) are not listed. Leading and trailing samples where every lead is
  * exactly 0 are the padding and are cut (metadata.padding says how many); zeros inside a recording are kept.
+ * The rate: the file's own (attribute fs, sampling_rate or sampling_frequency), else 400 Hz for CODE-15's shape,
+ * else the caller's `fs`.
  */
 import { existsSync, statSync } from 'node:fs';
 import { FormatError, MissingFileError, SignalError } from '../errors.js';
@@ -22,7 +24,7 @@ export const CODE15_FS = 400;
 const CODE15_SAMPLES = 4096;
 
 export interface Hdf5ReadOptions {
-  /** Sampling frequency; needed unless the file has CODE-15's shape (12 leads x 4096 samples: 400 Hz). */
+  /** Sampling frequency of files that state none and are not CODE-15's shape (12 leads x 4096 samples: 400 Hz). */
   fs?: number;
   limits?: Partial<ReadLimits>;
 }
@@ -65,6 +67,8 @@ interface OpenFile extends Layout {
   /** Exam IDs in row order, null for the zero-filled rows (exam_id 0). */
   ids: (string | null)[];
   rowOf: Map<string, number>;
+  /** The rate the file states (attribute fs, sampling_rate, sampling_frequency on `tracings` or the root). */
+  fileFs: number | undefined;
   /** Size and modification time when opened: a file changed since is opened again. */
   stamp: string;
 }
@@ -99,6 +103,17 @@ function examIds(handle: H5File, exams: number, file: string): (string | null)[]
     throw new FormatError(file, `"exam_id" is not ${exams} integers (one per row of "tracings")`);
   const values = dataset.value as ArrayLike<number | bigint>;
   return Array.from(values, (id) => (Number(id) === 0 ? null : String(id)));
+}
+
+const RATE_ATTRIBUTES = ['fs', 'sampling_rate', 'sampling_frequency'];
+
+function statedRate(handle: H5File, tracings: H5Dataset): number | undefined {
+  for (const holder of [tracings, handle])
+    for (const name of RATE_ATTRIBUTES) {
+      const attribute = holder.attrs[name];
+      if (attribute !== undefined) return Number(attribute.value as number | bigint);
+    }
+  return undefined;
 }
 
 /**
@@ -144,7 +159,8 @@ async function openFile(file: string): Promise<OpenFile> {
     const ids = examIds(handle, layout.exams, file);
     const rowOf = new Map<string, number>();
     ids.forEach((id, row) => id !== null && !rowOf.has(id) && rowOf.set(id, row));
-    const open = { ...layout, handle, ids, rowOf, stamp };
+    const fileFs = statedRate(handle, handle.get('tracings') as H5Dataset);
+    const open = { ...layout, handle, ids, rowOf, fileFs, stamp };
     openFiles.set(file, open);
     if (openFiles.size > MAX_OPEN_FILES) forget(openFiles.keys().next().value!);
     return open;
@@ -163,13 +179,16 @@ function hdf5Error(file: string, error: unknown): Error {
 async function tracingsOf(file: string, options: Hdf5ReadOptions): Promise<Tracings> {
   const open = await openFile(file);
   const code15 = open.leadCount === CODE15_LEADS.length && open.samples === CODE15_SAMPLES;
-  if (options.fs === undefined && !code15)
+  // The file's own rate first, then CODE-15's (known for its shape), and only then the caller's: a batch's --fs
+  // for its CSV files must not re-time CODE-15 exams.
+  const rate = open.fileFs ?? (code15 ? CODE15_FS : options.fs);
+  if (rate === undefined)
     throw new FormatError(
       file,
-      `tracings of ${open.leadCount} leads x ${open.samples} samples are not CODE-15's (12 x 4096 at 400 Hz): ` +
-        'give the sampling rate (--fs HZ, { fs } in code)',
+      `tracings of ${open.leadCount} leads x ${open.samples} samples are not CODE-15's (12 x 4096 at 400 Hz) and ` +
+        'the file states no rate (attribute fs or sampling_rate): give it (--fs HZ, { fs } in code)',
     );
-  const fs = checkFs(options.fs ?? CODE15_FS, file, readLimits(options.limits));
+  const fs = checkFs(rate, file, readLimits(options.limits));
   checkSamples(file, open.samples, open.leadCount, readLimits(options.limits));
   const leads = code15 ? [...CODE15_LEADS] : Array.from({ length: open.leadCount }, (_, i) => `lead${i + 1}`);
   return { ...open, fs, leads };

@@ -54,7 +54,7 @@ test('CODE-15 HDF5: each exam equals h5py, padding cut, 400 Hz, the 12 leads in 
 test('HDF5 without CODE-15 shape: [exams, leads, samples] float64 read with the rate given, refused without', async () => {
   await assert.rejects(readRecord(twoLead), (error: unknown) => {
     assert.ok(error instanceof FormatError);
-    assert.match(error.message, /two-lead-500hz\.h5: .*not CODE-15's.*sampling rate/);
+    assert.match(error.message, /two-lead-500hz\.h5: .*not CODE-15's.*states no rate/);
     return true;
   });
   const record = await readRecord(twoLead, { fs: 500 });
@@ -66,6 +66,31 @@ test('HDF5 without CODE-15 shape: [exams, leads, samples] float64 read with the 
   );
   // No exam_id dataset: the exam is named by its row.
   assert.deepEqual((await describeHdf5(twoLead, { fs: 500 })).exams, [`${twoLead}#0`]);
+});
+
+test("the rate: the file's attribute first, CODE-15's 400 Hz for its shape, the caller's fs last", async () => {
+  // A batch's --fs (meant for its CSV files) does not re-time CODE-15 exams.
+  assert.equal((await readRecord(`${part}#1000001`, { fs: 500 })).fs, 400);
+  const dir = mkdtempSync(join(tmpdir(), 'hdf5-'));
+  try {
+    const stated = join(dir, 'stated.h5');
+    const h5 = (await import('h5wasm/node')).default;
+    await h5.ready;
+    const file = new h5.File(stated, 'w');
+    file
+      .create_dataset({
+        name: 'tracings',
+        data: new Float32Array(600).fill(1),
+        shape: [1, 300, 2],
+        dtype: '<f4',
+      })
+      .create_attribute('sampling_rate', 250);
+    file.close();
+    assert.equal((await readRecord(stated)).fs, 250);
+    assert.equal((await readRecord(stated, { fs: 500 })).fs, 250);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('HDF5 errors name the file and the problem', async () => {
@@ -89,7 +114,7 @@ test('HDF5 errors name the file and the problem', async () => {
         /exams_part0\.hdf5: an HDF5 file/,
       ],
       [() => readRecord('https://example.org/exams_part0.hdf5'), FormatError, /from a file path/],
-      [() => readHdf5Exam(part, '1000001', { fs: 0.01 }), FormatError, /invalid sampling frequency/],
+      [() => readHdf5Exam(twoLead, '0', { fs: 0.01 }), FormatError, /invalid sampling frequency/],
       [
         () => readHdf5Exam(part, '1000001', { limits: { maxSamples: 1000 } }),
         FormatError,
