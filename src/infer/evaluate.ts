@@ -20,6 +20,7 @@ import {
 } from '../eval/report/model.js';
 import { cinc2017Result, cpsc2018Result, mitbihResult, ptbxlResult } from '../eval/results.js';
 import type { Predictor } from './predictor.js';
+import { ptbxlSuperclassView, type SuperclassView } from '../datasets/ptbxl-superclasses.js';
 
 export const EVALUATION_SPLITS = ['train', 'val', 'test', 'all'] as const;
 export type EvaluationSplit = (typeof EVALUATION_SPLITS)[number];
@@ -214,15 +215,32 @@ export function isEvaluable(name: string): name is EvaluableDataset {
   return Object.hasOwn(EVALUATIONS, name);
 }
 
-/** Model output index for each dataset class (the same names, any order); ConfigError names both lists. */
-function classMapping(modelLabels: readonly string[], classes: readonly string[]): number[] {
-  const mapping = classes.map((name) => modelLabels.indexOf(name));
-  if (mapping.some((i) => i < 0) || modelLabels.length !== classes.length) {
-    throw new ConfigError(
-      `the model's classes [${modelLabels.join(', ')}] are not the dataset's [${classes.join(', ')}]`,
-    );
-  }
-  return mapping;
+const sameClasses = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((name) => b.includes(name));
+
+/** Model output index of each class scored (names checked by the caller). */
+function outputIndices(modelLabels: readonly string[], classes: readonly string[]): number[] {
+  return classes.map((name) => modelLabels.indexOf(name));
+}
+
+/**
+ * A PTB-XL model on another dataset (external validation): the dataset relabelled into the superclasses its classes
+ * map to through PTB-XL's statement table (src/datasets/ptbxl-superclasses.ts), scored as custom data on those
+ * classes only; the result names the map.
+ */
+async function evaluateAcross(
+  predictor: Predictor,
+  view: SuperclassView,
+  options: EvaluateOptions,
+): Promise<Evaluation> {
+  const evaluation = await scoreWith(predictor, view.dataset, EVALUATIONS.custom, options);
+  const mapped = Object.entries(view.classMap).map(([from, to]) => `${from} -> ${to}`);
+  evaluation.report.notes.unshift(
+    `${view.dataset.name}'s classes seen as PTB-XL superclasses through PTB-XL's statement table (${mapped.join(', ')}); ` +
+      `only ${view.dataset.classes.join(', ')} scored; a record without a mapped class counts as negative`,
+  );
+  evaluation.result = { ...evaluation.result, class_map: view.classMap };
+  return evaluation;
 }
 
 export async function evaluate(
@@ -241,13 +259,34 @@ export async function evaluate(
       `evaluate: ${dataset.name} is scored on ${spec.task} but model ${predictor.name} classifies ${predictor.info.task} (metadata task)`,
     );
   }
+  const classes = spec.task === 'beats' ? AAMI_CLASSES : dataset.classes;
+  if (!sameClasses(predictor.info.labels, classes)) {
+    const view = ptbxlSuperclassView(dataset, predictor.info.labels);
+    if (view === null)
+      throw new ConfigError(
+        `the model's classes [${predictor.info.labels.join(', ')}] are not the dataset's [${classes.join(', ')}]`,
+      );
+    return evaluateAcross(predictor, view, options);
+  }
+  return scoreWith(predictor, dataset, spec, options);
+}
+
+async function scoreWith(
+  predictor: Predictor,
+  dataset: Dataset,
+  spec: DatasetEvaluation,
+  options: EvaluateOptions,
+): Promise<Evaluation> {
   const entries = dataset.entries.filter((entry) => options.split === 'all' || entry.split === options.split);
   if (entries.length === 0) {
     throw new ConfigError(
       `evaluate: dataset ${dataset.name} in ${dataset.root} has no ${options.split} records (use --split all for a held-out folder)`,
     );
   }
-  const mapping = classMapping(predictor.info.labels, spec.task === 'beats' ? AAMI_CLASSES : dataset.classes);
+  const mapping = outputIndices(
+    predictor.info.labels,
+    spec.task === 'beats' ? AAMI_CLASSES : dataset.classes,
+  );
   const failed: Evaluation['failed'] = [];
   const collected =
     spec.task === 'beats'

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CODE15_CLASSES } from '../../src/datasets/code15.js';
-import { openCinc2017, openCode15, openMitdb, openPtbxl } from '../../src/datasets/index.js';
+import { openCinc2017, openCode15, openCpsc2018, openMitdb, openPtbxl } from '../../src/datasets/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { exportCheckpoint } from '../../src/infer/export-model.js';
 import { evaluate } from '../../src/infer/evaluate.js';
@@ -151,6 +151,40 @@ test("CODE-15 (HDF5 exams): AUROC of the scores the Predictor gives each exam, i
   for (const id of ['1000001', '1000002'])
     rbbb.push((await predictor.predict((await dataset.load(id)).record)).probabilities['RBBB']!);
   assert.equal(result.auroc['RBBB'], rbbb[1]! > rbbb[0]! ? 1 : 0);
+  await predictor.release();
+});
+
+test('a PTB-XL model on CPSC 2018 and CODE-15: scored on the superclasses their classes map to, the map in the result', async () => {
+  const twelve = ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'];
+  const onnx = exportCheckpoint(
+    devCheckpoint({
+      leads: twelve,
+      labels: ['NORM', 'MI', 'STTC', 'CD', 'HYP'],
+      fs: 100,
+      windowSamples: 50,
+      labelKind: 'multi-label',
+    }),
+    'dev',
+  );
+  const predictor = await Predictor.load(onnx);
+  const cpsc = await openCpsc2018(fixture('datasets/cpsc2018/original'));
+  const evaluation = await evaluate(predictor, cpsc, { split: 'all', resamples: 0 });
+  const result = evaluation.result as { dataset: string; auroc: Record<string, number>; class_map: object };
+  assert.equal(result.dataset, 'cpsc2018');
+  assert.deepEqual(Object.keys(result.auroc), ['NORM', 'CD']);
+  assert.deepEqual(result.class_map, { Normal: 'NORM', 'I-AVB': 'CD', LBBB: 'CD', RBBB: 'CD' });
+  // A0002 is the Normal record, A0001 the RBBB one: each AUROC from the two records' own probabilities.
+  const probability = async (id: string, label: string) =>
+    (await predictor.predict((await cpsc.load(id)).record)).probabilities[label]!;
+  const norm = (await probability('A0002', 'NORM')) > (await probability('A0001', 'NORM')) ? 1 : 0;
+  const cd = (await probability('A0001', 'CD')) > (await probability('A0002', 'CD')) ? 1 : 0;
+  assert.deepEqual([result.auroc['NORM'], result.auroc['CD']], [norm, cd]);
+  assert.match(evaluation.report.notes[0]!, /Normal -> NORM, I-AVB -> CD/);
+  const code15 = await evaluate(predictor, await openCode15(fixture('datasets/code15')), {
+    split: 'all',
+    resamples: 0,
+  });
+  assert.deepEqual(Object.keys((code15.result as { auroc: object }).auroc), ['CD']);
   await predictor.release();
 });
 
