@@ -1,6 +1,6 @@
 /**
  * Other datasets seen through PTB-XL's superdiagnostic classes, for external validation of a PTB-XL model
- * (`evaluate --model <PTB-XL model> --dataset cpsc2018|code15`). Each source class is first named as the SCP-ECG
+ * (`evaluate --model <PTB-XL model> --dataset cpsc2018|code15|cinc2021`). Each source class is first named as the SCP-ECG
  * statement it is (a judgement, written here), and the statement's superclass is then PTB-XL's own
  * (`scp_statements.csv`, column diagnostic_class; the test checks this table against the whole file). Statements
  * without a diagnostic class there (rhythms such as AFIB, forms such as PVC or STD_) map to nothing.
@@ -10,6 +10,7 @@
  * approximate for CD: a conduction disturbance the source does not annotate (left anterior fascicular block, WPW...)
  * counts as absent.
  */
+import { CINC2021_SCORED } from './cinc2021-classes.js';
 import type { Dataset, DatasetEntry } from './types.js';
 
 export const PTBXL_SUPERCLASSES = ['NORM', 'MI', 'STTC', 'CD', 'HYP'] as const;
@@ -20,6 +21,9 @@ export const SCP_SUPERCLASS: Readonly<Record<string, string | null>> = {
   '1AVB': 'CD',
   CLBBB: 'CD',
   CRBBB: 'CD',
+  IRBBB: 'CD',
+  LAFB: 'CD',
+  IVCD: 'CD',
   AFIB: null,
   PAC: null,
   PVC: null,
@@ -27,6 +31,24 @@ export const SCP_SUPERCLASS: Readonly<Record<string, string | null>> = {
   STE_: null,
   SBRAD: null,
   STACH: null,
+};
+
+/**
+ * CinC 2020/21's scored classes (by abbreviation) as statements. Prolonged QT (PTB-XL's LNGQT, an STTC statement) is
+ * left out: the challenge scores no ST-segment class, so STTC's negatives would hold every unannotated ST change.
+ */
+const CINC2021_STATEMENTS: Readonly<Record<string, string>> = {
+  'CLBBB|LBBB': 'CLBBB',
+  'CRBBB|RBBB': 'CRBBB',
+  IAVB: '1AVB',
+  IRBBB: 'IRBBB',
+  LAnFB: 'LAFB',
+  NSIVCB: 'IVCD',
+  AF: 'AFIB',
+  SB: 'SBRAD',
+  STach: 'STACH',
+  'PAC|SVPB': 'PAC',
+  'PVC|VPB': 'PVC',
 };
 
 /** Each source dataset's classes as SCP-ECG statements. */
@@ -43,6 +65,12 @@ export const SCP_STATEMENT_OF: Readonly<Record<string, Readonly<Record<string, s
     STE: 'STE_',
   },
   code15: { '1dAVb': '1AVB', RBBB: 'CRBBB', LBBB: 'CLBBB', SB: 'SBRAD', ST: 'STACH', AF: 'AFIB' },
+  cinc2021: Object.fromEntries(
+    CINC2021_SCORED.filter(({ abbreviation }) => abbreviation in CINC2021_STATEMENTS).map((diagnosis) => [
+      diagnosis.codes.join('|'),
+      CINC2021_STATEMENTS[diagnosis.abbreviation]!,
+    ]),
+  ),
 };
 
 export interface SuperclassView {

@@ -72,7 +72,7 @@ interface DatasetEvaluation {
 
 const argmax = (row: readonly number[]): number => row.reduce((best, v, i) => (v > row[best]! ? i : best), 0);
 
-type EvaluatedDataset = 'cinc2017' | 'ptbxl' | 'cpsc2018' | 'mitdb' | 'code15' | 'custom';
+type EvaluatedDataset = 'cinc2017' | 'ptbxl' | 'cpsc2018' | 'mitdb' | 'code15' | 'cinc2021' | 'custom';
 
 export const EVALUATIONS: Record<EvaluatedDataset, DatasetEvaluation> = {
   cinc2017: {
@@ -115,6 +115,12 @@ export const EVALUATIONS: Record<EvaluatedDataset, DatasetEvaluation> = {
   },
   // CODE-15% has no challenge metric: per-class and macro AUROC / AUPRC and F1 at the model's thresholds, as custom.
   code15: {
+    task: 'records',
+    score: (collected, dataset, predictor, bootstrap) =>
+      customScore(collected as RecordScores, dataset, predictor, bootstrap),
+  },
+  // CinC 2020/21: the same (the challenge's cost-weighted score is not implemented).
+  cinc2021: {
     task: 'records',
     score: (collected, dataset, predictor, bootstrap) =>
       customScore(collected as RecordScores, dataset, predictor, bootstrap),

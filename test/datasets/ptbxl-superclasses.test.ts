@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseCsv } from '../../src/datasets/csv.js';
+import { CINC2021_SCORED } from '../../src/datasets/cinc2021-classes.js';
 import { openCpsc2018 } from '../../src/datasets/cpsc2018.js';
 import {
   ptbxlSuperclassView,
@@ -45,4 +46,36 @@ test('CPSC 2018 seen by a PTB-XL model: Normal -> NORM, I-AVB/LBBB/RBBB -> CD, o
   assert.equal(ptbxlSuperclassView(dataset, ['MI', 'HYP']), null);
   assert.equal(ptbxlSuperclassView({ ...dataset, name: 'custom' }, [...PTBXL_SUPERCLASSES]), null);
   assert.equal(ptbxlSuperclassView(dataset, ['N', 'A', 'O', '~']), null);
+});
+
+test('CinC 2020/21 seen by a PTB-XL model: its conduction classes -> CD; prolonged QT left out', () => {
+  const classes = CINC2021_SCORED.map((diagnosis) => diagnosis.codes.join('|'));
+  const index = (abbreviation: string) =>
+    CINC2021_SCORED.findIndex((diagnosis) => diagnosis.abbreviation === abbreviation);
+  const entry = (id: string, labels: string[]) => ({
+    id,
+    patientId: null,
+    fold: null,
+    split: 'train' as const,
+    labels: labels.map(index).sort((a, b) => a - b),
+    patient: { age: null, sex: 'unknown' as const, ageCapped: false },
+  });
+  const dataset = {
+    name: 'cinc2021',
+    root: 'x',
+    classes,
+    labelKind: 'multi-label' as const,
+    entries: [entry('a', ['LAnFB', 'SB']), entry('b', ['LQT']), entry('c', ['NSIVCB']), entry('d', ['NSR'])],
+    skipped: [],
+    split: { method: 'none', parameters: {} },
+    sourceFiles: () => [],
+    load: () => Promise.reject(new Error('not used')),
+  };
+  const view = ptbxlSuperclassView(dataset, [...PTBXL_SUPERCLASSES])!;
+  assert.deepEqual(view.dataset.classes, ['CD']);
+  assert.deepEqual(
+    view.dataset.entries.map((e) => e.labels),
+    [[0], [], [0], []],
+  );
+  assert.deepEqual(Object.values(view.classMap), ['CD', 'CD', 'CD', 'CD', 'CD', 'CD']);
 });
