@@ -5,13 +5,15 @@
  * watchdog: a child silent for longer than the hang limit, or whose resident memory passes the memory limit, is
  * killed and its batch rerun one case at a time to name the case. Per case the child measures time and the rise
  * of its peak resident memory (getrusage maxrss). Prints cases, outcomes per target, crashes, hangs (> 2 s of CPU; wall-time-only cases apart),
- * cases over 512 MB, peak memory; the last line is `crashes: N`. `--case I` replays one case and prints it;
+ * cases over 512 MB above the child's start-up, peak memory; the last line is `crashes: N`. `--case I` replays one case and prints it;
  * `--save DIR` writes the slowest cases and the first case of each kind of error per target as fixtures.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EcgError } from '../src/errors.js';
+import { describeHdf5 } from '../src/io/hdf5.js';
 import { seededRandom } from '../src/util/random.js';
 import { pick, type Rng } from './fuzz/mutate.js';
 import { TARGETS, type FuzzInput, type Target } from './fuzz/targets.js';
@@ -72,7 +74,12 @@ interface CaseResult {
   /** Rise of the process's peak RSS during this case, MB (0 when the peak did not move). */
   peakRiseMb: number;
   peakMb: number;
+  /** The peak above the child's own start-up (tsx transforming h5wasm's 4 MB of glue code costs ~600 MB once). */
+  aboveStartupMb: number;
 }
+
+/** The child's peak resident memory once its readers are loaded, before the first case. */
+let startupMb = 0;
 
 async function runCase(seed: number, index: number): Promise<CaseResult> {
   const { target, input } = caseOf(seed, index);
@@ -100,7 +107,15 @@ async function runCase(seed: number, index: number): Promise<CaseResult> {
     cpuMs,
     peakRiseMb: after - before,
     peakMb: after,
+    aboveStartupMb: after - startupMb,
   };
+}
+
+/** Loads what a target loads lazily (h5wasm), so that its start-up is no case's time or memory. */
+async function warmUp(): Promise<void> {
+  await describeHdf5(
+    fileURLToPath(new URL('../test/fixtures/datasets/code15/exams_part0.hdf5', import.meta.url)),
+  );
 }
 
 /** Child: runs the cases it is sent, reporting every result worth keeping and a heartbeat per case group. */
@@ -116,7 +131,7 @@ async function child(): Promise<void> {
       const key = `${r.target}\t${r.outcome}`;
       counts[key] = (counts[key] ?? 0) + 1;
       if (slowest === null || r.ms > slowest.ms) slowest = r;
-      if (r.outcome === 'crash' || r.ms > SLOW_MS || r.cpuMs > SLOW_MS || r.peakMb > MEMORY_LIMIT_MB)
+      if (r.outcome === 'crash' || r.ms > SLOW_MS || r.cpuMs > SLOW_MS || r.aboveStartupMb > MEMORY_LIMIT_MB)
         notable.push(r);
       if (performance.now() - lastBeat > 1000) {
         lastBeat = performance.now();
@@ -125,6 +140,8 @@ async function child(): Promise<void> {
     }
     process.send!({ kind: 'done', counts, notable, slowest, peakMb: process.resourceUsage().maxRSS / 1024 });
   });
+  await warmUp();
+  startupMb = process.resourceUsage().maxRSS / 1024;
   process.send!({ kind: 'ready' });
 }
 
@@ -205,7 +222,7 @@ function merge(totals: Totals, outcome: Extract<BatchOutcome, { kind: 'done' }>)
     if (r.outcome === 'crash') totals.crashes.push(r);
     if (r.cpuMs > SLOW_MS) totals.slow.push(r);
     else if (r.ms > SLOW_MS) totals.slowWallOnly.push(r);
-    if (r.peakMb > MEMORY_LIMIT_MB) totals.overMemory.push(r);
+    if (r.aboveStartupMb > MEMORY_LIMIT_MB) totals.overMemory.push(r);
   }
   if (totals.slowest === null || outcome.slowest.ms > totals.slowest.ms) totals.slowest = outcome.slowest;
   totals.peakMb = Math.max(totals.peakMb, outcome.peakMb);
@@ -257,9 +274,11 @@ function report(args: Args, totals: Totals, seconds: number): void {
   );
   for (const r of totals.slowWallOnly.slice(0, 10))
     console.log(`  case ${r.index} (${r.target}): ${r.ms.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU`);
-  console.log(`cases over ${MEMORY_LIMIT_MB} MB: ${totals.overMemory.length}`);
+  console.log(`cases over ${MEMORY_LIMIT_MB} MB above the child's start-up: ${totals.overMemory.length}`);
   for (const r of totals.overMemory.slice(0, 10))
-    console.log(`  case ${r.index} (${r.target}): peak ${r.peakMb.toFixed(0)} MB`);
+    console.log(
+      `  case ${r.index} (${r.target}): peak ${r.peakMb.toFixed(0)} MB, ${r.aboveStartupMb.toFixed(0)} above start-up`,
+    );
   console.log(`peak memory of a fuzz child: ${totals.peakMb.toFixed(0)} MB`);
   for (const k of totals.killed) console.log(`  killed at case ${k.index}: ${k.why}`);
   for (const r of totals.crashes.slice(0, 10))

@@ -2,13 +2,16 @@
  * What the fuzz bench throws at: every parser and model loader, each as a target that builds one mutated input
  * from committed seeds (small crops, so that a case costs microseconds) and runs the public reader on it.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeCheckpoint } from '../../src/export/checkpoint.js';
 import { onnx } from '../../src/export/onnx/graph.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/export/safetensors.js';
 import { Predictor } from '../../src/infer/predictor.js';
 import { readEdfRecord } from '../../src/io/edf.js';
-import { readRecordFromFiles } from '../../src/io/read.js';
+import { withHdf5Exams } from '../../src/io/hdf5.js';
+import { readRecord, readRecordFromFiles } from '../../src/io/read.js';
 import { parseAnnotations } from '../../src/io/wfdb/annotations.js';
 import { formatSpec } from '../../src/io/wfdb/formats.js';
 import { parseWfdbHeader } from '../../src/io/wfdb/header.js';
@@ -183,6 +186,20 @@ function mutateOnnx(rng: Rng): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
+const HDF5S = [fixture('datasets/code15/exams_part0.hdf5'), fixture('datasets/code15/two-lead-500hz.h5')];
+
+/** HDF5 is read from a path only (a part is gigabytes): each case is written to this process's scratch file. */
+const hdf5Scratch = join(tmpdir(), `fuzz-${process.pid}.hdf5`);
+process.on('exit', () => rmSync(hdf5Scratch, { force: true }));
+
+async function readHdf5Case(input: FuzzInput): Promise<unknown> {
+  writeFileSync(hdf5Scratch, input.files.get('r.hdf5')!);
+  const records = [];
+  for await (const name of withHdf5Exams([hdf5Scratch], input.options))
+    records.push(await readRecord(name, input.options));
+  return records;
+}
+
 export const TARGETS: Target[] = [
   {
     name: 'wfdb',
@@ -254,6 +271,16 @@ export const TARGETS: Target[] = [
       decodeSafetensors(bytes, 'r.safetensors');
       return decodeCheckpoint(bytes, 'r.safetensors');
     },
+  },
+  {
+    name: 'hdf5',
+    weight: 3,
+    make: (rng) => {
+      let bytes: Uint8Array = pick(rng, HDF5S);
+      for (let m = 1 + int(rng, 3); m > 0; m--) bytes = mutateBytes(rng, bytes);
+      return { files: new Map([['r.hdf5', bytes]]), options: rng() < 0.5 ? { fs: 500 } : {} };
+    },
+    run: (input) => readHdf5Case(input),
   },
   {
     name: 'onnx',
