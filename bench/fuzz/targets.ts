@@ -186,7 +186,7 @@ function mutateOnnx(rng: Rng): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
-const HDF5S = [fixture('datasets/code15/exams_part0.hdf5'), fixture('datasets/code15/two-lead-500hz.h5')];
+const HDF5S = [fixture('datasets/code15/fuzz-seed.hdf5'), fixture('datasets/code15/two-lead-500hz.h5')];
 
 /** HDF5 is read from a path only (a part is gigabytes): each case is written to this process's scratch file. */
 const hdf5Scratch = join(tmpdir(), `fuzz-${process.pid}.hdf5`);
