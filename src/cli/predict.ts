@@ -19,7 +19,7 @@ import { predictionReportHtml } from '../infer/prediction-report.js';
 import { withHdf5Exams } from '../io/hdf5.js';
 import { readRecord } from '../io/read.js';
 import type { EcgRecord } from '../io/record.js';
-import { countListEntries, csvLineFile, jsonLineFile, listFileEntries, runBatch } from '../infer/batch.js';
+import { countEntries, csvLineFile, jsonLineFile, listFileEntries, runBatch } from '../infer/batch.js';
 import { defaultModels, readCatalog, resolveModel } from '../models/bundled.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
@@ -190,7 +190,11 @@ export function registerPredict(program: Command): void {
           `no record files (.hea, .mat, .csv) in ${[...inputs, ...(flags.fromList ? [flags.fromList] : [])].join(', ')}${skippedSummary(skipped)}`,
       );
       if (flags.out) mkdirSync(dirname(flags.out), { recursive: true });
-      const bar = progressBar(flags.fromList ? await countListEntries(flags.fromList) : null);
+      // A listed HDF5 file counts as its exams, as the batch reads it.
+      const listed = flags.fromList
+        ? withHdf5Exams(listFileEntries(flags.fromList), fsOption(flags.fs))
+        : null;
+      const bar = progressBar(listed ? await countEntries(listed) : null);
       const results: FileResult[] = [];
       const summary = await runBatch(entries, {
         target,
@@ -233,9 +237,11 @@ async function* batchEntries(
   skipped: Skipped,
   fs: number | undefined,
 ): AsyncGenerator<string> {
-  yield* withHdf5Exams(recordEntries(inputs, skipped), fs === undefined ? {} : { fs });
-  if (fromList) yield* withHdf5Exams(listFileEntries(fromList), fs === undefined ? {} : { fs });
+  yield* withHdf5Exams(recordEntries(inputs, skipped), fsOption(fs));
+  if (fromList) yield* withHdf5Exams(listFileEntries(fromList), fsOption(fs));
 }
+
+const fsOption = (fs: number | undefined) => (fs === undefined ? {} : { fs });
 
 /** The entries, or a ConfigError when there are none (before any output is written). */
 async function nonEmpty(

@@ -43,10 +43,10 @@ export async function* listFileEntries(path: string): AsyncGenerator<string> {
   }
 }
 
-/** Counts a list file's entries without keeping them (the progress bar's total). */
-export async function countListEntries(path: string): Promise<number> {
+/** Counts entries without keeping them (the progress bar's total). */
+export async function countEntries(entries: AsyncIterable<string>): Promise<number> {
   let n = 0;
-  for await (const _ of listFileEntries(path)) n++;
+  for await (const _ of entries) n++;
   return n;
 }
 
