@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { expandInputs } from '../io/find-records.js';
+import { HDF5_EXTENSIONS, parseExamName, withHdf5Exams } from '../io/hdf5.js';
 import { MissingFileError } from '../errors.js';
 import { readRecord, readWfdb, readWfdbHeader } from '../io/read.js';
 import { recordDuration, recordLength, type EcgRecord } from '../io/record.js';
@@ -156,13 +157,13 @@ export function registerInspect(program: Command): void {
     )
     .argument(
       '<record>',
-      'header path, record path without extension, URL, .mat, .csv, or a folder (each record in it)',
+      'header path, record path without extension, URL, .mat, .csv, an HDF5 exam (FILE#ID) or file (each exam), or a folder (each record in it)',
     )
     .option('--json', 'print JSON')
     .option('--fs <hz>', 'sampling frequency for files that do not carry one (CSV, bare .mat)', Number)
     .action(async (input: string, options: { json?: boolean; fs?: number }) => {
       const readOptions = options.fs === undefined ? {} : { fs: options.fs };
-      if (!isFolder(input)) {
+      if (!isFolder(input) && !isWholeHdf5(input)) {
         const description = await describeRecord(input, readOptions);
         process.stdout.write(
           options.json ? `${JSON.stringify(description, null, 2)}\n` : formatText(description),
@@ -179,14 +180,19 @@ export function registerInspect(program: Command): void {
 }
 
 const isFolder = (input: string) => existsSync(input) && statSync(input).isDirectory();
+/** An HDF5 file named without an exam: described exam by exam, as a folder is record by record. */
+const isWholeHdf5 = (input: string) => HDF5_EXTENSIONS.has(extension(input)) && parseExamName(input) === null;
 
-/** Every record in a folder (as `predict DIR` finds them), described; a record that cannot be read gives its error. */
+/**
+ * Every record in a folder (as `predict DIR` finds them), or every exam of an HDF5 file, described; a record that
+ * cannot be read gives its error.
+ */
 export async function describeFolder(
   dir: string,
   options: { fs?: number } = {},
 ): Promise<Array<RecordDescription | { file: string; error: string }>> {
   const out: Array<RecordDescription | { file: string; error: string }> = [];
-  for (const file of expandInputs([dir])) {
+  for await (const file of withHdf5Exams(isFolder(dir) ? expandInputs([dir]) : [dir], options)) {
     try {
       out.push(await describeRecord(file, options));
     } catch (error) {

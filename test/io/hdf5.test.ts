@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeFolder } from '../../src/cli/inspect.js';
 import { EcgError, FormatError, MissingFileError, SignalError } from '../../src/errors.js';
 import { CODE15_LEADS, describeHdf5, readHdf5Exam, withHdf5Exams } from '../../src/io/hdf5.js';
 import { readRecord, readRecordFromFiles } from '../../src/io/read.js';
@@ -187,4 +188,15 @@ test('fuzz: 150 mutated HDF5 files give a record or a typed error, each in bound
     rmSync(dir, { recursive: true, force: true });
   }
   assert.ok((outcomes.get('FormatError') ?? 0) > 0, JSON.stringify([...outcomes]));
+});
+
+test('inspect: an HDF5 file is described exam by exam, as a folder record by record', async () => {
+  const described = await describeFolder(part);
+  assert.deepEqual(
+    described.map((d) => ('error' in d ? d.error : [d.record, d.format, d.n_samples])),
+    [
+      [`${part}#1000001`, 'hdf5', golden.exams['1000001']!.samples],
+      [`${part}#1000002`, 'hdf5', golden.exams['1000002']!.samples],
+    ],
+  );
 });
