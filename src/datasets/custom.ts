@@ -9,6 +9,7 @@ import type { Sex } from '../io/record.js';
 import { parseCsv } from './csv.js';
 import { fileExists, readText } from './files.js';
 import { withRecord } from './load.js';
+import { parseExamName } from '../io/hdf5-names.js';
 import { firstExisting, locateRecordFile, type LocatedRecord } from './record-files.js';
 import { applySeededSplit, DEFAULT_SEEDED_SPLIT, type SeededSplitOptions } from './split.js';
 import type { Dataset, DatasetEntry, LabelKind, SkippedRecord, SplitInfo, SplitName } from './types.js';
@@ -258,7 +259,8 @@ function checkNoEmptyClass(rows: readonly LabelRow[], classes: readonly string[]
 
 /** Finds the record's file and reads just enough to know its lead count; a string is the reason to skip it. */
 async function locateRecord(root: string, row: LabelRow): Promise<LocatedRecord | string> {
-  const explicit = row.record !== row.id;
+  // A path with its extension, or an exam of an HDF5 file (`part.hdf5#ID`, whose id keeps the whole name).
+  const explicit = row.record !== row.id || parseExamName(row.record) !== null;
   const candidates = explicit
     ? [join(root, row.record)]
     : TRIED_EXTENSIONS.map((ext) => join(root, `${row.id}.${ext}`));

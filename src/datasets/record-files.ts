@@ -26,7 +26,8 @@ export async function locateRecordFile(
   try {
     const exam = parseExamName(readPath);
     if (exam !== null) {
-      const { leads } = await describeHdf5(exam.file, fs === null ? {} : { fs });
+      const { exams, leads } = await describeHdf5(exam.file, fs === null ? {} : { fs });
+      if (!exams.includes(readPath)) return `no exam "${exam.exam}" in ${relative(root, exam.file)}`;
       return { readPath, files: [exam.file], leads: leads.length };
     }
     if (/\.(hea|mat)$/i.test(readPath)) {
@@ -48,8 +49,9 @@ export async function locateRecordFile(
   }
 }
 
+/** The first path whose file exists (an HDF5 exam name `FILE#ID` exists when its file does). */
 export async function firstExisting(paths: readonly string[]): Promise<string | null> {
-  for (const path of paths) if (await fileExists(path)) return path;
+  for (const path of paths) if (await fileExists(parseExamName(path)?.file ?? path)) return path;
   return null;
 }
 

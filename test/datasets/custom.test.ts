@@ -254,6 +254,30 @@ test('custom errors: files, columns, labels and classes name the file, the line 
   await rejects({ 'labels.csv': 'record,label\n' }, FormatError, /no record rows/);
 });
 
+test('custom: a record column may name an exam of an HDF5 file (FILE#ID); the file is its fingerprint', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-custom-hdf5-'));
+  try {
+    const code15 = fileURLToPath(new URL('../fixtures/datasets/code15/exams_part0.hdf5', import.meta.url));
+    cpSync(code15, join(dir, 'part.hdf5'));
+    writeFileSync(
+      join(dir, 'labels.csv'),
+      'record,label\npart.hdf5#1000001,normal\npart.hdf5#1000002,rbbb\npart.hdf5#42,normal\n',
+    );
+    const dataset = await openCustom(dir);
+    assert.deepEqual(
+      dataset.entries.map((entry) => entry.id),
+      ['part.hdf5#1000001', 'part.hdf5#1000002'],
+    );
+    assert.match(dataset.skipped[0]!.reason, /no exam "42"/);
+    assert.deepEqual(dataset.sourceFiles('part.hdf5#1000002'), [join(dir, 'part.hdf5')]);
+    const { record } = await dataset.load('part.hdf5#1000002');
+    assert.equal(record.fs, 400);
+    assert.equal(record.signals[0]!.length, 2920);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('custom records: missing or unreadable files are skipped with the reason; another lead count is an error', async () => {
   const extra = editLabels((lines) => [
     ...lines,
