@@ -3,7 +3,7 @@
  * folder): the path to read, every file it depends on (cache fingerprints) and its lead count.
  */
 import { dirname, join, relative } from 'node:path';
-import { describeHdf5, parseExamName } from '../io/hdf5.js';
+import { describeHdf5Exam, parseExamName } from '../io/hdf5.js';
 import { readRecord, readWfdbHeader } from '../io/index.js';
 import { fileExists } from './files.js';
 
@@ -26,9 +26,9 @@ export async function locateRecordFile(
   try {
     const exam = parseExamName(readPath);
     if (exam !== null) {
-      const { exams, leads } = await describeHdf5(exam.file, fs === null ? {} : { fs });
-      if (!exams.includes(readPath)) return `no exam "${exam.exam}" in ${relative(root, exam.file)}`;
-      return { readPath, files: [exam.file], leads: leads.length };
+      const found = await describeHdf5Exam(exam.file, exam.exam, fs === null ? {} : { fs });
+      if (found === null) return `no exam "${exam.exam}" in ${relative(root, exam.file)}`;
+      return { readPath, files: [exam.file], leads: found.leads.length };
     }
     if (/\.(hea|mat)$/i.test(readPath)) {
       const headerPath = readPath.replace(/\.mat$/i, '.hea');

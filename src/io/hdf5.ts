@@ -203,6 +203,16 @@ export async function describeHdf5(
   return { exams: ids.filter((id) => id !== null).map((id) => examName(file, id)), leads, fs };
 }
 
+/** One exam's leads and rate without reading it (null: the file has no such exam); O(1) per exam of a part. */
+export async function describeHdf5Exam(
+  file: string,
+  exam: string,
+  options: Hdf5ReadOptions = {},
+): Promise<{ leads: string[]; fs: number } | null> {
+  const { rowOf, leads, fs } = await tracingsOf(file, options);
+  return rowOf.has(exam) ? { leads, fs } : null;
+}
+
 export async function listHdf5Exams(file: string, options: Hdf5ReadOptions = {}): Promise<string[]> {
   return (await describeHdf5(file, options)).exams;
 }
