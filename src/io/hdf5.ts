@@ -22,6 +22,8 @@ export { examName, parseExamName, HDF5_EXTENSIONS } from './hdf5-names.js';
 export const CODE15_LEADS = ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'];
 export const CODE15_FS = 400;
 const CODE15_SAMPLES = 4096;
+/** Exams of one file: their ids are held in memory (CODE-15's parts hold 20,000). */
+const MAX_EXAMS = 2 ** 22;
 
 export interface Hdf5ReadOptions {
   /** Sampling frequency of files that state none and are not CODE-15's shape (12 leads x 4096 samples: 400 Hz). */
@@ -91,6 +93,12 @@ function tracingsLayout(dataset: H5Dataset, file: string): Layout {
       `"tracings" has shape [${shape.join(', ')}], expected [exams, samples, leads]`,
     );
   const [exams, a, b] = shape as [number, number, number];
+  // A shape is only declared: a few bytes can claim 2^40 rows. Whole CODE (2.3 M exams) would fit in one file.
+  if (!(exams <= MAX_EXAMS))
+    throw new FormatError(
+      file,
+      `"tracings" declares ${exams} exams, more than the ${MAX_EXAMS} one file may hold`,
+    );
   if (a === b) throw new FormatError(file, `"tracings" is [${shape.join(', ')}]: which axis is the leads?`);
   const samplesFirst = a > b;
   return { exams, samples: samplesFirst ? a : b, leadCount: samplesFirst ? b : a, samplesFirst };

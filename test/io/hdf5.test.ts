@@ -133,6 +133,33 @@ test('HDF5 errors name the file and the problem', async () => {
   }
 });
 
+test('a declared shape of 2^32 exams in a few kB is refused before anything is allocated', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hdf5-'));
+  try {
+    const huge = join(dir, 'huge.hdf5');
+    const h5 = (await import('h5wasm/node')).default;
+    await h5.ready;
+    const file = new h5.File(huge, 'w');
+    // Chunked and never written: HDF5 stores nothing for it, whatever the shape says.
+    file.create_dataset({
+      name: 'tracings',
+      data: new Float32Array(4096 * 12),
+      shape: [1, 4096, 12],
+      maxshape: [null, 4096, 12],
+      chunks: [1, 4096, 12],
+      dtype: '<f4',
+    });
+    (file.get('tracings') as unknown as { resize(shape: number[]): void }).resize([2 ** 32, 4096, 12]);
+    file.close();
+    await assert.rejects(
+      readRecord(huge),
+      /huge\.hdf5: "tracings" declares 4294967296 exams, more than the 4194304/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a row of zeros is a SignalError, not an empty record (written by h5wasm: CODE-15 shape, no exam_id)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hdf5-'));
   try {
