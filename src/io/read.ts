@@ -160,7 +160,7 @@ async function readHdf5(
   if (typeof input !== 'string' || isUrl(input)) throw new FormatError(source.name, HDF5_FROM_PATH);
   const specifier = './hdf5.js';
   const hdf5 = (await import(specifier)) as typeof import('./hdf5.js');
-  const hdf5Options = { ...csvOptions(options) };
+  const hdf5Options = csvOptions(options);
   if (exam !== null) return hdf5.readHdf5Exam(exam.file, exam.exam, hdf5Options);
   const exams = await hdf5.listHdf5Exams(source.name, hdf5Options);
   if (exams.length !== 1)
