@@ -6,8 +6,8 @@
  * seeded stratified folds that keep each patient's exams together.
  */
 import { join } from 'node:path';
-import { FormatError, MissingFileError } from '../errors.js';
-import { listHdf5Exams, readHdf5Exam } from '../io/hdf5.js';
+import { EcgError, FormatError, MissingFileError } from '../errors.js';
+import { listHdf5Exams, parseExamName, readHdf5Exam } from '../io/hdf5.js';
 import { parseCsv } from './csv.js';
 import { fileExists, readText } from './files.js';
 import { withRecord } from './load.js';
@@ -41,7 +41,7 @@ export function parseExamsCsv(text: string, source: string): ExamRow[] {
   return rows.map((row, index) => {
     const line = index + 2;
     const field = (name: string) => (row[column.get(name)!] ?? '').trim();
-    const flag = (name: string) => parseFlag(field(name), `${source}: line ${line}, column ${name}`);
+    const flag = (name: string) => parseFlag(field(name), source, `line ${line}, column ${name}`);
     const id = field('exam_id');
     if (!/^\d+$/.test(id)) throw new FormatError(source, `line ${line}: exam_id "${id}" is not a number`);
     const age = field('age') === '' ? null : Number(field('age'));
@@ -57,14 +57,16 @@ export function parseExamsCsv(text: string, source: string): ExamRow[] {
   });
 }
 
-function parseFlag(value: string, where: string): boolean {
+function parseFlag(value: string, source: string, place: string): boolean {
   if (/^(true|1)$/i.test(value)) return true;
   if (/^(false|0)$/i.test(value)) return false;
-  const [source, place] = where.split(': ');
-  throw new FormatError(source!, `${place}: "${value}" is not True or False`);
+  throw new FormatError(source, `${place}: "${value}" is not True or False`);
 }
 
-/** The exams each trace file holds (one open per file), or why it cannot be read. */
+/**
+ * The exams each trace file holds (one open per file), or why none can be used: a missing or unreadable part (a
+ * partial download, a truncated file) skips its exams with the reason instead of failing the whole dataset.
+ */
 async function examsByFile(
   root: string,
   files: Iterable<string>,
@@ -72,10 +74,16 @@ async function examsByFile(
   const found = new Map<string, Set<string> | string>();
   for (const file of files) {
     const path = join(root, file);
-    if (!(await fileExists(path))) found.set(file, `${file} missing`);
-    else {
+    if (!(await fileExists(path))) {
+      found.set(file, `${file} missing`);
+      continue;
+    }
+    try {
       const names = await listHdf5Exams(path);
-      found.set(file, new Set(names.map((name) => name.slice(path.length + 1))));
+      found.set(file, new Set(names.map((name) => parseExamName(name)!.exam)));
+    } catch (error) {
+      if (!(error instanceof EcgError)) throw error;
+      found.set(file, `${file} unreadable (${error.message})`);
     }
   }
   return found;
@@ -92,6 +100,8 @@ export async function openCode15(root: string, options: Code15Options = {}): Pro
     const exams = byFile.get(row.traceFile)!;
     if (typeof exams === 'string') skipped.push({ id: row.id, reason: `trace file ${exams}` });
     else if (!exams.has(row.id)) skipped.push({ id: row.id, reason: `not in ${row.traceFile}` });
+    else if (traceFileOf.has(row.id))
+      skipped.push({ id: row.id, reason: 'exam_id listed twice in exams.csv' });
     else {
       traceFileOf.set(row.id, join(root, row.traceFile));
       const { id, patientId, labels, patient } = row;

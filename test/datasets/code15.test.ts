@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,37 @@ test('CODE-15 folds keep a patient together', async () => {
     assert.deepEqual(
       b!.labels.map((i) => CODE15_CLASSES[i]),
       ['LBBB', 'AF'],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a truncated part (a partial download) and a repeated exam_id are skipped with the reason', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'code15-'));
+  try {
+    symlinkSync(join(fixture, 'exams_part0.hdf5'), join(dir, 'exams_part0.hdf5'));
+    writeFileSync(
+      join(dir, 'exams_part1.hdf5'),
+      readFileSync(join(fixture, 'exams_part0.hdf5')).subarray(0, 5000),
+    );
+    writeFileSync(
+      join(dir, 'exams.csv'),
+      'exam_id,age,is_male,1dAVb,RBBB,LBBB,SB,ST,AF,patient_id,trace_file\n' +
+        '1000001,52,True,True,False,False,False,False,False,7,exams_part0.hdf5\n' +
+        '1000001,52,True,True,False,False,False,False,False,7,exams_part0.hdf5\n' +
+        '1000002,48,True,False,False,True,False,False,True,8,exams_part0.hdf5\n' +
+        '5,40,False,False,False,False,False,False,False,9,exams_part1.hdf5\n',
+    );
+    const dataset = await openCode15(dir);
+    assert.deepEqual(
+      dataset.entries.map((e) => e.id),
+      ['1000001', '1000002'],
+    );
+    assert.equal(dataset.skipped[0]!.reason, 'exam_id listed twice in exams.csv');
+    assert.match(
+      dataset.skipped[1]!.reason,
+      /^trace file exams_part1\.hdf5 unreadable \(.*exams_part1\.hdf5: cannot open as HDF5/,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
