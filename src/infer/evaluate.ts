@@ -74,6 +74,13 @@ const argmax = (row: readonly number[]): number => row.reduce((best, v, i) => (v
 
 type EvaluatedDataset = 'cinc2017' | 'ptbxl' | 'cpsc2018' | 'mitdb' | 'code15' | 'cinc2021' | 'custom';
 
+/** Per-class and macro AUROC / AUPRC, and F1 (argmax, or at the model's thresholds): datasets without official metrics. */
+const RANKING: DatasetEvaluation = {
+  task: 'records',
+  score: (collected, dataset, predictor, bootstrap) =>
+    customScore(collected as RecordScores, dataset, predictor, bootstrap),
+};
+
 export const EVALUATIONS: Record<EvaluatedDataset, DatasetEvaluation> = {
   cinc2017: {
     task: 'records',
@@ -113,23 +120,10 @@ export const EVALUATIONS: Record<EvaluatedDataset, DatasetEvaluation> = {
       return { result: { ...result, f1_at_thresholds }, report };
     },
   },
-  // CODE-15% has no challenge metric: per-class and macro AUROC / AUPRC and F1 at the model's thresholds, as custom.
-  code15: {
-    task: 'records',
-    score: (collected, dataset, predictor, bootstrap) =>
-      customScore(collected as RecordScores, dataset, predictor, bootstrap),
-  },
-  // CinC 2020/21: the same (the challenge's cost-weighted score is not implemented).
-  cinc2021: {
-    task: 'records',
-    score: (collected, dataset, predictor, bootstrap) =>
-      customScore(collected as RecordScores, dataset, predictor, bootstrap),
-  },
-  custom: {
-    task: 'records',
-    score: (collected, dataset, predictor, bootstrap) =>
-      customScore(collected as RecordScores, dataset, predictor, bootstrap),
-  },
+  // CODE-15% has no challenge metric, and CinC 2020/21's cost-weighted score is not implemented: both as custom.
+  code15: RANKING,
+  cinc2021: RANKING,
+  custom: RANKING,
   mitdb: {
     task: 'beats',
     score: (collected, _dataset, _predictor, bootstrap) => {
