@@ -32,6 +32,13 @@ const golden = JSON.parse(readFileSync(join(fixture, 'golden.json'), 'utf8')) as
 
 const absSum = (signal: Float32Array) => signal.reduce((sum, value) => sum + Math.abs(value), 0);
 
+/** An HDF5 file written by h5wasm itself, for layouts the committed fixtures do not have. */
+async function newHdf5File(path: string) {
+  const h5 = (await import('h5wasm/node')).default;
+  await h5.ready;
+  return new h5.File(path, 'w');
+}
+
 test('CODE-15 HDF5: each exam equals h5py, padding cut, 400 Hz, the 12 leads in order, zero row not listed', async () => {
   const { exams, leads, fs } = await describeHdf5(part);
   assert.deepEqual(exams, [`${part}#1000001`, `${part}#1000002`]);
@@ -75,9 +82,7 @@ test("the rate: the file's attribute first, CODE-15's 400 Hz for its shape, the 
   const dir = mkdtempSync(join(tmpdir(), 'hdf5-'));
   try {
     const stated = join(dir, 'stated.h5');
-    const h5 = (await import('h5wasm/node')).default;
-    await h5.ready;
-    const file = new h5.File(stated, 'w');
+    const file = await newHdf5File(stated);
     file
       .create_dataset({
         name: 'tracings',
@@ -137,9 +142,7 @@ test('a declared shape of 2^32 exams in a few kB is refused before anything is a
   const dir = mkdtempSync(join(tmpdir(), 'hdf5-'));
   try {
     const huge = join(dir, 'huge.hdf5');
-    const h5 = (await import('h5wasm/node')).default;
-    await h5.ready;
-    const file = new h5.File(huge, 'w');
+    const file = await newHdf5File(huge);
     // Chunked and never written: HDF5 stores nothing for it, whatever the shape says.
     file.create_dataset({
       name: 'tracings',
@@ -164,9 +167,7 @@ test('a row of zeros is a SignalError, not an empty record (written by h5wasm: C
   const dir = mkdtempSync(join(tmpdir(), 'hdf5-'));
   try {
     const zeros = join(dir, 'zeros.hdf5');
-    const h5 = (await import('h5wasm/node')).default;
-    await h5.ready;
-    const file = new h5.File(zeros, 'w');
+    const file = await newHdf5File(zeros);
     file.create_dataset({
       name: 'tracings',
       data: new Float32Array(4096 * 12),
