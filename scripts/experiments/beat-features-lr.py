@@ -12,7 +12,9 @@ Candidates (--add): pWaveCorrelation (the P-wave region, 0.24-0.07 s before the 
 beat's), pWaveEnergy (its RMS over the template's), tWaveCorrelation (0.17-0.45 s after the peak), irregularity30
 (median |successive difference| over the median of the 30 RR intervals before the previous one), previousOverNext5
 (the previous RR over the median of the next 5) and pWaveConsistency (energy of the mean P region of the 10
-preceding beats over their mean energy: ~1 with a steady P wave, low in atrial fibrillation).
+preceding beats over their mean energy: ~1 with a steady P wave, low in atrial fibrillation); common90, common95,
+common90Amplitude, commonRecord90 (how common the beat's QRS shape is in its patient, see commonness()).
+--folds FOLDS.json (scripts/experiments/beat-folds.ts) replaces CV_DIR's heldout files (pass any CV_DIR, e.g. none).
 """
 import argparse
 import glob
@@ -73,6 +75,34 @@ def candidates(data, fs=180, before=45, margin=4):
             recent = centred[max(0, j - 10):j] if j >= 3 else centred[:10]
             mean = recent.mean(0)
             out['pWaveConsistency'][i] = (mean ** 2).sum() / ((recent ** 2).sum(1).mean() + 1e-9)
+    out.update(commonness(data, qrs=slice(peak - round(0.1 * fs), peak + round(0.1 * fs))))
+    return out
+
+
+def commonness(data, qrs, band=75):
+    """How common a beat's QRS shape is in its patient: the fraction of the beats around it (band beats either side,
+    ~1 min) or in the whole record whose MLII QRS correlates with its own at >= 0.9 (0.95), optionally also within
+    0.75-1.33x of its RMS amplitude. A shape most of the patient's beats share is that patient's normal."""
+    n = len(data['labels'])
+    names = ['common90', 'common95', 'common90Amplitude', 'commonRecord90']
+    out = {name: np.zeros(n) for name in names}
+    for record in np.unique(data['record']):
+        at = np.where(data['record'] == record)[0]
+        x = data['lead'][at][:, qrs]
+        x = x - x.mean(1, keepdims=True)
+        norm = np.sqrt((x * x).sum(1)) + 1e-9
+        c = (x @ x.T) / np.outer(norm, norm)
+        rms = norm / np.sqrt(x.shape[1])
+        amp = rms[None, :] / rms[:, None]
+        similar_amp = (amp > 0.75) & (amp < 1.33)
+        m = len(at)
+        idx = np.arange(m)
+        near = (np.abs(idx[:, None] - idx[None, :]) <= band) & (idx[:, None] != idx[None, :])
+        count = near.sum(1)
+        out['common90'][at] = ((c >= 0.9) & near).sum(1) / count
+        out['common95'][at] = ((c >= 0.95) & near).sum(1) / count
+        out['common90Amplitude'][at] = ((c >= 0.9) & similar_amp & near).sum(1) / count
+        out['commonRecord90'][at] = ((c >= 0.9).sum(1) - 1) / max(1, m - 1)
     return out
 
 
@@ -99,6 +129,7 @@ def main():
     parser.add_argument('--gate', help="'annotated' (an oracle: the reference rhythm) or a JSON of per-beat AF "
                         'probabilities: beats in atrial fibrillation or flutter predicted S are called N')
     parser.add_argument('--gate-train', action='store_true', help='also leave the gated beats out of training')
+    parser.add_argument('--folds', help='a JSON {fold: [records]} instead of reading CV_DIR/fold-*/heldout.json')
     parser.add_argument('--cap', type=float, default=10, help='cap of the balanced class weights (as in training)')
     args = parser.parse_args()
     data = load(args.dump)
@@ -120,6 +151,8 @@ def main():
     elif args.gate:
         fibrillation = np.array(json.load(open(args.gate)), dtype=np.float64) > 0.5
     folds = {}
+    if args.folds:
+        folds = {int(k): v for k, v in json.load(open(args.folds)).items()}
     for path in glob.glob(f'{args.cv}/fold-*/heldout.json'):
         heldout = json.load(open(path))
         folds[heldout['fold']] = sorted(set(heldout['outputs']['groups']))
