@@ -8,7 +8,7 @@ import { ConfigError, SignalError } from '../errors.js';
 import type { EcgRecord } from '../io/record.js';
 import { bandpass } from '../signal/filters.js';
 import { standardize } from '../signal/normalize.js';
-import { toMillivolts } from '../signal/units.js';
+import { amplitudeNotice, toMillivolts } from '../signal/units.js';
 import { resample } from '../signal/resample.js';
 import type { ModelInfo } from './metadata.js';
 
@@ -199,6 +199,8 @@ export function prepareRecord(
   const present = signals.find((x) => x !== null);
   if (!present)
     throw new ConfigError(`record ${record.name}: none of the model's leads [${info.leads.join(', ')}]`);
+  const implausible = info.standardize ? null : amplitudeNotice(signals, `record ${record.name}`);
+  if (implausible) notices.push(implausible);
   return { signals: signals.map((x) => x ?? new Float32Array(present.length)), fs: info.fs, notices };
 }
 

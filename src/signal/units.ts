@@ -24,3 +24,41 @@ export function toMillivolts(x: Float32Array, unit: string, where: string): Floa
     );
   return scale === 1 ? x : x.map((v) => v * scale);
 }
+
+/**
+ * The span of peak-to-peak amplitudes (median over leads, mV) an ECG in millivolts shows: a QRS of 0.3-5 mV, a
+ * low-voltage or noisy lead still above 0.05. Outside it by a wide margin, the leads were almost surely read in
+ * another unit (µV or V labelled mV: 1000x off), which a model reading amplitudes would turn into confident garbage.
+ */
+export const PLAUSIBLE_MILLIVOLTS = { low: 0.05, high: 20 } as const;
+
+/** Peak-to-peak amplitude of a lead, robust to spikes: its 99.5th minus its 0.5th percentile (NaN skipped). */
+export function robustPeakToPeak(x: ArrayLike<number>): number {
+  const values = Array.from(x)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  if (values.length === 0) return 0;
+  const at = (q: number) => values[Math.min(values.length - 1, Math.floor(q * values.length))]!;
+  return at(0.995) - at(0.005);
+}
+
+/**
+ * A notice when leads in millivolts have amplitudes no ECG in mV has (null when plausible, or when every lead is
+ * flat: a flat record is reported elsewhere). `where` names the record.
+ */
+export function amplitudeNotice(leads: ReadonlyArray<Float32Array | null>, where: string): string | null {
+  const spans = leads
+    .filter((x): x is Float32Array => x !== null)
+    .map(robustPeakToPeak)
+    .sort((a, b) => a - b);
+  if (spans.length === 0) return null;
+  const median = spans[Math.floor(spans.length / 2)]!;
+  if (median === 0 || (median >= PLAUSIBLE_MILLIVOLTS.low && median <= PLAUSIBLE_MILLIVOLTS.high))
+    return null;
+  const guess = median > PLAUSIBLE_MILLIVOLTS.high ? 'µV (or ADC units)' : 'V';
+  return (
+    `${where}: the leads span ${median.toPrecision(3)} mV peak to peak (median over leads), outside the ` +
+    `${PLAUSIBLE_MILLIVOLTS.low}-${PLAUSIBLE_MILLIVOLTS.high} mV of an ECG; this model reads amplitudes, so its ` +
+    `output is not to be trusted: the file's unit is probably ${guess}, not mV (a CSV header can give it: "II (uV)")`
+  );
+}

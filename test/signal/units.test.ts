@@ -8,7 +8,14 @@ import { preprocessorFromConfig } from '../../src/datasets/cache/preprocess.js';
 import { SignalError } from '../../src/errors.js';
 import { prepareRecord } from '../../src/infer/prepare.js';
 import type { EcgRecord } from '../../src/io/record.js';
-import { millivoltsPer, toMillivolts } from '../../src/signal/units.js';
+import { readRecord } from '../../src/io/index.js';
+import {
+  amplitudeNotice,
+  millivoltsPer,
+  PLAUSIBLE_MILLIVOLTS,
+  robustPeakToPeak,
+  toMillivolts,
+} from '../../src/signal/units.js';
 
 function record(unit: string, scale: number): EcgRecord {
   const fs = 100;
@@ -64,4 +71,32 @@ test('without standardisation a record in µV or V reads as the same record in m
   // With standardisation the unit does not matter, ADC units included.
   const z = { ...info, standardize: true };
   closeTo(prepareRecord(record('adu', 200), z).signals[0]!, prepareRecord(record('mV', 1), z).signals[0]!);
+});
+
+test('a model reading amplitudes warns when a record in mV has amplitudes no ECG in mV has (µV or V mislabelled)', async () => {
+  // A real 12-lead PTB-XL record (fixture), stored in mV: no notice. Its values written as µV or V but labelled mV
+  // (a CSV without a unit in its header reads as mV) are 1000x off: a notice naming the record and the likely unit.
+  const real = await readRecord('test/fixtures/datasets/ptbxl/records100/00000/00001_lr.hea');
+  assert.deepEqual(real.units, Array(12).fill('mV'));
+  const info = { leads: real.leads, fs: 100, bandpass: [0.5, 40] as [number, number], standardize: false };
+  const span = robustPeakToPeak(prepareRecord(real, info).signals[1]!);
+  assert.ok(span > 0.3 && span < 5, `lead II spans ${span} mV`);
+  assert.deepEqual(prepareRecord(real, info).notices, []);
+  const scaled = (by: number): EcgRecord => ({
+    ...real,
+    signals: real.signals.map((x) => x.map((v) => v * by)),
+  });
+  const micro = prepareRecord(scaled(1000), info).notices.join('\n');
+  assert.match(micro, /record 00001_lr: .* mV peak to peak .* probably µV/);
+  assert.match(prepareRecord(scaled(1e-3), info).notices.join('\n'), /probably V, not mV/);
+  // The same mislabelled record for a z-scoring model: amplitudes do not matter, no notice.
+  assert.deepEqual(prepareRecord(scaled(1000), { ...info, standardize: true }).notices, []);
+  // Edges: a flat record and no lead give no notice (reported elsewhere); the bounds themselves are plausible.
+  assert.equal(amplitudeNotice([new Float32Array(100)], 'flat'), null);
+  assert.equal(amplitudeNotice([null], 'none'), null);
+  for (const bound of [PLAUSIBLE_MILLIVOLTS.low, PLAUSIBLE_MILLIVOLTS.high])
+    assert.equal(
+      amplitudeNotice([Float32Array.from({ length: 400 }, (_, i) => (i % 2) * bound)], 'edge'),
+      null,
+    );
 });
