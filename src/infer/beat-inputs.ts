@@ -25,6 +25,8 @@ export interface BeatInputSpec {
   residualChannels: boolean;
   /** The template the morphology context and residuals read (src/signal/beat-context.ts; default `record`). */
   template?: BeatTemplateMode;
+  /** Seconds either side of its block a local template spans (default LOCAL_TEMPLATE.halfSpanSeconds, 60). */
+  localTemplateSeconds?: number;
 }
 
 export interface BeatModelInputs {
@@ -79,6 +81,7 @@ export function beatModelInputs(
     samples.map((sample) => sample / sourceFs),
     fs,
     spec.template,
+    spec.localTemplateSeconds,
   );
   const context = new Float32Array(count * columns.length);
   for (let b = 0; b < count; b++)

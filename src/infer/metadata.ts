@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_READ_LIMITS } from '../io/limits.js';
-import { BEAT_TEMPLATES, type BeatTemplateMode } from '../signal/beat-context.js';
+import { BEAT_TEMPLATES, LOCAL_TEMPLATE, type BeatTemplateMode } from '../signal/beat-context.js';
 
 /** How window outputs become one record-level output. */
 export const AGGREGATIONS = {
@@ -110,6 +110,7 @@ const metadataSchema = z.object({
       context: z.array(z.string()).optional(),
       residualChannels: z.boolean().optional(),
       template: z.enum(BEAT_TEMPLATES).optional(),
+      localTemplateSeconds: z.number().positive().optional(),
       fibrillationGate: z.boolean().optional(),
       classOffsets: z.array(z.number().finite()).optional(),
     })
@@ -155,6 +156,7 @@ export interface ModelInfo {
     context: string[];
     residualChannels: boolean;
     template: BeatTemplateMode;
+    localTemplateSeconds: number;
     fibrillationGate: boolean;
     classOffsets: number[] | null;
   } | null;
@@ -204,6 +206,7 @@ export function parseModelInfo(metadata: Record<string, unknown>, source: string
           context: m.beats.context ?? [],
           residualChannels: m.beats.residualChannels ?? false,
           template: m.beats.template ?? 'record',
+          localTemplateSeconds: m.beats.localTemplateSeconds ?? LOCAL_TEMPLATE.halfSpanSeconds,
           fibrillationGate: m.beats.fibrillationGate ?? false,
           classOffsets: m.beats.classOffsets ?? null,
         }

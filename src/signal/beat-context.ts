@@ -280,6 +280,7 @@ export function localTemplates(
   windows: BeatWindows,
   times: readonly number[],
   rhythm: Float32Array,
+  halfSpanSeconds: number = LOCAL_TEMPLATE.halfSpanSeconds,
 ): BeatTemplates {
   const { count, leads, width } = checkWindows(windows);
   const k = RHYTHM_CONTEXT.length;
@@ -293,8 +294,8 @@ export function localTemplates(
   let to = 0;
   for (let block = 0, b = 0; block < blocks; block++) {
     const centre = (times[0] ?? 0) + (block + 0.5) * LOCAL_TEMPLATE.blockSeconds;
-    while (from < count && times[from]! < centre - LOCAL_TEMPLATE.halfSpanSeconds) from++;
-    while (to < count && times[to]! <= centre + LOCAL_TEMPLATE.halfSpanSeconds) to++;
+    while (from < count && times[from]! < centre - halfSpanSeconds) from++;
+    while (to < count && times[to]! <= centre + halfSpanSeconds) to++;
     const first = b;
     while (b < count && blockOf(times[b]!) === block) b++;
     if (b === first) continue;
@@ -454,20 +455,24 @@ export interface BeatContext {
 
 /**
  * Context of the beats whose windows are given (cut around their R peaks from the prepared signals at `fs`) and
- * whose R peaks fall at `times` seconds, against the `mode` templates of each beat.
+ * whose R peaks fall at `times` seconds, against the `mode` templates of each beat; a local template spans
+ * `localHalfSpanSeconds` either side of its block.
  */
 export function beatContext(
   windows: BeatWindows,
   times: readonly number[],
   fs: number,
   mode: BeatTemplateMode = 'record',
+  localHalfSpanSeconds: number = LOCAL_TEMPLATE.halfSpanSeconds,
 ): BeatContext {
   if (times.length !== windows.count)
     throw new ShapeError(`beat context: ${times.length} beat times for ${windows.count} windows`);
   const { count, leads, width } = windows;
   const rhythm = rhythmContext(times);
   const templates = templateKinds(mode).map((kind) =>
-    kind === 'local' ? localTemplates(windows, times, rhythm) : asTemplates(beatTemplate(windows), count),
+    kind === 'local'
+      ? localTemplates(windows, times, rhythm, localHalfSpanSeconds)
+      : asTemplates(beatTemplate(windows), count),
   );
   const morphology = templates.map((t) => morphologyContext(windows, t, fs));
   const slow = slowRhythmContext(times);

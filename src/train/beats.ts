@@ -35,6 +35,7 @@ import type { BeatTemplates } from '../signal/beat-context.js';
 import {
   beatChannelCount,
   contextFeatureNames,
+  LOCAL_TEMPLATE,
   MORPHOLOGY_CONTEXT,
   morphologyContext,
   morphologyFeatureName,
@@ -149,7 +150,14 @@ export function beatInputSpec(config: TrainConfig, geometry: BeatGeometry): Beat
     context: names,
     residualChannels: config.beats.residualChannels,
     ...(config.beats.template !== 'record' ? { template: config.beats.template } : {}),
+    ...localSpanOf(config),
   };
+}
+
+/** The local template's span where it differs from the default (older models and configs omit it). */
+function localSpanOf(config: TrainConfig): { localTemplateSeconds?: number } {
+  const seconds = config.beats.localTemplateSeconds;
+  return seconds !== LOCAL_TEMPLATE.halfSpanSeconds ? { localTemplateSeconds: seconds } : {};
 }
 
 /** Reads, preprocesses and cuts the beats of `ids` (records without the model's lead are a ConfigError). */
@@ -706,6 +714,7 @@ function beatCheckpointMetadata(
         rr: beatRrFeatures(run.trainable.spec.config as BeatModelConfig),
         ...beatInputMetadata(run.trainable.spec.config as BeatModelConfig),
         ...(config.beats.template !== 'record' ? { template: config.beats.template } : {}),
+        ...localSpanOf(config),
         ...(config.beats.fibrillationGate ? { fibrillationGate: true } : {}),
       },
       labelKind: 'single-label',

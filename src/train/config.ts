@@ -8,7 +8,7 @@ import { DATASET_NAMES, PRETRAIN_SOURCE_NAMES } from '../datasets/index.js';
 import { ConfigError, MissingFileError } from '../errors.js';
 import { FUSION_DESIGNS, type FusionDesign } from '../models/fusion.js';
 import { architectureNames, isArchitectureName } from '../models/registry.js';
-import { BEAT_TEMPLATES } from '../signal/beat-context.js';
+import { BEAT_TEMPLATES, LOCAL_TEMPLATE } from '../signal/beat-context.js';
 
 const probability = z.number().min(0).max(1);
 const positive = z.number().positive();
@@ -189,6 +189,8 @@ export const trainConfigSchema = z
        * `local` (the median of the non-premature beats within a minute; src/signal/beat-context.ts).
        */
       template: z.enum(BEAT_TEMPLATES).default('record'),
+      /** Seconds either side of its 10 s block a local template's beats come from (shorter follows drift faster). */
+      localTemplateSeconds: z.number().min(5).max(600).default(LOCAL_TEMPLATE.halfSpanSeconds),
       /** Time-stretch of the training beats around the R peak: factor uniform in [1 - stretch, 1 + stretch]. */
       stretch: z.number().min(0).lt(0.5),
       /** Probability of inverting a training beat's polarity (every channel). */
@@ -300,6 +302,7 @@ export const TRAIN_DEFAULTS = {
     context: 'none' as const,
     residualChannels: false,
     template: 'record' as const,
+    localTemplateSeconds: LOCAL_TEMPLATE.halfSpanSeconds,
     stretch: 0,
     invert: 0,
     leadNoise: 0,

@@ -145,7 +145,10 @@ test('beatContext and beatModelInputs: residual channels are beat minus template
  * Beat windows of a record whose dominant beat changes shape halfway (as MIT-BIH 108's MLII QRS turns from tall R to
  * QS when the patient moves), with premature beats of a third shape every `ectopicEvery` beats (bigeminy at 2).
  */
-function driftingRecord(ectopicEvery: number) {
+function driftingRecord(
+  ectopicEvery: number,
+  normalAt: (t: number) => 'upright' | 'inverted' = (t) => (t < 180 ? 'upright' : 'inverted'),
+) {
   const width = 40;
   const peakAt = 15;
   const shape = (kind: 'upright' | 'inverted' | 'ectopic', k: number) => {
@@ -163,7 +166,7 @@ function driftingRecord(ectopicEvery: number) {
     const ectopic = b % ectopicEvery === ectopicEvery - 1;
     t += ectopic ? 0.5 : ectopicEvery === 2 ? 1.3 : 0.9; // premature, then (bigeminy) the compensatory pause
     times.push(t);
-    kinds.push(ectopic ? 'ectopic' : t < 180 ? 'upright' : 'inverted');
+    kinds.push(ectopic ? 'ectopic' : normalAt(t));
   }
   const data = new Float32Array(times.length * width);
   kinds.forEach((kind, b) => {
@@ -217,6 +220,36 @@ test('local template: a beat shape that changes within the record stays normal f
   const fromSpec = beatModelInputs([signal], 100, peaks, 100, { ...spec, template: 'local' });
   const asRecord = beatModelInputs([signal], 100, peaks, 100, spec);
   assert.ok(fromSpec.context.some((v, i) => Math.abs(v - asRecord.context[i]!) > 0.5));
+});
+
+test('local template span: a shorter span follows a shape episode sooner (beatContext and beatModelInputs alike)', () => {
+  // The normal QRS turns over for 40 s (150-190 s) and back, as record 108's does for minutes: a 60 s span still
+  // holds mostly the usual shape there (the median keeps it), a 20 s span holds the episode's.
+  const { windows, times, kinds } = driftingRecord(10, (t) => (t >= 150 && t < 190 ? 'inverted' : 'upright'));
+  const columns = K + 4 + SLOW;
+  const episode = (features: Float32Array) =>
+    kinds.flatMap((k, b) =>
+      k === 'inverted' && times[b]! > 160 && times[b]! < 180
+        ? [features[b * columns + correlationColumn]!]
+        : [],
+    );
+  const wide = episode(beatContext(windows, times, 100, 'local').features);
+  const short = episode(beatContext(windows, times, 100, 'local', 20).features);
+  assert.ok(wide.length > 15);
+  assert.ok(Math.min(...short) > 0.99, `20 s span: ${Math.min(...short)}`);
+  assert.ok(Math.max(...wide) < 0, `60 s span: ${Math.max(...wide)}`);
+  // The spec's span reaches the context (training and the Predictor both call beatModelInputs).
+  const width = windows.width;
+  const peaks = times.map((time) => Math.round(time * 100));
+  const signal = new Float32Array(peaks[peaks.length - 1]! + 100);
+  kinds.forEach((_, beat) =>
+    signal.set(windows.data.subarray(beat * width, (beat + 1) * width), peaks[beat]! - 15),
+  );
+  const spec = { before: 15, after: 25, context: ['templateCorrelation0'], residualChannels: false };
+  const at = (seconds?: number) =>
+    beatModelInputs([signal], 100, peaks, 100, { ...spec, template: 'local', localTemplateSeconds: seconds });
+  assert.deepEqual(at(60).context, at(undefined).context);
+  assert.ok(at(20).context.some((v, i) => Math.abs(v - at(60).context[i]!) > 1));
 });
 
 test('local template: in bigeminy the premature beats are left out, so the template is the normal beat', () => {

@@ -265,6 +265,7 @@ for (const template of ['record', 'local', 'both'] as const)
         template,
         leadNoise: 0.3,
         slowRhythm: template === 'both', // one of the three also reads the slow-rhythm ratio
+        ...(template === 'local' ? { localTemplateSeconds: 20 } : {}), // and one a shorter local span
       };
       const config = beatConfig(join(dir, 'context'), 'tokens', 1, context);
       const result = await trainBeats(config, dataset);
@@ -278,6 +279,7 @@ for (const template of ['record', 'local', 'both'] as const)
         ),
         residualChannels: true,
         ...(template !== 'record' ? { template } : {}),
+        ...(template === 'local' ? { localTemplateSeconds: 20 } : {}),
       });
       // Predict's path: R peaks from the QRS detector, beats (and RR) from those peaks.
       const { record } = await dataset.load('R6');
