@@ -424,6 +424,18 @@ ${metrics}
 `;
 }
 
+/** What the model reads of amplitudes: a z-scored model ignores units, one without standardisation reads mV. */
+function inputUnits(): string {
+  const { bandpass, standardize } = config.preprocess as {
+    bandpass: [number, number] | null;
+    standardize: boolean;
+  };
+  const band = bandpass ? `band-passed ${bandpass[0]}-${bandpass[1]} Hz, ` : '';
+  return standardize
+    ? `Input: each lead ${band}then z-scored over the record (amplitude units do not matter).`
+    : `Input: each lead ${band}in **millivolts** (no z-score: amplitudes, e.g. the voltage criteria of hypertrophy, are read). Records are converted from their stated unit (µV, V); a record whose leads span no ECG's millivolts gets a notice, since a unit mislabelled as mV would give wrong output.`;
+}
+
 function card(): string {
   const result = (evaluation.result ?? {}) as Record<string, unknown>;
   const table = [
@@ -444,6 +456,7 @@ function card(): string {
         }`
       : `${entry.windowSeconds} s windows (records are covered by sliding windows; ${config.windowAggregate === 'max' ? 'each class takes its largest logit over the windows' : 'their logits are averaged'}).`
   }
+${inputUnits()}
 
 | | |
 |---|---|
