@@ -52,7 +52,7 @@ test('bundle-model --cv --class-offsets ships the offsets and reports their nest
     const card = readFileSync(join(models, 'tiny-ens3.md'), 'utf8');
     assert.match(card, /per-class offsets/);
     assert.match(card, /nested CV/);
-    assert.match(card, /Input: each lead band-passed .* z-scored over the record/); // what it reads of amplitudes
+    assert.match(card, /Input: each lead in \*\*millivolts\*\* \(no z-score/); // tinyConfig keeps amplitudes
   } finally {
     dispose();
   }
