@@ -4,6 +4,7 @@
  * millivolts, in training and at inference alike, and a lead in anything but a voltage is refused.
  */
 import { SignalError } from '../errors.js';
+import { quantile } from '../eval/bootstrap.js';
 
 /** Millivolts per one of `unit` (mV, µV/uV, V, nV, any case), or null for ADC units, z-scores and anything else. */
 export function millivoltsPer(unit: string): number | null {
@@ -37,9 +38,7 @@ export function robustPeakToPeak(x: ArrayLike<number>): number {
   const values = Array.from(x)
     .filter(Number.isFinite)
     .sort((a, b) => a - b);
-  if (values.length === 0) return 0;
-  const at = (q: number) => values[Math.min(values.length - 1, Math.floor(q * values.length))]!;
-  return at(0.995) - at(0.005);
+  return values.length === 0 ? 0 : quantile(values, 0.995) - quantile(values, 0.005);
 }
 
 /**
