@@ -87,8 +87,15 @@ test('a model reading amplitudes warns when a record in mV has amplitudes no ECG
     signals: real.signals.map((x) => x.map((v) => v * by)),
   });
   const micro = prepareRecord(scaled(1000), info).notices.join('\n');
-  assert.match(micro, /record 00001_lr: .* mV peak to peak .* probably µV/);
-  assert.match(prepareRecord(scaled(1e-3), info).notices.join('\n'), /probably V, not mV/);
+  assert.match(micro, /record 00001_lr: .* mV peak to peak .* probably a smaller unit \(µV/);
+  assert.match(prepareRecord(scaled(1e-3), info).notices.join('\n'), /probably a larger unit \(V\), not mV/);
+  // 1e-4 V units read as mV (10x off) are caught for a record of typical amplitude (00002: 1.36 mV median lead
+  // span, PTB-XL's median record 1.11), not for a low-voltage one like 00001 (0.57 mV): the limit of a span check.
+  const typical = await readRecord('test/fixtures/datasets/ptbxl/records100/00000/00002_lr.hea');
+  const tenfold = { ...typical, signals: typical.signals.map((x) => x.map((v) => v * 10)) };
+  assert.deepEqual(prepareRecord(typical, info).notices, []);
+  assert.match(prepareRecord(tenfold, info).notices.join('\n'), /probably a smaller unit/);
+  assert.deepEqual(prepareRecord(scaled(10), info).notices, []);
   // The same mislabelled record for a z-scoring model: amplitudes do not matter, no notice.
   assert.deepEqual(prepareRecord(scaled(1000), { ...info, standardize: true }).notices, []);
   // Edges: a flat record and no lead give no notice (reported elsewhere); the bounds themselves are plausible.
