@@ -4,7 +4,7 @@
  * millivolts, in training and at inference alike, and a lead in anything but a voltage is refused.
  */
 import { SignalError } from '../errors.js';
-import { quantile } from '../eval/bootstrap.js';
+import { quantile } from '../util/quantile.js';
 
 /** Millivolts per one of `unit` (mV, µV/uV, V, nV, any case), or null for ADC units, z-scores and anything else. */
 export function millivoltsPer(unit: string): number | null {
