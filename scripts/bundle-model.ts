@@ -259,6 +259,7 @@ const pre = checkpoint.metadata.preprocessing as {
   fs: number;
   windowSamples: number;
   windowSeconds: number;
+  standardize?: boolean;
 };
 const leads = pre.leads ?? [];
 const task = extra.task === 'beats' ? ('beats' as const) : ('records' as const);
@@ -299,6 +300,7 @@ const entry = {
   leads,
   fs: pre.fs,
   windowSeconds: pre.windowSeconds,
+  amplitudes: pre.standardize ? 'z-score' : 'mV', // as the Predictor reads the metadata (absent: mV)
   parameters: model.numParameters(),
   macs,
   cv: cvSummary

@@ -30,6 +30,11 @@ const entrySchema = z.strictObject({
   leads: z.array(z.string()).min(1),
   fs: z.number().positive(),
   windowSeconds: z.number().positive(),
+  /**
+   * What the model reads of amplitudes: 'z-score' (each lead standardised: units do not matter) or 'mV' (leads in
+   * millivolts: the file's unit must be right). Absent in catalogues written before it existed.
+   */
+  amplitudes: z.enum(['z-score', 'mV']).optional(),
   parameters: z.number().int().nonnegative(),
   macs: z.number().int().nonnegative().nullable(),
   /**

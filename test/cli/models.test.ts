@@ -1,10 +1,12 @@
 /** The bundled-model catalogue: validation, name lookup (never a path join), file paths kept inside the folder. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, MissingFileError } from '../../src/errors.js';
+import { readOnnxSummary } from '../../src/export/onnx/read.js';
+import { parseModelInfo } from '../../src/infer/metadata.js';
 import { defaultModels, readCatalog, resolveModel } from '../../src/models/bundled.js';
 
 const entry = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -89,4 +91,17 @@ test('names are looked up in the catalogue; unknown names, traversal and missing
     assert.throws(() => readCatalog(dir), /two default models for dataset cinc2017/);
   });
   withCatalog([entry('x'), entry('x')], (dir) => assert.throws(() => readCatalog(dir), /listed twice/));
+});
+
+test('every shipped model says what it reads of amplitudes, as its own ONNX metadata does (mV models need right units)', () => {
+  const catalog = readCatalog(new URL('../../models/', import.meta.url).pathname);
+  for (const model of catalog.models) {
+    const { metadata } = readOnnxSummary(readFileSync(model.paths.onnx));
+    const info = parseModelInfo(metadata, model.name);
+    assert.equal(model.amplitudes, info.standardize ? 'z-score' : 'mV', model.name);
+  }
+  // The PTB-XL default reads millivolts (session 19); the other defaults are z-scored.
+  const defaults = defaultModels(catalog);
+  assert.equal(defaults.find((m) => m.dataset === 'ptbxl')?.amplitudes, 'mV');
+  assert.equal(defaults.find((m) => m.dataset === 'cinc2017')?.amplitudes, 'z-score');
 });
