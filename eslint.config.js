@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'native/build/', 'node_modules/', 'test/fixtures/', 'web/dist/'] },
+  { ignores: ['dist/', 'native/build/', 'node_modules/', 'test/fixtures/', 'web/dist/', '.scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
