@@ -19,6 +19,7 @@ import {
   type Report,
 } from '../eval/report/model.js';
 import { cinc2017Result, cpsc2018Result, mitbihResult, ptbxlResult } from '../eval/results.js';
+import { AMPLITUDE_NOTICE_MARK } from '../signal/units.js';
 import type { Predictor } from './predictor.js';
 import { ptbxlSuperclassView, type SuperclassView } from '../datasets/ptbxl-superclasses.js';
 
@@ -288,10 +289,11 @@ async function scoreWith(
     spec.task === 'beats' ? AAMI_CLASSES : dataset.classes,
   );
   const failed: Evaluation['failed'] = [];
+  const implausible: string[] = []; // records whose amplitudes no ECG in mV has (a model reading mV)
   const collected =
     spec.task === 'beats'
       ? await collectBeats(predictor, dataset as MitdbDataset, entries, mapping, failed, options)
-      : await collectRecords(predictor, dataset, entries, mapping, failed, options);
+      : await collectRecords(predictor, dataset, entries, mapping, failed, options, implausible);
   const scored = collected.kind === 'records' ? collected.entries.length : new Set(collected.patients).size;
   if (scored === 0)
     throw new ConfigError(`evaluate: no record of ${dataset.root} could be predicted (${failed[0]?.error})`);
@@ -304,6 +306,12 @@ async function scoreWith(
   );
   if (failed.length > 0)
     notes.push(`${failed.length} record(s) failed and were left out: ${failed.map((f) => f.id).join(', ')}`);
+  if (implausible.length > 0)
+    notes.unshift(
+      `UNITS: ${implausible.length} of ${scored} record(s) have leads whose amplitudes no ECG in mV has, and ` +
+        `${AMPLITUDE_NOTICE_MARK} (mV): their unit is probably wrong and these figures may measure it, not the model ` +
+        `(${implausible.slice(0, 5).join(', ')}${implausible.length > 5 ? ', ...' : ''}; \`predict\` says more per record)`,
+    );
   if (predictor.info.untrained) notes.unshift('UNTRAINED development model: these figures measure nothing');
   return {
     dataset: dataset.name,
@@ -327,6 +335,7 @@ async function collectRecords(
   mapping: readonly number[],
   failed: Evaluation['failed'],
   options: EvaluateOptions,
+  implausible: string[],
 ): Promise<RecordScores> {
   const kept: DatasetEntry[] = [];
   const scores: number[][] = [];
@@ -334,6 +343,8 @@ async function collectRecords(
     try {
       const { record } = await dataset.load(entry.id);
       const prediction = await predictor.predict(record);
+      if (prediction.notices.some((notice) => notice.includes(AMPLITUDE_NOTICE_MARK)))
+        implausible.push(entry.id);
       const row = predictor.info.labels.map((label) => prediction.probabilities[label]!);
       scores.push(mapping.map((m) => row[m]!));
       kept.push(entry);

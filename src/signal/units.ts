@@ -47,6 +47,9 @@ export function robustPeakToPeak(x: ArrayLike<number>): number {
  * A notice when leads in millivolts have amplitudes no ECG in mV has (null when plausible, or when every lead is
  * flat: a flat record is reported elsewhere). `where` names the record.
  */
+/** Words every amplitude notice holds, so that batch tools (evaluate) can count the records that got one. */
+export const AMPLITUDE_NOTICE_MARK = 'this model reads amplitudes';
+
 export function amplitudeNotice(leads: ReadonlyArray<Float32Array | null>, where: string): string | null {
   const spans = leads
     .filter((x): x is Float32Array => x !== null)
@@ -60,7 +63,7 @@ export function amplitudeNotice(leads: ReadonlyArray<Float32Array | null>, where
     median > PLAUSIBLE_MILLIVOLTS.high ? 'a smaller unit (µV, 1e-4 V) or ADC units' : 'a larger unit (V)';
   return (
     `${where}: the leads span ${median.toPrecision(3)} mV peak to peak (median over leads), outside the ` +
-    `${PLAUSIBLE_MILLIVOLTS.low}-${PLAUSIBLE_MILLIVOLTS.high} mV of an ECG; this model reads amplitudes, so its ` +
+    `${PLAUSIBLE_MILLIVOLTS.low}-${PLAUSIBLE_MILLIVOLTS.high} mV of an ECG; ${AMPLITUDE_NOTICE_MARK}, so its ` +
     `output is not to be trusted: the file's unit is probably ${guess}, not mV (a CSV header can give it: "II (uV)")`
   );
 }

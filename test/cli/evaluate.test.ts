@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CODE15_CLASSES } from '../../src/datasets/code15.js';
@@ -124,6 +124,52 @@ test('PTB-XL --split all: macro and per-class AUROC, F1 at the validation thresh
     /has no test records \(use --split all/,
   );
   await predictor.release();
+});
+
+test('a model reading mV on records whose unit is wrong: evaluate says so first, naming them', async () => {
+  // The PTB-XL fixture as it is, and copied with every gain divided by 1000 (values 1000x, still labelled mV).
+  const twelve = ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'];
+  const labels = ['NORM', 'MI', 'STTC', 'CD', 'HYP'];
+  const model = (standardize: boolean) =>
+    exportCheckpoint(
+      devCheckpoint({
+        leads: twelve,
+        labels,
+        fs: 100,
+        windowSamples: 500,
+        labelKind: 'multi-label',
+        standardize,
+      }),
+      'dev',
+    );
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-units-'));
+  try {
+    cpSync(fixture('datasets/ptbxl'), dir, { recursive: true });
+    for (const name of ['00001_lr.hea', '00002_lr.hea']) {
+      const path = join(dir, 'records100', '00000', name);
+      writeFileSync(path, readFileSync(path, 'utf8').replace(/ 1000\.0\(0\)\/mV /g, ' 1.0(0)/mV '));
+    }
+    const unitNote = (notes: string[]) => notes.filter((note) => note.startsWith('UNITS:'));
+    const mv = await Predictor.load(model(false));
+    const right = await evaluate(mv, await openPtbxl(fixture('datasets/ptbxl')), {
+      split: 'all',
+      resamples: 0,
+    });
+    assert.deepEqual(unitNote(right.report.notes), []);
+    const wrong = await evaluate(mv, await openPtbxl(dir), { split: 'all', resamples: 0 });
+    // Named by PTB-XL ecg_id.
+    assert.match(unitNote(wrong.report.notes)[0] ?? '', /^UNITS: 2 of 2 record\(s\) .* \(1, 2;/);
+    await mv.release();
+    // A z-scored model does not depend on the unit: no note.
+    const z = await Predictor.load(model(true));
+    assert.deepEqual(
+      unitNote((await evaluate(z, await openPtbxl(dir), { split: 'all', resamples: 0 })).report.notes),
+      [],
+    );
+    await z.release();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("CODE-15 (HDF5 exams): AUROC of the scores the Predictor gives each exam, in the dataset's class order", async () => {

@@ -20,6 +20,8 @@ export interface DevModelOptions {
   /** Fusion position encoding (default sinusoidal, as fusionConfig). */
   position?: 'sinusoidal' | 'learned';
   seed?: number;
+  /** false: the model reads leads in mV (default: z-scored). */
+  standardize?: boolean;
   extra?: Record<string, unknown>;
 }
 
@@ -54,7 +56,7 @@ export function devCheckpoint(options: DevModelOptions): Checkpoint {
     preprocessing: {
       resampleTo: options.fs,
       bandpass: [0.5, 40],
-      standardize: true,
+      standardize: options.standardize ?? true,
       fs: options.fs,
       leads: options.leads,
       windowSeconds: options.windowSamples / options.fs,
