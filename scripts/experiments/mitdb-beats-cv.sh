@@ -20,7 +20,8 @@
 #      two-lead-gate-local-noise-wide (the default's recipe with 0.6 s before the R peak instead of 0.25: the previous
 #      beat's T wave, where a premature beat's P wave hides), two-lead-gate-local-noise-span20 (the default's recipe with
 #      the local template drawn from 20 s either side of its block instead of 60: QRS episodes shorter than a minute,
-#      like record 108's, get their own template). (The gate as a mask in the
+#      like record 108's, get their own template), two-lead-gate-local-noise-cap200 (the default's recipe with at most 200
+#      beats of each abnormal class from one record per epoch: 208's 992 V and 373 F beats no longer dominate). (The gate as a mask in the
 #      training loss, measured worse, ran at commit e9e951c.)
 # SEED=k (default 0) trains the arm with another seed into OUT_DIR/ARM-sk (the seed spread, seed ensembles).
 # The default beat model (mitdb-beat-2lead-local-gate-ens11) is two-lead-gate-local-noise, seed 0, then its S offset:
@@ -59,6 +60,7 @@ case "$arm" in
   two-lead-gate-local-noise-slow) beats="{$default_recipe,\"slowRhythm\":true}" ;;
   two-lead-gate-local-noise-wide) beats="{$default_recipe,\"beforeSeconds\":0.6}" ;;
   two-lead-gate-local-noise-span20) beats="{$default_recipe,\"localTemplateSeconds\":20}" ;;
+  two-lead-gate-local-noise-cap200) beats="{$default_recipe,\"recordClassCap\":200}" ;;
   two-lead-gate-cap3) beats='{"context":"rhythm-morphology","residualChannels":true,"leads":["MLII","V1|V2|V5|V4"],"zeroExtraLeads":0.1,"fibrillationGate":true,"maxClassWeight":3}' ;;
   *) echo "unknown arm $arm" >&2; exit 2 ;;
 esac

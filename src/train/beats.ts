@@ -261,14 +261,37 @@ function concatParts(
   return set;
 }
 
-/** This epoch's beats: every non-N beat and a seeded sample of `normalPerEpoch` N beats, shuffled. */
-export function epochBeats(set: BeatSet, normalPerEpoch: number, seed: number, epoch: number): number[] {
+/**
+ * This epoch's beats: every non-N beat (at most `recordClassCap` of one class from one record when it is positive, a
+ * seeded sample) and a seeded sample of `normalPerEpoch` N beats, shuffled.
+ */
+export function epochBeats(
+  set: BeatSet,
+  normalPerEpoch: number,
+  seed: number,
+  epoch: number,
+  recordClassCap = 0,
+): number[] {
   const normal: number[] = [];
   const others: number[] = [];
   for (let i = 0; i < set.count; i++) (set.labels[i] === 0 ? normal : others).push(i);
   const random = seededRandom(seed, epoch, STREAM.order);
   const sampled = shuffled(normal, random).slice(0, normalPerEpoch);
-  return shuffled([...others, ...sampled], random);
+  const kept = recordClassCap > 0 ? capPerRecordAndClass(set, others, recordClassCap, random) : others;
+  return shuffled([...kept, ...sampled], random);
+}
+
+/** `beats` (in index order) without the beats over `cap` of any one record's class, chosen at random. */
+function capPerRecordAndClass(set: BeatSet, beats: number[], cap: number, random: Random): number[] {
+  const groups = new Map<string, number[]>();
+  for (const i of beats) {
+    const key = `${set.recordOf[i]}:${set.labels[i]}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  }
+  const dropped = new Set(
+    [...groups.values()].flatMap((group) => (group.length > cap ? shuffled(group, random).slice(cap) : [])),
+  );
+  return beats.filter((i) => !dropped.has(i));
 }
 
 /** n / (classes * count) over the epoch's mix, capped; classes absent from it get weight 1. */
@@ -324,7 +347,8 @@ export async function trainBeats(
 /** The beat task of the training loop (src/train/task.ts): a batch is its beat indices, cut when its step runs. */
 function beatTask(run: BeatRun): TrainingTask<readonly number[]> {
   const { config } = run;
-  const order = (epoch: number) => epochBeats(run.train, config.beats.normalPerEpoch, config.seed, epoch);
+  const order = (epoch: number) =>
+    epochBeats(run.train, config.beats.normalPerEpoch, config.seed, epoch, config.beats.recordClassCap);
   return {
     name: 'beats',
     model: run.trainable,

@@ -178,6 +178,12 @@ export const trainConfigSchema = z
       /** Cap of the balanced class weights (a class of a handful of beats must not dominate the loss). */
       maxClassWeight: positive,
       /**
+       * At most this many beats of each abnormal class from one record per epoch (a fresh seeded sample each epoch;
+       * 0 = all): a class whose beats sit mostly in a few patients (DS1's V and F in 208) is then learned from
+       * every patient who has it, not mostly from one.
+       */
+      recordClassCap: z.number().int().min(0).default(0),
+      /**
        * Patient-relative context token (src/signal/beat-context.ts): none, the RR intervals over the local
        * rhythm, or those and the beat's morphology against the record's median beat.
        */
@@ -299,6 +305,7 @@ export const TRAIN_DEFAULTS = {
     rrContext: 'tokens' as const,
     normalPerEpoch: 12000,
     maxClassWeight: 10,
+    recordClassCap: 0,
     context: 'none' as const,
     residualChannels: false,
     template: 'record' as const,

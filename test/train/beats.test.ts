@@ -153,6 +153,35 @@ test('epochs keep every non-N beat, sample N beats, and weight classes over that
   assert.deepEqual(epochClassWeights(set, first, 1.1), [0.6, 1.1, 0.6, 1.1, 1]);
 });
 
+test('a per-record class cap keeps at most that many beats of one class from one record, a fresh sample per epoch', () => {
+  // Record 0: 2 N, 5 V, 1 S; record 1: 2 N, 2 V, 3 F.
+  const labels = Int32Array.from([0, 0, 2, 2, 2, 2, 2, 1, 0, 0, 2, 2, 3, 3, 3]);
+  const recordOf = Int32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1]);
+  const set = { labels, recordOf, count: labels.length } as unknown as BeatSet;
+  const count = (beats: number[], record: number, label: number) =>
+    beats.filter((i) => recordOf[i] === record && labels[i] === label).length;
+  const first = epochBeats(set, 10, 0, 0, 2);
+  assert.deepEqual(
+    [count(first, 0, 2), count(first, 0, 1), count(first, 1, 2), count(first, 1, 3), count(first, 0, 0)],
+    [2, 1, 2, 2, 2],
+    'V of record 0 and F of record 1 capped at 2; groups under the cap and N untouched',
+  );
+  assert.equal(first.length, 11, '4 N, 2 + 1 + 2 + 2 abnormal');
+  assert.deepEqual(epochBeats(set, 10, 0, 0, 2), first, 'seeded');
+  const seenV = new Set(
+    [0, 1, 2, 3, 4, 5]
+      .flatMap((epoch) => epochBeats(set, 10, 0, epoch, 2))
+      .filter((i) => i < 7 && labels[i] === 2),
+  );
+  assert.ok(seenV.size > 2, 'other epochs draw other V beats of record 0');
+  assert.deepEqual(
+    epochBeats(set, 10, 0, 0, 0),
+    epochBeats(set, 10, 0, 0),
+    'cap 0 keeps every beat, as before',
+  );
+  assert.equal(epochBeats(set, 10, 0, 0, 0).length, 15);
+});
+
 test('the RR tokens computed in the graph equal the fusion encoding of the same rows', () => {
   const config = beatModelConfig({ leads: 1, classes: 5, variant: 'w0.25', backbone: TINY_MODEL });
   const model = new EfficientEcgBeat(config);
