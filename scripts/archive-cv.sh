@@ -17,7 +17,9 @@ rm -rf "$tmp" && mkdir -p "$tmp"
 for fold in "$src"/fold-*/; do
   [ -f "$fold/heldout.json" ] || continue
   mkdir -p "$tmp/$(basename "$fold")"
-  cp "$fold/heldout.json" "$fold/config.json" "$tmp/$(basename "$fold")/"
+  cp "$fold/heldout.json" "$tmp/$(basename "$fold")/"
+  # A folder rebuilt from a bundle (cv-from-bundle.ts) has no per-fold config: its cv.json holds the recipe.
+  [ -f "$fold/config.json" ] && cp "$fold/config.json" "$tmp/$(basename "$fold")/"
 done
 rm -rf "$dest" && mv "$tmp" "$dest"   # whole or not at all
 echo "archived $(ls -d "$dest"/fold-* | wc -l) fold(s) of $src in results/cv/$name"
