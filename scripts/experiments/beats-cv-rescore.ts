@@ -6,8 +6,10 @@
  * cv-offsets.ts and bundle-model.ts read like any other.
  *
  *   npx tsx scripts/experiments/beats-cv-rescore.ts --cv OUT/two-lead-gate --out OUT/two-lead-gate-v2 [--data DIR]
+ * With --cluster-vote W the folds are decided with the QRS clusters' vote (CLUSTER_DEFAULTS, weight W) after the gate,
+ * and their config.json says so (a bundle of the folder then carries it).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { openMitdb } from '../../src/datasets/index.js';
@@ -15,6 +17,7 @@ import { setNumThreads } from '../../src/engine/runtime.js';
 import { readCheckpoint } from '../../src/export/checkpoint.js';
 import type { EfficientEcgBeat } from '../../src/models/beats.js';
 import { modelFromCheckpoint } from '../../src/models/registry.js';
+import { CLUSTER_DEFAULTS } from '../../src/signal/beat-clusters.js';
 import { beatGeometry, loadBeatSet, scoreBeatSet } from '../../src/train/beats.js';
 import type { TrainConfig } from '../../src/train/config.js';
 import { CV_FILES, foldDir, summarise } from '../../src/train/cv.js';
@@ -25,8 +28,16 @@ const options = new Command()
   .requiredOption('--cv <dir>', 'finished beat CV folder')
   .requiredOption('--out <dir>', 'new CV folder for the re-scored folds')
   .option('--data <dir>', 'MIT-BIH folder (default: the one the folds were trained on)')
+  .option('--cluster-vote <weight>', "add the QRS clusters' vote on ventricular origin with this weight")
   .parse()
-  .opts<{ cv: string; out: string; data?: string }>();
+  .opts<{ cv: string; out: string; data?: string; clusterVote?: string }>();
+const clusterVote =
+  options.clusterVote === undefined ? null : { ...CLUSTER_DEFAULTS, weight: Number(options.clusterVote) };
+
+/** The config with the cluster vote asked for (unchanged without --cluster-vote). */
+function withVote(config: TrainConfig): TrainConfig {
+  return clusterVote ? { ...config, beats: { ...config.beats, clusterVote } } : config;
+}
 
 setNumThreads(1);
 const written = JSON.parse(readFileSync(join(options.cv, CV_FILES.summary), 'utf8')) as {
@@ -36,7 +47,7 @@ const written = JSON.parse(readFileSync(join(options.cv, CV_FILES.summary), 'utf
 const files: HeldoutFile[] = [];
 for (let fold = 1; fold <= written.folds; fold++) {
   const source = foldDir(options.cv, fold);
-  const config = JSON.parse(readFileSync(join(source, 'config.json'), 'utf8')) as TrainConfig;
+  const config = withVote(JSON.parse(readFileSync(join(source, 'config.json'), 'utf8')) as TrainConfig);
   const old = JSON.parse(readFileSync(join(source, RUN_FILES.heldout), 'utf8')) as HeldoutFile;
   const records = [...new Set(old.outputs.groups)];
   const dataset = await openMitdb(options.data ?? config.data);
@@ -51,7 +62,7 @@ for (let fold = 1; fold <= written.folds; fold++) {
     throw new Error(`${source}: re-scored beats differ from the fold's own`);
   const target = foldDir(options.out, fold);
   mkdirSync(target, { recursive: true });
-  copyFileSync(join(source, 'config.json'), join(target, 'config.json'));
+  writeFileAtomic(join(target, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   if (!existsSync(join(target, RUN_FILES.last))) symlinkSync(checkpointPath, join(target, RUN_FILES.last));
   const file: HeldoutFile = { fold, folds: written.folds, metrics: scored.metrics, outputs: scored.outputs };
   writeFileAtomic(join(target, RUN_FILES.heldout), JSON.stringify(file));
@@ -60,7 +71,7 @@ for (let fold = 1; fold <= written.folds; fold++) {
     `fold ${fold}: ${scored.metrics.metric} ${scored.metrics.value?.toFixed(3)} (was ${old.metrics.value?.toFixed(3)})`,
   );
 }
-const summary = summarise(files, written.config);
+const summary = summarise(files, withVote(written.config));
 writeFileAtomic(join(options.out, CV_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
 console.log(
   `pooled ${summary.metric}: ${summary.pooled.value?.toFixed(3)}, mean ± sd ${summary.mean?.toFixed(3)} ± ${summary.sd?.toFixed(3)}`,

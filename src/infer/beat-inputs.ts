@@ -4,7 +4,7 @@
  * (src/train/beats.ts, annotated R peaks, with a margin for the training shift) and the Predictor (detected or
  * given R peaks, no margin) both call `beatModelInputs`, so equal peaks give equal inputs. Browser-safe.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError, ShapeError } from '../errors.js';
 import {
   beatChannelCount,
   beatContext,
@@ -138,4 +138,63 @@ export function gateLogits(logits: Float32Array, gate: ArrayLike<number>, labels
 export function shiftLogits(logits: Float32Array, offsets: readonly number[]): void {
   const classes = offsets.length;
   for (let i = 0; i < logits.length; i++) logits[i]! += offsets[i % classes]!;
+}
+
+/** The classes of ventricular origin: the cluster vote moves probability between them and the rest as one. */
+export const VENTRICULAR_CLASSES = ['V', 'F'] as const;
+
+/**
+ * The cluster vote (docs/beats.md, "Morphology clusters vote"), in place on `logits` ([beats, classes]): each
+ * beat's probability of ventricular origin (V + F) becomes (1 - weight) x its own + weight x the mean over its QRS
+ * cluster (src/signal/beat-clusters.ts); within the ventricular and the other classes the beat keeps its own ratios,
+ * so timing still tells S from N. The logits become log-probabilities (offsets are added after, as in the CV).
+ */
+export function voteLogits(
+  logits: Float32Array,
+  clusters: ArrayLike<number>,
+  labels: readonly string[],
+  weight: number,
+): void {
+  const classes = labels.length;
+  const ventricular = labels.map((label) => (VENTRICULAR_CLASSES as readonly string[]).includes(label));
+  const count = clusters.length;
+  if (logits.length !== count * classes)
+    throw new ShapeError(`voteLogits: ${logits.length} logits for ${count} beats of ${classes} classes`);
+  const probabilities = new Float64Array(count * classes);
+  const share = new Float64Array(count);
+  for (let b = 0; b < count; b++) {
+    const row = logits.subarray(b * classes, (b + 1) * classes);
+    const high = Math.max(...row);
+    let total = 0;
+    for (let c = 0; c < classes; c++) total += probabilities[b * classes + c] = Math.exp(row[c]! - high);
+    for (let c = 0; c < classes; c++) {
+      probabilities[b * classes + c]! /= total;
+      if (ventricular[c]) share[b]! += probabilities[b * classes + c]!;
+    }
+  }
+  const sums = new Map<number, { total: number; n: number }>();
+  for (let b = 0; b < count; b++) {
+    const entry = sums.get(clusters[b]!) ?? { total: 0, n: 0 };
+    entry.total += share[b]!;
+    entry.n += 1;
+    sums.set(clusters[b]!, entry);
+  }
+  const tiny = 1e-12;
+  for (let b = 0; b < count; b++) {
+    const { total, n } = sums.get(clusters[b]!)!;
+    const blended = (1 - weight) * share[b]! + (weight * total) / n;
+    const own = share[b]!;
+    const groupSize = (isVentricular: boolean) => ventricular.filter((v) => v === isVentricular).length;
+    for (let c = 0; c < classes; c++) {
+      const p = probabilities[b * classes + c]!;
+      const moved = ventricular[c]
+        ? own > tiny
+          ? (p / own) * blended
+          : blended / groupSize(true)
+        : 1 - own > tiny
+          ? (p / (1 - own)) * (1 - blended)
+          : (1 - blended) / groupSize(false);
+      logits[b * classes + c] = Math.log(Math.max(moved, tiny));
+    }
+  }
 }

@@ -76,6 +76,19 @@ export type PatientGroup = z.infer<typeof patientGroupSchema>;
 const RR_FEATURES = ['rrPrevious', 'rrNext', 'rrLocal', 'rrRecord'] as const;
 export type RrFeature = (typeof RR_FEATURES)[number];
 
+/**
+ * The cluster vote's parameters (src/signal/beat-clusters.ts for the clusters, src/infer/beat-inputs.ts voteLogits
+ * for the vote), as a training config and a model's metadata both carry them.
+ */
+export const clusterVoteSchema = z.strictObject({
+  /** Weight of the cluster's mean ventricular probability (1: the cluster decides alone). */
+  weight: z.number().min(0).max(1),
+  correlation: z.number().gt(0).lte(1),
+  amplitudeRange: z.tuple([z.number().positive(), z.number().positive()]),
+  halfWidthSeconds: z.number().positive().max(0.3),
+});
+export type ClusterVote = z.infer<typeof clusterVoteSchema>;
+
 const metadataSchema = z.object({
   labels: z.array(z.string()).min(1).max(MAX_LABELS),
   // The readers' range: a model asking for 3e7 Hz would make every record resampled to gigabytes.
@@ -112,6 +125,7 @@ const metadataSchema = z.object({
       template: z.enum(BEAT_TEMPLATES).optional(),
       localTemplateSeconds: z.number().positive().optional(),
       fibrillationGate: z.boolean().optional(),
+      clusterVote: clusterVoteSchema.optional(),
       classOffsets: z.array(z.number().finite()).optional(),
     })
     .optional(),
@@ -147,7 +161,8 @@ export interface ModelInfo {
    * context: columns of the `context` input; residualChannels: lead minus template after each lead set; template:
    * which template (src/signal/beat-context.ts: the record's median beat, the local one, or both);
    * fibrillationGate: S masked on beats in atrial fibrillation (src/infer/beat-inputs.ts); classOffsets: per-class
-   * decision offsets added to the logits after the gate (null: argmax of the model's logits).
+   * decision offsets added to the logits after the gate (null: argmax of the model's logits); clusterVote: the
+   * QRS clusters' vote on ventricular origin, after the gate and before the offsets (src/infer/beat-inputs.ts).
    */
   beats: {
     before: number;
@@ -158,6 +173,7 @@ export interface ModelInfo {
     template: BeatTemplateMode;
     localTemplateSeconds: number;
     fibrillationGate: boolean;
+    clusterVote: ClusterVote | null;
     classOffsets: number[] | null;
   } | null;
   patientGroups: PatientGroup[];
@@ -208,6 +224,7 @@ export function parseModelInfo(metadata: Record<string, unknown>, source: string
           template: m.beats.template ?? 'record',
           localTemplateSeconds: m.beats.localTemplateSeconds ?? LOCAL_TEMPLATE.halfSpanSeconds,
           fibrillationGate: m.beats.fibrillationGate ?? false,
+          clusterVote: m.beats.clusterVote ?? null,
           classOffsets: m.beats.classOffsets ?? null,
         }
       : null,

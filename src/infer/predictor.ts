@@ -32,7 +32,8 @@ import {
   type PreparedSignal,
   type ShortRecordStrategy,
 } from './prepare.js';
-import { beatModelInputs, fibrillationGate, gateLogits, shiftLogits } from './beat-inputs.js';
+import { beatModelInputs, fibrillationGate, gateLogits, shiftLogits, voteLogits } from './beat-inputs.js';
+import { qrsClusters } from '../signal/beat-clusters.js';
 import { recordBeatFeatures } from '../signal/beat-embedding.js';
 import { recordRhythm } from '../signal/rhythm-record.js';
 
@@ -304,7 +305,17 @@ export class Predictor {
     // The same gate as training (src/train/beats.ts), from these peaks' intervals.
     const gate = spec.fibrillationGate ? fibrillationGate(samples, record.fs) : null;
     if (gate !== null) gateLogits(logits, gate, info.labels);
-    // Decision offsets were fitted on gated out-of-fold logits, so they come after the gate here too.
+    if (spec.clusterVote !== null && beats.length > 0) {
+      const windows = {
+        data: inputs.windows,
+        count: inputs.count,
+        channels: inputs.channels,
+        width: inputs.width,
+      };
+      const clusters = qrsClusters(windows, info.leads.length, spec.before, info.fs, spec.clusterVote);
+      voteLogits(logits, clusters, info.labels, spec.clusterVote.weight);
+    }
+    // Decision offsets were fitted on the out-of-fold logits after the gate and the vote, so they come last here too.
     if (spec.classOffsets !== null) shiftLogits(logits, spec.classOffsets);
     const classes = info.labels.length;
     const counts: Record<string, number> = Object.fromEntries(info.labels.map((label) => [label, 0]));

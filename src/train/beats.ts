@@ -29,7 +29,14 @@ import {
   type BeatMetrics,
 } from '../eval/beats.js';
 import type { Checkpoint, CheckpointMetadata } from '../export/checkpoint.js';
-import { beatModelInputs, fibrillationGate, gateLogits, type BeatInputSpec } from '../infer/beat-inputs.js';
+import {
+  beatModelInputs,
+  fibrillationGate,
+  gateLogits,
+  voteLogits,
+  type BeatInputSpec,
+} from '../infer/beat-inputs.js';
+import { qrsClusters } from '../signal/beat-clusters.js';
 import { prepareRecord } from '../infer/prepare.js';
 import type { BeatTemplates } from '../signal/beat-context.js';
 import {
@@ -95,6 +102,8 @@ export interface BeatSet {
   samples: Int32Array;
   /** Per beat, 1 where the fibrillation gate moves S to N (all 0 without `beats.fibrillationGate`). */
   gate: Uint8Array;
+  /** With `beats.clusterVote`: each beat's QRS cluster (unique across records) and the vote's weight. */
+  vote: { clusters: Int32Array; weight: number } | null;
   records: string[];
   /**
    * The templates the context was measured against, one set per templateKinds(beats.template) (none without
@@ -191,6 +200,15 @@ export async function loadBeatSet(
       gate: config.beats.fibrillationGate
         ? fibrillationGate(samples, record.fs)
         : new Uint8Array(beats.length),
+      clusters: config.beats.clusterVote
+        ? qrsClusters(
+            { data: inputs.windows, count: inputs.count, channels: inputs.channels, width: inputs.width },
+            config.beats.leads.length,
+            geometry.margin + geometry.before,
+            geometry.fs,
+            config.beats.clusterVote,
+          )
+        : null,
       templates: inputs.templates,
     });
     onProgress?.(i + 1, ids.length);
@@ -200,6 +218,7 @@ export async function loadBeatSet(
     rawLeads: config.beats.leads.length,
     width: geometry.before + geometry.after + 2 * geometry.margin,
     contextFeatures: [...spec.context],
+    voteWeight: config.beats.clusterVote?.weight ?? null,
   });
 }
 
@@ -210,13 +229,21 @@ interface BeatPart {
   rr: number[];
   samples: number[];
   gate: Uint8Array;
+  /** QRS cluster per beat, numbered within the record (null without the cluster vote). */
+  clusters: Int32Array | null;
   templates: BeatTemplates[];
 }
 
 function concatParts(
   parts: readonly BeatPart[],
   records: string[],
-  shape: { leads: number; rawLeads: number; width: number; contextFeatures: string[] },
+  shape: {
+    leads: number;
+    rawLeads: number;
+    width: number;
+    contextFeatures: string[];
+    voteWeight: number | null;
+  },
 ): BeatSet {
   const { leads, width, contextFeatures } = shape;
   const templateSize = shape.rawLeads * width;
@@ -234,6 +261,7 @@ function concatParts(
     recordOf: new Int32Array(count),
     samples: new Int32Array(count),
     gate: new Uint8Array(count),
+    vote: shape.voteWeight === null ? null : { clusters: new Int32Array(count), weight: shape.voteWeight },
     records,
     templates: (parts[0]?.templates ?? []).map((_, kind) => ({
       data: new Float32Array(parts.reduce((n, part) => n + part.templates[kind]!.data.length, 0)),
@@ -242,6 +270,7 @@ function concatParts(
   };
   const templatesAt = set.templates.map(() => 0); // per kind, in templates
   let at = 0;
+  let clustersBefore = 0; // clusters of the records before, so that indices are unique across records
   parts.forEach((part, r) => {
     set.windows.set(part.windows, at * leads * width);
     set.context.set(part.context, at * k);
@@ -250,6 +279,10 @@ function concatParts(
     set.recordOf.fill(r, at, at + part.labels.length);
     set.samples.set(part.samples, at);
     set.gate.set(part.gate, at);
+    if (set.vote !== null && part.clusters !== null) {
+      part.clusters.forEach((c, b) => (set.vote!.clusters[at + b] = clustersBefore + c));
+      clustersBefore += part.clusters.reduce((high, c) => Math.max(high, c), -1) + 1;
+    }
     set.templates.forEach((kind, k) => {
       const own = part.templates[k]!;
       kind.data.set(own.data, templatesAt[k]! * templateSize);
@@ -615,6 +648,7 @@ export function beatLogits(
     model.train();
   }
   gateLogits(logits, set.gate, AAMI_CLASSES);
+  if (set.vote !== null) voteLogits(logits, set.vote.clusters, AAMI_CLASSES, set.vote.weight);
   return { logits, classes };
 }
 
@@ -740,6 +774,7 @@ function beatCheckpointMetadata(
         ...(config.beats.template !== 'record' ? { template: config.beats.template } : {}),
         ...localSpanOf(config),
         ...(config.beats.fibrillationGate ? { fibrillationGate: true } : {}),
+        ...(config.beats.clusterVote ? { clusterVote: config.beats.clusterVote } : {}),
       },
       labelKind: 'single-label',
       outputActivation: 'softmax',

@@ -8,6 +8,7 @@ import { DATASET_NAMES, PRETRAIN_SOURCE_NAMES } from '../datasets/index.js';
 import { ConfigError, MissingFileError } from '../errors.js';
 import { FUSION_DESIGNS, type FusionDesign } from '../models/fusion.js';
 import { architectureNames, isArchitectureName } from '../models/registry.js';
+import { clusterVoteSchema } from '../infer/metadata.js';
 import { BEAT_TEMPLATES, LOCAL_TEMPLATE } from '../signal/beat-context.js';
 
 const probability = z.number().min(0).max(1);
@@ -229,6 +230,11 @@ export const trainConfigSchema = z
        * is unchanged (the model ships with the rule in its metadata).
        */
       fibrillationGate: z.boolean(),
+      /**
+       * The QRS clusters' vote on ventricular origin after the gate (src/infer/beat-inputs.ts voteLogits): in the CV
+       * logits and, through the model's metadata, in its predictions. Training is unchanged. Null: off.
+       */
+      clusterVote: clusterVoteSchema.nullable().default(null),
     }),
   })
   .superRefine((config, context) => {
@@ -317,6 +323,7 @@ export const TRAIN_DEFAULTS = {
     leads: ['MLII'],
     zeroExtraLeads: 0,
     fibrillationGate: false,
+    clusterVote: null,
   },
 } satisfies Partial<TrainConfig>;
 

@@ -29,6 +29,7 @@ import {
   type BeatSet,
 } from '../../src/train/beats.js';
 import { contextFeatureNames } from '../../src/signal/beat-context.js';
+import { CLUSTER_DEFAULTS } from '../../src/signal/beat-clusters.js';
 import { detectQrs } from '../../src/signal/qrs.js';
 import { beatsOfPeaks } from '../../src/infer/detected-beats.js';
 import { seededRandom } from '../../src/train/random.js';
@@ -281,6 +282,8 @@ test('without RR tokens the same beats are harder: S beats look like N beats', a
   }
 });
 
+const VOTE = { ...CLUSTER_DEFAULTS, weight: 1 };
+
 for (const template of ['record', 'local', 'both'] as const)
   test(`context model (${template} template): predict (detected peaks) feeds the ONNX model exactly what training cut from the same peaks`, async () => {
     const { dir, dispose } = tempDir();
@@ -295,6 +298,7 @@ for (const template of ['record', 'local', 'both'] as const)
         leadNoise: 0.3,
         slowRhythm: template === 'both', // one of the three also reads the slow-rhythm ratio
         ...(template === 'local' ? { localTemplateSeconds: 20 } : {}), // and one a shorter local span
+        ...(template === 'local' ? { clusterVote: VOTE } : {}), // and the QRS clusters' vote
       };
       const config = beatConfig(join(dir, 'context'), 'tokens', 1, context);
       const result = await trainBeats(config, dataset);
@@ -308,7 +312,7 @@ for (const template of ['record', 'local', 'both'] as const)
         ),
         residualChannels: true,
         ...(template !== 'record' ? { template } : {}),
-        ...(template === 'local' ? { localTemplateSeconds: 20 } : {}),
+        ...(template === 'local' ? { localTemplateSeconds: 20, clusterVote: VOTE } : {}),
       });
       // Predict's path: R peaks from the QRS detector, beats (and RR) from those peaks.
       const { record } = await dataset.load('R6');
@@ -324,6 +328,15 @@ for (const template of ['record', 'local', 'both'] as const)
       assert.equal(set.leads, template === 'both' ? 3 : 2);
       const model = modelFromCheckpoint(checkpoint) as EfficientEcgBeat;
       const { logits } = beatLogits(model, set, geometry);
+      if (template === 'local') {
+        // The vote ran on both paths and changed the decision's inputs: without it the CV logits differ.
+        assert.ok(set.vote !== null && new Set(set.vote.clusters).size > 1, 'several QRS clusters');
+        const { logits: unvoted } = beatLogits(model, { ...set, vote: null }, geometry);
+        assert.ok(
+          unvoted.some((v, i) => Math.abs(v - logits[i]!) > 1e-3),
+          'the vote moved some beat',
+        );
+      }
       model.dispose();
       const engine = noGrad(() => scope(() => F.softmax(F.tensor(logits, [set.count, 5]), 1).data()));
       let worst = 0;
