@@ -20,7 +20,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AAMI_CLASSES, openMitdb } from '../src/datasets/mitdb/index.js';
 import { aamiBeatMetrics, aamiConfusion, SCORED_AAMI_CLASSES, type BeatMetrics } from '../src/eval/beats.js';
-import { readCheckpoint } from '../src/export/checkpoint.js';
+import { readCheckpoint, type Checkpoint } from '../src/export/checkpoint.js';
 import { beatsOfPeaks } from '../src/infer/detected-beats.js';
 import { exportCheckpoint } from '../src/infer/export-model.js';
 import { ensembleCheckpoint } from '../src/models/ensemble.js';
@@ -30,6 +30,7 @@ import { readAnnotations } from '../src/io/index.js';
 import { flutterEpisodes, matchEvents } from '../src/signal/detect/match.js';
 import { detectQrs } from '../src/signal/qrs.js';
 import type { HeldoutFile } from '../src/train/loop.js';
+import type { TrainConfig } from '../src/train/config.js';
 
 const TOLERANCE_S = 0.15;
 const Q = AAMI_CLASSES.indexOf('Q');
@@ -103,10 +104,23 @@ async function foldPredictor(cvDir: string, fold: HeldoutFile): Promise<Predicto
   const path = join(cvDir, `fold-${fold.fold}`, 'last.safetensors');
   const offsets = offsetsOf(fold);
   // A one-member ensemble carries the offsets in its beat metadata, as a bundled model does.
-  const checkpoint = offsets
-    ? ensembleCheckpoint([readCheckpoint(path)], [path], offsets)
-    : readCheckpoint(path);
+  const checkpoint = withFoldVote(
+    cvDir,
+    fold,
+    offsets ? ensembleCheckpoint([readCheckpoint(path)], [path], offsets) : readCheckpoint(path),
+  );
   return Predictor.load(exportCheckpoint(checkpoint, `fold ${fold.fold}`, 'beats'));
+}
+
+/** A fold re-decided with the cluster vote (beats-cv-rescore.ts --cluster-vote) says so in its config, not its weights. */
+function withFoldVote(cvDir: string, fold: HeldoutFile, checkpoint: Checkpoint): Checkpoint {
+  const configPath = join(cvDir, `fold-${fold.fold}`, 'config.json');
+  if (!existsSync(configPath)) return checkpoint;
+  const vote = (JSON.parse(readFileSync(configPath, 'utf8')) as TrainConfig).beats.clusterVote;
+  if (!vote) return checkpoint;
+  const extra = checkpoint.metadata.extra ?? {};
+  const beats = { ...(extra.beats as Record<string, unknown>), clusterVote: vote };
+  return { ...checkpoint, metadata: { ...checkpoint.metadata, extra: { ...extra, beats } } };
 }
 
 function shiftedFolds(folds: readonly HeldoutFile[]): HeldoutFile[] {

@@ -30,6 +30,7 @@ import {
   type CvSummary,
 } from '../src/train/cv.js';
 import type { TrainConfig } from '../src/train/config.js';
+import type { ClusterVote } from '../src/infer/metadata.js';
 import { resolveInitCheckpoint } from '../src/train/init.js';
 import { RUN_FILES } from '../src/train/loop.js';
 import { foldValues, pairedDifference } from '../src/train/cv-compare.js';
@@ -177,6 +178,7 @@ function cvEnsemble(dir: string, summary: CvSummary): Checkpoint {
       : {}),
     extra: {
       ...ensemble.metadata.extra,
+      ...clusterVoteOf(summary, ensemble.metadata.extra),
       thresholds,
       thresholdsChosenOn: `pooled out-of-fold predictions of ${summary.folds}-fold cross-validation`,
       ...(offsets ? { classOffsets: offsets.offsets } : {}),
@@ -188,6 +190,19 @@ function cvEnsemble(dir: string, summary: CvSummary): Checkpoint {
   saveCheckpoint(shippedPath, module, metadata);
   module.dispose();
   return readCheckpoint(shippedPath);
+}
+
+/**
+ * The CV's cluster vote in the ensemble's beat metadata: a CV re-decided with it (beats-cv-rescore.ts --cluster-vote)
+ * says so in its config, while the members' own metadata predate it.
+ */
+function clusterVoteOf(
+  summary: CvSummary,
+  extra: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const vote = (summary.config as TrainConfig).beats?.clusterVote;
+  if (!vote) return {};
+  return { beats: { ...(extra?.beats as Record<string, unknown>), clusterVote: vote } };
 }
 
 const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -374,8 +389,9 @@ function offsetsSection(result: OffsetsCv): string {
   const d = pairedDifference(foldValues(result.plain), foldValues(result.nested));
   const classes = checkpoint.metadata.labels;
   const gated = (extra.beats as { fibrillationGate?: boolean } | undefined)?.fibrillationGate === true;
+  const voted = voteSentence() !== '';
   return `
-The model decides by argmax of its logits plus per-class offsets (${classes.map((c, i) => `${c} ${result.offsets[i]!.toFixed(2)}`).join(', ')}${gated ? '; added after the fibrillation gate, as in the CV logits they were fitted on' : ''}),
+The model decides by argmax of its logits plus per-class offsets (${classes.map((c, i) => `${c} ${result.offsets[i]!.toFixed(2)}`).join(', ')}${gated ? `; added after the fibrillation gate${voted ? ' and the cluster vote' : ''}, as in the CV logits they were fitted on` : ''}),
 fitted on the pooled out-of-fold logits (src/eval/class-offsets.ts${options.offsetClasses ? `; only ${options.offsetClasses.join(', ')} fitted, the others fixed at 0` : ''}). The table below is a nested CV of that rule:
 fold k decided with offsets fitted on the other folds only. Plain argmax on the same fold models: ${f(result.plain.mean)} ± ${f(result.plain.sd)},
 pooled ${f(result.plain.pooled.value)}; paired difference ${d.mean >= 0 ? '+' : ''}${f(d.mean)} ± ${f(d.sd)} (${d.up}/${d.folds} folds up).
@@ -438,6 +454,15 @@ function inputUnits(): string {
     : `Input: each lead ${band}in **millivolts** (no z-score: amplitudes, e.g. the voltage criteria of hypertrophy, are read). Records are converted from their stated unit (µV, V); a record whose leads span no ECG's millivolts gets a notice, since a unit mislabelled as mV would give wrong output.`;
 }
 
+/** The card's sentence on the cluster vote, from the shipped metadata. */
+function voteSentence(): string {
+  const shipped = readCheckpoint(shippedPath).metadata.extra?.beats as
+    { clusterVote?: ClusterVote } | undefined;
+  const vote = shipped?.clusterVote;
+  if (!vote) return '';
+  return ` Cluster vote: the record's beats are grouped by QRS shape (src/signal/beat-clusters.ts: correlation >= ${vote.correlation} with a cluster's first beat, ${vote.amplitudeRange[0]}-${vote.amplitudeRange[1]}x its amplitude, QRS +-${vote.halfWidthSeconds} s), and each beat's probability of ventricular origin (V + F) becomes ${vote.weight === 1 ? "its cluster's mean" : `${1 - vote.weight} x its own + ${vote.weight} x its cluster's mean`}, its own N:S and V:F ratios kept; after the gate, before the offsets.`;
+}
+
 function card(): string {
   const result = (evaluation.result ?? {}) as Record<string, unknown>;
   const table = [
@@ -455,7 +480,7 @@ function card(): string {
           (extra.beats as { fibrillationGate?: boolean } | undefined)?.fibrillationGate
             ? ' Fibrillation gate: a beat that the RR-interval detector of src/signal/fibrillation.ts (fitted on CinC 2017) puts in atrial fibrillation is never called S.'
             : ''
-        }`
+        }${voteSentence()}`
       : `${entry.windowSeconds} s windows (records are covered by sliding windows; ${config.windowAggregate === 'max' ? 'each class takes its largest logit over the windows' : 'their logits are averaged'}).`
   }
 ${inputUnits()}

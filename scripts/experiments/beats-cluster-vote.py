@@ -1,8 +1,9 @@
 """Morphology clusters vote on ventricular origin (issue 13; no training): within each record, beats whose QRS
 (+-0.1 s around the R peak, every raw lead, mean removed) correlate at >= CORR with a cluster's first beat and have
-0.7-1.4x its RMS join that cluster (greedy, in time order). A beat's ventricular probability p(V) + p(F) is then
-blended with its cluster's mean: (1 - W) * own + W * cluster mean; N vs S and V vs F keep the beat's own ratios, so
-timing still decides S and the cluster only decides "ventricular or not" (a PVC looks like the patient's other PVCs;
+0.7-1.4x its RMS join that cluster (greedy, in time order). A beat's ventricular share of its classifiable
+probability, (p(V) + p(F)) / (p(N) + p(S) + p(V) + p(F)), is then blended with its cluster's mean: (1 - W) * own + W *
+cluster mean; Q keeps its probability, N vs S and V vs F keep the beat's own ratios, so timing still decides S and
+the cluster only decides "ventricular or not" (a PVC looks like the patient's other PVCs;
 an S beat looks like their N beats). Labels are never read. Writes a CV folder per input whose fold-k/heldout.json
 holds the re-decided out-of-fold logits (the `metrics` field is the original's; `compare` recomputes everything):
 
@@ -62,15 +63,23 @@ def softmax(logits):
 
 
 def vote(probabilities, clusters, weight):
+    """The ventricular share of each beat's classifiable mass (N, S, V, F; Q is left as it is) blended with its
+    cluster's mean; N:S and V:F keep the beat's own ratios."""
     ventricular = probabilities[:, 2] + probabilities[:, 3]
-    mean = np.bincount(clusters, weights=ventricular) / np.bincount(clusters)
-    blended = (1 - weight) * ventricular + weight * mean[clusters]
+    supraventricular = probabilities[:, 0] + probabilities[:, 1]
+    classifiable = ventricular + supraventricular
+    share = ventricular / np.maximum(classifiable, 1e-12)
+    mean = np.bincount(clusters, weights=share) / np.bincount(clusters)
+    blended = (1 - weight) * share + weight * mean[clusters]
     out = probabilities.copy()
-    other = 1 - ventricular
-    for k in (0, 1, 4):
-        out[:, k] = np.where(other > 1e-12, probabilities[:, k] / np.maximum(other, 1e-12) * (1 - blended), (1 - blended) / 3)
+    for k in (0, 1):
+        out[:, k] = classifiable * (1 - blended) * np.where(
+            supraventricular > 1e-12, probabilities[:, k] / np.maximum(supraventricular, 1e-12), 0.5
+        )
     for k in (2, 3):
-        out[:, k] = np.where(ventricular > 1e-12, probabilities[:, k] / np.maximum(ventricular, 1e-12) * blended, blended / 2)
+        out[:, k] = classifiable * blended * np.where(
+            ventricular > 1e-12, probabilities[:, k] / np.maximum(ventricular, 1e-12), 0.5
+        )
     return out
 
 

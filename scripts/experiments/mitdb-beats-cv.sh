@@ -24,9 +24,11 @@
 #      beats of each abnormal class from one record per epoch: 208's 992 V and 373 F beats no longer dominate). (The gate as a mask in the
 #      training loss, measured worse, ran at commit e9e951c.)
 # SEED=k (default 0) trains the arm with another seed into OUT_DIR/ARM-sk (the seed spread, seed ensembles).
-# The default beat model (mitdb-beat-2lead-local-gate-ens11) is two-lead-gate-local-noise, seed 0, then its S offset:
-#   npx tsx scripts/experiments/cv-offsets.ts --cv OUT_DIR/two-lead-gate-local-noise --classes S --json offsets.json  (nested CV)
-#   npx tsx scripts/bundle-model.ts --cv OUT_DIR/two-lead-gate-local-noise --name mitdb-beat-2lead-local-gate-ens11 \
+# The default beat model (mitdb-beat-2lead-local-gate-vote-ens11) is two-lead-gate-local-noise, seed 0, decided with
+# the QRS clusters' vote, then its S offset:
+#   npx tsx scripts/experiments/beats-cv-rescore.ts --cv OUT_DIR/two-lead-gate-local-noise --out OUT_DIR/vote --cluster-vote 1
+#   npx tsx scripts/experiments/cv-offsets.ts --cv OUT_DIR/vote --classes S --json offsets.json  (nested CV)
+#   npx tsx scripts/bundle-model.ts --cv OUT_DIR/vote --name mitdb-beat-2lead-local-gate-vote-ens11 \
 #     --default --class-offsets --offset-classes S
 # 11 folds of two DS1 records (patient-grouped, stratified), a short fixed schedule (no selection on the held-out
 # records), one libtorch thread; re-running the same command resumes. Results: OUT_DIR/ARM/cv.json once all 11

@@ -140,14 +140,15 @@ export function shiftLogits(logits: Float32Array, offsets: readonly number[]): v
   for (let i = 0; i < logits.length; i++) logits[i]! += offsets[i % classes]!;
 }
 
-/** The classes of ventricular origin: the cluster vote moves probability between them and the rest as one. */
-export const VENTRICULAR_CLASSES = ['V', 'F'] as const;
+/** The classes the cluster vote moves probability between, as two groups; any other class (Q) keeps its own. */
+export const VOTE_GROUPS = { ventricular: ['V', 'F'], supraventricular: ['N', 'S'] } as const;
 
 /**
  * The cluster vote (docs/beats.md, "Morphology clusters vote"), in place on `logits` ([beats, classes]): each
- * beat's probability of ventricular origin (V + F) becomes (1 - weight) x its own + weight x the mean over its QRS
- * cluster (src/signal/beat-clusters.ts); within the ventricular and the other classes the beat keeps its own ratios,
- * so timing still tells S from N. The logits become log-probabilities (offsets are added after, as in the CV).
+ * beat's ventricular share of its classifiable probability, (V + F) / (N + S + V + F), becomes (1 - weight) x its
+ * own + weight x the mean over its QRS cluster (src/signal/beat-clusters.ts); within each group the beat keeps its
+ * own ratios (timing still tells S from N) and Q keeps its probability. The logits become log-probabilities (offsets
+ * are added after, as in the CV). Reference: scripts/experiments/beats-cluster-vote.py `vote`.
  */
 export function voteLogits(
   logits: Float32Array,
@@ -156,11 +157,20 @@ export function voteLogits(
   weight: number,
 ): void {
   const classes = labels.length;
-  const ventricular = labels.map((label) => (VENTRICULAR_CLASSES as readonly string[]).includes(label));
   const count = clusters.length;
   if (logits.length !== count * classes)
     throw new ShapeError(`voteLogits: ${logits.length} logits for ${count} beats of ${classes} classes`);
+  const group = labels.map((label) =>
+    (VOTE_GROUPS.ventricular as readonly string[]).includes(label)
+      ? 'ventricular'
+      : (VOTE_GROUPS.supraventricular as readonly string[]).includes(label)
+        ? 'supraventricular'
+        : null,
+  );
+  const size = (name: string) => group.filter((g) => g === name).length;
+  const tiny = 1e-12;
   const probabilities = new Float64Array(count * classes);
+  const mass = { ventricular: new Float64Array(count), supraventricular: new Float64Array(count) };
   const share = new Float64Array(count);
   for (let b = 0; b < count; b++) {
     const row = logits.subarray(b * classes, (b + 1) * classes);
@@ -168,9 +178,10 @@ export function voteLogits(
     let total = 0;
     for (let c = 0; c < classes; c++) total += probabilities[b * classes + c] = Math.exp(row[c]! - high);
     for (let c = 0; c < classes; c++) {
-      probabilities[b * classes + c]! /= total;
-      if (ventricular[c]) share[b]! += probabilities[b * classes + c]!;
+      const p = (probabilities[b * classes + c]! /= total);
+      if (group[c] !== null) mass[group[c]!][b]! += p;
     }
+    share[b] = mass.ventricular[b]! / Math.max(mass.ventricular[b]! + mass.supraventricular[b]!, tiny);
   }
   const sums = new Map<number, { total: number; n: number }>();
   for (let b = 0; b < count; b++) {
@@ -179,22 +190,21 @@ export function voteLogits(
     entry.n += 1;
     sums.set(clusters[b]!, entry);
   }
-  const tiny = 1e-12;
   for (let b = 0; b < count; b++) {
     const { total, n } = sums.get(clusters[b]!)!;
     const blended = (1 - weight) * share[b]! + (weight * total) / n;
-    const own = share[b]!;
-    const groupSize = (isVentricular: boolean) => ventricular.filter((v) => v === isVentricular).length;
+    const classifiable = mass.ventricular[b]! + mass.supraventricular[b]!;
+    const target = { ventricular: classifiable * blended, supraventricular: classifiable * (1 - blended) };
     for (let c = 0; c < classes; c++) {
+      const g = group[c] ?? null;
+      if (g === null) continue; // Q keeps its probability and its logit's meaning
+      const own = mass[g][b]!;
       const p = probabilities[b * classes + c]!;
-      const moved = ventricular[c]
-        ? own > tiny
-          ? (p / own) * blended
-          : blended / groupSize(true)
-        : 1 - own > tiny
-          ? (p / (1 - own)) * (1 - blended)
-          : (1 - blended) / groupSize(false);
+      const moved = target[g] * (own > tiny ? p / own : 1 / size(g));
       logits[b * classes + c] = Math.log(Math.max(moved, tiny));
     }
+    for (let c = 0; c < classes; c++)
+      if (group[c] === null)
+        logits[b * classes + c] = Math.log(Math.max(probabilities[b * classes + c]!, tiny));
   }
 }

@@ -28,6 +28,12 @@ export const CLUSTER_DEFAULTS: ClusterOptions = {
   halfWidthSeconds: 0.1,
 };
 
+/**
+ * How many clusters a beat is compared with (the most recently joined). DS1's records form at most 279 clusters over
+ * 30 minutes, so the cap never acts there; it bounds the cost of a day-long or very noisy recording.
+ */
+export const MAX_ACTIVE_CLUSTERS = 512;
+
 export interface BeatWindows {
   /** [count, channels, width], the raw leads first. */
   data: Float32Array;
@@ -78,28 +84,35 @@ export function qrsClusters(
     norms[b] = Math.sqrt(squares) + 1e-9;
     for (let i = 0; i < dims; i++) vector[i]! /= norms[b]!;
   }
+  // Cluster c's first beat is heads[c]; `active` holds the clusters a beat is compared with, least recently joined
+  // first, at most MAX_ACTIVE_CLUSTERS of them, so a long noisy recording costs O(beats), not O(beats^2).
   const heads: number[] = [];
+  let active: number[] = [];
   const of = new Int32Array(count);
   const [low, high] = options.amplitudeRange;
   for (let b = 0; b < count; b++) {
     const unit = units.subarray(b * dims, (b + 1) * dims);
     let best = -1;
     let bestCorrelation = -Infinity;
-    heads.forEach((head, c) => {
+    for (const c of active) {
+      const head = heads[c]!;
       const ratio = norms[b]! / norms[head]!;
-      if (ratio < low || ratio > high) return;
+      if (ratio < low || ratio > high) continue;
       const other = units.subarray(head * dims, (head + 1) * dims);
       let correlation = 0;
       for (let i = 0; i < dims; i++) correlation += unit[i]! * other[i]!;
-      if (correlation >= options.correlation && correlation > bestCorrelation) {
+      const better = correlation > bestCorrelation || (correlation === bestCorrelation && c < best);
+      if (correlation >= options.correlation && better) {
         best = c;
         bestCorrelation = correlation;
       }
-    });
+    }
     if (best < 0) {
       heads.push(b);
       best = heads.length - 1;
     }
+    active = [...active.filter((c) => c !== best), best];
+    if (active.length > MAX_ACTIVE_CLUSTERS) active = active.slice(1);
     of[b] = best;
   }
   return of;

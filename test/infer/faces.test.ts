@@ -152,7 +152,7 @@ for (const [name, make] of Object.entries(RECORDS)) {
     const expected: Record<string, [string, boolean, RegExp?]> = {
       cinc: [CINC_DEFAULT, true],
       ptbxl: [PTBXL_DEFAULT, true],
-      mitdb: ['mitdb-beat-2lead-local-gate-ens11', true],
+      mitdb: ['mitdb-beat-2lead-local-gate-vote-ens11', true],
       flat: [PTBXL_DEFAULT, false, /^not diagnosable: flat leads I, II, III, aVR, aVL, aVF, V1-V6$/],
       clipped: [PTBXL_DEFAULT, false, /^not diagnosable: clipped/],
       noise: [PTBXL_DEFAULT, false, /^not diagnosable: noise only/],

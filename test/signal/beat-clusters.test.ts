@@ -8,7 +8,13 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ShapeError } from '../../src/errors.js';
 import { voteLogits } from '../../src/infer/beat-inputs.js';
-import { CLUSTER_DEFAULTS, qrsClusters, type BeatWindows } from '../../src/signal/beat-clusters.js';
+import {
+  CLUSTER_DEFAULTS,
+  MAX_ACTIVE_CLUSTERS,
+  qrsClusters,
+  type BeatWindows,
+} from '../../src/signal/beat-clusters.js';
+import { seededRandom } from '../../src/util/random.js';
 import { mitdbExcerpt } from './qrs-fixtures.js';
 
 interface Golden {
@@ -101,6 +107,11 @@ test('the vote moves only ventricular origin: N vs S and V vs F keep each beatâ€
   );
   assert.ok(Math.abs(second[0]! / second[1]! - before[1]![0]! / before[1]![1]!) < 1e-4, 'N:S ratio kept');
   assert.ok(Math.abs(first[2]! / first[3]! - before[0]![2]! / before[0]![3]!) < 1e-4, 'V:F ratio kept');
+  // Q is neither ventricular nor supraventricular: a beat the network finds unclassifiable stays so.
+  const withQ = Float32Array.from([0, -5, Math.log(4), -5, Math.log(3), -5, -5, Math.log(9), -5, -20]);
+  const q = probabilities(withQ.subarray(0, 5))[4]!;
+  voteLogits(withQ, [0, 0], LABELS, 1);
+  assert.ok(Math.abs(probabilities(withQ.subarray(0, 5))[4]! - q) < 1e-6, 'Q probability kept');
 });
 
 test('windows and logits of the wrong size are a ShapeError', () => {
@@ -116,4 +127,28 @@ test('windows and logits of the wrong size are a ShapeError', () => {
     'QRS span outside the window',
   );
   assert.throws(() => voteLogits(new Float32Array(9), [0, 0], LABELS, 1), ShapeError);
+});
+
+test('a shape is compared with the most recently joined clusters only: after MAX_ACTIVE_CLUSTERS others it starts anew', () => {
+  // One lead, 21 samples at 100 Hz (QRS +- 0.1 s): beat 0 is a spike, then that many beats of unrelated noise, then
+  // the spike again. Noise never merges (correlation < 0.9); the second spike finds its first cluster evicted.
+  const width = 21;
+  const random = seededRandom(3);
+  const count = MAX_ACTIVE_CLUSTERS + 2;
+  const data = new Float32Array(count * width);
+  for (let b = 1; b < count - 1; b++) for (let i = 0; i < width; i++) data[b * width + i] = random() - 0.5;
+  data[10] = 1;
+  data[(count - 1) * width + 10] = 1;
+  const clusters = qrsClusters({ data, count, channels: 1, width }, 1, 10, 100);
+  assert.equal(
+    new Set(clusters).size,
+    count,
+    'noise beats stay apart, and the evicted spike is not joined again',
+  );
+  // With one noise beat fewer the first spike is still active and the last one joins it.
+  const shorter = new Float32Array(data.subarray(width * 1, count * width));
+  shorter.fill(0, 0, width);
+  shorter[10] = 1;
+  const fewer = qrsClusters({ data: shorter, count: count - 1, channels: 1, width }, 1, 10, 100);
+  assert.equal(fewer[count - 2], fewer[0]);
 });
