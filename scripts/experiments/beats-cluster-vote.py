@@ -83,6 +83,21 @@ def vote(probabilities, clusters, weight):
     return out
 
 
+def vf_vote(probabilities, clusters, weight):
+    """A second vote (measured, not kept): the V share of each beat's ventricular mass, V / (V + F), blended with its
+    cluster's (ventricular-mass weighted) mean; everything else unchanged."""
+    ventricular = probabilities[:, 2] + probabilities[:, 3]
+    own = probabilities[:, 2] / np.maximum(ventricular, 1e-12)
+    mean = np.bincount(clusters, weights=probabilities[:, 2]) / np.maximum(
+        np.bincount(clusters, weights=ventricular), 1e-12
+    )
+    blended = (1 - weight) * own + weight * mean[clusters]
+    out = probabilities.copy()
+    out[:, 2] = ventricular * blended
+    out[:, 3] = ventricular * (1 - blended)
+    return out
+
+
 def scoring():
     """The EC57 scoring and nested S offset of beats-seed-ensemble.py (the independent numpy check of `compare`)."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "beats-seed-ensemble.py")
@@ -132,6 +147,7 @@ def main():
     parser.add_argument("--weight", type=float, default=0.5)
     parser.add_argument("--suffix", default="vote")
     parser.add_argument("--leads", type=int, default=2, help="raw leads at the start of the dumped channels")
+    parser.add_argument("--vf-weight", type=float, default=0.0, help="also vote on V vs F (measured, not kept)")
     parser.add_argument("--nested", help="comma-separated weights: choose (weight, S offset) per fold on the others")
     args = parser.parse_args()
     dump = json.load(open(args.dump))
@@ -164,6 +180,8 @@ def main():
             uniq = {key: n for n, key in enumerate(sorted(set(keys)))}
             clusters = np.asarray([uniq[key] for key in keys])
             probabilities = vote(softmax(logits), clusters, args.weight)
+            if args.vf_weight > 0:
+                probabilities = vf_vote(probabilities, clusters, args.vf_weight)
             outputs["logits"] = np.log(np.maximum(probabilities, 1e-12)).tolist()
             os.makedirs(f"{out}/fold-{k}", exist_ok=True)
             json.dump(heldout, open(f"{out}/fold-{k}/heldout.json", "w"))
