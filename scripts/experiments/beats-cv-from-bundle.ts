@@ -6,8 +6,9 @@
  * item counts must equal the bundle's. Then the folder can be re-decided (beats-cv-rescore.ts), compared and bundled
  * again without re-training: the beat default's own out-of-fold logits, after the machine that trained it is gone.
  *
- *   npx tsx scripts/experiments/beats-cv-from-bundle.ts --model models/mitdb-beat-2lead-local-gate-ens11.safetensors \
+ *   npx tsx scripts/experiments/beats-cv-from-bundle.ts --model models/mitdb-beat-2lead-local-gate-vote-ens11.safetensors \
  *     --like OUT/two-lead-gate-local-noise --data /tmp/ecg-data/mitdb --out OUT/default-rebuilt
+ * (the default's bundle gives back its own nested CV, 0.860, fold by fold; its CV config carries the cluster vote).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
