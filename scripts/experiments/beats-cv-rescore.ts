@@ -8,6 +8,9 @@
  *   npx tsx scripts/experiments/beats-cv-rescore.ts --cv OUT/two-lead-gate --out OUT/two-lead-gate-v2 [--data DIR]
  * With --cluster-vote W the folds are decided with the QRS clusters' vote (CLUSTER_DEFAULTS, weight W) after the gate,
  * and their config.json says so (a bundle of the folder then carries it).
+ * With --adabn M (measured, not kept: docs/beats.md, AdaBN) each held-out record is scored alone, after one pass over
+ * its beats set every BatchNorm layer's statistics to (1 - M) x the training ones + M x the record's (AdaBN, Li et al.
+ * 2016; M = 0 reproduces the fold exactly). The record's labels are never read.
  */
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,7 +21,19 @@ import { readCheckpoint } from '../../src/export/checkpoint.js';
 import type { EfficientEcgBeat } from '../../src/models/beats.js';
 import { modelFromCheckpoint } from '../../src/models/registry.js';
 import { CLUSTER_DEFAULTS } from '../../src/signal/beat-clusters.js';
-import { beatGeometry, loadBeatSet, scoreBeatSet } from '../../src/train/beats.js';
+import type { MitdbDataset } from '../../src/datasets/mitdb/index.js';
+import { BatchNorm1d, type Module } from '../../src/nn/index.js';
+import {
+  beatGeometry,
+  beatLogits,
+  beatValidationMetrics,
+  loadBeatSet,
+  scoreBeatSet,
+  type BeatGeometry,
+  type BeatSet,
+} from '../../src/train/beats.js';
+import type { TaskOutputs } from '../../src/train/task.js';
+import type { ValidationMetrics } from '../../src/train/validate.js';
 import type { TrainConfig } from '../../src/train/config.js';
 import { CV_FILES, foldDir, summarise } from '../../src/train/cv.js';
 import { RUN_FILES, type HeldoutFile } from '../../src/train/loop.js';
@@ -29,14 +44,69 @@ const options = new Command()
   .requiredOption('--out <dir>', 'new CV folder for the re-scored folds')
   .option('--data <dir>', 'MIT-BIH folder (default: the one the folds were trained on)')
   .option('--cluster-vote <weight>', "add the QRS clusters' vote on ventricular origin with this weight")
+  .option('--adabn <m>', 're-estimate BatchNorm statistics on each held-out record with this weight')
   .parse()
-  .opts<{ cv: string; out: string; data?: string; clusterVote?: string }>();
+  .opts<{ cv: string; out: string; data?: string; clusterVote?: string; adabn?: string }>();
 const clusterVote =
   options.clusterVote === undefined ? null : { ...CLUSTER_DEFAULTS, weight: Number(options.clusterVote) };
 
 /** The config with the cluster vote asked for (unchanged without --cluster-vote). */
 function withVote(config: TrainConfig): TrainConfig {
   return clusterVote ? { ...config, beats: { ...config.beats, clusterVote } } : config;
+}
+
+function batchNorms(module: Module): BatchNorm1d[] {
+  const own = module instanceof BatchNorm1d ? [module] : [];
+  return [...own, ...module.children().flatMap(([, child]) => batchNorms(child))];
+}
+
+/** One forward pass over all of the record's beats with the BatchNorm layers updating their running statistics. */
+function adaptToRecord(
+  model: EfficientEcgBeat,
+  set: BeatSet,
+  geometry: BeatGeometry,
+  momentum: number,
+): void {
+  const layers = batchNorms(model);
+  for (const layer of layers) {
+    Object.defineProperty(layer, 'momentum', { value: momentum, configurable: true });
+    Object.defineProperty(layer, 'training', { get: () => true, set: () => {}, configurable: true });
+  }
+  beatLogits(model, set, geometry, set.count);
+  for (const layer of layers)
+    Object.defineProperty(layer, 'training', { value: false, writable: true, configurable: true });
+}
+
+/** The fold's checkpoint on the fold's records: all at once, or record by record after AdaBN (--adabn). */
+async function scoreFold(
+  dataset: MitdbDataset,
+  records: string[],
+  config: TrainConfig,
+  checkpointPath: string,
+): Promise<{ metrics: ValidationMetrics; outputs: TaskOutputs }> {
+  const groups = options.adabn === undefined ? [records] : records.map((id) => [id]);
+  const parts: TaskOutputs[] = [];
+  for (const ids of groups) {
+    const { record } = await dataset.load(ids[0]!);
+    const geometry = beatGeometry(config, record.fs);
+    const set = await loadBeatSet(dataset, ids, config, geometry);
+    const model = modelFromCheckpoint(readCheckpoint(checkpointPath), checkpointPath) as EfficientEcgBeat;
+    if (options.adabn !== undefined) adaptToRecord(model, set, geometry, Number(options.adabn));
+    const scored = scoreBeatSet(model, set, geometry);
+    model.dispose();
+    if (groups.length === 1) return scored;
+    parts.push(scored.outputs);
+  }
+  const outputs: TaskOutputs = {
+    ...parts[0]!,
+    ids: parts.flatMap((p) => p.ids),
+    groups: parts.flatMap((p) => p.groups ?? []),
+    labels: parts.flatMap((p) => p.labels),
+    logits: parts.flatMap((p) => p.logits),
+  };
+  const predicted = Int32Array.from(outputs.logits, (row) => row.indexOf(Math.max(...row)));
+  const reference = Int32Array.from(outputs.labels, (row) => row[0]!);
+  return { metrics: beatValidationMetrics(reference, predicted, records.length).validation, outputs };
 }
 
 setNumThreads(1);
@@ -51,13 +121,8 @@ for (let fold = 1; fold <= written.folds; fold++) {
   const old = JSON.parse(readFileSync(join(source, RUN_FILES.heldout), 'utf8')) as HeldoutFile;
   const records = [...new Set(old.outputs.groups)];
   const dataset = await openMitdb(options.data ?? config.data);
-  const { record } = await dataset.load(records[0]!);
-  const geometry = beatGeometry(config, record.fs);
-  const set = await loadBeatSet(dataset, records, config, geometry);
   const checkpointPath = resolve(source, RUN_FILES.last);
-  const model = modelFromCheckpoint(readCheckpoint(checkpointPath), checkpointPath) as EfficientEcgBeat;
-  const scored = scoreBeatSet(model, set, geometry);
-  model.dispose();
+  const scored = await scoreFold(dataset, records, config, checkpointPath);
   if (JSON.stringify(scored.outputs.ids) !== JSON.stringify(old.outputs.ids))
     throw new Error(`${source}: re-scored beats differ from the fold's own`);
   const target = foldDir(options.out, fold);
