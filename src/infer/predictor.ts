@@ -46,7 +46,7 @@ export interface PredictOptions {
   aggregate?: Aggregation;
   /** Occlusion saliency (off by default: see the cost above). */
   saliency?: boolean | SaliencyOptions;
-  /** Windows per onnxruntime run (default 64). */
+  /** Windows per onnxruntime run (default 64; beat windows, far shorter: 256). */
   batchSize?: number;
   /**
    * How a record shorter than the window fills it (default DEFAULT_SHORT_RECORDS, chosen by measurement in
@@ -145,6 +145,9 @@ interface Output {
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+/** Beat windows per onnxruntime run: 0.7 s windows are cheap, so larger runs amortise each call (bench/infer.ts). */
+const BEAT_BATCH = 256;
 
 export class Predictor {
   private constructor(
@@ -300,8 +303,16 @@ export class Predictor {
     const logits =
       beats.length === 0
         ? new Float32Array(0)
-        : (await this.run(inputs.windows, beats.length, patient, options.batchSize, width, feeds)).logits!
-            .data;
+        : (
+            await this.run(
+              inputs.windows,
+              beats.length,
+              patient,
+              options.batchSize ?? BEAT_BATCH,
+              width,
+              feeds,
+            )
+          ).logits!.data;
     // The same gate as training (src/train/beats.ts), from these peaks' intervals.
     const gate = spec.fibrillationGate ? fibrillationGate(samples, record.fs) : null;
     if (gate !== null) gateLogits(logits, gate, info.labels);

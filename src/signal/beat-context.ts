@@ -144,7 +144,8 @@ const ratio = (a: number, b: number): number => Math.min(MAX_RATIO, Math.max(0, 
 
 function median(values: number[]): number {
   if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator callback: several times faster on the template columns.
+  const sorted = Float64Array.from(values).sort();
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
