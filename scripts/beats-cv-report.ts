@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { AAMI_CLASSES, openMitdb } from '../src/datasets/mitdb/index.js';
 import { aamiBeatMetrics, aamiConfusion, SCORED_AAMI_CLASSES, type BeatMetrics } from '../src/eval/beats.js';
 import { readCheckpoint, type Checkpoint } from '../src/export/checkpoint.js';
-import { beatsOfPeaks } from '../src/infer/detected-beats.js';
+import { classifiableBeats } from '../src/infer/detected-beats.js';
 import { exportCheckpoint } from '../src/infer/export-model.js';
 import { ensembleCheckpoint } from '../src/models/ensemble.js';
 import { Predictor } from '../src/infer/predictor.js';
@@ -148,7 +148,8 @@ async function detectedScores(cvDir: string, folds: readonly HeldoutFile[], data
       const peaks = Array.from(detectQrs(record.signals, record.fs).rPeaks).filter((p) =>
         episodes.every(([a, b]) => p < a || p > b),
       );
-      const beats = beatsOfPeaks(peaks, record.fs);
+      // The beats `predict` classifies: those whose QRS the record's edge cuts are left out (missed, if annotated).
+      const { beats } = classifiableBeats(peaks, record.fs, record.signals[0]!.length);
       const prediction = await predictor.predictBeats(record, beats);
       const predicted = prediction.beats.map((row) => argmax(row.probabilities));
       const match = matchEvents(

@@ -11,7 +11,8 @@ import { predictFile, PredictorCache } from '../../src/infer/predict-file.js';
 import { readRecord } from '../../src/io/read.js';
 import type { EcgRecord } from '../../src/io/record.js';
 import { detectQrs } from '../../src/signal/qrs.js';
-import { batchSize, beatsOfPeaks, classifyBeats } from '../../web/src/beats.js';
+import { batchSize, classifyBeats } from '../../web/src/beats.js';
+import { classifiableBeats } from '../../src/infer/detected-beats.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const RECORD = here('../fixtures/wfdb/208x.hea');
@@ -42,7 +43,8 @@ test('classified in small batches: the classes of one predictBeats call and the 
     batching: { minBeats: 16, maxBatches: 100 },
   });
   assert.ok(result);
-  const whole = await predictor.predictBeats(record, beatsOfPeaks(rPeaks, record.fs));
+  const { beats: classifiable } = classifiableBeats(rPeaks, record.fs, record.signals[0]!.length);
+  const whole = await predictor.predictBeats(record, classifiable);
   assert.deepEqual(
     result.beats,
     whole.beats.map(({ sample, label }) => ({ sample, label })),

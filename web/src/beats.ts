@@ -1,10 +1,11 @@
 /**
  * Beat models in the page, as `efficientecg predict` runs them (src/infer/predict-file.ts): R peaks from
  * src/signal/qrs on all the record's leads, RR features from those peaks over the whole record (the MIT-BIH rule of
- * src/datasets/mitdb/aami.ts), then Predictor.predictBeats. The beats go in batches with a pause between them, so
+ * src/datasets/mitdb/aami.ts), beats whose QRS the record's edge cuts left out (src/infer/detected-beats.ts), then
+ * Predictor.predictBeats. The beats go in batches with a pause between them, so
  * the page repaints (progress) and stays responsive on a 30 min record, and a newer request can stop the work.
  */
-import { beatsOfPeaks } from '../../src/infer/detected-beats.js';
+import { beatsOfPeaks, classifiableBeats } from '../../src/infer/detected-beats.js';
 import type { Predictor } from '../../src/infer/predictor.js';
 
 export { beatsOfPeaks };
@@ -50,12 +51,12 @@ export async function classifyBeats(
   rPeaks: Int32Array,
   run: BeatRun,
 ): Promise<ClassifiedBeats | null> {
-  const inputs = beatsOfPeaks(rPeaks, record.fs);
+  const { beats: inputs, notice } = classifiableBeats(rPeaks, record.fs, record.signals[0]?.length ?? 0);
   const labels = predictor.info.labels;
   const result: ClassifiedBeats = {
     beats: [],
     counts: Object.fromEntries(labels.map((label) => [label, 0])),
-    notices: [`${inputs.length} beats found by the QRS detector (src/signal/qrs)`],
+    notices: [notice],
     untrained: predictor.info.untrained,
   };
   const size = batchSize(inputs.length, run.batching);
