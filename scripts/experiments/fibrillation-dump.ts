@@ -1,6 +1,9 @@
 /**
  * Fibrillation features (src/signal/fibrillation.ts) of every beat window, for fitting and checking the rhythm gate:
  *   npx tsx scripts/experiments/fibrillation-dump.ts cinc2017 CINC_DIR OUT.json   (detected R peaks, record labels)
+ *   npx tsx scripts/experiments/fibrillation-dump.ts cinc2017 CINC_DIR OUT.json --widths 8,10,...,22
+ *     (the same, one row per record and window width: what a record of that many intervals shows, for the
+ *     short-record model)
  *   npx tsx scripts/experiments/fibrillation-dump.ts mitdb MITDB_DIR OUT.json     (annotated beats of DS1, with the
  *     reference rhythm at each beat: the check, never the fit)
  */
@@ -12,8 +15,9 @@ import { readAnnotations } from '../../src/io/index.js';
 import { fibrillationWindows } from '../../src/signal/fibrillation.js';
 import { detectQrs } from '../../src/signal/qrs.js';
 
-const [source, root, out] = process.argv.slice(2);
-const rows: { record: string; label: string | number; features: number[][] }[] = [];
+const [source, root, out, widthsFlag, widthsList] = process.argv.slice(2);
+const widths = widthsFlag === '--widths' ? widthsList!.split(',').map(Number) : [undefined];
+const rows: { record: string; label: string | number; width?: number; features: number[][] }[] = [];
 
 if (source === 'cinc2017') {
   const dataset = await openCinc2017(root!);
@@ -21,8 +25,19 @@ if (source === 'cinc2017') {
   for (const entry of dataset.entries) {
     const { record } = await dataset.load(entry.id);
     const peaks = detectQrs(record.signals[0]!, record.fs).rPeaks;
-    const windows = fibrillationWindows(Array.from(peaks, (p) => p / record.fs));
-    if (windows !== null) rows.push({ record: entry.id, label: entry.labels[0]!, features: split(windows) });
+    for (const width of widths) {
+      const windows = fibrillationWindows(
+        Array.from(peaks, (p) => p / record.fs),
+        width,
+      );
+      if (windows === null) continue;
+      rows.push({
+        record: entry.id,
+        label: entry.labels[0]!,
+        ...(width ? { width } : {}),
+        features: split(windows),
+      });
+    }
     if (++done % 500 === 0) console.error(`${done}/${dataset.entries.length}`);
   }
 } else if (source === 'mitdb') {

@@ -7,6 +7,11 @@ MIT-BIH is used to fit it; MIT-BIH DS1's reference rhythm annotations only check
   npx tsx scripts/experiments/fibrillation-dump.ts mitdb MITDB_DIR /tmp/fib-ds1.json
   python3 scripts/experiments/fibrillation-fit.py /tmp/fib-cinc.json /tmp/fib-ds1.json [--write src/signal/fibrillation-model.ts]
 
+A short-record model (for records with fewer than 24 intervals, e.g. 10 s ECGs, judged on all their intervals at
+once; measured in session 21 and not kept, docs/beats.md): the CinC dump with `--widths 8,10,12,14,16,18,20,22`,
+then `--short` (each record weighs the same at every width; prints the out-of-fold figures per width; DS1 is not
+checked, its records are long) and `--write FILE.ts` for a FIBRILLATION_MODEL_SHORT constant.
+
 Logistic regression on the features and their squares, standardised, L2 1e-3, Newton steps; every record weighs the
 same whatever its number of beats (one window in STRIDE beats is kept). Prints a record-grouped 5-fold CV of the
 CinC fit (window and record level), then the fit on all of CinC checked against DS1's annotated rhythm per beat.
@@ -50,24 +55,31 @@ def auroc(y, p):
 
 
 def cinc_rows(path):
-    records = [r for r in json.load(open(path)) if r['label'] in (0, 1, 2)]  # classes N, A, O, ~ by index
-    x, y, w, group = [], [], [], []
-    for i, r in enumerate(records):
+    """Windows of the CinC dump: a row per record (or per record and width), grouped by record."""
+    rows = [r for r in json.load(open(path)) if r['label'] in (0, 1, 2)]  # classes N, A, O, ~ by index
+    ids = list(dict.fromkeys(r['record'] for r in rows))  # first appearance: the long model's folds as before
+    index = {record: i for i, record in enumerate(ids)}
+    label = {r['record']: r['label'] for r in rows}
+    x, y, w, group, width = [], [], [], [], []
+    for r in rows:
         f = np.array(r['features'], dtype=np.float64)[::STRIDE]
         x.append(f)
+        width += [r.get('width', INTERVALS)] * len(f)
         y += [float(r['label'] == 1)] * len(f)
         w += [1 / len(f)] * len(f)
-        group += [i] * len(f)
-    return design(np.concatenate(x)), np.array(y), np.array(w), np.array(group), records
+        group += [index[r['record']]] * len(f)
+    records = [{'record': record, 'label': label[record]} for record in ids]
+    return design(np.concatenate(x)), np.array(y), np.array(w), np.array(group), records, np.array(width)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('cinc')
-    parser.add_argument('mitdb')
+    parser.add_argument('mitdb', nargs='?')
+    parser.add_argument('--short', action='store_true', help='the short-record model (a CinC dump with --widths)')
     parser.add_argument('--write')
     args = parser.parse_args()
-    x, y, w, group, records = cinc_rows(args.cinc)
+    x, y, w, group, records, width = cinc_rows(args.cinc)
     fold = np.random.default_rng(2017).permutation(len(records)) % 5
     p = np.zeros(len(y))
     for k in range(5):
@@ -79,7 +91,15 @@ def main():
     print(f'CinC 5-fold CV ({len(records)} records, {int(record_y.sum())} AF): window AUROC {auroc(y, p):.3f}; '
           f'record AUROC {auroc(record_y, record_p):.3f}, record Se {hit[record_y == 1].mean():.3f} '
           f'Sp {1 - hit[record_y == 0].mean():.3f} at 0.5')
+    if args.short:  # a window of W intervals of a longer record stands for a record of W intervals
+        for v in np.unique(width):
+            at, truth = width == v, y == 1
+            print(f'  width {v}: window AUROC {auroc(y[at], p[at]):.3f}, Se {(p[at & truth] > 0.5).mean():.3f} '
+                  f'Sp {(p[at & ~truth] <= 0.5).mean():.3f} at 0.5 (out of fold)')
     model = fit(x, y, w)
+    if args.short:
+        write(args.write, model, 'FIBRILLATION_MODEL_SHORT', 0, 'applies to records with fewer intervals than the 24 of FIBRILLATION_MODEL')
+        return
     beats = []
     for r in json.load(open(args.mitdb)):
         meta = json.loads(r['label'])
@@ -92,16 +112,24 @@ def main():
     q = np.concatenate([b[2] for b in beats])
     print(f'DS1 per beat (annotated rhythm AFIB/AFL): AUROC {auroc(truth.astype(float), q):.3f}, '
           f'Se {(q[truth] > 0.5).mean():.3f}, Sp {(q[~truth] <= 0.5).mean():.3f} at 0.5')
-    if args.write:
-        mean, sd, beta = model
-        with open(args.write, 'w') as out:
-            out.write('/** Written by scripts/experiments/fibrillation-fit.py (fitted on CinC 2017 only); do not edit. */\n')
-            out.write("import type { FibrillationModel } from './fibrillation.js';\n\n")
-            out.write('export const FIBRILLATION_MODEL: FibrillationModel = ')
-            out.write(json.dumps({'intervals': INTERVALS, 'mean': [round(v, 6) for v in mean],
-                                  'sd': [round(v, 6) for v in sd], 'weights': [round(v, 6) for v in beta[:-1]],
-                                  'bias': round(float(beta[-1]), 6)}, indent=2))
-            out.write(';\n')
+    write(args.write, model, 'FIBRILLATION_MODEL', INTERVALS)
+
+
+def write(path, model, name, intervals, note=''):
+    """The fitted model as a TypeScript constant (`intervals` 0: all of a short record's intervals)."""
+    if not path:
+        return
+    mean, sd, beta = model
+    with open(path, 'w') as out:
+        out.write('/** Written by scripts/experiments/fibrillation-fit.py (fitted on CinC 2017 only); do not edit. */\n')
+        out.write("import type { FibrillationModel } from './fibrillation.js';\n\n")
+        if note:
+            out.write(f'/** {note}. */\n')
+        out.write(f'export const {name}: FibrillationModel = ')
+        out.write(json.dumps({'intervals': intervals, 'mean': [round(v, 6) for v in mean],
+                              'sd': [round(v, 6) for v in sd], 'weights': [round(v, 6) for v in beta[:-1]],
+                              'bias': round(float(beta[-1]), 6)}, indent=2))
+        out.write(';\n')
 
 
 if __name__ == '__main__':

@@ -1,0 +1,92 @@
+/**
+ * The RR fibrillation gate on 10 s records of other sources, record by record: the shipped model (fitted on 24-interval
+ * windows, applied to all of a short record's intervals) against a short-record model (`fibrillation-fit.py --short
+ * --write FILE.ts`), which scores the records with fewer than 24 intervals. Truth from the diagnoses: PTB-XL's AFIB
+ * or AFLT statements, LUDB's atrial fibrillation or flutter rhythm. Prints the record-level AUROC of the mean
+ * probability and Se / Sp of the gate's 0.5.
+ *
+ *   npx tsx scripts/experiments/fibrillation-short-check.ts SHORT.ts ptbxl PTBXL_DIR
+ *   npx tsx scripts/experiments/fibrillation-short-check.ts SHORT.ts ludb LUDB_DIR
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseCsvObjects } from '../../src/datasets/csv.js';
+import { readRecord } from '../../src/io/index.js';
+import {
+  FIBRILLATION_FEATURES,
+  fibrillationScore,
+  fibrillationWindows,
+  type FibrillationModel,
+} from '../../src/signal/fibrillation.js';
+import { FIBRILLATION_MODEL } from '../../src/signal/fibrillation-model.js';
+import { detectQrs } from '../../src/signal/qrs.js';
+
+const [shortPath, source, dir] = process.argv.slice(2);
+if (!shortPath || (source !== 'ptbxl' && source !== 'ludb') || !dir)
+  throw new Error('usage: fibrillation-short-check.ts SHORT.ts ptbxl|ludb DIR');
+const SHORT = ((await import(resolve(shortPath))) as { FIBRILLATION_MODEL_SHORT: FibrillationModel })
+  .FIBRILLATION_MODEL_SHORT;
+
+/** Header paths of the records and whether each is in fibrillation or flutter by its diagnoses. */
+function records(): Array<{ header: string; fibrillation: boolean }> {
+  if (source === 'ptbxl') {
+    const rows = parseCsvObjects(
+      readFileSync(join(dir!, 'ptbxl_database.csv'), 'utf8'),
+      'ptbxl_database.csv',
+    );
+    return rows.map((row) => ({
+      header: join(dir!, `${row.filename_lr!}.hea`),
+      fibrillation: /'(AFIB|AFLT)'/.test(row.scp_codes!),
+    }));
+  }
+  const rows = parseCsvObjects(readFileSync(join(dir!, 'ludb.csv'), 'utf8'), 'ludb.csv');
+  const rhythm = new Map(rows.map((row) => [String(Number(row.ID)), row.Rhythms!]));
+  return readdirSync(join(dir!, 'data'))
+    .filter((f) => f.endsWith('.hea'))
+    .map((f) => ({
+      header: join(dir!, 'data', f),
+      fibrillation: /fibrillation|flutter/.test(rhythm.get(f.replace('.hea', '')) ?? ''),
+    }));
+}
+
+function auroc(truth: boolean[], score: number[]): number {
+  let pairs = 0;
+  let wins = 0;
+  truth.forEach((t, i) => {
+    if (!t) return;
+    truth.forEach((u, j) => {
+      if (u) return;
+      pairs += 1;
+      wins += score[i]! > score[j]! ? 1 : score[i] === score[j] ? 0.5 : 0;
+    });
+  });
+  return wins / pairs;
+}
+
+const truth: boolean[] = [];
+const scores = { shipped: [] as number[], short: [] as number[] };
+const k = FIBRILLATION_FEATURES.length;
+for (const { header, fibrillation } of records()) {
+  const record = await readRecord(header);
+  const times = Array.from(detectQrs(record.signals, record.fs).rPeaks, (p) => p / record.fs);
+  const windows = fibrillationWindows(times);
+  const mean = (model: FibrillationModel) => {
+    if (windows === null) return 0;
+    let sum = 0;
+    for (let i = 0; i < times.length; i++)
+      sum += fibrillationScore(windows.subarray(i * k, (i + 1) * k), model);
+    return sum / times.length;
+  };
+  truth.push(fibrillation);
+  scores.shipped.push(mean(FIBRILLATION_MODEL));
+  scores.short.push(times.length - 1 < FIBRILLATION_MODEL.intervals ? mean(SHORT) : mean(FIBRILLATION_MODEL));
+}
+const positives = truth.filter(Boolean).length;
+console.log(`${source}: ${truth.length} records, ${positives} in fibrillation or flutter`);
+for (const [name, score] of Object.entries(scores)) {
+  const se = truth.filter((t, i) => t && score[i]! > 0.5).length / positives;
+  const sp = truth.filter((t, i) => !t && score[i]! <= 0.5).length / (truth.length - positives);
+  console.log(
+    `  ${name}: AUROC ${auroc(truth, score).toFixed(3)}, Se ${se.toFixed(3)}, Sp ${sp.toFixed(3)} at 0.5`,
+  );
+}
