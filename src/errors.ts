@@ -58,6 +58,11 @@ export class ShapeError extends EcgError {
   override name = 'ShapeError';
 }
 
+/** A prediction's progress callback asked it to stop (a page moved on to another record or model). */
+export class PredictionStoppedError extends EcgError {
+  override name = 'PredictionStoppedError';
+}
+
 /** A tensor was used after dispose(). */
 export class DisposedError extends EcgError {
   override name = 'DisposedError';

@@ -18,7 +18,14 @@
  * peak (edges repeat the edge sample) and, when the model reads them, RR features in seconds (input `rr`).
  */
 import type * as Ort from 'onnxruntime-common';
-import { ConfigError, EcgError, excerpt, FormatError, MissingFileError } from '../errors.js';
+import {
+  ConfigError,
+  EcgError,
+  excerpt,
+  FormatError,
+  MissingFileError,
+  PredictionStoppedError,
+} from '../errors.js';
 import { readOnnxSummary } from '../export/onnx/read.js';
 import { nodeBuiltin } from '../util/node-builtin.js';
 import type { EcgRecord } from '../io/record.js';
@@ -48,6 +55,11 @@ export interface PredictOptions {
   saliency?: boolean | SaliencyOptions;
   /** Windows per onnxruntime run (default 64; beat windows, far shorter: 256). */
   batchSize?: number;
+  /**
+   * Beat models: called after every onnxruntime run with the beats done and their total, and awaited (a page yields
+   * here to repaint); returning false stops the prediction with a PredictionStoppedError.
+   */
+  onProgress?: (done: number, total: number) => boolean | Promise<boolean>;
   /**
    * How a record shorter than the window fills it (default DEFAULT_SHORT_RECORDS, chosen by measurement in
    * docs/short-records.md); a notice always says it was done.
@@ -311,6 +323,7 @@ export class Predictor {
               options.batchSize ?? BEAT_BATCH,
               width,
               feeds,
+              options.onProgress,
             )
           ).logits!.data;
     // The same gate as training (src/train/beats.ts), from these peaks' intervals.
@@ -396,6 +409,7 @@ export class Predictor {
     batchSize = 64,
     width = this.info.windowSamples,
     beat: BeatFeeds | null = null,
+    onProgress?: PredictOptions['onProgress'],
   ): Promise<Record<string, Output>> {
     const ort: OrtApi = this.runtime.ort;
     const leads = beat?.channels ?? this.info.leads.length;
@@ -428,6 +442,8 @@ export class Predictor {
         (parts[name] ??= []).push(tensor.data);
         tails[name] = tensor.dims.slice(1).map(Number);
       }
+      if (onProgress && (await onProgress(from + n, count)) === false)
+        throw new PredictionStoppedError(`model ${this.name}: stopped after ${from + n} of ${count}`);
     }
     return Object.fromEntries(
       Object.entries(parts).map(([name, chunks]) => [name, { data: concat(chunks), tail: tails[name]! }]),

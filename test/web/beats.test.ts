@@ -80,3 +80,36 @@ test('a newer request stops the run between batches', async () => {
   assert.equal(result, null);
   assert.equal(calls, 2);
 });
+
+test('a context model (templates, cluster vote, gate) gets the same classes in small runs as in one', async () => {
+  // The bundled default reads each beat against the record's templates and votes within its QRS clusters: runs of
+  // 16 beats must not cut the record into pieces (the page once called predictBeats per batch: 168 of 208's 2,948
+  // beats then changed class).
+  const model = await Predictor.load(here('../../models/mitdb-beat-2lead-local-gate-vote-ens11.onnx'), {
+    backend: 'node',
+    threads: 1,
+  });
+  try {
+    const progress: number[] = [];
+    const result = await classifyBeats(model, record, rPeaks, {
+      onProgress: (done) => progress.push(done) > 0,
+      batching: { minBeats: 16, maxBatches: 100 },
+    });
+    const { beats } = classifiableBeats(rPeaks, record.fs, record.signals[0]!.length);
+    const whole = await model.predictBeats(record, beats);
+    assert.ok(result);
+    assert.deepEqual(
+      result.beats,
+      whole.beats.map(({ sample, label }) => ({ sample, label })),
+    );
+    assert.ok(progress.length > 3, `${progress.length} progress calls`);
+    // Stopping after the first run gives null, not a partial result.
+    const stopped = await classifyBeats(model, record, rPeaks, {
+      onProgress: (done) => done === 0,
+      batching: { minBeats: 16, maxBatches: 100 },
+    });
+    assert.equal(stopped, null);
+  } finally {
+    await model.release();
+  }
+});

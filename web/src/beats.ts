@@ -2,19 +2,18 @@
  * Beat models in the page, as `efficientecg predict` runs them (src/infer/predict-file.ts): R peaks from
  * src/signal/qrs on all the record's leads, RR features from those peaks over the whole record (the MIT-BIH rule of
  * src/datasets/mitdb/aami.ts), beats whose QRS the record's edge cuts left out (src/infer/detected-beats.ts), then
- * Predictor.predictBeats. The beats go in batches with a pause between them, so
- * the page repaints (progress) and stays responsive on a 30 min record, and a newer request can stop the work.
+ * one Predictor.predictBeats call over all of them, so templates, cluster vote and gate see the whole record as in
+ * the CLI. Its onnxruntime runs report progress and the page pauses between them, so it repaints and stays
+ * responsive on a 30 min record, and a newer request can stop the work.
  */
-import { beatsOfPeaks, classifiableBeats } from '../../src/infer/detected-beats.js';
+import { classifiableBeats } from '../../src/infer/detected-beats.js';
+import { PredictionStoppedError } from '../../src/errors.js';
 import type { Predictor } from '../../src/infer/predictor.js';
-
-export { beatsOfPeaks };
 import type { EcgRecord } from '../../src/io/record.js';
 
-/**
- * Each predictBeats call prepares (resamples, filters, standardises) the whole record again, so batches are large:
- * at least `minBeats`, and at most `maxBatches` of them however long the record.
- */
+export { beatsOfPeaks } from '../../src/infer/detected-beats.js';
+
+/** Beats per onnxruntime run: at least `minBeats` (runs are efficient), at most `maxBatches` runs however long. */
 export const BEAT_BATCHES = { minBeats: 256, maxBatches: 8 } as const;
 
 export interface BeatBatching {
@@ -32,7 +31,7 @@ export interface ClassifiedBeats {
 }
 
 export interface BeatRun {
-  /** Called after every batch; false stops the run (another record or model was chosen). */
+  /** Called before the first and after every onnxruntime run; false stops the run (another record or model). */
   onProgress: (done: number, total: number) => boolean;
   batching?: BeatBatching;
 }
@@ -52,25 +51,25 @@ export async function classifyBeats(
   run: BeatRun,
 ): Promise<ClassifiedBeats | null> {
   const { beats: inputs, notice } = classifiableBeats(rPeaks, record.fs, record.signals[0]?.length ?? 0);
-  const labels = predictor.info.labels;
-  const result: ClassifiedBeats = {
-    beats: [],
-    counts: Object.fromEntries(labels.map((label) => [label, 0])),
-    notices: [notice],
-    untrained: predictor.info.untrained,
-  };
-  const size = batchSize(inputs.length, run.batching);
   if (!run.onProgress(0, inputs.length)) return null;
-  for (let from = 0; from < inputs.length; from += size) {
-    await pause();
-    const batch = await predictor.predictBeats(record, inputs.slice(from, from + size));
-    if (from === 0) result.notices.push(...batch.notices);
-    for (const { sample, label } of batch.beats) {
-      result.beats.push({ sample, label });
-      result.counts[label]! += 1;
-    }
-    if (!run.onProgress(Math.min(inputs.length, from + size), inputs.length)) return null;
+  await pause();
+  try {
+    const prediction = await predictor.predictBeats(record, inputs, {
+      batchSize: batchSize(inputs.length, run.batching),
+      onProgress: async (done, total) => {
+        const going = run.onProgress(done, total);
+        await pause();
+        return going;
+      },
+    });
+    return {
+      beats: prediction.beats.map(({ sample, label }) => ({ sample, label })),
+      counts: prediction.counts,
+      notices: [notice, ...prediction.notices],
+      untrained: prediction.untrained,
+    };
+  } catch (error) {
+    if (error instanceof PredictionStoppedError) return null;
+    throw error;
   }
-  if (inputs.length === 0) result.notices.push(...(await predictor.predictBeats(record, [])).notices);
-  return result;
 }
