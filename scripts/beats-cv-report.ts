@@ -112,14 +112,21 @@ async function foldPredictor(cvDir: string, fold: HeldoutFile): Promise<Predicto
   return Predictor.load(exportCheckpoint(checkpoint, `fold ${fold.fold}`, 'beats'));
 }
 
-/** A fold re-decided with the cluster vote (beats-cv-rescore.ts --cluster-vote) says so in its config, not its weights. */
+/**
+ * A fold re-decided with the cluster vote or the fusion rule (beats-cv-rescore.ts) says so in its config, not its
+ * weights.
+ */
 function withFoldVote(cvDir: string, fold: HeldoutFile, checkpoint: Checkpoint): Checkpoint {
   const configPath = join(cvDir, `fold-${fold.fold}`, 'config.json');
   if (!existsSync(configPath)) return checkpoint;
-  const vote = (JSON.parse(readFileSync(configPath, 'utf8')) as TrainConfig).beats.clusterVote;
-  if (!vote) return checkpoint;
+  const { clusterVote, fusionRule } = (JSON.parse(readFileSync(configPath, 'utf8')) as TrainConfig).beats;
+  if (!clusterVote && !fusionRule) return checkpoint;
   const extra = checkpoint.metadata.extra ?? {};
-  const beats = { ...(extra.beats as Record<string, unknown>), clusterVote: vote };
+  const beats = {
+    ...(extra.beats as Record<string, unknown>),
+    ...(clusterVote ? { clusterVote } : {}),
+    ...(fusionRule ? { fusionRule } : {}),
+  };
   return { ...checkpoint, metadata: { ...checkpoint.metadata, extra: { ...extra, beats } } };
 }
 

@@ -193,16 +193,22 @@ function cvEnsemble(dir: string, summary: CvSummary): Checkpoint {
 }
 
 /**
- * The CV's cluster vote in the ensemble's beat metadata: a CV re-decided with it (beats-cv-rescore.ts --cluster-vote)
- * says so in its config, while the members' own metadata predate it.
+ * The CV's cluster vote and fusion rule in the ensemble's beat metadata: a CV re-decided with them
+ * (beats-cv-rescore.ts) says so in its config, while the members' own metadata predate them.
  */
 function clusterVoteOf(
   summary: CvSummary,
   extra: Record<string, unknown> | undefined,
 ): Record<string, unknown> {
-  const vote = (summary.config as TrainConfig).beats?.clusterVote;
-  if (!vote) return {};
-  return { beats: { ...(extra?.beats as Record<string, unknown>), clusterVote: vote } };
+  const { clusterVote, fusionRule } = (summary.config as TrainConfig).beats ?? {};
+  if (!clusterVote && !fusionRule) return {};
+  return {
+    beats: {
+      ...(extra?.beats as Record<string, unknown>),
+      ...(clusterVote ? { clusterVote } : {}),
+      ...(fusionRule ? { fusionRule } : {}),
+    },
+  };
 }
 
 const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -45,14 +45,31 @@ const options = new Command()
   .option('--data <dir>', 'MIT-BIH folder (default: the one the folds were trained on)')
   .option('--cluster-vote <weight>', "add the QRS clusters' vote on ventricular origin with this weight")
   .option('--adabn <m>', 're-estimate BatchNorm statistics on each held-out record with this weight')
+  .option('--fusion-rule <share>', 'no F in a record where fewer than this share of the beats are called V')
   .parse()
-  .opts<{ cv: string; out: string; data?: string; clusterVote?: string; adabn?: string }>();
+  .opts<{
+    cv: string;
+    out: string;
+    data?: string;
+    clusterVote?: string;
+    adabn?: string;
+    fusionRule?: string;
+  }>();
 const clusterVote =
   options.clusterVote === undefined ? null : { ...CLUSTER_DEFAULTS, weight: Number(options.clusterVote) };
+const fusionRule =
+  options.fusionRule === undefined ? null : { minVentricularShare: Number(options.fusionRule) };
 
-/** The config with the cluster vote asked for (unchanged without --cluster-vote). */
+/** The config with the cluster vote and fusion rule asked for (each unchanged without its option). */
 function withVote(config: TrainConfig): TrainConfig {
-  return clusterVote ? { ...config, beats: { ...config.beats, clusterVote } } : config;
+  return {
+    ...config,
+    beats: {
+      ...config.beats,
+      ...(clusterVote ? { clusterVote } : {}),
+      ...(fusionRule ? { fusionRule } : {}),
+    },
+  };
 }
 
 function batchNorms(module: Module): BatchNorm1d[] {

@@ -13,6 +13,7 @@ import {
   type BeatTemplates,
 } from '../signal/beat-context.js';
 import { fibrillationProbability } from '../signal/fibrillation.js';
+import type { FusionRule } from './metadata.js';
 import { cutBeatWindows } from './prepare.js';
 
 export interface BeatInputSpec {
@@ -132,6 +133,40 @@ export function gateLogits(logits: Float32Array, gate: ArrayLike<number>, labels
     logits[b * classes + to] = high + Math.log(Math.exp(s - high) + Math.exp(n - high));
     logits[b * classes + from] = s + GATED_LOGIT_SHIFT;
   }
+}
+
+/**
+ * The fusion rule, in place on the `beats` rows (default all) of `logits` ([beats, classes]), the beats of one
+ * record: a fusion beat needs a ventricular focus, so where fewer than max(1, minVentricularShare x beats) of them
+ * are called V (argmax), F's logit falls by GATED_LOGIT_SHIFT and softmax spreads F's probability over the other
+ * classes in proportion (the next class wins). Returns whether it applied. After the vote, before the offsets: the
+ * CV logits (src/train/beats.ts, per record) and predictBeats both call it.
+ */
+export function fusionRuleLogits(
+  logits: Float32Array,
+  labels: readonly string[],
+  rule: FusionRule,
+  beats?: readonly number[],
+): boolean {
+  const f = labels.indexOf('F');
+  const v = labels.indexOf('V');
+  if (f < 0 || v < 0) return false;
+  const classes = labels.length;
+  const rows = beats ?? Array.from({ length: logits.length / classes }, (_, b) => b);
+  let ventricular = 0;
+  for (const b of rows) {
+    const row = logits.subarray(b * classes, (b + 1) * classes);
+    if (argmaxOf(row) === v) ventricular++;
+  }
+  if (ventricular >= Math.max(1, rule.minVentricularShare * rows.length)) return false;
+  for (const b of rows) logits[b * classes + f] = logits[b * classes + f]! + GATED_LOGIT_SHIFT;
+  return true;
+}
+
+function argmaxOf(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let c = 1; c < row.length; c++) if (row[c]! > row[best]!) best = c;
+  return best;
 }
 
 /** Adds per-class decision offsets to `logits` ([beats, classes]) in place; predictBeats applies them after the gate. */

@@ -89,6 +89,15 @@ export const clusterVoteSchema = z.strictObject({
 });
 export type ClusterVote = z.infer<typeof clusterVoteSchema>;
 
+/**
+ * The fusion rule (src/infer/beat-inputs.ts fusionRuleLogits): in a record where fewer than this share of the beats
+ * (and at least one) are called V, F is taken out of the decision.
+ */
+export const fusionRuleSchema = z.strictObject({
+  minVentricularShare: z.number().min(0).max(1),
+});
+export type FusionRule = z.infer<typeof fusionRuleSchema>;
+
 const metadataSchema = z.object({
   labels: z.array(z.string()).min(1).max(MAX_LABELS),
   // The readers' range: a model asking for 3e7 Hz would make every record resampled to gigabytes.
@@ -126,6 +135,7 @@ const metadataSchema = z.object({
       localTemplateSeconds: z.number().positive().optional(),
       fibrillationGate: z.boolean().optional(),
       clusterVote: clusterVoteSchema.optional(),
+      fusionRule: fusionRuleSchema.optional(),
       classOffsets: z.array(z.number().finite()).optional(),
     })
     .optional(),
@@ -162,7 +172,8 @@ export interface ModelInfo {
    * which template (src/signal/beat-context.ts: the record's median beat, the local one, or both);
    * fibrillationGate: S masked on beats in atrial fibrillation (src/infer/beat-inputs.ts); classOffsets: per-class
    * decision offsets added to the logits after the gate (null: argmax of the model's logits); clusterVote: the
-   * QRS clusters' vote on ventricular origin, after the gate and before the offsets (src/infer/beat-inputs.ts).
+   * QRS clusters' vote on ventricular origin, after the gate and before the offsets (src/infer/beat-inputs.ts);
+   * fusionRule: no F in a record without V calls, after the vote and before the offsets.
    */
   beats: {
     before: number;
@@ -174,6 +185,7 @@ export interface ModelInfo {
     localTemplateSeconds: number;
     fibrillationGate: boolean;
     clusterVote: ClusterVote | null;
+    fusionRule: FusionRule | null;
     classOffsets: number[] | null;
   } | null;
   patientGroups: PatientGroup[];
@@ -225,6 +237,7 @@ export function parseModelInfo(metadata: Record<string, unknown>, source: string
           localTemplateSeconds: m.beats.localTemplateSeconds ?? LOCAL_TEMPLATE.halfSpanSeconds,
           fibrillationGate: m.beats.fibrillationGate ?? false,
           clusterVote: m.beats.clusterVote ?? null,
+          fusionRule: m.beats.fusionRule ?? null,
           classOffsets: m.beats.classOffsets ?? null,
         }
       : null,

@@ -39,7 +39,14 @@ import {
   type PreparedSignal,
   type ShortRecordStrategy,
 } from './prepare.js';
-import { beatModelInputs, fibrillationGate, gateLogits, shiftLogits, voteLogits } from './beat-inputs.js';
+import {
+  beatModelInputs,
+  fibrillationGate,
+  fusionRuleLogits,
+  gateLogits,
+  shiftLogits,
+  voteLogits,
+} from './beat-inputs.js';
 import { qrsClusters } from '../signal/beat-clusters.js';
 import { recordBeatFeatures } from '../signal/beat-embedding.js';
 import { recordRhythm } from '../signal/rhythm-record.js';
@@ -339,6 +346,7 @@ export class Predictor {
       const clusters = qrsClusters(windows, info.leads.length, spec.before, info.fs, spec.clusterVote);
       voteLogits(logits, clusters, info.labels, spec.clusterVote.weight);
     }
+    if (spec.fusionRule !== null && beats.length > 0) fusionRuleLogits(logits, info.labels, spec.fusionRule);
     // Decision offsets were fitted on the out-of-fold logits after the gate and the vote, so they come last here too.
     if (spec.classOffsets !== null) shiftLogits(logits, spec.classOffsets);
     const classes = info.labels.length;

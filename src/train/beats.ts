@@ -32,10 +32,12 @@ import type { Checkpoint, CheckpointMetadata } from '../export/checkpoint.js';
 import {
   beatModelInputs,
   fibrillationGate,
+  fusionRuleLogits,
   gateLogits,
   voteLogits,
   type BeatInputSpec,
 } from '../infer/beat-inputs.js';
+import type { FusionRule } from '../infer/metadata.js';
 import { qrsClusters } from '../signal/beat-clusters.js';
 import { prepareRecord } from '../infer/prepare.js';
 import type { BeatTemplates } from '../signal/beat-context.js';
@@ -104,6 +106,8 @@ export interface BeatSet {
   gate: Uint8Array;
   /** With `beats.clusterVote`: each beat's QRS cluster (unique across records) and the vote's weight. */
   vote: { clusters: Int32Array; weight: number } | null;
+  /** `beats.fusionRule`, applied per record after the vote. */
+  fusionRule: FusionRule | null;
   records: string[];
   /**
    * The templates the context was measured against, one set per templateKinds(beats.template) (none without
@@ -219,6 +223,7 @@ export async function loadBeatSet(
     width: geometry.before + geometry.after + 2 * geometry.margin,
     contextFeatures: [...spec.context],
     voteWeight: config.beats.clusterVote?.weight ?? null,
+    fusionRule: config.beats.fusionRule,
   });
 }
 
@@ -243,6 +248,7 @@ function concatParts(
     width: number;
     contextFeatures: string[];
     voteWeight: number | null;
+    fusionRule: FusionRule | null;
   },
 ): BeatSet {
   const { leads, width, contextFeatures } = shape;
@@ -262,6 +268,7 @@ function concatParts(
     samples: new Int32Array(count),
     gate: new Uint8Array(count),
     vote: shape.voteWeight === null ? null : { clusters: new Int32Array(count), weight: shape.voteWeight },
+    fusionRule: shape.fusionRule,
     records,
     templates: (parts[0]?.templates ?? []).map((_, kind) => ({
       data: new Float32Array(parts.reduce((n, part) => n + part.templates[kind]!.data.length, 0)),
@@ -649,7 +656,17 @@ export function beatLogits(
   }
   gateLogits(logits, set.gate, AAMI_CLASSES);
   if (set.vote !== null) voteLogits(logits, set.vote.clusters, AAMI_CLASSES, set.vote.weight);
+  if (set.fusionRule !== null) {
+    for (const beats of beatsPerRecord(set)) fusionRuleLogits(logits, AAMI_CLASSES, set.fusionRule, beats);
+  }
   return { logits, classes };
+}
+
+/** The beat indices of each record of `set`. */
+function beatsPerRecord(set: BeatSet): number[][] {
+  const rows: number[][] = set.records.map(() => []);
+  set.recordOf.forEach((r, b) => rows[r]!.push(b));
+  return rows;
 }
 
 /** Argmax class per beat of `beatLogits`. */
@@ -775,6 +792,7 @@ function beatCheckpointMetadata(
         ...localSpanOf(config),
         ...(config.beats.fibrillationGate ? { fibrillationGate: true } : {}),
         ...(config.beats.clusterVote ? { clusterVote: config.beats.clusterVote } : {}),
+        ...(config.beats.fusionRule ? { fusionRule: config.beats.fusionRule } : {}),
       },
       labelKind: 'single-label',
       outputActivation: 'softmax',

@@ -8,7 +8,7 @@ import { DATASET_NAMES, PRETRAIN_SOURCE_NAMES } from '../datasets/index.js';
 import { ConfigError, MissingFileError } from '../errors.js';
 import { FUSION_DESIGNS, type FusionDesign } from '../models/fusion.js';
 import { architectureNames, isArchitectureName } from '../models/registry.js';
-import { clusterVoteSchema } from '../infer/metadata.js';
+import { clusterVoteSchema, fusionRuleSchema } from '../infer/metadata.js';
 import { BEAT_TEMPLATES, LOCAL_TEMPLATE } from '../signal/beat-context.js';
 
 const probability = z.number().min(0).max(1);
@@ -235,6 +235,11 @@ export const trainConfigSchema = z
        * logits and, through the model's metadata, in its predictions. Training is unchanged. Null: off.
        */
       clusterVote: clusterVoteSchema.nullable().default(null),
+      /**
+       * No F in a record without V calls, after the vote (src/infer/beat-inputs.ts fusionRuleLogits): in the CV
+       * logits and, through the model's metadata, in its predictions. Training is unchanged. Null: off.
+       */
+      fusionRule: fusionRuleSchema.nullable().default(null),
     }),
   })
   .superRefine((config, context) => {
@@ -324,6 +329,7 @@ export const TRAIN_DEFAULTS = {
     zeroExtraLeads: 0,
     fibrillationGate: false,
     clusterVote: null,
+    fusionRule: null,
   },
 } satisfies Partial<TrainConfig>;
 

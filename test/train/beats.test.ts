@@ -299,6 +299,8 @@ for (const template of ['record', 'local', 'both'] as const)
         slowRhythm: template === 'both', // one of the three also reads the slow-rhythm ratio
         ...(template === 'local' ? { localTemplateSeconds: 20 } : {}), // and one a shorter local span
         ...(template === 'local' ? { clusterVote: VOTE } : {}), // and the QRS clusters' vote
+        // and the fusion rule, at a share that always applies here (F leaves every decision on both paths)
+        ...(template === 'local' ? { fusionRule: { minVentricularShare: 1 } } : {}),
       };
       const config = beatConfig(join(dir, 'context'), 'tokens', 1, context);
       const result = await trainBeats(config, dataset);
@@ -312,7 +314,9 @@ for (const template of ['record', 'local', 'both'] as const)
         ),
         residualChannels: true,
         ...(template !== 'record' ? { template } : {}),
-        ...(template === 'local' ? { localTemplateSeconds: 20, clusterVote: VOTE } : {}),
+        ...(template === 'local'
+          ? { localTemplateSeconds: 20, clusterVote: VOTE, fusionRule: { minVentricularShare: 1 } }
+          : {}),
       });
       // Predict's path: R peaks from the QRS detector, beats (and RR) from those peaks.
       const { record } = await dataset.load('R6');
@@ -335,6 +339,13 @@ for (const template of ['record', 'local', 'both'] as const)
         assert.ok(
           unvoted.some((v, i) => Math.abs(v - logits[i]!) > 1e-3),
           'the vote moved some beat',
+        );
+        // The fusion rule applied on both paths: no F probability left in the prediction, some without the rule.
+        assert.ok(prediction.beats.every((row) => row.probabilities[3]! < 1e-6));
+        const { logits: withF } = beatLogits(model, { ...set, fusionRule: null }, geometry);
+        assert.ok(
+          withF.some((v, i) => i % 5 === 3 && v > logits[i]! + 1e3),
+          'the rule lowered F',
         );
       }
       model.dispose();
