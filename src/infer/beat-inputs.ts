@@ -125,22 +125,29 @@ export function gateLogits(logits: Float32Array, gate: ArrayLike<number>, labels
   const to = labels.indexOf(FIBRILLATION_RULE.to);
   if (from < 0 || to < 0) return;
   const classes = labels.length;
-  for (let b = 0; b < gate.length; b++) {
-    if (!gate[b]) continue;
-    const s = logits[b * classes + from]!;
-    const n = logits[b * classes + to]!;
-    const high = Math.max(s, n);
-    logits[b * classes + to] = high + Math.log(Math.exp(s - high) + Math.exp(n - high));
-    logits[b * classes + from] = s + GATED_LOGIT_SHIFT;
-  }
+  for (let b = 0; b < gate.length; b++) if (gate[b]) moveProbability(logits, b * classes, from, to);
+}
+
+/**
+ * In the softmax logit row at `row`: class `to` takes class `from`'s probability (its logit becomes
+ * log(e^to + e^from)) and `from`'s logit falls by GATED_LOGIT_SHIFT; every other class's probability is unchanged.
+ */
+function moveProbability(logits: Float32Array, row: number, from: number, to: number): void {
+  const a = logits[row + from]!;
+  const b = logits[row + to]!;
+  const high = Math.max(a, b);
+  logits[row + to] = high + Math.log(Math.exp(a - high) + Math.exp(b - high));
+  logits[row + from] = a + GATED_LOGIT_SHIFT;
 }
 
 /**
  * The fusion rule, in place on the `beats` rows (default all) of `logits` ([beats, classes]), the beats of one
  * record: a fusion beat needs a ventricular focus, so where fewer than max(1, minVentricularShare x beats) of them
- * are called V (argmax), F's logit falls by GATED_LOGIT_SHIFT and softmax spreads F's probability over the other
- * classes in proportion (the next class wins). Returns whether it applied. After the vote, before the offsets: the
- * CV logits (src/train/beats.ts, per record) and predictBeats both call it.
+ * are called V (argmax), F's probability is shared by the classes other than V in proportion to theirs. V keeps its
+ * probability (a beat called F in a record without V calls is more often an N beat of odd shape than a PVC, and V
+ * false positives are what the rule must not add) and N:S keeps its ratio (moving all of F to N changed S decisions
+ * in S-rich records; docs/beats.md). Returns whether it applied. After the vote, before the offsets: the CV logits
+ * (src/train/beats.ts, per record) and predictBeats both call it.
  */
 export function fusionRuleLogits(
   logits: Float32Array,
@@ -159,8 +166,21 @@ export function fusionRuleLogits(
     if (argmaxOf(row) === v) ventricular++;
   }
   if (ventricular >= Math.max(1, rule.minVentricularShare * rows.length)) return false;
-  for (const b of rows) logits[b * classes + f] = logits[b * classes + f]! + GATED_LOGIT_SHIFT;
+  const others = labels.map((_, c) => c).filter((c) => c !== f && c !== v);
+  for (const b of rows) shareProbability(logits, b * classes, f, others);
   return true;
+}
+
+/**
+ * In the softmax logit row at `row`: the classes `to` take class `from`'s probability in proportion to theirs (each
+ * logit rises by log((P_to + P_from) / P_to)), `from`'s logit falls by GATED_LOGIT_SHIFT; the rest keep theirs.
+ */
+function shareProbability(logits: Float32Array, row: number, from: number, to: readonly number[]): void {
+  const high = Math.max(logits[row + from]!, ...to.map((c) => logits[row + c]!));
+  const mass = to.reduce((sum, c) => sum + Math.exp(logits[row + c]! - high), 0);
+  const gain = Math.log((mass + Math.exp(logits[row + from]! - high)) / mass);
+  for (const c of to) logits[row + c] = logits[row + c]! + gain;
+  logits[row + from] = logits[row + from]! + GATED_LOGIT_SHIFT;
 }
 
 function argmaxOf(row: ArrayLike<number>): number {
