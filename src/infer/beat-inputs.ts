@@ -125,19 +125,7 @@ export function gateLogits(logits: Float32Array, gate: ArrayLike<number>, labels
   const to = labels.indexOf(FIBRILLATION_RULE.to);
   if (from < 0 || to < 0) return;
   const classes = labels.length;
-  for (let b = 0; b < gate.length; b++) if (gate[b]) moveProbability(logits, b * classes, from, to);
-}
-
-/**
- * In the softmax logit row at `row`: class `to` takes class `from`'s probability (its logit becomes
- * log(e^to + e^from)) and `from`'s logit falls by GATED_LOGIT_SHIFT; every other class's probability is unchanged.
- */
-function moveProbability(logits: Float32Array, row: number, from: number, to: number): void {
-  const a = logits[row + from]!;
-  const b = logits[row + to]!;
-  const high = Math.max(a, b);
-  logits[row + to] = high + Math.log(Math.exp(a - high) + Math.exp(b - high));
-  logits[row + from] = a + GATED_LOGIT_SHIFT;
+  for (let b = 0; b < gate.length; b++) if (gate[b]) shareProbability(logits, b * classes, from, [to]);
 }
 
 /**
