@@ -7,9 +7,9 @@ least one of that kind? Beats are also split by where their R peak lies: within 
 (QRS cut), within the model's window of an end (0.25 s before, 0.45 s after), or inside.
 
     npx efficientecg predict DIR/data/ --model mitdb-beat-2lead-local-gate-vote-ens11 --out ludb-beats.jsonl
-    python3 scripts/experiments/ludb-beats-check.py DIR/ludb.csv ludb-beats.jsonl
+    python3 scripts/experiments/external-beats-check.py DIR/ludb.csv ludb-beats.jsonl
     npx efficientecg predict DIR/records100/ --model mitdb-beat-2lead-local-gate-vote-ens11 --out ptbxl-beats.jsonl
-    python3 scripts/experiments/ludb-beats-check.py DIR/ptbxl_database.csv ptbxl-beats.jsonl
+    python3 scripts/experiments/external-beats-check.py DIR/ptbxl_database.csv ptbxl-beats.jsonl
 
 Groups (first match wins): paced; ventricular extrasystole; atrial extrasystole; AF or flutter; complete or
 incomplete bundle branch block; sinus without any of these. Prints per group the records, beats and calls, the
