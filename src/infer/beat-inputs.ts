@@ -151,7 +151,7 @@ export function fusionRuleLogits(
   let ventricular = 0;
   for (const b of rows) {
     const row = logits.subarray(b * classes, (b + 1) * classes);
-    if (argmaxOf(row) === v) ventricular++;
+    if (argmax(row) === v) ventricular++;
   }
   if (ventricular >= Math.max(1, rule.minVentricularShare * rows.length)) return false;
   const others = labels.map((_, c) => c).filter((c) => c !== f && c !== v);
@@ -171,7 +171,8 @@ function shareProbability(logits: Float32Array, row: number, from: number, to: r
   logits[row + from] = logits[row + from]! + GATED_LOGIT_SHIFT;
 }
 
-function argmaxOf(row: ArrayLike<number>): number {
+/** Index of the largest value (the first on ties). */
+export function argmax(row: ArrayLike<number>): number {
   let best = 0;
   for (let c = 1; c < row.length; c++) if (row[c]! > row[best]!) best = c;
   return best;

@@ -40,6 +40,7 @@ import {
   type ShortRecordStrategy,
 } from './prepare.js';
 import {
+  argmax,
   beatModelInputs,
   fibrillationGate,
   fusionRuleLogits,
@@ -165,7 +166,7 @@ interface Output {
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
-/** Beat windows per onnxruntime run: 0.7 s windows are cheap, so larger runs amortise each call (bench/infer.ts). */
+/** Beat windows per onnxruntime run: 0.7 s windows are cheap, so larger runs amortise each call (bench/beats.ts). */
 const BEAT_BATCH = 256;
 
 export class Predictor {
@@ -638,14 +639,6 @@ function meanEvery(data: Float32Array, stride: number, offset: number): number {
   let n = 0;
   for (let i = offset; i < data.length; i += stride, n++) sum += data[i]!;
   return n > 0 ? sum / n : 0;
-}
-
-function argmax(values: readonly number[]): number {
-  let best = 0;
-  values.forEach((v, i) => {
-    if (v > values[best]!) best = i;
-  });
-  return best;
 }
 
 function ranked(labels: readonly string[], probabilities: readonly number[]): LabelProbability[] {

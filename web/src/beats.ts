@@ -11,8 +11,6 @@ import { PredictionStoppedError } from '../../src/errors.js';
 import type { Predictor } from '../../src/infer/predictor.js';
 import type { EcgRecord } from '../../src/io/record.js';
 
-export { beatsOfPeaks } from '../../src/infer/detected-beats.js';
-
 /** Beats per onnxruntime run: at least `minBeats` (runs are efficient), at most `maxBatches` runs however long. */
 export const BEAT_BATCHES = { minBeats: 256, maxBatches: 8 } as const;
 
