@@ -4,6 +4,9 @@
  *   npx tsx scripts/experiments/fibrillation-dump.ts cinc2017 CINC_DIR OUT.json --widths 8,10,...,22
  *     (the same, one row per record and window width: what a record of that many intervals shows, for the
  *     short-record model)
+ *   npx tsx scripts/experiments/fibrillation-dump.ts cinc2017 CINC_DIR OUT.json --crops 10
+ *     (one row per non-overlapping 10 s piece of each record, read as `predict` reads a 10 s record: R peaks
+ *     detected in the piece, every beat's window = all its intervals; with the share of its beats that have a P wave)
  *   npx tsx scripts/experiments/fibrillation-dump.ts mitdb MITDB_DIR OUT.json     (annotated beats of DS1, with the
  *     reference rhythm at each beat: the check, never the fit)
  */
@@ -13,11 +16,20 @@ import { openCinc2017 } from '../../src/datasets/cinc2017.js';
 import { openMitdb } from '../../src/datasets/mitdb/index.js';
 import { readAnnotations } from '../../src/io/index.js';
 import { fibrillationWindows } from '../../src/signal/fibrillation.js';
+import { delineateBeats } from '../../src/signal/delineate.js';
 import { detectQrs } from '../../src/signal/qrs.js';
 
-const [source, root, out, widthsFlag, widthsList] = process.argv.slice(2);
-const widths = widthsFlag === '--widths' ? widthsList!.split(',').map(Number) : [undefined];
-const rows: { record: string; label: string | number; width?: number; features: number[][] }[] = [];
+const [source, root, out, optionFlag, optionValue] = process.argv.slice(2);
+const widths = optionFlag === '--widths' ? optionValue!.split(',').map(Number) : [undefined];
+const cropSeconds = optionFlag === '--crops' ? Number(optionValue) : undefined;
+const rows: {
+  record: string;
+  label: string | number;
+  width?: number;
+  crop?: number;
+  pWaveShare?: number;
+  features: number[][];
+}[] = [];
 
 if (source === 'cinc2017') {
   const dataset = await openCinc2017(root!);
@@ -25,6 +37,20 @@ if (source === 'cinc2017') {
   for (const entry of dataset.entries) {
     const { record } = await dataset.load(entry.id);
     const peaks = detectQrs(record.signals[0]!, record.fs).rPeaks;
+    if (cropSeconds !== undefined) {
+      for (let crop = 0; (crop + 1) * cropSeconds * record.fs <= record.signals[0]!.length; crop++) {
+        const start = Math.round(crop * cropSeconds * record.fs);
+        const piece = record.signals[0]!.subarray(start, start + Math.round(cropSeconds * record.fs));
+        const inCrop = detectQrs(piece, record.fs).rPeaks;
+        const windows = fibrillationWindows(Array.from(inCrop, (p) => p / record.fs));
+        if (windows === null) continue;
+        const beats = delineateBeats(piece, record.fs, { rPeaks: inCrop });
+        const pWaveShare = beats.filter((b) => b.p !== null).length / beats.length;
+        rows.push({ record: entry.id, label: entry.labels[0]!, crop, pWaveShare, features: split(windows) });
+      }
+      if (++done % 500 === 0) console.error(`${done}/${dataset.entries.length}`);
+      continue;
+    }
     for (const width of widths) {
       const windows = fibrillationWindows(
         Array.from(peaks, (p) => p / record.fs),

@@ -3,7 +3,8 @@
  * windows, applied to all of a short record's intervals) against a short-record model (`fibrillation-fit.py --short
  * --write FILE.ts`), which scores the records with fewer than 24 intervals. Truth from the diagnoses: PTB-XL's AFIB
  * or AFLT statements, LUDB's atrial fibrillation or flutter rhythm. Prints the record-level AUROC of the mean
- * probability and Se / Sp of the gate's 0.5.
+ * probability and Se / Sp of the gate's 0.5, then the shipped model's Se by the records' heart rate (fibrillation
+ * below 80, 80-100, 100 or more beats/min; flutter apart: the RR-band figures of `fibrillation-fit.py --crops`).
  *
  *   npx tsx scripts/experiments/fibrillation-short-check.ts SHORT.ts ptbxl PTBXL_DIR
  *   npx tsx scripts/experiments/fibrillation-short-check.ts SHORT.ts ludb LUDB_DIR
@@ -28,7 +29,7 @@ const SHORT = ((await import(resolve(shortPath))) as { FIBRILLATION_MODEL_SHORT:
   .FIBRILLATION_MODEL_SHORT;
 
 /** Header paths of the records and whether each is in fibrillation or flutter by its diagnoses. */
-function records(): Array<{ header: string; fibrillation: boolean }> {
+function records(): Array<{ header: string; fibrillation: boolean; flutter: boolean }> {
   if (source === 'ptbxl') {
     const rows = parseCsvObjects(
       readFileSync(join(dir!, 'ptbxl_database.csv'), 'utf8'),
@@ -37,6 +38,7 @@ function records(): Array<{ header: string; fibrillation: boolean }> {
     return rows.map((row) => ({
       header: join(dir!, `${row.filename_lr!}.hea`),
       fibrillation: /'(AFIB|AFLT)'/.test(row.scp_codes!),
+      flutter: /'AFLT'/.test(row.scp_codes!),
     }));
   }
   const rows = parseCsvObjects(readFileSync(join(dir!, 'ludb.csv'), 'utf8'), 'ludb.csv');
@@ -46,6 +48,7 @@ function records(): Array<{ header: string; fibrillation: boolean }> {
     .map((f) => ({
       header: join(dir!, 'data', f),
       fibrillation: /fibrillation|flutter/.test(rhythm.get(f.replace('.hea', '')) ?? ''),
+      flutter: /flutter/.test(rhythm.get(f.replace('.hea', '')) ?? ''),
     }));
 }
 
@@ -66,7 +69,8 @@ function auroc(truth: boolean[], score: number[]): number {
 const truth: boolean[] = [];
 const scores = { shipped: [] as number[], short: [] as number[] };
 const k = FIBRILLATION_FEATURES.length;
-for (const { header, fibrillation } of records()) {
+const bands = new Map<string, { records: number; gated: number }>();
+for (const { header, fibrillation, flutter } of records()) {
   const record = await readRecord(header);
   const times = Array.from(detectQrs(record.signals, record.fs).rPeaks, (p) => p / record.fs);
   const windows = fibrillationWindows(times);
@@ -78,6 +82,14 @@ for (const { header, fibrillation } of records()) {
     return sum / times.length;
   };
   truth.push(fibrillation);
+  if (fibrillation && times.length > 1) {
+    const rate = (60 * (times.length - 1)) / (times.at(-1)! - times[0]!);
+    const band = flutter ? 'flutter' : rate < 80 ? 'under 80' : rate < 100 ? '80-100' : '100 or more';
+    const entry = bands.get(band) ?? { records: 0, gated: 0 };
+    entry.records += 1;
+    entry.gated += mean(FIBRILLATION_MODEL) > 0.5 ? 1 : 0;
+    bands.set(band, entry);
+  }
   scores.shipped.push(mean(FIBRILLATION_MODEL));
   scores.short.push(times.length - 1 < FIBRILLATION_MODEL.intervals ? mean(SHORT) : mean(FIBRILLATION_MODEL));
 }
@@ -90,3 +102,7 @@ for (const [name, score] of Object.entries(scores)) {
     `  ${name}: AUROC ${auroc(truth, score).toFixed(3)}, Se ${se.toFixed(3)}, Sp ${sp.toFixed(3)} at 0.5`,
   );
 }
+for (const [band, { records: count, gated }] of bands)
+  console.log(
+    `  shipped, ${band}${band === 'flutter' ? '' : ' beats/min'}: ${gated} of ${count} records above 0.5`,
+  );
