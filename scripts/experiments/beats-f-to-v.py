@@ -32,9 +32,21 @@ def f_moved_to(logits, target):
     return moved
 
 
+def per_fold(predicted, labels, folds):
+    return np.array([ensemble.nsv(predicted[folds == k], labels[folds == k]) for k in np.unique(folds)])
+
+
 for folder in sys.argv[1:]:
     logits, labels, folds = ensemble.load(folder)
     print(folder)
+    base = None
     for name, rule in (("nested S offset", logits), ("F -> V, nested S", f_moved_to(logits, V)),
                        ("F -> N, nested S", f_moved_to(logits, N)), ("F dropped, nested S", f_moved_to(logits, None))):
-        print(f"  {name:<21}{summary(ensemble.nested_s_offset(rule, labels, folds), labels)}")
+        predicted = ensemble.nested_s_offset(rule, labels, folds)
+        paired = ""
+        if base is None:
+            base = per_fold(predicted, labels, folds)
+        else:  # N/S/V mean F1 fold by fold against the first line
+            d = per_fold(predicted, labels, folds) - base
+            paired = f"  per fold {d.mean():+.3f} +- {d.std(ddof=1):.3f} ({(d > 0).sum()} up, {(d < 0).sum()} down)"
+        print(f"  {name:<21}{summary(predicted, labels)}{paired}")
