@@ -11,8 +11,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 warnIfStaleBuild();
 
-buildProgram()
-  .parseAsync(process.argv)
+buildProgram(process.argv.slice(2))
+  .then((program) => program.parseAsync(process.argv))
   .catch((error: unknown) => {
     // Typed errors carry user-facing messages; anything else is a bug and keeps its stack.
     const message =

@@ -53,7 +53,7 @@ test('export writes an ONNX model with the checkpoint metadata; predict-ready; b
     assert.ok(Math.abs(Object.values(prediction.probabilities).reduce((a, b) => a + b, 0) - 1) < 1e-5);
     await predictor.release();
     // Argument errors, in process (no second CLI start-up).
-    const program = buildProgram().exitOverride();
+    const program = (await buildProgram()).exitOverride();
     await assert.rejects(
       program.parseAsync(
         ['export', '--model', join(dir, 'best.safetensors'), '--out', join(dir, 'model.bin')],
@@ -63,7 +63,9 @@ test('export writes an ONNX model with the checkpoint metadata; predict-ready; b
         e instanceof ConfigError && /--out .*model\.bin: the file name must end in \.onnx/.test(e.message),
     );
     await assert.rejects(
-      buildProgram().exitOverride().parseAsync(['export', '--model', out, '--out', out], { from: 'user' }),
+      (await buildProgram())
+        .exitOverride()
+        .parseAsync(['export', '--model', out, '--out', out], { from: 'user' }),
       /already ONNX; pass a \.safetensors checkpoint/,
     );
   } finally {

@@ -14,7 +14,7 @@ export interface CliRun {
 export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
-  const program = buildProgram().exitOverride();
+  const program = (await buildProgram(args)).exitOverride();
   for (const command of [program, ...program.commands]) {
     command.configureOutput({ writeOut: (text) => out.push(text), writeErr: (text) => err.push(text) });
   }
