@@ -14,7 +14,7 @@
  * decision rule (fold k decided with offsets fitted on the other folds; src/train/cv-offsets.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { ops as F } from '../src/engine/index.js';
@@ -346,11 +346,23 @@ model.dispose();
 const catalogPath = join(models, 'catalog.json');
 const catalog = JSON.parse(readFileSync(catalogPath, 'utf8')) as { models: Array<typeof entry> };
 catalog.models = catalog.models.filter((m) => m.name !== entry.name);
-if (entry.default) for (const m of catalog.models) if (m.dataset === dataset) m.default = false;
+const replaced = entry.default ? catalog.models.filter((m) => m.dataset === dataset && m.default) : [];
+for (const m of replaced) m.default = false;
 catalog.models.push(entry);
 writeFileAtomic(catalogPath, `${JSON.stringify(catalog, null, 2)}\n`);
 writeFileAtomic(join(models, entry.files.card), card());
+for (const m of replaced) markReplaced(join(models, m.files.card));
 console.log(`bundled ${entry.name}: ${entry.parameters} parameters, ${entry.macs} MACs per window`);
+
+/** The card of the model this one replaces as its dataset's default says so (test/cli/models.test.ts checks). */
+function markReplaced(cardPath: string): void {
+  if (!existsSync(cardPath)) return;
+  const text = readFileSync(cardPath, 'utf8').replace(
+    /^\| default for (\S+) \| .+ \|$/m,
+    (_, set: string) => `| default for ${set} | no (now \`${entry.name}\`) |`,
+  );
+  writeFileAtomic(cardPath, text);
+}
 
 /** The cross-validation table of the card: each fold, mean ± sd, pooled out-of-fold with its interval. */
 function cvSection(summary: CvSummary): string {

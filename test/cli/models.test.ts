@@ -105,3 +105,20 @@ test('every shipped model says what it reads of amplitudes, as its own ONNX meta
   assert.equal(defaults.find((m) => m.dataset === 'ptbxl')?.amplitudes, 'mV');
   assert.equal(defaults.find((m) => m.dataset === 'cinc2017')?.amplitudes, 'z-score');
 });
+
+test('every shipped card says whether its model is the default as the catalogue does, and cards of models that were never cross-validated as a whole say so first', () => {
+  const catalog = readCatalog(new URL('../../models/', import.meta.url).pathname);
+  for (const model of catalog.models) {
+    const card = readFileSync(model.paths.card, 'utf8');
+    const row = /^\| default for (\S+) \| (.+) \|$/m.exec(card);
+    assert.ok(row, `${model.name}: no "default for" row`);
+    const [, dataset = '', status = ''] = row;
+    assert.equal(dataset, model.dataset, model.name);
+    assert.equal(status.startsWith('yes'), model.default, `${model.name}: card says ${status}`);
+    // A selection-split model's card opens with its status before any figure (issue 12: CV first).
+    if (!/-ens\d+$/.test(model.name)) {
+      const firstSection = /^## (.+)$/m.exec(card)?.[1] ?? '';
+      assert.match(firstSection, /^Status: selected on/, model.name);
+    }
+  }
+});

@@ -26,7 +26,17 @@ test('bundle-model --cv --class-offsets ships the offsets and reports their nest
     const models = join(dir, 'models');
     spawnSync('mkdir', [models]);
     writeFileSync(join(models, 'catalog.json'), '{"models": []}\n');
-    const args = ['--import', 'tsx', script, '--cv', cv, '--name', 'tiny-ens3', '--class-offsets'];
+    const args = [
+      '--import',
+      'tsx',
+      script,
+      '--cv',
+      cv,
+      '--name',
+      'tiny-ens3',
+      '--class-offsets',
+      '--default',
+    ];
     const run = spawnSync(process.execPath, [...args, '--models-dir', models], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
 
@@ -53,6 +63,15 @@ test('bundle-model --cv --class-offsets ships the offsets and reports their nest
     assert.match(card, /per-class offsets/);
     assert.match(card, /nested CV/);
     assert.match(card, /Input: each lead in \*\*millivolts\*\* \(no z-score/); // tinyConfig keeps amplitudes
+    assert.match(card, /^\| default for \S+ \| yes \|$/m);
+    // A new default for the same dataset: the catalogue and the replaced model's card both say so.
+    const again = [...args.slice(0, 6), 'tiny-ens3-again', '--default', '--models-dir', models];
+    const second = spawnSync(process.execPath, again, { encoding: 'utf8' });
+    assert.equal(second.status, 0, second.stderr);
+    assert.match(
+      readFileSync(join(models, 'tiny-ens3.md'), 'utf8'),
+      /^\| default for \S+ \| no \(now `tiny-ens3-again`\) \|$/m,
+    );
   } finally {
     dispose();
   }
