@@ -36,7 +36,6 @@ if (source === 'cinc2017') {
   let done = 0;
   for (const entry of dataset.entries) {
     const { record } = await dataset.load(entry.id);
-    const peaks = detectQrs(record.signals[0]!, record.fs).rPeaks;
     if (cropSeconds !== undefined) {
       for (let crop = 0; (crop + 1) * cropSeconds * record.fs <= record.signals[0]!.length; crop++) {
         const start = Math.round(crop * cropSeconds * record.fs);
@@ -51,6 +50,7 @@ if (source === 'cinc2017') {
       if (++done % 500 === 0) console.error(`${done}/${dataset.entries.length}`);
       continue;
     }
+    const peaks = detectQrs(record.signals[0]!, record.fs).rPeaks;
     for (const width of widths) {
       const windows = fibrillationWindows(
         Array.from(peaks, (p) => p / record.fs),
