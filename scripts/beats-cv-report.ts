@@ -29,6 +29,7 @@ import { selectLeads } from '../src/infer/prepare.js';
 import { readAnnotations } from '../src/io/index.js';
 import { flutterEpisodes, matchEvents } from '../src/signal/detect/match.js';
 import { detectQrs } from '../src/signal/qrs.js';
+import { beatDecisionRules } from '../src/train/beats.js';
 import type { HeldoutFile } from '../src/train/loop.js';
 import type { TrainConfig } from '../src/train/config.js';
 
@@ -119,14 +120,10 @@ async function foldPredictor(cvDir: string, fold: HeldoutFile): Promise<Predicto
 function withFoldVote(cvDir: string, fold: HeldoutFile, checkpoint: Checkpoint): Checkpoint {
   const configPath = join(cvDir, `fold-${fold.fold}`, 'config.json');
   if (!existsSync(configPath)) return checkpoint;
-  const { clusterVote, fusionRule } = (JSON.parse(readFileSync(configPath, 'utf8')) as TrainConfig).beats;
-  if (!clusterVote && !fusionRule) return checkpoint;
+  const rules = beatDecisionRules((JSON.parse(readFileSync(configPath, 'utf8')) as TrainConfig).beats);
+  if (Object.keys(rules).length === 0) return checkpoint;
   const extra = checkpoint.metadata.extra ?? {};
-  const beats = {
-    ...(extra.beats as Record<string, unknown>),
-    ...(clusterVote ? { clusterVote } : {}),
-    ...(fusionRule ? { fusionRule } : {}),
-  };
+  const beats = { ...(extra.beats as Record<string, unknown>), ...rules };
   return { ...checkpoint, metadata: { ...checkpoint.metadata, extra: { ...extra, beats } } };
 }
 

@@ -29,6 +29,7 @@ import {
   summarise,
   type CvSummary,
 } from '../src/train/cv.js';
+import { beatDecisionRules } from '../src/train/beats.js';
 import type { TrainConfig } from '../src/train/config.js';
 import type { ClusterVote } from '../src/infer/metadata.js';
 import { resolveInitCheckpoint } from '../src/train/init.js';
@@ -200,15 +201,9 @@ function clusterVoteOf(
   summary: CvSummary,
   extra: Record<string, unknown> | undefined,
 ): Record<string, unknown> {
-  const { clusterVote, fusionRule } = (summary.config as TrainConfig).beats ?? {};
-  if (!clusterVote && !fusionRule) return {};
-  return {
-    beats: {
-      ...(extra?.beats as Record<string, unknown>),
-      ...(clusterVote ? { clusterVote } : {}),
-      ...(fusionRule ? { fusionRule } : {}),
-    },
-  };
+  const rules = beatDecisionRules((summary.config as TrainConfig).beats);
+  if (Object.keys(rules).length === 0) return {};
+  return { beats: { ...(extra?.beats as Record<string, unknown>), ...rules } };
 }
 
 const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

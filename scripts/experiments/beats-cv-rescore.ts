@@ -26,6 +26,7 @@ import { BatchNorm1d, type Module } from '../../src/nn/index.js';
 import {
   beatGeometry,
   beatLogits,
+  beatDecisionRules,
   beatValidationMetrics,
   loadBeatSet,
   scoreBeatSet,
@@ -62,14 +63,7 @@ const fusionRule =
 
 /** The config with the cluster vote and fusion rule asked for (each unchanged without its option). */
 function withVote(config: TrainConfig): TrainConfig {
-  return {
-    ...config,
-    beats: {
-      ...config.beats,
-      ...(clusterVote ? { clusterVote } : {}),
-      ...(fusionRule ? { fusionRule } : {}),
-    },
-  };
+  return { ...config, beats: { ...config.beats, ...beatDecisionRules({ clusterVote, fusionRule }) } };
 }
 
 function batchNorms(module: Module): BatchNorm1d[] {

@@ -124,6 +124,19 @@ export interface BeatGeometry {
   margin: number;
 }
 
+/**
+ * The decision rules after the model that a config asks for (cluster vote, fusion rule), as a beat model's metadata
+ * carries them: the bundle, a re-decided CV's folds and training's own checkpoint all copy them this way.
+ */
+export function beatDecisionRules(
+  beats: Partial<Pick<TrainConfig['beats'], 'clusterVote' | 'fusionRule'>> | undefined,
+): { clusterVote?: TrainConfig['beats']['clusterVote']; fusionRule?: TrainConfig['beats']['fusionRule'] } {
+  return {
+    ...(beats?.clusterVote ? { clusterVote: beats.clusterVote } : {}),
+    ...(beats?.fusionRule ? { fusionRule: beats.fusionRule } : {}),
+  };
+}
+
 export function beatGeometry(config: TrainConfig, sourceFs: number): BeatGeometry {
   const fs = config.preprocess.fs ?? sourceFs;
   const samples = (seconds: number) => Math.max(1, Math.round(seconds * fs));
@@ -791,8 +804,7 @@ function beatCheckpointMetadata(
         ...(config.beats.template !== 'record' ? { template: config.beats.template } : {}),
         ...localSpanOf(config),
         ...(config.beats.fibrillationGate ? { fibrillationGate: true } : {}),
-        ...(config.beats.clusterVote ? { clusterVote: config.beats.clusterVote } : {}),
-        ...(config.beats.fusionRule ? { fusionRule: config.beats.fusionRule } : {}),
+        ...beatDecisionRules(config.beats),
       },
       labelKind: 'single-label',
       outputActivation: 'softmax',
