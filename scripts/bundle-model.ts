@@ -440,7 +440,7 @@ function metricRows(result: Record<string, unknown>, ci: Record<string, unknown>
 
 /** The selection-split figures of a single run (not a result: the split chose the checkpoint). */
 function validationSection(table: string, metrics: string, result: Record<string, unknown>): string {
-  return `## Validation metrics (onnxruntime, bootstrap 95 % intervals over records, 200 resamples)
+  return `## Selection-split figures (a training log: the epoch was chosen on these records; onnxruntime, bootstrap 95 % intervals over records, 200 resamples)
 Reproduce: \`npx efficientecg evaluate --model ${entry.name} --dataset ${dataset} --data DIR --split val --json out.json\`
 (${String(result.records ?? '?')} validation records)
 
