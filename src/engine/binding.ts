@@ -214,8 +214,10 @@ export interface NativeAddon {
 export interface NativeProcessGroupOptions {
   rank: number;
   worldSize: number;
+  /** Host of rank 0 (its TCPStore); 127.0.0.1 on one machine. */
   masterAddr: string;
   masterPort: number;
+  /** How long rendezvous and each collective may wait for a peer before failing. */
   timeoutMs: number;
   /** Network interface for Gloo's connections (GLOO_SOCKET_IFNAME in PyTorch); default: the host name's address. */
   interface?: string;

@@ -12,20 +12,11 @@ import {
   PeerLostError,
   PortInUseError,
 } from '../errors.js';
-import { loadAddon, type NativeProcessGroup } from './binding.js';
+import { loadAddon, type NativeProcessGroup, type NativeProcessGroupOptions } from './binding.js';
 import type { Tensor } from './tensor.js';
 
-export interface ProcessGroupOptions {
-  rank: number;
-  worldSize: number;
-  /** Host of rank 0 (its TCPStore); 127.0.0.1 on one machine. */
-  masterAddr: string;
-  masterPort: number;
-  /** How long rendezvous and each collective may wait for a peer before failing. */
-  timeoutMs: number;
-  /** Network interface for Gloo's connections between machines (PyTorch's GLOO_SOCKET_IFNAME). */
-  interface?: string;
-}
+/** The addon's options, as the public API names them (rendezvous address, port, timeout, Gloo's interface). */
+export type ProcessGroupOptions = NativeProcessGroupOptions;
 
 export type ReduceOp = 'sum' | 'mean';
 
