@@ -19,18 +19,18 @@
  *   teacher's entropy, a constant: the same gradient);
  * - multi-label: binary cross-entropy of sigmoid(student / T) against sigmoid(teacher / T), per class.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabelKind } from '../datasets/types.js';
 import { noGrad } from '../engine/autograd.js';
 import * as F from '../engine/ops.js';
 import { scope } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
-import { ConfigError, MissingFileError } from '../errors.js';
+import { ConfigError, FormatError, MissingFileError } from '../errors.js';
 import { readCheckpoint } from '../export/checkpoint.js';
 import type { WindowSpec } from './batch.js';
 import type { TrainConfig } from './config.js';
-import type { TrainingData } from './data.js';
+import { splitIndices, type TrainingData } from './data.js';
 import { resolveInitCheckpoint } from './init.js';
 import { rowOf, trainableFromSpec, type TrainableModel } from './model.js';
 import { standardize } from '../signal/normalize.js';
@@ -41,14 +41,17 @@ export type DistillConfig = NonNullable<TrainConfig['distill']>;
 /**
  * The checkpoint of teacher `spec` for this run: a CV folder gives its fold-k model in fold k of a CV (and is refused
  * outside one); a run folder its best (else last) checkpoint; otherwise a bundled model name or a .safetensors file.
+ * With `heldoutIds` (the records fold k reports), a CV folder's fold must have held out every one of them: a teacher
+ * from a CV of other folds (another K, seed or data folder) would pass the labels it learnt on them to the student.
  */
 export function teacherCheckpointPath(
   spec: string,
   cvFold: TrainConfig['cvFold'],
   modelsDir?: string,
+  heldoutIds?: readonly string[],
 ): string {
   if (!(existsSync(spec) && statSync(spec).isDirectory())) return resolveInitCheckpoint(spec, modelsDir);
-  if (existsSync(join(spec, 'fold-1'))) {
+  if (isCvFolder(spec)) {
     if (cvFold === null)
       throw new ConfigError(
         `teacher ${spec} is a cross-validation folder: use it in a cv run (each fold its own)`,
@@ -56,11 +59,39 @@ export function teacherCheckpointPath(
     const path = join(spec, `fold-${cvFold.fold}`, 'last.safetensors');
     if (!existsSync(path))
       throw new MissingFileError(path, `teacher fold ${cvFold.fold} has no last checkpoint`);
+    if (heldoutIds !== undefined) checkTeacherHeldOut(spec, cvFold.fold, heldoutIds);
     return path;
   }
   for (const file of ['best.safetensors', 'last.safetensors'])
     if (existsSync(join(spec, file))) return join(spec, file);
   throw new MissingFileError(spec, 'teacher folder holds no best.safetensors or last.safetensors');
+}
+
+function isCvFolder(spec: string): boolean {
+  return existsSync(join(spec, 'fold-1'));
+}
+
+/** Refuses a teacher fold that trained on any of the records the student's fold holds out (its heldout.json says). */
+function checkTeacherHeldOut(spec: string, fold: number, heldoutIds: readonly string[]): void {
+  const path = join(spec, `fold-${fold}`, 'heldout.json');
+  if (!existsSync(path))
+    throw new MissingFileError(
+      path,
+      `teacher fold ${fold} is not finished: which records it held out cannot be checked`,
+    );
+  let teacherIds: unknown;
+  try {
+    teacherIds = (JSON.parse(readFileSync(path, 'utf8')) as { outputs?: { ids?: unknown } }).outputs?.ids;
+  } catch (error) {
+    throw new FormatError(path, `not a held-out scores file (${(error as Error).message})`);
+  }
+  if (!Array.isArray(teacherIds)) throw new FormatError(path, 'holds no out-of-fold ids');
+  const held = new Set(teacherIds as string[]);
+  const seen = heldoutIds.filter((id) => !held.has(id));
+  if (seen.length > 0)
+    throw new ConfigError(
+      `teacher ${spec}: its fold ${fold} trained on ${seen.length} of the ${heldoutIds.length} records this fold holds out (e.g. ${seen[0]}); teach with a CV of the same dataset, folds and data folder`,
+    );
 }
 
 /** Soft targets for one training batch: the teachers' averaged logits, row b for indices[b] ([B * classes]). */
@@ -84,7 +115,7 @@ export async function softTargets(
     const teachers: LoadedTeacher[] = [];
     try {
       for (const spec of distill.teachers) {
-        const teacher = loadTeacher(teacherCheckpointPath(spec, cvFold, modelsDir), data, standardized);
+        const teacher = loadTeacher(spec, cvFold, data, standardized, modelsDir);
         teachers.push(teacher);
         if (teacher.zScoresRecords)
           throw new ConfigError(
@@ -143,7 +174,7 @@ async function teacherLogits(
   const sum = indices.map(() => new Float64Array(data.classes.length));
   let zScored: TrainingData | null = null;
   for (const spec of distill.teachers) {
-    const teacher = loadTeacher(teacherCheckpointPath(spec, cvFold, modelsDir), data, standardized);
+    const teacher = loadTeacher(spec, cvFold, data, standardized, modelsDir);
     try {
       const logits = await predictRecords(
         teacher.model,
@@ -188,9 +219,26 @@ function zScoredRecords(data: TrainingData, indices: readonly number[]): Trainin
   return { ...data, store: { ...data.store, samples } };
 }
 
-/** Loads a teacher after checking that it reads the data's classes, rate, lead count and amplitudes. */
-function loadTeacher(path: string, data: TrainingData, standardized: boolean): LoadedTeacher {
+/**
+ * Loads teacher `spec` after checking that it reads the data's classes, rate, lead count and amplitudes and, in a CV
+ * fold, that it has not trained on the records the fold reports: a CV folder's fold must have held them out, and a
+ * single checkpoint must come from another dataset (one of this dataset saw the fold, whatever split it used).
+ */
+function loadTeacher(
+  spec: string,
+  cvFold: TrainConfig['cvFold'],
+  data: TrainingData,
+  standardized: boolean,
+  modelsDir: string | undefined,
+): LoadedTeacher {
+  const heldoutIds = cvFold === null ? undefined : splitIndices(data, 'val').map((i) => data.entries[i]!.id);
+  const path = teacherCheckpointPath(spec, cvFold, modelsDir, heldoutIds);
   const checkpoint = readCheckpoint(path);
+  const trainedOn = (checkpoint.metadata.extra?.dataset as { name?: unknown } | undefined)?.name;
+  if (cvFold !== null && !isCvFolder(spec) && trainedOn === data.name && data.name !== 'custom')
+    throw new ConfigError(
+      `teacher ${path} was trained on ${data.name}, whose fold ${cvFold.fold} this run holds out: give the teacher's cross-validation folder, so each fold is taught by a model that never saw it`,
+    );
   const { labels } = checkpoint.metadata;
   if (labels.join(',') !== data.classes.join(','))
     throw new ConfigError(

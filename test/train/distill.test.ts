@@ -5,7 +5,7 @@
  * crop: on a whole short record they equal the once-per-record targets, and two crops of a record get two targets.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as F from '../../src/engine/ops.js';
@@ -14,6 +14,7 @@ import { readCheckpoint } from '../../src/export/checkpoint.js';
 import { writeWindow } from '../../src/train/batch.js';
 import { loadTrainingData } from '../../src/train/data.js';
 import { softLoss, softTargets, teacherCheckpointPath } from '../../src/train/distill.js';
+import { crossValidate } from '../../src/train/cv.js';
 import { train } from '../../src/train/index.js';
 import { syntheticDataset } from './synthetic.js';
 import { tempDir, tinyConfig } from './helpers.js';
@@ -56,6 +57,16 @@ test('teachers: a CV folder teaches fold k with its fold-k model; run folders an
     }
     assert.equal(teacherCheckpointPath(cv, { folds: 3, fold: 2 }), join(cv, 'fold-2', 'last.safetensors'));
     assert.throws(() => teacherCheckpointPath(cv, { folds: 3, fold: 3 }), MissingFileError);
+    // Given the records the student's fold holds out, the teacher's fold must have held out every one of them.
+    assert.throws(() => teacherCheckpointPath(cv, { folds: 2, fold: 2 }, undefined, ['a']), MissingFileError);
+    writeFileSync(join(cv, 'fold-2', 'heldout.json'), JSON.stringify({ outputs: { ids: ['a', 'b'] } }));
+    const fold2 = join(cv, 'fold-2', 'last.safetensors');
+    assert.equal(teacherCheckpointPath(cv, { folds: 2, fold: 2 }, undefined, ['b', 'a']), fold2);
+    assert.throws(
+      () => teacherCheckpointPath(cv, { folds: 2, fold: 2 }, undefined, ['a', 'c']),
+      (error: unknown) =>
+        error instanceof ConfigError && /trained on 1 of the 2 records .*\(e\.g\. c\)/.test(error.message),
+    );
     assert.throws(() => teacherCheckpointPath(cv, null), ConfigError);
     const run = join(dir, 'run');
     mkdirSync(run);
@@ -64,6 +75,35 @@ test('teachers: a CV folder teaches fold k with its fold-k model; run folders an
     assert.equal(teacherCheckpointPath(run, null), join(run, 'last.safetensors'));
     writeFileSync(join(run, 'best.safetensors'), '');
     assert.equal(teacherCheckpointPath(run, null), join(run, 'best.safetensors'));
+  } finally {
+    dispose();
+  }
+});
+
+test('in a CV, a teacher CV of other folds or a single checkpoint of the same data is refused; the same folds teach', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const data = async () => syntheticDataset({ records: 30 });
+    const teacher = (name: string) => join(dir, name);
+    await crossValidate(tinyConfig(teacher('cv3'), { epochs: 1 }), data, { folds: 3 });
+    await crossValidate(tinyConfig(teacher('cv2'), { epochs: 1 }), data, { folds: 2 });
+    await train(tinyConfig(teacher('run'), { epochs: 1 }), await data());
+    const student = (name: string, spec: string) =>
+      crossValidate(
+        tinyConfig(join(dir, name), { epochs: 1, distill: { teachers: [spec], alpha: 0.5, temperature: 2 } }),
+        data,
+        { folds: 3, only: [1] },
+      );
+    await student('taught', teacher('cv3')); // the same 3 folds: every held-out record was held out by the teacher
+    assert.ok(existsSync(join(dir, 'taught', 'fold-1', 'heldout.json')));
+    await assert.rejects(
+      student('other-folds', teacher('cv2')),
+      (error: unknown) => error instanceof ConfigError && error.message.includes('cv2'),
+    );
+    await assert.rejects(
+      student('same-data', teacher('run')),
+      (error: unknown) => error instanceof ConfigError && /was trained on synthetic/.test(error.message),
+    );
   } finally {
     dispose();
   }
