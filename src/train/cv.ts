@@ -17,7 +17,7 @@ import { bootstrap } from '../eval/bootstrap.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { beatValidationMetrics } from './beats.js';
 import type { TrainConfig } from './config.js';
-import { RUN_FILES, type HeldoutFile, type TrainOptions } from './loop.js';
+import { changedRunSettings, RUN_FILES, type HeldoutFile, type TrainOptions } from './loop.js';
 import type { TaskOutputs } from './task.js';
 import { train } from './trainer.js';
 import { validationMetrics, type ValidationMetrics } from './validate.js';
@@ -97,14 +97,38 @@ async function runFold(
   const out = foldDir(base.out, fold);
   const event = (status: 'done' | 'resumed' | 'started' | 'finished') =>
     options.onFold?.({ fold, folds: options.folds, status });
-  if (existsSync(join(out, RUN_FILES.heldout))) return event('done');
+  const config: TrainConfig = { ...base, out, cvFold: { folds: options.folds, fold } };
+  if (existsSync(join(out, RUN_FILES.heldout))) {
+    checkFinishedFold(config);
+    return event('done');
+  }
   const resume = existsSync(join(out, RUN_FILES.last));
   event(resume ? 'resumed' : 'started');
   const { folds: _folds, only: _only, onFold: _onFold, ...trainOptions } = options;
-  const config: TrainConfig = { ...base, out, cvFold: { folds: options.folds, fold } };
   // A fold killed before its first checkpoint left only config/log files: it starts over.
   const result = await train(config, await openDataset(), { ...trainOptions, resume, force: !resume });
   if (!result.aborted) event('finished');
+}
+
+/**
+ * A finished fold counts only if it was trained with this CV's recipe: otherwise the summary would pool folds of two
+ * recipes under one config. A fold without config.json (rebuilt from a bundle, scripts/experiments/cv-from-bundle.ts)
+ * is taken as it is.
+ */
+function checkFinishedFold(config: TrainConfig): void {
+  const path = join(config.out, RUN_FILES.config);
+  if (!existsSync(path)) return;
+  let saved: TrainConfig;
+  try {
+    saved = JSON.parse(readFileSync(path, 'utf8')) as TrainConfig;
+  } catch (error) {
+    throw new FormatError(path, `not a run configuration (${(error as Error).message})`);
+  }
+  const changed = changedRunSettings(saved, config);
+  if (changed.length > 0)
+    throw new ConfigError(
+      `${config.out} was finished with other settings (${changed.join(', ')} differ): a CV's folds share one recipe; give the same flags or another --out`,
+    );
 }
 
 /** A fold's held-out scores re-scored with another window aggregation (scripts/experiments/cv-rescore.ts --write). */

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { DatasetEntry } from '../../src/datasets/types.js';
+import { ConfigError } from '../../src/errors.js';
 import { applyCvFold, cvFoldAssignment } from '../../src/train/cv-folds.js';
 import { crossValidate, foldDir, poolOutputs, type CvSummary } from '../../src/train/cv.js';
 import { RUN_FILES } from '../../src/train/loop.js';
@@ -119,6 +120,16 @@ test('cv: every record is out-of-fold exactly once, nothing is selected on it, a
     assert.equal(summary.perFold.length, 3);
     assert.ok(summary.mean !== null && summary.sd !== null && summary.pooled.value !== null);
     assert.ok(summary.intervals[summary.metric] !== null);
+    // Finished folds count only under the same recipe: another learning rate is refused, other threads are not.
+    const again = (overrides: Parameters<typeof tinyConfig>[1]) =>
+      crossValidate(tinyConfig(straight.dir, overrides), async () => patientDataset(), { folds: 3 });
+    await assert.rejects(
+      again({ lr: 0.123 }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /fold-1 was finished with other settings \(lr differ\)/.test(error.message),
+    );
+    assert.equal((await again({ threads: 2 }))!.pooled.value, summary.pooled.value);
 
     // Stop in the middle of fold 2 (after its first epoch), then run the same command again.
     const controller = new AbortController();
