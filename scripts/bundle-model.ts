@@ -407,7 +407,7 @@ function offsetsSection(result: OffsetsCv): string {
 The model decides by argmax of its logits plus per-class offsets (${classes.map((c, i) => `${c} ${result.offsets[i]!.toFixed(2)}`).join(', ')}${gated ? `; added after the fibrillation gate${voted ? ' and the cluster vote' : ''}, as in the CV logits they were fitted on` : ''}),
 fitted on the pooled out-of-fold logits (src/eval/class-offsets.ts${options.offsetClasses ? `; only ${options.offsetClasses.join(', ')} fitted, the others fixed at 0` : ''}). The table below is a nested CV of that rule:
 fold k decided with offsets fitted on the other folds only. Plain argmax on the same fold models: ${f(result.plain.mean)} ± ${f(result.plain.sd)},
-pooled ${f(result.plain.pooled.value)}; paired difference ${d.mean >= 0 ? '+' : ''}${f(d.mean)} ± ${f(d.sd)} (${d.up}/${d.folds} folds up).
+pooled ${f(result.plain.pooled.value)}; paired difference ${d.mean !== null && d.mean >= 0 ? '+' : ''}${f(d.mean)} ± ${f(d.sd)} (${d.up}/${d.folds} folds up).
 `;
 }
 

@@ -46,7 +46,7 @@ process.stdout.write(
     row(
       'argmax + offsets fitted on the other folds',
       result.nested,
-      `${d.mean >= 0 ? '+' : ''}${f(d.mean)} ± ${f(d.sd)} (${d.up}/${d.folds} folds up)`,
+      `${d.mean !== null && d.mean >= 0 ? '+' : ''}${f(d.mean)} ± ${f(d.sd)} (${d.up}/${d.folds} folds up)`,
     ),
     '',
     `nested offsets per fold (${classes.join(', ')}): ${result.nestedOffsets.map(vector).join(' ')}`,

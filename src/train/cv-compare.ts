@@ -31,8 +31,9 @@ export interface CvArm {
 }
 
 export interface PairedDifference {
-  mean: number;
-  sd: number;
+  /** null without any pair; sd null below two pairs. */
+  mean: number | null;
+  sd: number | null;
   /** Pairs (folds; seeds or fold-seed pairs for recipes) on which the arm is above the reference. */
   up: number;
   /** How many pairs. */
@@ -284,14 +285,16 @@ function recipeFigures(
   });
 }
 
-/** Mean ± sd of the per-fold differences b - a, and on how many folds b is above a. */
+/**
+ * Mean ± sd of the per-fold differences b - a over the pairs where both figures exist, and on how many of them b is
+ * above a. sd is null below two pairs: one pair has no spread to beat.
+ */
 export function pairedDifference(
   a: ReadonlyArray<number | null>,
   b: ReadonlyArray<number | null>,
 ): PairedDifference {
-  const d = b.map((value, k) => (value ?? NaN) - (a[k] ?? NaN));
-  const mean = d.reduce((s, x) => s + x, 0) / d.length;
-  const sd = Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(1, d.length - 1));
+  const d = b.flatMap((value, k) => (value === null || a[k] == null ? [] : [value - a[k]!]));
+  const { mean, sd } = meanAndSd(d);
   return { mean, sd, up: d.filter((x) => x > 0).length, folds: d.length };
 }
 
@@ -307,7 +310,7 @@ export function foldValues(summary: Pick<CvSummary, 'perFold'>): Array<number | 
 export function formatComparison(comparison: Comparison, options: { details?: boolean } = {}): string {
   const f = (v: number | null | undefined) =>
     v === null || v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(3);
-  const signed = (v: number) => `${v >= 0 ? '+' : ''}${f(v)}`;
+  const signed = (v: number | null) => `${v !== null && v >= 0 ? '+' : ''}${f(v)}`;
   const { metric, folds, totalFolds, arms } = comparison;
   const lines = [
     ...(folds.length < totalFolds

@@ -299,3 +299,15 @@ test('compare --nested-offsets: every row, ensembles included, is decided with o
     dispose();
   }
 });
+
+test('paired differences: pairs with a missing figure are left out everywhere; one pair has no sd', () => {
+  const one = pairedDifference([0.8], [0.81]);
+  assert.ok(Math.abs(one.mean! - 0.01) < 1e-12);
+  assert.deepEqual({ sd: one.sd, up: one.up, folds: one.folds }, { sd: null, up: 1, folds: 1 });
+  const gappy = pairedDifference([0.8, null, 0.7], [0.82, 0.9, 0.69]);
+  assert.equal(gappy.folds, 2);
+  assert.equal(gappy.up, 1);
+  assert.ok(Math.abs(gappy.mean! - 0.005) < 1e-12);
+  assert.ok(Math.abs(gappy.sd! - Math.sqrt(2 * 0.015 ** 2)) < 1e-12);
+  assert.deepEqual(pairedDifference([null], [0.5]), { mean: null, sd: null, up: 0, folds: 0 });
+});
