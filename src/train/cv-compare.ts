@@ -341,7 +341,7 @@ export function formatComparison(comparison: Comparison, options: { details?: bo
 function recipesTable(
   recipes: readonly RecipeFigures[],
   f: (v: number | null | undefined) => string,
-  signed: (v: number) => string,
+  signed: (v: number | null) => string,
 ): string[] {
   const spread = (s: { mean: number | null; sd: number | null }) => `${f(s.mean)} ± ${f(s.sd)}`;
   const paired = (d: PairedDifference, unit: string) =>

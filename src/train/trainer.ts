@@ -293,7 +293,9 @@ async function validate(
   const logits = shard ? shard.gather(mine, run.validation.length, run.data.classes.length) : mine;
   const entries = run.validation.map((i) => run.data.entries[i]!);
   return {
-    metrics: validationMetrics(run.data, run.validation, logits),
+    metrics: validationMetrics(run.data, run.validation, logits, {
+      thresholdF1: run.config.cvFold === null,
+    }),
     outputs: {
       task: 'records',
       classes: [...run.data.classes],

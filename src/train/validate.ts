@@ -121,10 +121,16 @@ export function probabilities(
   return logits.map((row) => (labelKind === 'multi-label' ? row.map(sigmoid) : softmaxRow(row)));
 }
 
+/**
+ * The metrics of `logits` on the records `indices`. A multi-label run's thresholds are chosen on these records (saved
+ * with a single run's checkpoint); the F1 at them is reported only with `thresholdF1` (a single run's selection
+ * split, a training log), never for held-out folds, where nothing may be fitted on the records a figure reports.
+ */
 export function validationMetrics(
   data: Pick<TrainingData, 'classes' | 'labelKind' | 'entries'>,
   indices: readonly number[],
   logits: readonly Float64Array[],
+  { thresholdF1 = false }: { thresholdF1?: boolean } = {},
 ): ValidationMetrics {
   const classes = data.classes;
   const metric = primaryMetricName(data);
@@ -153,7 +159,8 @@ export function validationMetrics(
   };
   let value: number | null;
   if (data.labelKind === 'multi-label') {
-    details.macro_f1_at_thresholds = applyThresholds(hot, probs, classes, selected.thresholds).macroF1;
+    if (thresholdF1)
+      details.macro_f1_at_thresholds = applyThresholds(hot, probs, classes, selected.thresholds).macroF1;
     value = auroc.macro;
   } else {
     const reference = Int32Array.from(entries, (entry) => entry.labels[0] ?? 0);

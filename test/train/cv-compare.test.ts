@@ -55,7 +55,7 @@ test('compare: the figures are the arms’ own, paired fold by fold; the ensembl
     assert.equal(comparison.arms[1]!.mean, second.mean);
     const differences = values(second).map((v, k) => v! - values(first)[k]!);
     const mean = differences.reduce((s, d) => s + d, 0) / 3;
-    assert.ok(Math.abs(comparison.arms[1]!.paired!.mean - mean) < 1e-12);
+    assert.ok(Math.abs(comparison.arms[1]!.paired!.mean! - mean) < 1e-12);
     assert.equal(comparison.arms[1]!.paired!.up, differences.filter((d) => d > 0).length);
     // The ensemble's fold 1: both arms' fold-1 logits averaged record by record, computed here independently.
     const [fa, fb] = [readFold(a, 1).outputs, readFold(b, 1).outputs];
@@ -184,7 +184,7 @@ test('compare: arms sharing a label are seeds of one recipe, paired seed by seed
     assert.deepEqual(b!.pooledPerSeed, [b0!.pooled.value, b1!.pooled.value]);
     assert.ok(Math.abs(b!.pooled.mean! - mean([b0!.pooled.value!, b1!.pooled.value!])) < 1e-12);
     const perSeed = [b0!.pooled.value! - a0!.pooled.value!, b1!.pooled.value! - a1!.pooled.value!];
-    assert.ok(Math.abs(b!.paired!.perSeed.mean - mean(perSeed)) < 1e-12);
+    assert.ok(Math.abs(b!.paired!.perSeed.mean! - mean(perSeed)) < 1e-12);
     assert.equal(b!.paired!.perSeed.up, perSeed.filter((d) => d > 0).length);
     const folded = (s: CvSummary) => s.perFold.map((fold) => fold.value!);
     const perFold = [
@@ -192,7 +192,7 @@ test('compare: arms sharing a label are seeds of one recipe, paired seed by seed
       ...folded(b1!).map((v, k) => v - folded(a1!)[k]!),
     ];
     assert.equal(b!.paired!.perFoldAndSeed.folds, 6);
-    assert.ok(Math.abs(b!.paired!.perFoldAndSeed.mean - mean(perFold)) < 1e-12);
+    assert.ok(Math.abs(b!.paired!.perFoldAndSeed.mean! - mean(perFold)) < 1e-12);
     // A's seed average equals the plain two-arm ensemble of its folders.
     const plain = compareArms(
       openArms([runs[0]!, runs[1]!].map((d) => ({ label: d, dir: d }))).arms,

@@ -9,7 +9,8 @@ import { manualSeed, noGrad, ops as F, scope, setNumThreads } from '../../src/en
 import { windowStarts, writeWindow } from '../../src/train/batch.js';
 import { loadTrainingData } from '../../src/train/data.js';
 import { newTrainableModel, rowOf } from '../../src/train/model.js';
-import { predictRecords } from '../../src/train/validate.js';
+import { outputsMetrics } from '../../src/train/cv.js';
+import { predictRecords, validationMetrics } from '../../src/train/validate.js';
 import { TINY_MODEL } from './helpers.js';
 import { syntheticDataset } from './synthetic.js';
 
@@ -51,4 +52,33 @@ test("validation windows combine by mean of logits or by each class's maximum", 
       );
   });
   model.module.dispose();
+});
+
+test('the F1 at thresholds chosen on the scored records is a selection-split log only, never a held-out figure', () => {
+  const data = {
+    classes: ['a', 'b'],
+    labelKind: 'multi-label' as const,
+    entries: [[0], [1], [0, 1], []].map((labels) => ({ labels })),
+  } as unknown as Parameters<typeof validationMetrics>[0];
+  const logits = [
+    [2, -1],
+    [-1, 1],
+    [0.5, 0.2],
+    [-2, -2],
+  ].map((row) => Float64Array.from(row));
+  const log = validationMetrics(data, [0, 1, 2, 3], logits, { thresholdF1: true });
+  assert.equal(log.details.macro_f1_at_thresholds, 1); // thresholds fitted on these four records separate them
+  const heldout = validationMetrics(data, [0, 1, 2, 3], logits);
+  assert.equal('macro_f1_at_thresholds' in heldout.details, false);
+  assert.equal(heldout.value, log.value);
+  const pooled = outputsMetrics({
+    task: 'records',
+    classes: ['a', 'b'],
+    labelKind: 'multi-label',
+    ids: ['w', 'x', 'y', 'z'],
+    groups: ['w', 'x', 'y', 'z'],
+    labels: [[0], [1], [0, 1], []],
+    logits: logits.map((row) => Array.from(row)),
+  });
+  assert.equal('macro_f1_at_thresholds' in pooled.details, false);
 });
