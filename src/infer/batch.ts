@@ -22,6 +22,7 @@ import {
 import { createInterface } from 'node:readline';
 import type { Worker } from 'node:worker_threads';
 import { ConfigError } from '../errors.js';
+import { diskFull } from '../util/atomic.js';
 import { PredictorCache, predictFile, type FileResult, type ModelTarget } from './predict-file.js';
 import { startWorker } from './predict-pool.js';
 
@@ -86,13 +87,13 @@ export async function runBatch(entries: AsyncIterable<string>, options: BatchOpt
   const summary: BatchSummary = { predicted: 0, failed: 0, resumed: 0, failuresByType: new Map() };
   const inputs = entries[Symbol.asyncIterator]();
   // A new run replaces the output; a resumed one reads it back and appends.
-  const sink = options.out === null ? null : openSync(options.out, options.resume ? 'a+' : 'w');
+  const sink = options.out === null ? null : openOutput(options.out, options.resume);
   try {
     if (sink !== null && options.resume) {
       summary.resumed = await skipWritten(options.out!, sink, inputs, options.format);
       options.onRecord?.(null, summary);
     }
-    const write = sink !== null ? (text: string) => writeSync(sink, text) : options.write!;
+    const write = sink !== null ? (text: string) => writeOutput(options.out!, sink, text) : options.write!;
     if (sink === null || statSync(options.out!).size === 0) write(options.format.header());
     const remaining = { [Symbol.asyncIterator]: () => inputs };
     for await (const result of predictInOrder(remaining, options.target, options.jobs)) {
@@ -109,6 +110,31 @@ export async function runBatch(entries: AsyncIterable<string>, options: BatchOpt
     if (sink !== null) closeSync(sink);
   }
   return summary;
+}
+
+function openOutput(path: string, resume: boolean): number {
+  try {
+    return openSync(path, resume ? 'a+' : 'w');
+  } catch (error) {
+    throw outputError(error, path, 'open');
+  }
+}
+
+function writeOutput(path: string, fd: number, text: string): void {
+  try {
+    writeSync(fd, text);
+  } catch (error) {
+    throw outputError(error, path, 'write to');
+  }
+}
+
+/** DiskFullError for ENOSPC / EDQUOT, else a ConfigError naming --out and the system's reason. */
+function outputError(error: unknown, path: string, action: string): Error {
+  const full = diskFull(error, path, 'the lines already written are kept; continue with --resume');
+  if (full !== null) return full;
+  const { code, message } = error as NodeJS.ErrnoException;
+  const why = code === 'EISDIR' ? 'it is a directory, not a file' : message;
+  return new ConfigError(`--out ${path}: cannot ${action} it: ${why}`);
 }
 
 /**
@@ -220,6 +246,7 @@ class WorkerPool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Task>();
   private nextId = 0;
+  private closing = false;
 
   constructor(
     private readonly target: ModelTarget,
@@ -236,6 +263,7 @@ class WorkerPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     const workers = [...this.idle, ...this.busy.keys()];
     this.idle.length = 0;
     this.busy.clear();
@@ -263,7 +291,8 @@ class WorkerPool {
       this.busy.delete(worker);
       const index = this.idle.indexOf(worker);
       if (index !== -1) this.idle.splice(index, 1);
-      this.idle.push(this.spawn());
+      // A worker failing while the pool closes is not replaced: nothing would close its successor.
+      if (!this.closing) this.idle.push(this.spawn());
       task?.resolve({ ok: false, file: task.file, error: `WorkerError: ${why}` });
       this.dispatch();
     };

@@ -46,9 +46,11 @@ export class PredictorCache {
     return predictor;
   }
 
+  /** Releases the sessions that loaded; a failed load was already reported for its file and has none. */
   async close(): Promise<void> {
-    for (const predictor of this.loaded.values()) await (await predictor).release();
+    const settled = await Promise.allSettled(this.loaded.values());
     this.loaded.clear();
+    for (const load of settled) if (load.status === 'fulfilled') await load.value.release();
   }
 }
 

@@ -206,7 +206,13 @@ export class Predictor {
       );
     }
     const predictor = new Predictor(info, options.name ?? info.architecture ?? label, runtime);
-    predictor.checkInputs(label);
+    try {
+      predictor.checkInputs(label);
+    } catch (error) {
+      // Nobody else holds the session: release its native memory, and report the check's error, not release's.
+      await runtime.session.release().catch(() => undefined);
+      throw error;
+    }
     return predictor;
   }
 

@@ -13,8 +13,9 @@ import { resample } from '../signal/resample.js';
 import type { ModelInfo } from './metadata.js';
 
 /**
- * Other names of the same lead (upper-case key -> standard name). Used when a model needs ONE lead and the record
- * has several: MIT-BIH's modified limb lead MLII stands in for II, ML I/III for I/III; D1-D3 are the European names.
+ * Other names of the same lead (upper-case key -> standard name), for matching a record's leads to a model's by
+ * name: MIT-BIH's modified limb lead MLII stands in for II, ML I/III for I/III; D1-D3 and C1-C6 (chest leads) are
+ * the European names.
  */
 export const LEAD_ALIASES: Readonly<Record<string, string>> = {
   MLII: 'II',
@@ -24,6 +25,12 @@ export const LEAD_ALIASES: Readonly<Record<string, string>> = {
   D1: 'I',
   D2: 'II',
   D3: 'III',
+  C1: 'V1',
+  C2: 'V2',
+  C3: 'V3',
+  C4: 'V4',
+  C5: 'V5',
+  C6: 'V6',
   AVR: 'aVR',
   AVL: 'aVL',
   AVF: 'aVF',
@@ -103,10 +110,11 @@ function leadIndex(canonicalRecord: readonly string[], modelLead: string): numbe
 
 /**
  * Record lead index per model lead. Same count: matched by (canonical) name, or in record order with a notice when
- * the names differ. A one-lead model on a multi-lead record: the lead of that name or alias. A model lead written
- * as alternatives (`V1|V2|V5|V4`, a beat model's second lead) reads the first of them the record has, and a zero
- * lead (ABSENT_LEAD, with a notice) when it has none; the model's other leads are then required by name. Any other
- * mismatch is a ConfigError naming both lead lists.
+ * no name matches (generic names such as ECG1, ECG2); some names matching but not all is a ConfigError, as record
+ * order would then feed a named lead as another. A one-lead model on a multi-lead record: the lead of that name or
+ * alias. A model lead written as alternatives (`V1|V2|V5|V4`, a beat model's second lead) reads the first of them
+ * the record has, and a zero lead (ABSENT_LEAD, with a notice) when it has none; the model's other leads are then
+ * required by name. Any other mismatch is a ConfigError naming both lead lists.
  */
 export function selectLeads(recordLeads: readonly string[], modelLeads: readonly string[]): SelectedLeads {
   const canonical = recordLeads.map(canonicalLead);
@@ -114,16 +122,7 @@ export function selectLeads(recordLeads: readonly string[], modelLeads: readonly
   const describe = `record leads [${recordLeads.join(', ')}], model leads [${modelLeads.join(', ')}]`;
   if (modelLeads.some(isAlternatives))
     return selectWithAlternatives(recordLeads, modelLeads, byName, describe);
-  if (recordLeads.length === modelLeads.length) {
-    if (byName.every((i) => i >= 0) && new Set(byName).size === byName.length) {
-      const reordered = byName.some((index, i) => index !== i);
-      return { indices: byName, notices: reordered ? [`leads reordered by name (${describe})`] : [] };
-    }
-    return {
-      indices: modelLeads.map((_, i) => i),
-      notices: [`lead names differ, leads used in record order (${describe})`],
-    };
-  }
+  if (recordLeads.length === modelLeads.length) return selectSameCount(modelLeads, byName, describe);
   if (modelLeads.length === 1 && byName[0]! >= 0) {
     const index = byName[0]!;
     return {
@@ -134,6 +133,25 @@ export function selectLeads(recordLeads: readonly string[], modelLeads: readonly
   throw new ConfigError(
     `record has ${recordLeads.length} lead(s) but the model expects ${modelLeads.length}: ${describe}` +
       (modelLeads.length === 1 ? ` (no lead named ${modelLeads[0]} or an alias of it)` : ''),
+  );
+}
+
+function selectSameCount(modelLeads: readonly string[], byName: number[], describe: string): SelectedLeads {
+  if (byName.every((i) => i >= 0) && new Set(byName).size === byName.length) {
+    const reordered = byName.some((index, i) => index !== i);
+    return { indices: byName, notices: reordered ? [`leads reordered by name (${describe})`] : [] };
+  }
+  if (byName.every((i) => i === ABSENT_LEAD)) {
+    return {
+      indices: modelLeads.map((_, i) => i),
+      notices: [`lead names differ, leads used in record order (${describe})`],
+    };
+  }
+  const missing = modelLeads.filter((_, i) => byName[i] === ABSENT_LEAD);
+  throw new ConfigError(
+    missing.length > 0
+      ? `record lacks model lead(s) ${missing.join(', ')} (by name or alias) while others match by name: ${describe}`
+      : `one record lead would stand for two model leads: ${describe}`,
   );
 }
 

@@ -1,14 +1,16 @@
 /**
  * Crafted and corrupt ONNX models: Predictor.load answers every one with one of our typed errors naming the file
  * (never onnxruntime's plain Error), quickly, and a model asking for an absurd sampling rate is refused from its
- * metadata before anything is sized from it.
+ * metadata before anything is sized from it. A graph that loads but lacks the inputs or outputs the predictor needs
+ * is refused after its session is released.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { EcgError } from '../../src/errors.js';
+import { InferenceSession } from 'onnxruntime-node';
+import { ConfigError, EcgError } from '../../src/errors.js';
 import { onnx } from '../../src/export/onnx/graph.js';
 import { Predictor } from '../../src/infer/predictor.js';
 
@@ -81,3 +83,32 @@ test('Predictor.load: a missing file and a directory are typed errors naming the
       (e: unknown) => e instanceof EcgError && e.message.includes(path),
     );
 });
+
+/** Renames a graph tensor everywhere it appears (graph inputs/outputs and node inputs/outputs). */
+function renamed(from: string, to: string): Uint8Array {
+  return edited((m) => {
+    const g = m.graph!;
+    for (const value of [...g.input!, ...g.output!]) if (value.name === from) value.name = to;
+    for (const node of g.node!) {
+      node.input = node.input!.map((name) => (name === from ? to : name));
+      node.output = node.output!.map((name) => (name === from ? to : name));
+    }
+  });
+}
+
+/** onnxruntime's session class, typed as a factory interface: sessions are instances of it. */
+const sessionClass = InferenceSession as unknown as { prototype: { release: () => Promise<void> } };
+
+for (const [what, bytes, error] of [
+  ["no 'logits' output", () => renamed('logits', 'scores'), /the graph has no 'logits' output/],
+  ["no 'ecg' input", () => renamed('ecg', 'signal'), /the graph lacks input\(s\) ecg \(has signal\)/],
+] as const) {
+  test(`Predictor.load refuses a graph with ${what} and releases its onnxruntime session`, async (t) => {
+    const release = t.mock.method(sessionClass.prototype, 'release');
+    await assert.rejects(
+      Predictor.load(bytes(), { backend: 'node' }),
+      (e: unknown) => e instanceof ConfigError && error.test(e.message),
+    );
+    assert.equal(release.mock.callCount(), 1, 'the session onnxruntime created is released');
+  });
+}

@@ -184,6 +184,25 @@ test('leads: reordered by name, MLII used as II by a one-lead model, clear error
   await ecgOnly.release();
 });
 
+test('leads: European chest names C1-C6 match V1-V6; record order only when no name matches, else a ConfigError', () => {
+  const model = ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'];
+  const european = ['I', 'II', 'C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'III', 'aVR', 'aVL', 'aVF'];
+  const selected = selectLeads(european, model);
+  assert.deepEqual(selected.indices, [0, 1, 8, 9, 10, 11, 2, 3, 4, 5, 6, 7]);
+  assert.match(selected.notices.join(), /leads reordered by name/);
+  const generic = selectLeads(['ECG1', 'ECG2'], ['I', 'II']);
+  assert.deepEqual(generic.indices, [0, 1]);
+  assert.match(generic.notices.join(), /lead names differ, leads used in record order/);
+  const partial = ['I', 'II', 'X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'III', 'aVR', 'aVL', 'aVF'];
+  assert.throws(
+    () => selectLeads(partial, model),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /lacks model lead\(s\) V1, V2, V3, V4, V5, V6/.test(e.message) &&
+      e.message.includes(`record leads [${partial.join(', ')}], model leads [${model.join(', ')}]`),
+  );
+});
+
 test('NaN gaps are bridged with a notice; a lead with no valid sample is a SignalError', async () => {
   const predictor = await Predictor.load(cincModel.onnx);
   const record = synthetic(['ECG'], 100, 6);
