@@ -19,7 +19,7 @@ import {
   readFoldHeldout,
   type CvSummary,
 } from './cv.js';
-import { nestedOffsetOutputs } from './cv-offsets.js';
+import { isRankingFigure, nestedOffsetOutputs } from './cv-offsets.js';
 import { RUN_FILES, type HeldoutFile } from './loop.js';
 import type { TaskOutputs } from './task.js';
 
@@ -148,7 +148,10 @@ export function compareArms(
         outputs: nestedOffsetOutputs(row.outputs, nestedOffsets.classes).outputs,
       }))
     : rows;
-  const figures = decided.map(({ label, outputs }) => armFigures(label, outputs));
+  const figures = decided.map(({ label, outputs }, r) => {
+    const figure = armFigures(label, outputs);
+    return nestedOffsets ? withRankingOf(figure, rows[r]!.outputs) : figure;
+  });
   const metrics = new Set(figures.map((f) => f.metric));
   if (metrics.size > 1)
     throw new ConfigError(`compare: the arms report different metrics (${[...metrics].join(', ')})`);
@@ -426,6 +429,16 @@ function armFigures(
   };
 }
 
+/** Decided figures with the undecided outputs' AUROC and AP: offsets decide, they must not re-rank (cv-offsets.ts). */
+function withRankingOf<T extends { pooledDetails: Record<string, number | null> }>(
+  decided: T,
+  undecided: readonly TaskOutputs[],
+): T {
+  const plain = flatNumbers(outputsMetrics(poolOutputs(undecided)).details);
+  const ranking = Object.entries(plain).filter(([key]) => isRankingFigure(key));
+  return { ...decided, pooledDetails: { ...decided.pooledDetails, ...Object.fromEntries(ranking) } };
+}
+
 /** The arms' outputs for the same records (matched by id), with their logits averaged. */
 function averageLogits(outputs: readonly TaskOutputs[]): TaskOutputs {
   const first = outputs[0]!;
@@ -476,8 +489,15 @@ function checkSameFolds(arms: readonly CvArm[], folds: readonly number[]): void 
   const [first, ...others] = arms;
   folds.forEach((fold, k) => {
     const ids = new Set(first!.heldout[k]!.outputs.ids);
+    const { task, classes } = first!.heldout[k]!.outputs;
     for (const arm of others) {
-      const theirs = arm.heldout[k]!.outputs.ids;
+      const outputs = arm.heldout[k]!.outputs;
+      // Ensembles average logits column by column: the columns must mean the same classes.
+      if (outputs.task !== task || outputs.classes.join(',') !== classes.join(','))
+        throw new ConfigError(
+          `${arm.dir}: fold ${fold} is a ${outputs.task} task of classes [${outputs.classes.join(', ')}], ${first!.dir}'s a ${task} task of [${classes.join(', ')}]: not comparable`,
+        );
+      const theirs = outputs.ids;
       const stranger = theirs.find((id) => !ids.has(id));
       if (theirs.length !== ids.size || stranger !== undefined)
         throw new ConfigError(

@@ -54,11 +54,35 @@ export function offsetsCv(
     scoreOf(Int32Array.from(folds.flatMap((fold) => Array.from(fold.labels)))),
     search,
   );
+  const plain = summarise(heldout, config);
   return {
-    plain: summarise(heldout, config),
-    nested: summarise(shifted, config),
+    plain,
+    nested: withPlainRanking(summarise(shifted, config), plain),
     nestedOffsets: nested.offsets,
     offsets: Array.from(offsets),
+  };
+}
+
+/** Figures that rank items rather than decide them (AUROC, AP): offsets are a decision rule and must not move them. */
+export function isRankingFigure(key: string): boolean {
+  return /^(macro_auroc|auroc_|macro_ap)/.test(key);
+}
+
+/**
+ * The nested summary with the plain one's ranking figures: shifting logits by per-fold offsets re-weights the softmax
+ * within a fold and differently across folds, so AUROC and AP of shifted logits are not the model's.
+ */
+function withPlainRanking(nested: CvSummary, plain: CvSummary): CvSummary {
+  const ranking = (details: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(details).filter(([key]) => isRankingFigure(key)));
+  return {
+    ...nested,
+    perFold: nested.perFold.map((fold, k) => ({
+      ...fold,
+      details: { ...fold.details, ...ranking(plain.perFold[k]!.details) },
+    })),
+    pooled: { ...nested.pooled, details: { ...nested.pooled.details, ...ranking(plain.pooled.details) } },
+    intervals: { ...nested.intervals, ...ranking(plain.intervals) } as CvSummary['intervals'],
   };
 }
 

@@ -82,6 +82,13 @@ test('compare: unfinished, different or unreadable arms are refused naming the f
       assert.throws(fn, (error: unknown) => error instanceof type && error.message.includes(text));
     refused(() => openArms(arms(a, other)), ConfigError, `${other}: fold 1 holds other records`);
     refused(() => openArms(arms(a, join(dir, 'missing'))), MissingFileError, 'missing');
+    // The same records with the class columns in another order cannot be averaged or compared column by column.
+    const original = readFileSync(heldoutPath(b, 1), 'utf8');
+    const fold1 = readFold(b, 1);
+    const reordered = { ...fold1.outputs, classes: [...fold1.outputs.classes].reverse() };
+    writeFileSync(heldoutPath(b, 1), JSON.stringify({ ...fold1, outputs: reordered }));
+    refused(() => openArms(arms(a, b)), ConfigError, `${b}: fold 1 is a records task of classes`);
+    writeFileSync(heldoutPath(b, 1), original);
     rmSync(heldoutPath(b, 2));
     refused(() => openArms(arms(a, b)), ConfigError, `${b}: fold(s) 2 of 3 not finished (--partial`);
     assert.deepEqual(openArms(arms(a, b), { partial: true }).folds, [1, 3]);
@@ -278,6 +285,16 @@ test('compare --nested-offsets: every row, ensembles included, is decided with o
     );
     assert.equal(decided.arms[0]!.pooled, expectedA.pooled.value);
     assert.ok(decided.arms[0]!.pooled! > plain.arms[0]!.pooled!, 'the offsets recover the shifted class');
+    // Offsets decide, they do not re-rank: AUROC and AP stay the model's, the decision figures move.
+    const ranking = (details: Record<string, unknown>) =>
+      Object.entries(details).filter(([key]) => /auroc|macro_ap/.test(key));
+    assert.ok(ranking(plain.arms[0]!.pooledDetails).length >= 2);
+    assert.deepEqual(ranking(decided.arms[0]!.pooledDetails), ranking(plain.arms[0]!.pooledDetails));
+    assert.notEqual(decided.arms[0]!.pooledDetails.macro_f1, plain.arms[0]!.pooledDetails.macro_f1);
+    const plainA = offsetsCv(readHeldout(a, 3)!, config, ['fast']).plain;
+    assert.deepEqual(ranking(expectedA.pooled.details), ranking(plainA.pooled.details));
+    assert.deepEqual(ranking(expectedA.perFold[1]!.details), ranking(plainA.perFold[1]!.details));
+    assert.deepEqual(ranking(expectedA.intervals), ranking(plainA.intervals));
     // The ensemble row: the two arms' logits averaged by id here, then the same nested fit.
     const averaged = [1, 2, 3].map((fold) => {
       const [fa, fb] = [readFold(a, fold), readFold(b, fold)];
