@@ -28,10 +28,11 @@ export function oneCycle(options: OneCycleOptions): Schedule {
   const final = initial / (options.finalDivFactor ?? 1e4);
   const peakStep = (options.pctStart ?? 0.3) * totalSteps - 1;
   const endStep = totalSteps - 1;
-  return (step) =>
-    step <= peakStep
-      ? cosineBetween(initial, maxLr, step / peakStep)
-      : cosineBetween(maxLr, final, (step - peakStep) / (endStep - peakStep));
+  return (step) => {
+    if (step > peakStep) return cosineBetween(maxLr, final, (step - peakStep) / (endStep - peakStep));
+    // A one-step warm-up (pctStart x totalSteps = 1) peaks at step 0, where step / peakStep is 0/0: NaN weights.
+    return peakStep > 0 ? cosineBetween(initial, maxLr, step / peakStep) : maxLr;
+  };
 }
 
 export interface CosineWarmupOptions {

@@ -76,6 +76,20 @@ test('oneCycle reproduces torch OneCycleLR', () => {
   );
 });
 
+test('oneCycle with a one-step warm-up starts at its peak instead of NaN, then anneals', () => {
+  for (const [pctStart, totalSteps] of [
+    [0.1, 10],
+    [0.2, 5],
+    [0.05, 20],
+  ] as const) {
+    const schedule = oneCycle({ maxLr: 3e-3, totalSteps, pctStart });
+    assert.equal(schedule(0), 3e-3);
+    for (let step = 1; step < totalSteps; step++) {
+      assert.ok(Number.isFinite(schedule(step)) && schedule(step) < schedule(step - 1), `step ${step}`);
+    }
+  }
+});
+
 test('cosineWithWarmup rises linearly, peaks at lr, decays to the final fraction', () => {
   const schedule = cosineWithWarmup({ lr: 1, totalSteps: 110, warmupSteps: 10, finalFraction: 0.1 });
   assert.ok(Math.abs(schedule(0) - 0.1) < 1e-12);
