@@ -57,7 +57,8 @@ export interface ServeOptions {
 }
 
 /** What the server needs of a predictor (src/infer's Predictor; tests pass slow or failing ones). */
-export type RecordPredictor = Pick<Predictor, 'predict'> & Partial<Pick<Predictor, 'predictBeats'>>;
+export type RecordPredictor = Pick<Predictor, 'predict'> &
+  Partial<Pick<Predictor, 'predictBeats' | 'release'>>;
 
 /** Content-Security-Policy of the page: same-origin only, so the page cannot send a record anywhere else. */
 const PAGE_CSP =
@@ -121,6 +122,12 @@ export async function buildServer(options: ServeOptions): Promise<FastifyInstanc
       ),
   });
   app.decorateRequest('ticket', null);
+  app.addHook('onClose', async () => {
+    predictors.close();
+    // A prediction whose client left holds no connection open, so the server may close while it still runs.
+    await queue.whenIdle();
+    await predictors.release((error) => app.log.error({ err: error }, 'predictor release failed'));
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     checkHost(request, allowedHosts);
@@ -172,7 +179,7 @@ export async function buildServer(options: ServeOptions): Promise<FastifyInstanc
     })),
   );
   registerFiles(app, options.models, examples);
-  registerPredict(app, options.models, { ...limits, read: readLimits }, queue, predictors);
+  registerPredict(app, options.models, { ...limits, read: readLimits }, queue, predictors.get);
   if (options.webRoot && existsSync(options.webRoot)) {
     await app.register(fastifyStatic, {
       root: options.webRoot,
@@ -250,6 +257,8 @@ function registerPredict(
       const input = request.isMultipart()
         ? await readMultipart(request, limits)
         : readJson(request.body, limits);
+      // The parser may end at the closing boundary before the declared length arrives: the upload is over anyway.
+      watches.get(request)?.();
       const model = input.model === null ? null : models.get(input.model);
       if (model === undefined)
         throw new RequestError(404, 'model', `no model named '${input.model}' (see /api/models)`);
@@ -305,18 +314,35 @@ function chooseModel(models: Map<string, ServedModel>, record: EcgRecord): Serve
   return routeRecord(record.leads, candidates);
 }
 
-/** One predictor per model, loaded on first use; a failed load is retried on the next request. */
+/**
+ * One predictor per model, loaded on first use; a failed load is retried on the next request. Once closed, no load
+ * starts, and `release` frees every predictor whose load succeeded (awaiting loads still running).
+ */
 function predictorCache(load: (model: ServedModel) => Promise<RecordPredictor>) {
   const cache = new Map<string, Promise<RecordPredictor>>();
-  return (model: ServedModel) => {
-    let pending = cache.get(model.name);
-    if (!pending) {
-      pending = load(model);
-      pending.catch(() => cache.delete(model.name));
-      cache.set(model.name, pending);
-    }
-    return pending;
+  let closed = false;
+  const get = async (model: ServedModel) => {
+    if (closed) throw new RequestError(503, 'server', 'closing');
+    const cached = cache.get(model.name);
+    if (cached) return cached;
+    const loading = load(model);
+    cache.set(model.name, loading);
+    loading.catch(() => {
+      if (cache.get(model.name) === loading) cache.delete(model.name);
+    });
+    return loading;
   };
+  const close = () => {
+    closed = true;
+  };
+  const release = async (onError: (error: unknown) => void) => {
+    const loads = await Promise.allSettled(cache.values());
+    cache.clear();
+    const loaded = loads.flatMap((load) => (load.status === 'fulfilled' ? [load.value] : []));
+    const released = await Promise.allSettled(loaded.map(async (predictor) => predictor.release?.()));
+    for (const result of released) if (result.status === 'rejected') onError(result.reason);
+  };
+  return { get, close, release };
 }
 
 function defaultLoader(model: ServedModel): Promise<RecordPredictor> {

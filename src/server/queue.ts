@@ -13,16 +13,29 @@ export interface QueueState {
 }
 
 export interface Ticket {
-  /** Runs `task` when a slot is free; the ticket is spent afterwards. */
+  /** Runs `task` when a slot is free; the ticket is spent afterwards. Rejects (503) if released before its turn. */
   run<T>(task: () => Promise<T>): Promise<T>;
-  /** Gives the place back (idempotent; called after run or when the request ends early). */
+  /**
+   * Gives the place back (idempotent; called after run or when the request ends early). A waiting run leaves the
+   * queue at once; a running task keeps its slot until it ends, so that no more than `maxActive` use the CPU.
+   */
   release(): void;
 }
+
+type Phase = 'reserved' | 'waiting' | 'running' | 'abandoned' | 'done';
+
+interface Waiter {
+  grant(): void;
+  cancel(error: Error): void;
+}
+
+const abandoned = () => new RequestError(503, 'request', 'abandoned before its turn came');
 
 export class WorkQueue {
   #active = 0;
   #reserved = 0;
-  readonly #waiters: Array<() => void> = [];
+  readonly #waiters: Waiter[] = [];
+  readonly #idle: Array<() => void> = [];
 
   constructor(
     readonly maxActive: number,
@@ -53,38 +66,66 @@ export class WorkQueue {
       );
     }
     this.#reserved++;
-    let state: 'reserved' | 'running' | 'done' = 'reserved';
-    const release = () => {
-      if (state === 'done') return;
-      if (state === 'running') this.#finish();
-      state = 'done';
+    let phase: Phase = 'reserved';
+    let started = false;
+    let waiter: Waiter | null = null;
+    // Every way out of the queue passes here exactly once.
+    const leave = () => {
+      phase = 'done';
       this.#reserved--;
     };
+    const release = () => {
+      if (phase === 'reserved') leave();
+      else if (phase === 'waiting') {
+        this.#drop(waiter!);
+        leave();
+      } else if (phase === 'running') phase = 'abandoned';
+    };
     const run = async <T>(task: () => Promise<T>): Promise<T> => {
-      if (state !== 'reserved') throw new Error('WorkQueue: a ticket runs once');
-      await this.#slot();
-      state = 'running';
+      if (started) throw new Error('WorkQueue: a ticket runs once');
+      started = true;
+      if (phase === 'done') throw abandoned();
+      phase = 'waiting';
+      await new Promise<void>((resolve, reject) => {
+        // The slot is ours the moment it is granted, before this function resumes.
+        waiter = { grant: () => ((phase = 'running'), resolve()), cancel: reject };
+        this.#enqueue(waiter);
+      });
       try {
+        // release() may have run between the grant and now.
+        if ((phase as Phase) === 'abandoned') throw abandoned();
         return await task();
       } finally {
-        release();
+        this.#finish();
+        leave();
       }
     };
     return { run, release };
   }
 
-  #slot(): Promise<void> {
+  /** Resolves when no task runs: what tasks use (predictor sessions) can then be released. */
+  whenIdle(): Promise<void> {
+    if (this.#active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #enqueue(waiter: Waiter): void {
     if (this.#active < this.maxActive) {
       this.#active++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#waiters.push(resolve));
+      waiter.grant();
+    } else this.#waiters.push(waiter);
+  }
+
+  #drop(waiter: Waiter): void {
+    this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+    waiter.cancel(abandoned());
   }
 
   /** Hands the slot to the next waiter, or frees it. */
   #finish(): void {
     const next = this.#waiters.shift();
-    if (next) next();
-    else this.#active--;
+    if (next) return next.grant();
+    this.#active--;
+    if (this.#active === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
 }

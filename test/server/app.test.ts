@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { ecgResultSchema } from '../../src/infer/result.js';
 import { predictFile, PredictorCache } from '../../src/infer/predict-file.js';
-import type { RecordPrediction } from '../../src/infer/predictor.js';
 import {
   buildServer,
   loadExamples,
@@ -17,6 +16,7 @@ import {
   type RecordPredictor,
   type ServeOptions,
 } from '../../src/server/index.js';
+import { fakePrediction } from './fake-prediction.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const WFDB = here('../fixtures/wfdb/');
@@ -282,24 +282,6 @@ test('model, example and wasm names are looked up, never joined into paths', asy
   assert.equal(page.statusCode, 200);
   assert.match(String(page.headers['content-security-policy']), /connect-src 'self'.*form-action 'none'/);
 });
-
-function fakePrediction(label: string): RecordPrediction {
-  return {
-    record: 'r',
-    task: 'records',
-    labels: [label],
-    probabilities: { N: 0, A: 0, O: 0, '~': 0, [label]: 1 },
-    top: [{ label, probability: 1 }],
-    aggregate: 'mean-logits',
-    windowSeconds: 10,
-    hopSeconds: 10,
-    windows: [],
-    notices: [],
-    attention: null,
-    saliency: null,
-    untrained: true,
-  };
-}
 
 test('a full queue answers 503 with Retry-After and recovers', async () => {
   let open!: () => void;
