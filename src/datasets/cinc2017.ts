@@ -1,22 +1,29 @@
-/** CinC 2017 adapter (Node): REFERENCE.csv + RECORDS + A*.hea/.mat, one lead at 300 Hz, classes N, A, O, ~. */
-import { join } from 'node:path';
+/**
+ * CinC 2017 adapter (Node): labels + RECORDS + A*.hea/.mat, one lead at 300 Hz, classes N, A, O, ~. Labels: the
+ * relabelled REFERENCE-v3.csv (the set the challenge scored) in the folder or its parent, else REFERENCE.csv.
+ */
+import { join, relative } from 'node:path';
 import { MissingFileError } from '../errors.js';
-import { listFolder, listLines, readText } from './files.js';
+import { fileExists, listFolder, listLines, readText } from './files.js';
 import { loadWfdbEntry } from './load.js';
 import { CINC2017_CLASSES, parseCinc2017Reference } from './references.js';
 import { applySeededSplit, DEFAULT_SEEDED_SPLIT, type SeededSplitOptions } from './split.js';
 import type { Dataset, DatasetEntry, SkippedRecord } from './types.js';
 import { entryById } from './types.js';
 
+/** The relabelled labels: `download cinc2017` puts them beside training2017/, whose own REFERENCE.csv is the 2017 one. */
+export const CINC2017_V3_REFERENCE = 'REFERENCE-v3.csv';
+
 export interface Cinc2017Options {
-  /** Label file name in the root (default REFERENCE.csv; e.g. REFERENCE-v3.csv). */
+  /** Label file, relative to the root (default: REFERENCE-v3.csv in the root or its parent, else REFERENCE.csv). */
   reference?: string;
   /** The challenge's test set is hidden: train/val come from a seeded stratified split. */
   split?: Partial<SeededSplitOptions>;
 }
 
 export async function openCinc2017(root: string, options: Cinc2017Options = {}): Promise<Dataset> {
-  const referencePath = join(root, options.reference ?? 'REFERENCE.csv');
+  const referencePath = await referenceFile(root, options.reference);
+  const labelFile = relative(root, referencePath).replaceAll('\\', '/');
   const labels = parseCinc2017Reference(await readText(referencePath), referencePath);
   const files = await listFolder(root);
   const records = files.has('RECORDS')
@@ -26,8 +33,7 @@ export async function openCinc2017(root: string, options: Cinc2017Options = {}):
   const skipped: SkippedRecord[] = [];
   for (const id of records) {
     const label = labels.get(id);
-    if (label === undefined)
-      skipped.push({ id, reason: `no label in ${options.reference ?? 'REFERENCE.csv'}` });
+    if (label === undefined) skipped.push({ id, reason: `no label in ${labelFile}` });
     else if (!files.has(`${id}.hea`) || !files.has(`${id}.mat`))
       skipped.push({ id, reason: 'record files missing (.hea/.mat)' });
     else
@@ -40,7 +46,9 @@ export async function openCinc2017(root: string, options: Cinc2017Options = {}):
         patient: { age: null, sex: 'unknown', ageCapped: false },
       });
   }
-  const split = applySeededSplit(entries, { ...DEFAULT_SEEDED_SPLIT, ...options.split, groupBy: 'record' });
+  const seeded = applySeededSplit(entries, { ...DEFAULT_SEEDED_SPLIT, ...options.split, groupBy: 'record' });
+  // The label file decides the stratification, and the summary shows which label set was read.
+  const split = { ...seeded, parameters: { ...seeded.parameters, labels: labelFile } };
   const byId = entryById(entries);
   const entryOf = (id: string) => {
     const entry = byId.get(id);
@@ -58,4 +66,11 @@ export async function openCinc2017(root: string, options: Cinc2017Options = {}):
     sourceFiles: (id) => [join(root, `${entryOf(id).id}.hea`), join(root, `${id}.mat`)],
     load: async (id) => loadWfdbEntry(join(root, `${entryOf(id).id}.hea`), entryOf(id)),
   };
+}
+
+async function referenceFile(root: string, given: string | undefined): Promise<string> {
+  if (given !== undefined) return join(root, given);
+  const v3 = [join(root, CINC2017_V3_REFERENCE), join(root, '..', CINC2017_V3_REFERENCE)];
+  for (const path of v3) if (await fileExists(path)) return path;
+  return join(root, 'REFERENCE.csv');
 }

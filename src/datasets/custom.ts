@@ -95,6 +95,10 @@ export async function openCustom(root: string, options: CustomOptions = {}): Pro
     return found;
   };
   const entryById = new Map(entries.map((entry) => [entry.id, entry]));
+  const readOptions = (id: string) => {
+    const fs = rowById.get(id)?.fs ?? null;
+    return fs === null ? {} : { fs };
+  };
   return {
     name: 'custom',
     root,
@@ -103,13 +107,11 @@ export async function openCustom(root: string, options: CustomOptions = {}): Pro
     entries,
     skipped,
     split,
-    sourceFiles: (id) => locatedOf(id).files,
-    load: async (id) => {
-      const { readPath } = locatedOf(id);
-      const fs = rowById.get(id)?.fs ?? null;
-      const record = await readRecord(readPath, fs === null ? {} : { fs });
-      return withRecord(entryById.get(id)!, record);
-    },
+    // labels.csv last: the first file names the record in errors.
+    sourceFiles: (id) => [...locatedOf(id).files, labelsPath],
+    readOptions,
+    load: async (id) =>
+      withRecord(entryById.get(id)!, await readRecord(locatedOf(id).readPath, readOptions(id))),
   };
 }
 
@@ -309,7 +311,7 @@ function toEntry(row: LabelRow, classes: readonly string[]): DatasetEntry {
 
 /**
  * The user's splits when labels.csv has a `val` row; otherwise the rows not marked `test` get the seeded stratified
- * split (patient-wise when any row names a patient).
+ * split (patient-wise when any row names a patient). Either way a patient is wholly in `test` or not at all.
  */
 function assignSplits(
   entries: DatasetEntry[],
@@ -317,15 +319,32 @@ function assignSplits(
   options: CustomOptions,
   labelsPath: string,
 ): SplitInfo {
-  if (rows.some((row) => row.split === 'val')) {
-    const blank = rows.find((row) => row.split === null);
-    if (blank !== undefined)
-      throw new FormatError(
-        labelsPath,
-        `line ${blank.line}: empty split while other rows name one (fill every row, or mark no row val)`,
-      );
-    return { method: `${CUSTOM_LABELS_FILE} split column`, parameters: {} };
-  }
+  const userSplit = rows.some((row) => row.split === 'val');
+  const blank = rows.find((row) => row.split === null);
+  if (userSplit && blank !== undefined)
+    throw new FormatError(
+      labelsPath,
+      `line ${blank.line}: empty split while other rows name one (fill every row, or mark no row val)`,
+    );
+  checkTestPatients(rows, labelsPath);
+  if (userSplit) return { method: `${CUSTOM_LABELS_FILE} split column`, parameters: {} };
   const groupBy = rows.some((row) => row.patientId !== null) ? 'patient' : 'record';
   return applySeededSplit(entries, { ...DEFAULT_SEEDED_SPLIT, ...options.split, groupBy });
+}
+
+/** A patient with rows in `test` and rows elsewhere (train, val or blank: seeded) would leak into the test score. */
+function checkTestPatients(rows: readonly LabelRow[], labelsPath: string): void {
+  const testRows = new Map<string, LabelRow>();
+  for (const row of rows)
+    if (row.split === 'test' && row.patientId !== null && !testRows.has(row.patientId))
+      testRows.set(row.patientId, row);
+  const other = rows.find(
+    (row) => row.split !== 'test' && row.patientId !== null && testRows.has(row.patientId),
+  );
+  if (other === undefined) return;
+  const test = testRows.get(other.patientId!)!;
+  throw new FormatError(
+    labelsPath,
+    `patient "${other.patientId}" has rows in test (line ${test.line}) and in ${other.split ?? 'the seeded train/val split'} (line ${other.line}): keep each patient's records all in test or none (docs/own-data.md: Splits)`,
+  );
 }

@@ -77,6 +77,7 @@ function leadGroup(
     patient: { age: null, sex: 'unknown', ageCapped: false },
   }));
   const byId = new Map(entries.map((entry) => [entry.id, entry]));
+  const readOptions = () => (fs === undefined ? {} : { fs });
   const locatedOf = (id: string) => {
     const found = records.get(id);
     if (found === undefined) throw new MissingFileError(`${root}/${id}`, 'no such record in this folder');
@@ -92,7 +93,7 @@ function leadGroup(
     skipped: [],
     split: { method: 'unlabelled folder', parameters: { leads } },
     sourceFiles: (id) => locatedOf(id).files,
-    load: async (id) =>
-      withRecord(byId.get(id)!, await readRecord(locatedOf(id).readPath, fs === undefined ? {} : { fs })),
+    readOptions,
+    load: async (id) => withRecord(byId.get(id)!, await readRecord(locatedOf(id).readPath, readOptions())),
   };
 }

@@ -36,7 +36,8 @@ export const DATASETS: Record<
   },
   cinc2017: {
     open: (root) => openCinc2017(root),
-    description: 'CinC 2017, N/A/O/~, seeded stratified val split',
+    description:
+      'CinC 2017, N/A/O/~ (REFERENCE-v3.csv in DIR or one level up, else REFERENCE.csv), seeded val split',
   },
   mitdb: {
     open: (root) => openMitdb(root),

@@ -61,6 +61,11 @@ export interface Dataset {
   split: SplitInfo;
   /** Files each entry is read from: used for cache fingerprints. */
   sourceFiles(id: string): string[];
+  /**
+   * What `load` passes the record reader besides the files: the rate of records that carry none (labels.csv's `fs`,
+   * a folder's --records-fs). Cache fingerprints hash it; absent means nothing.
+   */
+  readOptions?(id: string): { fs?: number };
   /** Reads one record (Node file I/O). */
   load(id: string): Promise<LoadedExample>;
 }

@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openCinc2017 } from '../../src/datasets/cinc2017.js';
 import { parseCinc2017Reference } from '../../src/datasets/references.js';
 import { FormatError } from '../../src/errors.js';
@@ -32,8 +35,59 @@ test('CinC 2017: labels from REFERENCE.csv, records without files skipped, seede
     ],
   );
   assert.deepEqual(dataset.skipped, [{ id: 'A09999', reason: 'record files missing (.hea/.mat)' }]);
-  assert.deepEqual(dataset.split.parameters, { folds: 3, seed: 2017, valFold: 1, groupBy: 'record' });
+  assert.deepEqual(dataset.split.parameters, {
+    folds: 3,
+    seed: 2017,
+    valFold: 1,
+    groupBy: 'record',
+    labels: 'REFERENCE.csv',
+  });
   assert.equal(dataset.entries.filter((e) => e.split === 'val').length, 1);
+});
+
+/** The fixture's records in DIR/training2017 (as `download cinc2017` unpacks them), with the given label files. */
+async function withLayout(files: Record<string, string>, body: (dir: string) => Promise<void>) {
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-cinc2017-'));
+  try {
+    cpSync(root, join(dir, 'training2017'), { recursive: true });
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(join(dir, name, '..'), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const ORIGINAL = 'A05493,N\nA07615,N\nA08050,O\n';
+const V3 = 'A05493,N\nA07615,~\nA08050,A\n';
+const labelsOf = (dataset: Awaited<ReturnType<typeof openCinc2017>>) =>
+  dataset.entries.map((e) => dataset.classes[e.labels[0]!]);
+
+test('CinC 2017: REFERENCE-v3.csv one level up (the download layout) wins over the 2017 REFERENCE.csv', async () => {
+  await withLayout({ 'training2017/REFERENCE.csv': ORIGINAL, 'REFERENCE-v3.csv': V3 }, async (dir) => {
+    const dataset = await openCinc2017(join(dir, 'training2017'));
+    assert.deepEqual(labelsOf(dataset), ['N', '~', 'A']);
+    assert.equal(dataset.split.parameters['labels'], '../REFERENCE-v3.csv');
+    const original = await openCinc2017(join(dir, 'training2017'), { reference: 'REFERENCE.csv' });
+    assert.deepEqual(labelsOf(original), ['N', 'N', 'O']);
+    assert.equal(original.split.parameters['labels'], 'REFERENCE.csv');
+  });
+});
+
+test('CinC 2017: REFERENCE-v3.csv beside the records is read; without it REFERENCE.csv (with a header)', async () => {
+  await withLayout({ 'training2017/REFERENCE-v3.csv': V3 }, async (dir) => {
+    const dataset = await openCinc2017(join(dir, 'training2017'));
+    assert.deepEqual(labelsOf(dataset), ['N', '~', 'A']);
+    assert.equal(dataset.split.parameters['labels'], 'REFERENCE-v3.csv');
+  });
+  // The project's data folder: the v3 labels as REFERENCE.csv under a "data_source,class" header.
+  await withLayout({ 'training2017/REFERENCE.csv': `data_source,class\n${V3}` }, async (dir) => {
+    const dataset = await openCinc2017(join(dir, 'training2017'));
+    assert.deepEqual(labelsOf(dataset), ['N', '~', 'A']);
+    assert.equal(dataset.split.parameters['labels'], 'REFERENCE.csv');
+  });
 });
 
 test(

@@ -99,6 +99,7 @@ test('custom: classes in classes.txt order, ids without extension, patient featu
   assert.deepEqual(dataset.sourceFiles('records/wfdb/r10'), [
     join(fixture, 'records/wfdb/r10.hea'),
     join(fixture, 'records/wfdb/r10.dat'),
+    join(fixture, 'labels.csv'),
   ]);
 });
 
@@ -128,28 +129,28 @@ test('custom: without classes.txt the classes are the sorted names', async () =>
 test('custom split rules: a val row means the user split; only test rows keep test and the rest is seeded', async () => {
   const userSplit = editLabels(([header, ...rows]) => [
     `${header},split`,
-    ...rows.map((row, i) => `${row},${i < 6 ? 'train' : i < 9 ? 'val' : 'test'}`),
+    ...rows.map((row, i) => `${row},${i < 6 ? 'train' : i < 8 ? 'val' : 'test'}`),
   ]);
   await withFolder({ 'labels.csv': userSplit }, async (dir) => {
     const dataset = await openCustom(dir);
     assert.equal(dataset.split.method, 'labels.csv split column');
     assert.deepEqual(
       dataset.entries.map((entry) => entry.split),
-      [...Array(6).fill('train'), ...Array(3).fill('val'), ...Array(3).fill('test')],
+      [...Array(6).fill('train'), ...Array(2).fill('val'), ...Array(4).fill('test')],
     );
   });
   const testOnly = editLabels(([header, ...rows]) => [
     `${header},split`,
-    ...rows.map((row, i) => `${row},${i >= 9 ? 'test' : i % 2 ? 'train' : ''}`),
+    ...rows.map((row, i) => `${row},${i >= 8 ? 'test' : i % 2 ? 'train' : ''}`),
   ]);
   await withFolder({ 'labels.csv': testOnly }, async (dir) => {
     const dataset = await openCustom(dir);
     assert.equal(dataset.split.method, 'seeded iterative stratification');
     assert.deepEqual(
-      dataset.entries.slice(9).map((entry) => entry.split),
-      ['test', 'test', 'test'],
+      dataset.entries.slice(8).map((entry) => entry.split),
+      ['test', 'test', 'test', 'test'],
     );
-    assert.ok(dataset.entries.slice(0, 9).every((entry) => entry.split !== 'test'));
+    assert.ok(dataset.entries.slice(0, 8).every((entry) => entry.split !== 'test'));
   });
   const noPatient = editLabels((lines) => lines.map((line) => line.split(',').slice(0, 2).join(',')));
   await withFolder({ 'labels.csv': noPatient }, async (dir) => {
@@ -160,6 +161,46 @@ test('custom split rules: a val row means the user split; only test rows keep te
     ...rows.map((row, i) => `${row},${i === 4 ? '' : i < 9 ? 'train' : 'val'}`),
   ]);
   await rejects({ 'labels.csv': blank }, FormatError, /labels\.csv: line 6: empty split/);
+});
+
+test('custom: a patient with rows in test and in another split is a FormatError naming labels.csv and the patient', async () => {
+  // Rows 9 and 10 (lines 10, 11) are patient p5's.
+  const split = (other: string) =>
+    editLabels(([header, ...rows]) => [
+      `${header},split`,
+      ...rows.map((row, i) => `${row},${i === 8 ? other : i < 6 ? 'train' : i < 9 ? 'val' : 'test'}`),
+    ]);
+  await rejects(
+    { 'labels.csv': split('val') },
+    FormatError,
+    /labels\.csv: patient "p5" has rows in test \(line 11\) and in val \(line 10\)/,
+  );
+  await rejects(
+    { 'labels.csv': split('train') },
+    FormatError,
+    /labels\.csv: patient "p5" has rows in test \(line 11\) and in train \(line 10\)/,
+  );
+  // No val row: the blank and train rows get the seeded split, which would put p5's line 10 in train or val.
+  const seeded = editLabels(([header, ...rows]) => [
+    `${header},split`,
+    ...rows.map((row, i) => `${row},${i >= 9 ? 'test' : ''}`),
+  ]);
+  await rejects(
+    { 'labels.csv': seeded },
+    FormatError,
+    /labels\.csv: patient "p5" has rows in test \(line 11\) and in the seeded train\/val split \(line 10\)/,
+  );
+  // Rows without a patient are not grouped: a test row beside them is fine.
+  const anonymous = editLabels(([, ...rows]) => [
+    'record,label,age,sex,split',
+    ...rows.map((row, i) => {
+      const [record, label, , age, sex] = row.split(',');
+      return `${record},${label},${age},${sex},${i >= 9 ? 'test' : ''}`;
+    }),
+  ]);
+  await withFolder({ 'labels.csv': anonymous }, async (dir) => {
+    assert.equal((await openCustom(dir)).entries.filter((entry) => entry.split === 'test').length, 3);
+  });
 });
 
 test('custom multi-label: several labels per row, or the classes.txt directive', async () => {
@@ -254,7 +295,7 @@ test('custom errors: files, columns, labels and classes name the file, the line 
   await rejects({ 'labels.csv': 'record,label\n' }, FormatError, /no record rows/);
 });
 
-test('custom: a record column may name an exam of an HDF5 file (FILE#ID); the file is its fingerprint', async () => {
+test('custom: a record column may name an exam of an HDF5 file (FILE#ID); the file (+ labels.csv) is its fingerprint', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ecg-custom-hdf5-'));
   try {
     const code15 = fileURLToPath(new URL('../fixtures/datasets/code15/exams_part0.hdf5', import.meta.url));
@@ -269,7 +310,10 @@ test('custom: a record column may name an exam of an HDF5 file (FILE#ID); the fi
       ['part.hdf5#1000001', 'part.hdf5#1000002'],
     );
     assert.match(dataset.skipped[0]!.reason, /no exam "42"/);
-    assert.deepEqual(dataset.sourceFiles('part.hdf5#1000002'), [join(dir, 'part.hdf5')]);
+    assert.deepEqual(dataset.sourceFiles('part.hdf5#1000002'), [
+      join(dir, 'part.hdf5'),
+      join(dir, 'labels.csv'),
+    ]);
     const { record } = await dataset.load('part.hdf5#1000002');
     assert.equal(record.fs, 400);
     assert.equal(record.signals[0]!.length, 2920);

@@ -2,7 +2,8 @@
  * Preprocessed dataset cache (Node): one binary file of float32 samples per dataset + preprocessing config,
  * and a JSON index (record ids, offsets, lengths, labels, patient features, the config and a fingerprint of the
  * sources), so that an epoch reads from memory instead of thousands of files. Rebuilt when the sources
- * (sizes, mtimes, labels) or the config change; both files are written to temporary names and renamed.
+ * (sizes, mtimes, labels, reader options such as a record's fs) or the config change; both files are written to
+ * temporary names and renamed.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm, stat, writeFile, mkdir } from 'node:fs/promises';
@@ -75,7 +76,10 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** Hash of what the cache content depends on in the sources: entries (ids, labels, splits) and file sizes + mtimes. */
+/**
+ * Hash of what the cache content depends on in the sources: entries (ids, labels, splits), file sizes + mtimes and
+ * the reader options of each record (a rate from labels.csv changes the samples, not the files).
+ */
 export async function sourceFingerprint(dataset: Dataset): Promise<string> {
   const hash = createHash('sha256');
   hash.update(
@@ -87,6 +91,9 @@ export async function sourceFingerprint(dataset: Dataset): Promise<string> {
     }),
   );
   for (const entry of dataset.entries) {
+    // Hashed only when there are some: the caches of adapters that pass none keep their fingerprint.
+    const read = dataset.readOptions?.(entry.id) ?? {};
+    if (Object.keys(read).length > 0) hash.update(`\n${entry.id}\t${canonical(read)}`);
     for (const path of dataset.sourceFiles(entry.id)) {
       const info = await stat(path).catch(() => null);
       hash.update(`\n${path}\t${info?.size ?? -1}\t${info?.mtimeMs ?? -1}`);

@@ -43,7 +43,8 @@ export const SOURCES: Record<DownloadableDataset, SourceSpec> = {
   },
   cinc2017: {
     description:
-      'PhysioNet/CinC Challenge 2017 training set (8,528 records) and the relabelled REFERENCE-v3.csv, ODC-By 1.0',
+      'PhysioNet/CinC Challenge 2017 training set (8,528 records) and the relabelled REFERENCE-v3.csv, ODC-By 1.0; ' +
+      'train with --data DEST/training2017 (the labels read are ../REFERENCE-v3.csv, not the 2017 ones in the zip)',
     base: 'https://physionet.org/files/challenge-2017/1.0.0/',
     sums: 'SHA256SUMS.txt',
     files: ['training2017.zip', 'REFERENCE-v3.csv'],

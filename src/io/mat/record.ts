@@ -9,7 +9,7 @@ import { parseMat, type ParseMatOptions } from './parse.js';
 import { describeMatValue, type MatFile, type MatNumeric, type MatValue } from './types.js';
 
 export interface MatRecordOptions extends ParseMatOptions {
-  /** Sampling frequency in Hz: required for a `val` matrix, overrides the CPSC 2018 default of 500. */
+  /** Sampling frequency in Hz of a `val` matrix (required there); a CPSC 2018 struct is 500 Hz and ignores it. */
   fs?: number;
   /** ADC units per physical unit for a `val` matrix (e.g. 1000 for CinC 2017); values are divided by it. */
   gain?: number;
@@ -57,7 +57,8 @@ function cpscRecord(
       `struct 'ECG' has no numeric field 'data' (fields: ${[...(ecg?.keys() ?? [])]})`,
     );
   }
-  const fs = checkFs(options.fs ?? CPSC_FS, source, readLimits(options.limits));
+  // CPSC 2018 records are 500 Hz: the caller's fs is for records that carry no rate (as the HDF5 reader's rule).
+  const fs = checkFs(CPSC_FS, source, readLimits(options.limits));
   const signals = rowsAsSignals(data, source, 1, false, options);
   return {
     name: options.name ?? nameFromSource(source),

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { downloadDataset } from '../../../src/datasets/download/index.js';
 import { fetchFile } from '../../../src/datasets/download/fetch-file.js';
-import { parseSha256Sums } from '../../../src/datasets/download/sources.js';
+import { parseSha256Sums, SOURCES } from '../../../src/datasets/download/sources.js';
+import { openCinc2017 } from '../../../src/datasets/cinc2017.js';
 import { ChecksumError, FormatError, NetworkError } from '../../../src/errors.js';
 
 const mirrorRoot = fileURLToPath(new URL('../../fixtures/datasets/mirror/', import.meta.url));
@@ -188,6 +189,33 @@ test('archives are fetched by name from the sums list and unpacked once', async 
       behaviour.requests.some((r) => r.path.includes('other.hea')),
       false,
     );
+  } finally {
+    rmSync(dest, { recursive: true, force: true });
+  }
+});
+
+test('download cinc2017, then --data DEST/training2017 (as its description says) reads the v3 labels', async () => {
+  reset();
+  const dest = freshDir();
+  try {
+    await downloadDataset('cinc2017', { dest, mirror: `${baseUrl}cinc2017-v3` });
+    assert.match(SOURCES.cinc2017.description, /--data DEST\/training2017/);
+    // The zip's own REFERENCE.csv holds the 2017 labels (A07615 N, A08050 O); REFERENCE-v3.csv sits one level up.
+    assert.equal(
+      readFileSync(join(dest, 'training2017', 'REFERENCE.csv'), 'utf8'),
+      'A05493,N\nA07615,N\nA08050,O\n',
+    );
+    const dataset = await openCinc2017(join(dest, 'training2017'));
+    assert.deepEqual(
+      dataset.entries.map((entry) => [entry.id, dataset.classes[entry.labels[0]!]]),
+      [
+        ['A05493', 'N'],
+        ['A07615', '~'],
+        ['A08050', 'A'],
+      ],
+    );
+    assert.equal(dataset.split.parameters['labels'], '../REFERENCE-v3.csv');
+    assert.equal((await dataset.load('A08050')).record.fs, 300);
   } finally {
     rmSync(dest, { recursive: true, force: true });
   }

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { FormatError } from '../../../src/errors.js';
+import { readRecord } from '../../../src/io/index.js';
 import { parseMat, readMatRecord, type MatValue, type MatNumeric } from '../../../src/io/mat/index.js';
 import { seededRandom } from '../../../src/util/random.js';
 
@@ -179,6 +181,19 @@ test('readMatRecord: CPSC 2018 struct ECG (compressed v5) gives 12 leads at 500 
     assert.equal(record.sex, expected.sex.toLowerCase());
     assertSignalsMatch(record.signals, expected.data);
   }
+});
+
+test('a caller fs does not re-time a CPSC 2018 struct (500 Hz) but still times a bare val matrix', async () => {
+  const name = 'cpsc_A1980_crop.mat';
+  const plain = readMatRecord(fixture(name), name);
+  const given = readMatRecord(fixture(name), name, { fs: 250 });
+  assert.equal(given.fs, 500);
+  assert.deepEqual(given.signals, plain.signals);
+  // The path readers (predict/inspect --fs, --records-fs, labels.csv fs) go through readRecord.
+  const read = await readRecord(fileURLToPath(new URL(name, FIXTURES)), { fs: 250 });
+  assert.deepEqual([read.fs, read.signals[0]!.length], [500, plain.signals[0]!.length]);
+  const val = await readRecord(fileURLToPath(new URL('cinc2017_A00001.mat', FIXTURES)), { fs: 250 });
+  assert.equal(val.fs, 250);
 });
 
 test('readMatRecord: CinC 2017 val matrix (v4 int16) needs fs and applies the gain', () => {
