@@ -38,7 +38,6 @@ function task(): TrainingTask<number[]> {
   const model = newTrainableModel('efficientecg-w0.25', false, { leads: 1, classes: CLASSES }, []);
   return memoryTask({
     model,
-    stepsPerEpoch: steps,
     epochBatches: () =>
       batchesOf(
         Array.from({ length: examples }, (_, i) => i),

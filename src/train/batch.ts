@@ -5,7 +5,7 @@
  */
 import type { AugmentConfig } from './config.js';
 import type { SampleStore } from './data.js';
-import { seededRandom, STREAM, type Random } from './random.js';
+import { rankKey, seededRandom, STREAM, type Random } from './random.js';
 
 export type ShortRecords = 'zero-pad' | 'repeat';
 
@@ -22,6 +22,8 @@ export interface BatchRequest {
   seed: number;
   epoch: number;
   step: number;
+  /** Data-parallel rank building its part of the batch (src/train/random.ts rankKey); 0 alone. */
+  rank?: number;
 }
 
 /**
@@ -88,7 +90,13 @@ export function assembleTrainingBatch(
   const size = store.leads * window.samples;
   const length = request.indices.length * size;
   const batch = reuse?.length === length ? reuse.fill(0) : new Float32Array(length);
-  const random = seededRandom(request.seed, request.epoch, request.step, STREAM.augment);
+  const random = seededRandom(
+    request.seed,
+    request.epoch,
+    request.step,
+    STREAM.augment,
+    ...rankKey(request.rank ?? 0),
+  );
   request.indices.forEach((index, b) => {
     const out = batch.subarray(b * size, (b + 1) * size);
     const length = store.slots[index]!.length;

@@ -72,7 +72,7 @@ import { preprocessOf } from './data.js';
 import { batchesOf, RUN_FILES, runTraining, type TrainOptions, type TrainResult } from './loop.js';
 import type { TrainableModel } from './model.js';
 import { corruptLead } from './beat-noise.js';
-import { seededRandom, shuffled, STREAM, type Random } from './random.js';
+import { rankKey, seededRandom, shuffled, STREAM, type Random } from './random.js';
 import type { TaskOutputs, TrainingTask } from './task.js';
 import type { ValidationMetrics } from './validate.js';
 
@@ -369,6 +369,8 @@ interface BeatRun {
   lastMetrics: BeatMetrics | null;
   /** Context columns of the extra leads and their flat-lead values (beats trained as one-lead records). */
   flatLeadContext: { column: number; value: number }[];
+  /** Data-parallel rank (0 alone): keys this process's random streams (src/train/random.ts rankKey). */
+  rank: number;
 }
 
 export async function trainBeats(
@@ -393,7 +395,7 @@ export async function trainBeats(
       throw new ConfigError(
         `dataset ${dataset.name}: ${train.count} training and ${validation.count} validation beats`,
       );
-    return beatTask(setUpBeatRun(config, geometry, train, validation, saved));
+    return beatTask(setUpBeatRun(config, geometry, train, validation, saved, options.distributed?.rank ?? 0));
   });
 }
 
@@ -405,7 +407,6 @@ function beatTask(run: BeatRun): TrainingTask<readonly number[]> {
   return {
     name: 'beats',
     model: run.trainable,
-    stepsPerEpoch: Math.ceil(order(0).length / config.batchSize),
     prefetch: 1,
     epochBatches: (epoch) => {
       const beats = order(epoch);
@@ -432,6 +433,7 @@ function setUpBeatRun(
   train: BeatSet,
   validation: BeatSet,
   saved: Checkpoint | null,
+  rank: number,
 ): BeatRun {
   manualSeed(config.seed);
   const modelConfig: BeatModelConfig = saved
@@ -454,6 +456,7 @@ function setUpBeatRun(
     },
     epochWeights: { epoch: -1, weights: [] },
     lastMetrics: null,
+    rank,
     flatLeadContext: flatLeadContext(
       train.contextFeatures,
       config.beats.leads.length,
@@ -482,7 +485,7 @@ function freshBeatConfig(config: TrainConfig, train: BeatSet): BeatModelConfig {
 
 /** The loss of a batch of beats: shifted, augmented windows and their (rate-jittered) RR rows. */
 function beatLoss(run: BeatRun, indices: readonly number[], at: { epoch: number; step: number }): Tensor {
-  const random = seededRandom(run.config.seed, at.epoch, at.step, STREAM.augment);
+  const random = seededRandom(run.config.seed, at.epoch, at.step, STREAM.augment, ...rankKey(run.rank));
   const { ecg, rr, context } = trainingBatch(run, indices, random);
   const k = run.train.contextFeatures.length;
   const logits = run.model.forward(

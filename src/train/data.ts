@@ -12,6 +12,7 @@ import {
 } from '../datasets/cache/index.js';
 import type { Dataset, DatasetEntry, LabelKind } from '../datasets/types.js';
 import { ConfigError } from '../errors.js';
+import { selectLeads } from '../infer/prepare.js';
 import type { EcgRecord } from '../io/record.js';
 import type { TrainConfig } from './config.js';
 import { recordRhythm, type RecordRhythm } from '../signal/rhythm-record.js';
@@ -66,6 +67,11 @@ export interface LoadOptions {
   onProgress?: (done: number, total: number) => void;
   /** Also compute each record's rhythm features (for rhythm tokens). */
   rhythm?: boolean;
+  /**
+   * Keep each record's stored lead order instead of the first record's by name (default false): for readers of any
+   * one lead (pre-training), where MIT-BIH's records store [MLII, V1] or [V5, MLII] alike.
+   */
+  storedLeadOrder?: boolean;
 }
 
 export async function loadTrainingData(dataset: Dataset, options: LoadOptions): Promise<TrainingData> {
@@ -82,7 +88,10 @@ export async function loadTrainingData(dataset: Dataset, options: LoadOptions): 
   for (const entry of source.entries) records.push((await source.load(entry.id)).record);
   const first = records[0];
   if (first === undefined) throw new ConfigError(`dataset ${dataset.name} (${dataset.root}) has no entries`);
-  records.forEach((record, i) => checkConsistent(record, first, source.entries[i]!.id));
+  records.forEach((record, i) => {
+    checkConsistent(record, first, source.entries[i]!.id);
+    if (!options.storedLeadOrder) records[i] = inLeadOrderOf(record, first, source.entries[i]!.id);
+  });
   return {
     name: dataset.name,
     classes: source.classes,
@@ -125,6 +134,29 @@ function checkConsistent(record: EcgRecord, first: EcgRecord, id: string): void 
       `record ${id} is at ${record.fs} Hz but record ${first.name} at ${first.fs} Hz: set preprocess.fs to resample`,
     );
   }
+}
+
+/**
+ * `record` with its leads in `first`'s order, matched by name as inference matches them (src/infer/prepare.ts): a
+ * record that stores [II, I] where the first stores [I, II] would otherwise train slot 0 on two different leads.
+ * Records whose names match none of the first's keep their order (generic names); a partial match is an error.
+ */
+function inLeadOrderOf(record: EcgRecord, first: EcgRecord, id: string): EcgRecord {
+  let indices: number[];
+  try {
+    indices = selectLeads(record.leads, first.leads).indices;
+  } catch (error) {
+    throw new ConfigError(
+      `record ${id}: its leads do not match record ${first.name}'s (${(error as Error).message})`,
+    );
+  }
+  if (indices.every((index, i) => index === i)) return record;
+  return {
+    ...record,
+    leads: indices.map((i) => record.leads[i]!),
+    units: indices.map((i) => record.units[i]!),
+    signals: indices.map((i) => record.signals[i]!),
+  };
 }
 
 function sharedStore(records: readonly EcgRecord[]): SampleStore {

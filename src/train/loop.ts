@@ -136,7 +136,7 @@ export async function runTraining<Batch>(
       config,
       task,
       optimizer,
-      schedule: scheduleOf(config, task.stepsPerEpoch * config.epochs),
+      schedule: scheduleOf(config, stepsPerEpoch(task, options.distributed) * config.epochs),
       average,
       reporter: createReporter(main ? join(config.out, RUN_FILES.log) : null, {
         bar: main && (options.progressBar ?? process.stderr.isTTY === true),
@@ -256,6 +256,15 @@ export function scheduleOf(config: TrainConfig, totalSteps: number): Schedule {
       });
 }
 
+/**
+ * Optimiser steps per epoch as the loop runs them: the task's batches (every epoch has as many), sharded when
+ * data-parallel (a batch too small for every rank is dropped), so the schedule ends on the last step it runs.
+ */
+function stepsPerEpoch(task: TrainingTask<unknown>, distributed: TrainOptions['distributed']): number {
+  const global = task.epochBatches(0);
+  return (distributed?.shardBatches(global) ?? global).length;
+}
+
 /** Cuts an epoch's shuffled example order into batches; a trailing batch of one is dropped (BatchNorm needs two). */
 export function batchesOf(order: readonly number[], batchSize: number): number[][] {
   const batches: number[][] = [];
@@ -354,7 +363,7 @@ function trainStep<Batch>(
 ): number {
   const { task, optimizer, config } = run;
   const parallel = run.options.distributed;
-  manualSeed(torchSeed(config.seed, at.epoch, at.step));
+  manualSeed(torchSeed(config.seed, at.epoch, at.step, parallel?.rank ?? 0));
   optimizer.setLearningRate(lr);
   parallel?.broadcastBuffers(task.model.module);
   const loss = scope(() => {

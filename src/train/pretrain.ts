@@ -27,7 +27,7 @@ import { loadTrainingData, preprocessOf, type SampleStore } from './data.js';
 import { withInit } from './init.js';
 import { RUN_FILES, runTraining, type TrainOptions, type TrainResult } from './loop.js';
 import { newTrainableModel, restoredModel, type TrainableModel } from './model.js';
-import { hashKey, seededRandom, shuffled, STREAM, type Random } from './random.js';
+import { hashKey, rankKey, seededRandom, shuffled, STREAM, type Random } from './random.js';
 import type { TaskOutputs, TrainingTask } from './task.js';
 import { validationSummary, type ValidationMetrics } from './validate.js';
 
@@ -225,6 +225,7 @@ async function loadSources(
     const data = await loadTrainingData(dataset, {
       preprocess: preprocessOf(config),
       cacheDir: config.cacheDir,
+      storedLeadOrder: true, // one random lead per example: which is which does not matter
       ...(options.onDataProgress ? { onProgress: options.onDataProgress } : {}),
     });
     if (fs !== null && data.fs !== fs)
@@ -260,6 +261,8 @@ interface PretrainRun {
   spec: ViewSpec;
   fs: number;
   model: TrainableModel;
+  /** Data-parallel rank (0 alone): keys this process's random streams (src/train/random.ts rankKey). */
+  rank: number;
 }
 
 /** The labels of the projection outputs (no supervised run shares them, so `--init` leaves its classifier fresh). */
@@ -312,7 +315,8 @@ export async function pretrain(
     };
     const segment = Math.max(window.samples, Math.round(pretrainConfig.segmentSeconds * fs));
     const spec: ViewSpec = { segment, window, augment: pretrainConfig.augment };
-    return pretrainTask({ config, pretrain: pretrainConfig, train, validation, spec, fs, model });
+    const rank = options.distributed?.rank ?? 0;
+    return pretrainTask({ config, pretrain: pretrainConfig, train, validation, spec, fs, model, rank });
   });
 }
 
@@ -332,13 +336,17 @@ function pretrainTask(run: PretrainRun): TrainingTask<Float32Array> {
   return {
     name: 'pretrain',
     model: run.model,
-    stepsPerEpoch,
     prefetch: 1,
     // Every epoch has the same number of examples; the distinct-record rule may drop a few at its end.
     epochBatches: (epoch) => batchesOfEpoch(epoch).slice(0, stepsPerEpoch),
     fetch: (batches, epoch, s) =>
       Promise.resolve(
-        assembleViews(train, batches[s]!, spec, seededRandom(config.seed, epoch, s, STREAM.augment)),
+        assembleViews(
+          train,
+          batches[s]!,
+          spec,
+          seededRandom(config.seed, epoch, s, STREAM.augment, ...rankKey(run.rank)),
+        ),
       ),
     loss: (batch, indices) => {
       const views = F.tensor(batch, [2 * indices.length, 1, spec.window.samples]);

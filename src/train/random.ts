@@ -72,7 +72,16 @@ export function shuffled<T>(items: readonly T[], random: Random): T[] {
 /** Stream purposes, so that the epoch order, a batch's augmentation and libtorch's seed never share a stream. */
 export const STREAM = { order: 1, augment: 2, torch: 3, tokenDropout: 4 } as const;
 
-/** The libtorch seed of one training step (dropout, stochastic depth): non-negative 31-bit. */
-export function torchSeed(seed: number, epoch: number, step: number): number {
-  return hashKey(seed, epoch, step, STREAM.torch) & 0x7fffffff;
+/**
+ * The extra key of data-parallel rank `rank`'s streams: ranks > 0 draw their own augmentation, token dropout and
+ * dropout masks (their part of a batch holds other examples); rank 0 adds nothing, so a single process and rank 0
+ * keep the keys every earlier run used.
+ */
+export function rankKey(rank: number): number[] {
+  return rank === 0 ? [] : [rank];
+}
+
+/** The libtorch seed of one training step (dropout, stochastic depth) on data-parallel rank `rank`: 31-bit. */
+export function torchSeed(seed: number, epoch: number, step: number, rank = 0): number {
+  return hashKey(seed, epoch, step, STREAM.torch, ...rankKey(rank)) & 0x7fffffff;
 }

@@ -33,8 +33,6 @@ export interface TrainingTask<Batch> {
   /** Human-readable name for logs ('records', 'beats', 'pretrain'). */
   readonly name: 'records' | 'beats' | 'pretrain';
   readonly model: TrainableModel;
-  /** Optimiser steps per epoch (the schedule's length is epochs x this). */
-  readonly stepsPerEpoch: number;
   /** Example indices of each batch of `epoch`, from PRNG(seed, epoch). */
   epochBatches(epoch: number): number[][];
   /**

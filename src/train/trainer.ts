@@ -22,7 +22,7 @@ import { batchesOf, RUN_FILES, runTraining, type TrainOptions, type TrainResult 
 import { newTrainableModel, restoredModel, rowOf, type TrainableModel } from './model.js';
 import { classWeights, lossOf, targetTensor, type ClassWeights } from './objective.js';
 import { blendLosses, softLoss, softTargets, type SoftTargets } from './distill.js';
-import { seededRandom, shuffled, STREAM, type Random } from './random.js';
+import { rankKey, seededRandom, shuffled, STREAM, type Random } from './random.js';
 import type { ValidationShard } from './distributed.js';
 import type { TaskOutputs, TrainingTask } from './task.js';
 import { predictRecords, validationMetrics, validationSummary, type ValidationMetrics } from './validate.js';
@@ -81,6 +81,8 @@ interface RecordRun {
   source: BatchSource;
   /** Distillation: the teachers' soft targets for a batch (config.distill), else null. */
   teacher: SoftTargets | null;
+  /** Data-parallel rank (0 alone): keys this process's random streams (src/train/random.ts rankKey). */
+  rank: number;
 }
 
 async function recordTask(
@@ -100,16 +102,13 @@ async function recordTask(
       options.modelsDir,
       config.preprocess.standardize,
     );
-  // A last batch of one would break BatchNorm's training statistics: it is dropped.
-  const n = run.train.length;
   return {
     name: 'records',
     model: run.model,
-    stepsPerEpoch: Math.floor(n / config.batchSize) + (n % config.batchSize >= 2 ? 1 : 0),
     prefetch: run.source.depth,
     epochBatches: (epoch) => epochBatches(run.train, config.batchSize, config.seed, epoch),
     fetch: (batches, epoch, s) =>
-      run.source.build({ indices: batches[s]!, seed: config.seed, epoch, step: s }),
+      run.source.build({ indices: batches[s]!, seed: config.seed, epoch, step: s, rank: run.rank }),
     loss: (batch, indices, at) => recordLoss(run, batch, indices, at),
     release: (batch) => run.source.recycle(batch),
     validate: (shard) => validate(run, shard),
@@ -170,6 +169,7 @@ function setUp(
     ),
     source: createBatchSource({ store: data.store, window, augment: config.augment }, config.workers),
     teacher: null,
+    rank: options.distributed?.rank ?? 0,
   };
 }
 
@@ -253,7 +253,8 @@ function recordLoss(
   at: { epoch: number; step: number },
 ): ReturnType<typeof lossOf> {
   const { data, model, config } = run;
-  const rows = trainingRows(run, indices, seededRandom(config.seed, at.epoch, at.step, STREAM.tokenDropout));
+  const random = seededRandom(config.seed, at.epoch, at.step, STREAM.tokenDropout, ...rankKey(run.rank));
+  const rows = trainingRows(run, indices, random);
   const entries: DatasetEntry[] = indices.map((i) => data.entries[i]!);
   const ecg = F.tensor(batch, [indices.length, data.store.leads, run.window.samples]);
   const logits = model.logits(ecg, rows);

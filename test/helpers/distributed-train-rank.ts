@@ -40,7 +40,6 @@ function mlpTask(): TrainingTask<number[]> {
   let done = 0;
   return memoryTask({
     model: { module, spec: { name: 'test-mlp', config: {} }, logits: (x) => module.forward(x) },
-    stepsPerEpoch: steps,
     epochBatches: (epoch) =>
       batchesOf(
         shuffled(

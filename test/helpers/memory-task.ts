@@ -9,7 +9,6 @@ import type { TrainingTask } from '../../src/train/task.js';
 
 export interface MemoryTaskParts {
   model: TrainableModel;
-  stepsPerEpoch: number;
   epochBatches: (epoch: number) => number[][];
   /** The loss of the examples at these indices. */
   loss: (indices: readonly number[]) => Tensor;
@@ -24,7 +23,6 @@ export function memoryTask(parts: MemoryTaskParts): TrainingTask<number[]> {
   return {
     name: 'records',
     model,
-    stepsPerEpoch: parts.stepsPerEpoch,
     prefetch: 1,
     epochBatches: parts.epochBatches,
     fetch: (batches, _epoch, s) => Promise.resolve(batches[s]!),

@@ -4,7 +4,7 @@ import { assembleTrainingBatch, windowStarts, writeWindow, type WindowSpec } fro
 import { NO_AUGMENTATION, TRAIN_DEFAULTS } from '../../src/train/config.js';
 import type { SampleStore } from '../../src/train/data.js';
 import { epochBatches } from '../../src/train/trainer.js';
-import { hashKey, seededRandom, shuffled } from '../../src/train/random.js';
+import { hashKey, seededRandom, shuffled, STREAM, torchSeed } from '../../src/train/random.js';
 
 /** Two leads; record 0 has 10 samples (lead 1 = lead 0 + 100), record 1 has 3. */
 function store(): SampleStore {
@@ -66,6 +66,22 @@ test('a training batch is a function of its key: same key, same batch; crops sta
     [0, 1, 2, 3, 4].map((i) => start + i).concat([0, 1, 2, 3, 4].map((i) => 100 + start + i)),
   );
   assert.ok(start >= 0 && start <= 5);
+});
+
+test("data-parallel ranks draw their own crops, augmentation and dropout seeds; rank 0 keeps a single process's", () => {
+  const request = { indices: [0, 0, 0], seed: 3, epoch: 1, step: 4 };
+  const build = (rank?: number) =>
+    assembleTrainingBatch(store(), window('zero-pad'), TRAIN_DEFAULTS.augment, {
+      ...request,
+      ...(rank === undefined ? {} : { rank }),
+    });
+  assert.deepEqual(build(0), build());
+  // Rank 1's part holds other examples than rank 0's: drawing the same noise and crops for them was the defect.
+  assert.notDeepEqual(build(1), build(0));
+  assert.notDeepEqual(build(2), build(1));
+  assert.equal(torchSeed(3, 1, 4, 0), torchSeed(3, 1, 4));
+  assert.equal(torchSeed(3, 1, 4), hashKey(3, 1, 4, STREAM.torch) & 0x7fffffff); // the key of every earlier run
+  assert.notEqual(torchSeed(3, 1, 4, 1), torchSeed(3, 1, 4));
 });
 
 test('augmentations: scaling multiplies, lead dropout zeroes whole leads but never all', () => {
