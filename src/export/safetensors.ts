@@ -77,9 +77,10 @@ export function encodeSafetensors(
     };
     offset += length;
   }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((json.length + 8) % 8)) % 8); // keep the data 8-byte aligned, as the reference does
-  const headerBytes = new TextEncoder().encode(json);
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  // Keep the data 8-byte aligned, as the reference does: padded in UTF-8 bytes (a label like "é" is two).
+  const headerBytes = new Uint8Array(json.length + ((8 - ((json.length + 8) % 8)) % 8)).fill(0x20);
+  headerBytes.set(json);
   const out = new Uint8Array(8 + headerBytes.length + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);

@@ -208,7 +208,14 @@ export function ensembleCheckpoint(
     for (const [name, tensor] of member.state) state.set(`members.${k}.${name}`, tensor);
   });
   const config: EnsembleConfig = { members: members.map((member) => member.metadata.model) };
-  const { training: _training, ...extra } = first.metadata.extra ?? {};
+  // A member's thresholds and validation figures were chosen on and measured for that member alone, not the
+  // averaged outputs: the caller (bundle-model) sets the ensemble's own; without them argmax / 0.5 decide.
+  const {
+    training: _training,
+    thresholds: _thresholds,
+    validation: _validation,
+    ...extra
+  } = first.metadata.extra ?? {};
   if (classOffsets !== undefined) {
     const labels = first.metadata.labels.length;
     if (classOffsets.length !== labels)

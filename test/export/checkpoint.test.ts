@@ -40,6 +40,12 @@ test('encode then decode is the identity, and the data section is 8-byte aligned
   const again = decodeSafetensors(bytes);
   assert.deepEqual(again.metadata, metadata);
   for (const [name, t] of tensors) assert.deepEqual(again.tensors.get(name), t);
+  // Alignment counts UTF-8 bytes: labels of a user's dataset may hold "é" (2 bytes) or "–" (3).
+  for (const label of ['é', 'Vorhofflattern – atypisch', 'ab']) {
+    const encoded = encodeSafetensors(tensors, { ...metadata, label });
+    assert.equal((8 + Number(new DataView(encoded.buffer).getBigUint64(0, true))) % 8, 0, label);
+    assert.equal(decodeSafetensors(encoded).metadata.label, label);
+  }
 });
 
 const corruptions: Array<[string, (b: Uint8Array) => Uint8Array, RegExp]> = [

@@ -75,6 +75,15 @@ test('an ensemble ONNX graph gives the mean of its members logits', async () => 
   for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(engine[i]! - expected[i]!) < 1e-5);
 });
 
+test("an ensemble does not carry its first member's thresholds or validation figures as its own", () => {
+  const [a, b] = [member(6), member(7)];
+  a.metadata.extra = { ...a.metadata.extra, thresholds: { A: 0.2 }, validation: { value: 0.9 } };
+  const extra = ensembleCheckpoint([a, b], ['m6', 'm7']).metadata.extra!;
+  assert.equal('thresholds' in extra, false);
+  assert.equal('validation' in extra, false);
+  assert.equal(extra.labelKind, 'single-label');
+});
+
 test('members that disagree on labels are refused, naming the member', () => {
   assert.throws(
     () => ensembleCheckpoint([member(1), member(2, ['A', 'C', 'B'])], ['m1', 'm2']),
