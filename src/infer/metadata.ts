@@ -44,32 +44,45 @@ const windowSamples = positiveInt.max(2 ** 22);
 const MAX_LABELS = 10_000;
 const MAX_LEADS = 256;
 
-const numericGroup = z.object({
-  kind: z.literal('numeric'),
-  name: z.string().min(1),
-  features: z.array(z.string()).min(1),
-  mean: z.array(finiteNumber),
-  std: z.array(z.number().positive()),
-  inputs: z.object({ values: z.string(), missing: z.string() }),
-  /** A `beats` token: the beat PCA its values are computed with (src/signal/beat-embedding.ts). */
-  beatPca: z
-    .object({
-      fs: z.number().positive(),
-      lead: z.number().int().min(0),
-      beforeSeconds: z.number().min(0),
-      afterSeconds: z.number().positive(),
-      mean: z.array(finiteNumber).min(1),
-      components: z.array(z.array(finiteNumber).min(1)).min(1),
-    })
-    .optional(),
-});
-const categoricalGroup = z.object({
-  kind: z.literal('categorical'),
-  name: z.string().min(1),
-  categories: z.array(z.string()).min(1),
-  unknown: z.string(),
-  inputs: z.object({ values: z.string(), missing: z.string() }),
-});
+const numericGroup = z
+  .object({
+    kind: z.literal('numeric'),
+    name: z.string().min(1),
+    features: z.array(z.string()).min(1),
+    mean: z.array(finiteNumber),
+    std: z.array(z.number().positive()),
+    inputs: z.object({ values: z.string(), missing: z.string() }),
+    /** A `beats` token: the beat PCA its values are computed with (src/signal/beat-embedding.ts). */
+    beatPca: z
+      .object({
+        fs: z.number().positive(),
+        lead: z.number().int().min(0),
+        beforeSeconds: z.number().min(0),
+        afterSeconds: z.number().positive(),
+        mean: z.array(finiteNumber).min(1),
+        components: z.array(z.array(finiteNumber).min(1)).min(1),
+      })
+      .optional(),
+  })
+  // A short mean or std would feed NaN (silently NaN probabilities).
+  .refine(
+    (group) => group.mean.length === group.features.length && group.std.length === group.features.length,
+    {
+      message: 'mean and std need one value per feature',
+    },
+  );
+const categoricalGroup = z
+  .object({
+    kind: z.literal('categorical'),
+    name: z.string().min(1),
+    categories: z.array(z.string()).min(1),
+    unknown: z.string(),
+    inputs: z.object({ values: z.string(), missing: z.string() }),
+  })
+  // An unknown outside the categories would be fed as index -1, which Gather reads as the last row.
+  .refine((group) => group.categories.includes(group.unknown), {
+    message: 'unknown must be one of the categories',
+  });
 export const patientGroupSchema = z.discriminatedUnion('kind', [numericGroup, categoricalGroup]);
 export type PatientGroup = z.infer<typeof patientGroupSchema>;
 

@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import { InferenceSession } from 'onnxruntime-node';
 import { ConfigError, EcgError } from '../../src/errors.js';
 import { onnx } from '../../src/export/onnx/graph.js';
+import { parseModelInfo } from '../../src/infer/metadata.js';
 import { Predictor } from '../../src/infer/predictor.js';
 
 const MODEL = new URL('../../models/cinc2017-w0.25.onnx', import.meta.url);
@@ -112,3 +113,33 @@ for (const [what, bytes, error] of [
     assert.equal(release.mock.callCount(), 1, 'the session onnxruntime created is released');
   });
 }
+
+test('patient groups that would feed NaN or index -1 are refused from the metadata', () => {
+  const fusion = onnx.ModelProto.decode(
+    new Uint8Array(readFileSync(new URL('../../models/ptbxl-fusion-w0.25.onnx', import.meta.url))),
+  );
+  const metadata = Object.fromEntries(
+    fusion.metadataProps.map((p) => [p.key!, JSON.parse(p.value!) as unknown]),
+  );
+  const groups = metadata.patient_groups as Array<Record<string, unknown>>;
+  assert.ok(parseModelInfo(metadata, 'fusion.onnx').patientGroups.length === groups.length);
+  const refused = (
+    edit: (group: Record<string, unknown>) => Record<string, unknown>,
+    kind: string,
+    text: RegExp,
+  ) =>
+    assert.throws(
+      () =>
+        parseModelInfo(
+          { ...metadata, patient_groups: groups.map((g) => (g.kind === kind ? edit(g) : g)) },
+          'fusion.onnx',
+        ),
+      (e: unknown) => e instanceof ConfigError && e.message.includes('fusion.onnx') && text.test(e.message),
+    );
+  refused((g) => ({ ...g, mean: [] }), 'numeric', /one value per feature/);
+  refused(
+    (g) => ({ ...g, unknown: 'not-a-category' }),
+    'categorical',
+    /unknown must be one of the categories/,
+  );
+});
