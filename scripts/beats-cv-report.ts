@@ -153,8 +153,9 @@ async function detectedScores(cvDir: string, folds: readonly HeldoutFile[], data
         episodes.every(([a, b]) => p < a || p > b),
       );
       // The beats `predict` classifies: those whose QRS the record's edge cuts are left out (missed, if annotated).
-      const { beats } = classifiableBeats(peaks, record.fs, record.signals[0]!.length);
-      const prediction = await predictor.predictBeats(record, beats);
+      const found = classifiableBeats(peaks, record.fs, record.signals[0]!.length);
+      const { beats } = found;
+      const prediction = await predictor.predictBeats(record, found.detected, { classify: found.classify });
       const predicted = prediction.beats.map((row) => argmax(row.probabilities));
       const match = matchEvents(
         annotated.map((beat) => beat.sample),

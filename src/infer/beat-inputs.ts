@@ -99,6 +99,23 @@ export function beatModelInputs(
   return { windows: all, context, count, channels, width, templates };
 }
 
+/**
+ * The inputs of the beats at `rows` (indices into `inputs`, ascending) alone: predictBeats computes the inputs from
+ * every peak it is given, then runs the model on the beats it classifies. The templates stay those of every peak.
+ */
+export function selectBeatInputs(inputs: BeatModelInputs, rows: readonly number[]): BeatModelInputs {
+  if (rows.length === inputs.count) return inputs;
+  const per = inputs.channels * inputs.width;
+  const features = inputs.count > 0 ? inputs.context.length / inputs.count : 0;
+  const windows = new Float32Array(rows.length * per);
+  const context = new Float32Array(rows.length * features);
+  rows.forEach((row, b) => {
+    windows.set(inputs.windows.subarray(row * per, (row + 1) * per), b * per);
+    context.set(inputs.context.subarray(row * features, (row + 1) * features), b * features);
+  });
+  return { ...inputs, windows, context, count: rows.length };
+}
+
 /** A beat in atrial fibrillation by the RR detector (src/signal/fibrillation.ts) above this probability is gated. */
 export const FIBRILLATION_THRESHOLD = 0.5;
 /**

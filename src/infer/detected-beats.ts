@@ -26,6 +26,11 @@ export function beatsOfPeaks(rPeaks: ArrayLike<number>, fs: number): BeatInput[]
 
 /** The detected beats a beat model classifies, and how many were left out at the edges. */
 export interface ClassifiableBeats {
+  /** Every detected beat, in time order: the model's inputs (intervals, templates, the gate) read them all. */
+  detected: BeatInput[];
+  /** Per detected beat, whether it is classified: predictBeats' `classify`. */
+  classify: boolean[];
+  /** The classified beats. */
   beats: BeatInput[];
   /** Detected beats whose QRS the record's edge cuts (within EDGE_QRS_SECONDS of either end): not classified. */
   partial: number;
@@ -34,21 +39,23 @@ export interface ClassifiableBeats {
 }
 
 /**
- * R peaks of a record of `length` samples -> the beats to classify: RR features from every peak (so the beats next
- * to a left-out one keep their true intervals), then the beats whose QRS is cut by an edge left out.
+ * R peaks of a record of `length` samples -> the beats to classify: every peak stays in the model's inputs (so the
+ * beats next to a left-out one keep their true intervals, as in training), the beats whose QRS is cut by an edge are
+ * not classified.
  */
 export function classifiableBeats(rPeaks: ArrayLike<number>, fs: number, length: number): ClassifiableBeats {
   const margin = EDGE_QRS_SECONDS * fs;
-  const all = beatsOfPeaks(rPeaks, fs);
-  const beats = all.filter((beat) => beat.sample >= margin && beat.sample < length - margin);
-  const partial = all.length - beats.length;
-  const found = `${all.length} beats found by the QRS detector (src/signal/qrs)`;
+  const detected = beatsOfPeaks(rPeaks, fs);
+  const classify = detected.map((beat) => beat.sample >= margin && beat.sample < length - margin);
+  const beats = detected.filter((_, b) => classify[b]);
+  const partial = detected.length - beats.length;
+  const found = `${detected.length} beats found by the QRS detector (src/signal/qrs)`;
   const notice =
     partial === 0
       ? found
       : `${found}; ${partial} of them not classified: their QRS is cut by the record's start or end ` +
         `(R peak within ${EDGE_QRS_SECONDS} s of it)`;
-  return { beats, partial, notice };
+  return { detected, classify, beats, partial, notice };
 }
 
 /** Every beat the QRS detector finds (all leads) classified by a beat model, with a notice saying how many. */
@@ -57,8 +64,8 @@ export async function predictDetectedBeats(
   record: EcgRecord,
 ): Promise<BeatPrediction> {
   const length = record.signals[0]?.length ?? 0;
-  const { beats, notice } = classifiableBeats(detectQrs(record.signals, record.fs).rPeaks, record.fs, length);
-  const prediction = await predictor.predictBeats(record, beats);
-  prediction.notices.unshift(notice);
+  const found = classifiableBeats(detectQrs(record.signals, record.fs).rPeaks, record.fs, length);
+  const prediction = await predictor.predictBeats(record, found.detected, { classify: found.classify });
+  prediction.notices.unshift(found.notice);
   return prediction;
 }

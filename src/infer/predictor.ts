@@ -15,7 +15,8 @@
  * ceil(window / segment) extra forward passes (10 s windows, 0.5 s segments: 20x the prediction).
  *
  * predictBeats(record, beats) for beat models (task 'beats'): one window of `before + after` samples around each R
- * peak (edges repeat the edge sample) and, when the model reads them, RR features in seconds (input `rr`).
+ * peak (edges repeat the edge sample) and, when the model reads them, RR features in seconds (input `rr`); with
+ * `classify`, only some of the beats are classified and the others inform their context.
  */
 import type * as Ort from 'onnxruntime-common';
 import {
@@ -45,8 +46,10 @@ import {
   fibrillationGate,
   fusionRuleLogits,
   gateLogits,
+  selectBeatInputs,
   shiftLogits,
   voteLogits,
+  type BeatModelInputs,
 } from './beat-inputs.js';
 import { qrsClusters } from '../signal/beat-clusters.js';
 import { recordBeatFeatures } from '../signal/beat-embedding.js';
@@ -73,6 +76,12 @@ export interface PredictOptions {
    * docs/short-records.md); a notice always says it was done.
    */
   shortRecords?: ShortRecordStrategy;
+  /**
+   * Beat models: which of the given beats to classify (default every one). The others still inform the inputs of
+   * the classified ones (intervals, templates, fibrillation gate), as training's every annotated beat does, but get
+   * no row and take no part in the cluster vote or the fusion rule: detected beats whose QRS an edge cuts.
+   */
+  classify?: readonly boolean[];
 }
 
 /** Tiling moved the PTB-XL models' probabilities least on records cut short (docs/short-records.md). */
@@ -318,21 +327,26 @@ export class Predictor {
     }
     const prepared = prepareRecord(record, info);
     const width = spec.before + spec.after;
-    // The same inputs as training (src/train/beats.ts): windows, residual channels, context from these peaks.
+    // The same inputs as training (src/train/beats.ts): windows, residual channels, context from every given peak,
+    // so a beat next to one not classified keeps its true intervals; the model runs on the classified beats alone.
     const samples = beats.map((beat) => beat.sample);
-    const inputs = beatModelInputs(prepared.signals, info.fs, samples, record.fs, spec);
+    const rows = classifiedRows(beats.length, options.classify);
+    const inputs = selectBeatInputs(
+      beatModelInputs(prepared.signals, info.fs, samples, record.fs, spec),
+      rows,
+    );
     const feeds: BeatFeeds = { channels: inputs.channels, inputs: {} };
-    if (spec.rr.length > 0) feeds.inputs.rr = rrMatrix(beats, spec.rr);
+    if (spec.rr.length > 0) feeds.inputs.rr = rrMatrix(beats, rows, spec.rr);
     if (spec.context.length > 0)
       feeds.inputs.context = { data: inputs.context, features: spec.context.length };
     const patient = options.patient ?? patientOfRecord(record);
     const logits =
-      beats.length === 0
+      rows.length === 0
         ? new Float32Array(0)
         : (
             await this.run(
               inputs.windows,
-              beats.length,
+              rows.length,
               patient,
               options.batchSize ?? BEAT_BATCH,
               width,
@@ -340,40 +354,27 @@ export class Predictor {
               options.onProgress,
             )
           ).logits!.data;
-    // The same gate as training (src/train/beats.ts), from these peaks' intervals.
-    const gate = spec.fibrillationGate ? fibrillationGate(samples, record.fs) : null;
-    if (gate !== null) gateLogits(logits, gate, info.labels);
-    if (spec.clusterVote !== null && beats.length > 0) {
-      const windows = {
-        data: inputs.windows,
-        count: inputs.count,
-        channels: inputs.channels,
-        width: inputs.width,
-      };
-      const clusters = qrsClusters(windows, info.leads.length, spec.before, info.fs, spec.clusterVote);
-      voteLogits(logits, clusters, info.labels, spec.clusterVote.weight);
-    }
-    if (spec.fusionRule !== null && beats.length > 0) fusionRuleLogits(logits, info.labels, spec.fusionRule);
-    // Decision offsets were fitted on the out-of-fold logits after the gate and the vote, so they come last here too.
-    if (spec.classOffsets !== null) shiftLogits(logits, spec.classOffsets);
+    // The same gate as training (src/train/beats.ts), from every given peak's intervals.
+    const gate = spec.fibrillationGate ? pick(fibrillationGate(samples, record.fs), rows) : null;
+    this.adjustBeatLogits(logits, inputs, gate);
     const classes = info.labels.length;
     const counts: Record<string, number> = Object.fromEntries(info.labels.map((label) => [label, 0]));
-    const rows = beats.map((beat, b) => {
+    const predicted = rows.map((row, b) => {
       const probabilities = this.activate(Array.from(logits.subarray(b * classes, (b + 1) * classes)));
       const label = info.labels[argmax(probabilities)]!;
       counts[label]! += 1;
       return {
-        sample: beat.sample,
+        sample: beats[row]!.sample,
         label,
         probabilities,
         ...(gate !== null ? { fibrillation: gate[b] === 1 } : {}),
       };
     });
-    const shares = info.labels.map((label) => (beats.length === 0 ? 0 : counts[label]! / beats.length));
+    const shares = info.labels.map((label) => (rows.length === 0 ? 0 : counts[label]! / rows.length));
     return {
       record: record.name,
       task: 'beats',
-      beats: rows,
+      beats: predicted,
       counts,
       labels: info.labels.filter((label) => counts[label]! > 0),
       probabilities: Object.fromEntries(info.labels.map((label, c) => [label, shares[c]!])),
@@ -385,6 +386,24 @@ export class Predictor {
       ],
       untrained: info.untrained,
     };
+  }
+
+  /**
+   * The gate, then the cluster vote and the fusion rule over the classified beats (`inputs`, the rows of `logits`)
+   * alone, as the CV logits (src/train/beats.ts), then the decision offsets, fitted on the logits after the others.
+   */
+  private adjustBeatLogits(logits: Float32Array, inputs: BeatModelInputs, gate: Uint8Array | null): void {
+    const { info } = this;
+    const spec = info.beats!;
+    if (gate !== null) gateLogits(logits, gate, info.labels);
+    if (spec.clusterVote !== null && inputs.count > 0) {
+      const { windows: data, count, channels, width } = inputs;
+      const windows = { data, count, channels, width };
+      const clusters = qrsClusters(windows, info.leads.length, spec.before, info.fs, spec.clusterVote);
+      voteLogits(logits, clusters, info.labels, spec.clusterVote.weight);
+    }
+    if (spec.fusionRule !== null && inputs.count > 0) fusionRuleLogits(logits, info.labels, spec.fusionRule);
+    if (spec.classOffsets !== null) shiftLogits(logits, spec.classOffsets);
   }
 
   release(): Promise<void> {
@@ -593,16 +612,31 @@ interface BeatFeeds {
   inputs: Partial<Record<'rr' | 'context', { data: Float32Array; features: number }>>;
 }
 
+/** Indices of the beats to classify, ascending: every one without a mask. */
+function classifiedRows(count: number, classify: readonly boolean[] | undefined): number[] {
+  if (classify !== undefined && classify.length !== count)
+    throw new ConfigError(`classify: ${classify.length} flags for ${count} beats`);
+  return Array.from({ length: count }, (_, b) => b).filter((b) => classify?.[b] ?? true);
+}
+
+function pick(values: Uint8Array, rows: readonly number[]): Uint8Array {
+  return Uint8Array.from(rows, (row) => values[row]!);
+}
+
+/** The RR features of the beats at `rows`. */
 function rrMatrix(
   beats: readonly BeatInput[],
+  rows: readonly number[],
   features: readonly RrFeature[],
 ): { data: Float32Array; features: number } {
-  const data = new Float32Array(beats.length * features.length);
-  beats.forEach((beat, b) =>
+  const data = new Float32Array(rows.length * features.length);
+  rows.forEach((row, b) =>
     features.forEach((name, f) => {
-      const value = beat[name];
+      const value = beats[row]![name];
       if (value === undefined || !Number.isFinite(value)) {
-        throw new ConfigError(`beats[${b}].${name}: the model reads this RR feature (seconds), got ${value}`);
+        throw new ConfigError(
+          `beats[${row}].${name}: the model reads this RR feature (seconds), got ${value}`,
+        );
       }
       data[b * features.length + f] = value;
     }),

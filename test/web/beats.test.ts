@@ -43,8 +43,8 @@ test('classified in small batches: the classes of one predictBeats call and the 
     batching: { minBeats: 16, maxBatches: 100 },
   });
   assert.ok(result);
-  const { beats: classifiable } = classifiableBeats(rPeaks, record.fs, record.signals[0]!.length);
-  const whole = await predictor.predictBeats(record, classifiable);
+  const { detected, classify } = classifiableBeats(rPeaks, record.fs, record.signals[0]!.length);
+  const whole = await predictor.predictBeats(record, detected, { classify });
   assert.deepEqual(
     result.beats,
     whole.beats.map(({ sample, label }) => ({ sample, label })),
@@ -95,8 +95,8 @@ test('a context model (templates, cluster vote, gate) gets the same classes in s
       onProgress: (done) => progress.push(done) > 0,
       batching: { minBeats: 16, maxBatches: 100 },
     });
-    const { beats } = classifiableBeats(rPeaks, record.fs, record.signals[0]!.length);
-    const whole = await model.predictBeats(record, beats);
+    const { detected, classify } = classifiableBeats(rPeaks, record.fs, record.signals[0]!.length);
+    const whole = await model.predictBeats(record, detected, { classify });
     assert.ok(result);
     assert.deepEqual(
       result.beats,

@@ -1,10 +1,10 @@
 /**
  * Beat models in the page, as `efficientecg predict` runs them (src/infer/predict-file.ts): R peaks from
  * src/signal/qrs on all the record's leads, RR features from those peaks over the whole record (the MIT-BIH rule of
- * src/datasets/mitdb/aami.ts), beats whose QRS the record's edge cuts left out (src/infer/detected-beats.ts), then
- * one Predictor.predictBeats call over all of them, so templates, cluster vote and gate see the whole record as in
- * the CLI. Its onnxruntime runs report progress and the page pauses between them, so it repaints and stays
- * responsive on a 30 min record, and a newer request can stop the work.
+ * src/datasets/mitdb/aami.ts), beats whose QRS the record's edge cuts not classified (src/infer/detected-beats.ts),
+ * then one Predictor.predictBeats call over all of them, so context, templates, cluster vote and gate see the whole
+ * record as in the CLI. Its onnxruntime runs report progress and the page pauses between them, so it repaints and
+ * stays responsive on a 30 min record, and a newer request can stop the work.
  */
 import { classifiableBeats } from '../../src/infer/detected-beats.js';
 import { PredictionStoppedError } from '../../src/errors.js';
@@ -48,12 +48,17 @@ export async function classifyBeats(
   rPeaks: Int32Array,
   run: BeatRun,
 ): Promise<ClassifiedBeats | null> {
-  const { beats: inputs, notice } = classifiableBeats(rPeaks, record.fs, record.signals[0]?.length ?? 0);
-  if (!run.onProgress(0, inputs.length)) return null;
+  const { detected, classify, beats, notice } = classifiableBeats(
+    rPeaks,
+    record.fs,
+    record.signals[0]?.length ?? 0,
+  );
+  if (!run.onProgress(0, beats.length)) return null;
   await pause();
   try {
-    const prediction = await predictor.predictBeats(record, inputs, {
-      batchSize: batchSize(inputs.length, run.batching),
+    const prediction = await predictor.predictBeats(record, detected, {
+      classify,
+      batchSize: batchSize(beats.length, run.batching),
       onProgress: async (done, total) => {
         const going = run.onProgress(done, total);
         await pause();
