@@ -85,7 +85,15 @@ const DESIGN = {
    */
   staleContrast: 3,
   staleAfterBeatS: 0.5,
-  flatAmplitude: 0.01,
+  /**
+   * A 2 s block whose integrated energy stays under this fraction of the record's typical block maximum holds no
+   * beat (a masked or flat stretch): thresholds are not learnt there, and no level is measured from below it.
+   */
+  deadBlockRatio: 0.1,
+  /** A lead whose QRS band never exceeds this many steps of its own resolution is flat (any unit: mV, V, ADC). */
+  flatSteps: 4,
+  /** Relative to the lead's magnitude: a constant lead's numerical residue after filtering (no resolution step). */
+  flatPrecision: 1e-6,
   noisyRatio: 0.45,
 } as const;
 
@@ -179,7 +187,7 @@ function prepareLead(signal: Float32Array, fs: number): PreparedLead {
   const spikes = removePacingSpikes(filled, fs);
   const band = bandpass(filled, DESIGN.bandLowHz, DESIGN.bandHighHz, fs);
   const locate = bandpass(filled, DESIGN.locateLowHz, DESIGN.locateHighHz, fs);
-  const flat = nanCount === signal.length || maxAbs(band) < DESIGN.flatAmplitude;
+  const flat = nanCount === signal.length || maxAbs(band) <= flatLevel(signal);
   return { band, locate, flat, nanCount, nanMask, spikes };
 }
 
@@ -251,6 +259,25 @@ function findReturn(x: Float64Array, start: number, jump: number, width: number)
 
 function bridge(x: Float64Array, from: number, to: number): void {
   for (let j = from + 1; j < to; j++) x[j] = x[from]! + ((j - from) / (to - from)) * (x[to]! - x[from]!);
+}
+
+/**
+ * Band amplitude at or below which a lead is flat: a few steps of its resolution (the smallest change between
+ * consecutive samples; constant plus quantisation noise stays under it), never an absolute amplitude, which
+ * depends on the unit (an ECG in volts has QRS complexes of ~0.001).
+ */
+function flatLevel(signal: Float32Array): number {
+  let step = Infinity;
+  let magnitude = 0;
+  for (let i = 0; i < signal.length; i++) {
+    const v = signal[i]!;
+    if (!Number.isFinite(v)) continue;
+    magnitude = Math.max(magnitude, Math.abs(v));
+    const change = i > 0 ? Math.abs(v - signal[i - 1]!) : 0;
+    if (change > 0 && change < step) step = change; // a change from NaN or infinity fails one of the tests
+  }
+  const resolution = Number.isFinite(step) ? DESIGN.flatSteps * step : 0;
+  return Math.max(resolution, DESIGN.flatPrecision * magnitude);
 }
 
 function maxAbs(x: ArrayLike<number>): number {
@@ -359,6 +386,10 @@ function slopeEnergy(x: Float64Array, fs: number): Float64Array {
  * at least one sample: at a rate below 0.25 Hz a 2 s block rounds to 0, which would never advance.
  */
 function typicalBlockMax(x: Float64Array, samples: number): number {
+  return median(blockMaxima(x, samples));
+}
+
+function blockMaxima(x: Float64Array, samples: number): number[] {
   const block = Math.max(1, samples);
   const maxima: number[] = [];
   for (let start = 0; start < x.length; start += block) {
@@ -367,7 +398,7 @@ function typicalBlockMax(x: Float64Array, samples: number): number {
     for (let i = start; i < end; i++) m = Math.max(m, x[i]!);
     maxima.push(m);
   }
-  return median(maxima);
+  return maxima;
 }
 
 /** Median over consecutive blocks (at least one sample each) of each block's `quantile` (0..1). */
@@ -434,7 +465,8 @@ function thresholdPeaks(
   resets: number[],
 ): ThresholdDecisions {
   const candidates = candidatePeaks(integrated, Math.round(DESIGN.candidateSpacingS * fs));
-  let state = initialLevels(integrated, fs);
+  const dead = deadLevel(integrated, fs);
+  let state = initialLevels(integrated, fs, dead);
   let nextReset = 0;
   const refractory = Math.round(DESIGN.refractoryS * fs);
   const tWindow = Math.round(DESIGN.tWaveWindowS * fs);
@@ -454,8 +486,9 @@ function thresholdPeaks(
     searchBack.push(viaSearchBack);
     slopes.push(slopeAt(i));
     const weight = viaSearchBack ? 0.25 : 0.125;
-    // One artefact far above the beats must not lift the threshold over every following beat.
-    const value = Math.min(integrated[i]!, DESIGN.maxLevelJump * state.signal);
+    // One artefact far above the beats must not lift the threshold over every following beat; measured from at
+    // least the dead level, so that a level near 0 can still rise.
+    const value = Math.min(integrated[i]!, DESIGN.maxLevelJump * Math.max(state.signal, dead));
     state.signal = weight * value + (1 - weight) * state.signal;
     ratioSum += state.noise / Math.max(state.signal, 1e-12);
     ratioCount++;
@@ -497,7 +530,7 @@ function thresholdPeaks(
 
   for (const i of candidates) {
     while (nextReset < resets.length && resets[nextReset]! <= i) {
-      state = initialLevels(integrated.subarray(resets[nextReset++]!), fs);
+      state = initialLevels(integrated.subarray(resets[nextReset++]!), fs, dead);
     }
     trySearchBack(i);
     const value = integrated[i]!;
@@ -527,9 +560,30 @@ function thresholdPeaks(
   }
 }
 
-/** Starting signal/noise levels from the first seconds: typical 2 s block maximum vs the median level. */
-function initialLevels(integrated: Float64Array, fs: number): { signal: number; noise: number } {
-  const span = integrated.subarray(0, Math.min(integrated.length, Math.round(DESIGN.learningS * fs)));
+/** Integrated energy under which a 2 s block holds no beat: a fraction of the typical maximum of blocks with any. */
+function deadLevel(integrated: Float64Array, fs: number): number {
+  const live = blockMaxima(integrated, Math.round(2 * fs)).filter((m) => m > 0);
+  return DESIGN.deadBlockRatio * median(live);
+}
+
+/**
+ * Starting signal/noise levels from the first seconds that hold beats: typical 2 s block maximum vs the median
+ * level. Leading blocks under `dead` (a NaN or flat lead-in) are skipped: learnt there, both levels were ~0 and
+ * nearly every candidate became a beat for minutes.
+ */
+function initialLevels(
+  integrated: Float64Array,
+  fs: number,
+  dead: number,
+): { signal: number; noise: number } {
+  const block = Math.max(1, Math.round(2 * fs));
+  let from = 0;
+  while (from + block < integrated.length && windowMax(integrated, from, from + block - 1) < dead)
+    from += block;
+  const span = integrated.subarray(
+    from,
+    Math.min(integrated.length, from + Math.round(DESIGN.learningS * fs)),
+  );
   const signal = typicalBlockMax(span, Math.round(2 * fs));
   const noise = median(Array.from(span));
   return { signal, noise: Math.min(noise, 0.5 * signal) };

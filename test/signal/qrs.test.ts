@@ -97,6 +97,45 @@ describe('detectQrs on MIT-BIH excerpts (60 s, reference beat annotations)', () 
     assert.equal(m.falsePositives, 0);
   });
 
+  it('a 7 s NaN or zero lead-in: the same beats after it as without it, none inside it', () => {
+    // The thresholds were learnt from the first 8 s: from a lead-in without energy both levels started at ~0 and
+    // nearly every candidate became a beat for minutes (MIT-BIH 119, 5 min, 7 s NaN: 306 false beats).
+    const x = mitdbExcerpt('101');
+    const leadIn = 7 * x.fs;
+    for (const signals of [x.signals, [x.signals[0]!]]) {
+      const plain = Array.from(detectQrs(signals, x.fs).rPeaks, (p) => p + leadIn);
+      for (const fill of [NaN, 0]) {
+        const padded = signals.map((lead) => {
+          const out = new Float32Array(leadIn + lead.length).fill(fill);
+          out.set(lead, leadIn);
+          return out;
+        });
+        const m = matchEvents(plain, detectQrs(padded, x.fs).rPeaks, window150(x.fs));
+        const what = `${signals.length} lead(s), lead-in of ${fill}`;
+        assert.equal(m.truePositives, plain.length, `${what}: missed ${m.missed.length}`);
+        assert.equal(
+          m.falsePositives,
+          0,
+          `${what}: extra at ${m.extra.map((e) => (e / x.fs).toFixed(1)).join(', ')} s`,
+        );
+      }
+    }
+  });
+
+  it('the same peaks in volts and in microvolts as in millivolts', () => {
+    // The flat test once compared the band-passed amplitude with 0.01 in the input's unit: in volts, no beats.
+    const x = mitdbExcerpt('101');
+    const mv = detectQrs(x.signals, x.fs);
+    for (const scale of [0.001, 1000]) {
+      const scaled = detectQrs(
+        x.signals.map((lead) => lead.map((v) => v * scale)),
+        x.fs,
+      );
+      assert.deepEqual(Array.from(scaled.rPeaks), Array.from(mv.rPeaks), `x${scale}`);
+      assert.deepEqual(scaled.flags, mv.flags, `x${scale}`);
+    }
+  });
+
   it('uses the other lead where the reference lead is disconnected', () => {
     const x = mitdbExcerpt('101');
     const lead0 = x.signals[0]!.slice();
@@ -139,6 +178,18 @@ describe('detectQrs robustness', () => {
       assert.equal(detection.rPeaks.length, 0);
       assert.deepEqual(detection.flags, ['flat']);
       assert.equal(detection.referenceLead, -1);
+    }
+  });
+
+  it('a constant lead with ±1 step of quantisation noise is flat, in any unit', () => {
+    const random = seededRandom(11);
+    const adu = Float32Array.from({ length: 60 * fs }, () => 1000 + Math.round(2 * random() - 1));
+    for (const perAdu of [0.005, 5e-6, 5]) {
+      for (const signal of [adu.map(() => 1000 * perAdu), adu.map((v) => v * perAdu)]) {
+        const detection = detectQrs(signal, fs);
+        assert.equal(detection.rPeaks.length, 0, `${perAdu} per step`);
+        assert.deepEqual(detection.flags, ['flat'], `${perAdu} per step`);
+      }
     }
   });
 
