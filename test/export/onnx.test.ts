@@ -270,6 +270,13 @@ class SizeDependentPool extends Module {
   }
 }
 
+class IntegerDivision extends Module {
+  forward(x: Tensor): Tensor {
+    // The engine's int64 / 2 is exact (torch's true division); ONNX Div on int64 would truncate.
+    return F.mean(F.toDtype(F.div(F.toDtype(F.mul(x, 10), 'int64'), 2), 'float32'), 2);
+  }
+}
+
 class VarianceNet extends Module {
   forward(x: Tensor): Tensor {
     return F.variance(x, 2);
@@ -284,6 +291,11 @@ test('exports that cannot be faithful fail with ExportError naming the op or the
       () => exportOnnx(new SizeDependentPool(), x, meta),
       (e: unknown) =>
         e instanceof ExportError && /avgPool1d.*'kernel' depends on the input size/.test(e.message),
+    );
+    assert.throws(
+      () => exportOnnx(new IntegerDivision(), x, meta),
+      (e: unknown) =>
+        e instanceof ExportError && /int64 division: the engine divides exactly/.test(e.message),
     );
     assert.throws(
       () => exportOnnx(new VarianceNet(), x, meta),

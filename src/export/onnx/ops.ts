@@ -47,10 +47,24 @@ const BINARY_ONNX: Record<BinaryOp, string> = {
   le: 'LessOrEqual',
 };
 
+const ARITHMETIC = new Set<BinaryOp>(['add', 'sub', 'mul', 'div', 'pow']);
+
+/** Arithmetic whose ONNX form would compute something else than the engine: refused, not exported wrongly. */
+function checkFaithful(c: NodeContext<BinaryOp>, dtype: string): void {
+  const float = dtype === 'float32' || dtype === 'float64';
+  if (c.op === 'div' && !float)
+    c.fail(
+      `${dtype} division: the engine divides exactly (a float result), ONNX Div truncates; cast to float first`,
+    );
+  if (dtype === 'bool' && ARITHMETIC.has(c.op))
+    c.fail(`arithmetic on bool tensors has no ONNX form; cast first`);
+}
+
 function binary(c: NodeContext<BinaryOp>): void {
   const other = c.attrs.other;
   const xType = c.inputDtype(0);
   if (other !== undefined) {
+    checkFaithful(c, xType);
     if (NEUTRAL[c.op] === other) return c.alias(0, c.input(0));
     if (xType !== 'float32' && xType !== 'float64' && !Number.isInteger(other)) {
       c.fail(`a non-integer scalar ${other} with a ${xType} tensor`);
@@ -59,6 +73,7 @@ function binary(c: NodeContext<BinaryOp>): void {
     return;
   }
   const common = promote(xType, c.inputDtype(1));
+  checkFaithful(c, common);
   const cast = (i: number): string =>
     c.inputDtype(i) === common
       ? c.input(i)
