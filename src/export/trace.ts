@@ -100,6 +100,11 @@ export function traceFunction(
   return { values, nodes, inputs: inputs.map((_, i) => i), outputs };
 }
 
+/** The values an export bakes in for a traced value: a captured tensor's, or an op's without tensor inputs. */
+export function bakedData(value: TracedValue): TypedArray | undefined {
+  return value.source.kind === 'captured' ? value.source.data : value.data;
+}
+
 /** How many times each value is read by a node or returned as an output. */
 export function useCounts(trace: Trace): number[] {
   const counts = new Array<number>(trace.values.length).fill(0);

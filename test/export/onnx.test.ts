@@ -319,3 +319,67 @@ test('exports that cannot be faithful fail with ExportError naming the op or the
     model.dispose();
   });
 });
+
+class LengthConstant extends Module {
+  forward(x: Tensor): Tensor {
+    // 1 / length as a made constant: the traced length would be baked in.
+    return F.mul(F.sum(x, 2), F.tensor(Float32Array.of(1 / x.shape[2]!), [1]));
+  }
+}
+
+class LengthTable extends Module {
+  constructor(readonly scales: Map<number, Tensor>) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    // A tensor made outside the forward (captured), picked by the length.
+    return F.mul(F.sum(x, 2), this.scales.get(x.shape[2]!)!);
+  }
+}
+
+test('a baked constant whose values depend on the input size fails with ExportError naming the op', () => {
+  scope(() => {
+    const x = F.randn([1, 2, 50]);
+    const meta = metadata(2, 2);
+    assert.throws(
+      () => exportOnnx(new LengthConstant(), x, meta),
+      (e: unknown) =>
+        e instanceof ExportError && /op #\d+ \(tensor\) makes a constant whose values depend/.test(e.message),
+    );
+    // The probe grows the length by 192.
+    const scales = new Map([50, 242].map((n) => [n, F.tensor(Float32Array.of(1 / n), [1])]));
+    assert.throws(
+      () => exportOnnx(new LengthTable(scales), x, meta),
+      (e: unknown) =>
+        e instanceof ExportError && /op #\d+ \(mul\) reads a captured tensor whose values/.test(e.message),
+    );
+    const fixed = new Map([50, 242].map((n) => [n, F.tensor(Float32Array.of(0.5), [1])]));
+    assert.ok(exportOnnx(new LengthTable(fixed), x, meta).length > 0, 'same values at both sizes export');
+  });
+});
+
+class SqueezeThenMean extends Module {
+  forward(x: Tensor): { logits: Tensor; pooled: Tensor } {
+    // [N, C, T] -> [N, C, 1] -> squeeze axis 2 of a rank-3 value -> [N, C] -> two means over C.
+    const squeezed = F.squeeze(F.mean(x, 2, true), 2);
+    return { logits: F.mean(squeezed, -1, true), pooled: F.adaptiveAvgPool1d(squeezed, 1) };
+  }
+}
+
+test('a squeeze of a rank-3 value on axis 2 stays a squeeze: the means after it match the engine', async () => {
+  const model = new SqueezeThenMean();
+  const bytes = scope(() => exportOnnx(model, F.randn([2, 3, 50]), metadata(3, 1)));
+  const session = await OnnxSession.create(bytes);
+  const { input, expected } = scope(() => {
+    const x = F.randn([4, 3, 80]);
+    const out = noGrad(() => model.forward(x));
+    return { input: asArray(x), expected: { logits: out.logits.data(), pooled: out.pooled.data() } };
+  });
+  const result = await session.run({ ecg: input });
+  for (const name of ['logits', 'pooled'] as const) {
+    assert.deepEqual(result[name]!.dims, [4, 1], name);
+    assert.ok(maxDifference(result[name]!.data, expected[name]) < TOLERANCE, name);
+  }
+  await session.release();
+});

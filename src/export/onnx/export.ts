@@ -4,7 +4,7 @@
  * Sizes stay dynamic without symbolic shape inference: the forward is traced twice, at the example sizes and at
  * "probe" sizes where every dynamic axis is grown. Dims that differ between the two traces depend on the input
  * size; reshape/expand/constant shapes take those from the graph with Shape (or ONNX's 0 / -1), and any other
- * attribute that differs fails the export instead of baking one size in.
+ * attribute, or baked constant's values, that differs fails the export instead of baking one size in.
  */
 import { ExportError } from '../../errors.js';
 import type { DType, TypedArray } from '../../engine/binding.js';
@@ -14,7 +14,7 @@ import type { Tensor } from '../../engine/tensor.js';
 import type { Module } from '../../nn/module.js';
 import { beatChannelCount, type BeatTemplateMode } from '../../signal/beat-context.js';
 import { packageVersion } from '../../version.js';
-import { traceFunction, useCounts, type Trace, type TracedNode } from '../trace.js';
+import { bakedData, traceFunction, useCounts, type Trace, type TracedNode } from '../trace.js';
 import type { NodeContext } from './context.js';
 import { foldBatchNorm } from './fold.js';
 import { keepConvolutions4d } from './lift.js';
@@ -119,6 +119,7 @@ export function exportOnnx(
     return [main, probed] as const;
   });
   checkSameStructure(trace, probe);
+  checkSameConstants(trace, probe);
   validateMetadata(metadata, inputs, trace);
   const graph = new GraphConverter(trace, probe, inputs, options).convert(model.constructor.name);
   const proto = onnx.ModelProto.create({
@@ -217,6 +218,37 @@ function checkSameStructure(trace: Trace, probe: Trace): void {
       }
     }
   });
+}
+
+/**
+ * Fails when a constant baked into the file has other values at the probe size (e.g. 1 / length made with
+ * F.tensor): the values of ops without inputs and captured tensors are compared, not only their shapes.
+ */
+function checkSameConstants(trace: Trace, probe: Trace): void {
+  trace.values.forEach((value, id) => {
+    const [data, other] = [bakedData(value), probe.values[id]!];
+    const sameShape = value.shape.join() === other.shape.join();
+    // A created constant whose shape follows the input size becomes ConstantOfShape (its fill is an attribute).
+    if (data === undefined || (value.source.kind === 'op' && !sameShape)) return;
+    if (sameShape && sameBytes(data, bakedData(other))) return;
+    const at = trace.nodes.findIndex((n) => n.outputs.includes(id) || n.inputs.includes(id));
+    const where =
+      at === -1
+        ? `output '${trace.outputs.find((o) => o.id === id)?.name}'`
+        : `op #${at} (${trace.nodes[at]!.op})`;
+    throw new ExportError(
+      `exportOnnx: ${where} ${value.source.kind === 'captured' ? 'reads a captured tensor' : 'makes a constant'} ` +
+        'whose values depend on the input size; compute it with ops on the input instead',
+    );
+  });
+}
+
+const bytesOf = (t: TypedArray): Uint8Array => new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
+
+function sameBytes(a: TypedArray, b: TypedArray | undefined): boolean {
+  if (b === undefined || a.constructor !== b.constructor || a.byteLength !== b.byteLength) return false;
+  const other = bytesOf(b);
+  return bytesOf(a).every((v, i) => v === other[i]);
 }
 
 function validateMetadata(metadata: OnnxMetadata, inputs: OnnxInput[], trace: Trace): void {

@@ -45,6 +45,8 @@ export function keepConvolutions4d(
     const dims = (constants.get(name)?.dims ?? null)?.map(Number);
     return dims !== undefined && dims !== null && dims.length <= 1 && dims.every((d) => d === 1);
   };
+  // Only a Squeeze of a 1xk Conv's output is an activation of rank 4 (a model's own squeeze may be of rank 3).
+  const convOutputs = new Set(nodes.flatMap((n) => (n.opType === 'Conv' ? [n.output![0]!] : [])));
   /** 3-D value name -> the name of the same values in 4-D. */
   const lifted = new Map<string, string>();
   /** Unsqueeze outputs (4-D in the original graph) -> the 4-D value they duplicate. */
@@ -72,7 +74,7 @@ export function keepConvolutions4d(
   for (const node of nodes) {
     const inputs = node.input ?? [];
     const [first] = inputs;
-    if (node.opType === 'Squeeze' && inputs.length === 2 && isUnitAxis(inputs[1])) {
+    if (node.opType === 'Squeeze' && convOutputs.has(first!) && isUnitAxis(inputs[1])) {
       lifted.set(node.output![0]!, first!);
       unitAxes = inputs[1]!;
       continue;
