@@ -172,7 +172,8 @@ function customScore(
   const labels = entries.map((entry) => Array.from(classes, (_, c) => (entry.labels.includes(c) ? 1 : 0)));
   const { dataset: _ptbxl, ...ranking } = ptbxlResult(labels, scores, classes, { bootstrap });
   const report = ptbxlReport({ ...ranking, dataset: 'ptbxl' }, { labels, scores, classes });
-  report.title = `${dataset.root} — ${ranking.records} records, ${classes.length} classes (${dataset.labelKind})`;
+  // The folder's last name, not its path: a report is for sharing, and the path says where the data lives.
+  report.title = `${folderName(dataset.root)} — ${ranking.records} records, ${classes.length} classes (${dataset.labelKind})`;
   const base = { dataset: dataset.name, label_kind: dataset.labelKind, classes, ...ranking };
   if (dataset.labelKind === 'multi-label')
     return {
@@ -305,7 +306,9 @@ async function scoreWith(
     `model ${predictor.name}, split ${options.split}, ${scored} records (windows aggregated by ${predictor.info.aggregate})`,
   );
   if (failed.length > 0)
-    notes.push(`${failed.length} record(s) failed and were left out: ${failed.map((f) => f.id).join(', ')}`);
+    notes.push(
+      `${failed.length} record(s) failed and were left out (their ids and errors: the --json output)`,
+    );
   if (implausible.length > 0)
     notes.unshift(
       `UNITS: ${implausible.length} of ${scored} record(s) have leads whose amplitudes no ECG in mV has, and ` +
@@ -383,4 +386,14 @@ async function collectBeats(
     options.onProgress?.(i + 1, entries.length);
   }
   return out;
+}
+
+/** The last part of a data folder's path (either separator: roots may come from Windows users' configs). */
+function folderName(root: string): string {
+  return (
+    root
+      .replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .pop() || root
+  );
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openCustom } from '../../src/datasets/custom.js';
 import { FormatError, MissingFileError } from '../../src/errors.js';
@@ -388,6 +388,9 @@ test(
       );
       assert.equal(run.error, null, run.error?.message);
       assert.match(run.stdout, /12 records, 3 classes \(single-label\)/);
+      // A report is for sharing: its title names the data folder, not the path to it.
+      assert.equal(run.stdout.includes(fixture), false, 'the data path is in the output');
+      assert.match(run.stdout, new RegExp(`${basename(fixture.replace(/\/$/, ''))} — 12 records`));
       const saved = JSON.parse(readFileSync(json, 'utf8')) as {
         records: number;
         result: {
