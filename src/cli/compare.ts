@@ -1,4 +1,5 @@
-import { basename, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { commandOutput } from './output.js';
 import { renderSvg } from '../eval/report/plots.js';
@@ -64,6 +65,7 @@ export function registerCompare(program: Command): void {
         baseline: flags.baseline !== undefined,
         ...offsetOption(flags.nestedOffsets),
       });
+      if (flags.plot) mkdirSync(dirname(flags.plot), { recursive: true });
       if (flags.plot) writeFileAtomic(flags.plot, await renderSvg(comparisonSpec(comparison)));
       out(
         flags.json

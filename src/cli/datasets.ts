@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { requireInputDir } from './paths.js';
 import { InvalidArgumentError } from 'commander';
 import {
   DATASET_NAMES,
@@ -24,6 +25,7 @@ export function registerDatasets(program: Command): void {
     .argument('<dir>', 'dataset folder in its official layout')
     .option('--json', 'print JSON')
     .action(async (name: DatasetName, dir: string, options: { json?: boolean }) => {
+      requireInputDir('<dir>', dir);
       const summary = summarizeDataset(await DATASETS[name].open(dir));
       if (options.json) {
         process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
+import { requireOutputDir } from './paths.js';
 import { downloadDataset } from '../datasets/download/index.js';
 import { DOWNLOADABLE_DATASETS, SOURCES, type DownloadableDataset } from '../datasets/download/sources.js';
 
@@ -17,6 +18,13 @@ function positiveInteger(value: string): number {
   return number;
 }
 
+/** --mirror: an http(s) base URL. */
+function mirrorUrl(value: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))
+    throw new InvalidArgumentError('expected an http:// or https:// URL');
+  return value;
+}
+
 const megabytes = (bytes: number) => (bytes / 1e6).toFixed(1);
 
 export function registerDownload(program: Command): void {
@@ -27,13 +35,14 @@ export function registerDownload(program: Command): void {
     )
     .argument('<dataset>', DOWNLOADABLE_DATASETS.join('|'), datasetName)
     .requiredOption('--dest <dir>', 'destination folder (files keep the official layout)')
-    .option('--mirror <url>', 'base URL of a mirror with the same layout as the official source')
+    .option('--mirror <url>', 'base URL of a mirror with the same layout as the official source', mirrorUrl)
     .option('--concurrency <n>', 'files fetched at once', positiveInteger, 8)
     .action(
       async (
         dataset: DownloadableDataset,
         options: { dest: string; mirror?: string; concurrency: number },
       ) => {
+        requireOutputDir('--dest', options.dest);
         const bar = new SingleBar(
           {
             format: `${dataset} [{bar}] {value}/{total} files | {mb} MB | {file}`,

@@ -1,11 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { commandOutput } from './output.js';
+import { requireInputDir, requireOutputFile } from './paths.js';
 import { DATASETS, type DatasetName } from '../datasets/index.js';
-import { ConfigError, MissingFileError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { formatReport } from '../eval/report/table.js';
 import { writeReport } from '../eval/report/write.js';
 import { EVALUATION_SPLITS, EVALUATIONS, evaluate, type EvaluationSplit } from '../infer/evaluate.js';
@@ -64,8 +65,8 @@ export function registerEvaluate(program: Command): void {
           `--model ${flags.model}: evaluate runs ONNX models; export it first (efficientecg export)`,
         );
       }
-      if (!existsSync(flags.data))
-        throw new MissingFileError(flags.data, 'dataset folder not found (--data)');
+      requireInputDir('--data', flags.data);
+      if (flags.json) requireOutputFile('--json', flags.json);
       const resolved = resolveModel(
         flags.model,
         'onnx',

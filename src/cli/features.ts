@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { positiveNumber } from './predict.js';
 import { readRecord } from '../io/index.js';
 import { rhythmFeatures, type RhythmFeatures } from '../signal/rhythm.js';
 
@@ -85,7 +86,7 @@ export function registerFeatures(program: Command): void {
     .option(
       '--fs <hz>',
       'sampling rate for files that do not carry one (CSV without time column, bare MAT)',
-      Number,
+      positiveNumber,
     )
     .action(async (input: string, options: { json?: boolean; fs?: number }) => {
       const record = await readRecord(input, options.fs === undefined ? {} : { fs: options.fs });

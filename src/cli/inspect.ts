@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { expandInputs } from '../io/find-records.js';
 import { HDF5_EXTENSIONS, parseExamName, withHdf5Exams } from '../io/hdf5.js';
 import { MissingFileError } from '../errors.js';
+import { positiveNumber } from './predict.js';
 import { readRecord, readWfdb, readWfdbHeader } from '../io/read.js';
 import { recordDuration, recordLength, type EcgRecord } from '../io/record.js';
 import { extension } from '../io/source.js';
@@ -160,7 +161,11 @@ export function registerInspect(program: Command): void {
       'header path, record path without extension, URL, .mat, .csv, an HDF5 exam (FILE#ID) or file (each exam), or a folder (each record in it)',
     )
     .option('--json', 'print JSON')
-    .option('--fs <hz>', 'sampling frequency for files that do not carry one (CSV, bare .mat)', Number)
+    .option(
+      '--fs <hz>',
+      'sampling frequency for files that do not carry one (CSV, bare .mat)',
+      positiveNumber,
+    )
     .action(async (input: string, options: { json?: boolean; fs?: number }) => {
       const readOptions = options.fs === undefined ? {} : { fs: options.fs };
       if (!isFolder(input) && !isWholeHdf5(input)) {
@@ -171,6 +176,7 @@ export function registerInspect(program: Command): void {
         return;
       }
       const described = await describeFolder(input, readOptions);
+      if (described.length > 0 && described.every((d) => 'error' in d)) process.exitCode = 1;
       process.stdout.write(
         options.json
           ? `${JSON.stringify(described, null, 2)}\n`

@@ -5,6 +5,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { commandOutput } from './output.js';
+import { refuseOutputOverInput, requireOutputFile } from './paths.js';
 import { ConfigError } from '../errors.js';
 import {
   folderRecords,
@@ -35,7 +36,7 @@ interface PredictFlags {
   fs?: number;
 }
 
-function positiveNumber(value: string): number {
+export function positiveNumber(value: string): number {
   const n = Number(value);
   if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a positive number');
   return n;
@@ -171,6 +172,7 @@ export function registerPredict(program: Command): void {
       Math.max(1, Math.min(4, availableParallelism() - 1)),
     )
     .action(async (inputs: string[], flags: PredictFlags, command: Command) => {
+      checkOutputPaths(inputs, flags);
       const output = commandOutput(command);
       const target = {
         ...modelTarget(flags.model, command.optsWithGlobals<{ modelsDir?: string }>().modelsDir),
@@ -221,6 +223,18 @@ export function registerPredict(program: Command): void {
         );
       if (summary.predicted > 0 && summary.failed === summary.predicted) process.exitCode = 1;
     });
+}
+
+/** Before anything is opened: --out and --report are not folders, nor an input file (or its list). */
+function checkOutputPaths(inputs: readonly string[], flags: PredictFlags): void {
+  if (flags.out) requireOutputFile('--out', flags.out);
+  if (flags.report) requireOutputFile('--report', flags.report);
+  // A record given without extension reads as one of these.
+  const files = inputs.flatMap((input) => [input, ...['hea', 'mat', 'csv'].map((ext) => `${input}.${ext}`)]);
+  refuseOutputOverInput(
+    { '--out': flags.out, '--report': flags.report },
+    flags.fromList ? [...files, flags.fromList] : files,
+  );
 }
 
 /** --format when given, else from --out's extension (.jsonl/.json: json, .csv: csv), else table. */

@@ -135,7 +135,7 @@ export function registerPretrain(program: Command): void {
     .option('--cache-dir <dir>', 'preprocessed-sample cache')
     .option('--resume', 'continue the run in --out from last.safetensors')
     .option('--force', 'start over in an --out that holds another run')
-    .action(async (flags: PretrainFlags) => {
+    .action(async (flags: PretrainFlags, command: Command) => {
       const config = pretrainConfigFromFlags(flags);
       const interrupt = stopOnInterrupt();
       try {
@@ -143,6 +143,7 @@ export function registerPretrain(program: Command): void {
           resume: flags.resume ?? false,
           force: flags.force ?? false,
           signal: interrupt.signal,
+          modelsDir: command.optsWithGlobals<{ modelsDir?: string }>().modelsDir,
           ...progressCallbacks(),
         });
         process.stdout.write(

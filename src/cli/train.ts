@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { commandOutput } from './output.js';
+import { requireInputDir, requireOutputDir } from './paths.js';
 import { DATASETS } from '../datasets/index.js';
 import { ProcessGroup } from '../engine/distributed.js';
-import { ConfigError, MissingFileError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { DataParallel } from '../train/distributed.js';
 import { rankFromEnvironment, superviseWorkers, type RankEnvironment } from '../train/launch.js';
 import {
@@ -283,10 +283,26 @@ export function trainConfigFromFlags(flags: TrainFlags): TrainConfig {
     { cacheDir: defaultCacheDir(), ...file },
     flagsToConfig(flags),
   );
-  if (!existsSync(config.data)) throw new MissingFileError(config.data, 'dataset folder not found (--data)');
+  requireFusion(flags, config.fusion);
+  requireInputDir('--data', config.data);
+  requireOutputDir('--out', config.out);
   if (config.init !== null && config.dataset === 'mitdb')
     throw new ConfigError('--init: beat training (mitdb) cannot start from a checkpoint yet');
   return config;
+}
+
+/** --fusion-* flags without a fusion model (neither --fusion nor `fusion: true` in --config) would do nothing. */
+function requireFusion(flags: TrainFlags, fusion: boolean): void {
+  const given = Object.entries({
+    '--fusion-tokens': flags.fusionTokens,
+    '--fusion-design': flags.fusionDesign,
+    '--fusion-token-dropout': flags.fusionTokenDropout,
+    [flags.fusionShortcut === false ? '--no-fusion-shortcut' : '--fusion-shortcut']: flags.fusionShortcut,
+  }).filter(([, value]) => value !== undefined);
+  if (!fusion && given.length > 0)
+    throw new ConfigError(
+      `${given.map(([name]) => name).join(', ')} ${given.length > 1 ? 'need' : 'needs'} --fusion`,
+    );
 }
 
 /** Ctrl-C stops after the current step (the run resumes with --resume); returns the signal and a cleanup. */

@@ -2,8 +2,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { EcgError, MissingFileError } from '../errors.js';
 
+/** ENOENT, or ENOTDIR: a parent of the path is a file (e.g. a file given where a dataset folder goes). */
 function isNotFound(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 export async function readBytes(path: string): Promise<Uint8Array> {

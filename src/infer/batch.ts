@@ -37,6 +37,8 @@ export interface LineFormat {
 /** Entries of a list file: one record path a line; blank lines and `#` comments skipped; paths as written. */
 export async function* listFileEntries(path: string): AsyncGenerator<string> {
   if (!existsSync(path)) throw new ConfigError(`--from-list ${path}: no such file`);
+  if (!statSync(path).isFile())
+    throw new ConfigError(`--from-list ${path}: not a file (expected a list of paths)`);
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   for await (const raw of lines) {
     const entry = raw.trim();

@@ -59,11 +59,12 @@ export async function crossValidate(
   const { folds } = options;
   if (!Number.isInteger(folds) || folds < 2)
     throw new ConfigError(`--folds must be an integer >= 2, got ${folds}`);
-  mkdirSync(base.out, { recursive: true });
   const selected = options.only ?? Array.from({ length: folds }, (_, i) => i + 1);
+  // Every --only value is checked before anything is written or trained.
+  const wrong = selected.find((fold) => !(Number.isInteger(fold) && fold >= 1 && fold <= folds));
+  if (wrong !== undefined) throw new ConfigError(`fold ${wrong} is not one of 1..${folds}`);
+  mkdirSync(base.out, { recursive: true });
   for (const fold of selected) {
-    if (!(Number.isInteger(fold) && fold >= 1 && fold <= folds))
-      throw new ConfigError(`fold ${fold} is not one of 1..${folds}`);
     if (options.signal?.aborted) return null;
     await runFold(base, fold, openDataset, options);
   }

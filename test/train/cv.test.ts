@@ -88,6 +88,29 @@ test('pooling refuses an item that is out-of-fold twice', () => {
   assert.throws(() => poolOutputs([part(['x']), part(['x'])]), /out-of-fold in two folds/);
 });
 
+test('cv --only: a fold out of range is refused before --out is made or any dataset opened', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const out = join(dir, 'cv');
+    let opened = 0;
+    await assert.rejects(
+      crossValidate(
+        tinyConfig(out),
+        async () => {
+          opened++;
+          return patientDataset();
+        },
+        { folds: 5, only: [1, 9] },
+      ),
+      (error: unknown) => error instanceof ConfigError && /fold 9 is not one of 1\.\.5/.test(error.message),
+    );
+    assert.equal(opened, 0);
+    assert.equal(existsSync(out), false);
+  } finally {
+    dispose();
+  }
+});
+
 async function runCv(out: string, signal?: AbortSignal, onEpoch?: () => void): Promise<CvSummary | null> {
   return crossValidate(tinyConfig(out), async () => patientDataset(), {
     folds: 3,
