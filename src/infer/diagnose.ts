@@ -13,7 +13,7 @@
 import { ConfigError } from '../errors.js';
 import { recordDuration, type EcgRecord } from '../io/record.js';
 import { measureRecord } from '../signal/measure.js';
-import { assessQuality } from '../signal/quality.js';
+import { assessQuality, type QualityReport } from '../signal/quality.js';
 import { predictDetectedBeats } from './detected-beats.js';
 import { classLegend, NOISE_LABELS } from './legend.js';
 import type { ModelInfo } from './metadata.js';
@@ -33,6 +33,22 @@ export interface DiagnoseOptions extends PredictOptions {
   measurements?: boolean;
 }
 
+/**
+ * The quality gate of `record` (its derived leads already added) for `info`'s model: only the leads the model reads
+ * count (a flat extra channel does not block it), and a record model's window sets what is too short. The CLI, the
+ * server and the page all gate through here.
+ */
+export function modelQuality(
+  record: EcgRecord,
+  info: Pick<ModelInfo, 'leads' | 'task' | 'windowSamples' | 'fs'>,
+): QualityReport {
+  const { indices } = selectLeads(record.leads, info.leads);
+  return assessQuality(record, {
+    modelLeads: indices.filter((index) => index !== ABSENT_LEAD),
+    ...(info.task === 'records' ? { windowSeconds: info.windowSamples / info.fs } : {}),
+  });
+}
+
 export async function diagnose(
   model: { name: string; info: ModelInfo },
   predictor: DiagnosePredictor,
@@ -44,11 +60,7 @@ export async function diagnose(
   const derived = withDerivedLeads(chosen.record, info.leads);
   const record = derived.record;
   const notice = [chosen.notice, derived.notice].filter((n) => n !== null).join('; ') || null;
-  const { indices } = selectLeads(record.leads, info.leads);
-  const quality = assessQuality(record, {
-    modelLeads: indices.filter((index) => index !== ABSENT_LEAD),
-    ...(info.task === 'records' ? { windowSeconds: info.windowSamples / info.fs } : {}),
-  });
+  const quality = modelQuality(record, info);
   const base = {
     version: RESULT_VERSION,
     ok: true as const,

@@ -11,8 +11,9 @@ import { predictFile, PredictorCache } from '../../src/infer/predict-file.js';
 import { readRecord } from '../../src/io/read.js';
 import type { EcgRecord } from '../../src/io/record.js';
 import { detectQrs } from '../../src/signal/qrs.js';
-import { batchSize, classifyBeats } from '../../web/src/beats.js';
+import { batchSize, beatQuality, classifyBeats } from '../../web/src/beats.js';
 import { classifiableBeats } from '../../src/infer/detected-beats.js';
+import { diagnose } from '../../src/infer/diagnose.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const RECORD = here('../fixtures/wfdb/208x.hea');
@@ -79,6 +80,21 @@ test('a newer request stops the run between batches', async () => {
   });
   assert.equal(result, null);
   assert.equal(calls, 2);
+});
+
+test("the quality gate reads only the model's leads, as diagnose() does: a flat V1 never blocks an MLII model", async () => {
+  const leadV1 = record.leads.indexOf('V1');
+  assert.ok(leadV1 >= 0, record.leads.join(', '));
+  const flatV1 = {
+    ...record,
+    signals: record.signals.map((s, i) => (i === leadV1 ? new Float32Array(s.length) : s)),
+  };
+  const quality = beatQuality(flatV1, predictor.info);
+  const reference = await diagnose({ name: 'mitdb-beat-w0.25', info: predictor.info }, predictor, flatV1, {
+    measurements: false,
+  });
+  assert.equal(quality.diagnosable, true, quality.summary);
+  assert.deepEqual(quality, reference.quality);
 });
 
 test('a context model (templates, cluster vote, gate) gets the same classes in small runs as in one', async () => {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { chromium, type BrowserContext, type Page, type Request, type Route } from 'playwright-core';
 import { predictFile, PredictorCache } from '../../src/infer/predict-file.js';
 import { ecgResultSchema } from '../../src/infer/result.js';
 import { buildServer, loadModels, type ExampleRecord } from '../../src/server/index.js';
@@ -290,6 +290,11 @@ test('a beat model classifies every beat, counts them and writes them on the tra
     `Classified ${total} beats with mitdb-beat-w0.25 (onnxruntime-web, in this page).`,
   );
   assert.equal(await page.isVisible('#progress'), false);
+  assert.equal(
+    await page.getAttribute('#diagnosis', 'data-result'),
+    null,
+    'no EcgResult of the earlier model',
+  );
 
   const counts = await page.$$eval('#beat-counts tr', (rows) =>
     rows.map((row) => [(row as HTMLElement).dataset.label, Number(row.querySelector('.count')!.textContent)]),
@@ -332,3 +337,60 @@ test('a beat model classifies every beat, counts them and writes them on the tra
     assert.equal(new URL(request.url()).origin, origin, request.url());
   }
 });
+
+const statusIs = (pattern: RegExp) =>
+  page.waitForFunction(
+    (source) => new RegExp(source).test(document.getElementById('status')!.textContent ?? ''),
+    pattern.source,
+    {
+      timeout: 30_000,
+    },
+  );
+
+test("leaving a beat run hides its progress and shows the new model's result", { skip }, async () => {
+  // Switch to the routed record model as soon as the beat model starts classifying 208x.
+  await page.evaluate(() => {
+    const select = document.getElementById('model-select') as HTMLSelectElement;
+    const status = document.getElementById('status')!;
+    const observer = new MutationObserver(() => {
+      if (!/^Classifying beats/.test(status.textContent ?? '')) return;
+      observer.disconnect();
+      select.value = 'auto';
+      select.dispatchEvent(new Event('change'));
+    });
+    observer.observe(status, { childList: true, characterData: true, subtree: true });
+    select.value = 'mitdb-beat-w0.25';
+    select.dispatchEvent(new Event('change'));
+  });
+  await statusIs(/^Diagnosed with/);
+  assert.equal(await page.isVisible('#progress'), false);
+  const result = JSON.parse((await page.getAttribute('#diagnosis', 'data-result')) ?? 'null') as {
+    model: string;
+  };
+  assert.notEqual(result?.model, 'mitdb-beat-w0.25');
+});
+
+test(
+  'an earlier pick that finishes later neither replaces the later record nor shows its error',
+  { skip },
+  async () => {
+    const slow = (fail: boolean) => async (route: Route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await (fail ? route.fulfill({ status: 404 }) : route.continue());
+    };
+    await page.route('**/examples/A00001/**', slow(true));
+    await page.route('**/examples/00001_lr/**', slow(false));
+    try {
+      await page.selectOption('#example-select', 'A00001');
+      await page.selectOption('#example-select', '00001_lr');
+      await page.setInputFiles('#file-input', dropped(WFDB, ['208x.hea', '208x.dat']));
+      await statusIs(/^Diagnosed with/);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      assert.match(String(await page.textContent('#record-info')), /^208x: /);
+      assert.match(String(await page.textContent('#status')), /^Diagnosed with/);
+      assert.equal(await page.isVisible('#error'), false, await page.textContent('#error').then(String));
+    } finally {
+      await page.unrouteAll();
+    }
+  },
+);

@@ -8,8 +8,12 @@
  */
 import { classifiableBeats } from '../../src/infer/detected-beats.js';
 import { PredictionStoppedError } from '../../src/errors.js';
+import type { ModelInfo } from '../../src/infer/metadata.js';
+import { modelQuality } from '../../src/infer/diagnose.js';
+import { withDerivedLeads } from '../../src/infer/prepare.js';
 import type { Predictor } from '../../src/infer/predictor.js';
 import type { EcgRecord } from '../../src/io/record.js';
+import type { QualityReport } from '../../src/signal/quality.js';
 
 /** Beats per onnxruntime run: at least `minBeats` (runs are efficient), at most `maxBatches` runs however long. */
 export const BEAT_BATCHES = { minBeats: 256, maxBatches: 8 } as const;
@@ -36,6 +40,17 @@ export interface BeatRun {
 
 export function batchSize(total: number, batching: BeatBatching = BEAT_BATCHES): number {
   return Math.max(batching.minBeats, Math.ceil(total / batching.maxBatches));
+}
+
+/**
+ * The quality gate diagnose() runs for a beat model (src/infer/diagnose.ts): on the leads the model reads (derived
+ * ones included), so a flat lead it ignores never blocks: diagnose()'s own gate, modelQuality.
+ */
+export function beatQuality(
+  record: EcgRecord,
+  info: Pick<ModelInfo, 'leads' | 'task' | 'windowSamples' | 'fs'>,
+): QualityReport {
+  return modelQuality(withDerivedLeads(record, info.leads).record, info);
 }
 
 /** Lets the browser paint and handle input between batches. */

@@ -11,17 +11,18 @@ import { legendLine } from '../../src/infer/legend.js';
 import { classText, measurementText } from '../../src/infer/predict-output.js';
 import { Predictor } from '../../src/infer/predictor.js';
 import type { EcgResult } from '../../src/infer/result.js';
-import { assessQuality } from '../../src/signal/quality.js';
 import { routeRecord } from '../../src/infer/route.js';
 import { detectQrs } from '../../src/signal/qrs.js';
-import { classifyBeats, type ClassifiedBeats } from './beats.js';
+import { beatQuality, classifyBeats, type ClassifiedBeats } from './beats.js';
 import {
   beatStyle,
   clampView,
   drawPaper,
   duration,
+  traceOf,
   visibleSeconds,
   type Overlay,
+  type Trace,
   type View,
 } from './paper.js';
 
@@ -73,9 +74,11 @@ const state = {
   examples: [] as ExampleEntry[],
   predictors: new Map<string, Promise<Predictor>>(),
   record: null as EcgRecord | null,
+  /** The record on paper (leads in mV), made once per record. */
+  trace: null as Trace | null,
   view: { zoom: 1, offset: 0 } as View,
   overlay: { saliency: null, rPeaks: null, beats: null } as Overlay,
-  /** Bumped by every new record or diagnosis: a slower, older run sees it changed and stops. */
+  /** Bumped by every pick of a record and every diagnosis: a slower, older run sees it changed and stops. */
   run: 0,
 };
 
@@ -134,20 +137,29 @@ async function filesOfExample(name: string): Promise<Map<string, Uint8Array>> {
   return files;
 }
 
-async function openRecord(files: Map<string, Uint8Array>): Promise<void> {
-  state.run++;
-  showError(null);
-  ui.diagnosis.replaceChildren();
+/** Reads a picked record and diagnoses it, unless a newer pick or diagnosis came meanwhile. */
+function pickRecord(read: () => Promise<Map<string, Uint8Array>>): void {
+  const run = ++state.run;
+  guarded(async () => {
+    const files = await read();
+    if (run === state.run) await openRecord(files, run);
+  }, run);
+}
+
+async function openRecord(files: Map<string, Uint8Array>, run: number): Promise<void> {
+  clearDiagnosis();
   const fs = Number(ui.csvFs.value);
   const record = await readRecordFromFiles(files, fs > 0 ? { fs } : {});
+  if (run !== state.run) return;
   state.record = record;
+  state.trace = traceOf(record);
   state.view = { zoom: 1, offset: 0 };
   state.overlay = { saliency: null, rPeaks: rPeaksOf(record), beats: null };
   ui.age.value = record.age === null ? '' : String(record.age);
   ui.sex.value = record.sex === 'male' || record.sex === 'female' ? record.sex : '';
-  ui.recordInfo.textContent = `${record.name}: ${record.leads.length} lead(s) (${record.leads.join(', ')}), ${record.fs} Hz, ${duration(traceOf(record)).toFixed(1)} s`;
+  ui.recordInfo.textContent = `${record.name}: ${record.leads.length} lead(s) (${record.leads.join(', ')}), ${record.fs} Hz, ${duration(state.trace).toFixed(1)} s`;
   redraw();
-  await diagnose();
+  await diagnose(run);
 }
 
 function rPeaksOf(record: EcgRecord): Int32Array | null {
@@ -158,11 +170,9 @@ function rPeaksOf(record: EcgRecord): Int32Array | null {
   }
 }
 
-const traceOf = (record: EcgRecord) => ({ fs: record.fs, leads: record.leads, signals: record.signals });
-
 function redraw(): void {
-  if (!state.record) return;
-  const trace = traceOf(state.record);
+  const trace = state.trace;
+  if (!trace) return;
   state.view = clampView(trace, state.view);
   drawPaper(ui.canvas, trace, state.view, state.overlay);
   const end = state.view.offset + visibleSeconds(state.view);
@@ -204,10 +214,19 @@ function patient(): { age: number | null; sex: string | null } {
   return { age, sex: ui.sex.value === '' ? null : ui.sex.value };
 }
 
-async function diagnose(): Promise<void> {
+/** Hides the error, the progress bar and the diagnosis (and its EcgResult) of an earlier run. */
+function clearDiagnosis(): void {
+  showError(null);
+  ui.progress.hidden = true;
+  ui.progress.value = 0;
+  showDiagnosis([], null);
+}
+
+/** Diagnoses the shown record as run `run` (taken by the caller, before any await). */
+async function diagnose(run: number): Promise<void> {
   const record = state.record;
   if (!record) return;
-  const run = ++state.run;
+  clearDiagnosis();
   const model = modelFor(record);
   state.overlay = { ...state.overlay, saliency: null, beats: null };
   setStatus(`Diagnosing with ${model.name} in this page…`);
@@ -233,9 +252,9 @@ async function diagnoseRecord(model: ModelEntry, predictor: Predictor, record: E
 /** Every detected beat classified in batches, with progress; the labels are drawn at the R peaks. */
 async function diagnoseBeats(model: ModelEntry, predictor: Predictor, record: EcgRecord, run: number) {
   // The quality gate first, as diagnose() runs it for record models: no beats are classified on an unusable lead.
-  const quality = assessQuality(record);
+  const quality = beatQuality(record, predictor.info);
   if (!quality.diagnosable) {
-    ui.diagnosis.replaceChildren(notDiagnosable(quality.summary));
+    showDiagnosis([notDiagnosable(quality.summary)], null);
     setStatus(`Not diagnosed: ${quality.summary}`);
     return;
   }
@@ -330,14 +349,19 @@ function notices(texts: readonly string[]): HTMLElement[] {
   });
 }
 
+/** Shows a diagnosis and its EcgResult (null: none) for programs reading the page (schema of predict --format json). */
+function showDiagnosis(parts: HTMLElement[], result: EcgResult | null): void {
+  if (result) ui.diagnosis.dataset.result = JSON.stringify(result);
+  else delete ui.diagnosis.dataset.result;
+  ui.diagnosis.replaceChildren(...parts);
+}
+
 function renderDiagnosis(model: ModelEntry, result: EcgResult): void {
-  // The EcgResult itself, for programs reading the page (the same schema as predict --format json and the API).
-  ui.diagnosis.dataset.result = JSON.stringify(result);
   const parts: HTMLElement[] = [];
   if (result.untrained) parts.push(untrainedWarning());
   if (!result.quality.diagnosable || result.labels === null) {
     parts.push(notDiagnosable(result.quality.summary), ...notices(result.notices));
-    ui.diagnosis.replaceChildren(...parts);
+    showDiagnosis(parts, result);
     return;
   }
   const summary = `Diagnosis: ${result.labels.join(', ') || 'no class above its threshold'}`;
@@ -377,7 +401,7 @@ function renderDiagnosis(model: ModelEntry, result: EcgResult): void {
   }
   if (result.measurements) parts.push(paragraph('note', `Measurements: ${result.measurements.method}`));
   parts.push(...notices(result.notices));
-  ui.diagnosis.replaceChildren(...parts);
+  showDiagnosis(parts, result);
 }
 
 /** Beats shown in the list of non-N beats (each pans the trace to it); the counts cover them all. */
@@ -406,7 +430,7 @@ function renderBeats(model: ModelEntry, result: ClassifiedBeats): void {
   note.textContent =
     'Letters on the trace: each beat’s class at its R peak (blue marks); non-N beats bold on a tinted band.';
   parts.push(note, ...notices(result.notices));
-  ui.diagnosis.replaceChildren(...parts);
+  showDiagnosis(parts, null);
 }
 
 function beatTable(counts: Record<string, number>, total: number): HTMLElement {
@@ -448,12 +472,21 @@ function beatList(beats: ReadonlyArray<{ sample: number; label: string }>): HTML
   return list;
 }
 
-/** Runs an action, showing its failure (a typed reader/model error names the file and the problem). */
-function guarded(action: () => Promise<void>): void {
+/**
+ * Runs an action, showing its failure (a typed reader/model error names the file and the problem); a failure of
+ * run `run` is dropped once a newer run started.
+ */
+function guarded(action: () => Promise<void>, run?: number): void {
   action().catch((error: unknown) => {
+    if (run !== undefined && run !== state.run) return;
     setStatus('');
     showError(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
   });
+}
+
+function rediagnose(): void {
+  const run = ++state.run;
+  guarded(() => diagnose(run), run);
 }
 
 function zoom(factor: number | null): void {
@@ -485,7 +518,8 @@ function wirePanning(): void {
 
 function wire(): void {
   ui.fileInput.addEventListener('change', () => {
-    if (ui.fileInput.files?.length) guarded(async () => openRecord(await filesFromList(ui.fileInput.files!)));
+    const files = ui.fileInput.files;
+    if (files?.length) pickRecord(() => filesFromList(files));
   });
   ui.dropZone.addEventListener('dragover', (event) => {
     event.preventDefault();
@@ -496,14 +530,14 @@ function wire(): void {
     event.preventDefault();
     ui.dropZone.classList.remove('over');
     const files = event.dataTransfer?.files;
-    if (files?.length) guarded(async () => openRecord(await filesFromList(files)));
+    if (files?.length) pickRecord(() => filesFromList(files));
   });
   ui.exampleSelect.addEventListener('change', () => {
     const name = ui.exampleSelect.value;
-    if (name) guarded(async () => openRecord(await filesOfExample(name)));
+    if (name) pickRecord(() => filesOfExample(name));
   });
-  ui.diagnose.addEventListener('click', () => guarded(diagnose));
-  ui.modelSelect.addEventListener('change', () => guarded(diagnose));
+  ui.diagnose.addEventListener('click', rediagnose);
+  ui.modelSelect.addEventListener('change', rediagnose);
   ui.zoomIn.addEventListener('click', () => zoom(2));
   ui.zoomOut.addEventListener('click', () => zoom(0.5));
   ui.zoomReset.addEventListener('click', () => zoom(null));

@@ -6,6 +6,8 @@
  * classes are written at their R peaks (non-N beats bold, in their colour, over a tinted band).
  */
 import type { AamiClass } from '../../src/datasets/mitdb/aami.js';
+import type { EcgRecord } from '../../src/io/record.js';
+import { millivoltsPer, robustPeakToPeak } from '../../src/signal/units.js';
 
 export const PAPER = {
   mmPerSecond: 25,
@@ -57,8 +59,40 @@ const TWELVE_LEAD_GRID = [
 export interface Trace {
   fs: number;
   leads: string[];
+  /** Per lead in mV; a lead in no voltage unit is scaled to fit its strip and noted. */
   signals: Float32Array[];
+  /** Per lead: a note written after its name (null: none). */
+  notes?: Array<string | null>;
 }
+
+/** Peak-to-peak height (mV on the paper) a lead in no voltage unit is scaled to. */
+const UNSCALED_SPAN_MV = 2;
+
+/** The record on paper: each lead in mV from its physical unit; one in no voltage unit fitted and marked. */
+export function traceOf(record: Pick<EcgRecord, 'fs' | 'leads' | 'signals' | 'units'>): Trace {
+  const notes: Array<string | null> = [];
+  const signals = record.signals.map((signal, i) => {
+    const unit = record.units[i] ?? 'mV';
+    const scale = millivoltsPer(unit);
+    notes.push(scale === null ? `${unit || 'no unit'}: not mV, scaled to fit` : null);
+    if (scale !== null) return scale === 1 ? signal : signal.map((v) => v * scale);
+    return fitted(signal);
+  });
+  return { fs: record.fs, leads: record.leads, signals, notes };
+}
+
+/** A lead of unknown unit centred on its mean and scaled to UNSCALED_SPAN_MV peak to peak. */
+function fitted(signal: Float32Array): Float32Array {
+  const finite = signal.filter(Number.isFinite);
+  const mean = finite.reduce((sum, v) => sum + v, 0) / Math.max(1, finite.length);
+  const span = robustPeakToPeak(finite);
+  return signal.map((v) => ((v - mean) * UNSCALED_SPAN_MV) / (span > 0 ? span : 1));
+}
+
+const stripLabel = (trace: Trace, lead: number) => {
+  const note = trace.notes?.[lead];
+  return note ? `${trace.leads[lead]!} (${note})` : trace.leads[lead]!;
+};
 
 export interface Overlay {
   /** Segment start times (s), importance (any scale; shown relative to the largest), segment length (s). */
@@ -122,7 +156,7 @@ export function layout(trace: Trace, view: View): { strips: Strip[]; widthMm: nu
       row.forEach((name, c) =>
         strips.push({
           lead: index.get(name)!,
-          label: trace.leads[index.get(name)!]!,
+          label: stripLabel(trace, index.get(name)!),
           t0: view.offset + c * quarter,
           seconds: quarter,
           x: c * (widthMm / 4),
@@ -149,7 +183,7 @@ export function layout(trace: Trace, view: View): { strips: Strip[]; widthMm: nu
 function fullStrip(lead: number, trace: Trace, view: View, widthMm: number): Strip {
   return {
     lead,
-    label: trace.leads[lead]!,
+    label: stripLabel(trace, lead),
     t0: view.offset,
     seconds: visibleSeconds(view),
     x: 0,
