@@ -90,8 +90,13 @@ const DESIGN = {
    * beat (a masked or flat stretch): thresholds are not learnt there, and no level is measured from below it.
    */
   deadBlockRatio: 0.1,
-  /** A lead whose QRS band never exceeds this many steps of its own resolution is flat (any unit: mV, V, ADC). */
+  /** A lead whose QRS band never exceeds this many steps of its own resolution is flat (mV, V, µV alike)... */
   flatSteps: 4,
+  /**
+   * ... capped at the absolute level that was the whole rule for leads in mV: a sparse signal whose smallest change
+   * is large (a synthetic one) is not flat, and no lead in mV is flatter than it was.
+   */
+  flatCeiling: 0.01,
   /** Relative to the lead's magnitude: a constant lead's numerical residue after filtering (no resolution step). */
   flatPrecision: 1e-6,
   noisyRatio: 0.45,
@@ -276,7 +281,7 @@ function flatLevel(signal: Float32Array): number {
     const change = i > 0 ? Math.abs(v - signal[i - 1]!) : 0;
     if (change > 0 && change < step) step = change; // a change from NaN or infinity fails one of the tests
   }
-  const resolution = Number.isFinite(step) ? DESIGN.flatSteps * step : 0;
+  const resolution = Number.isFinite(step) ? Math.min(DESIGN.flatSteps * step, DESIGN.flatCeiling) : 0;
   return Math.max(resolution, DESIGN.flatPrecision * magnitude);
 }
 

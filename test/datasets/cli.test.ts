@@ -29,7 +29,7 @@ test('efficientecg datasets on a missing folder fails with the typed error namin
         stdio: 'pipe',
       }),
     (error: unknown) =>
-      /MissingFileError: \/nonexistent\/ludb\/data: folder not found/.test(
+      /MissingFileError: \/nonexistent\/ludb: dataset folder not found \(<dir>\)/.test(
         String((error as { stderr?: string }).stderr),
       ),
   );

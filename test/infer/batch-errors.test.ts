@@ -97,7 +97,8 @@ test('--out naming a directory is a ConfigError naming it', async () => {
       join(records, 'A05493.hea'),
     ]);
     assert.ok(run.error instanceof ConfigError, String(run.error?.stack));
-    assert.equal(run.error.message, `--out ${out}: cannot open it: it is a directory, not a file`);
+    // The CLI refuses it before predicting (src/cli/paths.ts); runBatch's own check stays for library callers.
+    assert.equal(run.error.message, `--out ${out}: is a folder, expected a file`);
   }
 });
 
