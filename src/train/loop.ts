@@ -183,7 +183,9 @@ export function prepareOutDir(config: TrainConfig, options: TrainOptions, main =
       checkSameRun(saved, config, lastPath);
       return saved;
     }
-    // Killed before its first checkpoint: resuming the same run is starting it again.
+    // Killed before its first checkpoint: resuming the same run is starting it again. Only the main process judges
+    // that: it may already be clearing the folder (config.json included) while the other ranks look.
+    if (!main) return null;
     if (!startedSameRun(config))
       throw new MissingFileError(lastPath, 'nothing to resume: no last checkpoint in the out dir');
     if (main)
