@@ -6,6 +6,7 @@ import { crossValidate, foldGroups, type CvSummary } from '../train/cv.js';
 import type { TrainConfig } from '../train/config.js';
 import { superviseProcesses } from '../train/launch.js';
 import { commandOutput } from './output.js';
+import { integerIn, positiveInteger } from './parsers.js';
 import {
   addTrainOptions,
   progressCallbacks,
@@ -18,18 +19,6 @@ interface CvFlags extends TrainFlags {
   folds: number;
   only?: number[];
   parallel?: number;
-}
-
-function folds(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 2) throw new InvalidArgumentError('expected an integer >= 2');
-  return parsed;
-}
-
-function processCount(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected an integer >= 1');
-  return parsed;
 }
 
 function foldList(value: string): number[] {
@@ -68,7 +57,7 @@ export function registerCv(program: Command): void {
       .requiredOption(
         '--folds <k>',
         'number of folds (PTB-XL: its strat_folds grouped into k; others: seeded)',
-        folds,
+        integerIn(2),
       )
       .option(
         '--only <folds>',
@@ -78,7 +67,7 @@ export function registerCv(program: Command): void {
       .option(
         '--parallel <n>',
         'run the folds (or the --only folds) in n processes on this machine, each taking every n-th of them as --only would; give each --threads so that n x threads <= cores',
-        processCount,
+        positiveInteger,
       ),
   ).action(async (flags: CvFlags, command: Command) => {
     const config = trainConfigFromFlags(flags);

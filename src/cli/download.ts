@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
+import { positiveInteger } from './parsers.js';
 import { requireOutputDir } from './paths.js';
 import { downloadDataset } from '../datasets/download/index.js';
 import { DOWNLOADABLE_DATASETS, SOURCES, type DownloadableDataset } from '../datasets/download/sources.js';
@@ -10,12 +11,6 @@ function datasetName(value: string): DownloadableDataset {
     throw new InvalidArgumentError(`expected one of ${DOWNLOADABLE_DATASETS.join(', ')}`);
   }
   return value as DownloadableDataset;
-}
-
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('expected a positive integer');
-  return number;
 }
 
 /** --mirror: an http(s) base URL. */

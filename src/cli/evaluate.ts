@@ -4,6 +4,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { commandOutput } from './output.js';
+import { oneOf, positiveInteger, wholeNumber } from './parsers.js';
 import { requireInputDir, requireOutputFile } from './paths.js';
 import { DATASETS, type DatasetName } from '../datasets/index.js';
 import { ConfigError } from '../errors.js';
@@ -25,17 +26,13 @@ interface EvaluateFlags {
   threads: number;
 }
 
-function choice<T extends string>(values: readonly T[]) {
-  return (value: string): T => {
-    if (!(values as readonly string[]).includes(value))
-      throw new InvalidArgumentError(`expected ${values.join('|')}`);
-    return value as T;
-  };
-}
+const MIN_RESAMPLES = 20;
 
-function count(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
+/** 0 (no intervals) or enough resamples that a 95 % interval's tails are not a single resample. */
+function resampleCount(value: string): number {
+  const n = wholeNumber(value);
+  if (n > 0 && n < MIN_RESAMPLES)
+    throw new InvalidArgumentError(`expected 0 (no intervals) or at least ${MIN_RESAMPLES}`);
   return n;
 }
 
@@ -46,18 +43,23 @@ export function registerEvaluate(program: Command): void {
       "Score a model on a dataset folder with the dataset's official metrics and bootstrap 95 % intervals, through onnxruntime (no libtorch)",
     )
     .requiredOption('--model <name|path>', 'bundled model name or .onnx file')
-    .requiredOption('--dataset <name>', Object.keys(EVALUATIONS).join('|'), choice(Object.keys(EVALUATIONS)))
+    .requiredOption('--dataset <name>', Object.keys(EVALUATIONS).join('|'), oneOf(Object.keys(EVALUATIONS)))
     .requiredOption('--data <dir>', 'dataset folder in its official layout')
     .option(
       '--split <split>',
       `${EVALUATION_SPLITS.join('|')} (all: every record in the folder, e.g. a held-out fold)`,
-      choice(EVALUATION_SPLITS),
+      oneOf(EVALUATION_SPLITS),
       'test',
     )
     .option('--json <file>', 'write the result JSON')
     .option('--report <file>', 'write the report: FILE.html and FILE.md (with SVG figures) side by side')
-    .option('--resamples <n>', 'bootstrap resamples for the 95 % intervals (0: none)', count, 200)
-    .option('--threads <n>', 'onnxruntime threads', count, 2)
+    .option(
+      '--resamples <n>',
+      `bootstrap resamples for the 95 % intervals (0: none, else >= ${MIN_RESAMPLES})`,
+      resampleCount,
+      200,
+    )
+    .option('--threads <n>', 'onnxruntime threads', positiveInteger, 2)
     .action(async (flags: EvaluateFlags, command: Command) => {
       const output = commandOutput(command);
       if (/\.safetensors$/i.test(flags.model)) {
@@ -74,7 +76,7 @@ export function registerEvaluate(program: Command): void {
       );
       const predictor = await Predictor.load(resolved.path, {
         name: resolved.name,
-        threads: Math.max(1, flags.threads),
+        threads: flags.threads,
       });
       try {
         const dataset = await DATASETS[flags.dataset as DatasetName].open(flags.data);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { positiveNumber } from './predict.js';
+import { positiveNumber } from './parsers.js';
 import { readRecord } from '../io/index.js';
 import { rhythmFeatures, type RhythmFeatures } from '../signal/rhythm.js';
 

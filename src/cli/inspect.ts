@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { expandInputs } from '../io/find-records.js';
 import { HDF5_EXTENSIONS, parseExamName, withHdf5Exams } from '../io/hdf5.js';
 import { MissingFileError } from '../errors.js';
-import { positiveNumber } from './predict.js';
+import { positiveNumber } from './parsers.js';
 import { readRecord, readWfdb, readWfdbHeader } from '../io/read.js';
 import { recordDuration, recordLength, type EcgRecord } from '../io/record.js';
 import { extension } from '../io/source.js';

@@ -5,6 +5,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { commandOutput } from './output.js';
+import { integerIn, positiveNumber } from './parsers.js';
 import { refuseOutputOverInput, requireOutputFile } from './paths.js';
 import { ConfigError } from '../errors.js';
 import {
@@ -36,12 +37,6 @@ interface PredictFlags {
   fs?: number;
 }
 
-export function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a positive number');
-  return n;
-}
-
 /** The records of the report's traces, read again (results hold no samples); one that fails is left undrawn. */
 async function reportRecords(
   results: readonly FileResult[],
@@ -66,11 +61,8 @@ function format(value: string): OutputFormat {
   return value as OutputFormat;
 }
 
-function jobs(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
-  return n;
-}
+/** Each worker holds its own onnxruntime session and two records: more workers than this only cost memory. */
+const MAX_JOBS = 64;
 
 /** --model NAME|PATH for every file, or each file routed by its leads to a bundled default model. */
 function modelTarget(model: string | undefined, modelsDir: string | undefined): ModelTarget {
@@ -167,8 +159,8 @@ export function registerPredict(program: Command): void {
     )
     .option(
       '--jobs <n>',
-      'worker threads (0: main thread)',
-      jobs,
+      `worker threads (0: main thread; at most ${MAX_JOBS})`,
+      integerIn(0, MAX_JOBS),
       Math.max(1, Math.min(4, availableParallelism() - 1)),
     )
     .action(async (inputs: string[], flags: PredictFlags, command: Command) => {

@@ -11,7 +11,8 @@ import {
   type TrainConfig,
 } from '../train/config.js';
 import { pretrain } from '../train/pretrain.js';
-import { defaultCacheDir, number, positiveInteger, progressCallbacks, stopOnInterrupt } from './train.js';
+import { positiveInteger, positiveNumber, wholeNumber } from './parsers.js';
+import { configPathWithFlag, defaultCacheDir, progressCallbacks, stopOnInterrupt } from './train.js';
 
 interface PretrainFlags {
   source: Array<{ dataset: PretrainSourceName; data: string }>;
@@ -71,30 +72,39 @@ export function pretrainConfigFromFlags(flags: PretrainFlags): TrainConfig {
     },
     file ?? {},
   ) as Record<string, unknown>;
-  return resolveTrainConfig(base, {
-    // `dataset` / `data` name the first source: the run's config stays a complete training config (a folder is
-    // written as `custom`, the nearest adapter; pre-training reads `pretrain.sources`, never these two).
-    dataset: first.dataset === 'folder' ? 'custom' : first.dataset,
-    data: first.data,
-    model: flags.model ?? 'efficientecg-w0.25',
-    init: flags.init,
-    out: flags.out,
-    preprocess: { fs: flags.fs },
-    windowSeconds: flags.window,
-    batchSize: flags.batchSize,
-    epochs: flags.epochs,
-    lr: flags.lr,
-    seed: flags.seed,
-    threads: flags.threads,
-    cacheDir: flags.cacheDir,
-    pretrain: {
-      sources,
-      segmentSeconds: flags.segment,
-      segmentsPerRecord: flags.segmentsPerRecord,
-      temperature: flags.temperature,
-      projection: flags.projection,
+  return resolveTrainConfig(
+    base,
+    {
+      // `dataset` / `data` name the first source: the run's config stays a complete training config (a folder is
+      // written as `custom`, the nearest adapter; pre-training reads `pretrain.sources`, never these two).
+      dataset: first.dataset === 'folder' ? 'custom' : first.dataset,
+      data: first.data,
+      model: flags.model ?? 'efficientecg-w0.25',
+      init: flags.init,
+      out: flags.out,
+      preprocess: { fs: flags.fs },
+      windowSeconds: flags.window,
+      batchSize: flags.batchSize,
+      epochs: flags.epochs,
+      lr: flags.lr,
+      seed: flags.seed,
+      threads: flags.threads,
+      cacheDir: flags.cacheDir,
+      pretrain: {
+        sources,
+        segmentSeconds: flags.segment,
+        segmentsPerRecord: flags.segmentsPerRecord,
+        temperature: flags.temperature,
+        projection: flags.projection,
+      },
     },
-  });
+    configPathWithFlag({
+      'pretrain.segmentSeconds': '--segment',
+      'pretrain.segmentsPerRecord': '--segments-per-record',
+      'pretrain.temperature': '--temperature',
+      'pretrain.projection': '--projection',
+    }),
+  );
 }
 
 export function registerPretrain(program: Command): void {
@@ -111,26 +121,26 @@ export function registerPretrain(program: Command): void {
     .option(
       '--records-fs <hz>',
       'sampling rate of folder=DIR records that carry none (tables without a time column, bare MAT matrices)',
-      number,
+      positiveNumber,
     )
     .requiredOption('--out <dir>', 'run folder (last.safetensors, log.jsonl, config.json)')
     .option('--config <file>', 'JSON training config (a partial config; flags override it)')
     .option('--model <name>', 'registry model (default efficientecg-w0.25)')
     .option('--init <name|path>', 'start from these weights (e.g. a supervised model)')
-    .option('--fs <hz>', 'resample to this rate (default 100)', number)
-    .option('--window <seconds>', 'length of each view (default 2.5)', number)
-    .option('--segment <seconds>', 'stretch both views of an example come from (default 10)', number)
+    .option('--fs <hz>', 'resample to this rate (default 100)', positiveNumber)
+    .option('--window <seconds>', 'length of each view (default 2.5)', positiveNumber)
+    .option('--segment <seconds>', 'stretch both views of an example come from (default 10)', positiveNumber)
     .option(
       '--segments-per-record <n>',
       'examples per record per epoch, at most (default 4)',
       positiveInteger,
     )
-    .option('--temperature <t>', 'NT-Xent temperature (default 0.1)', number)
+    .option('--temperature <t>', 'NT-Xent temperature (default 0.1)', positiveNumber)
     .option('--projection <n>', 'projection size (default 64)', positiveInteger)
     .option('--batch-size <n>', 'examples per batch, two views each (default 128)', positiveInteger)
     .option('--epochs <n>', 'epochs (default 20)', positiveInteger)
-    .option('--lr <lr>', 'peak learning rate (default 3e-3)', number)
-    .option('--seed <n>', 'seed (default 0)', number)
+    .option('--lr <lr>', 'peak learning rate (default 3e-3)', positiveNumber)
+    .option('--seed <n>', 'seed (default 0)', wholeNumber)
     .option('--threads <n>', 'libtorch threads (default 2)', positiveInteger)
     .option('--cache-dir <dir>', 'preprocessed-sample cache')
     .option('--resume', 'continue the run in --out from last.safetensors')

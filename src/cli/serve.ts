@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { integerIn } from './parsers.js';
+import { requireInputDir } from './paths.js';
 import { ConfigError } from '../errors.js';
 import { buildServer, bundledModels, loadExamples, loadModels } from '../server/index.js';
 import { LOOPBACK_HOSTS } from '../server/guard.js';
@@ -15,14 +16,6 @@ interface ServeFlags {
   allowHost?: string[];
 }
 
-function port(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
-    throw new InvalidArgumentError('expected a port number 0-65535');
-  }
-  return parsed;
-}
-
 /** Loopback names, the address listened on when it is a specific one, and the names given with --allow-host. */
 function allowedHosts(flags: ServeFlags): string[] {
   const listened = ['0.0.0.0', '::'].includes(flags.host)
@@ -35,7 +28,7 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('Serve the in-browser ECG page, the bundled models and examples, and a JSON prediction API')
-    .option('--port <n>', 'TCP port', port, 8080)
+    .option('--port <n>', 'TCP port', integerIn(0, 65535), 8080)
     .option('--host <addr>', 'address to listen on (0.0.0.0 exposes the server to the network)', '127.0.0.1')
     .option(
       '--models <specs...>',
@@ -48,6 +41,9 @@ export function registerServe(program: Command): void {
       "host names the server answers to besides localhost, 127.0.0.1 and [::1] (e.g. this machine's name when --host 0.0.0.0)",
     )
     .action(async (flags: ServeFlags, command: Command) => {
+      // The bundled examples folder may be absent (a trimmed install); a folder the user names must be there.
+      if (flags.examples !== undefined && command.getOptionValueSource('examples') === 'cli')
+        requireInputDir('--examples', flags.examples, 'examples folder');
       const modelsDir = command.optsWithGlobals<{ modelsDir?: string }>().modelsDir;
       const models = flags.models?.length ? loadModels(flags.models) : bundledModels(modelsDir);
       if (models.size === 0) {

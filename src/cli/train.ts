@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { commandOutput } from './output.js';
+import { finiteNumber, nonNegativeNumber, positiveInteger, positiveNumber, wholeNumber } from './parsers.js';
 import { requireInputDir, requireOutputDir } from './paths.js';
 import { DATASETS } from '../datasets/index.js';
 import { ProcessGroup } from '../engine/distributed.js';
@@ -71,18 +72,6 @@ interface LaunchFlags {
   distTimeout: number;
 }
 
-export function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1');
-  return n;
-}
-
-function wholeNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
-  return n;
-}
-
 /** Joins the process group a launcher described (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). */
 function joinGroup(rank: RankEnvironment, timeoutSeconds: number): DataParallel {
   return new DataParallel(
@@ -103,12 +92,6 @@ function distributedSummary(parallel: DataParallel): string {
   return `${steps} steps, gradient all-reduce ${perStep.toFixed(1)} ms/step (${(bytesPerStep / 1e6).toFixed(2)} MB/step)`;
 }
 
-export function number(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new InvalidArgumentError('expected a number');
-  return parsed;
-}
-
 function band(value: string): [number, number] {
   const parts = value.split(',').map(Number);
   if (parts.length !== 2 || !parts.every(Number.isFinite))
@@ -117,6 +100,54 @@ function band(value: string): [number, number] {
 }
 
 /** Flags as a partial config (undefined = not given, so the file or the defaults decide). */
+/** The flag that sets each config key (flagsToConfig's mapping), so a config error names what the user typed. */
+const FLAG_OF_CONFIG_KEY: Readonly<Record<string, string>> = {
+  dataset: '--dataset',
+  data: '--data',
+  model: '--model',
+  fusion: '--fusion',
+  fusionTokens: '--fusion-tokens',
+  fusionDesign: '--fusion-design',
+  fusionShortcut: '--fusion-shortcut',
+  fusionTokenDropout: '--fusion-token-dropout',
+  init: '--init',
+  out: '--out',
+  'preprocess.fs': '--fs',
+  'preprocess.bandpass': '--bandpass',
+  'preprocess.standardize': '--no-standardize',
+  windowSeconds: '--window',
+  validationHopSeconds: '--validation-hop',
+  evalWindowSeconds: '--eval-window',
+  windowAggregate: '--window-aggregate',
+  ema: '--ema',
+  'distill.teachers': '--distill-from',
+  'distill.alpha': '--distill-alpha',
+  'distill.temperature': '--distill-temperature',
+  'distill.targets': '--distill-targets',
+  batchSize: '--batch-size',
+  epochs: '--epochs',
+  lr: '--lr',
+  weightDecay: '--weight-decay',
+  schedule: '--schedule',
+  gradClip: '--grad-clip',
+  classWeighting: '--class-weighting',
+  patience: '--patience',
+  seed: '--seed',
+  threads: '--threads',
+  workers: '--workers',
+  cacheDir: '--cache-dir',
+  'beats.rrContext': '--rr-context',
+  'beats.normalPerEpoch': '--normal-per-epoch',
+};
+
+/** "--batch-size (batchSize)": a config path with the flag that sets it (the key is what --config files use). */
+export function configPathWithFlag(extra: Readonly<Record<string, string>> = {}): (path: string) => string {
+  return (path) => {
+    const flag = extra[path] ?? FLAG_OF_CONFIG_KEY[path];
+    return flag === undefined ? path : `${flag} (${path})`;
+  };
+}
+
 function flagsToConfig(flags: TrainFlags): Record<string, unknown> {
   const distillFlags = [flags.distillAlpha, flags.distillTemperature, flags.distillTargets];
   if (!flags.distillFrom && distillFlags.some((flag) => flag !== undefined))
@@ -208,14 +239,22 @@ export function addTrainOptions(command: Command): Command {
     .option(
       '--fusion-token-dropout <p>',
       'hide each patient token of each training example with probability p (default 0.5; 0 turns it off; docs/fusion.md)',
-      number,
+      finiteNumber,
     )
     .option(
       '--distill-from <teachers...>',
       'distil from these teachers (checkpoints, bundled names, run folders; a cv folder teaches each fold with its own fold model)',
     )
-    .option('--distill-alpha <a>', 'weight of the teachers’ soft targets in the loss (default 0.5)', number)
-    .option('--distill-temperature <t>', 'softening temperature of the distillation (default 2)', number)
+    .option(
+      '--distill-alpha <a>',
+      'weight of the teachers’ soft targets in the loss (default 0.5)',
+      finiteNumber,
+    )
+    .option(
+      '--distill-temperature <t>',
+      'softening temperature of the distillation (default 2)',
+      positiveNumber,
+    )
     .option(
       '--distill-targets <kind>',
       'record: each record scored once by the teachers (default); crop: the teachers score every training crop the student sees, augmented (slower)',
@@ -225,45 +264,45 @@ export function addTrainOptions(command: Command): Command {
       'start from these weights: a bundled model (e.g. cinc2017-w0.25) or a .safetensors checkpoint (docs/fine-tuning.md)',
     )
     .option('--out <dir>', 'run folder (checkpoints, log.jsonl, config.json)')
-    .option('--fs <hz>', 'resample to this rate (default 100)', number)
+    .option('--fs <hz>', 'resample to this rate (default 100)', positiveNumber)
     .option('--bandpass <low,high>', 'band-pass in Hz (default 0.5,40)', band)
     .option('--no-bandpass', 'no band-pass filter')
     .option(
       '--no-standardize',
       'keep amplitudes: no per-lead z-score, every lead read in mV (a lead not in a voltage unit is refused)',
     )
-    .option('--window <seconds>', 'training crop / validation window (default 10)', number)
+    .option('--window <seconds>', 'training crop / validation window (default 10)', positiveNumber)
     .option(
       '--eval-window <seconds>',
       'window that scores records in validation and inference, when longer than the training crop (default: --window)',
-      number,
+      positiveNumber,
     )
     .option(
       '--validation-hop <seconds>',
       'hop between the sliding windows that score a record in validation and inference (default: one window)',
-      number,
+      positiveNumber,
     )
     .option(
       '--window-aggregate <mode>',
       'how window scores combine per record: mean-logits | max (multi-label: each class its maximum probability) (default mean-logits)',
     )
-    .option('--batch-size <n>', 'batch size (default 64)', number)
-    .option('--epochs <n>', 'epochs (default 30)', number)
-    .option('--lr <lr>', 'peak learning rate (default 3e-3)', number)
-    .option('--weight-decay <wd>', 'AdamW weight decay (default 1e-2)', number)
+    .option('--batch-size <n>', 'batch size (default 64)', positiveInteger)
+    .option('--epochs <n>', 'epochs (default 30)', positiveInteger)
+    .option('--lr <lr>', 'peak learning rate (default 3e-3)', positiveNumber)
+    .option('--weight-decay <wd>', 'AdamW weight decay (default 1e-2)', nonNegativeNumber)
     .option('--schedule <name>', 'one-cycle | cosine (default one-cycle)')
-    .option('--grad-clip <norm>', 'max gradient norm, 0 for none (default 1)', number)
+    .option('--grad-clip <norm>', 'max gradient norm, 0 for none (default 1)', nonNegativeNumber)
     .option(
       '--ema <decay>',
       'validate and save an exponential moving average of the weights with this decay, e.g. 0.999 (default: none)',
-      number,
+      finiteNumber,
     )
     .option('--no-augment', 'no augmentation (crops stay random)')
     .option('--class-weighting <mode>', 'balanced | none (default balanced)')
-    .option('--patience <epochs>', 'early stopping patience, 0 for none (default 8)', number)
-    .option('--seed <n>', 'seed (default 0)', number)
-    .option('--threads <n>', 'libtorch threads (default 2)', number)
-    .option('--workers <n>', 'data-loading worker threads, 0 = main thread (default 1)', number)
+    .option('--patience <epochs>', 'early stopping patience, 0 for none (default 8)', wholeNumber)
+    .option('--seed <n>', 'seed (default 0)', wholeNumber)
+    .option('--threads <n>', 'libtorch threads (default 2)', positiveInteger)
+    .option('--workers <n>', 'data-loading worker threads, 0 = main thread (default 1)', wholeNumber)
     .option('--cache-dir <dir>', `preprocessed-sample cache (default ${defaultCacheDir()})`)
     .option(
       '--rr-context <mode>',
@@ -272,7 +311,7 @@ export function addTrainOptions(command: Command): Command {
     .option(
       '--normal-per-epoch <n>',
       'beat models (mitdb): N beats sampled per epoch (default 12000)',
-      number,
+      positiveInteger,
     );
 }
 
@@ -282,6 +321,7 @@ export function trainConfigFromFlags(flags: TrainFlags): TrainConfig {
   const config: TrainConfig = resolveTrainConfig(
     { cacheDir: defaultCacheDir(), ...file },
     flagsToConfig(flags),
+    configPathWithFlag(),
   );
   requireFusion(flags, config.fusion);
   requireInputDir('--data', config.data);
@@ -338,7 +378,7 @@ export function registerTrain(program: Command): void {
     .option(
       '--dist-timeout <seconds>',
       'data-parallel: how long a rank waits for the others (rendezvous, each collective) before failing',
-      number,
+      positiveNumber,
       1800,
     )
     .action(async (flags: TrainFlags & LaunchFlags, command: Command) => {

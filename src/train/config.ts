@@ -369,12 +369,19 @@ export function mergeConfig(base: unknown, override: unknown): unknown {
   return out;
 }
 
-/** Validates a complete config; ConfigError lists every problem with its path. */
-export function parseTrainConfig(value: unknown, source = 'training config'): TrainConfig {
+/**
+ * Validates a complete config; ConfigError lists every problem with its path, as `describe` names it (the CLI adds
+ * the flag that sets a key).
+ */
+export function parseTrainConfig(
+  value: unknown,
+  source = 'training config',
+  describe: (path: string) => string = (path) => path,
+): TrainConfig {
   const result = trainConfigSchema.safeParse(value);
   if (!result.success) {
     const problems = result.error.issues.map(
-      (issue) => `${issue.path.length ? issue.path.join('.') : '(config)'}: ${issue.message}`,
+      (issue) => `${issue.path.length ? describe(issue.path.join('.')) : '(config)'}: ${issue.message}`,
     );
     throw new ConfigError(`${source}: ${problems.join('; ')}`);
   }
@@ -403,8 +410,13 @@ export function readConfigFile(path: string): Record<string, unknown> {
 export function resolveTrainConfig(
   file: Record<string, unknown> | null,
   flags: Record<string, unknown>,
+  describe?: (path: string) => string,
 ): TrainConfig {
-  return parseTrainConfig(mergeConfig(mergeConfig(TRAIN_DEFAULTS, file ?? {}), flags));
+  return parseTrainConfig(
+    mergeConfig(mergeConfig(TRAIN_DEFAULTS, file ?? {}), flags),
+    'training config',
+    describe,
+  );
 }
 
 /** Fields that define a run: a resumed run must agree on all of them (threads, workers, paths may change). */

@@ -16,7 +16,10 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
   const err: string[] = [];
   const program = (await buildProgram(args)).exitOverride();
   for (const command of [program, ...program.commands]) {
-    command.configureOutput({ writeOut: (text) => out.push(text), writeErr: (text) => err.push(text) });
+    // A bad option value throws a CommanderError instead of exiting the test process.
+    command
+      .exitOverride()
+      .configureOutput({ writeOut: (text) => out.push(text), writeErr: (text) => err.push(text) });
   }
   const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
   Object.assign(process.env, env);
