@@ -3,6 +3,7 @@
  * the option, instead of a system error (ENOTDIR, EISDIR) after a long run, or an input overwritten by an output.
  */
 import { realpathSync, statSync, type Stats } from 'node:fs';
+import { isNotFound } from '../datasets/files.js';
 import { ConfigError, MissingFileError } from '../errors.js';
 
 /** The path's stats, or null when nothing is there (also when a parent is a file: ENOTDIR). */
@@ -10,8 +11,7 @@ export function statOrNull(path: string): Stats | null {
   try {
     return statSync(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    if (isNotFound(error)) return null;
     throw error;
   }
 }

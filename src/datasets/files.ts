@@ -3,7 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { EcgError, MissingFileError } from '../errors.js';
 
 /** ENOENT, or ENOTDIR: a parent of the path is a file (e.g. a file given where a dataset folder goes). */
-function isNotFound(error: unknown): boolean {
+export function isNotFound(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR';
 }

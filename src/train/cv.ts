@@ -21,6 +21,9 @@ import { changedRunSettings, RUN_FILES, type HeldoutFile, type TrainOptions } fr
 import type { TaskOutputs } from './task.js';
 import { train } from './trainer.js';
 import { validationMetrics, type ValidationMetrics } from './validate.js';
+import { foldDir, readHeldout } from './heldout.js';
+
+export { foldDir, readFoldHeldout, readHeldout, rescoredHeldoutName } from './heldout.js';
 
 export const CV_FILES = { summary: 'cv.json' } as const;
 
@@ -85,10 +88,6 @@ export function foldGroups(folds: readonly number[], processes: number): number[
   return groups;
 }
 
-export function foldDir(out: string, fold: number): string {
-  return join(out, `fold-${fold}`);
-}
-
 async function runFold(
   base: TrainConfig,
   fold: number,
@@ -130,48 +129,6 @@ function checkFinishedFold(config: TrainConfig): void {
     throw new ConfigError(
       `${config.out} was finished with other settings (${changed.join(', ')} differ): a CV's folds share one recipe; give the same flags or another --out`,
     );
-}
-
-/** A fold's held-out scores re-scored with another window aggregation (scripts/experiments/cv-rescore.ts --write). */
-export function rescoredHeldoutName(aggregate: string): string {
-  return `heldout.${aggregate}.json`;
-}
-
-/** Every fold's heldout.json (or `fileName`), or null while any fold is missing. */
-export function readHeldout(
-  out: string,
-  folds: number,
-  fileName: string = RUN_FILES.heldout,
-): HeldoutFile[] | null {
-  const files: HeldoutFile[] = [];
-  for (let fold = 1; fold <= folds; fold++) {
-    if (!existsSync(join(foldDir(out, fold), fileName))) return null;
-    files.push(readFoldHeldout(out, fold, folds, fileName));
-  }
-  return files;
-}
-
-/** One fold's held-out file, checked to be that fold's (of `folds` when given). */
-export function readFoldHeldout(
-  out: string,
-  fold: number,
-  folds?: number,
-  fileName: string = RUN_FILES.heldout,
-): HeldoutFile {
-  const path = join(foldDir(out, fold), fileName);
-  let parsed: HeldoutFile;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8')) as HeldoutFile;
-  } catch (error) {
-    throw new FormatError(path, `not a held-out scores file (${(error as Error).message})`);
-  }
-  if (parsed.fold !== fold || (folds !== undefined && parsed.folds !== folds))
-    throw new FormatError(
-      path,
-      `holds fold ${parsed.fold} of ${parsed.folds}, expected ${fold} of ${folds ?? 'any'}`,
-    );
-  if (!Array.isArray(parsed.outputs?.ids)) throw new FormatError(path, 'holds no out-of-fold outputs');
-  return parsed;
 }
 
 /** Mean and sample sd of the figures that exist (null where there are too few). */

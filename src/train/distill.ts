@@ -19,19 +19,21 @@
  *   teacher's entropy, a constant: the same gradient);
  * - multi-label: binary cross-entropy of sigmoid(student / T) against sigmoid(teacher / T), per class.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabelKind } from '../datasets/types.js';
 import { noGrad } from '../engine/autograd.js';
 import * as F from '../engine/ops.js';
 import { scope } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
-import { ConfigError, FormatError, MissingFileError } from '../errors.js';
+import { ConfigError, MissingFileError } from '../errors.js';
 import { readCheckpoint } from '../export/checkpoint.js';
 import type { WindowSpec } from './batch.js';
 import type { TrainConfig } from './config.js';
 import { splitIndices, type TrainingData } from './data.js';
+import { foldDir, readFoldHeldout } from './heldout.js';
 import { resolveInitCheckpoint } from './init.js';
+import { RUN_FILES } from './loop.js';
 import { rowOf, trainableFromSpec, type TrainableModel } from './model.js';
 import { standardize } from '../signal/normalize.js';
 import { predictRecords } from './validate.js';
@@ -56,7 +58,7 @@ export function teacherCheckpointPath(
       throw new ConfigError(
         `teacher ${spec} is a cross-validation folder: use it in a cv run (each fold its own)`,
       );
-    const path = join(spec, `fold-${cvFold.fold}`, 'last.safetensors');
+    const path = join(foldDir(spec, cvFold.fold), RUN_FILES.last);
     if (!existsSync(path))
       throw new MissingFileError(path, `teacher fold ${cvFold.fold} has no last checkpoint`);
     if (heldoutIds !== undefined) checkTeacherHeldOut(spec, cvFold.fold, heldoutIds);
@@ -68,25 +70,18 @@ export function teacherCheckpointPath(
 }
 
 function isCvFolder(spec: string): boolean {
-  return existsSync(join(spec, 'fold-1'));
+  return existsSync(foldDir(spec, 1));
 }
 
 /** Refuses a teacher fold that trained on any of the records the student's fold holds out (its heldout.json says). */
 function checkTeacherHeldOut(spec: string, fold: number, heldoutIds: readonly string[]): void {
-  const path = join(spec, `fold-${fold}`, 'heldout.json');
+  const path = join(foldDir(spec, fold), RUN_FILES.heldout);
   if (!existsSync(path))
     throw new MissingFileError(
       path,
       `teacher fold ${fold} is not finished: which records it held out cannot be checked`,
     );
-  let teacherIds: unknown;
-  try {
-    teacherIds = (JSON.parse(readFileSync(path, 'utf8')) as { outputs?: { ids?: unknown } }).outputs?.ids;
-  } catch (error) {
-    throw new FormatError(path, `not a held-out scores file (${(error as Error).message})`);
-  }
-  if (!Array.isArray(teacherIds)) throw new FormatError(path, 'holds no out-of-fold ids');
-  const held = new Set(teacherIds as string[]);
+  const held = new Set(readFoldHeldout(spec, fold).outputs.ids);
   const seen = heldoutIds.filter((id) => !held.has(id));
   if (seen.length > 0)
     throw new ConfigError(

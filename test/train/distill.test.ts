@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as F from '../../src/engine/ops.js';
-import { ConfigError, MissingFileError } from '../../src/errors.js';
+import { ConfigError, FormatError, MissingFileError } from '../../src/errors.js';
 import { readCheckpoint } from '../../src/export/checkpoint.js';
 import { writeWindow } from '../../src/train/batch.js';
 import { loadTrainingData } from '../../src/train/data.js';
@@ -59,7 +59,14 @@ test('teachers: a CV folder teaches fold k with its fold-k model; run folders an
     assert.throws(() => teacherCheckpointPath(cv, { folds: 3, fold: 3 }), MissingFileError);
     // Given the records the student's fold holds out, the teacher's fold must have held out every one of them.
     assert.throws(() => teacherCheckpointPath(cv, { folds: 2, fold: 2 }, undefined, ['a']), MissingFileError);
-    writeFileSync(join(cv, 'fold-2', 'heldout.json'), JSON.stringify({ outputs: { ids: ['a', 'b'] } }));
+    const heldout = (fold: number) => JSON.stringify({ fold, folds: 2, outputs: { ids: ['a', 'b'] } });
+    // A fold's file that is another fold's (copied by hand) is refused, not read as this fold's held-out records.
+    writeFileSync(join(cv, 'fold-2', 'heldout.json'), heldout(1));
+    assert.throws(
+      () => teacherCheckpointPath(cv, { folds: 2, fold: 2 }, undefined, ['a']),
+      (error: unknown) => error instanceof FormatError && /holds fold 1 of 2, expected 2/.test(error.message),
+    );
+    writeFileSync(join(cv, 'fold-2', 'heldout.json'), heldout(2));
     const fold2 = join(cv, 'fold-2', 'last.safetensors');
     assert.equal(teacherCheckpointPath(cv, { folds: 2, fold: 2 }, undefined, ['b', 'a']), fold2);
     assert.throws(
