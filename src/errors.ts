@@ -68,18 +68,23 @@ export class DisposedError extends EcgError {
   override name = 'DisposedError';
 }
 
-/**
- * A file could not be written because its disk is full (ENOSPC) or the user's quota is spent (EDQUOT): `path` is
- * the file, and the message says what can be freed.
- */
-export class DiskFullError extends EcgError {
-  override name = 'DiskFullError';
+/** A file could not be written (no permission, a read-only disk, a folder in its place): `path` is the file. */
+export class WriteError extends EcgError {
+  override name = 'WriteError';
   constructor(
     readonly path: string,
     readonly problem: string,
   ) {
     super(`${path}: ${problem}`);
   }
+}
+
+/**
+ * A file could not be written because its disk is full (ENOSPC) or the user's quota is spent (EDQUOT): `path` is
+ * the file, and the message says what can be freed.
+ */
+export class DiskFullError extends WriteError {
+  override name = 'DiskFullError';
 }
 
 /** A checkpoint is truncated, foreign or incompatible with the model it is loaded into. */

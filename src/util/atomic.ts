@@ -6,7 +6,7 @@
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { DiskFullError } from '../errors.js';
+import { DiskFullError, WriteError } from '../errors.js';
 
 /** The steps of one atomic write, in order (a fault hook can stop the process before any of them). */
 export type AtomicStep = 'open' | 'write' | 'fsync' | 'rename' | 'fsync-dir';
@@ -42,8 +42,17 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, options
     step('fsync-dir', path);
     syncFolder(dirname(path));
   } catch (error) {
+    removeTemporary(temporary);
+    throw writeFailure(error, path, options.whatToFree);
+  }
+}
+
+/** Clean-up after a failed write must not replace its error (rmSync throws ENOTDIR even with force). */
+function removeTemporary(temporary: string): void {
+  try {
     rmSync(temporary, { force: true });
-    throw diskFull(error, path, options.whatToFree) ?? error;
+  } catch {
+    // nothing was created there
   }
 }
 
@@ -64,9 +73,30 @@ function syncFolder(folder: string): void {
   }
 }
 
+/** Why a write failed, for the errors a user can act on (the system's own message names the temporary file). */
+const WRITE_PROBLEMS: Readonly<Record<string, string>> = {
+  EACCES: 'no permission to write it',
+  EPERM: 'no permission to write it',
+  EROFS: 'its disk is read-only',
+  ENOENT: 'its folder does not exist',
+  ENOTDIR: 'a parent of it is a file, not a folder',
+  EISDIR: 'a folder is in its place',
+};
+
+/** A DiskFullError or WriteError naming `path` for the system errors above; any other error as it is. */
+export function writeFailure(error: unknown, path: string, whatToFree?: string): unknown {
+  const full = diskFull(error, path, whatToFree);
+  if (full !== null) return full;
+  const code = (error as { code?: string } | null)?.code;
+  const problem = code === undefined ? undefined : WRITE_PROBLEMS[code];
+  return problem === undefined
+    ? error
+    : new WriteError(path, `cannot write it: ${problem} (${code}); the previous file, if any, is intact`);
+}
+
 /** A DiskFullError for ENOSPC / EDQUOT (naming the file and what to free), null for any other error. */
 export function diskFull(error: unknown, path: string, whatToFree?: string): DiskFullError | null {
-  const code = (error as { code?: string }).code;
+  const code = (error as { code?: string } | null)?.code;
   if (code !== 'ENOSPC' && code !== 'EDQUOT') return null;
   const why = code === 'ENOSPC' ? 'the disk is full' : 'the disk quota is used up';
   return new DiskFullError(
