@@ -67,8 +67,9 @@ export interface PredictOptions {
   /** Windows per onnxruntime run (default 64; beat windows, far shorter: 256). */
   batchSize?: number;
   /**
-   * Beat models: called after every onnxruntime run with the beats done and their total, and awaited (a page yields
-   * here to repaint); returning false stops the prediction with a PredictionStoppedError.
+   * Called after every onnxruntime run with the forward passes done and their total (beat models: beats; record
+   * models: windows, then the occluded windows of the saliency), and awaited (a page yields here to repaint);
+   * returning false stops the prediction with a PredictionStoppedError.
    */
   onProgress?: (done: number, total: number) => boolean | Promise<boolean>;
   /**
@@ -168,6 +169,33 @@ export interface BeatPrediction {
 export type Prediction = RecordPrediction | BeatPrediction;
 
 /** One output of a run: data over all windows and its shape without the batch axis. */
+/** Occlusion checked up front: the explained label (null: the top one), segment length and segments per window. */
+interface OcclusionPlan {
+  label: string | null;
+  segment: number;
+  perWindow: number;
+}
+
+/** The windows a record prediction ran, and how the occlusion's runs report progress. */
+interface OcclusionWindows {
+  batch: Float32Array;
+  starts: readonly number[];
+  length: number;
+  patient: PatientValues;
+  logits: Float32Array;
+  batchSize: number | undefined;
+  onProgress: PredictOptions['onProgress'];
+}
+
+/** Progress of one stage of `total` passes that starts after `offset` passes done. */
+function progressFrom(
+  offset: number,
+  total: number,
+  onProgress: PredictOptions['onProgress'],
+): PredictOptions['onProgress'] {
+  return onProgress && ((done) => onProgress(offset + done, total));
+}
+
 interface Output {
   data: Float32Array;
   tail: number[];
@@ -258,13 +286,23 @@ export class Predictor {
     const batch = cutWindows(prepared.signals, starts, info.windowSamples, shortRecords);
     if (length < info.windowSamples) prepared.notices.push(shortNotice(length, info, shortRecords));
     const patient = this.withRecordFeatures(options.patient ?? patientOfRecord(record), prepared);
-    const outputs = await this.run(batch, starts.length, patient, options.batchSize);
+    const saliencyOptions = options.saliency === true ? {} : options.saliency || null;
+    const occlusion = saliencyOptions ? this.occlusionPlan(saliencyOptions) : null;
+    const passes = starts.length * (1 + (occlusion?.perWindow ?? 0));
+    const outputs = await this.run(
+      batch,
+      starts.length,
+      patient,
+      options.batchSize,
+      undefined,
+      null,
+      progressFrom(0, passes, options.onProgress),
+    );
     const logits = outputs.logits!.data;
     const classes = info.labels.length;
     const windowRows = starts.map((_, w) => Array.from(logits.subarray(w * classes, (w + 1) * classes)));
     const aggregate = options.aggregate ?? info.aggregate;
     const probabilities = this.aggregateRows(windowRows, aggregate);
-    const saliencyOptions = options.saliency === true ? {} : options.saliency || null;
     const top = ranked(info.labels, probabilities);
     return {
       record: record.name,
@@ -281,16 +319,16 @@ export class Predictor {
       })),
       notices: [...prepared.notices, ...(info.untrained ? [UNTRAINED_NOTICE] : [])],
       attention: this.attentionSummary(outputs),
-      saliency: saliencyOptions
-        ? await this.occlusion(
+      saliency: occlusion
+        ? await this.occlusion(occlusion, top[0]!.label, {
             batch,
             starts,
             length,
             patient,
-            saliencyOptions,
-            top[0]!.label,
-            options.batchSize,
-          )
+            logits,
+            batchSize: options.batchSize,
+            onProgress: progressFrom(starts.length, passes, options.onProgress),
+          })
         : null,
       untrained: info.untrained,
     };
@@ -501,27 +539,31 @@ export class Predictor {
     };
   }
 
-  private async occlusion(
-    batch: Float32Array,
-    starts: readonly number[],
-    length: number,
-    patient: PatientValues,
-    options: SaliencyOptions,
-    topLabel: string,
-    batchSize?: number,
-  ): Promise<Saliency> {
+  /** The occlusion's segment and label, checked before any forward pass. */
+  private occlusionPlan(options: SaliencyOptions): OcclusionPlan {
     const info = this.info;
-    const label = options.label ?? topLabel;
-    const c = info.labels.indexOf(label);
-    if (c < 0) throw new ConfigError(`saliency.label: ${label} is not one of ${info.labels.join(', ')}`);
+    if (options.label !== undefined && !info.labels.includes(options.label))
+      throw new ConfigError(`saliency.label: ${options.label} is not one of ${info.labels.join(', ')}`);
     const segmentSeconds = options.segmentSeconds ?? 0.5;
     const segment = Math.round(segmentSeconds * info.fs);
     if (!(segment >= 1))
       throw new ConfigError(`saliency.segmentSeconds: ${segmentSeconds} s is under one sample`);
+    return { label: options.label ?? null, segment, perWindow: Math.ceil(info.windowSamples / segment) };
+  }
+
+  /** Each window re-run with one segment zeroed; `windows.logits` are the windows' own logits (the reference). */
+  private async occlusion(
+    plan: OcclusionPlan,
+    topLabel: string,
+    windows: OcclusionWindows,
+  ): Promise<Saliency> {
+    const info = this.info;
+    const { segment, perWindow } = plan;
+    const label = plan.label ?? topLabel;
+    const c = info.labels.indexOf(label);
+    const { batch, starts, length } = windows;
     const window = info.windowSamples;
     const leads = info.leads.length;
-    const perWindow = Math.ceil(window / segment);
-    const base = await this.run(batch, starts.length, patient, batchSize);
     const occluded = new Float32Array(starts.length * perWindow * leads * window);
     starts.forEach((_, w) => {
       const source = batch.subarray(w * leads * window, (w + 1) * leads * window);
@@ -535,7 +577,15 @@ export class Predictor {
           target.fill(0, l * window + s * segment, l * window + Math.min(window, (s + 1) * segment));
       }
     });
-    const out = await this.run(occluded, starts.length * perWindow, patient, batchSize);
+    const out = await this.run(
+      occluded,
+      starts.length * perWindow,
+      windows.patient,
+      windows.batchSize,
+      undefined,
+      null,
+      windows.onProgress,
+    );
     const classes = info.labels.length;
     const probability = (logits: Float32Array, row: number) =>
       this.activate(Array.from(logits.subarray(row * classes, (row + 1) * classes)))[c]!;
@@ -543,7 +593,7 @@ export class Predictor {
     const sums = new Float64Array(bins);
     const counts = new Float64Array(bins);
     starts.forEach((start, w) => {
-      const reference = probability(base.logits!.data, w);
+      const reference = probability(windows.logits, w);
       for (let s = 0; s < perWindow; s++) {
         // Segment s of this window covers record samples from start + s * segment: credit the bin it starts in.
         const bin = Math.min(bins - 1, Math.floor((start + s * segment) / segment));

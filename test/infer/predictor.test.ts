@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { noGrad, ops as F, scope } from '../../src/engine/index.js';
 import { preprocessorFromConfig } from '../../src/datasets/cache/preprocess.js';
-import { ConfigError, SignalError } from '../../src/errors.js';
+import { ConfigError, PredictionStoppedError, SignalError } from '../../src/errors.js';
 import { readRecord, type EcgRecord } from '../../src/io/index.js';
 import { Predictor, UNTRAINED_NOTICE } from '../../src/infer/predictor.js';
 import { ABSENT_LEAD, prepareRecord, selectLeads, windowStarts } from '../../src/infer/prepare.js';
@@ -231,6 +231,41 @@ test('occlusion saliency: one extra pass per window segment, importance per segm
   await assert.rejects(
     predictor.predict(synthetic(['ECG'], 100, 6), { saliency: { label: 'X' } }),
     /saliency.label: X is not one of N, A, O, ~/,
+  );
+  await predictor.release();
+});
+
+test('record progress counts the windows then the occluded windows; returning false stops the saliency', async () => {
+  const predictor = await Predictor.load(cincModel.onnx);
+  const record = synthetic(['ECG'], 100, 6);
+  const calls: Array<[number, number]> = [];
+  const options = { saliency: { segmentSeconds: 0.5 }, batchSize: 2 };
+  const p = await predictor.predict(record, {
+    ...options,
+    onProgress: (done, total) => {
+      calls.push([done, total]);
+      return true;
+    },
+  });
+  const windows = p.windows.length;
+  const total = windows * (1 + 6);
+  assert.ok(
+    calls.every(([, t]) => t === total),
+    'one total for the whole prediction',
+  );
+  assert.deepEqual(calls.at(-1), [total, total]);
+  assert.ok(
+    calls.every(([done], i) => i === 0 || done > calls[i - 1]![0]),
+    'done only grows',
+  );
+  assert.deepEqual(
+    p.saliency,
+    (await predictor.predict(record, options)).saliency,
+    'progress changes no figure',
+  );
+  await assert.rejects(
+    predictor.predict(record, { ...options, onProgress: (done) => done <= windows }),
+    (e: unknown) => e instanceof PredictionStoppedError && /stopped after/.test(e.message),
   );
   await predictor.release();
 });

@@ -394,3 +394,32 @@ test(
     }
   },
 );
+
+test(
+  'a record diagnosis shows its saliency progress and stops when another model is picked',
+  { skip },
+  async () => {
+    // Start the routed record model on 208x, and switch to the beat model at its first progress line.
+    const sawProgress = page.evaluate(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const select = document.getElementById('model-select') as HTMLSelectElement;
+          const status = document.getElementById('status')!;
+          const observer = new MutationObserver(() => {
+            if (!/forward passes$/.test(status.textContent ?? '')) return;
+            observer.disconnect();
+            resolve(!document.getElementById('progress')!.hidden);
+            select.value = 'mitdb-beat-w0.25';
+            select.dispatchEvent(new Event('change'));
+          });
+          observer.observe(status, { childList: true, characterData: true, subtree: true });
+          select.value = 'auto';
+          select.dispatchEvent(new Event('change'));
+        }),
+    );
+    assert.equal(await sawProgress, true, 'the progress bar is shown during the record diagnosis');
+    await statusIs(/^Classified \d+ beats/);
+    assert.equal(await page.isVisible('#error'), false, await page.textContent('#error').then(String));
+    assert.equal(await page.isVisible('#progress'), false);
+  },
+);

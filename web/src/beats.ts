@@ -54,7 +54,7 @@ export function beatQuality(
 }
 
 /** Lets the browser paint and handle input between batches. */
-const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+export const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** Classifies every detected beat; null when `onProgress` stopped the run. */
 export async function classifyBeats(

@@ -13,7 +13,7 @@ import { Predictor } from '../../src/infer/predictor.js';
 import type { EcgResult } from '../../src/infer/result.js';
 import { routeRecord } from '../../src/infer/route.js';
 import { detectQrs } from '../../src/signal/qrs.js';
-import { beatQuality, classifyBeats, type ClassifiedBeats } from './beats.js';
+import { beatQuality, classifyBeats, pause, type ClassifiedBeats } from './beats.js';
 import {
   beatStyle,
   clampView,
@@ -238,9 +238,22 @@ async function diagnose(run: number): Promise<void> {
 
 /** The same diagnose() as `efficientecg predict` and POST /api/predict: quality gate, classes, measurements. */
 async function diagnoseRecord(model: ModelEntry, predictor: Predictor, record: EcgRecord, run: number) {
+  // The saliency re-runs every window once per half second: long records take a while, so it shows progress and
+  // stops (PredictionStoppedError, dropped by guarded()) once another record or model is picked.
+  ui.progress.hidden = false;
   const result = await diagnoseWith({ name: model.name, info: predictor.info }, predictor, record, {
     patient: patient(),
     saliency: { segmentSeconds: 0.5 },
+    onProgress: async (done, total) => {
+      if (run !== state.run) return false;
+      ui.progress.max = Math.max(1, total);
+      ui.progress.value = done;
+      setStatus(`Diagnosing with ${model.name} in this page: ${done} / ${total} forward passes`);
+      await pause();
+      return run === state.run;
+    },
+  }).finally(() => {
+    if (run === state.run) ui.progress.hidden = true;
   });
   if (run !== state.run) return;
   state.overlay = { ...state.overlay, saliency: result.saliency };
