@@ -136,6 +136,20 @@ describe('detectQrs on MIT-BIH excerpts (60 s, reference beat annotations)', () 
     }
   });
 
+  it('a second lead of low-level float noise (a disconnected electrode) changes no peak; alone it is flagged noisy', () => {
+    // Not flat: float noise has no resolution step, and an absolute amplitude would depend on the unit. Measured on
+    // 2 min of DS1 records 101, 106, 119, 203 and 208 with 0.001-0.03 mV noise: identical peaks (session 24).
+    const x = mitdbExcerpt('208');
+    const lead = x.signals[0]!;
+    const random = seededRandom(3);
+    const one = detectQrs(lead, x.fs);
+    for (const amplitude of [0.001, 0.01]) {
+      const noise = Float32Array.from({ length: lead.length }, () => amplitude * (random() - 0.5) * 2);
+      assert.deepEqual(detectQrs([lead, noise], x.fs).rPeaks, one.rPeaks, `${amplitude} mV`);
+      assert.ok(detectQrs(noise, x.fs).flags.includes('noisy'), `${amplitude} mV alone`);
+    }
+  });
+
   it('uses the other lead where the reference lead is disconnected', () => {
     const x = mitdbExcerpt('101');
     const lead0 = x.signals[0]!.slice();
