@@ -36,13 +36,14 @@ async function findMatFiles(root: string): Promise<{ mats: Map<string, string>; 
   return { mats, reference };
 }
 
+/** The classes of a header's #Dx codes, in their order (the first is the record's First_label for the score). */
 export function cpsc2018LabelsOfDx(dx: string): number[] {
   const labels = new Set<number>();
   for (const code of dx.split(',')) {
     const index = CPSC2018_CLASS_OF_SNOMED[code.trim()];
     if (index !== undefined) labels.add(index);
   }
-  return [...labels].sort((a, b) => a - b);
+  return [...labels];
 }
 
 export async function openCpsc2018(root: string, options: Cpsc2018Options = {}): Promise<Dataset> {

@@ -4,11 +4,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openCpsc2018 } from '../../src/datasets/cpsc2018.js';
+import { cpsc2018LabelsOfDx, openCpsc2018 } from '../../src/datasets/cpsc2018.js';
 import { openCinc2021 } from '../../src/datasets/cinc2021.js';
-import { CINC2021_CLASSES, CINC2021_SCORED, scoredClassesOfDx } from '../../src/datasets/cinc2021-classes.js';
+import {
+  CINC2021_CLASSES,
+  CINC2021_SCORED,
+  CPSC2018_CLASS_OF_SNOMED,
+  scoredClassesOfDx,
+} from '../../src/datasets/cinc2021-classes.js';
 import { parseCpsc2018Reference } from '../../src/datasets/references.js';
 import { FormatError, MissingFileError } from '../../src/errors.js';
+import { cpsc2018Confusion } from '../../src/eval/challenges.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/datasets/cpsc2018/', import.meta.url));
 /** scipy's view of the fixture records (make_fixtures.py). */
@@ -65,6 +71,24 @@ test('CinC 2021 adapter: scored classes with equivalent codes merged', async () 
     dataset.entries.map((e) => e.labels.map((i) => CINC2021_SCORED[i]?.abbreviation)),
     [['AF', 'CRBBB|RBBB'], ['NSR']],
   );
+});
+
+test("CPSC 2018 labels keep REFERENCE.csv's and #Dx's order: the score counts a miss in the FIRST label's row", () => {
+  // A0001: First_label 9 (STE), Second_label 2 (AF). Sorted, AF would take a miss on STE's row.
+  const parsed = parseCpsc2018Reference(
+    'Recording,First_label,Second_label,Third_label\nA0001,9,2,\nA0002,3,1,3\n',
+    'REFERENCE.csv',
+  );
+  assert.deepEqual(parsed.get('A0001'), [8, 1]);
+  assert.deepEqual(parsed.get('A0002'), [2, 0], 'duplicates dropped, order kept');
+  const ste = Object.entries(CPSC2018_CLASS_OF_SNOMED).find(([, index]) => index === 8)![0];
+  const af = Object.entries(CPSC2018_CLASS_OF_SNOMED).find(([, index]) => index === 1)![0];
+  assert.deepEqual(cpsc2018LabelsOfDx(`${ste},${af}`), [8, 1]);
+  assert.deepEqual(cpsc2018LabelsOfDx(`${af},${ste}`), [1, 8]);
+  // Predicted Normal on A0001 (a miss): counted in STE's row, as the official score script does.
+  const matrix = cpsc2018Confusion([parsed.get('A0001')!], [0]);
+  assert.equal(matrix.counts[8]![0], 1);
+  assert.equal(matrix.counts[1]![0], 0);
 });
 
 test('CPSC 2018 errors name the file', async () => {
