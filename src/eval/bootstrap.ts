@@ -42,6 +42,23 @@ import { seededRandom } from '../util/random.js';
 
 export { quantile, seededRandom };
 
+/**
+ * A macro average is comparable between resamples only over the same classes: null (left out of its interval and
+ * counted as undefined) in a resample where a class defined on the full data (`required`) is undefined.
+ */
+export function macroOverRequired(
+  macro: number | null,
+  perClass: Readonly<Record<string, number | null>>,
+  required: readonly string[],
+): number | null {
+  return required.every((name) => perClass[name] !== null && perClass[name] !== undefined) ? macro : null;
+}
+
+/** The classes with a defined value. */
+export function definedClasses(perClass: Readonly<Record<string, number | null>>): string[] {
+  return Object.keys(perClass).filter((name) => perClass[name] !== null);
+}
+
 const join = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
 
 /** Leaves by path; anything but numbers, null and plain objects is a metric that cannot be resampled. */

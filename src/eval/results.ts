@@ -10,7 +10,13 @@ import {
   SCORED_AAMI_CLASSES,
   type BeatConvention,
 } from './beats.js';
-import { bootstrap, type BootstrapOptions, type IntervalTree } from './bootstrap.js';
+import {
+  bootstrap,
+  definedClasses,
+  macroOverRequired,
+  type BootstrapOptions,
+  type IntervalTree,
+} from './bootstrap.js';
 import {
   cinc2017Confusion,
   cinc2017Score,
@@ -41,7 +47,7 @@ function intervals<T>(
   const result = bootstrap(count, metric, options.bootstrap ?? {});
   const unit = options.bootstrap?.groups ? 'groups' : 'records';
   notes.push(
-    `95 % intervals: percentile bootstrap, ${result.resamples} resamples of ${unit}, seed ${options.bootstrap?.seed ?? 0}`,
+    `${Math.round(result.level * 100)} % intervals: percentile bootstrap, ${result.resamples} resamples of ${unit}, seed ${options.bootstrap?.seed ?? 0}`,
   );
   for (const [path, missing] of Object.entries(result.undefinedResamples))
     notes.push(
@@ -232,8 +238,15 @@ export function ptbxlResult(
   if (best === null) notes.push('Fmax undefined: no record has a label');
   else if (best.excludedSamples > 0)
     notes.push(`Fmax: ${best.excludedSamples} records without any label excluded`);
-  const score = (indices: Uint32Array) =>
-    ptbxlFields(pick(labels, indices), pick(scores, indices), classes).fields;
+  const required = { auroc: definedClasses(auroc.perClass), auprc: definedClasses(auprc.perClass) };
+  const score = (indices: Uint32Array) => {
+    const resampled = ptbxlFields(pick(labels, indices), pick(scores, indices), classes).fields;
+    return {
+      ...resampled,
+      macro_auroc: macroOverRequired(resampled.macro_auroc, resampled.auroc, required.auroc),
+      macro_auprc: macroOverRequired(resampled.macro_auprc, resampled.auprc, required.auprc),
+    };
+  };
   const ci95 = intervals(labels.length, score, options, notes);
   return {
     dataset: 'ptbxl',

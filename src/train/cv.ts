@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../datasets/types.js';
 import { ConfigError, FormatError } from '../errors.js';
-import { bootstrap } from '../eval/bootstrap.js';
+import { bootstrap, definedClasses, macroOverRequired } from '../eval/bootstrap.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { beatValidationMetrics } from './beats.js';
 import type { TrainConfig } from './config.js';
@@ -210,6 +210,23 @@ function argmax(row: readonly number[]): number {
   return best;
 }
 
+/** The headline's per-class figures that the primary metric averages, those defined on all the outputs. */
+function primaryParts(
+  figures: Record<string, number | null>,
+  outputs: TaskOutputs,
+  metric: string,
+): string[] {
+  const averaged =
+    outputs.task === 'beats'
+      ? (key: string) => ['N_f1', 'S_f1', 'V_f1'].includes(key) // aamiNsvF1
+      : metric === 'cinc2017_f1'
+        ? (key: string) => ['f1_N', 'f1_A', 'f1_O'].includes(key) // the challenge's F1 leaves noise out
+        : outputs.labelKind === 'multi-label'
+          ? (key: string) => key.startsWith('auroc_')
+          : (key: string) => key.startsWith('f1_');
+  return definedClasses(figures).filter(averaged);
+}
+
 /** The headline figures of a task, for intervals: the primary metric and its per-class parts. */
 function headline(metrics: ValidationMetrics, task: TaskOutputs['task']): Record<string, number | null> {
   const out: Record<string, number | null> = { [metrics.metric]: metrics.value };
@@ -231,9 +248,15 @@ export function headlineIntervals(
   outputs: TaskOutputs,
   resamples = 500,
 ): Record<string, readonly [number, number] | null> {
+  const full = outputsMetrics(outputs);
+  const parts = primaryParts(headline(full, outputs.task), outputs, full.metric);
   const result = bootstrap(
     outputs.ids.length,
-    (indices) => headline(outputsMetrics(outputs, indices), outputs.task),
+    (indices) => {
+      const figures = headline(outputsMetrics(outputs, indices), outputs.task);
+      figures[full.metric] = macroOverRequired(figures[full.metric] ?? null, figures, parts);
+      return figures;
+    },
     { resamples, seed: 0, groups: outputs.groups },
   );
   return result.intervals as Record<string, readonly [number, number] | null>;

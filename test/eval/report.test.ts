@@ -146,3 +146,21 @@ test('confusion heat map and atomic report files', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a macro interval averages the same classes in every resample; the note gives the interval level', () => {
+  // Class A: AUROC 1. Class R: 2 positives ranked lowest, AUROC 0. The macro is 0.5, and every resample that draws
+  // a positive of R also gives 0.5; one without R's positives is no draw of the same macro (it read 1.0 before).
+  const labels: number[][] = [];
+  const scores: number[][] = [];
+  for (let i = 0; i < 60; i++) {
+    const a = i % 2;
+    labels.push([a, i < 2 ? 1 : 0]);
+    scores.push([a ? 0.9 : 0.1, i < 2 ? 0 : 0.5 + (i % 7) / 100]);
+  }
+  const result = ptbxlResult(labels, scores, ['A', 'R'], { bootstrap: { resamples: 300, seed: 1 } });
+  assert.equal(result.macro_auroc, 0.5);
+  assert.deepEqual(result.ci95!.macro_auroc, [0.5, 0.5]);
+  assert.ok(result.notes.some((note) => /^macro_auroc: undefined on \d+ of 300 resamples/.test(note)));
+  const half = ptbxlResult(labels, scores, ['A', 'R'], { bootstrap: { resamples: 50, seed: 1, level: 0.5 } });
+  assert.ok(half.notes.some((note) => note.startsWith('50 % intervals: percentile bootstrap')));
+});

@@ -5,7 +5,13 @@ import { test } from 'node:test';
 import type { DatasetEntry } from '../../src/datasets/types.js';
 import { ConfigError } from '../../src/errors.js';
 import { applyCvFold, cvFoldAssignment } from '../../src/train/cv-folds.js';
-import { crossValidate, foldDir, poolOutputs, type CvSummary } from '../../src/train/cv.js';
+import {
+  crossValidate,
+  foldDir,
+  headlineIntervals,
+  poolOutputs,
+  type CvSummary,
+} from '../../src/train/cv.js';
 import { RUN_FILES } from '../../src/train/loop.js';
 import type { TaskOutputs } from '../../src/train/task.js';
 import { tempDir, tinyConfig } from './helpers.js';
@@ -173,4 +179,21 @@ test('cv: every record is out-of-fold exactly once, nothing is selected on it, a
     straight.dispose();
     killed.dispose();
   }
+});
+
+test('pooled CV intervals: a resample that misses a class has no macro (not a macro over fewer classes)', () => {
+  // Two patients hold the only positives of rare class R, ranked lowest (AUROC 0); class A is perfect (AUROC 1).
+  const n = 40;
+  const outputs: TaskOutputs = {
+    task: 'records',
+    classes: ['A', 'R'],
+    labelKind: 'multi-label',
+    ids: Array.from({ length: n }, (_, i) => `r${i}`),
+    groups: Array.from({ length: n }, (_, i) => `p${i}`),
+    labels: Array.from({ length: n }, (_, i) => [...(i % 2 ? [0] : []), ...(i < 2 ? [1] : [])]),
+    logits: Array.from({ length: n }, (_, i) => [i % 2 ? 3 : -3, i < 2 ? -5 : (i % 7) / 10]),
+  };
+  const intervals = headlineIntervals(outputs, 200);
+  assert.deepEqual(intervals.macro_auroc, [0.5, 0.5]);
+  assert.deepEqual(intervals.auroc_A, [1, 1]);
 });
