@@ -91,7 +91,7 @@ export const EVALUATIONS: Record<EvaluatedDataset, DatasetEvaluation> = {
         (CINC2017_CLASSES as readonly string[]).indexOf(dataset.classes[index]!);
       const reference = entries.map((entry) => toChallenge(entry.labels[0]!));
       const predicted = scores.map((row) => toChallenge(argmax(row)));
-      const result = cinc2017Result(reference, predicted, { bootstrap });
+      const result = cinc2017Result(reference, predicted, { bootstrap: byPatient(bootstrap, entries) });
       return { result: { ...result }, report: cinc2017Report(result) };
     },
   },
@@ -102,7 +102,7 @@ export const EVALUATIONS: Record<EvaluatedDataset, DatasetEvaluation> = {
       const result = cpsc2018Result(
         entries.map((entry) => entry.labels),
         scores.map(argmax),
-        { bootstrap },
+        { bootstrap: byPatient(bootstrap, entries) },
       );
       return { result: { ...result }, report: cpsc2018Report(result) };
     },
@@ -115,7 +115,7 @@ export const EVALUATIONS: Record<EvaluatedDataset, DatasetEvaluation> = {
       const labels = entries.map((entry) =>
         Array.from(classes, (_, c) => (entry.labels.includes(c) ? 1 : 0)),
       );
-      const result = ptbxlResult(labels, scores, classes, { bootstrap });
+      const result = ptbxlResult(labels, scores, classes, { bootstrap: byPatient(bootstrap, entries) });
       const report = ptbxlReport(result, { labels, scores, classes });
       const f1_at_thresholds = f1AtValidationThresholds(labels, scores, classes, predictor, report);
       return { result: { ...result, f1_at_thresholds }, report };
@@ -134,6 +134,19 @@ export const EVALUATIONS: Record<EvaluatedDataset, DatasetEvaluation> = {
     },
   },
 };
+
+/**
+ * Records of one patient are resampled together (PTB-XL, CODE-15% and custom data have several records of some
+ * patients: resampled one by one, the intervals came out too narrow); a record without a patient id is its own.
+ */
+function byPatient(
+  bootstrap: { resamples: number; seed: number } | false,
+  entries: readonly DatasetEntry[],
+): { resamples: number; seed: number; groups: string[] } | false {
+  return (
+    bootstrap && { ...bootstrap, groups: entries.map((entry) => entry.patientId ?? `record:${entry.id}`) }
+  );
+}
 
 /** F1 at the thresholds chosen on validation (saved with the model), per class and macro, added to the report. */
 function f1AtValidationThresholds(
@@ -170,7 +183,9 @@ function customScore(
 ): { result: Record<string, unknown>; report: Report } {
   const classes = [...dataset.classes];
   const labels = entries.map((entry) => Array.from(classes, (_, c) => (entry.labels.includes(c) ? 1 : 0)));
-  const { dataset: _ptbxl, ...ranking } = ptbxlResult(labels, scores, classes, { bootstrap });
+  const { dataset: _ptbxl, ...ranking } = ptbxlResult(labels, scores, classes, {
+    bootstrap: byPatient(bootstrap, entries),
+  });
   const report = ptbxlReport({ ...ranking, dataset: 'ptbxl' }, { labels, scores, classes });
   // The folder's last name, not its path: a report is for sharing, and the path says where the data lives.
   report.title = `${folderName(dataset.root)} — ${ranking.records} records, ${classes.length} classes (${dataset.labelKind})`;

@@ -117,6 +117,12 @@ test('PTB-XL --split all: macro and per-class AUROC, F1 at the validation thresh
     f1_at_thresholds: { thresholds: Record<string, number> };
   };
   assert.ok('macro_auroc' in result);
+  // One patient of the fixture has 8 records: intervals resample patients, not records.
+  const notes = (evaluation.result as { notes: string[] }).notes;
+  assert.ok(
+    notes.some((note) => /resamples of groups/.test(note)),
+    notes.join('\n'),
+  );
   assert.deepEqual(Object.keys(result.auroc), labels, 'dataset class order, whatever the model order');
   assert.deepEqual(Object.keys(result.f1_at_thresholds.thresholds).sort(), [...labels].sort());
   await assert.rejects(
