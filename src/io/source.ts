@@ -191,19 +191,28 @@ async function fetchOrThrow(href: string, init?: RequestInit): Promise<Response>
   return response;
 }
 
-/** A response body of at most `max` bytes, refused as soon as its length (declared or streamed) exceeds it. */
-async function boundedBody(response: Response, href: string, max: number): Promise<Uint8Array> {
+/**
+ * A response body of at most `max` bytes, refused as soon as its length (declared or streamed) exceeds it. With
+ * `stop`, only the first `stop` bytes are wanted: the body is cancelled once they have come (and only they count).
+ */
+async function boundedBody(
+  response: Response,
+  href: string,
+  max: number,
+  stop = Infinity,
+): Promise<Uint8Array> {
   const tooLarge = (bytes: number | string) =>
     new FormatError(href, `file of ${bytes} bytes exceeds the limit of ${max} bytes per file`);
   const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (declared > max) throw tooLarge(declared);
-  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  if (Math.min(declared, stop) > max) throw tooLarge(declared);
+  if (!response.body) return new Uint8Array(await response.arrayBuffer()).subarray(0, stop);
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    total += chunk.length;
+    chunks.push(chunk.subarray(0, stop - total));
+    total += chunks.at(-1)!.length;
     if (total > max) throw tooLarge(`more than ${max}`);
-    chunks.push(chunk);
+    if (total >= stop) break; // leaving the loop cancels the rest of the body
   }
   const out = new Uint8Array(total);
   let at = 0;
@@ -225,11 +234,17 @@ export function urlSource(url: string | URL, options: SourceOptions = {}): ByteS
     },
     async readRange(start, end) {
       if (end <= start) return new Uint8Array(0);
+      if (end - start > maxFileBytes)
+        throw new FormatError(
+          href,
+          `a read of ${end - start} bytes exceeds the limit of ${maxFileBytes} bytes per file`,
+        );
       const response = await fetchOrThrow(href, { headers: { Range: `bytes=${start}-${end - 1}` } });
       if (response.status === 416) return new Uint8Array(0); // the range starts past the end of the file
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      // A server that ignores Range answers 200 with the whole file.
-      return response.status === 206 ? bytes : bytes.subarray(start, end);
+      // A server that ignores Range answers 200 with the whole file: it is read only as far as `end`.
+      const skip = response.status === 206 ? 0 : start;
+      const bytes = await boundedBody(response, href, maxFileBytes, skip + end - start);
+      return bytes.subarray(skip);
     },
     sibling: (fileName) =>
       confinedSibling(href, fileName, options, (name) => urlSource(new URL(name, href), options)),
