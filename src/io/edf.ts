@@ -67,9 +67,23 @@ const SIGNAL_FIELDS = [
 
 const NUMERIC = new Set(['physicalMin', 'physicalMax', 'digitalMin', 'digitalMax', 'samplesPerRecord']);
 
-/** Whether bytes start like an EDF file: version "0" padded with spaces. */
-export function looksLikeEdf(bytes: Uint8Array): boolean {
+/** Whether bytes start with EDF's version field: "0" padded with spaces. */
+function hasEdfVersion(bytes: Uint8Array): boolean {
   return bytes.length >= 256 && ascii(bytes, 0, 8) === '0       ';
+}
+
+/**
+ * Whether bytes start like an EDF file: the version field, and a header-bytes field of 256 x (signals + 1). Both
+ * are needed to tell EDF from a WFDB header: plain EDF's patient field is free text, which may start like a
+ * record line ("0       12345 M ...").
+ */
+export function looksLikeEdf(bytes: Uint8Array): boolean {
+  if (!hasEdfVersion(bytes)) return false;
+  const headerBytes = ascii(bytes, 184, 8).trim();
+  const count = ascii(bytes, 252, 4).trim();
+  return (
+    /^\d+$/.test(headerBytes) && /^\d+$/.test(count) && Number(headerBytes) === 256 * (Number(count) + 1)
+  );
 }
 
 function ascii(bytes: Uint8Array, start: number, length: number): string {
@@ -79,7 +93,7 @@ function ascii(bytes: Uint8Array, start: number, length: number): string {
 }
 
 export function parseEdfHeader(bytes: Uint8Array, source: string): EdfHeader {
-  if (!looksLikeEdf(bytes))
+  if (!hasEdfVersion(bytes))
     throw new FormatError(source, 'not an EDF file (the header must start with version "0")');
   const text = (start: number, length: number) => ascii(bytes, start, length).trim();
   const num = (value: string, what: string) => {

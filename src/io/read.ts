@@ -22,7 +22,6 @@ import { parseAnnotations, type WfdbAnnotation } from './wfdb/annotations.js';
 import { parseWfdbHeader, type WfdbHeader } from './wfdb/header.js';
 import { segmentHeaderNames } from './wfdb/multisegment.js';
 import { fetchWfdbFiles, headerText, wfdbRecord, type WfdbRead } from './wfdb/record.js';
-import { declaredFileBytes } from './wfdb/declared.js';
 import { readWfdbWindow, windowReadable } from './wfdb/window.js';
 import { cutRecord, wantsWindow, type WindowOptions } from './window.js';
 
@@ -82,12 +81,15 @@ async function readWholeWfdb(
   source: ByteSource,
   options: ReadOptions,
 ): Promise<WfdbRead> {
-  // A data file is read only as far as the header accounts for it (the rest would be ignored anyway).
-  const files = await fetchWfdbFiles(header, (name) => {
-    const file = source.sibling(name);
-    const declared = declaredFileBytes(header, name);
-    return declared !== null && file.readRange ? file.readRange(0, declared) : file.read();
-  });
+  // A data file is read only as far as its headers account for it (the rest would be ignored anyway).
+  const files = await fetchWfdbFiles(
+    header,
+    (name, declared) => {
+      const file = source.sibling(name);
+      return declared !== null && file.readRange ? file.readRange(0, declared) : file.read();
+    },
+    options.limits,
+  );
   const fileBytes = (name: string) => {
     const bytes = files.get(name);
     if (!bytes) throw new MissingFileError(name);
@@ -112,8 +114,8 @@ export async function readAnnotations(
  * Reads a record. A `.hea` (or a record path without extension, or a `.dat`) is read as WFDB; a `.mat` is read
  * through its `.hea` when one sits beside it (CinC 2017 style), otherwise as a MAT-file; a `.csv`/`.tsv`/`.txt`
  * as delimited text (fs from `options.fs` or a time column); a `.edf` as EDF / EDF+ (annotations in
- * metadata.annotations). Bytes are sniffed: text starting with a WFDB record line is a header, an EDF version field
- * an EDF file, anything else a MAT-file.
+ * metadata.annotations). Bytes are sniffed: an EDF version field with a consistent header size is an EDF file,
+ * text starting with a WFDB record line a header, anything else a MAT-file.
  */
 export async function readRecord(input: RecordInput, options: ReadOptions = {}): Promise<EcgRecord> {
   const record = await readAnyRecord(input, options);
@@ -200,8 +202,9 @@ async function readMatOrWfdb(source: ByteSource, options: ReadOptions): Promise<
 
 async function readSniffed(bytes: Uint8Array, source: ByteSource, options: ReadOptions): Promise<EcgRecord> {
   if (looksLikeHdf5(bytes)) throw new FormatError(source.name, HDF5_FROM_PATH);
-  if (looksLikeWfdbHeader(bytes)) return (await readWfdb(source, options)).record;
+  // EDF first: its header is printable ASCII too, and a patient field starting with a digit reads as a record line.
   if (looksLikeEdf(bytes)) return readEdfRecord(bytes, source.name, options.limits);
+  if (looksLikeWfdbHeader(bytes)) return (await readWfdb(source, options)).record;
   return readMatRecord(bytes, source.name, matOptions(options));
 }
 
@@ -221,9 +224,10 @@ function looksLikeWfdbHeader(bytes: Uint8Array): boolean {
 }
 
 /**
- * For browsers: a record's files dropped together (name -> bytes). Uses the one `.hea` among them (its data files
- * must be there too), or else the one `.mat`. A multi-segment record comes with several headers: its master header
- * (the one naming segments) is read, and every other header must be one of its segment or layout headers.
+ * For browsers and the server: a record's files dropped together (name -> bytes). Uses the one `.hea` among them
+ * (its data files must be there too), or else the one `.edf`, `.mat` or `.csv`. A multi-segment record comes with
+ * several headers: its master header (the one naming segments) is read, and every other header must be one of its
+ * segment or layout headers.
  */
 export async function readRecordFromFiles(
   files: Map<string, Uint8Array>,
@@ -238,6 +242,10 @@ export async function readRecordFromFiles(
     const headerName = headers.length === 1 ? headers[0]! : masterHeaderName(files, headers);
     return (await readWfdb(bytesSource(files.get(headerName)!, headerName, files), options)).record;
   }
+  const edfs = pick('edf');
+  const edfName = edfs[0];
+  if (edfs.length === 1 && edfName !== undefined)
+    return readEdfRecord(files.get(edfName)!, edfName, options.limits);
   const mats = pick('mat');
   const matName = mats[0];
   if (mats.length === 1 && matName !== undefined)
@@ -248,7 +256,7 @@ export async function readRecordFromFiles(
     return readCsvRecord(textOf(files.get(tableName)!), tableName, csvOptions(options));
   throw new FormatError(
     '<files>',
-    `no .hea and no single .mat or .csv among ${names.join(', ') || 'no files'}`,
+    `no .hea and no single .edf, .mat or .csv among ${names.join(', ') || 'no files'}`,
   );
 }
 

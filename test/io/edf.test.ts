@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { FormatError } from '../../src/errors.js';
-import { readEdfRecord } from '../../src/io/edf.js';
-import { readRecord } from '../../src/io/read.js';
+import { looksLikeEdf, readEdfRecord } from '../../src/io/edf.js';
+import { readRecord, readRecordFromFiles } from '../../src/io/read.js';
 
 const DIR = new URL('../fixtures/edf/', import.meta.url).pathname;
 
@@ -64,4 +64,26 @@ test('truncated and malformed EDF files are FormatErrors naming the file', () =>
   wrongCount.set(new TextEncoder().encode('9   '), 252);
   assert.throws(() => readEdfRecord(wrongCount, 'bad.edf'), FormatError);
   assert.throws(() => readEdfRecord(bytes, 'small.edf', { maxSamples: 1000 }), /exceeds the limit/);
+});
+
+test('an .edf among dropped or uploaded files is read (the page and the server)', async () => {
+  const bytes = new Uint8Array(readFileSync(`${DIR}mit208-plus.edf`));
+  const dropped = await readRecordFromFiles(new Map([['mit208-plus.edf', bytes]]));
+  const read = await readRecord(`${DIR}mit208-plus.edf`);
+  assert.equal(dropped.name, read.name);
+  assert.deepEqual(dropped.signals, read.signals);
+  assert.deepEqual(dropped.metadata.annotations, read.metadata.annotations);
+});
+
+test('sniffed bytes: an EDF whose patient field starts with a digit is EDF, not a WFDB record line', async () => {
+  const bytes = new Uint8Array(readFileSync(`${DIR}mit208.edf`));
+  bytes.set(new TextEncoder().encode('12345 M 02-MAY-1951 X'.padEnd(80)), 8);
+  const record = await readRecord(bytes);
+  assert.equal(record.metadata.source, 'edf');
+  assert.equal(record.signals[0]!.length, golden['mit208.edf']!.n_samples);
+  // The header-bytes field must match the signal count: a version field alone is not enough.
+  const wrongSize = bytes.slice();
+  wrongSize.set(new TextEncoder().encode('1024    '), 184);
+  assert.equal(looksLikeEdf(wrongSize), false);
+  assert.equal(looksLikeEdf(new TextEncoder().encode('0       1 250 1000\n'.padEnd(300))), false);
 });

@@ -175,7 +175,7 @@ const BAD_JSON: Array<[string, unknown, number, RegExp]> = [
     'an image',
     { files: [{ name: 'x.png', data: 'iVBORw0KGgo=' }] },
     422,
-    /no \.hea and no single \.mat or \.csv/,
+    /no \.hea and no single \.edf, \.mat or \.csv/,
   ],
   ['CSV without a sampling rate', { files: [{ name: 'a.csv', data: 'MSwyCjMsNAo=' }] }, 422, /a\.csv/],
   ['unknown model', { model: '../package', files: CINC }, 404, /no model named '..\/package'/],
@@ -232,7 +232,7 @@ test('uploads over the limits are refused with 413', async () => {
     );
   const sneaky = await upload('../../etc/passwd');
   assert.equal(sneaky.statusCode, 422);
-  assert.match(sneaky.json().message, /no \.hea and no single \.mat or \.csv among passwd$/);
+  assert.match(sneaky.json().message, /no \.hea and no single \.edf, \.mat or \.csv among passwd$/);
   const odd = await upload('a;b$.hea');
   assert.equal(odd.statusCode, 400);
   assert.match(odd.json().message, /plain names/);

@@ -2,7 +2,9 @@
  * WFDB header + decoded signals -> EcgRecord. Pure (bytes in), so browsers can use it on dropped files.
  */
 import { MissingFileError } from '../../errors.js';
+import { readLimits, type ReadLimits } from '../limits.js';
 import type { EcgRecord } from '../record.js';
+import { declaredFileBytes } from './declared.js';
 import { NULL_FORMAT } from './formats.js';
 import { parseWfdbHeader, type WfdbHeader } from './header.js';
 import { readMultiSegment, segmentHeaderNames } from './multisegment.js';
@@ -27,42 +29,78 @@ function dataFileNames(header: WfdbHeader): string[] {
 
 /**
  * Fetches every file a record needs, by the names its header gives: the data files, or for a multi-segment record
- * the segment headers and their data files. A multi-segment record's missing files are left out (wfdbRecord then
- * names the segment they belong to); a single-segment record's missing file rejects as `read` does.
+ * the segment headers and their data files. Each file is fetched once (a master may list one segment many times),
+ * and `read` is told how many bytes of it the headers account for (null: unknown, read it whole). A multi-segment
+ * record's missing files are left out (wfdbRecord then names the segment they belong to); a single-segment
+ * record's missing file rejects as `read` does.
  */
 export async function fetchWfdbFiles(
   header: WfdbHeader,
-  read: (fileName: string) => Promise<Uint8Array>,
+  read: (fileName: string, declaredBytes: number | null) => Promise<Uint8Array>,
+  limits?: Partial<ReadLimits>,
 ): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
-  const fetchAll = (names: string[], tolerant: boolean) =>
+  const fetchAll = (declared: Map<string, number | null>, tolerant: boolean) =>
     Promise.all(
-      names.map(async (name) => {
+      [...declared].map(async ([name, bytes]) => {
         try {
-          files.set(name, await read(name));
+          files.set(name, await read(name, bytes));
         } catch (error) {
           if (!tolerant || !(error instanceof MissingFileError)) throw error;
         }
       }),
     );
   if (header.nSegments === null) {
-    await fetchAll(dataFileNames(header), false);
+    await fetchAll(declaredData([header]), false);
     return files;
   }
-  const headerNames = segmentHeaderNames(header);
-  await fetchAll(headerNames, true);
-  const segmentData = headerNames.flatMap((name) => {
-    const bytes = files.get(name);
-    if (!bytes) return [];
-    try {
-      const segment = parseWfdbHeader(headerText(bytes), name);
-      return segment.nSegments === null ? dataFileNames(segment) : [];
-    } catch {
-      return []; // wfdbRecord reports the bad segment header
-    }
-  });
-  await fetchAll(segmentData, true);
+  const headerNames = new Set(segmentHeaderNames(header));
+  await fetchAll(new Map([...headerNames].map((name) => [name, null])), true);
+  await fetchAll(declaredData(segmentHeaders(header, files, readLimits(limits))), true);
   return files;
+}
+
+/**
+ * The single-segment headers of a master's segments that could be read and parsed (wfdbRecord reports the
+ * others), one per segment line: a header leaving its length out takes the line's count, as readMultiSegment does.
+ * Parsed under the caller's limits, as readMultiSegment parses them (a rate they allow must not lose its files).
+ */
+function segmentHeaders(
+  master: WfdbHeader,
+  files: Map<string, Uint8Array>,
+  limits: ReadLimits,
+): WfdbHeader[] {
+  const parsed = new Map<string, WfdbHeader | null>();
+  return master.segments.flatMap((line) => {
+    const name = `${line.recordName}.hea`;
+    if (!parsed.has(name)) parsed.set(name, parsedSegment(files.get(name), name, limits));
+    const segment = parsed.get(name);
+    if (!segment) return [];
+    return [segment.nSamples === null ? { ...segment, nSamples: line.nSamples } : segment];
+  });
+}
+
+function parsedSegment(bytes: Uint8Array | undefined, name: string, limits: ReadLimits): WfdbHeader | null {
+  if (!bytes) return null;
+  try {
+    const segment = parseWfdbHeader(headerText(bytes), name, limits);
+    return segment.nSegments === null ? segment : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Each data file the headers name, with the most bytes any of them accounts for (null if one does not say). */
+function declaredData(headers: WfdbHeader[]): Map<string, number | null> {
+  const declared = new Map<string, number | null>();
+  for (const header of headers) {
+    for (const name of dataFileNames(header)) {
+      const bytes = declaredFileBytes(header, name);
+      const known = declared.has(name) ? declared.get(name)! : bytes;
+      declared.set(name, known === null || bytes === null ? null : Math.max(known, bytes));
+    }
+  }
+  return declared;
 }
 
 /**

@@ -95,7 +95,9 @@ export function decodeWfdbSignals(
   const notes: string[] = [];
   for (const layout of layouts) checkLength(layout, nSamples, notes);
   // Before any output is allocated: stored signals are bounded by their files, null signals by nothing but this.
-  checkSamples(source, nSamples, header.signals.length, readLimits(options.limits));
+  const limits = readLimits(options.limits);
+  checkSamples(source, nSamples, header.signals.length, limits);
+  checkStoredSamples(source, layouts, nSamples, limits);
   const signals: Float32Array[] = new Array<Float32Array>(header.signals.length);
   const checksums: ChecksumReport[] = new Array<ChecksumReport>(header.signals.length);
   for (const layout of layouts) decodeGroup(header, layout, nSamples, signals, checksums);
@@ -117,6 +119,31 @@ export function decodeWfdbSignals(
       );
   }
   return { signals, nSamples, checksums, notes };
+}
+
+/** Frames of a group that are decoded: the header's length plus its largest skew, as far as the file holds them. */
+function framesDecoded(layout: GroupLayout, nSamples: number): number {
+  return Math.min(nSamples + layout.maxSkew, layout.framesAvailable);
+}
+
+/**
+ * The work is every stored sample decoded, not the output: several samples per frame are averaged into one and
+ * skew decodes frames past the length, so a header of 8192 samples may decode a 32 MB file. Refused beyond
+ * maxSamples.
+ */
+function checkStoredSamples(
+  source: string,
+  layouts: GroupLayout[],
+  nSamples: number,
+  limits: ReadLimits,
+): void {
+  const stored = layouts.reduce((n, l) => n + l.frameSize * framesDecoded(l, nSamples), 0);
+  if (stored > limits.maxSamples)
+    throw new FormatError(
+      source,
+      `${stored} stored samples to decode (${layouts.map((l) => l.frameSize).join(' + ')} per frame) exceed ` +
+        `the limit of ${limits.maxSamples} samples (raise maxSamples to read it)`,
+    );
 }
 
 interface GroupLayout {
@@ -238,22 +265,72 @@ function decodeSimpleGroup(
   return { signals, sums: sums.map(toSigned16) };
 }
 
-/** Samples per frame > 1, skew or first differences: whole-signal digital arrays, then per-frame conversion. */
+/** Stored samples decoded per chunk of the general path (about; whole frames, at least BLOCK_FRAMES of them). */
+const GENERAL_CHUNK_SAMPLES = 48 * 1024;
+
+/** Chunks start at a multiple of 6 frames: a block boundary of every packed format, whatever the frame size. */
+const BLOCK_FRAMES = 6;
+
+/**
+ * Samples per frame > 1, skew or first differences. Decodes chunks of frames into a small reused buffer and
+ * converts each signal's frames from it (running difference sums and checksums carried across chunks), so no
+ * array of the whole file is made: the output is the only allocation that grows with the record.
+ */
 function decodeGeneralGroup(
   layout: GroupLayout,
   nSamples: number,
 ): { signals: Float32Array[]; sums: number[] } {
-  const { format, frameSize } = layout;
-  const frames = Math.min(nSamples + layout.maxSkew, layout.framesAvailable);
-  const raw = new Int32Array(frames * frameSize);
-  format.decode(layout.bytes, raw);
-  const digital = layout.specs.map((spec, k) =>
-    extractSignal(raw, frameSize, layout.positions[k]!, spec, format),
-  );
-  return {
-    signals: layout.specs.map((spec, k) => toPhysical(digital[k]!, spec, nSamples, format.invalid)),
-    sums: layout.specs.map((spec, k) => checksum(digital[k]!, nSamples * spec.samplesPerFrame)),
-  };
+  const { format, frameSize, specs } = layout;
+  const frames = framesDecoded(layout, nSamples);
+  const chunkFrames =
+    Math.max(1, Math.floor(GENERAL_CHUNK_SAMPLES / frameSize / BLOCK_FRAMES)) * BLOCK_FRAMES;
+  // Output samples whose skewed frame is past the decoded ones stay NaN.
+  const signals = specs.map((spec) => new Float32Array(nSamples).fill(NaN, Math.max(0, frames - spec.skew)));
+  const states = specs.map((spec) => ({ value: spec.initialValue, sum: 0 }));
+  const buffer = new Int32Array(Math.min(frames, chunkFrames) * frameSize);
+  for (let start = 0; start < frames; start += chunkFrames) {
+    const raw = buffer.subarray(0, Math.min(chunkFrames, frames - start) * frameSize);
+    format.decode(layout.bytes.subarray(format.bytesFor(start * frameSize)), raw);
+    specs.forEach((spec, k) => framesPhysical(raw, layout, k, start, nSamples, states[k]!, signals[k]!));
+  }
+  return { signals, sums: states.map((state) => toSigned16(state.sum)) };
+}
+
+/**
+ * Signal `k` of a chunk of frames starting at frame `first`: differences integrated into `state.value`, samples of
+ * frames < nSamples added to the 16-bit `state.sum` (skewed samples count, as header(5) says), then each frame's
+ * valid samples averaged into output sample frame - skew: (mean - baseline) / gain, NaN if none is valid.
+ */
+function framesPhysical(
+  raw: Int32Array,
+  layout: GroupLayout,
+  k: number,
+  first: number,
+  nSamples: number,
+  state: { value: number; sum: number },
+  out: Float32Array,
+): void {
+  const { frameSize, format } = layout;
+  const { adcGain: gain, baseline, samplesPerFrame: perFrame, skew } = layout.specs[k]!;
+  const invalid = format.invalid;
+  const frames = raw.length / frameSize;
+  for (let f = 0; f < frames; f++) {
+    const frame = first + f;
+    const base = f * frameSize + layout.positions[k]!;
+    let total = 0;
+    let valid = 0;
+    for (let j = 0; j < perFrame; j++) {
+      let d = raw[base + j]!;
+      if (format.difference) d = state.value = (state.value + d) | 0;
+      if (frame < nSamples) state.sum = (state.sum + d) & 0xffff;
+      if (d !== invalid) {
+        total += d;
+        valid++;
+      }
+    }
+    const n = frame - skew;
+    if (n >= 0 && n < nSamples) out[n] = valid === 0 ? NaN : (total / valid - baseline) / gain;
+  }
 }
 
 /**
@@ -287,28 +364,6 @@ function stridedPhysical(
   return sum;
 }
 
-/** The stored digital samples of one signal (all samples of each frame, in order), differences integrated. */
-function extractSignal(
-  raw: Int32Array,
-  frameSize: number,
-  position: number,
-  spec: WfdbSignalSpec,
-  format: WfdbFormatSpec,
-): Int32Array {
-  const perFrame = spec.samplesPerFrame;
-  const frames = raw.length / frameSize;
-  const out = new Int32Array(frames * perFrame);
-  for (let f = 0, o = 0; f < frames; f++) {
-    const base = f * frameSize + position;
-    for (let j = 0; j < perFrame; j++) out[o++] = raw[base + j]!;
-  }
-  if (format.difference) {
-    let value = spec.initialValue;
-    for (let i = 0; i < out.length; i++) out[i] = value = (value + out[i]!) | 0;
-  }
-  return out;
-}
-
 /**
  * null when there is nothing to compare: no checksum, or a checksum field of 0 the data does not match (writers
  * that do not compute checksums put 0 there, e.g. CinC 2017); an actual sum of 0 still agrees with it.
@@ -317,46 +372,4 @@ function checksumAgrees(expected: number | null, sum: number): boolean | null {
   if (expected === null) return null;
   if ((expected & 0xffff) === (sum & 0xffff)) return true;
   return expected === 0 ? null : false;
-}
-
-function checksum(digital: Int32Array, count: number): number {
-  let sum = 0;
-  const end = Math.min(count, digital.length);
-  for (let i = 0; i < end; i++) sum = (sum + digital[i]!) & 0xffff;
-  return toSigned16(sum);
-}
-
-/** (d - baseline) / gain per frame, skew applied, frame samples averaged, invalid codes -> NaN. */
-function toPhysical(
-  digital: Int32Array,
-  spec: WfdbSignalSpec,
-  nSamples: number,
-  invalid: number | null,
-): Float32Array {
-  const out = new Float32Array(nSamples);
-  const { adcGain: gain, baseline, samplesPerFrame: perFrame, skew } = spec;
-  const storedFrames = digital.length / perFrame;
-  for (let n = 0; n < nSamples; n++) {
-    const frame = n + skew;
-    if (frame >= storedFrames) {
-      out[n] = NaN;
-      continue;
-    }
-    if (perFrame === 1) {
-      const d = digital[frame]!;
-      out[n] = d === invalid ? NaN : (d - baseline) / gain;
-      continue;
-    }
-    let total = 0;
-    let valid = 0;
-    for (let j = frame * perFrame; j < (frame + 1) * perFrame; j++) {
-      const d = digital[j]!;
-      if (d !== invalid) {
-        total += d;
-        valid++;
-      }
-    }
-    out[n] = valid === 0 ? NaN : (total / valid - baseline) / gain;
-  }
-  return out;
 }

@@ -129,6 +129,81 @@ describe('frames, files, skew, offsets', () => {
     );
   });
 
+  it('the sample budget counts every stored sample decoded: several per frame and skewed frames', () => {
+    // 50 output samples of 100 stored samples each; then 50 output samples 950 frames into the file.
+    const perFrame = parseWfdbHeader('m 1 10 50\na.dat 16x100 1 16 0\n', 'test.hea');
+    const file = () => new Uint8Array(50 * 100 * 2);
+    assert.throws(
+      () => decodeWfdbSignals(perFrame, file, 'test.hea', { limits: { maxSamples: 1000 } }),
+      (e: unknown) =>
+        e instanceof FormatError &&
+        /test\.hea: 5000 stored samples to decode \(100 per frame\) exceed the limit of 1000/.test(e.message),
+    );
+    assert.equal(
+      decodeWfdbSignals(perFrame, file, 'test.hea', { limits: { maxSamples: 5000 } }).nSamples,
+      50,
+    );
+    const skewed = parseWfdbHeader('m 1 10 50\na.dat 16:950 1 16 0\n', 'test.hea');
+    assert.throws(
+      () =>
+        decodeWfdbSignals(skewed, () => new Uint8Array(2000), 'test.hea', { limits: { maxSamples: 999 } }),
+      /1000 stored samples to decode/,
+    );
+  });
+
+  it('samples per frame, skew and differences over several decoding chunks: each sample from its frames', () => {
+    // a.dat (format 8): A with 3 samples per frame, B skewed by 2; b.dat (212): C with 2 per frame skewed by 1,
+    // D. One frame short of the skew, so the last output sample of B and C is past the file (NaN).
+    const n = 40_000;
+    let seed = 7;
+    const random = (lo: number, hi: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return lo + (seed % (hi - lo + 1));
+    };
+    const frames = (count: number, perFrame: number[], sample: () => number) =>
+      Array.from({ length: count }, () => perFrame.map((k) => Array.from({ length: k }, sample)));
+    const a = frames(n + 1, [3, 1], () => random(-20, 20)); // differences
+    const b = frames(n, [2, 1], () => (random(0, 99) === 0 ? -2048 : random(-2047, 2047)));
+    const aBytes = Uint8Array.from(a.flat(2), (d) => d & 0xff);
+    const bStream = b.flat(2);
+    const bBytes = new Uint8Array(Math.ceil((bStream.length * 3) / 2));
+    bStream.forEach((v, i) => {
+      const at = (i >> 1) * 3;
+      if (i % 2 === 0) bBytes[at] = v & 0xff;
+      else bBytes[at + 2] = v & 0xff;
+      bBytes[at + 1]! |= ((v >> 8) & 0x0f) << (4 * (i % 2));
+    });
+    const text = [
+      `m 4 250 ${n}`,
+      'a.dat 8x3 10(2)/mV 10 0 5 0 0 A',
+      'a.dat 8:2 20(-1)/mV 10 0 -3 0 0 B',
+      'b.dat 212x2:1 200(0)/mV 12 0 0 0 0 C',
+      'b.dat 212 100(7)/mV 12 0 0 0 0 D',
+    ].join('\n');
+    const { signals, checksums } = decode(text, { 'a.dat': aBytes, 'b.dat': bBytes });
+    // Digital values per signal and frame (differences integrated), then the expected output and checksum.
+    const integrate = (k: number, initial: number) => {
+      let value = initial;
+      return a.map((frame) => frame[k]!.map((d) => (value = value + d)));
+    };
+    const digital = [integrate(0, 5), integrate(1, -3), b.map((f) => f[0]!), b.map((f) => f[1]!)];
+    const specs = [
+      [10, 2, 0, null],
+      [20, -1, 2, null],
+      [200, 0, 1, -2048],
+      [100, 7, 0, -2048],
+    ] as const;
+    specs.forEach(([gain, baseline, skew, invalid], k) => {
+      const expected = Float32Array.from({ length: n }, (_, i) => {
+        const valid = (digital[k]![i + skew] ?? []).filter((d) => d !== invalid);
+        const mean = valid.reduce((x, y) => x + y, 0) / valid.length;
+        return valid.length === 0 ? NaN : (mean - baseline) / gain;
+      });
+      assert.deepStrictEqual(signals[k], expected, `signal ${k}`);
+      assert.equal(checksums[k]!.actual, sum16(digital[k]!.slice(0, n).flat()), `checksum ${k}`);
+    });
+  });
+
   it('multi-segment records: header parsed; their signals are read per segment (multisegment.test.ts)', () => {
     const text = 'multi/2 1 250 30\nseg1 10\nseg2 20\n';
     const header = parseWfdbHeader(text, 'multi.hea');

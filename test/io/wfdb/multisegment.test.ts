@@ -3,13 +3,14 @@
  * segment, a gap, a segment lacking a signal, a segment with the signals in another order; then each typed error.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FormatError, MissingFileError } from '../../../src/errors.js';
 import { readRecord, readWfdb } from '../../../src/io/read.js';
+import { pathSource, type ByteSource } from '../../../src/io/source.js';
 import type { EcgRecord } from '../../../src/io/record.js';
 import { wfdbRecordFromText } from '../../../src/io/wfdb/record.js';
 
@@ -173,6 +174,56 @@ describe('multi-segment WFDB records', () => {
       () => readEdited({ 'ms.hea': master() }, master().replace('ms_0003 30', 'ms 30')),
       /FormatError: ms\.hea: segment 5 \(ms\) .* is itself a multi-segment record/,
     );
+  });
+
+  it('a master listing a segment many times reads each file once, only as far as its headers account for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecg-multiseg-'));
+    try {
+      // seg: 1 sample, listed 40 times; open: no length in its header, listed with 3 then 5 samples.
+      writeFileSync(join(dir, 'seg.dat'), new Uint8Array(64 * 1024));
+      writeFileSync(join(dir, 'seg.hea'), 'seg 1 250 1\nseg.dat 16 200 12 0 0 0 0 ECG\n');
+      writeFileSync(join(dir, 'open.dat'), new Uint8Array(64 * 1024));
+      writeFileSync(join(dir, 'open.hea'), 'open 1 250\nopen.dat 16 200 12 0 0 0 0 ECG\n');
+      writeFileSync(join(dir, 'm.hea'), `m/42 1 250 48\n${'seg 1\n'.repeat(40)}open 3\nopen 5\n`);
+      const reads = new Map<string, number[]>();
+      const counting = (source: ByteSource): ByteSource => {
+        const note = (bytes: Uint8Array) => {
+          const name = source.name.slice(dir.length + 1);
+          reads.set(name, [...(reads.get(name) ?? []), bytes.length]);
+          return bytes;
+        };
+        return {
+          name: source.name,
+          read: async () => note(await source.read()),
+          readRange: async (start, end) => note(await source.readRange!(start, end)),
+          sibling: (name) => counting(source.sibling(name)),
+        };
+      };
+      const { record } = await readWfdb(counting(pathSource(join(dir, 'm.hea'))));
+      assert.equal(record.signals[0]!.length, 48);
+      assert.deepEqual(Object.fromEntries(reads), {
+        'm.hea': [reads.get('m.hea')![0]!],
+        'seg.hea': [42],
+        'open.hea': [42],
+        'seg.dat': [2],
+        'open.dat': [10],
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("segment headers are fetched under the caller's limits: a 30 kHz record read with maxFs raised", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecg-multiseg-'));
+    try {
+      writeFileSync(join(dir, 's.dat'), new Uint8Array(20));
+      writeFileSync(join(dir, 's.hea'), 's 1 30000 10\ns.dat 16 200 12 0 0 0 0 ECG\n');
+      writeFileSync(join(dir, 'm.hea'), 'm/1 1 30000 10\ns 10\n');
+      const { record } = await readWfdb(join(dir, 'm.hea'), { limits: { maxFs: 50_000 } });
+      assert.equal(record.signals[0]!.length, 10);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('format 0 (null signal) in an ordinary record reads as NaN without a file', () => {
