@@ -8,12 +8,15 @@
  * 3. Otherwise the model predicts (beat models: every beat the QRS detector finds), each class is reported with its
  *    threshold and whether it passed, and the model's own noise class is repeated in `noise`.
  * 4. Heart rate, intervals and axis from the project's own detectors (src/signal/measure.ts), when asked.
+ * The gate and the measurements read the leads in mV from the record's units (their thresholds are in mV); leads in
+ * units that are not a voltage skip those thresholds, which a notice says.
  * Browser-safe.
  */
 import { ConfigError } from '../errors.js';
 import { recordDuration, type EcgRecord } from '../io/record.js';
 import { measureRecord } from '../signal/measure.js';
 import { assessQuality, type QualityReport } from '../signal/quality.js';
+import { nonVoltageNotice } from '../signal/units.js';
 import { predictDetectedBeats } from './detected-beats.js';
 import { classLegend, NOISE_LABELS } from './legend.js';
 import type { ModelInfo } from './metadata.js';
@@ -59,7 +62,10 @@ export async function diagnose(
   const chosen = withChosenLead(input, info, options.lead, options.file);
   const derived = withDerivedLeads(chosen.record, info.leads);
   const record = derived.record;
-  const notice = [chosen.notice, derived.notice].filter((n) => n !== null).join('; ') || null;
+  const notice =
+    [chosen.notice, derived.notice, nonVoltageNotice(input.leads, input.units)]
+      .filter((n) => n !== null)
+      .join('; ') || null;
   const quality = modelQuality(record, info);
   const base = {
     version: RESULT_VERSION,

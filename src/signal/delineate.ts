@@ -10,7 +10,10 @@
  *   offset by the tangent method (steepest descent after the peak, extended to the isoelectric level).
  * - P: largest deviation in the window before the QRS onset, accepted when it clears an amplitude floor and the
  *   local noise; onset and offset by tangents on its two limbs.
- * R peaks come from detectQrs (or the caller). Pure computation: runs in Node and in the browser.
+ * R peaks come from detectQrs (or the caller); a beat whose lead is flat around its R peak (no slope at all: the
+ * peaks came from other leads) is left out. Every point lies inside the signal.
+ * Amplitude floors are in mV (`amplitudeFloors: false` drops them for a lead in another unit).
+ * Pure computation: runs in Node and in the browser.
  */
 import { bandpass, movingAverage } from './detect/iir.js';
 import { detectQrs } from './qrs.js';
@@ -34,6 +37,11 @@ export interface BeatDelineation {
 export interface DelineationOptions {
   /** R peaks to delineate (default: detectQrs on this lead). */
   rPeaks?: ArrayLike<number>;
+  /**
+   * P and T waves must reach pMinAmplitude / tMinAmplitude (mV) (default true). false for a lead whose unit is not
+   * a voltage: those floors would be a guess there, so only the noise and shape tests remain.
+   */
+  amplitudeFloors?: boolean;
 }
 
 const DESIGN = {
@@ -68,22 +76,30 @@ export function delineateBeats(
   fs: number,
   options: DelineationOptions = {},
 ): BeatDelineation[] {
-  const rPeaks = Array.from(options.rPeaks ?? detectQrs(signal, fs).rPeaks);
-  if (signal.length === 0 || rPeaks.length === 0) return [];
+  const rPeaks = Array.from(options.rPeaks ?? detectQrs(signal, fs).rPeaks).filter(
+    (r) => r >= 0 && r < signal.length,
+  );
+  if (rPeaks.length === 0) return [];
   const filled = Float64Array.from(signal, (v) => (Number.isFinite(v) ? v : 0));
   const wide = bandpass(filled, DESIGN.wideLowHz, DESIGN.wideHighHz, fs);
   const wave = bandpass(filled, DESIGN.wideLowHz, DESIGN.waveHighHz, fs);
   const ctx: Context = {
     fs,
+    raw: signal,
     wide,
     wave,
     slope: smoothedSlope(wide, fs),
     waveSlope: smoothedSlope(wave, fs),
+    floors: options.amplitudeFloors ?? true,
   };
   const beats: BeatDelineation[] = [];
+  let previous: BeatDelineation | undefined;
   rPeaks.forEach((r, k) => {
     const qrs = delineateQrs(ctx, r);
-    const previous = beats[k - 1];
+    if (qrs === null) {
+      previous = undefined;
+      return;
+    }
     const next = rPeaks[k + 1];
     const level = isoelectricLevel(ctx, qrs.onset);
     const t = delineateT(ctx, r, qrs.offset, next, level);
@@ -94,7 +110,8 @@ export function delineateBeats(
         : previous.qrs.offset
       : 0;
     const p = delineateP(ctx, qrs.onset, earliestP, level);
-    beats.push({ r, qrs, p, t });
+    previous = { r, qrs, p, t };
+    beats.push(previous);
   });
   return keepConsistentP(beats, fs);
 }
@@ -115,12 +132,16 @@ function keepConsistentP(beats: BeatDelineation[], fs: number): BeatDelineation[
 
 interface Context {
   fs: number;
+  /** The lead as given (NaN where missing). */
+  raw: Float32Array;
   /** 0.5-40 Hz: QRS shape. */
   wide: Float64Array;
   /** 0.5-15 Hz: P and T waves. */
   wave: Float64Array;
   slope: Float64Array;
   waveSlope: Float64Array;
+  /** Whether P and T must clear their mV floors. */
+  floors: boolean;
 }
 
 const sec = (ctx: Context, s: number) => Math.round(s * ctx.fs);
@@ -143,18 +164,36 @@ function residualRms(ctx: Context, from: number, to: number): number {
   return count > 0 ? Math.sqrt(sum / count) : 0;
 }
 
-function delineateQrs(ctx: Context, r: number): { onset: number; offset: number } {
+/**
+ * QRS bounds around `r`, or null where the lead does not move around it (flat or missing: R peaks from other
+ * leads). There the threshold is 0, or the filters' decaying tail from the last wave, and every sample counted
+ * as active: QRS R +- qrsMaxHalfS (240 ms).
+ */
+function delineateQrs(ctx: Context, r: number): { onset: number; offset: number } | null {
   const half = sec(ctx, DESIGN.qrsMaxHalfS);
+  const [from, to] = [clampIndex(ctx.slope, r - (half >> 1)), clampIndex(ctx.slope, r + (half >> 1))];
+  if (isStill(ctx.raw, from, to)) return null;
   let steepest = 0;
-  for (let i = clampIndex(ctx.slope, r - (half >> 1)); i <= clampIndex(ctx.slope, r + (half >> 1)); i++) {
-    steepest = Math.max(steepest, Math.abs(ctx.slope[i]!));
-  }
+  for (let i = from; i <= to; i++) steepest = Math.max(steepest, Math.abs(ctx.slope[i]!));
+  if (!(steepest > 0)) return null;
   const threshold = DESIGN.qrsSlopeFraction * steepest;
   const quiet = sec(ctx, DESIGN.qrsQuietS);
   return {
     onset: walkUntilQuiet(ctx.slope, r, -1, threshold, quiet, half),
     offset: walkUntilQuiet(ctx.slope, r, 1, threshold, quiet, half),
   };
+}
+
+/** No two different finite samples in [from, to]. */
+function isStill(x: Float32Array, from: number, to: number): boolean {
+  let first = Number.NaN;
+  for (let i = from; i <= to; i++) {
+    const v = x[i]!;
+    if (!Number.isFinite(v)) continue;
+    if (Number.isNaN(first)) first = v;
+    else if (v !== first) return false;
+  }
+  return true;
 }
 
 /** From `start`, steps in `direction` and returns the last sample whose slope reached `threshold` before a
@@ -203,7 +242,7 @@ function delineateT(
   const rr = nextR === undefined ? Infinity : nextR - r;
   const end = r + Math.min(sec(ctx, DESIGN.tEndS), Math.round(DESIGN.tEndRr * rr));
   const peak = largestDeviation(ctx, qrsOffset + sec(ctx, DESIGN.tStartS), end, level);
-  if (peak < 0 || Math.abs(ctx.wave[peak]! - level) < DESIGN.tMinAmplitude) return null;
+  if (peak < 0 || Math.abs(ctx.wave[peak]! - level) < floor(ctx, DESIGN.tMinAmplitude)) return null;
   const limit = Math.min(peak + sec(ctx, DESIGN.tTangentS), nextR ?? ctx.wave.length - 1);
   return { onset: null, peak, offset: tangentCrossing(ctx, peak, limit, level) };
 }
@@ -214,7 +253,7 @@ function delineateP(ctx: Context, qrsOnset: number, earliest: number, level: num
   const peak = largestDeviation(ctx, from, to, level);
   if (peak < 0) return null;
   const amplitude = Math.abs(ctx.wave[peak]! - level);
-  if (amplitude < DESIGN.pMinAmplitude) return null;
+  if (amplitude < floor(ctx, DESIGN.pMinAmplitude)) return null;
   if (amplitude < DESIGN.pNoiseRatio * residualRms(ctx, from, to)) return null;
   if (peak === from || peak === to) return null; // a slope running into the window edge, not a wave
   const reach = sec(ctx, DESIGN.pTangentS);
@@ -226,6 +265,8 @@ function delineateP(ctx: Context, qrsOnset: number, earliest: number, level: num
     offset: tangentCrossing(ctx, peak, Math.min(qrsOnset, peak + reach), level),
   };
 }
+
+const floor = (ctx: Context, mv: number) => (ctx.floors ? mv : 0);
 
 /** A wave falls back at least halfway to the isoelectric level within `reach` on both sides of its peak. */
 function isHump(ctx: Context, peak: number, level: number, reach: number): boolean {
@@ -264,16 +305,17 @@ function hasRivalHump(
 }
 
 /**
- * Tangent method: on the limb from `peak` towards `limit`, takes the steepest point that slopes back towards
- * the isoelectric `level`, and returns where its tangent meets that level (clamped into the limb).
+ * Tangent method: on the limb from `peak` to `towards` (clamped into the signal: a P wave near the start had its
+ * onset at negative samples), takes the steepest point that slopes back towards the isoelectric `level`, and
+ * returns where its tangent meets that level (clamped into the limb).
  */
-function tangentCrossing(ctx: Context, peak: number, limit: number, level: number): number | null {
+function tangentCrossing(ctx: Context, peak: number, towards: number, level: number): number | null {
+  const limit = clampIndex(ctx.wave, towards);
   const direction = limit >= peak ? 1 : -1;
   const polarity = Math.sign(ctx.wave[peak]! - level) || 1;
   let steepest = -1;
   let steepestValue = 0;
   for (let i = peak; direction > 0 ? i <= limit : i >= limit; i += direction) {
-    if (i < 0 || i >= ctx.wave.length) break;
     // Going right, a positive wave falls (negative slope); going left it rises: slope*polarity*direction < 0.
     const towardsLevel = -ctx.waveSlope[i]! * polarity * direction;
     if (towardsLevel > steepestValue) {

@@ -1,13 +1,16 @@
 /**
  * The measurements a clinician reads first, from the project's own detectors: heart rate (detectQrs R peaks),
- * PR, QRS, QT (delineateBeats on one lead: II when the record has it, else the detector's reference lead), QTc
- * (Bazett: QT / sqrt(RR in s)) and the frontal QRS axis (net QRS area in leads I and aVF, aVF derived as
- * II - I/2 when absent). Record values are medians over beats; a value is null when too few beats give it.
+ * PR, QRS, QT (delineateBeats on one lead: II when the record has it and the detector could use it, else the
+ * detector's reference lead), QTc (Bazett: QT / sqrt(RR in s)) and the frontal QRS axis (net QRS area in leads I
+ * and aVF, aVF derived as II - I/2 when absent). Record values are medians over beats; a value is null when too
+ * few beats give it. Leads are read in mV (their amplitude floors are in mV); a lead not in a voltage gets no
+ * floors and gives no axis (src/signal/units.ts leadsInMillivolts).
  * Validated on LUDB's expert annotations: scripts/validate-delineation.ts --measurements, docs/measurements.md.
  * Pure computation: runs in Node and in the browser.
  */
 import { delineateBeats, type BeatDelineation } from './delineate.js';
 import { detectQrs } from './qrs.js';
+import { leadsInMillivolts } from './units.js';
 
 export interface Measurements {
   heartRate: number | null;
@@ -25,6 +28,8 @@ export interface MeasureInput {
   fs: number;
   leads: readonly string[];
   signals: readonly Float32Array[];
+  /** Per lead (an EcgRecord's); default mV. */
+  units?: readonly string[];
 }
 
 export const MEASURE_METHOD =
@@ -39,15 +44,18 @@ export function measureRecord(record: MeasureInput): Measurements {
   if (record.signals.length === 0 || record.fs <= 0 || (record.signals[0]?.length ?? 0) < 2 * record.fs) {
     return { ...empty, beats: 0, lead: null, method: MEASURE_METHOD };
   }
-  const detection = detectQrs([...record.signals], record.fs);
+  const { signals, voltage } = leadsInMillivolts(record.signals, record.units);
+  const detection = detectQrs(signals, record.fs);
   const peaks = detection.rPeaks;
-  const lead = leadIndex(record.leads, 'II') ?? Math.max(0, detection.referenceLead);
+  // A flat or missing lead (one the detector left out) counts as absent: delineated, a flat II gave QRS 240 ms.
+  const usable = (i: number | null) => (i !== null && detection.leadsUsed.includes(i) ? i : null);
+  const lead = usable(leadIndex(record.leads, 'II')) ?? Math.max(0, detection.referenceLead);
   const rr = median(
     Array.from(peaks)
       .slice(1)
       .map((p, i) => (p - peaks[i]!) / record.fs),
   );
-  const beats = delineateBeats(record.signals[lead]!, record.fs, { rPeaks: peaks });
+  const beats = delineateBeats(signals[lead]!, record.fs, { rPeaks: peaks, amplitudeFloors: voltage[lead] });
   const ms = (samples: number) => (1000 * samples) / record.fs;
   const interval = (of: (b: BeatDelineation) => number | null) => {
     const values = beats.map(of).filter((v): v is number => v !== null && v > 0);
@@ -60,7 +68,7 @@ export function measureRecord(record: MeasureInput): Measurements {
     qrs: interval((b) => b.qrs.offset - b.qrs.onset),
     qt,
     qtc: qt !== null && rr !== null ? Math.round(qt / Math.sqrt(rr)) : null,
-    axis: frontalAxis(record, beats),
+    axis: frontalAxis({ ...record, signals }, beats, (i) => usable(i) !== null && voltage[i]!),
     beats: peaks.length,
     lead: record.leads[lead] ?? null,
     method: MEASURE_METHOD,
@@ -83,12 +91,21 @@ function leadIndex(leads: readonly string[], name: string): number | null {
 
 /**
  * Frontal axis in degrees, (-180, 180]: atan2 of the net QRS areas (median over beats, from QRS onset to offset,
- * above the level at onset) of aVF and I. Needs lead I and aVF (or II to derive aVF = II - I/2).
+ * above the level at onset) of aVF and I. Needs lead I and aVF (or II to derive aVF = II - I/2), each `readable`
+ * (moving, in a voltage: a ratio of areas in unknown units would be a guess).
  */
-function frontalAxis(record: MeasureInput, beats: readonly BeatDelineation[]): number | null {
-  const i = leadIndex(record.leads, 'I');
-  const avf = leadIndex(record.leads, 'AVF');
-  const ii = leadIndex(record.leads, 'II');
+function frontalAxis(
+  record: MeasureInput,
+  beats: readonly BeatDelineation[],
+  readable: (lead: number) => boolean,
+): number | null {
+  const find = (name: string) => {
+    const index = leadIndex(record.leads, name);
+    return index !== null && readable(index) ? index : null;
+  };
+  const i = find('I');
+  const avf = find('AVF');
+  const ii = find('II');
   if (i === null || (avf === null && ii === null) || beats.length < MIN_BEATS) return null;
   const area = (signal: Float32Array) =>
     median(

@@ -2,9 +2,10 @@
  * The signal-quality gate every face runs before a model sees a record (CLI predict, HTTP API, web page, library):
  * what it finds is reported with the diagnosis, and a record it finds unusable gets no diagnosis at all.
  *
- * Per lead (physical units, mV; NaN samples count as missing):
+ * Per lead (converted to mV from the record's units; NaN samples count as missing):
  * - flat: the lead's robust range (1st to 99th percentile) under 20 µV: no ECG was recorded (all-zero, lead off
- *   from the start, a placeholder channel);
+ *   from the start, a placeholder channel). A lead whose unit is not a voltage (ADC units, z-scores) has no µV to
+ *   compare: it is flat only when that range is 0;
  * - disconnected: at least 2 s, and at least 20 %, of the lead missing (NaN) or flat in 1 s blocks while the
  *   rest moves: the electrode came off during the recording;
  * - clipped: runs of at least 20 ms pinned at the lead's extreme value (the amplifier or ADC saturated) covering
@@ -23,6 +24,7 @@
  */
 import { bandpass } from './detect/iir.js';
 import { detectQrs } from './qrs.js';
+import { leadsInMillivolts } from './units.js';
 
 export const QUALITY_KINDS = ['flat', 'clipped', 'noise', 'disconnected', 'too-short'] as const;
 export type QualityKind = (typeof QUALITY_KINDS)[number];
@@ -47,6 +49,8 @@ export interface QualityInput {
   fs: number;
   leads: readonly string[];
   signals: readonly Float32Array[];
+  /** Per lead (an EcgRecord's); default mV. */
+  units?: readonly string[];
 }
 
 export interface QualityOptions {
@@ -71,11 +75,15 @@ export const QUALITY_DESIGN = {
 /** Runs the gate over a record (leads at their own rate and units). */
 export function assessQuality(record: QualityInput, options: QualityOptions = {}): QualityReport {
   const read = new Set(options.modelLeads ?? record.leads.map((_, i) => i));
-  const findings = record.signals.map((signal, i) => ({ lead: i, kind: leadFinding(signal, record.fs) }));
+  const { signals, voltage } = leadsInMillivolts(record.signals, record.units);
+  const findings = signals.map((signal, i) => ({
+    lead: i,
+    kind: leadFinding(signal, record.fs, voltage[i] ? QUALITY_DESIGN.flatRangeMv : 0),
+  }));
   // A lead without QRS structure beside leads with it is a lead near the heart's axis, not noise: only a record
   // whose every moving lead the model reads looks like noise is "noise only".
   const moving = findings.filter((f) => read.has(f.lead) && f.kind?.kind !== 'flat');
-  const looks = moving.map((f) => noiseLook(record.signals[f.lead]!, record.fs));
+  const looks = moving.map((f) => noiseLook(signals[f.lead]!, record.fs));
   const noiseOnly =
     looks.length > 0 &&
     looks.every((l) => l.lightTailed) &&
@@ -146,18 +154,29 @@ function tooShort(seconds: number, windowSeconds: number | undefined): QualityFl
   return null;
 }
 
-/** The worst finding on one lead (flat > clipped > disconnected), or null; noise is judged over the record. */
-function leadFinding(signal: Float32Array, fs: number): { kind: QualityKind; blocking: boolean } | null {
+/**
+ * The worst finding on one lead (flat > clipped > disconnected), or null; noise is judged over the record.
+ * `flatRange`: the robust range under which the lead is flat (0 for a lead not in a voltage: only a constant one).
+ */
+function leadFinding(
+  signal: Float32Array,
+  fs: number,
+  flatRange: number,
+): { kind: QualityKind; blocking: boolean } | null {
   const valid = finiteValues(signal);
-  if (valid.length === 0 || robustRange(valid) < QUALITY_DESIGN.flatRangeMv)
-    return { kind: 'flat', blocking: true };
+  if (valid.length === 0 || isFlat(valid, flatRange)) return { kind: 'flat', blocking: true };
   // Before disconnected: a lead pinned at the rail for seconds is saturated, not off.
   const clipped = clippedShare(signal, fs);
   if (clipped >= QUALITY_DESIGN.clipWarnShare)
     return { kind: 'clipped', blocking: clipped >= QUALITY_DESIGN.clipBlockShare };
-  if (disconnected(signal, fs)) return { kind: 'disconnected', blocking: true };
+  if (disconnected(signal, fs, flatRange)) return { kind: 'disconnected', blocking: true };
   return null;
 }
+
+const isFlat = (values: Float32Array, flatRange: number) => {
+  const range = robustRange(values);
+  return range === 0 || range < flatRange;
+};
 
 function finiteValues(signal: Float32Array): Float32Array {
   let n = 0;
@@ -173,13 +192,13 @@ function robustRange(values: Float32Array): number {
 }
 
 /** Missing (NaN) or flat 1 s blocks over at least 2 s and 20 % of the lead, the rest moving. */
-function disconnected(signal: Float32Array, fs: number): boolean {
+function disconnected(signal: Float32Array, fs: number, flatRange: number): boolean {
   const block = Math.max(1, Math.round(QUALITY_DESIGN.blockSeconds * fs));
   let dead = 0;
   let blocks = 0;
   for (let start = 0; start + block <= signal.length; start += block, blocks++) {
     const part = finiteValues(signal.subarray(start, start + block));
-    if (part.length < block / 2 || robustRange(part) < QUALITY_DESIGN.flatRangeMv) dead++;
+    if (part.length < block / 2 || isFlat(part, flatRange)) dead++;
   }
   return (
     dead * QUALITY_DESIGN.blockSeconds >= QUALITY_DESIGN.disconnectedMinSeconds &&

@@ -67,6 +67,11 @@ export interface RhythmInput {
 }
 
 const LOCAL_RR_BEATS = 10;
+/**
+ * pNN50 counts differences above 50 ms, not at it: RR converted from samples carries rounding (at 360 Hz, 18
+ * samples of difference came out as 50.00000000000006 ms), so 50 ms plus far less than any sample counts as 50.
+ */
+const NN50_MS = 50 + 1e-6;
 /** Sample entropy costs O(n^2): long recordings (Holter) use their first `maxIntervals` RR intervals. */
 const SAMPLE_ENTROPY = { m: 2, tolerance: 0.2, minIntervals: 10, maxIntervals: 5000 } as const;
 
@@ -133,7 +138,7 @@ export function rrStatistics(
     rrMeanMs: rrMean,
     sdnnMs: sdnn,
     rmssdMs: diffs.length > 0 ? Math.sqrt(mean(diffs.map((d) => d * d))!) : null,
-    pnn50: diffs.length > 0 ? diffs.filter((d) => Math.abs(d) > 50).length / diffs.length : null,
+    pnn50: diffs.length > 0 ? diffs.filter((d) => Math.abs(d) > NN50_MS).length / diffs.length : null,
     rrCv: rrMean && sdnn !== null ? sdnn / rrMean : null,
     rrSampleEntropy: sampleEntropy(rr.slice(0, SAMPLE_ENTROPY.maxIntervals)),
   };

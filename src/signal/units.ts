@@ -1,7 +1,8 @@
 /**
  * Voltage units. A model trained on z-scored leads ignores them; one that reads amplitudes (`standardize: false`,
  * e.g. the voltage criteria of hypertrophy) must see every record in one unit, so its leads are brought to
- * millivolts, in training and at inference alike, and a lead in anything but a voltage is refused.
+ * millivolts, in training and at inference alike, and a lead in anything but a voltage is refused. The quality gate
+ * and the measurements read leads in mV too (`leadsInMillivolts`), but skip their mV thresholds on other units.
  */
 import { SignalError } from '../errors.js';
 import { quantile } from '../util/quantile.js';
@@ -65,5 +66,39 @@ export function amplitudeNotice(leads: ReadonlyArray<Float32Array | null>, where
     `${where}: the leads span ${median.toPrecision(3)} mV peak to peak (median over leads), outside the ` +
     `${PLAUSIBLE_MILLIVOLTS.low}-${PLAUSIBLE_MILLIVOLTS.high} mV of an ECG; ${AMPLITUDE_NOTICE_MARK}, so its ` +
     `output is not to be trusted: the file's unit is probably ${guess}, not mV (a CSV header can give it: "II (uV)")`
+  );
+}
+
+/**
+ * The leads in millivolts, for code with thresholds in mV (the quality gate, delineation, measurements), so that a
+ * record gives the same findings in µV, mV or V. A lead whose unit is not a voltage (ADC units, z-scores, unknown)
+ * keeps its values with `voltage` false: its amplitude thresholds are to be skipped, not guessed. Without `units`,
+ * every lead is taken to be in mV.
+ */
+export function leadsInMillivolts(
+  signals: readonly Float32Array[],
+  units?: readonly string[],
+): { signals: Float32Array[]; voltage: boolean[] } {
+  const scales = signals.map((_, i) => (units ? millivoltsPer(units[i] ?? 'mV') : 1));
+  return {
+    signals: signals.map((x, i) =>
+      scales[i] === null || scales[i] === 1 ? x : x.map((v) => v * scales[i]!),
+    ),
+    voltage: scales.map((s) => s !== null),
+  };
+}
+
+/** A notice naming the leads whose unit is not a voltage (null when all are): their amplitude checks were skipped. */
+export function nonVoltageNotice(leads: readonly string[], units: readonly string[]): string | null {
+  const byUnit = new Map<string, string[]>();
+  leads.forEach((lead, i) => {
+    const unit = units[i] ?? 'mV';
+    if (millivoltsPer(unit) === null) byUnit.set(unit, [...(byUnit.get(unit) ?? []), lead]);
+  });
+  if (byUnit.size === 0) return null;
+  const named = [...byUnit].map(([unit, names]) => `${names.join(', ')} in "${unit}"`).join('; ');
+  return (
+    `leads not in a voltage unit (${named}): the quality gate and the measurements skipped their amplitude ` +
+    `thresholds there (a lead is flat only when it never changes, P and T waves need no minimum height, no axis from them)`
   );
 }

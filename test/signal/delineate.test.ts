@@ -113,4 +113,49 @@ describe('delineateBeats on synthetic beats at any sampling rate', () => {
     assert.deepEqual(delineateBeats(new Float32Array(5000), 500), []);
     assert.deepEqual(delineateBeats(new Float32Array(5000).fill(NaN), 500), []);
   });
+
+  it('R peaks from other leads on a flat, constant or NaN lead: no beats (was QRS R +- 120 ms)', () => {
+    const rPeaks = [1000, 2000, 3000];
+    for (const fill of [0, 0.3, NaN])
+      assert.deepEqual(delineateBeats(new Float32Array(5000).fill(fill), 500, { rPeaks }), []);
+  });
+
+  it('a lead lost for a while: beats there are left out, the others delineated as before', () => {
+    const signal = syntheticEcg(500, 10, times);
+    const lost = Float32Array.from(signal).fill(NaN, 2000, 3500);
+    const rPeaks = at500.map((b) => b.r);
+    const kept = delineateBeats(lost, 500, { rPeaks });
+    const inside = (r: number) => r - 30 >= 2000 && r + 30 < 3500; // its +-60 ms window all NaN
+    assert.deepEqual(
+      kept.map((b) => b.r),
+      rPeaks.filter((r) => !inside(r)),
+    );
+    const before = at500.filter((b) => b.r < 2000 - 500);
+    assert.deepEqual(kept.slice(0, before.length), before);
+  });
+
+  it('R peaks outside the signal are ignored', () => {
+    const signal = syntheticEcg(500, 10, times);
+    const rPeaks = [-3, ...at500.map((b) => b.r), signal.length + 5];
+    assert.deepEqual(delineateBeats(signal, 500, { rPeaks }), at500);
+  });
+});
+
+describe('delineateBeats keeps every point inside the signal', () => {
+  // LUDB records 2 and 9 cut by 0-380 ms at either end: P waves cut by the start had their onset at negative
+  // samples (record 2 cut by 20 samples: P onset -20).
+  for (const record of ['2', '9'] as const) {
+    it(`record ${record}, cut at the start or the end`, () => {
+      const lead = ludbLead(record);
+      for (let cut = 0; cut < 200; cut += 10) {
+        for (const s of [lead.signal.subarray(cut), lead.signal.subarray(0, lead.signal.length - cut)]) {
+          for (const b of delineateBeats(s, lead.fs)) {
+            const points = [b.r, b.qrs.onset, b.qrs.offset, b.p?.onset, b.p?.peak, b.p?.offset, b.t?.peak];
+            for (const v of [...points, b.t?.offset].filter((v) => v != null))
+              assert.ok(v >= 0 && v < s.length, `cut ${cut}, n ${s.length}: ${JSON.stringify(b)}`);
+          }
+        }
+      }
+    });
+  }
 });

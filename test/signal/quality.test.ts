@@ -89,6 +89,36 @@ describe('assessQuality', () => {
     );
   });
 
+  it("reads the record's units: the same record in V or µV is judged as in mV", () => {
+    const inUnit = (unit: string, scale: number, record = real): EcgRecord => ({
+      ...record,
+      leads,
+      units: leads.map(() => unit),
+      signals: record.signals.map((s) => s.map((v) => v * scale)),
+    });
+    // In V every lead spans under 0.02 (mV): before, all 12 were flat.
+    assert.deepEqual(assessQuality(inUnit('V', 1e-3)), assessQuality(real));
+    // V6 replaced by 10 µV of noise is flat in mV, and now in µV too (before: ok).
+    const quiet = variant((s, i) => (i === 11 ? noise(s.length, 5, 0.003) : s));
+    assert.equal(assessQuality(quiet).summary, 'not diagnosable: flat lead V6');
+    assert.equal(assessQuality(inUnit('uV', 1000, quiet)).summary, 'not diagnosable: flat lead V6');
+  });
+
+  it('a lead not in a voltage has no µV floor: flat only when constant, disconnected only when missing', () => {
+    const adu = (change: (signal: Float32Array, lead: number) => Float32Array): EcgRecord => ({
+      ...variant(change),
+      units: leads.map(() => 'adu'),
+    });
+    // 0.001 count per mV: every lead spans under 0.02 counts.
+    assert.equal(assessQuality(adu((s) => s.map((v) => v * 1e-3))).summary, 'ok');
+    assert.equal(
+      assessQuality(adu((s, i) => (i === 1 ? s.fill(7) : s))).summary,
+      'not diagnosable: flat lead II',
+    );
+    const lost = assessQuality(adu((s, i) => (i === 8 ? s.fill(Number.NaN, s.length / 2) : s)));
+    assert.deepEqual([lost.diagnosable, lost.flags[0]!.kind], [false, 'disconnected']);
+  });
+
   it('leadList joins consecutive precordial leads', () => {
     assert.equal(leadList(['II']), 'lead II');
     assert.equal(leadList(['II', 'V1', 'V2', 'V3', 'V5']), 'leads II, V1-V3, V5');

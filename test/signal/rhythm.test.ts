@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BeatDelineation } from '../../src/signal/delineate.js';
-import { featuresFromBeats, rhythmFeatures, sampleEntropy } from '../../src/signal/rhythm.js';
+import { featuresFromBeats, rhythmFeatures, rrStatistics, sampleEntropy } from '../../src/signal/rhythm.js';
 import { expertPoints, ludbLead, mitdbExcerpt, seededRandom } from './qrs-fixtures.js';
 
 const close = (actual: number | null, expected: number, relative: number, label: string) => {
@@ -16,6 +16,13 @@ const close = (actual: number | null, expected: number, relative: number, label:
 const bareBeats = (rPeaks: number[]): BeatDelineation[] =>
   rPeaks.map((r) => ({ r, qrs: { onset: r, offset: r }, p: null, t: null }));
 
+/** pNN50 in integer arithmetic: |RR difference| > 50 ms is 1000 |difference in samples| > 50 fs. */
+const exactPnn50 = (rPeaks: number[], fs: number) => {
+  const rr = rPeaks.slice(1).map((r, k) => r - rPeaks[k]!);
+  const diffs = rr.slice(1).map((v, k) => Math.abs(v - rr[k]!));
+  return diffs.filter((d) => 1000 * d > 50 * fs).length / diffs.length;
+};
+
 describe('RR features against numpy golden values (MIT-BIH reference beats)', () => {
   for (const record of ['101', '208'] as const) {
     it(`record ${record}: heart rate, SDNN, RMSSD, pNN50, CV, sample entropy`, () => {
@@ -27,6 +34,7 @@ describe('RR features against numpy golden values (MIT-BIH reference beats)', ()
       close(f.sdnnMs, g.sdnn_ms, 1e-9, 'SDNN');
       close(f.rmssdMs, g.rmssd_ms, 1e-9, 'RMSSD');
       close(f.pnn50, g.pnn50, 1e-9, 'pNN50');
+      close(f.pnn50, exactPnn50(x.beats, x.fs), 1e-9, 'pNN50 in whole samples');
       close(f.rrCv, g.rr_cv, 1e-9, 'CV');
       close(f.rrSampleEntropy, g.rr_sample_entropy!, 1e-9, 'sample entropy');
       close(sampleEntropy(g.rr_ms), g.rr_sample_entropy!, 1e-9, 'sample entropy of the golden RR');
@@ -46,6 +54,15 @@ describe('RR features against numpy golden values (MIT-BIH reference beats)', ()
     const last10 = rr.slice(5, 15);
     close(f.beats.rrLocalMeanMs[15]!, last10.reduce((s, v) => s + v, 0) / 10, 1e-9, 'local mean');
     close(f.beats.rrLocalMeanMs[3]!, (rr[0]! + rr[1]! + rr[2]!) / 3, 1e-9, 'local mean, early beat');
+  });
+
+  it('pNN50 counts differences above 50 ms, not of exactly 50 ms (360 Hz: 18 samples)', () => {
+    // RR 172 and 190 samples: 477.77777777777777 and 527.7777777777778 ms, 50.00000000000006 ms apart in floats.
+    assert.equal(featuresFromBeats(bareBeats([0, 172, 362]), 360, 1000).pnn50, 0);
+    assert.equal(featuresFromBeats(bareBeats([0, 172, 363]), 360, 1000).pnn50, 1);
+    assert.equal(rrStatistics([477.77777777777777, 527.7777777777778]).pnn50, 0);
+    const x = mitdbExcerpt('208');
+    assert.equal(featuresFromBeats(bareBeats(x.beats), x.fs, x.length).pnn50, 61 / 104);
   });
 
   it('sample entropy: null for too few intervals, 0 for a perfectly regular series, higher when irregular', () => {
