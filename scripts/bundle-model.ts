@@ -376,7 +376,9 @@ function cvSection(summary: CvSummary): string {
   const perClass = Object.entries(summary.intervals)
     .filter(([key]) => key !== summary.metric)
     .map(([key, ci]) => `| ${key} | ${f(pooledValue(key))} | ${ci ? `[${f(ci[0])}, ${f(ci[1])}]` : 'n/a'} |`);
-  return `## Cross-validated accuracy (${summary.folds}-fold, patient-grouped)
+  // Datasets without patient ids (CinC 2017, CPSC 2018) are grouped by record: say which, the reader cannot tell.
+  const unit = groupedByRecord(options.cv!, summary) ? 'record' : 'patient';
+  return `## Cross-validated accuracy (${summary.folds}-fold, ${unit}-grouped)
 Each fold's model trained on the other folds with a fixed schedule (nothing chosen on the fold it reports) and scored
 the fold's ${task === 'beats' ? 'beats' : 'records'} once with its last weights (\`efficientecg cv\`, src/train/cv.ts). The shipped model averages the
 ${summary.folds} fold models' logits; these figures are those of single fold models, so they do not include the
@@ -388,12 +390,19 @@ ${summary.perFold.map((p) => `| ${p.fold} | ${f(p.value)} | ${p.items} |`).join(
 | **mean ± sd** | **${f(summary.mean)} ± ${f(summary.sd)}** | |
 | **pooled out-of-fold** | **${f(summary.pooled.value)}** ${interval ? `[${f(interval[0])}, ${f(interval[1])}]` : ''} | ${summary.pooled.items} |
 
-The pooled out-of-fold figures with 95 % patient-bootstrap intervals:
+The pooled out-of-fold figures with 95 % ${unit}-bootstrap intervals:
 
 | figure | pooled | interval |
 |---|---|---|
 ${perClass.join('\n')}
 `;
+}
+
+/** Whether every out-of-fold item is its own group: folds and intervals then resample records, not patients. */
+function groupedByRecord(dir: string, summary: CvSummary): boolean {
+  return foldsOf(dir, summary).every((file) =>
+    file.outputs.groups.every((group, i) => group === file.outputs.ids[i]),
+  );
 }
 
 /** What the class offsets are and what they changed, measured by nested CV against plain argmax on the same folds. */

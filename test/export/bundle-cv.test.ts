@@ -62,6 +62,9 @@ test('bundle-model --cv --class-offsets ships the offsets and reports their nest
     const card = readFileSync(join(models, 'tiny-ens3.md'), 'utf8');
     assert.match(card, /per-class offsets/);
     assert.match(card, /nested CV/);
+    // The synthetic records have no patient ids: folds and intervals are by record, and the card says so.
+    assert.match(card, /Cross-validated accuracy \(3-fold, record-grouped\)/);
+    assert.match(card, /95 % record-bootstrap intervals/);
     assert.match(card, /Input: each lead in \*\*millivolts\*\* \(no z-score/); // tinyConfig keeps amplitudes
     assert.match(card, /^\| default for \S+ \| yes \|$/m);
     // A new default for the same dataset: the catalogue and the replaced model's card both say so.
