@@ -24,6 +24,7 @@ import {
   type ResNet1dWangConfig,
   type XResNet1dConfig,
 } from './baselines/index.js';
+import { oddKernel } from './baselines/common.js';
 import { beatModelConfig, EfficientEcgBeat, validateBeatConfig, type BeatModelConfig } from './beats.js';
 import { Ensemble, ENSEMBLE_MODEL_NAME, FusionEnsemble, type EnsembleConfig } from './ensemble.js';
 
@@ -45,7 +46,8 @@ export const efficientEcgConfigSchema = z.strictObject({
   width: z.number().positive(),
   depth: z.number().positive(),
   stemChannels: positiveInt,
-  stemKernel: positiveInt,
+  // Odd kernels only: 'same' padding of floor(k/2) gives an even kernel one extra sample, and the residual add fails.
+  stemKernel: oddKernel,
   stemStride: positiveInt,
   headChannels: positiveInt,
   seRatio: z.number().min(0).max(1),
@@ -58,7 +60,7 @@ export const efficientEcgConfigSchema = z.strictObject({
         channels: positiveInt,
         repeats: positiveInt,
         stride: positiveInt,
-        kernel: positiveInt,
+        kernel: oddKernel,
       }),
     )
     .min(1),

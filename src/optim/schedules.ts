@@ -20,7 +20,10 @@ export interface OneCycleOptions {
   finalDivFactor?: number;
 }
 
-/** torch.optim.lr_scheduler.OneCycleLR with cosine annealing (its default, two phases). */
+/**
+ * The learning rate of torch.optim.lr_scheduler.OneCycleLR with cosine annealing (its default, two phases). Only the
+ * rate: OneCycleLR's default also cycles the momentum (AdamW's beta1 0.95 -> 0.85 -> 0.95), which here stays fixed.
+ */
 export function oneCycle(options: OneCycleOptions): Schedule {
   const { maxLr, totalSteps } = options;
   if (totalSteps < 2) throw new EcgError(`oneCycle: totalSteps must be >= 2, got ${totalSteps}`);

@@ -131,6 +131,7 @@ test('unknown architectures are ConfigErrors that list the known names', () => {
 
 test('invalid configs are ConfigErrors naming each bad field', () => {
   const wang = defaultConfig('resnet1d_wang', 12, 5);
+  const b0 = defaultConfig('efficientecg-b0', 12, 5) as { stages: Array<{ kernel: number }>; stemKernel: number };
   const cases: Array<[string, unknown, RegExp]> = [
     ['resnet1d_wang', { ...wang, kernels: [4, 3] }, /invalid resnet1d_wang config: kernels\.0: kernel sizes must be odd/],
     ['resnet1d_wang', { ...wang, classes: 0, leads: 1.5 }, /leads: .*; classes: /],
@@ -140,6 +141,9 @@ test('invalid configs are ConfigErrors naming each bad field', () => {
     ['xresnet1d101', { ...defaultConfig('xresnet1d101', 12, 5), expansion: 2 }, /expansion/],
     ['inception1d', { ...defaultConfig('inception1d', 12, 5), depth: 4 }, /depth: depth must be a multiple of 3/],
     ['efficientecg-b0', { ...defaultConfig('efficientecg-b0', 12, 5), stages: [] }, /stages: /],
+    // Even kernels built and then failed at the first forward (a residual add one sample off).
+    ['efficientecg-b0', { ...b0, stages: b0.stages.map((s, i) => (i === 1 ? { ...s, kernel: 4 } : s)) }, /stages\.1\.kernel: kernel sizes must be odd/],
+    ['efficientecg-b0', { ...b0, stemKernel: 6 }, /stemKernel: kernel sizes must be odd/],
     ['efficientecg-b0', 'b0', /\(config\): /],
     ['inception1d', null, /invalid inception1d config/],
   ];
