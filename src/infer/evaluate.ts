@@ -8,7 +8,7 @@ import type { Dataset, DatasetEntry } from '../datasets/types.js';
 import type { MitdbDataset } from '../datasets/mitdb/index.js';
 import { AAMI_CLASSES } from '../datasets/mitdb/aami.js';
 import { CINC2017_CLASSES } from '../datasets/references.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, EcgError } from '../errors.js';
 import { confusionMatrix, multiclassReport } from '../eval/confusion.js';
 import { applyThresholds } from '../eval/multilabel.js';
 import {
@@ -346,6 +346,12 @@ async function scoreWith(
   };
 }
 
+/** A record the model scores NaN is a failed record, not one argmax silently calls the first class. */
+function requireFinite(probabilities: readonly number[], predictor: Predictor): void {
+  if (!probabilities.every(Number.isFinite))
+    throw new EcgError(`model ${predictor.name} gave non-finite probabilities (${probabilities.join(', ')})`);
+}
+
 async function collectRecords(
   predictor: Predictor,
   dataset: Dataset,
@@ -364,6 +370,7 @@ async function collectRecords(
       if (prediction.notices.some((notice) => notice.includes(AMPLITUDE_NOTICE_MARK)))
         implausible.push(entry.id);
       const row = predictor.info.labels.map((label) => prediction.probabilities[label]!);
+      requireFinite(row, predictor);
       scores.push(mapping.map((m) => row[m]!));
       kept.push(entry);
     } catch (error) {
@@ -389,6 +396,7 @@ async function collectBeats(
       const beats = dataset.beats.get(entry.id) ?? [];
       const { record } = await dataset.load(entry.id);
       const prediction = await predictor.predictBeats(record, beats);
+      for (const beat of prediction.beats) requireFinite(Object.values(beat.probabilities), predictor);
       beats.forEach((beat, b) => {
         const row = prediction.beats[b]!.probabilities;
         out.reference.push(aami.indexOf(beat.aami));

@@ -276,3 +276,19 @@ test('models that do not fit the dataset are ConfigErrors naming both sides', as
   await beats.release();
   await records.release();
 });
+
+test('a model that scores NaN fails those records instead of having argmax call them the first class', async () => {
+  const predictor = await Predictor.load(cincOnnx);
+  const nan = Object.create(predictor) as Predictor;
+  nan.predict = async (record) => {
+    const prediction = await predictor.predict(record);
+    return { ...prediction, probabilities: Object.fromEntries(CINC.map((label) => [label, Number.NaN])) };
+  };
+  const dataset = await openCinc2017(fixture('datasets/cinc2017'));
+  await assert.rejects(evaluate(nan, dataset, { split: 'all', resamples: 0 }), (error: unknown) => {
+    assert.ok(error instanceof Error);
+    assert.match(error.message, /non-finite probabilities/);
+    return true;
+  });
+  await predictor.release();
+});
