@@ -3,12 +3,15 @@
  * src/train/validate.ts, and the Predictor) and the windows around R peaks (the beat task and `predictBeats`), so a
  * model is scored on the windows it was trained and validated on.
  */
+import { SignalError } from '../errors.js';
 
 /**
  * Window starts from 0 every `hop` samples, plus one window aligned to the end when the last one stops short of it
  * (unless `lastAlignedToEnd` is false); a record no longer than the window gives one window at 0.
  */
 export function windowStarts(length: number, window: number, hop: number, lastAlignedToEnd = true): number[] {
+  // A hop of 0 (or NaN) would never leave the loop below: callers validate it, this keeps a slip from hanging.
+  if (!(hop > 0)) throw new SignalError(`windowStarts: the hop must be positive, got ${hop}`);
   if (length <= window) return [0];
   const starts: number[] = [];
   for (let start = 0; start + window <= length; start += hop) starts.push(start);

@@ -45,6 +45,8 @@ test('validation window starts cover the record, the last aligned to its end', (
   assert.deepEqual(windowStarts(5, 5, 5), [0]);
   assert.deepEqual(windowStarts(10, 5, 5), [0, 5]);
   assert.deepEqual(windowStarts(12, 5, 5), [0, 5, 7]);
+  for (const hop of [0, -1, Number.NaN])
+    assert.throws(() => windowStarts(12, 5, hop), /hop must be positive/);
   assert.deepEqual(windowStarts(12, 5, 3), [0, 3, 6, 7]);
 });
 
