@@ -86,6 +86,15 @@ export function looksLikeEdf(bytes: Uint8Array): boolean {
   );
 }
 
+/**
+ * Samples per data record over its duration, in Hz. The duration is a decimal text field: 21 samples in "0.7" s is
+ * 30.000000000000004 in floating point, which would read as another rate than a model's 30 Hz (and resample); the
+ * quotient is rounded to 12 significant digits, far below any real rate's precision.
+ */
+export function samplingRate(samplesPerRecord: number, recordSeconds: number): number {
+  return Number((samplesPerRecord / recordSeconds).toPrecision(12));
+}
+
 function ascii(bytes: Uint8Array, start: number, length: number): string {
   let text = '';
   for (let i = start; i < start + length && i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);
@@ -171,7 +180,7 @@ export function readEdfRecord(
   const rate = header.signals[ordinary[0]!]!.samplesPerRecord;
   const kept = ordinary.filter((i) => header.signals[i]!.samplesPerRecord === rate);
   const skipped = ordinary.filter((i) => !kept.includes(i)).map((i) => header.signals[i]!.label);
-  const fs = checkFs(rate / header.recordSeconds, source, budget);
+  const fs = checkFs(samplingRate(rate, header.recordSeconds), source, budget);
   checkSamples(source, records * rate, kept.length, budget);
   const starts = signalOffsets(header);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { FormatError } from '../../src/errors.js';
-import { looksLikeEdf, readEdfRecord } from '../../src/io/edf.js';
+import { looksLikeEdf, readEdfRecord, samplingRate } from '../../src/io/edf.js';
 import { readRecord, readRecordFromFiles } from '../../src/io/read.js';
 
 const DIR = new URL('../fixtures/edf/', import.meta.url).pathname;
@@ -86,4 +86,11 @@ test('sniffed bytes: an EDF whose patient field starts with a digit is EDF, not 
   wrongSize.set(new TextEncoder().encode('1024    '), 184);
   assert.equal(looksLikeEdf(wrongSize), false);
   assert.equal(looksLikeEdf(new TextEncoder().encode('0       1 250 1000\n'.padEnd(300))), false);
+});
+
+test('the rate of a data record with a decimal duration is the intended one, not its floating-point quotient', () => {
+  assert.equal(21 / 0.7, 30.000000000000004);
+  assert.equal(samplingRate(21, 0.7), 30);
+  assert.equal(samplingRate(720, 2), 360);
+  assert.equal(samplingRate(1, 3), 0.333333333333);
 });
