@@ -271,6 +271,14 @@ export class Predictor {
     if (!this.runtime.session.outputNames.includes('logits')) {
       throw new ConfigError(`${label}: the graph has no 'logits' output`);
     }
+    const attention = Object.values(this.info.attention?.outputs ?? {}).filter(
+      (name) => typeof name === 'string',
+    );
+    const absent = attention.filter((name) => !this.runtime.session.outputNames.includes(name));
+    if (absent.length > 0)
+      throw new ConfigError(
+        `${label}: attention output(s) ${absent.join(', ')} named in the metadata are not graph outputs`,
+      );
   }
 
   /** Record-level prediction over sliding windows (record models). */
@@ -526,8 +534,11 @@ export class Predictor {
     const spec = this.info.attention;
     if (spec === null) return null;
     const tokens = spec.tokens;
-    const ecgToPatient = spec.outputs.ecgToPatient ? outputs[spec.outputs.ecgToPatient] : undefined;
-    const patientToEcg = spec.outputs.patientToEcg ? outputs[spec.outputs.patientToEcg] : undefined;
+    // Output names come from the model file: only the graph's own outputs count (not Object's "constructor").
+    const output = (name: string | undefined) =>
+      name !== undefined && Object.hasOwn(outputs, name) ? outputs[name] : undefined;
+    const ecgToPatient = output(spec.outputs.ecgToPatient);
+    const patientToEcg = output(spec.outputs.patientToEcg);
     // ecgToPatient [windows, heads, positions, tokens]: tokens on the last axis.
     const shares = ecgToPatient
       ? Object.fromEntries(tokens.map((token, k) => [token, meanEvery(ecgToPatient.data, tokens.length, k)]))

@@ -383,3 +383,26 @@ test('a squeeze of a rank-3 value on axis 2 stays a squeeze: the means after it 
   }
   await session.release();
 });
+
+test('readOnnxSummary: keys and op types from the file stay ordinary entries; a non-JSON metadata value is an ExportError', async () => {
+  const { onnx } = await import('../../src/export/onnx/graph.js');
+  const bytes = (metadata: Array<{ key: string; value: string }>) =>
+    onnx.ModelProto.encode(
+      onnx.ModelProto.create({
+        irVersion: 8,
+        metadataProps: metadata,
+        graph: onnx.GraphProto.create({
+          name: 'g',
+          node: [onnx.NodeProto.create({ opType: 'constructor' })],
+        }),
+      }),
+    ).finish();
+  const summary = readOnnxSummary(bytes([{ key: '__proto__', value: '{"labels":["x"]}' }]));
+  assert.deepEqual(Object.keys(summary.metadata), ['__proto__']);
+  assert.equal((summary.metadata as { labels?: unknown }).labels, undefined, 'no inherited "labels"');
+  assert.equal(summary.ops.constructor, 1);
+  assert.throws(
+    () => readOnnxSummary(bytes([{ key: 'labels', value: 'not json' }])),
+    (error: unknown) => error instanceof ExportError && /metadata "labels" is not JSON/.test(error.message),
+  );
+});

@@ -58,6 +58,13 @@ const HOSTILE: Array<[string, () => Uint8Array]> = [
     'a non-numeric beat decision offset',
     () => edited((m) => setMetadata(m, 'beats', { before: 45, after: 81, classOffsets: [0, 'x', 0, 0] })),
   ],
+  [
+    'attention outputs that are not graph outputs',
+    () =>
+      edited((m) =>
+        setMetadata(m, 'attention_outputs', { tokens: ['age'], outputs: { ecgToPatient: 'constructor' } }),
+      ),
+  ],
   ['truncated bytes', () => original.subarray(0, original.length >> 1)],
   ['random bytes', () => Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) & 0xff)],
   ['no bytes', () => new Uint8Array(0)],

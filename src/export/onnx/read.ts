@@ -20,10 +20,14 @@ export function readOnnxSummary(bytes: Uint8Array): OnnxSummary {
   } catch (error) {
     throw new ExportError(`readOnnxSummary: not an ONNX model (${(error as Error).message})`);
   }
-  const metadata: Record<string, unknown> = {};
-  for (const { key, value } of model.metadataProps) metadata[String(key)] = JSON.parse(String(value));
-  const ops: Record<string, number> = {};
-  for (const node of model.graph?.node ?? []) ops[String(node.opType)] = (ops[String(node.opType)] ?? 0) + 1;
+  // Built from entries: a key named "__proto__" or an op named "constructor" stays an ordinary own property.
+  const metadata: Record<string, unknown> = Object.fromEntries(
+    model.metadataProps.map(({ key, value }) => [String(key), metadataValue(String(key), String(value))]),
+  );
+  const counts = new Map<string, number>();
+  for (const node of model.graph?.node ?? [])
+    counts.set(String(node.opType), (counts.get(String(node.opType)) ?? 0) + 1);
+  const ops: Record<string, number> = Object.fromEntries(counts);
   return {
     opset: Number(model.opsetImport.find((o) => !o.domain)?.version ?? 0),
     producer: `${model.producerName} ${model.producerVersion}`,
@@ -33,4 +37,12 @@ export function readOnnxSummary(bytes: Uint8Array): OnnxSummary {
     ops,
     initializers: (model.graph?.initializer ?? []).map((t) => String(t.name)),
   };
+}
+
+function metadataValue(key: string, value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch (error) {
+    throw new ExportError(`readOnnxSummary: metadata "${key}" is not JSON (${(error as Error).message})`);
+  }
 }
