@@ -39,9 +39,9 @@ async function findMatFiles(root: string): Promise<{ mats: Map<string, string>; 
 /** The classes of a header's #Dx codes, in their order (the first is the record's First_label for the score). */
 export function cpsc2018LabelsOfDx(dx: string): number[] {
   const labels = new Set<number>();
-  for (const code of dx.split(',')) {
-    const index = CPSC2018_CLASS_OF_SNOMED[code.trim()];
-    if (index !== undefined) labels.add(index);
+  for (const code of dx.split(',').map((text) => text.trim())) {
+    // Own codes only: a #Dx code "constructor" must not find Object.prototype's function.
+    if (Object.hasOwn(CPSC2018_CLASS_OF_SNOMED, code)) labels.add(CPSC2018_CLASS_OF_SNOMED[code]!);
   }
   return [...labels];
 }

@@ -2,7 +2,10 @@
  * Pure text parsers for dataset index files: RFC 4180 CSV (quoted fields, doubled quotes, embedded newlines,
  * CRLF) and the Python dict literals PTB-XL writes in `scp_codes` ("{'NORM': 100.0, 'SR': 0.0}").
  */
-import { FormatError } from '../errors.js';
+import { excerpt, FormatError } from '../errors.js';
+
+/** Longest `'KEY': number` item accepted in a dict literal (PTB-XL's are under 20 characters). */
+export const MAX_DICT_ITEM_CHARS = 200;
 
 /** Parses CSV text into rows of fields. Throws FormatError naming `source` on an unterminated quote. */
 export function parseCsv(text: string, source: string): string[][] {
@@ -84,8 +87,14 @@ export function parsePythonNumberDict(text: string, source: string): Map<string,
     throw new FormatError(source, `not a dict literal: ${JSON.stringify(text)}`);
   const inner = body.slice(1, -1).trim();
   if (inner === '') return result;
-  const itemPattern = /^\s*(['"])((?:(?!\1).)*)\1\s*:\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$/;
+  // Linear on any input: one way to split a number (`\d+\.?\d*` had n² of them on a run of digits that fails to match).
+  const itemPattern = /^\s*(['"])((?:(?!\1).)*)\1\s*:\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*$/;
   for (const item of inner.split(',')) {
+    if (item.length > MAX_DICT_ITEM_CHARS)
+      throw new FormatError(
+        source,
+        `dict item of ${item.length} characters (at most ${MAX_DICT_ITEM_CHARS}): ${JSON.stringify(excerpt(item.trim()))}`,
+      );
     const match = itemPattern.exec(item);
     if (match === null)
       throw new FormatError(

@@ -159,8 +159,10 @@ function parseRow(cell: (name: Column) => string, line: number, source: string):
   const split = cell('split').toLowerCase();
   if (split !== '' && !(SPLITS as readonly string[]).includes(split))
     throw fail(`split "${cell('split')}" is not train, val or test`);
-  const sex = SEXES[cell('sex').toLowerCase()];
-  if (sex === undefined) throw fail(`sex "${cell('sex')}" is not M, F or blank`);
+  // Own keys only: a sex "constructor" or "__proto__" must not find Object.prototype's members.
+  const sexKey = cell('sex').toLowerCase();
+  if (!Object.hasOwn(SEXES, sexKey)) throw fail(`sex "${cell('sex')}" is not M, F or blank`);
+  const sex = SEXES[sexKey]!;
   return {
     line,
     id: recordId(record),

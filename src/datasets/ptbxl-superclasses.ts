@@ -85,12 +85,14 @@ export interface SuperclassView {
  * when the dataset has no such mapping or none of its classes reaches one of the model's.
  */
 export function ptbxlSuperclassView(dataset: Dataset, modelLabels: readonly string[]): SuperclassView | null {
-  const statements = SCP_STATEMENT_OF[dataset.name];
-  if (statements === undefined) return null;
+  // Own keys only: a cached dataset's name and classes come from its index file ("constructor" is no dataset).
+  if (!Object.hasOwn(SCP_STATEMENT_OF, dataset.name)) return null;
+  const statements = SCP_STATEMENT_OF[dataset.name]!;
   if (!modelLabels.every((label) => (PTBXL_SUPERCLASSES as readonly string[]).includes(label))) return null;
   const classMap: Record<string, string> = {};
   for (const name of dataset.classes) {
-    const superclass = SCP_SUPERCLASS[statements[name] ?? ''] ?? null;
+    const statement = Object.hasOwn(statements, name) ? statements[name]! : '';
+    const superclass = Object.hasOwn(SCP_SUPERCLASS, statement) ? (SCP_SUPERCLASS[statement] ?? null) : null;
     if (superclass !== null && modelLabels.includes(superclass)) classMap[name] = superclass;
   }
   const classes = modelLabels.filter((label) => Object.values(classMap).includes(label));

@@ -94,9 +94,14 @@ export function classCounts(
 
 /** Summary of skipped records grouped by reason. */
 export function skippedByReason(skipped: readonly SkippedRecord[]): Record<string, string[]> {
-  const groups: Record<string, string[]> = {};
-  for (const { id, reason } of skipped) (groups[reason] ??= []).push(id);
-  return groups;
+  // A Map, not an object: a reason (a cache index's, read from its file) named "__proto__" is only a reason.
+  const groups = new Map<string, string[]>();
+  for (const { id, reason } of skipped) {
+    const ids = groups.get(reason);
+    if (ids === undefined) groups.set(reason, [id]);
+    else ids.push(id);
+  }
+  return Object.fromEntries(groups);
 }
 
 export function entryById(entries: readonly DatasetEntry[]): Map<string, DatasetEntry> {

@@ -3,8 +3,8 @@
  * carries a format version, the model config, the label order and the preprocessing, as JSON strings.
  * Optimiser state, when saved for resuming, sits under the `optimizer/` prefix.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { CheckpointError, MissingFileError } from '../errors.js';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { CheckpointError, EcgError, MissingFileError } from '../errors.js';
 import type { Module, StoredTensor } from '../nn/module.js';
 import { writeFileAtomic, type AtomicOptions } from '../util/atomic.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensorData } from './safetensors.js';
@@ -109,9 +109,66 @@ export function saveCheckpoint(
   writeFileAtomic(path, encodeCheckpoint(module, metadata, optimizerState), write);
 }
 
+/**
+ * Largest checkpoint read: what one Node read into a buffer allows (2 GiB - 1; readFileSync had the same limit).
+ * The largest bundled checkpoint, a 9-member fusion ensemble, is 31 MB.
+ */
+export const MAX_CHECKPOINT_BYTES = 2 ** 31 - 1;
+
 export function readCheckpoint(path: string): Checkpoint {
-  if (!existsSync(path)) throw new MissingFileError(path, 'checkpoint not found');
-  return decodeCheckpoint(new Uint8Array(readFileSync(path)), path);
+  return decodeCheckpoint(readCheckpointBytes(path), path);
+}
+
+function fileKind(stat: Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+function readFailure(path: string, error: unknown): EcgError {
+  if (error instanceof EcgError) return error;
+  const code = (error as { code?: string }).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new MissingFileError(path, 'checkpoint not found');
+  return new CheckpointError(`${path}: cannot read the checkpoint (${code ?? String(error)})`);
+}
+
+/**
+ * The bytes of the checkpoint at `path`, as the io layer reads record files (src/io/source.ts `openRegular`): opened
+ * without blocking (a FIFO must not hang the open), and refused before reading a byte unless it is a regular
+ * file within MAX_CHECKPOINT_BYTES (a directory, FIFO or device is a CheckpointError naming the path).
+ */
+function readCheckpointBytes(path: string): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    throw readFailure(path, error);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile())
+      throw new CheckpointError(
+        `${path}: ${fileKind(stat)}, not a checkpoint file (a .safetensors file): refused`,
+      );
+    if (stat.size > MAX_CHECKPOINT_BYTES)
+      throw new CheckpointError(
+        `${path}: file of ${stat.size} bytes exceeds the limit of ${MAX_CHECKPOINT_BYTES} bytes for a checkpoint`,
+      );
+    const bytes = new Uint8Array(stat.size);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const n = readSync(fd, bytes, filled, bytes.length - filled, filled);
+      if (n === 0) break; // shrank while read: the decoder reports the truncation
+      filled += n;
+    }
+    return bytes.subarray(0, filled);
+  } catch (error) {
+    throw readFailure(path, error);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Loads a checkpoint's weights into a module built from its config; reports every mismatch at once. */

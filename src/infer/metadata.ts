@@ -5,7 +5,7 @@
  * everything is validated with zod, and a missing optional key falls back to the training defaults.
  */
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { ConfigError, excerpt } from '../errors.js';
 import { DEFAULT_READ_LIMITS } from '../io/limits.js';
 import { BEAT_TEMPLATES, LOCAL_TEMPLATE, type BeatTemplateMode } from '../signal/beat-context.js';
 
@@ -208,6 +208,22 @@ export interface ModelInfo {
   untrained: boolean;
 }
 
+/**
+ * The threshold of `label` (0.5 where none was chosen). Only the table's own entries count: a label named
+ * "constructor" or "toString" must not find Object.prototype's function. Read from the parsed JSON itself, as zod's
+ * record drops a "__proto__" key without checking its value; any value but a probability or null is refused.
+ */
+function thresholdOf(table: unknown, label: string, source: string): number {
+  if (typeof table !== 'object' || table === null || !Object.hasOwn(table, label)) return 0.5;
+  const value = (table as Record<string, unknown>)[label];
+  if (value === null) return 0.5;
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+    throw new ConfigError(
+      `${source}: model metadata is not usable (thresholds.${excerpt(label)}: must be a probability between 0 and 1 or null, got ${typeof value === 'number' ? value : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`})`,
+    );
+  return value;
+}
+
 /** Validates metadata_props (already JSON-parsed) into a ModelInfo; ConfigError lists every problem. */
 export function parseModelInfo(metadata: Record<string, unknown>, source: string): ModelInfo {
   const result = metadataSchema.safeParse(metadata);
@@ -237,7 +253,7 @@ export function parseModelInfo(metadata: Record<string, unknown>, source: string
     shortRecords: m.preprocessing?.shortRecords ?? 'zero-pad',
     bandpass: m.preprocessing?.bandpass ?? null,
     standardize: m.preprocessing?.standardize ?? false,
-    thresholds: m.labels.map((label) => m.thresholds?.[label] ?? 0.5),
+    thresholds: m.labels.map((label) => thresholdOf(metadata.thresholds, label, source)),
     task: m.task ?? 'records',
     beats: m.beats
       ? {

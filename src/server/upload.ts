@@ -45,30 +45,43 @@ function addFile(files: Map<string, Uint8Array>, name: string, bytes: Uint8Array
     throw new RequestError(413, 'files', `more than ${limits.maxUploadBytes} bytes in all`);
 }
 
+/**
+ * A request value quoted in a refusal. Only a number or a string is converted: anything else JSON can send (an
+ * object such as {"toString": 1}, an array) is named by its kind, since String() or Number() of it may throw.
+ */
+function shown(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return String(value).slice(0, 20);
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** A number, or a string holding one (a multipart field); NaN for anything else, which the caller refuses. */
+function numberIn(value: unknown): number {
+  if (typeof value === 'number') return value;
+  return typeof value === 'string' ? Number(value) : Number.NaN;
+}
+
 export function parsePatient(age: unknown, sex: unknown): Patient {
   let parsedAge: number | null = null;
   if (age !== undefined && age !== null && age !== '') {
-    parsedAge = typeof age === 'number' ? age : Number(age);
+    parsedAge = numberIn(age);
     if (!Number.isFinite(parsedAge) || parsedAge < 0 || parsedAge > 130)
-      throw new RequestError(
-        400,
-        'age',
-        `must be a number of years between 0 and 130, got ${String(age).slice(0, 20)}`,
-      );
+      throw new RequestError(400, 'age', `must be a number of years between 0 and 130, got ${shown(age)}`);
   }
   if (sex !== undefined && sex !== null && sex !== '' && sex !== 'male' && sex !== 'female')
-    throw new RequestError(400, 'sex', `must be "male" or "female", got ${String(sex).slice(0, 20)}`);
+    throw new RequestError(400, 'sex', `must be "male" or "female", got ${shown(sex)}`);
   return { age: parsedAge, sex: sex === 'male' || sex === 'female' ? sex : null };
 }
 
 function parseFs(value: unknown): number | null {
   if (value === undefined || value === null || value === '') return null;
-  const fs = typeof value === 'number' ? value : Number(value);
+  const fs = numberIn(value);
   if (!Number.isFinite(fs) || fs < 10 || fs > 20_000)
     throw new RequestError(
       400,
       'fs',
-      `must be a sampling rate in Hz between 10 and 20000, got ${String(value).slice(0, 20)}`,
+      `must be a sampling rate in Hz between 10 and 20000, got ${shown(value)}`,
     );
   return fs;
 }
@@ -85,7 +98,8 @@ function optionalString(value: unknown, input: string): string | null {
 
 export async function readMultipart(request: FastifyRequest, limits: ServeLimits): Promise<PredictRequest> {
   const files = new Map<string, Uint8Array>();
-  const fields: Record<string, string> = {};
+  // No prototype: a field named "constructor" or "__proto__" is only a field.
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   try {
     for await (const part of request.parts()) {
       if (part.type === 'file') addFile(files, part.filename, await part.toBuffer(), limits);

@@ -115,3 +115,9 @@ test('CPSC 2018 errors name the file', async () => {
     /REFERENCE\.csv: expected the header/,
   );
 });
+
+test('#Dx codes named like Object.prototype members are unknown codes, not class indices (fuzz cpsc-dx-constructor)', () => {
+  assert.deepEqual(cpsc2018LabelsOfDx('constructor,426783006'), [0]);
+  assert.deepEqual(cpsc2018LabelsOfDx('__proto__, toString ,hasOwnProperty,valueOf'), []);
+  assert.deepEqual(cpsc2018LabelsOfDx(' 164889003 ,x'), [1]);
+});

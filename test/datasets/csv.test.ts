@@ -60,3 +60,33 @@ test('parsePythonNumberDict reads PTB-XL scp_codes', () => {
   );
   assert.throws(() => parsePythonNumberDict("['NORM']", 's'), FormatError);
 });
+
+test('parsePythonNumberDict: a long run of digits is refused at once, not after quadratic backtracking (fuzz ptbxl-scp-redos)', () => {
+  const digits = '1'.repeat(60_000);
+  const started = performance.now();
+  assert.throws(
+    () => parsePythonNumberDict(`{'NORM': ${digits}x}`, 'ptbxl_database.csv (ecg_id 1 scp_codes)'),
+    (error: unknown) =>
+      error instanceof FormatError &&
+      /^ptbxl_database\.csv \(ecg_id 1 scp_codes\): dict item of 60009 characters \(at most 200\)/.test(
+        error.message,
+      ) &&
+      error.message.length < 400,
+  );
+  assert.ok(performance.now() - started < 500, `took ${performance.now() - started} ms`);
+  // Under the cap, the number pattern is linear: a 190-digit run that fails still fails fast, and every number form
+  // the old pattern read still reads.
+  assert.throws(() => parsePythonNumberDict(`{'A': ${'1'.repeat(190)}x}`, 's'), /bad dict item/);
+  assert.deepEqual(
+    [...parsePythonNumberDict("{'A': 1., 'B': .5, 'C': -2.5e1, 'D': +3, 'E': 100.0}", 's')],
+    [
+      ['A', 1],
+      ['B', 0.5],
+      ['C', -25],
+      ['D', 3],
+      ['E', 100],
+    ],
+  );
+  assert.throws(() => parsePythonNumberDict("{'A': .}", 's'), /bad dict item/);
+  assert.throws(() => parsePythonNumberDict("{'A': 1.2.3}", 's'), /bad dict item/);
+});

@@ -11,7 +11,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openCustom } from '../../src/datasets/custom.js';
+import { openCustom, parseLabelRows } from '../../src/datasets/custom.js';
 import { FormatError, MissingFileError } from '../../src/errors.js';
 import { readCheckpoint } from '../../src/export/checkpoint.js';
 import { exportCheckpoint } from '../../src/infer/export-model.js';
@@ -442,3 +442,19 @@ print(json.dumps({'auroc': roc_auc_score(onehot, p, average='macro'),
     }
   },
 );
+
+test('a sex named like an Object.prototype member is a FormatError, not the prototype (fuzz labels-sex-constructor)', () => {
+  for (const sex of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+    assert.throws(
+      () => parseLabelRows(`record,label,sex\nA001,AF,${sex}\n`, 'labels.csv'),
+      (error: unknown) =>
+        error instanceof FormatError &&
+        error.message === `labels.csv: line 2: sex "${sex}" is not M, F or blank`,
+      sex,
+    );
+  }
+  assert.deepEqual(
+    parseLabelRows('record,label,sex\nA001,AF,m\nA002,N,Female\nA003,N,\n', 'labels.csv').map((r) => r.sex),
+    ['male', 'female', 'unknown'],
+  );
+});

@@ -1,7 +1,9 @@
 /** safetensors codec and checkpoints: reference file, round trips, atomic writes, and every kind of bad file. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointError, MissingFileError } from '../../src/errors.js';
@@ -166,6 +168,56 @@ test('a safetensors file that is not an EfficientECG checkpoint, or of a newer f
   const future = encodeSafetensors(new Map(), { format: 'efficientecg-checkpoint', format_version: '99' });
   assert.throws(() => decodeCheckpoint(future, 'y.safetensors'), /format version 99 is not supported/);
   assert.throws(() => readCheckpoint('/nonexistent/model.safetensors'), MissingFileError);
+});
+
+test('readCheckpoint refuses a directory with a CheckpointError naming it (fuzz checkpoint-dir)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eecg-ckpt-'));
+  const folder = join(dir, 'model.safetensors');
+  mkdirSync(folder);
+  try {
+    assert.throws(
+      () => readCheckpoint(folder),
+      (error: unknown) =>
+        error instanceof CheckpointError &&
+        error.message === `${folder}: a directory, not a checkpoint file (a .safetensors file): refused`,
+    );
+    // A path through a file (ENOTDIR) is missing, as a path that does not exist.
+    writeFileSync(join(dir, 'file'), 'x');
+    assert.throws(() => readCheckpoint(join(dir, 'file', 'm.safetensors')), MissingFileError);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('readCheckpoint refuses a FIFO at once instead of waiting for a writer (fuzz checkpoint-fifo)', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'eecg-ckpt-'));
+  const fifo = join(dir, 'model.safetensors');
+  try {
+    try {
+      execFileSync('mkfifo', [fifo], { stdio: 'ignore' });
+    } catch {
+      t.skip('mkfifo is not available');
+      return;
+    }
+    // In a child process with a deadline: the old read blocked the whole thread forever, which no in-process
+    // timeout can interrupt.
+    const module = fileURLToPath(new URL('../../src/export/checkpoint.ts', import.meta.url));
+    const script = `import { readCheckpoint } from ${JSON.stringify(module)};
+      try { readCheckpoint(${JSON.stringify(fifo)}); console.log('returned'); }
+      catch (e) { console.log(e.constructor.name + ': ' + e.message); }`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal(child.signal, null, `readCheckpoint on a FIFO still running after 20 s: ${child.stderr}`);
+    assert.equal(
+      child.stdout.trim(),
+      `CheckpointError: ${fifo}: a FIFO, not a checkpoint file (a .safetensors file): refused`,
+      child.stderr,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('writing into a missing folder fails without leaving anything behind', () => {

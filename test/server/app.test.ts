@@ -16,6 +16,9 @@ import {
   type RecordPredictor,
   type ServeOptions,
 } from '../../src/server/index.js';
+import { readJson } from '../../src/server/upload.js';
+import { DEFAULT_LIMITS } from '../../src/server/limits.js';
+import { RequestError } from '../../src/errors.js';
 import { fakePrediction } from './fake-prediction.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -182,6 +185,26 @@ const BAD_JSON: Array<[string, unknown, number, RegExp]> = [
   ['bad age', { files: CINC, patient: { age: 'old' } }, 400, /age: must be a number/],
   ['bad sex', { files: CINC, patient: { sex: 'x' } }, 400, /sex: must be "male" or "female"/],
   ['bad fs', { files: CINC, fs: -3 }, 400, /fs: must be a sampling rate/],
+  // Fuzz upload-age-object: an object whose toString is not a function made Number() throw a TypeError (a 500).
+  [
+    'age as an object',
+    { files: CINC, patient: { age: { toString: 1 } } },
+    400,
+    /age: must be a number of years between 0 and 130, got an object/,
+  ],
+  ['age as an array', { files: CINC, patient: { age: [40] } }, 400, /age: must be a number.*got an array/],
+  [
+    'sex as an object',
+    { files: CINC, patient: { sex: { toString: 1 } } },
+    400,
+    /sex: must be "male".*got an object/,
+  ],
+  [
+    'fs as an object',
+    { files: CINC, fs: { valueOf: 1, toString: 1 } },
+    400,
+    /fs: must be a sampling rate.*got an object/,
+  ],
   [
     'model with too many leads',
     { model: 'dev-12lead-fusion-untrained', files: CINC },
@@ -189,6 +212,31 @@ const BAD_JSON: Array<[string, unknown, number, RegExp]> = [
     /record has 1 lead\(s\) but the model expects 12/,
   ],
 ];
+
+test('readJson: patient.age, patient.sex and fs that are neither number nor string are a 400 RequestError, not a TypeError', () => {
+  const files = [{ name: 'r.csv', data: 'SQoxCjIK' }];
+  const hostile = { toString: 1, valueOf: 1 };
+  for (const [input, body] of [
+    ['age', { files, patient: { age: hostile } }],
+    ['sex', { files, patient: { sex: hostile } }],
+    ['fs', { files, fs: hostile }],
+    ['age', { files, patient: { age: true } }],
+  ] as const) {
+    assert.throws(
+      () => readJson(body, DEFAULT_LIMITS),
+      (error: unknown) => error instanceof RequestError && error.status === 400 && error.input === input,
+      input,
+    );
+  }
+  // Numbers still read (a numeric string is for multipart fields; JSON's schema wants a number).
+  assert.deepEqual(
+    readJson({ files, patient: { age: 42, sex: 'female' }, fs: 250 }, DEFAULT_LIMITS).patient,
+    {
+      age: 42,
+      sex: 'female',
+    },
+  );
+});
 
 test('every bad JSON request gets a 4xx naming the input, and the server keeps serving', async () => {
   const app = await server();

@@ -74,7 +74,9 @@ export function beatsFromAnnotations(
   const half = Math.max(1, Math.floor(options.localIntervals / 2));
   const result: Beat[] = [];
   beats.forEach((beat, i) => {
-    const aami = AAMI_CLASS_OF_SYMBOL[beat.symbol];
+    const aami = Object.hasOwn(AAMI_CLASS_OF_SYMBOL, beat.symbol)
+      ? AAMI_CLASS_OF_SYMBOL[beat.symbol]
+      : undefined;
     if (aami === undefined) return;
     // Interval i-1 ends at beat i, interval i starts at beat i.
     const previous = rr[i - 1] ?? (rr[i] as number);

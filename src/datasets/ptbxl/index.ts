@@ -2,7 +2,7 @@
  * PTB-XL adapter (Node): ptbxl_database.csv + scp_statements.csv + records100 / records500 as PhysioNet ships them.
  */
 import { join, posix } from 'node:path';
-import { MissingFileError } from '../../errors.js';
+import { FormatError, MissingFileError } from '../../errors.js';
 import { listFolder, readText } from '../files.js';
 import { loadWfdbEntry } from '../load.js';
 import type { Dataset, DatasetEntry, SkippedRecord } from '../types.js';
@@ -63,6 +63,13 @@ export async function openPtbxl(root: string, options: PtbxlOptions = {}): Promi
   for (const row of rows) {
     const id = String(row.ecgId);
     const labels = aggregatePtbxlLabels(row.scpCodes, statements, labelSet, options.minLikelihood ?? 0);
+    const unknown = labels.find((label) => !classes.includes(label));
+    if (unknown !== undefined)
+      // parseScpStatements refuses such a statement table; this keeps an index of -1 out of every entry regardless.
+      throw new FormatError(
+        join(root, 'scp_statements.csv'),
+        `ecg_id ${id}: label ${unknown} is not a ${labelSet} class`,
+      );
     if (row.stratFold === null) skipped.push({ id, reason: 'no strat_fold' });
     else if (labels.length === 0) skipped.push({ id, reason: `no ${labelSet} label` });
     else if (!present.has(fileOf(row))) skipped.push({ id, reason: `${rate} Hz record files missing` });

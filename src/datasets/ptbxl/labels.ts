@@ -4,7 +4,7 @@
  * diagnostic codes map to their diagnostic_subclass / diagnostic_class through scp_statements.csv, and
  * records left without a label for the chosen task are dropped (and counted).
  */
-import { FormatError } from '../../errors.js';
+import { excerpt, FormatError } from '../../errors.js';
 import type { Sex } from '../../io/record.js';
 import { parseCsvObjects, parsePythonNumberDict } from '../csv.js';
 import type { PatientFeatures, SplitName } from '../types.js';
@@ -57,6 +57,11 @@ const DATABASE_COLUMNS = [
   'filename_hr',
 ];
 
+/**
+ * scp_statements.csv as a map code -> statement. A diagnostic_class must be one of PTBXL_SUPERCLASSES (or empty,
+ * as on every non-diagnostic row of the official file), and a diagnostic statement must have one: anything else would
+ * be a superdiagnostic label without a class (index -1) or a diagnosis silently dropped. A code listed twice is refused.
+ */
 export function parseScpStatements(text: string, source: string): Map<string, ScpStatement> {
   const rows = parseCsvObjects(text, source, [
     '',
@@ -68,16 +73,31 @@ export function parseScpStatements(text: string, source: string): Map<string, Sc
   ]);
   const flag = (value: string | undefined) => value !== undefined && value !== '' && Number(value) === 1;
   const orNull = (value: string | undefined) => (value === undefined || value === '' ? null : value);
+  const superclasses: readonly string[] = PTBXL_SUPERCLASSES;
+  const lineOf = new Map<string, number>();
   return new Map(
-    rows.map((row) => {
+    rows.map((row, index) => {
+      const line = index + 2;
       const code = row[''] ?? '';
-      if (code === '') throw new FormatError(source, 'a statement row has no SCP code');
+      if (code === '') throw new FormatError(source, `row ${line}: a statement row has no SCP code`);
+      const previous = lineOf.get(code);
+      if (previous !== undefined)
+        throw new FormatError(source, `row ${line}: statement ${code} is already listed on row ${previous}`);
+      lineOf.set(code, line);
+      const diagnosticClass = orNull(row.diagnostic_class);
+      if (diagnosticClass !== null && !superclasses.includes(diagnosticClass))
+        throw new FormatError(
+          source,
+          `row ${line}: statement ${code} has diagnostic_class ${JSON.stringify(excerpt(diagnosticClass))}, not one of ${superclasses.join(', ')}`,
+        );
+      if (flag(row.diagnostic) && diagnosticClass === null)
+        throw new FormatError(source, `row ${line}: diagnostic statement ${code} has no diagnostic_class`);
       const statement: ScpStatement = {
         code,
         diagnostic: flag(row.diagnostic),
         form: flag(row.form),
         rhythm: flag(row.rhythm),
-        diagnosticClass: orNull(row.diagnostic_class),
+        diagnosticClass,
         diagnosticSubclass: orNull(row.diagnostic_subclass),
       };
       return [code, statement];
@@ -111,12 +131,18 @@ export function ptbxlPatientFeatures(age: number | null, sex: Sex): PatientFeatu
   return { age, sex, ageCapped: false };
 }
 
+/** ptbxl_database.csv's rows. An ecg_id listed twice is refused (it could put one record in two splits). */
 export function parsePtbxlDatabase(text: string, source: string): PtbxlRow[] {
+  const rowOf = new Map<number, number>();
   return parseCsvObjects(text, source, DATABASE_COLUMNS).map((row, index) => {
     const rowLabel = `row ${index + 2}`;
     const ecgId = optionalNumber(row.ecg_id, 'ecg_id', rowLabel, source);
     if (ecgId === null || !Number.isInteger(ecgId))
       throw new FormatError(source, `${rowLabel}: missing or non-integer ecg_id`);
+    const previous = rowOf.get(ecgId);
+    if (previous !== undefined)
+      throw new FormatError(source, `${rowLabel}: ecg_id ${ecgId} is already listed on row ${previous}`);
+    rowOf.set(ecgId, index + 2);
     const label = `ecg_id ${ecgId}`;
     const patientId = optionalNumber(row.patient_id, 'patient_id', label, source);
     const sex = ptbxlSex(optionalNumber(row.sex, 'sex', label, source), label, source);

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { openPtbxl } from '../../../src/datasets/ptbxl/index.js';
 import { summarizeDataset } from '../../../src/datasets/summary.js';
-import { MissingFileError } from '../../../src/errors.js';
-import { readFileSync } from 'node:fs';
+import { FormatError, MissingFileError } from '../../../src/errors.js';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('../../fixtures/datasets/ptbxl/', import.meta.url));
 const golden = JSON.parse(readFileSync(`${root}golden.json`, 'utf8')) as {
@@ -58,4 +60,57 @@ test('PTB-XL load: the 100 Hz record with its entry; 500 Hz absent is a MissingF
     openPtbxl('/nonexistent/ptbxl'),
     /\/nonexistent\/ptbxl\/scp_statements\.csv: file not found/,
   );
+});
+
+/** A copy of the fixture with one of its files edited. */
+function editedCopy(file: string, edit: (text: string) => string): string {
+  const copy = mkdtempSync(join(tmpdir(), 'ptbxl-'));
+  cpSync(root, copy, { recursive: true });
+  writeFileSync(join(copy, file), edit(readFileSync(join(copy, file), 'utf8')));
+  return copy;
+}
+
+test('openPtbxl: a statement whose diagnostic_class is no superclass is a FormatError naming it and the file, not label -1', async () => {
+  const copy = editedCopy('scp_statements.csv', (text) =>
+    text.replace(',1.0,,,NORM,NORM,', ',1.0,,,Norm,NORM,'),
+  );
+  try {
+    for (const labelSet of ['superdiagnostic', 'subdiagnostic', 'rhythm'] as const)
+      await assert.rejects(
+        openPtbxl(copy, { labelSet }),
+        (error: unknown) =>
+          error instanceof FormatError &&
+          error.message.startsWith(
+            `${join(copy, 'scp_statements.csv')}: row 6: statement NORM has diagnostic_class "Norm"`,
+          ),
+      );
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+test('openPtbxl: a duplicated ecg_id is a FormatError naming ptbxl_database.csv, not one record in train and test', async () => {
+  const copy = editedCopy('ptbxl_database.csv', (text) => {
+    const lines = text.split('\n');
+    // Record 1 again, in fold 10 (test): the same record would have been in train and in test.
+    return [
+      ...lines.slice(0, 2),
+      lines[1]!.replace(/,3,records100\//, ',10,records100/'),
+      ...lines.slice(2),
+    ].join('\n');
+  });
+  try {
+    assert.notEqual(
+      readFileSync(join(copy, 'ptbxl_database.csv'), 'utf8'),
+      readFileSync(join(root, 'ptbxl_database.csv'), 'utf8'),
+    );
+    await assert.rejects(
+      openPtbxl(copy),
+      (error: unknown) =>
+        error instanceof FormatError &&
+        error.message === `${join(copy, 'ptbxl_database.csv')}: row 3: ecg_id 1 is already listed on row 2`,
+    );
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 });

@@ -101,3 +101,50 @@ test('bad rows are FormatErrors naming the file and the record', () => {
     /db\.csv: missing column\(s\) patient_id/,
   );
 });
+
+test('scp_statements.csv: a diagnostic_class outside the five superclasses is a FormatError naming the statement (fuzz ptbxl-bad-class)', () => {
+  const text = read('scp_statements.csv');
+  const edited = (from: string, to: string) => {
+    assert.ok(text.includes(from), from);
+    return text.replace(from, to);
+  };
+  // Before, NORM's class "Norm" became label index -1 on every normal record.
+  assert.throws(
+    () => parseScpStatements(edited(',1.0,,,NORM,NORM,', ',1.0,,,Norm,NORM,'), 'scp_statements.csv'),
+    (error: unknown) =>
+      error instanceof FormatError &&
+      error.message ===
+        'scp_statements.csv: row 6: statement NORM has diagnostic_class "Norm", not one of NORM, MI, STTC, CD, HYP',
+  );
+  assert.throws(
+    () => parseScpStatements(edited(',1.0,,,NORM,NORM,', ',1.0,,,,NORM,'), 'scp_statements.csv'),
+    /scp_statements\.csv: row 6: diagnostic statement NORM has no diagnostic_class/,
+  );
+  assert.throws(
+    () => parseScpStatements(`${text.trimEnd()}\n${text.split('\n')[5]}\n`, 'scp_statements.csv'),
+    /scp_statements\.csv: row 73: statement NORM is already listed on row 6/,
+  );
+  // Non-diagnostic statements (empty diagnostic_class) keep working: the fixture has 27 of them.
+  const nonDiagnostic = [...statements.values()].filter((s) => !s.diagnostic);
+  assert.equal(nonDiagnostic.length, 27);
+  assert.ok(nonDiagnostic.every((s) => s.diagnosticClass === null));
+});
+
+test('ptbxl_database.csv: an ecg_id listed twice is a FormatError, not one record in two splits (fuzz ptbxl-dup)', () => {
+  const header = 'ecg_id,patient_id,age,sex,scp_codes,strat_fold,filename_lr,filename_hr\n';
+  assert.throws(
+    () =>
+      parsePtbxlDatabase(
+        `${header}1,1.0,40,0,{},3,a,b\n2,2.0,41,1,{},3,c,d\n1,1.0,40,0,{},10,a,b\n`,
+        'ptbxl_database.csv',
+      ),
+    (error: unknown) =>
+      error instanceof FormatError &&
+      error.message === 'ptbxl_database.csv: row 4: ecg_id 1 is already listed on row 2',
+  );
+  // "1" and "1.0" are the same ecg_id.
+  assert.throws(
+    () => parsePtbxlDatabase(`${header}1,1.0,40,0,{},3,a,b\n1.0,1.0,40,0,{},10,a,b\n`, 'db.csv'),
+    /db\.csv: row 3: ecg_id 1 is already listed on row 2/,
+  );
+});
