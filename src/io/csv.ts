@@ -4,7 +4,7 @@
  * time column recognised by its name, from which the sampling frequency can be derived.
  */
 import { excerpt, FormatError } from '../errors.js';
-import { checkFileBytes, checkFs, checkSamples, readLimits, type ReadLimits } from './limits.js';
+import { checkFileBytes, checkFs, checkSamples, FLOAT32_MAX, readLimits, type ReadLimits } from './limits.js';
 import { FS_HINT, type EcgRecord } from './record.js';
 
 export interface CsvRecordOptions {
@@ -62,7 +62,7 @@ export function readCsvRecord(text: string, source = '<text>', options: CsvRecor
   const leadColumns = columns.filter((c) => c !== timeColumn && !(table.header && INDEX_COLUMN.test(c.name)));
   if (leadColumns.length === 0) throw new FormatError(source, 'no lead columns');
   const fs = checkFs(samplingFrequency(table, timeColumn, options.fs, source), source, limits);
-  const parsed = leadColumns.map((column) => Float32Array.from(table.columns[column.index]!));
+  const parsed = leadColumns.map((column) => leadSamples(table.columns[column.index]!, column.name, source));
   const headerUnits = leadColumns.map((c) => splitUnit(c.name));
   const leads = options.leads ?? headerUnits.map((h) => h.lead);
   if (leads.length !== leadColumns.length) {
@@ -82,6 +82,22 @@ export function readCsvRecord(text: string, source = '<text>', options: CsvRecor
       timeColumn: timeColumn?.name ?? null,
     },
   };
+}
+
+/**
+ * A lead column as float32, refusing a value float32 cannot hold (1e39, Infinity): it would read as ±Infinity.
+ * (The time column keeps float64 and its full range.)
+ */
+function leadSamples(values: Float64Array, name: string, source: string): Float32Array {
+  const samples = Float32Array.from(values);
+  for (let i = 0; i < values.length; i++) {
+    if (Math.abs(values[i]!) > FLOAT32_MAX)
+      throw new FormatError(
+        source,
+        `column '${excerpt(name)}', data row ${i + 1}: ${values[i]} is beyond float32's range (±3.4e38)`,
+      );
+  }
+  return samples;
 }
 
 /** Non-empty lines with their 1-based numbers, found one at a time (no array of every line of a large text). */
@@ -254,7 +270,27 @@ function roundFs(fs: number): number {
   return Math.abs(rounded - fs) <= 1e-3 * fs ? rounded : fs;
 }
 
+/**
+ * `II (mV)` or `II [mV]` -> lead and unit, as `/^(.*?)\s*[([]\s*([^)\]]+?)\s*[)\]]$/` reads them, without the regex:
+ * it tried every split of a long run of openers (a 60,000-character header cell took 11 s). The unit is between the
+ * first opener after the last inner closer and the closing bracket; the lead is what precedes that opener.
+ */
 function splitUnit(header: string): { lead: string; unit: string | null } {
-  const match = /^(.*?)\s*[([]\s*([^)\]]+?)\s*[)\]]$/.exec(header);
-  return match && match[1] ? { lead: match[1], unit: match[2]! } : { lead: header, unit: null };
+  const none = { lead: header, unit: null };
+  const end = header.length - 1;
+  if (end < 0 || (header[end] !== ')' && header[end] !== ']')) return none;
+  const innerCloser = Math.max(header.lastIndexOf(')', end - 1), header.lastIndexOf(']', end - 1));
+  const opener = firstIndex(header.indexOf('(', innerCloser + 1), header.indexOf('[', innerCloser + 1));
+  // The unit needs a character; the lead cannot hold a line break (the regex's `.`).
+  if (opener < 0 || opener > end - 2) return none;
+  const lead = header.slice(0, opener).trimEnd();
+  if (lead === '' || /[\n\r\u2028\u2029]/.test(lead)) return none;
+  const inside = header.slice(opener + 1, end);
+  // All blank: the regex's lazy unit keeps the last blank character.
+  return { lead, unit: inside.trim() === '' ? inside.slice(-1) : inside.trim() };
+}
+
+/** The smaller of two indexOf results, -1 when both are. */
+function firstIndex(a: number, b: number): number {
+  return a < 0 ? b : b < 0 ? a : Math.min(a, b);
 }

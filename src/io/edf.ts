@@ -13,7 +13,7 @@
  * and sex come from the EDF+ patient field (`code sex birthdate name`).
  */
 import { FormatError } from '../errors.js';
-import { checkFs, checkSamples, readLimits, type ReadLimits } from './limits.js';
+import { checkFs, checkSamples, FLOAT32_MAX, readLimits, type ReadLimits } from './limits.js';
 import type { EcgRecord, Sex } from './record.js';
 
 export interface EdfAnnotation {
@@ -184,6 +184,7 @@ export function readEdfRecord(
   checkSamples(source, records * rate, kept.length, budget);
   const starts = signalOffsets(header);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (const i of kept) checkPhysicalRange(header.signals[i]!, i, source);
   const signals = kept.map((i) => physicalSignal(view, header, i, starts[i]!, recordSamples, records));
   const annotations = header.signals.flatMap((s, i) =>
     s.label === ANNOTATION_LABEL
@@ -225,6 +226,22 @@ function signalOffsets(header: EdfHeader): number[] {
     at += s.samplesPerRecord;
     return start;
   });
+}
+
+/**
+ * Refuses a signal whose physical range, extended over every int16 sample as the linear map does, leaves float32
+ * (a physical minimum of -1e308 read as -Infinity): the samples would be infinite, or NaN where the scale is.
+ */
+function checkPhysicalRange(s: EdfSignal, index: number, source: string): void {
+  const scale = (s.physicalMax - s.physicalMin) / (s.digitalMax - s.digitalMin);
+  const at = (digital: number) => (digital - s.digitalMin) * scale + s.physicalMin;
+  const extremes = [s.physicalMin, s.physicalMax, at(-32768), at(32767)];
+  if (extremes.every((x) => Math.abs(x) <= FLOAT32_MAX)) return;
+  throw new FormatError(
+    source,
+    `signal ${index + 1} (${s.label}): physical range ${s.physicalMin} to ${s.physicalMax} over digital ` +
+      `${s.digitalMin} to ${s.digitalMax} makes samples beyond float32 (±3.4e38)`,
+  );
 }
 
 function physicalSignal(

@@ -88,3 +88,9 @@ export function checkFileBytes(source: string, bytes: number, limits: ReadLimits
       `${what} of ${bytes} bytes exceeds the limit of ${limits.maxFileBytes} bytes per file`,
     );
 }
+
+/**
+ * Largest finite float32. Samples are stored as float32: a physical value beyond it (a WFDB gain of 1e-300, an EDF
+ * physical minimum of -1e308, a CSV value of 1e39) would become ±Infinity, so readers refuse the field that makes it.
+ */
+export const FLOAT32_MAX = 3.4028234663852886e38;

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FormatError } from '../../src/errors.js';
 import { readCsvRecord } from '../../src/io/csv.js';
+import { seededRandom } from '../../src/util/random.js';
 
 const values = (signal: Float32Array | undefined) => Array.from(signal ?? []);
 
@@ -70,4 +71,47 @@ test('clear errors: ragged rows, non-numeric cells, missing fs, inconsistent fs,
   assertCsvError('I,II\n', /no data rows/, { fs: 1 });
   assertCsvError('1,2\n', /2 lead names for 1 lead columns|1 lead names/, { fs: 1, leads: ['I'] });
   assertCsvError('I\n1\n', /invalid sampling frequency/, { fs: -5 });
+});
+
+test('fuzz finding: a 30,000-opener column header is read at once (the unit regex took ~4 s on it)', () => {
+  const header = '('.repeat(30_000);
+  const record = readCsvRecord(`${header},II [mV]\n1,2\n3,4\n`, 'r.csv', { fs: 250 });
+  assert.deepEqual(record.leads, [header, 'II']);
+  assert.deepEqual(record.units, ['mV', 'mV']);
+});
+
+test('units split from column headers exactly as the former regex did (random headers)', () => {
+  const former = (header: string) => {
+    const match = /^(.*?)\s*[([]\s*([^)\]]+?)\s*[)\]]$/.exec(header);
+    return match && match[1] ? { lead: match[1], unit: match[2]! } : { lead: header, unit: null };
+  };
+  const random = seededRandom(23);
+  const alphabet = ['a', 'V', 'm', ' ', '\u00a0', '\u2028', '(', ')', '[', ']', '(', ')', '1', '.'];
+  let withUnits = 0;
+  for (let i = 0; i < 3000; i++) {
+    const length = 1 + Math.floor(random() * 10);
+    const cell = Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)])
+      .join('')
+      .trim();
+    if (cell === '' || !Number.isNaN(Number(cell))) continue; // not a header
+    const expected = former(cell);
+    if (expected.unit !== null) withUnits++;
+    const record = readCsvRecord(`${cell}\n1\n2\n`, 'r.csv', { fs: 250, units: 'none' });
+    assert.deepEqual(
+      { lead: record.leads[0], unit: record.units[0] },
+      { lead: expected.lead, unit: expected.unit ?? 'none' },
+      JSON.stringify(cell),
+    );
+  }
+  assert.ok(withUnits > 100, `${withUnits} headers with units`);
+});
+
+test('fuzz finding: a value float32 cannot hold is refused, naming its column and row (1e39 became Infinity)', () => {
+  assertCsvError('I,II\n1,2\n3,1e39\n', /column 'II', data row 2: 1e\+39 is beyond float32's range/, {
+    fs: 1,
+  });
+  assertCsvError('-1e39\n', /column 'ch1', data row 1: -1e\+39/, { fs: 1 });
+  assertCsvError('I\nInfinity\n', /column 'I', data row 1: Infinity/, { fs: 1 });
+  const record = readCsvRecord('I\n3.4e38\n-3.4e38\n', 'r.csv', { fs: 1 });
+  assert.deepEqual(values(record.signals[0]), [Math.fround(3.4e38), Math.fround(-3.4e38)]);
 });

@@ -94,3 +94,28 @@ test('the rate of a data record with a decimal duration is the intended one, not
   assert.equal(samplingRate(720, 2), 360);
   assert.equal(samplingRate(1, 3), 0.333333333333);
 });
+
+test('fuzz finding: a physical range that puts samples beyond float32 is refused, naming the signal', () => {
+  const bytes = new Uint8Array(readFileSync(`${DIR}mit208.edf`));
+  const count = Number(new TextDecoder().decode(bytes.subarray(252, 256)));
+  /** Writes `text` into signal `index`'s field of `width` bytes, `before` bytes per signal into the signal header. */
+  const setField = (target: Uint8Array, before: number, width: number, index: number, text: string) =>
+    target.set(new TextEncoder().encode(text.padEnd(width)), 256 + count * before + width * index);
+  const PHYSICAL_MIN = 16 + 80 + 8;
+  const DIGITAL_MAX = PHYSICAL_MIN + 8 + 8 + 8;
+  const huge = bytes.slice();
+  setField(huge, PHYSICAL_MIN, 8, 1, '-1e308');
+  assert.throws(
+    () => readEdfRecord(huge, 'huge.edf'),
+    (e: unknown) =>
+      e instanceof FormatError &&
+      /^huge\.edf: signal 2 \(.*\): physical range -1e\+308 to .* beyond float32/.test(e.message),
+  );
+  // A finite range that the int16 samples outside a narrow digital range stretch beyond float32.
+  const narrow = bytes.slice();
+  setField(narrow, PHYSICAL_MIN, 8, 0, '-1e37');
+  setField(narrow, PHYSICAL_MIN + 8, 8, 0, '1e37');
+  setField(narrow, DIGITAL_MAX - 8, 8, 0, '-1');
+  setField(narrow, DIGITAL_MAX, 8, 0, '1');
+  assert.throws(() => readEdfRecord(narrow, 'narrow.edf'), /narrow\.edf: signal 1 .* beyond float32/);
+});

@@ -4,11 +4,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MissingFileError } from '../../src/errors.js';
-import { expandInputs, globEntries } from '../../src/io/find-records.js';
+import { expandInputs, globEntries, recordsUnder } from '../../src/io/find-records.js';
 
 test('folders give one file per record; globs match under their fixed prefix; a missing path is an error', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ecg-files-'));
@@ -72,6 +81,34 @@ test('a glob streams its matches in sorted path order: the walk is lazy, not a l
       'd/5.hea',
       'd/7.hea',
     ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('fuzz finding: a .hea of 40,000 blank lines is scanned at once (the multi-segment test crossed lines: ~4.6 s)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-blank-'));
+  try {
+    writeFileSync(join(dir, 'r.hea'), `${'\n'.repeat(40_000)}x`);
+    assert.deepEqual(recordsUnder(dir), { files: [join(dir, 'r.hea')], skipped: [] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a multi-segment header is known by its record line after comments; one past the first 64 KiB is not', () => {
+  const source = fileURLToPath(new URL('../fixtures/wfdb-multiseg/', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-multiseg-'));
+  try {
+    for (const name of readdirSync(source).filter((n) => /\.(hea|dat)$/.test(n)))
+      copyFileSync(join(source, name), join(dir, name));
+    const master = readFileSync(join(source, 'ms.hea'), 'latin1');
+    const names = () => recordsUnder(dir).files.map((f) => f.slice(dir.length + 1));
+    writeFileSync(join(dir, 'ms.hea'), `# made by hand\n\n  \t\n#ms_0001/2 is no record line\n${master}`);
+    assert.deepEqual(names(), ['ms.hea']);
+    // The record line is looked for in the first 64 KiB only: past them, the segments count as records of their own.
+    writeFileSync(join(dir, 'ms.hea'), `${'#\n'.repeat(40_000)}${master}`);
+    assert.deepEqual(names(), ['ms.hea', 'ms_0001.hea', 'ms_0002.hea', 'ms_0003.hea', 'ms_layout.hea']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -39,7 +39,7 @@ export interface MatNumeric {
 export interface MatChar {
   kind: 'char';
   dims: number[];
-  /** One string per row (a 1 x n char array is one string). */
+  /** One string per row (a 1 x n char array is one string); none when the array holds no characters (n x 0). */
   rows: string[];
 }
 

@@ -111,14 +111,25 @@ function readMatrix(
   const dims = [rows, cols];
   if (type.sparse) return { name, value: { kind: 'unsupported', dims, what: 'sparse' } as MatValue, next };
   const real = decodeNumeric(bytes, dataStart, count, precision.storage, le, precision.class);
-  if (type.text) return { name, value: textMatrix(real, rows, cols), next };
+  if (type.text) return { name, value: textMatrix(real, rows, cols, fail), next };
   const imag = imagf
     ? decodeNumeric(bytes, dataStart + partBytes, count, precision.storage, le, precision.class)
     : null;
   return { name, value: { kind: 'numeric', class: precision.class, dims, real, imag } as MatValue, next };
 }
 
-function textMatrix(codes: ArrayLike<number | bigint>, rows: number, cols: number): MatValue {
+/**
+ * One string per row. A text matrix without characters (rows x 0 or 0 x cols) has no rows: its row count is
+ * backed by no byte of the file (a 2^31 x 0 matrix once built 2^31 empty strings and killed the process).
+ */
+function textMatrix(
+  codes: ArrayLike<number | bigint>,
+  rows: number,
+  cols: number,
+  fail: (problem: string) => never,
+): MatValue {
+  if (codes.length === 0) return { kind: 'char', dims: [rows, cols], rows: [] };
+  if (rows > codes.length) fail(`text matrix of ${rows} rows holds only ${codes.length} characters`);
   const text: string[] = [];
   for (let r = 0; r < rows; r++) {
     let row = '';

@@ -333,8 +333,12 @@ function readChar(body: Body): MatValue {
   const codes = charCodes(ctx, element);
   const count = numel(dims);
   if (codes.length !== count) fail(ctx, element.start, `${codes.length} characters for ${dims.join('x')}`);
+  // Without characters there are no rows: a 2^31 x 0 array's row count is backed by no byte of the file.
+  if (count === 0) return { kind: 'char', dims, rows: [] };
   const rowCount = dims[0]!;
-  const columns = rowCount === 0 ? 0 : count / rowCount;
+  if (rowCount > count)
+    fail(ctx, element.start, `char array of ${rowCount} rows holds only ${count} characters`);
+  const columns = count / rowCount;
   const rows: string[] = [];
   for (let r = 0; r < rowCount; r++) {
     let row = '';

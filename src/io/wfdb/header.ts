@@ -6,7 +6,7 @@
  * line. Defaults follow the WFDB header(5) specification.
  */
 import { FormatError, excerpt } from '../../errors.js';
-import { fsProblem, DEFAULT_READ_LIMITS, type FsLimits } from '../limits.js';
+import { fsProblem, DEFAULT_READ_LIMITS, FLOAT32_MAX, type FsLimits } from '../limits.js';
 import { formatSpec, isWfdbFormat, type WfdbFormat } from './formats.js';
 
 export interface WfdbRecordLine {
@@ -88,11 +88,18 @@ interface FieldSpec<T, Fields> {
 type LineTable<Fields> = { [K in keyof Fields]: FieldSpec<Fields[K], Fields> };
 
 const INT = '[-+]?\\d+';
-const FLOAT = '[-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?';
+// `\d+(?:\.\d*)?`, not `\d+\.?\d*`: the latter splits a run of digits between its two `\d` in every way
+// (a 60,000-digit field took 26 s to refuse).
+const FLOAT = '[-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][-+]?\\d+)?';
+const NUMBER_PATTERNS = new Set([INT, FLOAT, '\\d+']);
+/** Longest run of number characters accepted in a numeric token: far beyond any real value (2^53 has 16 digits). */
+const MAX_NUMBER_CHARS = 64;
 const toNumber = (text: string): number => Number(text);
 
 const DEFAULT_FS = 250;
 const DEFAULT_GAIN = 200;
+/** Largest digital value magnitude of any format (32 bits). */
+const MAX_DIGITAL = 2 ** 31;
 
 /** CinC 2020/21's date style, `12-May-2020`. */
 const MONTH_DATE = '\\d{1,2}-[A-Za-z]{3}-\\d{4}';
@@ -166,14 +173,19 @@ const SEGMENT_LINE: LineTable<WfdbSegmentSpec> = {
 /** Compiled form of a table: one anchored regex per token, capturing each of its fields. */
 interface CompiledTable<Fields> {
   table: LineTable<Fields>;
-  tokens: Array<{ regex: RegExp; keys: Array<keyof Fields> }>;
+  /** `numeric`: the token starts with a number, and its runs of number characters are bounded before matching. */
+  tokens: Array<{ regex: RegExp; keys: Array<keyof Fields>; numeric: boolean }>;
 }
 
 function compile<Fields>(table: LineTable<Fields>): CompiledTable<Fields> {
   const tokens: CompiledTable<Fields>['tokens'] = [];
   for (const key of Object.keys(table) as Array<keyof Fields>) {
     const field = table[key];
-    const slot = (tokens[field.token] ??= { regex: /$^/, keys: [] });
+    const slot = (tokens[field.token] ??= {
+      regex: /$^/,
+      keys: [],
+      numeric: NUMBER_PATTERNS.has(field.pattern),
+    });
     slot.keys.push(key);
   }
   for (const slot of tokens) {
@@ -217,6 +229,9 @@ function parseLine<Fields>(
   const given: Partial<Fields> = {};
   tokens.forEach((token, index) => {
     const slot = compiled.tokens[index];
+    const run = slot?.numeric ? longestNumberRun(token) : 0;
+    if (run > MAX_NUMBER_CHARS)
+      throw where(`field ${index + 1} "${excerpt(token)}" holds a number of ${run} characters`);
     const match = slot?.regex.exec(token);
     if (!slot || !match) throw where(`cannot read field ${index + 1} "${excerpt(token)}"`);
     slot.keys.forEach((key, i) => {
@@ -231,6 +246,19 @@ function parseLine<Fields>(
       given[key] !== undefined ? (given[key] as Fields[keyof Fields]) : compiled.table[key].fallback(given);
   }
   return { fields, rest };
+}
+
+/** Length of the longest run of characters that can be part of a number (digits, sign, point, exponent). */
+function longestNumberRun(token: string): number {
+  let longest = 0;
+  let run = 0;
+  for (let i = 0; i < token.length; i++) {
+    const c = token[i]!;
+    run =
+      (c >= '0' && c <= '9') || c === '.' || c === 'e' || c === 'E' || c === '+' || c === '-' ? run + 1 : 0;
+    if (run > longest) longest = run;
+  }
+  return longest;
 }
 
 /** Header files are small; anything larger is not a header (and must not be scanned line by line). */
@@ -335,6 +363,11 @@ function readSignals(
     if (!isWfdbFormat(fields.format)) throw lineError(number)(`unknown signal format ${fields.format}`);
     if (fields.samplesPerFrame < 1) throw lineError(number)('samples per frame must be at least 1');
     if (!Number.isFinite(fields.adcGain)) throw lineError(number)(`invalid ADC gain ${fields.adcGain}`);
+    // Samples are (d - baseline) / gain in float32, d any 32-bit value (format 8's running sum wraps there).
+    if ((MAX_DIGITAL + Math.abs(fields.baseline)) / Math.abs(fields.adcGain || DEFAULT_GAIN) > FLOAT32_MAX)
+      throw lineError(number)(
+        `ADC gain ${fields.adcGain} with baseline ${fields.baseline} makes physical values beyond float32 (±3.4e38)`,
+      );
     return {
       ...fields,
       adcGain: fields.adcGain || DEFAULT_GAIN,
@@ -360,12 +393,23 @@ function readSegments(
     .map(({ text, number }) => parseLine(text, COMPILED.segment, lineError(number)).fields);
 }
 
-/** `Age: 56`, `<age>: 51`, `Dx: 164889003,...` -> lower-case key (without <>) -> value. */
+/**
+ * `Age: 56`, `<age>: 51`, `Dx: 164889003,...` -> lower-case key (without <>) -> value: the fields that
+ * `/^<?([A-Za-z][\w .-]*?)>?\s*:\s*(.*)$/` found, read from the text before the first ':' (a key cannot hold one).
+ * That regex tried every split of a colon-less run of spaces (a 120,000-character comment took 24 s).
+ */
 function parseCommentFields(comments: string[]): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const comment of comments) {
-    const match = /^<?([A-Za-z][\w .-]*?)>?\s*:\s*(.*)$/.exec(comment);
-    if (match?.[1] && match[2] !== undefined) fields[match[1].toLowerCase()] ??= match[2].trim();
+    const colon = comment.indexOf(':');
+    if (colon < 0) continue;
+    let key = comment.slice(0, colon).trimEnd();
+    if (key.endsWith('>')) key = key.slice(0, -1);
+    if (key.startsWith('<')) key = key.slice(1);
+    const value = comment.slice(colon + 1).trimStart();
+    // A line break inside the value (a lone \r, U+2028) makes no `key: value` comment, as before.
+    if (/^[A-Za-z][\w .-]*$/.test(key) && !/[\n\r\u2028\u2029]/.test(value))
+      fields[key.toLowerCase()] ??= value.trim();
   }
   return fields;
 }

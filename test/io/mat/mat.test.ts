@@ -368,3 +368,32 @@ test('fuzz: 600 seeded mutations of real and synthetic MAT-files parse or throw 
   // Both outcomes must occur, or the mutations are not exercising anything.
   assert.ok(parsed > 30 && rejected > 30, `parsed ${parsed}, rejected ${rejected}`);
 });
+
+/** Little-endian 32-bit words as bytes. */
+const words = (...values: number[]) => new Uint8Array(Int32Array.from(values).buffer);
+
+test('fuzz finding: a char array of 2^31 - 1 rows and no columns has no rows (it built 2^31 strings and crashed)', async () => {
+  const rows = 2 ** 31 - 1;
+  // Level 4: type 51 (uint8 text), rows x 0, real, name "x".
+  const v4 = new Uint8Array([...words(51, rows, 0, 0, 2), 0x78, 0]);
+  // Level 5: a miMATRIX of class char, dimensions rows x 0, name "x", 0 bytes of UTF-8 characters.
+  const header = new Uint8Array(128).fill(0x20);
+  header.set(new TextEncoder().encode('MATLAB 5.0 MAT-file'));
+  header.set([0x00, 0x01, 0x49, 0x4d], 124);
+  const v5 = new Uint8Array([
+    ...header,
+    ...words(14, 48, 6, 8, 4, 0, 5, 8, rows, 0),
+    ...[1, 0, 1, 0, 0x78, 0, 0, 0],
+    ...words(16, 0),
+  ]);
+  for (const [name, bytes] of [
+    ['rows-v4.mat', v4],
+    ['rows-v5.mat', v5],
+  ] as const) {
+    assert.deepEqual(parseMat(bytes, name).variables.get('x'), { kind: 'char', dims: [rows, 0], rows: [] });
+    assert.throws(
+      () => readMatRecord(bytes, name, { fs: 300 }),
+      (e: unknown) => e instanceof FormatError && /no ECG variable.*x \(char 2147483647x0\)/.test(e.message),
+    );
+  }
+});

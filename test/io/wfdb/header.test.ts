@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FormatError } from '../../../src/errors.js';
 import { parseWfdbHeader } from '../../../src/io/wfdb/header.js';
+import { seededRandom } from '../../../src/util/random.js';
 import { fixture } from './helpers.js';
 
 const text = (name: string) => new TextDecoder().decode(fixture(name));
@@ -128,4 +129,67 @@ describe('WFDB header parser', () => {
       );
     });
   }
+});
+
+/**
+ * Fuzzing findings (hostile headers): each input is sized so that the old code took seconds (measured on the
+ * regexes alone: a 20,000-digit field 3.1 s, a 40,000-character comment 4.6 s); the tests assert the outcome.
+ */
+describe('WFDB header parser: fuzz findings', () => {
+  const refuses = (header: string, pattern: RegExp) =>
+    assert.throws(
+      () => parseWfdbHeader(header, 'fuzz.hea'),
+      (e: unknown) =>
+        e instanceof FormatError && e.message.startsWith('fuzz.hea: ') && pattern.test(e.message),
+    );
+
+  it('a 20,000-digit sampling rate or gain is refused before its regex is tried (it backtracked quadratically)', () => {
+    refuses(
+      `r 1 ${'1'.repeat(20_000)}x 10\nr.dat 16\n`,
+      /line 1: field 3 ".*" holds a number of 20000 characters/,
+    );
+    refuses(
+      `r 1 250 10\nr.dat 16 ${'1'.repeat(20_000)}x\n`,
+      /line 2: field 3 ".*" holds a number of 20000 characters/,
+    );
+    refuses(`r 1 250 10\nr.dat 16 200(${'1'.repeat(100)})/mV\n`, /line 2: field 3 .* 100 characters/);
+    // 64 characters is the most a number may take, and such a number still reads; long units are not numbers.
+    const h = parseWfdbHeader(`r 1 ${'250.'.padEnd(64, '0')} 10\nr.dat 16 200/${'u'.repeat(1000)}V\n`, 'r');
+    assert.equal(h.fs, 250);
+    assert.equal(h.signals[0]!.units, `${'u'.repeat(1000)}V`);
+  });
+
+  it('a 40,000-character comment without a colon is read at once (the key: value regex was quadratic)', () => {
+    const h = parseWfdbHeader(`r 0\n#a${' '.repeat(40_000)}x\n#Age: 56\n`, 'r');
+    assert.deepEqual(h.commentFields, { age: '56' });
+  });
+
+  it('comment fields are the ones the former regex found (random comments)', () => {
+    const former = (comments: string[]) => {
+      const fields: Record<string, string> = {};
+      for (const comment of comments) {
+        const match = /^<?([A-Za-z][\w .-]*?)>?\s*:\s*(.*)$/.exec(comment);
+        if (match?.[1] && match[2] !== undefined) fields[match[1].toLowerCase()] ??= match[2].trim();
+      }
+      return fields;
+    };
+    const random = seededRandom(17);
+    const alphabet = ['a', 'B', '1', '_', ' ', '.', '-', '<', '>', ':', ':', '\t', '\u2028', '\r', '#', 'é'];
+    for (let i = 0; i < 5000; i++) {
+      const length = 1 + Math.floor(random() * 12);
+      const comment = Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      const h = parseWfdbHeader(`r 0\n#${comment}\n`, 'r');
+      assert.deepEqual(h.commentFields, former(h.comments), JSON.stringify(comment));
+    }
+  });
+
+  it('a gain or baseline that puts samples beyond float32 is refused (1e-300 decoded to Infinity)', () => {
+    refuses(
+      'r 1 250 4\nr.dat 16 1e-300/mV\n',
+      /line 2: ADC gain 1e-300 with baseline 0 makes physical values beyond float32/,
+    );
+    refuses(`r 1 250 4\nr.dat 16 200(1${'0'.repeat(60)})/mV\n`, /line 2: ADC gain 200 with baseline 1e\+60/);
+    // Tiny but representable: 2^31 / 1e-29 fits.
+    assert.equal(parseWfdbHeader('r 1 250 4\nr.dat 32 1e-29/mV\n', 'r').signals[0]!.adcGain, 1e-29);
+  });
 });
