@@ -1,8 +1,9 @@
 /**
- * npm run bench:distributed -- [--steps 12] [--batch 32] [--rounds 1]
+ * npm run bench:distributed -- [--steps 12] [--batch 32] [--rounds 2]
  * The same training run (EfficientECG-w0.25, 1 lead x 1000 samples, global batch 32, bench/distributed-worker.ts)
  * as 1 process x 2 libtorch threads and as 2 data-parallel processes x 1 thread (c10d + Gloo on 127.0.0.1, batch
- * 16 each, gradients all-reduced every step), alternating so that both see the same machine load. Prints samples/s
+ * 16 each, gradients all-reduced every step), in rounds whose order alternates (1 process first on even rounds,
+ * 2 processes first on odd ones, as bench/engine.ts does) so that both see the same machine load. Prints samples/s
  * of each, the all-reduce time and bytes per step, and last `ratio: X` = 2-process samples/s / 1-process samples/s
  * (best round of each). docs/distributed.md turns the measured bytes into a cost model for N machines.
  */
@@ -15,7 +16,7 @@ import { freePort } from '../test/helpers/ports.js';
 const options = new Command()
   .option('--steps <n>', 'steps per epoch (epoch 1 warms up, epoch 2 is measured)', '12')
   .option('--batch <n>', 'global batch size', '32')
-  .option('--rounds <n>', 'alternating rounds of each layout', '1')
+  .option('--rounds <n>', 'alternating rounds of each layout (the order flips every round)', '2')
   .parse()
   .opts<Record<string, string>>();
 
@@ -47,13 +48,21 @@ const steps = Number(options.steps);
 const batch = Number(options.batch);
 const single: Result[] = [];
 const pair: Result[] = [];
-for (let round = 0; round < Number(options.rounds); round++) {
-  single.push((await runWorker([0, 0, 0, 2, batch, steps]))!);
+const runSingle = async (): Promise<Result> => (await runWorker([0, 0, 0, 2, batch, steps]))!;
+const runPair = async (): Promise<Result> => {
   const port = await freePort();
   const [rank0] = await Promise.all([0, 1].map((rank) => runWorker([rank, 2, port, 1, batch, steps])));
-  pair.push(rank0!);
+  return rank0!;
+};
+for (let round = 0; round < Number(options.rounds); round++) {
+  // Even rounds run the single process first, odd rounds the pair first (bench/engine.ts alternates the same way).
+  const pairFirst = round % 2 === 1;
+  if (pairFirst) pair.push(await runPair());
+  single.push(await runSingle());
+  if (!pairFirst) pair.push(await runPair());
+  const rank0 = pair.at(-1);
   console.log(
-    `round ${round + 1}: 1 process x 2 threads ${single.at(-1)!.samplesPerSecond.toFixed(1)} samples/s | ` +
+    `round ${round + 1} (${pairFirst ? '2 processes first' : '1 process first'}): 1 process x 2 threads ${single.at(-1)!.samplesPerSecond.toFixed(1)} samples/s | ` +
       `2 processes x 1 thread ${rank0!.samplesPerSecond.toFixed(1)} samples/s, all-reduce ${rank0!.allReduceMsPerStep.toFixed(1)} ms/step in training, ${rank0!.pureAllReduceMs.toFixed(2)} ms alone ` +
       `(load average ${loadavg()[0]!.toFixed(1)})`,
   );

@@ -2,7 +2,8 @@
  * Page-side latency for bench/infer.ts: Debian's /usr/bin/chromium (playwright-core, never a downloaded browser)
  * opens a blank page whose only requests are answered by page.route from this process: onnxruntime-web's
  * wasm-only build and its .wasm from node_modules, and the model bytes. The page creates an InferenceSession
- * (wasm with SIMD) and times one window, on 1 thread and on N threads: every response carries the COOP / COEP
+ * (wasm with SIMD) and times the manifest's latency batch (every window of one 10 s record, or a record model's
+ * 64 beats), on 1 thread and on N threads: every response carries the COOP / COEP
  * headers that make the page cross-origin isolated (what `efficientecg serve` sends), which wasm threads need.
  */
 import { existsSync, readFileSync } from 'node:fs';

@@ -2,15 +2,17 @@
  * One runtime of bench/infer.ts in its own process, so that thread settings never leak between runtimes:
  *   tsx bench/infer-worker.ts ort|engine MANIFEST THREADS latency|throughput RUNS WARMUP BUDGET_SECONDS
  * `ort` runs the model's .onnx in onnxruntime-node (src/infer's session); `engine` rebuilds it from the
- * checkpoint in the TypeScript engine (libtorch), eval mode, no autograd. Prints one JSON line (WorkerResult).
+ * checkpoint in the TypeScript engine (libtorch) with the registry's modelFromCheckpoint (which also builds
+ * ensembles: src/models/ensemble.ts), eval mode, no autograd. Every run is one batch of the manifest's windows (a
+ * whole 10 s record's windows for latency). Prints one JSON line (WorkerResult).
  */
 import { readFileSync } from 'node:fs';
 import { engineStatus, noGrad, ops as F, scope, setNumThreads } from '../src/engine/index.js';
-import type { Tensor } from '../src/engine/tensor.js';
+import { Tensor } from '../src/engine/tensor.js';
 import { readCheckpoint } from '../src/export/checkpoint.js';
 import { OnnxSession, type ArrayInput } from '../src/infer/onnx-session.js';
-import type { EcgModel } from '../src/models/registry.js';
-import { trainableFromSpec } from '../src/train/model.js';
+import type { PatientRow, PatientTensors } from '../src/models/fusion/patients.js';
+import { modelFromCheckpoint, type EcgModel } from '../src/models/registry.js';
 import { median, type BenchManifest, type FeedFile, type Mode, type WorkerResult } from './infer-inputs.js';
 
 type Runtime = 'ort' | 'engine';
@@ -59,8 +61,10 @@ async function prepareOrt(manifest: BenchManifest, batch: number, threads: numbe
 }
 
 /**
- * The engine forward: the TrainableModel's logits(ecg, patient rows) as the trainer calls it, or, for a model fed
- * an `rr` input (beat models), the registry contract forward(ecg, rr).
+ * The engine forward of the registry model (modelFromCheckpoint: one architecture or an ensemble of them): a
+ * fusion model (or fusion ensemble) encodes the bench patient rows as the trainer does (encodePatients, the first
+ * member's groups for an ensemble) and reads them; a model fed `rr` (beat models) reads forward(ecg, rr[, context]);
+ * the others forward(ecg).
  */
 async function prepareEngine(
   manifest: BenchManifest,
@@ -70,20 +74,31 @@ async function prepareEngine(
   if (manifest.checkpoint === null) return 'the catalogue entry ships no checkpoint';
   setNumThreads(threads);
   const checkpoint = readCheckpoint(manifest.checkpoint);
-  let model;
+  let model: EcgModel;
   try {
-    model = trainableFromSpec(checkpoint.metadata.model);
+    model = modelFromCheckpoint(checkpoint, manifest.checkpoint);
   } catch (error) {
     return `the engine cannot rebuild ${checkpoint.metadata.model.name}: ${(error as Error).message}`;
   }
-  model.module.loadState(checkpoint.state, manifest.checkpoint);
-  model.module.eval();
+  model.eval();
   const feeds = Object.fromEntries(manifest.feeds.map((feed) => [feed.name, readFeed(feed, batch)]));
-  const patients = Array.from({ length: batch }, () => manifest.patient);
+  const patients: PatientRow[] = Array.from({ length: batch }, () => manifest.patient);
   const tensor = (name: string): Tensor => F.tensor(feeds[name]!.data, feeds[name]!.dims);
-  const logits = feeds.rr
-    ? () => (model.module as EcgModel).forward(tensor('ecg'), tensor('rr'))
-    : () => model.logits(tensor('ecg'), patients);
+  const fusion = model as EcgModel & { encodePatients?(rows: readonly PatientRow[]): PatientTensors };
+  const logits = (): Tensor => {
+    if (feeds.rr) {
+      // EfficientEcgBeat.forward(ecg, rr, context?); an ensemble passes every argument after the ECG to each member.
+      const beat = model as unknown as { forward(ecg: Tensor, ...rest: Tensor[]): Tensor };
+      return beat.forward(tensor('ecg'), tensor('rr'), ...(feeds.context ? [tensor('context')] : []));
+    }
+    if (fusion.encodePatients) {
+      // forward gives logits, or { logits, attention } in the first version of the fusion model.
+      const output = model.forward(tensor('ecg'), fusion.encodePatients(patients)) as
+        Tensor | { logits: Tensor };
+      return output instanceof Tensor ? output : output.logits;
+    }
+    return model.forward(tensor('ecg'));
+  };
   return async () => scope(() => noGrad(() => rows(logits().data<'float32'>(), batch)));
 }
 

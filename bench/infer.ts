@@ -1,12 +1,16 @@
 /**
- * npm run bench:infer -- [--runs 40] [--batches 12] [--models a,b] [--models-dir DIR] [--no-browser] [--browser-threads N]
- * For every model of models/catalog.json, in one run: latency of one 10 s window (a beat model: one batch of 64
- * beats) on 1 thread and throughput on 2 threads (batches of 32 windows) in onnxruntime-node, the TypeScript engine
- * (libtorch) and PyTorch eager (Debian python3-torch, bench/infer_torch.py), each runtime in its own process; page
- * latency in Chromium with onnxruntime-web (wasm SIMD) on 1 thread and on N threads (a cross-origin isolated page),
- * with its ratio to onnxruntime-node's 1-thread latency. All runtimes read the same seeded inputs, and PyTorch's and the engine's
- * logits are checked against onnxruntime's. Last line: `ratio: X`, the smallest onnxruntime-node / PyTorch
- * throughput ratio over the models that have a PyTorch twin.
+ * npm run bench:infer -- [--runs 40] [--batches 8] [--rounds 2] [--models a,b] [--models-dir DIR] [--no-browser] [--browser-threads N]
+ * For every model of models/catalog.json, in one run: latency of one 10 s record on 1 thread, that is one run over
+ * a batch of every window the Predictor scores a 10 s record with at the model's rate (src/signal/windows.ts
+ * windowStarts with the model's window, hop and end alignment: 7 windows of 2.5 s for the PTB-XL ensembles, 1 for a
+ * 10 s or a 30 s window; a beat model: one batch of 64 beats), and throughput in records (beats) per second on
+ * 2 threads (batches of whole records, at least 32 windows) in onnxruntime-node, the TypeScript engine (libtorch,
+ * the registry's modelFromCheckpoint, ensembles included) and PyTorch eager (Debian python3-torch,
+ * bench/infer_torch.py, ensembles as their members' twins), each runtime in its own process; page latency of the
+ * same record in Chromium with onnxruntime-web (wasm SIMD) on 1 thread and on N threads (a cross-origin isolated
+ * page), with its ratio to onnxruntime-node's 1-thread latency. All runtimes read the same seeded inputs, and
+ * PyTorch's and the engine's logits are checked against onnxruntime's (max |difference| <= 1e-4). Last line:
+ * `ratio: X`, the smallest onnxruntime-node / PyTorch throughput ratio over the models that have a PyTorch twin.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -149,9 +153,14 @@ function report(run: ModelRun, notices: string[]): number | null {
   const spec = TASKS[manifest.task];
   const ecg = manifest.feeds.find((f) => f.name === 'ecg')!;
   const extra = manifest.feeds.filter((f) => f.name !== 'ecg').map((f) => f.name);
+  const perRecord =
+    manifest.task === 'records'
+      ? `; ${manifest.windowsPerUnit} window${manifest.windowsPerUnit === 1 ? '' : 's'} per 10 s record` +
+        ` (throughput batches of ${manifest.units.throughput} records = ${manifest.batches.throughput} windows)`
+      : `; batches of ${manifest.batches.latency} beats`;
   console.log(
-    `\n${manifest.name} (${manifest.architecture ?? '?'}, ${manifest.task}: ${ecg.dims[1]} lead(s) x ${ecg.dims[2]} samples` +
-      `${extra.length ? `; also fed ${extra.join(', ')}` : ''})`,
+    `\n${manifest.name} (${manifest.architecture ?? '?'}, ${manifest.task}: windows of ${ecg.dims[1]} channel(s) x ${ecg.dims[2]} samples` +
+      `${perRecord}${extra.length ? `; also fed ${extra.join(', ')}` : ''})`,
   );
   const pages = typeof run.browser === 'string' ? [] : run.browser;
   const page = pages[0] ?? null;
@@ -162,12 +171,16 @@ function report(run: ModelRun, notices: string[]): number | null {
   console.log(
     `  ${''.padEnd(34)}${['onnxruntime-node', 'engine', 'PyTorch', 'Chromium'].map((h) => h.padStart(16)).join('')}`,
   );
-  const latencyLabel = `latency ms, 1 thread (${spec.latencyBatch} ${spec.latencyBatch === 1 ? 'window' : spec.unit})`;
+  const latencyLabel =
+    manifest.task === 'records'
+      ? `ms per 10 s record, 1 thread`
+      : `latency ms, 1 thread (${manifest.units.latency} ${spec.unit})`;
   console.log(
     `  ${latencyLabel.padEnd(34)}${cells('latency', (r) => r.median_ms, 2).join('')}${fmt(page?.median_ms ?? null).padStart(16)}`,
   );
+  // Workers count windows; a unit (record) is windowsPerUnit of them.
   console.log(
-    `  ${`throughput ${spec.unit}/s, 2 threads`.padEnd(34)}${cells('throughput', (r) => r.per_s, 1).join('')}${'-'.padStart(16)}`,
+    `  ${`throughput ${spec.unit}/s, 2 threads`.padEnd(34)}${cells('throughput', (r) => r.per_s / manifest.windowsPerUnit, 1).join('')}${'-'.padStart(16)}`,
   );
 
   const ort = { latency: ok(results.latency.ort), throughput: ok(results.throughput.ort) };
@@ -195,7 +208,7 @@ function report(run: ModelRun, notices: string[]): number | null {
     );
   const parity = parityLine(run);
   console.log(
-    `  parity, max |logit - onnxruntime-node| on the same ${spec.throughputBatch} ${spec.unit}: ${parity.text}`,
+    `  parity, max |logit - onnxruntime-node| on the same ${manifest.batches.throughput} windows: ${parity.text}`,
   );
   for (const [mode, byRuntime] of Object.entries(results)) {
     for (const [runtime, result] of Object.entries(byRuntime)) {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseModelInfo } from '../../src/infer/metadata.js';
 import {
+  benchBatches,
   benchFeeds,
   better,
   gaussians,
@@ -13,6 +14,7 @@ import {
   median,
   smallestRatio,
   TASKS,
+  windowsPerUnit,
   type WorkerResult,
 } from '../../bench/infer-inputs.js';
 
@@ -155,4 +157,24 @@ test('better keeps the lower latency or the higher throughput, and any result ov
   assert.equal(better(fast, slow, 'throughput'), slow);
   assert.equal(better(na, slow, 'latency'), slow);
   assert.equal(better(slow, na, 'throughput'), slow);
+});
+
+test('a record costs every window the Predictor scores a 10 s record with: 7 of 2.5 s at a 1.25 s hop, 1 of 10 s', () => {
+  const ensemble = parseModelInfo(
+    {
+      labels: ['NORM', 'MI'],
+      sampling_rate: 100,
+      leads: ['I'],
+      window: { samples: 250 },
+      preprocessing: { windows: { hopSamples: 125, lastAlignedToEnd: true } },
+    },
+    '2.5 s windows',
+  );
+  assert.equal(windowsPerUnit(ensemble), 7);
+  assert.deepEqual(benchBatches(ensemble), {
+    units: { latency: 1, throughput: 5 },
+    windows: { latency: 7, throughput: 35 },
+  });
+  assert.equal(windowsPerUnit(fusionInfo), 1);
+  assert.equal(windowsPerUnit(beatInfo), 1);
 });
