@@ -133,27 +133,19 @@ export function benchFeeds(
   for (const feed of patientFeeds(info.patientGroups, BENCH_PATIENT, batch)) {
     feeds.push({ ...feed, dtype: feed.data instanceof BigInt64Array ? 'int64' : 'float32' });
   }
-  const rr = info.beats?.rr ?? [];
-  if (info.task === 'beats' && rr.length > 0) {
-    const jitter = gaussians(batch * rr.length, 360);
-    feeds.push({
-      name: 'rr',
-      dtype: 'float32',
-      dims: [batch, rr.length],
-      data: jitter.map((z) => 0.8 + 0.08 * z),
-    });
-  }
-  const context = info.beats?.context ?? [];
-  if (info.task === 'beats' && context.length > 0) {
-    const spread = gaussians(batch * context.length, 1980);
-    feeds.push({
-      name: 'context',
-      dtype: 'float32',
-      dims: [batch, context.length],
-      data: spread.map((z) => 1 + 0.1 * z),
-    });
+  // Beat models' side inputs: plausible RR intervals (seconds) and context ratios (near 1), seeded per input.
+  if (info.task === 'beats') {
+    feeds.push(...sideFeed('rr', batch, info.beats?.rr.length ?? 0, 360, 0.8, 0.08));
+    feeds.push(...sideFeed('context', batch, info.beats?.context.length ?? 0, 1980, 1, 0.1));
   }
   return feeds;
+}
+
+/** A [batch, features] float input of mean + spread x N(0, 1), or none when the model reads no such features. */
+function sideFeed(name: string, batch: number, features: number, seed: number, mean: number, spread: number) {
+  if (features === 0) return [];
+  const data = gaussians(batch * features, seed).map((z) => mean + spread * z);
+  return [{ name, dtype: 'float32' as const, dims: [batch, features], data }];
 }
 
 /** Writes the feeds of one model into `dir` and returns its manifest. */

@@ -51,12 +51,15 @@ export interface Cinc2017Score {
 }
 
 /** CinC 2017 score from the 4x4 matrix over N, A, O, ~. */
+/** The classes the CinC 2017 F1 averages (noise is scored but not averaged). */
+export const CINC2017_F1_CLASSES = ['N', 'A', 'O'] as const;
+
 export function cinc2017Score(matrix: ConfusionMatrix): Cinc2017Score {
   checkClasses(matrix, CINC2017_CLASSES, 'CinC 2017');
   const perClass = Object.fromEntries(
     CINC2017_CLASSES.map((name) => [name, groupF1(matrix, [name])]),
   ) as Record<Cinc2017Class, number | null>;
-  return { f1: meanOrNull([perClass.N, perClass.A, perClass.O]), f1_per_class: perClass };
+  return { f1: meanOrNull(CINC2017_F1_CLASSES.map((name) => perClass[name])), f1_per_class: perClass };
 }
 
 /** Reference and predicted class indices into CINC2017_CLASSES. */

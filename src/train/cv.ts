@@ -13,7 +13,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../datasets/types.js';
 import { ConfigError, FormatError } from '../errors.js';
+import { SELECTION_CLASSES } from '../eval/beats.js';
 import { bootstrap, definedClasses, macroOverRequired } from '../eval/bootstrap.js';
+import { CINC2017_F1_CLASSES } from '../eval/challenges.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { beatValidationMetrics } from './beats.js';
 import type { TrainConfig } from './config.js';
@@ -218,9 +220,9 @@ function primaryParts(
 ): string[] {
   const averaged =
     outputs.task === 'beats'
-      ? (key: string) => ['N_f1', 'S_f1', 'V_f1'].includes(key) // aamiNsvF1
+      ? (key: string) => SELECTION_CLASSES.some((name) => key === `${name}_f1`) // aamiNsvF1
       : metric === 'cinc2017_f1'
-        ? (key: string) => ['f1_N', 'f1_A', 'f1_O'].includes(key) // the challenge's F1 leaves noise out
+        ? (key: string) => CINC2017_F1_CLASSES.some((name) => key === `f1_${name}`)
         : outputs.labelKind === 'multi-label'
           ? (key: string) => key.startsWith('auroc_')
           : (key: string) => key.startsWith('f1_');
