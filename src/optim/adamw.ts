@@ -28,14 +28,14 @@ export class AdamW extends Optimizer {
     this.eps = options.eps ?? 1e-8;
   }
 
-  protected update(param: Parameter, grad: Tensor, group: ParamGroup): void {
+  protected update(param: Parameter, grad: Tensor, group: ParamGroup, paramStep: number): void {
     const { expAvg, expAvgSq } = this.moments(param);
     if (group.weightDecay !== 0) mulInPlace(param, 1 - group.lr * group.weightDecay);
     lerpInPlace(expAvg, grad, 1 - this.beta1);
     mulInPlace(expAvgSq, this.beta2);
     addcmulInPlace(expAvgSq, grad, grad, 1 - this.beta2);
-    const biasCorrection1 = 1 - this.beta1 ** this.stepCount;
-    const biasCorrection2 = 1 - this.beta2 ** this.stepCount;
+    const biasCorrection1 = 1 - this.beta1 ** paramStep;
+    const biasCorrection2 = 1 - this.beta2 ** paramStep;
     const denom = F.add(F.div(F.sqrt(expAvgSq), Math.sqrt(biasCorrection2)), this.eps);
     addcdivInPlace(param, expAvg, denom, -group.lr / biasCorrection1);
   }

@@ -25,9 +25,18 @@ export function weightDecayGroups(module: Module, lr: number, weightDecay: numbe
   ].filter((group) => group.params.length > 0);
 }
 
+/** The state name under which a parameter's own step count is saved (as torch.optim keeps `step` per parameter). */
+const STEP_STATE = 'step';
+
 export abstract class Optimizer {
   readonly groups: ParamGroup[];
+  /** Calls to step(): the schedule position. */
   stepCount = 0;
+  /**
+   * Updates each parameter has had. It differs from stepCount for a parameter without a gradient on some steps
+   * (unused in the forward pass, or added later), whose bias corrections must count its own updates, as torch does.
+   */
+  readonly #paramSteps = new Map<Parameter, number>();
 
   constructor(groups: ParamGroup[]) {
     if (groups.length === 0 || groups.every((g) => g.params.length === 0)) {
@@ -53,14 +62,18 @@ export abstract class Optimizer {
         for (const group of this.groups) {
           for (const p of group.params) {
             const grad = p.grad;
-            if (grad !== null) this.update(p, grad, group);
+            if (grad === null) continue;
+            const paramStep = (this.#paramSteps.get(p) ?? 0) + 1;
+            this.#paramSteps.set(p, paramStep);
+            this.update(p, grad, group, paramStep);
           }
         }
       }),
     );
   }
 
-  protected abstract update(param: Parameter, grad: Tensor, group: ParamGroup): void;
+  /** `paramStep`: this parameter's updates so far, this one included (1 on its first). */
+  protected abstract update(param: Parameter, grad: Tensor, group: ParamGroup, paramStep: number): void;
 
   /** The named state tensors of one parameter, created (zero) when it has none yet. */
   protected abstract ensureState(param: Parameter): Map<string, Tensor>;
@@ -78,9 +91,22 @@ export abstract class Optimizer {
     return out;
   }
 
+  /** stateTensors() copied out, with each parameter's step count as `<param index>.step`: what a checkpoint keeps. */
+  savedState(): Map<string, StoredTensor> {
+    const index = new Map(this.groups.flatMap((g) => g.params).map((p, i) => [p, i]));
+    const out = new Map<string, StoredTensor>();
+    for (const [name, t] of this.stateTensors()) out.set(name, { shape: [...t.shape], data: t.data() });
+    for (const [param, steps] of this.#paramSteps) {
+      out.set(`${index.get(param)}.${STEP_STATE}`, { shape: [1], data: Float64Array.of(steps) });
+    }
+    return out;
+  }
+
   /**
-   * Restores state saved by stateTensors() (and the step count), e.g. to resume training exactly. Every key must
+   * Restores state saved by savedState() and the step count, e.g. to resume training exactly. Every key must
    * name a parameter of this optimiser and fit its shape; otherwise CheckpointError, before anything is changed.
+   * A parameter with state but no saved step count (checkpoints written before they were kept) counts stepCount
+   * updates, which is what it was updated with then.
    */
   loadState(saved: Map<string, StoredTensor>, stepCount: number, source = 'optimizer state'): void {
     const params = this.groups.flatMap((g) => g.params);
@@ -92,16 +118,30 @@ export abstract class Optimizer {
           `${source}: optimizer state ${key} names no parameter (this optimizer has ${params.length})`,
         );
       }
+      const name = key.slice(dot + 1);
+      if (name === STEP_STATE) {
+        const steps = value.data[0];
+        if (value.data.length !== 1 || typeof steps !== 'number' || !Number.isInteger(steps) || steps < 0) {
+          throw new CheckpointError(`${source}: optimizer state ${key} is not one whole number of steps`);
+        }
+        return { param, name, value };
+      }
       if (value.shape.join() !== param.shape.join()) {
         throw new CheckpointError(
           `${source}: optimizer state ${key} is [${value.shape.join(', ')}], its parameter [${param.shape.join(', ')}]`,
         );
       }
-      return { param, name: key.slice(dot + 1), value };
+      return { param, name, value };
     });
+    this.#paramSteps.clear();
     noGrad(() =>
       scope(() => {
         for (const { param, name, value } of parsed) {
+          if (name === STEP_STATE) {
+            this.#paramSteps.set(param, Number(value.data[0]));
+            continue;
+          }
+          if (!this.#paramSteps.has(param)) this.#paramSteps.set(param, stepCount);
           const target = this.ensureState(param).get(name);
           if (target === undefined)
             throw new CheckpointError(`${source}: ${this.constructor.name} has no state named ${name}`);

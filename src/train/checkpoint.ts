@@ -33,25 +33,6 @@ export const INITIAL_STATE: TrainingState = {
   stopped: null,
 };
 
-export function optimizerState(optimizer: AdamW): Map<string, StoredTensor> {
-  const out = new Map<string, StoredTensor>();
-  for (const [name, t] of optimizer.stateTensors()) out.set(name, { shape: [...t.shape], data: t.data() });
-  return out;
-}
-
-/**
- * Puts saved AdamW moments back. src/optim has no loader yet: AdamW creates its zero moments lazily in its private
- * `moments(param)`, so every parameter's moments are created through it and the saved values copied in.
- */
-export function restoreOptimizerState(
-  optimizer: AdamW,
-  saved: Map<string, StoredTensor>,
-  stepCount: number,
-  source: string,
-): void {
-  optimizer.loadState(saved, stepCount, source);
-}
-
 /**
  * `extraState`: more tensors for the optimiser section (the live weights of an averaged run); `write`: the atomic
  * write's options (disk-full advice, fault injection).
@@ -63,6 +44,6 @@ export function writeCheckpoint(
   optimizer: AdamW | null,
   { extraState, write }: { extraState?: Map<string, StoredTensor>; write?: AtomicOptions } = {},
 ): void {
-  const state = optimizer ? new Map([...optimizerState(optimizer), ...(extraState ?? [])]) : undefined;
+  const state = optimizer ? new Map([...optimizer.savedState(), ...(extraState ?? [])]) : undefined;
   saveCheckpoint(path, model.module, metadata, state, write);
 }

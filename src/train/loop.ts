@@ -31,7 +31,7 @@ import {
   type AtomicOptions,
   type AtomicStep,
 } from '../util/atomic.js';
-import { INITIAL_STATE, restoreOptimizerState, writeCheckpoint, type TrainingState } from './checkpoint.js';
+import { INITIAL_STATE, writeCheckpoint, type TrainingState } from './checkpoint.js';
 import { mergeConfig, runDefiningConfig, TRAIN_DEFAULTS, type TrainConfig } from './config.js';
 import { createReporter, truncateLog, type Reporter } from './progress.js';
 import { torchSeed } from './random.js';
@@ -130,8 +130,7 @@ export async function runTraining<Batch>(
       average = new WeightAverage(task.model.module, config.ema);
       if (saved) average.restoreLive(saved.optimizerState, RUN_FILES.last);
     }
-    if (saved)
-      restoreOptimizerState(optimizer, withoutLiveWeights(saved.optimizerState), state.step, RUN_FILES.last);
+    if (saved) optimizer.loadState(withoutLiveWeights(saved.optimizerState), state.step, RUN_FILES.last);
     const run: Run<Batch> = {
       config,
       task,

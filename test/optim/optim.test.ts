@@ -21,6 +21,7 @@ interface OptimFixture {
   sgd_dampening: number[];
   adamw: number[];
   one_cycle: number[];
+  adamw_late_param: { a: number[]; b: number[] };
 }
 const fixture = readJson<OptimFixture>('test/fixtures/engine/optim.json');
 
@@ -67,6 +68,74 @@ test('AdamW matches torch.optim.AdamW', () => {
   const h = runSteps((g) => new AdamW(g, { betas: [0.8, 0.99] }), 0.03, 0.1);
   assertClose(h.w, fixture.adamw, 'w', 1e-12, 1e-10);
   h.dispose();
+});
+
+class Pair extends Module {
+  readonly a: Parameter;
+  readonly b: Parameter;
+  constructor(values: number[]) {
+    super();
+    this.a = this.registerParameter('a', F.tensor(Float64Array.from(values), [4, 3]));
+    this.b = this.registerParameter('b', F.tensor(Float64Array.from(values), [4, 3]));
+  }
+}
+
+/** AdamW over a and b, where b has no gradient on its first two steps (torch's adamw_late_param). */
+function lateParamRun(resumeAfter: number | null, dropSteps = false): Pair {
+  const pair = new Pair(fixture.w0);
+  const make = () =>
+    new AdamW([{ params: [pair.a, pair.b], lr: 0.03, weightDecay: 0.1 }], { betas: [0.8, 0.99] });
+  let optimizer = make();
+  for (let step = 0; step < 4; step++) {
+    if (step === resumeAfter) {
+      const saved = optimizer.savedState();
+      if (dropSteps) for (const key of [...saved.keys()]) if (key.endsWith('.step')) saved.delete(key);
+      const steps = optimizer.stepCount;
+      optimizer.dispose();
+      optimizer = make();
+      optimizer.loadState(saved, steps, 'saved');
+    }
+    scope(() => {
+      const target = F.tensor(Float64Array.from(fixture.target), [4, 3]);
+      const cube = (p: Parameter) => F.sum(F.abs(F.pow(F.sub(p, target), 3)));
+      optimizer.zeroGrad();
+      (step >= 2 ? F.add(cube(pair.a), cube(pair.b)) : cube(pair.a)).backward();
+      optimizer.step();
+    });
+  }
+  optimizer.dispose();
+  return pair;
+}
+
+test('AdamW: a parameter without gradients on its first steps is bias-corrected by its own steps, as torch', () => {
+  const pair = lateParamRun(null);
+  assertClose(pair.a, fixture.adamw_late_param.a, 'a', 1e-12, 1e-10);
+  assertClose(pair.b, fixture.adamw_late_param.b, 'b', 1e-12, 1e-10);
+  pair.dispose();
+});
+
+test('AdamW: per-parameter step counts survive saving and loading the state', () => {
+  const pair = lateParamRun(3);
+  assertClose(pair.b, fixture.adamw_late_param.b, 'b', 1e-12, 1e-10);
+  pair.dispose();
+  // State saved before step counts were kept: every parameter with moments counts the optimiser's steps.
+  const old = lateParamRun(3, true);
+  const b = [...old.b.data<'float64'>()];
+  assert.ok(b.some((v, i) => Math.abs(v - fixture.adamw_late_param.b[i]!) > 1e-6));
+  old.dispose();
+});
+
+test('optimizer state with a step count that is not a whole number is a CheckpointError', () => {
+  const holder = new Holder(fixture.w0);
+  const optimizer = new AdamW([{ params: [holder.w], lr: 0.1, weightDecay: 0 }]);
+  for (const data of [Float64Array.of(1.5), Float64Array.of(-1), Float64Array.of(1, 2)]) {
+    assert.throws(
+      () => optimizer.loadState(new Map([['0.step', { shape: [data.length], data }]]), 1, 'ckpt'),
+      /ckpt: optimizer state 0\.step is not one whole number of steps/,
+    );
+  }
+  optimizer.dispose();
+  holder.dispose();
 });
 
 test('oneCycle reproduces torch OneCycleLR', () => {
@@ -128,9 +197,7 @@ test('AdamW state saved and loaded into a new optimizer continues with the ident
     step();
     step();
     if (resume) {
-      const saved = new Map(
-        [...optimizer.stateTensors()].map(([k, t]) => [k, { shape: [...t.shape], data: t.data() }]),
-      );
+      const saved = optimizer.savedState();
       const steps = optimizer.stepCount;
       optimizer.dispose();
       optimizer = new AdamW([{ params: [holder.w], lr: 0.03, weightDecay: 0.1 }]);
