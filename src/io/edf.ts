@@ -6,7 +6,8 @@
  * records: per record, each signal's samples (little-endian int16) one signal after the other.
  * physical = (digital - digital min) * (physical max - physical min) / (digital max - digital min) + physical min.
  * EDF+ 'EDF Annotations' signals hold time-stamped annotation lists (TALs): `+onset[\x15duration]\x14text\x14...\0`;
- * the first TAL of each record only keeps time and is not an annotation.
+ * the first TAL of each record only keeps time (the record's start after the header's start time) and is not an
+ * annotation.
  *
  * Choices: an EcgRecord has one rate, so ordinary signals sampled at another rate than the first are left out and
  * named in `metadata.skippedSignals`; EDF+D (discontinuous) records are read as if contiguous, with a note. Age
@@ -17,7 +18,11 @@ import { checkFs, checkSamples, FLOAT32_MAX, readLimits, type ReadLimits } from 
 import type { EcgRecord, Sex } from './record.js';
 
 export interface EdfAnnotation {
-  /** Seconds from the start of the recording. */
+  /**
+   * Seconds from the record's first sample. The file's onsets count from the header's start time, which the first
+   * data record may follow (its time-keeping TAL says by how much); in EDF+D each data record's own start is
+   * subtracted, so onsets follow the samples as they are read (contiguous).
+   */
   onset: number;
   /** Seconds (0 when the annotation gives none). */
   duration: number;
@@ -277,13 +282,21 @@ function recordAnnotations(
   for (let r = 0; r < records; r++) {
     const at = header.headerBytes + 2 * (r * recordSamples + start);
     const lists = parseTals(bytes.subarray(at, at + length), `${source} data record ${r + 1}`);
-    // The record's first TAL keeps time (its onset is the record's start): not an annotation of its own.
+    // The record's first TAL keeps time (its onset is the record's start): not an annotation of its own. Where
+    // the data record's samples sit in what is read: r whole records after the first sample.
+    const shift = r * header.recordSeconds - (lists[0]?.onset ?? r * header.recordSeconds);
     lists.forEach((tal, k) => {
       for (const text of tal.texts)
-        if (k > 0 || text !== '') out.push({ onset: tal.onset, duration: tal.duration, text });
+        if (k > 0 || text !== '')
+          out.push({ onset: roundSeconds(tal.onset + shift), duration: tal.duration, text });
     });
   }
   return out;
+}
+
+/** Onsets carry at most 100 ns (the TAL's own resolution in practice): drops the float error of the shift. */
+function roundSeconds(seconds: number): number {
+  return Math.round(seconds * 1e7) / 1e7;
 }
 
 /** Time-stamped annotation lists of one record's annotation bytes (NUL-separated). */

@@ -119,3 +119,41 @@ test('fuzz finding: a physical range that puts samples beyond float32 is refused
   setField(narrow, DIGITAL_MAX, 8, 0, '1');
   assert.throws(() => readEdfRecord(narrow, 'narrow.edf'), /narrow\.edf: signal 1 .* beyond float32/);
 });
+
+/**
+ * mit208-plus.edf (1 s data records, two 360-sample signals, then 120 annotation bytes) with its TALs rewritten:
+ * data record r starts `start(r)` s after the header's start time; each annotation keeps its place in the samples.
+ */
+function withRecordStarts(start: (record: number) => number, discontinuous: boolean): Uint8Array {
+  const bytes = new Uint8Array(readFileSync(`${DIR}mit208-plus.edf`));
+  const { annotations } = golden['mit208-plus.edf']!;
+  const records = golden['mit208-plus.edf']!.n_samples / 360;
+  const signed = (x: number) => (x < 0 ? `${x}` : `+${x}`);
+  for (let r = 0; r < records; r++) {
+    const lists = [`${signed(start(r))}\x14\x14\0`];
+    for (const a of annotations.filter((a) => Math.floor(a.onset) === r)) {
+      const duration = a.duration > 0 ? `\x15${a.duration}` : '';
+      lists.push(`${signed(a.onset - r + start(r))}${duration}\x14${a.text}\x14\0`);
+    }
+    const tals = new TextEncoder().encode(lists.join('').padEnd(120, '\0'));
+    bytes.set(tals, 1024 + r * 1560 + 1440);
+  }
+  if (discontinuous) bytes.set(new TextEncoder().encode('EDF+D'), 192);
+  return bytes;
+}
+
+test('EDF+ annotation onsets count from the first sample: the first data record may start after the header time', () => {
+  const { annotations } = golden['mit208-plus.edf']!;
+  const late = readEdfRecord(
+    withRecordStarts((r) => r + 2.5, false),
+    'late.edf',
+  );
+  assert.deepEqual(late.metadata.annotations, annotations);
+  // EDF+D: a 7 s gap before data record 4; the records are read contiguously and so are the onsets.
+  const gap = readEdfRecord(
+    withRecordStarts((r) => (r < 3 ? r : r + 7), true),
+    'gap.edf',
+  );
+  assert.deepEqual(gap.metadata.annotations, annotations);
+  assert.deepEqual(gap.metadata.notes, ['EDF+D (discontinuous): data records read as contiguous']);
+});
