@@ -233,6 +233,15 @@ export async function readRecordFromFiles(
   files: Map<string, Uint8Array>,
   options: ReadOptions = {},
 ): Promise<EcgRecord> {
+  const record = await readAnyRecordFromFiles(files, options);
+  if (!wantsWindow(options) || record.metadata.window !== undefined) return record;
+  return cutRecord(record, options, record.name);
+}
+
+async function readAnyRecordFromFiles(
+  files: Map<string, Uint8Array>,
+  options: ReadOptions,
+): Promise<EcgRecord> {
   const names = [...files.keys()];
   const hdf5 = names.find((name) => HDF5_EXTENSIONS.has(extension(name)));
   if (hdf5 !== undefined) throw new FormatError(hdf5, HDF5_FROM_PATH);

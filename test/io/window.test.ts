@@ -1,9 +1,10 @@
 // Windowed reads (from / to / channels): the same samples as a whole read cut afterwards, and for WFDB only the
 // bytes of the window are read (counted through a ByteSource that tallies what it hands out).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ConfigError } from '../../src/errors.js';
-import { readRecord, readWfdb } from '../../src/io/read.js';
+import { readRecord, readRecordFromFiles, readWfdb } from '../../src/io/read.js';
 import { bytesSource, type ByteSource } from '../../src/io/source.js';
 import { WFDB_FORMATS, type WfdbFormat } from '../../src/io/wfdb/formats.js';
 import { fixture, golden as goldenValues } from './wfdb/helpers.js';
@@ -139,4 +140,25 @@ test('windows outside the record or unknown channels are ConfigErrors naming the
   await assert.rejects(readRecord(source(), { to: 21601 }), /208x\.hea: to: 21601 is past/);
   await assert.rejects(readRecord(source(), { channels: ['V5'] }), /channels: "V5" is not one of MLII, V1/);
   await assert.rejects(readRecord(source(), { from: -1 }), ConfigError);
+});
+
+test('dropped .edf, .mat and .csv files are cut to the window as the same files read by path', async () => {
+  const dir = new URL('../fixtures/', import.meta.url).pathname;
+  const cases: Array<[string, Parameters<typeof readRecord>[1]]> = [
+    ['edf/mit208.edf', { from: 100, to: 460, channels: ['V1'] }],
+    ['mat/cinc2017_A00001.mat', { from: 30, to: 330, fs: 300 }],
+    ['custom/records/r01.csv', { from: 10, to: 110 }],
+  ];
+  for (const [path, options] of cases) {
+    const name = path.replace(/^.*\//, '');
+    const byPath = await readRecord(`${dir}${path}`, options);
+    const dropped = await readRecordFromFiles(
+      new Map([[name, new Uint8Array(readFileSync(`${dir}${path}`))]]),
+      options,
+    );
+    const width = (options!.to ?? 0) - (options!.from ?? 0);
+    assert.equal(dropped.signals[0]!.length, width, name);
+    assert.deepEqual(dropped.leads, byPath.leads, name);
+    assert.deepEqual(dropped.signals, byPath.signals, name);
+  }
 });
