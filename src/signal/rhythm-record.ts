@@ -17,7 +17,12 @@ export function recordRhythm(record: {
   leads?: string[];
 }): RecordRhythm | null {
   try {
-    const f = rhythmFeatures(record);
+    // Without units on purpose: trained tokens read the prepared signal with the delineator's floors as they are.
+    const f = rhythmFeatures({
+      fs: record.fs,
+      signals: record.signals,
+      ...(record.leads ? { leads: record.leads } : {}),
+    });
     return {
       rrMeanMs: f.rrMeanMs,
       sdnnMs: f.sdnnMs,

@@ -9,6 +9,7 @@
  */
 import { delineateBeats, type BeatDelineation } from './delineate.js';
 import { detectQrs, type QrsFlag } from './qrs.js';
+import { leadsInMillivolts } from './units.js';
 
 export interface BeatRhythm {
   /** R-peak sample index per beat. */
@@ -64,6 +65,11 @@ export interface RhythmInput {
   fs: number;
   signals: Float32Array[];
   leads?: string[];
+  /**
+   * Each lead's unit: leads are converted to mV for the delineator's mV wave floors, which a lead in no voltage
+   * unit skips. Without units, values are taken as they are, floors included (the fusion token's definition).
+   */
+  units?: string[];
 }
 
 const LOCAL_RR_BEATS = 10;
@@ -78,11 +84,17 @@ const SAMPLE_ENTROPY = { m: 2, tolerance: 0.2, minIntervals: 10, maxIntervals: 5
 /** Detects beats on all leads, delineates the lead II (or MLII, else the detector's reference lead). */
 export function rhythmFeatures(record: RhythmInput): RhythmFeatures {
   const named = (record.leads ?? []).findIndex((name) => /^(ml)?ii$/i.test(name.trim()));
-  const detection = detectQrs(record.signals, record.fs, named >= 0 ? { referenceLead: named } : {});
+  const { signals, voltage } = record.units
+    ? leadsInMillivolts(record.signals, record.units)
+    : { signals: record.signals, voltage: null };
+  const detection = detectQrs(signals, record.fs, named >= 0 ? { referenceLead: named } : {});
   const lead = detection.referenceLead;
-  const n = record.signals[0]?.length ?? 0;
+  const n = signals[0]?.length ?? 0;
+  const floors = voltage?.[lead] ?? true;
   const beats =
-    lead >= 0 ? delineateBeats(record.signals[lead]!, record.fs, { rPeaks: detection.rPeaks }) : [];
+    lead >= 0
+      ? delineateBeats(signals[lead]!, record.fs, { rPeaks: detection.rPeaks, amplitudeFloors: floors })
+      : [];
   return {
     ...featuresFromBeats(beats, record.fs, n),
     flags: detection.flags,

@@ -110,6 +110,27 @@ describe('rhythmFeatures on real records (detected beats)', () => {
     }
   });
 
+  it('a record in µV or V gives the features of the same record in mV (the wave floors are in mV)', () => {
+    const lead = ludbLead('2');
+    const inMv = rhythmFeatures({ fs: lead.fs, signals: [lead.signal], leads: ['II'], units: ['mV'] });
+    for (const [unit, scale] of [
+      ['uV', 1000],
+      ['V', 0.001],
+    ] as const) {
+      const signals = [lead.signal.map((v) => v * scale)];
+      const f = rhythmFeatures({ fs: lead.fs, signals, leads: ['II'], units: [unit] });
+      assert.equal(f.pWaveRatio, inMv.pWaveRatio, unit);
+      assert.deepEqual(f.beats.rPeaks, inMv.beats.rPeaks, unit);
+      assert.ok(
+        Math.abs(f.prMeanMs! - inMv.prMeanMs!) < 1e-9,
+        `${unit} PR ${f.prMeanMs} vs ${inMv.prMeanMs}`,
+      );
+    }
+    // A lead in no voltage unit is delineated without the floors rather than against them.
+    const adc = rhythmFeatures({ fs: lead.fs, signals: [lead.signal.map((v) => v * 200)], units: ['adu'] });
+    assert.ok(adc.pWaveRatio! >= 0.9, `ADC units: P ratio ${adc.pWaveRatio}`);
+  });
+
   it('LUDB record 8 (paced, atrial fibrillation): no P waves, pacing flagged', () => {
     const lead = ludbLead('8');
     const f = rhythmFeatures({ fs: lead.fs, signals: [lead.signal] });
