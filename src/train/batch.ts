@@ -41,7 +41,9 @@ function copyLead(
   if (source.length >= window) {
     out.set(source.subarray(start, start + window));
   } else if (shortRecords === 'repeat' && source.length > 0) {
-    for (let i = 0; i < window; i++) out[i] = source[(i + source.length - shift) % source.length]!;
+    // Sample i of the tiled record is (i - shift) mod length; shift may exceed i + length (records under half a window).
+    const n = source.length;
+    for (let i = 0; i < window; i++) out[i] = source[(((i - shift) % n) + n) % n]!;
   } else {
     out.fill(0);
     out.set(source, shift);

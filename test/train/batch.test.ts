@@ -40,6 +40,22 @@ test('windows: crops of long records, zero-padded or tiled short ones, lead-majo
   assert.deepEqual([...out], [3, 1, 2, 3, 1, 9, 7, 8, 9, 7]);
 });
 
+test('repeat: a record under half the window is tiled at any phase the batch draws (was NaN past one period)', () => {
+  const wide: WindowSpec = { samples: 8, shortRecords: 'repeat', fs: 10 };
+  const out = new Float32Array(16);
+  writeWindow(store(), 1, wide, 0, 5, out);
+  assert.deepEqual([...out], [2, 3, 1, 2, 3, 1, 2, 3, 8, 9, 7, 8, 9, 7, 8, 9]);
+  for (let step = 0; step < 20; step++) {
+    const batch = assembleTrainingBatch(store(), wide, TRAIN_DEFAULTS.augment, {
+      indices: [1, 1],
+      seed: 1,
+      epoch: 0,
+      step,
+    });
+    assert.ok(batch.every(Number.isFinite), `step ${step}`);
+  }
+});
+
 test('validation window starts cover the record, the last aligned to its end', () => {
   assert.deepEqual(windowStarts(3, 5, 5), [0]);
   assert.deepEqual(windowStarts(5, 5, 5), [0]);
