@@ -63,6 +63,11 @@ export class PredictionStoppedError extends EcgError {
   override name = 'PredictionStoppedError';
 }
 
+/** A training step's loss is not finite: the step is not taken, so the last checkpoint stays a usable model. */
+export class TrainingDivergedError extends EcgError {
+  override name = 'TrainingDivergedError';
+}
+
 /** A tensor was used after dispose(). */
 export class DisposedError extends EcgError {
   override name = 'DisposedError';

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { manualSeed, setNumThreads } from '../engine/runtime.js';
 import { scope } from '../engine/scope.js';
-import { ConfigError, MissingFileError } from '../errors.js';
+import { ConfigError, MissingFileError, TrainingDivergedError } from '../errors.js';
 import { readCheckpoint, type Checkpoint } from '../export/checkpoint.js';
 import {
   AdamW,
@@ -143,6 +143,12 @@ export async function runTraining<Batch>(
       }),
       options,
     };
+    // A CV fold killed between its last checkpoint and heldout.json resumes complete: its saved model is scored.
+    if (config.cvFold !== null && state.epoch >= config.epochs) {
+      const scored = await validateEpoch(run, config.epochs - 1);
+      validation = scored?.metrics ?? null;
+      writeHeldout(run, scored?.heldout ?? null);
+    }
     while (state.epoch < config.epochs && state.stopped === null) {
       if (options.signal?.aborted) break;
       const result = await runEpoch(run, state);
@@ -253,7 +259,8 @@ export function scheduleOf(config: TrainConfig, totalSteps: number): Schedule {
     : cosineWithWarmup({
         lr: config.lr,
         totalSteps: steps,
-        warmupSteps: Math.max(1, Math.round(config.warmupFraction * steps)),
+        // At least one warm-up step and one after it (a short run with a large fraction rounded to all of them).
+        warmupSteps: Math.min(steps - 1, Math.max(1, Math.round(config.warmupFraction * steps))),
       });
 }
 
@@ -328,7 +335,8 @@ async function runEpoch<Batch>(
   const trainSeconds = (performance.now() - started) / 1000;
   const samples = global.slice(0, batches.length).reduce((n, b) => n + b.length, 0);
   const validationStarted = performance.now();
-  const validation = await validateEpoch(run, epoch);
+  const scored = await validateEpoch(run, epoch);
+  const validation = scored?.metrics ?? null;
   const next = nextState(state, epoch, step, validation, config.cvFold === null ? config.patience : null);
   reporter.log({
     type: 'epoch',
@@ -352,6 +360,7 @@ async function runEpoch<Batch>(
     if (run.average) await run.average.withAverage(() => saveEpoch(run, next, validation));
     else saveEpoch(run, next, validation);
   }
+  writeHeldout(run, scored?.heldout ?? null);
   return { state: next, validation };
 }
 
@@ -369,8 +378,11 @@ function trainStep<Batch>(
   parallel?.broadcastBuffers(task.model.module);
   const loss = scope(() => {
     const value = task.loss(batch, indices, at);
+    const item = value.item();
+    // Before backward: a NaN step would spoil every weight, and the checkpoint written next.
+    if (!Number.isFinite(item)) throw diverged(run, item, at);
     value.backward();
-    return value.item();
+    return item;
   });
   parallel?.syncGradients(task.model.module.parameters());
   if (config.gradClip !== null) clipGradNorm(task.model.module.parameters(), config.gradClip);
@@ -380,23 +392,41 @@ function trainStep<Batch>(
   return loss;
 }
 
+function diverged<Batch>(run: Run<Batch>, loss: number, at: { epoch: number; step: number }): Error {
+  return new TrainingDivergedError(
+    `${run.config.out}: the loss is ${loss} at epoch ${at.epoch + 1}, step ${at.step + 1}; the step was not taken ` +
+      `and ${RUN_FILES.last} holds epoch ${at.epoch} (non-finite samples in the data, or a learning rate too high: ` +
+      `try a lower --lr or --grad-clip)`,
+  );
+}
+
 /**
  * Validation of an ordinary run: every epoch. A cross-validation fold scores its held-out records once, after the
  * last epoch, and writes them to heldout.json; its other epochs log no validation.
  */
-async function validateEpoch<Batch>(run: Run<Batch>, epoch: number): Promise<ValidationMetrics | null> {
+async function validateEpoch<Batch>(
+  run: Run<Batch>,
+  epoch: number,
+): Promise<{ metrics: ValidationMetrics; heldout: HeldoutFile | null } | null> {
   const fold = run.config.cvFold;
   if (fold !== null && epoch + 1 < run.config.epochs) return null;
   const parallel = run.options.distributed;
-  const validate = () => run.task.validate(parallel?.validationShard);
+  const validate = () => {
+    // Each rank's last step left its own BatchNorm statistics: every rank scores with the saved model's (rank 0's).
+    parallel?.broadcastBuffers(run.task.model.module);
+    return run.task.validate(parallel?.validationShard);
+  };
   const { metrics, outputs } = await (run.average ? run.average.withAverage(validate) : validate());
   // Every rank must take the same early-stopping decision: rank 0's value decides.
   if (parallel) metrics.value = parallel.agree(metrics.value);
-  if (fold !== null && (parallel?.isMain ?? true)) {
-    const file: HeldoutFile = { fold: fold.fold, folds: fold.folds, metrics, outputs };
-    writeFileAtomic(join(run.config.out, RUN_FILES.heldout), `${JSON.stringify(file)}\n`, writeOptions(run));
-  }
-  return metrics;
+  const heldout = fold !== null ? { fold: fold.fold, folds: fold.folds, metrics, outputs } : null;
+  return { metrics, heldout };
+}
+
+/** A CV fold's held-out scores, written after its last checkpoint: heldout.json marks the fold done. */
+function writeHeldout<Batch>(run: Run<Batch>, heldout: HeldoutFile | null): void {
+  if (heldout === null || !(run.options.distributed?.isMain ?? true)) return;
+  writeFileAtomic(join(run.config.out, RUN_FILES.heldout), `${JSON.stringify(heldout)}\n`, writeOptions(run));
 }
 
 export function nextState(

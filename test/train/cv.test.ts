@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import type { DatasetEntry } from '../../src/datasets/types.js';
 import { ConfigError } from '../../src/errors.js';
@@ -175,6 +175,38 @@ test('cv: every record is out-of-fold exactly once, nothing is selected on it, a
       summary.perFold.map((f) => f.value),
     );
     assert.equal(resumed.pooled.value, summary.pooled.value);
+
+    // Killed while finishing fold 1: at its last checkpoint's write the fold is not done (no heldout.json yet); at
+    // heldout.json's the checkpoint is complete, and the next run scores it instead of training again.
+    for (const file of [RUN_FILES.last, RUN_FILES.heldout]) {
+      const torn = tempDir();
+      try {
+        let finalWrites = 0;
+        const beforeWriteStep = (step: string, path: string) => {
+          if (
+            basename(path) === file &&
+            step === 'rename' &&
+            (file === RUN_FILES.heldout || ++finalWrites === 2)
+          )
+            throw new Error('killed');
+        };
+        await assert.rejects(
+          crossValidate(tinyConfig(torn.dir), async () => patientDataset(), { folds: 3, beforeWriteStep }),
+          /killed/,
+        );
+        const fold1 = foldDir(torn.dir, 1);
+        assert.equal(existsSync(join(fold1, RUN_FILES.heldout)), false, file);
+        assert.equal(existsSync(join(fold1, RUN_FILES.last)), true, file);
+        const again = (await runCv(torn.dir))!;
+        assert.deepEqual(
+          again.perFold.map((f) => f.value),
+          summary.perFold.map((f) => f.value),
+          file,
+        );
+      } finally {
+        torn.dispose();
+      }
+    }
   } finally {
     straight.dispose();
     killed.dispose();

@@ -14,12 +14,22 @@ import { fileURLToPath } from 'node:url';
 import { buckets, contiguousPart } from '../../src/train/distributed.js';
 import * as F from '../../src/engine/ops.js';
 import { freePort } from '../helpers/ports.js';
+import { readCheckpoint } from '../../src/export/checkpoint.js';
+import { applyCvFold } from '../../src/train/cv-folds.js';
+import { loadTrainingData, preprocessOf } from '../../src/train/data.js';
+import { RUN_FILES } from '../../src/train/loop.js';
+import { restoredModel } from '../../src/train/model.js';
+import { predictRecords } from '../../src/train/validate.js';
+import { tinyConfig } from './helpers.js';
+import { syntheticDataset } from './synthetic.js';
 
 const rankScript = fileURLToPath(new URL('../helpers/distributed-train-rank.ts', import.meta.url));
+const cvRankScript = fileURLToPath(new URL('../helpers/distributed-cv-rank.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'eecg-ddp-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 interface RankReport {
+  done?: boolean;
   parameters?: number[][];
   stats?: { steps: number; bytesPerStep: number };
   error?: string;
@@ -28,9 +38,9 @@ interface RankReport {
   signal?: string | null;
 }
 
-function runRank(args: (string | number)[]): Promise<RankReport> {
+function runRank(args: (string | number)[], script = rankScript): Promise<RankReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', rankScript, ...args.map(String)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args.map(String)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -70,6 +80,36 @@ test('2 ranks x batch 16 give the parameters of 1 rank x batch 32 after 5 steps 
       .split('\n')
       .filter((line) => line.includes('"type":"epoch"')).length;
   assert.equal(epochs(out), epochs(join(dir, 'single')));
+});
+
+test('a data-parallel CV fold scores its held-out records with the saved model on every rank (its BatchNorm statistics)', async () => {
+  const port = await freePort();
+  const out = join(dir, 'cv-fold');
+  const reports = await Promise.all([0, 1].map((rank) => runRank([out, rank, port], cvRankScript)));
+  for (const report of reports) assert.ok(report.done, JSON.stringify(report));
+  // Rescore the held-out records in one process with last.safetensors (rank 0's weights and statistics).
+  const config = tinyConfig(out, { cvFold: { folds: 2, fold: 1 } });
+  const data = await loadTrainingData(syntheticDataset({ records: 48 }), {
+    preprocess: preprocessOf(config),
+    cacheDir: null,
+  });
+  data.split = applyCvFold(data.name, data.entries, config.cvFold!);
+  const held = data.entries.flatMap((entry, i) => (entry.split === 'val' ? [i] : []));
+  const model = restoredModel(readCheckpoint(join(out, RUN_FILES.last)), 'last');
+  const samples = Math.round(config.windowSeconds * data.fs);
+  const window = { samples, shortRecords: config.shortRecords, fs: data.fs };
+  const logits = await predictRecords(model, data, held, window, samples, 16);
+  model.module.dispose();
+  const file = JSON.parse(readFileSync(join(out, RUN_FILES.heldout), 'utf8')) as {
+    outputs: { logits: number[][] };
+  };
+  assert.equal(file.outputs.logits.length, held.length);
+  // Each rank scored one half; before, the second half carried rank 1's statistics (differences of 3e-3).
+  let worst = 0;
+  logits.forEach((row, r) =>
+    row.forEach((x, c) => (worst = Math.max(worst, Math.abs(x - file.outputs.logits[r]![c]!)))),
+  );
+  assert.ok(worst < 1e-6, `held-out logits differ from the saved model's by ${worst}`);
 });
 
 test('a rank killed mid-run makes the other stop with PeerLostError, not hang', async () => {

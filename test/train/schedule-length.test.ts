@@ -11,7 +11,7 @@ import * as F from '../../src/engine/ops.js';
 import { manualSeed } from '../../src/engine/runtime.js';
 import { Linear } from '../../src/nn/index.js';
 import { oneCycle } from '../../src/optim/schedules.js';
-import { batchesOf, runTraining } from '../../src/train/loop.js';
+import { batchesOf, runTraining, scheduleOf } from '../../src/train/loop.js';
 import { memoryTask } from '../helpers/memory-task.js';
 import { tempDir, tinyConfig } from './helpers.js';
 
@@ -55,5 +55,21 @@ test('the one-cycle ends on the last step run when the trailing batch of one is 
     );
   } finally {
     dispose();
+  }
+});
+
+test('a cosine schedule whose warm-up fraction rounds to every step keeps one step after the warm-up', () => {
+  for (const [warmupFraction, steps] of [
+    [0.8, 2],
+    [0.9, 3],
+    [0.95, 10],
+  ] as const) {
+    const schedule = scheduleOf(tinyConfig('/tmp/unused', { warmupFraction, schedule: 'cosine' }), steps);
+    const rates = Array.from({ length: steps }, (_, s) => schedule(s));
+    assert.ok(
+      rates.every((lr) => Number.isFinite(lr) && lr > 0),
+      `${warmupFraction} x ${steps}: ${rates}`,
+    );
+    assert.equal(Math.max(...rates), rates.at(-2) ?? rates[0]);
   }
 });
