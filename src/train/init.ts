@@ -46,6 +46,9 @@ export interface RunInput {
   windowSeconds: number;
   bandpass: readonly [number, number] | null;
   standardize: boolean;
+  /** The dataset trained on, and the CV fold it holds out (its reported records), when a CV fold. */
+  dataset?: string;
+  cvFold?: { fold: number; folds: number } | null;
 }
 
 /** `--init NAME|PATH`: a bundled model's checkpoint, or a .safetensors file. */
@@ -71,6 +74,7 @@ export function initFromCheckpoint(
 ): InitSummary {
   const path = resolveInitCheckpoint(spec, modelsDir);
   const checkpoint = readCheckpoint(path);
+  checkNotTrainedOnFold(checkpoint, spec, input, notice);
   for (const message of preprocessingNotices(checkpoint, input)) notice(`--init ${spec}: ${message}`);
   const summary = transferWeights(model, checkpoint, input.labels, spec);
   notice(describeSummary(summary));
@@ -96,6 +100,36 @@ export function withInit(
     throw error;
   }
   return model;
+}
+
+/**
+ * In a CV fold, a start trained with labels of the same dataset saw the fold's records (whatever split it used), as a
+ * distillation teacher would (src/train/distill.ts): refused. A label-free pre-training on them saw their signals,
+ * not their labels: a notice. `custom` datasets are anyone's folders: their names say nothing.
+ */
+function checkNotTrainedOnFold(
+  checkpoint: Checkpoint,
+  spec: string,
+  input: RunInput,
+  notice: (message: string) => void,
+): void {
+  const { dataset, cvFold } = input;
+  if (cvFold == null || dataset === undefined || dataset === 'custom') return;
+  const extra = checkpoint.metadata.extra ?? {};
+  if (extra.task === 'pretrain') {
+    const config = (extra.training as { config?: { pretrain?: { sources?: Array<{ dataset?: string }> } } })
+      ?.config;
+    if (config?.pretrain?.sources?.some((source) => source.dataset === dataset))
+      notice(
+        `--init ${spec}: pre-trained without labels on ${dataset}, whose fold ${cvFold.fold} this run reports: it saw those records' signals (not their labels)`,
+      );
+    return;
+  }
+  const trainedOn = (extra.dataset as { name?: unknown } | undefined)?.name;
+  if (trainedOn === dataset)
+    throw new ConfigError(
+      `--init ${spec} was trained on ${dataset}, whose fold ${cvFold.fold} of ${cvFold.folds} this run holds out and reports: start from a checkpoint of another dataset (or none)`,
+    );
 }
 
 /** Maps a target tensor name to the source's name for it, or null when the source has no counterpart. */

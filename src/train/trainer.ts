@@ -218,6 +218,8 @@ function initialModel(
       windowSeconds: config.windowSeconds,
       bandpass: config.preprocess.bandpass,
       standardize: config.preprocess.standardize,
+      dataset: data.name,
+      cvFold: config.cvFold,
     },
     options,
   );

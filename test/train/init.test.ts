@@ -314,3 +314,38 @@ test('fusion with the ECG shortcut from a plain checkpoint starts as that model;
   );
   for (const m of [source, fusion, back]) m.module.dispose();
 });
+
+test('cv --init: weights trained with labels of the same dataset are refused in a fold; another dataset is not', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const source = await train(tinyConfig(join(dir, 'source'), { epochs: 1 }), syntheticDataset());
+    const cvFold = { folds: 2, fold: 1 };
+    const fold = (out: string, dataset = syntheticDataset()) =>
+      train(tinyConfig(join(dir, out), { epochs: 1, cvFold, init: source.lastPath }), dataset, {
+        onNotice: () => {},
+      });
+    await assert.rejects(
+      fold('same'),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /--init .* was trained on synthetic, whose fold 1 of 2 this run holds out and reports/.test(
+          error.message,
+        ),
+    );
+    const other = syntheticDataset();
+    other.name = 'other-synthetic';
+    const result = await fold('other', other);
+    assert.equal(result.state.epoch, 1);
+    // Outside a CV the same start is fine-tuning on one's own data (its validation figure is a log line).
+    const plain = await train(
+      tinyConfig(join(dir, 'plain'), { epochs: 1, init: source.lastPath }),
+      syntheticDataset(),
+      {
+        onNotice: () => {},
+      },
+    );
+    assert.equal(plain.state.epoch, 1);
+  } finally {
+    dispose();
+  }
+});
