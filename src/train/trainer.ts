@@ -280,10 +280,7 @@ async function validate(
   run: RecordRun,
   shard?: ValidationShard,
 ): Promise<{ metrics: ValidationMetrics; outputs: TaskOutputs }> {
-  const hop =
-    run.config.validationHopSeconds === null
-      ? run.evalWindow.samples
-      : Math.max(1, Math.round(run.config.validationHopSeconds * run.data.fs));
+  const hop = validationHop(run);
   const mine = await predictRecords(
     run.model,
     run.data,
@@ -311,6 +308,12 @@ async function validate(
   };
 }
 
+/** The hop of validation windows in samples: the window without --validation-hop, never under one sample. */
+function validationHop(run: RecordRun): number {
+  const seconds = run.config.validationHopSeconds;
+  return seconds === null ? run.evalWindow.samples : Math.max(1, Math.round(seconds * run.data.fs));
+}
+
 function checkpointMetadata(
   run: RecordRun,
   state: TrainingState,
@@ -329,10 +332,7 @@ function checkpointMetadata(
       shortRecords: config.shortRecords,
       // Validation (and the recommended inference) averages the logits of windows cut like this.
       windows: {
-        hopSamples:
-          config.validationHopSeconds === null
-            ? window.samples
-            : Math.round(config.validationHopSeconds * data.fs),
+        hopSamples: validationHop(run),
         lastAlignedToEnd: true,
         aggregate: config.windowAggregate,
       },

@@ -220,3 +220,20 @@ test('--eval-window: short training crops, longer validation and inference windo
     dispose();
   }
 });
+
+test('a validation hop under half a sample is saved as the 1-sample hop validation used (0 failed to load)', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const dataset = syntheticDataset({ records: 16 });
+    const result = await train(tinyConfig(dir, { epochs: 1, validationHopSeconds: 0.009 }), dataset, {
+      progressBar: false,
+    });
+    const { preprocessing } = readCheckpoint(result.lastPath).metadata as {
+      preprocessing: { fs: number; windows: { hopSamples: number } };
+    };
+    assert.equal(0.009 * preprocessing.fs < 0.5, true);
+    assert.equal(preprocessing.windows.hopSamples, 1);
+  } finally {
+    dispose();
+  }
+});
