@@ -155,10 +155,12 @@ export function superviseProcesses(
   return new Promise<void>((resolve, reject) => {
     let running = workers.length;
     for (const { spec, child } of workers) {
-      child.on('exit', (code, signal) => {
+      let settled = false;
+      const settle = (how: string | null) => {
+        if (settled) return;
+        settled = true;
         running--;
-        if ((code !== 0 || signal !== null) && failure === null) {
-          const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+        if (how !== null && failure === null) {
           failure = spec.failed(how);
           log(`launcher: ${spec.label} ${how}; stopping the others`);
           stopAll('SIGTERM');
@@ -170,8 +172,15 @@ export function superviseProcesses(
           if (failure) reject(failure);
           else resolve();
         }
+      };
+      child.on('exit', (code, signal) =>
+        settle(signal !== null ? `was killed by ${signal}` : code !== 0 ? `exited with code ${code}` : null),
+      );
+      // A process that never started emits no 'exit': it counts as failed here (other errors only log).
+      child.on('error', (error: Error) => {
+        if (child.pid === undefined) settle(`could not start (${error.message})`);
+        else log(`launcher: ${spec.label}: ${error.message}`);
       });
-      child.on('error', (error: Error) => log(`launcher: ${spec.label} could not start: ${error.message}`));
     }
   });
 }

@@ -11,7 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, DistributedError } from '../../src/errors.js';
-import { rankFromEnvironment, superviseWorkers, workerEnvironments } from '../../src/train/launch.js';
+import {
+  rankFromEnvironment,
+  superviseProcesses,
+  superviseWorkers,
+  workerEnvironments,
+} from '../../src/train/launch.js';
 import { TINY_MODEL } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'eecg-launch-'));
@@ -115,3 +120,32 @@ test('train --nproc-per-node 2: two ranks train one run; rank 0 writes the check
   assert.match(result.stderr, /rank 0: [1-9]\d* steps, gradient all-reduce/);
   assert.match(result.stderr, /rank 1: [1-9]\d* steps, gradient all-reduce/);
 });
+
+test(
+  'a process that cannot start fails the launch (it emits no exit: the launcher waited for ever)',
+  { timeout: 20_000 },
+  async () => {
+    const logged: string[] = [];
+    const started = Date.now();
+    await assert.rejects(
+      superviseProcesses(
+        '/nonexistent/node',
+        [0, 1].map((rank) => ({
+          label: `rank ${rank}`,
+          args: [],
+          env: {},
+          failed: (how: string) => new DistributedError(`rank ${rank} ${how}`),
+        })),
+        (line) => logged.push(line),
+      ),
+      (error: unknown) =>
+        error instanceof DistributedError && /rank 0 could not start \(spawn .*ENOENT\)/.test(error.message),
+    );
+    assert.ok(Date.now() - started < 10_000);
+    assert.ok(
+      logged.some((line) => /launcher: rank 0 could not start/.test(line)),
+      logged.join('\n'),
+    );
+    assert.equal(process.listenerCount('SIGINT'), 0, 'signal handlers removed');
+  },
+);
