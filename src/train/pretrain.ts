@@ -83,8 +83,9 @@ export function distinctBatches(examples: readonly number[], size: number): numb
         inBatch.add(record);
       } else next.push(record);
     }
-    if (batch.length >= 2) batches.push(batch);
-    if (batch.length < size) break; // only repeats of this batch's records are left
+    // Fewer than two distinct records left: no contrastive batch (the other view's negatives) can be made of them.
+    if (batch.length < 2) break;
+    batches.push(batch);
     waiting = next;
   }
   return batches;

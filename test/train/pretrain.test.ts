@@ -65,6 +65,18 @@ test('batches never hold one record twice; every example of an epoch is used or 
   assert.ok(used >= examples.length - 4 && used <= examples.length, `${used} of ${examples.length}`);
 });
 
+test('fewer records than the batch size: repeats wait for the next batches instead of being dropped', () => {
+  const batches = distinctBatches([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2], 8);
+  assert.deepEqual(batches, [
+    [0, 1, 2],
+    [0, 1, 2],
+    [0, 1, 2],
+    [0, 1, 2],
+  ]);
+  // Only a last lone record is dropped (no negative for it).
+  assert.deepEqual(distinctBatches([0, 0, 1], 4), [[0, 1]]);
+});
+
 test('both views of an example are crops of one stretch of one lead', () => {
   // Two leads whose samples encode (lead, position): each crop must read 40 consecutive positions of one lead, and
   // its partner the same lead within the same 100-sample stretch.
