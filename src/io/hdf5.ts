@@ -11,7 +11,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { FormatError, MissingFileError, SignalError } from '../errors.js';
-import { checkFs, checkSamples, readLimits, type ReadLimits } from './limits.js';
+import { checkFs, checkSamples, FLOAT32_MAX, readLimits, type ReadLimits } from './limits.js';
 import { examName, HDF5_EXTENSIONS, parseExamName } from './hdf5-names.js';
 import type { EcgRecord } from './record.js';
 import { extension } from './source.js';
@@ -259,7 +259,22 @@ export async function readHdf5Exam(
     forget(file);
     throw hdf5Error(name, error);
   }
+  checkFloat32Range(values, tracings, name);
   return examRecord(name, splitLeads(values, tracings), tracings);
+}
+
+/** Infinite samples (or float64 ones that would read as ±Infinity) are refused, naming the lead and sample. */
+function checkFloat32Range(values: Float32Array | Float64Array, layout: Layout, name: string): void {
+  const at = values.findIndex((v) => Math.abs(v) > FLOAT32_MAX);
+  if (at < 0) return;
+  const { samples, leadCount, samplesFirst } = layout;
+  const [lead, sample] = samplesFirst
+    ? [at % leadCount, Math.floor(at / leadCount)]
+    : [Math.floor(at / samples), at % samples];
+  throw new FormatError(
+    name,
+    `lead ${lead + 1}, sample ${sample + 1}: ${values[at]} is beyond float32 (±3.4e38), the precision samples are read in`,
+  );
 }
 
 /** One row of `tracings` -> one Float32Array per lead (read in storage order: this loop is most of a read's time). */

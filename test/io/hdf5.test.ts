@@ -228,3 +228,29 @@ test('inspect: an HDF5 file is described exam by exam, as a folder record by rec
     ],
   );
 });
+
+test('infinite tracings, or float64 ones beyond float32, are refused naming the exam, lead and sample', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hdf5-'));
+  try {
+    for (const [dtype, value, shown] of [
+      ['<d', 1e300, '1e\\+300'],
+      ['<f', Number.POSITIVE_INFINITY, 'Infinity'],
+    ] as const) {
+      const big = join(dir, `big${dtype.slice(1)}.hdf5`);
+      const file = await newHdf5File(big);
+      const data = new Float64Array(4096 * 12).fill(0.5);
+      data[100 * 12 + 3] = value; // sample 101 of lead 4 (samples first: [exam, sample, lead])
+      file.create_dataset({ name: 'tracings', data, shape: [1, 4096, 12], dtype });
+      file.close();
+      await assert.rejects(
+        readRecord(big),
+        (error: unknown) =>
+          error instanceof FormatError &&
+          new RegExp(`#0: lead 4, sample 101: ${shown} is beyond float32`).test((error as Error).message),
+        dtype,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

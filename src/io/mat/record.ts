@@ -3,7 +3,7 @@
  * and plain `val` matrices (PhysioNet / CinC 2017 style, leads in rows, sampling rate given by the caller).
  */
 import { FormatError } from '../../errors.js';
-import { checkFs, checkSamples, readLimits } from '../limits.js';
+import { checkFs, checkSamples, FLOAT32_MAX, readLimits } from '../limits.js';
 import { FS_HINT, type EcgRecord, type Sex } from '../record.js';
 import { parseMat, type ParseMatOptions } from './parse.js';
 import { describeMatValue, type MatFile, type MatNumeric, type MatValue } from './types.js';
@@ -115,10 +115,19 @@ function rowsAsSignals(
     const lead = new Float32Array(columns);
     for (let c = 0; c < columns; c++) {
       const value = Number(values[r + c * rows]!);
-      lead[c] = int16Invalid && value === INT16_INVALID ? NaN : value / gain;
+      const scaled = int16Invalid && value === INT16_INVALID ? NaN : value / gain;
+      if (Math.abs(scaled) > FLOAT32_MAX) throw beyondFloat32(source, r, c, scaled);
+      lead[c] = scaled;
     }
     return lead;
   });
+}
+
+function beyondFloat32(source: string, row: number, column: number, value: number): FormatError {
+  return new FormatError(
+    source,
+    `lead ${row + 1}, sample ${column + 1}: ${value} (after the gain) is beyond float32 (±3.4e38), the precision samples are read in`,
+  );
 }
 
 function leadNames(count: number, given: string[] | undefined, source: string): string[] {

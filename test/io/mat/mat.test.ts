@@ -397,3 +397,26 @@ test('fuzz finding: a char array of 2^31 - 1 rows and no columns has no rows (it
     );
   }
 });
+
+test('fuzz finding: doubles beyond float32 (after the gain) are refused, naming lead and sample; NaN stays missing', () => {
+  const doubles = (...values: number[]) => new Uint8Array(Float64Array.from(values).buffer);
+  const val = (...values: number[]) =>
+    v5Bytes(matrix(6, [1, values.length], 'val', element(9, doubles(...values))));
+  assert.throws(
+    () => readMatRecord(val(1, 2, 1e300, 3), 'big.mat', { fs: 100 }),
+    (error: unknown) =>
+      error instanceof FormatError &&
+      /^big\.mat: lead 1, sample 3: 1e\+300 .*beyond float32/.test(error.message),
+  );
+  assert.throws(
+    () => readMatRecord(val(1, Number.POSITIVE_INFINITY), 'inf.mat', { fs: 100 }),
+    /sample 2: Infinity/,
+  );
+  // Finite doubles that the gain divides past float32.
+  assert.throws(() => readMatRecord(val(1, 1e30), 'gain.mat', { fs: 100, gain: 1e-10 }), /sample 2: 1e\+40/);
+  const kept = readMatRecord(val(1, Number.NaN, 3e38), 'ok.mat', { fs: 100 });
+  assert.deepEqual(
+    [...kept.signals[0]!].map((v) => (Number.isNaN(v) ? 'NaN' : Math.round(v / 1e38))),
+    [0, 'NaN', 3],
+  );
+});
