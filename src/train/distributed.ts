@@ -13,7 +13,8 @@
  *   every rank (rows of the other ranks are zeros, so the sum is exact) and the metrics computed from it.
  *
  * As in DDP: BatchNorm normalises each rank's batch with that rank's own batch statistics (not synchronised across
- * ranks), and the running statistics are rank 0's, broadcast before every step (DDP's broadcast_buffers). Not
+ * ranks), and the running statistics are rank 0's, broadcast before every step (DDP's broadcast_buffers) and before
+ * validation (the loop does it, so every rank scores with the model rank 0 saves). Not
  * synchronised: dropout masks (each rank draws its own), the training loss in the logs (rank 0's batch). Only rank 0
  * writes checkpoints and logs.
  */

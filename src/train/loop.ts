@@ -135,7 +135,7 @@ export async function runTraining<Batch>(
       config,
       task,
       optimizer,
-      schedule: scheduleOf(config, stepsPerEpoch(task, options.distributed) * config.epochs),
+      schedule: scheduleOf(config, stepsPerEpoch(task, options.distributed, config.out) * config.epochs),
       average,
       reporter: createReporter(main ? join(config.out, RUN_FILES.log) : null, {
         bar: main && (options.progressBar ?? process.stderr.isTTY === true),
@@ -268,9 +268,24 @@ export function scheduleOf(config: TrainConfig, totalSteps: number): Schedule {
  * Optimiser steps per epoch as the loop runs them: the task's batches (every epoch has as many), sharded when
  * data-parallel (a batch too small for every rank is dropped), so the schedule ends on the last step it runs.
  */
-function stepsPerEpoch(task: TrainingTask<unknown>, distributed: TrainOptions['distributed']): number {
+function stepsPerEpoch(
+  task: TrainingTask<unknown>,
+  distributed: TrainOptions['distributed'],
+  out: string,
+): number {
   const global = task.epochBatches(0);
-  return (distributed?.shardBatches(global) ?? global).length;
+  const steps = (distributed?.shardBatches(global) ?? global).length;
+  // A run of no steps would end "trained" with its initial weights.
+  if (steps === 0) {
+    const examples = global.reduce((n, batch) => n + batch.length, 0);
+    const ranks = distributed?.worldSize ?? 1;
+    throw new ConfigError(
+      `${out}: no training step in an epoch: ${examples} training example(s) in batches of 2 or more` +
+        (ranks > 1 ? ` for each of ${ranks} processes (a batch needs ${2 * ranks})` : '') +
+        ': more training records, or fewer processes',
+    );
+  }
+  return steps;
 }
 
 /** Cuts an epoch's shuffled example order into batches; a trailing batch of one is dropped (BatchNorm needs two). */

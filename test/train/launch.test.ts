@@ -134,12 +134,13 @@ test(
           label: `rank ${rank}`,
           args: [],
           env: {},
-          failed: (how: string) => new DistributedError(`rank ${rank} ${how}`),
+          failed: (how: string) => new DistributedError(rank, 'launch', how),
         })),
         (line) => logged.push(line),
       ),
       (error: unknown) =>
-        error instanceof DistributedError && /rank 0 could not start \(spawn .*ENOENT\)/.test(error.message),
+        error instanceof DistributedError &&
+        /rank 0: launch: could not start \(spawn .*ENOENT\)/.test(error.message),
     );
     assert.ok(Date.now() - started < 10_000);
     assert.ok(

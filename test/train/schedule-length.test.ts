@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import * as F from '../../src/engine/ops.js';
 import { manualSeed } from '../../src/engine/runtime.js';
+import { ConfigError } from '../../src/errors.js';
 import { Linear } from '../../src/nn/index.js';
 import { oneCycle } from '../../src/optim/schedules.js';
 import { batchesOf, runTraining, scheduleOf } from '../../src/train/loop.js';
@@ -71,5 +72,28 @@ test('a cosine schedule whose warm-up fraction rounds to every step keeps one st
       `${warmupFraction} x ${steps}: ${rates}`,
     );
     assert.equal(Math.max(...rates), rates.at(-2) ?? rates[0]);
+  }
+});
+
+test('a run with no training step in an epoch is a ConfigError, not a run that ends with its initial weights', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const module = new Linear(2, 2);
+    await assert.rejects(
+      runTraining(tinyConfig(dir, { batchSize: 4 }), { progressBar: false }, () =>
+        Promise.resolve(
+          memoryTask({
+            model: { module, spec: { name: 'test-linear', config: {} }, logits: (x) => module.forward(x) },
+            epochBatches: () => batchesOf([0], 4), // one example: its batch of one is dropped
+            loss: () => F.sum(module.forward(F.zeros([2, 2]))),
+          }),
+        ),
+      ),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /no training step in an epoch: 0 training example\(s\)/.test(error.message),
+    );
+  } finally {
+    dispose();
   }
 });
