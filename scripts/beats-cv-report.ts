@@ -16,7 +16,7 @@
  * --offsets FILE (`scripts/experiments/cv-offsets.ts --json FILE`) decides fold k with its nested class offsets
  * (fitted on the other folds), on annotated and detected peaks alike (there through the predictor, after the gate).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AAMI_CLASSES, openMitdb } from '../src/datasets/mitdb/index.js';
 import { aamiBeatMetrics, aamiConfusion, SCORED_AAMI_CLASSES, type BeatMetrics } from '../src/eval/beats.js';
@@ -30,7 +30,8 @@ import { readAnnotations } from '../src/io/index.js';
 import { flutterEpisodes, matchEvents } from '../src/signal/detect/match.js';
 import { detectQrs } from '../src/signal/qrs.js';
 import { beatDecisionRules } from '../src/train/beats.js';
-import type { HeldoutFile } from '../src/train/loop.js';
+import { readFoldHeldout } from '../src/train/heldout.js';
+import { RUN_FILES, type HeldoutFile } from '../src/train/loop.js';
 import type { TrainConfig } from '../src/train/config.js';
 
 const TOLERANCE_S = 0.15;
@@ -46,13 +47,37 @@ interface Scores {
 
 const argmax = (row: readonly number[]) => row.reduce((b, v, i) => (v > row[b]! ? i : b), 0);
 
+/**
+ * Every finished fold (as src/train/cv-compare.ts lists them: folds run apart, e.g. `cv --only 3` elsewhere, leave
+ * gaps), each file checked to be its folder's fold of the same fold count.
+ */
 function doneFolds(dir: string): HeldoutFile[] {
-  const files: HeldoutFile[] = [];
-  for (let k = 1; existsSync(join(dir, `fold-${k}`)); k++) {
-    const path = join(dir, `fold-${k}`, 'heldout.json');
-    if (existsSync(path)) files.push(JSON.parse(readFileSync(path, 'utf8')) as HeldoutFile);
-  }
+  if (!existsSync(dir)) throw new Error(`${dir}: cross-validation folder not found`);
+  const folds = readdirSync(dir)
+    .map((name) => /^fold-(\d+)$/.exec(name)?.[1])
+    .filter((k): k is string => k !== undefined && existsSync(join(dir, `fold-${k}`, RUN_FILES.heldout)))
+    .map(Number)
+    .sort((a, b) => a - b);
+  if (folds.length === 0) throw new Error(`${dir}: no finished fold (no fold-k/${RUN_FILES.heldout})`);
+  const first = readFoldHeldout(dir, folds[0]!);
+  const files = folds.map((k) => (k === first.fold ? first : readFoldHeldout(dir, k, first.folds)));
+  const beyond = folds.filter((k) => k > first.folds);
+  if (beyond.length > 0) throw new Error(`${dir}: fold(s) ${beyond.join(', ')} of a ${first.folds}-fold CV`);
   return files;
+}
+
+/** The requested folds (--folds), each of which must be done: a silently dropped fold changes what is compared. */
+function requestedFolds(dir: string, done: readonly HeldoutFile[], list: string): HeldoutFile[] {
+  const entries = list.split(',');
+  const wanted = entries.map(Number);
+  const bad = entries.filter((_, i) => !Number.isInteger(wanted[i]) || wanted[i]! < 1);
+  if (bad.length > 0) throw new Error(`--folds ${list}: not fold numbers (${bad.join(', ')})`);
+  const missing = wanted.filter((k) => !done.some((fold) => fold.fold === k));
+  if (missing.length > 0)
+    throw new Error(
+      `--folds: fold(s) ${missing.join(', ')} not done in ${dir} (done: ${done.map((f) => f.fold).join(', ')})`,
+    );
+  return done.filter((fold) => wanted.includes(fold.fold));
 }
 
 /**
@@ -62,9 +87,9 @@ function doneFolds(dir: string): HeldoutFile[] {
 function averagedFolds(folds: readonly HeldoutFile[], others: readonly string[]): HeldoutFile[] {
   return folds.map((fold) => {
     const members = others.map((dir) => {
-      const path = join(dir, `fold-${fold.fold}`, 'heldout.json');
+      const path = join(dir, `fold-${fold.fold}`, RUN_FILES.heldout);
       if (!existsSync(path)) throw new Error(`${path}: fold ${fold.fold} is not done in ${dir}`);
-      const other = JSON.parse(readFileSync(path, 'utf8')) as HeldoutFile;
+      const other = readFoldHeldout(dir, fold.fold, fold.folds);
       if (JSON.stringify(other.outputs.ids) !== JSON.stringify(fold.outputs.ids))
         throw new Error(`${path}: not the same beats as fold ${fold.fold} of the first folder`);
       return other.outputs.logits;
@@ -269,10 +294,10 @@ async function main(): Promise<void> {
   const markdown = args.includes('--markdown');
   const detectedAt = args.indexOf('--detected');
   const foldsAt = args.indexOf('--folds');
-  const only = foldsAt > 0 ? new Set(args[foldsAt + 1]!.split(',').map(Number)) : null;
   const ensembleAt = args.indexOf('--ensemble');
   const others = ensembleAt > 0 ? args[ensembleAt + 1]!.split(',') : [];
-  const done = doneFolds(dir).filter((fold) => only === null || only.has(fold.fold));
+  const finished = doneFolds(dir);
+  const done = foldsAt > 0 ? requestedFolds(dir, finished, args[foldsAt + 1] ?? '') : finished;
   const offsetsAt = args.indexOf('--offsets');
   if (offsetsAt > 0)
     nestedOffsets = (JSON.parse(readFileSync(args[offsetsAt + 1]!, 'utf8')) as { nestedOffsets: number[][] })
@@ -281,8 +306,11 @@ async function main(): Promise<void> {
   const folds = nestedOffsets ? shiftedFolds(averaged) : averaged;
   if (others.length > 0 && args.includes('--detected'))
     throw new Error('--ensemble scores annotated R peaks only (no --detected)');
-  const total = folds[0]?.folds ?? 0;
-  console.log(`${dir}: ${folds.length} of ${total} folds done (${folds.map((f) => f.fold).join(', ')})`);
+  const total = finished[0]!.folds;
+  const reported = foldsAt > 0 ? `; reported: ${folds.map((f) => f.fold).join(', ')}` : '';
+  console.log(
+    `${dir}: ${finished.length} of ${total} folds done (${finished.map((f) => f.fold).join(', ')})${reported}`,
+  );
   const annotated = annotatedScores(folds);
   const records = [...new Set(annotated.record)].sort();
   const rows = [row('pooled (annotated R peaks)', metricsOf(annotated))];

@@ -14,7 +14,7 @@
  * decision rule (fold k decided with offsets fitted on the other folds; src/train/cv-offsets.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { ops as F } from '../src/engine/index.js';
@@ -41,6 +41,9 @@ import { countMacsOf } from '../src/models/macs.js';
 import { modelFromCheckpoint } from '../src/models/registry.js';
 import { noGrad, scope } from '../src/engine/index.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
+import { requireInputDir } from '../src/cli/paths.js';
+import { ConfigError } from '../src/errors.js';
+import { EVALUATIONS, isEvaluable } from '../src/infer/evaluate.js';
 
 const LICENSES: Record<string, string> = {
   cinc2017: 'PhysioNet/CinC Challenge 2017 training data, ODC-By 1.0 (Clifford et al., CinC 2017).',
@@ -84,8 +87,17 @@ const options = new Command()
   }>();
 if ((options.run === undefined) === (options.cv === undefined)) throw new Error('give --run DIR or --cv DIR');
 if (options.run !== undefined && options.data === undefined) throw new Error('--run needs --data DIR');
+// Checked before any work: a wrong --data used to surface only in `evaluate`, after the shipped files were replaced.
+if (options.run !== undefined) requireInputDir('--data', options.data!);
 
 const models = options.modelsDir ?? new URL('../models/', import.meta.url).pathname;
+/**
+ * The new checkpoint and ONNX are written here (same file system as models/, so renames are atomic) under their final
+ * names (evaluate names the model after its file), and renamed into place only once the catalogue and card are ready:
+ * a failing step leaves models/ as it was.
+ */
+const staging = mkdtempSync(join(models, `.bundle-${options.name}-`));
+process.on('exit', () => rmSync(staging, { recursive: true, force: true }));
 const cli = new URL('../src/cli/index.ts', import.meta.url).pathname;
 const efficientecg = (...args: string[]) => {
   const result = spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8' });
@@ -114,23 +126,29 @@ const aggregationNote = aggregationNoteOf(ownCv);
 // The figure of the decision rule that ships: with offsets, their nested CV.
 const cvSummary = offsets?.nested ?? writtenCv;
 const shippedPath = join(models, `${options.name}.safetensors`);
+const stagedPath = join(staging, `${options.name}.safetensors`);
 const checkpoint = cvSummary
   ? cvEnsemble(options.cv!, cvSummary)
   : readCheckpoint(join(options.run!, 'best.safetensors'));
 const extra = checkpoint.metadata.extra ?? {};
 const dataset = String((extra.dataset as { name?: string } | undefined)?.name ?? extra.dataset ?? '');
+if (cvSummary === null && !isEvaluable(dataset))
+  throw new ConfigError(
+    `${options.run}: the checkpoint's dataset "${dataset}" has no evaluation (have: ${Object.keys(EVALUATIONS).join(', ')})`,
+  );
 const onnxFile = `${options.name}.onnx`;
-if (cvSummary === null) copyFileSync(join(options.run!, 'best.safetensors'), shippedPath);
-efficientecg('export', '--model', shippedPath, '--out', join(models, onnxFile));
+const stagedOnnx = join(staging, onnxFile);
+if (cvSummary === null) writeFileAtomic(stagedPath, readFileSync(join(options.run!, 'best.safetensors')));
+efficientecg('export', '--model', stagedPath, '--out', stagedOnnx);
+const evaluationPath = options.run === undefined ? '' : join(options.run, 'validation-evaluation.json');
 const evaluation = cvSummary ? {} : validationEvaluation();
 
 /** The selection-split evaluation of a single run's model through onnxruntime (--run only). */
 function validationEvaluation(): Record<string, unknown> {
-  const evaluationPath = join(options.run!, 'validation-evaluation.json');
   efficientecg(
     'evaluate',
     '--model',
-    join(models, onnxFile),
+    stagedOnnx,
     '--dataset',
     dataset,
     '--data',
@@ -188,9 +206,9 @@ function cvEnsemble(dir: string, summary: CvSummary): Checkpoint {
     },
   };
   const module = modelFromCheckpoint(ensemble, 'ensemble');
-  saveCheckpoint(shippedPath, module, metadata);
+  saveCheckpoint(stagedPath, module, metadata);
   module.dispose();
-  return readCheckpoint(shippedPath);
+  return readCheckpoint(stagedPath);
 }
 
 /**
@@ -344,19 +362,26 @@ catalog.models = catalog.models.filter((m) => m.name !== entry.name);
 const replaced = entry.default ? catalog.models.filter((m) => m.dataset === dataset && m.default) : [];
 for (const m of replaced) m.default = false;
 catalog.models.push(entry);
-writeFileAtomic(catalogPath, `${JSON.stringify(catalog, null, 2)}\n`);
-writeFileAtomic(join(models, entry.files.card), card());
-for (const m of replaced) markReplaced(join(models, m.files.card));
+// Every text is made before anything is moved into place: a failure up to here leaves models/ untouched.
+const writes = new Map<string, string>([
+  [catalogPath, `${JSON.stringify(catalog, null, 2)}\n`],
+  [join(models, entry.files.card), card()],
+  ...replaced.flatMap((m) => replacedCard(join(models, m.files.card))),
+]);
+// Staged files were written by writeFileAtomic (synced): each rename shows the whole new file or the old one.
+renameSync(stagedPath, shippedPath);
+renameSync(stagedOnnx, join(models, onnxFile));
+for (const [path, text] of writes) writeFileAtomic(path, text);
 console.log(`bundled ${entry.name}: ${entry.parameters} parameters, ${entry.macs} MACs per window`);
 
 /** The card of the model this one replaces as its dataset's default says so (test/cli/models.test.ts checks). */
-function markReplaced(cardPath: string): void {
-  if (!existsSync(cardPath)) return;
+function replacedCard(cardPath: string): Array<[string, string]> {
+  if (!existsSync(cardPath)) return [];
   const text = readFileSync(cardPath, 'utf8').replace(
     /^\| default for (\S+) \| .+ \|$/m,
     (_, set: string) => `| default for ${set} | no (now \`${entry.name}\`) |`,
   );
-  writeFileAtomic(cardPath, text);
+  return [[cardPath, text]];
 }
 
 /** The cross-validation table of the card: each fold, mean ± sd, pooled out-of-fold with its interval. */
@@ -449,7 +474,7 @@ function metricRows(result: Record<string, unknown>, ci: Record<string, unknown>
 
 /** The selection-split figures of a single run (not a result: the split chose the checkpoint). */
 function validationSection(table: string, metrics: string, result: Record<string, unknown>): string {
-  return `## Selection-split figures (a training log: the epoch was chosen on these records; onnxruntime, bootstrap 95 % intervals over records, 200 resamples)
+  return `## Selection-split figures (a training log: the epoch was chosen on these records; onnxruntime, ${intervalsOf(result.notes)})
 Reproduce: \`npx efficientecg evaluate --model ${entry.name} --dataset ${dataset} --data DIR --split val --json out.json\`
 (${String(result.records ?? '?')} validation records)
 
@@ -462,6 +487,19 @@ ${metrics}
 \`\`\`
 </details>
 `;
+}
+
+/** What the evaluation's intervals resampled, in its own words (evaluate resamples patients' records together). */
+function intervalsOf(notes: unknown): string {
+  const note = (Array.isArray(notes) ? notes : [])
+    .map(String)
+    .find((n) => n.includes('percentile bootstrap'));
+  const match = /^(\d+) % intervals: percentile bootstrap, (\d+) resamples of (\w+)/.exec(note ?? '');
+  if (match === null)
+    throw new Error(`${evaluationPath}: no bootstrap note, so the card cannot say what was resampled`);
+  const [, level, resamples, unit] = match;
+  const together = task === 'beats' ? "a record's beats together" : "a patient's records together";
+  return `bootstrap ${level} % intervals over ${unit}${unit === 'groups' ? ` (${together})` : ''}, ${resamples} resamples`;
 }
 
 /** What the model reads of amplitudes: a z-scored model ignores units, one without standardisation reads mV. */
@@ -478,8 +516,7 @@ function inputUnits(): string {
 
 /** The card's sentence on the cluster vote, from the shipped metadata. */
 function voteSentence(): string {
-  const shipped = readCheckpoint(shippedPath).metadata.extra?.beats as
-    { clusterVote?: ClusterVote } | undefined;
+  const shipped = checkpoint.metadata.extra?.beats as { clusterVote?: ClusterVote } | undefined;
   const vote = shipped?.clusterVote;
   if (!vote) return '';
   return ` Cluster vote: the record's beats are grouped by QRS shape (src/signal/beat-clusters.ts: correlation >= ${vote.correlation} with a cluster's first beat, ${vote.amplitudeRange[0]}-${vote.amplitudeRange[1]}x its amplitude, QRS +-${vote.halfWidthSeconds} s), and each beat's probability of ventricular origin (V + F) becomes ${vote.weight === 1 ? "its cluster's mean" : `${1 - vote.weight} x its own + ${vote.weight} x its cluster's mean`}, its own N:S and V:F ratios kept; after the gate, before the offsets.`;

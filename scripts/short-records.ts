@@ -9,7 +9,7 @@
  * the records of at least 30 s, their first 30 s as the whole record. Leads are named as the model
  * expects them (LUDB writes i, ii, avr ...; the Predictor matches names case-insensitively).
  */
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Predictor } from '../src/infer/predictor.js';
@@ -17,6 +17,7 @@ import { SHORT_RECORD_STRATEGIES, type ShortRecordStrategy } from '../src/infer/
 import { readRecord } from '../src/io/read.js';
 import type { EcgRecord } from '../src/io/record.js';
 import { resolveModel } from '../src/models/bundled.js';
+import { writeFileAtomic } from '../src/util/atomic.js';
 
 const { values } = parseArgs({
   options: {
@@ -100,8 +101,6 @@ async function study(name: string, files: string[], predictor: Predictor, length
   return rows;
 }
 
-const model = resolveModel(values.model!, 'onnx');
-const predictor = await Predictor.load(model.path, { name: model.name, threads: 1 });
 const lengths = values.seconds!.split(',').map(Number);
 const limit = Number(values.limit);
 const take = (files: string[]) => (limit > 0 ? files.slice(0, limit) : files);
@@ -121,8 +120,17 @@ const DATASETS: Record<string, () => Promise<[string, string[], number]>> = {
   ptbxl: async () => ['PTB-XL', take(headers(join(values.data!, 'ptbxl', 'records100'))), 10],
   cinc2017: async () => ['CinC 2017', await cincRecords(join(values.data!, 'cinc2017'), 30), 30],
 };
+const names = values.datasets!.split(',');
+const unknown = names.filter((name) => !Object.hasOwn(DATASETS, name));
+// Checked before the model loads: a typo should not cost a run, nor read as a TypeError.
+if (unknown.length > 0)
+  throw new Error(
+    `--datasets: unknown ${unknown.map((name) => `"${name}"`).join(', ')} (known: ${Object.keys(DATASETS).join(', ')})`,
+  );
+const model = resolveModel(values.model!, 'onnx');
+const predictor = await Predictor.load(model.path, { name: model.name, threads: 1 });
 const rows = [];
-for (const name of values.datasets!.split(',')) {
+for (const name of names) {
   const [title, files, whole] = await DATASETS[name]!();
   rows.push(...(await study(title, files, predictor, lengths, whole)));
 }
@@ -141,5 +149,5 @@ for (const r of rows) {
     `| ${r.dataset} | ${r.seconds} s | ${r.strategy} | ${r.records} | ${r.labelChanges} (${((100 * r.labelChanges) / r.records).toFixed(1)} %) | ${r.meanAbsShift.toFixed(4)} | ${r.maxAbsShift.toFixed(3)} | ${signed} |`,
   );
 }
-if (values.json) writeFileSync(values.json, `${JSON.stringify(rows, null, 2)}\n`);
+if (values.json) writeFileAtomic(values.json, `${JSON.stringify(rows, null, 2)}\n`);
 await predictor.release();
