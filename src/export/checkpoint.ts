@@ -3,10 +3,11 @@
  * carries a format version, the model config, the label order and the preprocessing, as JSON strings.
  * Optimiser state, when saved for resuming, sits under the `optimizer/` prefix.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import * as fs from 'node:fs';
 import { CheckpointError, EcgError, MissingFileError } from '../errors.js';
 import type { Module, StoredTensor } from '../nn/module.js';
 import { writeFileAtomic, type AtomicOptions } from '../util/atomic.js';
+import { openRegularFile, readSpan } from '../util/regular-file.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensorData } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'efficientecg-checkpoint';
@@ -119,14 +120,6 @@ export function readCheckpoint(path: string): Checkpoint {
   return decodeCheckpoint(readCheckpointBytes(path), path);
 }
 
-function fileKind(stat: Stats): string {
-  if (stat.isDirectory()) return 'a directory';
-  if (stat.isFIFO()) return 'a FIFO';
-  if (stat.isSocket()) return 'a socket';
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
-  return 'not a regular file';
-}
-
 function readFailure(path: string, error: unknown): EcgError {
   if (error instanceof EcgError) return error;
   const code = (error as { code?: string }).code;
@@ -135,39 +128,25 @@ function readFailure(path: string, error: unknown): EcgError {
 }
 
 /**
- * The bytes of the checkpoint at `path`, as the io layer reads record files (src/io/source.ts `openRegular`): opened
- * without blocking (a FIFO must not hang the open), and refused before reading a byte unless it is a regular
- * file within MAX_CHECKPOINT_BYTES (a directory, FIFO or device is a CheckpointError naming the path).
+ * The bytes of the checkpoint at `path`, read as the io layer reads record files (src/util/regular-file.ts): a
+ * directory, FIFO or device, or a file beyond MAX_CHECKPOINT_BYTES, is a CheckpointError naming the path.
  */
 function readCheckpointBytes(path: string): Uint8Array {
-  let fd: number;
+  const { fd, size } = openRegularFile(fs, path, MAX_CHECKPOINT_BYTES, {
+    failure: (error) => readFailure(path, error),
+    notRegular: (kind) =>
+      new CheckpointError(`${path}: ${kind}, not a checkpoint file (a .safetensors file): refused`),
+    tooLarge: (bytes) =>
+      new CheckpointError(
+        `${path}: file of ${bytes} bytes exceeds the limit of ${MAX_CHECKPOINT_BYTES} bytes for a checkpoint`,
+      ),
+  });
   try {
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (error) {
-    throw readFailure(path, error);
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile())
-      throw new CheckpointError(
-        `${path}: ${fileKind(stat)}, not a checkpoint file (a .safetensors file): refused`,
-      );
-    if (stat.size > MAX_CHECKPOINT_BYTES)
-      throw new CheckpointError(
-        `${path}: file of ${stat.size} bytes exceeds the limit of ${MAX_CHECKPOINT_BYTES} bytes for a checkpoint`,
-      );
-    const bytes = new Uint8Array(stat.size);
-    let filled = 0;
-    while (filled < bytes.length) {
-      const n = readSync(fd, bytes, filled, bytes.length - filled, filled);
-      if (n === 0) break; // shrank while read: the decoder reports the truncation
-      filled += n;
-    }
-    return bytes.subarray(0, filled);
+    return readSpan(fs, fd, 0, size); // a file that shrank while read: the decoder reports the truncation
   } catch (error) {
     throw readFailure(path, error);
   } finally {
-    closeSync(fd);
+    fs.closeSync(fd);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { excerpt, FormatError, MissingFileError } from '../errors.js';
 import { nodeBuiltin } from '../util/node-builtin.js';
+import { openRegularFile, readSpan } from '../util/regular-file.js';
 import { DEFAULT_READ_LIMITS } from './limits.js';
 
 export interface ByteSource {
@@ -106,43 +107,14 @@ function fileError(path: string, error: unknown): Error {
   return new FormatError(path, `cannot read file (${code ?? String(error)})`);
 }
 
-/**
- * Opens `path` for reading without blocking (a FIFO must not hang the open), and refuses anything but a regular
- * file no larger than `maxFileBytes` before reading a byte. Returns the descriptor and the file's size.
- */
+/** Opens `path` as src/util/regular-file.ts does, with the io layer's errors (FormatError, MissingFileError). */
 function openRegular(fs: NodeFs, path: string, maxFileBytes: number): { fd: number; size: number } {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  } catch (error) {
-    throw fileError(path, error);
-  }
-  try {
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile())
-      throw new FormatError(path, 'not a regular file (a directory, FIFO, socket or device): refused');
-    if (stat.size > maxFileBytes)
-      throw new FormatError(
-        path,
-        `file of ${stat.size} bytes exceeds the limit of ${maxFileBytes} bytes per file`,
-      );
-    return { fd, size: stat.size };
-  } catch (error) {
-    fs.closeSync(fd);
-    throw error instanceof FormatError ? error : fileError(path, error);
-  }
-}
-
-/** Reads bytes [start, end) of an open file (fewer if it ends first). */
-function readSpan(fs: NodeFs, fd: number, start: number, end: number): Uint8Array {
-  const out = new Uint8Array(Math.max(0, end - start));
-  let filled = 0;
-  while (filled < out.length) {
-    const n = fs.readSync(fd, out, filled, out.length - filled, start + filled);
-    if (n === 0) break;
-    filled += n;
-  }
-  return out.subarray(0, filled);
+  return openRegularFile(fs, path, maxFileBytes, {
+    failure: (error) => fileError(path, error),
+    notRegular: (kind) => new FormatError(path, `not a regular file (${kind}): refused`),
+    tooLarge: (size) =>
+      new FormatError(path, `file of ${size} bytes exceeds the limit of ${maxFileBytes} bytes per file`),
+  });
 }
 
 /**
