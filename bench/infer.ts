@@ -1,15 +1,17 @@
 /**
- * npm run bench:infer -- [--runs 40] [--batches 8] [--rounds 2] [--models a,b] [--models-dir DIR] [--no-browser] [--browser-threads N]
+ * npm run bench:infer -- [--runs 40] [--batches 8] [--throughput-threads 2] [--rounds 2] [--models a,b] [--models-dir DIR]
+ *   [--no-browser] [--browser-threads N]
  * For every model of models/catalog.json, in one run: latency of one 10 s record on 1 thread, that is one run over
  * a batch of every window the Predictor scores a 10 s record with at the model's rate (src/signal/windows.ts
  * windowStarts with the model's window, hop and end alignment: 7 windows of 2.5 s for the PTB-XL ensembles, 1 for a
  * 10 s or a 30 s window; a beat model: one batch of 64 beats), and throughput in records (beats) per second on
- * 2 threads (batches of whole records, at least 32 windows) in onnxruntime-node, the TypeScript engine (libtorch,
+ * --throughput-threads (2; batches of whole records, at least 32 windows) in onnxruntime-node, the TypeScript engine (libtorch,
  * the registry's modelFromCheckpoint, ensembles included) and PyTorch eager (Debian python3-torch,
  * bench/infer_torch.py, ensembles as their members' twins), each runtime in its own process; page latency of the
  * same record in Chromium with onnxruntime-web (wasm SIMD) on 1 thread and on N threads (a cross-origin isolated
  * page), with its ratio to onnxruntime-node's 1-thread latency. All runtimes read the same seeded inputs, and
- * PyTorch's and the engine's logits are checked against onnxruntime's (max |difference| <= 1e-4). Last line:
+ * PyTorch's, the engine's and the page's logits are checked against onnxruntime's (max |difference| <= 1e-4; a
+ * mismatch fails the run: it timed another computation). Last line:
  * `ratio: X`, the smallest onnxruntime-node / PyTorch throughput ratio over the models that have a PyTorch twin.
  */
 import { spawnSync } from 'node:child_process';
@@ -33,9 +35,17 @@ import {
   type WorkerResult,
 } from './infer-inputs.js';
 
+import { integerIn } from '../src/cli/parsers.js';
+
 const options = new Command()
   .option('--runs <n>', 'timed latency runs per runtime (1 thread)', '40')
-  .option('--batches <n>', 'timed throughput batches per runtime and round (2 threads)', '8')
+  .option('--batches <n>', 'timed throughput batches per runtime and round', '8')
+  .option(
+    '--throughput-threads <n>',
+    'threads of the throughput measurement (every runtime alike)',
+    integerIn(1),
+    2,
+  )
   .option('--rounds <n>', 'alternating throughput rounds per runtime (the best is kept)', '2')
   .option('--warmup <n>', 'untimed runs first', '2')
   .option('--budget <s>', 'stop a measurement after this many seconds (at least 3 runs)', '4')
@@ -48,6 +58,7 @@ const options = new Command()
   .opts<{
     runs: string;
     batches: string;
+    throughputThreads: number;
     rounds: string;
     warmup: string;
     budget: string;
@@ -60,7 +71,7 @@ const options = new Command()
 
 /** Largest |logit difference| to onnxruntime-node accepted from a twin (the issue's parity bound). */
 const PARITY_TOLERANCE = 1e-4;
-const THREADS: Record<Mode, number> = { latency: 1, throughput: 2 };
+const THREADS: Record<Mode, number> = { latency: 1, throughput: options.throughputThreads };
 type Runtime = 'ort' | 'engine' | 'pytorch';
 const RUNTIME_LABELS: Record<Runtime, string> = {
   ort: 'onnxruntime-node',
@@ -88,8 +99,11 @@ function runWorker(runtime: Runtime, manifestPath: string, mode: Mode): WorkerRe
   return JSON.parse(line) as WorkerResult;
 }
 
+/** The error line of a worker's stderr (a stack's last lines say nothing), else its last lines. */
 function lastLines(text: string): string {
-  return text.trim().split('\n').slice(-3).join(' | ');
+  const lines = text.trim().split('\n');
+  const error = lines.find((line) => /^\w*(Error|Exception)\b/.test(line.trim()));
+  return error?.trim() ?? lines.slice(-3).join(' | ');
 }
 
 interface ModelRun {
@@ -180,7 +194,7 @@ function report(run: ModelRun, notices: string[]): number | null {
   );
   // Workers count windows; a unit (record) is windowsPerUnit of them.
   console.log(
-    `  ${`throughput ${spec.unit}/s, 2 threads`.padEnd(34)}${cells('throughput', (r) => r.per_s / manifest.windowsPerUnit, 1).join('')}${'-'.padStart(16)}`,
+    `  ${`throughput ${spec.unit}/s, ${THREADS.throughput} thread${THREADS.throughput > 1 ? 's' : ''}`.padEnd(34)}${cells('throughput', (r) => r.per_s / manifest.windowsPerUnit, 1).join('')}${'-'.padStart(16)}`,
   );
 
   const ort = { latency: ok(results.latency.ort), throughput: ok(results.throughput.ort) };
@@ -210,6 +224,13 @@ function report(run: ModelRun, notices: string[]): number | null {
   console.log(
     `  parity, max |logit - onnxruntime-node| on the same ${manifest.batches.throughput} windows: ${parity.text}`,
   );
+  // A runtime that disagrees with onnxruntime times another computation: the run fails, whatever it measured.
+  if (parity.mismatches.length > 0) {
+    notices.push(
+      `${manifest.name}: ${parity.mismatches.join(', ')} do NOT match onnxruntime-node (a bug to fix)`,
+    );
+    process.exitCode = 1;
+  }
   for (const [mode, byRuntime] of Object.entries(results)) {
     for (const [runtime, result] of Object.entries(byRuntime)) {
       if (result.status === 'n/a')
@@ -250,29 +271,29 @@ function naReason(result: WorkerResult): string {
   return result.status === 'n/a' ? result.reason : 'ok';
 }
 
-function parityLine(run: ModelRun): { text: string; pytorchOk: boolean } {
+function parityLine(run: ModelRun): { text: string; pytorchOk: boolean; mismatches: string[] } {
   const reference = ok(run.results.throughput.ort);
-  if (!reference) return { text: 'n/a (no onnxruntime-node logits)', pytorchOk: false };
+  if (!reference) return { text: 'n/a (no onnxruntime-node logits)', pytorchOk: false, mismatches: [] };
   const parts: string[] = [];
-  let pytorchOk = false;
+  const mismatches: string[] = [];
+  const compare = (label: string, diff: number, detail = '') => {
+    const matches = diff <= PARITY_TOLERANCE;
+    if (!matches) mismatches.push(label);
+    parts.push(`${label} ${diff.toExponential(2)}${detail}${matches ? '' : ' MISMATCH'}`);
+  };
   for (const runtime of ['pytorch', 'engine'] as const) {
     const other = ok(run.results.throughput[runtime]);
-    if (!other) {
-      parts.push(`${RUNTIME_LABELS[runtime]} n/a`);
-      continue;
-    }
-    const diff = maxAbsDiff(other.logits, reference.logits);
-    if (runtime === 'pytorch') pytorchOk = diff <= PARITY_TOLERANCE;
-    parts.push(
-      `${RUNTIME_LABELS[runtime]} ${diff.toExponential(2)}${diff <= PARITY_TOLERANCE ? '' : ' MISMATCH'}`,
-    );
+    if (other) compare(RUNTIME_LABELS[runtime], maxAbsDiff(other.logits, reference.logits));
+    else parts.push(`${RUNTIME_LABELS[runtime]} n/a`);
   }
   if (typeof run.browser !== 'string' && run.browser[0]) {
     const rows = run.browser[0].logits.length;
     const diff = maxAbsDiff(run.browser[0].logits, reference.logits.slice(0, rows));
-    parts.push(`Chromium ${diff.toExponential(2)} (${rows} row${rows === 1 ? '' : 's'})`);
+    compare('Chromium', diff, ` (${rows} row${rows === 1 ? '' : 's'})`);
   }
-  return { text: parts.join(', '), pytorchOk };
+  const pytorchOk =
+    ok(run.results.throughput.pytorch) !== null && !mismatches.includes(RUNTIME_LABELS.pytorch);
+  return { text: parts.join(', '), pytorchOk, mismatches };
 }
 
 async function main(): Promise<void> {
