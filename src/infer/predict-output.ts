@@ -10,10 +10,13 @@ import { diagnosisLine, type ClassScore, type EcgResult, type FileResult } from 
 export const OUTPUT_FORMATS = ['table', 'json', 'csv'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-/** "AF 0.912 >= 0.639 *": probability, the threshold it is held against, * when it passed. */
+/**
+ * "AF 0.912 >= 0.639 *": probability, the threshold it is held against, * when it passed. Both to the same 3
+ * decimals: a threshold rounded coarser could read above a probability that passed it (0.676 >= 0.68).
+ */
 export function classText(c: ClassScore): string {
   const against =
-    c.threshold === null ? '' : ` ${c.probability >= c.threshold ? '>=' : '<'} ${c.threshold.toFixed(2)}`;
+    c.threshold === null ? '' : ` ${c.probability >= c.threshold ? '>=' : '<'} ${c.threshold.toFixed(3)}`;
   return `${c.label} ${c.probability.toFixed(3)}${against}${c.passed ? ' *' : ''}`;
 }
 

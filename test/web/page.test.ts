@@ -7,84 +7,46 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type BrowserContext, type Page, type Request, type Route } from 'playwright-core';
+import type { Page, Request, Route } from 'playwright-core';
 import { predictFile, PredictorCache } from '../../src/infer/predict-file.js';
 import { ecgResultSchema } from '../../src/infer/result.js';
-import { buildServer, loadModels, type ExampleRecord } from '../../src/server/index.js';
-import { WEB_DIST } from '../../src/server/paths.js';
+import {
+  BEAT_MODEL,
+  DEV_1LEAD,
+  DEV_FUSION,
+  WFDB,
+  fileParts,
+  fixtureExamples,
+  here,
+  openBench,
+  skip,
+  type Bench,
+} from './browser.js';
 import { decodePng, type Image } from './png.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const WFDB = here('../fixtures/wfdb/');
 const MULTISEG = here('../fixtures/wfdb-multiseg/');
-const BEAT_MODEL = here('../../models/mitdb-beat-w0.25.onnx');
 const SCREENSHOT = join(tmpdir(), 'efficientecg-page-test.png');
 
-const skip = existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (apt-get install -y chromium)`;
-
-let server: FastifyInstance;
+let bench: Bench;
 let origin: string;
-let context: BrowserContext;
 let page: Page;
-let profile: string;
 const requests: Request[] = [];
-
-function examples(): Map<string, ExampleRecord> {
-  const record = (name: string, files: string[]) => ({
-    name,
-    files: new Map(files.map((f) => [f, WFDB + f])),
-  });
-  return new Map([
-    ['00001_lr', record('00001_lr', ['00001_lr.hea', '00001_lr.dat'])],
-    ['A00001', record('A00001', ['A00001.hea', 'A00001.mat'])],
-  ]);
-}
 
 before(async () => {
   if (skip) return;
-  const built = spawnSync(process.execPath, [here('../../web/build.mjs')], { encoding: 'utf8' });
-  assert.equal(built.status, 0, built.stderr);
-  server = await buildServer({
-    models: loadModels([
-      here('../server/fixtures/dev-1lead-untrained.onnx'),
-      here('../server/fixtures/dev-12lead-fusion-untrained.onnx'),
-      BEAT_MODEL,
-    ]),
-    examples: examples(),
-    webRoot: WEB_DIST,
-  });
-  origin = await server.listen({ port: 0, host: '127.0.0.1' });
-  profile = mkdtempSync(join(tmpdir(), 'efficientecg-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 1000 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  context.on('request', (request) => requests.push(request));
-  page = context.pages()[0] ?? (await context.newPage());
+  bench = await openBench(
+    [DEV_1LEAD, DEV_FUSION, BEAT_MODEL],
+    fixtureExamples({ '00001_lr': ['00001_lr.hea', '00001_lr.dat'], A00001: ['A00001.hea', 'A00001.mat'] }),
+  );
+  ({ origin, page } = bench);
+  bench.context.on('request', (request) => requests.push(request));
 });
 
 after(async () => {
-  await context?.close();
-  await server?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await bench?.close();
 });
 
 function count(image: Image, match: (r: number, g: number, b: number) => boolean): number {
@@ -121,7 +83,7 @@ test('an example is drawn on ECG paper and diagnosed in the page', { skip }, asy
   const cache = new PredictorCache();
   const model = {
     name: shown.model,
-    path: here('../server/fixtures/dev-12lead-fusion-untrained.onnx'),
+    path: DEV_FUSION,
     leads: [],
   };
   const cli = await predictFile(WFDB + '00001_lr.hea', { kind: 'fixed', model }, cache);
@@ -188,12 +150,7 @@ test('a bad file dropped on the page shows an error naming it', { skip }, async 
 
 test('a local record is diagnosed without any request carrying it', { skip }, async () => {
   const before = requests.length;
-  const files = ['A00001.hea', 'A00001.mat'].map((name) => ({
-    name,
-    mimeType: 'application/octet-stream',
-    buffer: readFileSync(WFDB + name),
-  }));
-  await page.setInputFiles('#file-input', files);
+  await page.setInputFiles('#file-input', fileParts(WFDB, ['A00001.hea', 'A00001.mat']));
   await page.waitForFunction(
     () => /dev-1lead-untrained/.test(document.getElementById('status')!.textContent ?? ''),
     {
@@ -218,8 +175,7 @@ test('a local record is diagnosed without any request carrying it', { skip }, as
   assert.ok(!paths.has('/api/predict'));
 });
 
-const dropped = (dir: string, names: string[]) =>
-  names.map((name) => ({ name, mimeType: 'application/octet-stream', buffer: readFileSync(dir + name) }));
+const dropped = fileParts;
 
 test(
   'a dropped multi-segment record (master, layout and segment headers, data) is read',

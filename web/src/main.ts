@@ -8,6 +8,8 @@ import type { EcgRecord } from '../../src/io/record.js';
 import { readRecordFromFiles } from '../../src/io/read.js';
 import { diagnose as diagnoseWith } from '../../src/infer/diagnose.js';
 import { legendLine } from '../../src/infer/legend.js';
+import type { ModelInfo } from '../../src/infer/metadata.js';
+import type { PatientValues } from '../../src/infer/patients.js';
 import { classText, measurementText } from '../../src/infer/predict-output.js';
 import { Predictor } from '../../src/infer/predictor.js';
 import type { EcgResult } from '../../src/infer/result.js';
@@ -73,12 +75,19 @@ const state = {
   models: [] as ModelEntry[],
   examples: [] as ExampleEntry[],
   predictors: new Map<string, Promise<Predictor>>(),
+  /** The files last picked, dropped or chosen: read again for another Hz or after a failed read. */
+  files: null as Map<string, Uint8Array> | null,
+  /** The record read from `files` (null: none, or its read failed). */
   record: null as EcgRecord | null,
   /** The record on paper (leads in mV), made once per record. */
   trace: null as Trace | null,
   view: { zoom: 1, offset: 0 } as View,
   overlay: { saliency: null, rPeaks: null, beats: null } as Overlay,
-  /** Bumped by every pick of a record and every diagnosis: a slower, older run sees it changed and stops. */
+  /** Bumped by every pick: an older pick that arrives later is dropped. */
+  pick: 0,
+  /** A pick is downloading or reading its files; it diagnoses on arrival, with the model selected then. */
+  reading: false,
+  /** Bumped by every pick and every diagnosis: an older diagnosis sees it changed and stops. */
   run: 0,
 };
 
@@ -117,7 +126,7 @@ function modelTitle(model: ModelEntry): string {
 }
 
 /** Files from the user's disk: read here, never sent anywhere. */
-async function filesFromList(list: FileList | File[]): Promise<Map<string, Uint8Array>> {
+async function filesFromList(list: readonly File[]): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   for (const file of list) files.set(file.name, new Uint8Array(await file.arrayBuffer()));
   return files;
@@ -137,20 +146,67 @@ async function filesOfExample(name: string): Promise<Map<string, Uint8Array>> {
   return files;
 }
 
-/** Reads a picked record and diagnoses it, unless a newer pick or diagnosis came meanwhile. */
-function pickRecord(read: () => Promise<Map<string, Uint8Array>>): void {
-  const run = ++state.run;
-  guarded(async () => {
-    const files = await read();
-    if (run === state.run) await openRecord(files, run);
-  }, run);
+/**
+ * Reads a picked record and diagnoses it, unless a newer pick came meanwhile. Only a pick supersedes a pick: a
+ * diagnosis asked for meanwhile (Diagnose, another model) waits for it.
+ */
+function pickRecord(what: string, read: () => Promise<Map<string, Uint8Array>>): void {
+  const pick = ++state.pick;
+  state.run++; // stops the diagnosis of the record shown
+  state.reading = true;
+  state.files = null;
+  clearDiagnosis();
+  setStatus(`Reading ${what}…`);
+  guarded(
+    async () => {
+      const record = await readPick(read, pick);
+      if (record === null) return;
+      showRecord(record);
+      diagnoseShown();
+    },
+    () => pick === state.pick,
+  );
 }
 
-async function openRecord(files: Map<string, Uint8Array>, run: number): Promise<void> {
-  clearDiagnosis();
-  const fs = Number(ui.csvFs.value);
-  const record = await readRecordFromFiles(files, fs > 0 ? { fs } : {});
-  if (run !== state.run) return;
+/** The picked record, or null once a newer pick came; a failed read leaves no record shown. */
+async function readPick(
+  read: () => Promise<Map<string, Uint8Array>>,
+  pick: number,
+): Promise<EcgRecord | null> {
+  try {
+    const files = await read();
+    if (pick !== state.pick) return null;
+    state.files = files;
+    const fs = Number(ui.csvFs.value);
+    const record = await readRecordFromFiles(files, fs > 0 ? { fs } : {});
+    return pick === state.pick ? record : null;
+  } catch (error) {
+    if (pick === state.pick) forgetRecord();
+    throw error;
+  } finally {
+    if (pick === state.pick) state.reading = false;
+  }
+}
+
+/** Reads the kept files again (another Hz, or Diagnose after a failed read). */
+function rereadFiles(files: Map<string, Uint8Array>): void {
+  pickRecord([...files.keys()].join(', '), () => Promise.resolve(files));
+}
+
+/** Files whose sampling rate may come from the Hz field: no header (.hea) or EDF to give one. */
+function usesHzField(files: Map<string, Uint8Array>): boolean {
+  return ![...files.keys()].some((name) => /\.(hea|edf)$/i.test(name));
+}
+
+function forgetRecord(): void {
+  state.record = null;
+  state.trace = null;
+  ui.recordInfo.textContent = '';
+  ui.viewInfo.textContent = '';
+  ui.canvas.getContext('2d')?.clearRect(0, 0, ui.canvas.width, ui.canvas.height);
+}
+
+function showRecord(record: EcgRecord): void {
   state.record = record;
   state.trace = traceOf(record);
   state.view = { zoom: 1, offset: 0 };
@@ -159,7 +215,6 @@ async function openRecord(files: Map<string, Uint8Array>, run: number): Promise<
   ui.sex.value = record.sex === 'male' || record.sex === 'female' ? record.sex : '';
   ui.recordInfo.textContent = `${record.name}: ${record.leads.length} lead(s) (${record.leads.join(', ')}), ${record.fs} Hz, ${duration(state.trace).toFixed(1)} s`;
   redraw();
-  await diagnose(run);
 }
 
 function rPeaksOf(record: EcgRecord): Int32Array | null {
@@ -207,19 +262,49 @@ function predictorFor(model: ModelEntry): Promise<Predictor> {
   return pending;
 }
 
-function patient(): { age: number | null; sex: string | null } {
-  const age = ui.age.value.trim() === '' ? null : Number(ui.age.value);
-  if (age !== null && !(age >= 0 && age <= 130))
-    throw new Error(`age: must be 0-130 years, got ${ui.age.value}`);
-  return { age, sex: ui.sex.value === '' ? null : ui.sex.value };
+/** The ages the server takes from a client (src/server/schemas.ts): the page holds typed ages to the same. */
+const MAX_AGE = 130;
+
+/**
+ * The patient for `info`'s model, and a note when the record's own age was dropped. The age counts only for a
+ * model that reads one: a header age outside 0-130 is taken as unknown, a typed one is an error on the field.
+ */
+function patientFor(
+  info: Pick<ModelInfo, 'patientGroups'>,
+  record: EcgRecord,
+): { patient: PatientValues; note: string | null } {
+  const sex = ui.sex.value === '' ? null : ui.sex.value;
+  const text = ui.age.value.trim();
+  if (!info.patientGroups.some((g) => g.name === 'age') || text === '')
+    return { patient: { age: null, sex }, note: null };
+  const age = Number(text);
+  if (age >= 0 && age <= MAX_AGE) return { patient: { age, sex }, note: null };
+  if (text === String(record.age)) {
+    const note = `The record's age ${text} is outside 0-${MAX_AGE} years: taken as unknown.`;
+    return { patient: { age: null, sex }, note };
+  }
+  ui.age.setAttribute('aria-invalid', 'true');
+  throw new Error(`age: must be 0-${MAX_AGE} years, got ${text}`);
 }
 
 /** Hides the error, the progress bar and the diagnosis (and its EcgResult) of an earlier run. */
 function clearDiagnosis(): void {
   showError(null);
+  ui.age.removeAttribute('aria-invalid');
   ui.progress.hidden = true;
   ui.progress.value = 0;
+  ui.progress.max = 1;
   showDiagnosis([], null);
+}
+
+/** Shows the progress bar while `action` runs, hidden after it unless a newer run took the bar over. */
+async function withProgress<T>(run: number, action: () => Promise<T>): Promise<T> {
+  ui.progress.hidden = false;
+  try {
+    return await action();
+  } finally {
+    if (run === state.run) ui.progress.hidden = true;
+  }
 }
 
 /** Diagnoses the shown record as run `run` (taken by the caller, before any await). */
@@ -240,24 +325,24 @@ async function diagnose(run: number): Promise<void> {
 async function diagnoseRecord(model: ModelEntry, predictor: Predictor, record: EcgRecord, run: number) {
   // The saliency re-runs every window once per half second: long records take a while, so it shows progress and
   // stops (PredictionStoppedError, dropped by guarded()) once another record or model is picked.
-  ui.progress.hidden = false;
-  const result = await diagnoseWith({ name: model.name, info: predictor.info }, predictor, record, {
-    patient: patient(),
-    saliency: { segmentSeconds: 0.5 },
-    onProgress: async (done, total) => {
-      if (run !== state.run) return false;
-      ui.progress.max = Math.max(1, total);
-      ui.progress.value = done;
-      setStatus(`Diagnosing with ${model.name} in this page: ${done} / ${total} forward passes`);
-      await pause();
-      return run === state.run;
-    },
-  }).finally(() => {
-    if (run === state.run) ui.progress.hidden = true;
-  });
+  const { patient, note } = patientFor(predictor.info, record);
+  const result = await withProgress(run, () =>
+    diagnoseWith({ name: model.name, info: predictor.info }, predictor, record, {
+      patient,
+      saliency: { segmentSeconds: 0.5 },
+      onProgress: async (done, total) => {
+        if (run !== state.run) return false;
+        ui.progress.max = Math.max(1, total);
+        ui.progress.value = done;
+        setStatus(`Diagnosing with ${model.name} in this page: ${done} / ${total} forward passes`);
+        await pause();
+        return run === state.run;
+      },
+    }),
+  );
   if (run !== state.run) return;
   state.overlay = { ...state.overlay, saliency: result.saliency };
-  renderDiagnosis(model, result);
+  renderDiagnosis(model, result, note === null ? [] : [note]);
   redraw();
   setStatus(`Diagnosed with ${model.name} (onnxruntime-web, in this page).`);
 }
@@ -272,18 +357,17 @@ async function diagnoseBeats(model: ModelEntry, predictor: Predictor, record: Ec
     return;
   }
   const rPeaks = state.overlay.rPeaks ?? new Int32Array(0);
-  ui.progress.hidden = false;
-  const result = await classifyBeats(predictor, record, rPeaks, {
-    onProgress: (done, total) => {
-      if (run !== state.run) return false;
-      ui.progress.max = Math.max(1, total);
-      ui.progress.value = done;
-      setStatus(`Classifying beats with ${model.name} in this page: ${done} / ${total}`);
-      return true;
-    },
-  }).finally(() => {
-    if (run === state.run) ui.progress.hidden = true;
-  });
+  const result = await withProgress(run, () =>
+    classifyBeats(predictor, record, rPeaks, {
+      onProgress: (done, total) => {
+        if (run !== state.run) return false;
+        ui.progress.max = Math.max(1, total);
+        ui.progress.value = done;
+        setStatus(`Classifying beats with ${model.name} in this page: ${done} / ${total}`);
+        return true;
+      },
+    }),
+  );
   if (result === null || run !== state.run) return;
   state.overlay = { ...state.overlay, beats: result.beats };
   renderBeats(model, result);
@@ -319,7 +403,7 @@ function bar(
   }
   const number = document.createElement('span');
   number.className = 'bar-value';
-  number.textContent = `${(value * 100).toFixed(1)} %${threshold === null ? '' : ` (threshold ${(threshold * 100).toFixed(0)} %)`}${strong ? ' ✓' : ''}`;
+  number.textContent = `${(value * 100).toFixed(1)} %${threshold === null ? '' : ` (threshold ${(threshold * 100).toFixed(1)} %)`}${strong ? ' ✓' : ''}`;
   row.append(name, track, number);
   return row;
 }
@@ -369,11 +453,12 @@ function showDiagnosis(parts: HTMLElement[], result: EcgResult | null): void {
   ui.diagnosis.replaceChildren(...parts);
 }
 
-function renderDiagnosis(model: ModelEntry, result: EcgResult): void {
+/** `pageNotes`: what the page itself adds (not part of the EcgResult). */
+function renderDiagnosis(model: ModelEntry, result: EcgResult, pageNotes: readonly string[]): void {
   const parts: HTMLElement[] = [];
   if (result.untrained) parts.push(untrainedWarning());
   if (!result.quality.diagnosable || result.labels === null) {
-    parts.push(notDiagnosable(result.quality.summary), ...notices(result.notices));
+    parts.push(notDiagnosable(result.quality.summary), ...notices([...pageNotes, ...result.notices]));
     showDiagnosis(parts, result);
     return;
   }
@@ -413,7 +498,7 @@ function renderDiagnosis(model: ModelEntry, result: EcgResult): void {
     );
   }
   if (result.measurements) parts.push(paragraph('note', `Measurements: ${result.measurements.method}`));
-  parts.push(...notices(result.notices));
+  parts.push(...notices([...pageNotes, ...result.notices]));
   showDiagnosis(parts, result);
 }
 
@@ -486,20 +571,44 @@ function beatList(beats: ReadonlyArray<{ sample: number; label: string }>): HTML
 }
 
 /**
- * Runs an action, showing its failure (a typed reader/model error names the file and the problem); a failure of
- * run `run` is dropped once a newer run started.
+ * Runs an action, showing its failure (a typed reader/model error names the file and the problem) while it is
+ * `current`: the failure of a superseded pick or diagnosis is dropped.
  */
-function guarded(action: () => Promise<void>, run?: number): void {
+function guarded(action: () => Promise<void>, current: () => boolean = () => true): void {
   action().catch((error: unknown) => {
-    if (run !== undefined && run !== state.run) return;
+    if (!current()) return;
     setStatus('');
     showError(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
   });
 }
 
-function rediagnose(): void {
+/** Diagnoses the shown record with the selected model, superseding an earlier diagnosis but never a pending pick. */
+function diagnoseShown(): void {
+  if (state.reading || !state.record) return;
   const run = ++state.run;
-  guarded(() => diagnose(run), run);
+  guarded(
+    () => diagnose(run),
+    () => run === state.run,
+  );
+}
+
+function onDiagnoseClick(): void {
+  if (state.reading) return; // the pending pick diagnoses on arrival
+  if (state.record) diagnoseShown();
+  else if (state.files) rereadFiles(state.files);
+  else showError('No record to diagnose: open, drop or pick an ECG first.');
+}
+
+function onHzChange(): void {
+  const files = state.files;
+  if (state.reading || !files) return;
+  if (state.record === null || usesHzField(files)) rereadFiles(files);
+}
+
+/** Files from the disk (chosen or dropped): no longer the example picked before. */
+function pickFiles(list: File[]): void {
+  ui.exampleSelect.value = '';
+  pickRecord(list.map((f) => f.name).join(', '), () => filesFromList(list));
 }
 
 function zoom(factor: number | null): void {
@@ -531,8 +640,9 @@ function wirePanning(): void {
 
 function wire(): void {
   ui.fileInput.addEventListener('change', () => {
-    const files = ui.fileInput.files;
-    if (files?.length) pickRecord(() => filesFromList(files));
+    const files = [...(ui.fileInput.files ?? [])];
+    ui.fileInput.value = ''; // choosing the same file again fires 'change' again (the File objects stay readable)
+    if (files.length > 0) pickFiles(files);
   });
   ui.dropZone.addEventListener('dragover', (event) => {
     event.preventDefault();
@@ -542,15 +652,16 @@ function wire(): void {
   ui.dropZone.addEventListener('drop', (event) => {
     event.preventDefault();
     ui.dropZone.classList.remove('over');
-    const files = event.dataTransfer?.files;
-    if (files?.length) pickRecord(() => filesFromList(files));
+    const files = [...(event.dataTransfer?.files ?? [])];
+    if (files.length > 0) pickFiles(files);
   });
   ui.exampleSelect.addEventListener('change', () => {
     const name = ui.exampleSelect.value;
-    if (name) pickRecord(() => filesOfExample(name));
+    if (name) pickRecord(name, () => filesOfExample(name));
   });
-  ui.diagnose.addEventListener('click', rediagnose);
-  ui.modelSelect.addEventListener('change', rediagnose);
+  ui.diagnose.addEventListener('click', onDiagnoseClick);
+  ui.modelSelect.addEventListener('change', diagnoseShown);
+  ui.csvFs.addEventListener('change', onHzChange);
   ui.zoomIn.addEventListener('click', () => zoom(2));
   ui.zoomOut.addEventListener('click', () => zoom(0.5));
   ui.zoomReset.addEventListener('click', () => zoom(null));

@@ -1,0 +1,45 @@
+/** `predict`'s table line: each class's probability beside its threshold, both to the same precision. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { classText, tableLine } from '../../src/infer/predict-output.js';
+import { RESULT_VERSION, type ClassScore, type EcgResult } from '../../src/infer/result.js';
+
+const mi: ClassScore = {
+  label: 'MI',
+  name: 'myocardial infarction',
+  probability: 0.6757,
+  threshold: 0.675,
+  passed: true,
+};
+
+function resultOf(classes: ClassScore[]): EcgResult {
+  return {
+    version: RESULT_VERSION,
+    ok: true,
+    file: '00296_lr.hea',
+    record: { name: '00296_lr', fs: 100, leads: ['I'], samples: 1000, seconds: 10 },
+    model: 'ptbxl-w0.25',
+    task: 'records',
+    untrained: false,
+    quality: { diagnosable: true, flags: [], summary: 'ok' },
+    labels: classes.filter((c) => c.passed).map((c) => c.label),
+    classes,
+    noise: null,
+    beats: null,
+    measurements: null,
+    attention: null,
+    saliency: null,
+    notices: [],
+  };
+}
+
+test('a threshold is shown to the probability’s precision: a pass never reads as below it', () => {
+  assert.equal(classText(mi), 'MI 0.676 >= 0.675 *');
+  assert.match(tableLine(resultOf([mi])), /^ {2}MI 0\.676 >= 0\.675 \*$/m);
+  const below = { ...mi, probability: 0.6744, passed: false };
+  assert.equal(classText(below), 'MI 0.674 < 0.675');
+});
+
+test('a single-label class has no threshold to show', () => {
+  assert.equal(classText({ ...mi, label: 'A', threshold: null }), 'A 0.676 *');
+});
