@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, normalize, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { commandOutput } from './output.js';
 import { renderSvg } from '../eval/report/plots.js';
@@ -17,11 +17,44 @@ interface CompareFlags {
   nestedOffsets?: string | boolean;
 }
 
-/** `label=dir` or a bare folder (labelled by its name). */
-function armSpec(text: string): { label: string; dir: string } {
+/** `label=dir` (an explicit label) or a bare folder (label null: labelArms gives it one). */
+function armSpec(text: string): { label: string | null; dir: string } {
   const at = text.lastIndexOf('=');
-  if (at <= 0) return { label: basename(resolve(text)), dir: text };
+  if (at <= 0) return { label: null, dir: text };
   return { label: text.slice(0, at), dir: text.slice(at + 1) };
+}
+
+/**
+ * Only explicit labels make arms seeds of one recipe: a bare folder is labelled by the shortest end of its path that
+ * no other bare folder ends with and no explicit label is (runs/lr1e-3/cinc-30s and runs/lr3e-3/cinc-30s are two
+ * arms, not two seeds of cinc-30s).
+ */
+export function labelArms(
+  specs: ReadonlyArray<{ label: string | null; dir: string }>,
+): Array<{ label: string; dir: string }> {
+  const taken = new Set(specs.flatMap(({ label }) => (label === null ? [] : [label])));
+  const bare = specs.map(({ label, dir }) => (label === null ? pathParts(dir) : null));
+  return specs.map(({ label, dir }, a) => {
+    if (label !== null) return { label, dir };
+    const others = bare.filter((parts, b): parts is string[] => parts !== null && b !== a);
+    return { label: bareLabel(dir, bare[a]!, others, taken), dir };
+  });
+}
+
+/** The shortest end of `parts` that no other bare folder's path ends with and no label is; else the path as given. */
+function bareLabel(dir: string, parts: string[], others: string[][], taken: ReadonlySet<string>): string {
+  const end = (path: string[], n: number) => path.slice(-n).join('/');
+  for (let n = 1; n <= parts.length; n++) {
+    const label = end(parts, n);
+    if (!taken.has(label) && others.every((other) => end(other, n) !== label)) return label;
+  }
+  return parts.length > 0 ? dir : basename(resolve(dir));
+}
+
+function pathParts(dir: string): string[] {
+  return normalize(dir)
+    .split(sep)
+    .filter((part) => part !== '' && part !== '.');
 }
 
 export function registerCompare(program: Command): void {
@@ -30,10 +63,13 @@ export function registerCompare(program: Command): void {
     .description(
       'Compare cross-validation arms run on the same folds (`cv` output folders): per-fold figures, mean ± sd, pooled out-of-fold figure with its 95 % patient-bootstrap interval, and the paired per-fold difference against the first arm. A change is worth keeping when that difference beats its own spread.',
     )
-    .argument('[dirs...]', 'cv folders, the first is the reference (label: the folder name)')
+    .argument(
+      '[dirs...]',
+      'cv folders, the first is the reference (label: the shortest end of its path that tells it from the others)',
+    )
     .option(
       '--arm <label=dir>',
-      "a labelled arm (repeatable; listed after the bare folders); arms given the same label are seeds of one recipe, compared seed by seed (seed k against the first recipe's seed k)",
+      "a labelled arm (repeatable; listed after the bare folders); arms given the same label are seeds of one recipe (their config.json may differ only in seed), compared seed by seed (each against the first recipe's run of the same seed; in the order given when no config.json records the seeds)",
       collect,
     )
     .option(
@@ -54,11 +90,11 @@ export function registerCompare(program: Command): void {
     .option('--plot <file.svg>', 'write the per-fold figures, one line per arm, as an SVG chart')
     .action(async (dirs: string[], flags: CompareFlags, command: Command) => {
       const { out } = commandOutput(command);
-      const specs = [
+      const specs = labelArms([
         ...(flags.baseline === undefined ? [] : [armSpec(flags.baseline)]),
-        ...dirs.map((dir) => ({ label: basename(resolve(dir)), dir })),
+        ...dirs.map((dir) => ({ label: null, dir })),
         ...(flags.arm ?? []).map(armSpec),
-      ];
+      ]);
       const { arms, folds, totalFolds } = openArms(specs, { partial: flags.partial ?? false });
       const comparison = compareArms(arms, folds, totalFolds, {
         ensemble: flags.ensemble ?? false,

@@ -1,10 +1,13 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { DATASETS } from '../datasets/index.js';
 import { WorkerProcessError } from '../errors.js';
-import { crossValidate, foldGroups, type CvSummary } from '../train/cv.js';
+import { crossValidate, foldDir, foldGroups, type CvSummary } from '../train/cv.js';
 import type { TrainConfig } from '../train/config.js';
 import { superviseProcesses } from '../train/launch.js';
+import { RUN_FILES } from '../train/loop.js';
 import { commandOutput } from './output.js';
 import { integerIn, positiveInteger } from './parsers.js';
 import {
@@ -39,7 +42,10 @@ export function formatCvSummary(summary: CvSummary): string {
   const lines = [`${summary.folds}-fold cross-validation (${summary.task}), ${summary.metric}:`];
   for (const fold of summary.perFold)
     lines.push(`  fold ${fold.fold}: ${fixed(fold.value)} (${fold.items} items)`);
-  lines.push(`  mean ± sd over folds: ${fixed(summary.mean)} ± ${fixed(summary.sd)}`);
+  const present = summary.perFold.filter((fold) => fold.value !== null).length;
+  // A fold without a figure is left out of the mean ± sd: say so, it is not a figure over every fold.
+  const over = present < summary.perFold.length ? `${present} of ${summary.perFold.length} folds` : 'folds';
+  lines.push(`  mean ± sd over ${over}: ${fixed(summary.mean)} ± ${fixed(summary.sd)}`);
   const interval = summary.intervals[summary.metric];
   lines.push(
     `  pooled out-of-fold: ${fixed(summary.pooled.value)}${interval ? ` [${fixed(interval[0])}, ${fixed(interval[1])}]` : ''} (${summary.pooled.items} items)`,
@@ -79,8 +85,7 @@ export function registerCv(program: Command): void {
       return;
     }
     const interrupt = stopOnInterrupt();
-    const started = performance.now();
-    let finished = 0;
+    const progress = foldProgress(config.out, flags.only ?? range(flags.folds));
     try {
       const summary = await crossValidate(config, () => DATASETS[config.dataset].open(config.data), {
         folds: flags.folds,
@@ -88,16 +93,7 @@ export function registerCv(program: Command): void {
         signal: interrupt.signal,
         modelsDir: command.optsWithGlobals<{ modelsDir?: string }>().modelsDir,
         ...progressCallbacks(),
-        onFold: ({ fold, folds: k, status }) => {
-          if (status === 'finished') finished += 1;
-          const perFold = finished > 0 ? (performance.now() - started) / 1000 / finished : null;
-          const left = flags.only ? flags.only.length : k;
-          const eta =
-            perFold === null
-              ? ''
-              : `, ~${Math.round((perFold * Math.max(0, left - finished)) / 60)} min left`;
-          out.err(`cv: fold ${fold}/${k} ${status}${eta}\n`);
-        },
+        onFold: (event) => out.err(progress(event)),
       });
       if (summary === null) {
         out.err(`cv: ${SUMMARY_WAITS}\n`);
@@ -110,6 +106,26 @@ export function registerCv(program: Command): void {
   });
 }
 
+const range = (folds: number) => Array.from({ length: folds }, (_, i) => i + 1);
+
+/**
+ * The progress line of each fold event. The ETA counts the folds this process trains: folds already done when it
+ * starts (a resumed CV) are skipped, not left.
+ */
+function foldProgress(out: string, selected: readonly number[]) {
+  const toTrain = selected.filter((fold) => !existsSync(join(foldDir(out, fold), RUN_FILES.heldout))).length;
+  const started = performance.now();
+  let finished = 0;
+  return ({ fold, folds, status }: { fold: number; folds: number; status: string }): string => {
+    if (status === 'finished') finished += 1;
+    const left = Math.max(0, toTrain - finished);
+    const perFold = (performance.now() - started) / 1000 / finished;
+    const eta =
+      finished > 0 ? `, ${left} more to train here, ~${Math.round((perFold * left) / 60)} min left` : '';
+    return `cv: fold ${fold}/${folds} ${status}${eta}\n`;
+  };
+}
+
 /**
  * `cv --parallel N`: this process only supervises N fold processes (this same command with `--only` its share of
  * the folds) through the launcher `train --nproc-per-node` uses (one fails: the others are stopped), then writes the
@@ -120,7 +136,7 @@ async function runFoldProcesses(
   flags: CvFlags,
   log: (text: string) => void,
 ): Promise<CvSummary | null> {
-  const selected = flags.only ?? Array.from({ length: flags.folds }, (_, i) => i + 1);
+  const selected = flags.only ?? range(flags.folds);
   const groups = foldGroups(selected, flags.parallel!);
   log(`cv: ${groups.length} fold processes: ${groups.map((g) => `folds ${g.join(',')}`).join('; ')}\n`);
   // Commander keeps an option's last value: the appended flags override the user's --only and --parallel.

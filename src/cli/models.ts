@@ -8,7 +8,9 @@ import { readCatalog, type BundledModel } from '../models/bundled.js';
 function metricText(model: BundledModel): string {
   const cv = model.cv;
   if (cv !== null) {
-    const spread = cv.mean === null ? 'n/a' : `${cv.mean.toFixed(3)} ± ${(cv.sd ?? 0).toFixed(3)}`;
+    // No sd (fewer than two fold figures) is not an sd of 0.
+    const sd = cv.sd?.toFixed(3) ?? 'n/a';
+    const spread = cv.mean === null ? 'n/a' : `${cv.mean.toFixed(3)} ± ${sd}`;
     return `${cv.metric} ${spread} (${cv.folds}-fold CV; pooled ${cv.pooled?.toFixed(3) ?? 'n/a'})`;
   }
   const { metric, value } = model.validation as { metric?: unknown; value?: unknown };

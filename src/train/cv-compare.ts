@@ -3,20 +3,24 @@
  * ± sd over folds and pooled out-of-fold figure with its patient-bootstrap interval, and the paired per-fold
  * difference against the first arm (the project's rule: keep a change only when its gain exceeds that spread).
  * Optionally the arms' averaged logits (an ensemble of the arms: fold k averages their fold-k models on fold k).
- * Arms given the same label are seeds of one recipe: recipes are then also compared seed by seed (seed k against the
- * reference recipe's seed k), so a change is judged against the seed spread as well as the fold spread.
+ * Arms given the same label are seeds of one recipe (their config.json may differ only in `seed`): recipes are then
+ * also compared seed by seed (each seed against the reference recipe's run with the same seed, or in the order given
+ * when no config.json records the seeds), so a change is judged against the seed spread as well as the fold spread.
  * Everything is recomputed from the folds' heldout.json, so an unfinished arm can be read on its finished folds.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { ConfigError, MissingFileError } from '../errors.js';
+import type { TrainConfig } from './config.js';
 import {
+  foldsRecipe,
   headlineIntervals,
   meanAndSd,
   outputsMetrics,
   poolOutputs,
   readFoldHeldout,
+  settingDifferences,
   type CvSummary,
 } from './cv.js';
 import { isRankingFigure, nestedOffsetOutputs } from './cv-offsets.js';
@@ -28,6 +32,8 @@ export interface CvArm {
   label: string;
   dir: string;
   heldout: HeldoutFile[];
+  /** The recipe its finished folds were trained with (their config.json); null when no fold has one. */
+  config: TrainConfig | null;
 }
 
 export interface PairedDifference {
@@ -82,18 +88,21 @@ export interface Comparison {
   arms: ArmFigures[];
   /** Present when some label names several arms (seeds of one recipe): the recipes compared seed by seed. */
   recipes?: RecipeFigures[];
+  /** With seeds: how each recipe's seeds were paired with the reference recipe's (by seed, or in the order given). */
+  seedPairing?: string[];
 }
 
 /**
  * Opens the arms' CV folders. All folds must be finished unless `partial`, which keeps the folds every arm has
- * finished. Arms must hold the same records in each fold (the same folds), else a ConfigError names the first
- * difference.
+ * finished. Arms must be distinct folders, each trained with one recipe (foldsRecipe), and hold the same records in
+ * each fold (the same folds), else a ConfigError names the first difference.
  */
 export function openArms(
   specs: ReadonlyArray<{ label: string; dir: string }>,
   options: { partial?: boolean } = {},
 ): { arms: CvArm[]; folds: number[]; totalFolds: number } {
   if (specs.length === 0) throw new ConfigError('compare: no arm given');
+  checkDistinctFolders(specs);
   // Every finished fold's file is read once: the fold count and the compared folds come from them.
   const finished = specs.map(({ dir }) => finishedFolds(dir));
   const totalFolds = foldCount(specs, finished);
@@ -111,16 +120,32 @@ export function openArms(
     label,
     dir,
     heldout: folds.map((k) => finished[a]!.get(k)!),
+    config: foldsRecipe(dir, [...finished[a]!.keys()]),
   }));
   checkSameFolds(arms, folds);
   return { arms, folds, totalFolds };
 }
 
+/** One folder given twice would be compared with itself: as two arms, or as two "seeds" with no spread. */
+function checkDistinctFolders(specs: ReadonlyArray<{ dir: string }>): void {
+  const seen = new Map<string, string>();
+  for (const { dir } of specs) {
+    if (!existsSync(dir)) continue; // finishedFolds names it
+    const real = realpathSync(dir);
+    const first = seen.get(real);
+    if (first !== undefined)
+      throw new ConfigError(
+        `compare: ${dir} is given twice${first === dir ? '' : ` (also as ${first})`}: an arm or seed is one CV folder, never the same one again`,
+      );
+    seen.set(real, dir);
+  }
+}
+
 /**
  * The figures of every arm (and, with `ensemble`, of their averaged logits) on the arms' common folds. With
  * `baseline`, the first arm is only the reference of the paired differences: the ensemble averages the others.
- * Arms sharing a label are seeds of one recipe: they are listed as `label #k`, `recipes` compares the recipes seed by
- * seed, and `ensemble` averages each recipe's seeds instead of all arms.
+ * Arms sharing a label are seeds of one recipe: they are listed as `label seed S` (`label #k` without config.json),
+ * `recipes` compares the recipes seed by seed, and `ensemble` averages each recipe's seeds instead of all arms.
  */
 export function compareArms(
   arms: readonly CvArm[],
@@ -135,7 +160,10 @@ export function compareArms(
 ): Comparison {
   const groups = recipeGroups(arms);
   const seeded = groups.some((group) => group.members.length > 1);
-  if (seeded) checkSeedCounts(groups);
+  if (seeded) {
+    for (const group of groups) checkOneRecipe(group, arms);
+    checkSeedPairs(groups);
+  }
   const rows = arms.map((arm, a) => ({
     label: seeded ? seedLabel(groups, a) : arm.label,
     outputs: arm.heldout.map((file) => file.outputs),
@@ -171,23 +199,70 @@ export function compareArms(
         paired: partner === null ? null : pairedDifference(figures[partner]!.perFold, arm.perFold),
       };
     }),
-    ...(seeded ? { recipes: recipeFigures(groups, figures) } : {}),
+    ...(seeded ? { recipes: recipeFigures(groups, figures), seedPairing: seedPairing(groups) } : {}),
   };
 }
 
 interface RecipeGroup {
   label: string;
-  /** Indices into the arms, in the order given. */
+  /** Indices into the arms: by seed when every member's config.json records it, else in the order given. */
   members: number[];
+  /** The members' seeds (members' order), null when some member has no config.json. */
+  seeds: number[] | null;
 }
 
-/** Seed k of every recipe is paired with the first recipe's seed k (or its only seed): the counts must allow it. */
-function checkSeedCounts([reference, ...others]: readonly RecipeGroup[]): void {
-  for (const group of others)
-    if (reference!.members.length !== 1 && reference!.members.length !== group.members.length)
+/**
+ * Seed k of every recipe is paired with the first recipe's seed k (or its only seed): the counts must allow it, and
+ * where both recipes record their seeds, seed k must be the same seed.
+ */
+function checkSeedPairs([reference, ...others]: readonly RecipeGroup[]): void {
+  for (const group of others) {
+    if (reference!.members.length === 1) continue;
+    if (reference!.members.length !== group.members.length)
       throw new ConfigError(
         `compare: ${group.label} has ${group.members.length} seeds and ${reference!.label} ${reference!.members.length}: pair them seed by seed (the same number of seeds, or one reference seed)`,
       );
+    if (bySeed(reference!, group) && reference!.seeds!.join(',') !== group.seeds!.join(','))
+      throw new ConfigError(
+        `compare: ${group.label} was run with seeds ${group.seeds!.join(', ')} and ${reference!.label} with ${reference!.seeds!.join(', ')}: seeds are paired by seed, run both recipes with the same seeds`,
+      );
+  }
+}
+
+function bySeed(reference: RecipeGroup, group: RecipeGroup): boolean {
+  return reference.seeds !== null && group.seeds !== null;
+}
+
+/**
+ * The arms given one label must be one recipe run with several seeds: their config.json (where there is one) may
+ * differ only in `seed`, and no seed twice.
+ */
+function checkOneRecipe(group: RecipeGroup, arms: readonly CvArm[]): void {
+  const recorded = group.members.map((a) => arms[a]!).filter((arm) => arm.config !== null);
+  const [first, ...others] = recorded;
+  for (const arm of others) {
+    const changed = settingDifferences(arm.config!, first!.config!, ['seed', 'cvFold']);
+    if (changed.length > 0)
+      throw new ConfigError(
+        `compare: ${group.label}'s seeds differ in more than the seed (${arm.dir}: ${changed.join(', ')} in ${first!.dir}): arms given one label must be one recipe`,
+      );
+    const twin = recorded.find((other) => other !== arm && other.config!.seed === arm.config!.seed);
+    if (twin !== undefined)
+      throw new ConfigError(
+        `compare: ${group.label}'s seeds ${twin.dir} and ${arm.dir} were both trained with seed ${arm.config!.seed}: seeds of one recipe must differ in their seed`,
+      );
+  }
+}
+
+/** How each recipe's seeds are paired with the reference recipe's, for the report. */
+function seedPairing([reference, ...others]: readonly RecipeGroup[]): string[] {
+  return others.map((group) => {
+    if (reference!.members.length === 1)
+      return `${group.label}: every seed paired with ${reference!.label}'s only run`;
+    return bySeed(reference!, group)
+      ? `${group.label}: each seed paired with ${reference!.label}'s run of the same seed (config.json)`
+      : `${group.label}: seeds paired with ${reference!.label}'s in the order given (no config.json records their seeds)`;
+  });
 }
 
 /** The first recipe's arm that seed k of another recipe is paired with. */
@@ -195,11 +270,15 @@ function referenceSeed(reference: RecipeGroup, k: number): number {
   return reference.members[reference.members.length === 1 ? 0 : k]!;
 }
 
-/** The arms grouped by label, in order of first appearance. */
+/** The arms grouped by label, in order of first appearance; each group's members by seed where all record one. */
 function recipeGroups(arms: readonly CvArm[]): RecipeGroup[] {
   const groups = new Map<string, number[]>();
   arms.forEach((arm, a) => groups.set(arm.label, [...(groups.get(arm.label) ?? []), a]));
-  return [...groups].map(([label, members]) => ({ label, members }));
+  return [...groups].map(([label, members]) => {
+    if (!members.every((a) => arms[a]!.config !== null)) return { label, members, seeds: null };
+    const sorted = [...members].sort((a, b) => arms[a]!.config!.seed - arms[b]!.config!.seed);
+    return { label, members: sorted, seeds: sorted.map((a) => arms[a]!.config!.seed) };
+  });
 }
 
 /**
@@ -224,7 +303,9 @@ function seedPartners(groups: readonly RecipeGroup[], rows: number): Array<numbe
 
 function seedLabel(groups: readonly RecipeGroup[], arm: number): string {
   const group = groups.find((g) => g.members.includes(arm))!;
-  return group.members.length > 1 ? `${group.label} #${group.members.indexOf(arm) + 1}` : group.label;
+  const k = group.members.indexOf(arm);
+  if (group.members.length === 1) return group.label;
+  return group.seeds ? `${group.label} seed ${group.seeds[k]}` : `${group.label} #${k + 1}`;
 }
 
 /** The averaged-logits rows: all arms (but the baseline), or with seeds each recipe's seeds. */
@@ -320,6 +401,7 @@ export function formatComparison(comparison: Comparison, options: { details?: bo
       ? [`folds ${folds.join(', ')} of ${totalFolds} (finished in every arm)`]
       : []),
     `decision: ${comparison.decision}`,
+    ...(comparison.seedPairing ?? []).map((line) => `seeds: ${line}`),
     '',
   ];
   lines.push(
@@ -329,15 +411,32 @@ export function formatComparison(comparison: Comparison, options: { details?: bo
   for (const arm of arms) {
     const interval = arm.interval ? ` [${f(arm.interval[0])}, ${f(arm.interval[1])}]` : '';
     const paired = arm.paired
-      ? `${signed(arm.paired.mean)} ± ${f(arm.paired.sd)} (${arm.paired.up}/${arm.paired.folds} folds up)`
+      ? `${signed(arm.paired.mean)} ± ${f(arm.paired.sd)} (${arm.paired.up}/${arm.paired.folds} folds up${coverage(arm.paired.folds, folds.length, 'folds', inList)})`
       : '—';
+    const present = arm.perFold.filter((v) => v !== null).length;
     lines.push(
-      `| ${arm.label} | ${arm.perFold.map(f).join(' / ')} | ${f(arm.mean)} ± ${f(arm.sd)} | ${f(arm.pooled)}${interval} | ${paired} |`,
+      `| ${arm.label} | ${arm.perFold.map(f).join(' / ')} | ${f(arm.mean)} ± ${f(arm.sd)}${coverage(present, folds.length, 'folds')} | ${f(arm.pooled)}${interval} | ${paired} |`,
     );
   }
-  if (comparison.recipes) lines.push('', ...recipesTable(comparison.recipes, f, signed));
+  if (comparison.recipes) lines.push('', ...recipesTable(comparison.recipes, f, signed, folds.length));
   if (options.details) lines.push('', ...detailsTable(comparison));
   return `${lines.join('\n')}\n`;
+}
+
+/** coverage() inside parentheses already open: `(3/4 folds up, over 4 of 5 folds)`. */
+const inList = (text: string) => `, ${text}`;
+
+/**
+ * ` (over 4 of 5 folds)` (or `wrap`ped otherwise) when a mean ± sd leaves out figures that do not exist (a fold
+ * without a figure), so that it is not read as covering them all; '' when it covers all.
+ */
+function coverage(
+  present: number,
+  total: number,
+  unit: string,
+  wrap = (text: string) => ` (${text})`,
+): string {
+  return present < total ? wrap(`over ${present} of ${total} ${unit}`) : '';
 }
 
 /** The recipes seed by seed: the seed spread of each, and its paired differences from the first. */
@@ -345,16 +444,18 @@ function recipesTable(
   recipes: readonly RecipeFigures[],
   f: (v: number | null | undefined) => string,
   signed: (v: number | null) => string,
+  folds: number,
 ): string[] {
-  const spread = (s: { mean: number | null; sd: number | null }) => `${f(s.mean)} ± ${f(s.sd)}`;
-  const paired = (d: PairedDifference, unit: string) =>
-    `${signed(d.mean)} ± ${f(d.sd)} (${d.up}/${d.folds} ${unit} up)`;
+  const spread = (s: { mean: number | null; sd: number | null }, values: ReadonlyArray<number | null>) =>
+    `${f(s.mean)} ± ${f(s.sd)}${coverage(values.filter((v) => v !== null).length, values.length, 'seeds')}`;
+  const paired = (d: PairedDifference, unit: string, pairs: number) =>
+    `${signed(d.mean)} ± ${f(d.sd)} (${d.up}/${d.folds} ${unit} up${coverage(d.folds, pairs, unit, inList)})`;
   return [
     `| recipe | seeds | pooled per seed | pooled, mean ± sd over seeds | mean over folds, mean ± sd over seeds | paired vs ${recipes[0]!.label}: pooled, seed by seed | paired: every fold of every seed |`,
     '|---|---|---|---|---|---|---|',
     ...recipes.map(
       (r) =>
-        `| ${r.label} | ${r.seeds} | ${r.pooledPerSeed.map(f).join(' / ')} | ${spread(r.pooled)} | ${spread(r.foldMean)} | ${r.paired ? paired(r.paired.perSeed, 'seeds') : '—'} | ${r.paired ? paired(r.paired.perFoldAndSeed, 'fold-seed pairs') : '—'} |`,
+        `| ${r.label} | ${r.seeds} | ${r.pooledPerSeed.map(f).join(' / ')} | ${spread(r.pooled, r.pooledPerSeed)} | ${spread(r.foldMean, r.foldMeanPerSeed)} | ${r.paired ? paired(r.paired.perSeed, 'seeds', r.seeds) : '—'} | ${r.paired ? paired(r.paired.perFoldAndSeed, 'fold-seed pairs', r.seeds * folds) : '—'} |`,
     ),
   ];
 }

@@ -9,23 +9,31 @@
  * `<out>/cv.json` the summary. A fold whose heldout.json exists is done; one with a last checkpoint is resumed, so a
  * killed CV continues where it stopped and gives the same figures as a straight one.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../datasets/types.js';
-import { ConfigError, FormatError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { SELECTION_CLASSES } from '../eval/beats.js';
 import { bootstrap, definedClasses, macroOverRequired } from '../eval/bootstrap.js';
 import { CINC2017_F1_CLASSES } from '../eval/challenges.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { beatValidationMetrics } from './beats.js';
 import type { TrainConfig } from './config.js';
-import { changedRunSettings, RUN_FILES, type HeldoutFile, type TrainOptions } from './loop.js';
+import { RUN_FILES, type HeldoutFile, type TrainOptions } from './loop.js';
 import type { TaskOutputs } from './task.js';
 import { train } from './trainer.js';
 import { validationMetrics, type ValidationMetrics } from './validate.js';
-import { foldDir, readHeldout } from './heldout.js';
+import { foldDir, readFoldConfig, readHeldout, settingDifferences } from './heldout.js';
 
-export { foldDir, readFoldHeldout, readHeldout, rescoredHeldoutName } from './heldout.js';
+export {
+  foldDir,
+  foldsRecipe,
+  readFoldConfig,
+  readFoldHeldout,
+  readHeldout,
+  rescoredHeldoutName,
+  settingDifferences,
+} from './heldout.js';
 
 export const CV_FILES = { summary: 'cv.json' } as const;
 
@@ -69,10 +77,13 @@ export async function crossValidate(
   const wrong = selected.find((fold) => !(Number.isInteger(fold) && fold >= 1 && fold <= folds));
   if (wrong !== undefined) throw new ConfigError(`fold ${wrong} is not one of 1..${folds}`);
   mkdirSync(base.out, { recursive: true });
+  checkFinishedFolds(base, folds);
   for (const fold of selected) {
     if (options.signal?.aborted) return null;
     await runFold(base, fold, openDataset, options);
   }
+  // Again before summarising: other processes (--only, --parallel) may have finished folds since.
+  checkFinishedFolds(base, folds);
   const heldout = readHeldout(base.out, folds);
   if (heldout === null) return null;
   const summary = summarise(heldout, base);
@@ -100,10 +111,7 @@ async function runFold(
   const event = (status: 'done' | 'resumed' | 'started' | 'finished') =>
     options.onFold?.({ fold, folds: options.folds, status });
   const config: TrainConfig = { ...base, out, cvFold: { folds: options.folds, fold } };
-  if (existsSync(join(out, RUN_FILES.heldout))) {
-    checkFinishedFold(config);
-    return event('done');
-  }
+  if (existsSync(join(out, RUN_FILES.heldout))) return event('done');
   const resume = existsSync(join(out, RUN_FILES.last));
   event(resume ? 'resumed' : 'started');
   const { folds: _folds, only: _only, onFold: _onFold, ...trainOptions } = options;
@@ -113,23 +121,22 @@ async function runFold(
 }
 
 /**
- * A finished fold counts only if it was trained with this CV's recipe: otherwise the summary would pool folds of two
- * recipes under one config. A fold without config.json (rebuilt from a bundle, scripts/experiments/cv-from-bundle.ts)
- * is taken as it is.
+ * Every finished fold, whichever process trained it, counts only if it was trained with this run's recipe: the
+ * summary pools all folds under this run's config. A fold without config.json (rebuilt from a bundle,
+ * scripts/experiments/cv-from-bundle.ts) is taken as it is.
  */
-function checkFinishedFold(config: TrainConfig): void {
-  const path = join(config.out, RUN_FILES.config);
-  if (!existsSync(path)) return;
-  let saved: TrainConfig;
-  try {
-    saved = JSON.parse(readFileSync(path, 'utf8')) as TrainConfig;
-  } catch (error) {
-    throw new FormatError(path, `not a run configuration (${(error as Error).message})`);
+function checkFinishedFolds(base: TrainConfig, folds: number): void {
+  const differing: string[] = [];
+  for (let fold = 1; fold <= folds; fold++) {
+    if (!existsSync(join(foldDir(base.out, fold), RUN_FILES.heldout))) continue;
+    const saved = readFoldConfig(base.out, fold);
+    const run = { ...base, cvFold: { folds, fold } };
+    const changed = saved === null ? [] : settingDifferences(saved, run);
+    if (changed.length > 0) differing.push(`fold ${fold}: ${changed.join(', ')} in this run`);
   }
-  const changed = changedRunSettings(saved, config);
-  if (changed.length > 0)
+  if (differing.length > 0)
     throw new ConfigError(
-      `${config.out} was finished with other settings (${changed.join(', ')} differ): a CV's folds share one recipe; give the same flags or another --out`,
+      `${base.out}: finished folds were trained with other settings than this run (${differing.join('; ')}): a CV's folds share one recipe; give the same flags or another --out`,
     );
 }
 

@@ -1,12 +1,15 @@
 /**
- * A CV folder's per-fold files: where fold k lives and its `heldout.json` (the fold's scores on the records it held
- * out). Read by the CV summary, comparisons, bundling and distillation (a teacher fold must have held out what the
- * student's fold reports), so it depends on nothing that trains.
+ * A CV folder's per-fold files: where fold k lives, its `heldout.json` (the fold's scores on the records it held
+ * out) and its `config.json` (the settings it was trained with). Read by the CV summary, comparisons, bundling and
+ * distillation (a teacher fold must have held out what the student's fold reports), so it depends on nothing that
+ * trains.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FormatError } from '../errors.js';
-import { RUN_FILES, type HeldoutFile } from './loop.js';
+import { ConfigError, FormatError } from '../errors.js';
+import { mergeConfig, TRAIN_DEFAULTS, type TrainConfig } from './config.js';
+import { changedRunSettings, RUN_FILES, type HeldoutFile } from './loop.js';
+import type { TaskOutputs } from './task.js';
 
 export function foldDir(out: string, fold: number): string {
   return join(out, `fold-${fold}`);
@@ -17,7 +20,10 @@ export function rescoredHeldoutName(aggregate: string): string {
   return `heldout.${aggregate}.json`;
 }
 
-/** Every fold's heldout.json (or `fileName`), or null while any fold is missing. */
+/**
+ * Every fold's heldout.json (or `fileName`), or null while any fold is missing. The folds must have been trained
+ * with one recipe (foldsRecipe): bundling and the experiment scripts pool them under one config.
+ */
 export function readHeldout(
   out: string,
   folds: number,
@@ -28,10 +34,14 @@ export function readHeldout(
     if (!existsSync(join(foldDir(out, fold), fileName))) return null;
     files.push(readFoldHeldout(out, fold, folds, fileName));
   }
+  foldsRecipe(
+    out,
+    files.map((file) => file.fold),
+  );
   return files;
 }
 
-/** One fold's held-out file, checked to be that fold's (of `folds` when given). */
+/** One fold's held-out file, checked to be that fold's (of `folds` when given) and to hold finite logits. */
 export function readFoldHeldout(
   out: string,
   fold: number,
@@ -50,6 +60,75 @@ export function readFoldHeldout(
       path,
       `holds fold ${parsed.fold} of ${parsed.folds}, expected ${fold} of ${folds ?? 'any'}`,
     );
-  if (!Array.isArray(parsed.outputs?.ids)) throw new FormatError(path, 'holds no out-of-fold outputs');
+  if (!Array.isArray(parsed.outputs?.ids) || !Array.isArray(parsed.outputs.logits))
+    throw new FormatError(path, 'holds no out-of-fold outputs');
+  checkFiniteLogits(path, fold, parsed.outputs);
   return parsed;
+}
+
+/**
+ * JSON writes NaN and ±Infinity as null, which would be read back as logits of 0: a fold whose model gave non-finite
+ * outputs must be retrained, not pooled as a plausible-looking figure.
+ */
+function checkFiniteLogits(path: string, fold: number, outputs: TaskOutputs): void {
+  const finite = (row: unknown) =>
+    Array.isArray(row) && row.every((x) => typeof x === 'number' && Number.isFinite(x));
+  const bad = outputs.logits.findIndex((row) => !finite(row));
+  if (bad >= 0)
+    throw new FormatError(
+      path,
+      `fold ${fold}: the logits of ${outputs.ids[bad] ?? `item ${bad}`} are not all finite numbers (${JSON.stringify(outputs.logits[bad])}): the fold's model gave non-finite outputs; retrain the fold`,
+    );
+}
+
+/** A fold's config.json, or null for a fold rebuilt from a bundle (it has none and is taken as it is). */
+export function readFoldConfig(out: string, fold: number): TrainConfig | null {
+  const path = join(foldDir(out, fold), RUN_FILES.config);
+  if (!existsSync(path)) return null;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as TrainConfig;
+  } catch (error) {
+    throw new FormatError(path, `not a run configuration (${(error as Error).message})`);
+  }
+}
+
+/**
+ * The run-defining settings in which `a` differs from `b`, as `lr 0.01 vs 0.003` (changedRunSettings: threads,
+ * workers, paths, patience and logEvery may differ); `ignore` lists further settings that may differ.
+ */
+export function settingDifferences(
+  a: TrainConfig,
+  b: TrainConfig,
+  ignore: ReadonlyArray<keyof TrainConfig> = [],
+): string[] {
+  const ignored = Object.fromEntries(ignore.map((key) => [key, null]));
+  const [x, y] = [a, b].map((c) => ({ ...(mergeConfig(TRAIN_DEFAULTS, c) as TrainConfig), ...ignored }));
+  const show = (value: unknown) => {
+    const text = JSON.stringify(value) ?? 'unset';
+    return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  };
+  return changedRunSettings(x!, y!).map(
+    (key) => `${key} ${show(x![key as keyof TrainConfig])} vs ${show(y![key as keyof TrainConfig])}`,
+  );
+}
+
+/**
+ * The recipe `folds` of a CV folder were trained with: their config.json must agree but for their own path and fold,
+ * else a ConfigError names the folds and settings that differ. null when no fold has a config.json.
+ */
+export function foldsRecipe(out: string, folds: readonly number[]): TrainConfig | null {
+  let reference: { fold: number; config: TrainConfig } | null = null;
+  const differing: string[] = [];
+  for (const fold of folds) {
+    const config = readFoldConfig(out, fold);
+    if (config === null) continue;
+    reference ??= { fold, config };
+    const changed = settingDifferences(config, reference.config, ['cvFold']);
+    if (changed.length > 0) differing.push(`fold ${fold}: ${changed.join(', ')} in fold ${reference.fold}`);
+  }
+  if (differing.length > 0)
+    throw new ConfigError(
+      `${out}: its folds were trained with different settings (${differing.join('; ')}): a CV's folds share one recipe; retrain those folds with the others' settings`,
+    );
+  return reference === null ? null : { ...reference.config, cvFold: null };
 }

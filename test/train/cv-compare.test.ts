@@ -16,13 +16,18 @@ import { runCli } from '../infer/cli-harness.js';
 import { tempDir, tinyConfig } from './helpers.js';
 import { syntheticDataset } from './synthetic.js';
 
-async function runCv(out: string, seed: number, records = 24): Promise<CvSummary> {
+async function runCv(
+  out: string,
+  seed: number,
+  records = 24,
+  overrides: Record<string, unknown> = {},
+): Promise<CvSummary> {
   const dataset = () => {
     const data = syntheticDataset({ records });
     data.entries.forEach((entry, i) => (entry.patientId = `P${Math.floor(i / 2)}`));
     return Promise.resolve(data);
   };
-  return (await crossValidate(tinyConfig(out, { epochs: 1, seed }), dataset, { folds: 3 }))!;
+  return (await crossValidate(tinyConfig(out, { epochs: 1, seed, ...overrides }), dataset, { folds: 3 }))!;
 }
 
 const heldoutPath = (dir: string, fold: number) => join(foldDir(dir, fold), RUN_FILES.heldout);
@@ -159,8 +164,18 @@ test('efficientecg compare: a table, JSON, every pooled figure (--details) and a
 test('compare: arms sharing a label are seeds of one recipe, paired seed by seed; --ensemble averages each recipe’s seeds', async () => {
   const { dir, dispose } = tempDir();
   try {
-    const runs = [0, 1, 2, 3, 4].map((seed) => join(dir, `s${seed}`));
-    const summaries = await Promise.all(runs.map((out, seed) => runCv(out, seed)));
+    // Recipe A: seeds 0 and 1; recipe B (another learning rate): seeds 0, 1 and 2.
+    const recipes = [
+      ['A', 0],
+      ['A', 1],
+      ['B', 0],
+      ['B', 1],
+      ['B', 2],
+    ] as const;
+    const runs = recipes.map(([recipe, seed]) => join(dir, `${recipe}${seed}`));
+    const summaries = await Promise.all(
+      runs.map((out, r) => runCv(out, recipes[r]![1], 24, recipes[r]![0] === 'B' ? { lr: 1e-3 } : {})),
+    );
     const { arms, folds, totalFolds } = openArms([
       { label: 'A', dir: runs[0]! },
       { label: 'A', dir: runs[1]! },
@@ -170,15 +185,22 @@ test('compare: arms sharing a label are seeds of one recipe, paired seed by seed
     const comparison = compareArms(arms, folds, totalFolds, { ensemble: true });
     assert.deepEqual(
       comparison.arms.map((arm) => arm.label),
-      ['A #1', 'A #2', 'B #1', 'B #2', "A: its 2 seeds' logits averaged", "B: its 2 seeds' logits averaged"],
+      [
+        'A seed 0',
+        'A seed 1',
+        'B seed 0',
+        'B seed 1',
+        "A: its 2 seeds' logits averaged",
+        "B: its 2 seeds' logits averaged",
+      ],
     );
-    // Rows are paired seed for seed: B #2 with A #2, B's seed average with A's; A's own rows with nothing.
+    // Rows are paired seed for seed: B seed 1 with A seed 1, B's seed average with A's; A's own rows with nothing.
     const rowsByLabel = new Map(comparison.arms.map((arm) => [arm.label, arm]));
     const foldDifference = (x: string, y: string) =>
       pairedDifference(rowsByLabel.get(y)!.perFold, rowsByLabel.get(x)!.perFold);
     assert.equal(comparison.pairedAgainst, 'A, seed for seed');
-    assert.equal(rowsByLabel.get('A #2')!.paired, null);
-    assert.deepEqual(rowsByLabel.get('B #2')!.paired, foldDifference('B #2', 'A #2'));
+    assert.equal(rowsByLabel.get('A seed 1')!.paired, null);
+    assert.deepEqual(rowsByLabel.get('B seed 1')!.paired, foldDifference('B seed 1', 'A seed 1'));
     assert.deepEqual(
       rowsByLabel.get("B: its 2 seeds' logits averaged")!.paired,
       foldDifference("B: its 2 seeds' logits averaged", "A: its 2 seeds' logits averaged"),

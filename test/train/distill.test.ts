@@ -59,7 +59,18 @@ test('teachers: a CV folder teaches fold k with its fold-k model; run folders an
     assert.throws(() => teacherCheckpointPath(cv, { folds: 3, fold: 3 }), MissingFileError);
     // Given the records the student's fold holds out, the teacher's fold must have held out every one of them.
     assert.throws(() => teacherCheckpointPath(cv, { folds: 2, fold: 2 }, undefined, ['a']), MissingFileError);
-    const heldout = (fold: number) => JSON.stringify({ fold, folds: 2, outputs: { ids: ['a', 'b'] } });
+    const heldout = (fold: number) =>
+      JSON.stringify({
+        fold,
+        folds: 2,
+        outputs: {
+          ids: ['a', 'b'],
+          logits: [
+            [0, 1],
+            [1, 0],
+          ],
+        },
+      });
     // A fold's file that is another fold's (copied by hand) is refused, not read as this fold's held-out records.
     writeFileSync(join(cv, 'fold-2', 'heldout.json'), heldout(1));
     assert.throws(
