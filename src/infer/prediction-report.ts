@@ -83,7 +83,7 @@ function bars(result: EcgResult): string {
   const rows = result.classes.map((c) => {
     const threshold =
       c.threshold === null ? '' : `<span class="thr" style="left:${(c.threshold * 100).toFixed(1)}%"></span>`;
-    const against = c.threshold === null ? '' : ` (threshold ${c.threshold.toFixed(2)})`;
+    const against = c.threshold === null ? '' : ` (threshold ${(c.threshold * 100).toFixed(1)} %)`;
     return `<span class="${c.passed ? 'passed' : ''}">${escape(c.label)} <span class="note">${escape(c.name)}</span></span>
 <span class="track ${c.passed ? 'passed' : ''}"><span class="fill" style="display:block;width:${(c.probability * 100).toFixed(1)}%"></span>${threshold}</span>
 <span class="${c.passed ? 'passed' : ''}">${(c.probability * 100).toFixed(1)} %${against}</span>`;
