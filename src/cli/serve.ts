@@ -5,7 +5,8 @@ import { requireInputDir } from './paths.js';
 import { ConfigError } from '../errors.js';
 import { buildServer, bundledModels, loadExamples, loadModels } from '../server/index.js';
 import { LOOPBACK_HOSTS } from '../server/guard.js';
-import { EXAMPLES_DIR, WEB_DIST } from '../server/paths.js';
+import { EXAMPLES_DIR, PACKAGE_ROOT, WEB_DIST } from '../server/paths.js';
+import { staleWebWarning } from './stale-build.js';
 
 interface ServeFlags {
   port: number;
@@ -54,6 +55,7 @@ export function registerServe(program: Command): void {
           `serve: ${WEB_DIST} is missing; run \`npm run build:web\` for the page (API only)\n`,
         );
       }
+      process.stderr.write(staleWebWarning(PACKAGE_ROOT) ?? '');
       const app = await buildServer({
         models,
         examples: loadExamples(flags.examples ?? null),

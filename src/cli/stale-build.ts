@@ -1,8 +1,8 @@
 /**
  * In a git checkout, `npx efficientecg` runs the compiled `dist/`, not `src/`: after a `git pull` without
  * `npm run build` it silently runs the old code (an old build evaluated a model with the wrong beat template and
- * reported other figures). This check warns when a source file is newer than the build. Installed packages ship no
- * `src/`, so they never warn.
+ * reported other figures). This check warns when a source file is newer than the build; `serve` checks its page
+ * bundle (web/dist) the same way. Installed packages ship no `src/`, so they never warn.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -37,6 +37,23 @@ export function staleBuildWarning(builtFile: string): string | null {
     `efficientecg: warning: src/ has changes newer than this build (${root}/dist); ` +
     'run `npm run build` (or `bash scripts/setup.sh`) to run the current code\n'
   );
+}
+
+/**
+ * The warning for a page bundle (`<root>/web/dist/app.js`) older than a source it bundles (web/src, and the src/
+ * modules it imports: any file of src/ counts), or null when it is current or there are no sources beside it.
+ */
+export function staleWebWarning(root: string): string | null {
+  let source: number;
+  let built: number;
+  try {
+    built = statSync(join(root, 'web', 'dist', 'app.js')).mtimeMs;
+    source = Math.max(newestMtime(join(root, 'web', 'src')), newestMtime(join(root, 'src')));
+  } catch {
+    return null; // no bundle (serve says so) or no sources (an installed package): nothing to compare
+  }
+  if (source <= built) return null;
+  return 'efficientecg serve: warning: the page (web/dist) is older than its sources; run `npm run build:web`\n';
 }
 
 /** Warns on stderr when the running CLI is a compiled build older than its source tree. */

@@ -52,8 +52,9 @@ export async function loadRuntime(
 
 /**
  * wasm threads need SharedArrayBuffer, which a page has only when cross-origin isolated (served with
- * Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, as `efficientecg serve`
- * does). Isolated: as many threads as cores, at most 4; otherwise, and in Node, 1.
+ * Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp; `efficientecg serve` does
+ * not send them, so its page runs one thread). Isolated: as many threads as cores, at most 4; otherwise, and in
+ * Node, 1.
  */
 export function defaultWasmThreads(): number {
   const scope = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };

@@ -3,7 +3,8 @@
  * files and example records by catalogue name, and a JSON API (health, models, examples, OpenAPI, predict).
  *
  * Every refusal is a typed error mapped to a status in one place (`statusOf`); nothing a request sends is joined
- * into a path; the queue bounds both running predictions and uploads held in memory.
+ * into a path; the queue bounds both running predictions and uploads held in memory. Uploads are read and diagnosed
+ * on worker threads (diagnose-pool.ts): a long record takes seconds, during which this thread keeps answering.
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -19,21 +20,22 @@ import {
   RequestError,
   SignalError,
 } from '../errors.js';
-import { diagnose } from '../infer/diagnose.js';
-import { Predictor } from '../infer/predictor.js';
-import { routeRecord } from '../infer/route.js';
+import type { EcgResult } from '../infer/result.js';
 import { SERVER_READ_LIMITS, type ReadLimits } from '../io/limits.js';
-import { readRecordFromFiles } from '../io/read.js';
-import { recordDuration, type EcgRecord } from '../io/record.js';
 import { packageVersion } from '../version.js';
+import { ModelLoadError, MULTIPART_FIELDS, parserRefusal } from './api-errors.js';
 import type { ExampleRecord, ServedModel } from './catalog.js';
+import { DiagnosePool } from './diagnose-pool.js';
+import { diagnoseUpload, namedModel, type UploadLimits } from './diagnose-upload.js';
 import { checkHost, checkOrigin, hostName, LOOPBACK_HOSTS, watchUpload } from './guard.js';
 import { DEFAULT_LIMITS, type ServeLimits } from './limits.js';
 import { openApiDocument } from './openapi.js';
-import { predictResponseSchema } from './schemas.js';
 import { ORT_WEB_FILES, ortWebDist } from './paths.js';
+import { predictorCache, type PredictorLoader } from './predictors.js';
 import { WorkQueue, type Ticket } from './queue.js';
-import { readJson, readMultipart } from './upload.js';
+import { readJson, readMultipart, type PredictRequest } from './upload.js';
+
+export type { RecordPredictor } from './predictors.js';
 
 export interface ServeOptions {
   models: Map<string, ServedModel>;
@@ -41,8 +43,11 @@ export interface ServeOptions {
   /** The built page (web/dist); null serves the API only. */
   webRoot?: string | null;
   limits?: Partial<ServeLimits>;
-  /** How a model becomes a predictor (default: Predictor on onnxruntime-node); tests pass slow or failing ones. */
-  loadPredictor?: (model: ServedModel) => Promise<RecordPredictor>;
+  /**
+   * How a model becomes a predictor, in the server's own thread (tests pass slow or failing ones). Default: uploads
+   * are read and diagnosed on worker threads, each with its own Predictor on onnxruntime-node per model.
+   */
+  loadPredictor?: PredictorLoader;
   /** Log every request; errors (every 500, with its request id) are logged either way. */
   logger?: boolean;
   /** Where the log goes (default stdout, JSON lines). */
@@ -55,10 +60,6 @@ export interface ServeOptions {
   /** Budget for reading an uploaded record (default SERVER_READ_LIMITS, stricter than the CLI's). */
   readLimits?: Partial<ReadLimits>;
 }
-
-/** What the server needs of a predictor (src/infer's Predictor; tests pass slow or failing ones). */
-export type RecordPredictor = Pick<Predictor, 'predict'> &
-  Partial<Pick<Predictor, 'predictBeats' | 'release'>>;
 
 /** Content-Security-Policy of the page: same-origin only, so the page cannot send a record anywhere else. */
 const PAGE_CSP =
@@ -73,7 +74,8 @@ declare module 'fastify' {
 
 export function statusOf(error: unknown): number {
   if (error instanceof RequestError) return error.status;
-  // ConfigError here is the model refusing the record (its leads, a beat model): models are checked at start-up.
+  // ConfigError and MissingFileError here are the record's: the model's refusing it (its leads, a beat model) and a
+  // header naming a file not sent. A model that fails to load is a ModelLoadError: the server's fault, a 500.
   const unreadable = [FormatError, MissingFileError, SignalError, ConfigError];
   if (unreadable.some((type) => error instanceof type)) return 422;
   const status = (error as { statusCode?: unknown }).statusCode;
@@ -81,6 +83,14 @@ export function statusOf(error: unknown): number {
 }
 
 function errorBody(error: unknown, status: number, requestId: string) {
+  if (error instanceof ModelLoadError) {
+    return {
+      statusCode: status,
+      error: 'ModelUnavailable',
+      message: `model ${error.model}: cannot be loaded on this server (logged as request ${requestId})`,
+      requestId,
+    };
+  }
   if (status >= 500 && !(error instanceof RequestError)) {
     return {
       statusCode: status,
@@ -97,9 +107,10 @@ export async function buildServer(options: ServeOptions): Promise<FastifyInstanc
   const limits: ServeLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const queue = new WorkQueue(limits.maxActive, limits.maxWaiting);
   const examples = options.examples ?? new Map<string, ExampleRecord>();
-  const predictors = predictorCache(options.loadPredictor ?? defaultLoader);
   const allowedHosts = new Set((options.allowedHosts ?? LOOPBACK_HOSTS).map(hostName));
-  const readLimits = { ...SERVER_READ_LIMITS, ...options.readLimits };
+  const uploadLimits: UploadLimits = { ...limits, read: { ...SERVER_READ_LIMITS, ...options.readLimits } };
+  // Base64 JSON is 4/3 of the bytes, plus the envelope.
+  const bodyLimit = Math.ceil(limits.maxUploadBytes * 1.4) + 64 * 1024;
   let requests = 0;
   const app = Fastify({
     logger: {
@@ -108,8 +119,7 @@ export async function buildServer(options: ServeOptions): Promise<FastifyInstanc
     },
     genReqId: () => `req-${(++requests).toString(36)}`,
     requestIdHeader: false,
-    // Base64 JSON is 4/3 of the bytes, plus the envelope.
-    bodyLimit: Math.ceil(limits.maxUploadBytes * 1.4) + 64 * 1024,
+    bodyLimit,
     // Node checks header and request timeouts on an interval (30 s by default, so a 30 s timeout cut at ~60 s).
     serverFactory: (handler) =>
       createServer(
@@ -122,11 +132,14 @@ export async function buildServer(options: ServeOptions): Promise<FastifyInstanc
       ),
   });
   app.decorateRequest('ticket', null);
+  const diagnoser = uploadDiagnoser(options.models, uploadLimits, options.loadPredictor, (error) =>
+    app.log.error({ err: error }, 'predictor release or worker failed'),
+  );
   app.addHook('onClose', async () => {
-    predictors.close();
+    diagnoser.closing = true;
     // A prediction whose client left holds no connection open, so the server may close while it still runs.
     await queue.whenIdle();
-    await predictors.release((error) => app.log.error({ err: error }, 'predictor release failed'));
+    await diagnoser.close();
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -136,7 +149,8 @@ export async function buildServer(options: ServeOptions): Promise<FastifyInstanc
   });
   // Only multipart and JSON carry records: plain text gets 415 rather than a confusing 400.
   app.removeContentTypeParser('text/plain');
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler((thrown, request, reply) => {
+    const error = parserRefusal(thrown, limits, bodyLimit) ?? thrown;
     const status = statusOf(error);
     if (status >= 500 && !(error instanceof RequestError))
       request.log.error({ err: error }, 'internal error');
@@ -152,8 +166,8 @@ export async function buildServer(options: ServeOptions): Promise<FastifyInstanc
     limits: {
       fileSize: limits.maxUploadBytes,
       files: limits.maxFiles,
-      fields: 8,
-      parts: limits.maxFiles + 8,
+      fields: MULTIPART_FIELDS,
+      parts: limits.maxFiles + MULTIPART_FIELDS,
     },
   });
 
@@ -179,7 +193,7 @@ export async function buildServer(options: ServeOptions): Promise<FastifyInstanc
     })),
   );
   registerFiles(app, options.models, examples);
-  registerPredict(app, options.models, { ...limits, read: readLimits }, queue, predictors.get);
+  registerPredict(app, options.models, limits, queue, diagnoser);
   if (options.webRoot && existsSync(options.webRoot)) {
     await app.register(fastifyStatic, {
       root: options.webRoot,
@@ -228,123 +242,82 @@ function registerFiles(
   });
 }
 
+interface UploadDiagnoser {
+  run(job: PredictRequest): Promise<EcgResult>;
+  /** Set when the server closes: a job that starts after it is refused (503). */
+  closing: boolean;
+  /** Releases the predictors (and stops the workers) once no job runs. */
+  close(): Promise<void>;
+}
+
+/** Worker threads by default; with an injected loader (tests), this thread. */
+function uploadDiagnoser(
+  models: Map<string, ServedModel>,
+  limits: UploadLimits,
+  load: PredictorLoader | undefined,
+  onError: (error: unknown) => void,
+): UploadDiagnoser {
+  if (load === undefined) {
+    const pool = new DiagnosePool(models, limits, limits.maxActive, onError);
+    return { run: (job) => pool.run(job), closing: false, close: () => pool.close() };
+  }
+  const predictors = predictorCache(load);
+  const context = { models, limits, predictor: predictors.get };
+  return {
+    run: (job) => diagnoseUpload(job, context),
+    closing: false,
+    close: async () => {
+      predictors.close();
+      await predictors.release(onError);
+    },
+  };
+}
+
 function registerPredict(
   app: FastifyInstance,
   models: Map<string, ServedModel>,
-  limits: ServeLimits & { read: ReadLimits },
+  limits: ServeLimits,
   queue: WorkQueue,
-  predictors: (model: ServedModel) => Promise<RecordPredictor>,
+  diagnoser: UploadDiagnoser,
 ) {
   const watches = new WeakMap<FastifyRequest, () => void>();
   const release = async (request: FastifyRequest) => {
     watches.get(request)?.();
     request.ticket?.release();
   };
+  const predict = async (request: FastifyRequest): Promise<EcgResult> => {
+    const input = request.isMultipart()
+      ? await readMultipart(request, limits)
+      : readJson(request.body, limits);
+    // The parser may end at the closing boundary before the declared length arrives: the upload is over anyway.
+    watches.get(request)?.();
+    if (input.model !== null) namedModel(models, input.model);
+    return request.ticket!.run(async () => {
+      if (diagnoser.closing) throw new RequestError(503, 'server', 'closing');
+      return diagnoser.run(input);
+    });
+  };
   app.post('/api/predict', {
     // The place in the queue is taken before the body is read: a full server reads no more uploads; a body
     // that does not arrive in time (watchUpload) gives its place back.
-    onRequest: async (request) => {
+    onRequest: async (request, reply) => {
       request.ticket = queue.reserve();
       const cut = (why: string) => {
-        request.log.warn({ reason: why }, 'upload cut');
+        request.log.error({ reason: why }, 'upload cut');
         request.ticket?.release();
       };
-      watches.set(request, watchUpload(request, limits, cut));
+      watches.set(request, watchUpload(request, reply, limits, cut));
     },
     onResponse: release,
     onRequestAbort: release,
-    handler: async (request) => {
-      const input = request.isMultipart()
-        ? await readMultipart(request, limits)
-        : readJson(request.body, limits);
-      // The parser may end at the closing boundary before the declared length arrives: the upload is over anyway.
-      watches.get(request)?.();
-      const model = input.model === null ? null : models.get(input.model);
-      if (model === undefined)
-        throw new RequestError(404, 'model', `no model named '${input.model}' (see /api/models)`);
-      return request.ticket!.run(async () => {
-        const record = await readRecordFromFiles(input.files, {
-          limits: limits.read,
-          ...(input.fs === null ? {} : { fs: input.fs }),
-        });
-        checkRecord(record, limits, input.saliency);
-        const served = model ?? chooseModel(models, record);
-        const patient = { age: input.patient.age ?? record.age, sex: input.patient.sex ?? record.sex };
-        const predictor = await predictors(served);
-        const result = await diagnose(served, predictor, record, {
-          file: record.name,
-          patient,
-          saliency: input.saliency,
-          ...(input.lead === null ? {} : { lead: input.lead }),
-        });
-        // The documented schema is checked on the way out too: an answer that does not match it is a 500.
-        return predictResponseSchema.parse(result);
-      });
+    handler: async (request, reply) => {
+      try {
+        return await predict(request);
+      } catch (error) {
+        // A cut upload was answered (408) when it was cut; the parser's error that follows has no one to go to.
+        if (reply.sent) return undefined;
+        throw error;
+      }
     },
   });
-}
-
-function checkRecord(record: EcgRecord, limits: ServeLimits, saliency: boolean): void {
-  const seconds = recordDuration(record);
-  if (!(seconds > 0)) throw new SignalError(`record ${record.name}: has no samples`);
-  if (saliency && seconds > limits.maxSaliencySeconds) {
-    throw new RequestError(
-      413,
-      'saliency',
-      `computed for records up to ${limits.maxSaliencySeconds} s; record ${record.name} is ${seconds.toFixed(0)} s`,
-    );
-  }
-  if (seconds > limits.maxRecordSeconds) {
-    throw new RequestError(
-      413,
-      `record ${record.name}`,
-      `is ${seconds.toFixed(0)} s long; this server accepts at most ${limits.maxRecordSeconds} s`,
-    );
-  }
-}
-
-/**
- * No model named: the record's leads choose among the default models, exactly as `efficientecg predict` and the page
- * do (src/infer/route.ts), so that the same record gets the same model on every face.
- */
-function chooseModel(models: Map<string, ServedModel>, record: EcgRecord): ServedModel {
-  const all = [...models.values()];
-  const defaults = all.filter((m) => m.default);
-  const candidates = (defaults.length > 0 ? defaults : all).map((m) => ({ ...m, leads: m.info.leads }));
-  return routeRecord(record.leads, candidates);
-}
-
-/**
- * One predictor per model, loaded on first use; a failed load is retried on the next request. Once closed, no load
- * starts, and `release` frees every predictor whose load succeeded (awaiting loads still running).
- */
-function predictorCache(load: (model: ServedModel) => Promise<RecordPredictor>) {
-  const cache = new Map<string, Promise<RecordPredictor>>();
-  let closed = false;
-  const get = async (model: ServedModel) => {
-    if (closed) throw new RequestError(503, 'server', 'closing');
-    const cached = cache.get(model.name);
-    if (cached) return cached;
-    const loading = load(model);
-    cache.set(model.name, loading);
-    loading.catch(() => {
-      if (cache.get(model.name) === loading) cache.delete(model.name);
-    });
-    return loading;
-  };
-  const close = () => {
-    closed = true;
-  };
-  const release = async (onError: (error: unknown) => void) => {
-    const loads = await Promise.allSettled(cache.values());
-    cache.clear();
-    const loaded = loads.flatMap((load) => (load.status === 'fulfilled' ? [load.value] : []));
-    const released = await Promise.allSettled(loaded.map(async (predictor) => predictor.release?.()));
-    for (const result of released) if (result.status === 'rejected') onError(result.reason);
-  };
-  return { get, close, release };
-}
-
-function defaultLoader(model: ServedModel): Promise<RecordPredictor> {
-  return Predictor.load(model.path, { backend: 'node', threads: 1, name: model.name });
 }

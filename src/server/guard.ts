@@ -4,9 +4,10 @@
  *   resolves its name to 127.0.0.1 sends `Host: evil.example`) and, when a browser says where they come from, only
  *   from the server's own origin (a page the user visits cannot post records to it).
  * - `watchUpload`: a request body must arrive within a deadline and at a minimum average rate; a client trickling
- *   bytes is cut, so that it releases its queue place at the latest after the deadline.
+ *   bytes is cut (408), so that it releases its queue place at the latest after the deadline. Time the server's
+ *   own thread was busy does not count against the client.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequestError } from '../errors.js';
 import type { ServeLimits } from './limits.js';
 
@@ -54,32 +55,27 @@ export function checkOrigin(request: FastifyRequest): void {
 
 /**
  * Watches the body of `request` as it arrives (by the socket's byte count, without consuming the stream): past
- * `uploadDeadlineMs`, or past `uploadGraceMs` with less than `minUploadBytesPerSecond` on average, the connection is
- * destroyed (the request's abort handler then releases its queue place). Returns a function that stops watching.
+ * `uploadDeadlineMs`, or past `uploadGraceMs` with less than `minUploadBytesPerSecond` on average, `onCut` is told
+ * why and the client is answered 408 (when an answer can still be sent) and disconnected; the request's abort
+ * handler then releases its queue place. Returns a function that stops watching.
  */
 export function watchUpload(
   request: FastifyRequest,
+  reply: FastifyReply,
   limits: ServeLimits,
   onCut: (why: string) => void,
 ): () => void {
   const raw = request.raw;
   const socket = raw.socket;
-  const start = Date.now();
   const startBytes = socket.bytesRead;
+  const progress = new UploadProgress(limits, performance.now());
   const timer = setInterval(() => {
     if (raw.complete || socket.destroyed) return stop();
-    const elapsed = Date.now() - start;
-    const received = socket.bytesRead - startBytes;
-    const why =
-      elapsed > limits.uploadDeadlineMs
-        ? `body not received within ${limits.uploadDeadlineMs} ms`
-        : elapsed > limits.uploadGraceMs && received < (limits.minUploadBytesPerSecond * elapsed) / 1000
-          ? `body arriving at ${Math.round((received * 1000) / elapsed)} B/s, below ${limits.minUploadBytesPerSecond} B/s`
-          : null;
+    const why = progress.check(performance.now(), socket.bytesRead - startBytes);
     if (why === null) return;
     stop();
     onCut(why);
-    socket.destroy();
+    refuseUpload(reply, why);
   }, UPLOAD_CHECK_MS);
   timer.unref();
   function stop() {
@@ -90,3 +86,54 @@ export function watchUpload(
 
 /** How often an upload's progress is checked (the deadline is met to within this). */
 export const UPLOAD_CHECK_MS = 250;
+/** How long a cut client has to read its 408 before the connection is destroyed. */
+const CUT_GRACE_MS = 1000;
+
+/**
+ * The upload rules, judged on the time this thread could read the socket. A check that comes late means the event
+ * loop was busy (bytes the client sent meanwhile wait unread in the socket): that time is not held against the
+ * client, and a check that comes more than a period late is not judged at all, so that those bytes are read first.
+ */
+export class UploadProgress {
+  #last: number;
+  #stalled = 0;
+
+  constructor(
+    private readonly limits: Pick<
+      ServeLimits,
+      'uploadDeadlineMs' | 'uploadGraceMs' | 'minUploadBytesPerSecond'
+    >,
+    private readonly start: number,
+  ) {
+    this.#last = start;
+  }
+
+  /** Why the upload is cut at `now` (ms, the clock of `start`) with `received` bytes so far, or null. */
+  check(now: number, received: number): string | null {
+    const late = now - this.#last - UPLOAD_CHECK_MS;
+    this.#last = now;
+    if (late > 0) this.#stalled += late;
+    if (late > UPLOAD_CHECK_MS) return null;
+    const elapsed = now - this.start - this.#stalled;
+    const { uploadDeadlineMs, uploadGraceMs, minUploadBytesPerSecond } = this.limits;
+    if (elapsed > uploadDeadlineMs) return `not complete within ${uploadDeadlineMs} ms`;
+    if (elapsed > uploadGraceMs && received < (minUploadBytesPerSecond * elapsed) / 1000)
+      return `arriving at ${Math.round((received * 1000) / elapsed)} B/s, below ${minUploadBytesPerSecond} B/s`;
+    return null;
+  }
+}
+
+/** Answers a cut upload 408 and closes its connection (at once when an answer was already sent). */
+function refuseUpload(reply: FastifyReply, why: string): void {
+  const socket = reply.request.raw.socket;
+  if (reply.sent || reply.raw.headersSent) {
+    socket.destroy();
+    return;
+  }
+  // Node closes the connection after an answer marked `Connection: close`; a client that does not read it is cut.
+  setTimeout(() => socket.destroy(), CUT_GRACE_MS).unref();
+  void reply
+    .code(408)
+    .header('connection', 'close')
+    .send(new RequestError(408, 'body', why));
+}

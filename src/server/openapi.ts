@@ -78,11 +78,21 @@ export function openApiDocument(): Record<string, unknown> {
             },
             400: { ...error, description: 'Malformed request (JSON, base64, file names, patient fields)' },
             404: { ...error, description: 'Unknown model name' },
+            408: {
+              ...error,
+              description:
+                'Body not received within the deadline or at the minimum rate; the connection closes',
+            },
             413: { ...error, description: 'Upload too large (bytes or number of files)' },
             415: { ...error, description: 'Neither multipart/form-data nor application/json' },
             422: {
               ...error,
               description: 'Not a supported ECG, or a record the model cannot read (leads, length)',
+            },
+            500: {
+              ...error,
+              description:
+                "The server's fault (a model that cannot be loaded): logged under the answer's requestId",
             },
             503: {
               ...error,

@@ -6,8 +6,24 @@
 import { z } from 'zod';
 import { ecgResultSchema } from '../infer/result.js';
 
+/**
+ * Ages in years the server gives a model. A request's age outside is refused (400); a record header's (the readers
+ * keep up to 149) is read as unknown, with a notice, rather than fed to a fusion model.
+ */
+export const AGE_RANGE = { min: 0, max: 130 } as const;
+
+export function isAcceptedAge(age: number): boolean {
+  return age >= AGE_RANGE.min && age <= AGE_RANGE.max;
+}
+
 export const patientSchema = z.object({
-  age: z.number().min(0).max(130).nullable().optional().describe('years (default: from the record)'),
+  age: z
+    .number()
+    .min(AGE_RANGE.min)
+    .max(AGE_RANGE.max)
+    .nullable()
+    .optional()
+    .describe('years (default: from the record)'),
   sex: z.enum(['male', 'female']).nullable().optional().describe('default: from the record'),
 });
 
@@ -58,6 +74,7 @@ export const errorSchema = z.object({
   statusCode: z.number().int(),
   error: z.string(),
   message: z.string().describe('names the input and the problem'),
+  requestId: z.string().optional().describe('on a 500: the id the server logged the error under'),
 });
 
 /** The one result schema (src/infer/result.ts): what `predict --format json`, the page and the library give. */

@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { excerpt, RequestError } from '../errors.js';
 import { isSafeName } from './catalog.js';
 import type { ServeLimits } from './limits.js';
-import { predictJsonSchema } from './schemas.js';
+import { AGE_RANGE, isAcceptedAge, predictJsonSchema } from './schemas.js';
 
 export interface Patient {
   age: number | null;
@@ -66,8 +66,12 @@ export function parsePatient(age: unknown, sex: unknown): Patient {
   let parsedAge: number | null = null;
   if (age !== undefined && age !== null && age !== '') {
     parsedAge = numberIn(age);
-    if (!Number.isFinite(parsedAge) || parsedAge < 0 || parsedAge > 130)
-      throw new RequestError(400, 'age', `must be a number of years between 0 and 130, got ${shown(age)}`);
+    if (!isAcceptedAge(parsedAge))
+      throw new RequestError(
+        400,
+        'age',
+        `must be a number of years between ${AGE_RANGE.min} and ${AGE_RANGE.max}, got ${shown(age)}`,
+      );
   }
   if (sex !== undefined && sex !== null && sex !== '' && sex !== 'male' && sex !== 'female')
     throw new RequestError(400, 'sex', `must be "male" or "female", got ${shown(sex)}`);
@@ -133,6 +137,13 @@ function malformedMultipart(error: unknown): unknown {
   );
 }
 
+/** What a JSON field must be, said instead of zod's terse issue ("Invalid input") for the fields it checks alone. */
+const FIELD_RULES = new Map([
+  ['lead', 'must be a lead name (1 to 32 characters) or a 0-based lead index'],
+  ['saliency', 'must be true or false'],
+  ['patient', 'must be an object { age, sex }'],
+]);
+
 export function readJson(body: unknown, limits: ServeLimits): PredictRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new RequestError(400, 'body', 'must be a JSON object with a "files" array');
@@ -164,7 +175,8 @@ export function readJson(body: unknown, limits: ServeLimits): PredictRequest {
   const checked = predictJsonSchema.safeParse(body);
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
-    throw new RequestError(400, issue.path.join('.') || 'body', issue.message);
+    const field = issue.path.join('.') || 'body';
+    throw new RequestError(400, field, FIELD_RULES.get(field) ?? issue.message);
   }
   return { ...request, lead: checked.data.lead ?? null };
 }

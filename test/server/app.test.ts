@@ -4,7 +4,9 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { ecgResultSchema } from '../../src/infer/result.js';
@@ -17,6 +19,7 @@ import {
   type ServeOptions,
 } from '../../src/server/index.js';
 import { readJson } from '../../src/server/upload.js';
+import { defaultLoader } from '../../src/server/predictors.js';
 import { DEFAULT_LIMITS } from '../../src/server/limits.js';
 import { RequestError } from '../../src/errors.js';
 import { fakePrediction } from './fake-prediction.js';
@@ -31,6 +34,16 @@ const EXAMPLES = loadExamples(WFDB);
 const file = (name: string) => ({ name, data: readFileSync(WFDB + name).toString('base64') });
 const CINC = [file('A00001.hea'), file('A00001.mat')];
 const PTBXL = [file('00001_lr.hea'), file('00001_lr.dat')];
+const THREE_LEADS = [
+  {
+    name: 'three.csv',
+    data: Buffer.from(
+      ['a,b,c', ...Array.from({ length: 2500 }, (_, i) => `${Math.sin(i / 10)},${Math.cos(i / 10)},0`)].join(
+        '\n',
+      ),
+    ).toString('base64'),
+  },
+];
 
 const servers: FastifyInstance[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
@@ -211,6 +224,33 @@ const BAD_JSON: Array<[string, unknown, number, RegExp]> = [
     422,
     /record has 1 lead\(s\) but the model expects 12/,
   ],
+  // The API's words, not the CLI's (--lead, pass --model) nor zod's ("Invalid input").
+  [
+    'lead for a 12-lead model',
+    { model: 'dev-12lead-fusion-untrained', files: PTBXL, lead: 'II' },
+    422,
+    /^lead: the model reads 12 leads \(I, II, .*\), not one$/,
+  ],
+  [
+    'a lead the record lacks',
+    { model: 'dev-1lead-untrained', files: PTBXL, lead: 'V9' },
+    422,
+    /^lead V9: 00001_lr has no such lead \(its leads: I, II, /,
+  ],
+  [
+    'lead neither a name nor an index',
+    { files: CINC, lead: {} },
+    400,
+    /^lead: must be a lead name \(1 to 32 characters\) or a 0-based lead index$/,
+  ],
+  ['saliency not a boolean', { files: CINC, saliency: 'yes' }, 400, /^saliency: must be true or false$/],
+  ['patient not an object', { files: CINC, patient: 5 }, 400, /^patient: must be an object \{ age, sex \}$/],
+  [
+    'leads no model reads',
+    { files: THREE_LEADS, fs: 250 },
+    422,
+    /^no model of this server reads a record with leads \[a, b, c\] \(models: dev-1lead-untrained \[II\]; .*\); name one in "model"$/,
+  ],
 ];
 
 test('readJson: patient.age, patient.sex and fs that are neither number nor string are a 400 RequestError, not a TypeError', () => {
@@ -252,6 +292,7 @@ test('every bad JSON request gets a 4xx naming the input, and the server keeps s
     headers: { 'content-type': 'text/plain' },
   });
   assert.equal(wrongType.statusCode, 415);
+  assert.equal(wrongType.json().message, 'Content-Type: must be multipart/form-data or application/json');
   const brokenJson = await app.inject({
     method: 'POST',
     url: '/api/predict',
@@ -273,6 +314,7 @@ test('uploads over the limits are refused with 413', async () => {
   const big = { name: 'big.mat', bytes: new Uint8Array(5000) };
   const res = await app.inject({ method: 'POST', url: '/api/predict', ...(await multipart([big])) });
   assert.equal(res.statusCode, 413, res.body);
+  assert.equal(res.json().message, "files: a file is larger than this server's limit of 4000 bytes");
   // Multipart file names: busboy keeps the base name only; anything but a plain name is refused.
   const upload = (name: string) =>
     multipart([{ name, bytes: new Uint8Array(4) }]).then((m) =>
@@ -285,9 +327,15 @@ test('uploads over the limits are refused with 413', async () => {
   assert.equal(odd.statusCode, 400);
   assert.match(odd.json().message, /plain names/);
   const many = ['a', 'b', 'c', 'd'].map((n) => ({ name: `${n}.dat`, bytes: new Uint8Array(4) }));
+  const tooMany = await app.inject({ method: 'POST', url: '/api/predict', ...(await multipart(many)) });
+  assert.equal(tooMany.statusCode, 413);
+  assert.equal(tooMany.json().message, 'files: more than 3 files');
+  // Past the JSON body limit: base64 of 4000 bytes with room for the envelope (ceil(4000 * 1.4) + 64 KiB).
+  const huge = await predictJson(app, { files: [{ name: 'a.mat', data: 'A'.repeat(80_000) }] });
+  assert.equal(huge.status, 413);
   assert.equal(
-    (await app.inject({ method: 'POST', url: '/api/predict', ...(await multipart(many)) })).statusCode,
-    413,
+    huge.body.message,
+    'body: more than 71136 bytes (JSON carries at most 4000 bytes of files, in base64)',
   );
   const json = await predictJson(app, {
     files: [{ name: 'a.mat', data: Buffer.alloc(6000).toString('base64') }],
@@ -398,4 +446,63 @@ test('a beat model by name: every detected beat classified, counts as predict gi
     body.beats.items.every((b, i) => i === 0 || b.sample > body.beats.items[i - 1]!.sample),
     'beats in time order',
   );
+});
+
+test('a header age outside 0-130 is unknown to the model, with a notice; a request age is used as sent', async () => {
+  const app = await server();
+  const header = readFileSync(WFDB + '00001_lr.hea', 'utf8');
+  const aged = (age: string) => [
+    {
+      name: '00001_lr.hea',
+      data: Buffer.from(header.replace('#Age: 56', `#Age: ${age}`)).toString('base64'),
+    },
+    file('00001_lr.dat'),
+  ];
+  const old = await predictJson(app, { files: aged('140') });
+  assert.equal(old.status, 200, JSON.stringify(old.body));
+  const notices = old.body.notices as string[];
+  assert.equal(
+    notices[0],
+    `the header's age 140 is outside 0-130 years: read as unknown (send "age" to give one)`,
+  );
+  const unknown = await predictJson(app, { files: aged('Unknown') });
+  assert.deepEqual({ ...old.body, notices: notices.slice(1) }, unknown.body);
+  const given = await predictJson(app, { files: aged('140'), patient: { age: 60 } });
+  assert.deepEqual(given.body, (await predictJson(app, { files: aged('60') })).body);
+  assert.equal((await predictJson(app, { files: PTBXL, patient: { age: 131 } })).status, 400);
+});
+
+test("notices name the API's fields, not the CLI's flags", async () => {
+  const app = await server();
+  const res = await predictJson(app, { files: PTBXL, model: 'dev-1lead-untrained', lead: 'II' });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal((res.body.notices as string[])[0], `lead II read as the model's II lead (the "lead" field)`);
+  assert.ok((res.body.notices as string[]).every((notice) => !notice.includes('--')));
+});
+
+test("a model file gone after start-up is the server's fault: a logged 500 without its path", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-serve-'));
+  const path = join(dir, 'gone.onnx');
+  copyFileSync(here('fixtures/dev-1lead-untrained.onnx'), path);
+  const models = loadModels([path]);
+  rmSync(dir, { recursive: true });
+  // Worker threads (the default) and the server's own thread alike.
+  for (const loader of [{}, { loadPredictor: defaultLoader }]) {
+    const lines: string[] = [];
+    const app = await server({ models, logStream: { write: (line) => void lines.push(line) }, ...loader });
+    const res = await predictJson(app, { files: CINC });
+    assert.equal(res.status, 500, JSON.stringify(res.body));
+    const requestId = String(res.body.requestId);
+    assert.deepEqual(res.body, {
+      statusCode: 500,
+      error: 'ModelUnavailable',
+      message: `model gone: cannot be loaded on this server (logged as request ${requestId})`,
+      requestId,
+    });
+    const logged = lines.map((line) => JSON.parse(line) as { level: number; reqId: string; err?: Error });
+    assert.ok(
+      logged.some((l) => l.level >= 50 && l.reqId === requestId && l.err?.message.includes(path)),
+      'the log names the file',
+    );
+  }
 });

@@ -50,7 +50,10 @@ function gatedPredictor() {
   return { predictor, counts, open, nextStart };
 }
 
-/** Posts the record as multipart with a Content-Length 5 bytes larger than the body; the socket stays open. */
+/**
+ * Posts the record as multipart with a Content-Length 5 bytes larger than the body; the socket stays open until the
+ * server closes it. Resolves with what the server sent before closing.
+ */
 async function shortUpload(port: number) {
   const form = new FormData();
   form.append('model', ONE_LEAD);
@@ -61,25 +64,33 @@ async function shortUpload(port: number) {
   sockets.push(socket);
   socket.on('error', () => {});
   let text = '';
-  const statusLine = new Promise<string>((resolve) => {
-    socket.on('data', (chunk) => {
-      text += chunk;
-      if (text.includes('\r\n')) resolve(text.slice(0, text.indexOf('\r\n')));
-    });
-    socket.on('close', () => resolve('closed without an answer'));
-  });
+  socket.on('data', (chunk) => void (text += chunk));
+  const closed = once(socket, 'close');
   await once(socket, 'connect');
   socket.write(
     `POST /api/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: ${request.headers.get('content-type')}\r\n` +
       `Content-Length: ${body.length + 5}\r\n\r\n`,
   );
   socket.write(body);
-  return statusLine;
+  await closed;
+  const [head = '', payload = ''] = text.split('\r\n\r\n');
+  const [statusLine = 'closed without an answer', ...headers] = head.split('\r\n');
+  return {
+    statusLine,
+    headers: new Map(
+      headers.map((h) => [h.slice(0, h.indexOf(':')).toLowerCase(), h.slice(h.indexOf(':') + 1).trim()]),
+    ),
+    body: (payload ? JSON.parse(payload) : null) as {
+      statusCode: number;
+      error: string;
+      message: string;
+    } | null,
+  };
 }
 
-test('a multipart upload shorter than its Content-Length is never predicted: it is cut and its place freed', async () => {
+test('a multipart upload shorter than its Content-Length is never predicted: it is cut (408) and its place freed', async () => {
   // The multipart parts end with the request body, not at the closing boundary: the handler waits for the 5 bytes
-  // that never come, until the upload watch cuts the connection.
+  // that never come, until the upload watch answers 408 and closes the connection.
   const { predictor, counts } = gatedPredictor();
   const limits = { uploadGraceMs: 100, minUploadBytesPerSecond: 10 ** 7 };
   const app = await buildServer({
@@ -91,7 +102,17 @@ test('a multipart upload shorter than its Content-Length is never predicted: it 
   servers.push(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
-  assert.equal(await shortUpload(port), 'closed without an answer');
+  const answer = await shortUpload(port);
+  assert.equal(answer.statusLine, 'HTTP/1.1 408 Request Timeout');
+  assert.equal(answer.headers.get('connection'), 'close');
+  assert.deepEqual(
+    answer.body && { ...answer.body, message: answer.body.message.replace(/\d+ B\/s,/, 'N B/s,') },
+    {
+      statusCode: 408,
+      error: 'RequestError',
+      message: 'body: arriving at N B/s, below 10000000 B/s',
+    },
+  );
   for (let i = 0; i < 1000 && (await app.inject('/api/health')).json().queue.waiting > 0; i++) await settle();
   const { active, waiting } = (await app.inject('/api/health')).json().queue;
   assert.deepEqual({ calls: counts.calls, active, waiting }, { calls: 0, active: 0, waiting: 0 });
