@@ -4,7 +4,7 @@
  * wasm-only build and its .wasm from node_modules, and the model bytes. The page creates an InferenceSession
  * (wasm with SIMD) and times the manifest's latency batch (every window of one 10 s record, or a record model's
  * 64 beats), on 1 thread and on N threads: every response carries the COOP / COEP
- * headers that make the page cross-origin isolated (what `efficientecg serve` sends), which wasm threads need.
+ * headers that make the page cross-origin isolated (which `efficientecg serve` does not send), which wasm threads need.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
