@@ -3,9 +3,8 @@
  * input order as soon as every earlier file is done, so that output streams and stays deterministic.
  * jobs = 0 predicts on the main thread (tests, debugging).
  */
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startSiblingWorker } from '../util/worker-thread.js';
 import { PredictorCache, predictFile, type FileResult, type ModelTarget } from './predict-file.js';
 
 export interface PoolOptions {
@@ -14,18 +13,9 @@ export interface PoolOptions {
   onResult: (result: FileResult, index: number) => void;
 }
 
-function workerUrl(): URL {
-  // .ts under tsx (tests), .js when built.
-  return new URL(`./predict-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
-}
-
-/** From .ts sources (tests, tsx) the worker registers tsx first: Node 20 does not pass loader hooks to workers. */
+/** A `predict` worker (predict-worker.ts) for `target`. */
 export function startWorker(target: ModelTarget): Worker {
-  const url = workerUrl();
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: { target } });
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const entry = `import(${tsx}).then((api) => { api.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(entry, { eval: true, workerData: { target } });
+  return startSiblingWorker(import.meta.url, 'predict-worker', { target });
 }
 
 export async function predictFiles(

@@ -4,9 +4,8 @@
  * (health probes, other uploads) meanwhile. At most `size` workers (the queue's maxActive: the queue already bounds
  * the jobs running at once), each started on first need and kept, with its predictors, for the server's life.
  */
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startSiblingWorker } from '../util/worker-thread.js';
 import type { EcgResult } from '../infer/result.js';
 import { fromWire, type WireError } from './api-errors.js';
 import type { ServedModel } from './catalog.js';
@@ -117,12 +116,6 @@ export class DiagnosePool {
   }
 }
 
-/** From .ts sources (tests, tsx) the worker registers tsx first: Node 20 does not pass loader hooks to workers. */
 function startWorker(setup: WorkerSetup): Worker {
-  // .ts under tsx (tests), .js when built; as src/infer/predict-pool.ts starts `predict`'s workers.
-  const url = new URL(`./diagnose-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: setup });
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const entry = `import(${tsx}).then((api) => { api.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(entry, { eval: true, workerData: setup });
+  return startSiblingWorker(import.meta.url, 'diagnose-worker', setup);
 }

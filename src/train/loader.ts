@@ -4,9 +4,8 @@
  * the SharedArrayBuffer samples; with 0 workers, on the main thread (tests, debugging). A batch depends only on its
  * request, so the worker that builds it and the order in which workers finish never change the result.
  */
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startSiblingWorker } from '../util/worker-thread.js';
 import { EcgError } from '../errors.js';
 import { assembleTrainingBatch, type BatchRequest, type WindowSpec } from './batch.js';
 import type { AugmentConfig } from './config.js';
@@ -62,21 +61,9 @@ interface Pending {
 }
 
 /** The worker module next to this one, in this module's own extension (.ts under tsx, .js when built). */
-function workerUrl(): URL {
-  const extension = extname(fileURLToPath(import.meta.url));
-  return new URL(`./loader-worker${extension}`, import.meta.url);
-}
-
-/**
- * A loader worker. From TypeScript sources (tests, tsx) the worker registers tsx itself before importing the
- * module: loader hooks given on the command line do not reach worker threads' entry points in Node 20.
- */
+/** A loader worker (loader-worker.ts). */
 function startWorker(setup: WorkerSetup): Worker {
-  const url = workerUrl();
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: setup });
-  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const bootstrap = `import(${api}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: setup });
+  return startSiblingWorker(import.meta.url, 'loader-worker', setup);
 }
 
 class WorkerPool implements BatchSource {
