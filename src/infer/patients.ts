@@ -16,9 +16,24 @@ export interface PatientFeed {
   dims: number[];
 }
 
-/** Age and sex as the record's header gives them. */
-export function patientOfRecord(record: EcgRecord): PatientValues {
-  return { age: record.age, sex: record.sex };
+/**
+ * Ages in years a model is given: what the server takes from a client, the page from its field. A record header's age
+ * outside (the readers keep up to 149) is read as unknown, with a notice, rather than fed to a fusion model.
+ */
+export const AGE_RANGE = { min: 0, max: 130 } as const;
+
+export function isAcceptedAge(age: number): boolean {
+  return age >= AGE_RANGE.min && age <= AGE_RANGE.max;
+}
+
+/** Age and sex as the record's header gives them; an age outside AGE_RANGE is unknown, and `notice` says so. */
+export function patientOfRecord(record: EcgRecord): { patient: PatientValues; notice: string | null } {
+  const { age, sex } = record;
+  if (age === null || isAcceptedAge(age)) return { patient: { age, sex }, notice: null };
+  return {
+    patient: { age: null, sex },
+    notice: `the header's age ${age} is outside ${AGE_RANGE.min}-${AGE_RANGE.max} years: read as unknown`,
+  };
 }
 
 /** The feeds of every group for `count` copies of one patient (one per window). */

@@ -293,7 +293,10 @@ export class Predictor {
     const shortRecords = options.shortRecords ?? DEFAULT_SHORT_RECORDS;
     const batch = cutWindows(prepared.signals, starts, info.windowSamples, shortRecords);
     if (length < info.windowSamples) prepared.notices.push(shortNotice(length, info, shortRecords));
-    const patient = this.withRecordFeatures(options.patient ?? patientOfRecord(record), prepared);
+    const patient = this.withRecordFeatures(
+      options.patient ?? this.headerPatient(record, prepared.notices),
+      prepared,
+    );
     const saliencyOptions = options.saliency === true ? {} : options.saliency || null;
     const occlusion = saliencyOptions ? this.occlusionPlan(saliencyOptions) : null;
     const passes = starts.length * (1 + (occlusion?.perWindow ?? 0));
@@ -347,6 +350,14 @@ export class Predictor {
    * they are computed here from the prepared signal, as training computed them (src/train/data.ts recordRhythm,
    * src/train/beat-token.ts).
    */
+  /** The header's age and sex; an age it drops is noted in `notices` when this model reads an age. */
+  private headerPatient(record: EcgRecord, notices: string[]): PatientValues {
+    const { patient, notice } = patientOfRecord(record);
+    if (notice !== null && this.info.patientGroups.some((group) => group.name === 'age'))
+      notices.push(notice);
+    return patient;
+  }
+
   private withRecordFeatures(patient: PatientValues, prepared: PreparedSignal): PatientValues {
     const out: Record<string, unknown> = { ...patient };
     for (const group of this.info.patientGroups) {
@@ -385,7 +396,7 @@ export class Predictor {
     if (spec.rr.length > 0) feeds.inputs.rr = rrMatrix(beats, rows, spec.rr);
     if (spec.context.length > 0)
       feeds.inputs.context = { data: inputs.context, features: spec.context.length };
-    const patient = options.patient ?? patientOfRecord(record);
+    const patient = options.patient ?? this.headerPatient(record, []);
     const logits =
       rows.length === 0
         ? new Float32Array(0)

@@ -5,6 +5,7 @@
  */
 import { RequestError, SignalError } from '../errors.js';
 import { diagnose } from '../infer/diagnose.js';
+import { patientOfRecord } from '../infer/patients.js';
 import type { EcgResult } from '../infer/result.js';
 import { routeRecord } from '../infer/route.js';
 import type { ReadLimits } from '../io/limits.js';
@@ -14,7 +15,7 @@ import { apiWording, ModelLoadError, reworded } from './api-errors.js';
 import type { ServedModel } from './catalog.js';
 import type { ServeLimits } from './limits.js';
 import type { RecordPredictor } from './predictors.js';
-import { AGE_RANGE, isAcceptedAge, predictResponseSchema } from './schemas.js';
+import { predictResponseSchema } from './schemas.js';
 import type { Patient, PredictRequest } from './upload.js';
 
 export type UploadLimits = ServeLimits & { read: ReadLimits };
@@ -98,13 +99,9 @@ function chooseModel(models: ReadonlyMap<string, ServedModel>, record: EcgRecord
  * unknown to the model, and a notice says so.
  */
 function patientOf(given: Patient, record: EcgRecord) {
-  const sex = given.sex ?? record.sex;
-  const header = record.age;
-  if (given.age !== null || header === null || isAcceptedAge(header))
-    return { patient: { age: given.age ?? header, sex }, notice: null };
-  const range = `${AGE_RANGE.min}-${AGE_RANGE.max}`;
-  return {
-    patient: { age: null, sex },
-    notice: `the header's age ${header} is outside ${range} years: read as unknown (send "age" to give one)`,
-  };
+  const header = patientOfRecord(record);
+  const patient = { age: given.age ?? header.patient.age, sex: given.sex ?? header.patient.sex };
+  const notice =
+    given.age === null && header.notice !== null ? `${header.notice} (send "age" to give one)` : null;
+  return { patient, notice };
 }

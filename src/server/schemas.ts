@@ -4,17 +4,11 @@
  * it) and the OpenAPI document (openapi.ts) is generated from the same objects, so the two cannot drift.
  */
 import { z } from 'zod';
+import { AGE_RANGE } from '../infer/patients.js';
 import { ecgResultSchema } from '../infer/result.js';
 
-/**
- * Ages in years the server gives a model. A request's age outside is refused (400); a record header's (the readers
- * keep up to 149) is read as unknown, with a notice, rather than fed to a fusion model.
- */
-export const AGE_RANGE = { min: 0, max: 130 } as const;
-
-export function isAcceptedAge(age: number): boolean {
-  return age >= AGE_RANGE.min && age <= AGE_RANGE.max;
-}
+// The ages a request may send are the ones a model is given (src/infer/patients.ts).
+export { AGE_RANGE, isAcceptedAge } from '../infer/patients.js';
 
 export const patientSchema = z.object({
   age: z

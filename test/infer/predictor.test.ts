@@ -308,6 +308,12 @@ test('fusion: patient inputs from the record, logits as the engine, attention su
   // The same ECG with another age gives other probabilities: the patient input reaches the graph.
   const older = await predictor.predict(record, { patient: { age: 90, sex: 'male' } });
   assert.notEqual(older.probabilities.N, p.probabilities.N);
+  // A header age outside 0-130 (readers keep up to 149) is unknown to the model, as on the page and the server.
+  const unknown = await predictor.predict({ ...record, age: null });
+  const implausible = await predictor.predict({ ...record, age: 140 });
+  assert.deepEqual(implausible.probabilities, unknown.probabilities);
+  assert.ok(implausible.notices.includes("the header's age 140 is outside 0-130 years: read as unknown"));
+  assert.ok(!unknown.notices.some((notice) => notice.includes('age')));
   await predictor.release();
 });
 

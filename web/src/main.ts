@@ -9,7 +9,7 @@ import { readRecordFromFiles } from '../../src/io/read.js';
 import { diagnose as diagnoseWith } from '../../src/infer/diagnose.js';
 import { legendLine } from '../../src/infer/legend.js';
 import type { ModelInfo } from '../../src/infer/metadata.js';
-import type { PatientValues } from '../../src/infer/patients.js';
+import { AGE_RANGE, isAcceptedAge, type PatientValues } from '../../src/infer/patients.js';
 import { classText, measurementText } from '../../src/infer/predict-output.js';
 import { Predictor } from '../../src/infer/predictor.js';
 import type { EcgResult } from '../../src/infer/result.js';
@@ -262,9 +262,6 @@ function predictorFor(model: ModelEntry): Promise<Predictor> {
   return pending;
 }
 
-/** The ages the server takes from a client (src/server/schemas.ts): the page holds typed ages to the same. */
-const MAX_AGE = 130;
-
 /**
  * The patient for `info`'s model, and a note when the record's own age was dropped. The age counts only for a
  * model that reads one: a header age outside 0-130 is taken as unknown, a typed one is an error on the field.
@@ -278,13 +275,13 @@ function patientFor(
   if (!info.patientGroups.some((g) => g.name === 'age') || text === '')
     return { patient: { age: null, sex }, note: null };
   const age = Number(text);
-  if (age >= 0 && age <= MAX_AGE) return { patient: { age, sex }, note: null };
+  if (isAcceptedAge(age)) return { patient: { age, sex }, note: null };
   if (text === String(record.age)) {
-    const note = `The record's age ${text} is outside 0-${MAX_AGE} years: taken as unknown.`;
+    const note = `The record's age ${text} is outside ${AGE_RANGE.min}-${AGE_RANGE.max} years: taken as unknown.`;
     return { patient: { age: null, sex }, note };
   }
   ui.age.setAttribute('aria-invalid', 'true');
-  throw new Error(`age: must be 0-${MAX_AGE} years, got ${text}`);
+  throw new Error(`age: must be ${AGE_RANGE.min}-${AGE_RANGE.max} years, got ${text}`);
 }
 
 /** Hides the error, the progress bar and the diagnosis (and its EcgResult) of an earlier run. */
