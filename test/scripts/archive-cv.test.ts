@@ -10,16 +10,15 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { withTempDir } from '../helpers/temp-dir.js';
 
 const script = new URL('../../scripts/archive-cv.sh', import.meta.url).pathname;
 
@@ -46,14 +45,7 @@ const tagOf = (root: string, fold: number) =>
   (JSON.parse(readFileSync(join(archived(root), `fold-${fold}`, 'heldout.json'), 'utf8')) as { tag: string })
     .tag;
 
-function withRoot(fn: (root: string) => void): void {
-  const root = mkdtempSync(join(tmpdir(), 'ecg-archive-cv-'));
-  try {
-    fn(root);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
+const withRoot = (fn: (dir: string) => void) => withTempDir('ecg-archive-cv-', fn);
 
 test('archive-cv replaces an archive without a moment with none on disk', () => {
   withRoot((root) => {

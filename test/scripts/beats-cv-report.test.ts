@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { withTempDir } from '../helpers/temp-dir.js';
 
 const script = new URL('../../scripts/beats-cv-report.ts', import.meta.url).pathname;
 
@@ -34,14 +34,7 @@ function beatCv(dir: string, done: number[], folds = 5, header: Record<number, o
   }
 }
 
-function report(cases: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'ecg-beats-cv-'));
-  try {
-    cases(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const report = (fn: (dir: string) => void) => withTempDir('ecg-beats-cv-', fn);
 
 const run = (...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8' });

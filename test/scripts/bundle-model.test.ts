@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { saveCheckpoint } from '../../src/export/checkpoint.js';
 import { modelFromCheckpoint } from '../../src/models/registry.js';
 import { devCheckpoint } from '../infer/dev-models.js';
+import { withTempDir } from '../helpers/temp-dir.js';
 
 const script = new URL('../../scripts/bundle-model.ts', import.meta.url).pathname;
 const shippedModels = new URL('../../models/', import.meta.url).pathname;
@@ -57,14 +57,7 @@ const bundle = (run: string, models: string, data: string) =>
     { encoding: 'utf8' },
   );
 
-function withDir(fn: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'ecg-bundle-'));
-  try {
-    fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => void) => withTempDir('ecg-bundle-', fn);
 
 test('bundle-model --run with a missing --data fails before touching the models folder', () => {
   withDir((dir) => {

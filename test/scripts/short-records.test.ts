@@ -5,25 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { linkSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { exportCheckpoint } from '../../src/infer/export-model.js';
 import { devCheckpoint } from '../infer/dev-models.js';
+import { withTempDir } from '../helpers/temp-dir.js';
 
 const script = new URL('../../scripts/short-records.ts', import.meta.url).pathname;
 const data = new URL('../fixtures/datasets', import.meta.url).pathname;
 const LEADS = ['I', 'II', 'III', 'AVR', 'AVL', 'AVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'];
 
-function withDir(fn: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'ecg-short-records-'));
-  try {
-    fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => void) => withTempDir('ecg-short-records-', fn);
 
 const run = (...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', script, '--data', data, ...args], { encoding: 'utf8' });
