@@ -3,8 +3,8 @@
  * relabelled REFERENCE-v3.csv (the set the challenge scored) in the folder or its parent, else REFERENCE.csv.
  */
 import { join, relative } from 'node:path';
-import { MissingFileError } from '../errors.js';
-import { fileExists, listFolder, listLines, readText } from './files.js';
+import { FormatError, MissingFileError } from '../errors.js';
+import { fileExists, listFolder, readText } from './files.js';
 import { loadWfdbEntry } from './load.js';
 import { CINC2017_CLASSES, parseCinc2017Reference } from './references.js';
 import { applySeededSplit, DEFAULT_SEEDED_SPLIT, type SeededSplitOptions } from './split.js';
@@ -27,7 +27,7 @@ export async function openCinc2017(root: string, options: Cinc2017Options = {}):
   const labels = parseCinc2017Reference(await readText(referencePath), referencePath);
   const files = await listFolder(root);
   const records = files.has('RECORDS')
-    ? listLines(await readText(join(root, 'RECORDS')))
+    ? parseRecordList(await readText(join(root, 'RECORDS')), join(root, 'RECORDS'))
     : [...labels.keys()];
   const entries: DatasetEntry[] = [];
   const skipped: SkippedRecord[] = [];
@@ -66,6 +66,23 @@ export async function openCinc2017(root: string, options: Cinc2017Options = {}):
     sourceFiles: (id) => [join(root, `${entryOf(id).id}.hea`), join(root, `${id}.mat`)],
     load: async (id) => loadWfdbEntry(join(root, `${entryOf(id).id}.hea`), entryOf(id)),
   };
+}
+
+/** RECORDS: one record name a line (blank lines skipped); a name listed twice is refused, as in REFERENCE.csv. */
+export function parseRecordList(text: string, source: string): string[] {
+  const lines = new Map<string, number>();
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const name = raw.trim();
+    if (name === '') return;
+    const previous = lines.get(name);
+    if (previous !== undefined)
+      throw new FormatError(
+        source,
+        `line ${index + 1}: record ${name} is already listed on line ${previous}`,
+      );
+    lines.set(name, index + 1);
+  });
+  return [...lines.keys()];
 }
 
 async function referenceFile(root: string, given: string | undefined): Promise<string> {

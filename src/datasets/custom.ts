@@ -22,8 +22,11 @@ export const CUSTOM_COLUMNS = ['record', 'label', 'split', 'patient', 'age', 'se
 type Column = (typeof CUSTOM_COLUMNS)[number];
 const REQUIRED_COLUMNS: readonly Column[] = ['record', 'label'];
 
-/** Record file extensions src/io reads, and the ones tried (in order) for a record named without one. */
-const RECORD_EXTENSIONS = new Set(['hea', 'dat', 'mat', 'csv', 'tsv', 'txt']);
+/**
+ * Record file extensions readRecord reads (src/io/read.ts; HDF5 files hold exams, named `part.hdf5#ID`), and the
+ * ones tried (in order) for a record named without one.
+ */
+const RECORD_EXTENSIONS = new Set(['hea', 'dat', 'mat', 'edf', 'csv', 'tsv', 'txt']);
 const TRIED_EXTENSIONS = ['hea', 'mat', 'csv'] as const;
 
 /** classes.txt may fix the task kind with this comment line, e.g. `# label-kind: multi-label`. */
@@ -84,7 +87,7 @@ export async function openCustom(root: string, options: CustomOptions = {}): Pro
   }
   const kept = rows.filter((row) => located.has(row.id));
   checkLeadCounts(kept, located, root);
-  checkNoEmptyClass(kept, classes, labelsPath);
+  checkNoEmptyClass(rows, located, skipped, classes, labelsPath);
 
   const entries = kept.map((row) => toEntry(row, classes));
   const split = assignSplits(entries, kept, options, labelsPath);
@@ -251,14 +254,24 @@ function checkLabels(
     );
 }
 
-function checkNoEmptyClass(rows: readonly LabelRow[], classes: readonly string[], labelsPath: string): void {
-  const used = new Set(rows.flatMap((row) => row.labels));
+/** Every class needs a kept record; the error quotes why the first record of an empty class was skipped. */
+function checkNoEmptyClass(
+  rows: readonly LabelRow[],
+  located: ReadonlyMap<string, LocatedRecord>,
+  skipped: readonly SkippedRecord[],
+  classes: readonly string[],
+  labelsPath: string,
+): void {
+  const used = new Set(rows.filter((row) => located.has(row.id)).flatMap((row) => row.labels));
   const empty = classes.filter((name) => !used.has(name));
-  if (empty.length > 0)
-    throw new FormatError(
-      labelsPath,
-      `class(es) ${empty.join(', ')} have no readable record (a model cannot learn an empty class)`,
-    );
+  if (empty.length === 0) return;
+  const first = rows.find((row) => row.labels.some((label) => empty.includes(label)));
+  const reason = skipped.find((record) => record.id === first?.id)?.reason;
+  const why = first && reason ? `; ${first.record} (line ${first.line}) was skipped: ${reason}` : '';
+  throw new FormatError(
+    labelsPath,
+    `class(es) ${empty.join(', ')} have no readable record (a model cannot learn an empty class)${why}`,
+  );
 }
 
 /** Finds the record's file and reads just enough to know its lead count; a string is the reason to skip it. */

@@ -34,14 +34,6 @@ export async function requireFile(path: string, problem?: string): Promise<void>
   if (!(await fileExists(path))) throw new MissingFileError(path, problem);
 }
 
-/** Lines of a RECORDS-like list file, trimmed, blank lines dropped. */
-export function listLines(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '');
-}
-
 /** File names in a folder; a missing folder is a MissingFileError naming it. */
 export async function listFolder(path: string): Promise<Set<string>> {
   try {

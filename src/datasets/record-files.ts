@@ -4,7 +4,7 @@
  */
 import { dirname, join, relative } from 'node:path';
 import { describeHdf5Exam, parseExamName } from '../io/hdf5.js';
-import { readRecord, readWfdbHeader } from '../io/index.js';
+import { readRecord, readWfdbHeader, type WfdbHeader } from '../io/index.js';
 import { fileExists } from './files.js';
 
 export interface LocatedRecord {
@@ -34,9 +34,7 @@ export async function locateRecordFile(
       const headerPath = readPath.replace(/\.mat$/i, '.hea');
       if (await fileExists(headerPath)) {
         const header = await readWfdbHeader(headerPath);
-        const dataFiles = [
-          ...new Set(header.signals.map((signal) => join(dirname(headerPath), signal.fileName))),
-        ];
+        const dataFiles = headerDataFiles(headerPath, header);
         const missing = await firstMissing(dataFiles);
         if (missing !== null) return `record file missing (${relative(root, missing)})`;
         return { readPath, files: [headerPath, ...dataFiles], leads: header.signals.length };
@@ -47,6 +45,11 @@ export async function locateRecordFile(
   } catch (error) {
     return `unreadable: ${(error as Error).message}`;
   }
+}
+
+/** The data files a WFDB header names (each once), beside the header. */
+export function headerDataFiles(headerPath: string, header: WfdbHeader): string[] {
+  return [...new Set(header.signals.map((signal) => join(dirname(headerPath), signal.fileName)))];
 }
 
 /** The first path whose file exists (an HDF5 exam name `FILE#ID` exists when its file does). */

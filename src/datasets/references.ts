@@ -64,6 +64,8 @@ export function parseCpsc2018Reference(text: string, source: string): Map<string
         `line ${index + 2}: expected a record and 1-3 labels in 1-9, got ${JSON.stringify(row.join(','))}`,
       );
     }
+    // A second row would silently replace the first one's labels.
+    if (labels.has(record)) throw new FormatError(source, `line ${index + 2}: record ${record} listed twice`);
     // In REFERENCE.csv's order: the challenge's score counts a wrong prediction in the row of the FIRST label.
     labels.set(record, [...new Set(numbers.map((n) => n - 1))]);
   });

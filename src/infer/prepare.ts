@@ -194,13 +194,17 @@ export function prepareRecord(
   if (!(record.fs > 0))
     throw new SignalError(`record ${record.name}: sampling rate ${record.fs} Hz is not usable`);
   if (record.fs !== info.fs) notices.push(`resampled from ${record.fs} Hz to the model's ${info.fs} Hz`);
+  const allInvalid: string[] = [];
   const signals = indices.map((index) => {
     if (index === ABSENT_LEAD) return null;
     const lead = record.signals[index]!;
     const invalid = countInvalid(lead);
-    const name = record.leads[index];
+    const name = record.leads[index]!;
     if (invalid === lead.length) {
-      throw new SignalError(`record ${record.name}: lead ${name} has no valid sample (all NaN)`);
+      // Nothing to bridge: a zero lead, as training stores such a lead and as an absent lead is read.
+      allInvalid.push(name);
+      notices.push(`lead ${name} has no valid sample (all NaN): read as a zero lead`);
+      return null;
     }
     if (invalid > 0) {
       notices.push(
@@ -215,6 +219,10 @@ export function prepareRecord(
     return x === lead ? Float32Array.from(x, zeroInvalid) : x.map(zeroInvalid);
   });
   const present = signals.find((x) => x !== null);
+  if (!present && allInvalid.length > 0) {
+    const leads = allInvalid.length > 1 ? `leads ${allInvalid.join(', ')} have` : `lead ${allInvalid[0]} has`;
+    throw new SignalError(`record ${record.name}: ${leads} no valid sample (all NaN)`);
+  }
   if (!present)
     throw new ConfigError(`record ${record.name}: none of the model's leads [${info.leads.join(', ')}]`);
   const implausible = info.standardize ? null : amplitudeNotice(signals, `record ${record.name}`);

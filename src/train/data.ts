@@ -1,7 +1,8 @@
 /**
- * Training data in memory: every record's preprocessed samples copied once into one SharedArrayBuffer (lead-major
- * per record, NaN replaced by 0), so that loader workers read them without copies, plus the entries in the same
- * order. Records come from the on-disk cache (src/datasets/cache) when a cache folder is given.
+ * Training data in memory: every record's preprocessed samples in one SharedArrayBuffer (lead-major per record, NaN
+ * replaced by 0), so that loader workers read them without copies, plus the entries in the same order. Records come
+ * from the on-disk cache (src/datasets/cache) when a cache folder is given: its buffer is used as it is when the
+ * leads need no reordering, else the records are copied into a new one.
  */
 import {
   openCachedDataset,
@@ -92,6 +93,8 @@ export async function loadTrainingData(dataset: Dataset, options: LoadOptions): 
     checkConsistent(record, first, source.entries[i]!.id);
     if (!options.storedLeadOrder) records[i] = inLeadOrderOf(record, first, source.entries[i]!.id);
   });
+  // Before the store, which may set the cache's NaN samples to 0 in place: rhythm features see the gaps.
+  const rhythm = options.rhythm ? records.map(recordRhythm) : null;
   return {
     name: dataset.name,
     classes: source.classes,
@@ -100,8 +103,8 @@ export async function loadTrainingData(dataset: Dataset, options: LoadOptions): 
     fs: first.fs,
     leadNames: [...first.leads],
     entries: source.entries,
-    store: sharedStore(records),
-    rhythm: options.rhythm ? records.map(recordRhythm) : null,
+    store: storeInPlace(records) ?? copiedStore(records),
+    rhythm,
     beats: null,
   };
 }
@@ -159,7 +162,44 @@ function inLeadOrderOf(record: EcgRecord, first: EcgRecord, id: string): EcgReco
   };
 }
 
-function sharedStore(records: readonly EcgRecord[]): SampleStore {
+/**
+ * A store over the records' own SharedArrayBuffer when they all sit in one, each lead-major (the cache's buffer, the
+ * records in stored lead order): no second copy of the dataset. Null otherwise.
+ */
+function storeInPlace(records: readonly EcgRecord[]): SampleStore | null {
+  const buffer = records[0]!.signals[0]?.buffer;
+  if (!(buffer instanceof SharedArrayBuffer)) return null;
+  const slots: RecordSlot[] = [];
+  for (const record of records) {
+    const slot = slotIn(record, buffer);
+    if (slot === null) return null;
+    slots.push(slot);
+  }
+  const samples = new Float32Array(buffer, 0, Math.floor(buffer.byteLength / 4));
+  const leads = records[0]!.signals.length;
+  for (const { offset, length } of slots) zeroInvalid(samples.subarray(offset, offset + leads * length));
+  return { samples, leads, slots };
+}
+
+/** Where `record` sits in `buffer` when its leads are consecutive runs there, in order; null otherwise. */
+function slotIn(record: EcgRecord, buffer: SharedArrayBuffer): RecordSlot | null {
+  const length = record.signals[0]?.length ?? 0;
+  const offset = (record.signals[0]?.byteOffset ?? 0) / 4;
+  const consecutive = record.signals.every(
+    (signal, lead) =>
+      signal.buffer === buffer &&
+      signal.length === length &&
+      signal.byteOffset === (offset + lead * length) * 4,
+  );
+  return consecutive ? { offset, length } : null;
+}
+
+/** Invalid samples (NaN gaps kept by the preprocessing) become 0, the standardised baseline. */
+function zeroInvalid(samples: Float32Array): void {
+  for (let i = 0; i < samples.length; i++) if (!Number.isFinite(samples[i]!)) samples[i] = 0;
+}
+
+function copiedStore(records: readonly EcgRecord[]): SampleStore {
   const leads = records[0]!.signals.length;
   const slots: RecordSlot[] = [];
   let total = 0;

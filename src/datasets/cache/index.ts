@@ -3,7 +3,7 @@
  * and a JSON index (record ids, offsets, lengths, labels, patient features, the config and a fingerprint of the
  * sources), so that an epoch reads from memory instead of thousands of files. Rebuilt when the sources
  * (sizes, mtimes, labels, reader options such as a record's fs) or the config change; both files are written to
- * temporary names and renamed.
+ * temporary names and renamed. The whole cache is held in memory: it must fit (data-file.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm, stat, writeFile, mkdir } from 'node:fs/promises';
@@ -13,9 +13,17 @@ import type { EcgRecord } from '../../io/record.js';
 import { fileExists } from '../files.js';
 import type { Dataset, DatasetEntry, LoadedExample } from '../types.js';
 import { entryById } from '../types.js';
+import {
+  checkCacheSize,
+  defaultCacheLimit,
+  readCacheData,
+  removeStaleCacheTemporaries,
+  temporaryPath,
+} from './data-file.js';
 import type { Preprocessor } from './preprocess.js';
 
 export * from './preprocess.js';
+export { CacheReadError } from './data-file.js';
 
 const CACHE_VERSION = 1;
 const MAGIC = 'EECGCACH';
@@ -53,6 +61,8 @@ export interface CacheOptions {
   /** Records read at once while building. */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Most bytes the cache may hold (default: the machine's memory, at most 16 GiB); a larger one is a ConfigError. */
+  maxBytes?: number;
 }
 
 export interface CachedDataset extends Dataset {
@@ -123,6 +133,7 @@ export async function openCachedDataset(dataset: Dataset, options: CacheOptions)
       index = await buildCache(dataset, options, target);
       rebuilt = true;
     }
+    checkCacheSize(dataset.name, index.dataBytes, options.maxBytes ?? defaultCacheLimit(), 'holds');
     try {
       const data = await readData(dataPath, index);
       return cachedDataset(dataset.root, index, data, {
@@ -135,7 +146,7 @@ export async function openCachedDataset(dataset: Dataset, options: CacheOptions)
       // Processes building the same cache at once (data-parallel ranks, parallel CV folds) each rename their data
       // file, then their index: a pair on disk can be torn for a moment, or for good when the renames interleave.
       // A process that built here reads the pair again, and builds once more as a last resort. A torn pair that no
-      // build here explains (e.g. a truncated file) stays an error.
+      // build here explains (e.g. a truncated file) stays an error; so does a file that cannot be read at all.
       if (!(error instanceof FormatError) || !rebuilt || attempt === RACE_RETRIES) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)));
     }
@@ -168,8 +179,10 @@ async function buildCache(
   target: { configHash: string; fingerprint: string; dataPath: string; indexPath: string },
 ): Promise<CacheIndex> {
   await mkdir(options.dir, { recursive: true });
+  await removeStaleCacheTemporaries(options.dir);
+  const limit = options.maxBytes ?? defaultCacheLimit();
   const buildId = randomBytes(16);
-  const temporary = `${target.dataPath}.${process.pid}.tmp`;
+  const temporary = temporaryPath(target.dataPath);
   const file = await open(temporary, 'w');
   const entries: CacheEntry[] = [];
   try {
@@ -178,6 +191,8 @@ async function buildCache(
     await forEachLoaded(dataset, options, async ({ entry, record }) => {
       const processed = await preprocessRecord(dataset, entry.id, record, options.preprocess);
       const bytes = recordBytes(processed);
+      // Stops at the limit, not after hours of building a cache that cannot be loaded.
+      checkCacheSize(dataset.name, offset + bytes.length, limit, 'needs more than');
       await file.write(bytes, 0, bytes.length, offset);
       const length = processed.signals[0]?.length ?? 0;
       entries.push({
@@ -208,7 +223,7 @@ async function buildCache(
       entries,
     };
     await rename(temporary, target.dataPath);
-    const indexTemporary = `${target.indexPath}.${process.pid}.tmp`;
+    const indexTemporary = temporaryPath(target.indexPath);
     await writeFile(indexTemporary, JSON.stringify(index));
     await rename(indexTemporary, target.indexPath);
     return index;
@@ -273,9 +288,7 @@ function recordBytes(record: EcgRecord): Uint8Array {
 }
 
 async function readData(dataPath: string, index: CacheIndex): Promise<Uint8Array> {
-  const data = await readFile(dataPath).catch(() => {
-    throw new FormatError(dataPath, 'cache data file missing; delete the index to rebuild');
-  });
+  const data = await readCacheData(dataPath, index.dataBytes);
   const magic = new TextDecoder().decode(data.subarray(0, 8));
   const buildId = Buffer.from(data.subarray(16, HEADER_BYTES)).toString('hex');
   if (magic !== MAGIC || data.length !== index.dataBytes || buildId !== index.buildId) {
@@ -294,9 +307,8 @@ function cachedDataset(
   cache: CachedDataset['cache'],
 ): CachedDataset {
   const byId = entryById(index.entries) as Map<string, CacheEntry>;
-  // Buffers from readFile may start at any byte offset of a shared pool: copy once if not 4-byte aligned.
-  const aligned = data.byteOffset % 4 === 0 ? data : Uint8Array.prototype.slice.call(data);
-  const samples = new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
+  // The data starts a buffer of its own (readCacheData): 4-byte aligned.
+  const samples = new Float32Array(data.buffer, data.byteOffset, data.byteLength / 4);
   return {
     name: index.dataset,
     root,

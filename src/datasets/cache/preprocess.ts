@@ -31,6 +31,9 @@ export function preprocessorFromConfig(config: PreprocessConfig): Preprocessor {
       const fs = config.resampleTo ?? record.fs;
       const band = config.bandpass;
       const signals = record.signals.map((lead, l) => {
+        // A lead with no valid sample (absent in a segment, all invalid codes) has no gap to bridge: it stays NaN,
+        // as it does without filtering, rather than failing the whole dataset.
+        if (!hasFinite(lead)) return nanLead(lead, record.fs, fs);
         // NaN gaps are bridged for filtering and restored, so that invalid samples stay visible.
         let x = fs === record.fs ? lead : resample(lead, record.fs, fs, { nan: 'bridge' });
         if (band !== null) x = bandpass(x, fs, band[0], band[1], 2, { nan: 'bridge' });
@@ -42,4 +45,15 @@ export function preprocessorFromConfig(config: PreprocessConfig): Preprocessor {
       return { ...record, fs, signals, units };
     },
   };
+}
+
+function hasFinite(x: Float32Array): boolean {
+  for (const value of x) if (Number.isFinite(value)) return true;
+  return false;
+}
+
+/** An all-NaN lead at the rate `to`, as long as the record's other leads come out of the resampler. */
+function nanLead(lead: Float32Array, from: number, to: number): Float32Array {
+  const length = from === to ? lead.length : resample(new Float32Array(lead.length), from, to).length;
+  return new Float32Array(length).fill(NaN);
 }
