@@ -4,6 +4,10 @@
  * summary is printed. This is how "mean vs max over sliding windows" is compared on the very same fold models.
  *
  *   npx tsx scripts/experiments/cv-rescore.ts --cv runs/cv/ptbxl-B --aggregate mean-logits [--hop 1.25] [--write]
+ *     [--short-records zero-pad|repeat]
+ *
+ * `--short-records` fills records shorter than the window as prediction would (`repeat`, the Predictor's default)
+ * instead of as the run trained and validated (its config's `shortRecords`), so their held-out figures can be compared.
  *
  * `--write` keeps the re-scored outputs beside each fold's own (fold-k/heldout.<aggregate>.json), from which
  * `bundle-model --cv DIR --aggregate <aggregate>` ships the ensemble with that aggregation and its thresholds.
@@ -27,12 +31,23 @@ const options = new Command()
   .requiredOption('--cv <dir>', 'finished `efficientecg cv` folder (record task)')
   .requiredOption('--aggregate <mode>', 'mean-logits | max')
   .option('--hop <seconds>', 'hop between windows (default: the runs’ own)', Number)
+  .option('--short-records <how>', 'zero-pad | repeat (default: the runs’ own)')
   .option(
     '--write',
     'keep the re-scored outputs as fold-k/heldout.<aggregate>.json (for bundle-model --aggregate)',
   )
   .parse()
-  .opts<{ cv: string; aggregate: 'mean-logits' | 'max'; hop?: number; write?: boolean }>();
+  .opts<{
+    cv: string;
+    aggregate: 'mean-logits' | 'max';
+    hop?: number;
+    write?: boolean;
+    shortRecords?: 'zero-pad' | 'repeat';
+  }>();
+if (options.shortRecords !== undefined && !['zero-pad', 'repeat'].includes(options.shortRecords))
+  throw new Error(`--short-records: zero-pad or repeat, not ${options.shortRecords}`);
+if (options.write && options.shortRecords !== undefined)
+  throw new Error('--write keeps outputs by aggregation only: not with --short-records');
 
 setNumThreads(1);
 const first = readCheckpoint(join(foldDir(options.cv, 1), 'last.safetensors'));
@@ -52,7 +67,7 @@ for (const file of readHeldout(options.cv, folds)!) {
   const checkpoint = readCheckpoint(join(foldDir(options.cv, file.fold), 'last.safetensors'));
   const model = trainableFromSpec(checkpoint.metadata.model);
   model.module.loadState(checkpoint.state, 'last.safetensors');
-  const window = { samples, shortRecords: config.shortRecords, fs: data.fs };
+  const window = { samples, shortRecords: options.shortRecords ?? config.shortRecords, fs: data.fs };
   const logits = await predictRecords(model, data, indices, window, hop, 64, options.aggregate);
   model.module.dispose();
   const ids = indices.map((i) => data.entries[i]!.id);
@@ -70,5 +85,7 @@ for (const file of readHeldout(options.cv, folds)!) {
       `${JSON.stringify(rescored.at(-1))}\n`,
     );
 }
-process.stdout.write(`aggregate ${options.aggregate}, hop ${hop / data.fs} s\n`);
+process.stdout.write(
+  `aggregate ${options.aggregate}, hop ${hop / data.fs} s, short records ${options.shortRecords ?? config.shortRecords}\n`,
+);
 process.stdout.write(formatCvSummary(summarise(rescored, config)));
