@@ -18,6 +18,8 @@ import {
 import type { FileResult, ModelTarget } from '../infer/predict-file.js';
 import { LINE_FORMATS, OUTPUT_FORMATS, type OutputFormat } from '../infer/predict-output.js';
 import { predictionReportHtml } from '../infer/prediction-report.js';
+import { fileResultSchema } from '../infer/result.js';
+import { escapeHtml } from '../eval/report/html.js';
 import { withHdf5Exams } from '../io/hdf5.js';
 import { readRecord } from '../io/read.js';
 import type { EcgRecord } from '../io/record.js';
@@ -53,6 +55,37 @@ async function reportRecords(
     }
   }
   return records;
+}
+
+/**
+ * The results a --report shows: those predicted in this run and, with --resume, those read back from JSON Lines
+ * output. CSV lines hold too little to draw a record: those resumed records are counted as left out.
+ */
+class ReportResults {
+  readonly results: FileResult[] = [];
+  /** Resumed records whose lines could not be read back (CSV, or not a result this version reads). */
+  leftOut = 0;
+
+  constructor(private readonly format: OutputFormat) {}
+
+  readonly addResumedLine = (line: string): void => {
+    const parsed = this.format === 'json' ? fileResultSchema.safeParse(JSON.parse(line)) : null;
+    if (parsed?.success) this.results.push(parsed.data);
+    else this.leftOut++;
+  };
+}
+
+/** "3 record(s) resumed from out.csv are not in the report (...)", or null when none is left out. */
+function leftOutNote(leftOut: number, out: string | undefined, format: OutputFormat): string | null {
+  if (leftOut === 0) return null;
+  const why =
+    format === 'csv' ? 'CSV lines cannot be read back into results' : 'their lines could not be read back';
+  return `${leftOut} record(s) resumed from ${out} are not in the report (${why})`;
+}
+
+/** The report's HTML with `note` under its title (predictionReportHtml takes no notes). */
+function withReportNote(html: string, note: string | null): string {
+  return note === null ? html : html.replace('</h1>', `</h1>\n<p class="warn">${escapeHtml(note)}</p>`);
 }
 
 function format(value: string): OutputFormat {
@@ -189,7 +222,7 @@ export function registerPredict(program: Command): void {
         ? withHdf5Exams(listFileEntries(flags.fromList), fsOption(flags.fs))
         : null;
       const bar = progressBar(listed ? await countEntries(listed) : null);
-      const results: FileResult[] = [];
+      const report = new ReportResults(formatName);
       const summary = await runBatch(entries, {
         target,
         jobs: flags.jobs,
@@ -197,17 +230,20 @@ export function registerPredict(program: Command): void {
         out: flags.out ?? null,
         write: output.out,
         resume: flags.resume ?? false,
+        ...(flags.report ? { onResumedLine: report.addResumedLine } : {}),
         onRecord: (result, progress) => {
-          if (result !== null && flags.report) results.push(result);
+          if (result !== null && flags.report) report.results.push(result);
           bar.update(progress.predicted + progress.resumed);
         },
       }).finally(() => bar.stop());
+      const note = leftOutNote(report.leftOut, flags.out, formatName);
       if (flags.report) {
         mkdirSync(dirname(flags.report), { recursive: true });
-        writeFileAtomic(flags.report, predictionReportHtml(results, await reportRecords(results, target)));
+        const html = predictionReportHtml(report.results, await reportRecords(report.results, target));
+        writeFileAtomic(flags.report, withReportNote(html, note));
       }
       output.err(
-        `${summary.predicted - summary.failed} record(s) predicted, ${summary.failed} failed${skippedSummary(skipped)}${summary.resumed ? `, ${summary.resumed} already in ${flags.out} (--resume)` : ''}${flags.report ? `; report: ${flags.report}` : ''}\n`,
+        `${summary.predicted - summary.failed} record(s) predicted, ${summary.failed} failed${skippedSummary(skipped)}${summary.resumed ? `, ${summary.resumed} already in ${flags.out} (--resume)` : ''}${flags.report ? `; report: ${flags.report}` : ''}${note === null ? '' : `; ${note}`}\n`,
       );
       if (summary.failed > 0)
         output.err(

@@ -23,8 +23,8 @@ import { createInterface } from 'node:readline';
 import type { Worker } from 'node:worker_threads';
 import { ConfigError } from '../errors.js';
 import { diskFull } from '../util/atomic.js';
+import { startSiblingWorker } from '../util/worker-thread.js';
 import { PredictorCache, predictFile, type FileResult, type ModelTarget } from './predict-file.js';
-import { startWorker } from './predict-pool.js';
 
 /** How results become lines: the header (CSV) and one line per result, and the listed file of a written line. */
 export interface LineFormat {
@@ -78,6 +78,8 @@ export interface BatchOptions {
   resume: boolean;
   /** After each line (also for the entries skipped by --resume, with resumed: true). */
   onRecord?: (result: FileResult | null, progress: BatchSummary) => void;
+  /** Each line found already in `out` by --resume (without its newline), in order, before any prediction. */
+  onResumedLine?: (line: string) => void;
 }
 
 /** "FormatError: x.hea: ..." -> "FormatError"; a message without an error name -> "Error". */
@@ -92,7 +94,7 @@ export async function runBatch(entries: AsyncIterable<string>, options: BatchOpt
   const sink = options.out === null ? null : openOutput(options.out, options.resume);
   try {
     if (sink !== null && options.resume) {
-      summary.resumed = await skipWritten(options.out!, sink, inputs, options.format);
+      summary.resumed = await skipWritten(options.out!, sink, inputs, options.format, options.onResumedLine);
       options.onRecord?.(null, summary);
     }
     const write = sink !== null ? (text: string) => writeOutput(options.out!, sink, text) : options.write!;
@@ -148,6 +150,7 @@ async function skipWritten(
   fd: number,
   inputs: AsyncIterator<string>,
   format: LineFormat,
+  onLine: (line: string) => void = () => undefined,
 ): Promise<number> {
   const header = format.header();
   let offset = 0;
@@ -174,6 +177,7 @@ async function skipWritten(
       );
     done++;
     offset = end;
+    onLine(text);
   }
   ftruncateSync(fd, offset); // drops a torn last line (no newline), if any
   return done;
@@ -242,17 +246,34 @@ interface Task {
   resolve: (result: FileResult) => void;
 }
 
+/** A `predict` worker (predict-worker.ts) for `target`. */
+function startWorker(target: ModelTarget): Worker {
+  return startSiblingWorker(import.meta.url, 'predict-worker', { target });
+}
+
+/**
+ * The text of a worker's 'error' event. Not always an Error: an error the thread cannot clone back (a
+ * DataCloneError) arrives as a plain `{}`.
+ */
+export function workerErrorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const text = String(error);
+  return text === '[object Object]' ? 'the worker thread failed with an error it could not pass back' : text;
+}
+
 /** Worker threads taking files from one queue; a crashed worker fails its file and is replaced. */
-class WorkerPool {
+export class WorkerPool {
   private readonly queue: Task[] = [];
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Task>();
   private nextId = 0;
   private closing = false;
 
+  /** `start` makes a worker (tests pass stand-ins). */
   constructor(
     private readonly target: ModelTarget,
     jobs: number,
+    private readonly start: (target: ModelTarget) => Worker = startWorker,
   ) {
     for (let i = 0; i < jobs; i++) this.idle.push(this.spawn());
   }
@@ -283,7 +304,7 @@ class WorkerPool {
   }
 
   private spawn(): Worker {
-    const worker = startWorker(this.target);
+    const worker = this.start(this.target);
     worker.on('message', (message: { id: number; result: FileResult }) => this.done(worker, message.result));
     let crashed = false;
     const crash = (why: string) => {
@@ -298,16 +319,18 @@ class WorkerPool {
       task?.resolve({ ok: false, file: task.file, error: `WorkerError: ${why}` });
       this.dispatch();
     };
-    worker.on('error', (error) => crash(error.message));
+    worker.on('error', (error: unknown) => crash(workerErrorText(error)));
     worker.on('exit', (code) => crash(`worker thread exited (code ${code})`));
     return worker;
   }
 
   private done(worker: Worker, result: FileResult): void {
     const task = this.busy.get(worker);
+    // A worker marked crashed has left `busy` and been replaced: a late message must not make it idle again.
+    if (task === undefined) return;
     this.busy.delete(worker);
     this.idle.push(worker);
-    task?.resolve(result);
+    task.resolve(result);
     this.dispatch();
   }
 
@@ -328,15 +351,18 @@ export function jsonLineFile(line: string): string {
   return file;
 }
 
-/** The `file` of a CSV prediction line: its first cell (RFC 4180 quoting). */
+/**
+ * The `file` of a CSV prediction line: its first cell (RFC 4180 quoting). Read character by character: inside
+ * quotes `""` is one literal quote, so a name holding `",` does not end the cell early.
+ */
 export function csvLineFile(line: string): string {
   if (!line.startsWith('"')) return line.split(',', 1)[0]!;
-  const close = /"(?!")/g;
-  close.lastIndex = 1;
-  for (let match = close.exec(line); match !== null; match = close.exec(line)) {
-    // a quote followed by another quote is an escaped quote, skip the pair
-    if (line[match.index + 1] === undefined || line[match.index + 1] === ',')
-      return line.slice(1, match.index).replace(/""/g, '"');
+  let cell = '';
+  for (let i = 1; i < line.length; i++) {
+    if (line[i] !== '"') cell += line[i];
+    else if (line[i + 1] === '"') cell += line[i++];
+    else if (i + 1 === line.length || line[i + 1] === ',') return cell;
+    else throw new Error('text after a closing quote');
   }
   throw new Error('unterminated quoted cell');
 }

@@ -32,11 +32,12 @@ export const NOISE_LABELS: ReadonlySet<string> = new Set(['~', 'noise', 'Noisy']
 
 /**
  * The legend of one model's classes: the first known label set that contains all of them (so N means "normal sinus
- * rhythm" for a CinC 2017 model and "normal beat" for a beat model); a label not found keeps its own text.
+ * rhythm" for a CinC 2017 model and "normal beat" for a beat model); a label not found keeps its own text. Own keys
+ * only: a label such as `constructor` must not find Object.prototype's function.
  */
 export function classLegend(labels: readonly string[]): Record<string, string> {
-  const set = LEGENDS.find((legend) => labels.every((label) => label in legend)) ?? {};
-  return Object.fromEntries(labels.map((label) => [label, set[label] ?? label]));
+  const set = LEGENDS.find((legend) => labels.every((label) => Object.hasOwn(legend, label)));
+  return Object.fromEntries(labels.map((label) => [label, set === undefined ? label : set[label]!]));
 }
 
 /** "N normal sinus rhythm; A atrial fibrillation (AF); ...": one line for tables and reports. */

@@ -12,11 +12,11 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /**
  * "AF 0.912 >= 0.639 *": probability, the threshold it is held against, * when it passed. Both to the same 3
- * decimals: a threshold rounded coarser could read above a probability that passed it (0.676 >= 0.68).
+ * decimals: a threshold rounded coarser could read above a probability that passed it (0.676 >= 0.68). The sign
+ * is `passed` (decided on unrounded values): the rounded ones can tie (0.4846 and 0.4846 for 0.48461 < 0.48464).
  */
 export function classText(c: ClassScore): string {
-  const against =
-    c.threshold === null ? '' : ` ${c.probability >= c.threshold ? '>=' : '<'} ${c.threshold.toFixed(3)}`;
+  const against = c.threshold === null ? '' : ` ${c.passed ? '>=' : '<'} ${c.threshold.toFixed(3)}`;
   return `${c.label} ${c.probability.toFixed(3)}${against}${c.passed ? ' *' : ''}`;
 }
 

@@ -99,9 +99,14 @@ const ALTERNATIVE = '|';
 
 const isAlternatives = (modelLead: string): boolean => modelLead.includes(ALTERNATIVE);
 
+/** The names a model lead may be read from, in order of preference: `V1|V2` -> [V1, V2]; `II` -> [II]. */
+export function modelLeadNames(modelLead: string): string[] {
+  return modelLead.split(ALTERNATIVE);
+}
+
 /** Record index of the first of a model lead's names (alternatives in order) the record has, or ABSENT_LEAD. */
 function leadIndex(canonicalRecord: readonly string[], modelLead: string): number {
-  for (const name of modelLead.split(ALTERNATIVE)) {
+  for (const name of modelLeadNames(modelLead)) {
     const index = canonicalRecord.indexOf(canonicalLead(name));
     if (index >= 0) return index;
   }
@@ -111,10 +116,11 @@ function leadIndex(canonicalRecord: readonly string[], modelLead: string): numbe
 /**
  * Record lead index per model lead. Same count: matched by (canonical) name, or in record order with a notice when
  * no name matches (generic names such as ECG1, ECG2); some names matching but not all is a ConfigError, as record
- * order would then feed a named lead as another. A one-lead model on a multi-lead record: the lead of that name or
- * alias. A model lead written as alternatives (`V1|V2|V5|V4`, a beat model's second lead) reads the first of them
- * the record has, and a zero lead (ABSENT_LEAD, with a notice) when it has none; the model's other leads are then
- * required by name. Any other mismatch is a ConfigError naming both lead lists.
+ * order would then feed a named lead as another. More record leads than model leads: used when every model lead
+ * has its own record lead by name or alias (a 15-lead PTB record, a 12-lead file with a RESP channel), the others
+ * ignored with a notice. A model lead written as alternatives (`V1|V2|V5|V4`, a beat model's second lead) reads the
+ * first of them the record has, and a zero lead (ABSENT_LEAD, with a notice) when it has none; the model's other
+ * leads are then required by name. Any other mismatch is a ConfigError naming both lead lists.
  */
 export function selectLeads(recordLeads: readonly string[], modelLeads: readonly string[]): SelectedLeads {
   const canonical = recordLeads.map(canonicalLead);
@@ -123,17 +129,36 @@ export function selectLeads(recordLeads: readonly string[], modelLeads: readonly
   if (modelLeads.some(isAlternatives))
     return selectWithAlternatives(recordLeads, modelLeads, byName, describe);
   if (recordLeads.length === modelLeads.length) return selectSameCount(modelLeads, byName, describe);
-  if (modelLeads.length === 1 && byName[0]! >= 0) {
-    const index = byName[0]!;
-    return {
-      indices: [index],
-      notices: [`one-lead model: record lead ${recordLeads[index]} used as ${modelLeads[0]} (${describe})`],
-    };
-  }
+  if (byName.every((i) => i >= 0) && new Set(byName).size === byName.length)
+    return selectByName(recordLeads, modelLeads, byName, describe);
+  const missing = modelLeads.filter((_, i) => byName[i] === ABSENT_LEAD);
   throw new ConfigError(
     `record has ${recordLeads.length} lead(s) but the model expects ${modelLeads.length}: ${describe}` +
-      (modelLeads.length === 1 ? ` (no lead named ${modelLeads[0]} or an alias of it)` : ''),
+      (missing.length > 0 ? ` (no lead named ${missing.join(', ')} or an alias of it)` : ''),
   );
+}
+
+/** Every model lead found by name among more record leads: those, and a notice naming the leads left out. */
+function selectByName(
+  recordLeads: readonly string[],
+  modelLeads: readonly string[],
+  byName: number[],
+  describe: string,
+): SelectedLeads {
+  if (modelLeads.length === 1)
+    return {
+      indices: byName,
+      notices: [
+        `one-lead model: record lead ${recordLeads[byName[0]!]} used as ${modelLeads[0]} (${describe})`,
+      ],
+    };
+  const ignored = recordLeads.filter((_, i) => !byName.includes(i));
+  return {
+    indices: byName,
+    notices: [
+      `record lead(s) ${ignored.join(', ')} ignored: the model reads its leads by name (${describe})`,
+    ],
+  };
 }
 
 function selectSameCount(modelLeads: readonly string[], byName: number[], describe: string): SelectedLeads {

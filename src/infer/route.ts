@@ -4,10 +4,11 @@
  * 12-lead record goes to the 12-lead model, not to a one-lead model that could read its lead II); else one with
  * the same number of leads. Ties keep catalogue order. Limb leads that follow from I and II count as present
  * (prepare.ts withDerivedLeads), so an 8-lead record (I, II, V1-V6) goes to the 12-lead model, not to a one-lead
- * beat model reading its lead II.
+ * beat model reading its lead II. A model lead given as alternatives (`V1|V2|V5|V4`) is present when one of them
+ * is, the rule selectLeads reads it by (prepare.ts modelLeadNames).
  */
 import { ConfigError } from '../errors.js';
-import { availableLeads, canonicalLead } from './prepare.js';
+import { availableLeads, canonicalLead, modelLeadNames } from './prepare.js';
 
 export interface RouteCandidate {
   name: string;
@@ -19,8 +20,9 @@ export function routeRecord<C extends RouteCandidate>(
   candidates: readonly C[],
 ): C {
   const names = availableLeads(recordLeads);
+  const present = (lead: string) => modelLeadNames(lead).some((name) => names.has(canonicalLead(name)));
   const covered = candidates
-    .filter((c) => c.leads.every((lead) => names.has(canonicalLead(lead))))
+    .filter((c) => c.leads.every(present))
     .sort((a, b) => b.leads.length - a.leads.length);
   const chosen = covered[0] ?? candidates.find((c) => c.leads.length === recordLeads.length);
   if (chosen === undefined) {

@@ -43,3 +43,16 @@ test('a threshold is shown to the probability’s precision: a pass never reads 
 test('a single-label class has no threshold to show', () => {
   assert.equal(classText({ ...mi, label: 'A', threshold: null }), 'A 0.676 *');
 });
+
+test('the sign is the pass mark: a probability just below its threshold never reads as at or above it', () => {
+  // 0.48461 < 0.4846382 fails; rounded to 4 decimals (as diagnose rounds) both read 0.4846.
+  const norm: ClassScore = {
+    label: 'NORM',
+    name: 'normal ECG',
+    probability: 0.4846,
+    threshold: 0.4846,
+    passed: false,
+  };
+  assert.equal(classText(norm), 'NORM 0.485 < 0.485');
+  assert.equal(classText({ ...norm, passed: true }), 'NORM 0.485 >= 0.485 *');
+});

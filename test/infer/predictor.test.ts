@@ -155,11 +155,13 @@ test('leads: reordered by name, MLII used as II by a one-lead model, clear error
   assert.deepEqual(selectLeads(['II', 'I'], ['I', 'II']).indices, [1, 0]);
   assert.deepEqual(selectLeads(['MLII', 'V1'], ['II']).indices, [0]);
   assert.match(selectLeads(['MLII', 'V1'], ['II']).notices[0]!, /record lead MLII used as II/);
+  // Every model lead found by name: the extra record lead is left out (with a notice, test/infer/extra-leads.test.ts).
+  assert.deepEqual(selectLeads(['I', 'II', 'III'], ['I', 'II']).indices, [0, 1]);
   assert.throws(
-    () => selectLeads(['I', 'II', 'III'], ['I', 'II']),
+    () => selectLeads(['I', 'V1', 'III'], ['I', 'II']),
     (e: unknown) =>
       e instanceof ConfigError &&
-      /record has 3 lead\(s\) but the model expects 2: record leads \[I, II, III\], model leads \[I, II\]/.test(
+      /record has 3 lead\(s\) but the model expects 2: record leads \[I, V1, III\], model leads \[I, II\] \(no lead named II or an alias of it\)/.test(
         e.message,
       ),
   );
