@@ -61,6 +61,9 @@ export interface ServeOptions {
   readLimits?: Partial<ReadLimits>;
 }
 
+/** How long an idle connection stays open: Fastify's own default, longer than clients' idle timeouts (undici: 4 s). */
+const KEEP_ALIVE_MS = 72_000;
+
 /** Content-Security-Policy of the page: same-origin only, so the page cannot send a record anywhere else. */
 const PAGE_CSP =
   "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' data: blob:; " +
@@ -121,15 +124,20 @@ export async function buildServer(options: ServeOptions): Promise<FastifyInstanc
     requestIdHeader: false,
     bodyLimit,
     // Node checks header and request timeouts on an interval (30 s by default, so a 30 s timeout cut at ~60 s).
-    serverFactory: (handler) =>
-      createServer(
+    serverFactory: (handler) => {
+      const server = createServer(
         {
           headersTimeout: limits.headersTimeoutMs,
           requestTimeout: limits.requestTimeoutMs,
           connectionsCheckingInterval: 1000,
         },
         handler,
-      ),
+      );
+      // Node's 5 s, not Fastify's 72 s (this factory bypasses it): a client reusing an idle connection just as the
+      // server drops it (its timer late behind a busy event loop) got ECONNRESET before any answer.
+      server.keepAliveTimeout = KEEP_ALIVE_MS;
+      return server;
+    },
   });
   app.decorateRequest('ticket', null);
   const diagnoser = uploadDiagnoser(options.models, uploadLimits, options.loadPredictor, (error) =>
