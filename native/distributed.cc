@@ -17,12 +17,16 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <limits>
 
 namespace eecg {
 
 namespace {
 
 using Info = const Napi::CallbackInfo&;
+
+constexpr int64_t kMaxInt = std::numeric_limits<int>::max();
 
 bool Contains(const std::string& text, const char* part) { return text.find(part) != std::string::npos; }
 
@@ -61,10 +65,31 @@ auto Guard(Napi::Env env, const std::string& operation, Body&& body) -> decltype
   }
 }
 
-int64_t RequiredInt(Napi::Env env, const Napi::Object& options, const char* name) {
+double RequiredNumber(Napi::Env env, const Napi::Object& options, const char* name) {
   Napi::Value value = options.Get(name);
   if (!value.IsNumber()) throw Napi::TypeError::New(env, std::string("process group option ") + name + " must be a number");
-  return value.As<Napi::Number>().Int64Value();
+  return value.As<Napi::Number>().DoubleValue();
+}
+
+// Int64Value() and the int casts would turn 0.7 into 0 and 2^32 + 1 into 1: only integers in [min, max] pass.
+int64_t RequiredInt(Napi::Env env, const Napi::Object& options, const char* name, int64_t min, int64_t max) {
+  const double number = RequiredNumber(env, options, name);
+  if (!(number >= static_cast<double>(min) && number <= static_cast<double>(max)) || std::trunc(number) != number) {
+    throw Napi::RangeError::New(env, std::string("process group option ") + name + " must be an integer in [" +
+                                         std::to_string(min) + ", " + std::to_string(max) + "], got " +
+                                         options.Get(name).ToString().Utf8Value());
+  }
+  return static_cast<int64_t>(number);
+}
+
+// Milliseconds, at least 1 (0 or NaN would make every wait fail at once); fractions are rounded up.
+std::chrono::milliseconds RequiredTimeout(Napi::Env env, const Napi::Object& options) {
+  const double ms = RequiredNumber(env, options, "timeoutMs");
+  if (!(ms >= 1 && ms <= 9007199254740991.0)) {
+    throw Napi::RangeError::New(env, "process group option timeoutMs must be a finite number >= 1, got " +
+                                         options.Get("timeoutMs").ToString().Utf8Value());
+  }
+  return std::chrono::milliseconds(static_cast<int64_t>(std::ceil(ms)));
 }
 
 std::string RequiredString(Napi::Env env, const Napi::Object& options, const char* name) {
@@ -94,6 +119,17 @@ void Unflatten(const torch::Tensor& buffer, std::vector<torch::Tensor>& tensors)
   }
 }
 
+Napi::Error MismatchError(Napi::Env env, const std::string& operation, const std::string& message) {
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("operation", Napi::String::New(env, operation));
+  error.Set("code", Napi::String::New(env, "MISMATCH"));
+  return error;
+}
+
+std::string Range(const std::string& low, const std::string& high) { return low == high ? low : low + " to " + high; }
+
+const char* NameOf(int64_t dtype) { return DtypeName(static_cast<torch::ScalarType>(dtype)); }
+
 class ProcessGroupHandle : public Napi::ObjectWrap<ProcessGroupHandle> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -114,11 +150,11 @@ class ProcessGroupHandle : public Napi::ObjectWrap<ProcessGroupHandle> {
     Napi::Env env = info.Env();
     if (!info[0].IsObject()) throw Napi::TypeError::New(env, "process group options must be an object");
     Napi::Object options = info[0].As<Napi::Object>();
-    rank_ = static_cast<int>(RequiredInt(env, options, "rank"));
-    size_ = static_cast<int>(RequiredInt(env, options, "worldSize"));
+    size_ = static_cast<int>(RequiredInt(env, options, "worldSize", 1, kMaxInt));
+    rank_ = static_cast<int>(RequiredInt(env, options, "rank", 0, size_ - 1));
     const std::string masterAddr = RequiredString(env, options, "masterAddr");
-    const auto port = static_cast<std::uint16_t>(RequiredInt(env, options, "masterPort"));
-    const std::chrono::milliseconds timeout(RequiredInt(env, options, "timeoutMs"));
+    const auto port = static_cast<std::uint16_t>(RequiredInt(env, options, "masterPort", 1, 65535));
+    const std::chrono::milliseconds timeout = RequiredTimeout(env, options);
     const Napi::Value interface = options.Get("interface");
     Guard(env, "rendezvous at " + masterAddr + ":" + std::to_string(port), [&] {
       c10d::TCPStoreOptions storeOptions;
@@ -158,6 +194,23 @@ class ProcessGroupHandle : public Napi::ObjectWrap<ProcessGroupHandle> {
 
   static void Wait(const c10::intrusive_ptr<c10d::Work>& work) { work->wait(); }
 
+  // Gloo trusts every rank to send the same bytes: a longer incoming message throws on its background thread
+  // (SIGABRT), a shorter one leaves the receiver partly overwritten. One small all-reduce of [n, -n, dtype, -dtype]
+  // with MAX gives every rank the largest and smallest of each, so all ranks throw together on a mismatch.
+  void CheckAgreement(Napi::Env env, const char* operation, const torch::Tensor& buffer) {
+    const int64_t n = buffer.numel(), dtype = static_cast<int64_t>(buffer.scalar_type());
+    std::vector<torch::Tensor> header{torch::tensor({n, -n, dtype, -dtype}, torch::kInt64)};
+    c10d::AllreduceOptions options;
+    options.reduceOp = c10d::ReduceOp::MAX;
+    Wait(group_->allreduce(header, options));
+    const auto h = header[0].accessor<int64_t, 1>();
+    if (h[0] == -h[1] && h[2] == -h[3]) return;
+    throw MismatchError(env, operation,
+                        "the ranks' tensors disagree: this rank has " + std::to_string(n) + " " + NameOf(dtype) +
+                            " elements; across the ranks: " + Range(std::to_string(-h[1]), std::to_string(h[0])) +
+                            " elements, dtype " + Range(NameOf(-h[3]), NameOf(h[2])));
+  }
+
   Napi::Value Rank(Info info) { return Napi::Number::New(info.Env(), rank_); }
   Napi::Value Size(Info info) { return Napi::Number::New(info.Env(), size_); }
 
@@ -170,9 +223,16 @@ class ProcessGroupHandle : public Napi::ObjectWrap<ProcessGroupHandle> {
     const std::string op = StringArg(info, 1);
     if (op != "sum" && op != "mean") throw Napi::TypeError::New(env, "allReduce: op must be 'sum' or 'mean'");
     if (tensors.empty()) return env.Undefined();
+    // Checked before the sum: dividing an integer sum in place throws after the tensors were already summed.
+    for (const auto& t : tensors) {
+      if (op == "mean" && !torch::isFloatingType(t.scalar_type()))
+        throw Napi::TypeError::New(env, std::string("allReduce: 'mean' needs floating-point tensors, got ") +
+                                            DtypeName(t.scalar_type()));
+    }
     Guard(env, "allReduce", [&] {
       torch::NoGradGuard noGrad;
       std::vector<torch::Tensor> buffer{Flatten(tensors)};
+      CheckAgreement(env, "allReduce", buffer[0]);
       Wait(group->allreduce(buffer, c10d::AllreduceOptions{}));
       if (op == "mean") buffer[0].div_(size_);
       Unflatten(buffer[0], tensors);
@@ -192,6 +252,7 @@ class ProcessGroupHandle : public Napi::ObjectWrap<ProcessGroupHandle> {
     Guard(env, "broadcast", [&] {
       torch::NoGradGuard noGrad;
       std::vector<torch::Tensor> buffer{Flatten(tensors)};
+      CheckAgreement(env, "broadcast", buffer[0]);
       c10d::BroadcastOptions options;
       options.rootRank = root;
       Wait(group->broadcast(buffer, options));

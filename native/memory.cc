@@ -74,6 +74,12 @@ class TensorCache final : public c10::Allocator {
     for (auto& [block, size] : released) munmap(block, size);
   }
 
+  // Off: blocks made while it was on are unmapped when freed instead of being kept for requests that never come.
+  void SetEnabled(bool enabled) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    enabled_ = enabled;
+  }
+
   Stats Snapshot() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return {liveBytes_, cachedBytes_, peakLiveBytes_, hits_, misses_, resizes_, evictions_, mappedBytes_};
@@ -119,7 +125,11 @@ class TensorCache final : public c10::Allocator {
     void* block = resized.first != nullptr
                       ? mremap(resized.first, resized.second, size, MREMAP_MAYMOVE)
                       : mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (block == MAP_FAILED) throw std::bad_alloc();
+    if (block == MAP_FAILED) {
+      // A failed mremap leaves the popped block mapped and owned by no one: unmap it rather than leak it.
+      if (resized.first != nullptr) munmap(resized.first, resized.second);
+      throw std::bad_alloc();
+    }
     std::lock_guard<std::mutex> lock(mutex_);
     mappedBytes_ += size > resized.second ? size - resized.second : 0;
     return MarkLive(block, size);
@@ -160,6 +170,7 @@ class TensorCache final : public c10::Allocator {
   static void Release(void* data) {
     if (data == nullptr) return;
     TensorCache& cache = Instance();
+    size_t unmap = 0;
     {
       std::lock_guard<std::mutex> lock(cache.mutex_);
       auto live = cache.live_.find(data);
@@ -167,12 +178,19 @@ class TensorCache final : public c10::Allocator {
         const size_t size = live->second;
         cache.live_.erase(live);
         cache.liveBytes_ -= size;
-        cache.free_[size].push_back(data);
-        cache.cachedBytes_ += size;
-        return;
+        if (cache.enabled_) {
+          cache.free_[size].push_back(data);
+          cache.cachedBytes_ += size;
+          return;
+        }
+        unmap = size;
       }
     }
-    free(data);  // a small block (posix_memalign)
+    if (unmap > 0) {
+      munmap(data, unmap);  // a large block freed while the cache is off
+    } else {
+      free(data);  // a small block (posix_memalign)
+    }
   }
 
   mutable std::mutex mutex_;
@@ -180,6 +198,7 @@ class TensorCache final : public c10::Allocator {
   std::map<size_t, std::vector<void*>> free_;  // cached blocks by size
   size_t liveBytes_ = 0, cachedBytes_ = 0, peakLiveBytes_ = 0;
   size_t hits_ = 0, misses_ = 0, resizes_ = 0, evictions_ = 0, mappedBytes_ = 0;
+  bool enabled_ = true;
 };
 
 #if defined(__GLIBC__)
@@ -236,6 +255,7 @@ Napi::Value SetTensorCache(Info info) {
   // Priority 1 beats the default allocator's registration (0) and lets a later call switch back.
   c10::SetCPUAllocator(enabled ? static_cast<c10::Allocator*>(&TensorCache::Instance()) : c10::GetDefaultCPUAllocator(),
                        1);
+  TensorCache::Instance().SetEnabled(enabled);
   if (!enabled) TensorCache::Instance().Clear();
   return info.Env().Undefined();
 }

@@ -3,7 +3,9 @@
 // No model architecture lives here.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstring>
+#include <thread>
 
 #include "tensor.h"
 
@@ -28,7 +30,7 @@ torch::Tensor FromTypedArray(Napi::Env env, const Napi::TypedArray& array, const
     case napi_float64_array: source = torch::kFloat64; break;
     case napi_int32_array: source = torch::kInt32; break;
     case napi_bigint64_array: source = torch::kInt64; break;
-    case napi_uint8_array: source = torch::kBool; break;
+    case napi_uint8_array: source = torch::kUInt8; break;  // converted to the target dtype by the caller
     default:
       throw Napi::TypeError::New(env, "data must be a Float32Array, Float64Array, Int32Array, BigInt64Array or Uint8Array");
   }
@@ -43,13 +45,11 @@ torch::Tensor FromTypedArray(Napi::Env env, const Napi::TypedArray& array, const
   }
   // Copy out of V8's memory: the tensor must own its data (V8 may move or free the buffer).
   torch::Tensor tensor = torch::empty(shape, torch::TensorOptions().dtype(source));
-  const auto* bytes = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
-  if (source == torch::kBool) {
-    bool* out = tensor.data_ptr<bool>();
-    for (int64_t i = 0; i < numel; ++i) out[i] = bytes[i] != 0;
-  } else if (numel > 0) {
-    std::memcpy(tensor.data_ptr(), bytes, array.ByteLength());
-  }
+  // The typed array's own data pointer (already offset): ArrayBuffer().Data() fails on a SharedArrayBuffer.
+  void* data = nullptr;
+  napi_status status = napi_get_typedarray_info(env, array, nullptr, nullptr, &data, nullptr, nullptr);
+  NAPI_THROW_IF_FAILED(env, status, torch::Tensor());
+  if (numel > 0) std::memcpy(tensor.data_ptr(), data, array.ByteLength());
   return tensor;
 }
 
@@ -435,8 +435,13 @@ void RegisterInPlace(Napi::Env env, Napi::Object exports) {
 
 void RegisterRuntime(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "setNumThreads", [](Info info) -> Napi::Value {
+    // libtorch starts every thread asked for and waits forever if one cannot be created: keep n near the cores.
+    const int64_t cores = std::max<int64_t>(1, std::thread::hardware_concurrency());
+    const int64_t limit = std::min<int64_t>(4 * cores, 1024);
     const int64_t n = IntArg(info, 0);
-    if (n < 1) throw Napi::RangeError::New(info.Env(), "threads must be >= 1");
+    if (n < 1 || n > limit)
+      throw Napi::RangeError::New(info.Env(), "threads must be in [1, " + std::to_string(limit) + "], got " +
+                                                  std::to_string(n));
     torch::set_num_threads(static_cast<int>(n));
     return info.Env().Undefined();
   });

@@ -1,5 +1,6 @@
 #include "tensor.h"
 
+#include <cmath>
 #include <cstring>
 
 namespace eecg {
@@ -7,6 +8,17 @@ namespace eecg {
 namespace {
 
 std::string Position(size_t index) { return "argument " + std::to_string(index); }
+
+// Int64Value() truncates fractions, maps NaN and Infinity to 0 and clamps large values: a bad size or dim would
+// silently become another one. Only values that are exactly an integer (up to 2^53 - 1) pass.
+int64_t CheckedInt(const Napi::Value& value, const std::string& name) {
+  const double number = value.As<Napi::Number>().DoubleValue();
+  constexpr double kMaxSafe = 9007199254740991.0;
+  if (!std::isfinite(number) || std::trunc(number) != number || std::fabs(number) > kMaxSafe) {
+    throw Napi::RangeError::New(value.Env(), name + " must be a safe integer, got " + value.ToString().Utf8Value());
+  }
+  return static_cast<int64_t>(number);
+}
 
 }  // namespace
 
@@ -163,7 +175,7 @@ std::vector<torch::Tensor> TensorListArg(const Napi::CallbackInfo& info, size_t 
 
 int64_t IntArg(const Napi::CallbackInfo& info, size_t index) {
   if (!info[index].IsNumber()) throw Napi::TypeError::New(info.Env(), Position(index) + " must be an integer");
-  return info[index].As<Napi::Number>().Int64Value();
+  return CheckedInt(info[index], Position(index));
 }
 
 double NumberArg(const Napi::CallbackInfo& info, size_t index) {
@@ -195,7 +207,7 @@ std::vector<int64_t> IntListArg(const Napi::CallbackInfo& info, size_t index) {
   for (uint32_t i = 0; i < array.Length(); ++i) {
     Napi::Value item = array.Get(i);
     if (!item.IsNumber()) throw Napi::TypeError::New(env, Position(index) + " must be an array of integers");
-    values.push_back(item.As<Napi::Number>().Int64Value());
+    values.push_back(CheckedInt(item, Position(index) + "[" + std::to_string(i) + "]"));
   }
   return values;
 }

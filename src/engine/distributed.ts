@@ -38,15 +38,19 @@ function typedError(rank: number, operation: string, cause: unknown): Error {
   return error;
 }
 
+/** Ranks are C ints in libtorch: a larger world size would wrap (2^32 + 1 became 1). */
+const MAX_WORLD_SIZE = 2 ** 31 - 1;
+
 function validate(options: ProcessGroupOptions): void {
   const { rank, worldSize, masterPort, timeoutMs, masterAddr } = options;
-  if (!Number.isInteger(worldSize) || worldSize < 1)
-    throw new ConfigError(`world size must be a positive integer, got ${worldSize}`);
+  if (!Number.isInteger(worldSize) || worldSize < 1 || worldSize > MAX_WORLD_SIZE)
+    throw new ConfigError(`world size must be an integer in [1, ${MAX_WORLD_SIZE}], got ${worldSize}`);
   if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize)
     throw new ConfigError(`rank must be an integer in [0, ${worldSize}), got ${rank}`);
   if (!Number.isInteger(masterPort) || masterPort < 1 || masterPort > 65535)
     throw new ConfigError(`master port must be in 1..65535, got ${masterPort}`);
-  if (!(timeoutMs > 0)) throw new ConfigError(`timeout must be positive, got ${timeoutMs} ms`);
+  if (!(Number.isFinite(timeoutMs) && timeoutMs >= 1))
+    throw new ConfigError(`timeout must be a finite number of ms >= 1, got ${timeoutMs}`);
   if (masterAddr.trim() === '') throw new ConfigError('master address is empty');
 }
 
@@ -90,7 +94,10 @@ export class ProcessGroup {
     }
   }
 
-  /** Every tensor becomes its sum (or mean) over the ranks, in place, in one message round (one flat buffer). */
+  /**
+   * Every tensor becomes its sum (or mean) over the ranks, in place, in one message round (one flat buffer). Ranks
+   * whose tensors differ in element count or dtype all get a DistributedError and the tensors stay as they were.
+   */
   allReduce(tensors: readonly Tensor[], op: ReduceOp = 'sum'): void {
     this.#call('allReduce', () =>
       this.#native.allReduce(
@@ -102,6 +109,8 @@ export class ProcessGroup {
 
   /** Every tensor takes the values it has on `root`, in place. */
   broadcast(tensors: readonly Tensor[], root = 0): void {
+    if (!Number.isInteger(root) || root < 0 || root >= this.worldSize)
+      throw new ConfigError(`broadcast root must be a rank in [0, ${this.worldSize}), got ${root}`);
     this.#call('broadcast', () =>
       this.#native.broadcast(
         tensors.map((t) => t.handle),

@@ -4,6 +4,7 @@ export { scope, keep, scopeDepth } from './scope.js';
 export { noGrad, isGradEnabled, grad } from './autograd.js';
 export {
   setNumThreads,
+  maxNumThreads,
   getNumThreads,
   manualSeed,
   releaseFreeMemory,

@@ -196,6 +196,35 @@ function expectRank(op: string, name: string, x: Tensor, ranks: number[], layout
   }
 }
 
+const MAX_INT32 = 2 ** 31 - 1;
+
+/** `value` as a safe integer in [min, 2^31 - 1], or a ShapeError naming the op and the argument. */
+function expectInt(op: string, name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min || value > MAX_INT32)
+    throw new ShapeError(`${op}: ${name} must be an integer in [${min}, ${MAX_INT32}], got ${value}`);
+}
+
+/**
+ * libtorch 1.13 overflows on huge windows (a dilation of 2^62 returns the input unchanged, a pooling kernel of 2^62
+ * spins forever): the window must be in range and fit the padded length.
+ */
+function expectWindow(
+  op: string,
+  length: number,
+  w: { kernel: number; stride: number; padding: number; dilation: number },
+): void {
+  expectInt(op, 'kernel', w.kernel, 1);
+  expectInt(op, 'stride', w.stride, 1);
+  expectInt(op, 'padding', w.padding, 0);
+  expectInt(op, 'dilation', w.dilation, 1);
+  const span = w.dilation * (w.kernel - 1) + 1;
+  if (span > length + 2 * w.padding)
+    throw new ShapeError(
+      `${op}: the window (kernel ${w.kernel}, dilation ${w.dilation}) spans ${span} samples, ` +
+        `more than the length ${length} plus padding 2*${w.padding}`,
+    );
+}
+
 // ---------------------------------------------------------------- creation
 
 const DEFAULT_ARRAY_DTYPE: Record<string, DType> = {
@@ -206,7 +235,10 @@ const DEFAULT_ARRAY_DTYPE: Record<string, DType> = {
   Uint8Array: 'bool',
 };
 
-/** The dtype a typed array holds (Uint8Array is bool), undefined for arrays the engine does not take. */
+/**
+ * The dtype a typed array makes by default (a Uint8Array makes bool; with another dtype its bytes are read as
+ * numbers 0..255), undefined for arrays the engine does not take.
+ */
 export function arrayDtype(array: TypedArray): DType | undefined {
   return DEFAULT_ARRAY_DTYPE[array.constructor.name];
 }
@@ -345,6 +377,8 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
   const { stride = 1, padding = 0, dilation = 1, groups = 1 } = options;
   expectRank('conv1d', 'input', x, [3], '[batch, channels, length]');
   expectRank('conv1d', 'weight', weight, [3], '[outChannels, inChannels/groups, kernel]');
+  expectInt('conv1d', 'groups', groups, 1);
+  expectWindow('conv1d', x.shape[2]!, { kernel: weight.shape[2]!, stride, padding, dilation });
   const inChannels = x.shape[1]!;
   if (inChannels !== weight.shape[1]! * groups) {
     throw new ShapeError(
@@ -369,6 +403,10 @@ export interface BatchNormArgs {
 
 /** Batch normalisation over dim 1; in training it updates runningMean/runningVar in place (PyTorch semantics). */
 export function batchNorm(x: Tensor, args: BatchNormArgs): Tensor {
+  if (x.rank < 2)
+    throw new ShapeError(
+      `batchNorm: input must be [batch, channels, ...] (rank >= 2), got shape [${x.shape.join(', ')}]`,
+    );
   return call(
     'batchNorm',
     [x, args.weight, args.bias, args.runningMean, args.runningVar],
@@ -411,6 +449,15 @@ export interface PoolOptions {
   ceilMode?: boolean;
 }
 
+/** Pooling takes [channels, length] or [batch, channels, length]; other ranks are left to libtorch's message. */
+function expectPoolWindow(
+  op: string,
+  x: Tensor,
+  w: { kernel: number; stride: number; padding: number; dilation: number },
+): void {
+  expectWindow(op, x.rank === 2 || x.rank === 3 ? x.shape[x.rank - 1]! : Infinity, w);
+}
+
 /** Lout = floor((L + 2*padding - kernel) / stride) + 1 (ceil with ceilMode). */
 export const avgPool1d = (
   x: Tensor,
@@ -424,6 +471,7 @@ export const avgPool1d = (
     ceilMode: options.ceilMode ?? false,
     countIncludePad: options.countIncludePad ?? true,
   };
+  expectPoolWindow('avgPool1d', x, { ...attrs, dilation: 1 });
   return call('avgPool1d', [x], attrs, (a) =>
     a.avgPool1d(h(x), kernel, attrs.stride, attrs.padding, attrs.ceilMode, attrs.countIncludePad),
   );
@@ -441,14 +489,19 @@ export const maxPool1d = (
     dilation: options.dilation ?? 1,
     ceilMode: options.ceilMode ?? false,
   };
+  expectPoolWindow('maxPool1d', x, attrs);
   return call('maxPool1d', [x], attrs, (a) =>
     a.maxPool1d(h(x), kernel, attrs.stride, attrs.padding, attrs.dilation, attrs.ceilMode),
   );
 };
-export const adaptiveAvgPool1d = (x: Tensor, outputSize: number): Tensor =>
-  call('adaptiveAvgPool1d', [x], { outputSize }, (a) => a.adaptiveAvgPool1d(h(x), outputSize));
-export const adaptiveMaxPool1d = (x: Tensor, outputSize: number): Tensor =>
-  call('adaptiveMaxPool1d', [x], { outputSize }, (a) => a.adaptiveMaxPool1d(h(x), outputSize));
+export const adaptiveAvgPool1d = (x: Tensor, outputSize: number): Tensor => {
+  expectInt('adaptiveAvgPool1d', 'outputSize', outputSize, 1);
+  return call('adaptiveAvgPool1d', [x], { outputSize }, (a) => a.adaptiveAvgPool1d(h(x), outputSize));
+};
+export const adaptiveMaxPool1d = (x: Tensor, outputSize: number): Tensor => {
+  expectInt('adaptiveMaxPool1d', 'outputSize', outputSize, 1);
+  return call('adaptiveMaxPool1d', [x], { outputSize }, (a) => a.adaptiveMaxPool1d(h(x), outputSize));
+};
 
 export function dropout(x: Tensor, p: number, training: boolean): Tensor {
   if (!(p >= 0 && p < 1)) throw new ShapeError(`dropout: p must be in [0, 1), got ${p}`);

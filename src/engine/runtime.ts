@@ -1,4 +1,8 @@
-/** Process-wide engine settings: intra-op threads, the random seed and the memory allocator (native/memory.cc). */
+/**
+ * Engine settings: intra-op threads (per calling thread), the random seed and the memory allocator
+ * (native/memory.cc), the last two process-wide.
+ */
+import { availableParallelism } from 'node:os';
 import { EcgError } from '../errors.js';
 import { loadAddon } from './binding.js';
 import type { AllocatorOption, AllocatorStats } from './binding.js';
@@ -10,10 +14,19 @@ const ALLOCATOR_OPTIONS: readonly AllocatorOption[] = [
   'arenaMax',
 ];
 
-/** Intra-op threads for libtorch (the addon starts with one per core; Debian's libtorch default is 1). */
+/** The most intra-op threads setNumThreads takes: libtorch waits forever when it cannot start one it was asked for. */
+export function maxNumThreads(): number {
+  return Math.min(4 * availableParallelism(), 1024);
+}
+
+/**
+ * Intra-op threads for the libtorch ops that the calling thread runs (the addon starts with one per core; Debian's
+ * libtorch default is 1). The setting is OpenMP's, per thread: a worker thread has its own.
+ */
 export function setNumThreads(threads: number): void {
-  if (!Number.isInteger(threads) || threads < 1)
-    throw new EcgError(`threads must be a positive integer, got ${threads}`);
+  const max = maxNumThreads();
+  if (!Number.isInteger(threads) || threads < 1 || threads > max)
+    throw new EcgError(`threads must be a positive integer up to ${max}, got ${threads}`);
   loadAddon().setNumThreads(threads);
 }
 
@@ -23,7 +36,7 @@ export function getNumThreads(): number {
 
 /** Seeds libtorch's generator (initialisation, dropout, randn). */
 export function manualSeed(seed: number): void {
-  if (!Number.isInteger(seed) || seed < 0)
+  if (!Number.isSafeInteger(seed) || seed < 0)
     throw new EcgError(`seed must be a non-negative integer, got ${seed}`);
   loadAddon().manualSeed(seed);
 }
