@@ -17,7 +17,7 @@ import {
 } from '../io/find-records.js';
 import type { FileResult, ModelTarget } from '../infer/predict-file.js';
 import { LINE_FORMATS, OUTPUT_FORMATS, type OutputFormat } from '../infer/predict-output.js';
-import { predictionReportHtml } from '../infer/prediction-report.js';
+import { predictionReportHtml, reportExcerpt } from '../infer/prediction-report.js';
 import { fileResultSchema } from '../infer/result.js';
 import { escapeHtml } from '../eval/report/html.js';
 import { withHdf5Exams } from '../io/hdf5.js';
@@ -39,7 +39,10 @@ interface PredictFlags {
   fs?: number;
 }
 
-/** The records of the report's traces, read again (results hold no samples); one that fails is left undrawn. */
+/**
+ * The excerpts of the report's traces, read again one record at a time (results hold no samples); one that fails is
+ * left undrawn.
+ */
 async function reportRecords(
   results: readonly FileResult[],
   target: ModelTarget,
@@ -49,7 +52,7 @@ async function reportRecords(
   for (const result of results) {
     if (!result.ok) continue;
     try {
-      records.set(result.file, await readRecord(result.file, fs === undefined ? {} : { fs }));
+      records.set(result.file, reportExcerpt(await readRecord(result.file, fs === undefined ? {} : { fs })));
     } catch {
       // the section keeps its probabilities and notices without a trace
     }
@@ -182,7 +185,7 @@ export function registerPredict(program: Command): void {
     .option('--resume', 'continue an interrupted run: keep the records already in --out, predict the rest')
     .option(
       '--report <file.html>',
-      'also write an HTML report: each record on ECG paper with saliency shading, probabilities as bars (keeps every result in memory)',
+      'also write an HTML report: each record on ECG paper with saliency shading, probabilities as bars (keeps every result and its first 10 s in memory)',
     )
     .option('--lead <name|index>', 'a one-lead model reads this lead of multi-lead records (e.g. V1, or 0)')
     .option(

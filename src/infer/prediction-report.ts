@@ -6,6 +6,7 @@
  * One self-contained file: inline SVG and CSS, no scripts.
  */
 import type { EcgRecord } from '../io/record.js';
+import { cutRecord } from '../io/window.js';
 import { legendOf, measurementText } from './predict-output.js';
 import { diagnosisLine, type EcgResult, type FileResult } from './result.js';
 
@@ -21,6 +22,16 @@ const escape = (text: string) =>
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
+
+/**
+ * The part of a record its report section draws (the first REPORT_SECONDS of every lead): a batch report keeps
+ * these excerpts, not whole records (a folder of 24 h Holters would otherwise be held in memory at once).
+ */
+export function reportExcerpt(record: EcgRecord): EcgRecord {
+  const length = record.signals[0]?.length ?? 0;
+  const samples = Math.ceil(REPORT_SECONDS * record.fs);
+  return length <= samples ? record : cutRecord(record, { to: samples }, record.name);
+}
 
 /** `records` gives each result's record (by file) for the trace; a record that cannot be given is left undrawn. */
 export function predictionReportHtml(
