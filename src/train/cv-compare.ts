@@ -207,6 +207,8 @@ interface RecipeGroup {
   label: string;
   /** Indices into the arms: by seed when every member's config.json records it, else in the order given. */
   members: number[];
+  /** The same indices in the order given. */
+  given: number[];
   /** The members' seeds (members' order), null when some member has no config.json. */
   seeds: number[] | null;
 }
@@ -265,9 +267,18 @@ function seedPairing([reference, ...others]: readonly RecipeGroup[]): string[] {
   });
 }
 
-/** The first recipe's arm that seed k of another recipe is paired with. */
-function referenceSeed(reference: RecipeGroup, k: number): number {
-  return reference.members[reference.members.length === 1 ? 0 : k]!;
+/**
+ * A recipe's arms in the order they are paired with the first recipe's (`reference`): by seed where both record
+ * their seeds, else both in the order given (as seedPairing reports).
+ */
+function pairingOrder(group: RecipeGroup, reference: RecipeGroup): number[] {
+  return bySeed(reference, group) ? group.members : group.given;
+}
+
+/** The first recipe's arm that seed k of `group` (in pairingOrder) is paired with. */
+function referenceSeed(reference: RecipeGroup, group: RecipeGroup, k: number): number {
+  if (reference.members.length === 1) return reference.members[0]!;
+  return pairingOrder(reference, group)[k]!;
 }
 
 /** The arms grouped by label, in order of first appearance; each group's members by seed where all record one. */
@@ -275,9 +286,10 @@ function recipeGroups(arms: readonly CvArm[]): RecipeGroup[] {
   const groups = new Map<string, number[]>();
   arms.forEach((arm, a) => groups.set(arm.label, [...(groups.get(arm.label) ?? []), a]));
   return [...groups].map(([label, members]) => {
-    if (!members.every((a) => arms[a]!.config !== null)) return { label, members, seeds: null };
+    if (!members.every((a) => arms[a]!.config !== null))
+      return { label, members, given: members, seeds: null };
     const sorted = [...members].sort((a, b) => arms[a]!.config!.seed - arms[b]!.config!.seed);
-    return { label, members: sorted, seeds: sorted.map((a) => arms[a]!.config!.seed) };
+    return { label, members: sorted, given: members, seeds: sorted.map((a) => arms[a]!.config!.seed) };
   });
 }
 
@@ -293,7 +305,9 @@ function seedPartners(groups: readonly RecipeGroup[], rows: number): Array<numbe
   const averaged = groups.filter((g) => g.members.length > 1);
   const averageRow = (group: RecipeGroup) => arms + averaged.indexOf(group);
   for (const group of others) {
-    group.members.forEach((arm, k) => (partners[arm] = referenceSeed(reference!, k)));
+    pairingOrder(group, reference!).forEach(
+      (arm, k) => (partners[arm] = referenceSeed(reference!, group, k)),
+    );
     if (group.members.length > 1 && rows > arms)
       partners[averageRow(group)] =
         reference!.members.length > 1 ? averageRow(reference!) : reference!.members[0]!;
@@ -352,17 +366,18 @@ function recipeFigures(
       foldMean: meanAndSd(seeds.map((seed) => seed.mean)),
     };
     if (group === reference) return { ...summary, paired: null };
-    const against = (k: number) => figures[referenceSeed(reference, k)]!;
+    const paired = pairingOrder(group, reference).map((a) => figures[a]!);
+    const against = (k: number) => figures[referenceSeed(reference, group, k)]!;
     return {
       ...summary,
       paired: {
         perSeed: pairedDifference(
-          seeds.map((_, k) => against(k).pooled),
-          seeds.map((seed) => seed.pooled),
+          paired.map((_, k) => against(k).pooled),
+          paired.map((seed) => seed.pooled),
         ),
         perFoldAndSeed: pairedDifference(
-          seeds.flatMap((_, k) => against(k).perFold),
-          seeds.flatMap((seed) => seed.perFold),
+          paired.flatMap((_, k) => against(k).perFold),
+          paired.flatMap((seed) => seed.perFold),
         ),
       },
     };

@@ -198,6 +198,32 @@ test('compare: seeds are paired by their seed (config.json), not by the order gi
       formatComparison(byOrder),
       /seeds: B: seeds paired with A's in the order given \(no config\.json records their seeds\)/,
     );
+    // A recipe that records its seeds against one that does not: both in the order given (A's seed 1 was given
+    // first, so it pairs with B's first folder), as the report says, not A sorted by seed against B as given.
+    const mixed = openArms([
+      specs[0]!,
+      specs[1]!,
+      { label: 'B', dir: cv('m-1', 1, null) },
+      { label: 'B', dir: cv('m-0', 0, null) },
+    ]);
+    const byGiven = compareArms(mixed.arms, mixed.folds, mixed.totalFolds);
+    const mixedRow = (label: string) => byGiven.arms.find((arm) => arm.label === label)!;
+    assert.deepEqual(
+      mixedRow('B #1').paired,
+      pairedDifference(mixedRow('A seed 1').perFold, mixedRow('B #1').perFold),
+    );
+    assert.deepEqual(
+      mixedRow('B #2').paired,
+      pairedDifference(mixedRow('A seed 0').perFold, mixedRow('B #2').perFold),
+    );
+    assert.deepEqual(
+      byGiven.recipes![1]!.paired!.perSeed,
+      pairedDifference(
+        [mixedRow('A seed 1').pooled, mixedRow('A seed 0').pooled],
+        [mixedRow('B #1').pooled, mixedRow('B #2').pooled],
+      ),
+    );
+    assert.match(formatComparison(byGiven), /seeds: B: seeds paired with A's in the order given/);
   } finally {
     dispose();
   }
