@@ -7,6 +7,7 @@
  * from the other folds' predictions, never from fold k).
  */
 import { CINC2017_CLASSES } from '../datasets/references.js';
+import { MetricError } from '../errors.js';
 import { aamiBeatMetrics, aamiConfusion, aamiNsvF1 } from './beats.js';
 import { cinc2017Score } from './challenges.js';
 import { confusionMatrix, multiclassReport } from './confusion.js';
@@ -112,6 +113,12 @@ export function nestedClassOffsets(
   scoreOf: (reference: Int32Array) => PredictionScore,
   search: OffsetSearch = DEFAULT_SEARCH,
 ): Float64Array[] {
+  // One fold has no other folds to fit its offsets on (an empty fit would shift every logit by undefined: NaN).
+  if (folds.length < 2)
+    throw new MetricError(
+      'folds',
+      `nested class offsets need at least 2 folds (got ${folds.length}): each fold's offsets are fitted on the others`,
+    );
   return folds.map((_, k) => {
     const others = folds.filter((__, j) => j !== k);
     const labels = Int32Array.from(others.flatMap((fold) => Array.from(fold.labels)));

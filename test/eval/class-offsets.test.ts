@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { aamiBeatMetrics, aamiConfusion } from '../../src/eval/beats.js';
+import { MetricError } from '../../src/errors.js';
 import { beatValidationMetrics } from '../../src/train/beats.js';
 import {
   decide,
@@ -64,6 +65,14 @@ test('nested offsets of fold k are fitted without fold k', () => {
   const flipped = nestedClassOffsets([folds[0]!, folds[1]!, same], scoreOf);
   assert.deepEqual(Array.from(nested[2]!), Array.from(flipped[2]!));
   assert.notDeepEqual(Array.from(nested[0]!), Array.from(flipped[0]!));
+});
+
+test('nested offsets of a single fold are refused (no other fold to fit them on), not NaN logits', () => {
+  const scoreOf = (labels: Int32Array) => singleLabelScore(['a', 'b'], labels);
+  assert.throws(
+    () => nestedClassOffsets([{ labels: reference, logits }], scoreOf),
+    (error: unknown) => error instanceof MetricError && /at least 2 folds \(got 1\)/.test(error.message),
+  );
 });
 
 test('fitted: only the named classes move, the others keep offset 0', () => {
