@@ -86,7 +86,11 @@ function resamplingUnits(count: number, groups: BootstrapOptions['groups']): num
   if (groups.length !== count)
     throw new MetricError('options.groups', `${groups.length} entries for ${count} records`);
   const members = new Map<string | number, number[]>();
-  groups.forEach((group, i) => members.set(group, [...(members.get(group) ?? []), i]));
+  groups.forEach((group, i) => {
+    const list = members.get(group);
+    if (list === undefined) members.set(group, [i]);
+    else list.push(i);
+  });
   return [...members.values()];
 }
 
@@ -120,7 +124,10 @@ export function bootstrap<T>(
   const undefinedResamples: Record<string, number> = {};
   for (let r = 0; r < resamples; r++) {
     const indices: number[] = [];
-    for (let u = 0; u < units.length; u++) indices.push(...units[Math.floor(random() * units.length)]!);
+    for (let u = 0; u < units.length; u++) {
+      // A loop, not push(...unit): a patient with ~10^5 records would overflow the call stack as arguments.
+      for (const index of units[Math.floor(random() * units.length)]!) indices.push(index);
+    }
     const values = new Map<string, number | null>();
     flatten(metric(Uint32Array.from(indices)), '', values);
     for (const [path, list] of draws) {

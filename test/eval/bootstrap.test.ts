@@ -71,3 +71,15 @@ test('groups are resampled whole; undefined leaves are counted, not averaged', (
     (e) => e instanceof MetricError && /string/.test(e.message),
   );
 });
+
+test('a patient with 300,000 records is one resampling unit (no call-stack overflow, no quadratic grouping)', () => {
+  const count = 300_000;
+  const groups = Array.from({ length: count }, (_, i) => (i < count - 2 ? 'holter' : `p${i}`));
+  // Every resample draws 3 units out of {holter, p299998, p299999}: its size says how often holter was drawn.
+  const sizes = [0, 1, 2, 3].map((holters) => holters * (count - 2) + (3 - holters));
+  const drawn: number[] = [];
+  bootstrap(count, (ix) => (drawn.push(ix.length), { size: ix.length }), { resamples: 3, seed: 2, groups });
+  assert.equal(drawn.length, 4);
+  assert.equal(drawn[0], count);
+  for (const size of drawn.slice(1)) assert.ok(sizes.includes(size), `resample of ${size} records`);
+});
