@@ -34,7 +34,7 @@ export type ScoredAamiClass = (typeof SCORED_AAMI_CLASSES)[number];
 
 export type BeatConvention = 'ec57' | 'strict';
 
-interface ConventionSpec {
+export interface ConventionSpec {
   description: string;
   /** Cells (reference, predicted) that are no false positive of the predicted class. */
   exemptFalsePositives: readonly [reference: ScoredAamiClass, predicted: ScoredAamiClass][];
@@ -114,6 +114,13 @@ function classMetrics(
   } satisfies BeatClassMetrics;
 }
 
+/** The convention's rules; an unknown name (also `toString`, `constructor`...) is a MetricError. */
+export function beatConvention(convention: BeatConvention): ConventionSpec {
+  if (!Object.hasOwn(BEAT_CONVENTIONS, convention))
+    throw new MetricError('convention', `unknown beat convention ${JSON.stringify(convention)}`);
+  return BEAT_CONVENTIONS[convention];
+}
+
 /** Per-class Se, +P, F1, specificity, FPR and overall accuracy from a 5x5 matrix over N, S, V, F, Q. */
 export function aamiBeatMetrics(matrix: ConfusionMatrix, convention: BeatConvention = 'ec57'): BeatMetrics {
   checkConfusion(matrix);
@@ -122,9 +129,7 @@ export function aamiBeatMetrics(matrix: ConfusionMatrix, convention: BeatConvent
       'confusion matrix',
       `needs classes [${AAMI_CLASSES.join(', ')}], got [${matrix.classes.join(', ')}]`,
     );
-  const spec = BEAT_CONVENTIONS[convention];
-  if (spec === undefined)
-    throw new MetricError('convention', `unknown beat convention ${JSON.stringify(convention)}`);
+  const spec = beatConvention(convention);
   let scored = 0;
   let correct = 0;
   for (const name of SCORED_AAMI_CLASSES) {

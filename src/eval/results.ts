@@ -6,7 +6,7 @@ import { AAMI_CLASSES } from '../datasets/mitdb/aami.js';
 import {
   aamiBeatMetrics,
   aamiConfusion,
-  BEAT_CONVENTIONS,
+  beatConvention,
   SCORED_AAMI_CLASSES,
   type BeatConvention,
 } from './beats.js';
@@ -169,7 +169,7 @@ export function mitbihResult(
   const convention = options.convention ?? 'ec57';
   const confusion = aamiConfusion(reference, predicted);
   const metrics = aamiBeatMetrics(confusion, convention);
-  const notes = [BEAT_CONVENTIONS[convention].description];
+  const notes = [beatConvention(convention).description];
   const bootstrapOptions =
     options.bootstrap === false
       ? false

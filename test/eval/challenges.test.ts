@@ -117,8 +117,10 @@ test('AAMI beats: Q excluded, Fv not a V false positive under EC57, counted unde
       }),
     MetricError,
   );
-  assert.throws(
-    () => aamiBeatMetrics(matrix, 'loose' as never),
-    (e) => e instanceof MetricError && /convention/.test(e.message),
-  );
+  for (const unknown of ['loose', 'toString', 'constructor', '__proto__'])
+    assert.throws(
+      () => aamiBeatMetrics(matrix, unknown as never),
+      (e) => e instanceof MetricError && /unknown beat convention/.test(e.message),
+      unknown,
+    );
 });
