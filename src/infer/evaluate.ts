@@ -160,6 +160,11 @@ function f1AtValidationThresholds(
     predictor.info.labels.map((label, c) => [label, predictor.info.thresholds[c]!]),
   );
   const thresholded = applyThresholds(labels, scores, classes, thresholds);
+  const unchosen = classes.filter((label) => predictor.info.unchosenThresholds.includes(label));
+  if (unchosen.length > 0)
+    report.notes.push(
+      `THRESHOLDS: no threshold was chosen on validation for ${unchosen.join(', ')}: their F1 is at the 0.5 default`,
+    );
   report.tables.push({
     title: 'F1 at the validation thresholds',
     columns: ['class', 'threshold', 'F1'],
@@ -168,7 +173,7 @@ function f1AtValidationThresholds(
       ['macro', null, thresholded.macroF1],
     ],
   });
-  return { macro: thresholded.macroF1, thresholds, per_class: thresholded.perClass };
+  return { macro: thresholded.macroF1, thresholds, per_class: thresholded.perClass, unchosen };
 }
 
 /**

@@ -179,6 +179,8 @@ export interface ModelInfo {
   standardize: boolean;
   /** Per class, the probability above which a multi-label class is reported (0.5 where none was chosen). */
   thresholds: number[];
+  /** The labels whose threshold is that 0.5 fallback: none was chosen on validation. */
+  unchosenThresholds: string[];
   task: 'records' | 'beats';
   /**
    * context: columns of the `context` input; residualChannels: lead minus template after each lead set; template:
@@ -213,10 +215,18 @@ export interface ModelInfo {
  * "constructor" or "toString" must not find Object.prototype's function. Read from the parsed JSON itself, as zod's
  * record drops a "__proto__" key without checking its value; any value but a probability or null is refused.
  */
+function hasThreshold(table: unknown, label: string): boolean {
+  return (
+    typeof table === 'object' &&
+    table !== null &&
+    Object.hasOwn(table, label) &&
+    (table as Record<string, unknown>)[label] !== null
+  );
+}
+
 function thresholdOf(table: unknown, label: string, source: string): number {
-  if (typeof table !== 'object' || table === null || !Object.hasOwn(table, label)) return 0.5;
+  if (!hasThreshold(table, label)) return 0.5;
   const value = (table as Record<string, unknown>)[label];
-  if (value === null) return 0.5;
   if (typeof value !== 'number' || !(value >= 0 && value <= 1))
     throw new ConfigError(
       `${source}: model metadata is not usable (thresholds.${excerpt(label)}: must be a probability between 0 and 1 or null, got ${typeof value === 'number' ? value : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`})`,
@@ -254,6 +264,7 @@ export function parseModelInfo(metadata: Record<string, unknown>, source: string
     bandpass: m.preprocessing?.bandpass ?? null,
     standardize: m.preprocessing?.standardize ?? false,
     thresholds: m.labels.map((label) => thresholdOf(metadata.thresholds, label, source)),
+    unchosenThresholds: m.labels.filter((label) => !hasThreshold(metadata.thresholds, label)),
     task: m.task ?? 'records',
     beats: m.beats
       ? {

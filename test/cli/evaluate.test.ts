@@ -104,6 +104,8 @@ test('PTB-XL --split all: macro and per-class AUROC, F1 at the validation thresh
       fs: 100,
       windowSamples: 500,
       labelKind: 'multi-label',
+      // Thresholds chosen for NORM and CD only (MI's null: none found on validation).
+      extra: { thresholds: { NORM: 0.3, MI: null, CD: 0.6 } },
     }),
     'dev',
   );
@@ -125,6 +127,15 @@ test('PTB-XL --split all: macro and per-class AUROC, F1 at the validation thresh
   );
   assert.deepEqual(Object.keys(result.auroc), labels, 'dataset class order, whatever the model order');
   assert.deepEqual(Object.keys(result.f1_at_thresholds.thresholds).sort(), [...labels].sort());
+  // The classes without a chosen threshold are decided at the 0.5 fallback, and the report says which.
+  assert.ok(
+    evaluation.report.notes.includes(
+      'THRESHOLDS: no threshold was chosen on validation for MI, STTC, HYP: their F1 is at the 0.5 default',
+    ),
+    evaluation.report.notes.join('\n'),
+  );
+  assert.deepEqual((result.f1_at_thresholds as { unchosen?: string[] }).unchosen, ['MI', 'STTC', 'HYP']);
+  assert.deepEqual(result.f1_at_thresholds.thresholds, { NORM: 0.3, MI: 0.5, STTC: 0.5, CD: 0.6, HYP: 0.5 });
   await assert.rejects(
     evaluate(predictor, dataset, { split: 'test', resamples: 0 }),
     /has no test records \(use --split all/,

@@ -20,6 +20,9 @@ test('labels named like Object.prototype properties get the default threshold, n
   // Own entries, even under those names, are read (JSON.parse makes "__proto__" an own key).
   const parsed = JSON.parse('{"constructor": 0.2, "__proto__": 0.7, "toString": null}') as unknown;
   assert.deepEqual(info(labels, parsed).thresholds, [0.2, 0.5, 0.5, 0.7, 0.5, 0.5]);
+  // Which thresholds are that fallback (none chosen, or null), for reports that show them.
+  assert.deepEqual(info(labels, parsed).unchosenThresholds, ['toString', 'hasOwnProperty', 'valueOf', 'AF']);
+  assert.deepEqual(info(labels, { AF: 0.3 }).unchosenThresholds, labels.slice(0, 5));
 });
 
 test('a threshold that is not a probability is a ConfigError naming the file and the label', () => {
