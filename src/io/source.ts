@@ -3,9 +3,10 @@
  * stays loadable in a browser), a URL (global fetch) or bytes already in memory (with the other files of the
  * record given as a name -> bytes map). `sibling` resolves a file named inside a header relative to it.
  */
-import { excerpt, FormatError, MissingFileError } from '../errors.js';
+import { excerpt, FormatError, MissingFileError, NetworkError } from '../errors.js';
 import { nodeBuiltin } from '../util/node-builtin.js';
 import { openRegularFile, readSpan } from '../util/regular-file.js';
+import { parseExamName } from './hdf5-names.js';
 import { DEFAULT_READ_LIMITS } from './limits.js';
 
 export interface ByteSource {
@@ -21,9 +22,13 @@ export interface ByteSource {
   sibling(fileName: string): ByteSource;
 }
 
-/** Base name without directories ("a/b/100.hea" -> "100.hea"); works for URLs and both path separators. */
+/**
+ * Base name without directories ("a/b/100.hea" -> "100.hea"); works for URLs (their query and fragment dropped),
+ * HDF5 exam names ("a/x.hdf5#123" -> "x.hdf5") and both path separators. Elsewhere in a local path, `?` and `#`
+ * are ordinary characters ("run#1/t.csv" -> "t.csv").
+ */
 export function baseName(name: string): string {
-  const clean = name.replace(/[?#].*$/, '');
+  const clean = isUrl(name) ? name.replace(/[?#].*$/, '') : (parseExamName(name)?.file ?? name);
   return clean.slice(Math.max(clean.lastIndexOf('/'), clean.lastIndexOf('\\')) + 1);
 }
 
@@ -64,9 +69,19 @@ export interface SourceOptions {
    * header is input, and must not make the reader open /dev/zero, a FIFO or /etc/passwd).
    */
   allowOutsideFolder?: boolean;
-  /** Largest file read, in bytes (default DEFAULT_READ_LIMITS.maxFileBytes). */
+  /**
+   * Largest file read whole, in bytes (default DEFAULT_READ_LIMITS.maxFileBytes); a window (readRange) may come
+   * from a larger file, but may not itself be larger.
+   */
   maxFileBytes?: number;
+  /** URLs: milliseconds to wait for the response headers (default 30 s; Infinity waits for ever). */
+  headersTimeoutMs?: number;
+  /** URLs: milliseconds to wait for the next chunk of a response body (default 30 s; Infinity waits for ever). */
+  idleTimeoutMs?: number;
 }
+
+/** Default SourceOptions.headersTimeoutMs and idleTimeoutMs. */
+export const DEFAULT_URL_TIMEOUT_MS = 30_000;
 
 /** Why a file name from a header may not be followed, or null when it stays inside the header's folder. */
 export function outsideFolderProblem(fileName: string): string | null {
@@ -85,6 +100,13 @@ function refusedSource(name: string, error: Error): ByteSource {
   };
 }
 
+function leavesFolder(base: string, fileName: string, problem: string): FormatError {
+  return new FormatError(
+    base,
+    `names the file "${excerpt(fileName)}": ${problem} leaves the record's folder (pass allowOutsideFolder to follow it)`,
+  );
+}
+
 /** The sibling `fileName` of `base`, or a refused source when the name leaves the folder (unless allowed). */
 function confinedSibling(
   base: string,
@@ -94,11 +116,33 @@ function confinedSibling(
 ): ByteSource {
   const problem = options.allowOutsideFolder ? null : outsideFolderProblem(fileName);
   if (problem === null) return make(fileName);
-  const error = new FormatError(
-    base,
-    `names the file "${excerpt(fileName)}": ${problem} leaves the record's folder (pass allowOutsideFolder to follow it)`,
-  );
-  return refusedSource(fileName, error);
+  return refusedSource(fileName, leavesFolder(base, fileName, problem));
+}
+
+/**
+ * The URL of `fileName` named in the header at `href`. The name is checked once resolved, as the request will see
+ * it: percent-encoded dots (`%2e%2e/`) and scheme-relative forms (`https:evil.example/x.dat`) are only resolved
+ * by the URL parser, so a check of the raw text cannot see where they lead.
+ */
+function urlSibling(href: string, fileName: string, options: SourceOptions): ByteSource {
+  let resolved: URL;
+  try {
+    resolved = new URL(fileName, href);
+  } catch {
+    return refusedSource(
+      fileName,
+      new FormatError(href, `names the file "${excerpt(fileName)}", which is not a valid URL relative to it`),
+    );
+  }
+  if (!options.allowOutsideFolder) {
+    const folder = new URL('.', href);
+    if (resolved.origin !== folder.origin || !resolved.pathname.startsWith(folder.pathname))
+      return refusedSource(
+        fileName,
+        leavesFolder(href, fileName, `a name that resolves to ${excerpt(resolved.href, 200)}`),
+      );
+  }
+  return urlSource(resolved, options);
 }
 
 function fileError(path: string, error: unknown): Error {
@@ -124,12 +168,13 @@ function openRegular(fs: NodeFs, path: string, maxFileBytes: number): { fd: numb
  */
 export function pathSource(path: string, options: SourceOptions = {}): ByteSource {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_READ_LIMITS.maxFileBytes;
-  const withFile = async (use: (fs: NodeFs, fd: number, size: number) => Uint8Array) => {
+  const withFile = async (limit: number, use: (fs: NodeFs, fd: number, size: number) => Uint8Array) => {
     const fs = await nodeFs();
-    const { fd, size } = openRegular(fs, path, maxFileBytes);
+    const { fd, size } = openRegular(fs, path, limit);
     try {
       return use(fs, fd, size);
     } catch (error) {
+      if (error instanceof FormatError) throw error;
       throw fileError(path, error);
     } finally {
       fs.closeSync(fd);
@@ -137,8 +182,18 @@ export function pathSource(path: string, options: SourceOptions = {}): ByteSourc
   };
   return {
     name: path,
-    read: () => withFile((fs, fd, size) => readSpan(fs, fd, 0, size)),
-    readRange: (start, end) => withFile((fs, fd, size) => readSpan(fs, fd, start, Math.min(end, size))),
+    read: () => withFile(maxFileBytes, (fs, fd, size) => readSpan(fs, fd, 0, size)),
+    // A window of a long file: only the bytes read count against maxFileBytes, as for a URL.
+    readRange: (start, end) =>
+      withFile(Infinity, (fs, fd, size) => {
+        const span = Math.min(end, size) - start;
+        if (span > maxFileBytes)
+          throw new FormatError(
+            path,
+            `a read of ${span} bytes exceeds the limit of ${maxFileBytes} bytes per file`,
+          );
+        return readSpan(fs, fd, start, Math.min(end, size));
+      }),
     sibling(fileName) {
       const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
       return confinedSibling(path, fileName, options, (name) =>
@@ -148,14 +203,59 @@ export function pathSource(path: string, options: SourceOptions = {}): ByteSourc
   };
 }
 
-/** fetch with the reader's errors: MissingFileError when absent (or unreachable), FormatError for other failures. */
-async function fetchOrThrow(href: string, init?: RequestInit): Promise<Response> {
+/**
+ * The deadlines of one request: `signal` aborts it, with a NetworkError naming the URL as its reason, when the
+ * headers take longer than `headersTimeoutMs` or the body stalls for `idleTimeoutMs` (re-armed by `idle()` after
+ * each chunk). `done()` clears the timer and drops whatever the server still sends.
+ */
+interface Deadline {
+  signal: AbortSignal;
+  idle(): void;
+  done(): void;
+}
+
+/** setTimeout's largest delay (a longer one fires at once): anything longer waits for ever. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function deadline(href: string, options: SourceOptions): Deadline {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (ms: number, problem: string) => {
+    clearTimeout(timer);
+    if (ms <= MAX_TIMER_MS)
+      timer = setTimeout(() => controller.abort(new NetworkError(href, problem)), Math.max(0, ms));
+  };
+  const headersMs = options.headersTimeoutMs ?? DEFAULT_URL_TIMEOUT_MS;
+  const idleMs = options.idleTimeoutMs ?? DEFAULT_URL_TIMEOUT_MS;
+  arm(headersMs, `no response within ${headersMs} ms (headersTimeoutMs)`);
+  return {
+    signal: controller.signal,
+    idle: () => arm(idleMs, `the response body stalled for ${idleMs} ms (idleTimeoutMs)`),
+    done: () => {
+      clearTimeout(timer);
+      controller.abort();
+    },
+  };
+}
+
+/** The NetworkError of a request its deadline aborted, or null. */
+function timedOut(deadline: Deadline): NetworkError | null {
+  const { aborted, reason } = deadline.signal;
+  return aborted && reason instanceof NetworkError ? reason : null;
+}
+
+/**
+ * fetch with the reader's errors: MissingFileError when absent (or unreachable), FormatError for other failures,
+ * NetworkError when the headers do not come before the deadline.
+ */
+async function fetchOrThrow(href: string, deadline: Deadline, init: RequestInit = {}): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(href, init);
+    response = await fetch(href, { ...init, signal: deadline.signal });
   } catch (error) {
-    throw new MissingFileError(href, `fetch failed (${(error as Error).message})`);
+    throw timedOut(deadline) ?? new MissingFileError(href, `fetch failed (${(error as Error).message})`);
   }
+  deadline.idle();
   if (response.status === 404 || response.status === 410)
     throw new MissingFileError(href, `HTTP ${response.status}`);
   if (!response.ok && response.status !== 416)
@@ -170,8 +270,23 @@ async function fetchOrThrow(href: string, init?: RequestInit): Promise<Response>
 async function boundedBody(
   response: Response,
   href: string,
+  deadline: Deadline,
   max: number,
   stop = Infinity,
+): Promise<Uint8Array> {
+  try {
+    return await readBody(response, href, deadline, max, stop);
+  } catch (error) {
+    throw timedOut(deadline) ?? error;
+  }
+}
+
+async function readBody(
+  response: Response,
+  href: string,
+  deadline: Deadline,
+  max: number,
+  stop: number,
 ): Promise<Uint8Array> {
   const tooLarge = (bytes: number | string) =>
     new FormatError(href, `file of ${bytes} bytes exceeds the limit of ${max} bytes per file`);
@@ -181,6 +296,7 @@ async function boundedBody(
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    deadline.idle();
     chunks.push(chunk.subarray(0, stop - total));
     total += chunks.at(-1)!.length;
     if (total > max) throw tooLarge(`more than ${max}`);
@@ -195,15 +311,27 @@ async function boundedBody(
   return out;
 }
 
-/** An http(s) URL, fetched with the global fetch (windowed reads send a Range header). */
+/**
+ * An http(s) URL, fetched with the global fetch (windowed reads send a Range header) within the deadlines of
+ * `options` (headersTimeoutMs, idleTimeoutMs).
+ */
 export function urlSource(url: string | URL, options: SourceOptions = {}): ByteSource {
   const href = url.toString();
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_READ_LIMITS.maxFileBytes;
+  const withDeadline = async (use: (deadline: Deadline) => Promise<Uint8Array>) => {
+    const timing = deadline(href, options);
+    try {
+      return await use(timing);
+    } finally {
+      timing.done();
+    }
+  };
   return {
     name: href,
-    async read() {
-      return boundedBody(await fetchOrThrow(href), href, maxFileBytes);
-    },
+    read: () =>
+      withDeadline(async (timing) =>
+        boundedBody(await fetchOrThrow(href, timing), href, timing, maxFileBytes),
+      ),
     async readRange(start, end) {
       if (end <= start) return new Uint8Array(0);
       if (end - start > maxFileBytes)
@@ -211,15 +339,19 @@ export function urlSource(url: string | URL, options: SourceOptions = {}): ByteS
           href,
           `a read of ${end - start} bytes exceeds the limit of ${maxFileBytes} bytes per file`,
         );
-      const response = await fetchOrThrow(href, { headers: { Range: `bytes=${start}-${end - 1}` } });
-      if (response.status === 416) return new Uint8Array(0); // the range starts past the end of the file
-      // A server that ignores Range answers 200 with the whole file: it is read only as far as `end`.
-      const skip = response.status === 206 ? 0 : start;
-      const bytes = await boundedBody(response, href, maxFileBytes, skip + end - start);
-      return bytes.subarray(skip);
+      return withDeadline(async (timing) => {
+        const response = await fetchOrThrow(href, timing, {
+          headers: { Range: `bytes=${start}-${end - 1}` },
+        });
+        if (response.status === 416) return new Uint8Array(0); // the range starts past the end of the file
+        // A server that ignores Range answers 200 with the whole file: it is read only as far as `end`.
+        const skip = response.status === 206 ? 0 : start;
+        const bytes = await boundedBody(response, href, timing, maxFileBytes, skip + end - start);
+        return bytes.subarray(skip);
+      });
     },
     sibling: (fileName) =>
-      confinedSibling(href, fileName, options, (name) => urlSource(new URL(name, href), options)),
+      confinedSibling(href, fileName, options, () => urlSibling(href, fileName, options)),
   };
 }
 
