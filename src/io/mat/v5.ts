@@ -16,6 +16,12 @@ const MI_COMPRESSED = 15;
 const MAX_DEPTH = 64;
 /** Each element of a field-less struct array costs an empty Map (~100 bytes) that no byte of the file backs. */
 const MAX_FIELDLESS_ELEMENTS = 1 << 16;
+/**
+ * What a nested matrix (a cell, a struct field) costs once read, whatever it holds: its objects take ~280 bytes of
+ * heap against the 8 bytes of an empty miMATRIX tag, so millions of them from a small compressed file would
+ * exhaust the heap. Charged to the decoded budget per child.
+ */
+const CHILD_COST_BYTES = 256;
 /** Compressed bytes fed to the inflater at once: each push can emit at most ~1032x that (4 MiB). */
 const INFLATE_CHUNK = 4096;
 /** Deflate cannot expand data by more than ~1032:1: a larger declared size is a lie. */
@@ -313,16 +319,16 @@ function numericPart(body: Body, element: Element, numericClass: NumericClass) {
     fail(ctx, element.start, `${element.length} bytes of ${storage} for ${dims.join('x')} elements`);
   }
   // A double stored as int8 takes 8 times its stored bytes once decoded: the budget counts decoded bytes.
-  spendDecoded(ctx, element.start, count * STORAGE[CLASSES[numericClass].native].bytes);
+  spendDecoded(ctx, element.start, count * STORAGE[CLASSES[numericClass].native].bytes, 'decoding');
   return decodeNumeric(ctx.bytes, element.start, count, storage, ctx.le, numericClass);
 }
 
-function spendDecoded(ctx: Context, offset: number, bytes: number): void {
+function spendDecoded(ctx: Context, offset: number, bytes: number, what: string): void {
   if (bytes > ctx.budget.decoded)
     fail(
       ctx,
       offset,
-      `decoding needs ${bytes} bytes; the file's budget has ${ctx.budget.decoded} left (raise maxSamples to read it)`,
+      `${what} needs ${bytes} bytes; the file's budget has ${ctx.budget.decoded} left (raise maxSamples to read it)`,
     );
   ctx.budget.decoded -= bytes;
 }
@@ -388,6 +394,7 @@ function charCodes(ctx: Context, element: Element): ArrayLike<number> {
 function readChildren(body: Body, offset: number, count: number, what: string): MatValue[] {
   const { ctx, end } = body;
   if (count * 8 > end - offset) fail(ctx, offset, `${count} ${what} cannot fit in ${end - offset} bytes`);
+  spendDecoded(ctx, offset, count * CHILD_COST_BYTES, `reading ${count} ${what}`);
   const children: MatValue[] = [];
   for (let i = 0; i < count; i++) {
     const element = subElement(ctx, offset, end, what, [MI_MATRIX]);
