@@ -191,10 +191,15 @@ export function readEdfRecord(
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (const i of kept) checkPhysicalRange(header.signals[i]!, i, source);
   const signals = kept.map((i) => physicalSignal(view, header, i, starts[i]!, recordSamples, records));
-  const annotations = header.signals.flatMap((s, i) =>
-    s.label === ANNOTATION_LABEL
-      ? recordAnnotations(bytes, header, i, starts[i]!, recordSamples, records, source)
-      : [],
+  const annotationSignals = header.signals.flatMap((s, i) => (s.label === ANNOTATION_LABEL ? [i] : []));
+  const annotations = edfAnnotations(
+    bytes,
+    header,
+    annotationSignals,
+    starts,
+    recordSamples,
+    records,
+    source,
   );
   annotations.sort((a, b) => a.onset - b.onset);
   const patient = patientOf(header);
@@ -268,27 +273,35 @@ function physicalSignal(
   return out;
 }
 
-function recordAnnotations(
+/**
+ * The TALs of every annotation signal (`indices`, in file order), record by record. Only the first TAL of the
+ * FIRST annotation signal keeps time (EDF+ 2.2.4: its onset is the data record's start); it is not an annotation
+ * of its own, and its shift applies to every annotation signal of that data record. The other signals' empty
+ * texts (padding some writers put there) are no annotations either.
+ */
+function edfAnnotations(
   bytes: Uint8Array,
   header: EdfHeader,
-  index: number,
-  start: number,
+  indices: readonly number[],
+  starts: readonly number[],
   recordSamples: number,
   records: number,
   source: string,
 ): EdfAnnotation[] {
-  const length = 2 * header.signals[index]!.samplesPerRecord;
   const out: EdfAnnotation[] = [];
   for (let r = 0; r < records; r++) {
-    const at = header.headerBytes + 2 * (r * recordSamples + start);
-    const lists = parseTals(bytes.subarray(at, at + length), `${source} data record ${r + 1}`);
-    // The record's first TAL keeps time (its onset is the record's start): not an annotation of its own. Where
-    // the data record's samples sit in what is read: r whole records after the first sample.
-    const shift = r * header.recordSeconds - (lists[0]?.onset ?? r * header.recordSeconds);
-    lists.forEach((tal, k) => {
-      for (const text of tal.texts)
-        if (k > 0 || text !== '')
-          out.push({ onset: roundSeconds(tal.onset + shift), duration: tal.duration, text });
+    let shift = 0;
+    indices.forEach((index, n) => {
+      const length = 2 * header.signals[index]!.samplesPerRecord;
+      const at = header.headerBytes + 2 * (r * recordSamples + starts[index]!);
+      const lists = parseTals(bytes.subarray(at, at + length), `${source} data record ${r + 1}`);
+      // Where the data record's samples sit in what is read: r whole records after the first sample.
+      if (n === 0) shift = r * header.recordSeconds - (lists[0]?.onset ?? r * header.recordSeconds);
+      lists.forEach((tal, k) => {
+        for (const text of tal.texts)
+          if (text !== '' || (n === 0 && k > 0))
+            out.push({ onset: roundSeconds(tal.onset + shift), duration: tal.duration, text });
+      });
     });
   }
   return out;
