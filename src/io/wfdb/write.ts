@@ -4,7 +4,8 @@
  *
  * Digital values: d = round(p * gain + baseline), NaN -> the format's invalid code. Gains and baselines are given
  * per lead or, by default, chosen as wfdb-python does: the lead's physical range spread over the format's whole
- * valid digital range (a constant lead gets gain 1). Checksums are the 16-bit sums of the digital samples.
+ * valid digital range (a constant lead p gets gain |1/p| and baseline 0, so that it is written as +-1 and read back
+ * as p; gain 1 and baseline 1 when p is 0). Checksums are the 16-bit sums of the digital samples.
  */
 import { ConfigError } from '../../errors.js';
 import type { EcgRecord } from '../record.js';
@@ -76,8 +77,9 @@ export function encodeWfdbRecord(record: EcgRecord, options: WfdbWriteOptions = 
   const lines = [`${name} ${leads} ${record.fs} ${length}`];
   record.signals.forEach((_, lead) => {
     const { gain, baseline } = scales[lead]!;
-    const units = (record.units[lead] ?? 'mV').replace(/\s/g, '_') || 'mV';
-    const description = record.leads[lead] ?? `signal ${lead}`;
+    const units = (record.units[lead] ?? 'mV').replace(/[\s\p{Cc}]/gu, '_') || 'mV';
+    // A line break in a lead name would end the signal line: the rest would be read as another line.
+    const description = (record.leads[lead] ?? `signal ${lead}`).replace(/[\p{Cc}\u2028\u2029]/gu, ' ');
     lines.push(
       `${dataName} ${format} ${gain}(${baseline})/${units} ${range.bits} 0 ${digital[lead] ?? 0} ${checksums[lead]} 0 ${description}`,
     );
@@ -105,7 +107,10 @@ function checkPerLead(
     );
 }
 
-/** The lead's finite range spread over the digital range (wfdb-python's adc_gain / baseline choice). */
+/**
+ * The lead's finite range spread over the digital range (wfdb-python's adc_gain / baseline choice); for a constant
+ * lead, wfdb-python's choice too: gain |1/p| and baseline 0 (gain 1, baseline 1 when p is 0), exact once read back.
+ */
 function autoScale(
   signal: Float32Array,
   range: { min: number; max: number },
@@ -117,7 +122,10 @@ function autoScale(
     if (v < low) low = v;
     if (v > high) high = v;
   }
-  if (!(high > low)) return { gain: 1, baseline: Number.isFinite(low) ? -Math.round(low) : 0 };
+  if (!(high > low)) {
+    if (!Number.isFinite(low)) return { gain: 1, baseline: 0 }; // no finite sample
+    return low === 0 ? { gain: 1, baseline: 1 } : { gain: Math.abs(1 / low), baseline: 0 };
+  }
   // One step of slack so that rounding never pushes the extremes past the range.
   const gain = (range.max - range.min - 1) / (high - low);
   return { gain, baseline: Math.ceil(range.min - low * gain) };
