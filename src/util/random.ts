@@ -1,7 +1,16 @@
 /** Seeded random numbers for everything that must be reproducible (splits, bootstrap, fuzzing, augmentation). */
 
-/** mulberry32: small and fast, with the same sequence on every platform; uniform in [0, 1). */
+/** Largest seed of seededRandom (2^32 - 1). */
+export const MAX_SEED = 0xffffffff;
+
+/**
+ * mulberry32: small and fast, with the same sequence on every platform; uniform in [0, 1). Its state is 32 bits:
+ * a seed outside 0 .. 2^32 - 1 (or not whole) is refused, as it would silently be another seed's stream
+ * (2^32 is 0's, -1 is 2^32 - 1's, 1.5 is 1's).
+ */
 export function seededRandom(seed: number): () => number {
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED)
+    throw new RangeError(`seed must be a whole number from 0 to ${MAX_SEED}, got ${seed}`);
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
