@@ -4,21 +4,29 @@
  *
  * Units: every interval and duration is in milliseconds, heart rate in beats per minute, shares (pNN50, P-wave
  * ratio) are fractions in [0, 1]. A value that cannot be computed (too few beats, no P wave) is null.
- * HRV is computed over all detected RR intervals (not only normal-to-normal ones: beats are not classified here).
+ * HRV is computed over all detected RR intervals (not only normal-to-normal ones: beats are not classified here),
+ * between consecutive detected beats, delineated or not: a beat whose lead is flat or missing around its R peak (the
+ * delineator leaves it out) still ends and starts an interval. Wave features (P, PR, QRS) are over the delineated
+ * beats, which the per-beat arrays list.
  * Pure computation: runs in Node and in the browser.
  */
+import { SignalError } from '../errors.js';
 import { delineateBeats, type BeatDelineation } from './delineate.js';
 import { detectQrs, type QrsFlag } from './qrs.js';
 import { leadsInMillivolts } from './units.js';
 
+/**
+ * Per delineated beat (a detected beat the delineator left out is not listed, but its R peak still bounds the RR
+ * intervals of its neighbours: every RR value here is between consecutive detected beats).
+ */
 export interface BeatRhythm {
   /** R-peak sample index per beat. */
   rPeaks: number[];
-  /** RR interval to the previous beat (null for the first beat). */
+  /** RR interval to the previous detected beat (null for the first detected beat). */
   rrPreviousMs: Array<number | null>;
-  /** RR interval to the next beat (null for the last beat). */
+  /** RR interval to the next detected beat (null for the last detected beat). */
   rrNextMs: Array<number | null>;
-  /** Mean of up to the last 10 RR intervals ending at this beat (null for the first beat). */
+  /** Mean of up to the last 10 RR intervals ending at this beat (null for the first detected beat). */
   rrLocalMeanMs: Array<number | null>;
   /** Whether a P wave was found before this beat. */
   pWave: boolean[];
@@ -49,7 +57,7 @@ export interface RhythmFeatures {
    * Over the first 5000 intervals at most (its cost grows with the square of the count).
    */
   rrSampleEntropy: number | null;
-  /** Share of beats with a P wave. */
+  /** Share of delineated beats with a P wave. */
   pWaveRatio: number | null;
   prMeanMs: number | null;
   qrsMeanMs: number | null;
@@ -96,38 +104,51 @@ export function rhythmFeatures(record: RhythmInput): RhythmFeatures {
       ? delineateBeats(signals[lead]!, record.fs, { rPeaks: detection.rPeaks, amplitudeFloors: floors })
       : [];
   return {
-    ...featuresFromBeats(beats, record.fs, n),
+    ...featuresFromBeats(beats, record.fs, n, detection.rPeaks),
     flags: detection.flags,
     lead,
   };
 }
 
-/** Record and per-beat features from delineated beats (exported for callers with their own beats). */
+/**
+ * Record and per-beat features from delineated beats (exported for callers with their own beats). `rPeaks`: all
+ * detected beats, ascending, which the RR intervals run between (default: the delineated beats' own R peaks); every
+ * delineated beat must be one of them.
+ */
 export function featuresFromBeats(
   beats: BeatDelineation[],
   fs: number,
   length: number,
+  rPeaks: ArrayLike<number> = beats.map((b) => b.r),
 ): Omit<RhythmFeatures, 'flags' | 'lead'> {
   const ms = (samples: number) => (1000 * samples) / fs;
-  const rPeaks = beats.map((b) => b.r);
-  const rr = rPeaks.slice(1).map((r, k) => ms(r - rPeaks[k]!));
+  const detected = Array.from(rPeaks);
+  const rr = detected.slice(1).map((r, k) => ms(r - detected[k]!));
   const hrv = rrStatistics(rr);
+  const indexOf = new Map(detected.map((r, k) => [r, k]));
+  // Index of each delineated beat among the detected ones: interval k runs from detected beat k to k + 1.
+  const at = beats.map((b) => {
+    const k = indexOf.get(b.r);
+    if (k === undefined)
+      throw new SignalError(`featuresFromBeats: beat at sample ${b.r} is not among the R peaks`);
+    return k;
+  });
   const withP = beats.filter((b) => b.p !== null).length;
   const pr = beats.map((b) => (b.p?.onset != null ? ms(b.qrs.onset - b.p.onset) : null));
   const qrs = beats.map((b) => ms(b.qrs.offset - b.qrs.onset));
   return {
     fs,
-    beatCount: beats.length,
+    beatCount: detected.length,
     durationS: length / fs,
     ...hrv,
     pWaveRatio: beats.length > 0 ? withP / beats.length : null,
     prMeanMs: mean(pr.filter((v): v is number => v !== null)),
     qrsMeanMs: mean(qrs),
     beats: {
-      rPeaks,
-      rrPreviousMs: beats.map((_, k) => (k > 0 ? rr[k - 1]! : null)),
-      rrNextMs: beats.map((_, k) => rr[k] ?? null),
-      rrLocalMeanMs: beats.map((_, k) => mean(rr.slice(Math.max(0, k - LOCAL_RR_BEATS), k))),
+      rPeaks: beats.map((b) => b.r),
+      rrPreviousMs: at.map((k) => (k > 0 ? rr[k - 1]! : null)),
+      rrNextMs: at.map((k) => rr[k] ?? null),
+      rrLocalMeanMs: at.map((k) => mean(rr.slice(Math.max(0, k - LOCAL_RR_BEATS), k))),
       pWave: beats.map((b) => b.p !== null),
       prMs: pr,
       qrsMs: qrs,

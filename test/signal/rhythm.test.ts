@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BeatDelineation } from '../../src/signal/delineate.js';
+import { detectQrs } from '../../src/signal/qrs.js';
 import { featuresFromBeats, rhythmFeatures, rrStatistics, sampleEntropy } from '../../src/signal/rhythm.js';
 import { expertPoints, ludbLead, mitdbExcerpt, seededRandom } from './qrs-fixtures.js';
 
@@ -138,6 +139,28 @@ describe('rhythmFeatures on real records (detected beats)', () => {
     assert.equal(f.prMeanMs, null);
     assert.ok(f.flags.includes('pacing_spikes'));
     assert.ok(f.beats.pWave.every((p) => !p));
+  });
+
+  it('RR intervals run between all detected beats, also those the delineator leaves out (lead held flat)', () => {
+    // MIT-BIH 101 with MLII (the delineated lead) held at one value from 20 to 30 s, V1 intact: the detector still
+    // finds beats there, the delineator cannot. RR was taken between delineated beats only: intervals spanned
+    // the beats left out (SDNN 1247 ms, RR up to 10.4 s; intact 50.6 ms).
+    const x = mitdbExcerpt('101');
+    const signals = x.signals.map((s) => s.slice());
+    signals[0]!.fill(signals[0]![20 * x.fs]!, 20 * x.fs, 30 * x.fs);
+    const detected = Array.from(detectQrs(signals, x.fs, { referenceLead: 0 }).rPeaks);
+    const f = rhythmFeatures({ fs: x.fs, signals, leads: x.leads });
+    assert.ok(f.beats.rPeaks.length < detected.length, 'some detected beats are not delineated');
+    assert.equal(f.beatCount, detected.length);
+    const rr = detected.slice(1).map((r, k) => (1000 * (r - detected[k]!)) / x.fs);
+    const expected = rrStatistics(rr);
+    for (const key of Object.keys(expected) as Array<keyof typeof expected>)
+      assert.equal(f[key], expected[key], key);
+    f.beats.rPeaks.forEach((r, k) => {
+      const j = detected.indexOf(r);
+      assert.equal(f.beats.rrPreviousMs[k], j > 0 ? rr[j - 1]! : null, `beat at ${r}: previous RR`);
+      assert.equal(f.beats.rrNextMs[k], rr[j] ?? null, `beat at ${r}: next RR`);
+    });
   });
 
   it('an empty record gives nulls and flags, not a crash', () => {
