@@ -157,18 +157,25 @@ function irregularity(intervals: number[]): number {
   return ratio(median(steps), median(intervals));
 }
 
+/** Beat times must be finite seconds, strictly ascending: a SignalError names the first beat that is not. */
+function checkBeatTimes(times: readonly number[]): void {
+  for (let i = 0; i < times.length; i++) {
+    if (!Number.isFinite(times[i]))
+      throw new SignalError(`beat times must be finite (beat ${i}: ${times[i]} s)`);
+    if (i > 0 && !(times[i]! > times[i - 1]!))
+      throw new SignalError(`beat times must ascend (beat ${i}: ${times[i]} s)`);
+  }
+}
+
 /**
- * [beats, RHYTHM_CONTEXT.length] rhythm features of beats at `times` (seconds, ascending). One beat alone has no
- * interval: every ratio is 1 and the irregularity 0.
+ * [beats, RHYTHM_CONTEXT.length] rhythm features of beats at `times` (seconds, finite, strictly ascending). One
+ * beat alone has no interval: every ratio is 1 and the irregularity 0.
  */
 export function rhythmContext(times: readonly number[]): Float32Array {
   const n = times.length;
   const k = RHYTHM_CONTEXT.length;
   const out = new Float32Array(n * k);
-  for (let i = 1; i < n; i++) {
-    if (!(times[i]! > times[i - 1]!))
-      throw new SignalError(`beat times must ascend (beat ${i}: ${times[i]} s)`);
-  }
+  checkBeatTimes(times);
   const rr = times.slice(1).map((t, i) => t - times[i]!);
   const recordRr = median(rr);
   const recordIrregularity = irregularity(rr);
@@ -209,9 +216,10 @@ function quantile(values: readonly number[], q: number): number {
 /**
  * [beats, SLOW_RHYTHM_CONTEXT.length]: each beat's previous interval over the SLOW_RHYTHM.quantile of the intervals
  * that end within SLOW_RHYTHM.spanSeconds before its previous beat (causal), or of the record's intervals when there
- * are fewer than SLOW_RHYTHM.minIntervals. One beat alone: 1.
+ * are fewer than SLOW_RHYTHM.minIntervals. Times as for rhythmContext (finite, strictly ascending). One beat alone: 1.
  */
 export function slowRhythmContext(times: readonly number[]): Float32Array {
+  checkBeatTimes(times);
   const n = times.length;
   const out = new Float32Array(n).fill(1);
   const rr = times.slice(1).map((t, i) => t - times[i]!);

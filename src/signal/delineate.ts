@@ -11,11 +11,15 @@
  * - P: largest deviation in the window before the QRS onset, accepted when it clears an amplitude floor and the
  *   local noise; onset and offset by tangents on its two limbs.
  * R peaks come from detectQrs (or the caller); a beat whose lead is flat around its R peak (no slope at all: the
- * peaks came from other leads) is left out. Every point lies inside the signal.
+ * peaks came from other leads) or missing at it (NaN) is left out. NaN gaps are bridged by straight lines for the
+ * filters (as detectQrs bridges them), and no point is placed on a sample that was NaN (a P or T wave whose peak
+ * borders a gap is not reported: its peak may lie in the gap). Every point lies inside the signal.
  * Amplitude floors are in mV (`amplitudeFloors: false` drops them for a lead in another unit).
  * Pure computation: runs in Node and in the browser.
  */
+import { SignalError } from '../errors.js';
 import { bandpass, movingAverage } from './detect/iir.js';
+import { bridgeNans } from './gaps.js';
 import { detectQrs } from './qrs.js';
 
 /** Sample indices of one wave; onset/offset null when they could not be placed. */
@@ -76,16 +80,19 @@ export function delineateBeats(
   fs: number,
   options: DelineationOptions = {},
 ): BeatDelineation[] {
+  if (!(fs > 0 && Number.isFinite(fs)))
+    throw new SignalError(`delineateBeats: invalid sampling frequency ${fs} Hz`);
   const rPeaks = Array.from(options.rPeaks ?? detectQrs(signal, fs).rPeaks).filter(
     (r) => r >= 0 && r < signal.length,
   );
   if (rPeaks.length === 0) return [];
-  const filled = Float64Array.from(signal, (v) => (Number.isFinite(v) ? v : 0));
+  const { filled, nanMask } = bridgeNans(signal);
   const wide = bandpass(filled, DESIGN.wideLowHz, DESIGN.wideHighHz, fs);
   const wave = bandpass(filled, DESIGN.wideLowHz, DESIGN.waveHighHz, fs);
   const ctx: Context = {
     fs,
     raw: signal,
+    gap: nanMask,
     wide,
     wave,
     slope: smoothedSlope(wide, fs),
@@ -134,6 +141,8 @@ interface Context {
   fs: number;
   /** The lead as given (NaN where missing). */
   raw: Float32Array;
+  /** 1 where `raw` is NaN (or infinite): bridged in the filtered signals below, never a wave point. */
+  gap: Uint8Array;
   /** 0.5-40 Hz: QRS shape. */
   wide: Float64Array;
   /** 0.5-15 Hz: P and T waves. */
@@ -172,15 +181,15 @@ function residualRms(ctx: Context, from: number, to: number): number {
 function delineateQrs(ctx: Context, r: number): { onset: number; offset: number } | null {
   const half = sec(ctx, DESIGN.qrsMaxHalfS);
   const [from, to] = [clampIndex(ctx.slope, r - (half >> 1)), clampIndex(ctx.slope, r + (half >> 1))];
-  if (isStill(ctx.raw, from, to)) return null;
+  if (ctx.gap[r] || isStill(ctx.raw, from, to)) return null;
   let steepest = 0;
   for (let i = from; i <= to; i++) steepest = Math.max(steepest, Math.abs(ctx.slope[i]!));
   if (!(steepest > 0)) return null;
   const threshold = DESIGN.qrsSlopeFraction * steepest;
   const quiet = sec(ctx, DESIGN.qrsQuietS);
   return {
-    onset: walkUntilQuiet(ctx.slope, r, -1, threshold, quiet, half),
-    offset: walkUntilQuiet(ctx.slope, r, 1, threshold, quiet, half),
+    onset: walkUntilQuiet(ctx, r, -1, threshold, quiet, half),
+    offset: walkUntilQuiet(ctx, r, 1, threshold, quiet, half),
   };
 }
 
@@ -197,19 +206,20 @@ function isStill(x: Float32Array, from: number, to: number): boolean {
 }
 
 /** From `start`, steps in `direction` and returns the last sample whose slope reached `threshold` before a
- * run of `quiet` samples below it (or the limit `maxSteps`). */
+ * run of `quiet` samples below it (or the limit `maxSteps`, or a NaN gap: the complex ends where the lead does). */
 function walkUntilQuiet(
-  slope: Float64Array,
+  ctx: Context,
   start: number,
   direction: 1 | -1,
   threshold: number,
   quiet: number,
   maxSteps: number,
 ): number {
+  const { slope, gap } = ctx;
   let lastActive = start;
   for (let step = 0; step <= maxSteps; step++) {
     const i = start + direction * step;
-    if (i < 0 || i >= slope.length) break;
+    if (i < 0 || i >= slope.length || gap[i]) break;
     if (Math.abs(slope[i]!) >= threshold) lastActive = i;
     else if (Math.abs(i - lastActive) >= quiet) break;
   }
@@ -223,10 +233,11 @@ function isoelectricLevel(ctx: Context, qrsOnset: number): number {
   return sum / (qrsOnset - from + 1);
 }
 
-/** Index of the largest |wave - level| in [from, to], or -1 for an empty window. */
+/** Index of the largest |wave - level| in [from, to] outside NaN gaps, or -1 when there is no such sample. */
 function largestDeviation(ctx: Context, from: number, to: number, level: number): number {
   let best = -1;
   for (let i = Math.max(0, from); i <= Math.min(ctx.wave.length - 1, to); i++) {
+    if (ctx.gap[i]) continue;
     if (best < 0 || Math.abs(ctx.wave[i]! - level) > Math.abs(ctx.wave[best]! - level)) best = i;
   }
   return best;
@@ -242,7 +253,8 @@ function delineateT(
   const rr = nextR === undefined ? Infinity : nextR - r;
   const end = r + Math.min(sec(ctx, DESIGN.tEndS), Math.round(DESIGN.tEndRr * rr));
   const peak = largestDeviation(ctx, qrsOffset + sec(ctx, DESIGN.tStartS), end, level);
-  if (peak < 0 || Math.abs(ctx.wave[peak]! - level) < floor(ctx, DESIGN.tMinAmplitude)) return null;
+  if (peak < 0 || besideGap(ctx, peak)) return null;
+  if (Math.abs(ctx.wave[peak]! - level) < floor(ctx, DESIGN.tMinAmplitude)) return null;
   const limit = Math.min(peak + sec(ctx, DESIGN.tTangentS), nextR ?? ctx.wave.length - 1);
   return { onset: null, peak, offset: tangentCrossing(ctx, peak, limit, level) };
 }
@@ -255,7 +267,8 @@ function delineateP(ctx: Context, qrsOnset: number, earliest: number, level: num
   const amplitude = Math.abs(ctx.wave[peak]! - level);
   if (amplitude < floor(ctx, DESIGN.pMinAmplitude)) return null;
   if (amplitude < DESIGN.pNoiseRatio * residualRms(ctx, from, to)) return null;
-  if (peak === from || peak === to) return null; // a slope running into the window edge, not a wave
+  // A slope running into the window edge, or into a NaN gap (the wave's peak may lie in it), not a wave.
+  if (peak === from || peak === to || besideGap(ctx, peak)) return null;
   const reach = sec(ctx, DESIGN.pTangentS);
   if (!isHump(ctx, peak, level, reach)) return null;
   if (hasRivalHump(ctx, peak, from, to, level, reach)) return null;
@@ -267,6 +280,9 @@ function delineateP(ctx: Context, qrsOnset: number, earliest: number, level: num
 }
 
 const floor = (ctx: Context, mv: number) => (ctx.floors ? mv : 0);
+
+/** Next to a NaN sample: the largest deviation found there may only be where the lead went missing. */
+const besideGap = (ctx: Context, i: number) => ctx.gap[i - 1] === 1 || ctx.gap[i + 1] === 1;
 
 /** A wave falls back at least halfway to the isoelectric level within `reach` on both sides of its peak. */
 function isHump(ctx: Context, peak: number, level: number, reach: number): boolean {
@@ -306,12 +322,19 @@ function hasRivalHump(
 
 /**
  * Tangent method: on the limb from `peak` to `towards` (clamped into the signal: a P wave near the start had its
- * onset at negative samples), takes the steepest point that slopes back towards the isoelectric `level`, and
- * returns where its tangent meets that level (clamped into the limb).
+ * onset at negative samples; cut before a NaN gap: the limb ends where the lead does), takes the steepest point
+ * that slopes back towards the isoelectric `level`, and returns where its tangent meets that level (clamped into
+ * the limb).
  */
 function tangentCrossing(ctx: Context, peak: number, towards: number, level: number): number | null {
-  const limit = clampIndex(ctx.wave, towards);
+  let limit = clampIndex(ctx.wave, towards);
   const direction = limit >= peak ? 1 : -1;
+  for (let i = peak + direction; direction > 0 ? i <= limit : i >= limit; i += direction) {
+    if (ctx.gap[i]) {
+      limit = i - direction;
+      break;
+    }
+  }
   const polarity = Math.sign(ctx.wave[peak]! - level) || 1;
   let steepest = -1;
   let steepestValue = 0;

@@ -110,7 +110,8 @@ export function butter(order: number, cutoff: number | readonly number[], type: 
   if (edges.length !== TRANSFORMS[type].edges) {
     throw new SignalError(`${type} needs ${TRANSFORMS[type].edges} cutoff frequencies, got ${edges.length}`);
   }
-  if (!(fs > 0) || edges.some((f, i) => !(f > 0 && f < fs / 2) || (i > 0 && f <= edges[i - 1]!))) {
+  if (!(fs > 0 && Number.isFinite(fs))) throw new SignalError(`invalid sampling frequency ${fs} Hz`);
+  if (edges.some((f, i) => !(f > 0 && f < fs / 2) || (i > 0 && f <= edges[i - 1]!))) {
     throw new SignalError(`cutoff ${edges.join('-')} Hz must be increasing and within (0, ${fs / 2}) Hz`);
   }
   // Pre-warp for the bilinear transform with scipy's design rate of 2 (frequencies normalised to Nyquist).
@@ -256,7 +257,8 @@ const conj = (v: Complex) => c(v.re, -v.im);
 
 /** Second-order IIR notch at f0 Hz with quality factor Q, as scipy.signal.iirnotch: one section. */
 export function iirnotch(f0: number, q: number, fs: number): SosSection {
-  if (!(fs > 0) || !(f0 > 0 && f0 < fs / 2) || !(q > 0)) {
+  if (!(fs > 0 && Number.isFinite(fs))) throw new SignalError(`invalid sampling frequency ${fs} Hz`);
+  if (!(f0 > 0 && f0 < fs / 2) || !(q > 0)) {
     throw new SignalError(`notch at ${f0} Hz (Q ${q}) needs 0 < f0 < ${fs / 2} Hz and Q > 0`);
   }
   const w0 = (2 * f0) / fs;

@@ -13,6 +13,7 @@
  */
 import { SignalError } from '../errors.js';
 import { bandpass, movingAverage } from './detect/iir.js';
+import { bridgeNans } from './gaps.js';
 
 /** Record-level quality flags. */
 export type QrsFlag =
@@ -194,37 +195,6 @@ function prepareLead(signal: Float32Array, fs: number): PreparedLead {
   const locate = bandpass(filled, DESIGN.locateLowHz, DESIGN.locateHighHz, fs);
   const flat = nanCount === signal.length || maxAbs(band) <= flatLevel(signal);
   return { band, locate, flat, nanCount, nanMask, spikes };
-}
-
-/** Replaces runs of NaN (or infinite) samples by straight lines between their valid neighbours (or holds the edge value). */
-function bridgeNans(signal: Float32Array): { filled: Float64Array; nanMask: Uint8Array; nanCount: number } {
-  const n = signal.length;
-  const filled = new Float64Array(n);
-  const nanMask = new Uint8Array(n);
-  let nanCount = 0;
-  let lastValid = -1;
-  for (let i = 0; i <= n; i++) {
-    const value = i < n ? signal[i]! : NaN;
-    if (i < n && !Number.isFinite(value)) {
-      nanMask[i] = 1;
-      nanCount++;
-      continue;
-    }
-    if (i - lastValid > 1) fillGap(filled, lastValid, i, signal);
-    if (i < n) filled[i] = value;
-    lastValid = i;
-  }
-  return { filled, nanMask, nanCount };
-}
-
-function fillGap(filled: Float64Array, before: number, after: number, signal: Float32Array): void {
-  const n = signal.length;
-  const left = before >= 0 ? signal[before]! : after < n ? signal[after]! : 0;
-  const right = after < n ? signal[after]! : left;
-  for (let j = before + 1; j < after; j++) {
-    const t = (j - before) / (after - before);
-    filled[j] = left + t * (right - left);
-  }
 }
 
 /**

@@ -23,6 +23,7 @@
  * Pure computation: runs in Node and in the browser.
  */
 import { bandpass } from './detect/iir.js';
+import { bridgeNans } from './gaps.js';
 import { detectQrs } from './qrs.js';
 import { leadsInMillivolts } from './units.js';
 
@@ -229,30 +230,39 @@ function clippedShare(signal: Float32Array, fs: number): number {
   return pinned / signal.length;
 }
 
-/** A lead's QRS band as light-tailed as Gaussian noise; the QRS detector unable to tell beats from the rest. */
+/**
+ * A lead's QRS band as light-tailed as Gaussian noise; the QRS detector unable to tell beats from the rest. NaN gaps
+ * are bridged (as detectQrs bridges them: a gap filled with 0 in a lead with a baseline offset made two steps whose
+ * ringing looked like QRS complexes) and the kurtosis is taken over the samples that were there.
+ */
 function noiseLook(signal: Float32Array, fs: number): { lightTailed: boolean; detectorNoisy: boolean } {
   if (signal.length < 2 * fs) return { lightTailed: false, detectorNoisy: false };
-  const clean = Float64Array.from(signal, (v) => (Number.isFinite(v) ? v : 0));
-  const band = bandpass(clean, 5, Math.min(18, fs / 2.5), fs);
-  if (kurtosis(band) >= QUALITY_DESIGN.qrsKurtosis) return { lightTailed: false, detectorNoisy: false };
-  return {
-    lightTailed: true,
-    detectorNoisy: detectQrs(Float32Array.from(clean), fs).flags.includes('noisy'),
-  };
+  const { filled, nanMask } = bridgeNans(signal);
+  const band = bandpass(filled, 5, Math.min(18, fs / 2.5), fs);
+  if (kurtosis(band, nanMask) >= QUALITY_DESIGN.qrsKurtosis)
+    return { lightTailed: false, detectorNoisy: false };
+  return { lightTailed: true, detectorNoisy: detectQrs(signal, fs).flags.includes('noisy') };
 }
 
-function kurtosis(x: Float64Array): number {
+/** Kurtosis of `x` over the samples not masked. */
+function kurtosis(x: Float64Array, masked: Uint8Array): number {
   let mean = 0;
-  for (const v of x) mean += v;
-  mean /= x.length;
+  let n = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (masked[i]) continue;
+    mean += x[i]!;
+    n++;
+  }
+  mean /= n;
   let m2 = 0;
   let m4 = 0;
-  for (const v of x) {
-    const d = (v - mean) ** 2;
+  for (let i = 0; i < x.length; i++) {
+    if (masked[i]) continue;
+    const d = (x[i]! - mean) ** 2;
     m2 += d;
     m4 += d * d;
   }
-  m2 /= x.length;
-  m4 /= x.length;
+  m2 /= n;
+  m4 /= n;
   return m2 > 0 ? m4 / (m2 * m2) : 0;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { SignalError } from '../../src/errors.js';
 import {
   beatChannelCount,
   beatContext,
@@ -61,6 +62,25 @@ test('rhythm context: irregular rhythm says so, the first beats fall back to the
   close(row(steady, 0), [1, 1, 1, 0, 1]);
   assert.deepEqual(Array.from(rhythmContext([2])), [1, 1, 1, 0, 1]);
   assert.throws(() => rhythmContext([1, 1]), /ascend/);
+});
+
+test('beat times must be finite and strictly ascending, for the rhythm and the slow-rhythm context alike', () => {
+  // rhythmContext took an infinite time (NaN features); slowRhythmContext took any order.
+  const refused: Array<[number[], RegExp]> = [
+    [[0, 1, Infinity], /finite \(beat 2: Infinity s\)/],
+    [[-Infinity, 1], /finite \(beat 0/],
+    [[Number.NaN], /finite \(beat 0/],
+    [[0, 2, 1], /ascend \(beat 2: 1 s\)/],
+    [[0, 1, 1], /ascend \(beat 2: 1 s\)/],
+  ];
+  for (const [times, message] of refused) {
+    for (const context of [rhythmContext, slowRhythmContext])
+      assert.throws(
+        () => context(times),
+        (e: unknown) => e instanceof SignalError && message.test(e.message),
+        `${context.name}(${times})`,
+      );
+  }
 });
 
 /** Windows of a Gaussian QRS of the given amplitude and width (samples), peak at sample 20 of 41. */

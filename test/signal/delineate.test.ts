@@ -1,8 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { SignalError } from '../../src/errors.js';
 import { delineateBeats, type BeatDelineation } from '../../src/signal/delineate.js';
 import { matchEvents } from '../../src/signal/detect/match.js';
-import { beatTimes, expertPoints, ludbLead, syntheticEcg, type LudbLead } from './qrs-fixtures.js';
+import {
+  beatTimes,
+  expertPoints,
+  ludbLead,
+  mitdbExcerpt,
+  syntheticEcg,
+  type LudbLead,
+} from './qrs-fixtures.js';
 
 type Point = [
   symbol: 'p' | 'N' | 't',
@@ -158,4 +166,56 @@ describe('delineateBeats keeps every point inside the signal', () => {
       }
     });
   }
+});
+
+describe('delineateBeats on a lead with NaN gaps', () => {
+  it('bridges them as detectQrs does: no point on a NaN sample, T as on the lead bridged by hand', () => {
+    // MIT-BIH 101 MLII (60 s, reference beats) with a +1 mV baseline offset (a raw lead not high-passed) and three
+    // gaps: 60 ms mid-RR after beat 10 (its T wave), from 20 to 100 ms after R 20 (its QRS offset and T), 250 to
+    // 120 ms before R 30 (its P wave). Filled with 0, each gap was a 1 mV step: beat 10's T peak and offset fell
+    // inside the gap (3476 / 3492 in 3466-3487; 3417 / 3440 bridged), as did points of beats 20 and 30.
+    const x = mitdbExcerpt('101');
+    const fs = x.fs;
+    const lead = x.signals[0]!.map((v) => v + 1);
+    const b = x.beats;
+    const mid = Math.round((b[10]! + b[11]!) / 2);
+    const gaps: Array<[number, number]> = [
+      [mid, mid + Math.round(0.06 * fs)],
+      [b[20]! + Math.round(0.02 * fs), b[20]! + Math.round(0.1 * fs)],
+      [b[30]! - Math.round(0.25 * fs), b[30]! - Math.round(0.12 * fs)],
+    ];
+    const gapped = lead.slice();
+    for (const [from, to] of gaps) gapped.fill(NaN, from, to);
+    const beats = delineateBeats(gapped, fs, { rPeaks: b });
+    assert.equal(beats.length, b.length);
+    const inGap = (v: number | null | undefined) =>
+      v != null && gaps.some(([from, to]) => v >= from && v < to);
+    for (const d of beats) {
+      const points = [d.qrs.onset, d.qrs.offset, d.p?.onset, d.p?.peak, d.p?.offset, d.t?.peak, d.t?.offset];
+      assert.ok(!points.some(inGap), `a point on a NaN sample: ${JSON.stringify(d)}`);
+    }
+    // Beat 30's P peak lay in the gap: the sample after it is no P peak.
+    assert.equal(beats[30]!.p, null);
+    // The first gap bridged by hand (a straight line between its neighbours): beat 10 comes out the same.
+    const [from, to] = gaps[0]!;
+    const bridged = lead.slice();
+    for (let i = from; i < to; i++)
+      bridged[i] = lead[from - 1]! + ((lead[to]! - lead[from - 1]!) * (i - from + 1)) / (to - from + 1);
+    const byHand = delineateBeats(bridged, fs, { rPeaks: b });
+    assert.deepEqual(beats[10], byHand[10]);
+  });
+});
+
+describe('delineateBeats checks its sampling frequency', () => {
+  it('0, negative, NaN or infinite fs is a SignalError, as in detectQrs (was: no beats)', () => {
+    const signal = syntheticEcg(500, 10, beatTimes(10, 0.8));
+    for (const fs of [0, -500, Number.NaN, Infinity]) {
+      assert.throws(
+        () => delineateBeats(signal, fs, { rPeaks: [400, 800, 1200] }),
+        (e: unknown) => e instanceof SignalError && /invalid sampling frequency/.test(e.message),
+        `fs ${fs}`,
+      );
+      assert.throws(() => delineateBeats(signal, fs), SignalError, `fs ${fs}, own R peaks`);
+    }
+  });
 });

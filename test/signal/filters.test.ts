@@ -119,6 +119,21 @@ test('NaN: refused by default (SignalError); bridged and restored with { nan: "b
   assert.throws(() => sosfiltfilt(sos, allNaN, { nan: 'bridge' }), SignalError);
 });
 
+test('an infinite, NaN, zero or negative sampling frequency is a SignalError (Infinity gave a filter)', () => {
+  for (const fs of [Infinity, Number.NaN, 0, -360]) {
+    for (const make of [
+      () => butter(2, 10, 'lowpass', fs),
+      () => butter(2, [0.5, 40], 'bandpass', fs),
+      () => iirnotch(50, 30, fs),
+    ])
+      assert.throws(
+        make,
+        (e: unknown) => e instanceof SignalError && /invalid sampling frequency/.test(e.message),
+        `fs ${fs}`,
+      );
+  }
+});
+
 test('bad parameters and too-short signals are SignalErrors', () => {
   assert.throws(() => butter(0, 10, 'lowpass', 100), SignalError);
   assert.throws(() => butter(2, 60, 'lowpass', 100), SignalError);

@@ -74,6 +74,23 @@ describe('assessQuality', () => {
     );
   });
 
+  it('noise only, also with a baseline offset and a short NaN gap (bridged, not read as 0)', () => {
+    // 1 mV offset, 0.4 s missing from 4 s on (too short to be disconnected). The gap filled with 0 made two 1 mV
+    // steps whose band-pass ringing raised the QRS band's kurtosis: the noise passed as ok.
+    const q = assessQuality(
+      variant((s, i) =>
+        noise(s.length, i + 1)
+          .map((v) => v + 1)
+          .fill(Number.NaN, 2000, 2200),
+      ),
+    );
+    assert.equal(q.diagnosable, false);
+    assert.deepEqual(
+      q.flags.map((f) => f.kind),
+      ['noise'],
+    );
+  });
+
   it('disconnected: V3 lost for the second half', () => {
     const q = assessQuality(variant((s, i) => (i === 8 ? s.fill(Number.NaN, s.length / 2) : s)));
     assert.deepEqual([q.diagnosable, q.flags[0]!.kind, q.flags[0]!.leads], [false, 'disconnected', ['V3']]);
