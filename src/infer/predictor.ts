@@ -363,7 +363,8 @@ export class Predictor {
     for (const group of this.info.patientGroups) {
       if (patient[group.name] !== undefined) continue;
       if (group.name === 'rhythm') {
-        out.rhythm = recordRhythm({ fs: prepared.fs, signals: prepared.signals, leads: this.info.leads });
+        // From the leads with their NaN gaps, as training computed it (not from the gaps read as 0).
+        out.rhythm = recordRhythm({ fs: prepared.fs, signals: prepared.withGaps, leads: this.info.leads });
       } else if (group.kind === 'numeric' && group.beatPca) {
         out[group.name] = recordBeatFeatures(prepared, group.beatPca);
       }

@@ -204,6 +204,13 @@ function selectWithAlternatives(
 export interface PreparedSignal {
   /** Model leads at the model's rate, preprocessed, NaN replaced by 0. */
   signals: Float32Array[];
+  /**
+   * The same leads with their NaN samples still NaN (the same arrays as `signals` for a lead without any; a lead
+   * with no valid sample is all NaN), as training's preprocessing leaves them before its store reads them as 0: the
+   * signal training computed the record's own features from (the fusion `rhythm` token, src/train/data.ts), which
+   * inference must compute them from too.
+   */
+  withGaps: Float32Array[];
   fs: number;
   notices: string[];
 }
@@ -220,7 +227,7 @@ export function prepareRecord(
     throw new SignalError(`record ${record.name}: sampling rate ${record.fs} Hz is not usable`);
   if (record.fs !== info.fs) notices.push(`resampled from ${record.fs} Hz to the model's ${info.fs} Hz`);
   const allInvalid: string[] = [];
-  const signals = indices.map((index) => {
+  const leads = indices.map((index): { signal: Float32Array; withGaps: Float32Array } | null => {
     if (index === ABSENT_LEAD) return null;
     const lead = record.signals[index]!;
     const invalid = countInvalid(lead);
@@ -241,8 +248,10 @@ export function prepareRecord(
     x = info.standardize
       ? standardize(x)
       : toMillivolts(x, record.units[index] ?? 'mV', `record ${record.name}, lead ${name}`);
-    return x === lead ? Float32Array.from(x, zeroInvalid) : x.map(zeroInvalid);
+    const signal = x === lead ? Float32Array.from(x, zeroInvalid) : x.map(zeroInvalid);
+    return { signal, withGaps: invalid === 0 ? signal : x === lead ? x.slice() : x };
   });
+  const signals = leads.map((x) => x?.signal ?? null);
   const present = signals.find((x) => x !== null);
   if (!present && allInvalid.length > 0) {
     const leads = allInvalid.length > 1 ? `leads ${allInvalid.join(', ')} have` : `lead ${allInvalid[0]} has`;
@@ -252,7 +261,18 @@ export function prepareRecord(
     throw new ConfigError(`record ${record.name}: none of the model's leads [${info.leads.join(', ')}]`);
   const implausible = info.standardize ? null : amplitudeNotice(signals, `record ${record.name}`);
   if (implausible) notices.push(implausible);
-  return { signals: signals.map((x) => x ?? new Float32Array(present.length)), fs: info.fs, notices };
+  return {
+    signals: signals.map((x) => x ?? new Float32Array(present.length)),
+    withGaps: leads.map((x, l) =>
+      x
+        ? x.withGaps
+        : indices[l] === ABSENT_LEAD
+          ? new Float32Array(present.length)
+          : new Float32Array(present.length).fill(NaN),
+    ),
+    fs: info.fs,
+    notices,
+  };
 }
 
 const zeroInvalid = (v: number): number => (Number.isFinite(v) ? v : 0);

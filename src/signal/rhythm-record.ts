@@ -1,7 +1,9 @@
 /**
  * The record-level rhythm features a fusion model's `rhythm` token reads (src/models/fusion rhythmGroup). Training
  * (src/train/data.ts) and inference (src/infer/predictor.ts) both compute them here, from the same prepared signal
- * (the model's rate, band-pass and z-score), so the token means the same thing in both. Browser-safe.
+ * (the model's rate, band-pass and z-score) with its NaN gaps still NaN (training's preprocessed record before its
+ * store reads them as 0, inference's prepareRecord `withGaps`), so the token means the same thing in both: the
+ * detectors bridge the gaps and place nothing on them. Browser-safe.
  */
 import { rhythmFeatures, type RhythmFeatures } from './rhythm.js';
 

@@ -93,7 +93,8 @@ export async function loadTrainingData(dataset: Dataset, options: LoadOptions): 
     checkConsistent(record, first, source.entries[i]!.id);
     if (!options.storedLeadOrder) records[i] = inLeadOrderOf(record, first, source.entries[i]!.id);
   });
-  // Before the store, which may set the cache's NaN samples to 0 in place: rhythm features see the gaps.
+  // Before the store, which may set the cache's NaN samples to 0 in place: rhythm features see the gaps (as
+  // inference computes them, from prepareRecord's `withGaps`).
   const rhythm = options.rhythm ? records.map(recordRhythm) : null;
   return {
     name: dataset.name,
