@@ -47,19 +47,16 @@ export interface CosineWarmupOptions {
 }
 
 /**
- * Steps 0 .. totalSteps - 1: a linear warm-up over the first warmupSteps (lr/W, 2 lr/W, ..., lr at step W - 1),
- * then a cosine decay that reaches lr * finalFraction at the last step run, totalSteps - 1 (as oneCycle ends on its
- * final rate). Without warm-up, step 0 is at lr.
+ * A linear warm-up over the first warmupSteps (lr/W, 2 lr/W, ..., lr at step W - 1), then a cosine decay from lr at
+ * step W towards lr * finalFraction at step totalSteps, one past the last step run (torch's CosineAnnealingLR
+ * convention: the last step still moves the weights when finalFraction is 0).
  */
 export function cosineWithWarmup(options: CosineWarmupOptions): Schedule {
   const { lr, totalSteps, warmupSteps } = options;
   if (warmupSteps >= totalSteps) throw new EcgError('cosineWithWarmup: warmupSteps must be < totalSteps');
   const final = lr * (options.finalFraction ?? 0);
-  // The decay runs from the peak step (W - 1, or 0 without warm-up) to the last step.
-  const peak = Math.max(0, warmupSteps - 1);
-  const span = totalSteps - 1 - peak;
   return (step) =>
     step < warmupSteps
       ? (lr * (step + 1)) / warmupSteps
-      : cosineBetween(lr, final, span > 0 ? Math.min(1, (step - peak) / span) : 0);
+      : cosineBetween(lr, final, (step - warmupSteps) / (totalSteps - warmupSteps));
 }
