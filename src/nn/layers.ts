@@ -106,6 +106,12 @@ export class BatchNorm1d extends Module implements Layer {
       );
     }
     if (this.training) {
+      // One value per channel has no variance: libtorch would store NaN in running_var for good (PyTorch's layer
+      // refuses it in Python, above libtorch).
+      if (x.shape[0]! * (x.shape[2] ?? 1) <= 1)
+        throw new ShapeError(
+          `BatchNorm1d(${this.numFeatures}): expected more than 1 value per channel when training, got input [${x.shape.join(', ')}]`,
+        );
       this.#batches += 1;
       fillInPlace(this.numBatchesTracked, this.#batches);
     }
