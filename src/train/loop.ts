@@ -395,21 +395,24 @@ function trainStep<Batch>(
     const value = task.loss(batch, indices, at);
     const item = value.item();
     // Before backward: a NaN step would spoil every weight, and the checkpoint written next.
-    if (!Number.isFinite(item)) throw diverged(run, item, at);
+    if (!Number.isFinite(item)) throw diverged(run, `the loss is ${item}`, at);
     value.backward();
     return item;
   });
   parallel?.syncGradients(task.model.module.parameters());
-  if (config.gradClip !== null) clipGradNorm(task.model.module.parameters(), config.gradClip);
+  // A finite loss can still have infinite or NaN gradients (an overflow in backward): AdamW would write NaN into
+  // every weight. The norm is measured with or without clipping (an infinite bound scales nothing).
+  const norm = clipGradNorm(task.model.module.parameters(), config.gradClip ?? Infinity);
+  if (!Number.isFinite(norm)) throw diverged(run, `the gradient norm is ${norm} (loss ${loss})`, at);
   optimizer.step();
   optimizer.zeroGrad();
   run.average?.update(optimizer.stepCount - 1);
   return loss;
 }
 
-function diverged<Batch>(run: Run<Batch>, loss: number, at: { epoch: number; step: number }): Error {
+function diverged<Batch>(run: Run<Batch>, what: string, at: { epoch: number; step: number }): Error {
   return new TrainingDivergedError(
-    `${run.config.out}: the loss is ${loss} at epoch ${at.epoch + 1}, step ${at.step + 1}; the step was not taken ` +
+    `${run.config.out}: ${what} at epoch ${at.epoch + 1}, step ${at.step + 1}; the step was not taken ` +
       `and ${RUN_FILES.last} holds epoch ${at.epoch} (non-finite samples in the data, or a learning rate too high: ` +
       `try a lower --lr or --grad-clip)`,
   );

@@ -53,3 +53,43 @@ test('a NaN loss is a TrainingDivergedError naming epoch and step; the last chec
     dispose();
   }
 });
+
+test('a finite loss with non-finite gradients is a TrainingDivergedError too, with or without clipping', async () => {
+  for (const gradClip of [1, null]) {
+    const { dir, dispose } = tempDir();
+    try {
+      const config = tinyConfig(dir, { batchSize: 4, epochs: 3, lr: 0.01, gradClip });
+      manualSeed(1);
+      const module = new Linear(2, 2);
+      let steps = 0;
+      const run = runTraining(config, { progressBar: false }, () =>
+        Promise.resolve(
+          memoryTask({
+            model: { module, spec: { name: 'test-linear', config: {} }, logits: (x) => module.forward(x) },
+            epochBatches: () => batchesOf([0, 1, 2, 3, 4, 5, 6, 7], 4),
+            loss: (indices) => {
+              const x = F.tensor(Float32Array.from(indices.flatMap((i) => [i / 8, 1])), [indices.length, 2]);
+              const out = module.forward(x);
+              const loss = F.mean(F.pow(out, 2));
+              // The fourth step adds sqrt(0 * out): 0 in value, but its gradient is infinity times 0 (NaN).
+              return ++steps === 4 ? F.add(loss, F.sum(F.sqrt(F.mul(out, 0)))) : loss;
+            },
+            training: { config },
+          }),
+        ),
+      );
+      await assert.rejects(
+        run,
+        (error: unknown) =>
+          error instanceof TrainingDivergedError &&
+          /the gradient norm is NaN \(loss [0-9.e-]+\) at epoch 2, step 2; the step was not taken and last\.safetensors holds epoch 1/.test(
+            error.message,
+          ),
+        `gradClip ${gradClip}`,
+      );
+      for (const p of module.parameters()) assert.ok(p.data<'float32'>().every(Number.isFinite));
+    } finally {
+      dispose();
+    }
+  }
+});
