@@ -152,6 +152,11 @@ export function openApiDocument(): Record<string, unknown> {
               items: { type: 'number' },
               description: 'per class, multi-label models',
             },
+            unchosenThresholds: {
+              type: 'array',
+              items: { type: 'string' },
+              description: 'the labels whose threshold is the 0.5 fallback (none was chosen on validation)',
+            },
             task: {
               type: 'string',
               enum: ['records', 'beats'],
