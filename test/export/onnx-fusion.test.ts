@@ -1,8 +1,8 @@
 /**
  * EfficientECG-Fusion through exportOnnx: the ECG and each patient group's values/missing mask as named inputs,
  * logits and the patient-to-ECG attention as named outputs, checked against the engine in onnxruntime at other
- * batch sizes and lengths. Learned and sinusoidal position tables (both
- * built once and sliced to the ECG length) export.
+ * batch sizes and lengths. Learned position tables (sliced to the ECG length) and sinusoidal positions (computed in
+ * the graph from it) export.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

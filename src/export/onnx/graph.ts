@@ -27,7 +27,13 @@ export const ONNX_DTYPE: Record<DType, number> = {
   bool: onnx.TensorProto.DataType.BOOL,
 };
 
-/** The typed array that holds `values` in dtype. */
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
+/**
+ * The typed array that holds `values` in dtype. int64 values beyond its range saturate: a double cannot hold
+ * 2^63 - 1, so "to the end" (2^63 as a number) must become INT64_MAX, not wrap around to INT64_MIN.
+ */
 export function typedArrayOf(dtype: DType, values: readonly number[]): TypedArray {
   switch (dtype) {
     case 'float32':
@@ -35,12 +41,16 @@ export function typedArrayOf(dtype: DType, values: readonly number[]): TypedArra
     case 'float64':
       return Float64Array.from(values);
     case 'int64':
-      return BigInt64Array.from(values.map((v) => BigInt(Math.trunc(v))));
+      return BigInt64Array.from(values.map((v) => clampInt64(BigInt(Math.trunc(v)))));
     case 'int32':
       return Int32Array.from(values);
     case 'bool':
       return Uint8Array.from(values.map((v) => (v ? 1 : 0)));
   }
+}
+
+function clampInt64(v: bigint): bigint {
+  return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : v;
 }
 
 export function tensorProto(

@@ -50,9 +50,12 @@ export function convertLstm(c: NodeContext<'lstm'>): void {
       inputSize = c.inputShape(first)[1]!;
       W.push(reorderGates(weights(c, first), hidden, inputSize));
       R.push(reorderGates(weights(c, first + 1), hidden, hidden));
+      // Without biases, zeros of the weights' dtype (a float64 LSTM needs float64 zeros).
+      const zeros = (): Float32Array | Float64Array =>
+        dtype === 'float64' ? new Float64Array(4 * hidden) : new Float32Array(4 * hidden);
       const biases = hasBiases
         ? [reorderGates(weights(c, first + 2), hidden, 1), reorderGates(weights(c, first + 3), hidden, 1)]
-        : [new Float32Array(4 * hidden), new Float32Array(4 * hidden)];
+        : [zeros(), zeros()];
       B.push(concatArrays(biases));
     }
     const name = (part: string): string => `/lstm.${part}_l${layer}`;

@@ -24,7 +24,8 @@ const sizeFollowing = <K extends OpName>(
 type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'eq' | 'gt' | 'ge' | 'lt' | 'le';
 type UnaryOp = Extract<OpName, 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'sigmoid' | 'relu' | 'tanh'>;
 
-const INT64_MAX = 9.223372036854776e18;
+/** "To the end" of a Slice: 2^63 as a double, written as int64 9223372036854775807 (typedArrayOf saturates). */
+const INT64_MAX = 2 ** 63;
 
 /** Rank-normalised axis. */
 const axis = (dim: number, rank: number): number => (dim < 0 ? dim + rank : dim);
@@ -72,7 +73,9 @@ function binary(c: NodeContext<BinaryOp>): void {
     c.g.node(BINARY_ONNX[c.op], [c.input(0), c.g.constant(xType, [], [other])], [c.output(0)]);
     return;
   }
-  const common = promote(xType, c.inputDtype(1));
+  // Arithmetic computes in the engine's result dtype (torch's promotion: float32 + a 0-d float64 stays float32);
+  // comparisons, whose result is bool, in the wider input dtype.
+  const common = ARITHMETIC.has(c.op) ? c.outputDtype(0) : promote(xType, c.inputDtype(1));
   checkFaithful(c, common);
   const cast = (i: number): string =>
     c.inputDtype(i) === common
@@ -215,6 +218,7 @@ function creation(c: NodeContext<'tensor' | 'scalar' | 'zeros' | 'ones' | 'full'
     // The traced values (kept by the tracer) become an initializer.
     return c.alias(0, c.g.initializer('/constant', dtype, shape, c.constantOutput()));
   }
+  if (c.op === 'arange') return arange(c as NodeContext<'arange'>);
   const value =
     c.op === 'zeros' ? 0 : c.op === 'ones' ? 1 : c.op === 'full' ? (c.attrs as { value: number }).value : NaN;
   if (Number.isNaN(value)) c.fail('its shape depends on the input size');
@@ -222,6 +226,21 @@ function creation(c: NodeContext<'tensor' | 'scalar' | 'zeros' | 'ones' | 'full'
   c.g.node('ConstantOfShape', [shapeTensor], [c.output(0)], {
     value: { tensor: tensorProto('value', dtype, [1], typedArrayOf(dtype, [value])) },
   });
+}
+
+/** arange(start, end, step) whose end is a size of the input (e.g. positions 0..L-1): Range up to that dimension. */
+function arange(c: NodeContext<'arange'>): void {
+  const { start, end, step, dtype } = c.attrs;
+  if (!Number.isInteger(start) || !Number.isInteger(step) || dtype === 'bool')
+    c.fail('its end depends on the input size and its start or step is not an integer');
+  const limit =
+    c.dimension(end, c.probeAttrs.end) ??
+    c.fail('its end depends on the input size and matches no dimension in the graph');
+  // Integer positions, exact in int64, then the engine's dtype.
+  const scalar = (values: string): string => c.g.op('Squeeze', [values, c.g.int64s([0])]);
+  const range = [c.g.constant('int64', [], [start]), scalar(limit), c.g.constant('int64', [], [step])];
+  if (dtype === 'int64') return void c.g.node('Range', range, [c.output(0)]);
+  c.g.node('Cast', [c.g.op('Range', range)], [c.output(0)], { to: { int: ONNX_DTYPE[dtype] } });
 }
 
 function clamp(c: NodeContext<'clamp'>): void {
@@ -332,7 +351,7 @@ export const CONVERTERS: { [K in OpName]?: Converter<K> | OpExport<K> } = {
   zeros: sizeFollowing<'zeros'>(creation, 'shape'),
   ones: sizeFollowing<'ones'>(creation, 'shape'),
   full: sizeFollowing<'full'>(creation, 'shape'),
-  arange: creation,
+  arange: sizeFollowing<'arange'>(creation, 'end'),
   detach: identity,
   clone: identity,
   contiguous: identity,

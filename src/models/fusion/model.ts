@@ -180,8 +180,10 @@ export class FusionHead extends Module {
         ? this.registerParameter('position', normal([config.maxPositions, dModel], 0.02), { decay: false })
         : null;
     if (attends && config.position === 'sinusoidal') {
-      const rows = config.maxPositions;
-      this.#sinusoid = keep(F.tensor(sinusoid(rows, dModel), [rows, dModel]));
+      this.#sinusoid = {
+        divisors: keep(F.tensor(sinusoidDivisors(dModel), [1, dModel])),
+        sine: keep(F.tensor(Uint8Array.from({ length: dModel }, (_, i) => (i % 2 === 0 ? 1 : 0)), [1, dModel])),
+      };
     }
     this.nullToken = attends ? this.registerParameter('null_token', normal([dModel], 0.02), { decay: false }) : null;
     this.tokens = attends ? this.registerModule('tokens', new TokenEmbedders(config.groups, dModel)) : null;
@@ -256,21 +258,20 @@ export class FusionHead extends Module {
       }
       return F.slice(this.positionTable, 0, 0, length);
     }
-    // One table, built with the module and sliced like the learned one, so that an ONNX trace sees a constant
-    // sliced to the (dynamic) length instead of a table computed at the traced length.
-    let table = this.#sinusoid!;
-    if (table.shape[0]! < length) {
-      table.dispose();
-      table = this.#sinusoid = keep(F.tensor(sinusoid(length, this.config.dModel), [length, this.config.dModel]));
-    }
-    const sliced = F.slice(table, 0, 0, length);
-    return like.dtype === sliced.dtype ? sliced : F.toDtype(sliced, like.dtype);
+    // Computed from the length with ops (in float64, then cast), so that an ONNX export computes it in the graph
+    // for whatever length it is given: the encoding has no maximum length (maxPositions is the learned table's).
+    const { divisors, sine } = this.#sinusoid!;
+    const angles = F.div(F.unsqueeze(F.arange(0, length, 1, 'float64'), 1), divisors);
+    const table = F.where(sine, F.sin(angles), F.cos(angles));
+    return like.dtype === table.dtype ? table : F.toDtype(table, like.dtype);
   }
 
-  #sinusoid: Tensor | null = null;
+  /** Sinusoidal encoding: each channel's divisor of the position [1, d], and whether it takes the sine (else cos). */
+  #sinusoid: { divisors: Tensor; sine: Tensor } | null = null;
 
   override dispose(): void {
-    this.#sinusoid?.dispose();
+    this.#sinusoid?.divisors.dispose();
+    this.#sinusoid?.sine.dispose();
     super.dispose();
   }
 
@@ -340,16 +341,12 @@ function byToken(weights: Tensor, names: readonly string[], tokenAxis: number): 
   return Object.fromEntries(names.map((name, t) => [name, F.squeeze(F.slice(weights, tokenAxis, t, t + 1), tokenAxis)]));
 }
 
-/** Transformer sinusoidal encoding [length * d]: sin on even channels, cos on odd, wavelengths 2pi..10000*2pi. */
-function sinusoid(length: number, d: number): Float64Array {
-  const table = new Float64Array(length * d);
-  for (let p = 0; p < length; p++) {
-    for (let i = 0; i < d; i++) {
-      const angle = p / 10000 ** ((2 * Math.floor(i / 2)) / d);
-      table[p * d + i] = i % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
-    }
-  }
-  return table;
+/**
+ * Transformer sinusoidal encoding: position p, channel i takes sin (even i) or cos (odd i) of p / 10000^(2*floor(i/2)/d)
+ * (wavelengths 2pi..10000*2pi). These are the divisors, one per channel.
+ */
+function sinusoidDivisors(d: number): Float64Array {
+  return Float64Array.from({ length: d }, (_, i) => 10000 ** ((2 * Math.floor(i / 2)) / d));
 }
 
 /** EfficientECG backbone + fusion head. State dict: backbone.* (EfficientECG names) and fusion.*. */
