@@ -206,22 +206,26 @@ function expectInt(op: string, name: string, value: number, min: number): void {
 
 /**
  * libtorch 1.13 overflows on huge windows (a dilation of 2^62 returns the input unchanged, a pooling kernel of 2^62
- * spins forever): the window must be in range and fit the padded length.
+ * spins forever): the window must be in range and fit the padded length. In pooling's ceil mode libtorch keeps a
+ * last window that runs past the padded end (up to stride - 1 samples), so there it needs only one output window:
+ * floor((length + 2*padding - span + stride - 1) / stride) >= 0.
  */
 function expectWindow(
   op: string,
   length: number,
-  w: { kernel: number; stride: number; padding: number; dilation: number },
+  w: { kernel: number; stride: number; padding: number; dilation: number; ceilMode?: boolean },
 ): void {
   expectInt(op, 'kernel', w.kernel, 1);
   expectInt(op, 'stride', w.stride, 1);
   expectInt(op, 'padding', w.padding, 0);
   expectInt(op, 'dilation', w.dilation, 1);
   const span = w.dilation * (w.kernel - 1) + 1;
-  if (span > length + 2 * w.padding)
+  const overhang = w.ceilMode ? w.stride - 1 : 0;
+  if (span > length + 2 * w.padding + overhang)
     throw new ShapeError(
       `${op}: the window (kernel ${w.kernel}, dilation ${w.dilation}) spans ${span} samples, ` +
-        `more than the length ${length} plus padding 2*${w.padding}`,
+        `more than the length ${length} plus padding 2*${w.padding}` +
+        (w.ceilMode ? ` plus stride - 1 (${overhang}, ceil mode)` : ''),
     );
 }
 
@@ -453,7 +457,7 @@ export interface PoolOptions {
 function expectPoolWindow(
   op: string,
   x: Tensor,
-  w: { kernel: number; stride: number; padding: number; dilation: number },
+  w: { kernel: number; stride: number; padding: number; dilation: number; ceilMode: boolean },
 ): void {
   expectWindow(op, x.rank === 2 || x.rank === 3 ? x.shape[x.rank - 1]! : Infinity, w);
 }
