@@ -64,7 +64,9 @@ export function encodeSafetensors(
   tensors: Map<string, { shape: readonly number[]; data: TypedArray; dtype?: DType }>,
   metadata: Record<string, string> = {},
 ): Uint8Array {
-  const header: Record<string, unknown> = { __metadata__: metadata };
+  // No prototype: a tensor named `__proto__` is an entry like any other, not the object's prototype.
+  const header = Object.create(null) as Record<string, unknown>;
+  header.__metadata__ = metadata;
   let offset = 0;
   const entries = [...tensors].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [name, t] of entries) {
@@ -160,7 +162,8 @@ function readMetadata(value: unknown, fail: (p: string) => never): Record<string
   const out: Record<string, string> = {};
   for (const [key, v] of Object.entries(value as object)) {
     if (typeof v !== 'string') fail(`__metadata__.${key} must be a string`);
-    out[key] = v as string;
+    // Defined, not assigned: a key named `__proto__` stays metadata instead of setting the object's prototype.
+    Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
