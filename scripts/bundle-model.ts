@@ -17,7 +17,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { ops as F } from '../src/engine/index.js';
 import { readCheckpoint, saveCheckpoint, type Checkpoint } from '../src/export/checkpoint.js';
 import { selectThresholds } from '../src/eval/index.js';
 import { ensembleCheckpoint } from '../src/models/ensemble.js';
@@ -37,9 +36,8 @@ import { RUN_FILES } from '../src/train/loop.js';
 import { foldValues, pairedDifference } from '../src/train/cv-compare.js';
 import { offsetsCv, type OffsetsCv } from '../src/train/cv-offsets.js';
 import { probabilities as probabilitiesOf } from '../src/train/validate.js';
-import { countMacsOf } from '../src/models/macs.js';
+import { checkpointMacs } from '../src/models/macs.js';
 import { modelFromCheckpoint } from '../src/models/registry.js';
-import { noGrad, scope } from '../src/engine/index.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
 import { requireInputDir } from '../src/cli/paths.js';
 import { ConfigError } from '../src/errors.js';
@@ -297,29 +295,8 @@ const pre = checkpoint.metadata.preprocessing as {
 };
 const leads = pre.leads ?? [];
 const task = extra.task === 'beats' ? ('beats' as const) : ('records' as const);
-const beatInputs = (extra.beats ?? {}) as { context?: string[]; residualChannels?: boolean };
-// Beat models with context read a third input; the module's declared forward has two.
-const forwardAny = model.forward.bind(model) as (...inputs: unknown[]) => ReturnType<typeof model.forward>;
-const macs = noGrad(() =>
-  countMacsOf(() =>
-    scope(() => {
-      const channels = Math.max(1, leads.length) * (beatInputs.residualChannels ? 2 : 1);
-      const x = F.zeros([1, channels, pre.windowSamples]);
-      // Beat models read the RR intervals (s) and their context columns; fusion models their patient tokens.
-      if (task === 'beats') {
-        const context = beatInputs.context ?? [];
-        return context.length > 0
-          ? forwardAny(x, F.full([1, 4], 0.8), F.zeros([1, context.length]))
-          : model.forward(x, F.full([1, 4], 0.8));
-      }
-      const patients =
-        'encodePatients' in model
-          ? (model as unknown as { encodePatients(r: object[]): unknown }).encodePatients([{}])
-          : undefined;
-      return model.forward(x, patients);
-    }),
-  ),
-).total;
+// Beat models read their beat channels (beatChannelCount: 3 per lead for template `both`), RR and context.
+const macs = checkpointMacs(model, checkpoint.metadata);
 
 const entry = {
   name: options.name,

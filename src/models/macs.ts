@@ -10,11 +10,13 @@
  */
 import { ShapeError } from '../errors.js';
 import { noGrad } from '../engine/autograd.js';
-import { randn } from '../engine/ops.js';
+import { full, randn, zeros } from '../engine/ops.js';
 import { scope } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
+import type { CheckpointMetadata } from '../export/checkpoint.js';
 import { traceOps, type OpRecord } from '../export/trace.js';
 import type { Module } from '../nn/module.js';
+import { beatChannelCount, type BeatTemplateMode } from '../signal/beat-context.js';
 
 export interface MacCount {
   total: number;
@@ -88,6 +90,44 @@ export function countMacs(model: Module & { forward(x: Tensor): unknown }, input
   model.eval();
   try {
     return countMacsOf(() => model.forward(randn(inputShape)));
+  } finally {
+    model.train(training);
+  }
+}
+
+/**
+ * MACs of one window of a checkpoint's model (eval mode), the figure the catalogue lists (scripts/bundle-model.ts),
+ * on the inputs it reads: a beat model its beat channels (each lead, then each lead minus each of its templates
+ * with residual channels: beatChannelCount), 4 RR features and its context columns; a fusion model a patient with
+ * nothing known.
+ */
+export function checkpointMacs(
+  model: Module & { forward(...inputs: never[]): unknown },
+  metadata: CheckpointMetadata,
+): number {
+  const pre = metadata.preprocessing as { leads?: string[]; windowSamples: number };
+  const extra = metadata.extra ?? {};
+  const beats = (extra.beats ?? {}) as { context?: string[]; residualChannels?: boolean; template?: BeatTemplateMode };
+  const forward = model.forward.bind(model) as (...inputs: unknown[]) => unknown;
+  const training = model.training;
+  model.eval();
+  try {
+    return countMacsOf(() => {
+      const leads = Math.max(1, pre.leads?.length ?? 0);
+      const channels = beatChannelCount(leads, beats.residualChannels === true, beats.template);
+      const x = zeros([1, channels, pre.windowSamples]);
+      if (extra.task === 'beats') {
+        const context = beats.context ?? [];
+        return context.length > 0
+          ? forward(x, full([1, 4], 0.8), zeros([1, context.length]))
+          : forward(x, full([1, 4], 0.8));
+      }
+      const patients =
+        'encodePatients' in model
+          ? (model as unknown as { encodePatients(rows: object[]): unknown }).encodePatients([{}])
+          : undefined;
+      return forward(x, patients);
+    }).total;
   } finally {
     model.train(training);
   }
