@@ -238,6 +238,7 @@ export function validateFusionConfig(config: FusionConfig): void {
     fail(`position must be sinusoidal, learned or none, got ${String(config.position)}`);
   }
   const names = new Set<string>();
+  const inputNames = new Map<string, string>();
   for (const group of config.groups) {
     // Names become state-dict keys (fusion.tokens.<name>.proj.weight) and attention keys: no dots, not reserved.
     if (!GROUP_NAME.test(group.name) || group.name === NULL_TOKEN) {
@@ -245,6 +246,13 @@ export function validateFusionConfig(config: FusionConfig): void {
     }
     if (names.has(group.name)) fail(`group name "${group.name}" is used twice`);
     names.add(group.name);
+    // ... and ONNX input names, with '-' as '_' (patientInputNames in src/infer/export-model.ts).
+    const input = `patient_${group.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    const clash = inputNames.get(input);
+    if (clash !== undefined) {
+      fail(`group names "${clash}" and "${group.name}" give the same ONNX inputs (${input}_values); rename one`);
+    }
+    inputNames.set(input, group.name);
     if (group.kind === 'numeric') validateNumeric(group);
     else if (group.kind === 'categorical') validateCategorical(group);
     else fail(`group "${(group as TokenGroupSpec).name}": unknown kind ${String((group as { kind: unknown }).kind)}`);
