@@ -531,7 +531,7 @@ ${cvSummary ? cvSection(cvSummary) : ''}
 ## Data and split
 ${LICENSES[dataset] ?? dataset} ${
     cvSummary
-      ? `Every record of the data folder was used: fold k's member trained on the other ${cvSummary.folds - 1} folds. ${extra.labelKind === 'multi-label' ? 'Decision thresholds were chosen on the pooled out-of-fold predictions.' : offsets ? 'Class offsets were fitted on the pooled out-of-fold logits.' : 'Classes are decided by argmax.'}`
+      ? `${dataset === 'mitdb' ? 'Every DS1 record was used (DS2, the de Chazal test set, was not read)' : 'Every record the cross-validation covers was used'}: fold k's member trained on the other ${cvSummary.folds - 1} folds. ${extra.labelKind === 'multi-label' ? 'Decision thresholds were chosen on the pooled out-of-fold predictions.' : offsets ? 'Class offsets were fitted on the pooled out-of-fold logits.' : 'Classes are decided by argmax.'}`
       : `Split as saved in the checkpoint: \`${JSON.stringify(extra.split ?? extra.dataset ?? {})}\`. Validation figures below are on the split that selected the checkpoint (a training log, not a cross-validated result).`
   } The maintainers' held-out test sets were never seen.
 
