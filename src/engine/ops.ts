@@ -247,9 +247,24 @@ export function arrayDtype(array: TypedArray): DType | undefined {
   return DEFAULT_ARRAY_DTYPE[array.constructor.name];
 }
 
-/** A tensor from a typed array (copied) and a shape; dtype defaults to the array's own. */
+/**
+ * A plain number list in an array that holds `dtype` exactly: through float32 first, float64 data lost its precision
+ * and int64 indices above 2^24 changed value. Fractions of integer dtypes are truncated, as torch.tensor does.
+ */
+function arrayFor(data: readonly number[], dtype: DType | undefined): TypedArray {
+  if (dtype === 'float64') return Float64Array.from(data);
+  if (dtype === 'int64')
+    return BigInt64Array.from(data, (x) => {
+      if (!Number.isFinite(x)) throw new ShapeError(`tensor: ${x} is not an int64 value`);
+      return BigInt(Math.trunc(x));
+    });
+  if (dtype === 'int32') return Int32Array.from(data);
+  return Float32Array.from(data);
+}
+
+/** A tensor from a typed array (copied) or a number list, and a shape; dtype defaults to the array's own. */
 export function tensor(data: TypedArray | number[], shape?: readonly number[], dtype?: DType): Tensor {
-  const array = Array.isArray(data) ? Float32Array.from(data) : data;
+  const array = Array.isArray(data) ? arrayFor(data, dtype) : data;
   const kind = DEFAULT_ARRAY_DTYPE[array.constructor.name];
   if (kind === undefined) throw new ShapeError(`tensor: unsupported data type ${array.constructor.name}`);
   const dims = shape ? [...shape] : [array.length];

@@ -35,6 +35,16 @@ test('tensors carry shape and dtype, and data comes back in the typed array of t
   for (const x of [t, asInt, asBool, ints]) x.dispose();
 });
 
+test('a number list keeps its values in the dtype asked for (not through float32)', () => {
+  scope(() => {
+    assert.deepEqual([...F.tensor([0.1, 16777217], [2], 'float64').data<'float64'>()], [0.1, 16777217]);
+    assert.deepEqual([...F.tensor([16777217, -3], [2], 'int64').data<'int64'>()], [16777217n, -3n]);
+    assert.deepEqual([...F.tensor([16777217, 2.7], [2], 'int32').data<'int32'>()], [16777217, 2]);
+    assert.deepEqual([...F.tensor([0.1], [1]).data<'float32'>()], [Math.fround(0.1)]);
+    assert.throws(() => F.tensor([Number.NaN], [1], 'int64'), ShapeError);
+  });
+});
+
 test('scope disposes what it created except its result and kept tensors', () => {
   let inner: Tensor | undefined;
   let kept: Tensor | undefined;
