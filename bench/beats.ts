@@ -9,14 +9,17 @@
  * default predictBeats' 256 against the 64 of record windows), then the time of the model's inputs alone
  * (preprocessing, windows, templates, rhythm context: `beatModelInputs` on the same beats) against the fastest call.
  */
-import { Command } from 'commander';
 import { readAnnotations, readRecord } from '../src/io/index.js';
 import { loadModel } from '../src/infer/index.js';
 import { beatModelInputs } from '../src/infer/beat-inputs.js';
 import { prepareRecord } from '../src/infer/prepare.js';
 import { beatsFromAnnotations } from '../src/datasets/mitdb/aami.js';
+import { benchCommand, positiveInteger } from './options.js';
 
-const program = new Command()
+/** Comma-separated positive integers (the batch sizes). */
+const positiveIntegers = (value: string) => value.split(',').map(positiveInteger);
+
+const program = benchCommand()
   .argument('<dir>', 'MIT-BIH folder (a whole record: the repository example is a 20 s excerpt)')
   .option('--record <name>', 'record name', '208')
   .option(
@@ -24,27 +27,32 @@ const program = new Command()
     'beat model: catalogue name or .onnx file',
     'mitdb-beat-2lead-local-gate-vote-ens11',
   )
-  .option('--batches <list>', 'batch sizes to compare (the first is the reference)', '64,256,16,1024')
-  .option('--rounds <n>', 'alternating rounds (best kept per size)', '3')
-  .option('--threads <n>', 'onnxruntime threads', '1')
+  .option(
+    '--batches <list>',
+    'batch sizes to compare (the first is the reference)',
+    positiveIntegers,
+    [64, 256, 16, 1024],
+  )
+  .option('--rounds <n>', 'alternating rounds (best kept per size)', positiveInteger, 3)
+  .option('--threads <n>', 'onnxruntime threads', positiveInteger, 1)
   .parse();
 const options = program.opts<{
   record: string;
   model: string;
-  batches: string;
-  rounds: string;
-  threads: string;
+  batches: number[];
+  rounds: number;
+  threads: number;
 }>();
 const path = `${program.args[0]}/${options.record}`;
-const batches = options.batches.split(',').map(Number);
+const batches = options.batches;
 const record = await readRecord(path);
 const beats = beatsFromAnnotations(await readAnnotations(`${path}.atr`), record.fs);
-const model = await loadModel(options.model, { threads: Number(options.threads) });
+const model = await loadModel(options.model, { threads: options.threads });
 console.log(`${options.model} on ${path}: ${beats.length} beats, ${options.threads} thread(s)`);
 
 await model.predictBeats(record, beats, { batchSize: batches[0] }); // warm-up
 const best = new Map<number, number>();
-for (let round = 0; round < Number(options.rounds); round++) {
+for (let round = 0; round < options.rounds; round++) {
   for (const size of batches) {
     const start = performance.now();
     await model.predictBeats(record, beats, { batchSize: size });

@@ -11,12 +11,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Command } from 'commander';
+import { benchCommand, positiveInteger } from './options.js';
 
-const options = new Command()
-  .option('--rounds <n>', 'alternating rounds (best kept per case)', '5')
+const options = benchCommand()
+  .option('--rounds <n>', 'alternating rounds (best kept per case)', positiveInteger, 5)
   .parse()
-  .opts<{ rounds: string }>();
+  .opts<{ rounds: number }>();
 const cli = new URL('../dist/cli/index.js', import.meta.url).pathname;
 if (!existsSync(cli)) throw new Error(`${cli}: not built; run npm run build first`);
 
@@ -26,7 +26,7 @@ const cases: Record<string, string[]> = {
   '--help (every command)': ['--help'],
 };
 const best = new Map<string, number>();
-for (let round = 0; round < Number(options.rounds); round++) {
+for (let round = 0; round < options.rounds; round++) {
   for (const [name, args] of Object.entries(cases)) {
     const start = performance.now();
     const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });

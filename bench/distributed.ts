@@ -6,19 +6,28 @@
  * 2 processes first on odd ones, as bench/engine.ts does) so that both see the same machine load. Prints samples/s
  * of each, the all-reduce time and bytes per step, and last `ratio: X` = 2-process samples/s / 1-process samples/s
  * (best round of each). docs/distributed.md turns the measured bytes into a cost model for N machines.
+ * Every worker runs with OMP_WAIT_POLICY=PASSIVE unless it is set (bench/omp.ts; printed first). A `contention:`
+ * line warns when 1 process x 2 threads trains slower than one rank of the pair does on its 1 thread (the pair's
+ * samples/s / 2, its all-reduce waits included). Option values are checked (bench/options.ts: a bad one exits with 2).
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { freePort } from '../test/helpers/ports.js';
+import { contentionLine, libtorchEnv, ompPolicyLine } from './omp.js';
+import { benchCommand, integerIn, positiveInteger } from './options.js';
 
-const options = new Command()
-  .option('--steps <n>', 'steps per epoch (epoch 1 warms up, epoch 2 is measured)', '12')
-  .option('--batch <n>', 'global batch size', '32')
-  .option('--rounds <n>', 'alternating rounds of each layout (the order flips every round)', '2')
+const options = benchCommand()
+  .option('--steps <n>', 'steps per epoch (epoch 1 warms up, epoch 2 is measured)', positiveInteger, 12)
+  .option('--batch <n>', 'global batch size (split over the 2 processes: at least 2 each)', integerIn(4), 32)
+  .option(
+    '--rounds <n>',
+    'alternating rounds of each layout (the order flips every round)',
+    positiveInteger,
+    2,
+  )
   .parse()
-  .opts<Record<string, string>>();
+  .opts<{ steps: number; batch: number; rounds: number }>();
 
 interface Result {
   samplesPerSecond: number;
@@ -33,6 +42,7 @@ function runWorker(args: (string | number)[]): Promise<Result | null> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', worker, ...args.map(String)], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: libtorchEnv(),
     });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -44,8 +54,9 @@ function runWorker(args: (string | number)[]): Promise<Result | null> {
   });
 }
 
-const steps = Number(options.steps);
-const batch = Number(options.batch);
+const steps = options.steps;
+const batch = options.batch;
+console.log(ompPolicyLine('engine'));
 const single: Result[] = [];
 const pair: Result[] = [];
 const runSingle = async (): Promise<Result> => (await runWorker([0, 0, 0, 2, batch, steps]))!;
@@ -54,7 +65,7 @@ const runPair = async (): Promise<Result> => {
   const [rank0] = await Promise.all([0, 1].map((rank) => runWorker([rank, 2, port, 1, batch, steps])));
   return rank0!;
 };
-for (let round = 0; round < Number(options.rounds); round++) {
+for (let round = 0; round < options.rounds; round++) {
   // Even rounds run the single process first, odd rounds the pair first (bench/engine.ts alternates the same way).
   const pairFirst = round % 2 === 1;
   if (pairFirst) pair.push(await runPair());
@@ -75,4 +86,15 @@ console.log(`1 process x 2 threads: ${one.samplesPerSecond.toFixed(1)} samples/s
 console.log(
   `2 processes x 1 thread: ${two.samplesPerSecond.toFixed(1)} samples/s; gradient all-reduce ${two.allReduceMsPerStep.toFixed(2)} ms/step in training (with waits for the slower rank), ${two.pureAllReduceMs.toFixed(2)} ms alone; ${two.bytesPerStep} bytes/step per rank`,
 );
+// One rank of the pair trains half the batch on 1 thread: if 2 threads in one process do less than that, they
+// fight for the cores (and the ratio below overstates what data parallelism gains).
+const contention = contentionLine(
+  '1 process',
+  2,
+  one.samplesPerSecond,
+  two.samplesPerSecond / 2,
+  'samples/s',
+  ' (one rank of the pair: its samples/s / 2)',
+);
+if (contention) console.log(contention);
 console.log(`ratio: ${(two.samplesPerSecond / one.samplesPerSecond).toFixed(3)}`);

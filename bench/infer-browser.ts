@@ -38,6 +38,9 @@ export interface BrowserResult {
   isolated: boolean;
   runs: number;
   median_ms: number;
+  /** Fastest and slowest timed run, ms. */
+  min_ms: number;
+  max_ms: number;
   /** The session's first run (cold: wasm still in V8's baseline tier), before any warm-up. */
   first_ms: number;
   logits: number[][];
@@ -138,6 +141,8 @@ export async function browserLatency(
       isolated: result.isolated,
       runs: result.times.length,
       median_ms: median(result.times),
+      min_ms: Math.min(...result.times),
+      max_ms: Math.max(...result.times),
       first_ms: result.first,
       logits: result.logits,
     };

@@ -184,9 +184,13 @@ export type WorkerResult =
   | {
       status: 'ok';
       version: string;
+      /** Timed runs (at most --runs / --batches, fewer when --budget ran out; at least 3). */
       runs: number;
       batch: number;
       median_ms: number;
+      /** Fastest and slowest timed run, ms (the spread the median hides). */
+      min_ms?: number;
+      max_ms?: number;
       per_s: number;
       logits: number[][];
     }

@@ -138,6 +138,8 @@ async function main(): Promise<WorkerResult> {
     runs: times.length,
     batch,
     median_ms: median(times) * 1000,
+    min_ms: Math.min(...times) * 1000,
+    max_ms: Math.max(...times) * 1000,
     per_s: batch / median(times),
     logits: await forward(),
   };

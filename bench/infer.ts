@@ -11,7 +11,10 @@
  * same record in Chromium with onnxruntime-web (wasm SIMD) on 1 thread and on N threads (a cross-origin isolated
  * page), with its ratio to onnxruntime-node's 1-thread latency. All runtimes read the same seeded inputs, and
  * PyTorch's, the engine's and the page's logits are checked against onnxruntime's (max |difference| <= 1e-4; a
- * mismatch fails the run: it timed another computation). Last line:
+ * mismatch fails the run: it timed another computation). Under the medians: the timed runs of each and their
+ * min-max; a `contention:` line when a runtime's N-thread throughput is below its 1-thread rate. The engine and
+ * PyTorch workers run with OMP_WAIT_POLICY=PASSIVE unless it is set (bench/omp.ts; printed in the header).
+ * Option values are checked (bench/options.ts: a bad one exits with 2). Last line:
  * `ratio: X`, the smallest onnxruntime-node / PyTorch throughput ratio over the models that have a PyTorch twin.
  */
 import { spawnSync } from 'node:child_process';
@@ -19,7 +22,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { readOnnxSummary } from '../src/export/onnx/read.js';
 import { parseModelInfo } from '../src/infer/metadata.js';
 import { readCatalog } from '../src/models/bundled.js';
@@ -34,39 +36,49 @@ import {
   type Mode,
   type WorkerResult,
 } from './infer-inputs.js';
+import { contentionLine, libtorchEnv, ompPolicyLine } from './omp.js';
+import { benchCommand, nonNegativeNumber, positiveInteger, positiveNumber, wholeNumber } from './options.js';
 
-import { integerIn } from '../src/cli/parsers.js';
-
-const options = new Command()
-  .option('--runs <n>', 'timed latency runs per runtime (1 thread)', '40')
-  .option('--batches <n>', 'timed throughput batches per runtime and round', '8')
+const options = benchCommand()
+  .option('--runs <n>', 'timed latency runs per runtime (1 thread)', positiveInteger, 40)
+  .option('--batches <n>', 'timed throughput batches per runtime and round', positiveInteger, 8)
   .option(
     '--throughput-threads <n>',
     'threads of the throughput measurement (every runtime alike)',
-    integerIn(1),
+    positiveInteger,
     2,
   )
-  .option('--rounds <n>', 'alternating throughput rounds per runtime (the best is kept)', '2')
-  .option('--warmup <n>', 'untimed runs first', '2')
-  .option('--budget <s>', 'stop a measurement after this many seconds (at least 3 runs)', '4')
+  .option('--rounds <n>', 'alternating throughput rounds per runtime (the best is kept)', positiveInteger, 2)
+  .option('--warmup <n>', 'untimed runs first', wholeNumber, 2)
+  .option('--budget <s>', 'stop a measurement after this many seconds (at least 3 runs)', positiveNumber, 4)
   .option('--models <names>', 'comma-separated catalogue names (default: all)')
   .option('--models-dir <dir>', 'another catalogue folder (default: the package models/)')
   .option('--no-browser', 'skip the Chromium page latency')
-  .option('--browser-threads <n>', 'wasm threads of the second Chromium measurement', String(cpus().length))
-  .option('--browser-warmup <s>', 'untimed seconds of runs in the page first (V8 tiers wasm up)', '2')
+  .option(
+    '--browser-threads <n>',
+    'wasm threads of the second Chromium measurement',
+    positiveInteger,
+    cpus().length,
+  )
+  .option(
+    '--browser-warmup <s>',
+    'untimed seconds of runs in the page first (V8 tiers wasm up)',
+    nonNegativeNumber,
+    2,
+  )
   .parse()
   .opts<{
-    runs: string;
-    batches: string;
+    runs: number;
+    batches: number;
     throughputThreads: number;
-    rounds: string;
-    warmup: string;
-    budget: string;
+    rounds: number;
+    warmup: number;
+    budget: number;
     models?: string;
     modelsDir?: string;
     browser: boolean;
-    browserThreads: string;
-    browserWarmup: string;
+    browserThreads: number;
+    browserWarmup: number;
   }>();
 
 /** Largest |logit difference| to onnxruntime-node accepted from a twin (the issue's parity bound). */
@@ -83,12 +95,18 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 function runWorker(runtime: Runtime, manifestPath: string, mode: Mode): WorkerResult {
   const runs = mode === 'latency' ? options.runs : options.batches;
-  const args = [manifestPath, String(THREADS[mode]), mode, runs, options.warmup, options.budget];
+  const args = [manifestPath, THREADS[mode], mode, runs, options.warmup, options.budget].map(String);
   const [command, commandArgs] =
     runtime === 'pytorch'
       ? ['/usr/bin/python3', [here('./infer_torch.py'), ...args]]
       : [process.execPath, ['--import', 'tsx', here('./infer-worker.ts'), runtime, ...args]];
-  const child = spawnSync(command, commandArgs, { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20 });
+  // onnxruntime runs its own thread pool; the engine and PyTorch run libtorch's OpenMP threads (bench/omp.ts).
+  const child = spawnSync(command, commandArgs, {
+    encoding: 'utf8',
+    timeout: 300_000,
+    maxBuffer: 64 << 20,
+    env: runtime === 'ort' ? process.env : libtorchEnv(),
+  });
   const line = child.stdout?.trim().split('\n').pop() ?? '';
   if (child.status !== 0 || !line.startsWith('{')) {
     return {
@@ -123,7 +141,7 @@ async function benchModel(
     const best = {} as Record<Runtime, WorkerResult>;
     // Throughput (the ratio) is measured in rounds whose order alternates, so that a burst of load on the shared
     // machine does not fall on one runtime only; each runtime keeps its best round.
-    const rounds = mode === 'throughput' ? Number(options.rounds) : 1;
+    const rounds = mode === 'throughput' ? options.rounds : 1;
     for (let round = 0; round < rounds; round++) {
       const order: Runtime[] = round % 2 === 0 ? ['ort', 'engine', 'pytorch'] : ['pytorch', 'engine', 'ort'];
       for (const runtime of order) {
@@ -137,16 +155,16 @@ async function benchModel(
   if (browser) {
     try {
       page = [];
-      for (const threads of [...new Set([1, Number(options.browserThreads)])]) {
+      for (const threads of [...new Set([1, options.browserThreads])]) {
         page.push(
           await browserLatency(
             browser,
             manifest,
-            Number(options.runs),
-            Number(options.warmup),
-            Number(options.budget),
+            options.runs,
+            options.warmup,
+            options.budget,
             threads,
-            Number(options.browserWarmup),
+            options.browserWarmup,
           ),
         );
       }
@@ -159,7 +177,8 @@ async function benchModel(
 
 const fmt = (value: number | null, digits = 2): string =>
   value === null || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
-const ok = (r: WorkerResult) => (r.status === 'ok' ? r : null);
+type OkResult = Extract<WorkerResult, { status: 'ok' }>;
+const ok = (r: WorkerResult): OkResult | null => (r.status === 'ok' ? r : null);
 
 /** Prints one model's table; returns its ORT / PyTorch throughput ratio, or null (with a printed notice). */
 function report(run: ModelRun, notices: string[]): number | null {
@@ -196,6 +215,31 @@ function report(run: ModelRun, notices: string[]): number | null {
   console.log(
     `  ${`throughput ${spec.unit}/s, ${THREADS.throughput} thread${THREADS.throughput > 1 ? 's' : ''}`.padEnd(34)}${cells('throughput', (r) => r.per_s / manifest.windowsPerUnit, 1).join('')}${'-'.padStart(16)}`,
   );
+  // Below the medians: how many timed runs each is the median of, and their spread (fastest-slowest run; for
+  // throughput, of the round kept). A wide spread is a loaded machine's.
+  const cell = (text: string) => ` ${text}`.padStart(16);
+  const range = (low: number | undefined, high: number | undefined, digits: number) =>
+    low === undefined || high === undefined ? 'n/a' : `${fmt(low, digits)}-${fmt(high, digits)}`;
+  const perRuntime = (text: (latency: OkResult | null, throughput: OkResult | null) => string) =>
+    (['ort', 'engine', 'pytorch'] as const)
+      .map((rt) => cell(text(ok(results.latency[rt]), ok(results.throughput[rt]))))
+      .join('');
+  const runsOf = (r: { runs: number } | null) => (r ? String(r.runs) : 'n/a');
+  console.log(
+    `  ${'timed runs: latency / throughput'.padEnd(34)}${perRuntime((l, t) => `${runsOf(l)} / ${runsOf(t)}`)}` +
+      `${cell(page ? `${page.runs} / -` : 'n/a')}`,
+  );
+  console.log(
+    `  ${'latency min-max ms'.padEnd(34)}${perRuntime((l) => range(l?.min_ms, l?.max_ms, 2))}` +
+      `${cell(page ? range(page.min_ms, page.max_ms, 2) : 'n/a')}`,
+  );
+  // A throughput run is one batch of windows: its rate in units/s, slowest run first.
+  const rate = (r: OkResult, ms: number | undefined) =>
+    ms === undefined ? undefined : r.batch / manifest.windowsPerUnit / (ms / 1000);
+  console.log(
+    `  ${`throughput min-max ${spec.unit}/s`.padEnd(34)}` +
+      `${perRuntime((_, t) => (t ? range(rate(t, t.max_ms), rate(t, t.min_ms), 1) : 'n/a'))}${cell('-')}`,
+  );
 
   const ort = { latency: ok(results.latency.ort), throughput: ok(results.throughput.ort) };
   const ratio = (mode: Mode, other: Runtime) => {
@@ -220,6 +264,37 @@ function report(run: ModelRun, notices: string[]): number | null {
         .join(', ')}; first run of a fresh session ${pages.map((p) => `${fmt(p.first_ms)} ms`).join(' / ')}` +
         ` (timed runs follow ${options.browserWarmup} s of untimed ones)`,
     );
+  // Throughput on N threads below the rate of the same runtime on 1 thread (its latency runs, which batch fewer
+  // windows and so are if anything slower per unit): the threads fight for the cores.
+  const oneThreadRate = (ms: number) => manifest.units.latency / (ms / 1000);
+  const latencyBatch = `${manifest.units.latency} ${manifest.units.latency === 1 ? spec.unit.replace(/s$/, '') : spec.unit}`;
+  for (const rt of ['ort', 'engine', 'pytorch'] as const) {
+    const latency = ok(results.latency[rt]);
+    const throughput = ok(results.throughput[rt]);
+    if (!latency || !throughput) continue;
+    const line = contentionLine(
+      `${manifest.name}, ${RUNTIME_LABELS[rt]}`,
+      THREADS.throughput,
+      throughput.per_s / manifest.windowsPerUnit,
+      oneThreadRate(latency.median_ms),
+      `${spec.unit}/s`,
+      ` (its latency runs: batches of ${latencyBatch})`,
+      rt !== 'ort',
+    );
+    if (line) console.log(`  ${line}`);
+  }
+  if (pages.length > 1) {
+    const line = contentionLine(
+      `${manifest.name}, Chromium`,
+      pages[1]!.threads,
+      oneThreadRate(pages[1]!.median_ms),
+      oneThreadRate(pages[0]!.median_ms),
+      `${spec.unit}/s`,
+      ` (latency runs of ${latencyBatch})`,
+      false,
+    );
+    if (line) console.log(`  ${line}`);
+  }
   const parity = parityLine(run);
   console.log(
     `  parity, max |logit - onnxruntime-node| on the same ${manifest.batches.throughput} windows: ${parity.text}`,
@@ -302,6 +377,7 @@ async function main(): Promise<void> {
   console.log(
     `load average at start: ${load.map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores${loaded}`,
   );
+  console.log(ompPolicyLine());
   const catalog = readCatalog(options.modelsDir);
   const wanted = options.models?.split(',');
   const models = catalog.models.filter((m) => !wanted || wanted.includes(m.name));

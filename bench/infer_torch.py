@@ -209,7 +209,8 @@ def main():
         times = measure(lambda f: forward(f), feeds, int(runs), int(warmup), float(budget))
         logits = forward(feeds)
     result = {"status": "ok", "version": f"torch {torch.__version__}", "runs": len(times), "batch": batch,
-              "median_ms": float(np.median(times) * 1000), "per_s": batch / float(np.median(times)),
+              "median_ms": float(np.median(times) * 1000), "min_ms": min(times) * 1000, "max_ms": max(times) * 1000,
+              "per_s": batch / float(np.median(times)),
               "logits": logits.reshape(batch, -1).tolist()}
     print(json.dumps(result))
 
