@@ -3,6 +3,7 @@
 // a notice, not a failure: inference runs on onnxruntime without it; `efficientecg info` explains how to add it.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { libtorchMissingReason } from './libtorch-paths.mjs';
@@ -26,14 +27,27 @@ function copySources(dir) {
   return join(dir, 'native');
 }
 
+// Resolved as Node resolves them from the package: in a clone they sit in its node_modules, in a project that
+// installed efficientecg npm hoists them beside it.
+const requireHere = createRequire(join(root, 'package.json'));
+const resolvable = (name) => {
+  try {
+    return requireHere.resolve(name);
+  } catch {
+    return null;
+  }
+};
+const rebuildHint =
+  'npm run build:native (in a clone) or npm rebuild efficientecg (in a project that installed it)';
+
 const missing = libtorchMissingReason();
 if (missing) {
-  const message = `efficientecg: training engine not built: ${missing}. Install it with: sudo apt-get install libtorch-dev, then run: npm run build:native`;
+  const message = `efficientecg: training engine not built: ${missing}. Install it with: sudo apt-get install libtorch-dev, then run: ${rebuildHint}`;
   console.error(message);
   process.exit(optional ? 0 : 1);
 }
-if (!existsSync(join(root, 'node_modules', 'node-addon-api'))) {
-  console.error('efficientecg: node-addon-api missing; run npm ci first');
+if (resolvable('node-addon-api') === null) {
+  console.error('efficientecg: node-addon-api missing; run npm ci (in a clone) or npm install first');
   process.exit(optional ? 0 : 1);
 }
 // Skip when the built addon is newer than every native source (a second set-up run costs nothing).
@@ -48,10 +62,17 @@ if (!process.argv.includes('--force') && existsSync(built)) {
     process.exit(0);
   }
 }
-const gyp = spawnSync('npx', ['--no-install', 'node-gyp', 'rebuild', '-j', '2'], {
-  cwd: native,
-  stdio: 'inherit',
-});
+// node-gyp: in a clone the project's own (a devDependency) through npx, which passes npm's settings (nodedir...);
+// in a project that installed efficientecg, the one npm runs install scripts with (npm_config_node_gyp, its
+// settings in the environment), else whatever `node-gyp` is on PATH.
+const gypArgs = ['rebuild', '-j', '2'];
+const npmGyp = process.env.npm_config_node_gyp;
+const gyp =
+  resolvable('node-gyp/package.json') !== null
+    ? spawnSync('npx', ['--no-install', 'node-gyp', ...gypArgs], { cwd: native, stdio: 'inherit' })
+    : npmGyp
+      ? spawnSync(process.execPath, [npmGyp, ...gypArgs], { cwd: native, stdio: 'inherit' })
+      : spawnSync('node-gyp', gypArgs, { cwd: native, stdio: 'inherit' });
 if (gyp.status !== 0) {
   console.error('efficientecg: native build failed (see the compiler output above)');
   process.exit(optional ? 0 : 1);

@@ -265,7 +265,7 @@ export type AllocatorOption = 'mmapThreshold' | 'trimThreshold' | 'topPad' | 'ar
 const ADDON_RELATIVE = '../../native/build/Release/efficientecg_engine.node';
 
 export const HOW_TO_INSTALL =
-  'install libtorch (Debian/Ubuntu: sudo apt-get install libtorch-dev), then build the addon: npm run build:native';
+  'install libtorch (Debian/Ubuntu: sudo apt-get install libtorch-dev), then build the addon: npm run build:native (in a clone) or npm rebuild efficientecg (in a project that installed it)';
 
 /**
  * Where the built addon lives, whether running from src/ (tsx) or dist/. EFFICIENTECG_ADDON (the path of a .node
