@@ -4,7 +4,7 @@
  * the passing ones marked, heart rate and intervals, the quality warnings and notices), JSON Lines (the EcgResult
  * itself), or CSV with one column per class, plus an HTML report (src/infer/prediction-report.ts).
  */
-import { classLegend, legendLine } from './legend.js';
+import { classLegend } from './legend.js';
 import { diagnosisLine, type ClassScore, type EcgResult, type FileResult } from './result.js';
 
 export const OUTPUT_FORMATS = ['table', 'json', 'csv'] as const;
@@ -61,7 +61,8 @@ export function tableLine(result: FileResult): string {
   if (result.quality.diagnosable && result.quality.flags.length > 0)
     lines.push(`  quality: ${result.quality.flags.map((f) => f.message).join('; ')}`);
   lines.push(...result.notices.map((n) => `  note: ${n}`));
-  if (result.classes.length > 0) lines.push(`  legend: ${legendLine(result.classes.map((c) => c.label))}`);
+  const legend = shownLegend(result.classes.map((c) => c.label));
+  if (legend !== '') lines.push(`  legend: ${legend}`);
   return `${lines.join('\n')}\n\n`;
 }
 
@@ -141,14 +142,28 @@ export const LINE_FORMATS: Record<
   csv: { header: () => csvHeader(), line: (result) => csvLine(result) },
 };
 
-/** The legend of every class a result shows, for reports. */
+/**
+ * "N normal sinus rhythm; A atrial fibrillation (AF); ...": the legend of `labels` (legend.ts legendLine) without
+ * the labels that are their own name (a trained model's "AF" or "other": "AF AF" says nothing); empty when every
+ * label is.
+ */
+function shownLegend(labels: readonly string[]): string {
+  const legend = classLegend(labels);
+  return labels
+    .filter((label) => legend[label] !== label)
+    .map((label) => `${label} ${legend[label]}`)
+    .join('; ');
+}
+
+/** The legend of every class a result shows (labels that are their own name left out), for reports. */
 export function legendOf(results: readonly FileResult[]): Array<{ label: string; name: string }> {
   const seen = new Map<string, string>();
   for (const r of results) {
     if (!r.ok) continue;
     const legend = classLegend(r.classes.map((c) => c.label));
     for (const c of r.classes)
-      if (!seen.has(`${c.label} ${legend[c.label]}`)) seen.set(`${c.label} ${legend[c.label]}`, c.label);
+      if (legend[c.label] !== c.label && !seen.has(`${c.label} ${legend[c.label]}`))
+        seen.set(`${c.label} ${legend[c.label]}`, c.label);
   }
   return [...seen].map(([key, label]) => ({ label, name: key.slice(label.length + 1) }));
 }

@@ -16,6 +16,8 @@ const PX_PER_MM = 3;
 const MM_PER_S = 25;
 const MM_PER_MV = 10;
 const STRIP_MM = 20;
+/** Length of the red tick marking a trace clipped at the page edge. */
+const CLIP_TICK_MM = 3;
 
 const escape = (text: string) =>
   text.replace(
@@ -44,6 +46,8 @@ export function predictionReportHtml(
   const legend = legendOf(results)
     .map((l) => `<li><b>${escape(l.label)}</b> ${escape(l.name)}</li>`)
     .join('');
+  // Single-label models hold no thresholds: their bars have no mark to explain.
+  const thresholds = ok.some((r) => r.classes.some((c) => c.threshold !== null));
   const failures = failed.map((r) => `<li>${escape(r.file)}: ${escape(r.ok ? '' : r.error)}</li>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>EfficientECG predictions</title>
@@ -59,8 +63,8 @@ h2{font-size:16px;margin:4px 0}.not{color:#b00020;font-weight:bold}.ok{color:#0a
 svg{display:block;margin:6px 0;max-width:100%;height:auto}
 </style></head><body>
 <h1>EfficientECG predictions: ${ok.length} record(s)${failed.length ? `, ${failed.length} failed` : ''}</h1>
-<p class="note">Research software, not a medical device: not for clinical decisions. Bars: probability; black mark:
-the class's threshold (chosen on validation); red and bold: the class passed. Trace: ${MM_PER_S} mm/s, ${MM_PER_MV} mm/mV,
+<p class="note">Research software, not a medical device: not for clinical decisions. Bars: probability;${thresholds ? " black mark: the class's threshold (chosen on validation);" : ''}
+red and bold: the class passed. Trace: ${MM_PER_S} mm/s, ${MM_PER_MV} mm/mV,
 first ${REPORT_SECONDS} s; orange shading: where hiding the signal lowers the top class most (occlusion saliency).</p>
 ${sections.join('\n')}
 ${legend ? `<h2>Legend</h2><ul>${legend}</ul>` : ''}
@@ -102,7 +106,11 @@ function bars(result: EcgResult): string {
   return `<div class="bars">${rows.join('\n')}</div>`;
 }
 
-/** The leads on ECG paper as one SVG, saliency shaded behind them. */
+/**
+ * The leads on ECG paper as one SVG, saliency shaded behind them, and a note naming the leads clipped at the page
+ * edge. As on paper ECGs a lead may overrun into its neighbours' bands (a 12-lead QRS often passes 1 mV); only a
+ * sample beyond the SVG's own top or bottom is clipped, and each clipped stretch is marked with a red tick.
+ */
 export function paper(record: EcgRecord, result: Pick<EcgResult, 'saliency'>): string {
   const seconds = Math.min(REPORT_SECONDS, (record.signals[0]?.length ?? 0) / record.fs);
   const widthMm = seconds * MM_PER_S;
@@ -118,14 +126,19 @@ export function paper(record: EcgRecord, result: Pick<EcgResult, 'saliency'>): s
       `<line x1="0" y1="${mm(y)}" x2="${mm(widthMm)}" y2="${mm(y)}" class="${y % 5 ? 'g1' : 'g5'}"/>`,
     );
   const shading = saliencyRects(result.saliency, seconds, heightMm, mm);
-  const traces = record.signals.map((signal, lead) => trace(signal, record.fs, seconds, lead, mm));
+  const traces = record.signals.map((signal, lead) => trace(signal, record.fs, seconds, lead, heightMm, mm));
   const labels = record.leads.map(
     (name, lead) => `<text x="4" y="${mm(lead * STRIP_MM + 5)}">${escape(name)}</text>`,
   );
+  const clipped = record.leads.filter((_, lead) => traces[lead]!.clipped);
+  const note =
+    clipped.length === 0
+      ? ''
+      : `\n<p class="warn">${clipped.map((name) => `lead ${escape(name)}`).join(', ')}: clipped at the page edge (red ticks)</p>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${mm(widthMm)}" height="${mm(heightMm)}" viewBox="0 0 ${mm(widthMm)} ${mm(heightMm)}">
 <style>.g1{stroke:#f6c9c9;stroke-width:.5}.g5{stroke:#e89a9a;stroke-width:1}.tr{fill:none;stroke:#111;stroke-width:1.1}
-.sal{fill:#ff9800}text{font:11px sans-serif;fill:#444}</style>
-<rect width="100%" height="100%" fill="#fff"/>${shading}${grid.join('')}${traces.join('')}${labels.join('')}</svg>`;
+.clip{stroke:#d00;stroke-width:2}.sal{fill:#ff9800}text{font:11px sans-serif;fill:#444}</style>
+<rect width="100%" height="100%" fill="#fff"/>${shading}${grid.join('')}${traces.map((t) => t.svg).join('')}${labels.join('')}</svg>${note}`;
 }
 
 function saliencyRects(
@@ -147,14 +160,19 @@ function saliencyRects(
     .join('');
 }
 
-/** One lead as a polyline: about one point per 0.4 mm (enough for a QRS at this scale), centred on its median. */
+/**
+ * One lead as a polyline: about one point per 0.4 mm (enough for a QRS at this scale), centred on its median in its
+ * band, free to overrun into the neighbouring bands. A point beyond the SVG's top or bottom (`heightMm`) is drawn
+ * at that edge, and the start of each such stretch gets a red tick into the page.
+ */
 function trace(
   signal: Float32Array,
   fs: number,
   seconds: number,
   lead: number,
+  heightMm: number,
   mm: (v: number) => string,
-): string {
+): { svg: string; clipped: boolean } {
   const end = Math.min(signal.length, Math.round(seconds * fs));
   const step = Math.max(1, Math.floor(fs / (MM_PER_S / 0.4)));
   const finite = Array.from(signal.subarray(0, end))
@@ -163,11 +181,24 @@ function trace(
   const centre = finite[finite.length >> 1] ?? 0;
   const middle = lead * STRIP_MM + STRIP_MM / 2;
   const points: string[] = [];
+  const ticks: string[] = [];
+  let edge: number | null = null; // the edge the previous point was clipped at
   for (let i = 0; i < end; i += step) {
     const v = signal[i]!;
     if (!Number.isFinite(v)) continue;
-    const y = Math.max(lead * STRIP_MM, Math.min((lead + 1) * STRIP_MM, middle - (v - centre) * MM_PER_MV));
-    points.push(`${mm((i / fs) * MM_PER_S)},${mm(y)}`);
+    const wanted = middle - (v - centre) * MM_PER_MV;
+    const y = Math.max(0, Math.min(heightMm, wanted));
+    const x = mm((i / fs) * MM_PER_S);
+    const clippedAt = y === wanted ? null : y;
+    if (clippedAt !== null && clippedAt !== edge) {
+      const inward = clippedAt === 0 ? CLIP_TICK_MM : heightMm - CLIP_TICK_MM;
+      ticks.push(`<line class="clip" x1="${x}" y1="${mm(clippedAt)}" x2="${x}" y2="${mm(inward)}"/>`);
+    }
+    edge = clippedAt;
+    points.push(`${x},${mm(y)}`);
   }
-  return `<polyline class="tr" points="${points.join(' ')}"/>`;
+  return {
+    svg: `<polyline class="tr" points="${points.join(' ')}"/>${ticks.join('')}`,
+    clipped: ticks.length > 0,
+  };
 }
