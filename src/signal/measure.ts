@@ -32,9 +32,17 @@ export interface MeasureInput {
   units?: readonly string[];
 }
 
-export const MEASURE_METHOD =
-  'R peaks: multi-lead Pan-Tompkins (src/signal/qrs); P/QRS/T: slope and tangent delineation of lead II ' +
-  '(src/signal/delineate); medians over beats; QTc Bazett; axis from net QRS areas of I and aVF';
+/**
+ * How the values were measured, for the record at hand: the lead delineated (null: none was) and the leads the axis
+ * came from (null: no axis), so a one-lead record is not said to have had lead II delineated nor an axis measured.
+ */
+export function measureMethod(leads: number, lead: string | null, axisFrom: string | null): string {
+  return (
+    `R peaks: ${leads > 1 ? 'multi-lead ' : ''}Pan-Tompkins (src/signal/qrs); P/QRS/T: slope and tangent ` +
+    `delineation${lead === null ? '' : ` of lead ${lead}`} (src/signal/delineate); medians over beats; QTc Bazett` +
+    (axisFrom === null ? '' : `; axis from net QRS areas of ${axisFrom}`)
+  );
+}
 
 /** Fewer beats than this give no interval (too few to trust a median). */
 const MIN_BEATS = 3;
@@ -42,7 +50,7 @@ const MIN_BEATS = 3;
 export function measureRecord(record: MeasureInput): Measurements {
   const empty = { heartRate: null, pr: null, qrs: null, qt: null, qtc: null, axis: null };
   if (record.signals.length === 0 || record.fs <= 0 || (record.signals[0]?.length ?? 0) < 2 * record.fs) {
-    return { ...empty, beats: 0, lead: null, method: MEASURE_METHOD };
+    return { ...empty, beats: 0, lead: null, method: measureMethod(record.signals.length, null, null) };
   }
   const { signals, voltage } = leadsInMillivolts(record.signals, record.units);
   const detection = detectQrs(signals, record.fs);
@@ -62,16 +70,18 @@ export function measureRecord(record: MeasureInput): Measurements {
     return values.length >= MIN_BEATS ? Math.round(ms(median(values)!)) : null;
   };
   const qt = interval((b) => (b.t?.offset == null ? null : b.t.offset - b.qrs.onset));
+  const axis = frontalAxis({ ...record, signals }, beats, (i) => usable(i) !== null && voltage[i]!);
+  const leadName = record.leads[lead] ?? null;
   return {
     heartRate: peaks.length > MIN_BEATS && rr !== null ? Math.round(60 / rr) : null,
     pr: interval((b) => (b.p?.onset == null ? null : b.qrs.onset - b.p.onset)),
     qrs: interval((b) => b.qrs.offset - b.qrs.onset),
     qt,
     qtc: qt !== null && rr !== null ? Math.round(qt / Math.sqrt(rr)) : null,
-    axis: frontalAxis({ ...record, signals }, beats, (i) => usable(i) !== null && voltage[i]!),
+    axis: axis?.degrees ?? null,
     beats: peaks.length,
-    lead: record.leads[lead] ?? null,
-    method: MEASURE_METHOD,
+    lead: leadName,
+    method: measureMethod(signals.length, leadName, axis?.from ?? null),
   };
 }
 
@@ -92,13 +102,13 @@ function leadIndex(leads: readonly string[], name: string): number | null {
 /**
  * Frontal axis in degrees, (-180, 180]: atan2 of the net QRS areas (median over beats, from QRS onset to offset,
  * above the level at onset) of aVF and I. Needs lead I and aVF (or II to derive aVF = II - I/2), each `readable`
- * (moving, in a voltage: a ratio of areas in unknown units would be a guess).
+ * (moving, in a voltage: a ratio of areas in unknown units would be a guess). `from` names the leads used.
  */
 function frontalAxis(
   record: MeasureInput,
   beats: readonly BeatDelineation[],
   readable: (lead: number) => boolean,
-): number | null {
+): { degrees: number; from: string } | null {
   const find = (name: string) => {
     const index = leadIndex(record.leads, name);
     return index !== null && readable(index) ? index : null;
@@ -120,5 +130,8 @@ function frontalAxis(
   const areaI = area(record.signals[i]!);
   const areaF = avf !== null ? area(record.signals[avf]!) : area(record.signals[ii!]!) - areaI / 2;
   if (areaI === 0 && areaF === 0) return null;
-  return Math.round((Math.atan2(areaF, areaI) * 180) / Math.PI);
+  return {
+    degrees: Math.round((Math.atan2(areaF, areaI) * 180) / Math.PI),
+    from: avf !== null ? 'I and aVF' : 'I and aVF (derived as II - I/2)',
+  };
 }
