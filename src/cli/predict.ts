@@ -4,7 +4,7 @@ import { basename, dirname } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { commandOutput } from './output.js';
+import { commandOutput, type CommandOutput } from './output.js';
 import { integerIn, positiveNumber } from './parsers.js';
 import { refuseOutputOverInput, requireOutputFile } from './paths.js';
 import { ConfigError } from '../errors.js';
@@ -23,7 +23,15 @@ import { escapeHtml } from '../eval/report/html.js';
 import { withHdf5Exams } from '../io/hdf5.js';
 import { readRecord } from '../io/read.js';
 import type { EcgRecord } from '../io/record.js';
-import { countEntries, csvLineFile, jsonLineFile, listFileEntries, runBatch } from '../infer/batch.js';
+import {
+  BatchProgress,
+  countEntries,
+  csvLineFile,
+  jsonLineFile,
+  listFileEntries,
+  runBatch,
+  type BatchSummary,
+} from '../infer/batch.js';
 import { defaultModels, readCatalog, resolveModel } from '../models/bundled.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
@@ -224,7 +232,8 @@ export function registerPredict(program: Command): void {
       const listed = flags.fromList
         ? withHdf5Exams(listFileEntries(flags.fromList), fsOption(flags.fs))
         : null;
-      const bar = progressBar(listed ? await countEntries(listed) : null);
+      const total = await knownTotal(inputs, listed, flags.fs);
+      const bar = progressReporter(total, output, process.stderr.isTTY === true);
       const report = new ReportResults(formatName);
       const summary = await runBatch(entries, {
         target,
@@ -236,7 +245,7 @@ export function registerPredict(program: Command): void {
         ...(flags.report ? { onResumedLine: report.addResumedLine } : {}),
         onRecord: (result, progress) => {
           if (result !== null && flags.report) report.results.push(result);
-          bar.update(progress.predicted + progress.resumed);
+          bar.update(progress);
         },
       }).finally(() => bar.stop());
       const note = leftOutNote(report.leftOut, flags.out, formatName);
@@ -288,6 +297,23 @@ async function* batchEntries(
 
 const fsOption = (fs: number | undefined) => (fs === undefined ? {} : { fs });
 
+/**
+ * The number of records, when cheap to know: files given one by one and list files (an HDF5 file counted as its
+ * exams, as the batch reads it). Null with a folder or a glob among the inputs: walking a large tree twice (once to
+ * count) would delay the first result, so progress then says how many records are done, without a total.
+ */
+async function knownTotal(
+  inputs: readonly string[],
+  listed: AsyncIterable<string> | null,
+  fs: number | undefined,
+): Promise<number | null> {
+  const folderOrGlob = (input: string) =>
+    /[*?[]/.test(input) || (existsSync(input) && statSync(input).isDirectory());
+  if (inputs.some(folderOrGlob)) return null;
+  const files = await countEntries(withHdf5Exams(inputs, fsOption(fs)));
+  return files + (listed === null ? 0 : await countEntries(listed));
+}
+
 /** The entries, or a ConfigError when there are none (before any output is written). */
 async function nonEmpty(
   entries: AsyncIterable<string>,
@@ -302,26 +328,55 @@ async function nonEmpty(
   })();
 }
 
-/** Records done of the total (when known: a list file), records/s and time left, on stderr. */
-function progressBar(total: number | null): { update: (done: number) => void; stop: () => void } {
+/** How often a plain progress line is printed when stderr is not a terminal. */
+export const PLAIN_PROGRESS_MS = 10_000;
+
+/**
+ * Records done of the total (when known), records/s and time left, on stderr: a bar redrawn in place on a terminal;
+ * elsewhere (a log file, a pipe, CI) cli-progress draws nothing, so a plain line every PLAIN_PROGRESS_MS and one at
+ * the end.
+ */
+export function progressReporter(
+  total: number | null,
+  output: Pick<CommandOutput, 'err'>,
+  terminal: boolean,
+  now: () => number = Date.now,
+): { update: (progress: Pick<BatchSummary, 'predicted' | 'resumed'>) => void; stop: () => void } {
+  const meter = new BatchProgress(total, now);
+  if (!terminal) {
+    let printed = now();
+    let printedDone: number | null = null; // records done at the last line printed
+    let updated = false;
+    const print = () => {
+      printed = now();
+      printedDone = meter.done;
+      output.err(`${meter.line()}\n`);
+    };
+    return {
+      update: (progress) => {
+        meter.update(progress);
+        updated = true;
+        if (now() - printed >= PLAIN_PROGRESS_MS) print();
+      },
+      // The last count, unless the last line already said it.
+      stop: () => {
+        if (updated && printedDone !== meter.done) print();
+      },
+    };
+  }
   const bar = new SingleBar({
     stream: process.stderr,
     format:
       total === null
-        ? 'predict {value} records | {rate} records/s'
-        : 'predict [{bar}] {value}/{total} records | {rate} records/s | ETA {eta_formatted}',
+        ? 'predict {value} records done | {rate} records/s'
+        : 'predict [{bar}] {value}/{total} records | {rate} records/s | ETA {eta_text}',
     hideCursor: true,
-    etaBuffer: 200,
   });
-  const started = Date.now();
-  let first: number | null = null;
-  bar.start(total ?? 0, 0, { rate: '-' });
+  bar.start(total ?? 0, 0, { rate: '-', eta_text: '-' });
   return {
-    update: (done) => {
-      first ??= done; // records skipped by --resume do not count towards the rate
-      const seconds = (Date.now() - started) / 1000;
-      const rate = seconds > 0 ? ((done - first) / seconds).toFixed(1) : '-';
-      bar.update(done, { rate });
+    update: (progress) => {
+      meter.update(progress);
+      bar.update(meter.done, { rate: meter.rateText(), eta_text: meter.etaText() });
     },
     stop: () => bar.stop(),
   };

@@ -53,6 +53,67 @@ export async function countEntries(entries: AsyncIterable<string>): Promise<numb
   return n;
 }
 
+/**
+ * The progress of a batch for people: records done (of the total, when known), the rate of this run's predictions
+ * and the time left. Records skipped by --resume count as done but not towards the rate: its clock starts when they
+ * have been read back, and it counts the records predicted since.
+ */
+export class BatchProgress {
+  done = 0;
+  private predicted = 0;
+  private started: number;
+
+  constructor(
+    readonly total: number | null,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.started = now();
+  }
+
+  update(progress: Pick<BatchSummary, 'predicted' | 'resumed'>): void {
+    // The update after --resume read the output back: the run's own predictions start now.
+    if (progress.predicted === 0) this.started = this.now();
+    this.predicted = progress.predicted;
+    this.done = progress.predicted + progress.resumed;
+  }
+
+  /** Records predicted per second in this run, or null before the clock has moved. */
+  rate(): number | null {
+    const seconds = (this.now() - this.started) / 1000;
+    return seconds > 0 ? this.predicted / seconds : null;
+  }
+
+  /** Seconds left at the current rate, when the total is known and the rate is not zero. */
+  etaSeconds(): number | null {
+    const rate = this.rate();
+    if (this.total === null || rate === null || rate === 0) return null;
+    return Math.max(0, this.total - this.done) / rate;
+  }
+
+  rateText(): string {
+    const rate = this.rate();
+    return rate === null ? '-' : rate.toFixed(1);
+  }
+
+  etaText(): string {
+    const eta = this.etaSeconds();
+    if (eta === null) return '-';
+    const s = Math.round(eta);
+    return s < 60
+      ? `${s}s`
+      : s < 3600
+        ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+        : `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
+  }
+
+  /** "predict 3/5 records | 1.2 records/s | ETA 2s", or "predict 3 records done | 1.2 records/s" without a total. */
+  line(): string {
+    return this.total === null
+      ? `predict ${this.done} records done | ${this.rateText()} records/s`
+      : `predict ${this.done}/${this.total} records | ${this.rateText()} records/s | ETA ${this.etaText()}`;
+  }
+}
+
 /** What happened, for the closing summary. */
 export interface BatchSummary {
   /** Records predicted in this run. */
