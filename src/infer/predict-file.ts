@@ -3,9 +3,12 @@
  * bundled defaults), predict, and return a compact, structured-cloneable result, or the error for that file alone.
  * Used by the worker threads (predict-worker.ts) and inline.
  */
+import { MissingFileError } from '../errors.js';
+import { resolveRecordPath } from '../io/find-records.js';
 import { readRecord } from '../io/read.js';
 import { diagnose } from './diagnose.js';
 import { Predictor } from './predictor.js';
+import { LeadCountError } from './prepare.js';
 import type { FileResult } from './result.js';
 import { routeRecord } from './route.js';
 
@@ -70,10 +73,22 @@ export async function predictFile(
       ...(options.saliency ? { saliency: true } : {}),
     });
   } catch (error) {
-    const message =
-      error instanceof Error
-        ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`
-        : String(error);
-    return { ok: false, file, error: message };
+    return { ok: false, file, error: errorText(error, file) };
   }
+}
+
+/**
+ * "FormatError: ...": the error's message and type, said in `predict`'s words where a record's own words would
+ * mislead: a path that is nothing at all (not `nonexist/.hea: file not found`, the header a path without extension
+ * would have), and a record with more leads than a one-lead model (its way out: --lead).
+ */
+function errorText(error: unknown, file: string): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error instanceof MissingFileError && resolveRecordPath(file) === null)
+    return `${error.name}: no such file or folder: ${file}`;
+  const hint =
+    error instanceof LeadCountError && error.modelLeads === 1 && error.recordLeads > 1
+      ? '; pass --lead NAME|INDEX to choose one'
+      : '';
+  return `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}${hint}`;
 }

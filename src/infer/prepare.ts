@@ -132,10 +132,26 @@ export function selectLeads(recordLeads: readonly string[], modelLeads: readonly
   if (byName.every((i) => i >= 0) && new Set(byName).size === byName.length)
     return selectByName(recordLeads, modelLeads, byName, describe);
   const missing = modelLeads.filter((_, i) => byName[i] === ABSENT_LEAD);
-  throw new ConfigError(
+  throw new LeadCountError(
     `record has ${recordLeads.length} lead(s) but the model expects ${modelLeads.length}: ${describe}` +
       (missing.length > 0 ? ` (no lead named ${missing.join(', ')} or an alias of it)` : ''),
+    recordLeads.length,
+    modelLeads.length,
   );
+}
+
+/**
+ * A record whose lead count the model cannot read (a ConfigError, named so): with the counts, so that a caller with
+ * a way out can say it (`predict` names --lead for a one-lead model).
+ */
+export class LeadCountError extends ConfigError {
+  constructor(
+    message: string,
+    readonly recordLeads: number,
+    readonly modelLeads: number,
+  ) {
+    super(message);
+  }
 }
 
 /** Every model lead found by name among more record leads: those, and a notice naming the leads left out. */

@@ -121,6 +121,6 @@ test('a record path without extension reads as its header; a missing one fails a
     ],
   );
   assert.deepEqual(lines[0]!.classes, lines[2]!.classes);
-  assert.equal(lines[1]!.error, `MissingFileError: ${join(cinc, 'missing.hea')}: file not found`);
+  assert.equal(lines[1]!.error, `MissingFileError: no such file or folder: ${join(cinc, 'missing')}`);
   assert.match(stderr, /2 record\(s\) predicted, 1 failed\nfailures by type: MissingFileError 1\n/);
 });
