@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { commandOutput } from './output.js';
 import { ConfigError } from '../errors.js';
@@ -36,7 +36,8 @@ export function registerExport(program: Command): void {
               checkpoints,
               resolved.map((r) => r.path),
             );
-      const bytes = exportCheckpoint(checkpoint, resolved[0]!.path, resolved[0]!.bundled?.name);
+      const name = resolved[0]!.bundled?.name ?? exportName(resolved.map((r) => r.path));
+      const bytes = exportCheckpoint(checkpoint, resolved[0]!.path, name);
       mkdirSync(dirname(options.out), { recursive: true });
       writeFileAtomic(options.out, bytes);
       const m = checkpoint.metadata;
@@ -44,4 +45,23 @@ export function registerExport(program: Command): void {
         `${JSON.stringify({ out: options.out, bytes: bytes.length, architecture: m.model.name, labels: m.labels, untrained: m.extra?.untrained === true })}\n`,
       );
     });
+}
+
+/**
+ * The model name stored in the ONNX metadata for checkpoints not in the catalogue (what `predict` and `evaluate`
+ * show): the run folder's name for the trainer's best/last.safetensors (runs/af-ft/best.safetensors -> af-ft; every
+ * run's file is called best), else the file's stem. Several checkpoints (an ensemble) add "-ensN" to the folder
+ * their runs share (runs/cv/ptbxl/fold-K/last.safetensors -> ptbxl-ens10), else to the first one's name.
+ */
+export function exportName(paths: readonly string[]): string {
+  const runs = paths.map((path) => {
+    const file = resolve(path);
+    const stem = basename(file).replace(/\.safetensors$/i, '');
+    const dir = /^(best|last)$/i.test(stem) && basename(dirname(file)) !== '' ? dirname(file) : null;
+    return { name: dir === null ? stem : basename(dir), parent: dir === null ? null : dirname(dir) };
+  });
+  if (runs.length === 1) return runs[0]!.name;
+  const parent = runs[0]!.parent;
+  const shared = parent !== null && basename(parent) !== '' && runs.every((run) => run.parent === parent);
+  return `${shared ? basename(parent) : runs[0]!.name}-ens${runs.length}`;
 }

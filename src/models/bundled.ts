@@ -9,6 +9,7 @@ import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, MissingFileError } from '../errors.js';
+import { readOnnxSummary } from '../export/onnx/read.js';
 
 export const CATALOG_FORMAT = 'efficientecg-models';
 
@@ -160,7 +161,8 @@ export function resolveModel(
   const dir = typeof catalogOrDir === 'string' ? catalogOrDir : undefined;
   if (MODEL_FILE.test(spec)) {
     if (!existsSync(spec)) throw new MissingFileError(spec, 'model file not found (--model)');
-    return { name: basename(spec).replace(MODEL_FILE, ''), path: spec, bundled: null };
+    const named = /\.onnx$/i.test(spec) ? onnxModelName(spec) : null;
+    return { name: named ?? basename(spec).replace(MODEL_FILE, ''), path: spec, bundled: null };
   }
   const found = (catalog ?? readCatalog(dir)).models.find((model) => model.name === spec);
   if (found === undefined) {
@@ -173,6 +175,21 @@ export function resolveModel(
   if (path === null) throw new ConfigError(`--model ${spec}: the bundled model ships no checkpoint`);
   if (!existsSync(path)) throw new MissingFileError(path, `file of bundled model ${spec} is missing`);
   return { name: found.name, path, bundled: found };
+}
+
+/**
+ * The name an exported ONNX model carries in its metadata (`model.name`: `export` stores the run's name, as the
+ * trainer calls every checkpoint best or last), or null when it has none or cannot be read (loading it reports why).
+ */
+function onnxModelName(path: string): string | null {
+  try {
+    const model = readOnnxSummary(new Uint8Array(readFileSync(path))).metadata.model as
+      | { name?: unknown }
+      | undefined;
+    return typeof model?.name === 'string' && model.name.trim() !== '' ? model.name : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The default model of each dataset. */
