@@ -33,6 +33,9 @@ function foldList(value: string): number[] {
 
 const SUMMARY_WAITS =
   'these folds are done; the summary waits for the others (run them, or the same command again)';
+/** Set by `cv --parallel` in its fold processes: their launcher writes the summary, nothing is left to the user. */
+const FOLD_PROCESS_ENV = 'EFFICIENTECG_CV_FOLD_PROCESS';
+const LAUNCHED_WAITS = 'these folds are done; the summary is written when the last fold ends';
 
 const fixed = (value: number | null | undefined, digits = 3) =>
   value === null || value === undefined ? '—' : value.toFixed(digits);
@@ -96,7 +99,7 @@ export function registerCv(program: Command): void {
         onFold: (event) => out.err(progress(event)),
       });
       if (summary === null) {
-        out.err(`cv: ${SUMMARY_WAITS}\n`);
+        out.err(`cv: ${process.env[FOLD_PROCESS_ENV] === '1' ? LAUNCHED_WAITS : SUMMARY_WAITS}\n`);
         return;
       }
       out.out(formatCvSummary(summary));
@@ -120,8 +123,9 @@ function foldProgress(out: string, selected: readonly number[]) {
     if (status === 'finished') finished += 1;
     const left = Math.max(0, toTrain - finished);
     const perFold = (performance.now() - started) / 1000 / finished;
-    const eta =
-      finished > 0 ? `, ${left} more to train here, ~${Math.round((perFold * left) / 60)} min left` : '';
+    const minutes = Math.round((perFold * left) / 60);
+    const time = left === 0 ? '' : minutes < 1 ? ', <1 min left' : `, ~${minutes} min left`;
+    const eta = finished > 0 ? `, ${left} more to train here${time}` : '';
     return `cv: fold ${fold}/${folds} ${status}${eta}\n`;
   };
 }
@@ -148,7 +152,7 @@ async function runFoldProcesses(
       return {
         label,
         args: [...command, '--parallel', '1', '--only', folds.join(',')],
-        env: {},
+        env: { [FOLD_PROCESS_ENV]: '1' },
         failed: (how: string) =>
           new WorkerProcessError(
             `cv: fold process ${i + 1} (${label})`,

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from 'commander';
 import { commandOutput } from './output.js';
 import { oneOf, positiveInteger, wholeNumber } from './parsers.js';
 import { requireInputDir, requireOutputFile } from './paths.js';
+import { openCustom } from '../datasets/custom.js';
 import { DATASETS, type DatasetName } from '../datasets/index.js';
 import { ConfigError } from '../errors.js';
 import { formatReport } from '../eval/report/table.js';
@@ -34,6 +35,15 @@ function resampleCount(value: string): number {
   if (n > 0 && n < MIN_RESAMPLES)
     throw new InvalidArgumentError(`expected 0 (no intervals) or at least ${MIN_RESAMPLES}`);
   return n;
+}
+
+/** The records bar on stderr; its ETA in hours/minutes/seconds, as the other commands' bars show it. */
+export function evaluateBar(stream: NodeJS.WritableStream = process.stderr): SingleBar {
+  return new SingleBar({
+    stream,
+    format: 'evaluate [{bar}] {value}/{total} records | ETA {eta_formatted}',
+    hideCursor: true,
+  });
 }
 
 export function registerEvaluate(program: Command): void {
@@ -79,12 +89,12 @@ export function registerEvaluate(program: Command): void {
         threads: flags.threads,
       });
       try {
-        const dataset = await DATASETS[flags.dataset as DatasetName].open(flags.data);
-        const bar = new SingleBar({
-          stream: process.stderr,
-          format: 'evaluate [{bar}] {value}/{total} records | {eta}s left',
-          hideCursor: true,
-        });
+        // A model is scored on all of its classes: a folder of one's own may have no record of some.
+        const dataset =
+          flags.dataset === 'custom'
+            ? await openCustom(flags.data, { allowEmptyClasses: true })
+            : await DATASETS[flags.dataset as DatasetName].open(flags.data);
+        const bar = evaluateBar();
         let started = false;
         const evaluation = await evaluate(predictor, dataset, {
           split: flags.split,
@@ -95,6 +105,8 @@ export function registerEvaluate(program: Command): void {
             bar.update(done);
           },
         }).finally(() => bar.stop());
+        // On stderr too: a reader of the figures alone (stdout piped) must not miss it.
+        if (evaluation.training_overlap !== null) output.err(`${evaluation.training_overlap}\n`);
         output.out(formatReport(evaluation.report));
         const { report: _report, ...json } = evaluation;
         if (flags.json) {

@@ -416,10 +416,10 @@ export function registerTrain(program: Command): void {
           modelsDir: command.optsWithGlobals<{ modelsDir?: string }>().modelsDir,
           ...(main ? progressCallbacks() : {}),
         });
-        const { state, validation } = result;
+        const { state } = result;
         if (main)
           process.stdout.write(
-            `${JSON.stringify({ epochs: state.epoch, step: state.step, best: state.bestMetric, bestEpoch: state.bestEpoch, metric: validation?.metric ?? null, last: result.lastPath, bestPath: result.bestPath, stopped: result.aborted ? 'interrupted' : state.stopped })}\n`,
+            `${JSON.stringify({ epochs: state.epoch, step: state.step, best: state.bestMetric, bestEpoch: state.bestEpoch, metric: result.metric, last: result.lastPath, bestPath: result.bestPath, stopped: result.aborted ? 'interrupted' : state.stopped })}\n`,
           );
         if (parallel) log(`rank ${parallel.rank}: ${distributedSummary(parallel)}\n`);
       } finally {

@@ -41,6 +41,11 @@ export interface CustomOptions {
   split?: Partial<Omit<SeededSplitOptions, 'groupBy'>>;
   /** Overrides the task kind (otherwise classes.txt's directive, else multi-label iff a row has several labels). */
   labelKind?: LabelKind;
+  /**
+   * Accepts classes of classes.txt without a readable record (`evaluate`: a model is scored on all of its classes,
+   * some of which a folder may lack); training refuses them.
+   */
+  allowEmptyClasses?: boolean;
 }
 
 export interface LabelRow {
@@ -87,7 +92,7 @@ export async function openCustom(root: string, options: CustomOptions = {}): Pro
   }
   const kept = rows.filter((row) => located.has(row.id));
   checkLeadCounts(kept, located, root);
-  checkNoEmptyClass(rows, located, skipped, classes, labelsPath);
+  if (!options.allowEmptyClasses) checkNoEmptyClass(rows, located, skipped, classes, labelsPath);
 
   const entries = kept.map((row) => toEntry(row, classes));
   const split = assignSplits(entries, kept, options, labelsPath);

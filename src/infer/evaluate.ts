@@ -41,6 +41,11 @@ export interface Evaluation {
   records: number;
   /** Records that could not be read or predicted (left out of the metrics). */
   failed: Array<{ id: string; error: string }>;
+  /**
+   * Set when the model's metadata (its `dataset`: name, split, counts or ids) shows or lets it be that records scored
+   * here are ones the model trained on; also the first note of the report.
+   */
+  training_overlap: string | null;
   /** The dataset's result object (src/eval/results: f1/f1_per_class, accuracy + N/S/V/F, macro_auroc/auroc ...). */
   result: Record<string, unknown>;
   report: Report;
@@ -192,8 +197,15 @@ function customScore(
     bootstrap: byPatient(bootstrap, entries),
   });
   const report = ptbxlReport({ ...ranking, dataset: 'ptbxl' }, { labels, scores, classes });
-  // The folder's last name, not its path: a report is for sharing, and the path says where the data lives.
-  report.title = `${folderName(dataset.root)} — ${ranking.records} records, ${classes.length} classes (${dataset.labelKind})`;
+  // Names, not the folder's path: a report is for sharing, and the path says where the data lives.
+  report.title = `${predictor.name} on ${dataset.name} — ${ranking.records} records, ${classes.length} classes (${dataset.labelKind})`;
+  // Possible with custom data (`evaluate` accepts classes.txt classes without records: a model has all its classes).
+  const empty = classes.filter((_, c) => labels.every((row) => row[c] === 0));
+  if (empty.length > 0)
+    report.notes.push(
+      `${empty.join(', ')}: no record of ${empty.length > 1 ? 'these classes' : 'this class'} here, so no AUROC, ` +
+        `AUPRC or recall; records the model calls ${empty.length > 1 ? 'one of them' : empty[0]} count as its errors`,
+    );
   const base = { dataset: dataset.name, label_kind: dataset.labelKind, classes, ...ranking };
   if (dataset.labelKind === 'multi-label')
     return {
@@ -284,13 +296,30 @@ export async function evaluate(
   const classes = spec.task === 'beats' ? AAMI_CLASSES : dataset.classes;
   if (!sameClasses(predictor.info.labels, classes)) {
     const view = ptbxlSuperclassView(dataset, predictor.info.labels);
-    if (view === null)
-      throw new ConfigError(
-        `the model's classes [${predictor.info.labels.join(', ')}] are not the dataset's [${classes.join(', ')}]`,
-      );
+    if (view === null) throw new ConfigError(classMismatch(predictor, dataset, classes));
     return evaluateAcross(predictor, view, options);
   }
   return scoreWith(predictor, dataset, spec, options);
+}
+
+/** Why the classes do not fit, and what can be done: score on all the model's classes, or fine-tune on these. */
+function classMismatch(predictor: Predictor, dataset: Dataset, classes: readonly string[]): string {
+  const labels = predictor.info.labels;
+  const missing = labels.filter((name) => !classes.includes(name));
+  const subset = classes.every((name) => labels.includes(name));
+  const fineTune =
+    `fine-tune it on ${subset ? 'your' : 'these'} classes (efficientecg train --dataset ${dataset.name} --init ` +
+    `${predictor.name} ...: a bundled model's name, else the model's .safetensors checkpoint; docs/fine-tuning.md)`;
+  const own =
+    dataset.name === 'custom'
+      ? `list all its classes in classes.txt (add ${missing.join(', ')}; a class without records is scored as empty) or `
+      : '';
+  return (
+    `the model's classes [${labels.join(', ')}] are not the dataset's [${classes.join(', ')}]: ` +
+    (subset
+      ? `a model cannot be scored on a subset of its classes as is: ${own}${fineTune}`
+      : `score it on data labelled with its classes, or ${fineTune}`)
+  );
 }
 
 async function scoreWith(
@@ -302,9 +331,12 @@ async function scoreWith(
   const entries = dataset.entries.filter((entry) => options.split === 'all' || entry.split === options.split);
   if (entries.length === 0) {
     throw new ConfigError(
-      `evaluate: dataset ${dataset.name} in ${dataset.root} has no ${options.split} records (use --split all for a held-out folder)`,
+      `evaluate: dataset ${dataset.name} in ${dataset.root} has no ${options.split} records: use --split val ` +
+        `(the model's own validation split, if this is its training folder) or --split all (a held-out folder only: ` +
+        `in the model's training folder it scores the records it trained on)`,
     );
   }
+  const overlap = trainingOverlap(predictor, dataset, options.split, entries);
   const mapping = outputIndices(
     predictor.info.labels,
     spec.task === 'beats' ? AAMI_CLASSES : dataset.classes,
@@ -335,10 +367,12 @@ async function scoreWith(
         `${AMPLITUDE_NOTICE_MARK} (mV): their unit is probably wrong and these figures may measure it, not the model ` +
         `(${implausible.slice(0, 5).join(', ')}${implausible.length > 5 ? ', ...' : ''}; \`predict\` says more per record)`,
     );
+  if (overlap !== null) notes.unshift(overlap);
   if (predictor.info.untrained) notes.unshift('UNTRAINED development model: these figures measure nothing');
   return {
     dataset: dataset.name,
     split: options.split,
+    training_overlap: overlap,
     model: {
       name: predictor.name,
       architecture: predictor.info.architecture,
@@ -348,6 +382,86 @@ async function scoreWith(
     failed,
     result,
     report,
+  };
+}
+
+const TRAINING_OVERLAP = "NOTE: these records may include the model's training records";
+
+/**
+ * What the model's metadata (`dataset`: the name, split and counts or record ids the trainer saved) lets one check
+ * about the records scored being ones it trained on; null when nothing points that way or nothing can be checked.
+ * With the training ids: the overlap itself. Else `--split all`/`train` on its dataset may hold them, and a val/test
+ * split may not be the model's: another split method or setting, or a seeded split recomputed over a folder holding
+ * other records than the model's (other train/val counts) assigns records differently.
+ */
+export function trainingOverlap(
+  predictor: Pick<Predictor, 'name' | 'info'>,
+  dataset: Pick<Dataset, 'name' | 'split' | 'entries'>,
+  split: EvaluationSplit,
+  entries: readonly DatasetEntry[],
+): string | null {
+  const recorded = predictor.info.dataset;
+  // Any folder of one's own data is "custom": the name does not say it is the model's data.
+  if (recorded === null || recorded.name !== dataset.name || dataset.name === 'custom') return null;
+  const model = `model ${predictor.name}`;
+  const records = recorded.records as { train?: unknown } | undefined;
+  if (Array.isArray(records?.train) && records.train.every((id) => typeof id === 'string')) {
+    const trained = new Set(records.train);
+    const overlap = entries.filter((entry) => trained.has(entry.id)).map((entry) => entry.id);
+    if (overlap.length === 0) return null;
+    return (
+      `NOTE: these records include the model's training records: ${overlap.length} of ${entries.length} are in ` +
+      `${model}'s training split (${overlap.slice(0, 10).join(', ')}${overlap.length > 10 ? ', ...' : ''})`
+    );
+  }
+  const counts = recorded.entries as { train?: unknown; val?: unknown } | undefined;
+  const trainCount = typeof counts?.train === 'number' ? `${counts.train} ` : '';
+  if (split === 'all' || split === 'train')
+    return (
+      `${TRAINING_OVERLAP}: ${model} was trained on ${trainCount}${dataset.name} records and --split ${split} scores ` +
+      `every ${split === 'all' ? '' : 'train '}record of this ${dataset.name} folder (its metadata names no records ` +
+      `to check which)${split === 'all' ? ': --split all is for a held-out folder only' : ''}`
+    );
+  const differences: string[] = [];
+  const theirs = splitInfo(recorded.split);
+  if (theirs !== null && theirs.method !== dataset.split.method)
+    differences.push(`the model's split is "${theirs.method}", this folder's "${dataset.split.method}"`);
+  else if (theirs !== null)
+    for (const [key, value] of Object.entries(theirs.parameters))
+      if (
+        Object.hasOwn(dataset.split.parameters, key) &&
+        JSON.stringify(value) !== JSON.stringify(dataset.split.parameters[key])
+      )
+        differences.push(
+          `split ${key} ${JSON.stringify(value)} for the model, ${JSON.stringify(dataset.split.parameters[key])} here`,
+        );
+  // A seeded split is recomputed over the records in the folder: other records, other train/val assignments.
+  if (
+    split === 'val' &&
+    /seeded/i.test(dataset.split.method) &&
+    typeof counts?.train === 'number' &&
+    typeof counts.val === 'number'
+  ) {
+    const here = (name: string) => dataset.entries.filter((entry) => entry.split === name).length;
+    if (here('train') !== counts.train || here('val') !== counts.val)
+      differences.push(
+        `the split recomputed over this folder has ${here('train')} train / ${here('val')} val records, the model's ` +
+          `had ${counts.train} / ${counts.val}: a seeded split of other records assigns them differently`,
+      );
+  }
+  if (differences.length === 0) return null;
+  return `${TRAINING_OVERLAP}: this ${split} split is not ${model}'s: ${differences.join('; ')}`;
+}
+
+/** The recorded split as {method, parameters}; null for none, or a description (not a method to compare). */
+function splitInfo(split: unknown): { method: string; parameters: Record<string, unknown> } | null {
+  if (typeof split !== 'object' || split === null) return null;
+  const { method, parameters } = split as { method?: unknown; parameters?: unknown };
+  if (typeof method !== 'string') return null;
+  return {
+    method,
+    parameters:
+      typeof parameters === 'object' && parameters !== null ? (parameters as Record<string, unknown>) : {},
   };
 }
 
@@ -414,14 +528,4 @@ async function collectBeats(
     options.onProgress?.(i + 1, entries.length);
   }
   return out;
-}
-
-/** The last part of a data folder's path (either separator: roots may come from Windows users' configs). */
-function folderName(root: string): string {
-  return (
-    root
-      .replace(/[\\/]+$/, '')
-      .split(/[\\/]/)
-      .pop() || root
-  );
 }

@@ -573,9 +573,15 @@ function averageLogits(outputs: readonly TaskOutputs[]): TaskOutputs {
 /** The arm's finished folds (fold-k/heldout.json written), each file read and checked to be its fold's. */
 function finishedFolds(dir: string): Map<number, HeldoutFile> {
   if (!existsSync(dir)) throw new MissingFileError(dir, 'cross-validation folder not found');
-  const folds = readdirSync(dir)
+  const foldNames = readdirSync(dir)
     .map((name) => /^fold-(\d+)$/.exec(name)?.[1])
-    .filter((k): k is string => k !== undefined && existsSync(join(dir, `fold-${k}`, RUN_FILES.heldout)))
+    .filter((k): k is string => k !== undefined);
+  if (foldNames.length === 0)
+    throw new ConfigError(
+      `${dir}: not a cv output folder (no fold-k/ folders): compare takes folders written by \`efficientecg cv\``,
+    );
+  const folds = foldNames
+    .filter((k) => existsSync(join(dir, `fold-${k}`, RUN_FILES.heldout)))
     .map(Number)
     .sort((a, b) => a - b);
   return new Map(folds.map((k) => [k, readFoldHeldout(dir, k)]));

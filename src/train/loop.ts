@@ -81,6 +81,11 @@ export interface TrainOptions {
 export interface TrainResult {
   state: TrainingState;
   validation: ValidationMetrics | null;
+  /**
+   * The checkpoint-selecting metric's name: this run's validation's, or on resuming a finished run (no epoch
+   * validated here) the one its last checkpoint recorded; null when never validated.
+   */
+  metric: string | null;
   lastPath: string;
   bestPath: string | null;
   aborted: boolean;
@@ -161,9 +166,11 @@ export async function runTraining<Batch>(
     await task.close();
   }
   const bestPath = join(config.out, RUN_FILES.best);
+  const savedMetric = (saved?.metadata.extra?.validation as { metric?: unknown } | null | undefined)?.metric;
   return {
     state,
     validation,
+    metric: validation?.metric ?? (typeof savedMetric === 'string' ? savedMetric : null),
     lastPath: join(config.out, RUN_FILES.last),
     bestPath: existsSync(bestPath) ? bestPath : null,
     aborted: options.signal?.aborted ?? false,
@@ -242,10 +249,33 @@ function checkSameRun(saved: Checkpoint, config: TrainConfig, source: string): v
     throw new ConfigError(`${source}: not a training checkpoint (no training config)`);
   const changed = changedRunSettings(training.config, config);
   if (changed.length > 0) {
+    const before = runDefiningConfig(mergeConfig(TRAIN_DEFAULTS, training.config) as TrainConfig);
+    const now = runDefiningConfig(config);
+    const differences = changed.map((key) =>
+      settingChange(key, before[key as keyof TrainConfig], now[key as keyof TrainConfig]),
+    );
     throw new ConfigError(
-      `--resume: ${changed.join(', ')} differ from the run in ${source} (only threads, workers, paths, patience and logEvery may change)`,
+      `--resume: this command differs from the run in ${source}: ${differences.join('; ')} ` +
+        `(only threads, workers, paths, patience and logEvery may change)`,
     );
   }
+}
+
+/** One setting as the run has it and as this command gives it, e.g. `epochs: 1 in the run, 2 in this command`. */
+function settingChange(key: string, run: unknown, command: unknown): string {
+  const show = (value: unknown) => {
+    if (value === null || value === undefined) return 'none';
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  };
+  if (key === 'init') {
+    const fix =
+      run === null || run === undefined
+        ? ' (drop --init)'
+        : ` (${command === null || command === undefined ? 'add' : 'give'} --init ${show(run)})`;
+    return `init: the run used ${show(run)}, this command ${show(command)}${fix}`;
+  }
+  return `${key}: ${show(run)} in the run, ${show(command)} in this command`;
 }
 
 export function savedState(saved: Checkpoint): TrainingState {

@@ -138,7 +138,7 @@ test('PTB-XL --split all: macro and per-class AUROC, F1 at the validation thresh
   assert.deepEqual(result.f1_at_thresholds.thresholds, { NORM: 0.3, MI: 0.5, STTC: 0.5, CD: 0.6, HYP: 0.5 });
   await assert.rejects(
     evaluate(predictor, dataset, { split: 'test', resamples: 0 }),
-    /has no test records \(use --split all/,
+    /has no test records: use --split val/,
   );
   await predictor.release();
 });

@@ -52,6 +52,8 @@ test('cv --parallel 2: one process per fold, one summary, the figures of the sam
   assert.match(run.stderr, /^\[folds 2\] cv: fold 2\/2 started/m);
   assert.match(run.stderr, /^\[folds 2\] \{"type":"epoch"/m);
   assert.equal(run.stdout.match(/2-fold cross-validation/g)?.length, 1, run.stdout);
+  // A fold process done before the other does not send the user to run the others: its launcher does.
+  assert.doesNotMatch(run.stderr, /run them, or the same command again/);
   for (const fold of [1, 2]) assert.ok(existsSync(join(foldDir(parallel, fold), RUN_FILES.heldout)));
 
   const single = join(dir, 'single');

@@ -181,7 +181,11 @@ test('bad inputs: no validation split, an out dir holding a run, nothing to resu
     );
     await assert.rejects(
       train(tinyConfig(out, { epochs: 1, lr: 1e-2 }), syntheticDataset(), { resume: true }),
-      (error: Error) => error instanceof ConfigError && /lr differ/.test(error.message),
+      (error: Error) =>
+        error instanceof ConfigError &&
+        /this command differs from the run in .*: lr: \S+ in the run, 0\.01 in this command/.test(
+          error.message,
+        ),
     );
     await assert.rejects(
       train(

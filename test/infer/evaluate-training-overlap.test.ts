@@ -1,0 +1,158 @@
+/**
+ * `evaluate` on the model's own dataset: the split is recomputed over the folder given, so its "val" records are the
+ * model's only when the folder holds the records it was trained on, and `--split all` there scores its training
+ * records. The model's metadata (`dataset`: name, split, train/val counts or record ids) is what evaluate checks: a
+ * NOTE says when the records scored may be (or, with ids, are) training records, and nothing when they cannot be.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openCinc2017, openMitdb } from '../../src/datasets/index.js';
+import { exportCheckpoint } from '../../src/infer/export-model.js';
+import { evaluate } from '../../src/infer/evaluate.js';
+import { Predictor } from '../../src/infer/predictor.js';
+import { runCli } from './cli-harness.js';
+import { devCheckpoint } from './dev-models.js';
+
+const fixture = (path: string) => new URL(`../fixtures/${path}`, import.meta.url).pathname;
+const CINC = ['N', 'A', 'O', '~'];
+const SEEDED = {
+  method: 'seeded iterative stratification',
+  parameters: { folds: 5, seed: 2017, valFold: 5, groupBy: 'record' },
+};
+
+/** A CinC 2017 dev model whose metadata records the dataset it was trained on. */
+const cincModel = (dataset: Record<string, unknown>) =>
+  exportCheckpoint(
+    devCheckpoint({ leads: ['ECG'], labels: CINC, fs: 100, windowSamples: 300, extra: { dataset } }),
+    'dev',
+  );
+
+async function overlapOf(onnx: Uint8Array, split: 'val' | 'all', root = fixture('datasets/cinc2017')) {
+  const predictor = await Predictor.load(onnx, { name: 'dev' });
+  try {
+    return (await evaluate(predictor, await openCinc2017(root), { split, resamples: 0 })).training_overlap;
+  } finally {
+    await predictor.release();
+  }
+}
+
+test('--split all on the dataset the model was trained on: a NOTE on stderr, in the report and the JSON', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-overlap-'));
+  try {
+    const model = join(dir, 'dev.onnx');
+    writeFileSync(model, cincModel({ name: 'cinc2017', split: SEEDED, entries: { train: 5457, val: 1365 } }));
+    const json = join(dir, 'out.json');
+    const args = [
+      'evaluate',
+      '--model',
+      model,
+      '--dataset',
+      'cinc2017',
+      '--data',
+      fixture('datasets/cinc2017'),
+    ];
+    const run = await runCli([...args, '--split', 'all', '--resamples', '0', '--json', json]);
+    assert.equal(run.error, null);
+    const note =
+      /NOTE: these records may include the model's training records: model dev was trained on 5457 cinc2017 records/;
+    assert.match(run.stderr, note);
+    assert.match(run.stdout, note);
+    assert.match(JSON.parse(readFileSync(json, 'utf8')).training_overlap, note);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the default --split test on a folder without test records names --split val and what --split all is for', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-overlap-'));
+  try {
+    const model = join(dir, 'dev.onnx');
+    writeFileSync(model, cincModel({ name: 'cinc2017', split: SEEDED, entries: { train: 2, val: 1 } }));
+    const run = await runCli([
+      ...['evaluate', '--model', model, '--dataset', 'cinc2017', '--data', fixture('datasets/cinc2017')],
+      ...['--resamples', '0'],
+    ]);
+    assert.match(
+      String(run.error),
+      /has no test records: use --split val \(the model's own validation split, if this is its training folder\) or --split all \(a held-out folder only/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--split val: a NOTE when the recomputed split is not the one recorded, none when it is', async () => {
+  // The fixture's 3 records split 2 train / 1 val: a model trained on this very folder recorded the same counts.
+  assert.equal(
+    await overlapOf(cincModel({ name: 'cinc2017', split: SEEDED, entries: { train: 2, val: 1 } }), 'val'),
+    null,
+  );
+  // Trained on 6,822 records: the seeded split of these 3 is another split.
+  assert.match(
+    (await overlapOf(
+      cincModel({ name: 'cinc2017', split: SEEDED, entries: { train: 5457, val: 1365 } }),
+      'val',
+    )) ?? '',
+    /model's training records: this val split is not model dev's: the split recomputed over this folder has 2 train \/ 1 val records, the model's had 5457 \/ 1365/,
+  );
+  // A cross-validation fold's model: its validation fold is not the folder's val fold.
+  const cv = {
+    method: 'cross-validation fold 1 of 5 (patient-grouped iterative stratification, seed 2017)',
+    parameters: { folds: 5, fold: 1, seed: 2017 },
+  };
+  assert.match(
+    (await overlapOf(cincModel({ name: 'cinc2017', split: cv, entries: { train: 2, val: 1 } }), 'val')) ?? '',
+    /this val split is not model dev's: the model's split is "cross-validation fold 1 of 5/,
+  );
+  // Another seed: another split.
+  const seed = { ...SEEDED, parameters: { ...SEEDED.parameters, seed: 1 } };
+  assert.match(
+    (await overlapOf(cincModel({ name: 'cinc2017', split: seed, entries: { train: 2, val: 1 } }), 'val')) ??
+      '',
+    /split seed 1 for the model, 2017 here/,
+  );
+  // Another dataset's model, or no dataset recorded: nothing to check, nothing claimed.
+  assert.equal(await overlapOf(cincModel({ name: 'custom', split: SEEDED }), 'all'), null);
+  assert.equal(
+    await overlapOf(
+      exportCheckpoint(devCheckpoint({ leads: ['ECG'], labels: CINC, fs: 100, windowSamples: 300 }), 'dev'),
+      'all',
+    ),
+    null,
+  );
+});
+
+test('a model that recorded its training record ids: the overlap itself, by id', async () => {
+  const beatModel = (train: string[]) =>
+    exportCheckpoint(
+      devCheckpoint({
+        leads: ['MLII'],
+        labels: ['N', 'S', 'V', 'F', 'Q'],
+        fs: 360,
+        windowSamples: 200,
+        extra: {
+          task: 'beats',
+          beats: { before: 90, after: 110 },
+          dataset: { name: 'mitdb', split: 'de Chazal 2004 DS1', records: { train, val: ['116'] } },
+        },
+      }),
+      'dev',
+    );
+  const dataset = await openMitdb(fixture('infer/mitdb'));
+  for (const [train, expected] of [
+    [
+      ['101', '106'],
+      /^NOTE: these records include the model's training records: 1 of 1 are in model dev's training split \(101\)$/,
+    ],
+    [['106', '108'], null],
+  ] as const) {
+    const predictor = await Predictor.load(beatModel([...train]), { name: 'dev' });
+    const evaluation = await evaluate(predictor, dataset, { split: 'all', resamples: 0 });
+    await predictor.release();
+    if (expected === null) assert.equal(evaluation.training_overlap, null);
+    else assert.match(evaluation.training_overlap ?? '', expected);
+  }
+});
