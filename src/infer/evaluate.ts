@@ -415,7 +415,9 @@ export function trainingOverlap(
     );
   }
   const counts = recorded.entries as { train?: unknown; val?: unknown } | undefined;
-  const trainCount = typeof counts?.train === 'number' ? `${counts.train} ` : '';
+  // An ensemble's members each trained on their folds: together on more records than one member's count says.
+  const ensemble = /^ensemble\b/.test(predictor.info.architecture ?? '');
+  const trainCount = typeof counts?.train === 'number' && !ensemble ? `${counts.train} ` : '';
   if (split === 'all' || split === 'train')
     return (
       `${TRAINING_OVERLAP}: ${model} was trained on ${trainCount}${dataset.name} records and --split ${split} scores ` +

@@ -156,3 +156,19 @@ test('a model that recorded its training record ids: the overlap itself, by id',
     else assert.match(evaluation.training_overlap ?? '', expected);
   }
 });
+
+test("an ensemble's note gives no training count (its members each saw their folds; together, more)", async () => {
+  const dataset = { name: 'cinc2017', split: SEEDED, entries: { train: 5457, val: 1365 } };
+  const ensemble = await Predictor.load(cincModel(dataset), { name: 'ens' });
+  try {
+    const data = await openCinc2017(fixture('datasets/cinc2017'));
+    const info = { ...ensemble.info, architecture: 'ensemble of 5 efficientecg-w0.25' };
+    const { trainingOverlap } = await import('../../src/infer/evaluate.js');
+    const note = trainingOverlap({ name: 'ens', info }, data, 'all', data.entries);
+    assert.match(note ?? '', /model ens was trained on cinc2017 records and --split all/);
+    const single = trainingOverlap({ name: 'one', info: ensemble.info }, data, 'all', data.entries);
+    assert.match(single ?? '', /model one was trained on 5457 cinc2017 records/);
+  } finally {
+    await ensemble.release();
+  }
+});
