@@ -248,7 +248,12 @@ function timedOut(deadline: Deadline): NetworkError | null {
  * fetch with the reader's errors: MissingFileError when absent (or unreachable), FormatError for other failures,
  * NetworkError when the headers do not come before the deadline.
  */
-async function fetchOrThrow(href: string, deadline: Deadline, init: RequestInit = {}): Promise<Response> {
+async function fetchOrThrow(
+  href: string,
+  deadline: Deadline,
+  init: RequestInit = {},
+  rangeRead = false,
+): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(href, { ...init, signal: deadline.signal });
@@ -258,7 +263,8 @@ async function fetchOrThrow(href: string, deadline: Deadline, init: RequestInit 
   deadline.idle();
   if (response.status === 404 || response.status === 410)
     throw new MissingFileError(href, `HTTP ${response.status}`);
-  if (!response.ok && response.status !== 416)
+  // 416 (range not satisfiable) answers a range read past the end; to a whole read it is an error like any other.
+  if (!response.ok && !(rangeRead && response.status === 416))
     throw new FormatError(href, `HTTP ${response.status} ${response.statusText}`);
   return response;
 }
@@ -340,9 +346,12 @@ export function urlSource(url: string | URL, options: SourceOptions = {}): ByteS
           `a read of ${end - start} bytes exceeds the limit of ${maxFileBytes} bytes per file`,
         );
       return withDeadline(async (timing) => {
-        const response = await fetchOrThrow(href, timing, {
-          headers: { Range: `bytes=${start}-${end - 1}` },
-        });
+        const response = await fetchOrThrow(
+          href,
+          timing,
+          { headers: { Range: `bytes=${start}-${end - 1}` } },
+          true,
+        );
         if (response.status === 416) return new Uint8Array(0); // the range starts past the end of the file
         // A server that ignores Range answers 200 with the whole file: it is read only as far as `end`.
         const skip = response.status === 206 ? 0 : start;

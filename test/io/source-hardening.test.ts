@@ -30,6 +30,10 @@ describe('URL sources', () => {
     if (header !== undefined) return response.end(header);
     if (request.url === '/secret.dat' || request.url === '/db/x.dat' || request.url === '/db/rec/sub/ok.dat')
       return response.end(DATA);
+    if (request.url === '/unsatisfiable') {
+      response.statusCode = 416; // Range Not Satisfiable, with an error page as its body
+      return response.end('<html>416</html>');
+    }
     if (request.url === '/silent') return void stalled.push(response); // never answers
     if (request.url === '/trickle') {
       response.write(DATA.subarray(0, 2)); // and then nothing more
@@ -46,6 +50,14 @@ describe('URL sources', () => {
     for (const response of stalled) response.destroy();
     server.closeAllConnections();
     server.close();
+  });
+
+  it('a 416 answer is an empty range past the end for a range read, but an error for a whole read (not its body)', async () => {
+    assert.deepEqual(await urlSource(`${base}/unsatisfiable`).readRange!(100, 108), new Uint8Array(0));
+    await assert.rejects(
+      urlSource(`${base}/unsatisfiable`).read(),
+      (e: unknown) => e instanceof FormatError && /HTTP 416/.test(e.message),
+    );
   });
 
   it('refuses data-file names that resolve outside the header folder or host, before requesting them', async () => {
