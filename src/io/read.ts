@@ -21,7 +21,7 @@ import {
 import { parseAnnotations, type WfdbAnnotation } from './wfdb/annotations.js';
 import { parseWfdbHeader, type WfdbHeader } from './wfdb/header.js';
 import { segmentHeaderNames } from './wfdb/multisegment.js';
-import { fetchWfdbFiles, headerText, wfdbRecord, type WfdbRead } from './wfdb/record.js';
+import { fetchWfdbFiles, headerText, readHeaderBytes, wfdbRecord, type WfdbRead } from './wfdb/record.js';
 import { readWfdbWindow, windowReadable } from './wfdb/window.js';
 import { cutRecord, wantsWindow, type WindowOptions } from './window.js';
 
@@ -57,7 +57,7 @@ function toSource(input: RecordInput, options: ReadOptions = {}): ByteSource {
 /** Reads and parses a `.hea` file (or the `.hea` of a record path given without extension). */
 export async function readWfdbHeader(input: RecordInput, options: ReadOptions = {}): Promise<WfdbHeader> {
   const source = headerSource(toSource(input, options));
-  return parseWfdbHeader(headerText(await source.read()), source.name, readLimits(options.limits));
+  return parseWfdbHeader(headerText(await readHeaderBytes(source)), source.name, readLimits(options.limits));
 }
 
 function headerSource(source: ByteSource): ByteSource {
@@ -69,7 +69,11 @@ function headerSource(source: ByteSource): ByteSource {
 /** Reads a WFDB record from its header, fetching the data files it names relative to it. */
 export async function readWfdb(input: RecordInput, options: ReadOptions = {}): Promise<WfdbRead> {
   const source = headerSource(toSource(input, options));
-  const header = parseWfdbHeader(headerText(await source.read()), source.name, readLimits(options.limits));
+  const header = parseWfdbHeader(
+    headerText(await readHeaderBytes(source)),
+    source.name,
+    readLimits(options.limits),
+  );
   const windowed = wantsWindow(options);
   if (windowed && windowReadable(header)) return readWfdbWindow(header, source, options, options);
   const read = await readWholeWfdb(header, source, options);

@@ -163,3 +163,21 @@ describe('path sources', () => {
     }
   });
 });
+
+describe('a large file named .hea', () => {
+  it('is refused after reading one header past the limit, with a message saying it is no header', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecg-big-hea-'));
+    try {
+      const path = join(dir, 'big.hea');
+      writeFileSync(path, 'big 1 250 4\n');
+      truncateSync(path, 64 << 20); // 64 MiB, sparse: only the first bytes are a header line
+      await assert.rejects(
+        readRecord(path),
+        (e: unknown) =>
+          e instanceof FormatError && /header is too large \(over 1048576 characters\)/.test(e.message),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -262,7 +262,7 @@ function longestNumberRun(token: string): number {
 }
 
 /** Header files are small; anything larger is not a header (and must not be scanned line by line). */
-const MAX_HEADER_CHARS = 1 << 20;
+export const MAX_HEADER_CHARS = 1 << 20;
 /** Far beyond any real record (the largest PhysioNet records have a few hundred signals). */
 const MAX_SIGNALS = 100_000;
 
@@ -276,7 +276,10 @@ export function parseWfdbHeader(
   limits: FsLimits = DEFAULT_READ_LIMITS,
 ): WfdbHeader {
   if (text.length > MAX_HEADER_CHARS)
-    throw new FormatError(source, `header is too large (${text.length} chars)`);
+    throw new FormatError(
+      source,
+      `header is too large (over ${MAX_HEADER_CHARS} characters): not a WFDB header`,
+    );
   if (text.includes('\0')) throw new FormatError(source, 'header contains NUL bytes (binary file?)');
   const lines = text.split(/\r?\n/);
   const comments: string[] = [];

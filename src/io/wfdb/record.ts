@@ -4,9 +4,10 @@
 import { MissingFileError } from '../../errors.js';
 import { readLimits, type ReadLimits } from '../limits.js';
 import type { EcgRecord } from '../record.js';
+import type { ByteSource } from '../source.js';
 import { declaredFileBytes } from './declared.js';
 import { NULL_FORMAT } from './formats.js';
-import { parseWfdbHeader, type WfdbHeader } from './header.js';
+import { MAX_HEADER_CHARS, parseWfdbHeader, type WfdbHeader } from './header.js';
 import { readMultiSegment, segmentHeaderNames } from './multisegment.js';
 import { decodeWfdbSignals, type ChecksumReport, type WfdbSignalOptions } from './signals.js';
 
@@ -15,6 +16,14 @@ export interface WfdbRead {
   header: WfdbHeader;
   checksums: ChecksumReport[];
   notes: string[];
+}
+
+/**
+ * A header file's bytes, at most one past the largest header (parseWfdbHeader refuses that one): a large file named
+ * .hea is not read whole (up to the file limit) only to be refused.
+ */
+export async function readHeaderBytes(source: ByteSource): Promise<Uint8Array> {
+  return source.readRange ? source.readRange(0, MAX_HEADER_CHARS + 1) : source.read();
 }
 
 /** Decodes header bytes as text (headers are ASCII; a stray non-ASCII byte must not throw). */
