@@ -36,12 +36,15 @@ function dataFileNames(header: WfdbHeader): string[] {
   return [...new Set(header.signals.filter((s) => s.format !== NULL_FORMAT).map((s) => s.fileName))];
 }
 
+/** Files fetched at a time: a master listing thousands of segments must not open thousands of connections at once. */
+export const CONCURRENT_FETCHES = 8;
+
 /**
  * Fetches every file a record needs, by the names its header gives: the data files, or for a multi-segment record
  * the segment headers and their data files. Each file is fetched once (a master may list one segment many times),
  * and `read` is told how many bytes of it the headers account for (null: unknown, read it whole). A multi-segment
  * record's missing files are left out (wfdbRecord then names the segment they belong to); a single-segment
- * record's missing file rejects as `read` does.
+ * record's missing file rejects as `read` does. At most CONCURRENT_FETCHES reads run at once.
  */
 export async function fetchWfdbFiles(
   header: WfdbHeader,
@@ -49,16 +52,20 @@ export async function fetchWfdbFiles(
   limits?: Partial<ReadLimits>,
 ): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
-  const fetchAll = (declared: Map<string, number | null>, tolerant: boolean) =>
-    Promise.all(
-      [...declared].map(async ([name, bytes]) => {
+  const fetchAll = async (declared: Map<string, number | null>, tolerant: boolean) => {
+    const queue = [...declared];
+    const fetchNext = async (): Promise<void> => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const [name, bytes] = next;
         try {
           files.set(name, await read(name, bytes));
         } catch (error) {
           if (!tolerant || !(error instanceof MissingFileError)) throw error;
         }
-      }),
-    );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENT_FETCHES, queue.length) }, fetchNext));
+  };
   if (header.nSegments === null) {
     await fetchAll(declaredData([header]), false);
     return files;
