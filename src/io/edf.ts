@@ -143,6 +143,12 @@ export function parseEdfHeader(bytes: Uint8Array, source: string): EdfHeader {
       );
     if (s.digitalMax <= s.digitalMin)
       throw new FormatError(source, `signal ${i + 1} (${s.label}): digital maximum not above the minimum`);
+    // The spec requires them to differ (a reversed range is a polarity, allowed); equal, every sample reads the same.
+    if (s.physicalMax === s.physicalMin && s.label !== ANNOTATION_LABEL)
+      throw new FormatError(
+        source,
+        `signal ${i + 1} (${s.label}): physical minimum and maximum are equal (${s.physicalMin}): every sample would read ${s.physicalMin}`,
+      );
   }
   return {
     version: text(0, 8),

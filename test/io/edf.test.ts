@@ -118,6 +118,16 @@ test('fuzz finding: a physical range that puts samples beyond float32 is refused
   setField(narrow, DIGITAL_MAX - 8, 8, 0, '-1');
   setField(narrow, DIGITAL_MAX, 8, 0, '1');
   assert.throws(() => readEdfRecord(narrow, 'narrow.edf'), /narrow\.edf: signal 1 .* beyond float32/);
+  // Equal physical minimum and maximum: the spec forbids it, and every sample would read that value.
+  const flat = bytes.slice();
+  setField(flat, PHYSICAL_MIN, 8, 1, '5');
+  setField(flat, PHYSICAL_MIN + 8, 8, 1, '5');
+  assert.throws(
+    () => readEdfRecord(flat, 'flat.edf'),
+    (e: unknown) =>
+      e instanceof FormatError &&
+      /^flat\.edf: signal 2 \(.*\): physical minimum and maximum are equal \(5\)/.test(e.message),
+  );
 });
 
 /**
