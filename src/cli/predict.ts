@@ -16,7 +16,13 @@ import {
   walkFolders,
 } from '../io/find-records.js';
 import type { FileResult, ModelTarget } from '../infer/predict-file.js';
-import { LINE_FORMATS, OUTPUT_FORMATS, type OutputFormat } from '../infer/predict-output.js';
+import {
+  csvClasses,
+  csvFormat,
+  LINE_FORMATS,
+  OUTPUT_FORMATS,
+  type OutputFormat,
+} from '../infer/predict-output.js';
 import { predictionReportHtml, reportExcerpt } from '../infer/prediction-report.js';
 import { fileResultSchema } from '../infer/result.js';
 import { escapeHtml } from '../eval/report/html.js';
@@ -109,7 +115,10 @@ function format(value: string): OutputFormat {
 const MAX_JOBS = 64;
 
 /** --model NAME|PATH for every file, or each file routed by its leads to a bundled default model. */
-function modelTarget(model: string | undefined, modelsDir: string | undefined): ModelTarget {
+function modelTarget(
+  model: string | undefined,
+  modelsDir: string | undefined,
+): { target: ModelTarget; labels: string[] | null } {
   if (model !== undefined) {
     if (/\.safetensors$/i.test(model))
       throw new ConfigError(
@@ -117,8 +126,11 @@ function modelTarget(model: string | undefined, modelsDir: string | undefined): 
       );
     const resolved = resolveModel(model, 'onnx', modelsDir);
     return {
-      kind: 'fixed',
-      model: { name: resolved.name, path: resolved.path, leads: resolved.bundled?.leads ?? [] },
+      target: {
+        kind: 'fixed',
+        model: { name: resolved.name, path: resolved.path, leads: resolved.bundled?.leads ?? [] },
+      },
+      labels: resolved.labels,
     };
   }
   const candidates = defaultModels(readCatalog(modelsDir)).map((m) => ({
@@ -128,7 +140,7 @@ function modelTarget(model: string | undefined, modelsDir: string | undefined): 
   }));
   if (candidates.length === 0)
     throw new ConfigError('no bundled default models yet (models/catalog.json): pass --model PATH.onnx');
-  return { kind: 'route', candidates };
+  return { target: { kind: 'route', candidates }, labels: null };
 }
 
 /** Non-record files met in folders: how many, and the first few names for the summary. */
@@ -210,8 +222,9 @@ export function registerPredict(program: Command): void {
     .action(async (inputs: string[], flags: PredictFlags, command: Command) => {
       checkOutputPaths(inputs, flags);
       const output = commandOutput(command);
+      const chosen = modelTarget(flags.model, command.optsWithGlobals<{ modelsDir?: string }>().modelsDir);
       const target = {
-        ...modelTarget(flags.model, command.optsWithGlobals<{ modelsDir?: string }>().modelsDir),
+        ...chosen.target,
         options: {
           ...(flags.lead === undefined ? {} : { lead: flags.lead }),
           ...(flags.fs === undefined ? {} : { fs: flags.fs }),
@@ -238,7 +251,10 @@ export function registerPredict(program: Command): void {
       const summary = await runBatch(entries, {
         target,
         jobs: flags.jobs,
-        format: { ...LINE_FORMATS[formatName], fileOf: formatName === 'csv' ? csvLineFile : jsonLineFile },
+        format: {
+          ...(formatName === 'csv' ? csvFormat(csvClasses(chosen.labels)) : LINE_FORMATS[formatName]),
+          fileOf: formatName === 'csv' ? csvLineFile : jsonLineFile,
+        },
         out: flags.out ?? null,
         write: output.out,
         resume: flags.resume ?? false,

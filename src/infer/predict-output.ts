@@ -133,6 +133,22 @@ export function jsonLine(result: FileResult): string {
   return `${JSON.stringify(result)}\n`;
 }
 
+/**
+ * The CSV columns for a batch whose model is known: the bundled classes, then that model's other labels in its own
+ * columns (a fine-tuned model's AF or other would otherwise share one other_probabilities cell).
+ */
+export function csvClasses(modelLabels: readonly string[] | null): string[] {
+  return [...CSV_CLASSES, ...(modelLabels ?? []).filter((label) => !CSV_CLASSES.includes(label))];
+}
+
+/** The CSV line format over `classes` (csvClasses). */
+export function csvFormat(classes: readonly string[]): {
+  header: () => string;
+  line: (result: FileResult) => string;
+} {
+  return { header: () => csvHeader(classes), line: (result) => csvLine(result, classes) };
+}
+
 export const LINE_FORMATS: Record<
   OutputFormat,
   { header: () => string; line: (result: FileResult) => string }

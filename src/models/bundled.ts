@@ -144,6 +144,8 @@ export interface ResolvedModel {
   name: string;
   path: string;
   bundled: BundledModel | null;
+  /** The model's class labels in output order, when known without loading it (catalogue, or the ONNX metadata). */
+  labels: string[] | null;
 }
 
 const MODEL_FILE = /\.(onnx|safetensors)$/i;
@@ -161,8 +163,13 @@ export function resolveModel(
   const dir = typeof catalogOrDir === 'string' ? catalogOrDir : undefined;
   if (MODEL_FILE.test(spec)) {
     if (!existsSync(spec)) throw new MissingFileError(spec, 'model file not found (--model)');
-    const named = /\.onnx$/i.test(spec) ? onnxModelName(spec) : null;
-    return { name: named ?? basename(spec).replace(MODEL_FILE, ''), path: spec, bundled: null };
+    const summary = /\.onnx$/i.test(spec) ? onnxNameAndLabels(spec) : null;
+    return {
+      name: summary?.name ?? basename(spec).replace(MODEL_FILE, ''),
+      path: spec,
+      bundled: null,
+      labels: summary?.labels ?? null,
+    };
   }
   const found = (catalog ?? readCatalog(dir)).models.find((model) => model.name === spec);
   if (found === undefined) {
@@ -174,21 +181,25 @@ export function resolveModel(
   const path = kind === 'onnx' ? found.paths.onnx : found.paths.checkpoint;
   if (path === null) throw new ConfigError(`--model ${spec}: the bundled model ships no checkpoint`);
   if (!existsSync(path)) throw new MissingFileError(path, `file of bundled model ${spec} is missing`);
-  return { name: found.name, path, bundled: found };
+  return { name: found.name, path, bundled: found, labels: found.classes };
 }
 
 /**
  * The name an exported ONNX model carries in its metadata (`model.name`: `export` stores the run's name, as the
- * trainer calls every checkpoint best or last), or null when it has none or cannot be read (loading it reports why).
+ * trainer calls every checkpoint best or last) and its labels; each null when absent or unreadable (loading the
+ * model reports why).
  */
-function onnxModelName(path: string): string | null {
+function onnxNameAndLabels(path: string): { name: string | null; labels: string[] | null } {
   try {
-    const model = readOnnxSummary(new Uint8Array(readFileSync(path))).metadata.model as
-      | { name?: unknown }
-      | undefined;
-    return typeof model?.name === 'string' && model.name.trim() !== '' ? model.name : null;
+    const { metadata } = readOnnxSummary(new Uint8Array(readFileSync(path)));
+    const model = metadata.model as { name?: unknown } | undefined;
+    const labels = metadata.labels;
+    return {
+      name: typeof model?.name === 'string' && model.name.trim() !== '' ? model.name : null,
+      labels: Array.isArray(labels) && labels.every((l) => typeof l === 'string') ? labels : null,
+    };
   } catch {
-    return null;
+    return { name: null, labels: null };
   }
 }
 
