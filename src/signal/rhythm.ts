@@ -104,27 +104,47 @@ export function rhythmFeatures(record: RhythmInput): RhythmFeatures {
       ? delineateBeats(signals[lead]!, record.fs, { rPeaks: detection.rPeaks, amplitudeFloors: floors })
       : [];
   return {
-    ...featuresFromBeats(beats, record.fs, n, detection.rPeaks),
+    ...featuresFromBeats(beats, record.fs, n, detection.rPeaks, unseenSamples(signals)),
     flags: detection.flags,
     lead,
   };
 }
 
 /**
+ * Cumulative count of the samples where no lead has a finite value ([n + 1]; entry i counts samples before i), or
+ * null when there is none: beats there cannot be seen, so an interval across them is no RR interval.
+ */
+function unseenSamples(signals: readonly Float32Array[]): Uint32Array | null {
+  const n = signals[0]?.length ?? 0;
+  const counts = new Uint32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const unseen = signals.every((lead) => !Number.isFinite(lead[i]!));
+    counts[i + 1] = counts[i]! + (unseen ? 1 : 0);
+  }
+  return counts[n] === 0 ? null : counts;
+}
+
+/**
  * Record and per-beat features from delineated beats (exported for callers with their own beats). `rPeaks`: all
  * detected beats, ascending, which the RR intervals run between (default: the delineated beats' own R peaks); every
- * delineated beat must be one of them.
+ * delineated beat must be one of them. `unseen` (cumulative counts of samples without any finite lead): an interval
+ * spanning such samples is left out of the RR figures (null per beat), as beats inside them could not be detected.
  */
 export function featuresFromBeats(
   beats: BeatDelineation[],
   fs: number,
   length: number,
   rPeaks: ArrayLike<number> = beats.map((b) => b.r),
+  unseen: Uint32Array | null = null,
 ): Omit<RhythmFeatures, 'flags' | 'lead'> {
   const ms = (samples: number) => (1000 * samples) / fs;
   const detected = Array.from(rPeaks);
-  const rr = detected.slice(1).map((r, k) => ms(r - detected[k]!));
-  const hrv = rrStatistics(rr);
+  const spansGap = (from: number, to: number) => unseen !== null && unseen[to]! - unseen[from]! > 0;
+  const rr = detected
+    .slice(1)
+    .map((r, k): number | null => (spansGap(detected[k]!, r) ? null : ms(r - detected[k]!)));
+  const measured = (values: ReadonlyArray<number | null>) => values.filter((v): v is number => v !== null);
+  const hrv = rrStatistics(measured(rr));
   const indexOf = new Map(detected.map((r, k) => [r, k]));
   // Index of each delineated beat among the detected ones: interval k runs from detected beat k to k + 1.
   const at = beats.map((b) => {
@@ -148,7 +168,7 @@ export function featuresFromBeats(
       rPeaks: beats.map((b) => b.r),
       rrPreviousMs: at.map((k) => (k > 0 ? rr[k - 1]! : null)),
       rrNextMs: at.map((k) => rr[k] ?? null),
-      rrLocalMeanMs: at.map((k) => mean(rr.slice(Math.max(0, k - LOCAL_RR_BEATS), k))),
+      rrLocalMeanMs: at.map((k) => mean(measured(rr.slice(Math.max(0, k - LOCAL_RR_BEATS), k)))),
       pWave: beats.map((b) => b.p !== null),
       prMs: pr,
       qrsMs: qrs,

@@ -163,6 +163,29 @@ describe('rhythmFeatures on real records (detected beats)', () => {
     });
   });
 
+  it('an interval across samples where no lead is finite is no RR interval (left out of HRV, null per beat)', () => {
+    // MIT-BIH 101 with both leads NaN from 20 to 24 s: no beat can be detected there, so the interval from the last
+    // beat before to the first after is the gap, not a heartbeat (it made SDNN several times the intact record's).
+    const x = mitdbExcerpt('101');
+    const signals = x.signals.map((s) => s.slice().fill(Number.NaN, 20 * x.fs, 24 * x.fs));
+    const f = rhythmFeatures({ fs: x.fs, signals, leads: x.leads });
+    const detected = Array.from(detectQrs(signals, x.fs, { referenceLead: 0 }).rPeaks);
+    const across = detected.findIndex((r) => r > 24 * x.fs);
+    assert.ok(across > 0 && detected[across - 1]! < 20 * x.fs, 'one interval spans the gap');
+    const rr = detected.slice(1).map((r, k) => (1000 * (r - detected[k]!)) / x.fs);
+    const expected = rrStatistics(rr.filter((_, k) => k !== across - 1));
+    for (const key of Object.keys(expected) as Array<keyof typeof expected>)
+      assert.equal(f[key], expected[key], key);
+    const after = f.beats.rPeaks.indexOf(detected[across]!);
+    if (after >= 0)
+      assert.equal(f.beats.rrPreviousMs[after], null, 'the first beat after the gap has no previous RR');
+    const intact = rhythmFeatures({ fs: x.fs, signals: x.signals, leads: x.leads });
+    assert.ok(
+      Math.abs(f.sdnnMs! - intact.sdnnMs!) < 0.5 * intact.sdnnMs!,
+      `SDNN ${f.sdnnMs} vs intact ${intact.sdnnMs}`,
+    );
+  });
+
   it('an empty record gives nulls and flags, not a crash', () => {
     const f = rhythmFeatures({ fs: 500, signals: [new Float32Array(0)] });
     assert.equal(f.beatCount, 0);
