@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classText, tableLine } from '../../src/infer/predict-output.js';
-import { RESULT_VERSION, type ClassScore, type EcgResult } from '../../src/infer/result.js';
+import type { ClassScore, EcgResult } from '../../src/infer/result.js';
+import { recordResult } from '../helpers/results.js';
 
 const mi: ClassScore = {
   label: 'MI',
@@ -12,26 +13,15 @@ const mi: ClassScore = {
   passed: true,
 };
 
-function resultOf(classes: ClassScore[]): EcgResult {
-  return {
-    version: RESULT_VERSION,
-    ok: true,
+const resultOf = (classes: ClassScore[]): EcgResult =>
+  recordResult(classes, {
     file: '00296_lr.hea',
-    record: { name: '00296_lr', fs: 100, leads: ['I'], samples: 1000, seconds: 10 },
+    name: '00296_lr',
+    fs: 100,
+    leads: ['I'],
+    seconds: 10,
     model: 'ptbxl-w0.25',
-    task: 'records',
-    untrained: false,
-    quality: { diagnosable: true, flags: [], summary: 'ok' },
-    labels: classes.filter((c) => c.passed).map((c) => c.label),
-    classes,
-    noise: null,
-    beats: null,
-    measurements: null,
-    attention: null,
-    saliency: null,
-    notices: [],
-  };
-}
+  });
 
 test('a threshold is shown to the probability’s precision: a pass never reads as below it', () => {
   assert.equal(classText(mi), 'MI 0.676 >= 0.675 *');

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import type { EcgRecord } from '../../src/io/record.js';
 import { tableLine } from '../../src/infer/predict-output.js';
 import { paper, predictionReportHtml } from '../../src/infer/prediction-report.js';
-import { RESULT_VERSION, type ClassScore, type EcgResult } from '../../src/infer/result.js';
+import type { ClassScore, EcgResult } from '../../src/infer/result.js';
+import { recordResult } from '../helpers/results.js';
 
 const FS = 250;
 /** Pixels per mm and mm per band, as the report draws. */
@@ -60,26 +61,8 @@ test('an absurd 50 mV QRS is clipped at the page edge: marked with a red tick an
   assert.doesNotMatch(html, /lead (I|II): clipped/);
 });
 
-function resultOf(classes: ClassScore[]): EcgResult {
-  return {
-    version: RESULT_VERSION,
-    ok: true,
-    file: 'r.hea',
-    record: { name: 'r', fs: 300, leads: ['ECG'], samples: 9000, seconds: 30 },
-    model: 'af-ft',
-    task: 'records',
-    untrained: false,
-    quality: { diagnosable: true, flags: [], summary: 'ok' },
-    labels: classes.filter((c) => c.passed).map((c) => c.label),
-    classes,
-    noise: null,
-    beats: null,
-    measurements: null,
-    attention: null,
-    saliency: null,
-    notices: [],
-  };
-}
+const resultOf = (classes: ClassScore[]): EcgResult =>
+  recordResult(classes, { file: 'r.hea', name: 'r', fs: 300, leads: ['ECG'], seconds: 30, model: 'af-ft' });
 
 const own = (label: string, probability: number, passed: boolean): ClassScore => ({
   label,
