@@ -21,6 +21,7 @@ import { readCheckpoint, saveCheckpoint, type Checkpoint } from '../src/export/c
 import { selectThresholds } from '../src/eval/index.js';
 import { ensembleCheckpoint } from '../src/models/ensemble.js';
 import {
+  cvEnsembleDataset,
   foldDir,
   poolOutputs,
   readHeldout,
@@ -195,6 +196,8 @@ function cvEnsemble(dir: string, summary: CvSummary): Checkpoint {
       : {}),
     extra: {
       ...ensemble.metadata.extra,
+      // Every record the CV covers, also when the fold models predate saving their training ids.
+      dataset: cvEnsembleDataset(datasetName(ensemble), foldsOf(dir, summary)),
       ...clusterVoteOf(summary, ensemble.metadata.extra),
       thresholds,
       thresholdsChosenOn: `pooled out-of-fold predictions of ${summary.folds}-fold cross-validation`,
@@ -209,6 +212,13 @@ function cvEnsemble(dir: string, summary: CvSummary): Checkpoint {
   return readCheckpoint(stagedPath);
 }
 
+function datasetName(checkpoint: Checkpoint): string {
+  const recorded = checkpoint.metadata.extra?.dataset as { name?: unknown } | undefined;
+  if (typeof recorded?.name !== 'string')
+    throw new ConfigError(`${options.cv}: the fold models name no dataset`);
+  return recorded.name;
+}
+
 /**
  * The CV's cluster vote and fusion rule in the ensemble's beat metadata: a CV re-decided with them
  * (beats-cv-rescore.ts) says so in its config, while the members' own metadata predate them.
@@ -220,6 +230,13 @@ function clusterVoteOf(
   const rules = beatDecisionRules((summary.config as TrainConfig).beats);
   if (Object.keys(rules).length === 0) return {};
   return { beats: { ...(extra?.beats as Record<string, unknown>), ...rules } };
+}
+
+/** The checkpoint's dataset metadata for the card: its record ids (thousands) left out. */
+function withoutIds(dataset: unknown): unknown {
+  if (typeof dataset !== 'object' || dataset === null) return dataset;
+  const { records: _records, ...rest } = dataset as Record<string, unknown>;
+  return rest;
 }
 
 const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -532,7 +549,7 @@ ${cvSummary ? cvSection(cvSummary) : ''}
 ${LICENSES[dataset] ?? dataset} ${
     cvSummary
       ? `${dataset === 'mitdb' ? 'Every DS1 record was used (DS2, the de Chazal test set, was not read)' : 'Every record the cross-validation covers was used'}: fold k's member trained on the other ${cvSummary.folds - 1} folds. ${extra.labelKind === 'multi-label' ? 'Decision thresholds were chosen on the pooled out-of-fold predictions.' : offsets ? 'Class offsets were fitted on the pooled out-of-fold logits.' : 'Classes are decided by argmax.'}`
-      : `Split as saved in the checkpoint: \`${JSON.stringify(extra.split ?? extra.dataset ?? {})}\`. Validation figures below are on the split that selected the checkpoint (a training log, not a cross-validated result).`
+      : `Split as saved in the checkpoint: \`${JSON.stringify(extra.split ?? withoutIds(extra.dataset) ?? {})}\`. Validation figures below are on the split that selected the checkpoint (a training log, not a cross-validated result).`
   } The maintainers' held-out test sets were never seen.
 
 ## Recipe

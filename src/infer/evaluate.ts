@@ -390,7 +390,8 @@ const TRAINING_OVERLAP = "NOTE: these records may include the model's training r
 /**
  * What the model's metadata (`dataset`: the name, split and counts or record ids the trainer saved) lets one check
  * about the records scored being ones it trained on; null when nothing points that way or nothing can be checked.
- * With the training ids: the overlap itself. Else `--split all`/`train` on its dataset may hold them, and a val/test
+ * With the training ids: the overlap itself. Else an ensemble's members trained on different records (any split may
+ * hold some), `--split all`/`train` on its dataset may hold them, and a val/test
  * split may not be the model's: another split method or setting, or a seeded split recomputed over a folder holding
  * other records than the model's (other train/val counts) assigns records differently.
  */
@@ -415,9 +416,13 @@ export function trainingOverlap(
     );
   }
   const counts = recorded.entries as { train?: unknown; val?: unknown } | undefined;
-  // An ensemble's members each trained on their folds: together on more records than one member's count says.
-  const ensemble = /^ensemble\b/.test(predictor.info.architecture ?? '');
-  const trainCount = typeof counts?.train === 'number' && !ensemble ? `${counts.train} ` : '';
+  // An ensemble's members each trained on their own folds: no split of the dataset is held out from all of them.
+  if (/^ensemble\b/.test(predictor.info.architecture ?? ''))
+    return (
+      `${TRAINING_OVERLAP}: ${model} is an ensemble whose members were trained on different ${dataset.name} ` +
+      `records, so every split of this folder may hold some (its metadata names no records to check which)`
+    );
+  const trainCount = typeof counts?.train === 'number' ? `${counts.train} ` : '';
   if (split === 'all' || split === 'train')
     return (
       `${TRAINING_OVERLAP}: ${model} was trained on ${trainCount}${dataset.name} records and --split ${split} scores ` +

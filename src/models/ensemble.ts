@@ -7,6 +7,7 @@ import * as F from '../engine/ops.js';
 import type { Tensor } from '../engine/tensor.js';
 import { ConfigError } from '../errors.js';
 import type { Checkpoint } from '../export/checkpoint.js';
+import { ensembleDataset } from './ensemble-dataset.js';
 import { Module, type StoredTensor } from '../nn/module.js';
 import type { AttentionMap, EfficientEcgFusion, FusionOutput } from './fusion/model.js';
 import type { PatientRow, PatientTensors } from './fusion/patients.js';
@@ -182,9 +183,15 @@ function meanMap(maps: ReadonlyArray<AttentionMap | null>): AttentionMap | null 
   };
 }
 
+const datasetOf = (members: readonly Checkpoint[]) => {
+  const dataset = ensembleDataset(members);
+  return dataset === undefined ? {} : { dataset };
+};
+
 /**
  * One checkpoint holding several: member k's tensors under `members.k.`, the model spec an ensemble of the members'
- * specs, the metadata (labels, preprocessing, task) of the first member, which every member must share.
+ * specs, the metadata (labels, preprocessing, task) of the first member, which every member must share, and as its
+ * dataset the union of the members' training records (ensembleDataset).
  * Optimiser state is dropped (an ensemble is not trained). `extra.ensemble` names the members' sources.
  */
 export function ensembleCheckpoint(
@@ -233,7 +240,7 @@ export function ensembleCheckpoint(
     metadata: {
       ...first.metadata,
       model: { name: ENSEMBLE_MODEL_NAME, config },
-      extra: { ...extra, ensemble: { members: [...sources] } },
+      extra: { ...extra, ...datasetOf(members), ensemble: { members: [...sources] } },
     },
     formatVersion: first.formatVersion,
     state,

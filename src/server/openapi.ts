@@ -169,7 +169,11 @@ export function openApiDocument(): Record<string, unknown> {
             patientGroups: { type: 'array', description: 'fusion models: the patient token groups it reads' },
             attention: { type: ['object', 'null'], description: 'fusion models: the attention outputs' },
             validation: { type: ['object', 'null'], description: 'validation metrics from training' },
-            dataset: { type: ['object', 'null'], description: 'training data and split' },
+            dataset: {
+              type: ['object', 'null'],
+              description:
+                "training data and split; record counts in entries (the .onnx metadata's records holds the ids)",
+            },
             untrained: {
               type: 'boolean',
               description: 'A development model with random weights: outputs mean nothing',

@@ -26,6 +26,7 @@ import { validationMetrics, type ValidationMetrics } from './validate.js';
 import { foldDir, readFoldConfig, readHeldout, settingDifferences } from './heldout.js';
 
 export {
+  cvEnsembleDataset,
   foldDir,
   foldsRecipe,
   readFoldConfig,

@@ -10,6 +10,7 @@ import { ConfigError, FormatError } from '../errors.js';
 import { mergeConfig, TRAIN_DEFAULTS, type TrainConfig } from './config.js';
 import { changedRunSettings, RUN_FILES, type HeldoutFile } from './loop.js';
 import type { TaskOutputs } from './task.js';
+import { ENSEMBLE_SPLIT } from '../models/ensemble-dataset.js';
 
 export function foldDir(out: string, fold: number): string {
   return join(out, `fold-${fold}`);
@@ -18,6 +19,19 @@ export function foldDir(out: string, fold: number): string {
 /** A fold's held-out scores re-scored with another window aggregation (scripts/experiments/cv-rescore.ts --write). */
 export function rescoredHeldoutName(aggregate: string): string {
   return `heldout.${aggregate}.json`;
+}
+
+/**
+ * The training data of the ensemble of a CV's fold models: every record some fold held out, since each fold's model
+ * trained on all the other folds. (Fold models trained before the trainer saved record ids carry only counts.)
+ */
+export function cvEnsembleDataset(name: string, heldout: readonly HeldoutFile[]): Record<string, unknown> {
+  const records = new Set<string>();
+  // A beat's item is one beat; its group is its record.
+  for (const { outputs } of heldout)
+    for (const id of outputs.task === 'beats' ? outputs.groups : outputs.ids) records.add(id);
+  const train = [...records].sort();
+  return { name, split: ENSEMBLE_SPLIT, records: { train }, entries: { train: train.length } };
 }
 
 /**

@@ -308,6 +308,8 @@ async function validate(
   };
 }
 
+const idsOf = (data: TrainingData, indices: readonly number[]) => indices.map((i) => data.entries[i]!.id);
+
 /** The hop of validation windows in samples: the window without --validation-hop, never under one sample. */
 function validationHop(run: RecordRun): number {
   const seconds = run.config.validationHopSeconds;
@@ -345,6 +347,8 @@ function checkpointMetadata(
         name: data.name,
         split: data.split,
         entries: { train: run.train.length, val: run.validation.length },
+        // The ids let `evaluate` name the training records among those it scores (src/infer/evaluate.ts).
+        records: { train: idsOf(data, run.train), val: idsOf(data, run.validation) },
       },
       classWeights: run.weights,
       // A cross-validation fold's validation split is its held-out fold: no thresholds are chosen on it.

@@ -8,7 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readCheckpoint } from '../../src/export/checkpoint.js';
+import { readCheckpoint, saveCheckpoint } from '../../src/export/checkpoint.js';
+import { withOnnxMetadata } from '../../src/export/onnx/edit.js';
+import { readOnnxSummary } from '../../src/export/onnx/read.js';
+import { modelFromCheckpoint } from '../../src/models/registry.js';
 import { CLASS_OFFSETS_KEY } from '../../src/models/ensemble.js';
 import { crossValidate, foldDir, readHeldout, rescoredHeldoutName, summarise } from '../../src/train/cv.js';
 import { offsetsCv } from '../../src/train/cv-offsets.js';
@@ -16,6 +19,7 @@ import { tempDir, tinyConfig } from '../train/helpers.js';
 import { syntheticDataset } from '../train/synthetic.js';
 
 const script = new URL('../../scripts/bundle-model.ts', import.meta.url).pathname;
+const addRecords = new URL('../../scripts/add-training-records.ts', import.meta.url).pathname;
 
 test('bundle-model --cv --class-offsets ships the offsets and reports their nested CV', async () => {
   const { dir, dispose } = tempDir();
@@ -59,6 +63,62 @@ test('bundle-model --cv --class-offsets ships the offsets and reports their nest
     const offsets = Array.from(shipped.state.get(CLASS_OFFSETS_KEY)!.data as Float32Array);
     expected.offsets.forEach((value, c) => assert.ok(Math.abs(offsets[c]! - value) < 1e-6));
     assert.ok(existsSync(join(models, 'tiny-ens3.onnx')));
+    // Its training records: every record the CV covers (each fold model trained on the other folds), in the
+    // checkpoint and in the ONNX file that evaluate reads.
+    const covered = readHeldout(cv, 3)!
+      .flatMap((file) => file.outputs.ids)
+      .sort();
+    const trainedOn = (dataset: unknown) => (dataset as { records: { train: string[] } }).records.train;
+    const onnxDataset = () => readOnnxSummary(readFileSync(join(models, 'tiny-ens3.onnx'))).metadata.dataset;
+    assert.deepEqual(trainedOn(shipped.metadata.extra!.dataset), covered);
+    assert.deepEqual(trainedOn(onnxDataset()), covered);
+    // A bundle made before that named its first fold model's split only: add-training-records names the union,
+    // the weights and the graph untouched.
+    const firstFold = readCheckpoint(join(foldDir(cv, 1), 'last.safetensors')).metadata.extra!.dataset;
+    const old = { ...(firstFold as Record<string, unknown>) };
+    delete old.records;
+    const module = modelFromCheckpoint(shipped, 'tiny-ens3');
+    saveCheckpoint(join(models, 'tiny-ens3.safetensors'), module, {
+      ...shipped.metadata,
+      extra: { ...shipped.metadata.extra, dataset: old },
+    });
+    module.dispose();
+    const onnxPath = join(models, 'tiny-ens3.onnx');
+    const graph = readFileSync(onnxPath);
+    writeFileSync(onnxPath, withOnnxMetadata(graph, { dataset: old }, onnxPath));
+    assert.equal((onnxDataset() as { records?: unknown }).records, undefined);
+    const named = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', addRecords, '--name', 'tiny-ens3', '--cv', cv, '--models-dir', models],
+      { encoding: 'utf8' },
+    );
+    assert.equal(named.status, 0, named.stderr);
+    assert.match(named.stdout, /tiny-ens3: trained on \d+ synthetic records/);
+    assert.deepEqual(trainedOn(onnxDataset()), covered);
+    const patched = readCheckpoint(join(models, 'tiny-ens3.safetensors'));
+    assert.deepEqual(trainedOn(patched.metadata.extra!.dataset), covered);
+    assert.deepEqual(Array.from(patched.state.get(CLASS_OFFSETS_KEY)!.data as Float32Array), offsets);
+    // Another folder's models are refused: the members must be the folder's folds.
+    const wrong = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        addRecords,
+        '--name',
+        'tiny-ens3',
+        '--cv',
+        join(dir, 'elsewhere'),
+        '--models-dir',
+        models,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.notEqual(wrong.status, 0);
+    assert.match(
+      wrong.stderr,
+      /member 1 is .*fold-1\/last\.safetensors", not .*elsewhere\/fold-1\/last\.safetensors/,
+    );
     const card = readFileSync(join(models, 'tiny-ens3.md'), 'utf8');
     assert.match(card, /per-class offsets/);
     assert.match(card, /nested CV/);

@@ -11,6 +11,7 @@ import { exportCheckpoint, patientInputNames } from '../../src/infer/export-mode
 import { OnnxSession } from '../../src/infer/onnx-session.js';
 import { EfficientECG, efficientEcgConfig } from '../../src/models/efficientecg.js';
 import { ensembleCheckpoint } from '../../src/models/ensemble.js';
+import { ENSEMBLE_SPLIT } from '../../src/models/ensemble-dataset.js';
 import { ageGroup, EfficientEcgFusion, fusionConfig, sexGroup } from '../../src/models/fusion.js';
 import { modelFromCheckpoint } from '../../src/models/registry.js';
 
@@ -82,6 +83,33 @@ test("an ensemble does not carry its first member's thresholds or validation fig
   assert.equal('thresholds' in extra, false);
   assert.equal('validation' in extra, false);
   assert.equal(extra.labelKind, 'single-label');
+});
+
+test("an ensemble's dataset is the union of its members' training records, not its first member's", () => {
+  const [a, b, c] = [member(6), member(7), member(8)];
+  const fold = (train: string[], val: string[]) => ({
+    name: 'mitdb',
+    split: 'de Chazal 2004 DS1, patient-wise train/val',
+    records: { train, val },
+    beats: { train: 100, val: 10 },
+  });
+  a.metadata.extra = { ...a.metadata.extra, dataset: fold(['101', '106'], ['108']) };
+  b.metadata.extra = { ...b.metadata.extra, dataset: fold(['108', '101'], ['106']) };
+  c.metadata.extra = { ...c.metadata.extra, dataset: fold(['106', '108'], ['101']) };
+  assert.deepEqual(ensembleCheckpoint([a, b, c], ['a', 'b', 'c']).metadata.extra!.dataset, {
+    name: 'mitdb',
+    split: ENSEMBLE_SPLIT,
+    records: { train: ['101', '106', '108'] },
+    entries: { train: 3 },
+  });
+  // One member without ids: no ids at all (the others' union would undercount what the ensemble trained on).
+  c.metadata.extra = { ...c.metadata.extra, dataset: { name: 'mitdb', entries: { train: 2, val: 1 } } };
+  assert.deepEqual(ensembleCheckpoint([a, b, c], ['a', 'b', 'c']).metadata.extra!.dataset, {
+    name: 'mitdb',
+    split: ENSEMBLE_SPLIT,
+  });
+  // No member recorded its data: nothing claimed.
+  assert.equal('dataset' in ensembleCheckpoint([member(1), member(2)], ['m1', 'm2']).metadata.extra!, false);
 });
 
 test('members that disagree on labels are refused, naming the member', () => {

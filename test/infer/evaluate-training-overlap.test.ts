@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCinc2017, openMitdb } from '../../src/datasets/index.js';
 import { exportCheckpoint } from '../../src/infer/export-model.js';
-import { evaluate } from '../../src/infer/evaluate.js';
+import { evaluate, trainingOverlap } from '../../src/infer/evaluate.js';
+import { ENSEMBLE_SPLIT } from '../../src/models/ensemble-dataset.js';
 import { Predictor } from '../../src/infer/predictor.js';
 import { runCli } from './cli-harness.js';
 import { devCheckpoint } from './dev-models.js';
@@ -157,17 +158,33 @@ test('a model that recorded its training record ids: the overlap itself, by id',
   }
 });
 
-test("an ensemble's note gives no training count (its members each saw their folds; together, more)", async () => {
+test("an ensemble without its members' ids: every split may hold training records, and no member's count is given", async () => {
   const dataset = { name: 'cinc2017', split: SEEDED, entries: { train: 5457, val: 1365 } };
   const ensemble = await Predictor.load(cincModel(dataset), { name: 'ens' });
   try {
     const data = await openCinc2017(fixture('datasets/cinc2017'));
     const info = { ...ensemble.info, architecture: 'ensemble of 5 efficientecg-w0.25' };
-    const { trainingOverlap } = await import('../../src/infer/evaluate.js');
-    const note = trainingOverlap({ name: 'ens', info }, data, 'all', data.entries);
-    assert.match(note ?? '', /model ens was trained on cinc2017 records and --split all/);
+    for (const split of ['all', 'val', 'test'] as const)
+      assert.match(
+        trainingOverlap({ name: 'ens', info }, data, split, data.entries) ?? '',
+        /may include the model's training records: model ens is an ensemble whose members were trained on different cinc2017 records, so every split of this folder may hold some/,
+      );
+    // A single model's count is its own.
     const single = trainingOverlap({ name: 'one', info: ensemble.info }, data, 'all', data.entries);
     assert.match(single ?? '', /model one was trained on 5457 cinc2017 records/);
+    // An ensemble whose metadata holds the union of its members' ids: the overlap itself, or nothing.
+    for (const [train, expected] of [
+      [
+        ['A05493', 'A99999'],
+        /these records include the model's training records: 1 of 3 are in model ens's training split \(A05493\)/,
+      ],
+      [['A99999'], null],
+    ] as const) {
+      const union = { ...info, dataset: { name: 'cinc2017', split: ENSEMBLE_SPLIT, records: { train } } };
+      const note = trainingOverlap({ name: 'ens', info: union }, data, 'all', data.entries);
+      if (expected === null) assert.equal(note, null);
+      else assert.match(note ?? '', expected);
+    }
   } finally {
     await ensemble.release();
   }

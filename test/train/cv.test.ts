@@ -5,11 +5,15 @@ import { test } from 'node:test';
 import type { DatasetEntry } from '../../src/datasets/types.js';
 import { ConfigError } from '../../src/errors.js';
 import { applyCvFold, cvFoldAssignment } from '../../src/train/cv-folds.js';
+import { readCheckpoint } from '../../src/export/checkpoint.js';
+import { ensembleDataset } from '../../src/models/ensemble-dataset.js';
 import {
   crossValidate,
+  cvEnsembleDataset,
   foldDir,
   headlineIntervals,
   poolOutputs,
+  readHeldout,
   type CvSummary,
 } from '../../src/train/cv.js';
 import { RUN_FILES } from '../../src/train/loop.js';
@@ -145,7 +149,22 @@ test('cv: every record is out-of-fold exactly once, nothing is selected on it, a
     for (let fold = 1; fold <= 3; fold++) {
       // A fixed schedule: no checkpoint chosen on the held-out fold, and its thresholds are not chosen there either.
       assert.equal(existsSync(join(foldDir(straight.dir, fold), RUN_FILES.best)), false);
+      // The fold model names its training records: every record its fold did not hold out.
+      const { records } = readCheckpoint(join(foldDir(straight.dir, fold), RUN_FILES.last)).metadata.extra!
+        .dataset as { records: { train: string[]; val: string[] } };
+      const held = heldout[fold - 1]!.outputs.ids;
+      assert.deepEqual([...records.val].sort(), [...held].sort());
+      assert.deepEqual(
+        [...records.train].sort(),
+        all.filter((id) => !held.includes(id)),
+      );
     }
+    // The ensemble of the fold models trained on every record, as the held-out files alone also tell.
+    const members = [1, 2, 3].map((fold) =>
+      readCheckpoint(join(foldDir(straight.dir, fold), RUN_FILES.last)),
+    );
+    assert.deepEqual((ensembleDataset(members)!.records as { train: string[] }).train, all);
+    assert.deepEqual(cvEnsembleDataset('synthetic', readHeldout(straight.dir, 3)!).records, { train: all });
     assert.equal(summary.perFold.length, 3);
     assert.ok(summary.mean !== null && summary.sd !== null && summary.pooled.value !== null);
     assert.ok(summary.intervals[summary.metric] !== null);

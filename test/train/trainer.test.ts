@@ -50,6 +50,12 @@ test('the loss falls on a learnable task and the checkpoints carry what evaluati
     assert.deepEqual(Object.keys(extra.thresholds as object), ['slow', 'mid', 'fast']);
     assert.equal((extra.validation as { records: number }).records, 12);
     assert.deepEqual((extra.dataset as { entries: unknown }).entries, { train: 36, val: 12 });
+    // The record ids themselves, so that evaluate can name training records among those it scores.
+    const { records } = extra.dataset as { records: { train: string[]; val: string[] } };
+    const ids = syntheticDataset().entries;
+    const idsOf = (split: string) => ids.filter((entry) => entry.split === split).map((entry) => entry.id);
+    assert.deepEqual([...records.train].sort(), idsOf('train').sort());
+    assert.deepEqual([...records.val].sort(), idsOf('val').sort());
     // 36 training records, 12 per class: balanced weights are all 1.
     assert.deepEqual(extra.classWeights, { kind: 'class_weight', values: [1, 1, 1] });
     const state = (extra.training as { state: { epoch: number; step: number } }).state;
