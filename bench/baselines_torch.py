@@ -98,6 +98,7 @@ class XResBlock1d(nn.Module):
         else:
             convs = [ConvBn(cin, width, 1), ConvBn(width, width, kernel, stride), ConvBn(width, out, 1, relu=False)]
         self.convs = nn.Sequential(*convs)
+        nn.init.zeros_(convs[-1][1].weight)  # fastai's zero_bn: the block starts as its shortcut
         self.shortcut = ConvBn(cin, out, 1, relu=False) if cin != out else None
         self.stride = stride
 

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { noGrad, ops as F, scope } from '../../src/engine/index.js';
+import { manualSeed, noGrad, ops as F, scope } from '../../src/engine/index.js';
 import { ShapeError } from '../../src/errors.js';
 import type { StoredTensor } from '../../src/nn/index.js';
 import {
@@ -71,6 +71,34 @@ for (const { name, build, Model, counts } of PUBLISHED_COUNTS) {
   });
 }
 
+test("a fresh xresnet1d101 starts every block as its shortcut (the benchmark's zero_bn), the other layers as before", () => {
+  const model = new XResNet1d(xresnet1d101Config(12, 5));
+  const weights = new Map(model.namedParameters());
+  let blocks = 0;
+  for (const [name, p] of weights) {
+    const last = /^blocks\.(\d+)\.convs\.2\.1\.weight$/.exec(name);
+    if (last) blocks++;
+    // Zero on each block's last BatchNorm; ones on the others (PyTorch's default).
+    if (/\.1\.weight$/.test(name) && p.rank === 1)
+      assert.ok(
+        p.data<'float32'>().every((v) => v === (last ? 0 : 1)),
+        `${name}: ${last ? 'zero' : 'one'} expected`,
+      );
+  }
+  assert.equal(blocks, 3 + 4 + 23 + 3);
+  model.eval();
+  // Eval-mode logits of a fresh model stay on the scale of its inputs (they grew to ~5e6 without zero_bn).
+  scope(() => {
+    manualSeed(0);
+    const logits = model.forward(F.randn([2, 12, 500])).data<'float32'>();
+    assert.ok(
+      logits.every((v) => Math.abs(v) < 100),
+      `logits ${Array.from(logits).join(', ')}`,
+    );
+  });
+  model.dispose();
+});
+
 fixture.cases.forEach((c, i) => {
   test(`parity with PyTorch: ${c.name} case ${i} (${JSON.stringify(c.config)})`, () => {
     const model = buildModel(c.name, c.config);
@@ -91,6 +119,8 @@ fixture.cases.forEach((c, i) => {
 test('gradients reach every parameter of each baseline', () => {
   for (const c of fixture.cases.slice(0, 4)) {
     const model = buildModel(c.name, c.config);
+    // The fixture's weights: a fresh xresnet's zero_bn blocks pass no gradient into their branch at the first step.
+    model.loadState(stored(c.state), 'baselines fixture');
     scope(() => {
       const x = F.tensor(Float32Array.from(c.x.data), c.x.shape);
       // Not sum(logits²): with zero-initialised biases, a training-mode BatchNorm feeding the last Linear makes the

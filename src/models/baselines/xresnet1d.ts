@@ -1,13 +1,16 @@
 /**
  * xresnet1d101: the 1D xresnet of the PTB-XL benchmark (Strodthoff et al. 2020), after the "Bag of Tricks" ResNet-D
  * (He et al. 2019): a three-conv stem (first with stride 2) and max pooling, bottleneck blocks (1x1 -> k -> 1x1,
- * expansion 4) whose stride sits on the k conv, and shortcuts that average-pool (2, ceil) before any 1x1 conv.
+ * expansion 4) whose stride sits on the k conv, and shortcuts that average-pool (2, ceil) before any 1x1 conv; each
+ * block's last BatchNorm starts at weight 0 (fastai's zero_bn, which the benchmark's xresnet1d uses).
  * As in the benchmark's code, every stage has width 64 (256 after expansion), which keeps it at ~1.9M parameters.
  */
 import { z } from 'zod';
 import * as F from '../../engine/ops.js';
 import type { Tensor } from '../../engine/tensor.js';
-import { Module, Sequential, type Layer } from '../../nn/index.js';
+import { fillInPlace } from '../../engine/inplace.js';
+import { noGrad } from '../../engine/autograd.js';
+import { BatchNorm1d, Module, Sequential, type Layer } from '../../nn/index.js';
 import { ConcatPoolHead, ConvBn, checkInput, headFields, initialiseLikeBenchmark, oddKernel } from './common.js';
 
 const positiveInt = z.number().int().positive();
@@ -74,6 +77,10 @@ export class XResBlock1d extends Module implements Layer {
             new ConvBn(width, out, 1, 1, false),
           ];
     this.convs = this.registerModule('convs', new Sequential(...convs));
+    // The benchmark's (fastai's) zero_bn: the branch's last BatchNorm starts at weight 0, so every block starts as
+    // its shortcut and the 23-block stage does not grow activations at initialisation.
+    const last = convs.at(-1)!.layers[1] as BatchNorm1d;
+    noGrad(() => fillInPlace(last.weight, 0));
     this.shortcut = inChannels !== out ? this.registerModule('shortcut', new ConvBn(inChannels, out, 1, 1, false)) : null;
   }
 
