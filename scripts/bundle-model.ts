@@ -351,11 +351,16 @@ const entry = {
 model.dispose();
 
 const catalogPath = join(models, 'catalog.json');
-const catalog = JSON.parse(readFileSync(catalogPath, 'utf8')) as { models: Array<typeof entry> };
+const catalog = JSON.parse(readFileSync(catalogPath, 'utf8')) as {
+  models: Array<typeof entry & { packaged?: boolean }>;
+};
+// A model bundled again stays out of the npm package if it was (package.json `files`), unless it becomes a default.
+const outOfPackage =
+  catalog.models.some((m) => m.name === entry.name && m.packaged === false) && !entry.default;
 catalog.models = catalog.models.filter((m) => m.name !== entry.name);
 const replaced = entry.default ? catalog.models.filter((m) => m.dataset === dataset && m.default) : [];
 for (const m of replaced) m.default = false;
-catalog.models.push(entry);
+catalog.models.push(outOfPackage ? { ...entry, packaged: false } : entry);
 // Every text is made before anything is moved into place: a failure up to here leaves models/ untouched.
 const writes = new Map<string, string>([
   [catalogPath, `${JSON.stringify(catalog, null, 2)}\n`],

@@ -43,6 +43,25 @@ export class MissingFileError extends EcgError {
   }
 }
 
+/**
+ * A bundled model that the npm package leaves out for size (`"packaged": false` in models/catalog.json) and whose
+ * file is absent here, as in an npm install: it is in the git repository only. `source` is the absent file, `model`
+ * the model's name and `repositoryPath` the file's path in the repository (models/NAME.onnx).
+ */
+export class RepositoryOnlyModelError extends MissingFileError {
+  override name = 'RepositoryOnlyModelError';
+  constructor(
+    source: string,
+    readonly model: string,
+    readonly repositoryPath: string,
+  ) {
+    super(
+      source,
+      `bundled model ${model} is not in the npm package (its files are left out for size): clone the repository for ${repositoryPath}`,
+    );
+  }
+}
+
 /** Stored checksum disagrees with the decoded data. */
 export class ChecksumError extends FormatError {
   override name = 'ChecksumError';

@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { commandOutput } from './output.js';
 import { formatTable } from '../eval/report/table.js';
-import { readCatalog, type BundledModel } from '../models/bundled.js';
+import { isPackaged, isRepositoryOnly, readCatalog, type BundledModel } from '../models/bundled.js';
+
+/** The files column: the ONNX file, or why it is absent (left out of the npm package, or missing). */
+function fileText(model: BundledModel): string {
+  if (isRepositoryOnly(model)) return `${model.files.onnx} (repository only)`;
+  return existsSync(model.paths.onnx) ? model.files.onnx : `${model.files.onnx} (MISSING)`;
+}
 
 /** The cross-validated figure first; a selection-split figure is shown only as such. */
 function metricText(model: BundledModel): string {
@@ -30,13 +36,18 @@ export function registerModels(program: Command): void {
     .description(
       'List the bundled models (models/catalog.json): dataset, task, classes, leads, rate, window, size, cross-validated accuracy (--json: cv {folds, metric, mean, sd, pooled}), files',
     )
-    .option('--json', 'print JSON (entries with absolute file paths and whether each file exists)')
+    .option(
+      '--json',
+      'print JSON (entries with absolute file paths, whether each file exists, packaged: whether the npm package carries the model, repositoryOnly: left out of the npm package and absent here)',
+    )
     .action((options: { json?: boolean }, command: Command) => {
       const { out } = commandOutput(command);
       const catalog = readCatalog(command.optsWithGlobals<{ modelsDir?: string }>().modelsDir);
       if (options.json) {
         const models = catalog.models.map((model) => ({
           ...model,
+          packaged: isPackaged(model),
+          repositoryOnly: isRepositoryOnly(model),
           present: {
             onnx: existsSync(model.paths.onnx),
             checkpoint: model.paths.checkpoint === null ? null : existsSync(model.paths.checkpoint),
@@ -80,9 +91,14 @@ export function registerModels(program: Command): void {
           count(m.macs),
           metricText(m),
           m.default ? 'yes' : '',
-          existsSync(m.paths.onnx) ? m.files.onnx : `${m.files.onnx} (MISSING)`,
+          fileText(m),
         ]),
       });
       out(`${table}\n`);
+      if (catalog.models.some(isRepositoryOnly)) {
+        out(
+          'repository only: not in the npm package (size); clone the repository for their files (models/NAME.onnx)\n',
+        );
+      }
     });
 }

@@ -8,7 +8,7 @@
  *   const result = await model.predict(await readRecord('00001_lr.hea'));
  *   console.log(result.labels, result.classes); // thresholded labels; every class with its probability
  */
-import { readCatalog, resolveModel, type BundledModel } from '../models/bundled.js';
+import { availableModels, readCatalog, resolveModel, type BundledModel } from '../models/bundled.js';
 import { EcgModel, type LoadModelOptions } from './model.js';
 import type { ModelSource } from './predictor.js';
 
@@ -36,7 +36,11 @@ function isBundledName(source: string): boolean {
   return !/[/\\]/.test(source) && !/\.onnx$/i.test(source) && !/^[a-z]+:/i.test(source);
 }
 
-/** The bundled models: name, dataset, task, classes, leads, rate, window, size and validation figures. */
+/**
+ * The bundled models that load here: name, dataset, task, classes, leads, rate, window, size and validation figures.
+ * Models the npm package leaves out (`packaged: false`) are listed only where their files are (a clone of the
+ * repository); `efficientecg models` lists every catalogue entry.
+ */
 export function listModels(modelsDir?: string): BundledModel[] {
-  return readCatalog(modelsDir).models;
+  return availableModels(readCatalog(modelsDir));
 }

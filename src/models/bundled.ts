@@ -1,14 +1,15 @@
 /**
  * The bundled-model catalogue: `models/catalog.json` (format in models/README.md) lists the trained models that ship
- * with the package. `--model NAME` is looked up in it, never joined into a path; the files an entry names must be
- * plain relative paths inside the models folder (no `..`, no absolute paths), checked again after resolution.
+ * with the package (those marked `packaged: false` with the repository only: the npm package leaves them out).
+ * `--model NAME` is looked up in it, never joined into a path; the files an entry names must be plain relative paths
+ * inside the models folder (no `..`, no absolute paths), checked again after resolution.
  * Node only (file system); the browser loads a model by URL through the Predictor instead.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ConfigError, MissingFileError } from '../errors.js';
+import { ConfigError, MissingFileError, RepositoryOnlyModelError } from '../errors.js';
 import { readOnnxSummary } from '../export/onnx/read.js';
 
 export const CATALOG_FORMAT = 'efficientecg-models';
@@ -62,6 +63,13 @@ const entrySchema = z.strictObject({
   /** Figures on the training run's selection split ({ metric, value, ... }): a training log, not a result. */
   validation: z.record(z.string(), z.unknown()),
   files: z.strictObject({ onnx: safeFile, checkpoint: safeFile.optional(), card: safeFile }),
+  /**
+   * false: in the repository only. The npm package leaves the entry's files out (size: package.json `files` negates
+   * them, test/package/files.test.ts checks the two agree); clone the repository for them. Where they are absent
+   * (an npm install) the model is listed as "repository only", `--model NAME` says so and listings that load every
+   * model skip it. Absent: true. A default model must be packaged.
+   */
+  packaged: z.boolean().optional(),
 });
 export type BundledModelEntry = z.infer<typeof entrySchema>;
 
@@ -105,11 +113,12 @@ export function readCatalog(dir = defaultModelsDir()): Catalog {
     throw new ConfigError(`${path}: ${problems.join('; ')}`);
   }
   const models = result.data.models;
-  checkUnique(models, path);
+  checkEntries(models, path);
   return { dir, models: models.map((entry) => withPaths(entry, dir)) };
 }
 
-function checkUnique(models: readonly BundledModelEntry[], path: string): void {
+/** Unique names, at most one default per dataset, and defaults in the npm package. */
+function checkEntries(models: readonly BundledModelEntry[], path: string): void {
   const names = new Set<string>();
   const defaults = new Set<string>();
   for (const model of models) {
@@ -117,8 +126,31 @@ function checkUnique(models: readonly BundledModelEntry[], path: string): void {
     names.add(model.name);
     if (!model.default) continue;
     if (defaults.has(model.dataset)) throw new ConfigError(`${path}: two default models for dataset ${model.dataset}`);
+    if (!isPackaged(model)) {
+      throw new ConfigError(
+        `${path}: model ${model.name} is the default for ${model.dataset} but not packaged (a default ships in the npm package)`,
+      );
+    }
     defaults.add(model.dataset);
   }
+}
+
+/** Whether the npm package carries the entry's files (`packaged` absent or true). */
+export function isPackaged(model: BundledModelEntry): boolean {
+  return model.packaged !== false;
+}
+
+/**
+ * A model the npm package leaves out (`packaged: false`) whose ONNX file is absent here, as in an npm install: it is
+ * in the repository only. A packaged model whose file is missing is not: that stays an error wherever it is used.
+ */
+export function isRepositoryOnly(model: BundledModel): boolean {
+  return !isPackaged(model) && !existsSync(model.paths.onnx);
+}
+
+/** The catalogue's models whose files are to be expected here: all but the absent repository-only ones. */
+export function availableModels(catalog: Catalog): BundledModel[] {
+  return catalog.models.filter((model) => !isRepositoryOnly(model));
 }
 
 function inside(dir: string, file: string): string {
@@ -180,7 +212,13 @@ export function resolveModel(
   }
   const path = kind === 'onnx' ? found.paths.onnx : found.paths.checkpoint;
   if (path === null) throw new ConfigError(`--model ${spec}: the bundled model ships no checkpoint`);
-  if (!existsSync(path)) throw new MissingFileError(path, `file of bundled model ${spec} is missing`);
+  if (!existsSync(path)) {
+    if (!isPackaged(found)) {
+      const file = kind === 'onnx' ? found.files.onnx : found.files.checkpoint!;
+      throw new RepositoryOnlyModelError(path, found.name, `models/${file}`);
+    }
+    throw new MissingFileError(path, `file of bundled model ${spec} is missing`);
+  }
   return { name: found.name, path, bundled: found, labels: found.classes };
 }
 

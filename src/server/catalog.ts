@@ -7,7 +7,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { readOnnxSummary } from '../export/onnx/read.js';
 import { parseModelInfo, type ModelInfo } from '../infer/metadata.js';
-import { readCatalog } from '../models/bundled.js';
+import { availableModels, readCatalog } from '../models/bundled.js';
 
 export interface ServedModel {
   name: string;
@@ -74,12 +74,16 @@ function modelInfoOf(bytes: Uint8Array, path: string): ModelInfo {
   }
 }
 
-/** The bundled models (models/catalog.json), by their catalogue names; routing picks among the defaults. */
+/**
+ * The bundled models (models/catalog.json), by their catalogue names; routing picks among the defaults. Models the
+ * npm package leaves out (`packaged: false`) are skipped where their files are absent (an npm install); any other
+ * missing file fails start-up.
+ */
 export function bundledModels(dir?: string): Map<string, ServedModel> {
   const catalog = readCatalog(dir);
   const defaults = new Set(catalog.models.filter((m) => m.default).map((m) => m.name));
   return loadModels(
-    catalog.models.map((m) => `${m.name}=${m.paths.onnx}`),
+    availableModels(catalog).map((m) => `${m.name}=${m.paths.onnx}`),
     (name) => defaults.has(name),
   );
 }

@@ -4,10 +4,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, MissingFileError } from '../../src/errors.js';
+import { ConfigError, MissingFileError, RepositoryOnlyModelError } from '../../src/errors.js';
 import { readOnnxSummary } from '../../src/export/onnx/read.js';
 import { parseModelInfo } from '../../src/infer/metadata.js';
-import { defaultModels, readCatalog, resolveModel } from '../../src/models/bundled.js';
+import {
+  availableModels,
+  defaultModels,
+  isPackaged,
+  isRepositoryOnly,
+  readCatalog,
+  resolveModel,
+} from '../../src/models/bundled.js';
 
 const entry = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
@@ -91,6 +98,100 @@ test('names are looked up in the catalogue; unknown names, traversal and missing
     assert.throws(() => readCatalog(dir), /two default models for dataset cinc2017/);
   });
   withCatalog([entry('x'), entry('x')], (dir) => assert.throws(() => readCatalog(dir), /listed twice/));
+});
+
+test('packaged: false marks a model the npm package leaves out; absent means packaged; a default must be packaged', () => {
+  withCatalog([entry('a'), entry('b', { packaged: false }), entry('c', { packaged: true })], (dir) => {
+    const [a, b, c] = readCatalog(dir).models;
+    assert.equal(a!.packaged, undefined);
+    assert.deepEqual(
+      [a, b, c].map((m) => isPackaged(m!)),
+      [true, false, true],
+    );
+  });
+  withCatalog([entry('a', { packaged: 'no' })], (dir) => assert.throws(() => readCatalog(dir), /packaged/));
+  withCatalog([entry('a', { default: true, packaged: false })], (dir) =>
+    assert.throws(
+      () => readCatalog(dir),
+      (e: unknown) =>
+        e instanceof ConfigError && /a is the default for cinc2017 but not packaged/.test(e.message),
+    ),
+  );
+});
+
+test('a repository-only model whose files are absent (an npm install) is a typed error naming the repository path; a packaged one stays a missing file', () => {
+  const files = (name: string) => ({
+    onnx: `${name}.onnx`,
+    checkpoint: `${name}.safetensors`,
+    card: `${name}.md`,
+  });
+  withCatalog(
+    [
+      entry('small', { files: files('small') }),
+      entry('big-ens9', { packaged: false, files: files('big-ens9') }),
+    ],
+    (dir) => {
+      const catalog = readCatalog(dir);
+      for (const kind of ['onnx', 'checkpoint'] as const) {
+        const file = kind === 'onnx' ? 'big-ens9.onnx' : 'big-ens9.safetensors';
+        assert.throws(
+          () => resolveModel('big-ens9', kind, catalog),
+          (e: unknown) =>
+            e instanceof RepositoryOnlyModelError &&
+            e instanceof MissingFileError &&
+            e.model === 'big-ens9' &&
+            e.repositoryPath === `models/${file}` &&
+            e.source === join(dir, file) &&
+            /big-ens9 is not in the npm package/.test(e.message) &&
+            /clone the repository/.test(e.message) &&
+            e.message.includes(`models/${file}`),
+          kind,
+        );
+      }
+      // A packaged model that is missing is not excused: the old error.
+      assert.throws(
+        () => resolveModel('small', 'onnx', catalog),
+        (e: unknown) =>
+          e instanceof MissingFileError &&
+          !(e instanceof RepositoryOnlyModelError) &&
+          /file of bundled model small is missing/.test(e.message),
+      );
+      assert.deepEqual(
+        catalog.models.map((m) => isRepositoryOnly(m)),
+        [false, true],
+      );
+      assert.deepEqual(
+        availableModels(catalog).map((m) => m.name),
+        ['small'],
+      );
+      // In a clone of the repository its files are there: it resolves like any other.
+      writeFileSync(join(dir, 'big-ens9.onnx'), 'x');
+      assert.equal(resolveModel('big-ens9', 'onnx', catalog).path, join(dir, 'big-ens9.onnx'));
+      assert.equal(isRepositoryOnly(catalog.models[1]!), false);
+      assert.deepEqual(
+        availableModels(catalog).map((m) => m.name),
+        ['small', 'big-ens9'],
+      );
+    },
+  );
+});
+
+test('the shipped catalogue leaves exactly the five superseded ensembles out of the npm package, none a default', () => {
+  const catalog = readCatalog(new URL('../../models/', import.meta.url).pathname);
+  assert.deepEqual(
+    catalog.models
+      .filter((m) => !isPackaged(m))
+      .map((m) => m.name)
+      .sort(),
+    [
+      'cinc2017-w0.25-30s-ens5',
+      'ptbxl-fusion-w0.25-ens9',
+      'ptbxl-w0.25-ens9',
+      'ptbxl-w0.25-kd-e100-ens9',
+      'ptbxl-w0.25-kd-ens9',
+    ],
+  );
+  for (const model of defaultModels(catalog)) assert.ok(isPackaged(model), model.name);
 });
 
 test('every shipped model says what it reads of amplitudes, as its own ONNX metadata does (mV models need right units)', () => {

@@ -135,6 +135,25 @@ test('bundle-model --cv --class-offsets ships the offsets and reports their nest
       readFileSync(join(models, 'tiny-ens3.md'), 'utf8'),
       /^\| default for \S+ \| no \(now `tiny-ens3-again`\) \|$/m,
     );
+    // A model left out of the npm package stays out when bundled again (package.json `files` names it).
+    const catalogPath = join(models, 'catalog.json');
+    const listed = () =>
+      (
+        JSON.parse(readFileSync(catalogPath, 'utf8')) as {
+          models: Array<{ name: string; packaged?: boolean }>;
+        }
+      ).models;
+    writeFileSync(
+      catalogPath,
+      JSON.stringify({
+        models: listed().map((m) => (m.name === 'tiny-ens3' ? { ...m, packaged: false } : m)),
+      }),
+    );
+    const third = spawnSync(process.execPath, [...args.slice(0, 7), '--models-dir', models], {
+      encoding: 'utf8',
+    });
+    assert.equal(third.status, 0, third.stderr);
+    assert.equal(listed().find((m) => m.name === 'tiny-ens3')!.packaged, false);
   } finally {
     dispose();
   }

@@ -1,12 +1,12 @@
 /** Model and example catalogues: names checked once at start-up, examples grouped by stem per dataset folder. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../src/errors.js';
-import { readCatalog } from '../../src/models/bundled.js';
+import { isPackaged, readCatalog } from '../../src/models/bundled.js';
 import { bundledModels, isSafeName, loadExamples, loadModels } from '../../src/server/index.js';
 
 const DEV = fileURLToPath(new URL('fixtures/dev-1lead-untrained.onnx', import.meta.url));
@@ -64,4 +64,35 @@ test('models: routing candidates are the catalogue defaults, or every model give
     catalog.models.map((m) => [m.name, m.default, m.task]),
   );
   assert.ok([...bundled.values()].some((m) => m.default && m.info.task === 'beats'));
+});
+
+test('bundled models: an npm install skips the models the package leaves out; a missing packaged model still fails', () => {
+  const models = fileURLToPath(new URL('../../models/', import.meta.url));
+  const shipped = readCatalog(models);
+  const dir = mkdtempSync(join(tmpdir(), 'efficientecg-npm-models-'));
+  try {
+    copyFileSync(join(models, 'catalog.json'), join(dir, 'catalog.json'));
+    // The packaged models' files, linked (they are large); those of `"packaged": false` entries are absent.
+    for (const model of shipped.models.filter(isPackaged)) {
+      for (const file of Object.values(model.files)) symlinkSync(join(models, file), join(dir, file));
+    }
+    const served = bundledModels(dir);
+    assert.deepEqual(
+      [...served.keys()],
+      shipped.models.filter(isPackaged).map((m) => m.name),
+    );
+    assert.ok(
+      shipped.models.some((m) => !isPackaged(m)),
+      'the catalogue leaves some models out',
+    );
+    assert.deepEqual(
+      [...served.values()].filter((m) => m.default).map((m) => m.name),
+      shipped.models.filter((m) => m.default).map((m) => m.name),
+    );
+    const packaged = shipped.models.find((m) => isPackaged(m) && !m.default)!;
+    rmSync(join(dir, packaged.files.onnx));
+    assert.throws(() => bundledModels(dir), new RegExp(`cannot read .*${packaged.files.onnx}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
