@@ -177,6 +177,9 @@ async function benchModel(
 
 const fmt = (value: number | null, digits = 2): string =>
   value === null || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
+/** A ratio as "2.50x", or n/a. */
+const times = (value: number | null): string =>
+  value === null || !Number.isFinite(value) ? 'n/a' : `${fmt(value)}x`;
 type OkResult = Extract<WorkerResult, { status: 'ok' }>;
 const ok = (r: WorkerResult): OkResult | null => (r.status === 'ok' ? r : null);
 
@@ -249,8 +252,8 @@ function report(run: ModelRun, notices: string[]): number | null {
     return mode === 'throughput' ? a.per_s / b.per_s : b.median_ms / a.median_ms;
   };
   console.log(
-    `  ratios ORT/PyTorch: throughput ${fmt(ratio('throughput', 'pytorch'))}x, latency ${fmt(ratio('latency', 'pytorch'))}x;` +
-      ` ORT/engine: throughput ${fmt(ratio('throughput', 'engine'))}x, latency ${fmt(ratio('latency', 'engine'))}x`,
+    `  ratios ORT/PyTorch: throughput ${times(ratio('throughput', 'pytorch'))}, latency ${times(ratio('latency', 'pytorch'))};` +
+      ` ORT/engine: throughput ${times(ratio('throughput', 'engine'))}, latency ${times(ratio('latency', 'engine'))}`,
   );
   const ortLatency = ort.latency?.median_ms ?? null;
   if (pages.length > 0)

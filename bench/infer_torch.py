@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from baselines_torch import ARCHITECTURES as BASELINES, build as build_baseline  # noqa: E402
 from fusion_torch import EfficientEcgFusion, efficientecg_from_config  # noqa: E402
 
 SAFETENSORS_DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32, "U8": np.uint8,
@@ -98,10 +99,21 @@ def beat_twin(config, groups):
     return model, run
 
 
+def baseline_twin(name):
+    """The PTB-XL benchmark baselines (bench/baselines_torch.py): the same config keys as the TypeScript models."""
+    def build_twin(config, groups):
+        model = build_baseline(name, config)
+        return model, lambda feeds: model(feeds["ecg"])
+
+    return build_twin
+
+
 def twin_of(name):
     """Builder (config, patient groups) -> (module, feeds -> logits) for a checkpoint's architecture, or None."""
     if name in PLAIN_EFFICIENTECG:
         return plain_twin
+    if name in BASELINES:
+        return baseline_twin(name)
     return {"efficientecg-fusion": fusion_twin, "efficientecg-beat": beat_twin, "ensemble": ensemble_twin}.get(name)
 
 

@@ -1,0 +1,142 @@
+/**
+ * The graphs of the PTB-XL efficiency table's rows (docs/results.md#efficiency) as a model catalogue that
+ * `npm run bench:infer -- --models-dir DIR` times like the bundled models: each architecture with random weights
+ * (marked untrained: timing does not depend on the weights), 12 leads at 100 Hz, 5 outputs, scored over a 10 s
+ * record with the row's windows (2.5 s at a 1.25 s hop: 7 windows; or one 10 s window).
+ *
+ *   npx tsx bench/arm-models.ts DIR [--rows a,b]
+ *   npm run bench:infer -- --models-dir DIR --no-browser
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { manualSeed } from '../src/engine/index.js';
+import { encodeCheckpoint, decodeCheckpoint, type CheckpointMetadata } from '../src/export/checkpoint.js';
+import { exportCheckpoint } from '../src/infer/export-model.js';
+import { checkpointMacs } from '../src/models/macs.js';
+import { buildModel, defaultConfig, type ArchitectureName } from '../src/models/registry.js';
+import { writeFileAtomic } from '../src/util/atomic.js';
+
+const LEADS = ['I', 'II', 'III', 'AVR', 'AVL', 'AVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'];
+const CLASSES = ['NORM', 'MI', 'STTC', 'CD', 'HYP'];
+const FS = 100;
+
+/** A row of the table: the architecture and the windows a 10 s record is scored with. */
+interface Arm {
+  name: string;
+  architecture: ArchitectureName;
+  windowSeconds: number;
+  hopSeconds: number;
+}
+
+const crops = (name: string, architecture: ArchitectureName): Arm => ({
+  name,
+  architecture,
+  windowSeconds: 2.5,
+  hopSeconds: 1.25,
+});
+const whole = (name: string, architecture: ArchitectureName): Arm => ({
+  name,
+  architecture,
+  windowSeconds: 10,
+  hopSeconds: 10,
+});
+
+export const ARMS: readonly Arm[] = [
+  whole('w0.25-10s', 'efficientecg-w0.25'),
+  crops('w0.25-7x2.5s', 'efficientecg-w0.25'),
+  crops('w0.5-7x2.5s', 'efficientecg-w0.5'),
+  crops('w0.25-r4-7x2.5s', 'efficientecg-w0.25-r4'),
+  crops('resnet1d_wang-7x2.5s', 'resnet1d_wang'),
+  whole('resnet1d_wang-10s', 'resnet1d_wang'),
+  crops('inception1d-7x2.5s', 'inception1d'),
+  crops('xresnet1d101-7x2.5s', 'xresnet1d101'),
+];
+
+function metadataOf(arm: Arm): CheckpointMetadata {
+  const samples = Math.round(arm.windowSeconds * FS);
+  return {
+    model: { name: arm.architecture, config: defaultConfig(arm.architecture, LEADS.length, CLASSES.length) },
+    labels: CLASSES,
+    preprocessing: {
+      resampleTo: FS,
+      bandpass: [0.5, 40],
+      standardize: true,
+      fs: FS,
+      leads: LEADS,
+      windowSeconds: arm.windowSeconds,
+      windowSamples: samples,
+      shortRecords: 'zero-pad',
+      windows: {
+        hopSamples: Math.round(arm.hopSeconds * FS),
+        lastAlignedToEnd: true,
+        aggregate: 'mean-logits',
+      },
+    },
+    extra: {
+      labelKind: 'multi-label',
+      outputActivation: 'sigmoid',
+      patientInputs: [],
+      thresholds: {},
+      untrained: true,
+    },
+  };
+}
+
+/** Writes the arm's checkpoint and ONNX file into `dir`; returns its catalogue entry. */
+function writeArm(dir: string, arm: Arm): Record<string, unknown> {
+  manualSeed(0);
+  const metadata = metadataOf(arm);
+  const model = buildModel(arm.architecture, metadata.model.config);
+  const bytes = encodeCheckpoint(model, metadata);
+  const parameters = model.numParameters();
+  const macs = checkpointMacs(model, metadata);
+  model.dispose();
+  writeFileAtomic(join(dir, `${arm.name}.safetensors`), bytes);
+  writeFileAtomic(
+    join(dir, `${arm.name}.onnx`),
+    exportCheckpoint(decodeCheckpoint(bytes, arm.name), arm.name),
+  );
+  writeFileAtomic(
+    join(dir, `${arm.name}.md`),
+    `# ${arm.name}\n\nRandom weights: a graph to time, not a model.\n`,
+  );
+  return {
+    name: arm.name,
+    dataset: 'ptbxl',
+    task: 'records',
+    default: false,
+    architecture: arm.architecture,
+    classes: CLASSES,
+    leads: LEADS,
+    fs: FS,
+    windowSeconds: arm.windowSeconds,
+    parameters,
+    macs,
+    cv: null,
+    validation: {},
+    files: { onnx: `${arm.name}.onnx`, checkpoint: `${arm.name}.safetensors`, card: `${arm.name}.md` },
+  };
+}
+
+const options = new Command()
+  .argument('<dir>', 'folder to write the catalogue into')
+  .option('--rows <names>', `only these rows, comma-separated (${ARMS.map((arm) => arm.name).join(', ')})`)
+  .parse();
+const [dir] = options.args as [string];
+const wanted = (options.opts() as { rows?: string }).rows?.split(',');
+const unknown = (wanted ?? []).filter((name) => !ARMS.some((arm) => arm.name === name));
+if (unknown.length > 0) {
+  process.stderr.write(`--rows: unknown ${unknown.join(', ')}\n`);
+  process.exit(2);
+}
+mkdirSync(dir, { recursive: true });
+const models = ARMS.filter((arm) => wanted === undefined || wanted.includes(arm.name)).map((arm) => {
+  const entry = writeArm(dir, arm);
+  process.stderr.write(`${arm.name}: ${entry.parameters} parameters, ${entry.macs} MACs per window\n`);
+  return entry;
+});
+writeFileAtomic(
+  join(dir, 'catalog.json'),
+  `${JSON.stringify({ format: 'efficientecg-models', version: 1, models }, null, 2)}\n`,
+);
