@@ -3,19 +3,21 @@
  * trainer saved record ids: its metadata then described the first fold model only (that fold's split and counts),
  * so `evaluate` could only say "may include" on the model's own dataset. The union of the folds' held-out records is
  * what the ensemble trained on (each fold model trained on all the other folds); it replaces the checkpoint's and the
- * ONNX file's `dataset` metadata. The weights and the graph are not touched (checked), both files written atomically.
+ * ONNX file's `dataset` metadata. The weights and the rest of the model are not touched (checked before anything is
+ * written), both files written atomically. Member paths are compared resolved against the current folder: run it from
+ * where the bundle was made when its --cv was relative.
  *
  *   npx tsx scripts/add-training-records.ts --name NAME --cv runs/cv/X [--models-dir DIR]
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { readCheckpoint, saveCheckpoint } from '../src/export/checkpoint.js';
+import { decodeCheckpoint, encodeStoredCheckpoint, readCheckpoint } from '../src/export/checkpoint.js';
 import { withOnnxMetadata } from '../src/export/onnx/edit.js';
 import { onnx } from '../src/export/onnx/graph.js';
 import { ConfigError } from '../src/errors.js';
 import { ENSEMBLE_MODEL_NAME } from '../src/models/ensemble.js';
-import { modelFromCheckpoint } from '../src/models/registry.js';
+import { defaultModelsDir } from '../src/models/bundled.js';
 import { cvEnsembleDataset, foldDir, readHeldout } from '../src/train/cv.js';
 import { RUN_FILES } from '../src/train/loop.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
@@ -27,7 +29,7 @@ const options = new Command()
   .parse()
   .opts<{ name: string; cv: string; modelsDir?: string }>();
 
-const models = options.modelsDir ?? new URL('../models/', import.meta.url).pathname;
+const models = options.modelsDir ?? defaultModelsDir();
 const checkpointPath = join(models, `${options.name}.safetensors`);
 const onnxPath = join(models, `${options.name}.onnx`);
 const checkpoint = readCheckpoint(checkpointPath);
@@ -49,20 +51,33 @@ const name = (extra.dataset as { name?: unknown } | undefined)?.name;
 if (typeof name !== 'string') throw new ConfigError(`${checkpointPath}: its metadata names no dataset`);
 const dataset = cvEnsembleDataset(name, heldout);
 
+// Both files are made and checked before either is written: the weights and everything but the metadata as read.
+const checkpointBytes = encodeStoredCheckpoint({
+  ...checkpoint,
+  metadata: { ...checkpoint.metadata, extra: { ...extra, dataset } },
+});
+const reread = decodeCheckpoint(checkpointBytes, checkpointPath);
+const bytesOf = (data: ArrayBufferView) => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+if (
+  reread.state.size !== checkpoint.state.size ||
+  reread.optimizerState.size !== checkpoint.optimizerState.size
+)
+  throw new Error(`${checkpointPath}: tensors would be lost`);
+for (const [key, tensor] of checkpoint.state)
+  if (Buffer.compare(bytesOf(reread.state.get(key)!.data), bytesOf(tensor.data)) !== 0)
+    throw new Error(`${checkpointPath}: tensor ${key} would change`);
 const before = new Uint8Array(readFileSync(onnxPath));
 const after = withOnnxMetadata(before, { dataset }, onnxPath);
-const graph = (bytes: Uint8Array) => onnx.GraphProto.encode(onnx.ModelProto.decode(bytes).graph!).finish();
-if (Buffer.compare(graph(before), graph(after)) !== 0) throw new Error(`${onnxPath}: the graph changed`);
-const module = modelFromCheckpoint(checkpoint, checkpointPath);
-saveCheckpoint(checkpointPath, module, { ...checkpoint.metadata, extra: { ...extra, dataset } });
-module.dispose();
+/** The whole model but its metadata, as encoded. */
+const computed = (bytes: Uint8Array) => {
+  const model = onnx.ModelProto.decode(bytes);
+  model.metadataProps = [];
+  return onnx.ModelProto.encode(model).finish();
+};
+if (Buffer.compare(computed(before), computed(after)) !== 0)
+  throw new Error(`${onnxPath}: the model would change`);
+writeFileAtomic(checkpointPath, checkpointBytes);
 writeFileAtomic(onnxPath, after);
-const bytesOf = (data: ArrayBufferView) => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-const reread = readCheckpoint(checkpointPath).state;
-if (reread.size !== checkpoint.state.size) throw new Error(`${checkpointPath}: tensors lost`);
-for (const [key, tensor] of checkpoint.state)
-  if (Buffer.compare(bytesOf(reread.get(key)!.data), bytesOf(tensor.data)) !== 0)
-    throw new Error(`${checkpointPath}: tensor ${key} changed`);
 const ids = (dataset.records as { train: string[] }).train;
 process.stdout.write(
   `${options.name}: trained on ${ids.length} ${name} records (${ids.slice(0, 3).join(', ')}, ...), ` +

@@ -43,6 +43,7 @@ import { writeFileAtomic } from '../src/util/atomic.js';
 import { requireInputDir } from '../src/cli/paths.js';
 import { ConfigError } from '../src/errors.js';
 import { EVALUATIONS, isEvaluable } from '../src/infer/evaluate.js';
+import { datasetWithCounts } from '../src/infer/metadata.js';
 
 const LICENSES: Record<string, string> = {
   cinc2017: 'PhysioNet/CinC Challenge 2017 training data, ODC-By 1.0 (Clifford et al., CinC 2017).',
@@ -232,13 +233,6 @@ function clusterVoteOf(
   return { beats: { ...(extra?.beats as Record<string, unknown>), ...rules } };
 }
 
-/** The checkpoint's dataset metadata for the card: its record ids (thousands) left out. */
-function withoutIds(dataset: unknown): unknown {
-  if (typeof dataset !== 'object' || dataset === null) return dataset;
-  const { records: _records, ...rest } = dataset as Record<string, unknown>;
-  return rest;
-}
-
 const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** A sentence on the teachers, when the members were distilled (config.distill). */
@@ -354,9 +348,13 @@ const catalogPath = join(models, 'catalog.json');
 const catalog = JSON.parse(readFileSync(catalogPath, 'utf8')) as {
   models: Array<typeof entry & { packaged?: boolean }>;
 };
-// A model bundled again stays out of the npm package if it was (package.json `files`), unless it becomes a default.
-const outOfPackage =
-  catalog.models.some((m) => m.name === entry.name && m.packaged === false) && !entry.default;
+// A model bundled again stays out of the npm package if it was (package.json `files` leaves it out); a default must
+// ship, so making it one is refused until it is put back in the package by hand.
+const outOfPackage = catalog.models.some((m) => m.name === entry.name && m.packaged === false);
+if (outOfPackage && entry.default)
+  throw new ConfigError(
+    `${entry.name} is left out of the npm package (catalog.json "packaged": false, package.json files "!models/${entry.name}.*"), and a default must ship in it: remove both, then bundle it with --default`,
+  );
 catalog.models = catalog.models.filter((m) => m.name !== entry.name);
 const replaced = entry.default ? catalog.models.filter((m) => m.dataset === dataset && m.default) : [];
 for (const m of replaced) m.default = false;
@@ -554,7 +552,7 @@ ${cvSummary ? cvSection(cvSummary) : ''}
 ${LICENSES[dataset] ?? dataset} ${
     cvSummary
       ? `${dataset === 'mitdb' ? 'Every DS1 record was used (DS2, the de Chazal test set, was not read)' : 'Every record the cross-validation covers was used'}: fold k's member trained on the other ${cvSummary.folds - 1} folds. ${extra.labelKind === 'multi-label' ? 'Decision thresholds were chosen on the pooled out-of-fold predictions.' : offsets ? 'Class offsets were fitted on the pooled out-of-fold logits.' : 'Classes are decided by argmax.'}`
-      : `Split as saved in the checkpoint: \`${JSON.stringify(extra.split ?? withoutIds(extra.dataset) ?? {})}\`. Validation figures below are on the split that selected the checkpoint (a training log, not a cross-validated result).`
+      : `Split as saved in the checkpoint: \`${JSON.stringify(extra.split ?? datasetWithCounts((extra.dataset as Record<string, unknown> | undefined) ?? null) ?? {})}\`. Validation figures below are on the split that selected the checkpoint (a training log, not a cross-validated result).`
   } The maintainers' held-out test sets were never seen.
 
 ## Recipe

@@ -37,7 +37,17 @@ export function encodeCheckpoint(
   metadata: CheckpointMetadata,
   optimizerState: Map<string, StoredTensor> = new Map(),
 ): Uint8Array {
-  const tensors = new Map<string, StoredTensor>(module.exportState());
+  return encodeStoredCheckpoint({
+    metadata,
+    formatVersion: CHECKPOINT_VERSION,
+    state: new Map(module.exportState()),
+    optimizerState,
+  });
+}
+
+/** A checkpoint's bytes from its stored tensors, no model built (e.g. its metadata rewritten, tensors as read). */
+export function encodeStoredCheckpoint({ metadata, state, optimizerState }: Checkpoint): Uint8Array {
+  const tensors = new Map<string, StoredTensor>(state);
   for (const [name, t] of optimizerState) tensors.set(OPTIMIZER_PREFIX + name, t);
   return encodeSafetensors(tensors, {
     format: CHECKPOINT_FORMAT,

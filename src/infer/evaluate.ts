@@ -402,8 +402,10 @@ export function trainingOverlap(
   entries: readonly DatasetEntry[],
 ): string | null {
   const recorded = predictor.info.dataset;
+  // An ensemble of members trained on several datasets lists them all (src/models/ensemble-dataset.ts).
+  const names = Array.isArray(recorded?.names) ? recorded.names : [recorded?.name];
   // Any folder of one's own data is "custom": the name does not say it is the model's data.
-  if (recorded === null || recorded.name !== dataset.name || dataset.name === 'custom') return null;
+  if (recorded === null || !names.includes(dataset.name) || dataset.name === 'custom') return null;
   const model = `model ${predictor.name}`;
   const records = recorded.records as { train?: unknown } | undefined;
   if (Array.isArray(records?.train) && records.train.every((id) => typeof id === 'string')) {

@@ -288,3 +288,17 @@ export function parseModelInfo(metadata: Record<string, unknown>, source: string
     untrained: m.untrained ?? false,
   };
 }
+
+/**
+ * A model's training data for listings (/api/models, model cards): the record ids its metadata holds (thousands for a
+ * CinC 2017 model; `evaluate` checks them, the .onnx keeps them) become their counts, in `entries`.
+ */
+export function datasetWithCounts(dataset: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (dataset === null || typeof dataset.records !== 'object' || dataset.records === null) return dataset;
+  const { records, entries, ...rest } = dataset;
+  const counts = Object.fromEntries(
+    Object.entries(records).map(([split, ids]) => [split, Array.isArray(ids) ? ids.length : ids]),
+  );
+  // The ids' counts win over the run's own: they include records learned through a start or teachers.
+  return { ...rest, entries: { ...(typeof entries === 'object' ? entries : {}), ...counts } };
+}

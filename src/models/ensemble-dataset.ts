@@ -8,26 +8,39 @@ import type { Checkpoint } from '../export/checkpoint.js';
 export const ENSEMBLE_SPLIT = "the union of the members' training records";
 
 /**
+ * An ensemble's dataset metadata: its name (members of several datasets: all of them, joined, and in `names`), and
+ * the ids of every record some member trained on when known.
+ */
+export function unionDataset(names: readonly string[], ids: readonly string[] | null): Record<string, unknown> {
+  const dataset: Record<string, unknown> = {
+    name: names.join(', '),
+    // Members of several datasets: evaluate checks the records it scores against each.
+    ...(names.length > 1 ? { names: [...names] } : {}),
+    split: ENSEMBLE_SPLIT,
+  };
+  if (ids === null) return dataset;
+  const train = [...new Set(ids)].sort();
+  return { ...dataset, records: { train }, entries: { train: train.length } };
+}
+
+/**
  * What an ensemble was trained on: the union of its members' training records. A member's own dataset metadata
  * (its split, its counts) describes one member; the first member's would undercount (an ensemble of K fold models
- * has trained on every record its cross-validation covers). The union's ids only when every member saved its own.
+ * has trained on every record its cross-validation covers). The union's ids only when every member names its
+ * dataset and its own ids; undefined when no member names a dataset.
  */
 export function ensembleDataset(members: readonly Checkpoint[]): Record<string, unknown> | undefined {
   const datasets = members.map((member) => member.metadata.extra?.dataset as Record<string, unknown> | undefined);
-  if (datasets.every((dataset) => dataset === undefined)) return undefined;
-  const names = [...new Set(datasets.map((dataset) => dataset?.name))];
-  const dataset: Record<string, unknown> = {
-    name: names.length === 1 ? names[0] : names.map(String).join(', '),
-    split: ENSEMBLE_SPLIT,
-  };
+  const names = [
+    ...new Set(datasets.map((dataset) => dataset?.name).filter((name): name is string => typeof name === 'string')),
+  ];
+  if (names.length === 0) return undefined;
   const ids = datasets.map((member) => {
     const train = (member?.records as { train?: unknown } | undefined)?.train;
     return Array.isArray(train) && train.every((id) => typeof id === 'string') ? (train as string[]) : null;
   });
-  if (ids.every((list) => list !== null)) {
-    const union = [...new Set(ids.flat())].sort();
-    dataset.records = { train: union };
-    dataset.entries = { train: union.length };
-  }
-  return dataset;
+  // A member without ids (or without a dataset) trained on records no list names, and ids of several datasets
+  // could collide: then none is given.
+  const known = names.length === 1 && ids.every((list) => list !== null);
+  return unionDataset(names, known ? ids.flat() : null);
 }

@@ -20,6 +20,7 @@ import {
   RequestError,
   SignalError,
 } from '../errors.js';
+import { datasetWithCounts } from '../infer/metadata.js';
 import type { EcgResult } from '../infer/result.js';
 import { SERVER_READ_LIMITS, type ReadLimits } from '../io/limits.js';
 import { packageVersion } from '../version.js';
@@ -192,7 +193,7 @@ export async function buildServer(options: ServeOptions): Promise<FastifyInstanc
       url: `/models/${m.name}.onnx`,
       default: m.default,
       ...m.info,
-      dataset: listedDataset(m.info.dataset),
+      dataset: datasetWithCounts(m.info.dataset),
     })),
   );
   app.get('/api/examples', async () =>
@@ -329,17 +330,4 @@ function registerPredict(
       }
     },
   });
-}
-
-/**
- * A model's training data as /api/models lists it: the record ids its metadata holds (thousands for a CinC 2017
- * model; `evaluate` checks them, the .onnx keeps them) become their counts, in `entries`.
- */
-export function listedDataset(dataset: Record<string, unknown> | null): Record<string, unknown> | null {
-  if (dataset === null || typeof dataset.records !== 'object' || dataset.records === null) return dataset;
-  const { records, entries, ...rest } = dataset;
-  const counts = Object.fromEntries(
-    Object.entries(records).map(([split, ids]) => [split, Array.isArray(ids) ? ids.length : ids]),
-  );
-  return { ...rest, entries: { ...counts, ...(typeof entries === 'object' ? entries : {}) } };
 }

@@ -10,7 +10,7 @@ import { ConfigError, FormatError } from '../errors.js';
 import { mergeConfig, TRAIN_DEFAULTS, type TrainConfig } from './config.js';
 import { changedRunSettings, RUN_FILES, type HeldoutFile } from './loop.js';
 import type { TaskOutputs } from './task.js';
-import { ENSEMBLE_SPLIT } from '../models/ensemble-dataset.js';
+import { unionDataset } from '../models/ensemble-dataset.js';
 
 export function foldDir(out: string, fold: number): string {
   return join(out, `fold-${fold}`);
@@ -30,8 +30,7 @@ export function cvEnsembleDataset(name: string, heldout: readonly HeldoutFile[])
   // A beat's item is one beat; its group is its record.
   for (const { outputs } of heldout)
     for (const id of outputs.task === 'beats' ? outputs.groups : outputs.ids) records.add(id);
-  const train = [...records].sort();
-  return { name, split: ENSEMBLE_SPLIT, records: { train }, entries: { train: train.length } };
+  return unionDataset([name], [...records]);
 }
 
 /**

@@ -17,6 +17,7 @@ import type { BeatPcaSpec, FusionConfig, NumericGroupSpec, PatientRow } from '..
 import { applyCvFold } from './cv-folds.js';
 import { loadTrainingData, preprocessOf, splitIndices, type TrainingData } from './data.js';
 import { withInit } from './init.js';
+import { inheritedTrainingRecords } from './lineage.js';
 import { createBatchSource, type BatchSource } from './loader.js';
 import { batchesOf, RUN_FILES, runTraining, type TrainOptions, type TrainResult } from './loop.js';
 import { newTrainableModel, restoredModel, rowOf, type TrainableModel } from './model.js';
@@ -83,6 +84,8 @@ interface RecordRun {
   teacher: SoftTargets | null;
   /** Data-parallel rank (0 alone): keys this process's random streams (src/train/random.ts rankKey). */
   rank: number;
+  /** Training record ids passed on by a start or teachers of the same dataset (lineage.ts); null: unknown. */
+  inherited: string[] | null;
 }
 
 async function recordTask(
@@ -102,6 +105,7 @@ async function recordTask(
       options.modelsDir,
       config.preprocess.standardize,
     );
+  run.inherited = inheritedTrainingRecords(config, data.name, options.modelsDir);
   return {
     name: 'records',
     model: run.model,
@@ -170,6 +174,7 @@ function setUp(
     source: createBatchSource({ store: data.store, window, augment: config.augment }, config.workers),
     teacher: null,
     rank: options.distributed?.rank ?? 0,
+    inherited: [],
   };
 }
 
@@ -310,6 +315,18 @@ async function validate(
 
 const idsOf = (data: TrainingData, indices: readonly number[]) => indices.map((i) => data.entries[i]!.id);
 
+/**
+ * The ids of the records the model learned labels from (its own training split, and its start's and teachers' of the
+ * same dataset: src/train/lineage.ts) and of its validation split, which `evaluate` names among the records it
+ * scores. None for a `custom` dataset (ids may be file names or patient ids, and its name identifies no folder), nor
+ * when a start or teacher of the same dataset names none of its own.
+ */
+function recordIds(run: RecordRun): { records?: { train: string[]; val: string[] } } {
+  if (run.data.name === 'custom' || run.inherited === null) return {};
+  const train = [...new Set([...idsOf(run.data, run.train), ...run.inherited])];
+  return { records: { train, val: idsOf(run.data, run.validation) } };
+}
+
 /** The hop of validation windows in samples: the window without --validation-hop, never under one sample. */
 function validationHop(run: RecordRun): number {
   const seconds = run.config.validationHopSeconds;
@@ -347,8 +364,7 @@ function checkpointMetadata(
         name: data.name,
         split: data.split,
         entries: { train: run.train.length, val: run.validation.length },
-        // The ids let `evaluate` name the training records among those it scores (src/infer/evaluate.ts).
-        records: { train: idsOf(data, run.train), val: idsOf(data, run.validation) },
+        ...recordIds(run),
       },
       classWeights: run.weights,
       // A cross-validation fold's validation split is its held-out fold: no thresholds are chosen on it.

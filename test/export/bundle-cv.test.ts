@@ -8,10 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readCheckpoint, saveCheckpoint } from '../../src/export/checkpoint.js';
+import { encodeStoredCheckpoint, readCheckpoint } from '../../src/export/checkpoint.js';
 import { withOnnxMetadata } from '../../src/export/onnx/edit.js';
 import { readOnnxSummary } from '../../src/export/onnx/read.js';
-import { modelFromCheckpoint } from '../../src/models/registry.js';
 import { CLASS_OFFSETS_KEY } from '../../src/models/ensemble.js';
 import { crossValidate, foldDir, readHeldout, rescoredHeldoutName, summarise } from '../../src/train/cv.js';
 import { offsetsCv } from '../../src/train/cv-offsets.js';
@@ -77,12 +76,13 @@ test('bundle-model --cv --class-offsets ships the offsets and reports their nest
     const firstFold = readCheckpoint(join(foldDir(cv, 1), 'last.safetensors')).metadata.extra!.dataset;
     const old = { ...(firstFold as Record<string, unknown>) };
     delete old.records;
-    const module = modelFromCheckpoint(shipped, 'tiny-ens3');
-    saveCheckpoint(join(models, 'tiny-ens3.safetensors'), module, {
-      ...shipped.metadata,
-      extra: { ...shipped.metadata.extra, dataset: old },
-    });
-    module.dispose();
+    writeFileSync(
+      join(models, 'tiny-ens3.safetensors'),
+      encodeStoredCheckpoint({
+        ...shipped,
+        metadata: { ...shipped.metadata, extra: { ...shipped.metadata.extra, dataset: old } },
+      }),
+    );
     const onnxPath = join(models, 'tiny-ens3.onnx');
     const graph = readFileSync(onnxPath);
     writeFileSync(onnxPath, withOnnxMetadata(graph, { dataset: old }, onnxPath));
@@ -140,7 +140,7 @@ test('bundle-model --cv --class-offsets ships the offsets and reports their nest
     const listed = () =>
       (
         JSON.parse(readFileSync(catalogPath, 'utf8')) as {
-          models: Array<{ name: string; packaged?: boolean }>;
+          models: Array<{ name: string; default: boolean; packaged?: boolean }>;
         }
       ).models;
     writeFileSync(
@@ -154,6 +154,13 @@ test('bundle-model --cv --class-offsets ships the offsets and reports their nest
     });
     assert.equal(third.status, 0, third.stderr);
     assert.equal(listed().find((m) => m.name === 'tiny-ens3')!.packaged, false);
+    // Made a default, it would be missing from the package: refused, saying what to change.
+    const fourth = spawnSync(process.execPath, [...args.slice(0, 7), '--default', '--models-dir', models], {
+      encoding: 'utf8',
+    });
+    assert.notEqual(fourth.status, 0);
+    assert.match(fourth.stderr, /tiny-ens3 is left out of the npm package .*a default must ship in it/);
+    assert.equal(listed().find((m) => m.name === 'tiny-ens3')!.default, false);
   } finally {
     dispose();
   }

@@ -108,6 +108,19 @@ test("an ensemble's dataset is the union of its members' training records, not i
     name: 'mitdb',
     split: ENSEMBLE_SPLIT,
   });
+  // A member that names no dataset: the others' name, no ids.
+  c.metadata.extra = { ...c.metadata.extra, dataset: undefined };
+  assert.deepEqual(ensembleCheckpoint([a, b, c], ['a', 'b', 'c']).metadata.extra!.dataset, {
+    name: 'mitdb',
+    split: ENSEMBLE_SPLIT,
+  });
+  // Members of two datasets: both named, no ids (they could collide).
+  c.metadata.extra = { ...c.metadata.extra, dataset: { name: 'cinc2017', records: { train: ['A00001'] } } };
+  assert.deepEqual(ensembleCheckpoint([a, b, c], ['a', 'b', 'c']).metadata.extra!.dataset, {
+    name: 'mitdb, cinc2017',
+    names: ['mitdb', 'cinc2017'],
+    split: ENSEMBLE_SPLIT,
+  });
   // No member recorded its data: nothing claimed.
   assert.equal('dataset' in ensembleCheckpoint([member(1), member(2)], ['m1', 'm2']).metadata.extra!, false);
 });

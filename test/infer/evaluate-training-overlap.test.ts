@@ -172,6 +172,15 @@ test("an ensemble without its members' ids: every split may hold training record
     // A single model's count is its own.
     const single = trainingOverlap({ name: 'one', info: ensemble.info }, data, 'all', data.entries);
     assert.match(single ?? '', /model one was trained on 5457 cinc2017 records/);
+    // Members of several datasets, this one among them: the same caution.
+    const mixed = {
+      ...info,
+      dataset: { name: 'mitdb, cinc2017', names: ['mitdb', 'cinc2017'], split: ENSEMBLE_SPLIT },
+    };
+    assert.match(
+      trainingOverlap({ name: 'ens', info: mixed }, data, 'all', data.entries) ?? '',
+      /model ens is an ensemble whose members were trained on different cinc2017 records/,
+    );
     // An ensemble whose metadata holds the union of its members' ids: the overlap itself, or nothing.
     for (const [train, expected] of [
       [

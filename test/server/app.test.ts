@@ -73,7 +73,13 @@ async function predictJson(app: FastifyInstance, body: unknown) {
 test("/api/models lists a model's training records as counts, not the thousands of ids its metadata holds", async () => {
   const [name, entry] = [...MODELS][0]!;
   const ids = Array.from({ length: 5457 }, (_, i) => `A${String(i).padStart(5, '0')}`);
-  const dataset = { name: 'cinc2017', split: 'seeded', records: { train: ids, val: ['B1', 'B2'] } };
+  // The run's own counts (entries) and the ids, which include what it learned through its start (--init).
+  const dataset = {
+    name: 'cinc2017',
+    split: 'seeded',
+    entries: { train: 5000, val: 2 },
+    records: { train: ids, val: ['B1', 'B2'] },
+  };
   const app = await server({ models: new Map([[name, { ...entry, info: { ...entry.info, dataset } }]]) });
   const [listed] = (await app.inject('/api/models')).json() as Array<{ dataset: unknown }>;
   assert.deepEqual(listed!.dataset, { name: 'cinc2017', split: 'seeded', entries: { train: 5457, val: 2 } });
