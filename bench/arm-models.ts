@@ -1,8 +1,8 @@
 /**
  * The graphs of the PTB-XL efficiency table's rows (docs/results.md#efficiency) as a model catalogue that
  * `npm run bench:infer -- --models-dir DIR` times like the bundled models: each architecture with random weights
- * (marked untrained: timing does not depend on the weights), 12 leads at 100 Hz, 5 outputs, scored over a 10 s
- * record with the row's windows (2.5 s at a 1.25 s hop: 7 windows; or one 10 s window).
+ * (marked untrained) and BatchNorm statistics settled on noise (settleBatchNorm), 12 leads at 100 Hz, 5 outputs,
+ * scored over a 10 s record with the row's windows (2.5 s at a 1.25 s hop: 7 windows; or one 10 s window).
  *
  *   npx tsx bench/arm-models.ts DIR [--rows a,b]
  *   npm run bench:infer -- --models-dir DIR --no-browser
@@ -10,11 +10,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { manualSeed } from '../src/engine/index.js';
+import { manualSeed, noGrad, ops as F, scope } from '../src/engine/index.js';
 import { encodeCheckpoint, decodeCheckpoint, type CheckpointMetadata } from '../src/export/checkpoint.js';
 import { exportCheckpoint } from '../src/infer/export-model.js';
 import { checkpointMacs } from '../src/models/macs.js';
-import { buildModel, defaultConfig, type ArchitectureName } from '../src/models/registry.js';
+import { buildModel, defaultConfig, type ArchitectureName, type EcgModel } from '../src/models/registry.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
 
 const LEADS = ['I', 'II', 'III', 'AVR', 'AVL', 'AVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'];
@@ -83,11 +83,26 @@ function metadataOf(arm: Arm): CheckpointMetadata {
   };
 }
 
+/**
+ * BatchNorm running statistics from training-mode passes over noise. With a fresh model's (mean 0, variance 1),
+ * EfficientECG's eval-mode activations shrink block after block until its logits no longer depend on the input
+ * (underflow: denormal arithmetic is slower on CPUs, so the timing would not be a trained model's); with them,
+ * activations are on a trained model's scale.
+ */
+function settleBatchNorm(model: EcgModel, samples: number): void {
+  model.train();
+  manualSeed(1);
+  for (let pass = 0; pass < 40; pass++)
+    noGrad(() => scope(() => void model.forward(F.randn([8, LEADS.length, samples]))));
+  model.eval();
+}
+
 /** Writes the arm's checkpoint and ONNX file into `dir`; returns its catalogue entry. */
 function writeArm(dir: string, arm: Arm): Record<string, unknown> {
   manualSeed(0);
   const metadata = metadataOf(arm);
   const model = buildModel(arm.architecture, metadata.model.config);
+  settleBatchNorm(model, Math.round(arm.windowSeconds * FS));
   const bytes = encodeCheckpoint(model, metadata);
   const parameters = model.numParameters();
   const macs = checkpointMacs(model, metadata);

@@ -6,12 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OnnxSession } from '../../src/infer/onnx-session.js';
 import { Predictor } from '../../src/infer/predictor.js';
 import { readCatalog } from '../../src/models/bundled.js';
+import { gaussians } from '../../bench/infer-inputs.js';
 
 const SCRIPT = fileURLToPath(new URL('../../bench/arm-models.ts', import.meta.url));
 const run = (...args: string[]) =>
@@ -38,6 +40,13 @@ test('two rows written as a catalogue of untrained models with their windows and
     } finally {
       await predictor.release();
     }
+    // The graph computes on its input (a fresh EfficientECG's eval-mode activations vanish: its logits were the
+    // same for every input until its BatchNorm statistics were settled on noise).
+    const session = await OnnxSession.create(new Uint8Array(readFileSync(models[0]!.paths.onnx)), 1, 'node');
+    const logits = (await session.run({ ecg: { data: gaussians(4 * 12 * 250, 5), dims: [4, 12, 250] } }))
+      .logits!;
+    const first = Array.from({ length: 4 }, (_, row) => logits.data[row * 5]!);
+    assert.ok(new Set(first).size === 4, `class-0 logits of 4 inputs: ${first.join(', ')}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
