@@ -1,26 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { tempDir } from './helpers.js';
+import { CINC2017_FIXTURE, tempDir, trainCli } from './helpers.js';
 
-const cinc2017 = fileURLToPath(new URL('../fixtures/datasets/cinc2017/', import.meta.url));
-const cli = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
-
-function run(args: string[]): { status: number; stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync(process.execPath, ['--import', 'tsx', cli, 'train', ...args], {
-      encoding: 'utf8',
-      stdio: 'pipe',
-    });
-    return { status: 0, stdout, stderr: '' };
-  } catch (error) {
-    const failed = error as { status: number; stdout: string; stderr: string };
-    return { status: failed.status, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const cinc2017 = CINC2017_FIXTURE;
+const run = trainCli;
 
 test('efficientecg train on the CinC 2017 fixture (4 records), then refuses to overwrite the run', () => {
   const { dir, dispose } = tempDir();

@@ -1,8 +1,10 @@
 /** Shared set-up of the trainer tests: a tiny EfficientECG, short windows, a temporary out dir. */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { noGrad } from '../../src/engine/autograd.js';
 import * as F from '../../src/engine/ops.js';
 import { scope } from '../../src/engine/scope.js';
@@ -96,4 +98,22 @@ export function checkpointTensors(path: string): Map<string, Float32Array> {
   for (const [name, t] of checkpoint.state) out.set(name, t.data as Float32Array);
   for (const [name, t] of checkpoint.optimizerState) out.set(`optimizer/${name}`, t.data as Float32Array);
   return out;
+}
+
+/** The CinC 2017 fixture folder (3 records) that CLI training tests read. */
+export const CINC2017_FIXTURE = fileURLToPath(new URL('../fixtures/datasets/cinc2017/', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
+
+/** `efficientecg train ARGS` in a child process: its exit status and output, whether it succeeded or not. */
+export function trainCli(args: string[]): { status: number; stdout: string; stderr: string } {
+  try {
+    const stdout = execFileSync(process.execPath, ['--import', 'tsx', CLI, 'train', ...args], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
+    return { status: 0, stdout, stderr: '' };
+  } catch (error) {
+    const failed = error as { status: number; stdout: string; stderr: string };
+    return { status: failed.status, stdout: failed.stdout, stderr: failed.stderr };
+  }
 }

@@ -3,27 +3,12 @@
  * does), the init with the flag that restores it; resuming a finished run prints the run's metric name, not null.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { tempDir } from './helpers.js';
+import { CINC2017_FIXTURE, tempDir, trainCli } from './helpers.js';
 
-const cinc2017 = fileURLToPath(new URL('../fixtures/datasets/cinc2017/', import.meta.url));
-const cli = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
-
-function train(args: string[]): { status: number; stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync(process.execPath, ['--import', 'tsx', cli, 'train', ...args], {
-      encoding: 'utf8',
-      stdio: 'pipe',
-    });
-    return { status: 0, stdout, stderr: '' };
-  } catch (error) {
-    const failed = error as { status: number; stdout: string; stderr: string };
-    return { status: failed.status, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const cinc2017 = CINC2017_FIXTURE;
+const train = trainCli;
 
 const { dir, dispose } = tempDir();
 after(dispose);
