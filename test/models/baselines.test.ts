@@ -28,6 +28,7 @@ interface ParityCase {
   name: ArchitectureName;
   config: unknown;
   parameters: number;
+  zero_init_batchnorm: string[];
   state: Record<string, Encoded>;
   x: Encoded;
   features: Encoded;
@@ -112,6 +113,20 @@ fixture.cases.forEach((c, i) => {
       model.train();
       assertClose(model.forward(x), float32(c.train_logits), 'training-mode logits', 1e-4, 1e-4);
     });
+    model.dispose();
+  });
+});
+
+fixture.cases.forEach((c, i) => {
+  test(`initialisation like PyTorch's: ${c.name} case ${i} starts the same BatchNorm scales at 0`, () => {
+    const model = buildModel(c.name, c.config);
+    // Rank-1 weights are BatchNorm scales (convolution and linear weights have rank 3 and 2).
+    const zero = model
+      .namedParameters()
+      .filter(([name, p]) => name.endsWith('.weight') && p.rank === 1 && p.data<'float32'>().every((v) => v === 0))
+      .map(([name]) => name)
+      .sort();
+    assert.deepEqual(zero, c.zero_init_batchnorm);
     model.dispose();
   });
 });
