@@ -2,11 +2,23 @@
  * In a git checkout, `npx efficientecg` runs the compiled `dist/`, not `src/`: after a `git pull` without
  * `npm run build` it silently runs the old code (an old build evaluated a model with the wrong beat template and
  * reported other figures). This check warns when a source file is newer than the build; `serve` checks its page
- * bundle (web/dist) the same way. Installed packages ship no `src/`, so they never warn.
+ * bundle (web/dist) the same way. An installed package never warns: it carries `src/` (for its source maps), but npm
+ * unpacks it after `dist/`, so its sources always look newer, and its user cannot rebuild it anyway.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** True when the package root lies in a node_modules folder (installed from the registry or a tarball, not linked). */
+function isInstalledPackage(root: string): boolean {
+  let real: string;
+  try {
+    real = realpathSync(root); // `npm link` and `file:` dependencies resolve to the checkout itself
+  } catch {
+    return false;
+  }
+  return real.split(sep).includes('node_modules');
+}
 
 /** Newest modification time (ms) of the files under `dir` (0 when there is none). */
 function newestMtime(dir: string): number {
@@ -20,10 +32,11 @@ function newestMtime(dir: string): number {
 
 /**
  * The warning for a build at `builtFile` (a file of dist/cli/) whose package root holds `src/` with a newer file,
- * or null when the build is current or there is no source tree beside it.
+ * or null when the build is current, there is no source tree beside it, or the package is installed.
  */
 export function staleBuildWarning(builtFile: string): string | null {
   const root = join(dirname(builtFile), '..', '..');
+  if (isInstalledPackage(root)) return null;
   let source: number;
   let built: number;
   try {
@@ -41,9 +54,11 @@ export function staleBuildWarning(builtFile: string): string | null {
 
 /**
  * The warning for a page bundle (`<root>/web/dist/app.js`) older than a source it bundles (web/src, and the src/
- * modules it imports: any file of src/ counts), or null when it is current or there are no sources beside it.
+ * modules it imports: any file of src/ counts), or null when it is current, there are no sources beside it, or the
+ * package is installed.
  */
 export function staleWebWarning(root: string): string | null {
+  if (isInstalledPackage(root)) return null;
   let source: number;
   let built: number;
   try {

@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { staleBuildWarning } from '../../src/cli/stale-build.js';
 
-/** A package root with dist/cli/index.js built at `built` and (unless null) src/x/y.ts edited at `edited` (s). */
-function checkout(built: number, edited: number | null): { root: string; cli: string } {
-  const root = mkdtempSync(join(tmpdir(), 'eecg-stale-'));
+/**
+ * A package root with dist/cli/index.js built at `built` and (unless null) src/x/y.ts edited at `edited` (s); under
+ * `node_modules/efficientecg` of a temporary project when `installed`.
+ */
+function checkout(built: number, edited: number | null, installed = false): { root: string; cli: string } {
+  const base = mkdtempSync(join(tmpdir(), 'eecg-stale-'));
+  const root = installed ? join(base, 'node_modules', 'efficientecg') : base;
   const cli = join(root, 'dist', 'cli', 'index.js');
   mkdirSync(join(root, 'dist', 'cli'), { recursive: true });
   writeFileSync(cli, '');
@@ -17,17 +21,19 @@ function checkout(built: number, edited: number | null): { root: string; cli: st
     writeFileSync(join(root, 'src', 'x', 'y.ts'), '');
     utimesSync(join(root, 'src', 'x', 'y.ts'), edited, edited);
   }
-  return { root, cli };
+  return { root: base, cli };
 }
 
 test('a build older than a source file is reported, a current one and an installed package are not', () => {
   const cases = [
     { built: 1000, edited: 2000, stale: true }, // git pull without npm run build
     { built: 2000, edited: 1000, stale: false }, // built after the last edit
-    { built: 1000, edited: null, stale: false }, // installed package: no src/
+    { built: 1000, edited: null, stale: false }, // no src/
+    // An installed package carries src/, unpacked after dist/ (so newer), and cannot be rebuilt by its user.
+    { built: 1000, edited: 2000, stale: false, installed: true },
   ];
-  for (const { built, edited, stale } of cases) {
-    const { root, cli } = checkout(built, edited);
+  for (const { built, edited, stale, installed } of cases) {
+    const { root, cli } = checkout(built, edited, installed);
     try {
       const warning = staleBuildWarning(cli);
       assert.equal(warning !== null, stale, `built ${built}, edited ${edited}: ${warning}`);

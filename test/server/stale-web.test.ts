@@ -47,3 +47,18 @@ test('no sources (an installed package) or no bundle: nothing to compare', () =>
   assert.equal(staleWebWarning(packageRoot({ [BUNDLE]: 2000 })), null);
   assert.equal(staleWebWarning(packageRoot({ 'web/src/main.ts': 1000, 'src/a.ts': 1000 })), null);
 });
+
+test('an installed package (under node_modules) never warns, though npm unpacks src/ after the bundle', () => {
+  const project = packageRoot({});
+  const root = join(project, 'node_modules', 'efficientecg');
+  for (const [file, seconds] of Object.entries({
+    [BUNDLE]: 1000,
+    'web/src/main.ts': 2000,
+    'src/a.ts': 2000,
+  })) {
+    mkdirSync(join(root, file, '..'), { recursive: true });
+    writeFileSync(join(root, file), '');
+    utimesSync(join(root, file), seconds, seconds);
+  }
+  assert.equal(staleWebWarning(root), null);
+});
