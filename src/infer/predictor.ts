@@ -29,6 +29,7 @@ import {
 } from '../errors.js';
 import { readOnnxSummary } from '../export/onnx/read.js';
 import { nodeBuiltin } from '../util/node-builtin.js';
+import { filePathOf } from '../io/source.js';
 import type { EcgRecord } from '../io/record.js';
 import { createSession, type BackendOptions, type OrtApi, type RuntimeSession } from './backend.js';
 import { parseModelInfo, type Aggregation, type ModelInfo, type RrFeature } from './metadata.js';
@@ -660,8 +661,9 @@ async function readModelBytes(source: ModelSource): Promise<Uint8Array> {
     'node:fs/promises',
     'loading a model file',
   );
+  const path = filePathOf(source);
   try {
-    return new Uint8Array(await readFile(source instanceof URL ? source : text));
+    return new Uint8Array(await readFile(path));
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new MissingFileError(text, 'model file not found');

@@ -389,9 +389,25 @@ export function bytesSource(
   };
 }
 
-/** Source for a string: a URL when it starts with http(s)://, otherwise a path. */
+/**
+ * The path of a `file:` URL (a string or URL object; what `import.meta.url` and `pathToFileURL` give), under Node;
+ * any other input unchanged. A file URL this system cannot open (a remote host, an encoded slash) is a
+ * MissingFileError naming it.
+ */
+export function filePathOf(input: string | URL): string {
+  const text = input.toString();
+  if (!/^file:/i.test(text)) return text;
+  const { fileURLToPath } = nodeBuiltin<typeof import('node:url')>('node:url', 'reading a file: URL');
+  try {
+    return fileURLToPath(text);
+  } catch (error) {
+    throw new MissingFileError(text, `not a file URL this system can open (${(error as Error).message})`);
+  }
+}
+
+/** Source for a string or URL: a download when it is http(s)://, otherwise a path (a file: URL is one too). */
 export function sourceFor(input: string | URL | ByteSource, options: SourceOptions = {}): ByteSource {
   if (typeof input === 'object' && 'read' in input) return input;
   const text = input.toString();
-  return isUrl(text) ? urlSource(text, options) : pathSource(text, options);
+  return isUrl(text) ? urlSource(text, options) : pathSource(filePathOf(text), options);
 }

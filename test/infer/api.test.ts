@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ConfigError, DisposedError } from '../../src/errors.js';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, DisposedError, MissingFileError } from '../../src/errors.js';
 import { diagnose } from '../../src/infer/diagnose.js';
 import { ecgResultSchema, listModels, loadModel } from '../../src/infer/index.js';
 import { Predictor } from '../../src/infer/predictor.js';
@@ -64,6 +65,31 @@ test('model bytes load too; a disposed model refuses to predict', async () => {
   await model.dispose();
   await assert.rejects(model.predict(record), DisposedError);
   await assert.rejects(loadModel('no-such-model'), ConfigError);
+});
+
+test('file: URLs (strings or URL objects) name a model or a record like their path', async () => {
+  const path = listModels().find((m) => m.name === 'cinc2017-w0.25')!.paths.onnx;
+  const header = `${WFDB}A00001.hea`;
+  const byPath = await readRecord(header);
+  for (const url of [pathToFileURL(header), pathToFileURL(header).href]) {
+    const record = await readRecord(url);
+    assert.deepEqual(record.signals, byPath.signals, String(url));
+  }
+  const fromPath = await loadModel(path);
+  const expected = await fromPath.predict(byPath);
+  await fromPath.dispose();
+  for (const url of [pathToFileURL(path), pathToFileURL(path).href]) {
+    const model = await loadModel(url);
+    assert.deepEqual((await model.predict(byPath)).classes, expected.classes, String(url));
+    await model.dispose();
+  }
+  // A file URL with a remote host cannot be opened here: a typed error naming it, for a record and a model.
+  const remote = 'file://elsewhere/records/A00001.hea';
+  await assert.rejects(
+    readRecord(remote),
+    (e: unknown) => e instanceof MissingFileError && e.message.includes(remote),
+  );
+  await assert.rejects(loadModel('file://elsewhere/m.onnx'), MissingFileError);
 });
 
 test('predictBeats: beat models classify detected or given beats; record models refuse', async () => {
