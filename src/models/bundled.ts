@@ -205,9 +205,10 @@ export function resolveModel(
   }
   const found = (catalog ?? readCatalog(dir)).models.find((model) => model.name === spec);
   if (found === undefined) {
-    const known = (catalog ?? readCatalog(dir)).models.map((model) => model.name);
+    // Only the models that load here (an npm install leaves the repository-only ones out).
+    const known = availableModels(catalog ?? readCatalog(dir)).map((model) => model.name);
     throw new ConfigError(
-      `--model ${JSON.stringify(spec)}: not a bundled model (${known.length ? `bundled: ${known.join(', ')}` : 'the catalogue is empty'}) nor a path ending in .onnx or .safetensors`,
+      `model ${JSON.stringify(spec)}: not a bundled model (${known.length ? `bundled: ${known.join(', ')}` : 'the catalogue is empty'}) nor a path ending in .onnx or .safetensors`,
     );
   }
   const path = kind === 'onnx' ? found.paths.onnx : found.paths.checkpoint;

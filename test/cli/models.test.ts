@@ -88,6 +88,14 @@ test('names are looked up in the catalogue; unknown names, traversal and missing
     );
     assert.throws(() => resolveModel('missing.onnx', 'onnx', catalog), MissingFileError);
   });
+  // An unknown name lists the models that load here: not a repository-only one absent from an npm install.
+  withCatalog([entry('a'), entry('r', { packaged: false })], (dir) => {
+    assert.throws(
+      () => resolveModel('nope', 'onnx', readCatalog(dir)),
+      (e: unknown) =>
+        e instanceof ConfigError && /^model "nope": not a bundled model \(bundled: a\)/.test(e.message),
+    );
+  });
   withCatalog([entry('x', { files: { onnx: '../outside.onnx', card: 'x.md' } })], (dir) => {
     assert.throws(() => readCatalog(dir), /files\.onnx: must not contain \. or \.\./);
   });
