@@ -44,6 +44,7 @@ import { requireInputDir } from '../src/cli/paths.js';
 import { ConfigError } from '../src/errors.js';
 import { EVALUATIONS, isEvaluable } from '../src/infer/evaluate.js';
 import { datasetWithCounts } from '../src/infer/metadata.js';
+import { recordedFolder } from '../src/datasets/folder-digest.js';
 
 const LICENSES: Record<string, string> = {
   cinc2017: 'PhysioNet/CinC Challenge 2017 training data, ODC-By 1.0 (Clifford et al., CinC 2017).',
@@ -198,7 +199,11 @@ function cvEnsemble(dir: string, summary: CvSummary): Checkpoint {
     extra: {
       ...ensemble.metadata.extra,
       // Every record the CV covers, also when the fold models predate saving their training ids.
-      dataset: cvEnsembleDataset(datasetName(ensemble), foldsOf(dir, summary)),
+      dataset: cvEnsembleDataset(
+        datasetName(ensemble),
+        foldsOf(dir, summary),
+        recordedFolder(ensemble.metadata.extra?.dataset),
+      ),
       ...clusterVoteOf(summary, ensemble.metadata.extra),
       thresholds,
       thresholdsChosenOn: `pooled out-of-fold predictions of ${summary.folds}-fold cross-validation`,

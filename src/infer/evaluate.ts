@@ -22,6 +22,7 @@ import { cinc2017Result, cpsc2018Result, mitbihResult, ptbxlResult } from '../ev
 import { AMPLITUDE_NOTICE_MARK } from '../signal/units.js';
 import type { Predictor } from './predictor.js';
 import { ptbxlSuperclassView, type SuperclassView } from '../datasets/ptbxl-superclasses.js';
+import { recordedFolder, recordListDigest } from '../datasets/folder-digest.js';
 
 export const EVALUATION_SPLITS = ['train', 'val', 'test', 'all'] as const;
 export type EvaluationSplit = (typeof EVALUATION_SPLITS)[number];
@@ -404,8 +405,13 @@ export function trainingOverlap(
   const recorded = predictor.info.dataset;
   // An ensemble of members trained on several datasets lists them all (src/models/ensemble-dataset.ts).
   const names = Array.isArray(recorded?.names) ? recorded.names : [recorded?.name];
-  // Any folder of one's own data is "custom": the name does not say it is the model's data.
-  if (recorded === null || !names.includes(dataset.name) || dataset.name === 'custom') return null;
+  if (recorded === null || !names.includes(dataset.name)) return null;
+  // Any folder of one's own data is "custom": it is the model's only when their record lists' digests agree.
+  if (
+    dataset.name === 'custom' &&
+    recordedFolder(recorded) !== recordListDigest(dataset.entries.map((entry) => entry.id))
+  )
+    return null;
   const model = `model ${predictor.name}`;
   const records = recorded.records as { train?: unknown } | undefined;
   if (Array.isArray(records?.train) && records.train.every((id) => typeof id === 'string')) {

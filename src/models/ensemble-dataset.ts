@@ -3,21 +3,28 @@
  * folder readers (src/train/heldout.ts) name an ensemble's training records too.
  */
 import type { Checkpoint } from '../export/checkpoint.js';
+import { recordedFolder } from '../datasets/folder-digest.js';
 
 /** The split an ensemble's metadata names: its members were trained on different records. */
 export const ENSEMBLE_SPLIT = "the union of the members' training records";
 
 /**
  * An ensemble's dataset metadata: its name (members of several datasets: all of them, joined, and in `names`), and
- * the ids of every record some member trained on when known.
+ * the ids of every record some member trained on when known. A `custom` dataset's ids are never written (they may be
+ * file names or patient ids): its members' common folder digest instead (src/datasets/folder-digest.ts), when given.
  */
-export function unionDataset(names: readonly string[], ids: readonly string[] | null): Record<string, unknown> {
+export function unionDataset(
+  names: readonly string[],
+  ids: readonly string[] | null,
+  folder: string | null = null,
+): Record<string, unknown> {
   const dataset: Record<string, unknown> = {
     name: names.join(', '),
     // Members of several datasets: evaluate checks the records it scores against each.
     ...(names.length > 1 ? { names: [...names] } : {}),
     split: ENSEMBLE_SPLIT,
   };
+  if (names.length === 1 && names[0] === 'custom') return folder === null ? dataset : { ...dataset, folder };
   if (ids === null) return dataset;
   const train = [...new Set(ids)].sort();
   return { ...dataset, records: { train }, entries: { train: train.length } };
@@ -42,5 +49,12 @@ export function ensembleDataset(members: readonly Checkpoint[]): Record<string, 
   // A member without ids (or without a dataset) trained on records no list names, and ids of several datasets
   // could collide: then none is given.
   const known = names.length === 1 && ids.every((list) => list !== null);
-  return unionDataset(names, known ? ids.flat() : null);
+  return unionDataset(names, known ? ids.flat() : null, commonFolder(datasets));
+}
+
+/** The folder digest every member names, or null when one names none or another. */
+export function commonFolder(datasets: readonly unknown[]): string | null {
+  const folders = new Set(datasets.map(recordedFolder));
+  const [only] = folders;
+  return folders.size === 1 && only !== undefined ? only : null;
 }

@@ -25,12 +25,16 @@ export function rescoredHeldoutName(aggregate: string): string {
  * The training data of the ensemble of a CV's fold models: every record some fold held out, since each fold's model
  * trained on all the other folds. (Fold models trained before the trainer saved record ids carry only counts.)
  */
-export function cvEnsembleDataset(name: string, heldout: readonly HeldoutFile[]): Record<string, unknown> {
+export function cvEnsembleDataset(
+  name: string,
+  heldout: readonly HeldoutFile[],
+  folder: string | null = null,
+): Record<string, unknown> {
   const records = new Set<string>();
   // A beat's item is one beat; its group is its record.
   for (const { outputs } of heldout)
     for (const id of outputs.task === 'beats' ? outputs.groups : outputs.ids) records.add(id);
-  return unionDataset([name], [...records]);
+  return unionDataset([name], [...records], folder);
 }
 
 /**

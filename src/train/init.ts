@@ -21,6 +21,7 @@ import { resolveModel } from '../models/bundled.js';
 import type { StoredTensor } from '../nn/module.js';
 import type { TrainableModel } from './model.js';
 import { FUSION_MODEL_NAME } from './model.js';
+import { recordedFolder } from '../datasets/folder-digest.js';
 
 /** Where the fusion model keeps its EfficientECG backbone. */
 const BACKBONE_PREFIX = 'backbone.';
@@ -48,6 +49,8 @@ export interface RunInput {
   standardize: boolean;
   /** The dataset trained on, and the CV fold it holds out (its reported records), when a CV fold. */
   dataset?: string;
+  /** A custom dataset's record-list digest (src/datasets/folder-digest.ts): which folder "custom" is. */
+  folder?: string;
   cvFold?: { fold: number; folds: number } | null;
 }
 
@@ -105,7 +108,8 @@ export function withInit(
 /**
  * In a CV fold, a start trained with labels of the same dataset saw the fold's records (whatever split it used), as a
  * distillation teacher would (src/train/distill.ts): refused. A label-free pre-training on them saw their signals,
- * not their labels: a notice. `custom` datasets are anyone's folders: their names say nothing.
+ * not their labels: a notice. A `custom` dataset is the same one only when the start names the same folder digest
+ * (its name says nothing; a start older than the digest cannot be checked).
  */
 function checkNotTrainedOnFold(
   checkpoint: Checkpoint,
@@ -114,9 +118,10 @@ function checkNotTrainedOnFold(
   notice: (message: string) => void,
 ): void {
   const { dataset, cvFold } = input;
-  if (cvFold == null || dataset === undefined || dataset === 'custom') return;
+  if (cvFold == null || dataset === undefined) return;
   const extra = checkpoint.metadata.extra ?? {};
   if (extra.task === 'pretrain') {
+    if (dataset === 'custom') return;
     const config = (extra.training as { config?: { pretrain?: { sources?: Array<{ dataset?: string }> } } })
       ?.config;
     if (config?.pretrain?.sources?.some((source) => source.dataset === dataset))
@@ -126,10 +131,13 @@ function checkNotTrainedOnFold(
     return;
   }
   const trainedOn = (extra.dataset as { name?: unknown } | undefined)?.name;
-  if (trainedOn === dataset)
-    throw new ConfigError(
-      `--init ${spec} was trained on ${dataset}, whose fold ${cvFold.fold} of ${cvFold.folds} this run holds out and reports: start from a checkpoint of another dataset (or none)`,
-    );
+  if (trainedOn !== dataset) return;
+  if (dataset === 'custom' && (input.folder === undefined || recordedFolder(extra.dataset) !== input.folder))
+    return;
+  const what = dataset === 'custom' ? 'this custom folder (the same record list)' : dataset;
+  throw new ConfigError(
+    `--init ${spec} was trained on ${what}, whose fold ${cvFold.fold} of ${cvFold.folds} this run holds out and reports: start from a checkpoint of another dataset (or none)`,
+  );
 }
 
 /** Maps a target tensor name to the source's name for it, or null when the source has no counterpart. */

@@ -18,6 +18,7 @@ import { applyCvFold } from './cv-folds.js';
 import { loadTrainingData, preprocessOf, splitIndices, type TrainingData } from './data.js';
 import { withInit } from './init.js';
 import { inheritedTrainingRecords } from './lineage.js';
+import { recordListDigest } from '../datasets/folder-digest.js';
 import { createBatchSource, type BatchSource } from './loader.js';
 import { batchesOf, RUN_FILES, runTraining, type TrainOptions, type TrainResult } from './loop.js';
 import { newTrainableModel, restoredModel, rowOf, type TrainableModel } from './model.js';
@@ -224,6 +225,7 @@ function initialModel(
       bandpass: config.preprocess.bandpass,
       standardize: config.preprocess.standardize,
       dataset: data.name,
+      ...(data.name === 'custom' ? { folder: recordListDigest(data.entries.map((entry) => entry.id)) } : {}),
       cvFold: config.cvFold,
     },
     options,
@@ -318,11 +320,13 @@ const idsOf = (data: TrainingData, indices: readonly number[]) => indices.map((i
 /**
  * The ids of the records the model learned labels from (its own training split, and its start's and teachers' of the
  * same dataset: src/train/lineage.ts) and of its validation split, which `evaluate` names among the records it
- * scores. None for a `custom` dataset (ids may be file names or patient ids, and its name identifies no folder), nor
- * when a start or teacher of the same dataset names none of its own.
+ * scores. None when a start or teacher of the same dataset names none of its own. A `custom` dataset's ids may be
+ * file names or patient ids: only the digest of its folder's record list (src/datasets/folder-digest.ts).
  */
-function recordIds(run: RecordRun): { records?: { train: string[]; val: string[] } } {
-  if (run.data.name === 'custom' || run.inherited === null) return {};
+function recordIds(run: RecordRun): { records?: { train: string[]; val: string[] }; folder?: string } {
+  if (run.data.name === 'custom')
+    return { folder: recordListDigest(run.data.entries.map((entry) => entry.id)) };
+  if (run.inherited === null) return {};
   const train = [...new Set([...idsOf(run.data, run.train), ...run.inherited])];
   return { records: { train, val: idsOf(run.data, run.validation) } };
 }

@@ -13,6 +13,7 @@ import { openCinc2017, openMitdb } from '../../src/datasets/index.js';
 import { exportCheckpoint } from '../../src/infer/export-model.js';
 import { evaluate, trainingOverlap } from '../../src/infer/evaluate.js';
 import { ENSEMBLE_SPLIT } from '../../src/models/ensemble-dataset.js';
+import { recordListDigest } from '../../src/datasets/folder-digest.js';
 import { Predictor } from '../../src/infer/predictor.js';
 import { runCli } from './cli-harness.js';
 import { devCheckpoint } from './dev-models.js';
@@ -124,6 +125,26 @@ test('--split val: a NOTE when the recomputed split is not the one recorded, non
     ),
     null,
   );
+});
+
+test("custom data: a NOTE only on the folder the model was trained from (its record list's digest)", async () => {
+  const entries = ['a/1', 'a/2', 'b/3'].map((id) => ({ id, split: 'train' }));
+  const folder = { name: 'custom', split: { method: 'labels.csv split column', parameters: {} }, entries };
+  const model = (dataset: Record<string, unknown>) =>
+    ({ name: 'mine', info: { dataset, architecture: 'efficientecg' } }) as never;
+  const trained = { name: 'custom', entries: { train: 3 }, folder: recordListDigest(['b/3', 'a/1', 'a/2']) };
+  assert.match(
+    trainingOverlap(model(trained), folder as never, 'all', entries as never) ?? '',
+    /may include the model's training records: model mine was trained on 3 custom records/,
+  );
+  // Another folder (one record more), or a model that names no folder: nothing can be said.
+  const more = [...entries, { id: 'c/4', split: 'train' }];
+  assert.equal(
+    trainingOverlap(model(trained), { ...folder, entries: more } as never, 'all', more as never),
+    null,
+  );
+  const { folder: _, ...unnamed } = trained;
+  assert.equal(trainingOverlap(model(unnamed), folder as never, 'all', entries as never), null);
 });
 
 test('a model that recorded its training record ids: the overlap itself, by id', async () => {

@@ -6,7 +6,7 @@ import type { DatasetEntry } from '../../src/datasets/types.js';
 import { ConfigError } from '../../src/errors.js';
 import { applyCvFold, cvFoldAssignment } from '../../src/train/cv-folds.js';
 import { readCheckpoint } from '../../src/export/checkpoint.js';
-import { ensembleDataset } from '../../src/models/ensemble-dataset.js';
+import { ENSEMBLE_SPLIT, ensembleDataset } from '../../src/models/ensemble-dataset.js';
 import {
   crossValidate,
   cvEnsembleDataset,
@@ -232,6 +232,25 @@ test('cv: every record is out-of-fold exactly once, nothing is selected on it, a
     straight.dispose();
     killed.dispose();
   }
+});
+
+test("an ensemble of custom-data models names its members' folder digest, never their record ids", () => {
+  const member = (folder: string) =>
+    ({
+      metadata: {
+        extra: { dataset: { name: 'custom', folder, records: { train: ['patient-7/ecg'], val: [] } } },
+      },
+    }) as never;
+  const same = ensembleDataset([member('sha256:aa'), member('sha256:aa')])!;
+  assert.deepEqual(same, { name: 'custom', split: ENSEMBLE_SPLIT, folder: 'sha256:aa' });
+  // Members of different folders: no folder can be named.
+  assert.equal('folder' in ensembleDataset([member('sha256:aa'), member('sha256:bb')])!, false);
+  const heldout = [{ outputs: { task: 'records', ids: ['patient-7/ecg'] } }] as never;
+  assert.deepEqual(cvEnsembleDataset('custom', heldout, 'sha256:aa'), {
+    name: 'custom',
+    split: ENSEMBLE_SPLIT,
+    folder: 'sha256:aa',
+  });
 });
 
 test('pooled CV intervals: a resample that misses a class has no macro (not a macro over fewer classes)', () => {

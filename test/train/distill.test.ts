@@ -127,6 +127,33 @@ test('in a CV, a teacher CV of other folds or a single checkpoint of the same da
   }
 });
 
+test('in a CV of custom data, a single teacher trained on the same folder is refused; one of another folder teaches', async () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const custom = (records: number) => async () => ({ ...syntheticDataset({ records }), name: 'custom' });
+    await train(tinyConfig(join(dir, 'same'), { epochs: 1 }), await custom(30)());
+    await train(tinyConfig(join(dir, 'other'), { epochs: 1 }), await custom(36)());
+    const student = (name: string, teacher: string) =>
+      crossValidate(
+        tinyConfig(join(dir, name), {
+          epochs: 1,
+          distill: { teachers: [join(dir, teacher)], alpha: 0.5, temperature: 2 },
+        }),
+        custom(30),
+        { folds: 3, only: [1] },
+      );
+    await assert.rejects(
+      student('taught-by-same', 'same'),
+      (error: unknown) =>
+        error instanceof ConfigError && /was trained on this custom folder/.test(error.message),
+    );
+    await student('taught-by-other', 'other');
+    assert.ok(existsSync(join(dir, 'taught-by-other', 'fold-1', 'heldout.json')));
+  } finally {
+    dispose();
+  }
+});
+
 test('alpha 0 trains exactly like no teacher; alpha 0.5 changes the weights; a teacher of other leads is refused', async () => {
   const { dir, dispose } = tempDir();
   try {

@@ -315,6 +315,32 @@ test('fusion with the ECG shortcut from a plain checkpoint starts as that model;
   for (const m of [source, fusion, back]) m.module.dispose();
 });
 
+test('cv --init on custom data: a start trained on the same folder is refused in a fold; another custom folder is not', async () => {
+  const { dir, dispose } = tempDir();
+  const custom = (records?: number) => ({ ...syntheticDataset(records ? { records } : {}), name: 'custom' });
+  try {
+    const source = await train(tinyConfig(join(dir, 'source'), { epochs: 1 }), custom());
+    const fold = (out: string, dataset: ReturnType<typeof custom>) =>
+      train(
+        tinyConfig(join(dir, out), { epochs: 1, cvFold: { folds: 2, fold: 1 }, init: source.lastPath }),
+        dataset,
+        { onNotice: () => {} },
+      );
+    await assert.rejects(
+      fold('same', custom()),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /--init .* was trained on this custom folder \(the same record list\), whose fold 1 of 2/.test(
+          error.message,
+        ),
+    );
+    // Another folder of one's own data (other records) is another dataset, though also named custom.
+    assert.equal((await fold('other', custom(40))).state.epoch, 1);
+  } finally {
+    dispose();
+  }
+});
+
 test('cv --init: weights trained with labels of the same dataset are refused in a fold; another dataset is not', async () => {
   const { dir, dispose } = tempDir();
   try {

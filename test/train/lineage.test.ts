@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { encodeStoredCheckpoint, readCheckpoint } from '../../src/export/checkpoint.js';
 import { train } from '../../src/train/index.js';
 import { inheritedTrainingRecords } from '../../src/train/lineage.js';
+import { recordListDigest } from '../../src/datasets/folder-digest.js';
 import { tempDir, tinyConfig } from './helpers.js';
 import { syntheticDataset } from './synthetic.js';
 
@@ -76,7 +77,7 @@ test('a run started from a checkpoint of the same dataset lists its start traini
   }
 });
 
-test("a custom dataset's record ids (file names, patient ids) are not written into the model", async () => {
+test("a custom dataset's record ids (file names, patient ids) are not written into the model: its folder's digest is", async () => {
   const { dir, dispose } = tempDir();
   try {
     const run = await train(tinyConfig(join(dir, 'run'), { epochs: 1 }), {
@@ -87,6 +88,9 @@ test("a custom dataset's record ids (file names, patient ids) are not written in
     assert.equal(dataset.name, 'custom');
     assert.equal('records' in dataset, false);
     assert.deepEqual(dataset.entries, { train: 36, val: 12 });
+    // Every record of the folder (training, validation and any test rows), as evaluate and cv recompute it.
+    assert.equal(dataset.folder, recordListDigest(ids(0, 48)));
+    assert.doesNotMatch(JSON.stringify(readCheckpoint(run.lastPath).metadata), /S0\d\d/);
   } finally {
     dispose();
   }
