@@ -33,6 +33,8 @@ function foldList(value: string): number[] {
 
 const SUMMARY_WAITS =
   'these folds are done; the summary waits for the others (run them, or the same command again)';
+const INTERRUPTED =
+  'stopped: finished folds are kept, the interrupted one resumes from its last saved epoch; run the same command again';
 /** Set by `cv --parallel` in its fold processes: their launcher writes the summary, nothing is left to the user. */
 const FOLD_PROCESS_ENV = 'EFFICIENTECG_CV_FOLD_PROCESS';
 const LAUNCHED_WAITS = 'these folds are done; the summary is written when the last fold ends';
@@ -87,7 +89,7 @@ export function registerCv(program: Command): void {
       else out.out(formatCvSummary(summary));
       return;
     }
-    const interrupt = stopOnInterrupt();
+    const interrupt = stopOnInterrupt('resume: run the same command again', out.err);
     const progress = foldProgress(config.out, flags.only ?? range(flags.folds));
     try {
       const summary = await crossValidate(config, () => DATASETS[config.dataset].open(config.data), {
@@ -98,6 +100,10 @@ export function registerCv(program: Command): void {
         ...progressCallbacks(),
         onFold: (event) => out.err(progress(event)),
       });
+      if (summary === null && interrupt.signal.aborted) {
+        out.err(`cv: ${INTERRUPTED}\n`);
+        return;
+      }
       if (summary === null) {
         out.err(`cv: ${process.env[FOLD_PROCESS_ENV] === '1' ? LAUNCHED_WAITS : SUMMARY_WAITS}\n`);
         return;

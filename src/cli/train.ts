@@ -345,11 +345,17 @@ function requireFusion(flags: TrainFlags, fusion: boolean): void {
     );
 }
 
-/** Ctrl-C stops after the current step (the run resumes with --resume); returns the signal and a cleanup. */
-export function stopOnInterrupt(): { signal: AbortSignal; done: () => void } {
+/**
+ * Ctrl-C stops after the current step; `resume` says how the command resumes (train: --resume). Returns the signal
+ * and a cleanup.
+ */
+export function stopOnInterrupt(
+  resume = 'resume with --resume',
+  write: (text: string) => void = (text) => process.stderr.write(text),
+): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
   const stop = () => {
-    process.stderr.write('\nstopping after this step (resume with --resume)\n');
+    write(`\nstopping after this step (${resume})\n`);
     controller.abort();
   };
   process.once('SIGINT', stop);

@@ -51,3 +51,23 @@ test("a fold process of cv --parallel: the summary is written when the last fold
   const alone = await cv(join(dir, 'alone'), ['--only', '1']);
   assert.match(alone, /the summary waits for the others \(run them, or the same command again\)/);
 });
+
+test('Ctrl-C during cv: "run the same command again" (cv has no --resume), and it resumes to the summary', async () => {
+  const out = join(dir, 'interrupted');
+  assert.equal(process.listenerCount('SIGINT'), 0);
+  let finished = false;
+  const run = cv(out, []).finally(() => (finished = true));
+  // Emitted until cv's handler takes it (no listener: nothing happens): it stops after the step then running.
+  while (!finished && process.listenerCount('SIGINT') === 0)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  process.emit('SIGINT');
+  const stderr = await run;
+  assert.match(stderr, /stopping after this step \(resume: run the same command again\)/);
+  assert.match(
+    stderr,
+    /cv: stopped: finished folds are kept, the interrupted one resumes from its last saved epoch/,
+  );
+  assert.doesNotMatch(stderr, /--resume|these folds are done/);
+  // The same command again finishes the CV (a fold stopped before its first epoch ended starts over).
+  assert.match(await cv(out, []), /cv: fold 2\/2 finished, 0 more to train here\n/);
+});
