@@ -2,10 +2,12 @@
  * A record file located on disk (Node), for the adapters that read records of any format src/io reads (custom,
  * folder): the path to read, every file it depends on (cache fingerprints) and its lead count.
  */
+import { stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { describeHdf5Exam, parseExamName } from '../io/hdf5.js';
 import { readRecord, readWfdbHeader, type WfdbHeader } from '../io/index.js';
 import { fileExists } from './files.js';
+import { requiredFileBytes } from '../io/wfdb/declared.js';
 
 export interface LocatedRecord {
   readPath: string;
@@ -37,6 +39,9 @@ export async function locateRecordFile(
         const dataFiles = headerDataFiles(headerPath, header);
         const missing = await firstMissing(dataFiles);
         if (missing !== null) return `record file missing (${relative(root, missing)})`;
+        // A cut data file is found here from its size (no samples read), as the reader would refuse it.
+        const short = await firstTruncated(headerPath, header);
+        if (short !== null) return `unreadable: ${relative(root, short.path)}: truncated: ${short.reason}`;
         return { readPath, files: [headerPath, ...dataFiles], leads: header.signals.length };
       }
     }
@@ -55,6 +60,21 @@ export function headerDataFiles(headerPath: string, header: WfdbHeader): string[
 /** The first path whose file exists (an HDF5 exam name `FILE#ID` exists when its file does). */
 export async function firstExisting(paths: readonly string[]): Promise<string | null> {
   for (const path of paths) if (await fileExists(parseExamName(path)?.file ?? path)) return path;
+  return null;
+}
+
+async function firstTruncated(
+  headerPath: string,
+  header: WfdbHeader,
+): Promise<{ path: string; reason: string } | null> {
+  for (const fileName of new Set(header.signals.map((signal) => signal.fileName))) {
+    const path = join(dirname(headerPath), fileName);
+    const required = requiredFileBytes(header, fileName);
+    if (required === null) continue;
+    const { size } = await stat(path);
+    if (size < required)
+      return { path, reason: `the header declares ${required} bytes of data, the file holds ${size}` };
+  }
   return null;
 }
 

@@ -25,7 +25,7 @@ const FIXTURE_LABELS = readFileSync(join(fixture, 'labels.csv'), 'utf8');
 
 /** A temporary copy of the fixture, with labels.csv / classes.txt / extra files replaced (null: deleted). */
 async function withFolder(
-  files: Record<string, string | null>,
+  files: Record<string, string | Uint8Array | null>,
   body: (dir: string) => Promise<void>,
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ecg-custom-'));
@@ -328,11 +328,15 @@ test('custom records: missing or unreadable files are skipped with the reason; a
     'records/gone,AF,p9,,',
     'records/broken.csv,AF,p9,,',
     'records/wfdb/nodata.hea,AF,p9,,',
+    'records/wfdb/cut.hea,AF,p9,,',
   ]);
   const files = {
     'labels.csv': extra,
     'records/broken.csv': 'time,II\n0.00,1\n0.00,2\n',
     'records/wfdb/nodata.hea': 'nodata 1 100 300\nnodata.dat 16 1000/mV 16 0 0 0 0 II\n',
+    // 300 samples of format 16 need 600 bytes: a cut copy is found from its size, before training reads it.
+    'records/wfdb/cut.hea': 'cut 1 100 300\ncut.dat 16 1000/mV 16 0 0 0 0 II\n',
+    'records/wfdb/cut.dat': new Uint8Array(100),
   };
   await withFolder(files, async (dir) => {
     const dataset = await openCustom(`${dir}/`); // a trailing slash changes nothing
@@ -346,6 +350,11 @@ test('custom records: missing or unreadable files are skipped with the reason; a
     assert.deepEqual(dataset.skipped[2], {
       id: 'records/wfdb/nodata',
       reason: 'record file missing (records/wfdb/nodata.dat)',
+    });
+    assert.deepEqual(dataset.skipped[3], {
+      id: 'records/wfdb/cut',
+      reason:
+        'unreadable: records/wfdb/cut.dat: truncated: the header declares 600 bytes of data, the file holds 100',
     });
   });
   const twoLeads = `time,I,II\n${Array.from({ length: 300 }, (_, i) => `${(i / 100).toFixed(2)},0.1,0.2`).join('\n')}\n`;
