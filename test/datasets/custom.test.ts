@@ -357,6 +357,13 @@ test('custom records: missing or unreadable files are skipped with the reason; a
         'unreadable: records/wfdb/cut.dat: truncated: the header declares 600 bytes of data, the file holds 100',
     });
   });
+  // An absolute path (it was joined to DIR and reported missing there): a FormatError saying what the column takes.
+  for (const path of ['/data/ecg/x.hea', 'C:/data/x.hea', 'C:\\data\\x.hea'])
+    await rejects(
+      { 'labels.csv': editLabels((lines) => [...lines, `${path},AF,p9,,`]) },
+      FormatError,
+      /labels\.csv: line 14: record ".*" is an absolute path: give it relative to the folder of labels\.csv/,
+    );
   const twoLeads = `time,I,II\n${Array.from({ length: 300 }, (_, i) => `${(i / 100).toFixed(2)},0.1,0.2`).join('\n')}\n`;
   await rejects(
     {
