@@ -13,6 +13,7 @@ import { integerIn, positiveInteger } from './parsers.js';
 import {
   addTrainOptions,
   progressCallbacks,
+  skippedNotice,
   stopOnInterrupt,
   trainConfigFromFlags,
   type TrainFlags,
@@ -92,7 +93,15 @@ export function registerCv(program: Command): void {
     const interrupt = stopOnInterrupt('resume: run the same command again', out.err);
     const progress = foldProgress(config.out, flags.only ?? range(flags.folds));
     try {
-      const summary = await crossValidate(config, () => DATASETS[config.dataset].open(config.data), {
+      let told = false; // each fold opens the folder: one notice
+      const open = async () => {
+        const dataset = await DATASETS[config.dataset].open(config.data);
+        const skipped = told ? null : skippedNotice(dataset);
+        told = true;
+        if (skipped !== null) out.err(skipped);
+        return dataset;
+      };
+      const summary = await crossValidate(config, open, {
         folds: flags.folds,
         ...(flags.only ? { only: flags.only } : {}),
         signal: interrupt.signal,

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { commandOutput } from './output.js';
 import { finiteNumber, nonNegativeNumber, positiveInteger, positiveNumber, wholeNumber } from './parsers.js';
 import { requireInputDir, requireOutputDir } from './paths.js';
-import { DATASETS } from '../datasets/index.js';
+import { DATASETS, type Dataset } from '../datasets/index.js';
 import { ProcessGroup } from '../engine/distributed.js';
 import { ConfigError } from '../errors.js';
 import { DataParallel } from '../train/distributed.js';
@@ -346,6 +346,19 @@ function requireFusion(flags: TrainFlags, fusion: boolean): void {
 }
 
 /**
+ * One line on the records the folder lists but the run leaves out (missing, unreadable, unlabelled), or null: they
+ * are not silently dropped. `efficientecg datasets` lists every one with its reason.
+ */
+export function skippedNotice(dataset: Pick<Dataset, 'name' | 'root' | 'skipped'>): string | null {
+  const [first] = dataset.skipped;
+  if (first === undefined) return null;
+  return (
+    `${dataset.skipped.length} record(s) listed in ${dataset.root} left out (first: ${first.id}: ${first.reason}); ` +
+    `\`efficientecg datasets ${dataset.name} ${dataset.root}\` lists them\n`
+  );
+}
+
+/**
  * Ctrl-C stops after the current step; `resume` says how the command resumes (train: --resume). Returns the signal
  * and a cleanup.
  */
@@ -409,6 +422,8 @@ export function registerTrain(program: Command): void {
       const dataset = await DATASETS[config.dataset].open(config.data);
       // The checkpoint's labels, i.e. the model's output columns: users need the order to read raw outputs.
       if (main) log(`classes (output order): ${dataset.classes.join(', ')}\n`);
+      const skipped = skippedNotice(dataset);
+      if (main && skipped !== null) log(skipped);
       // A rank that stopped on its own would leave the others waiting: with a group, Ctrl-C ends every process
       // (the launcher stops them all) and the run resumes from the last epoch's checkpoint.
       const interrupt = parallel ? null : stopOnInterrupt();
