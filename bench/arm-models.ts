@@ -4,14 +4,24 @@
  * (marked untrained) and BatchNorm statistics settled on noise (settleBatchNorm), 12 leads at 100 Hz, 5 outputs,
  * scored over a 10 s record with the row's windows (2.5 s at a 1.25 s hop: 7 windows; or one 10 s window).
  *
- *   npx tsx bench/arm-models.ts DIR [--rows a,b]
+ *   npx tsx bench/arm-models.ts DIR [--rows a,b] [--trained NAME=CHECKPOINT ...]
  *   npm run bench:infer -- --models-dir DIR --no-browser
+ *
+ * `--trained` adds trained checkpoints (e.g. a CV fold's last.safetensors) beside the rows, exported with their own
+ * windows: weights change the time (trained EfficientECG graphs ran faster than these), so a row and its trained
+ * counterpart are best timed in one run.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { manualSeed, noGrad, ops as F, scope } from '../src/engine/index.js';
-import { encodeCheckpoint, decodeCheckpoint, type CheckpointMetadata } from '../src/export/checkpoint.js';
+import {
+  encodeCheckpoint,
+  decodeCheckpoint,
+  readCheckpoint,
+  type Checkpoint,
+  type CheckpointMetadata,
+} from '../src/export/checkpoint.js';
 import { exportCheckpoint } from '../src/infer/export-model.js';
 import { checkpointMacs } from '../src/models/macs.js';
 import { buildModel, defaultConfig, type ArchitectureName, type EcgModel } from '../src/models/registry.js';
@@ -134,12 +144,60 @@ function writeArm(dir: string, arm: Arm): Record<string, unknown> {
   };
 }
 
+/** Writes a trained checkpoint's ONNX file (and a copy of it) into `dir`; returns its catalogue entry. */
+function writeTrained(dir: string, name: string, path: string): Record<string, unknown> {
+  const checkpoint: Checkpoint = readCheckpoint(path);
+  const { metadata } = checkpoint;
+  const model = buildModel(metadata.model.name as ArchitectureName, metadata.model.config);
+  const parameters = model.numParameters();
+  const macs = checkpointMacs(model, metadata);
+  model.dispose();
+  const pre = metadata.preprocessing as { fs: number; leads: string[]; windowSeconds: number };
+  writeFileAtomic(join(dir, `${name}.safetensors`), readFileSync(path));
+  writeFileAtomic(join(dir, `${name}.onnx`), exportCheckpoint(checkpoint, name));
+  writeFileAtomic(join(dir, `${name}.md`), `# ${name}\n\nTrained weights from ${path}: a graph to time.\n`);
+  return {
+    name,
+    dataset: 'ptbxl',
+    task: 'records',
+    default: false,
+    architecture: metadata.model.name,
+    classes: metadata.labels,
+    leads: pre.leads,
+    fs: pre.fs,
+    windowSeconds: pre.windowSeconds,
+    parameters,
+    macs,
+    cv: null,
+    validation: {},
+    files: { onnx: `${name}.onnx`, checkpoint: `${name}.safetensors`, card: `${name}.md` },
+  };
+}
+
+/** `NAME=PATH` pairs of --trained. */
+function trainedPairs(values: readonly string[]): Array<[string, string]> {
+  return values.map((value) => {
+    const match = /^([\w.-]+)=(.+\.safetensors)$/.exec(value);
+    if (match === null) {
+      process.stderr.write(`--trained ${value}: expected NAME=CHECKPOINT.safetensors\n`);
+      process.exit(2);
+    }
+    return [match[1]!, match[2]!];
+  });
+}
+
 const options = new Command()
   .argument('<dir>', 'folder to write the catalogue into')
   .option('--rows <names>', `only these rows, comma-separated (${ARMS.map((arm) => arm.name).join(', ')})`)
+  .option(
+    '--trained <pairs...>',
+    'trained checkpoints to add, NAME=CHECKPOINT.safetensors (their own windows)',
+  )
   .parse();
 const [dir] = options.args as [string];
-const wanted = (options.opts() as { rows?: string }).rows?.split(',');
+const { rows, trained = [] } = options.opts() as { rows?: string; trained?: string[] };
+const wanted = rows?.split(',');
+const trainedModels = trainedPairs(trained);
 const unknown = (wanted ?? []).filter((name) => !ARMS.some((arm) => arm.name === name));
 if (unknown.length > 0) {
   process.stderr.write(`--rows: unknown ${unknown.join(', ')}\n`);
@@ -151,6 +209,13 @@ const models = ARMS.filter((arm) => wanted === undefined || wanted.includes(arm.
   process.stderr.write(`${arm.name}: ${entry.parameters} parameters, ${entry.macs} MACs per window\n`);
   return entry;
 });
+for (const [name, path] of trainedModels) {
+  const entry = writeTrained(dir, name, path);
+  process.stderr.write(
+    `${name} (trained, ${path}): ${entry.parameters} parameters, ${entry.macs} MACs per window\n`,
+  );
+  models.push(entry);
+}
 writeFileAtomic(
   join(dir, 'catalog.json'),
   `${JSON.stringify({ format: 'efficientecg-models', version: 1, models }, null, 2)}\n`,

@@ -62,3 +62,37 @@ test('an unknown row is refused with exit code 2, naming it', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--trained adds a trained checkpoint beside the rows, exported with its own windows', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-arms-'));
+  const checkpoint = fileURLToPath(new URL('../../models/ptbxl-w0.25.safetensors', import.meta.url));
+  try {
+    const made = run(dir, '--rows', 'w0.25-10s', '--trained', `trained-w0.25=${checkpoint}`);
+    assert.equal(made.status, 0, made.stderr);
+    const { models } = readCatalog(dir);
+    assert.deepEqual(
+      models.map((m) => [m.name, m.parameters, m.windowSeconds]),
+      [
+        ['w0.25-10s', 372_111, 10],
+        ['trained-w0.25', 372_111, 10],
+      ],
+    );
+    const [untrained, trained] = await Promise.all(
+      models.map((m) => Predictor.load(m.paths.onnx, { name: m.name })),
+    );
+    try {
+      assert.equal(untrained!.info.untrained, true);
+      assert.notEqual(trained!.info.untrained, true);
+    } finally {
+      await Promise.all([untrained!.release(), trained!.release()]);
+    }
+    const refused = run(dir, '--rows', 'w0.25-10s', '--trained', 'no-equals-sign.safetensors');
+    assert.equal(refused.status, 2);
+    assert.match(
+      refused.stderr,
+      /--trained no-equals-sign\.safetensors: expected NAME=CHECKPOINT\.safetensors/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
