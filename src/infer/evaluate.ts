@@ -22,7 +22,7 @@ import { cinc2017Result, cpsc2018Result, mitbihResult, ptbxlResult } from '../ev
 import { AMPLITUDE_NOTICE_MARK } from '../signal/units.js';
 import type { Predictor } from './predictor.js';
 import { ptbxlSuperclassView, type SuperclassView } from '../datasets/ptbxl-superclasses.js';
-import { recordedFolder, recordListDigest } from '../datasets/folder-digest.js';
+import { customFolderDigest, recordedFolder } from '../datasets/folder-digest.js';
 
 export const EVALUATION_SPLITS = ['train', 'val', 'test', 'all'] as const;
 export type EvaluationSplit = (typeof EVALUATION_SPLITS)[number];
@@ -398,7 +398,7 @@ const TRAINING_OVERLAP = "NOTE: these records may include the model's training r
  */
 export function trainingOverlap(
   predictor: Pick<Predictor, 'name' | 'info'>,
-  dataset: Pick<Dataset, 'name' | 'split' | 'entries'>,
+  dataset: Pick<Dataset, 'name' | 'split' | 'entries'> & Partial<Pick<Dataset, 'skipped'>>,
   split: EvaluationSplit,
   entries: readonly DatasetEntry[],
 ): string | null {
@@ -407,11 +407,7 @@ export function trainingOverlap(
   const names = Array.isArray(recorded?.names) ? recorded.names : [recorded?.name];
   if (recorded === null || !names.includes(dataset.name)) return null;
   // Any folder of one's own data is "custom": it is the model's only when their record lists' digests agree.
-  if (
-    dataset.name === 'custom' &&
-    recordedFolder(recorded) !== recordListDigest(dataset.entries.map((entry) => entry.id))
-  )
-    return null;
+  if (dataset.name === 'custom' && recordedFolder(recorded) !== customFolderDigest(dataset)) return null;
   const model = `model ${predictor.name}`;
   const records = recorded.records as { train?: unknown } | undefined;
   if (Array.isArray(records?.train) && records.train.every((id) => typeof id === 'string')) {

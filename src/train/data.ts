@@ -17,6 +17,7 @@ import { selectLeads } from '../infer/prepare.js';
 import type { EcgRecord } from '../io/record.js';
 import type { TrainConfig } from './config.js';
 import { recordRhythm, type RecordRhythm } from '../signal/rhythm-record.js';
+import { customFolderDigest } from '../datasets/folder-digest.js';
 
 export type { RecordRhythm };
 
@@ -50,6 +51,8 @@ export interface TrainingData {
    * training split (src/train/beat-token.ts); null until then or without a beats token.
    */
   beats: Array<number[] | null> | null;
+  /** A custom dataset's folder digest (src/datasets/folder-digest.ts: which folder "custom" is); absent otherwise. */
+  folder?: string;
 }
 
 /** The preprocessing a run's config asks for, as the cache and the checkpoint metadata name it. */
@@ -107,6 +110,7 @@ export async function loadTrainingData(dataset: Dataset, options: LoadOptions): 
     store: storeInPlace(records) ?? copiedStore(records),
     rhythm,
     beats: null,
+    ...(dataset.name === 'custom' ? { folder: customFolderDigest(dataset) } : {}),
   };
 }
 

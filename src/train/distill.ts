@@ -37,7 +37,7 @@ import { RUN_FILES } from './loop.js';
 import { rowOf, trainableFromSpec, type TrainableModel } from './model.js';
 import { standardize } from '../signal/normalize.js';
 import { predictRecords } from './validate.js';
-import { recordedFolder, recordListDigest } from '../datasets/folder-digest.js';
+import { recordedFolder } from '../datasets/folder-digest.js';
 
 export type DistillConfig = NonNullable<TrainConfig['distill']>;
 
@@ -70,7 +70,7 @@ export function teacherCheckpointPath(
   throw new MissingFileError(spec, 'teacher folder holds no best.safetensors or last.safetensors');
 }
 
-function isCvFolder(spec: string): boolean {
+export function isCvFolder(spec: string): boolean {
   return existsSync(foldDir(spec, 1));
 }
 
@@ -219,10 +219,7 @@ function zScoredRecords(data: TrainingData, indices: readonly number[]): Trainin
 function sameDataset(checkpoint: Checkpoint, data: TrainingData): boolean {
   const recorded = checkpoint.metadata.extra?.dataset;
   if ((recorded as { name?: unknown } | undefined)?.name !== data.name) return false;
-  return (
-    data.name !== 'custom' ||
-    recordedFolder(recorded) === recordListDigest(data.entries.map((entry) => entry.id))
-  );
+  return data.name !== 'custom' || recordedFolder(recorded) === data.folder;
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import { readCheckpoint } from '../export/checkpoint.js';
 import type { TrainConfig } from './config.js';
-import { teacherCheckpointPath } from './distill.js';
+import { isCvFolder, teacherCheckpointPath } from './distill.js';
+import { recordedFolder } from '../datasets/folder-digest.js';
 import { resolveInitCheckpoint } from './init.js';
 
 /**
@@ -14,6 +15,40 @@ import { resolveInitCheckpoint } from './init.js';
  * Label-free pre-training (`task: pretrain`) and checkpoints of other datasets pass nothing on; nor does a `custom`
  * dataset, whose name says nothing about which folder it was.
  */
+/**
+ * In a CV fold of custom data: a start or single teacher trained on custom data whose folder digest is absent (older
+ * than digests) or another folder's cannot be shown to have never seen the fold's records (another folder may share
+ * some): one notice each. The same digest is refused (src/train/init.ts, distill.ts); CV-folder teachers are checked
+ * record by record (distill.ts).
+ */
+export function unconfirmedCustomAncestors(
+  config: Pick<TrainConfig, 'init' | 'distill' | 'cvFold'>,
+  folder: string | undefined,
+  modelsDir?: string,
+): string[] {
+  if (config.cvFold === null || folder === undefined) return [];
+  const specs = [
+    ...(config.init === null
+      ? []
+      : [{ role: '--init', path: resolveInitCheckpoint(config.init, modelsDir) }]),
+    ...(config.distill?.teachers ?? [])
+      .filter((spec) => !isCvFolder(spec))
+      .map((spec) => ({ role: 'teacher', path: teacherCheckpointPath(spec, config.cvFold, modelsDir) })),
+  ];
+  const notices: string[] = [];
+  for (const { role, path } of specs) {
+    const extra = readCheckpoint(path).metadata.extra ?? {};
+    if (extra.task === 'pretrain' || (extra.dataset as { name?: unknown } | undefined)?.name !== 'custom')
+      continue;
+    const theirs = recordedFolder(extra.dataset);
+    if (theirs === folder) continue;
+    notices.push(
+      `${role} ${path} was trained on ${theirs === null ? 'a custom folder it does not identify (saved before folder digests)' : 'another custom folder (another record list)'}: if it shares records with this one, this fold's figure is optimistic`,
+    );
+  }
+  return notices;
+}
+
 export function inheritedTrainingRecords(
   config: Pick<TrainConfig, 'init' | 'distill' | 'cvFold'>,
   dataset: string,

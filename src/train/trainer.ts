@@ -17,8 +17,7 @@ import type { BeatPcaSpec, FusionConfig, NumericGroupSpec, PatientRow } from '..
 import { applyCvFold } from './cv-folds.js';
 import { loadTrainingData, preprocessOf, splitIndices, type TrainingData } from './data.js';
 import { withInit } from './init.js';
-import { inheritedTrainingRecords } from './lineage.js';
-import { recordListDigest } from '../datasets/folder-digest.js';
+import { inheritedTrainingRecords, unconfirmedCustomAncestors } from './lineage.js';
 import { createBatchSource, type BatchSource } from './loader.js';
 import { batchesOf, RUN_FILES, runTraining, type TrainOptions, type TrainResult } from './loop.js';
 import { newTrainableModel, restoredModel, rowOf, type TrainableModel } from './model.js';
@@ -107,6 +106,9 @@ async function recordTask(
       config.preprocess.standardize,
     );
   run.inherited = inheritedTrainingRecords(config, data.name, options.modelsDir);
+  if (run.rank === 0)
+    for (const notice of unconfirmedCustomAncestors(config, data.folder, options.modelsDir))
+      (options.onNotice ?? console.error)(notice);
   return {
     name: 'records',
     model: run.model,
@@ -225,7 +227,7 @@ function initialModel(
       bandpass: config.preprocess.bandpass,
       standardize: config.preprocess.standardize,
       dataset: data.name,
-      ...(data.name === 'custom' ? { folder: recordListDigest(data.entries.map((entry) => entry.id)) } : {}),
+      ...(data.folder === undefined ? {} : { folder: data.folder }),
       cvFold: config.cvFold,
     },
     options,
@@ -324,8 +326,7 @@ const idsOf = (data: TrainingData, indices: readonly number[]) => indices.map((i
  * file names or patient ids: only the digest of its folder's record list (src/datasets/folder-digest.ts).
  */
 function recordIds(run: RecordRun): { records?: { train: string[]; val: string[] }; folder?: string } {
-  if (run.data.name === 'custom')
-    return { folder: recordListDigest(run.data.entries.map((entry) => entry.id)) };
+  if (run.data.name === 'custom') return run.data.folder === undefined ? {} : { folder: run.data.folder };
   if (run.inherited === null) return {};
   const train = [...new Set([...idsOf(run.data, run.train), ...run.inherited])];
   return { records: { train, val: idsOf(run.data, run.validation) } };

@@ -143,6 +143,17 @@ test("custom data: a NOTE only on the folder the model was trained from (its rec
     trainingOverlap(model(trained), { ...folder, entries: more } as never, 'all', more as never),
     null,
   );
+  // Skipped rows (a file missing that day) still belong to the folder: its digest covers every listed record.
+  const withSkipped = { ...trained, folder: recordListDigest(['a/1', 'a/2', 'b/3', 'c/4']) };
+  assert.match(
+    trainingOverlap(
+      model(withSkipped),
+      { ...folder, skipped: [{ id: 'c/4' }] } as never,
+      'all',
+      entries as never,
+    ) ?? '',
+    /may include the model's training records/,
+  );
   const { folder: _, ...unnamed } = trained;
   assert.equal(trainingOverlap(model(unnamed), folder as never, 'all', entries as never), null);
 });

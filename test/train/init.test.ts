@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as F from '../../src/engine/ops.js';
@@ -6,7 +7,7 @@ import { manualSeed } from '../../src/engine/runtime.js';
 import { noGrad } from '../../src/engine/autograd.js';
 import { scope } from '../../src/engine/scope.js';
 import { CheckpointError, ConfigError, MissingFileError } from '../../src/errors.js';
-import { readCheckpoint, type Checkpoint } from '../../src/export/checkpoint.js';
+import { encodeStoredCheckpoint, readCheckpoint, type Checkpoint } from '../../src/export/checkpoint.js';
 import type { EfficientECG } from '../../src/models/efficientecg.js';
 import type { StoredTensor } from '../../src/nn/module.js';
 import { train, type TrainConfig } from '../../src/train/index.js';
@@ -334,8 +335,41 @@ test('cv --init on custom data: a start trained on the same folder is refused in
           error.message,
         ),
     );
-    // Another folder of one's own data (other records) is another dataset, though also named custom.
-    assert.equal((await fold('other', custom(40))).state.epoch, 1);
+    // Another folder of one's own data (other records) is another dataset, though also named custom: trained, with a
+    // notice (it may share records); so is a start saved before folder digests, which cannot be identified.
+    const notices: string[] = [];
+    const other = await train(
+      tinyConfig(join(dir, 'other'), { epochs: 1, cvFold: { folds: 2, fold: 1 }, init: source.lastPath }),
+      custom(40),
+      { onNotice: (message) => notices.push(message) },
+    );
+    assert.equal(other.state.epoch, 1);
+    assert.ok(
+      notices.some((n) =>
+        /--init .* was trained on another custom folder .*this fold's figure is optimistic/.test(n),
+      ),
+      notices.join('\n'),
+    );
+    const old = readCheckpoint(source.lastPath);
+    const { folder: _, ...undated } = old.metadata.extra!.dataset as Record<string, unknown>;
+    const oldPath = join(dir, 'old.safetensors');
+    writeFileSync(
+      oldPath,
+      encodeStoredCheckpoint({
+        ...old,
+        metadata: { ...old.metadata, extra: { ...old.metadata.extra, dataset: undated } },
+      }),
+    );
+    notices.length = 0;
+    await train(
+      tinyConfig(join(dir, 'old-start'), { epochs: 1, cvFold: { folds: 2, fold: 1 }, init: oldPath }),
+      custom(),
+      { onNotice: (message) => notices.push(message) },
+    );
+    assert.ok(
+      notices.some((n) => /a custom folder it does not identify/.test(n)),
+      notices.join('\n'),
+    );
   } finally {
     dispose();
   }
