@@ -2,22 +2,17 @@
  * In a git checkout, `npx efficientecg` runs the compiled `dist/`, not `src/`: after a `git pull` without
  * `npm run build` it silently runs the old code (an old build evaluated a model with the wrong beat template and
  * reported other figures). This check warns when a source file is newer than the build; `serve` checks its page
- * bundle (web/dist) the same way. An installed package never warns: it carries `src/` (for its source maps), but npm
+ * bundle (web/dist) the same way. Only a source checkout warns (it has tsconfig.build.json, which `npm run build`
+ * needs and the npm package does not carry): an installed package carries `src/` (for its source maps), but npm
  * unpacks it after `dist/`, so its sources always look newer, and its user cannot rebuild it anyway.
  */
-import { readdirSync, realpathSync, statSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** True when the package root lies in a node_modules folder (installed from the registry or a tarball, not linked). */
-function isInstalledPackage(root: string): boolean {
-  let real: string;
-  try {
-    real = realpathSync(root); // `npm link` and `file:` dependencies resolve to the checkout itself
-  } catch {
-    return false;
-  }
-  return real.split(sep).includes('node_modules');
+/** A source checkout (a clone, or a package linked to one), not an installed copy: the build's config is there. */
+function isSourceCheckout(root: string): boolean {
+  return existsSync(join(root, 'tsconfig.build.json'));
 }
 
 /** Newest modification time (ms) of the files under `dir` (0 when there is none). */
@@ -36,7 +31,7 @@ function newestMtime(dir: string): number {
  */
 export function staleBuildWarning(builtFile: string): string | null {
   const root = join(dirname(builtFile), '..', '..');
-  if (isInstalledPackage(root)) return null;
+  if (!isSourceCheckout(root)) return null;
   let source: number;
   let built: number;
   try {
@@ -58,7 +53,7 @@ export function staleBuildWarning(builtFile: string): string | null {
  * package is installed.
  */
 export function staleWebWarning(root: string): string | null {
-  if (isInstalledPackage(root)) return null;
+  if (!isSourceCheckout(root)) return null;
   let source: number;
   let built: number;
   try {

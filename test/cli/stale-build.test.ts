@@ -1,19 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { staleBuildWarning } from '../../src/cli/stale-build.js';
 
 /**
- * A package root with dist/cli/index.js built at `built` and (unless null) src/x/y.ts edited at `edited` (s); under
- * `node_modules/efficientecg` of a temporary project when `installed`.
+ * A package root with dist/cli/index.js built at `built` and (unless null) src/x/y.ts edited at `edited` (s): a source
+ * checkout (with tsconfig.build.json), or when `installed` a copy under `node_modules/efficientecg` of a temporary
+ * project as npm unpacks it (no tsconfig.build.json).
  */
 function checkout(built: number, edited: number | null, installed = false): { root: string; cli: string } {
   const base = mkdtempSync(join(tmpdir(), 'eecg-stale-'));
   const root = installed ? join(base, 'node_modules', 'efficientecg') : base;
   const cli = join(root, 'dist', 'cli', 'index.js');
   mkdirSync(join(root, 'dist', 'cli'), { recursive: true });
+  if (!installed) writeFileSync(join(root, 'tsconfig.build.json'), '{}');
   writeFileSync(cli, '');
   utimesSync(cli, built, built);
   if (edited !== null) {
@@ -41,5 +43,29 @@ test('a build older than a source file is reported, a current one and an install
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  }
+});
+
+test('a checkout under some node_modules folder, or reached through a link, still warns', () => {
+  const base = mkdtempSync(join(tmpdir(), 'eecg-stale-'));
+  try {
+    // A clone made inside a project's node_modules to debug it: still a checkout.
+    const root = join(base, 'node_modules', 'efficientecg');
+    const cli = join(root, 'dist', 'cli', 'index.js');
+    mkdirSync(join(root, 'dist', 'cli'), { recursive: true });
+    mkdirSync(join(root, 'src'), { recursive: true });
+    writeFileSync(join(root, 'tsconfig.build.json'), '{}');
+    writeFileSync(cli, '');
+    utimesSync(cli, 1000, 1000);
+    writeFileSync(join(root, 'src', 'a.ts'), '');
+    utimesSync(join(root, 'src', 'a.ts'), 2000, 2000);
+    assert.match(String(staleBuildWarning(cli)), /npm run build/);
+    // npm link: the project's node_modules/efficientecg is a symlink to the checkout.
+    const linked = join(base, 'project', 'node_modules', 'efficientecg');
+    mkdirSync(join(linked, '..'), { recursive: true });
+    symlinkSync(root, linked);
+    assert.match(String(staleBuildWarning(join(linked, 'dist', 'cli', 'index.js'))), /npm run build/);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
   }
 });
