@@ -21,6 +21,7 @@ import { defaultModelsDir } from '../src/models/bundled.js';
 import { cvEnsembleDataset, foldDir, readHeldout } from '../src/train/cv.js';
 import { RUN_FILES } from '../src/train/loop.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
+import { recordedFolder } from '../src/datasets/folder-digest.js';
 
 const options = new Command()
   .requiredOption('--name <name>', 'catalogue name of the bundled ensemble')
@@ -49,7 +50,7 @@ if (heldout === null)
   throw new ConfigError(`${options.cv}: not every one of ${sources.length} folds has its held-out file`);
 const name = (extra.dataset as { name?: unknown } | undefined)?.name;
 if (typeof name !== 'string') throw new ConfigError(`${checkpointPath}: its metadata names no dataset`);
-const dataset = cvEnsembleDataset(name, heldout);
+const dataset = cvEnsembleDataset(name, heldout, recordedFolder(extra.dataset));
 
 // Both files are made and checked before either is written: the weights and everything but the metadata as read.
 const checkpointBytes = encodeStoredCheckpoint({

@@ -93,7 +93,8 @@ export function registerCv(program: Command): void {
     const interrupt = stopOnInterrupt('resume: run the same command again', out.err);
     const progress = foldProgress(config.out, flags.only ?? range(flags.folds));
     try {
-      let told = false; // each fold opens the folder: one notice
+      // Each fold opens the folder: one notice; of cv --parallel's fold processes, the one with fold 1 tells.
+      let told = process.env[FOLD_PROCESS_ENV] === '1' && !(flags.only ?? []).includes(1);
       const open = async () => {
         const dataset = await DATASETS[config.dataset].open(config.data);
         const skipped = told ? null : skippedNotice(dataset);

@@ -347,14 +347,14 @@ function requireFusion(flags: TrainFlags, fusion: boolean): void {
 
 /**
  * One line on the records the folder lists but the run leaves out (missing, unreadable, unlabelled), or null: they
- * are not silently dropped. `efficientecg datasets` lists every one with its reason.
+ * are not silently dropped. `efficientecg datasets --json` lists every one with its reason.
  */
 export function skippedNotice(dataset: Pick<Dataset, 'name' | 'root' | 'skipped'>): string | null {
   const [first] = dataset.skipped;
   if (first === undefined) return null;
   return (
     `${dataset.skipped.length} record(s) listed in ${dataset.root} left out (first: ${first.id}: ${first.reason}); ` +
-    `\`efficientecg datasets ${dataset.name} ${dataset.root}\` lists them\n`
+    `\`efficientecg datasets ${dataset.name} ${JSON.stringify(dataset.root)} --json\` lists them all\n`
   );
 }
 

@@ -164,9 +164,12 @@ function parseRow(cell: (name: Column) => string, line: number, source: string):
   const fail = (problem: string) => new FormatError(source, `line ${line}: ${problem}`);
   const record = cell('record').replaceAll('\\', '/');
   if (record === '') throw fail('empty record');
-  // join(DIR, "/data/x") would read DIR/data/x and report that missing: say what the column takes instead.
-  if (/^(\/|[A-Za-z]:\/)/.test(record))
-    throw fail(`record "${record}" is an absolute path: give it relative to the folder of labels.csv`);
+  // join(DIR, "/data/x") would read DIR/data/x and report that missing: say what the column takes instead. A drive
+  // letter (C:/x, C:x) or a URL scheme (file:///x) is no path relative to DIR either.
+  if (/^(\/|[A-Za-z][A-Za-z0-9+.-]*:)/.test(record))
+    throw fail(
+      `record "${record}" is an absolute path or a URL: give it relative to the folder of labels.csv`,
+    );
   const split = cell('split').toLowerCase();
   if (split !== '' && !(SPLITS as readonly string[]).includes(split))
     throw fail(`split "${cell('split')}" is not train, val or test`);

@@ -29,7 +29,7 @@ import {
 } from '../errors.js';
 import { readOnnxSummary } from '../export/onnx/read.js';
 import { nodeBuiltin } from '../util/node-builtin.js';
-import { filePathOf } from '../io/source.js';
+import { filePathOf, isUrl } from '../io/source.js';
 import type { EcgRecord } from '../io/record.js';
 import { createSession, type BackendOptions, type OrtApi, type RuntimeSession } from './backend.js';
 import { parseModelInfo, type Aggregation, type ModelInfo, type RrFeature } from './metadata.js';
@@ -652,7 +652,7 @@ export const UNTRAINED_NOTICE =
 async function readModelBytes(source: ModelSource): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   const text = String(source);
-  if (source instanceof URL ? source.protocol !== 'file:' : /^https?:\/\//.test(text)) {
+  if (source instanceof URL ? source.protocol !== 'file:' : isUrl(text)) {
     const response = await fetch(text);
     if (!response.ok) throw new MissingFileError(text, `model download failed (HTTP ${response.status})`);
     return new Uint8Array(await response.arrayBuffer());

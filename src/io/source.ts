@@ -399,7 +399,8 @@ export function filePathOf(input: string | URL): string {
   if (!/^file:/i.test(text)) return text;
   const { fileURLToPath } = nodeBuiltin<typeof import('node:url')>('node:url', 'reading a file: URL');
   try {
-    return fileURLToPath(text);
+    // The fragment names an HDF5 exam (`part.hdf5#ID`): the path keeps it.
+    return fileURLToPath(text) + new URL(text).hash;
   } catch (error) {
     throw new MissingFileError(text, `not a file URL this system can open (${(error as Error).message})`);
   }

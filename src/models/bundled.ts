@@ -194,7 +194,7 @@ export function resolveModel(
   const catalog = typeof catalogOrDir === 'string' ? undefined : catalogOrDir;
   const dir = typeof catalogOrDir === 'string' ? catalogOrDir : undefined;
   if (MODEL_FILE.test(spec)) {
-    if (!existsSync(spec)) throw new MissingFileError(spec, 'model file not found (--model)');
+    if (!existsSync(spec)) throw new MissingFileError(spec, 'model file not found');
     const summary = /\.onnx$/i.test(spec) ? onnxNameAndLabels(spec) : null;
     return {
       name: summary?.name ?? basename(spec).replace(MODEL_FILE, ''),
@@ -212,7 +212,7 @@ export function resolveModel(
     );
   }
   const path = kind === 'onnx' ? found.paths.onnx : found.paths.checkpoint;
-  if (path === null) throw new ConfigError(`--model ${spec}: the bundled model ships no checkpoint`);
+  if (path === null) throw new ConfigError(`model ${spec}: the bundled model ships no checkpoint`);
   if (!existsSync(path)) {
     if (!isPackaged(found)) {
       const file = kind === 'onnx' ? found.files.onnx : found.files.checkpoint!;

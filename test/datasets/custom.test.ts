@@ -358,11 +358,11 @@ test('custom records: missing or unreadable files are skipped with the reason; a
     });
   });
   // An absolute path (it was joined to DIR and reported missing there): a FormatError saying what the column takes.
-  for (const path of ['/data/ecg/x.hea', 'C:/data/x.hea', 'C:\\data\\x.hea'])
+  for (const path of ['/data/ecg/x.hea', 'C:/data/x.hea', 'C:\\data\\x.hea', 'C:x.hea', 'file:///data/x.hea'])
     await rejects(
       { 'labels.csv': editLabels((lines) => [...lines, `${path},AF,p9,,`]) },
       FormatError,
-      /labels\.csv: line 14: record ".*" is an absolute path: give it relative to the folder of labels\.csv/,
+      /labels\.csv: line 14: record ".*" is an absolute path or a URL: give it relative to the folder of labels\.csv/,
     );
   const twoLeads = `time,I,II\n${Array.from({ length: 300 }, (_, i) => `${(i / 100).toFixed(2)},0.1,0.2`).join('\n')}\n`;
   await rejects(

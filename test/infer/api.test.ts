@@ -9,6 +9,7 @@ import { diagnose } from '../../src/infer/diagnose.js';
 import { ecgResultSchema, listModels, loadModel } from '../../src/infer/index.js';
 import { Predictor } from '../../src/infer/predictor.js';
 import { readRecord } from '../../src/io/read.js';
+import { filePathOf } from '../../src/io/source.js';
 
 const WFDB = new URL('../fixtures/wfdb/', import.meta.url).pathname;
 
@@ -83,6 +84,8 @@ test('file: URLs (strings or URL objects) name a model or a record like their pa
     assert.deepEqual((await model.predict(byPath)).classes, expected.classes, String(url));
     await model.dispose();
   }
+  // An HDF5 exam's name keeps its fragment.
+  assert.equal(filePathOf('file:///data/exams_part0.hdf5#1169160'), '/data/exams_part0.hdf5#1169160');
   // A file URL with a remote host cannot be opened here: a typed error naming it, for a record and a model.
   const remote = 'file://elsewhere/records/A00001.hea';
   await assert.rejects(

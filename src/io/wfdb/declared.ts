@@ -6,10 +6,6 @@ import { formatSpec, NULL_FORMAT } from './formats.js';
 import type { WfdbHeader } from './header.js';
 
 /**
- * Bytes of `fileName` that the header's signals cover (byte offset + frames x samples per frame, skewed samples
- * included), or null when the header does not say (no length given, or a multi-segment header).
- */
-/**
  * Bytes `fileName` must hold for the header's signals to be read (byte offset + frames x samples per frame, without
  * skew: what the reader refuses a file for), or null when the header does not say.
  */
@@ -22,6 +18,10 @@ export function requiredFileBytes(header: WfdbHeader, fileName: string): number 
   return first.byteOffset + formatSpec(first.format).bytesFor(header.nSamples * frameSize);
 }
 
+/**
+ * Bytes of `fileName` that the header's signals cover (byte offset + frames x samples per frame, skewed samples
+ * included), or null when the header does not say (no length given, or a multi-segment header).
+ */
 export function declaredFileBytes(header: WfdbHeader, fileName: string): number | null {
   if (header.nSegments !== null || header.nSamples === null) return null;
   const specs = header.signals.filter((s) => s.fileName === fileName && s.format !== NULL_FORMAT);
