@@ -24,7 +24,13 @@ import {
 } from '../src/export/checkpoint.js';
 import { exportCheckpoint } from '../src/infer/export-model.js';
 import { checkpointMacs } from '../src/models/macs.js';
-import { buildModel, defaultConfig, type ArchitectureName, type EcgModel } from '../src/models/registry.js';
+import {
+  buildModel,
+  defaultConfig,
+  modelFromCheckpoint,
+  type ArchitectureName,
+  type EcgModel,
+} from '../src/models/registry.js';
 import { writeFileAtomic } from '../src/util/atomic.js';
 
 const LEADS = ['I', 'II', 'III', 'AVR', 'AVL', 'AVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'];
@@ -148,7 +154,7 @@ function writeArm(dir: string, arm: Arm): Record<string, unknown> {
 function writeTrained(dir: string, name: string, path: string): Record<string, unknown> {
   const checkpoint: Checkpoint = readCheckpoint(path);
   const { metadata } = checkpoint;
-  const model = buildModel(metadata.model.name as ArchitectureName, metadata.model.config);
+  const model = modelFromCheckpoint(checkpoint, path); // any architecture, ensembles too
   const parameters = model.numParameters();
   const macs = checkpointMacs(model, metadata);
   model.dispose();
