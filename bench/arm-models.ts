@@ -183,9 +183,12 @@ function writeTrained(dir: string, name: string, path: string): Record<string, u
 /** `NAME=PATH` pairs of --trained. */
 function trainedPairs(values: readonly string[]): Array<[string, string]> {
   return values.map((value) => {
-    const match = /^([\w.-]+)=(.+\.safetensors)$/.exec(value);
+    // NAME as the catalogue takes it (src/models/bundled.ts): lower-case letters, digits, . _ -.
+    const match = /^([a-z0-9._-]+)=(.+\.safetensors)$/.exec(value);
     if (match === null) {
-      process.stderr.write(`--trained ${value}: expected NAME=CHECKPOINT.safetensors\n`);
+      process.stderr.write(
+        `--trained ${value}: expected NAME=CHECKPOINT.safetensors (NAME: a-z 0-9 . _ -)\n`,
+      );
       process.exit(2);
     }
     return [match[1]!, match[2]!];

@@ -86,12 +86,15 @@ test('--trained adds a trained checkpoint beside the rows, exported with its own
     } finally {
       await Promise.all([untrained!.release(), trained!.release()]);
     }
-    const refused = run(dir, '--rows', 'w0.25-10s', '--trained', 'no-equals-sign.safetensors');
-    assert.equal(refused.status, 2);
-    assert.match(
-      refused.stderr,
-      /--trained no-equals-sign\.safetensors: expected NAME=CHECKPOINT\.safetensors/,
-    );
+    // No NAME=, or a NAME the catalogue would refuse (upper case).
+    for (const bad of ['no-equals-sign.safetensors', `Capital=${checkpoint}`]) {
+      const refused = run(dir, '--rows', 'w0.25-10s', '--trained', bad);
+      assert.equal(refused.status, 2);
+      assert.match(
+        refused.stderr,
+        /--trained .*: expected NAME=CHECKPOINT\.safetensors \(NAME: a-z 0-9 \. _ -\)/,
+      );
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
