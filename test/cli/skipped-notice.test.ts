@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../infer/cli-harness.js';
-import { TINY_MODEL } from '../train/helpers.js';
+import { TINY_MODEL, TINY_RUN_FLAGS } from '../train/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'eecg-skipped-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,19 +20,7 @@ const config = join(dir, 'tiny.json');
 writeFileSync(config, JSON.stringify({ modelOverrides: TINY_MODEL, cacheDir: null }));
 const common = [
   ...['--config', config, '--dataset', 'custom', '--data', data, '--model', 'efficientecg-w0.25'],
-  ...[
-    '--epochs',
-    '1',
-    '--window',
-    '5',
-    '--batch-size',
-    '2',
-    '--workers',
-    '0',
-    '--threads',
-    '1',
-    '--no-augment',
-  ],
+  ...[...TINY_RUN_FLAGS, '--workers', '0', '--no-augment'],
 ];
 const NOTICE =
   /1 record\(s\) listed in .*data left out \(first: records\/gone: record file missing \(records\/gone\.hea, records\/gone\.mat, records\/gone\.csv\)\); `efficientecg datasets custom ".*data" --json` lists them all\n/g;

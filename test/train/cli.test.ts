@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CINC2017_FIXTURE, tempDir, trainCli } from './helpers.js';
+import { CINC2017_FIXTURE, TINY_RUN_FLAGS, tempDir, trainCli } from './helpers.js';
 
 const cinc2017 = CINC2017_FIXTURE;
 const run = trainCli;
@@ -12,18 +12,7 @@ test('efficientecg train on the CinC 2017 fixture (4 records), then refuses to o
   try {
     const out = join(dir, 'run');
     const args = ['--dataset', 'cinc2017', '--data', cinc2017, '--model', 'efficientecg-w0.25', '--out', out];
-    const options = [
-      '--epochs',
-      '1',
-      '--window',
-      '5',
-      '--batch-size',
-      '2',
-      '--workers',
-      '1',
-      '--threads',
-      '1',
-    ];
+    const options = [...TINY_RUN_FLAGS, '--workers', '1'];
     const first = run([...args, ...options, '--cache-dir', join(dir, 'cache')]);
     assert.equal(first.status, 0, first.stderr);
     const summary = JSON.parse(first.stdout) as { epochs: number; metric: string; last: string };

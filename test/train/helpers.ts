@@ -100,6 +100,9 @@ export function checkpointTensors(path: string): Map<string, Float32Array> {
   return out;
 }
 
+/** CLI flags of a tiny training run: 1 epoch, 5 s windows, batch 2, one libtorch thread. */
+export const TINY_RUN_FLAGS = ['--epochs', '1', '--window', '5', '--batch-size', '2', '--threads', '1'];
+
 /** The CinC 2017 fixture folder (3 records) that CLI training tests read. */
 export const CINC2017_FIXTURE = fileURLToPath(new URL('../fixtures/datasets/cinc2017/', import.meta.url));
 const CLI = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));

@@ -10,12 +10,7 @@ import type { WfdbHeader } from './header.js';
  * skew: what the reader refuses a file for), or null when the header does not say.
  */
 export function requiredFileBytes(header: WfdbHeader, fileName: string): number | null {
-  if (header.nSegments !== null || header.nSamples === null) return null;
-  const specs = header.signals.filter((s) => s.fileName === fileName && s.format !== NULL_FORMAT);
-  const first = specs[0];
-  if (first === undefined) return null;
-  const frameSize = specs.reduce((n, s) => n + s.samplesPerFrame, 0);
-  return first.byteOffset + formatSpec(first.format).bytesFor(header.nSamples * frameSize);
+  return fileBytes(header, fileName, false);
 }
 
 /**
@@ -23,11 +18,15 @@ export function requiredFileBytes(header: WfdbHeader, fileName: string): number 
  * included), or null when the header does not say (no length given, or a multi-segment header).
  */
 export function declaredFileBytes(header: WfdbHeader, fileName: string): number | null {
+  return fileBytes(header, fileName, true);
+}
+
+function fileBytes(header: WfdbHeader, fileName: string, withSkew: boolean): number | null {
   if (header.nSegments !== null || header.nSamples === null) return null;
   const specs = header.signals.filter((s) => s.fileName === fileName && s.format !== NULL_FORMAT);
   const first = specs[0];
   if (first === undefined) return null;
   const frameSize = specs.reduce((n, s) => n + s.samplesPerFrame, 0);
-  const maxSkew = specs.reduce((m, s) => Math.max(m, s.skew), 0);
-  return first.byteOffset + formatSpec(first.format).bytesFor((header.nSamples + maxSkew) * frameSize);
+  const skew = withSkew ? specs.reduce((m, s) => Math.max(m, s.skew), 0) : 0;
+  return first.byteOffset + formatSpec(first.format).bytesFor((header.nSamples + skew) * frameSize);
 }
