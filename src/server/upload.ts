@@ -90,8 +90,12 @@ function parseFs(value: unknown): number | null {
   return fs;
 }
 
-function parseFlag(value: unknown): boolean {
-  return value === true || value === 'true' || value === '1';
+/** A yes/no field: true/false, "true"/"false", "1"/"0" or absent (no); anything else is a 400 naming it. */
+function parseFlag(value: unknown, input: string): boolean {
+  if (value === undefined || value === null || value === '' || value === false) return false;
+  if (value === true || value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new RequestError(400, input, 'must be true or false');
 }
 
 function optionalString(value: unknown, input: string): string | null {
@@ -116,7 +120,7 @@ export async function readMultipart(request: FastifyRequest, limits: ServeLimits
     model: optionalString(fields.model, 'model'),
     files,
     patient: parsePatient(fields.age, fields.sex),
-    saliency: parseFlag(fields.saliency),
+    saliency: parseFlag(fields.saliency, 'saliency'),
     fs: parseFs(fields.fs),
     lead: optionalString(fields.lead, 'lead'),
   };
@@ -168,7 +172,7 @@ export function readJson(body: unknown, limits: ServeLimits): PredictRequest {
     model: optionalString(model, 'model'),
     files,
     patient: parsePatient(age, sex),
-    saliency: parseFlag(saliency),
+    saliency: parseFlag(saliency, 'saliency'),
     fs: parseFs(fs),
   };
   // Everything else the documented schema says (the same zod object the OpenAPI document is generated from).
