@@ -45,6 +45,7 @@ document.getElementById('files').addEventListener('change', async (event) => {
   try {
     await show(await readRecordFromFiles(files));
   } catch (error) {
+    table.replaceChildren(); // not the previous record's classes under this one's error
     status.textContent = `cannot read: ${error.message}`;
   }
 });
