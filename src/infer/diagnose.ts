@@ -45,7 +45,7 @@ export function modelQuality(
   record: EcgRecord,
   info: Pick<ModelInfo, 'leads' | 'task' | 'windowSamples' | 'fs'>,
 ): QualityReport {
-  const { indices } = selectLeads(record.leads, info.leads);
+  const { indices } = selectLeads(record.leads, info.leads, record.name);
   return assessQuality(record, {
     modelLeads: indices.filter((index) => index !== ABSENT_LEAD),
     ...(info.task === 'records' ? { windowSeconds: info.windowSamples / info.fs } : {}),

@@ -122,10 +122,15 @@ function leadIndex(canonicalRecord: readonly string[], modelLead: string): numbe
  * first of them the record has, and a zero lead (ABSENT_LEAD, with a notice) when it has none; the model's other
  * leads are then required by name. Any other mismatch is a ConfigError naming both lead lists.
  */
-export function selectLeads(recordLeads: readonly string[], modelLeads: readonly string[]): SelectedLeads {
+export function selectLeads(
+  recordLeads: readonly string[],
+  modelLeads: readonly string[],
+  recordName?: string,
+): SelectedLeads {
   const canonical = recordLeads.map(canonicalLead);
   const byName = modelLeads.map((lead) => leadIndex(canonical, lead));
   const describe = `record leads [${recordLeads.join(', ')}], model leads [${modelLeads.join(', ')}]`;
+  const record = recordName === undefined ? 'record' : `record ${recordName}`;
   if (modelLeads.some(isAlternatives))
     return selectWithAlternatives(recordLeads, modelLeads, byName, describe);
   if (recordLeads.length === modelLeads.length) return selectSameCount(modelLeads, byName, describe);
@@ -133,7 +138,7 @@ export function selectLeads(recordLeads: readonly string[], modelLeads: readonly
     return selectByName(recordLeads, modelLeads, byName, describe);
   const missing = modelLeads.filter((_, i) => byName[i] === ABSENT_LEAD);
   throw new LeadCountError(
-    `record has ${recordLeads.length} lead(s) but the model expects ${modelLeads.length}: ${describe}` +
+    `${record} has ${recordLeads.length} lead(s) but the model expects ${modelLeads.length}: ${describe}` +
       (missing.length > 0 ? ` (no lead named ${missing.join(', ')} or an alias of it)` : ''),
     recordLeads.length,
     modelLeads.length,
@@ -236,7 +241,7 @@ export function prepareRecord(
   record: EcgRecord,
   info: Pick<ModelInfo, 'leads' | 'fs' | 'bandpass' | 'standardize'>,
 ): PreparedSignal {
-  const { indices, notices } = selectLeads(record.leads, info.leads);
+  const { indices, notices } = selectLeads(record.leads, info.leads, record.name);
   const length = record.signals[0]?.length ?? 0;
   if (length === 0) throw new SignalError(`record ${record.name}: no samples`);
   if (!(record.fs > 0))

@@ -51,7 +51,7 @@ test('a 12-lead record for a one-lead model: the error says to pass --lead', asy
   assert.equal(line!.ok, false);
   assert.match(
     line!.error!,
-    /^ConfigError: record has 12 lead\(s\) but the model expects 1: .*; pass --lead NAME\|INDEX to choose one$/,
+    /^ConfigError: record 1 has 12 lead\(s\) but the model expects 1: .*; pass --lead NAME\|INDEX to choose one$/,
   );
   // The library's own message (the server's too) does not name a CLI option.
   assert.throws(

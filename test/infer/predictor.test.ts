@@ -180,7 +180,7 @@ test('leads: reordered by name, MLII used as II by a one-lead model, clear error
     ecgOnly.predict(twelve),
     (e: unknown) =>
       e instanceof ConfigError &&
-      /record has 12 lead\(s\) but the model expects 1/.test(e.message) &&
+      /record 00001_lr has 12 lead\(s\) but the model expects 1/.test(e.message) &&
       /model leads \[ECG\]/.test(e.message),
   );
   await ecgOnly.release();

@@ -256,7 +256,7 @@ const BAD_JSON: Array<[string, unknown, number, RegExp]> = [
     'model with too many leads',
     { model: 'dev-12lead-fusion-untrained', files: CINC },
     422,
-    /record has 1 lead\(s\) but the model expects 12/,
+    /record A00001 has 1 lead\(s\) but the model expects 12/,
   ],
   // The API's words, not the CLI's (--lead, pass --model) nor zod's ("Invalid input").
   [
