@@ -15,6 +15,7 @@ import {
 import { fibrillationProbability } from '../signal/fibrillation.js';
 import type { FusionRule } from './metadata.js';
 import { cutBeatWindows } from './prepare.js';
+import type { EcgRecord } from '../io/record.js';
 
 export interface BeatInputSpec {
   /** Samples before the R peak and from it, at the prepared signals' rate. */
@@ -41,6 +42,25 @@ export interface BeatModelInputs {
   width: number;
   /** The templates the residuals and morphology context read, per templateKinds (none without them). */
   templates: BeatTemplates[];
+}
+
+/**
+ * Every beat's R peak must lie in the record: an annotation file of a longer recording (or a record cut short) would
+ * otherwise be scored on windows of repeated edge samples, silently.
+ */
+export function requireBeatsInRecord(
+  record: Pick<EcgRecord, 'name' | 'signals'>,
+  samples: readonly number[],
+): void {
+  const length = record.signals[0]?.length ?? 0;
+  const inside = (sample: number) => sample >= 0 && sample < length;
+  const outside = samples.findIndex((sample) => !inside(sample));
+  if (outside < 0) return;
+  const beyond = samples.filter((sample) => !inside(sample)).length;
+  throw new ConfigError(
+    `record ${record.name}: beat ${outside + 1} at sample ${samples[outside]} is not in its ${length} samples ` +
+      `(${beyond} of ${samples.length} beats outside: do the annotations belong to this record, cut or whole?)`,
+  );
 }
 
 /**

@@ -44,6 +44,7 @@ import {
 import {
   argmax,
   beatModelInputs,
+  requireBeatsInRecord,
   fibrillationGate,
   fusionRuleLogits,
   gateLogits,
@@ -389,6 +390,7 @@ export class Predictor {
     // The same inputs as training (src/train/beats.ts): windows, residual channels, context from every given peak,
     // so a beat next to one not classified keeps its true intervals; the model runs on the classified beats alone.
     const samples = beats.map((beat) => beat.sample);
+    requireBeatsInRecord(record, samples);
     const rows = classifiedRows(beats.length, options.classify);
     const inputs = selectBeatInputs(
       beatModelInputs(prepared.signals, info.fs, samples, record.fs, spec),

@@ -31,6 +31,7 @@ import {
 import type { Checkpoint, CheckpointMetadata } from '../export/checkpoint.js';
 import {
   beatModelInputs,
+  requireBeatsInRecord,
   fibrillationGate,
   fusionRuleLogits,
   gateLogits,
@@ -207,6 +208,7 @@ export async function loadBeatSet(
     const beats = dataset.beats.get(id) ?? [];
     const prepared = prepareRecord(record, info);
     const samples = beats.map((beat) => beat.sample);
+    requireBeatsInRecord(record, samples);
     const inputs = beatModelInputs(prepared.signals, geometry.fs, samples, record.fs, spec, geometry.margin);
     parts.push({
       windows: inputs.windows,

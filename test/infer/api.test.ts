@@ -120,3 +120,23 @@ test('predictBeats: beat models classify detected or given beats; record models 
   await assert.rejects(records.predictBeats(record), /classifies whole records/);
   await records.dispose();
 });
+
+test('predictBeats refuses beats outside the record, naming it (they were scored on repeated edge samples)', async () => {
+  const model = await loadModel('mitdb-beat-w0.25');
+  const record = await readRecord(`${WFDB}208x.hea`);
+  try {
+    const length = record.signals[0]!.length;
+    const beat = (sample: number) => ({ sample, rrPrevious: 0.8, rrNext: 0.8, rrLocal: 0.8, rrRecord: 0.8 });
+    await assert.rejects(
+      model.predictBeats(record, [beat(1000), beat(length + 360)]),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        new RegExp(`^record 208x: beat 2 at sample ${length + 360} is not in its ${length} samples`).test(
+          e.message,
+        ),
+    );
+    assert.equal((await model.predictBeats(record, [beat(1000)])).beats.length, 1);
+  } finally {
+    await model.dispose();
+  }
+});
