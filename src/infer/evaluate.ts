@@ -337,7 +337,6 @@ async function scoreWith(
         `in the model's training folder it scores the records it trained on)`,
     );
   }
-  const overlap = trainingOverlap(predictor, dataset, options.split, entries);
   const mapping = outputIndices(
     predictor.info.labels,
     spec.task === 'beats' ? AAMI_CLASSES : dataset.classes,
@@ -358,16 +357,31 @@ async function scoreWith(
   notes.unshift(
     `model ${predictor.name}, split ${options.split}, ${scored} records (windows aggregated by ${predictor.info.aggregate})`,
   );
-  if (failed.length > 0)
+  if (failed.length > 0) {
+    const [first] = failed;
     notes.push(
-      `${failed.length} record(s) failed and were left out (their ids and errors: the --json output)`,
+      `${failed.length} record(s) failed and were left out (${failed
+        .slice(0, 10)
+        .map((f) => f.id)
+        .join(
+          ', ',
+        )}${failed.length > 10 ? ', ...' : ''}; first: ${first!.error}; all in \`failed\` of --json)`,
     );
+  }
   if (implausible.length > 0)
     notes.unshift(
       `UNITS: ${implausible.length} of ${scored} record(s) have leads whose amplitudes no ECG in mV has, and ` +
         `${AMPLITUDE_NOTICE_MARK} (mV): their unit is probably wrong and these figures may measure it, not the model ` +
         `(${implausible.slice(0, 5).join(', ')}${implausible.length > 5 ? ', ...' : ''}; \`predict\` says more per record)`,
     );
+  // Of the records scored: a record that failed was not.
+  const failedIds = new Set(failed.map((f) => f.id));
+  const overlap = trainingOverlap(
+    predictor,
+    dataset,
+    options.split,
+    entries.filter((entry) => !failedIds.has(entry.id)),
+  );
   if (overlap !== null) notes.unshift(overlap);
   if (predictor.info.untrained) notes.unshift('UNTRAINED development model: these figures measure nothing');
   return {

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCinc2017, openMitdb } from '../../src/datasets/index.js';
@@ -228,5 +228,43 @@ test("an ensemble without its members' ids: every split may hold training record
     }
   } finally {
     await ensemble.release();
+  }
+});
+
+test('records that fail are named in the notes (not only in --json), with the first error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-failed-'));
+  try {
+    cpSync(fixture('datasets/cinc2017'), dir, { recursive: true });
+    writeFileSync(join(dir, 'A07615.mat'), new Uint8Array(3)); // unreadable
+    // A model that names its training records: the NOTE counts the records scored, not the failed one.
+    const trained = {
+      name: 'cinc2017',
+      split: SEEDED,
+      records: { train: ['A05493', 'A07615', 'A08050'], val: [] },
+    };
+    const predictor = await Predictor.load(cincModel(trained), { name: 'dev' });
+    try {
+      const evaluation = await evaluate(predictor, await openCinc2017(dir), { split: 'all', resamples: 0 });
+      assert.deepEqual(
+        evaluation.failed.map((f) => f.id),
+        ['A07615'],
+      );
+      assert.match(
+        evaluation.training_overlap ?? '',
+        /: 2 of 2 are in model dev's training split \(A05493, A08050\)$/,
+      );
+      assert.ok(
+        evaluation.report.notes.some((note) =>
+          /^1 record\(s\) failed and were left out \(A07615; first: .*A07615\.mat.*; all in `failed` of --json\)$/.test(
+            note,
+          ),
+        ),
+        evaluation.report.notes.join('\n'),
+      );
+    } finally {
+      await predictor.release();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
