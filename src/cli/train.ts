@@ -346,14 +346,15 @@ function requireFusion(flags: TrainFlags, fusion: boolean): void {
 }
 
 /**
- * One line on the records the folder lists but the run leaves out (missing, unreadable, unlabelled), or null: they
- * are not silently dropped. `efficientecg datasets --json` lists every one with its reason.
+ * One line on the records the dataset names (its labels file, or its official record list) that the run leaves out
+ * (absent, unreadable, unlabelled, excluded), or null: they are not silently dropped. `efficientecg datasets --json` lists every one with its reason.
  */
 export function skippedNotice(dataset: Pick<Dataset, 'name' | 'root' | 'skipped'>): string | null {
   const [first] = dataset.skipped;
   if (first === undefined) return null;
   return (
-    `${dataset.skipped.length} record(s) listed in ${dataset.root} left out (first: ${first.id}: ${first.reason}); ` +
+    `${dataset.skipped.length} record(s) of the ${dataset.name} dataset left out of this run (first: ${first.id}: ` +
+    `${first.reason}); ` +
     `\`efficientecg datasets ${dataset.name} ${JSON.stringify(dataset.root)} --json\` lists them all\n`
   );
 }

@@ -23,7 +23,7 @@ const common = [
   ...[...TINY_RUN_FLAGS, '--workers', '0', '--no-augment'],
 ];
 const NOTICE =
-  /1 record\(s\) listed in .*data left out \(first: records\/gone: record file missing \(records\/gone\.hea, records\/gone\.mat, records\/gone\.csv\)\); `efficientecg datasets custom ".*data" --json` lists them all\n/g;
+  /1 record\(s\) of the custom dataset left out of this run \(first: records\/gone: record file missing \(records\/gone\.hea, records\/gone\.mat, records\/gone\.csv\)\); `efficientecg datasets custom ".*data" --json` lists them all\n/g;
 
 test('train and cv name the records they leave out, once', async () => {
   for (const args of [
