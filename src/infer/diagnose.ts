@@ -196,7 +196,11 @@ function beatFields(info: ModelInfo, prediction: BeatPrediction) {
     beats: {
       total: prediction.beats.length,
       counts: prediction.counts,
-      items: prediction.beats.map((b) => ({ sample: b.sample, label: b.label })),
+      items: prediction.beats.map((b) => ({
+        sample: b.sample,
+        label: b.label,
+        ...(b.fibrillation ? { fibrillation: true as const } : {}),
+      })),
     },
     attention: null,
     saliency: null,

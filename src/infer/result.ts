@@ -80,8 +80,13 @@ export type Measurements = z.infer<typeof measurementsSchema>;
 export const beatSummarySchema = z.object({
   total: z.number().int(),
   counts: z.record(z.string(), z.number().int()),
-  /** Every classified beat: R peak sample (record rate) and class. */
-  items: z.array(z.object({ sample: z.number().int(), label: z.string() })),
+  /**
+   * Every classified beat: R peak sample (record rate) and class; `fibrillation: true` on the beats a gated model's
+   * RR detector put in atrial fibrillation (they cannot be S).
+   */
+  items: z.array(
+    z.object({ sample: z.number().int(), label: z.string(), fibrillation: z.literal(true).optional() }),
+  ),
 });
 
 export const recordInfoSchema = z.object({

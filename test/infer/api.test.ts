@@ -140,3 +140,21 @@ test('predictBeats refuses beats outside the record, naming it (they were scored
     await model.dispose();
   }
 });
+
+test('a gated beat model marks the beats it put in fibrillation in the result items (JSON, API)', async () => {
+  const model = await loadModel('mitdb-beat-2lead-local-gate-vote-ens11');
+  const record = await readRecord(`${WFDB}208x.hea`);
+  try {
+    const gated = (await model.predictBeats(record)).beats.filter((b) => b.fibrillation === true).length;
+    const result = await model.predict(record);
+    ecgResultSchema.parse(result);
+    const flagged = result.beats!.items.filter((item) => item.fibrillation === true).length;
+    assert.ok(gated > 0, 'the excerpt has gated beats');
+    assert.equal(flagged, gated);
+    assert.ok(
+      result.beats!.items.every((item) => item.fibrillation === undefined || item.fibrillation === true),
+    );
+  } finally {
+    await model.dispose();
+  }
+});
