@@ -330,6 +330,15 @@ async function scoreWith(
   options: EvaluateOptions,
 ): Promise<Evaluation> {
   const entries = dataset.entries.filter((entry) => options.split === 'all' || entry.split === options.split);
+  if (entries.length === 0 && options.split === 'all') {
+    const [first] = dataset.skipped;
+    throw new ConfigError(
+      `evaluate: dataset ${dataset.name} in ${dataset.root} has no record it can score` +
+        (first === undefined
+          ? ''
+          : ` (${dataset.skipped.length} left out; first: ${first.id}: ${first.reason})`),
+    );
+  }
   if (entries.length === 0) {
     throw new ConfigError(
       `evaluate: dataset ${dataset.name} in ${dataset.root} has no ${options.split} records: use --split val ` +

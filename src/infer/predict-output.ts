@@ -42,7 +42,10 @@ function clipLeft(text: string, width: number): string {
 
 /** Printed once before the first record. */
 export function tableHeader(): string {
-  return 'Probabilities: * passed (multi-label: at or above the threshold chosen on validation; single-label: most probable)\n\n';
+  return (
+    'Probabilities: * passed (multi-label: at or above the threshold chosen on validation; single-label: most ' +
+    'probable; beat models: the share of beats in each class, * when at least one)\n\n'
+  );
 }
 
 export function tableLine(result: FileResult): string {

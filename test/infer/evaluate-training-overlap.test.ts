@@ -268,3 +268,27 @@ test('records that fail are named in the notes (not only in --json), with the fi
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--split all on a folder with no scorable record says why (it suggested the --split all already given)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-none-'));
+  try {
+    cpSync(fixture('datasets/cinc2017'), dir, { recursive: true });
+    writeFileSync(join(dir, 'REFERENCE.csv'), 'A09999,A\n'); // its records unlabelled, its one label's files absent
+    const predictor = await Predictor.load(cincModel({ name: 'elsewhere' }), { name: 'dev' });
+    try {
+      await assert.rejects(
+        evaluate(predictor, await openCinc2017(dir), { split: 'all', resamples: 0 }),
+        (e: unknown) =>
+          e instanceof Error &&
+          /has no record it can score \(4 left out; first: A05493: no label in REFERENCE\.csv\)/.test(
+            e.message,
+          ) &&
+          !/--split all/.test(e.message),
+      );
+    } finally {
+      await predictor.release();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
