@@ -124,8 +124,18 @@ export function settingDifferences(
     const text = JSON.stringify(value) ?? 'unset';
     return text.length > 40 ? `${text.slice(0, 37)}...` : text;
   };
-  return changedRunSettings(x!, y!).map(
-    (key) => `${key} ${show(x![key as keyof TrainConfig])} vs ${show(y![key as keyof TrainConfig])}`,
+  // A nested setting (beats, preprocess, distill) names its changed leaves: `beats.normalPerEpoch 12000 vs 1000`.
+  const leaves = (key: string, u: unknown, v: unknown): string[] => {
+    const plain = (w: unknown): w is Record<string, unknown> =>
+      typeof w === 'object' && w !== null && !Array.isArray(w);
+    if (plain(u) && plain(v))
+      return [...new Set([...Object.keys(u), ...Object.keys(v)])].flatMap((k) =>
+        leaves(`${key}.${k}`, u[k], v[k]),
+      );
+    return JSON.stringify(u) === JSON.stringify(v) ? [] : [`${key} ${show(u)} vs ${show(v)}`];
+  };
+  return changedRunSettings(x!, y!).flatMap((key) =>
+    leaves(key, x![key as keyof TrainConfig], y![key as keyof TrainConfig]),
   );
 }
 

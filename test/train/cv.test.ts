@@ -14,6 +14,7 @@ import {
   headlineIntervals,
   poolOutputs,
   readHeldout,
+  settingDifferences,
   type CvSummary,
 } from '../../src/train/cv.js';
 import { RUN_FILES } from '../../src/train/loop.js';
@@ -232,6 +233,13 @@ test('cv: every record is out-of-fold exactly once, nothing is selected on it, a
     straight.dispose();
     killed.dispose();
   }
+});
+
+test('settingDifferences names the changed leaves of a nested setting (both sides were cut at 40 characters)', () => {
+  const base = tinyConfig('/tmp/x');
+  const other = { ...base, preprocess: { ...base.preprocess, fs: 250 } };
+  assert.deepEqual(settingDifferences(base, other), [`preprocess.fs ${base.preprocess.fs} vs 250`]);
+  assert.deepEqual(settingDifferences(base, { ...base, lr: 0.123 }), [`lr ${base.lr} vs 0.123`]);
 });
 
 test("an ensemble of custom-data models names its members' folder digest, never their record ids", () => {
