@@ -21,6 +21,15 @@ export function customFolderDigest(dataset: {
   return recordListDigest([...dataset.entries, ...(dataset.skipped ?? [])].map((entry) => entry.id));
 }
 
+/**
+ * A checkpoint's dataset metadata names the data `name` (with `folder`, a custom folder's digest): the same dataset,
+ * and for `custom` the same folder (no digest on either side: not the same, as far as can be told).
+ */
+export function sameTrainingData(recorded: unknown, name: string, folder: string | undefined): boolean {
+  if ((recorded as { name?: unknown } | null | undefined)?.name !== name) return false;
+  return name !== 'custom' || (folder !== undefined && recordedFolder(recorded) === folder);
+}
+
 /** The digest a model's dataset metadata names (`dataset.folder`), or null when it names none. */
 export function recordedFolder(dataset: unknown): string | null {
   const folder = (dataset as { folder?: unknown } | null | undefined)?.folder;

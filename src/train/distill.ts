@@ -27,7 +27,7 @@ import * as F from '../engine/ops.js';
 import { scope } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 import { ConfigError, MissingFileError } from '../errors.js';
-import { readCheckpoint, type Checkpoint } from '../export/checkpoint.js';
+import { readCheckpoint } from '../export/checkpoint.js';
 import type { WindowSpec } from './batch.js';
 import type { TrainConfig } from './config.js';
 import { splitIndices, type TrainingData } from './data.js';
@@ -37,7 +37,7 @@ import { RUN_FILES } from './loop.js';
 import { rowOf, trainableFromSpec, type TrainableModel } from './model.js';
 import { standardize } from '../signal/normalize.js';
 import { predictRecords } from './validate.js';
-import { recordedFolder } from '../datasets/folder-digest.js';
+import { sameTrainingData } from '../datasets/folder-digest.js';
 
 export type DistillConfig = NonNullable<TrainConfig['distill']>;
 
@@ -215,13 +215,6 @@ function zScoredRecords(data: TrainingData, indices: readonly number[]): Trainin
   return { ...data, store: { ...data.store, samples } };
 }
 
-/** The checkpoint was trained on the data's dataset: for `custom`, on the same folder (record-list digest). */
-function sameDataset(checkpoint: Checkpoint, data: TrainingData): boolean {
-  const recorded = checkpoint.metadata.extra?.dataset;
-  if ((recorded as { name?: unknown } | undefined)?.name !== data.name) return false;
-  return data.name !== 'custom' || recordedFolder(recorded) === data.folder;
-}
-
 /**
  * Loads teacher `spec` after checking that it reads the data's classes, rate, lead count and amplitudes and, in a CV
  * fold, that it has not trained on the records the fold reports: a CV folder's fold must have held them out, and a
@@ -237,7 +230,11 @@ function loadTeacher(
   const heldoutIds = cvFold === null ? undefined : splitIndices(data, 'val').map((i) => data.entries[i]!.id);
   const path = teacherCheckpointPath(spec, cvFold, modelsDir, heldoutIds);
   const checkpoint = readCheckpoint(path);
-  if (cvFold !== null && !isCvFolder(spec) && sameDataset(checkpoint, data))
+  if (
+    cvFold !== null &&
+    !isCvFolder(spec) &&
+    sameTrainingData(checkpoint.metadata.extra?.dataset, data.name, data.folder)
+  )
     throw new ConfigError(
       `teacher ${path} was trained on ${data.name === 'custom' ? 'this custom folder (the same record list)' : data.name}, whose fold ${cvFold.fold} this run holds out: give the teacher's cross-validation folder, so each fold is taught by a model that never saw it`,
     );

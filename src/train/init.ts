@@ -21,7 +21,7 @@ import { resolveModel } from '../models/bundled.js';
 import type { StoredTensor } from '../nn/module.js';
 import type { TrainableModel } from './model.js';
 import { FUSION_MODEL_NAME } from './model.js';
-import { recordedFolder } from '../datasets/folder-digest.js';
+import { sameTrainingData } from '../datasets/folder-digest.js';
 
 /** Where the fusion model keeps its EfficientECG backbone. */
 const BACKBONE_PREFIX = 'backbone.';
@@ -130,10 +130,7 @@ function checkNotTrainedOnFold(
       );
     return;
   }
-  const trainedOn = (extra.dataset as { name?: unknown } | undefined)?.name;
-  if (trainedOn !== dataset) return;
-  if (dataset === 'custom' && (input.folder === undefined || recordedFolder(extra.dataset) !== input.folder))
-    return;
+  if (!sameTrainingData(extra.dataset, dataset, input.folder)) return;
   const what = dataset === 'custom' ? 'this custom folder (the same record list)' : dataset;
   throw new ConfigError(
     `--init ${spec} was trained on ${what}, whose fold ${cvFold.fold} of ${cvFold.folds} this run holds out and reports: start from a checkpoint of another dataset (or none)`,

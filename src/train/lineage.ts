@@ -9,12 +9,23 @@ import { isCvFolder, teacherCheckpointPath } from './distill.js';
 import { recordedFolder } from '../datasets/folder-digest.js';
 import { resolveInitCheckpoint } from './init.js';
 
-/**
- * The training record ids of the run's same-dataset start and teachers (none: []), or null when one of them names
- * none (its records cannot be listed: the run then saves no ids, and evaluate falls back to its cautious note).
- * Label-free pre-training (`task: pretrain`) and checkpoints of other datasets pass nothing on; nor does a `custom`
- * dataset, whose name says nothing about which folder it was.
- */
+/** The run's start and teachers: each role, checkpoint path and whether it was given as a CV folder. */
+function ancestors(
+  config: Pick<TrainConfig, 'init' | 'distill' | 'cvFold'>,
+  modelsDir?: string,
+): Array<{ role: string; path: string; cvFolder: boolean }> {
+  return [
+    ...(config.init === null
+      ? []
+      : [{ role: '--init', path: resolveInitCheckpoint(config.init, modelsDir), cvFolder: false }]),
+    ...(config.distill?.teachers ?? []).map((spec) => ({
+      role: 'teacher',
+      path: teacherCheckpointPath(spec, config.cvFold, modelsDir),
+      cvFolder: isCvFolder(spec),
+    })),
+  ];
+}
+
 /**
  * In a CV fold of custom data: a start or single teacher trained on custom data whose folder digest is absent (older
  * than digests) or another folder's cannot be shown to have never seen the fold's records (another folder may share
@@ -27,16 +38,9 @@ export function unconfirmedCustomAncestors(
   modelsDir?: string,
 ): string[] {
   if (config.cvFold === null || folder === undefined) return [];
-  const specs = [
-    ...(config.init === null
-      ? []
-      : [{ role: '--init', path: resolveInitCheckpoint(config.init, modelsDir) }]),
-    ...(config.distill?.teachers ?? [])
-      .filter((spec) => !isCvFolder(spec))
-      .map((spec) => ({ role: 'teacher', path: teacherCheckpointPath(spec, config.cvFold, modelsDir) })),
-  ];
   const notices: string[] = [];
-  for (const { role, path } of specs) {
+  for (const { role, path, cvFolder } of ancestors(config, modelsDir)) {
+    if (cvFolder) continue;
     const extra = readCheckpoint(path).metadata.extra ?? {};
     if (extra.task === 'pretrain' || (extra.dataset as { name?: unknown } | undefined)?.name !== 'custom')
       continue;
@@ -49,18 +53,20 @@ export function unconfirmedCustomAncestors(
   return notices;
 }
 
+/**
+ * The training record ids of the run's same-dataset start and teachers (none: []), or null when one of them names
+ * none (its records cannot be listed: the run then saves no ids, and evaluate falls back to its cautious note).
+ * Label-free pre-training (`task: pretrain`) and checkpoints of other datasets pass nothing on; nor does a `custom`
+ * dataset, whose name says nothing about which folder it was.
+ */
 export function inheritedTrainingRecords(
   config: Pick<TrainConfig, 'init' | 'distill' | 'cvFold'>,
   dataset: string,
   modelsDir?: string,
 ): string[] | null {
   if (dataset === 'custom') return [];
-  const paths = [
-    ...(config.init === null ? [] : [resolveInitCheckpoint(config.init, modelsDir)]),
-    ...(config.distill?.teachers ?? []).map((spec) => teacherCheckpointPath(spec, config.cvFold, modelsDir)),
-  ];
   const inherited = new Set<string>();
-  for (const path of paths) {
+  for (const { path } of ancestors(config, modelsDir)) {
     const extra = readCheckpoint(path).metadata.extra ?? {};
     const recorded = extra.dataset as { name?: unknown; records?: { train?: unknown } } | undefined;
     if (extra.task === 'pretrain' || recorded?.name !== dataset) continue;

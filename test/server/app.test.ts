@@ -161,33 +161,25 @@ test('JSON upload of a one-lead WFDB record picks the one-lead model', async () 
   assert.ok(saliency.times.length >= 30 / saliency.segmentSeconds);
 });
 
+/** PTB-XL record 00001_lr (12 leads) posted as a multipart upload with `fields`. */
+async function postPtbxl(app: FastifyInstance, fields: Record<string, string>) {
+  const files = ['00001_lr.hea', '00001_lr.dat'].map((name) => ({ name, bytes: readFileSync(WFDB + name) }));
+  return app.inject({ method: 'POST', url: '/api/predict', ...(await multipart(files, fields)) });
+}
+
 test('multipart saliency other than true/false/1/0 is a 400 naming it (it was read as false)', async () => {
   const app = await server();
-  const files = ['00001_lr.hea', '00001_lr.dat'].map((name) => ({ name, bytes: readFileSync(WFDB + name) }));
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/predict',
-    ...(await multipart(files, { saliency: 'maybe' })),
-  });
+  const res = await postPtbxl(app, { saliency: 'maybe' });
   assert.equal(res.statusCode, 400, res.body);
   assert.match(res.json().message, /^saliency: must be true or false$/);
-  const off = await app.inject({
-    method: 'POST',
-    url: '/api/predict',
-    ...(await multipart(files, { saliency: '0' })),
-  });
+  const off = await postPtbxl(app, { saliency: '0' });
   assert.equal(off.statusCode, 200, off.body);
   assert.equal(off.json().saliency, null);
 });
 
 test('multipart upload of a 12-lead record picks the 12-lead model', async () => {
   const app = await server();
-  const files = ['00001_lr.hea', '00001_lr.dat'].map((name) => ({ name, bytes: readFileSync(WFDB + name) }));
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/predict',
-    ...(await multipart(files, { age: '56' })),
-  });
+  const res = await postPtbxl(app, { age: '56' });
   assert.equal(res.statusCode, 200, res.body);
   const body = res.json();
   assert.equal(body.model, 'dev-12lead-fusion-untrained');
